@@ -1,0 +1,138 @@
+"""The ``kaproom`` command: the GUI by default, and the same data without a screen.
+
+Subcommands that belong to a feature area (the room screen, exports, users) register
+themselves from their own module through ``register(subparsers)``, so this file stays small.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Sequence
+
+from . import __version__
+from .domain.clock import Clock, format_hms
+from .domain.protocol import ProtocolError
+from .paths import data_dir
+from .store import StoreError
+from .workspace import Workspace
+
+#: Feature modules that add subcommands; each has ``register(subparsers, common)``.
+EXTENSIONS = ("kaproom.app", "kaproom.export.cli", "kaproom.people.cli")
+
+EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
+
+
+def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Workspace:
+    """The data folder named by --data-dir / $KAPROOM_DATA_DIR / the user data folder."""
+    workspace = Workspace(data_dir(getattr(args, "data_dir", None)), clock)
+    for warning in workspace.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return workspace
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    with open_workspace(args) as workspace:
+        rows = workspace.store.sessions()
+        if args.json:
+            print(json.dumps([row.__dict__ for row in rows], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not rows:
+            print(f"No sessions yet in {workspace.folder}.")
+            return EXIT_OK
+        print(f"{'#':>4}  {'started (UTC)':<20} {'client':<10} {'therapist':<14} {'protocol':<14} "
+              f"{'length':>8}  {'state':<12} signed")
+        for row in rows:
+            length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
+            started = (row.started_at or row.created_at)[:19].replace("T", " ")
+            print(f"{row.id:>4}  {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
+                  f"{row.protocol_id[:14]:<14} {length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}"
+                  f"{'  DEMO' if row.demo else ''}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with open_workspace(args) as workspace:
+        reports = workspace.store.verify(args.session)
+        extra: list = []
+        checker = getattr(workspace, "verify_extra", None)
+        if callable(checker):
+            extra = checker()
+        reports = [*reports, *extra]
+        broken = [r for r in reports if not r.intact]
+        if not args.quiet:
+            for report in reports:
+                print(report.describe())
+        if broken:
+            print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; "
+                  f"first: {broken[0].describe()}", file=sys.stderr)
+            return EXIT_BROKEN
+        print(f"All {len(reports)} logs intact.")
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import main_simulate
+    return main_simulate(lambda clock: open_workspace(args, clock), args.speed, args.protocol, args.notes,
+                         args.vitals, args.tracks, args.seed, args.print_commits)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="data folder (default: $KAPROOM_DATA_DIR or the user data folder)")
+    parser = argparse.ArgumentParser(
+        prog="kaproom", parents=[common],
+        description="KAP Room: timed session, music, observation log and vitals for the KAP room. "
+                    "With no command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"KAP Room {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("sessions", parents=[common], help="list sessions")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("verify", parents=[common], help="check that every session log is intact (exit 1 if not)")
+    p.add_argument("session", nargs="?", help="one session (number or id); default: all")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("simulate", parents=[common], help="run a whole protocol headless on a fast clock")
+    p.add_argument("--speed", type=float, default=60.0, help="session seconds per real second (default 60)")
+    p.add_argument("--protocol", default="lozenge-3h", help="protocol id (default lozenge-3h)")
+    p.add_argument("--notes", type=int, default=20, help="observation notes to write")
+    p.add_argument("--vitals", type=int, default=7, help="vitals check-ins to write")
+    p.add_argument("--tracks", type=int, default=12, help="music track starts to log")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--print-commits", action="store_true", help="print a line as each event is committed")
+    p.set_defaults(func=cmd_simulate)
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+            continue
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:  # no command: the app itself
+        from .app import main_gui
+        func = main_gui
+    try:
+        return int(func(args) or 0)
+    except (StoreError, ProtocolError) as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Session events and the hash chain that makes the record tamper-evident.
+
+The session log is a clinical record: events are only ever appended. Each event's hash covers
+its own content and the previous event's hash, so changing or removing any event breaks every
+hash after it. The chain rules live here, with no database code, so that the store, the import
+of bundles from another computer and any independent tool all check the same thing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+
+class Kind:
+    """Event kinds. Plain strings, so the database stays readable with any SQLite tool."""
+
+    SESSION_CREATED = "session_created"
+    SCREENING = "screening"
+    INTENTION = "intention"
+    SESSION_STARTED = "session_started"
+    SESSION_RESUMED = "session_resumed"
+    PHASE_CHANGED = "phase_changed"
+    PHASE_EXTENDED = "phase_extended"
+    NOTE = "note"
+    TAG = "tag"
+    AMENDMENT = "amendment"
+    DOSE = "dose"
+    VITALS = "vitals"
+    ALERT = "alert"
+    ALERT_ACK = "alert_ack"
+    MUSIC = "music"
+    CLOCK_JUMP = "clock_jump"
+    DISCHARGE_CHECK = "discharge_check"
+    SESSION_ENDED = "session_ended"
+    SIGNOFF = "signoff"
+    VIEWED = "viewed"
+    EXPORTED = "exported"
+
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, before it is stored."""
+
+    kind: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    session_time: float = 0.0
+    wall_time: str = ""
+    author: str = ""
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedEvent(Event):
+    """An event as committed: numbered within its session and chained."""
+
+    id: int = 0
+    session_uid: str = ""
+    seq: int = 0
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def event_hash(prev_hash: str, session_uid: str, seq: int, kind: str, wall_time: str,
+               session_time: float, author: str, phase: str, payload: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous hash and every stored field of the event."""
+    body = canonical_json({
+        "prev": prev_hash, "session": session_uid, "seq": seq, "kind": kind, "wall_time": wall_time,
+        "session_time": round(float(session_time), 3), "author": author, "phase": phase,
+        "payload": payload,
+    })
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def hash_of(event: RecordedEvent) -> str:
+    return event_hash(event.prev_hash, event.session_uid, event.seq, event.kind, event.wall_time,
+                      event.session_time, event.author, event.phase, event.payload)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Result of checking one chain: intact, or where and why it first breaks."""
+
+    chain: str
+    events: int
+    broken_at: int | None = None  # seq of the first bad event
+    event_id: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"{self.chain}: intact ({self.events} events)"
+        return f"{self.chain}: BROKEN at event {self.broken_at} (id {self.event_id}): {self.reason}"
+
+
+def verify_chain(chain: str, events: Iterable[RecordedEvent]) -> ChainReport:
+    """Walk events in seq order; report the first one whose link or hash does not match."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for event in events:
+        count += 1
+        if event.seq != expected_seq:
+            reason = (f"event {expected_seq} is missing (next found is {event.seq})"
+                      if event.seq > expected_seq else f"sequence number {event.seq} repeats or goes back")
+            return ChainReport(chain, count, expected_seq, event.id, reason)
+        if event.prev_hash != expected_prev:
+            return ChainReport(chain, count, event.seq, event.id,
+                               "its link to the previous event does not match (an earlier event was changed or removed)")
+        if hash_of(event) != event.hash:
+            return ChainReport(chain, count, event.seq, event.id,
+                               f"its content does not match its hash (the '{event.kind}' event was altered)")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+    return ChainReport(chain, count)

@@ -1,0 +1,437 @@
+"""Session protocols: phases, music, vitals schedule and thresholds, all as data (TOML).
+
+A clinic adds "IM injection, 1 h" by dropping a TOML file into its data folder, not by changing
+code. Because a typo in such a file could silently change a clinical threshold, the loader is
+strict: unknown keys, missing phases, impossible numbers and bad TOML are refused with one
+message that names the file, the line or key, and how to fix it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used, with where and how to fix it."""
+
+    def __init__(self, source: str, where: str, problem: str, fix: str) -> None:
+        self.source, self.where, self.problem, self.fix = source, where, problem, fix
+        super().__init__(f"{source}: {where}: {problem}. Fix: {fix}")
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    name: str
+    minutes: float
+    playlist: str | None = None
+    description: str = ""
+    auto_advance: bool = True
+
+    @property
+    def seconds(self) -> float:
+        return self.minutes * 60.0
+
+
+@dataclass(frozen=True)
+class QuickTag:
+    label: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VitalsSchedule:
+    baseline_before_dose: bool = True
+    after_dose_minutes: tuple[float, ...] = (40.0,)
+    then_every_minutes: float = 30.0
+    due_soon_minutes: float = 5.0
+
+
+@dataclass(frozen=True)
+class MusicSettings:
+    crossfade_seconds: float = 6.0
+    fade_in_seconds: float = 8.0
+    fade_out_seconds: float = 10.0
+    volume_ceiling: int = 70
+    start_volume: int = 50
+    duck_level: int = 15
+
+
+#: Physiologically possible ranges; values outside are refused as typing mistakes.
+DEFAULT_RANGES: dict[str, tuple[float, float]] = {
+    "systolic": (50, 300),
+    "diastolic": (20, 200),
+    "pulse": (20, 250),
+    "spo2": (50, 100),
+    "respiratory_rate": (4, 60),
+    "temperature": (30.0, 43.0),
+}
+
+#: Alert thresholds (DESIGN.md section 2). Every one is a protocol setting.
+DEFAULT_ALERTS: dict[str, float] = {
+    "predose_systolic_caution": 140,
+    "predose_diastolic_caution": 90,
+    "systolic_urgent": 180,
+    "diastolic_urgent": 110,
+    "systolic_caution": 160,
+    "diastolic_caution": 100,
+    "spo2_urgent_below": 92,
+    "spo2_caution_below": 95,
+    "pulse_caution_below": 50,
+    "pulse_caution_above": 120,
+    "respiratory_rate_urgent_below": 10,
+    "respiratory_rate_caution_above": 24,
+    "moaas_urgent_at_or_below": 2,
+    "systolic_rise_caution_percent": 20,
+    "temperature_caution_above": 38.0,
+}
+
+DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (
+    QuickTag("Eyeshades off", "F1"),
+    QuickTag("Tearful", "F2"),
+    QuickTag("Speaking", "F3"),
+    QuickTag("Restless", "F4"),
+    QuickTag("Nausea", "F5"),
+    QuickTag("Vomited", "F6"),
+    QuickTag("Bathroom, escorted", "F7"),
+    QuickTag("Asleep", "F8"),
+    QuickTag("Lozenge spat out", "Ctrl+1"),
+    QuickTag("Lozenge swallowed", "Ctrl+2"),
+)
+
+DEFAULT_SCREENING: tuple[Question, ...] = (
+    Question("psychosis", "History of psychosis or a primary psychotic disorder"),
+    Question("hypertension", "Uncontrolled high blood pressure"),
+    Question("bipolar", "Untreated bipolar disorder or current mania"),
+    Question("substance", "Current substance use concerns"),
+    Question("pregnancy", "Pregnant or possibly pregnant"),
+    Question("sedatives", "Took benzodiazepines or other sedative hypnotics today"),
+    Question("stimulants", "Takes psychostimulants or MAOIs"),
+    Question("fasting", "Ate within the last 2 hours"),
+)
+
+DEFAULT_DISCHARGE: tuple[Question, ...] = (
+    Question("vitals_baseline", "Vitals back near baseline"),
+    Question("moaas_5", "MOAA/S 5: responds readily to name in normal tone"),
+    Question("walks_steadily", "Walks steadily"),
+    Question("nausea_ok", "No significant nausea (none or mild)"),
+    Question("escort", "Escort or ride arranged and present"),
+    Question("no_driving", "Told not to drive or operate machinery until the next day, after sleep"),
+)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    name: str
+    phases: tuple[Phase, ...]
+    dose_phase: str
+    description: str = ""
+    quick_tags: tuple[QuickTag, ...] = DEFAULT_QUICK_TAGS
+    screening: tuple[Question, ...] = DEFAULT_SCREENING
+    discharge_checklist: tuple[Question, ...] = DEFAULT_DISCHARGE
+    vitals_schedule: VitalsSchedule = field(default_factory=VitalsSchedule)
+    vitals_ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_RANGES))
+    alerts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_ALERTS))
+    music: MusicSettings = field(default_factory=MusicSettings)
+    source: str = "<built-in>"
+    text: str = ""  # the TOML it was read from, kept in each session's record
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(p.seconds for p in self.phases)
+
+    def phase_index(self, phase_id: str) -> int:
+        for index, phase in enumerate(self.phases):
+            if phase.id == phase_id:
+                return index
+        raise KeyError(phase_id)
+
+    @property
+    def dose_phase_index(self) -> int:
+        return self.phase_index(self.dose_phase)
+
+
+# --------------------------------------------------------------------------- loading
+
+_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase"}
+_PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
+_TAG_KEYS = {"label", "key"}
+_QUESTION_KEYS = {"id", "text"}
+_VITALS_KEYS = {"schedule", "ranges", "alerts"}
+_SCHEDULE_KEYS = set(VitalsSchedule.__dataclass_fields__)
+_MUSIC_KEYS = set(MusicSettings.__dataclass_fields__)
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Reader:
+    """Walks one parsed TOML document, turning every problem into a ProtocolError."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.lines = text.splitlines()
+
+    def fail(self, where: str, problem: str, fix: str, key: str | None = None) -> ProtocolError:
+        line = self._line_of(where, key) if key else None
+        place = f"line {line}, {where}" if line else where
+        return ProtocolError(self.source, place, problem, fix)
+
+    def _line_of(self, where: str, key: str) -> int | None:
+        """Best-effort line of ``key`` inside the table that ``where`` names (e.g. phases[3])."""
+        start = 0
+        table = where.rsplit(".", 1)[0] if "." in where else ""
+        match = re.match(r"^(\w+)\[(\d+)\]", table)
+        header = None
+        if match:
+            header, nth = re.compile(rf"^\s*\[\[\s*{match.group(1)}\s*\]\]"), int(match.group(2))
+        elif table:
+            header, nth = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]"), 1
+        if header is not None:
+            seen = 0
+            for number, line in enumerate(self.lines):
+                if header.match(line):
+                    seen += 1
+                    if seen == nth:
+                        start = number + 1
+                        break
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if number > start and line.lstrip().startswith("[") and header is not None:
+                break
+            if pattern.match(line):
+                return number + 1
+        return None
+
+    def check_keys(self, table: Any, allowed: set[str], where: str) -> None:
+        if not isinstance(table, dict):
+            raise self.fail(where, "expected a table of settings", f"write [{where}] with key = value lines")
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"allowed keys are: {', '.join(sorted(allowed))}"
+                raise self.fail(f"{where}.{key}" if where else key, f"unknown key '{key}'", f"remove it or rename it; {hint}", key)
+
+    def text(self, table: dict, key: str, where: str, required: bool = True, default: str = "") -> str:
+        if key not in table:
+            if required:
+                raise self.fail(where, f"missing '{key}'", f'add {key} = "..." to {where or "the file"}')
+            return default
+        value = table[key]
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(f"{where}.{key}", f"'{key}' must be non-empty text", f'write {key} = "..."', key)
+        return value.strip()
+
+    def number(self, table: dict, key: str, where: str, low: float, high: float, default: float | None = None) -> float:
+        if key not in table:
+            if default is None:
+                raise self.fail(where, f"missing '{key}'", f"add {key} = <number from {low:g} to {high:g}>")
+            return default
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(f"{where}.{key}", f"'{key}' must be a number, not {value!r}", f"write {key} = <number>", key)
+        if not low <= value <= high:
+            raise self.fail(
+                f"{where}.{key}", f"'{key}' is {value:g}, outside {low:g} to {high:g}",
+                f"use a value from {low:g} to {high:g}", key)
+        return float(value)
+
+
+def parse_protocol(text: str, source: str = "<text>") -> Protocol:
+    """Parse and check protocol TOML; raise ProtocolError on the first problem."""
+    reader = _Reader(source, text)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        where = f"line {match.group(1)}" if match else "file"
+        raise ProtocolError(source, where, f"not valid TOML ({exc})",
+                            "check quotes, brackets and '=' on that line") from None
+    reader.check_keys(doc, _TOP_KEYS, "")
+
+    head = doc.get("protocol")
+    if head is None:
+        raise reader.fail("[protocol]", "missing the [protocol] table", 'add [protocol] with id = "..." and name = "..."')
+    reader.check_keys(head, _PROTOCOL_KEYS, "protocol")
+    pid = reader.text(head, "id", "protocol")
+    if not _ID_RE.match(pid):
+        raise reader.fail("protocol.id", f"id '{pid}' is not a plain identifier",
+                          "use lower-case letters, digits, '-' or '_'", "id")
+    name = reader.text(head, "name", "protocol")
+    description = reader.text(head, "description", "protocol", required=False)
+
+    raw_phases = doc.get("phases")
+    if not raw_phases:
+        raise reader.fail("phases", "no phases", "add at least one [[phases]] table with id, name and minutes")
+    if not isinstance(raw_phases, list):
+        raise reader.fail("phases", "phases must be a list of tables", "write each phase as [[phases]]", "phases")
+    phases: list[Phase] = []
+    for index, raw in enumerate(raw_phases):
+        where = f"phases[{index + 1}]"
+        reader.check_keys(raw, _PHASE_KEYS, where)
+        phase_id = reader.text(raw, "id", where)
+        if not _ID_RE.match(phase_id):
+            raise reader.fail(f"{where}.id", f"phase id '{phase_id}' is not a plain identifier",
+                              "use lower-case letters, digits, '-' or '_'", "id")
+        if any(p.id == phase_id for p in phases):
+            raise reader.fail(f"{where}.id", f"phase id '{phase_id}' is used twice", "give every phase its own id")
+        minutes = reader.number(raw, "minutes", where, 0.1, 24 * 60)
+        playlist = raw.get("playlist")
+        if playlist is not None and (not isinstance(playlist, str) or not playlist.strip()):
+            raise reader.fail(f"{where}.playlist", "playlist must be a file name", 'write playlist = "deep.m3u8" or leave it out', "playlist")
+        auto = raw.get("auto_advance", True)
+        if not isinstance(auto, bool):
+            raise reader.fail(f"{where}.auto_advance", "auto_advance must be true or false", "write auto_advance = true", "auto_advance")
+        phases.append(Phase(phase_id, reader.text(raw, "name", where), minutes, playlist,
+                            reader.text(raw, "description", where, required=False), auto))
+
+    dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else None)
+    if dose_phase is None:
+        raise reader.fail("protocol", "missing 'dose_phase'", f"add dose_phase = one of: {', '.join(p.id for p in phases)}")
+    if not isinstance(dose_phase, str) or dose_phase not in {p.id for p in phases}:
+        raise reader.fail("protocol.dose_phase", f"dose_phase {dose_phase!r} is not one of the phases",
+                          f"use one of: {', '.join(p.id for p in phases)}", "dose_phase")
+
+    tags = DEFAULT_QUICK_TAGS
+    if "quick_tags" in doc:
+        tags = tuple(_quick_tags(reader, doc["quick_tags"]))
+    screening = _questions(reader, doc["screening"], "screening") if "screening" in doc else DEFAULT_SCREENING
+    discharge = _questions(reader, doc["discharge"], "discharge") if "discharge" in doc else DEFAULT_DISCHARGE
+
+    schedule, ranges, alerts = VitalsSchedule(), dict(DEFAULT_RANGES), dict(DEFAULT_ALERTS)
+    if "vitals" in doc:
+        schedule, ranges, alerts = _vitals(reader, doc["vitals"])
+    music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
+
+    return Protocol(pid, name, tuple(phases), dose_phase, description, tags, screening, discharge,
+                    schedule, ranges, alerts, music, source, text)
+
+
+def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
+    if not isinstance(raw, list):
+        raise reader.fail("quick_tags", "quick_tags must be a list of tables", "write each as [[quick_tags]]", "quick_tags")
+    tags: list[QuickTag] = []
+    for index, item in enumerate(raw):
+        where = f"quick_tags[{index + 1}]"
+        reader.check_keys(item, _TAG_KEYS, where)
+        tag = QuickTag(reader.text(item, "label", where), reader.text(item, "key", where))
+        if any(t.key.lower() == tag.key.lower() for t in tags):
+            raise reader.fail(f"{where}.key", f"shortcut '{tag.key}' is used twice", "give every quick tag its own key")
+        tags.append(tag)
+    return tags
+
+
+def _questions(reader: _Reader, raw: Any, where: str) -> tuple[Question, ...]:
+    if not isinstance(raw, list):
+        raise reader.fail(where, f"{where} must be a list of tables", f"write each as [[{where}]]", where)
+    out: list[Question] = []
+    for index, item in enumerate(raw):
+        spot = f"{where}[{index + 1}]"
+        reader.check_keys(item, _QUESTION_KEYS, spot)
+        out.append(Question(reader.text(item, "id", spot), reader.text(item, "text", spot)))
+    return tuple(out)
+
+
+def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict, dict]:
+    reader.check_keys(raw, _VITALS_KEYS, "vitals")
+    schedule = VitalsSchedule()
+    if "schedule" in raw:
+        table = raw["schedule"]
+        reader.check_keys(table, _SCHEDULE_KEYS, "vitals.schedule")
+        after = table.get("after_dose_minutes", list(schedule.after_dose_minutes))
+        if not isinstance(after, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 24 * 60 for v in after):
+            raise reader.fail("vitals.schedule.after_dose_minutes", "after_dose_minutes must be a list of positive minutes",
+                              "write after_dose_minutes = [40]", "after_dose_minutes")
+        baseline = table.get("baseline_before_dose", True)
+        if not isinstance(baseline, bool):
+            raise reader.fail("vitals.schedule.baseline_before_dose", "must be true or false",
+                              "write baseline_before_dose = true", "baseline_before_dose")
+        schedule = VitalsSchedule(
+            baseline, tuple(float(v) for v in sorted(after)),
+            reader.number(table, "then_every_minutes", "vitals.schedule", 1, 24 * 60, schedule.then_every_minutes),
+            reader.number(table, "due_soon_minutes", "vitals.schedule", 0, 120, schedule.due_soon_minutes),
+        )
+    ranges = dict(DEFAULT_RANGES)
+    if "ranges" in raw:
+        table = raw["ranges"]
+        reader.check_keys(table, set(DEFAULT_RANGES), "vitals.ranges")
+        for key, value in table.items():
+            if (not isinstance(value, list) or len(value) != 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                    or value[0] >= value[1]):
+                raise reader.fail(f"vitals.ranges.{key}", f"'{key}' must be [lowest, highest]",
+                                  f"write {key} = [{DEFAULT_RANGES[key][0]:g}, {DEFAULT_RANGES[key][1]:g}]", key)
+            ranges[key] = (float(value[0]), float(value[1]))
+    alerts = dict(DEFAULT_ALERTS)
+    if "alerts" in raw:
+        table = raw["alerts"]
+        reader.check_keys(table, set(DEFAULT_ALERTS), "vitals.alerts")
+        for key in table:
+            alerts[key] = reader.number(table, key, "vitals.alerts", 0, 1000)
+    return schedule, ranges, alerts
+
+
+def _music(reader: _Reader, raw: Any) -> MusicSettings:
+    reader.check_keys(raw, _MUSIC_KEYS, "music")
+    base = MusicSettings()
+    settings = MusicSettings(
+        crossfade_seconds=reader.number(raw, "crossfade_seconds", "music", 0, 60, base.crossfade_seconds),
+        fade_in_seconds=reader.number(raw, "fade_in_seconds", "music", 0, 120, base.fade_in_seconds),
+        fade_out_seconds=reader.number(raw, "fade_out_seconds", "music", 0, 120, base.fade_out_seconds),
+        volume_ceiling=int(reader.number(raw, "volume_ceiling", "music", 0, 100, base.volume_ceiling)),
+        start_volume=int(reader.number(raw, "start_volume", "music", 0, 100, base.start_volume)),
+        duck_level=int(reader.number(raw, "duck_level", "music", 0, 100, base.duck_level)),
+    )
+    if settings.start_volume > settings.volume_ceiling:
+        raise reader.fail("music.start_volume", "start_volume is above volume_ceiling",
+                          "lower start_volume or raise volume_ceiling", "start_volume")
+    return settings
+
+
+def load_protocol(path: Path | str) -> Protocol:
+    """Read one protocol file; unreadable files are reported like malformed ones."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(str(path), "file", "not UTF-8 text", "save the file as UTF-8") from None
+    except OSError as exc:
+        raise ProtocolError(str(path), "file", f"cannot be read ({exc.strerror or exc})",
+                            "check that the file exists and is readable") from None
+    return parse_protocol(text, str(path))
+
+
+def available_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], list[ProtocolError]]:
+    """Built-in protocols, overridden or extended by ``extra_dir/*.toml`` (the clinic's folder).
+
+    A broken clinic file never hides the others: its error is returned for the UI to show.
+    """
+    found: dict[str, Protocol] = {}
+    errors: list[ProtocolError] = []
+    dirs = [BUILTIN_DIR] + ([extra_dir] if extra_dir and extra_dir.is_dir() else [])
+    for folder in dirs:
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                protocol = load_protocol(path)
+            except ProtocolError as exc:
+                errors.append(exc)
+                continue
+            found[protocol.id] = protocol
+    return list(found.values()), errors
+
+
+def builtin_protocol(protocol_id: str = "lozenge-3h") -> Protocol:
+    return load_protocol(BUILTIN_DIR / f"{protocol_id}.toml")

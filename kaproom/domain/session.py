@@ -1,0 +1,290 @@
+"""The session state machine, derived from its events.
+
+Everything the room screen shows (phase, time in phase, whether it has ended) is computed by
+folding the stored events, never kept in a counter, so the state after a crash is exactly the
+state before it. Elapsed time comes from a (session time, monotonic) anchor while the app runs,
+and is re-anchored on the last stored wall time after a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol
+
+from .clock import Clock, from_iso, to_iso
+from .events import Event, Kind, RecordedEvent
+from .protocol import Phase, Protocol
+
+#: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.
+CLOCK_JUMP_TOLERANCE_S = 2.0
+
+
+class State(str, Enum):
+    CREATED = "created"
+    RUNNING = "running"
+    DISCHARGED = "discharged"
+    ENDED_EARLY = "ended_early"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (State.CREATED, State.RUNNING)
+
+
+class SessionError(RuntimeError):
+    """A command that does not fit the session's state (e.g. advancing an ended session)."""
+
+
+class EventSink(TypingProtocol):
+    """Where events go: the store, bound to one session. Must commit before returning."""
+
+    def append(self, event: Event) -> RecordedEvent: ...
+
+
+@dataclass
+class SessionState:
+    """The fold of a session's events. Pure: no clock, no storage."""
+
+    protocol: Protocol
+    state: State = State.CREATED
+    phase_index: int = -1
+    phase_started: float = 0.0  # session seconds at which the current phase began
+    extension: float = 0.0  # seconds added to the current phase
+    dose_time: float | None = None
+    ended_time: float | None = None
+    outcome_reason: str = ""
+    phase_history: list[tuple[str, float, str]] = field(default_factory=list)  # (phase id, start, how)
+    last: RecordedEvent | None = None
+
+    @property
+    def phase(self) -> Phase | None:
+        if 0 <= self.phase_index < len(self.protocol.phases):
+            return self.protocol.phases[self.phase_index]
+        return None
+
+    @property
+    def phase_id(self) -> str:
+        return self.phase.id if self.phase else ""
+
+    @property
+    def is_last_phase(self) -> bool:
+        return self.phase_index == len(self.protocol.phases) - 1
+
+    @property
+    def phase_end(self) -> float | None:
+        """Planned end of the current phase in session seconds (moved by extensions)."""
+        phase = self.phase
+        return None if phase is None else self.phase_started + phase.seconds + self.extension
+
+    def apply(self, event: Event) -> None:
+        kind, payload = event.kind, event.payload
+        if kind == Kind.SESSION_STARTED:
+            self.state = State.RUNNING
+        elif kind == Kind.PHASE_CHANGED:
+            self.phase_index = int(payload["index"])
+            self.phase_started = float(payload.get("effective_time", event.session_time))
+            self.extension = 0.0
+            self.phase_history.append((self.phase_id, self.phase_started, str(payload.get("how", ""))))
+        elif kind == Kind.PHASE_EXTENDED:
+            self.extension += float(payload["minutes"]) * 60.0
+        elif kind == Kind.DOSE:
+            self.dose_time = float(payload.get("effective_time", event.session_time))
+        elif kind == Kind.SESSION_ENDED:
+            self.state = State(payload["outcome"])
+            self.ended_time = event.session_time
+            self.outcome_reason = str(payload.get("reason", ""))
+        if isinstance(event, RecordedEvent):
+            self.last = event
+
+    @classmethod
+    def replay(cls, protocol: Protocol, events: Iterable[Event]) -> "SessionState":
+        state = cls(protocol)
+        for event in events:
+            state.apply(event)
+        return state
+
+
+def resumed_elapsed(last: RecordedEvent, now: datetime) -> tuple[float, float]:
+    """Elapsed session time after a restart: last stored session time plus the wall gap since.
+
+    Returns (elapsed, gap). A wall clock that went backwards gives a gap of 0, never negative time.
+    """
+    gap = (now - from_iso(last.wall_time)).total_seconds()
+    return last.session_time + max(0.0, gap), gap
+
+
+class SessionRunner:
+    """Runs one session: turns commands and the passing of time into committed events.
+
+    Every command commits its event through the sink *before* the state changes or listeners
+    hear of it, so whatever the screen shows as saved is in the database.
+    """
+
+    def __init__(self, protocol: Protocol, clock: Clock, sink: EventSink, author: str,
+                 history: Iterable[RecordedEvent] = ()) -> None:
+        self.protocol, self.clock, self.sink, self.author = protocol, clock, sink, author
+        self.session_uid: str = getattr(sink, "session_uid", "")
+        self.state = SessionState.replay(protocol, history)
+        self._listeners: list[Callable[[RecordedEvent], None]] = []
+        self._anchor_elapsed = 0.0
+        self._anchor_mono = clock.monotonic()
+        self._anchor_wall = clock.now()
+        self.resumed_gap: float | None = None
+        if self.state.last is not None and self.state.state == State.RUNNING:
+            self._anchor_elapsed, self.resumed_gap = resumed_elapsed(self.state.last, self._anchor_wall)
+        elif self.state.last is not None:
+            self._anchor_elapsed = self.state.last.session_time
+
+    # ---------------------------------------------------------------- time
+    def elapsed(self) -> float:
+        """Session seconds since start, from the monotonic clock (0 before the start)."""
+        if self.state.state == State.CREATED:
+            return 0.0
+        if self.state.ended_time is not None:
+            return self.state.ended_time
+        return self._anchor_elapsed + (self.clock.monotonic() - self._anchor_mono)
+
+    def time_in_phase(self) -> float:
+        return max(0.0, self.elapsed() - self.state.phase_started) if self.state.phase else 0.0
+
+    def time_left_in_phase(self) -> float | None:
+        """Seconds until the phase's planned end; negative when running over."""
+        end = self.state.phase_end
+        return None if end is None else end - self.elapsed()
+
+    # ---------------------------------------------------------------- listening
+    def subscribe(self, listener: Callable[[RecordedEvent], None]) -> None:
+        self._listeners.append(listener)
+
+    # ---------------------------------------------------------------- recording
+    def record(self, kind: str, payload: Mapping[str, Any] | None = None) -> RecordedEvent:
+        """Commit one event at the current session time (after any phase change that is due)."""
+        if kind not in (Kind.SIGNOFF, Kind.VIEWED, Kind.EXPORTED):
+            self._catch_up()
+        return self._commit(kind, dict(payload or {}))
+
+    def _commit(self, kind: str, payload: dict[str, Any], session_time: float | None = None) -> RecordedEvent:
+        event = Event(kind=kind, payload=payload,
+                      session_time=round(self.elapsed() if session_time is None else session_time, 3),
+                      wall_time=to_iso(self.clock.now()), author=self.author,
+                      phase=self._phase_after(kind, payload))
+        recorded = self.sink.append(event)
+        self.state.apply(recorded)
+        for listener in list(self._listeners):
+            listener(recorded)
+        return recorded
+
+    def _phase_after(self, kind: str, payload: Mapping[str, Any]) -> str:
+        if kind == Kind.PHASE_CHANGED:
+            return self.protocol.phases[int(payload["index"])].id
+        return self.state.phase_id
+
+    # ---------------------------------------------------------------- commands
+    def start(self) -> None:
+        if self.state.state != State.CREATED:
+            raise SessionError("this session has already started")
+        self._anchor_mono, self._anchor_wall, self._anchor_elapsed = self.clock.monotonic(), self.clock.now(), 0.0
+        self._commit(Kind.SESSION_STARTED, {"protocol": self.protocol.id, "clock_speed": self.clock.speed}, 0.0)
+        first = self.protocol.phases[0]
+        self._commit(Kind.PHASE_CHANGED, {"index": 0, "to": first.id, "from": "", "how": "start",
+                                          "effective_time": 0.0, "planned_minutes": first.minutes}, 0.0)
+
+    def mark_resumed(self) -> RecordedEvent | None:
+        """Record that the app came back after an interruption, with how long it was away."""
+        if self.state.state != State.RUNNING or self.resumed_gap is None:
+            return None
+        return self.record(Kind.SESSION_RESUMED, {
+            "gap_seconds": round(self.resumed_gap, 3),
+            "wall_clock_went_back": self.resumed_gap < 0,
+            "last_event_seq": self.state.last.seq if self.state.last else 0,
+        })
+
+    def _require_running(self) -> None:
+        if self.state.state != State.RUNNING:
+            raise SessionError(f"the session is {self.state.state.value.replace('_', ' ')}, not running")
+
+    def advance(self, reason: str = "") -> RecordedEvent:
+        """Move to the next phase now, earlier or later than planned."""
+        self._require_running()
+        self._catch_up()
+        if self.state.is_last_phase:
+            raise SessionError("this is the last phase: end the session with discharge")
+        return self._change_phase("manual", self.elapsed(), reason)
+
+    def _change_phase(self, how: str, at: float, reason: str = "") -> RecordedEvent:
+        old = self.state.phase
+        index = self.state.phase_index + 1
+        new = self.protocol.phases[index]
+        planned_end = self.state.phase_end
+        payload: dict[str, Any] = {"index": index, "to": new.id, "from": old.id if old else "", "how": how,
+                                   "effective_time": round(at, 3), "planned_minutes": new.minutes}
+        if planned_end is not None:
+            payload["early_by_seconds"] = round(planned_end - at, 3)
+        if reason:
+            payload["reason"] = reason
+        return self._commit(Kind.PHASE_CHANGED, payload)
+
+    def extend(self, minutes: float) -> RecordedEvent:
+        self._require_running()
+        if not 0 < minutes <= 120:
+            raise SessionError("extend by 1 to 120 minutes")
+        return self.record(Kind.PHASE_EXTENDED, {"minutes": minutes, "phase": self.state.phase_id})
+
+    def note(self, text: str) -> RecordedEvent:
+        text = text.strip()
+        if not text:
+            raise SessionError("an empty note is not saved")
+        return self.record(Kind.NOTE, {"text": text})
+
+    def tag(self, label: str) -> RecordedEvent:
+        return self.record(Kind.TAG, {"label": label})
+
+    def amend(self, target: RecordedEvent, text: str) -> RecordedEvent:
+        """A correction is a new event pointing at the one it corrects; the original stays."""
+        text = text.strip()
+        if not text:
+            raise SessionError("an amendment needs the corrected text or a reason")
+        return self.record(Kind.AMENDMENT, {"amends_seq": target.seq, "amends_id": target.id,
+                                            "amends_kind": target.kind, "text": text})
+
+    def end(self, outcome: State, reason: str = "", details: Mapping[str, Any] | None = None) -> RecordedEvent:
+        self._require_running()
+        if outcome not in (State.DISCHARGED, State.ENDED_EARLY):
+            raise SessionError("a session ends as discharged or ended early")
+        if outcome == State.ENDED_EARLY and not reason.strip():
+            raise SessionError("ending early needs a reason")
+        payload: dict[str, Any] = {"outcome": outcome.value, "reason": reason.strip()}
+        payload.update(details or {})
+        return self.record(Kind.SESSION_ENDED, payload)
+
+    # ---------------------------------------------------------------- the passing of time
+    def tick(self) -> list[RecordedEvent]:
+        """Called often by the UI or simulator: records due phase changes and wall-clock jumps."""
+        written: list[RecordedEvent] = []
+        if self.state.state != State.RUNNING:
+            return written
+        jump = self._wall_jump()
+        if jump is not None:
+            written.append(self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(jump, 3)}))
+        written.extend(self._catch_up())
+        return written
+
+    def _wall_jump(self) -> float | None:
+        mono_passed = self.clock.monotonic() - self._anchor_mono
+        wall_passed = (self.clock.now() - self._anchor_wall).total_seconds()
+        drift = wall_passed - mono_passed
+        if abs(drift) <= CLOCK_JUMP_TOLERANCE_S * max(1.0, self.clock.speed):
+            return None
+        # Keep session time on the monotonic clock; move only the wall anchor.
+        self._anchor_elapsed += mono_passed
+        self._anchor_mono, self._anchor_wall = self.clock.monotonic(), self.clock.now()
+        return drift
+
+    def _catch_up(self) -> list[RecordedEvent]:
+        written = []
+        while self.state.state == State.RUNNING and not self.state.is_last_phase:
+            phase, end = self.state.phase, self.state.phase_end
+            if phase is None or end is None or not phase.auto_advance or self.elapsed() < end:
+                break
+            written.append(self._change_phase("auto", end))
+        return written

@@ -1,0 +1,360 @@
+"""The one small object that owns the SQLite file.
+
+Everything that reads or writes the database goes through :class:`Store`. It keeps SQLite in
+WAL mode with ``synchronous=FULL``, so an event is on disk when ``append`` returns; the UI only
+says "saved" after that. Events are append-only (triggers refuse UPDATE and DELETE) and chained
+by hash; the ``sessions`` table is an index kept up to date in the same transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from sqlite_utils import Database
+
+from ..domain.clock import to_iso
+from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash, verify_chain
+from ..domain.protocol import Protocol
+from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
+from .migrations import SCHEMA_VERSION, migrations
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 3000
+DB_FILENAME = "kaproom.sqlite3"
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of the sessions index."""
+
+    id: int
+    uid: str
+    created_at: str
+    protocol_id: str
+    protocol_name: str
+    client_code: str
+    therapist: str
+    room: str
+    demo: int
+    origin: str
+    state: str
+    current_phase: str
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: float | None
+    end_reason: str
+    cautions: int
+    urgents: int
+    music_errors: int
+    amendments: int
+    amended_after_signoff: int
+    signed_at: str | None
+    signed_by: str | None
+    last_seq: int
+    last_hash: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in ("created", "running")
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "SessionRow":
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+def _event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
+    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = tuple(row)
+    return RecordedEvent(kind=kind, payload=json.loads(payload), session_time=stime, wall_time=wall,
+                         author=author, phase=phase, id=id_, session_uid=uid, seq=seq,
+                         prev_hash=prev, hash=digest)
+
+
+EVENT_COLUMNS = "id, session_uid, seq, wall_time, session_time, author, phase, kind, payload, prev_hash, hash"
+
+
+class Store:
+    """The KAP Room database: sessions, their append-only events, and verification."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._check_file_before_open()
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            self._conn = conn
+            self.db = Database(conn)
+            self._configure()
+            self._check_integrity()
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise translate(exc, str(self.path), "open the database") from None
+        except StoreError:
+            self._close_quietly()
+            raise
+
+    # ------------------------------------------------------------------ opening
+    def _check_file_before_open(self) -> None:
+        """Refuse non-SQLite files before SQLite can touch them; create new files as 0600."""
+        if self.path.exists():
+            if self.path.is_dir():
+                raise NotADatabase(f"{self.path} is a folder, not a KAP Room database. Nothing was changed.")
+            try:
+                with open(self.path, "rb") as handle:
+                    head = handle.read(16)
+            except OSError as exc:
+                raise translate(exc, str(self.path), "open the database") from None
+            if head and head != SQLITE_HEADER:
+                raise NotADatabase(
+                    f"{self.path} is not a KAP Room database (it is not an SQLite file). It was left untouched. "
+                    "Move it aside or choose another data folder with --data-dir.")
+        else:
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as exc:
+                raise translate(exc, str(self.path), "create the database") from None
+
+    def _configure(self) -> None:
+        self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"{self.path}: SQLite would not switch to WAL mode (got {mode}); "
+                             "the data folder may be on a network drive, which KAP Room does not support.")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+
+    def _check_integrity(self) -> None:
+        result = self._conn.execute("PRAGMA quick_check").fetchall()
+        if result != [("ok",)]:
+            problems = "; ".join(str(r[0]) for r in result[:3])
+            raise DatabaseCorrupt(
+                f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
+                "Keep a copy of the file and restore the last backup.")
+        tables = set(self.db.table_names())
+        ours = {"sessions", "events", migrations.migrations_table}
+        if tables and not tables & ours:
+            raise NotADatabase(
+                f"{self.path} is an SQLite file but not a KAP Room database (it has tables "
+                f"{', '.join(sorted(tables)[:5])}). It was left untouched. Choose another data folder.")
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"{self.path} was written by a newer KAP Room (schema {version}; this version knows up to "
+                f"{SCHEMA_VERSION}). Nothing was changed. Install the newer KAP Room to open it.")
+        if migrations.pending(self.db):
+            migrations.apply(self.db)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+            self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction; any failure rolls back and becomes a StoreError."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            raise translate(exc, str(self.path), action) from None
+
+    def create_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "",
+                       *, demo: bool = False, wall_time: str | None = None, author: str | None = None,
+                       extra: Mapping[str, Any] | None = None, uid: str | None = None,
+                       origin: str = "local") -> str:
+        """Add a session and its first event (which records the protocol it runs)."""
+        uid = uid or str(uuid.uuid4())
+        wall = wall_time or to_iso(datetime.now(timezone.utc))
+        payload: dict[str, Any] = {
+            "client_code": client_code, "therapist": therapist, "room": room, "demo": bool(demo),
+            "protocol": {"id": protocol.id, "name": protocol.name, "text": protocol.text},
+        }
+        payload.update(extra or {})
+        with self._write("create the session") as conn:
+            conn.execute(
+                "INSERT INTO sessions (uid, created_at, protocol_id, protocol_name, client_code, therapist, room,"
+                " demo, origin) VALUES (?,?,?,?,?,?,?,?,?)",
+                (uid, wall, protocol.id, protocol.name, client_code, therapist, room, int(demo), origin))
+            self._append_in(conn, uid, Event(Kind.SESSION_CREATED, payload, 0.0, wall, author or therapist, ""))
+        return uid
+
+    def log(self, session_uid: str) -> "SessionLog":
+        """The event sink for one session, as the session runner wants it."""
+        self.session(session_uid)
+        return SessionLog(self, session_uid)
+
+    def append(self, session_uid: str, event: Event) -> RecordedEvent:
+        """Commit one event to the end of a session's chain; durable when this returns."""
+        with self._write(f"save the {event.kind.replace('_', ' ')}") as conn:
+            return self._append_in(conn, session_uid, event)
+
+    def _append_in(self, conn: sqlite3.Connection, uid: str, event: Event) -> RecordedEvent:
+        last = conn.execute("SELECT last_seq, last_hash FROM sessions WHERE uid=?", (uid,)).fetchone()
+        if last is None:
+            raise NotFound(f"There is no session {uid} in {self.path}.")
+        seq, prev = last[0] + 1, last[1] or GENESIS
+        payload = dict(event.payload)
+        try:
+            payload_text = json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True)
+            payload_text.encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise StoreError(f"This entry cannot be stored ({exc}); please retype it.") from None
+        payload = json.loads(payload_text)
+        session_time = round(float(event.session_time), 3)
+        digest = event_hash(prev, uid, seq, event.kind, event.wall_time, session_time, event.author,
+                            event.phase, payload)
+        cursor = conn.execute(
+            "INSERT INTO events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
+            " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (uid, seq, event.wall_time, session_time, event.author, event.phase, event.kind, payload_text,
+             prev, digest))
+        recorded = RecordedEvent(kind=event.kind, payload=payload, session_time=session_time,
+                                 wall_time=event.wall_time, author=event.author, phase=event.phase,
+                                 id=int(cursor.lastrowid or 0), session_uid=uid, seq=seq, prev_hash=prev,
+                                 hash=digest)
+        self._update_index(conn, recorded)
+        return recorded
+
+    def _update_index(self, conn: sqlite3.Connection, event: RecordedEvent) -> None:
+        sets = {"last_seq": event.seq, "last_hash": event.hash}
+        increments: list[str] = []
+        kind, payload = event.kind, event.payload
+        if kind == Kind.SESSION_STARTED:
+            sets.update(state="running", started_at=event.wall_time)
+        elif kind == Kind.PHASE_CHANGED:
+            sets["current_phase"] = str(payload.get("to", ""))
+        elif kind == Kind.SESSION_ENDED:
+            sets.update(state=str(payload.get("outcome", "ended_early")), ended_at=event.wall_time,
+                        duration_seconds=event.session_time, end_reason=str(payload.get("reason", "")))
+        elif kind == Kind.ALERT:
+            level = payload.get("level")
+            if level == "urgent":
+                increments.append("urgents")
+            elif level == "caution":
+                increments.append("cautions")
+        elif kind == Kind.MUSIC and payload.get("action") == "error":
+            increments.append("music_errors")
+        elif kind == Kind.AMENDMENT:
+            increments.append("amendments")
+            signed = conn.execute("SELECT signed_at FROM sessions WHERE uid=?", (event.session_uid,)).fetchone()
+            if signed and signed[0]:
+                increments.append("amended_after_signoff")
+        elif kind == Kind.SIGNOFF:
+            sets.update(signed_at=event.wall_time, signed_by=event.author)
+        assignments = [f"{column}=?" for column in sets] + [f"{column}={column}+1" for column in increments]
+        conn.execute(f"UPDATE sessions SET {', '.join(assignments)} WHERE uid=?",
+                     (*sets.values(), event.session_uid))
+
+    # ------------------------------------------------------------------ reading
+    def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, str(self.path), "read the database") from None
+
+    def events(self, session_uid: str, kinds: tuple[str, ...] | None = None) -> list[RecordedEvent]:
+        sql, params = f"SELECT {EVENT_COLUMNS} FROM events WHERE session_uid=?", [session_uid]
+        if kinds:
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        return [_event_from_row(row) for row in self._read(sql + " ORDER BY seq", params)]
+
+    def event(self, event_id: int) -> RecordedEvent:
+        rows = self._read(f"SELECT {EVENT_COLUMNS} FROM events WHERE id=?", (event_id,))
+        if not rows:
+            raise NotFound(f"There is no event {event_id}.")
+        return _event_from_row(rows[0])
+
+    def _session_rows(self, where: str = "", params: tuple | list = (), order: str = "created_at DESC, id DESC",
+                      limit: int | None = None) -> list[SessionRow]:
+        names = [f.name for f in fields(SessionRow)]
+        sql = f"SELECT {', '.join(names)} FROM sessions"
+        if where:
+            sql += f" WHERE {where}"
+        sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [SessionRow(*row) for row in self._read(sql, params)]
+
+    def sessions(self, include_demo: bool = True) -> list[SessionRow]:
+        return self._session_rows("" if include_demo else "demo=0")
+
+    def open_sessions(self) -> list[SessionRow]:
+        """Sessions that were never ended: candidates to resume after a crash."""
+        return self._session_rows("state IN ('created','running')")
+
+    def session(self, ref: str | int) -> SessionRow:
+        """A session by its number, its uid or a unique uid prefix (as typed at the command line)."""
+        text = str(ref).strip().lstrip("#")
+        if text.isdigit():
+            rows = self._session_rows("id=?", (int(text),))
+        else:
+            rows = self._session_rows("uid=?", (text,)) or self._session_rows("uid LIKE ?", (text + "%",))
+        if len(rows) != 1:
+            what = "matches several sessions; type more of it" if rows else "is not a session here"
+            raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
+        return rows[0]
+
+    def count_sessions(self) -> int:
+        return int(self._read("SELECT count(*) FROM sessions")[0][0])
+
+    # ------------------------------------------------------------------ verification
+    def verify(self, session_uid: str | None = None) -> list[ChainReport]:
+        """Check every session's chain (or one) and that no event is missing from its end."""
+        rows = [self.session(session_uid)] if session_uid else self._session_rows(order="id")
+        reports = []
+        for row in rows:
+            label = f"session {row.id} ({row.uid[:8]})"
+            events = self.events(row.uid)
+            report = verify_chain(label, events)
+            if report.intact and (len(events) != row.last_seq or (events and events[-1].hash != row.last_hash)):
+                report = ChainReport(label, len(events), len(events) + 1, None,
+                                     f"the log ends at event {len(events)} but {row.last_seq} were recorded "
+                                     "(events were removed from its end)")
+            reports.append(report)
+        return reports
+
+
+class SessionLog:
+    """One session's end of the store: ``append`` commits an event to that session's chain."""
+
+    def __init__(self, store: Store, session_uid: str) -> None:
+        self.store, self.session_uid = store, session_uid
+
+    def append(self, event: Event) -> RecordedEvent:
+        return self.store.append(self.session_uid, event)

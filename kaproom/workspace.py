@@ -1,0 +1,81 @@
+"""A data folder opened for work: its store, its protocols, and session runners over them.
+
+The command line, the simulator and the Qt screens all start sessions through here, so every
+session is created, resumed and recorded by the same code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .domain.clock import Clock, SystemClock, to_iso
+from .domain.events import Kind
+from .domain.protocol import Protocol, ProtocolError, available_protocols, builtin_protocol, parse_protocol
+from .domain.session import SessionRunner
+from .paths import ensure_private_dir
+from .store import DB_FILENAME, SessionRow, Store
+
+
+class Workspace:
+    def __init__(self, folder: Path, clock: Clock | None = None) -> None:
+        self.folder = Path(folder)
+        self.warnings = ensure_private_dir(self.folder)
+        self.clock: Clock = clock or SystemClock()
+        self.store = Store(self.folder / DB_FILENAME)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def protocols_dir(self) -> Path:
+        return self.folder / "protocols"
+
+    @property
+    def playlists_dir(self) -> Path:
+        return self.folder / "playlists"
+
+    def protocols(self) -> tuple[list[Protocol], list[ProtocolError]]:
+        return available_protocols(self.protocols_dir)
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        protocols, _ = self.protocols()
+        for protocol in protocols:
+            if protocol.id == protocol_id:
+                return protocol
+        known = ", ".join(p.id for p in protocols)
+        raise ProtocolError(protocol_id, "protocol", "no protocol with this id", f"use one of: {known}")
+
+    def protocol_of(self, session: SessionRow) -> Protocol:
+        """The protocol exactly as it was when the session was created (kept in its first event)."""
+        first = self.store.events(session.uid, (Kind.SESSION_CREATED,))
+        text = first[0].payload.get("protocol", {}).get("text", "") if first else ""
+        if text:
+            return parse_protocol(text, f"session {session.id} protocol")
+        return builtin_protocol(session.protocol_id)
+
+    def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
+                    demo: bool = False, screening: Mapping[str, Any] | None = None,
+                    intention: str = "", start: bool = True) -> SessionRunner:
+        uid = self.store.create_session(protocol, client_code, therapist, room, demo=demo,
+                                        wall_time=to_iso(self.clock.now()))
+        runner = SessionRunner(protocol, self.clock, self.store.log(uid), therapist)
+        if screening is not None:
+            runner.record(Kind.SCREENING, {"answers": dict(screening)})
+        if intention.strip():
+            runner.record(Kind.INTENTION, {"text": intention.strip()})
+        if start:
+            runner.start()
+        return runner
+
+    def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
+        """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
+        protocol = self.protocol_of(session)
+        runner = SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
+                               self.store.events(session.uid))
+        return runner

@@ -1,0 +1,82 @@
+"""The command line: the same data without a screen."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+from kaproom import __version__
+from kaproom.cli import main
+
+
+def kaproom(*args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kaproom", *args], capture_output=True, text=True, timeout=120,
+                          env=env)
+
+
+def test_help_lists_every_command(capsys):
+    result = kaproom("--help")
+    assert result.returncode == 0
+    for command in ("sessions", "verify", "simulate", "demo", "--data-dir", "--version"):
+        assert command in result.stdout
+
+
+def test_version():
+    result = kaproom("--version")
+    assert result.stdout.strip() == f"KAP Room {__version__}"
+
+
+def test_simulate_then_list_and_verify(tmp_path, capsys):
+    folder = str(tmp_path / "d")
+    assert main(["simulate", "--data-dir", folder, "--speed", "1000000", "--protocol", "short-check",
+                 "--notes", "5", "--vitals", "3"]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "--data-dir", folder, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["state"] == "discharged" and row["protocol_id"] == "short-check"
+    assert row["duration_seconds"] >= 12 * 60
+    assert main(["sessions", "--data-dir", folder]) == 0
+    listing = capsys.readouterr().out
+    assert "SIM-0001" in listing and "discharged" in listing
+    assert main(["verify", "--data-dir", folder]) == 0
+    assert "All 1 logs intact" in capsys.readouterr().out
+
+
+def test_verify_fails_and_names_the_tampered_event(tmp_path, capsys):
+    folder = tmp_path / "d"
+    main(["simulate", "--data-dir", str(folder), "--speed", "1000000", "--protocol", "short-check", "--notes", "4"])
+    conn = sqlite3.connect(folder / "kaproom.sqlite3")
+    conn.execute("DROP TRIGGER events_no_update")
+    event_id = conn.execute("SELECT id FROM events WHERE kind='note' ORDER BY seq LIMIT 1 OFFSET 1").fetchone()[0]
+    seq = conn.execute("SELECT seq FROM events WHERE id=?", (event_id,)).fetchone()[0]
+    conn.execute("UPDATE events SET payload='{\"text\": \"edited later\"}' WHERE id=?", (event_id,))
+    conn.commit()
+    conn.close()
+    capsys.readouterr()
+    assert main(["verify", "--data-dir", str(folder)]) == 1
+    out = capsys.readouterr()
+    assert f"BROKEN at event {seq} (id {event_id})" in out.out
+    assert "VERIFY FAILED" in out.err
+
+
+def test_env_var_chooses_the_data_folder(tmp_path):
+    import os
+    env = dict(os.environ, KAPROOM_DATA_DIR=str(tmp_path / "from-env"))
+    result = kaproom("sessions", env=env)
+    assert result.returncode == 0 and "No sessions yet" in result.stdout
+    assert (tmp_path / "from-env" / "kaproom.sqlite3").exists()
+
+
+def test_bad_database_is_a_clear_error_not_a_traceback(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir(mode=0o700)
+    (folder / "kaproom.sqlite3").write_bytes(b"PK\x03\x04 a zip file, not a database")
+    result = kaproom("sessions", "--data-dir", str(folder))
+    assert result.returncode == 2
+    assert "not a KAP Room database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_session_is_a_clear_error(tmp_path):
+    result = kaproom("verify", "42", "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2 and "'42' is not a session here" in result.stderr

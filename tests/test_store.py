@@ -1,0 +1,205 @@
+"""The record: durable, append-only, hash-chained, and honest about bad database files."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kaproom.domain.events import Event, Kind, verify_chain
+from kaproom.store import (DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, NotADatabase, SchemaTooNew, Store,
+                           StoreError)
+from kaproom.store.migrations import SCHEMA_VERSION
+from kaproom.workspace import Workspace
+
+
+def make_session(store: Store, protocol, notes: int = 3) -> str:
+    uid = store.create_session(protocol, "C-7", "therapist", "Room 2")
+    for i in range(notes):
+        store.append(uid, Event(Kind.NOTE, {"text": f"note {i}"}, 10.0 * i, "2026-03-02T09:00:00.000Z", "t", "arrival"))
+    return uid
+
+
+def test_pragmas_and_schema_version(store: Store):
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == store.schema_version
+    names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
+    assert names[0] == "0001_sessions_and_events"
+
+
+def test_database_and_folder_are_private(workspace):
+    assert stat.S_IMODE(workspace.folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(workspace.store.path.stat().st_mode) == 0o600
+
+
+def test_world_readable_folder_is_warned_about(tmp_path: Path):
+    folder = tmp_path / "open"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    with Workspace(folder) as ws:
+        assert ws.warnings and "chmod 700" in ws.warnings[0]
+
+
+def test_events_cannot_be_updated_or_deleted(store: Store, protocol):
+    uid = make_session(store, protocol)
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET payload='{}' WHERE seq=2")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events WHERE seq=2")
+    assert store.events(uid)[1].payload == {"text": "note 0"}
+
+
+def test_chain_links_every_event(store: Store, protocol):
+    uid = make_session(store, protocol)
+    events = store.events(uid)
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(report.intact for report in store.verify())
+
+
+def tamper(store: Store, sql: str, *params) -> None:
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("DROP TRIGGER events_no_delete")
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+def test_changed_payload_is_found_and_named(store: Store, protocol):
+    uid = make_session(store, protocol)
+    target = store.events(uid)[2]
+    tamper(store, "UPDATE events SET payload=? WHERE id=?", json.dumps({"text": "nothing happened"}), target.id)
+    [report] = store.verify()
+    assert not report.intact and report.broken_at == 3 and report.event_id == target.id
+    assert "altered" in report.reason
+
+
+def test_deleted_event_is_found(store: Store, protocol):
+    uid = make_session(store, protocol)
+    tamper(store, "DELETE FROM events WHERE session_uid=? AND seq=2", uid)
+    [report] = store.verify()
+    assert report.broken_at == 2 and "missing" in report.reason
+
+
+def test_removed_last_event_is_found(store: Store, protocol):
+    uid = make_session(store, protocol)
+    tamper(store, "DELETE FROM events WHERE session_uid=? AND seq=4", uid)
+    [report] = store.verify()
+    assert not report.intact and "removed from its end" in report.reason
+
+
+def test_rehashed_forgery_still_breaks_the_next_link(store: Store, protocol):
+    """Someone who recomputes the altered event's own hash still breaks the link after it."""
+    from kaproom.domain.events import event_hash
+    uid = make_session(store, protocol)
+    target = store.events(uid)[1]
+    forged = {"text": "forged"}
+    digest = event_hash(target.prev_hash, uid, target.seq, target.kind, target.wall_time, target.session_time,
+                        target.author, target.phase, forged)
+    tamper(store, "UPDATE events SET payload=?, hash=? WHERE id=?", json.dumps(forged), digest, target.id)
+    [report] = store.verify()
+    assert report.broken_at == 3 and "link" in report.reason
+
+
+def test_not_a_database_is_refused_and_left_untouched(tmp_path: Path):
+    path = tmp_path / "kaproom.sqlite3"
+    path.write_text("these are someone's notes, not a database\n")
+    before = path.read_bytes()
+    with pytest.raises(NotADatabase, match="not a KAP Room database.*left untouched"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_other_sqlite_database_is_refused(tmp_path: Path):
+    path = tmp_path / "kaproom.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(NotADatabase, match="invoices"):
+        Store(path)
+
+
+def test_corrupt_database_is_refused_not_repaired(tmp_path: Path, protocol):
+    path = tmp_path / "kaproom.sqlite3"
+    with Store(path) as s:
+        for _ in range(5):
+            make_session(s, protocol, notes=30)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for offset in range(4096 + 200, len(data), 4096):  # scribble over every page after the first
+        data[offset:offset + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    with pytest.raises((DatabaseCorrupt, NotADatabase), match="left untouched"):
+        Store(path)
+    assert path.read_bytes() == bytes(data)
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "kaproom.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="newer KAP Room"):
+        Store(path)
+
+
+def test_locked_database_gives_a_clear_message(store: Store, protocol, monkeypatch):
+    import kaproom.store.store as module
+    uid = make_session(store, protocol)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    store._conn.execute("PRAGMA busy_timeout=100")
+    try:
+        with pytest.raises(DatabaseLocked, match="locked by another program.*what you typed is kept"):
+            store.append(uid, Event(Kind.NOTE, {"text": "x"}, 1.0, "2026-03-02T09:00:00.000Z", "t", ""))
+    finally:
+        other.execute("ROLLBACK")
+    assert len(store.events(uid)) == 4
+    store.append(uid, Event(Kind.NOTE, {"text": "x"}, 1.0, "2026-03-02T09:00:00.000Z", "t", ""))
+
+
+def test_read_only_connection_write_is_refused_clearly(store: Store, protocol):
+    uid = make_session(store, protocol)
+    store._conn.execute("PRAGMA query_only=ON")
+    with pytest.raises(DatabaseReadOnly, match="read-only.*kept"):
+        store.append(uid, Event(Kind.NOTE, {"text": "x"}, 1.0, "2026-03-02T09:00:00.000Z", "t", ""))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**62, 2**62) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.text(max_size=12), json_values, max_size=5))
+def test_any_payload_round_trips_unchanged(store: Store, protocol, payload):
+    uid = store.create_session(protocol, "C", "t")
+    written = store.append(uid, Event(Kind.NOTE, payload, 1.5, "2026-03-02T09:00:00.000Z", "t", "arrival"))
+    [read] = store.events(uid, (Kind.NOTE,))
+    assert read.payload == payload == written.payload
+    assert read.hash == written.hash
+    assert verify_chain("x", store.events(uid)).intact
+
+
+def test_unstorable_payload_is_refused_with_a_message(store: Store, protocol):
+    uid = store.create_session(protocol, "C", "t")
+    with pytest.raises(StoreError, match="cannot be stored"):
+        store.append(uid, Event(Kind.NOTE, {"value": float("nan")}, 1.0, "x", "t", ""))
+    with pytest.raises(StoreError, match="cannot be stored"):
+        store.append(uid, Event(Kind.NOTE, {"text": "bad \ud800 surrogate"}, 1.0, "x", "t", ""))
+    assert len(store.events(uid)) == 1
