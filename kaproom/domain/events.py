@@ -14,7 +14,37 @@ from typing import Any, Iterable, Mapping
 
 
 class Kind:
-    """Event kinds. Plain strings, so the database stays readable with any SQLite tool."""
+    """Event kinds. Plain strings, so the database stays readable with any SQLite tool.
+
+    Payloads (JSON objects) by kind; fields marked ? may be absent:
+
+    - session_created: client_code, therapist, room, demo, protocol {id, name, text}
+    - screening: answers {question_id: bool}, proceed_confirmed?, notes?
+    - intention: text
+    - session_started: protocol, clock_speed
+    - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq
+    - phase_changed: index, to, from, how ("start"|"auto"|"manual"), effective_time,
+      planned_minutes, early_by_seconds?, reason?
+    - phase_extended: minutes, phase
+    - note: text
+    - tag: label
+    - amendment: amends_seq, amends_id, amends_kind, text
+    - dose: route, effective_time, without_baseline?, notes?
+    - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
+      null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
+      supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
+    - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
+    - alert_ack: alert_seq, action?
+    - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
+      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"), title?, file?,
+      playlist?, volume?, message?
+    - clock_jump: jump_seconds
+    - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?
+    - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
+      ready_to_leave_at?
+    - signoff: comment, role?
+    - viewed / exported: format?, destination?
+    """
 
     SESSION_CREATED = "session_created"
     SCREENING = "screening"
