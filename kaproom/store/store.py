@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from ..domain.clock import to_iso
 from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash, verify_chain
 from ..domain.protocol import Protocol
+from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from .migrations import SCHEMA_VERSION, migrations
 
@@ -93,6 +94,7 @@ class Store:
             self._configure()
             self._check_integrity()
             self._migrate()
+            self._guard = FileGuard(self.path)
         except sqlite3.Error as exc:
             self._close_quietly()
             raise translate(exc, str(self.path), "open the database") from None
@@ -181,6 +183,7 @@ class Store:
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction; any failure rolls back and becomes a StoreError."""
         conn = self._conn
+        self._guard.check(conn, action)  # never write into a deleted or replaced file
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
