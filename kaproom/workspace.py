@@ -14,12 +14,16 @@ from .domain.protocol import Protocol, ProtocolError, available_protocols, built
 from .domain.session import SessionRunner
 from .paths import ensure_private_dir
 from .store import DB_FILENAME, SessionRow, Store
+from .store.errors import translate
 
 
 class Workspace:
     def __init__(self, folder: Path, clock: Clock | None = None) -> None:
         self.folder = Path(folder)
-        self.warnings = ensure_private_dir(self.folder)
+        try:
+            self.warnings = ensure_private_dir(self.folder)
+        except OSError as exc:  # e.g. its parent folder is read-only: a message, not a traceback
+            raise translate(exc, str(self.folder), "create the data folder") from None
         self.clock: Clock = clock or SystemClock()
         self.store = Store(self.folder / DB_FILENAME)
 

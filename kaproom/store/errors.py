@@ -52,7 +52,8 @@ class AppendOnlyViolation(StoreError):
 def translate(exc: BaseException, path: str, action: str) -> StoreError:
     """Turn a sqlite3/OS error into the StoreError a person can act on."""
     name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc).lower()
+    # An OSError's str() includes the file name: a folder called "locked" must not read as a lock.
+    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc).lower()
     os_errno = getattr(exc, "errno", None)
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
         return DatabaseLocked(
@@ -74,6 +75,12 @@ def translate(exc: BaseException, path: str, action: str) -> StoreError:
         return DatabaseCorrupt(
             f"The database {path} is damaged ({exc}). It was left untouched, not repaired. "
             "Keep a copy of the file and restore the last backup; `kaproom verify` shows what is intact.")
+    if name in ("SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE"):
+        # SQLite says "full" only for ENOSPC; a quota or a file-size limit gives a bare write error.
+        return DatabaseUnavailable(
+            f"Could not {action}: writing to {path} failed: the disk may be full, over its quota, or "
+            "disconnected. Nothing was lost; what you typed is kept. Free some space or reconnect the disk, "
+            "then save again.")
     if name.startswith("SQLITE_CANTOPEN") or name.startswith("SQLITE_IOERR") or isinstance(exc, OSError):
         return DatabaseUnavailable(
             f"Could not {action}: the database {path} cannot be reached ({exc}). What you typed is kept. "
