@@ -245,7 +245,8 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"'{key}' must be a number, not {value!r}", f"write {key} = <number>", key)
         if not low <= value <= high:
             raise self.fail(
-                f"{where}.{key}", f"'{key}' is {value:g}, outside {low:g} to {high:g}",
+                f"{where}.{key}", f"'{key}' is {value if isinstance(value, int) else format(value, 'g')}, "
+                f"outside {low:g} to {high:g}",
                 f"use a value from {low:g} to {high:g}", key)
         return float(value)
 
@@ -341,7 +342,10 @@ def _questions(reader: _Reader, raw: Any, where: str) -> tuple[Question, ...]:
     for index, item in enumerate(raw):
         spot = f"{where}[{index + 1}]"
         reader.check_keys(item, _QUESTION_KEYS, spot)
-        out.append(Question(reader.text(item, "id", spot), reader.text(item, "text", spot)))
+        question = Question(reader.text(item, "id", spot), reader.text(item, "text", spot))
+        if any(q.id == question.id for q in out):  # one answer would silently stand for two questions
+            raise reader.fail(f"{spot}.id", f"question id '{question.id}' is used twice", "give every question its own id")
+        out.append(question)
     return tuple(out)
 
 
@@ -371,7 +375,7 @@ def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict, dict]:
         for key, value in table.items():
             if (not isinstance(value, list) or len(value) != 2
                     or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                    or value[0] >= value[1]):
+                    or not all(abs(v) < 1e9 for v in value) or value[0] >= value[1]):  # refuses nan, inf, 1e400
                 raise reader.fail(f"vitals.ranges.{key}", f"'{key}' must be [lowest, highest]",
                                   f"write {key} = [{DEFAULT_RANGES[key][0]:g}, {DEFAULT_RANGES[key][1]:g}]", key)
             ranges[key] = (float(value[0]), float(value[1]))
