@@ -1,0 +1,164 @@
+"""One KAP Room per data folder.
+
+Two windows writing the same session would interleave two therapists' entries into one record,
+so a second start on the same data folder is refused. The first instance holds a ``QLockFile``
+in the data folder (a lock left by a crashed or killed instance is reclaimed: its process is
+gone) and listens on a ``QLocalServer``. The second instance asks it over that local socket which
+session it has open; the first answers and brings its window to the front, and the second
+shows that answer and exits.
+
+The local server is a Unix domain socket (a named pipe on Windows): inter-process communication
+on this computer only, readable by this OS user only. It is not a network socket.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QElapsedTimer, QLockFile, QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from ..paths import ensure_private_dir
+
+LOCK_FILENAME = "kaproom.lock"
+QUESTION = b"which-session\n"
+ANSWER_TIMEOUT_MS = 2000
+MAX_ANSWER_BYTES = 2000
+
+
+def server_name(data_dir: Path) -> str:
+    """One socket name per OS user and data folder (the path is hashed: socket paths are short)."""
+    digest = hashlib.sha256(str(Path(data_dir).resolve()).encode("utf-8")).hexdigest()[:16]
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return f"kaproom-{user}-{digest}"
+
+
+class SingleInstance(QObject):
+    """Held by the running instance for its whole life; answers the instances it refuses.
+
+    Connect ``raise_requested`` to bring the main window to the front (or call ``attach``).
+    """
+
+    raise_requested = Signal()
+
+    def __init__(self, lock: QLockFile, server: QLocalServer | None,
+                 describe_open_session: Callable[[], str]) -> None:
+        super().__init__()
+        self._lock, self._server, self._describe = lock, server, describe_open_session
+        if server is not None:
+            server.setParent(self)
+            server.newConnection.connect(self._on_connection)
+
+    @property
+    def answers_other_instances(self) -> bool:
+        """False if the local server could not listen: others are still refused, just not raised."""
+        return self._server is not None and self._server.isListening()
+
+    def attach(self, window) -> None:
+        """Bring ``window`` to the front whenever another instance is refused."""
+        self.raise_requested.connect(lambda: bring_to_front(window))
+
+    def release(self) -> None:
+        """Give up the data folder (on quit). Safe to call twice."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self._lock.unlock()
+
+    def _on_connection(self) -> None:
+        while self._server is not None and self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            socket.setParent(self)
+            socket.readyRead.connect(lambda s=socket: self._answer(s))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _answer(self, socket: QLocalSocket) -> None:
+        if not socket.canReadLine():
+            return
+        if bytes(socket.readLine().data()) != QUESTION:
+            socket.disconnectFromServer()
+            return
+        try:
+            text = " ".join(str(self._describe() or "").split()) or "no session is open (the start screen is showing)"
+        except Exception as exc:  # noqa: BLE001 - the answer must go out even if describing fails
+            text = f"a session is open (it could not be described: {exc})"
+        socket.write(QByteArray(text.encode("utf-8")[:MAX_ANSWER_BYTES] + b"\n"))
+        socket.flush()
+        socket.disconnectFromServer()
+        self.raise_requested.emit()
+
+
+def bring_to_front(window) -> None:
+    """Show a minimised or hidden window again and ask the window manager to focus it."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str | None:
+    """The running instance's description of its open session, or None if it does not answer."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(timeout_ms):
+        return None
+    socket.write(QByteArray(QUESTION))
+    socket.flush()
+    timer = QElapsedTimer()
+    timer.start()
+    while not socket.canReadLine():
+        left = timeout_ms - timer.elapsed()
+        if left <= 0 or not socket.waitForReadyRead(int(left)):
+            break
+    answer = bytes(socket.readLine().data()).decode("utf-8", "replace").strip() if socket.canReadLine() else None
+    socket.abort()
+    return answer or None
+
+
+def _listen(name: str) -> QLocalServer | None:
+    server = QLocalServer()
+    server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+    if server.listen(name):
+        return server
+    # We hold the lock, so a socket of that name was left behind by a crashed instance.
+    QLocalServer.removeServer(name)
+    return server if server.listen(name) else None
+
+
+def acquire_single_instance(data_dir: Path | str, describe_open_session: Callable[[], str], *,
+                            answer_timeout_ms: int = ANSWER_TIMEOUT_MS) -> SingleInstance | str:
+    """Take the data folder for this process, or return the message to show and exit with.
+
+    ``describe_open_session`` is called in this (first) instance each time another one is
+    refused; it returns a short phrase such as "session 12, client C-7, Deep phase". Call this
+    after the QApplication exists and before the database is opened; keep the returned handle
+    alive until the app quits, then call ``release()``.
+    """
+    folder = Path(data_dir)
+    try:
+        ensure_private_dir(folder)
+    except OSError as exc:
+        return (f"KAP Room cannot use the data folder {folder}: it cannot be created ({exc.strerror or exc}). "
+                "Check the folder's permissions or choose another data folder with --data-dir.")
+    lock = QLockFile(str(folder / LOCK_FILENAME))
+    lock.setStaleLockTime(0)  # stale only when its process is gone, never by age: sessions last hours
+    name = server_name(folder)
+    if lock.tryLock(0):
+        return SingleInstance(lock, _listen(name), describe_open_session)
+    if lock.error() == QLockFile.LockError.LockFailedError:
+        answer = ask_running_instance(name, answer_timeout_ms)
+        if answer is not None:
+            return (f"KAP Room is already open on this data folder ({folder}): {answer}. That window has been "
+                    "brought to the front. Use it, or close it before starting KAP Room again.")
+        info = tuple(lock.getLockInfo())  # PySide6 gives (pid, host, app); PyQt-style adds a leading bool
+        pid, host = (info[-3], info[-2]) if len(info) >= 3 else (0, "")
+        who = f"process {pid} on {host or 'this computer'}" if pid else "another process"
+        return (f"KAP Room is already open on this data folder ({folder}) in {who}, which did not say which "
+                "session it has open. Use that window, or close it before starting KAP Room again.")
+    if lock.error() == QLockFile.LockError.PermissionError:
+        return (f"KAP Room cannot use the data folder {folder}: it cannot write its lock file there (the folder "
+                "is read-only). Check the folder's permissions or choose another data folder with --data-dir.")
+    return f"KAP Room could not lock the data folder {folder} (unknown error). Try again; if it persists, restart the computer."
