@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                 track = generated_wav(Path(tmp))
                 print("note: this build carries no music yet; playing a generated tone instead")
         print(f"track: {track}")
+        if not track.is_file():
+            print(f"FAIL: {track} is not a file")
+            return 1
         ok, detail = play(track, not args.speakers, 5.0 if args.speakers else 15.0)
     print(("played: " if ok else "FAIL: did not play: ") + detail)
 
