@@ -240,3 +240,12 @@ def test_the_spec_leaves_out_no_qt_module_the_app_uses():
         used.update(re.findall(r"PySide6\.(Qt\w+)", source.read_text(encoding="utf-8")))
     excluded = {name.removeprefix("PySide6.") for name in spec_excludes() if name.startswith("PySide6.")}
     assert not used & excluded, f"kaproom uses {used & excluded}, which packaging/kaproom.spec leaves out"
+
+
+def test_windows_installer_names_files_the_build_makes():
+    iss = (PACKAGING / "windows" / "kaproom.iss").read_text(encoding="utf-8")
+    for key in ("SetupIconFile", "LicenseFile"):
+        relative = re.search(rf"^{key}=(.+)$", iss, re.M).group(1).strip()
+        assert (PACKAGING / "windows" / relative.replace("\\", "/")).exists(), f"{key} {relative} is missing"
+    start_menu_exe = re.search(r'^#define AppExe "(.+)\.exe"', iss, re.M).group(1)
+    assert f'exe(app, app_pyz, "{start_menu_exe}"' in (PACKAGING / "kaproom.spec").read_text()
