@@ -77,7 +77,7 @@ def mapped_files(pid: int) -> set[str]:
 def gui_starts(smoke: Smoke, platform_plugin: str, wrapper: list[str], **env: str) -> str:
     """Start the app with no command; pass once Qt's platform plugin from the bundle is loaded and
     the app is still running a few seconds later (it waits for the user: nothing should exit)."""
-    command = [*wrapper, str(smoke.app / "kaproom"), "--data-dir", str(smoke.data / "gui")]
+    command = [*wrapper, str(smoke.app / "kaproom"), "--data-dir", str(smoke.data / f"gui-{platform_plugin}")]
     log = smoke.work / f"gui-{platform_plugin}.log"
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=smoke.work, env=smoke.env(**env), stdout=out, stderr=subprocess.STDOUT,
