@@ -1,0 +1,185 @@
+"""Players on the system's libvlc, through python-vlc.
+
+Facts this module is built on (DESIGN.md section 8): options go on the ``vlc.Instance``; an
+instance that fails to start is ``None``; libvlc calls its callbacks on its own threads and is not
+re-entrant, so a callback only copies plain values into a ``PlayerEvent`` and hands it to the
+listener (which queues it for the Qt main thread); libvlc's own playlist end is unreliable, so
+the playlist is kept in Python and each player plays single files; players are long-lived.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from .player import NO_LIBVLC, PlaybackError, PlaybackUnavailable, Player
+
+#: Environment variable naming the libvlc audio output ("dummy" in tests, e.g. "pulse", "alsa").
+ENV_AUDIO_OUTPUT = "KAPROOM_AUDIO_OUTPUT"
+#: Decoded audio blocks after which an output that has played none is taken as broken.
+_DECODED_BEFORE_VERDICT = 100
+
+_lock = threading.Lock()
+_backend: "VlcBackend | None" = None
+_failure: str | None = None
+
+
+def load_vlc() -> Any:
+    """Import python-vlc, turning every way it can fail into PlaybackUnavailable."""
+    try:
+        import vlc  # noqa: PLC0415 - only when music is wanted
+    except (Exception, SystemExit) as exc:  # python-vlc calls sys.exit() on a bad PYTHON_VLC_LIB_PATH
+        raise PlaybackUnavailable(f"{NO_LIBVLC} (python-vlc said: {exc or type(exc).__name__})") from None
+    if not hasattr(vlc, "Instance"):
+        raise PlaybackUnavailable(NO_LIBVLC)
+    return vlc
+
+
+def instance_options(output: str | None = None) -> list[str]:
+    """The libvlc options KAP Room uses: audio only, quiet, no network look-ups."""
+    options = ["--no-video", "--quiet", "--no-metadata-network-access"]
+    output = output if output is not None else os.environ.get(ENV_AUDIO_OUTPUT, "").strip()
+    if output:
+        options.append(f"--aout={output}")
+    return options
+
+
+class VlcBackend:
+    """One libvlc instance for the process (costly to create); makes the players."""
+
+    def __init__(self, output: str | None = None) -> None:
+        self.vlc = load_vlc()
+        self.options = instance_options(output)
+        try:
+            self.instance = self.vlc.Instance(self.options)
+        except (Exception, SystemExit) as exc:
+            raise PlaybackUnavailable(f"{NO_LIBVLC} (libvlc failed to start: {exc})") from None
+        if self.instance is None:
+            raise PlaybackUnavailable("Music is off: libvlc is installed but could not start (its plugins are "
+                                      "missing?) — reinstall Debian packages libvlc5 and vlc-plugin-base.")
+        try:
+            version = self.vlc.libvlc_get_version()
+            self.version = version.decode("utf-8", "replace") if isinstance(version, bytes) else str(version)
+        except Exception:  # noqa: BLE001 - a version string is only informative
+            self.version = "unknown"
+
+    def player(self, name: str) -> "VlcPlayer":
+        return VlcPlayer(self, name)
+
+
+def shared_backend() -> VlcBackend:
+    """The process's libvlc, created on first use; a failure is remembered, not retried each time."""
+    global _backend, _failure
+    with _lock:
+        if _backend is not None:
+            return _backend
+        if _failure is not None:
+            raise PlaybackUnavailable(_failure)
+        try:
+            _backend = VlcBackend()
+        except PlaybackUnavailable as exc:
+            _failure = str(exc)
+            raise
+        return _backend
+
+
+class VlcPlayer(Player):
+    """A libvlc media player that plays one file at a time and reports its end and errors."""
+
+    def __init__(self, backend: VlcBackend, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self._vlc = backend.vlc
+        self._instance = backend.instance
+        self._player = backend.instance.media_player_new()
+        if self._player is None:
+            raise PlaybackUnavailable("Music is off: libvlc could not create a player.")
+        self._media: Any = None
+        self._token = 0
+        self._volume = 0
+        self._released = False
+        events = self._vlc.EventType
+        self._manager = self._player.event_manager()
+        self._manager.event_attach(events.MediaPlayerEndReached, self._on_end)
+        self._manager.event_attach(events.MediaPlayerEncounteredError, self._on_error)
+
+    # ---------------------------------------------------------------- libvlc's threads
+    # No libvlc call in here: read two Python attributes, build a plain event, hand it on.
+    def _on_end(self, _event: Any) -> None:
+        self._emit(self._token, "ended")
+
+    def _on_error(self, _event: Any) -> None:
+        self._emit(self._token, "error", "VLC could not play this file")
+
+    # ---------------------------------------------------------------- the main thread
+    def load(self, path: Path) -> int:
+        media = self._instance.media_new_path(str(path))
+        if media is None:
+            raise PlaybackError(f"VLC could not open {path}")
+        self._player.set_media(media)  # stops the previous track before returning
+        self._media = media
+        self._token += 1  # after set_media: a late event of the old track keeps the old token
+        return self._token
+
+    def play(self) -> None:
+        if self._media is None:
+            raise PlaybackError("nothing loaded")
+        if self._player.play() == -1:
+            raise PlaybackError("VLC could not start playback")
+        self._player.audio_set_volume(self._volume)  # some outputs forget a volume set while stopped
+
+    def pause(self) -> None:
+        self._player.set_pause(1)
+
+    def stop(self) -> None:
+        if not self._released:
+            self._player.stop()
+
+    def set_volume(self, volume: int) -> None:
+        self._volume = max(0, min(100, int(volume)))
+        self._player.audio_set_volume(self._volume)
+
+    @property
+    def volume(self) -> int:
+        return self._volume
+
+    def is_playing(self) -> bool:
+        return bool(self._player.is_playing())
+
+    def position(self) -> float:
+        """Fraction of the current track played (0..1), for diagnostics and tests."""
+        return max(0.0, float(self._player.get_position()))
+
+    def seek(self, fraction: float) -> None:
+        """Jump within the current track; used by tests to reach a track's end quickly."""
+        self._player.set_position(max(0.0, min(1.0, fraction)))
+
+    def output_problem(self) -> str | None:
+        """libvlc decodes but the output plays nothing when the sound device is missing or busy."""
+        if self._media is None:
+            return None
+        stats = self._vlc.MediaStats()
+        try:
+            if not self._media.get_stats(stats):
+                return None
+        except Exception:  # noqa: BLE001 - statistics are a diagnosis, never a failure
+            return None
+        if stats.decoded_audio >= _DECODED_BEFORE_VERDICT and stats.played_abuffers == 0:
+            return ("Music is off: the audio device is not playing (no sound card, unplugged speakers, or the "
+                    "device is busy). Check the speakers and the computer's sound settings, then reopen the session.")
+        return None
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self.set_listener(None)
+        events = self._vlc.EventType
+        try:
+            self._manager.event_detach(events.MediaPlayerEndReached)
+            self._manager.event_detach(events.MediaPlayerEncounteredError)
+        except Exception:  # noqa: BLE001 - detaching is best effort when tearing down
+            pass
+        self._player.stop()
+        self._player.release()
+        self._released = True
