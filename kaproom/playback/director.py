@@ -1,0 +1,470 @@
+"""Phase-aware music: what plays when, how loud, and what the record says about it.
+
+Pure Python over the ``Player`` interface and the injected clock. Nothing here waits or runs
+by itself: the screen calls ``tick()`` often (volume ramps are computed from the clock, so a
+``FakeClock`` runs a fade in no time), and hands over player events (end of track, error) on
+the main thread. Two players allow a real crossfade at a phase change: the old playlist ramps
+down while the new one ramps up. Every volume passes ``_apply``, which never exceeds the
+clinic's ceiling. Track starts, skips, errors, fades, duck and volume changes are logged as
+``music`` events through ``log``; fades log where they start and end, not every step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ..domain.clock import Clock
+from ..domain.protocol import MusicSettings
+from .player import PlaybackError, Player, PlayerEvent
+from .playlists import Entry, Playlist, PlaylistError
+
+DUCK_SECONDS = 1.0  # quick enough to speak over, slow enough not to jolt
+LEVEL_SECONDS = 0.5
+SKIP_FADE_SECONDS = 1.5  # next / previous / resume: the new sound comes in softly
+
+Log = Callable[[dict[str, Any]], None]
+Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
+
+
+@dataclass
+class Ramp:
+    start_time: float
+    seconds: float
+    start: float
+    end: float
+    done: Callable[[], None] | None = None
+
+    def value(self, now: float) -> tuple[float, bool]:
+        if self.seconds <= 0:
+            return self.end, True
+        fraction = min(1.0, max(0.0, (now - self.start_time) / self.seconds))
+        return self.start + (self.end - self.start) * fraction, fraction >= 1.0
+
+
+@dataclass
+class Deck:
+    """One player and what it is playing."""
+
+    player: Player
+    playlist: Playlist | None = None
+    index: int = -1
+    token: int = -1
+    volume: float = 0.0
+    ramp: Ramp | None = None
+    active: bool = False  # has a track loaded that should be sounding (or paused)
+    leaving: bool = False  # fading out for good: no duck, skip or level change applies to it
+    failures: int = 0  # errors in a row; a whole playlist of them means it cannot play
+
+    @property
+    def entry(self) -> Entry | None:
+        if self.playlist is None or not 0 <= self.index < len(self.playlist.entries):
+            return None
+        return self.playlist.entries[self.index]
+
+
+@dataclass
+class Resume:
+    """Where the music was when the app stopped: from the stored ``music`` events."""
+
+    playlist: str
+    file: str = ""
+    title: str = ""
+
+
+def resume_point(payloads: Iterable[Mapping[str, Any]], playlist: str) -> Resume | None:
+    """The last track started in ``playlist``, if the record has one."""
+    found: Resume | None = None
+    for payload in payloads:
+        if payload.get("action") == "track_started" and payload.get("playlist") == playlist:
+            found = Resume(playlist, str(payload.get("file", "")), str(payload.get("title", "")))
+    return found
+
+
+@dataclass
+class MusicDirector:
+    players: Sequence[Player]
+    settings: MusicSettings
+    clock: Clock
+    log: Log
+    open_playlist: Callable[[str], Playlist]
+    notify: Notify = lambda text, level: None
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.players) != 2 or self.players[0].name == self.players[1].name:
+            raise ValueError("the director crossfades between exactly two players with different names")
+        self.decks = [Deck(p) for p in self.players]
+        self.current = self.decks[0]
+        self.ceiling = int(self.settings.volume_ceiling)
+        self.level = float(min(self.settings.start_volume, self.ceiling))
+        self.ducked = False
+        self.paused = False
+        self.finished = False
+        self.wanted: str | None = None  # playlist the current phase asks for
+        for deck in self.decks:
+            deck.player.set_volume(0)
+
+    # ---------------------------------------------------------------- what the screen shows
+    @property
+    def target_volume(self) -> int:
+        """Where the music settles: the therapist's level, or the duck level while ducked."""
+        wanted = min(self.level, self.settings.duck_level) if self.ducked else self.level
+        return int(round(min(wanted, self.ceiling)))
+
+    @property
+    def track(self) -> Entry | None:
+        return self.current.entry if self.current.active else None
+
+    @property
+    def playlist_name(self) -> str:
+        return self.wanted or ""
+
+    @property
+    def is_fading(self) -> bool:
+        return any(deck.ramp is not None for deck in self.decks)
+
+    @property
+    def is_playing(self) -> bool:
+        return self.current.active and not self.paused
+
+    def audible_decks(self) -> list[Deck]:
+        return [d for d in self.decks if d.active and d.player.is_playing() and d.volume > 0]
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+    # ---------------------------------------------------------------- logging
+    def _log(self, action: str, entry: Entry | None = None, playlist: Playlist | str | None = None,
+             **extra: Any) -> None:
+        payload: dict[str, Any] = {"action": action}
+        if entry is not None:
+            payload.update(title=entry.display_title, file=str(entry.path))
+        name = playlist.name if isinstance(playlist, Playlist) else playlist
+        if name:
+            payload["playlist"] = name
+        payload.update({k: v for k, v in extra.items() if v is not None})
+        self.log(payload)
+
+    # ---------------------------------------------------------------- volume
+    def _apply(self, deck: Deck, volume: float) -> None:
+        deck.volume = max(0.0, min(float(volume), float(self.ceiling)))
+        level = int(round(deck.volume))
+        if level != deck.player.volume:
+            deck.player.set_volume(level)
+
+    def _ramp(self, deck: Deck, to: float, seconds: float, done: Callable[[], None] | None = None) -> None:
+        deck.ramp = Ramp(self.clock.monotonic(), max(0.0, seconds), deck.volume, to, done)
+        self.tick()
+
+    def tick(self) -> None:
+        """Move every fade to where the clock says it should be."""
+        now = self.clock.monotonic()
+        for deck in self.decks:
+            ramp = deck.ramp
+            if ramp is None:
+                continue
+            value, finished = ramp.value(now)
+            self._apply(deck, value)
+            if finished and deck.ramp is ramp:
+                deck.ramp = None
+                if ramp.done is not None:
+                    ramp.done()
+
+    # ---------------------------------------------------------------- playlists and tracks
+    def _open(self, name: str) -> Playlist | None:
+        try:
+            playlist = self.open_playlist(name)
+        except PlaylistError as exc:
+            self._log("error", playlist=name, message=str(exc))
+            self.notify(f"No music for this phase: {exc}", "warning")
+            return None
+        if playlist.problems:
+            self.notify(playlist.summary(), "warning")
+            broken = [p.describe() for p in playlist.problems if not p.missing_file]
+            if broken:  # missing files are logged one by one when their turn comes
+                self._log("error", playlist=playlist, message=f"{playlist.path}: " + "; ".join(broken[:10]))
+        return playlist
+
+    def _start_track(self, deck: Deck, playlist: Playlist, index: int, *, play: bool = True) -> bool:
+        """Start the first playable track from ``index`` on; log what was skipped and why."""
+        count = len(playlist.entries)
+        for attempt in range(count):
+            position = (index + attempt) % count
+            entry = playlist.entries[position]
+            if not entry.exists:
+                self._log("error", entry, playlist, message=f"file not found, skipped ({entry.where} of {playlist.path})")
+                continue
+            try:
+                deck.token = deck.player.load(entry.path)
+                if play:
+                    deck.player.play()
+            except PlaybackError as exc:
+                self._log("error", entry, playlist, message=f"{exc}; skipped")
+                continue
+            deck.playlist, deck.index, deck.active, deck.leaving = playlist, position, True, False
+            self._log("track_started", entry, playlist)
+            return True
+        deck.active, deck.playlist = False, playlist
+        deck.player.stop()
+        message = f"no track in {playlist.name} can be played; the session goes on without music for this phase"
+        self._log("unavailable", playlist=playlist, message=message)
+        self.notify(message, "warning")
+        return False
+
+    def _stop_deck(self, deck: Deck) -> None:
+        deck.player.stop()
+        deck.active, deck.ramp, deck.failures, deck.leaving = False, None, 0, False
+        self._apply(deck, 0)
+
+    def _other(self, deck: Deck) -> Deck:
+        return self.decks[1] if deck is self.decks[0] else self.decks[0]
+
+    @staticmethod
+    def _index_of(playlist: Playlist, resume: Resume | None) -> int:
+        if resume is None:
+            return 0
+        for index, entry in enumerate(playlist.entries):
+            if resume.file and str(entry.path) == resume.file:
+                return index
+        for index, entry in enumerate(playlist.entries):
+            if resume.title and entry.display_title == resume.title:
+                return index
+        return 0
+
+    # ---------------------------------------------------------------- the session's arc
+    def start(self, playlist_name: str | None, resume: Resume | None = None) -> None:
+        """Begin (or, after a restart, resume) the music of a phase with a fade-in."""
+        if self.finished:
+            return
+        self.wanted = playlist_name
+        for deck in self.decks:
+            if deck.active:
+                self._stop_deck(deck)
+        if not playlist_name or self.paused:
+            self._changed()
+            return
+        playlist = self._open(playlist_name)
+        if playlist is not None and self._start_track(self.current, playlist, self._index_of(playlist, resume)):
+            self._apply(self.current, 0)
+            seconds = self.settings.fade_in_seconds
+            message = f"over {seconds:g} s" + (", resuming after a restart" if resume else "")
+            self._log("fade_in", playlist=playlist, volume=self.target_volume, message=message)
+            self._ramp(self.current, self.target_volume, seconds,
+                       lambda: self._log("volume", playlist=playlist, volume=self.target_volume, message="fade-in finished"))
+        self._changed()
+
+    def change_playlist(self, playlist_name: str | None) -> None:
+        """A new phase: crossfade to its playlist (fade out if it has none; nothing if the same)."""
+        if self.finished or playlist_name == self.wanted:
+            return
+        old_name = self.wanted
+        if not self.current.active or self.paused:
+            self.start(playlist_name)
+            return
+        self.wanted = playlist_name
+        seconds = self.settings.crossfade_seconds
+        outgoing, incoming = self.current, self._other(self.current)
+        if incoming.active:  # a crossfade still under way: its old side goes now
+            self._stop_deck(incoming)
+        playlist = self._open(playlist_name) if playlist_name else None
+        if playlist is None:
+            self._log("fade_out", playlist=old_name, volume=0, message=f"over {seconds:g} s; this phase has no music")
+            outgoing.leaving = True
+            self._ramp(outgoing, 0, seconds, lambda: self._finish_fade_out(outgoing, old_name, "phase without music"))
+            self._changed()
+            return
+        self._log("crossfade", playlist=playlist, volume=self.target_volume,
+                  message=f"from {old_name} to {playlist.name} over {seconds:g} s")
+        outgoing.leaving = True
+        self._ramp(outgoing, 0, seconds, lambda: self._stop_deck(outgoing))
+        self._apply(incoming, 0)
+        if self._start_track(incoming, playlist, 0):
+            self.current = incoming
+            self._ramp(incoming, self.target_volume, seconds, lambda: self._log(
+                "volume", playlist=playlist, volume=self.target_volume,
+                message=f"crossfade finished; {old_name} stopped"))
+        self._changed()
+
+    def _finish_fade_out(self, deck: Deck, playlist: str | None, why: str) -> None:
+        self._stop_deck(deck)
+        self._log("volume", playlist=playlist, volume=0, message=f"music stopped ({why})")
+        self._changed()
+
+    def finish(self) -> None:
+        """The session has ended: fade everything out, then stop for good."""
+        if self.finished:
+            return
+        self.finished = True
+        sounding = [d for d in self.decks if d.active]
+        if not sounding:
+            self._changed()
+            return
+        seconds = self.settings.fade_out_seconds
+        name = self.wanted
+        self._log("fade_out", playlist=name, volume=0, message=f"session ended; over {seconds:g} s")
+        left = {id(d) for d in sounding}
+
+        def one_done(deck: Deck) -> None:
+            self._stop_deck(deck)
+            left.discard(id(deck))
+            if not left:
+                self._log("volume", playlist=name, volume=0, message="music stopped (end of session)")
+                self._changed()
+
+        for deck in sounding:
+            deck.leaving = True
+            if deck.ramp is not None and deck.ramp.end == 0:  # already on its way out: keep its pace
+                left_of_fade = deck.ramp.start_time + deck.ramp.seconds - self.clock.monotonic()
+                self._ramp(deck, 0, min(seconds, max(0.0, left_of_fade)), lambda d=deck: one_done(d))
+            else:
+                self._ramp(deck, 0, seconds, lambda d=deck: one_done(d))
+        self._changed()
+
+    def stop_now(self) -> None:
+        """Silence at once (window closing, audio device gone); no further music this session."""
+        self.finished = True
+        for deck in self.decks:
+            if deck.active:
+                self._stop_deck(deck)
+        self._changed()
+
+    # ---------------------------------------------------------------- the therapist's controls
+    def toggle_duck(self) -> None:
+        self.ducked = not self.ducked
+        self._log("duck" if self.ducked else "restore", playlist=self.wanted, volume=self.target_volume)
+        self._retarget(DUCK_SECONDS)
+        self._changed()
+
+    def set_level(self, volume: float) -> None:
+        """The therapist's music volume; never above the ceiling."""
+        new = max(0.0, min(float(volume), float(self.ceiling)))
+        if int(round(new)) == int(round(self.level)):
+            return
+        self.level = new
+        self._log("volume", playlist=self.wanted, volume=int(round(new)),
+                  message=f"set by the therapist (ceiling {self.ceiling})" + ("; ducked now" if self.ducked else ""))
+        self._retarget(LEVEL_SECONDS)
+        self._changed()
+
+    def _retarget(self, seconds: float) -> None:
+        """Send the current deck towards the new target, keeping any fade's own ending."""
+        deck = self.current
+        if not deck.active or deck.leaving or self.finished:
+            return
+        now = self.clock.monotonic()
+        done, remaining = None, 0.0
+        if deck.ramp is not None:
+            done = deck.ramp.done
+            remaining = max(0.0, deck.ramp.start_time + deck.ramp.seconds - now)
+        self._ramp(deck, self.target_volume, max(seconds, remaining), done)
+
+    def next(self) -> None:
+        self._skip(+1, "skip")
+
+    def previous(self) -> None:
+        self._skip(-1, "previous")
+
+    def _skip(self, step: int, action: str) -> None:
+        deck = self.current
+        if self.finished or not deck.active or deck.leaving or deck.playlist is None:
+            return
+        self._log(action, deck.entry, deck.playlist)
+        other = self._other(deck)
+        if other.active:  # a crossfade's old side would cover the new track: end it
+            self._stop_deck(other)
+        deck.failures = 0
+        self._apply(deck, 0)
+        if self._start_track(deck, deck.playlist, deck.index + step, play=not self.paused) and not self.paused:
+            self._ramp(deck, self.target_volume, SKIP_FADE_SECONDS)
+        self._changed()
+
+    def toggle_pause(self) -> None:
+        if self.finished:
+            return
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
+
+    def pause(self) -> None:
+        if self.finished or self.paused:
+            return
+        self.paused = True
+        for deck in self.decks:
+            if deck is not self.current and deck.active:
+                self._stop_deck(deck)  # no half-faded old playlist waiting behind the pause
+        deck = self.current
+        if deck.active:
+            if deck.ramp is not None:
+                ramp, deck.ramp = deck.ramp, None
+                self._apply(deck, ramp.end)
+                if ramp.done:
+                    ramp.done()
+            deck.player.pause()
+        self._log("pause", deck.entry if deck.active else None, self.wanted)
+        self._changed()
+
+    def resume(self) -> None:
+        if self.finished or not self.paused:
+            return
+        self.paused = False
+        deck = self.current
+        self._log("resume", deck.entry if deck.active else None, self.wanted)
+        if deck.active and deck.playlist is not None and deck.playlist.name == self.wanted:
+            self._apply(deck, 0)
+            try:
+                deck.player.play()
+            except PlaybackError as exc:
+                self._log("error", deck.entry, deck.playlist, message=f"{exc}; skipped")
+                self._advance(deck)
+            else:
+                self._ramp(deck, self.target_volume, SKIP_FADE_SECONDS)
+            self._changed()
+        else:  # the phase changed during the pause: its playlist starts now
+            self.start(self.wanted)
+
+    # ---------------------------------------------------------------- the players' events
+    def on_player_event(self, event: PlayerEvent) -> None:
+        """End of track or error, already on the main thread; stale events are ignored."""
+        deck = next((d for d in self.decks if d.player.name == event.player), None)
+        if deck is None or event.token != deck.token or not deck.active or deck.playlist is None:
+            return
+        if deck is not self.current:  # the fading-out side ended early: just let it go
+            self._stop_deck(deck)
+            self._changed()
+            return
+        if event.kind == "ended":
+            deck.failures = 0
+            self._log("track_ended", deck.entry, deck.playlist)
+            if not self.finished:
+                self._advance(deck)
+            else:
+                self._stop_deck(deck)
+        elif event.kind == "error":
+            deck.failures += 1
+            self._log("error", deck.entry, deck.playlist, message=f"{event.message or 'playback error'}; skipped")
+            if deck.failures >= len(deck.playlist.entries):
+                self._stop_deck(deck)
+                message = f"no track in {deck.playlist.name} can be played; the session goes on without music for this phase"
+                self._log("unavailable", playlist=deck.playlist, message=message)
+                self.notify(message, "warning")
+            elif not self.finished:
+                self._advance(deck)
+        self._changed()
+
+    def _advance(self, deck: Deck) -> None:
+        if deck.playlist is not None:
+            self._start_track(deck, deck.playlist, deck.index + 1, play=not self.paused)
+
+    def output_problem(self) -> str | None:
+        return self.current.player.output_problem() if self.is_playing else None
+
+    def release(self) -> None:
+        for deck in self.decks:
+            deck.player.release()
+
+    @staticmethod
+    def file_label(path: Path) -> str:
+        return path.name
