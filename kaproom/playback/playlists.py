@@ -103,7 +103,10 @@ def resolve_location(reference: str, base: Path, *, uri_reference: bool = False)
             if local.is_file():  # a file whose name merely contains a colon
                 return Path(os.path.normpath(local)), ""
             return None, f"is a {kind}: address; only files on this computer are played"
-        parts = urlsplit(text.strip())
+        try:
+            parts = urlsplit(text.strip())
+        except ValueError as exc:  # e.g. "file://[abc/x.ogg": a broken host part
+            return None, f"is not a valid file: address ({exc})"
         if parts.netloc not in ("", "localhost"):
             return None, f"is on another computer ({parts.netloc}); copy the music to this one"
         path = unquote(parts.path)
@@ -119,7 +122,10 @@ def resolve_location(reference: str, base: Path, *, uri_reference: bool = False)
         candidates += [c.replace("\\", "/") for c in list(candidates)]
     seen: list[Path] = []
     for candidate in candidates:
-        path = Path(candidate).expanduser() if candidate.startswith("~") else Path(candidate)
+        try:
+            path = Path(candidate).expanduser() if candidate.startswith("~") else Path(candidate)
+        except RuntimeError:  # "~name/..." where no user is called name: read it as a plain folder name
+            path = Path(candidate)
         if not path.is_absolute():
             path = base / path
         path = Path(os.path.normpath(path))
@@ -132,6 +138,15 @@ def resolve_location(reference: str, base: Path, *, uri_reference: bool = False)
 
 def _entry(reference: str, base: Path, where: str, title: str, duration: float | None,
            problems: list[Problem], *, uri_reference: bool = False) -> Entry | None:
+    try:
+        return _checked_entry(reference, base, where, title, duration, problems, uri_reference=uri_reference)
+    except (OSError, ValueError) as exc:  # e.g. a name longer than the file system allows
+        problems.append(Problem(where, reference.strip(), f"cannot be a file name here ({getattr(exc, 'strerror', None) or exc})"))
+        return None
+
+
+def _checked_entry(reference: str, base: Path, where: str, title: str, duration: float | None,
+                   problems: list[Problem], *, uri_reference: bool = False) -> Entry | None:
     path, why = resolve_location(reference, base, uri_reference=uri_reference)
     if path is None:
         problems.append(Problem(where, reference.strip(), why))
