@@ -101,6 +101,7 @@ class MusicDirector:
         self.ducked = False
         self.paused = False
         self.finished = False
+        self.started = False  # the first start() has happened (the session's music has begun)
         self.wanted: str | None = None  # playlist the current phase asks for
         for deck in self.decks:
             deck.player.set_volume(0)
@@ -238,6 +239,7 @@ class MusicDirector:
         """Begin (or, after a restart, resume) the music of a phase with a fade-in."""
         if self.finished:
             return
+        self.started = True
         self.wanted = playlist_name
         for deck in self.decks:
             if deck.active:

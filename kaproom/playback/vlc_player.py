@@ -98,16 +98,24 @@ class VlcPlayer(Player):
         self._media: Any = None
         self._token = 0
         self._volume = 0
+        self._found_stream = False  # set by libvlc when the file turns out to hold a stream
         self._released = False
         events = self._vlc.EventType
         self._manager = self._player.event_manager()
         self._manager.event_attach(events.MediaPlayerEndReached, self._on_end)
         self._manager.event_attach(events.MediaPlayerEncounteredError, self._on_error)
+        self._manager.event_attach(events.MediaPlayerESAdded, self._on_stream)
 
     # ---------------------------------------------------------------- libvlc's threads
     # No libvlc call in here: read two Python attributes, build a plain event, hand it on.
     def _on_end(self, _event: Any) -> None:
-        self._emit(self._token, "ended")
+        if self._found_stream:
+            self._emit(self._token, "ended")
+        else:  # libvlc "plays" some non-audio files to their end at once, without an error
+            self._emit(self._token, "error", "VLC found no audio in this file")
+
+    def _on_stream(self, _event: Any) -> None:
+        self._found_stream = True
 
     def _on_error(self, _event: Any) -> None:
         self._emit(self._token, "error", "VLC could not play this file")
@@ -119,6 +127,7 @@ class VlcPlayer(Player):
             raise PlaybackError(f"VLC could not open {path}")
         self._player.set_media(media)  # stops the previous track before returning
         self._media = media
+        self._found_stream = False
         self._token += 1  # after set_media: a late event of the old track keeps the old token
         return self._token
 
@@ -178,6 +187,7 @@ class VlcPlayer(Player):
         try:
             self._manager.event_detach(events.MediaPlayerEndReached)
             self._manager.event_detach(events.MediaPlayerEncounteredError)
+            self._manager.event_detach(events.MediaPlayerESAdded)
         except Exception:  # noqa: BLE001 - detaching is best effort when tearing down
             pass
         self._player.stop()

@@ -1,0 +1,319 @@
+"""The room screen's music: the strip (``musicStrip``) and the wiring that makes music follow
+the session.
+
+``install(room)`` is called once at the end of the room window's construction. It creates two
+long-lived players (libvlc, or a clear banner when music cannot play: the session always goes
+on), the director, the strip and the shortcuts; it follows phase changes, fades out at the end
+of the session and, after a crash, resumes in the current phase's playlist at the recorded
+track. Player events reach the director through the queued bridge, on the main thread.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+from ..domain.events import Kind
+from ..domain.session import State
+from ..paths import ASSETS_DIR
+from ..playback import PlaybackUnavailable, Player, create_players
+from ..playback.director import MusicDirector, Resume, resume_point
+from ..playback.playlists import Playlist, open_playlist, playlist_folders
+from .music_bridge import PlayerEventBridge
+
+TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are
+OUTPUT_CHECK_MS = 3000
+
+SHORTCUTS = (
+    ("Ctrl+D", "Duck the music while talking; press again to restore it", "duck"),
+    ("Ctrl+Right", "Next music track", "next"),
+    ("Ctrl+Left", "Previous music track", "previous"),
+    ("Ctrl+Space", "Pause or resume the music", "pause"),
+)
+
+
+class MusicStrip(QFrame):
+    """What plays, from which playlist, how loud (and the ceiling), whether ducked; the controls."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("musicStrip")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.director: MusicDirector | None = None
+        self.music: RoomMusic | None = None  # kept alive with the strip
+        self.track = self._label("musicTrack", "Music: waiting for the session to start")
+        self.playlist = self._label("musicPlaylist", "")
+        self.volume = self._label("musicVolume", "")
+        self.duck_state = self._label("musicDuckState", "")
+        self.level = QSlider(Qt.Orientation.Horizontal)
+        self.level.setObjectName("musicLevel")
+        self.level.setTracking(False)  # one volume event when the therapist lets go, not one per pixel
+        self.level.setMaximumWidth(140)
+        self.level.setAccessibleName("Music volume")
+        self.previous_button = self._button("musicPrevious", "Previous", "Previous track (Ctrl+Left)")
+        self.pause_button = self._button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)")
+        self.next_button = self._button("musicNext", "Next", "Next track (Ctrl+Right)")
+        self.duck_button = self._button("musicDuck", "Duck", "Lower the music while talking; again to restore (Ctrl+D)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        for widget in (self.track, self.playlist):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        for widget in (self.volume, self.level, self.duck_state, self.previous_button, self.pause_button,
+                       self.next_button, self.duck_button):
+            layout.addWidget(widget)
+        self._set_controls_enabled(False)
+
+    def _label(self, name: str, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # track names come from files: never rich text
+        return label
+
+    def _button(self, name: str, text: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.setAccessibleDescription(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click must not pull focus out of a note
+        return button
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for widget in (self.level, self.previous_button, self.pause_button, self.next_button, self.duck_button):
+            widget.setEnabled(enabled)
+
+    def attach(self, director: MusicDirector) -> None:
+        self.director = director
+        self.level.setRange(0, director.ceiling)
+        self.previous_button.clicked.connect(director.previous)
+        self.next_button.clicked.connect(director.next)
+        self.pause_button.clicked.connect(director.toggle_pause)
+        self.duck_button.clicked.connect(director.toggle_duck)
+        self.level.valueChanged.connect(director.set_level)
+        director.listeners.append(self.refresh)
+        self._set_controls_enabled(True)
+        self.refresh()
+
+    def refresh(self) -> None:
+        director = self.director
+        if director is None:
+            return
+        entry = director.track
+        if director.finished:
+            text = "Music: stopped (session ended)"
+        elif entry is not None:
+            text = f"{'Paused' if director.paused else 'Playing'}: {entry.display_title}"
+        elif director.paused:
+            text = "Music: paused"
+        elif not director.started:
+            text = "Music: starts with the session"
+        else:
+            text = "Music: none for this phase" if director.wanted is None else "Music: not playing"
+        self.track.setText(text)
+        self.track.setToolTip(str(entry.path) if entry is not None else "")
+        self.playlist.setText(f"Playlist: {director.playlist_name}" if director.playlist_name else "")
+        self.volume.setText(f"Volume {int(round(director.level))} (max {director.ceiling})")
+        self.duck_state.setText(f"Ducked to {director.target_volume}" if director.ducked else "")
+        self.duck_button.setText("Restore" if director.ducked else "Duck")
+        self.pause_button.setText("Resume" if director.paused else "Pause")
+        self.level.blockSignals(True)
+        self.level.setValue(int(round(director.level)))
+        self.level.blockSignals(False)
+        self._set_controls_enabled(not director.finished)
+
+    def show_off(self, reason: str) -> None:
+        self.track.setText("Music is off")
+        self.track.setToolTip(reason)
+        self.playlist.setText("")
+        self.volume.setText("")
+        self.duck_state.setText("")
+        self._set_controls_enabled(False)
+
+
+class RoomMusic(QObject):
+    """Keeps the director in step with the session shown by one room window."""
+
+    def __init__(self, room: Any, strip: MusicStrip, player_factory: Callable[[], list[Player]]) -> None:
+        super().__init__(strip)
+        self.room, self.strip = room, strip
+        self.controller = room.controller
+        self.runner = self.controller.runner
+        self.director: MusicDirector | None = None
+        self.players: list[Player] = []
+        self.bridge: PlayerEventBridge | None = None
+        self.off_reason = ""
+        self._closed = False
+        self._started = False
+        for key, description, action in SHORTCUTS:
+            room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
+        if not self.runner.state.state.is_open:
+            self.off_reason = "The session has ended; music is off."
+            strip.show_off(self.off_reason)
+            return
+        try:
+            self.players = list(player_factory())
+        except PlaybackUnavailable as exc:
+            self.music_off(str(exc))
+            return
+        self.bridge = PlayerEventBridge(self._on_player_event, self)
+        for player in self.players:
+            player.set_listener(self.bridge.post)
+        self.director = MusicDirector(self.players, self.runner.protocol.music, self.controller.clock, self._log,
+                                      self._open_playlist, self._notify)
+        strip.attach(self.director)
+        players, bridge = self.players, self.bridge
+        strip.destroyed.connect(lambda *_: _release(players, bridge))  # no method of a deleted object
+        self.controller.eventRecorded.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self.controller.sessionEnded.connect(self._on_session_ended, Qt.ConnectionType.QueuedConnection)
+        self.fade_timer = QTimer(self)
+        self.fade_timer.setInterval(TICK_MS)
+        self.fade_timer.timeout.connect(self._tick)
+        self.fade_timer.start()
+        self.output_timer = QTimer(self)
+        self.output_timer.setInterval(OUTPUT_CHECK_MS)
+        self.output_timer.timeout.connect(self._check_output)
+        self.output_timer.start()
+        room.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        if self.runner.state.state == State.RUNNING and self.runner.state.phase is not None:
+            self._start_current_phase()
+
+    # ---------------------------------------------------------------- session → music
+    def _start_current_phase(self) -> None:
+        """First music of this window: the current phase's playlist, at the recorded track if any."""
+        assert self.director is not None
+        name = self.runner.state.phase.playlist if self.runner.state.phase else None
+        resume: Resume | None = None
+        try:
+            stored = [e.payload for e in self.controller.workspace.store.events(self.runner.session_uid, (Kind.MUSIC,))]
+        except Exception:  # noqa: BLE001 - without the history the music simply starts afresh
+            stored = []
+        if stored and name:
+            resume = resume_point(stored, name) or Resume(name)
+        self._started = True
+        self.director.start(name, resume)
+
+    def _on_event(self, event: Any) -> None:
+        if self.director is None or self._closed:
+            return
+        if event.kind == Kind.PHASE_CHANGED:
+            index = int(event.payload.get("index", -1))
+            phases = self.runner.protocol.phases
+            name = phases[index].playlist if 0 <= index < len(phases) else None
+            if self._started:
+                self.director.change_playlist(name)
+            else:
+                self._started = True
+                self.director.start(name)
+        elif event.kind == Kind.SESSION_ENDED:
+            self.director.finish()
+
+    def _on_session_ended(self, *_: Any) -> None:
+        if self.director is not None and not self._closed:
+            self.director.finish()
+
+    def _on_player_event(self, event: Any) -> None:
+        if self.director is not None and not self._closed:
+            self.director.on_player_event(event)
+
+    def _tick(self) -> None:
+        if self.director is not None and self.director.is_fading:
+            self.director.tick()
+
+    # ---------------------------------------------------------------- music → record and screen
+    def _log(self, payload: dict[str, Any]) -> None:
+        try:
+            self.controller.record(Kind.MUSIC, payload)
+        except Exception as exc:  # noqa: BLE001 - music must never take the session down
+            self._notify(f"A music event could not be saved: {exc}", "error")
+
+    def _notify(self, text: str, level: str) -> None:
+        try:
+            self.room.show_status(text, level)
+        except Exception:  # noqa: BLE001 - a status line is a courtesy
+            pass
+
+    def _open_playlist(self, name: str) -> Playlist:
+        return open_playlist(name, playlist_folders(self.controller.workspace.playlists_dir, ASSETS_DIR))
+
+    def music_off(self, reason: str) -> None:
+        """No music for the rest of this window: a banner says why and what to do; the session goes on."""
+        if self.off_reason:
+            return
+        self.off_reason = reason
+        banner = QLabel(reason)
+        banner.setObjectName("musicBanner")
+        banner.setWordWrap(True)
+        banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.room.add_banner(banner)
+        self.strip.show_off(reason)
+        if self.director is not None:
+            self.director.stop_now()
+        if self.runner.state.state.is_open:
+            self._log({"action": "unavailable", "message": reason})
+
+    def _check_output(self) -> None:
+        if self.director is None or self._closed or self.off_reason:
+            return
+        problem = self.director.output_problem()
+        if problem:
+            self.output_timer.stop()
+            self.music_off(problem)
+
+    def _shortcut(self, action: str) -> None:
+        director = self.director
+        if director is None or self.off_reason:
+            self._notify(self.off_reason or "Music is off.", "info")
+            return
+        {"duck": director.toggle_duck, "next": director.next, "previous": director.previous,
+         "pause": director.toggle_pause}[action]()
+
+    # ---------------------------------------------------------------- closing
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.room and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
+        return False
+
+    def _after_close(self) -> None:
+        if not self._closed and not self.room.isVisible():
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """The room screen is gone: silence now, free the players."""
+        if self._closed:
+            return
+        self._closed = True
+        director = self.director
+        if director is not None:
+            if not director.finished and director.is_playing and self.runner.state.state.is_open:
+                self._log({"action": "volume", "volume": 0, "playlist": director.playlist_name,
+                           "message": "music stopped (room screen closed)"})
+            director.stop_now()
+        for timer in (getattr(self, "fade_timer", None), getattr(self, "output_timer", None)):
+            if timer is not None:
+                timer.stop()
+        _release(self.players, self.bridge)
+
+
+def _release(players: list[Player], bridge: PlayerEventBridge | None) -> None:
+    if bridge is not None:
+        try:
+            bridge.close()
+        except RuntimeError:
+            pass
+    for player in players:
+        try:
+            player.release()
+        except Exception:  # noqa: BLE001 - tearing down; nothing left to tell
+            pass
+
+
+def install(room: Any, player_factory: Callable[[], list[Player]] | None = None) -> MusicStrip:
+    """Give ``room`` its music strip, shortcuts and phase-following music. Never raises for audio."""
+    strip = MusicStrip()
+    room.set_music_strip(strip)
+    strip.music = RoomMusic(room, strip, player_factory or create_players)
+    return strip
