@@ -332,3 +332,15 @@ def test_resume_after_a_restart_starts_at_the_recorded_track_faded_in(rig: Rig) 
     moved = Resume("deep.xspf", "/elsewhere/b2.ogg", "Deep two")  # library moved: found by title
     rig.director.start("deep.xspf", resume=moved)
     assert rig.playing()[0].path.name == "b2.ogg"
+
+
+def test_a_sped_up_demo_clock_keeps_fades_in_real_seconds(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.clock.speed = 60.0  # the demo runs the session sixty times faster; ears do not
+    rig.director.start("arrival.m3u8")
+    rig.clock.advance(8 * 60 / 2)  # four real seconds
+    rig.director.tick()
+    assert 22 <= rig.players[0].volume <= 28
+    rig.clock.advance(8 * 60 / 2 + 1)
+    rig.director.tick()
+    assert rig.players[0].volume == 50

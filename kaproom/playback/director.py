@@ -3,7 +3,8 @@
 Pure Python over the ``Player`` interface and the injected clock. Nothing here waits or runs
 by itself: the screen calls ``tick()`` often (volume ramps are computed from the clock, so a
 ``FakeClock`` runs a fade in no time), and hands over player events (end of track, error) on
-the main thread. Two players allow a real crossfade at a phase change: the old playlist ramps
+the main thread. Fades are heard in real seconds, so a sped-up demo clock is divided by its
+speed: a six-second crossfade stays six seconds long while the session runs sixty times faster. Two players allow a real crossfade at a phase change: the old playlist ramps
 down while the new one ramps up. Every volume passes ``_apply``, which never exceeds the
 clinic's ceiling. Track starts, skips, errors, fades, duck and volume changes are logged as
 ``music`` events through ``log``; fades log where they start and end, not every step.
@@ -155,13 +156,17 @@ class MusicDirector:
         if level != deck.player.volume:
             deck.player.set_volume(level)
 
+    def _now(self) -> float:
+        """Seconds as the ear hears them: the injected clock, without a demo's speed-up."""
+        return self.clock.monotonic() / max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
+
     def _ramp(self, deck: Deck, to: float, seconds: float, done: Callable[[], None] | None = None) -> None:
-        deck.ramp = Ramp(self.clock.monotonic(), max(0.0, seconds), deck.volume, to, done)
+        deck.ramp = Ramp(self._now(), max(0.0, seconds), deck.volume, to, done)
         self.tick()
 
     def tick(self) -> None:
         """Move every fade to where the clock says it should be."""
-        now = self.clock.monotonic()
+        now = self._now()
         for deck in self.decks:
             ramp = deck.ramp
             if ramp is None:
@@ -318,7 +323,7 @@ class MusicDirector:
         for deck in sounding:
             deck.leaving = True
             if deck.ramp is not None and deck.ramp.end == 0:  # already on its way out: keep its pace
-                left_of_fade = deck.ramp.start_time + deck.ramp.seconds - self.clock.monotonic()
+                left_of_fade = deck.ramp.start_time + deck.ramp.seconds - self._now()
                 self._ramp(deck, 0, min(seconds, max(0.0, left_of_fade)), lambda d=deck: one_done(d))
             else:
                 self._ramp(deck, 0, seconds, lambda d=deck: one_done(d))
@@ -355,7 +360,7 @@ class MusicDirector:
         deck = self.current
         if not deck.active or deck.leaving or self.finished:
             return
-        now = self.clock.monotonic()
+        now = self._now()
         done, remaining = None, 0.0
         if deck.ramp is not None:
             done = deck.ramp.done

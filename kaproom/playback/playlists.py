@@ -47,7 +47,10 @@ class Entry:
 
     @property
     def exists(self) -> bool:
-        return self.path.is_file()
+        try:
+            return self.path.is_file()
+        except OSError:  # e.g. a folder on the way that this user may not enter
+            return False
 
 
 @dataclass(frozen=True)
