@@ -130,7 +130,7 @@ def test_session_end_fades_the_music_out(qtbot, workspace, session, clock) -> No
     clock.advance(10.1)
     qtbot.waitUntil(lambda: factory.playing() == [], timeout=3000)
     assert actions(workspace, session)[-2:] == ["fade_out", "volume"]
-    assert text(strip, "musicTrack") == "Music: stopped (session ended)"
+    assert text(strip, "musicTrack") == "Music: stopped"
     assert not strip.findChild(QPushButton, "musicNext").isEnabled()
 
 

@@ -57,6 +57,7 @@ class MusicStrip(QFrame):
         self.duck_button = self._button("musicDuck", "Duck", "Lower the music while talking; again to restore (Ctrl+D)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(12)
         for widget in (self.track, self.playlist):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -101,7 +102,7 @@ class MusicStrip(QFrame):
             return
         entry = director.track
         if director.finished:
-            text = "Music: stopped (session ended)"
+            text = "Music: stopped"
         elif entry is not None:
             text = f"{'Paused' if director.paused else 'Playing'}: {entry.display_title}"
         elif director.paused:
@@ -128,6 +129,7 @@ class MusicStrip(QFrame):
         self.playlist.setText("")
         self.volume.setText("")
         self.duck_state.setText("")
+        self.level.hide()
         self._set_controls_enabled(False)
 
 
