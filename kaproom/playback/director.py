@@ -3,87 +3,32 @@
 Pure Python over the ``Player`` interface and the injected clock. Nothing here waits or runs
 by itself: the screen calls ``tick()`` often (volume ramps are computed from the clock, so a
 ``FakeClock`` runs a fade in no time), and hands over player events (end of track, error) on
-the main thread. Fades are heard in real seconds, so a sped-up demo clock is divided by its
-speed: a six-second crossfade stays six seconds long while the session runs sixty times faster. Two players allow a real crossfade at a phase change: the old playlist ramps
-down while the new one ramps up. Every volume passes ``_apply``, which never exceeds the
+the main thread. Two players allow a real crossfade at a phase change: the old playlist ramps
+down while the new one ramps up. Fades are heard in real seconds, so a sped-up demo clock is
+divided by its speed. Every volume passes ``_apply``, which never exceeds the
 clinic's ceiling. Track starts, skips, errors, fades, duck and volume changes are logged as
 ``music`` events through ``log``; fades log where they start and end, not every step.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 from ..domain.clock import Clock
 from ..domain.protocol import MusicSettings
+from .controls import DUCK_SECONDS, TherapistControls
+from .deck import Deck, Ramp, Resume, resume_point
 from .player import PlaybackError, Player, PlayerEvent
 from .playlists import Entry, Playlist, PlaylistError
 
-DUCK_SECONDS = 1.0  # quick enough to speak over, slow enough not to jolt
-LEVEL_SECONDS = 0.5
-SKIP_FADE_SECONDS = 1.5  # next / previous / resume: the new sound comes in softly
+__all__ = ["DUCK_SECONDS", "MusicDirector", "Resume", "resume_point"]
 
 Log = Callable[[dict[str, Any]], None]
 Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
 
 
 @dataclass
-class Ramp:
-    start_time: float
-    seconds: float
-    start: float
-    end: float
-    done: Callable[[], None] | None = None
-
-    def value(self, now: float) -> tuple[float, bool]:
-        if self.seconds <= 0:
-            return self.end, True
-        fraction = min(1.0, max(0.0, (now - self.start_time) / self.seconds))
-        return self.start + (self.end - self.start) * fraction, fraction >= 1.0
-
-
-@dataclass
-class Deck:
-    """One player and what it is playing."""
-
-    player: Player
-    playlist: Playlist | None = None
-    index: int = -1
-    token: int = -1
-    volume: float = 0.0
-    ramp: Ramp | None = None
-    active: bool = False  # has a track loaded that should be sounding (or paused)
-    leaving: bool = False  # fading out for good: no duck, skip or level change applies to it
-    failures: int = 0  # errors in a row; a whole playlist of them means it cannot play
-
-    @property
-    def entry(self) -> Entry | None:
-        if self.playlist is None or not 0 <= self.index < len(self.playlist.entries):
-            return None
-        return self.playlist.entries[self.index]
-
-
-@dataclass
-class Resume:
-    """Where the music was when the app stopped: from the stored ``music`` events."""
-
-    playlist: str
-    file: str = ""
-    title: str = ""
-
-
-def resume_point(payloads: Iterable[Mapping[str, Any]], playlist: str) -> Resume | None:
-    """The last track started in ``playlist``, if the record has one."""
-    found: Resume | None = None
-    for payload in payloads:
-        if payload.get("action") == "track_started" and payload.get("playlist") == playlist:
-            found = Resume(playlist, str(payload.get("file", "")), str(payload.get("title", "")))
-    return found
-
-
-@dataclass
-class MusicDirector:
+class MusicDirector(TherapistControls):
     players: Sequence[Player]
     settings: MusicSettings
     clock: Clock
@@ -337,101 +282,6 @@ class MusicDirector:
                 self._stop_deck(deck)
         self._changed()
 
-    # ---------------------------------------------------------------- the therapist's controls
-    def toggle_duck(self) -> None:
-        self.ducked = not self.ducked
-        self._log("duck" if self.ducked else "restore", playlist=self.wanted, volume=self.target_volume)
-        self._retarget(DUCK_SECONDS)
-        self._changed()
-
-    def set_level(self, volume: float) -> None:
-        """The therapist's music volume; never above the ceiling."""
-        new = max(0.0, min(float(volume), float(self.ceiling)))
-        if int(round(new)) == int(round(self.level)):
-            return
-        self.level = new
-        self._log("volume", playlist=self.wanted, volume=int(round(new)),
-                  message=f"set by the therapist (ceiling {self.ceiling})" + ("; ducked now" if self.ducked else ""))
-        self._retarget(LEVEL_SECONDS)
-        self._changed()
-
-    def _retarget(self, seconds: float) -> None:
-        """Send the current deck towards the new target, keeping any fade's own ending."""
-        deck = self.current
-        if not deck.active or deck.leaving or self.finished:
-            return
-        now = self._now()
-        done, remaining = None, 0.0
-        if deck.ramp is not None:
-            done = deck.ramp.done
-            remaining = max(0.0, deck.ramp.start_time + deck.ramp.seconds - now)
-        self._ramp(deck, self.target_volume, max(seconds, remaining), done)
-
-    def next(self) -> None:
-        self._skip(+1, "skip")
-
-    def previous(self) -> None:
-        self._skip(-1, "previous")
-
-    def _skip(self, step: int, action: str) -> None:
-        deck = self.current
-        if self.finished or not deck.active or deck.leaving or deck.playlist is None:
-            return
-        self._log(action, deck.entry, deck.playlist)
-        other = self._other(deck)
-        if other.active:  # a crossfade's old side would cover the new track: end it
-            self._stop_deck(other)
-        deck.failures = 0
-        self._apply(deck, 0)
-        if self._start_track(deck, deck.playlist, deck.index + step, play=not self.paused) and not self.paused:
-            self._ramp(deck, self.target_volume, SKIP_FADE_SECONDS)
-        self._changed()
-
-    def toggle_pause(self) -> None:
-        if self.finished:
-            return
-        if self.paused:
-            self.resume()
-        else:
-            self.pause()
-
-    def pause(self) -> None:
-        if self.finished or self.paused:
-            return
-        self.paused = True
-        for deck in self.decks:
-            if deck is not self.current and deck.active:
-                self._stop_deck(deck)  # no half-faded old playlist waiting behind the pause
-        deck = self.current
-        if deck.active:
-            if deck.ramp is not None:
-                ramp, deck.ramp = deck.ramp, None
-                self._apply(deck, ramp.end)
-                if ramp.done:
-                    ramp.done()
-            deck.player.pause()
-        self._log("pause", deck.entry if deck.active else None, self.wanted)
-        self._changed()
-
-    def resume(self) -> None:
-        if self.finished or not self.paused:
-            return
-        self.paused = False
-        deck = self.current
-        self._log("resume", deck.entry if deck.active else None, self.wanted)
-        if deck.active and deck.playlist is not None and deck.playlist.name == self.wanted:
-            self._apply(deck, 0)
-            try:
-                deck.player.play()
-            except PlaybackError as exc:
-                self._log("error", deck.entry, deck.playlist, message=f"{exc}; skipped")
-                self._advance(deck)
-            else:
-                self._ramp(deck, self.target_volume, SKIP_FADE_SECONDS)
-            self._changed()
-        else:  # the phase changed during the pause: its playlist starts now
-            self.start(self.wanted)
-
     # ---------------------------------------------------------------- the players' events
     def on_player_event(self, event: PlayerEvent) -> None:
         """End of track or error, already on the main thread; stale events are ignored."""
@@ -471,7 +321,3 @@ class MusicDirector:
     def release(self) -> None:
         for deck in self.decks:
             deck.player.release()
-
-    @staticmethod
-    def file_label(path: Path) -> str:
-        return path.name

@@ -1,0 +1,62 @@
+"""What each of the director's two players is doing, its volume ramp, and where to resume."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .player import Player
+from .playlists import Entry, Playlist
+
+
+@dataclass
+class Ramp:
+    start_time: float
+    seconds: float
+    start: float
+    end: float
+    done: Callable[[], None] | None = None
+
+    def value(self, now: float) -> tuple[float, bool]:
+        if self.seconds <= 0:
+            return self.end, True
+        fraction = min(1.0, max(0.0, (now - self.start_time) / self.seconds))
+        return self.start + (self.end - self.start) * fraction, fraction >= 1.0
+
+
+@dataclass
+class Deck:
+    """One player and what it is playing."""
+
+    player: Player
+    playlist: Playlist | None = None
+    index: int = -1
+    token: int = -1
+    volume: float = 0.0
+    ramp: Ramp | None = None
+    active: bool = False  # has a track loaded that should be sounding (or paused)
+    leaving: bool = False  # fading out for good: no duck, skip or level change applies to it
+    failures: int = 0  # errors in a row; a whole playlist of them means it cannot play
+
+    @property
+    def entry(self) -> Entry | None:
+        if self.playlist is None or not 0 <= self.index < len(self.playlist.entries):
+            return None
+        return self.playlist.entries[self.index]
+
+
+@dataclass
+class Resume:
+    """Where the music was when the app stopped: from the stored ``music`` events."""
+
+    playlist: str
+    file: str = ""
+    title: str = ""
+
+
+def resume_point(payloads: Iterable[Mapping[str, Any]], playlist: str) -> Resume | None:
+    """The last track started in ``playlist``, if the record has one."""
+    found: Resume | None = None
+    for payload in payloads:
+        if payload.get("action") == "track_started" and payload.get("playlist") == playlist:
+            found = Resume(playlist, str(payload.get("file", "")), str(payload.get("title", "")))
+    return found
