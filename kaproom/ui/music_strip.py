@@ -147,6 +147,7 @@ class RoomMusic(QObject):
         self.off_reason = ""
         self._closed = False
         self._started = False
+        self._silent_checks = 0  # output checks in a row that found the sound going nowhere
         for key, description, action in SHORTCUTS:
             room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
         if not self.runner.state.state.is_open:
@@ -261,7 +262,8 @@ class RoomMusic(QObject):
         if self.director is None or self._closed or self.off_reason:
             return
         problem = self.director.output_problem()
-        if problem:
+        self._silent_checks = self._silent_checks + 1 if problem else 0
+        if problem and self._silent_checks >= 2:  # twice in a row: not a device that is merely slow to start
             self.output_timer.stop()
             self.music_off(problem)
 
