@@ -198,3 +198,23 @@ def test_an_ended_session_opens_without_music(qtbot, workspace, session) -> None
     factory = FakeFactory()
     room, strip = open_room(qtbot, workspace, session, factory)
     assert factory.made == [] and text(strip, "musicTrack") == "Music is off"
+
+
+def test_bridge_delivers_events_from_another_thread_on_the_main_thread(qtbot) -> None:
+    import threading
+
+    from kaproom.playback.player import PlayerEvent
+    from kaproom.ui.music_bridge import PlayerEventBridge
+
+    received: list[tuple[str, PlayerEvent]] = []
+    bridge = PlayerEventBridge(lambda event: received.append((threading.current_thread().name, event)))
+    worker = threading.Thread(target=lambda: bridge.post(PlayerEvent("vlc-1", 3, "ended")), name="libvlc-like")
+    worker.start()
+    worker.join()
+    assert received == [], "never handled on the posting thread"
+    qtbot.waitUntil(lambda: bool(received), timeout=3000)
+    assert received == [(threading.main_thread().name, PlayerEvent("vlc-1", 3, "ended"))]
+    bridge.close()
+    bridge.post(PlayerEvent("vlc-1", 4, "ended"))
+    qtbot.wait(50)
+    assert len(received) == 1
