@@ -33,8 +33,11 @@ def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Work
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    from .domain.people import Permission
+    from .people.cli import require, visible_sessions
     with open_workspace(args) as workspace:
-        rows = workspace.store.sessions()
+        user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
+        rows = visible_sessions(workspace, user, workspace.store.sessions())
         if args.json:
             print(json.dumps([row.__dict__ for row in rows], indent=2, ensure_ascii=False))
             return EXIT_OK
@@ -53,7 +56,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from .domain.people import Permission
+    from .people.cli import require
     with open_workspace(args) as workspace:
+        require(args, workspace, Permission.VERIFY)
         reports = workspace.store.verify(args.session)
         extra: list = []
         checker = getattr(workspace, "verify_extra", None)

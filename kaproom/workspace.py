@@ -77,6 +77,11 @@ class Workspace:
             runner.start()
         return runner
 
+    def verify_extra(self) -> list:
+        """Logs kept beside the sessions (the audit trail and the users it records), for ``kaproom verify``."""
+        from .store.accounts import Accounts
+        return Accounts(self.store).verify()
+
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
         protocol = self.protocol_of(session)

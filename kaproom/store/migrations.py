@@ -65,4 +65,54 @@ def m0001(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END""")
 
 
+@migrations(name="0002_users_and_audit")
+def m0002(db: Database) -> None:
+    """Staff accounts (mutable: roles, lockout counters) and the append-only, hash-chained audit log."""
+    db.execute("""
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('therapist', 'supervisor', 'admin')),
+            secret_hash TEXT NOT NULL,
+            secret_kind TEXT NOT NULL CHECK (secret_kind IN ('pin', 'passphrase')),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            lockouts INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("""
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            wall_time TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX audit_kind ON audit(kind)")
+    # The chain's head, kept in the same transaction, so events cut from the end are noticed.
+    db.execute("""
+        CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_seq INTEGER NOT NULL,
+            last_hash TEXT NOT NULL
+        )""")
+    db.execute("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '')")
+    db.execute("""
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END""")
+    db.execute("""
+        CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its head cannot be deleted'); END""")
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,365 @@
+"""Who may do what, how secrets are checked, and when a name is paused after wrong tries.
+
+A room computer is shared by several staff and the record is health information, so these rules
+are kept pure (no database, no Qt, time passed in) and shared by the GUI and the command line:
+the same refusal wherever someone tries. Secrets are kept only as salted scrypt hashes with
+their parameters, so the cost can be raised later without locking anyone out.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from .events import RecordedEvent
+
+
+class Role(str, Enum):
+    THERAPIST = "therapist"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Permission(str, Enum):
+    RUN_SESSION = "run sessions"
+    VIEW_OWN_SESSIONS = "see their own sessions"
+    VIEW_ALL_SESSIONS = "review every session"
+    SIGN_OFF = "sign off sessions"
+    EXPORT = "export sessions"
+    IMPORT = "import sessions"
+    VERIFY = "verify the logs"
+    VIEW_AUDIT = "view the audit log"
+    MANAGE_USERS = "manage users"
+    MANAGE_PROTOCOLS = "manage protocols"
+    MANAGE_SETTINGS = "change clinic settings"
+
+
+#: Roles are not nested on purpose: an admin looks after accounts and protocols but does not read
+#: health records. A clinic director who does both has two accounts (least privilege).
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.THERAPIST: frozenset({Permission.RUN_SESSION, Permission.VIEW_OWN_SESSIONS, Permission.VERIFY}),
+    Role.SUPERVISOR: frozenset({Permission.RUN_SESSION, Permission.VIEW_OWN_SESSIONS, Permission.VIEW_ALL_SESSIONS,
+                                Permission.SIGN_OFF, Permission.EXPORT, Permission.IMPORT, Permission.VERIFY,
+                                Permission.VIEW_AUDIT}),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.MANAGE_PROTOCOLS, Permission.MANAGE_SETTINGS,
+                           Permission.VIEW_AUDIT, Permission.VERIFY, Permission.IMPORT}),
+}
+
+
+def roles_with(permission: Permission) -> list[Role]:
+    return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
+
+
+@dataclass(frozen=True)
+class User:
+    """A member of staff as stored (never with the secret itself)."""
+
+    name: str
+    role: Role
+    active: bool = True
+    secret_kind: str = "pin"  # "pin" | "passphrase"
+    failed_count: int = 0
+    locked_until: str | None = None
+    lockouts: int = 0
+    created_at: str = ""
+    id: int = 0
+
+    def may(self, permission: Permission) -> bool:
+        return self.active and permission in ROLE_PERMISSIONS[self.role]
+
+
+def may(user: User | None, permission: Permission) -> bool:
+    """``None`` means nobody is registered yet: the install is still open (see people.cli)."""
+    return True if user is None else user.may(permission)
+
+
+def may_see_session(user: User | None, therapist: str) -> bool:
+    """Therapists see their own sessions; reviewers see all."""
+    if user is None or user.may(Permission.VIEW_ALL_SESSIONS):
+        return True
+    return user.may(Permission.VIEW_OWN_SESSIONS) and name_key(therapist) == name_key(user.name)
+
+
+# ---------------------------------------------------------------------------- names and secrets
+class InputRefused(ValueError):
+    """Input that breaks a rule; ``str()`` is the message to show, naming the field."""
+
+
+NAME_MIN, NAME_MAX = 2, 32
+PIN_MIN, PIN_MAX = 6, 32
+PASSPHRASE_MIN, PASSPHRASE_MAX = 10, 256
+NAME_PUNCTUATION = ".-_"
+
+
+def name_key(name: str) -> str:
+    """Names are unique regardless of case or how accents were typed."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def check_name(raw: str) -> str:
+    """A sign-in name: letters first, then letters, digits and . - _ (accents welcome)."""
+    if raw is None or not raw.strip():
+        raise InputRefused("Name: please type a name.")
+    name = unicodedata.normalize("NFC", raw.strip())
+    if len(name) > NAME_MAX:
+        raise InputRefused(f"Name: at most {NAME_MAX} characters (this one has {len(name)}).")
+    if len(name) < NAME_MIN:
+        raise InputRefused(f"Name: at least {NAME_MIN} characters.")
+    if not name[0].isalpha():
+        raise InputRefused("Name: must start with a letter.")
+    bad = sorted({ch for ch in name if not (ch.isalnum() or ch in NAME_PUNCTUATION)})
+    if bad:
+        shown = " ".join(repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}" for ch in bad[:5])
+        raise InputRefused(f"Name: only letters, digits and . - _ are allowed (not {shown}).")
+    return name
+
+
+def check_role(raw: str) -> Role:
+    try:
+        return Role(str(raw).strip().lower())
+    except ValueError:
+        raise InputRefused(f"Role: one of {', '.join(r.value for r in Role)}.") from None
+
+
+def secret_kind(secret: str) -> str:
+    return "pin" if secret.isascii() and secret.isdigit() else "passphrase"
+
+
+def _too_simple_pin(pin: str) -> bool:
+    digits = [int(ch) for ch in pin]
+    steps = {b - a for a, b in zip(digits, digits[1:])}
+    return len(set(pin)) == 1 or steps in ({1}, {-1})
+
+
+def check_new_secret(secret: str, name: str = "") -> str:
+    """A new PIN (6+ digits) or passphrase (10+ characters); returns the kind."""
+    if secret is None or secret == "":
+        raise InputRefused("PIN or passphrase: please type one.")
+    if any(unicodedata.category(ch) == "Cc" for ch in secret):
+        raise InputRefused("PIN or passphrase: control characters (such as NUL or tab) are not allowed.")
+    if secret != secret.strip():
+        raise InputRefused("PIN or passphrase: must not start or end with a space (too easy to mistype).")
+    kind = secret_kind(secret)
+    if kind == "pin":
+        if len(secret) < PIN_MIN:
+            raise InputRefused(f"PIN: at least {PIN_MIN} digits, or use a passphrase of {PASSPHRASE_MIN}+ characters.")
+        if len(secret) > PIN_MAX:
+            raise InputRefused(f"PIN: at most {PIN_MAX} digits.")
+        if _too_simple_pin(secret):
+            raise InputRefused("PIN: too easy to guess (repeated or consecutive digits); choose another.")
+    else:
+        if len(secret) < PASSPHRASE_MIN:
+            raise InputRefused(f"Passphrase: at least {PASSPHRASE_MIN} characters (or a PIN of {PIN_MIN}+ digits).")
+        if len(secret) > PASSPHRASE_MAX:
+            raise InputRefused(f"Passphrase: at most {PASSPHRASE_MAX} characters.")
+    if name and name_key(secret) == name_key(name):
+        raise InputRefused("PIN or passphrase: must not be the same as the name.")
+    return kind
+
+
+# ---------------------------------------------------------------------------- hashing
+@dataclass(frozen=True)
+class ScryptParams:
+    log2_n: int = 15
+    r: int = 8
+    p: int = 1
+    salt_bytes: int = 16
+    key_bytes: int = 32
+
+
+DEFAULT_KDF = ScryptParams()
+#: Bounds on parameters read back from the database, so an edited row cannot stall the app.
+MAX_LOG2_N, MAX_R, MAX_P = 17, 8, 4
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def _derive(secret: str, salt: bytes, log2_n: int, r: int, p: int, key_bytes: int) -> bytes:
+    data = unicodedata.normalize("NFC", secret).encode("utf-8")
+    return hashlib.scrypt(data, salt=salt, n=2 ** log2_n, r=r, p=p, dklen=key_bytes,
+                          maxmem=2 * 128 * r * (2 ** log2_n) + 1024 * 1024)
+
+
+def hash_secret(secret: str, params: ScryptParams = DEFAULT_KDF, salt: bytes | None = None) -> str:
+    """``$scrypt$ln=15,r=8,p=1$<salt>$<key>``: the parameters travel with the hash."""
+    salt = salt if salt is not None else os.urandom(params.salt_bytes)
+    key = _derive(secret, salt, params.log2_n, params.r, params.p, params.key_bytes)
+    return f"$scrypt$ln={params.log2_n},r={params.r},p={params.p}${_b64(salt)}${_b64(key)}"
+
+
+def _parse(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    _, scheme, settings, salt, key = stored.split("$")
+    if scheme != "scrypt":
+        raise ValueError("unknown scheme")
+    values = dict(part.split("=", 1) for part in settings.split(","))
+    log2_n, r, p = int(values["ln"]), int(values["r"]), int(values["p"])
+    if not (1 <= log2_n <= MAX_LOG2_N and 1 <= r <= MAX_R and 1 <= p <= MAX_P):
+        raise ValueError("parameters out of range")
+    return log2_n, r, p, _unb64(salt), _unb64(key)
+
+
+def secret_matches(secret: str, stored: str) -> bool:
+    """Constant-time comparison; a damaged stored hash never matches (and never raises).
+
+    A secret with control characters never matches: no new secret may contain them, and HMAC
+    (inside scrypt) pads keys with zero bytes, so "917364\\0" would otherwise pass as "917364".
+    """
+    try:
+        log2_n, r, p, salt, key = _parse(stored)
+    except (ValueError, KeyError, TypeError):
+        _derive(secret, b"\0" * 16, DEFAULT_KDF.log2_n, DEFAULT_KDF.r, DEFAULT_KDF.p, 32)  # same cost either way
+        return False
+    derived = _derive(secret, salt, log2_n, r, p, len(key))
+    has_control = any(unicodedata.category(ch) == "Cc" for ch in secret)
+    return hmac.compare_digest(derived, key) and not has_control
+
+
+def needs_rehash(stored: str, params: ScryptParams = DEFAULT_KDF) -> bool:
+    try:
+        log2_n, r, p, _, _ = _parse(stored)
+    except (ValueError, KeyError, TypeError):
+        return True
+    return (log2_n, r, p) != (params.log2_n, params.r, params.p)
+
+
+def fingerprint(stored_hash: str) -> str:
+    """A short digest of the stored hash, for the audit trail: shows a secret changed, reveals nothing."""
+    return hashlib.sha256(stored_hash.encode("ascii", "replace")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- lockout
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """Every ``attempts`` wrong tries in a row pause the name; each pause doubles, up to a cap."""
+
+    attempts: int = 5
+    first_pause_minutes: float = 1.0
+    max_pause_minutes: float = 60.0
+
+    def pause_after(self, consecutive_failures: int) -> timedelta | None:
+        """The pause that starts with this failure, or None if it does not complete a round."""
+        if consecutive_failures <= 0 or consecutive_failures % self.attempts:
+            return None
+        rounds = consecutive_failures // self.attempts
+        minutes = min(self.first_pause_minutes * 2 ** min(rounds - 1, 30), self.max_pause_minutes)
+        return timedelta(minutes=minutes)
+
+    def remaining(self, locked_until: datetime | None, now: datetime) -> timedelta:
+        """Time left in a pause; never more than the cap, even if the wall clock was set back."""
+        if locked_until is None or locked_until <= now:
+            return timedelta(0)
+        return min(locked_until - now, timedelta(minutes=self.max_pause_minutes))
+
+
+DEFAULT_LOCKOUT = LockoutPolicy()
+
+
+def describe_wait(wait: timedelta) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{(seconds + 59) // 60} minutes"
+
+
+# ---------------------------------------------------------------------------- clients
+def check_client_label(raw: str, identifier: str = "code") -> str:
+    """The client as the clinic chose to name them: a clinic code by default, initials if allowed."""
+    text = unicodedata.normalize("NFC", (raw or "").strip())
+    if identifier == "initials":
+        letters = text.replace(".", "").replace(" ", "")
+        if not (1 <= len(letters) <= 4 and letters.isalpha()):
+            raise InputRefused("Client: initials are 1 to 4 letters (for example J.D.).")
+        return text.upper()
+    if not (2 <= len(text) <= 20) or not all(ch.isascii() and (ch.isalnum() or ch in "-_/.") for ch in text):
+        raise InputRefused("Client code: 2 to 20 letters, digits or - _ / . (the clinic's code, not a name).")
+    return text
+
+
+# ---------------------------------------------------------------------------- audit trail
+class AuditKind:
+    """Audit event kinds (chain "audit"). Payloads; fields marked ? may be absent:
+
+    - user_added / user_disabled / user_enabled / user_secret_reset / user_role_changed / user_unlocked:
+      user, role, active, secret (fingerprint of the stored hash, never the secret), first_admin?
+    - signed_in: user, role, via ("gui"|"cli"), purpose?
+    - sign_in_failed: user (or "" when the typed name is not a valid name), reason
+      ("wrong_secret"|"unknown_user"|"disabled"), failures?, via
+    - locked_out: user, failures, minutes, until, via
+    - sign_in_refused_locked: user, until, via
+    - review_locked: user?, reason ("idle"|"screen_lock"|"by_hand")
+    - entry_unlocked: user, role, via, purpose (a failed try is a sign_in_failed)
+    - session_viewed: session (uid), session_id, via
+    - sessions_listed: count, via
+    - session_exported: sessions (uids), format, destination
+    - session_imported: sessions (uids), source
+    - signed_off: session, comment?
+    - protocol_changed: protocol, action, file?
+    - settings_changed: key, old, new
+    """
+
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    USER_SECRET_RESET = "user_secret_reset"
+    USER_ROLE_CHANGED = "user_role_changed"
+    USER_UNLOCKED = "user_unlocked"
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    LOCKED_OUT = "locked_out"
+    SIGN_IN_REFUSED_LOCKED = "sign_in_refused_locked"
+    REVIEW_LOCKED = "review_locked"
+    ENTRY_UNLOCKED = "entry_unlocked"
+    SESSION_VIEWED = "session_viewed"
+    SESSIONS_LISTED = "sessions_listed"
+    SESSION_EXPORTED = "session_exported"
+    SESSION_IMPORTED = "session_imported"
+    SIGNED_OFF = "signed_off"
+    PROTOCOL_CHANGED = "protocol_changed"
+    SETTINGS_CHANGED = "settings_changed"
+
+    USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED, USER_UNLOCKED)
+
+
+def user_state(user: User, stored_hash: str) -> dict:
+    """What every user-change audit event records about the account afterwards."""
+    return {"user": user.name, "role": user.role.value, "active": bool(user.active),
+            "secret": fingerprint(stored_hash)}
+
+
+def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[RecordedEvent]) -> list[str]:
+    """Accounts whose role, state or secret differ from what the audit log last recorded.
+
+    Catches a role or secret hash changed in the database behind KAP Room's back.
+    """
+    expected: dict[str, dict] = {}
+    for event in audit:
+        if event.kind in AuditKind.USER_CHANGES and "user" in event.payload:
+            expected[name_key(str(event.payload["user"]))] = dict(event.payload)
+    problems = []
+    for user, stored_hash in users:
+        recorded = expected.pop(name_key(user.name), None)
+        if recorded is None:
+            problems.append(f"user '{user.name}' is not in the audit log (added outside KAP Room)")
+            continue
+        actual = user_state(user, stored_hash)
+        differing = [key for key in ("role", "active", "secret") if recorded.get(key) != actual[key]]
+        if differing:
+            problems.append(f"user '{user.name}': {', '.join(differing)} differ from the audit log")
+    problems += [f"user '{state['user']}' is in the audit log but missing from the users table"
+                 for state in expected.values()]
+    return problems

@@ -1,0 +1,58 @@
+"""Shared helpers for the people and privacy tests."""
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+from kaproom.domain.people import ScryptParams, User
+from kaproom.people import People
+
+#: Cheap scrypt for tests that are about rules, not cost (the default is checked in test_people_domain).
+FAST_KDF = ScryptParams(log2_n=4, r=1, p=1)
+ADMIN_PIN = "583920"
+SUPERVISOR_SECRET = "quiet river stones"
+THERAPIST_PIN = "917364"
+
+
+def fast_people(workspace) -> People:
+    return People.of(workspace, kdf=FAST_KDF)
+
+
+def add_staff(people: People) -> dict[str, User]:
+    """The first admin, then a supervisor and a therapist added by that admin."""
+    admin = people.add_user(None, "Ana", "admin", ADMIN_PIN)
+    supervisor = people.add_user(admin, "Sam", "supervisor", SUPERVISOR_SECRET)
+    therapist = people.add_user(admin, "Teo", "therapist", THERAPIST_PIN)
+    return {"admin": admin, "supervisor": supervisor, "therapist": therapist}
+
+
+def database_bytes(folder: Path) -> bytes:
+    """Every byte SQLite keeps for the database: the file, its write-ahead log and shared memory."""
+    data = b""
+    for name in ("kaproom.sqlite3", "kaproom.sqlite3-wal", "kaproom.sqlite3-shm"):
+        path = folder / name
+        if path.exists():
+            data += path.read_bytes()
+    return data
+
+
+def rows(folder: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(folder / "kaproom.sqlite3")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+class PipedStdin(io.StringIO):
+    """Standard input as a script gives it: lines, not a terminal."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+def audit_log(people: People, kinds: tuple[str, ...] | None = None, limit: int | None = None,
+              newest_first: bool = True):
+    """The audit events straight from the store (no sign-in), as a test inspects them."""
+    return people.accounts.audit_events(kinds, limit, newest_first)
