@@ -146,6 +146,8 @@ def check_new_secret(secret: str, name: str = "") -> str:
         raise InputRefused("PIN or passphrase: please type one.")
     if any(unicodedata.category(ch) == "Cc" for ch in secret):
         raise InputRefused("PIN or passphrase: control characters (such as NUL or tab) are not allowed.")
+    if any(unicodedata.category(ch) == "Cs" for ch in secret):
+        raise InputRefused("PIN or passphrase: this is not valid text (broken characters); please retype it.")
     if secret != secret.strip():
         raise InputRefused("PIN or passphrase: must not start or end with a space (too easy to mistype).")
     kind = secret_kind(secret)
@@ -190,7 +192,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _derive(secret: str, salt: bytes, log2_n: int, r: int, p: int, key_bytes: int) -> bytes:
-    data = unicodedata.normalize("NFC", secret).encode("utf-8")
+    data = unicodedata.normalize("NFC", secret).encode("utf-8", "surrogatepass")
     return hashlib.scrypt(data, salt=salt, n=2 ** log2_n, r=r, p=p, dklen=key_bytes,
                           maxmem=2 * 128 * r * (2 ** log2_n) + 1024 * 1024)
 
@@ -225,7 +227,7 @@ def secret_matches(secret: str, stored: str) -> bool:
         _derive(secret, b"\0" * 16, DEFAULT_KDF.log2_n, DEFAULT_KDF.r, DEFAULT_KDF.p, 32)  # same cost either way
         return False
     derived = _derive(secret, salt, log2_n, r, p, len(key))
-    has_control = any(unicodedata.category(ch) == "Cc" for ch in secret)
+    has_control = any(unicodedata.category(ch) in ("Cc", "Cs") for ch in secret)
     return hmac.compare_digest(derived, key) and not has_control
 
 
@@ -359,7 +361,8 @@ def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[Reco
         actual = user_state(user, stored_hash)
         differing = [key for key in ("role", "active", "secret") if recorded.get(key) != actual[key]]
         if differing:
-            problems.append(f"user '{user.name}': {', '.join(differing)} differ from the audit log")
+            verb = "differs" if len(differing) == 1 else "differ"
+            problems.append(f"user '{user.name}': {' and '.join(differing)} {verb} from the audit log")
     problems += [f"user '{state['user']}' is in the audit log but missing from the users table"
                  for state in expected.values()]
     return problems

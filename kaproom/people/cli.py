@@ -15,7 +15,8 @@ import os
 import sys
 from typing import Any, Callable, Iterable, Mapping, TextIO, TypeVar
 
-from ..domain.people import AuditKind, InputRefused, Permission, Role, User, may_see_session
+from ..domain.people import (PASSPHRASE_MIN, PIN_MIN, AuditKind, InputRefused, Permission, Role, User,
+                             may_see_session)
 from .service import AccessRefused, People
 from .settings import HELP as SETTINGS_HELP, load_settings, parse_value, save_settings
 
@@ -30,10 +31,10 @@ class Prompter:
     """Where names and secrets come from: the terminal (no echo) or lines of piped input."""
 
     def __init__(self, stdin: TextIO | None = None, err: TextIO | None = None,
-                 getpass_: Callable[[str], str] = getpass.getpass, interactive: bool | None = None) -> None:
+                 getpass_: Callable[[str], str] | None = None, interactive: bool | None = None) -> None:
         self.stdin = stdin or sys.stdin
         self.err = err or sys.stderr
-        self.getpass = getpass_
+        self.getpass = getpass_ or getpass.getpass
         self.interactive = self.stdin.isatty() if interactive is None else interactive
 
     def _line(self, what: str) -> str:
@@ -43,6 +44,10 @@ class Prompter:
             raise InputRefused(f"{what}: standard input is not readable text.") from None
         if not line:
             raise InputRefused(f"{what}: nothing on standard input (give one line per secret).")
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by Python's stdin
+            raise InputRefused(f"{what}: standard input is not readable UTF-8 text.") from None
         return line[:-1] if line.endswith("\n") else line
 
     def name(self) -> str:
@@ -118,7 +123,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             actor = require(args, workspace, Permission.MANAGE_USERS) if people.has_users() else None
             prompter = Prompter()
             if prompter.interactive:
-                print(f"Choose a PIN ({6}+ digits) or a passphrase (10+ characters) for {args.name}.", file=sys.stderr)
+                print(f"Choose a PIN ({PIN_MIN}+ digits) or a passphrase ({PASSPHRASE_MIN}+ characters) for "
+                      f"{args.name}.", file=sys.stderr)
             secret, repeat = prompter.secret(confirm=True)
             user = people.add_user(actor, args.name, args.role, secret, repeat)
         except InputRefused as exc:
