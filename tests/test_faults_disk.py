@@ -94,15 +94,14 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
 def _fill(folder: Path, leave: int) -> Path:
     """Fill the file system holding ``folder``, then give back ``leave`` bytes."""
     filler = folder / "filler.bin"
-    with open(filler, "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    with open(filler, "r+b") as out:
-        out.truncate(max(0, filler.stat().st_size - leave))
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)  # unbuffered: nothing left to flush at close
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
+    os.close(fd)
     return filler
 
 
