@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
 from ..domain.clock import Clock, SystemClock, from_iso, to_iso
 from ..domain.events import ChainReport, Event, RecordedEvent
@@ -181,8 +181,10 @@ class People:
         secret_matches(secret[:PASSPHRASE_MAX], self._dummy_hash)
 
     def sign_in(self, name: str, secret: str, via: str = "gui", purpose: str = "",
-                permission: Permission | None = None, success_kind: str = AuditKind.SIGNED_IN) -> User:
-        """The user, if name and secret match, the name is not paused and the role allows ``permission``."""
+                permission: Permission | None = None, success_kind: str = AuditKind.SIGNED_IN,
+                roles: Collection[Role] | None = None) -> User:
+        """The user, if name and secret match, the name is not paused and the role allows ``permission``
+        (and is one of ``roles`` when given)."""
         name = "" if name is None else str(name)
         try:
             clean = check_name(name)
@@ -218,6 +220,10 @@ class People:
         if permission is not None and not user.may(permission):
             self._audit_refusal(user, "not_permitted", via)
             raise AccessRefused(refusal_for(user, permission))
+        if roles is not None and user.role not in roles:
+            self._audit_refusal(user, "not_permitted", via)
+            wanted = " or ".join(role.value for role in Role if role in roles) or "nobody"
+            raise AccessRefused(f"{user.name} is {_a(user.role.value)}: this needs {_a(wanted)}.")
         payload = {"user": user.name, "role": user.role.value, "via": via, **({"purpose": purpose} if purpose else {})}
         return self.accounts.update(user.name, {"failed_count": 0, "locked_until": None},
                                     [self._event(success_kind, user, payload)])

@@ -1,0 +1,161 @@
+"""The review side locks after idle time (on the injected clock) and when the screen locks."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from kaproom.ui.idle_lock import IdleLock
+
+
+@pytest.fixture
+def review(qtbot):
+    """A stand-in for the review window: a field and a button with data behind them."""
+    widget = QWidget()
+    layout = QVBoxLayout(widget)
+    widget.field = QLineEdit("KAP-0042 session notes")
+    widget.button = QPushButton("Export")
+    widget.exports = []
+    widget.button.clicked.connect(lambda: widget.exports.append(1))
+    layout.addWidget(widget.field)
+    layout.addWidget(widget.button)
+    widget.resize(500, 300)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_locks_after_ten_idle_minutes_by_default(qtbot, review, clock):
+    lock = IdleLock(review, clock=clock, watch_screen_lock=False)
+    assert lock.timeout_s == 600
+    clock.advance(599)
+    lock.check()
+    assert not lock.is_locked
+    clock.advance(1)
+    with qtbot.waitSignal(lock.locked, timeout=3000) as signal:  # the timer notices by itself
+        pass
+    assert signal.args == ["idle"] and lock.is_locked
+    assert lock.cover.isVisible() and lock.cover.geometry() == review.rect()
+    assert "without use" in lock.cover.reason.text()
+
+
+def test_input_keeps_it_unlocked(qtbot, review, clock):
+    lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
+    for minute in range(5):
+        clock.advance(50)
+        qtbot.keyClick(review.field, Qt.Key.Key_End)
+        lock.check()
+    assert not lock.is_locked  # 250 s since it started, never 60 s without input
+    clock.advance(60)
+    lock.check()
+    assert lock.is_locked
+
+
+def test_input_elsewhere_does_not_keep_the_review_open(qtbot, review, clock):
+    other = QLineEdit("the room screen")
+    qtbot.addWidget(other)
+    other.show()
+    lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
+    clock.advance(40)
+    qtbot.keyClick(other, Qt.Key.Key_A)
+    clock.advance(20)
+    lock.check()
+    assert lock.is_locked
+
+
+def test_while_locked_nothing_behind_the_cover_can_be_used(qtbot, review, clock):
+    lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
+    lock.lock()
+    qtbot.mouseClick(review.button, Qt.MouseButton.LeftButton)
+    review.button.click()  # even programmatic clicks: the button is disabled
+    qtbot.keyClicks(review.field, "x")
+    assert review.exports == [] and review.field.text() == "KAP-0042 session notes"
+    assert not review.field.isEnabled() and lock.cover.button.isEnabled()
+
+
+def test_unlocking_asks_the_unlocker_and_a_refusal_keeps_it_locked(qtbot, review, clock):
+    answers = iter([None, True])
+    lock = IdleLock(review, timeout_s=60, clock=clock, unlocker=lambda: next(answers), watch_screen_lock=False)
+    clock.advance(61)
+    lock.check()
+    qtbot.mouseClick(lock.cover.button, Qt.MouseButton.LeftButton)
+    assert lock.is_locked  # sign-in cancelled
+    with qtbot.waitSignal(lock.unlocked, timeout=1000):
+        qtbot.mouseClick(lock.cover.button, Qt.MouseButton.LeftButton)
+    assert not lock.is_locked and not lock.cover.isVisible() and review.field.isEnabled()
+    clock.advance(59)
+    lock.check()
+    assert not lock.is_locked  # idle time starts again from the unlock
+
+
+def test_a_widget_disabled_before_the_lock_stays_disabled_after(qtbot, review, clock):
+    review.button.setEnabled(False)
+    lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
+    lock.lock()
+    lock.unlock()
+    assert not review.button.isEnabled() and review.field.isEnabled()
+
+
+def test_the_cover_follows_the_window_size(qtbot, review, clock):
+    lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
+    lock.lock()
+    review.resize(800, 600)
+    qtbot.waitUntil(lambda: lock.cover.size() == review.size())
+
+
+def test_the_screen_lock_signal_locks_at_once(qtbot, review, clock):
+    lock = IdleLock(review, timeout_s=600, clock=clock, watch_screen_lock=True)
+    with qtbot.waitSignal(lock.locked, timeout=1000) as signal:
+        lock.screen_lock.on_screensaver(True)
+    assert signal.args == ["screen_lock"] and "screen was locked" in lock.cover.reason.text()
+    lock.unlock()
+    lock.screen_lock.on_screensaver(False)  # the screensaver ending does not lock
+    assert not lock.is_locked
+    lock.screen_lock.on_session_lock()
+    assert lock.is_locked
+
+
+def test_a_bad_timeout_is_refused():
+    with pytest.raises(ValueError):
+        IdleLock(QWidget(), timeout_s=0)
+
+
+SCREEN_LOCK_SCRIPT = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+    from PySide6.QtDBus import QDBusConnection, QDBusMessage
+    from PySide6.QtWidgets import QApplication, QWidget
+    from kaproom.ui.idle_lock import IdleLock
+    app = QApplication([])
+    review = QWidget()
+    lock = IdleLock(review, timeout_s=600)
+    print("sources", lock.screen_lock.sources, flush=True)
+    bus = QDBusConnection.sessionBus()
+    assert bus.registerService("org.freedesktop.ScreenSaver")
+    lock.locked.connect(lambda reason: (print("locked", reason, flush=True), app.quit()))
+    message = QDBusMessage.createSignal("/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver", "ActiveChanged")
+    message.setArguments([True])
+    QTimer.singleShot(200, lambda: bus.send(message))
+    QTimer.singleShot(10000, app.quit)
+    app.exec()
+""")
+
+
+@pytest.mark.skipif(not shutil.which("dbus-run-session"), reason="needs dbus-run-session (Debian dbus-daemon)")
+def test_a_real_screensaver_signal_over_dbus_locks_the_review(tmp_path):
+    """On a private session bus: the desktop's ScreenSaver says it became active; the review locks."""
+    script = tmp_path / "screen_lock.py"
+    script.write_text(SCREEN_LOCK_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
+    result = subprocess.run(["dbus-run-session", "--", sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=60, env=env, cwd=os.getcwd())
+    assert "org.freedesktop.ScreenSaver" in result.stdout, result.stderr
+    assert "locked screen_lock" in result.stdout, result.stdout + result.stderr
