@@ -1,0 +1,143 @@
+"""Session-list queries for the review window: filters, sorting, counting and paging.
+
+The review list must stay quick with thousands of sessions, so it never loads them all: the
+Qt model asks for one page at a time. Every sort key maps to a fixed SQL expression (never text
+from the user), and ties are broken by id so pages never overlap or skip a row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+from ..domain.clock import to_iso
+from .store import SessionRow, Store
+
+#: Sort keys the review list offers, each with the SQL it sorts by.
+SORT_KEYS: dict[str, str] = {
+    "date": "COALESCE(started_at, created_at)",
+    "room": "room COLLATE NOCASE",
+    "therapist": "therapist COLLATE NOCASE",
+    "client": "client_code COLLATE NOCASE",
+    "protocol": "protocol_name COLLATE NOCASE",
+    "duration": "duration_seconds",
+    "ended": "state",
+    "cautions": "cautions",
+    "urgents": "urgents",
+    "music_errors": "music_errors",
+    "amendments": "amendments",
+    "signed": "signed_at",
+    "origin": "origin",
+}
+DEFAULT_SORT = "date"
+SESSION_COLUMNS = ", ".join(f.name for f in fields(SessionRow))
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """What the supervisor narrowed the list to; empty fields mean "any".
+
+    Dates are calendar days as the supervisor sees them (local time); a session belongs to the
+    day it started (or was created, if it never started).
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    therapist: str = ""
+    room: str = ""
+    client: str = ""  # part of a client code
+    has_alerts: bool = False
+    not_signed: bool = False
+    include_demo: bool = True
+
+
+def day_start_utc(day: date) -> str:
+    """The stored (UTC ISO) form of local midnight at the start of ``day``."""
+    return to_iso(datetime.combine(day, time(0)).astimezone())
+
+
+def where_clause(flt: SessionFilter) -> tuple[str, list]:
+    """SQL condition and its parameters for a filter (``1`` when nothing is filtered)."""
+    parts: list[str] = []
+    params: list = []
+    when = SORT_KEYS["date"]
+    if flt.date_from is not None:
+        parts.append(f"{when} >= ?")
+        params.append(day_start_utc(flt.date_from))
+    if flt.date_to is not None:
+        parts.append(f"{when} < ?")
+        params.append(day_start_utc(flt.date_to + timedelta(days=1)))
+    if flt.therapist.strip():
+        parts.append("therapist = ? COLLATE NOCASE")
+        params.append(flt.therapist.strip())
+    if flt.room.strip():
+        parts.append("room = ? COLLATE NOCASE")
+        params.append(flt.room.strip())
+    if flt.client.strip():
+        parts.append("client_code LIKE ? ESCAPE '\\'")
+        params.append("%" + _escape_like(flt.client.strip()) + "%")
+    if flt.has_alerts:
+        parts.append("(cautions + urgents) > 0")
+    if flt.not_signed:
+        parts.append("signed_at IS NULL")
+    if not flt.include_demo:
+        parts.append("demo = 0")
+    return (" AND ".join(parts) or "1"), params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
+    """ORDER BY text for a known sort key; unknown keys fall back to the date."""
+    expression = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
+    direction = "DESC" if descending else "ASC"
+    # Sessions without a value (open sessions have no duration) go last either way.
+    nulls = "NULLS LAST"
+    return f"{expression} {direction} {nulls}, id {direction}"
+
+
+def count_sessions(store: Store, flt: SessionFilter = SessionFilter()) -> int:
+    where, params = where_clause(flt)
+    return int(store._read(f"SELECT count(*) FROM sessions WHERE {where}", params)[0][0])
+
+
+def list_sessions(store: Store, flt: SessionFilter = SessionFilter(), sort: str = DEFAULT_SORT,
+                  descending: bool = True, offset: int = 0, limit: int | None = 200) -> list[SessionRow]:
+    """One page of the filtered, sorted session list."""
+    where, params = where_clause(flt)
+    sql = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE {where} ORDER BY {order_clause(sort, descending)}"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params = [*params, int(limit), max(0, int(offset))]
+    return [SessionRow(*row) for row in store._read(sql, params)]
+
+
+def therapists(store: Store) -> list[str]:
+    """Every therapist name in the list, for the filter's drop-down."""
+    rows = store._read("SELECT DISTINCT therapist FROM sessions WHERE therapist != '' "
+                       "ORDER BY therapist COLLATE NOCASE")
+    return [str(row[0]) for row in rows]
+
+
+def rooms(store: Store) -> list[str]:
+    rows = store._read("SELECT DISTINCT room FROM sessions WHERE room != '' ORDER BY room COLLATE NOCASE")
+    return [str(row[0]) for row in rows]
+
+
+@dataclass(frozen=True)
+class ListTotals:
+    """Headline figures over the filtered list, for the line above it."""
+
+    sessions: int
+    with_alerts: int
+    not_signed: int
+    amended_after_signoff: int
+
+
+def totals(store: Store, flt: SessionFilter = SessionFilter()) -> ListTotals:
+    where, params = where_clause(flt)
+    row = store._read(
+        "SELECT count(*), coalesce(sum((cautions + urgents) > 0), 0), coalesce(sum(signed_at IS NULL), 0),"
+        f" coalesce(sum(amended_after_signoff > 0), 0) FROM sessions WHERE {where}", params)[0]
+    return ListTotals(*(int(value) for value in row))
