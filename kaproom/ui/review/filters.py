@@ -1,0 +1,137 @@
+"""The bar above the session list: date range, therapist, room, client, alerts, not signed.
+
+Every change produces one :class:`SessionFilter` at once (no "Apply" button to forget); the list
+model turns it into one SQL query. Dates are optional: unticked means "any day".
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QWidget)
+
+from ...store.queries import SessionFilter
+
+ANY = "Any"
+CLIENT_FIELD_MAX = 40
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class FilterBar(QWidget):
+    """Emits ``changed(SessionFilter)`` whenever the supervisor changes a control."""
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, today: date | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewFilters")
+        today = today or date.today()
+        self.from_check = QCheckBox("From")
+        self.from_check.setObjectName("filterFromOn")
+        self.from_date = self._date_edit("filterFrom", today.replace(day=1))
+        self.to_check = QCheckBox("to")
+        self.to_check.setObjectName("filterToOn")
+        self.to_date = self._date_edit("filterTo", today)
+        self.therapist = self._combo("filterTherapist", "Therapist")
+        self.room = self._combo("filterRoom", "Room")
+        self.client = QLineEdit()
+        self.client.setObjectName("filterClient")
+        self.client.setPlaceholderText("Client code")
+        self.client.setMaxLength(CLIENT_FIELD_MAX)
+        self.client.setClearButtonEnabled(True)
+        self.client.setAccessibleName("Client code contains")
+        self.has_alerts = QCheckBox("Has alerts")
+        self.has_alerts.setObjectName("filterHasAlerts")
+        self.not_signed = QCheckBox("Not signed")
+        self.not_signed.setObjectName("filterNotSigned")
+        self.include_demo = QCheckBox("Demo sessions")
+        self.include_demo.setObjectName("filterDemo")
+        self.include_demo.setChecked(True)
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setObjectName("filterClear")
+        self.clear_button.clicked.connect(self.clear)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.from_check, self.from_date, self.to_check, self.to_date, QLabel("Therapist"),
+                       self.therapist, QLabel("Room"), self.room, self.client, self.has_alerts, self.not_signed,
+                       self.include_demo):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.clear_button)
+
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.include_demo):
+            box.toggled.connect(self._emit)
+        for edit in (self.from_date, self.to_date):
+            edit.dateChanged.connect(self._emit)
+        for combo in (self.therapist, self.room):
+            combo.currentIndexChanged.connect(self._emit)
+        self.client.textChanged.connect(self._emit)
+        self._sync_dates()
+
+    def _date_edit(self, name: str, day: date) -> QDateEdit:
+        edit = QDateEdit(_qdate(day))
+        edit.setObjectName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        return edit
+
+    def _combo(self, name: str, what: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setAccessibleName(what)
+        combo.addItem(ANY, "")
+        combo.setMinimumContentsLength(10)
+        return combo
+
+    def set_choices(self, therapists: list[str], rooms: list[str]) -> None:
+        """Fill the drop-downs, keeping what was chosen if it is still there."""
+        for combo, names in ((self.therapist, therapists), (self.room, rooms)):
+            current = combo.currentData() or ""
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(ANY, "")
+            for name in names:
+                combo.addItem(name, name)
+            found = combo.findData(current)
+            combo.setCurrentIndex(max(0, found))
+            combo.blockSignals(False)
+
+    def current(self) -> SessionFilter:
+        start = _pydate(self.from_date.date()) if self.from_check.isChecked() else None
+        end = _pydate(self.to_date.date()) if self.to_check.isChecked() else None
+        return SessionFilter(date_from=start, date_to=end, therapist=self.therapist.currentData() or "",
+                             room=self.room.currentData() or "", client=self.client.text(),
+                             has_alerts=self.has_alerts.isChecked(), not_signed=self.not_signed.isChecked(),
+                             include_demo=self.include_demo.isChecked())
+
+    def clear(self) -> None:
+        widgets = (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.include_demo,
+                   self.therapist, self.room, self.client)
+        for widget in widgets:
+            widget.blockSignals(True)
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed):
+            box.setChecked(False)
+        self.include_demo.setChecked(True)
+        self.therapist.setCurrentIndex(0)
+        self.room.setCurrentIndex(0)
+        self.client.clear()
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._emit()
+
+    def _sync_dates(self) -> None:
+        self.from_date.setEnabled(self.from_check.isChecked())
+        self.to_date.setEnabled(self.to_check.isChecked())
+
+    def _emit(self, *_: object) -> None:
+        self._sync_dates()
+        self.changed.emit(self.current())

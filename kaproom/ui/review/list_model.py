@@ -1,0 +1,196 @@
+"""The session list as a Qt model that reads one page at a time.
+
+A clinic accumulates thousands of sessions; the view asks for rows only as it scrolls
+(``canFetchMore``/``fetchMore``), and sorting or filtering re-runs one SQL query in the store
+instead of sorting Python objects. The view never gets a widget per row.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from ...domain.clock import format_hms, from_iso
+from ...store import SessionRow, Store, StoreError
+from ...store.queries import DEFAULT_SORT, SessionFilter, count_sessions, list_sessions
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: (heading, sort key in kaproom.store.queries.SORT_KEYS)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Date", "date"), ("Room", "room"), ("Therapist", "therapist"), ("Client", "client"),
+    ("Protocol", "protocol"), ("Duration", "duration"), ("How it ended", "ended"), ("Cautions", "cautions"),
+    ("Urgent", "urgents"), ("Music errors", "music_errors"), ("Amendments", "amendments"), ("Signed off", "signed"),
+)
+NUMERIC = {"cautions", "urgents", "music_errors", "amendments", "duration"}
+ENDINGS = {"discharged": "Discharged", "ended_early": "Ended early", "running": "Still open",
+           "created": "Not started"}
+SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
+PAGE_SIZE = 200
+URGENT_COLOUR = QColor("#b3261e")
+CAUTION_COLOUR = QColor("#8a5a00")
+
+
+def local_time(text: str | None) -> str:
+    """A stored UTC time as the supervisor's local date and time."""
+    if not text:
+        return ""
+    try:
+        return from_iso(text).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
+def ended_text(row: SessionRow) -> str:
+    return ENDINGS.get(row.state, row.state.replace("_", " ").capitalize())
+
+
+def signed_text(row: SessionRow) -> str:
+    if not row.signed_at:
+        return "Not signed"
+    text = f"{row.signed_by or '?'}, {local_time(row.signed_at)[:10]}"
+    if row.amended_after_signoff:
+        text += f" · amended after ({row.amended_after_signoff})"
+    return text
+
+
+def cell_text(row: SessionRow, key: str) -> str:
+    if key == "date":
+        return local_time(row.started_at or row.created_at)
+    if key == "room":
+        return row.room if row.origin in ("", "local") else f"{row.room} · imported"
+    if key == "therapist":
+        return row.therapist
+    if key == "client":
+        return row.client_code + (" (demo)" if row.demo else "")
+    if key == "protocol":
+        return row.protocol_name
+    if key == "duration":
+        return format_hms(row.duration_seconds) if row.duration_seconds is not None else "—"
+    if key == "ended":
+        return ended_text(row)
+    if key == "signed":
+        return signed_text(row)
+    return str(getattr(row, key))
+
+
+class SessionListModel(QAbstractTableModel):
+    """Filtered, sorted sessions; rows arrive a page at a time as the view scrolls."""
+
+    def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store, self.page_size = store, max(1, int(page_size))
+        self.filter = SessionFilter()
+        self.sort_key, self.descending = DEFAULT_SORT, True
+        self._rows: list[SessionRow] = []
+        self._total = 0
+        self.error = ""
+        self.reload()
+
+    # ---------------------------------------------------------------- loading
+    def reload(self) -> None:
+        """Start again from the first page (after a filter or sort change, or a new sign-off)."""
+        self.beginResetModel()
+        try:
+            self._total = count_sessions(self.store, self.filter)
+            self._rows = list_sessions(self.store, self.filter, self.sort_key, self.descending, 0, self.page_size)
+            self.error = ""
+        except StoreError as exc:  # a locked or damaged database: say so in the list, keep the window
+            self._total, self._rows, self.error = 0, [], str(exc)
+        self.endResetModel()
+
+    def set_filter(self, flt: SessionFilter) -> None:
+        self.filter = flt
+        self.reload()
+
+    @property
+    def total(self) -> int:
+        """How many sessions match the filter (not just the rows fetched so far)."""
+        return self._total
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802 (Qt name)
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802
+        if parent.isValid() or len(self._rows) >= self._total:
+            return
+        try:
+            page = list_sessions(self.store, self.filter, self.sort_key, self.descending, len(self._rows),
+                                 self.page_size)
+        except StoreError as exc:
+            self.error = str(exc)
+            return
+        if not page:  # rows were removed behind our back: stop asking
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    # ---------------------------------------------------------------- Qt model
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section][0]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Sort by {COLUMNS[section][0].lower()}"
+        return None
+
+    def session_at(self, row: int) -> SessionRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.session_at(index.row()) if index.isValid() else None
+        if row is None or not 0 <= index.column() < len(COLUMNS):
+            return None
+        key = COLUMNS[index.column()][1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(row, key)
+        if role == SESSION_ROLE:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "urgents" and row.urgents:
+                return URGENT_COLOUR
+            if key == "cautions" and row.cautions:
+                return CAUTION_COLOUR
+            if key == "signed" and row.amended_after_signoff:
+                return URGENT_COLOUR
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, key)
+        return None
+
+    def _tooltip(self, row: SessionRow, key: str) -> str | None:
+        if key == "ended" and row.end_reason:
+            return f"{ended_text(row)}: {row.end_reason}"
+        if key == "signed" and row.signed_at:
+            note = (f"\n{row.amended_after_signoff} amendment(s) were made after the sign-off."
+                    if row.amended_after_signoff else "")
+            return f"Signed off by {row.signed_by} at {local_time(row.signed_at)}{note}"
+        if key == "room" and row.origin not in ("", "local"):
+            return f"Imported from another computer ({row.origin})"
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.sort_key = COLUMNS[column][1]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def row_of(self, session_uid: str) -> int | None:
+        for number, row in enumerate(self._rows):
+            if row.uid == session_uid:
+                return number
+        return None
+
