@@ -49,7 +49,7 @@ def test_names_people_have_are_accepted(name):
     ("", "please type a name"), ("   ", "please type a name"), ("A", "at least 2"),
     ("x" * 33, "at most 32"), ("1ana", "start with a letter"),
     ("Robert'); DROP TABLE users;--", "only letters, digits"), ("ana\x00admin", "U+0000"),
-    ("ana lopez", "U+0020"), ("ana\u202eadmin", "U+202E"), ("admin OR 1=1", "only letters"),
+    ("ana lopez", "remove: space"), ("ana\u202eadmin", "U+202E"), ("admin OR 1=1", "only letters"),
 ])
 def test_bad_names_are_refused_naming_the_field(name, words):
     with pytest.raises(InputRefused) as refused:

@@ -118,9 +118,16 @@ def check_name(raw: str) -> str:
         raise InputRefused("Name: must start with a letter.")
     bad = sorted({ch for ch in name if not (ch.isalnum() or ch in NAME_PUNCTUATION)})
     if bad:
-        shown = " ".join(repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}" for ch in bad[:5])
-        raise InputRefused(f"Name: only letters, digits and . - _ are allowed (not {shown}).")
+        shown = " ".join(_visible(ch) for ch in bad[:5])
+        raise InputRefused(f"Name: only letters, digits and . - _ are allowed; remove: {shown}")
     return name
+
+
+def _visible(ch: str) -> str:
+    """A character as a person can find it in what they typed (invisible ones by code point)."""
+    if ch == " ":
+        return "space"
+    return ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
 
 
 def check_role(raw: str) -> Role:

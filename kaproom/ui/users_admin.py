@@ -70,6 +70,7 @@ class UsersAdminWidget(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.message = _message_label("usersAdminMessage")
         self.role_box = QComboBox()
         self.role_box.setObjectName("usersRoleChoice")
