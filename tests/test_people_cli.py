@@ -208,3 +208,16 @@ def test_settings_shown_to_all_changed_by_admins(staffed, data_dir, monkeypatch,
     [change] = json.loads(out)
     assert (change["key"], change["old"], change["new"], change["actor"]) == ("client_identifier", "code",
                                                                                "initials", "Ana")
+
+
+def test_on_a_terminal_a_command_asks_for_the_name_then_the_secret(staffed, monkeypatch, capsys):
+    class Terminal(PipedStdin):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("KAPROOM_USER", raising=False)
+    monkeypatch.setattr(sys, "stdin", Terminal("Sam\n"))
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": SUPERVISOR_SECRET)
+    assert main(["sessions", "--data-dir", staffed]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith("Name: ") and "No sessions yet" in out.out

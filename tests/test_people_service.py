@@ -213,3 +213,26 @@ def test_bad_input_at_sign_in_is_refused_clearly(workspace, data_dir, name, secr
     if failures and "Name:" in words:
         assert failures[0].payload["user"] == ""
     assert all(e.kind != AuditKind.SIGNED_IN for e in audit_log(people))
+
+
+def test_a_pause_survives_closing_and_reopening_the_app(data_dir, clock):
+    from kaproom.workspace import Workspace
+    with Workspace(data_dir, clock) as workspace:
+        people = fast_people(workspace)
+        add_staff(people)
+        for attempt in range(5):
+            with pytest.raises(AccessRefused):
+                people.sign_in("Teo", "000001")
+    clock.advance(30)
+    with Workspace(data_dir, clock) as workspace:  # a restart does not wipe the count or the pause
+        with pytest.raises(AccessRefused, match="paused for 30 seconds"):
+            fast_people(workspace).sign_in("Teo", THERAPIST_PIN)
+
+
+def test_the_demo_user_needs_no_sign_in_and_leaves_no_trail_in_a_folder_without_users(workspace):
+    from kaproom.people import DEMO_USER
+    people = fast_people(workspace)
+    for permission in Permission:
+        people.require(DEMO_USER, permission)
+    people.record_view(DEMO_USER, "demo-session", 1)
+    assert audit_log(people) == [] and workspace.verify_extra() == []

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from kaproom.paths import private_file
-from kaproom.people.settings import ClinicSettings, load_settings, save_settings
+from kaproom.domain.people import InputRefused
+from kaproom.people.settings import ClinicSettings, check_value, load_settings, parse_value, save_settings
 from kaproom.simulate import NOTE_TEXTS
 from kaproom.workspace import Workspace
 
@@ -113,3 +115,24 @@ def test_the_audit_log_names_sessions_by_id_only(workspace, protocol):
     people.record_export(staff["supervisor"], [row.uid], "csv", "/tmp/out.csv")
     audit_text = str([e.payload for e in people.accounts.audit_events()])
     assert row.uid in audit_text and "KAP-0042" not in audit_text and "to rest" not in audit_text
+
+
+@given(st.sampled_from(["client_identifier", "pin_to_unlock_entry", "review_idle_minutes", "volume"]),
+       st.text(max_size=40))
+def test_any_typed_setting_is_accepted_checked_or_refused_with_its_name(key, text):
+    try:
+        value = parse_value(key, text)
+    except InputRefused as exc:
+        assert str(exc).startswith(key) or "Unknown setting" in str(exc)
+    else:
+        assert check_value(key, value) == value
+
+
+def test_settings_saved_from_any_valid_values_read_back_the_same(tmp_path_factory):
+    @given(st.sampled_from(["code", "initials"]), st.booleans(), st.integers(1, 240))
+    def round_trip(identifier, pin, minutes):
+        folder = tmp_path_factory.mktemp("settings")
+        wanted = ClinicSettings(identifier, pin, minutes)
+        save_settings(folder, wanted)
+        assert load_settings(folder) == (wanted, [])
+    round_trip()

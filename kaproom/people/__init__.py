@@ -8,8 +8,8 @@ Other features use three things from here:
 - ``load_settings(folder)`` for the clinic's choices (client code or initials, PIN to unlock).
 """
 from ..domain.people import AuditKind, InputRefused, Permission, Role, User, may, may_see_session
-from .service import AccessRefused, People
+from .service import DEMO_USER, AccessRefused, People
 from .settings import ClinicSettings, load_settings, save_settings
 
-__all__ = ["People", "AccessRefused", "InputRefused", "Permission", "Role", "User", "AuditKind", "may",
+__all__ = ["People", "AccessRefused", "DEMO_USER", "InputRefused", "Permission", "Role", "User", "AuditKind", "may",
            "may_see_session", "ClinicSettings", "load_settings", "save_settings"]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 NOT_RECOGNISED = "That name and PIN or passphrase do not match. Check both and try again."
+#: Who runs ``kaproom demo``: never stored, never signed in; the demo's own database has no users.
+DEMO_USER = User("Demo", Role.SUPERVISOR)
 
 
 class AccessRefused(StoreError):
@@ -88,11 +90,11 @@ class People:
 
     # ------------------------------------------------------------------ permissions
     def require(self, actor: User | None, permission: Permission) -> None:
-        """Refuse unless ``actor`` may; with no users at all everyone may (a fresh install)."""
-        if actor is None:
-            if self.has_users():
-                raise AccessRefused(f"Please sign in: to {permission.value} needs a signed-in user.")
+        """Refuse unless ``actor`` may; with no users at all everyone may (a fresh install, the demo)."""
+        if not self.has_users():
             return
+        if actor is None:
+            raise AccessRefused(f"Please sign in: to {permission.value} needs a signed-in user.")
         current = self.accounts.find(actor.name)  # the stored role, not a possibly stale copy
         if current is None or not current.active:
             raise AccessRefused(f"{actor.name} is no longer an active user.")
@@ -260,8 +262,9 @@ class People:
 
     # ------------------------------------------------------------------ recording what people do
     def record(self, actor: User | None, kind: str, payload: Mapping[str, Any]) -> RecordedEvent | None:
-        """Add an audit event. With no users registered there is nobody to attribute it to: skipped."""
-        if actor is None and not self.has_users():
+        """Add an audit event. With no users registered (a fresh install, the demo) there is nobody
+        to attribute it to, and no trail is started: skipped."""
+        if not self.has_users():
             return None
         return self.accounts.append_audit(self._event(kind, actor, payload))
 
