@@ -159,3 +159,38 @@ def test_a_real_screensaver_signal_over_dbus_locks_the_review(tmp_path):
                             timeout=60, env=env, cwd=os.getcwd())
     assert "org.freedesktop.ScreenSaver" in result.stdout, result.stderr
     assert "locked screen_lock" in result.stdout, result.stdout + result.stderr
+
+
+def test_review_lock_uses_the_clinic_setting_and_a_reviewer_signs_in_again(qtbot, review, workspace):
+    from kaproom.domain.people import AuditKind
+    from kaproom.people.settings import ClinicSettings, save_settings
+    from kaproom.ui.idle_lock import ReviewLock
+    from _people_helpers import THERAPIST_PIN, add_staff, audit_log, fast_people
+
+    save_settings(workspace.folder, ClinicSettings(review_idle_minutes=3))
+    people = fast_people(workspace)
+    staff = add_staff(people)
+    people.add_user(staff["admin"], "Rua", "supervisor", "slow tide rising")
+    tries = iter([("Teo", THERAPIST_PIN), ("Rua", "slow tide rising")])
+
+    def sign_in_dialog(dialog) -> bool:
+        qtbot.addWidget(dialog)
+        name, secret = next(tries)
+        dialog.name_edit.setText(name)
+        dialog.secret_edit.setText(secret)
+        dialog.attempt()
+        return dialog.user is not None
+
+    lock = ReviewLock(workspace, review, staff["supervisor"], run=sign_in_dialog, watch_screen_lock=False)
+    lock.people = people  # the cheap test hashes
+    assert lock.timeout_s == 180
+    workspace.clock.advance(180)
+    lock.check()
+    assert lock.is_locked
+    assert audit_log(people, limit=1)[0].kind == AuditKind.REVIEW_LOCKED
+    assert audit_log(people, limit=1)[0].author == "Sam"
+    lock.request_unlock()  # a therapist may not unlock the review
+    assert lock.is_locked and lock.user.name == "Sam"
+    with qtbot.waitSignal(lock.user_changed) as changed:
+        lock.request_unlock()
+    assert not lock.is_locked and changed.args[0].name == "Rua" and lock.user.name == "Rua"

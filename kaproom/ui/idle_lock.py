@@ -13,7 +13,7 @@ bus. Neither exists on Windows or macOS: there the idle timeout is the only trig
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -182,3 +182,37 @@ class ScreenLockWatcher(QObject):
     @Slot()
     def on_session_lock(self) -> None:
         self.screen_locked.emit()
+
+
+class ReviewLock(IdleLock):
+    """The review side's lock as the clinic set it: idle minutes from settings.toml, unlocking by
+    signing in again (a reviewer), every lock in the audit log. ``user`` is who is reviewing now:
+    another supervisor may unlock, and from then on sign-offs are theirs."""
+
+    user_changed = Signal(object)
+
+    def __init__(self, workspace: Any, widget: QWidget, user: Any, run: Any = None,
+                 watch_screen_lock: bool = True) -> None:
+        from ..domain.people import Permission
+        from ..people.service import People
+        from ..people.settings import load_settings
+        settings, _ = load_settings(workspace.folder)
+        self.workspace, self.user, self._run = workspace, user, run
+        self.people = People.of(workspace)
+        self._permission = Permission.VIEW_ALL_SESSIONS
+        super().__init__(widget, settings.review_idle_minutes * 60, workspace.clock, self._sign_in_again,
+                         watch_screen_lock)
+        self.locked.connect(lambda reason: self.people.record_lock(self.user, reason))
+
+    def _sign_in_again(self) -> bool:
+        if not self.people.has_users():  # an open install: nobody to sign in as
+            return True
+        from .signin import run_modal, sign_in
+        user = sign_in(self.workspace, self.widget, permission=self._permission, purpose="unlock the review",
+                       run=self._run or run_modal, people=self.people)
+        if user is None:
+            return False
+        if self.user is None or user.name != self.user.name:
+            self.user = user
+            self.user_changed.emit(user)
+        return True
