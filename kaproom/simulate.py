@@ -14,6 +14,7 @@ from typing import Callable, TextIO
 from .domain.clock import Clock, ScaledClock
 from .domain.events import Kind, RecordedEvent
 from .domain.session import SessionRunner, State
+from .domain.vitals import Reading, check_in
 from .workspace import Workspace
 
 NOTE_TEXTS = (
@@ -33,15 +34,15 @@ class SimulationResult:
 
 
 def realistic_vitals(rng: random.Random, index: int) -> dict:
-    """Plausible numbers with a mid-session blood pressure rise, as ketamine often gives."""
+    """Plausible numbers with a mid-session blood pressure rise, as ketamine often gives, in the
+    full payload the room's check-in writes (statuses, NEWS2); check 0 is the pre-dose baseline."""
     rise = 12 if 1 <= index <= 2 else 0
     systolic = rng.randint(112, 132) + rise
-    return {
-        "systolic": systolic, "diastolic": rng.randint(70, 84) + rise // 2, "pulse": rng.randint(62, 90),
-        "spo2": rng.randint(96, 99), "respiratory_rate": rng.randint(12, 18), "temperature": None,
-        "moaas": 5 if index == 0 else rng.choice([3, 4, 4, 5]), "nausea": rng.choice(["none", "none", "mild"]),
-        "comment": "", "partial": False,
-    }
+    reading = Reading(
+        systolic=systolic, diastolic=rng.randint(70, 84) + rise // 2, pulse=rng.randint(62, 90),
+        spo2=rng.randint(96, 99), respiratory_rate=rng.randint(12, 18), temperature=None,
+        moaas=5 if index == 0 else rng.choice([3, 4, 4, 5]), nausea=rng.choice(["none", "none", "mild"]))
+    return check_in(reading, pre_dose=index == 0).payload()
 
 
 def plan(total: float, count: int, offset: float) -> list[float]:

@@ -96,6 +96,11 @@ DEFAULT_ALERTS: dict[str, float] = {
     "moaas_urgent_at_or_below": 2,
     "systolic_rise_caution_percent": 20,
     "temperature_caution_above": 38.0,
+    # Low blood pressure (NEWS2 scores 90 or below as 3) and the discharge check: vitals within
+    # this percentage of the pre-dose baseline and SpO2 above this on air (modified Aldrete).
+    "systolic_caution_below": 90,
+    "discharge_baseline_percent": 20,
+    "discharge_spo2_above": 92,
 }
 
 DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (

@@ -1,0 +1,125 @@
+"""Discharge readiness: the protocol's checklist, pre-filled from what the record already knows.
+
+The latest vitals can say whether they are back near the pre-dose baseline (blood pressure and
+pulse within 20 % of it and SpO2 above 92 % on air, after the modified Aldrete score), whether
+MOAA/S is 5 and whether nausea is none or mild. Walking, the escort and the no-driving talk can
+only be confirmed in person, so they start unticked. The therapist decides: a pre-fill is a
+suggestion with its basis in words, and discharging with an item unticked needs a written
+reason, which is recorded.
+
+Pre-fills are matched by the item ids of the default checklist; a clinic's own items are shown
+without a suggestion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from .clock import format_hms
+from .protocol import DEFAULT_ALERTS, Question
+from .vitals import MOAAS, Reading
+
+VOMIT_WORDS = ("vomit",)
+
+
+class DischargeError(ValueError):
+    """A discharge that cannot be recorded as it stands (e.g. unticked items without a reason)."""
+
+
+@dataclass(frozen=True)
+class Prefill:
+    item_id: str
+    text: str
+    suggested: bool | None  # True: data supports ticking; False: data says not yet; None: confirm in person
+    basis: str
+
+
+def _near_baseline(latest: Reading, baseline: Reading | None, limits: Mapping[str, float]) -> tuple[bool | None, str]:
+    if baseline is None:
+        return None, "no pre-dose baseline recorded: compare by judgement"
+    percent = limits["discharge_baseline_percent"]
+    compared, off = [], []
+    for name, label in (("systolic", "systolic"), ("diastolic", "diastolic"), ("pulse", "pulse")):
+        now, before = getattr(latest, name), getattr(baseline, name)
+        if now is None or not before:
+            continue
+        compared.append(label)
+        change = (now - before) / before * 100.0
+        if abs(now - before) * 100.0 > percent * before:  # exact at the edge, no float rounding
+            off.append(f"{label} {now} vs {before} ({change:+.0f} %)")
+    if latest.spo2 is not None:
+        compared.append("SpO2")
+        floor = limits["discharge_spo2_above"]
+        if latest.spo2 <= floor or latest.supplemental_oxygen:
+            off.append(f"SpO2 {latest.spo2} %" + (" on oxygen" if latest.supplemental_oxygen else f" (needs above {floor:g})"))
+    if not compared:
+        return None, "the latest check has no blood pressure, pulse or SpO2 to compare"
+    if off:
+        return False, "not yet: " + "; ".join(off)
+    return True, f"{', '.join(compared)} within {percent:g} % of baseline" + (
+        f", SpO2 above {limits['discharge_spo2_above']:g} %" if "SpO2" in compared else "")
+
+
+def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, latest_time: float | None,
+                      baseline: Reading | None, tags: Sequence[tuple[float, str]], now: float,
+                      alerts: Mapping[str, float] | None = None) -> list[Prefill]:
+    """One Prefill per checklist item, in the protocol's order."""
+    limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
+    when = ""
+    if latest is not None and latest_time is not None:
+        when = f" (check at {format_hms(latest_time)}, {max(0, int((now - latest_time) // 60))} min ago)"
+    vomited = [at for at, label in tags if any(word in label.lower() for word in VOMIT_WORDS)
+               and (latest_time is None or at >= latest_time)]
+    out: list[Prefill] = []
+    for item in checklist:
+        suggested: bool | None = None
+        basis = "confirm in person"
+        if latest is None and item.id in ("vitals_baseline", "moaas_5", "nausea_ok"):
+            basis = "no vitals recorded in this session"
+        elif item.id == "vitals_baseline" and latest is not None:
+            suggested, basis = _near_baseline(latest, baseline, limits)
+            basis += when
+        elif item.id == "moaas_5" and latest is not None:
+            if latest.moaas is None:
+                basis = "MOAA/S not taken at the latest check"
+            else:
+                suggested = latest.moaas == 5
+                basis = f"MOAA/S {latest.moaas}: {MOAAS[latest.moaas]}{when}"
+        elif item.id == "nausea_ok" and latest is not None:
+            if latest.nausea is not None:
+                suggested = latest.nausea in ("none", "mild")
+                basis = f"nausea {latest.nausea}{when}"
+            else:
+                basis = "nausea not recorded at the latest check"
+        if item.id == "nausea_ok" and vomited:
+            suggested, basis = False, f"vomited tagged at {format_hms(vomited[-1])}, after the latest check"
+        out.append(Prefill(item.id, item.text, suggested, basis))
+    return out
+
+
+def unticked(checklist: Sequence[Question], ticks: Mapping[str, bool]) -> list[Question]:
+    return [item for item in checklist if not ticks.get(item.id, False)]
+
+
+def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], ready_to_leave_at: str,
+                      override_reason: str = "") -> dict[str, Any]:
+    """The ``discharge_check`` payload (also merged into ``session_ended``).
+
+    Raises DischargeError when an item is unticked and no reason is written, or when the
+    ready-to-leave time is missing.
+    """
+    reason = override_reason.strip()
+    missing = unticked(checklist, ticks)
+    if missing and not reason:
+        names = "; ".join(item.text for item in missing)
+        raise DischargeError(f"Unticked: {names}. Write why the client may leave anyway, or tick them.")
+    if not ready_to_leave_at.strip():
+        raise DischargeError("Record when the client was ready to leave.")
+    details: dict[str, Any] = {"checklist": {item.id: bool(ticks.get(item.id, False)) for item in checklist},
+                               "ready_to_leave_at": ready_to_leave_at.strip()}
+    if missing:
+        details["override_reason"] = reason
+        details["unticked"] = [item.id for item in missing]
+    elif reason:
+        details["override_reason"] = reason  # a note the therapist chose to add is never dropped
+    return details

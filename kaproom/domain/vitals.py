@@ -1,0 +1,325 @@
+"""Vitals check-ins: reading what the therapist typed, refusing what cannot be true, and the
+stored payload with its per-value statuses and NEWS2.
+
+A typing slip on a monitor reading ("400" for a pulse of 40) must never enter a clinical record,
+so every field is parsed from text against the protocol's possible ranges, and the message names
+the field and the range. A field left empty means "not taken": it is never filled in by the app.
+Nothing here raises on any input; problems come back as messages keyed by field.
+
+The rules (ok / caution / urgent) live in :mod:`kaproom.domain.vitals_rules`; NEWS2 in
+:mod:`kaproom.domain.news2` and is re-exported here as the stable entry point ``news2``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping, Sequence
+
+from .news2 import ADVISORY as NEWS2_ADVISORY, News2, news2
+from .protocol import DEFAULT_ALERTS, DEFAULT_RANGES
+from .vitals_rules import Status, alert_payloads, assess
+
+__all__ = ["NUMBER_FIELDS", "CORE_FIELDS", "LABELS", "UNITS", "NAUSEA", "MOAAS", "Reading", "ParseResult",
+           "CheckIn", "parse_vitals", "check_in", "reading_from_payload", "baseline_reading", "news2",
+           "News2", "NEWS2_ADVISORY", "Status"]
+
+NUMBER_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
+#: Without one of these a check-in is partial (temperature is optional in the room).
+CORE_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "moaas")
+WHOLE_NUMBER_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate")
+
+LABELS = {
+    "systolic": "Systolic BP", "diastolic": "Diastolic BP", "pulse": "Pulse", "spo2": "SpO2",
+    "respiratory_rate": "Respiratory rate", "temperature": "Temperature", "moaas": "MOAA/S",
+    "nausea": "Nausea", "supplemental_oxygen": "Oxygen", "comment": "Comment", "form": "Check-in",
+}
+UNITS = {"systolic": "mmHg", "diastolic": "mmHg", "pulse": "bpm", "spo2": "%", "respiratory_rate": "/min",
+         "temperature": "°C"}
+_UNIT_SUFFIXES = {"systolic": ("mmhg",), "diastolic": ("mmhg",), "pulse": ("bpm", "/min"), "spo2": ("%",),
+                  "respiratory_rate": ("/min", "bpm"), "temperature": ("°c", "ºc", "c", "°")}
+
+NAUSEA = ("none", "mild", "moderate", "severe")
+
+#: Modified Observer's Assessment of Alertness/Sedation (Chernik et al. 1990).
+MOAAS: dict[int, str] = {
+    5: "responds readily to name spoken in normal tone",
+    4: "lethargic response to name spoken in normal tone",
+    3: "responds only after name is called loudly or repeatedly",
+    2: "responds only after mild prodding or shaking",
+    1: "responds only after painful trapezius squeeze",
+    0: "no response after painful trapezius squeeze",
+}
+
+_NUMBER = re.compile(r"\+?([0-9]{1,6})(?:[.,]([0-9]{1,6}))?", re.ASCII)
+_NEGATIVE = re.compile(r"[-−–]\s*[0-9]", re.ASCII)
+_MOAAS = re.compile(r"([0-9]{1,3})(?:\s*[·:\-–]\s*.*)?", re.ASCII | re.DOTALL)
+_TRUE = {"yes", "true", "1", "on", "y"}
+_FALSE = {"", "no", "false", "0", "off", "n", "none"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One check-in's values; None means "not taken"."""
+
+    systolic: int | None = None
+    diastolic: int | None = None
+    pulse: int | None = None
+    spo2: int | None = None
+    respiratory_rate: int | None = None
+    temperature: float | None = None
+    moaas: int | None = None
+    nausea: str | None = None
+    supplemental_oxygen: bool = False
+    comment: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return any(getattr(self, name) is None for name in CORE_FIELDS)
+
+    @property
+    def empty(self) -> bool:
+        return all(getattr(self, name) is None for name in NUMBER_FIELDS + ("moaas", "nausea"))
+
+    @property
+    def taken(self) -> tuple[str, ...]:
+        return tuple(name for name in NUMBER_FIELDS + ("moaas", "nausea") if getattr(self, name) is not None)
+
+    def news2(self) -> News2 | None:
+        """NEWS2 for a complete check-in (temperature may be missing and is then named)."""
+        if any(getattr(self, name) is None for name in ("respiratory_rate", "spo2", "systolic", "pulse", "moaas")):
+            return None
+        return news2(self.respiratory_rate, self.spo2, self.systolic, self.pulse, self.moaas == 5,
+                     self.temperature, self.supplemental_oxygen)
+
+    def summary(self) -> str:
+        """Short words for a status line: "BP 128/84 · pulse 72 · SpO2 98% ..."."""
+        bits = []
+        if self.systolic is not None or self.diastolic is not None:
+            bits.append(f"BP {_show(self.systolic)}/{_show(self.diastolic)}")
+        for name, label, unit in (("pulse", "pulse", ""), ("spo2", "SpO2", "%"), ("respiratory_rate", "RR", ""),
+                                  ("temperature", "temp", " °C")):
+            value = getattr(self, name)
+            if value is not None:
+                bits.append(f"{label} {_show(value)}{unit}")
+        if self.moaas is not None:
+            bits.append(f"MOAA/S {self.moaas}")
+        if self.nausea is not None:
+            bits.append(f"nausea {self.nausea}")
+        if self.supplemental_oxygen:
+            bits.append("on oxygen")
+        return " · ".join(bits) if bits else "nothing taken"
+
+
+def _show(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Either a reading, or messages by field; ``filled`` holds texts the form should now show
+    (after "128/84" typed into the BP field, systolic "128" and diastolic "84")."""
+
+    reading: Reading | None
+    errors: Mapping[str, str] = field(default_factory=dict)
+    filled: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.reading is not None and not self.errors
+
+
+def _range_text(name: str, ranges: Mapping[str, tuple[float, float]]) -> str:
+    low, high = ranges.get(name, DEFAULT_RANGES[name])
+    return f"{low:g}–{high:g} {UNITS[name]}"
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def _parse_number(name: str, raw: str, ranges: Mapping[str, tuple[float, float]]) -> tuple[float | None, str]:
+    """(value, "") or (None, message); an empty text is (None, "")."""
+    label, allowed = LABELS[name], _range_text(name, ranges)
+    text = raw.strip().lower()
+    for suffix in _UNIT_SUFFIXES[name]:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].strip()
+            break
+    if not text:
+        return None, ""
+    if _NEGATIVE.match(text):
+        return None, f"{label} cannot be negative; allowed {allowed}"
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        return None, f"{label}: '{_clip(raw)}' is not a number; allowed {allowed}"
+    whole, fraction = match.group(1), match.group(2) or ""
+    if name in WHOLE_NUMBER_FIELDS and fraction.strip("0"):
+        return None, f"{label} is a whole number; allowed {allowed}"
+    value = float(f"{whole}.{fraction or '0'}")
+    low, high = ranges.get(name, DEFAULT_RANGES[name])
+    if not low <= value <= high:
+        hint = " (enter °C, not °F)" if name == "temperature" and 86 <= value <= 110 else ""
+        return None, f"{label} {value:g} is not possible; allowed {allowed}{hint}"
+    return (int(value) if name in WHOLE_NUMBER_FIELDS else value), ""
+
+
+def _split_bp(texts: dict[str, str], errors: dict[str, str], filled: dict[str, str]) -> None:
+    """"128/84" in either BP field fills both, unless the other field says something else."""
+    for here, other in (("systolic", "diastolic"), ("diastolic", "systolic")):
+        text = texts[here]
+        if "/" not in text:
+            continue
+        top, _, bottom = text.partition("/")
+        top, bottom = top.strip(), bottom.strip()
+        if here == "diastolic" and texts["systolic"].strip() and texts["systolic"].strip() != top:
+            errors["diastolic"] = "Type blood pressure as 128/84 in one field, or one number in each"
+            return
+        if here == "systolic" and texts["diastolic"].strip() and texts["diastolic"].strip() != bottom:
+            errors["diastolic"] = (f"Blood pressure typed as {_clip(text)} but the diastolic field says "
+                                   f"{_clip(texts['diastolic'])}; keep one")
+            return
+        texts["systolic"], texts["diastolic"] = top, bottom
+        filled["systolic"], filled["diastolic"] = top, bottom
+        return
+
+
+def parse_vitals(texts: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]] | None = None) -> ParseResult:
+    """Parse a check-in typed as text; never raises. Unknown keys are ignored."""
+    try:
+        return _parse(texts, dict(DEFAULT_RANGES) | dict(ranges or {}))
+    except Exception as exc:  # noqa: BLE001 - a bug here must not lose the form; say so instead
+        return ParseResult(None, {"form": f"This check-in could not be read ({type(exc).__name__}); nothing was saved"})
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _parse(source: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]]) -> ParseResult:
+    texts = {name: _text(source.get(name)) for name in NUMBER_FIELDS + ("moaas", "nausea", "comment")}
+    errors: dict[str, str] = {}
+    filled: dict[str, str] = {}
+    _split_bp(texts, errors, filled)
+    values: dict[str, Any] = {}
+    for name in NUMBER_FIELDS:
+        if name in errors:
+            continue
+        value, message = _parse_number(name, texts[name], ranges)
+        if message:
+            errors[name] = message
+        values[name] = value
+    if values.get("systolic") is not None and values.get("diastolic") is not None \
+            and values["diastolic"] >= values["systolic"] and "diastolic" not in errors:
+        errors["diastolic"] = (f"Diastolic {values['diastolic']} must be below systolic {values['systolic']}; "
+                               f"allowed {_range_text('diastolic', ranges)}")
+    values["moaas"] = _parse_moaas(texts["moaas"], errors)
+    nausea = texts["nausea"].strip().lower()
+    if nausea and nausea not in NAUSEA:
+        errors["nausea"] = f"Nausea: '{_clip(texts['nausea'])}' is not one of none, mild, moderate, severe"
+    values["nausea"] = nausea if nausea in NAUSEA else None
+    oxygen = source.get("supplemental_oxygen", False)
+    if isinstance(oxygen, bool):
+        values["supplemental_oxygen"] = oxygen
+    elif _text(oxygen).strip().lower() in _TRUE | _FALSE:
+        values["supplemental_oxygen"] = _text(oxygen).strip().lower() in _TRUE
+    else:
+        errors["supplemental_oxygen"] = "Oxygen: answer yes or no"
+    values["comment"] = texts["comment"].strip()
+    if errors:
+        return ParseResult(None, errors, filled)
+    reading = Reading(**values)
+    if reading.empty:
+        return ParseResult(None, {"form": "Nothing to save: type at least one reading (a comment alone "
+                                          "belongs in the log)"}, filled)
+    return ParseResult(reading, {}, filled)
+
+
+def _parse_moaas(text: str, errors: dict[str, str]) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    match = _MOAAS.fullmatch(text)
+    if match is None or int(match.group(1)) not in MOAAS:
+        errors["moaas"] = f"MOAA/S: '{_clip(text)}' is not a level; choose 0 to 5 (5 = {MOAAS[5]})"
+        return None
+    return int(match.group(1))
+
+
+# ----------------------------------------------------------------------------- stored check-ins
+
+def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
+    """A stored vitals payload back as a Reading; unreadable values count as not taken."""
+    values: dict[str, Any] = {}
+    for item in fields(Reading):
+        raw = payload.get(item.name)
+        if item.name in WHOLE_NUMBER_FIELDS + ("moaas",):
+            ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+            values[item.name] = int(raw) if ok else None
+        elif item.name == "temperature":
+            ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+            values[item.name] = float(raw) if ok else None
+        elif item.name == "nausea":
+            values[item.name] = raw if raw in NAUSEA else None
+        elif item.name == "supplemental_oxygen":
+            values[item.name] = raw is True
+        else:
+            values[item.name] = raw if isinstance(raw, str) else ""
+    return Reading(**values)
+
+
+def baseline_reading(history: Sequence[tuple[float, Reading]], dose_time: float | None) -> Reading | None:
+    """Per value, the latest one taken before the dose; None when nothing was taken before it.
+
+    ``history`` is (session time, reading) in recorded order.
+    """
+    if dose_time is None:
+        return None
+    values: dict[str, Any] = {}
+    for at, reading in history:
+        if at > dose_time:
+            continue
+        for name in reading.taken:
+            values[name] = getattr(reading, name)
+    return replace(Reading(), **values) if values else None
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A validated reading with its statuses and NEWS2, ready to record."""
+
+    reading: Reading
+    statuses: Mapping[str, Status]
+    news: News2 | None
+    pre_dose: bool
+
+    def payload(self) -> dict[str, Any]:
+        """The stored vitals payload (see ``Kind`` in :mod:`kaproom.domain.events`)."""
+        r = self.reading
+        payload: dict[str, Any] = {name: getattr(r, name) for name in NUMBER_FIELDS}
+        payload.update(moaas=r.moaas, nausea=r.nausea, supplemental_oxygen=r.supplemental_oxygen,
+                       comment=r.comment, partial=r.partial, pre_dose=self.pre_dose,
+                       statuses={name: {"level": s.level, "reason": s.reason} for name, s in self.statuses.items()})
+        if self.news is not None:
+            payload["news2"] = self.news.as_payload()
+        return payload
+
+    def alerts(self, source_seq: int | None = None) -> list[dict[str, Any]]:
+        """One ``alert`` payload per value at caution or urgent."""
+        return alert_payloads(self.reading, self.statuses, source_seq)
+
+    @property
+    def level(self) -> str:
+        levels = [s.level for s in self.statuses.values()]
+        return "urgent" if "urgent" in levels else "caution" if "caution" in levels else "ok"
+
+
+def check_in(reading: Reading, alerts: Mapping[str, float] | None = None, *, pre_dose: bool,
+             baseline: Reading | None = None) -> CheckIn:
+    """Statuses (pre-dose or in-session thresholds, trend against ``baseline``) and NEWS2."""
+    limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
+    return CheckIn(reading, assess(reading, limits, pre_dose=pre_dose, baseline=baseline), reading.news2(), pre_dose)
