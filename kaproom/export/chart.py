@@ -1,0 +1,284 @@
+"""The vitals chart, drawn with QPainter so the review screen and the PDF show the same picture.
+
+Blood pressure is drawn the way anaesthesia charts do (systolic ▼, diastolic ▲, the range
+between them shaded), pulse as dots and SpO2 as squares in its own strip below, over session
+time, with phase changes and the dose marked. Markers and line styles (not only colour) tell the
+series apart, so a black-and-white printout stays readable; ``monochrome`` drops colour entirely.
+Sizes follow the device's resolution, so one function serves a 96-dpi widget and a 300-dpi page.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen, QPolygonF
+
+from ..domain.clock import format_hms
+from .report_data import SessionReport
+
+TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: QColor
+    text: QColor
+    grid: QColor
+    bp: QColor
+    band: QColor
+    pulse: QColor
+    spo2: QColor
+    dose: QColor
+    phase: QColor
+    pulse_style: Qt.PenStyle
+    spo2_style: Qt.PenStyle
+
+
+def palette(monochrome: bool, dark: bool) -> Palette:
+    if monochrome:
+        ink, paper = (QColor("#f0f0f0"), QColor("#000000")) if dark else (QColor("#000000"), QColor("#ffffff"))
+        return Palette(paper, ink, QColor("#555555") if dark else QColor("#c8c8c8"), ink,
+                       QColor("#3a3a3a") if dark else QColor("#dcdcdc"), ink, ink, ink, QColor("#888888") if dark
+                       else QColor("#555555"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine)
+    if dark:
+        return Palette(QColor("#1c1f24"), QColor("#c9cdd3"), QColor("#353a42"), QColor("#e58b80"),
+                       QColor(229, 139, 128, 55), QColor("#86b4e8"), QColor("#82c9a0"), QColor("#e0b055"),
+                       QColor("#8c939c"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine)
+    return Palette(QColor("#ffffff"), QColor("#1e1e1e"), QColor("#dadada"), QColor("#b3261e"),
+                   QColor(179, 38, 30, 38), QColor("#1f5fa8"), QColor("#1b7a4c"), QColor("#7a4fa0"),
+                   QColor("#6b6b6b"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine)
+
+
+def marker(painter: QPainter, shape: str, at: QPointF, size: float, color: QColor, filled: bool = True) -> None:
+    """Draw one data marker: 'down' ▼, 'up' ▲, 'dot' ●, 'square' ■ (hollow when not filled)."""
+    h = size / 2
+    painter.setBrush(QBrush(color) if filled else Qt.BrushStyle.NoBrush)
+    if shape == "dot":
+        painter.drawEllipse(at, h * 0.85, h * 0.85)
+    elif shape == "square":
+        painter.drawRect(QRectF(at.x() - h * 0.8, at.y() - h * 0.8, h * 1.6, h * 1.6))
+    else:
+        tip = 1 if shape == "down" else -1
+        painter.drawPolygon(QPolygonF([QPointF(at.x() - h, at.y() - tip * h), QPointF(at.x() + h, at.y() - tip * h),
+                                       QPointF(at.x(), at.y() + tip * h)]))
+
+
+def nice_range(values: Iterable[float], low: float, high: float, step: float) -> tuple[float, float]:
+    """Axis limits covering the defaults and the data, rounded outward to ``step``."""
+    data = list(values)
+    lo = min([low, *[v - step / 2 for v in data]])
+    hi = max([high, *[v + step / 2 for v in data]])
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+def time_step(span_seconds: float, width: float, label_width: float) -> float:
+    """Seconds between x ticks: the smallest round step whose labels do not collide."""
+    for minutes in TICK_MINUTES:
+        if span_seconds / (minutes * 60) * label_width * 1.6 <= width:
+            return minutes * 60.0
+    return TICK_MINUTES[-1] * 60.0 * max(1, math.ceil(span_seconds / (TICK_MINUTES[-1] * 60 * 12)))
+
+
+class _Plot:
+    """A value rectangle with its own y range; maps (session seconds, value) to points."""
+
+    def __init__(self, area: QRectF, x_max: float, y_lo: float, y_hi: float) -> None:
+        self.area, self.x_max, self.y_lo, self.y_hi = area, x_max, y_lo, y_hi
+
+    def x(self, seconds: float) -> float:
+        return self.area.left() + self.area.width() * min(max(seconds, 0.0), self.x_max) / self.x_max
+
+    def y(self, value: float) -> float:
+        frac = (min(max(value, self.y_lo), self.y_hi) - self.y_lo) / (self.y_hi - self.y_lo)
+        return self.area.bottom() - self.area.height() * frac
+
+    def point(self, seconds: float, value: float) -> QPointF:
+        return QPointF(self.x(seconds), self.y(value))
+
+
+def draw_vitals_chart(painter: QPainter, rect: QRectF, report: SessionReport, *, monochrome: bool = False,
+                      dark: bool = False) -> None:
+    """Draw the whole chart (legend, axes, phases, dose, series) inside ``rect``.
+
+    Needs a QGuiApplication (fonts); without one Qt would abort the process, so say so instead.
+    """
+    if QGuiApplication.instance() is None:
+        raise RuntimeError("draw_vitals_chart needs a QGuiApplication (fonts are not available without one)")
+    painter.save()
+    try:
+        _draw(painter, QRectF(rect), report, palette(monochrome, dark))
+    finally:
+        painter.restore()
+
+
+def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) -> None:
+    device = painter.device()
+    unit = max(0.5, (device.logicalDpiY() if device is not None else 96) / 96.0)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setClipRect(rect)
+    painter.fillRect(rect, pal.background)
+    font = QFont(painter.font())
+    font.setPointSizeF(8.0)
+    painter.setFont(font)
+    fm = QFontMetricsF(font, device) if device is not None else QFontMetricsF(font)
+    line = fm.height()
+    pad = 4 * unit
+    vitals = report.vitals
+    x_max = max(report.duration, max((v.session_time for v in vitals), default=0.0), report.dose_time or 0.0, 60.0)
+
+    legend_bottom = _legend(painter, rect, fm, pal, unit)
+    left = rect.left() + pad + line * 1.2 + fm.horizontalAdvance("200") + 4 * unit
+    right = rect.right() - pad - fm.horizontalAdvance("0:00") / 2
+    top = legend_bottom + line * 1.3  # room for phase names
+    bottom = rect.bottom() - pad - line * 2.2
+    if right - left < 40 * unit or bottom - top < 40 * unit:
+        painter.setPen(pal.text)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Chart too small")
+        return
+    gap = line * 0.8
+    main_h = (bottom - top - gap) * 0.68
+    bp_pulse = [v for r in vitals for v in (r.systolic, r.diastolic, r.pulse) if v is not None]
+    lo, hi = nice_range(bp_pulse, 40, 180, 20)
+    main = _Plot(QRectF(left, top, right - left, main_h), x_max, lo, hi)
+    spo2_lo, _ = nice_range([v.spo2 for v in vitals if v.spo2 is not None], 85, 100, 5)
+    low = _Plot(QRectF(left, top + main_h + gap, right - left, bottom - top - main_h - gap), x_max, spo2_lo, 100)
+
+    _axes(painter, main, 20 if (hi - lo) / 20 * line * 1.2 < main_h else 40, fm, pal, unit, "mmHg · /min")
+    _axes(painter, low, 5 if (100 - spo2_lo) / 5 * line * 1.1 < low.area.height() else 10, fm, pal, unit, "SpO2 %")
+    _time_axis(painter, main, low, fm, pal, unit)
+    _phases_and_dose(painter, report, main, low, fm, pal, unit)
+
+    bp_rows = [r for r in vitals if r.systolic is not None and r.diastolic is not None]
+    if bp_rows:
+        band = QPainterPath()
+        band.addPolygon(QPolygonF([main.point(r.session_time, r.systolic) for r in bp_rows]  # type: ignore[arg-type]
+                                  + [main.point(r.session_time, r.diastolic) for r in reversed(bp_rows)]))  # type: ignore[arg-type]
+        band.closeSubpath()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.fillPath(band, pal.band)
+    size = 7 * unit
+    _series(painter, main, vitals, lambda r: r.systolic, pal.bp, Qt.PenStyle.SolidLine, "down", size, unit)
+    _series(painter, main, vitals, lambda r: r.diastolic, pal.bp, Qt.PenStyle.SolidLine, "up", size, unit)
+    _series(painter, main, vitals, lambda r: r.pulse, pal.pulse, pal.pulse_style, "dot", size, unit)
+    _series(painter, low, vitals, lambda r: r.spo2, pal.spo2, pal.spo2_style, "square", size, unit, filled=False)
+    if not vitals:
+        painter.setPen(pal.text)
+        painter.drawText(main.area, Qt.AlignmentFlag.AlignCenter, "No vitals recorded")
+
+
+def _series(painter: QPainter, plot: _Plot, rows: Sequence, value: Callable, color: QColor, style: Qt.PenStyle,
+            shape: str, size: float, unit: float, filled: bool = True) -> None:
+    points = [plot.point(r.session_time, value(r)) for r in rows if value(r) is not None]
+    if not points:
+        return
+    pen = QPen(color, 1.5 * unit, style)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPolyline(QPolygonF(points))
+    painter.setPen(QPen(color, 1.2 * unit))
+    for point in points:
+        marker(painter, shape, point, size, color, filled)
+
+
+def _axes(painter: QPainter, plot: _Plot, step: float, fm: QFontMetricsF, pal: Palette, unit: float,
+          title: str) -> None:
+    area = plot.area
+    painter.setPen(QPen(pal.grid, 0.8 * unit))
+    value = plot.y_lo
+    while value <= plot.y_hi + 1e-6:
+        y = plot.y(value)
+        painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+        painter.setPen(pal.text)
+        label = f"{value:.0f}"
+        painter.drawText(QPointF(area.left() - 4 * unit - fm.horizontalAdvance(label), y + fm.ascent() / 2.6), label)
+        painter.setPen(QPen(pal.grid, 0.8 * unit))
+        value += step
+    painter.setPen(QPen(pal.text, 1.0 * unit))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(area)
+    painter.save()
+    painter.translate(area.left() - 6 * unit - fm.horizontalAdvance("200") - fm.descent(), area.center().y())
+    painter.rotate(-90)
+    width = fm.horizontalAdvance(title)
+    painter.drawText(QPointF(-width / 2, 0), fm.elidedText(title, Qt.TextElideMode.ElideRight, area.height()))
+    painter.restore()
+
+
+def _time_axis(painter: QPainter, main: _Plot, low: _Plot, fm: QFontMetricsF, pal: Palette, unit: float) -> None:
+    step = time_step(main.x_max, main.area.width(), fm.horizontalAdvance("0:00"))
+    t = 0.0
+    while t <= main.x_max + 1e-6:
+        x = main.x(t)
+        painter.setPen(QPen(pal.grid, 0.6 * unit, Qt.PenStyle.DotLine))
+        for plot in (main, low):
+            painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
+        painter.setPen(pal.text)
+        label = format_hms(t)[:-3]  # H:MM
+        painter.drawText(QPointF(x - fm.horizontalAdvance(label) / 2, low.area.bottom() + fm.ascent() + 2 * unit), label)
+        t += step
+    title = "Session time (h:mm)"
+    painter.drawText(QPointF(main.area.center().x() - fm.horizontalAdvance(title) / 2,
+                             low.area.bottom() + fm.height() + fm.ascent() + 2 * unit), title)
+
+
+def _phases_and_dose(painter: QPainter, report: SessionReport, main: _Plot, low: _Plot, fm: QFontMetricsF,
+                     pal: Palette, unit: float) -> None:
+    for phase in report.phases:
+        x = main.x(phase.start)
+        end = main.x(phase.end if phase.end is not None else main.x_max)
+        if phase.start > 0:
+            painter.setPen(QPen(pal.phase, 1.0 * unit, Qt.PenStyle.DashLine))
+            for plot in (main, low):
+                painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
+        name = fm.elidedText(phase.name, Qt.TextElideMode.ElideRight, max(0.0, end - x - 3 * unit))
+        if name and name != "…":
+            painter.setPen(pal.text)
+            painter.drawText(QPointF(x + 2 * unit, main.area.top() - fm.descent() - 2 * unit), name)
+    if report.dose_time is not None:
+        x = main.x(report.dose_time)
+        painter.setPen(QPen(pal.dose, 2.0 * unit, Qt.PenStyle.SolidLine))
+        for plot in (main, low):
+            painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
+        label = "Dose"
+        box = QRectF(x + 2 * unit, main.area.top() + 2 * unit, fm.horizontalAdvance(label) + 4 * unit, fm.height())
+        if box.right() > main.area.right():
+            box.moveRight(x - 2 * unit)
+        painter.fillRect(box, pal.background)
+        painter.setPen(pal.dose)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+
+
+def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, unit: float) -> float:
+    """Legend entries in a row (wrapping when narrow); returns the y below it."""
+    entries = [("Systolic", "down", pal.bp, Qt.PenStyle.SolidLine, True),
+               ("Diastolic", "up", pal.bp, Qt.PenStyle.SolidLine, True),
+               ("BP range", "band", pal.band, Qt.PenStyle.SolidLine, True),
+               ("Pulse", "dot", pal.pulse, pal.pulse_style, True),
+               ("SpO2", "square", pal.spo2, pal.spo2_style, False),
+               ("Dose", "vline", pal.dose, Qt.PenStyle.SolidLine, True),
+               ("Phase change", "vline", pal.phase, Qt.PenStyle.DashLine, True)]
+    sample = 22 * unit
+    x, y = rect.left() + 6 * unit, rect.top() + 4 * unit
+    row_h = max(fm.height(), 9 * unit)
+    for label, shape, color, style, filled in entries:
+        width = sample + 4 * unit + fm.horizontalAdvance(label) + 12 * unit
+        if x + width > rect.right() and x > rect.left() + 6 * unit:
+            x, y = rect.left() + 6 * unit, y + row_h + 2 * unit
+        mid = QPointF(x + sample / 2, y + row_h / 2)
+        if shape == "band":
+            painter.fillRect(QRectF(x, y + row_h * 0.2, sample, row_h * 0.6), color)
+        elif shape == "vline":
+            painter.setPen(QPen(color, (2.0 if label == "Dose" else 1.0) * unit, style))
+            painter.drawLine(QPointF(mid.x(), y), QPointF(mid.x(), y + row_h))
+        else:
+            painter.setPen(QPen(color, 1.5 * unit, style))
+            painter.drawLine(QPointF(x, mid.y()), QPointF(x + sample, mid.y()))
+            painter.setPen(QPen(color, 1.2 * unit))
+            marker(painter, shape, mid, 7 * unit, color, filled)
+        painter.setPen(pal.text)
+        painter.drawText(QPointF(x + sample + 4 * unit, y + row_h / 2 + fm.ascent() / 2.6), label)
+        x += width
+    return y + row_h

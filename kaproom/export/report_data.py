@@ -1,0 +1,396 @@
+"""Everything a review of one session shows, gathered once from the store as plain data.
+
+The review window, the PDF, the chart and the CSV all read this one :class:`SessionReport`, so
+a supervisor sees the same facts on screen and on paper. It is built only from stored events
+(never from a running session), tolerates payload fields that are missing, and runs no Qt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ..domain.clock import format_hms
+from ..domain.events import ChainReport, Kind, RecordedEvent
+from ..domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
+from ..store import SessionRow, Store
+from .summary import number, statuses_of, summarize, timezone_label, wall_text, worst_level  # noqa: F401
+
+
+@dataclass(frozen=True)
+class Header:
+    number: int
+    uid: str
+    client_code: str
+    therapist: str
+    room: str
+    protocol_id: str
+    protocol_name: str
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: float | None
+    outcome: str  # created | running | discharged | ended_early
+    end_reason: str
+    demo: bool
+    origin: str
+    event_count: int
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    id: str
+    name: str
+    start: float
+    end: float | None  # None while the session is still open
+    how: str  # start | auto | manual
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class VitalsRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str
+    author: str
+    systolic: float | None = None
+    diastolic: float | None = None
+    pulse: float | None = None
+    spo2: float | None = None
+    respiratory_rate: float | None = None
+    temperature: float | None = None
+    moaas: float | None = None
+    nausea: str = ""
+    supplemental_oxygen: bool = False
+    comment: str = ""
+    partial: bool = False
+    statuses: Mapping[str, str] = field(default_factory=dict)  # field -> ok | caution | urgent
+    reasons: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not ok
+    news2_score: float | None = None
+    news2_band: str = ""
+    level: str = "normal"
+
+    def value(self, name: str) -> Any:
+        return getattr(self, name, None)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    level: str
+    field: str
+    value: Any
+    reason: str
+    source_seq: int | None
+    acks: tuple["AckRow", ...] = ()
+
+
+@dataclass(frozen=True)
+class AckRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    author: str
+    alert_seq: int | None
+    action: str
+
+
+@dataclass(frozen=True)
+class MusicRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    action: str
+    title: str
+    file: str
+    playlist: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str
+    author: str
+    kind: str  # note | tag
+    text: str
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    author: str
+    amends_seq: int | None
+    amends_kind: str
+    text: str
+    after_signoff: bool
+    amends_text: str  # the summary of what it corrects ("" when that event is not in the log)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str
+    ticked: bool | None  # None: not answered
+
+
+@dataclass(frozen=True)
+class Discharge:
+    items: tuple[ChecklistItem, ...] = ()
+    override_reason: str = ""
+    ready_to_leave_at: str = ""  # as recorded: a wall time or a session time, shown as text
+    recorded: bool = False
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    seq: int
+    wall_time: str
+    author: str
+    role: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str  # phase id
+    phase_name: str
+    kind: str
+    text: str
+    level: str  # normal | caution | urgent
+    author: str
+    amends_seq: int | None = None
+    amended_by: tuple[int, ...] = ()
+    after_signoff: bool = False  # an amendment made after the first sign-off
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    header: Header
+    protocol: Protocol
+    phases: tuple[PhaseSpan, ...]
+    dose_time: float | None
+    vitals: tuple[VitalsRow, ...]
+    alerts: tuple[AlertRow, ...]
+    music: tuple[MusicRow, ...]
+    notes: tuple[NoteRow, ...]
+    amendments: tuple[AmendmentRow, ...]
+    intention: str
+    screening: tuple[ChecklistItem, ...]
+    screening_notes: str
+    discharge: Discharge
+    signoffs: tuple[SignOffRow, ...]
+    integrity: ChainReport
+    timeline: tuple[TimelineRow, ...]
+    events: tuple[RecordedEvent, ...] = ()
+
+    @property
+    def last_session_time(self) -> float:
+        return self.events[-1].session_time if self.events else 0.0
+
+    @property
+    def duration(self) -> float:
+        """Session seconds the record covers (the end, or the last event of an open session)."""
+        if self.header.duration_seconds is not None:
+            return float(self.header.duration_seconds)
+        return self.last_session_time
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signoffs)
+
+    def timeline_of(self, kinds: Iterable[str] | None = None) -> list[TimelineRow]:
+        """The timeline narrowed to some event kinds (all when ``kinds`` is None or empty)."""
+        wanted = set(kinds or ())
+        return [row for row in self.timeline if not wanted or row.kind in wanted]
+
+    def phase_name(self, phase_id: str) -> str:
+        for phase in self.protocol.phases:
+            if phase.id == phase_id:
+                return phase.name
+        return phase_id
+
+
+def _protocol_of(created: RecordedEvent | None, row: SessionRow) -> Protocol:
+    text = ""
+    if created is not None and isinstance(created.payload.get("protocol"), Mapping):
+        text = str(created.payload["protocol"].get("text", ""))
+    try:
+        if text:
+            return parse_protocol(text, f"session {row.id} protocol")
+        return builtin_protocol(row.protocol_id)
+    except (ProtocolError, KeyError, ValueError, OSError):
+        return Protocol(id=row.protocol_id, name=row.protocol_name, phases=(), dose_phase="")
+
+
+def _int(value: Any) -> int | None:
+    num = number(value)
+    return int(num) if num is not None else None
+
+
+def _vitals_row(event: RecordedEvent, alert_levels: Mapping[int, str]) -> VitalsRow:
+    p = event.payload
+    statuses, reasons = statuses_of(p)
+    news2 = p.get("news2") if isinstance(p.get("news2"), Mapping) else {}
+    level = worst_level([*statuses.values(), alert_levels.get(event.seq, "")])
+    return VitalsRow(
+        seq=event.seq, session_time=event.session_time, wall_time=event.wall_time, phase=event.phase,
+        author=event.author, systolic=number(p.get("systolic")), diastolic=number(p.get("diastolic")),
+        pulse=number(p.get("pulse")), spo2=number(p.get("spo2")),
+        respiratory_rate=number(p.get("respiratory_rate")), temperature=number(p.get("temperature")),
+        moaas=number(p.get("moaas")), nausea=str(p.get("nausea") or ""),
+        supplemental_oxygen=bool(p.get("supplemental_oxygen")), comment=str(p.get("comment") or ""),
+        partial=bool(p.get("partial")), statuses=statuses, reasons=reasons, news2_score=number(news2.get("score")),
+        news2_band=str(news2.get("band") or ""), level=level)
+
+
+def _phases(events: list[RecordedEvent], protocol_names: Mapping[str, str], end: float | None) -> list[PhaseSpan]:
+    starts = [(e, number(e.payload.get("effective_time"))) for e in events if e.kind == Kind.PHASE_CHANGED]
+    spans: list[PhaseSpan] = []
+    for i, (event, effective) in enumerate(starts):
+        start = effective if effective is not None else event.session_time
+        if i + 1 < len(starts):
+            nxt = starts[i + 1]
+            stop: float | None = nxt[1] if nxt[1] is not None else nxt[0].session_time
+        else:
+            stop = end
+        pid = str(event.payload.get("to", event.phase))
+        spans.append(PhaseSpan(pid, protocol_names.get(pid, pid), start, stop, str(event.payload.get("how", "")),
+                               str(event.payload.get("reason", ""))))
+    return spans
+
+
+def _checklist(answers: Any, questions: Iterable[Any]) -> tuple[ChecklistItem, ...]:
+    answers = answers if isinstance(answers, Mapping) else {}
+    items = [ChecklistItem(q.id, q.text, bool(answers[q.id]) if q.id in answers else None) for q in questions]
+    known = {q.id for q in questions}
+    items += [ChecklistItem(str(k), str(k), bool(v)) for k, v in answers.items() if k not in known]
+    return tuple(items)
+
+
+def _ready_text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    num = number(value)
+    return f"session time {format_hms(num)}" if num is not None else wall_text(str(value)) or str(value)
+
+
+def gather(source: Any, session_ref: str | int) -> SessionReport:
+    """Build the report for one session from a Workspace or a Store (number, uid or uid prefix)."""
+    store: Store = getattr(source, "store", source)
+    row = store.session(session_ref)
+    events = store.events(row.uid)
+    created = next((e for e in events if e.kind == Kind.SESSION_CREATED), None)
+    protocol = _protocol_of(created, row)
+    labels = {p.id: p.name for p in protocol.phases}
+    question_labels = {q.id: q.text for q in (*protocol.screening, *protocol.discharge_checklist)}
+    by_seq = {e.seq: e for e in events}
+    signed_seq = next((e.seq for e in events if e.kind == Kind.SIGNOFF), None)
+
+    alerts_by_seq: dict[int, list[AckRow]] = {}
+    alert_levels: dict[int, str] = {}
+    for e in events:
+        if e.kind == Kind.ALERT:
+            alerts_by_seq[e.seq] = []
+            source = _int(e.payload.get("source_seq"))
+            if source is not None:
+                alert_levels[source] = worst_level([alert_levels.get(source, ""), e.payload.get("level", "")])
+    for e in events:
+        if e.kind == Kind.ALERT_ACK:
+            ack = AckRow(e.seq, e.session_time, e.wall_time, e.author, _int(e.payload.get("alert_seq")),
+                         str(e.payload.get("action") or ""))
+            if ack.alert_seq in alerts_by_seq:
+                alerts_by_seq[ack.alert_seq].append(ack)
+
+    amended_by: dict[int, list[int]] = {}
+    amendments: list[AmendmentRow] = []
+    for e in events:
+        if e.kind != Kind.AMENDMENT:
+            continue
+        target_seq = _int(e.payload.get("amends_seq"))
+        target = by_seq.get(target_seq) if target_seq is not None else None
+        if target_seq is not None:
+            amended_by.setdefault(target_seq, []).append(e.seq)
+        amendments.append(AmendmentRow(
+            e.seq, e.session_time, e.wall_time, e.author, target_seq, str(e.payload.get("amends_kind", "")),
+            str(e.payload.get("text", "")), signed_seq is not None and e.seq > signed_seq,
+            summarize(target.kind, target.payload, {**labels, **question_labels}) if target else ""))
+
+    end_time = row.duration_seconds if row.duration_seconds is not None else None
+    phases = _phases(events, labels, end_time if end_time is not None else (events[-1].session_time if events else None))
+    if row.duration_seconds is None and phases:  # still open: the last phase has no end yet
+        phases[-1] = PhaseSpan(phases[-1].id, phases[-1].name, phases[-1].start, None, phases[-1].how, phases[-1].reason)
+
+    dose_time = None
+    vitals: list[VitalsRow] = []
+    music: list[MusicRow] = []
+    notes: list[NoteRow] = []
+    signoffs: list[SignOffRow] = []
+    intention, screening, screening_notes = "", (), ""
+    discharge_payload: dict[str, Any] = {}
+    timeline: list[TimelineRow] = []
+    for e in events:
+        p = e.payload
+        level = "normal"
+        if e.kind == Kind.DOSE:
+            effective = number(p.get("effective_time"))
+            dose_time = effective if effective is not None else e.session_time
+        elif e.kind == Kind.VITALS:
+            vitals.append(_vitals_row(e, alert_levels))
+            level = vitals[-1].level
+        elif e.kind == Kind.ALERT:
+            level = worst_level([p.get("level", "caution")])
+        elif e.kind == Kind.MUSIC:
+            music.append(MusicRow(e.seq, e.session_time, e.wall_time, str(p.get("action", "")),
+                                  str(p.get("title") or ""), str(p.get("file") or ""), str(p.get("playlist") or ""),
+                                  str(p.get("message") or "")))
+            if p.get("action") in ("error", "unavailable"):
+                level = "caution"
+        elif e.kind in (Kind.NOTE, Kind.TAG):
+            notes.append(NoteRow(e.seq, e.session_time, e.wall_time, e.phase, e.author, e.kind,
+                                 str(p.get("text") if e.kind == Kind.NOTE else p.get("label", ""))))
+        elif e.kind == Kind.INTENTION:
+            intention = str(p.get("text", ""))
+        elif e.kind == Kind.SCREENING:
+            screening = _checklist(p.get("answers"), protocol.screening)
+            screening_notes = str(p.get("notes") or "")
+        elif e.kind in (Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED):
+            for key in ("checklist", "override_reason", "ready_to_leave_at"):
+                if p.get(key) not in (None, "", {}):
+                    discharge_payload[key] = p[key]
+        elif e.kind == Kind.SIGNOFF:
+            signoffs.append(SignOffRow(e.seq, e.wall_time, e.author, str(p.get("role") or ""),
+                                       str(p.get("comment") or "")))
+        target = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
+        timeline.append(TimelineRow(
+            e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
+            summarize(e.kind, p, {**labels, **question_labels}), level, e.author, target,
+            tuple(amended_by.get(e.seq, ())), e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
+
+    alerts = tuple(AlertRow(e.seq, e.session_time, e.wall_time, str(e.payload.get("level", "")),
+                            str(e.payload.get("field", "")), e.payload.get("value"), str(e.payload.get("reason", "")),
+                            _int(e.payload.get("source_seq")), tuple(alerts_by_seq.get(e.seq, ())))
+                   for e in events if e.kind == Kind.ALERT)
+    discharge = Discharge(
+        _checklist(discharge_payload.get("checklist"), protocol.discharge_checklist) if discharge_payload.get(
+            "checklist") is not None else (),
+        str(discharge_payload.get("override_reason") or ""), _ready_text(discharge_payload.get("ready_to_leave_at")),
+        bool(discharge_payload))
+    reports = store.verify(row.uid)
+    header = Header(
+        number=row.id, uid=row.uid, client_code=row.client_code, therapist=row.therapist, room=row.room,
+        protocol_id=row.protocol_id, protocol_name=row.protocol_name, created_at=row.created_at,
+        started_at=row.started_at, ended_at=row.ended_at, duration_seconds=row.duration_seconds,
+        outcome=row.state, end_reason=row.end_reason, demo=bool(row.demo), origin=row.origin, event_count=len(events))
+    return SessionReport(header, protocol, tuple(phases), dose_time, tuple(vitals), alerts, tuple(music), tuple(notes),
+                         tuple(amendments), intention, tuple(screening), screening_notes, discharge, tuple(signoffs),
+                         reports[0], tuple(timeline), tuple(events))

@@ -1,0 +1,199 @@
+"""One line of plain words per event, shared by the timeline, the PDF and the CSV export.
+
+A supervisor reads these lines days later, often on paper, so they say what happened in the
+room's own words ("BP 128/82, pulse 74") rather than showing raw JSON. Every payload field may be
+missing or of an unexpected type (older versions, other writers): nothing here may raise.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from ..domain.clock import format_hms, from_iso
+from ..domain.events import Kind
+
+#: Vitals fields in the order a chart or table shows them, with their labels and units.
+VITAL_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("systolic", "Systolic", "mmHg"), ("diastolic", "Diastolic", "mmHg"), ("pulse", "Pulse", "/min"),
+    ("spo2", "SpO2", "%"), ("respiratory_rate", "Resp. rate", "/min"), ("temperature", "Temp.", "°C"),
+    ("moaas", "MOAA/S", ""), ("nausea", "Nausea", ""),
+)
+LEVEL_ORDER = {"": 0, "normal": 0, "info": 0, "caution": 1, "urgent": 2}
+
+
+def wall_text(text: str | None, with_seconds: bool = True) -> str:
+    """A stored UTC time as local date and time, for people reading a report or timeline."""
+    if not text:
+        return ""
+    try:
+        moment = from_iso(text).astimezone()
+    except ValueError:
+        return str(text)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def timezone_label() -> str:
+    return datetime.now().astimezone().strftime("%Z (UTC%z)")
+
+
+def number(value: Any) -> float | None:
+    """A numeric reading, or None when absent or not a number (booleans are not readings)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def fmt_number(value: Any) -> str:
+    """120.0 -> '120', 36.75 -> '36.8'; text is kept as typed; absent -> ''."""
+    num = number(value)
+    if num is None:
+        return "" if value is None else str(value)
+    return str(int(num)) if num == int(num) else f"{num:.1f}"
+
+
+def worst_level(levels: Any) -> str:
+    """The most serious of a collection of status words ('urgent' > 'caution' > anything else)."""
+    worst = "normal"
+    for level in levels or ():
+        word = str(level).lower()
+        if LEVEL_ORDER.get(word, 0) > LEVEL_ORDER.get(worst, 0):
+            worst = word
+    return worst
+
+
+def statuses_of(payload: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """A vitals event's per-field statuses as ({field: level}, {field: reason}).
+
+    The check-in stores {field: {"level", "reason"}}; a bare {field: level} is read too.
+    """
+    raw = payload.get("statuses")
+    levels: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if isinstance(value, Mapping):
+                levels[str(key)] = str(value.get("level") or "")
+                if value.get("reason"):
+                    reasons[str(key)] = str(value["reason"])
+            else:
+                levels[str(key)] = str(value or "")
+    return levels, reasons
+
+
+def vitals_text(payload: Mapping[str, Any]) -> str:
+    """'BP 128/82, pulse 74, SpO2 97 %, RR 14, MOAA/S 5, nausea none; NEWS2 1 (low)'."""
+    parts: list[str] = []
+    sys_, dia = fmt_number(payload.get("systolic")), fmt_number(payload.get("diastolic"))
+    if sys_ or dia:
+        parts.append(f"BP {sys_ or '–'}/{dia or '–'}")
+    for key, label, unit in (("pulse", "pulse", ""), ("spo2", "SpO2", " %"), ("respiratory_rate", "RR", ""),
+                             ("temperature", "temp", " °C"), ("moaas", "MOAA/S", "")):
+        text = fmt_number(payload.get(key))
+        if text:
+            parts.append(f"{label} {text}{unit}")
+    if payload.get("nausea"):
+        parts.append(f"nausea {payload.get('nausea')}")
+    if payload.get("supplemental_oxygen"):
+        parts.append("on oxygen")
+    text = ", ".join(parts) or "no values"
+    news2 = payload.get("news2")
+    if isinstance(news2, Mapping) and news2.get("score") is not None:
+        band = f" ({news2.get('band')})" if news2.get("band") else ""
+        text += f"; NEWS2 {fmt_number(news2.get('score'))}{band}"
+    if payload.get("partial"):
+        text += " [partial]"
+    if payload.get("comment"):
+        text += f" — {payload.get('comment')}"
+    return text
+
+
+def _when(value: Any) -> str:
+    num = number(value)
+    if num is not None:
+        return format_hms(num)
+    return str(value or "")
+
+
+def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """The event as one line; ``labels`` maps phase and question ids to their names."""
+    labels = labels or {}
+    p = payload if isinstance(payload, Mapping) else {}
+    get = p.get
+    if kind == Kind.SESSION_CREATED:
+        protocol = get("protocol") if isinstance(get("protocol"), Mapping) else {}
+        return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"
+                f"{', room ' + str(get('room')) if get('room') else ''}, protocol {protocol.get('name', '')}"
+                f"{' (demo)' if get('demo') else ''}")
+    if kind == Kind.SCREENING:
+        answers = get("answers") if isinstance(get("answers"), Mapping) else {}
+        yes = [labels.get(str(k), str(k)) for k, v in answers.items() if v]
+        text = "Screening: " + ("yes to: " + "; ".join(yes) if yes else f"no to all {len(answers)} questions")
+        if get("proceed_confirmed"):
+            text += " (proceeding confirmed)"
+        return text + (f" — {get('notes')}" if get("notes") else "")
+    if kind == Kind.INTENTION:
+        return f"Intention: {get('text', '')}"
+    if kind == Kind.SESSION_STARTED:
+        return "Session started"
+    if kind == Kind.SESSION_RESUMED:
+        back = " (the wall clock had gone back)" if get("wall_clock_went_back") else ""
+        return f"Resumed after {_when(get('gap_seconds'))} away{back}"
+    if kind == Kind.PHASE_CHANGED:
+        how = {"start": "at the start", "auto": "on the clock", "manual": "by hand"}.get(str(get("how")), str(get("how", "")))
+        name = labels.get(str(get("to", "")), str(get("to", "")))
+        text = f"Phase: {name} ({how})"
+        early = number(get("early_by_seconds"))
+        if early is not None and abs(early) >= 1 and get("how") == "manual":
+            text += f", {format_hms(abs(early))} {'early' if early > 0 else 'late'}"
+        return text + (f" — {get('reason')}" if get("reason") else "")
+    if kind == Kind.PHASE_EXTENDED:
+        return f"Phase {labels.get(str(get('phase', '')), get('phase', ''))} extended by {fmt_number(get('minutes'))} min"
+    if kind == Kind.NOTE:
+        return str(get("text", ""))
+    if kind == Kind.TAG:
+        return f"[{get('label', '')}]"
+    if kind == Kind.AMENDMENT:
+        return f"Amends event {get('amends_seq', '?')} ({str(get('amends_kind', '')).replace('_', ' ')}): {get('text', '')}"
+    if kind == Kind.DOSE:
+        text = f"Dose: {get('route', '')}".rstrip(": ")
+        if get("without_baseline"):
+            text += " (no baseline vitals)"
+        return text + (f" — {get('notes')}" if get("notes") else "")
+    if kind == Kind.VITALS:
+        return "Vitals: " + vitals_text(p)
+    if kind == Kind.ALERT:
+        value = f" ({get('field', '')} {fmt_number(get('value'))})" if get("value") is not None else ""
+        return f"{str(get('level', 'alert')).upper()}: {get('reason', '')}{value}"
+    if kind == Kind.ALERT_ACK:
+        return f"Alert {get('alert_seq', '?')} acknowledged" + (f": {get('action')}" if get("action") else "")
+    if kind == Kind.MUSIC:
+        action = str(get("action", "")).replace("_", " ")
+        title = f" '{get('title')}'" if get("title") else ""
+        extra = f" — {get('message')}" if get("message") else ""
+        volume = f" to {fmt_number(get('volume'))}" if get("volume") is not None else ""
+        return f"Music: {action}{title}{volume}{extra}"
+    if kind == Kind.CLOCK_JUMP:
+        jump = number(get("jump_seconds")) or 0.0
+        return f"Computer clock jumped {'forward' if jump >= 0 else 'back'} {format_hms(abs(jump))}"
+    if kind == Kind.DISCHARGE_CHECK:
+        checklist = get("checklist") if isinstance(get("checklist"), Mapping) else {}
+        ticked = sum(1 for v in checklist.values() if v)
+        text = f"Discharge check: {ticked} of {len(checklist)} ticked"
+        return text + (f"; override: {get('override_reason')}" if get("override_reason") else "")
+    if kind == Kind.SESSION_ENDED:
+        outcome = {"discharged": "discharged", "ended_early": "ended early"}.get(str(get("outcome")), str(get("outcome", "")))
+        return f"Session ended: {outcome}" + (f" — {get('reason')}" if get("reason") else "")
+    if kind == Kind.SIGNOFF:
+        return "Signed off" + (f": {get('comment')}" if get("comment") else "")
+    if kind in (Kind.VIEWED, Kind.EXPORTED):
+        verb = "Viewed" if kind == Kind.VIEWED else "Exported"
+        fmt = f" as {get('format')}" if get("format") else ""
+        dest = f" to {get('destination')}" if get("destination") else ""
+        return f"{verb}{fmt}{dest}"
+    fields = ", ".join(f"{k}={v}" for k, v in sorted(p.items()))
+    return f"{kind.replace('_', ' ')}{': ' + fields if fields else ''}"

@@ -1,0 +1,134 @@
+"""What the review and every export read: the session report gathered from the store, and the chart."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from _export_helpers import finished_session
+from _review_helpers import tamper_payload
+from kaproom.domain.events import Event, Kind
+from kaproom.export.chart import draw_vitals_chart
+from kaproom.export.report_data import gather
+from kaproom.simulate import run_simulation
+from kaproom.store import DB_FILENAME, NotFound
+from kaproom.workspace import Workspace
+
+
+@pytest.fixture
+def session(tmp_path):
+    workspace, uid = finished_session(tmp_path / "room")
+    yield workspace, uid
+    workspace.close()
+
+
+def test_report_header_phases_dose_and_vitals(session):
+    workspace, uid = session
+    report = gather(workspace, uid)
+    head = report.header
+    assert (head.client_code, head.therapist, head.room, head.protocol_name) == (
+        "KAP-0042", "Ana Ruiz", "Room 2", "Short check, 12 min")
+    assert head.outcome == "discharged" and head.duration_seconds == 750.0 and head.origin == "local"
+    assert [p.name for p in report.phases] == ["Arrival & intention", "Dosing", "Onset", "Deep", "Return",
+                                               "Integration & discharge"]
+    assert report.phases[1].start == 120.0 and report.phases[0].end == 120.0 and report.phases[-1].end == 750.0
+    assert report.dose_time == 150.0
+    assert [(v.systolic, v.diastolic, v.pulse, v.spo2) for v in report.vitals][:2] == [
+        (128, 82, 74, 98), (152, 94, 88, 96)]
+    assert [v.level for v in report.vitals] == ["normal", "caution", "urgent", "normal"]
+    assert report.vitals[2].news2_score == 3 and report.vitals[2].news2_band == "low-medium"
+    assert report.vitals[3].partial and report.vitals[3].respiratory_rate is None
+    assert report.vitals[2].reasons["systolic"] == "Systolic 184 is at or above 180"
+    assert report.intention == "To feel at home in my body again."
+    assert [i.text for i in report.screening if i.ticked] == ["Ate within the last 2 hours"]
+
+
+def test_report_alerts_amendments_discharge_signoff_and_integrity(session):
+    workspace, uid = session
+    report = gather(workspace.store, uid)
+    (alert,) = report.alerts
+    assert alert.level == "urgent" and alert.acks[0].action == "Rechecked manually, informed doctor"
+    (amendment,) = report.amendments
+    assert amendment.amends_text.startswith("Eyeshades on; breathing slow") and not amendment.after_signoff
+    note_row = next(r for r in report.timeline if r.kind == Kind.NOTE)
+    assert note_row.amended_by == (amendment.seq,)
+    unticked = [i.text for i in report.discharge.items if not i.ticked]
+    assert unticked == ["Walks steadily"] and "stick" in report.discharge.override_reason
+    assert report.discharge.ready_to_leave_at
+    assert report.signoffs[0].comment == "Reviewed; BP peak handled well." and report.signed
+    assert report.integrity.intact and report.integrity.events == report.header.event_count
+
+
+def test_amendment_after_signoff_is_marked(session):
+    workspace, uid = session
+    note = workspace.store.events(uid, (Kind.NOTE,))[0]
+    workspace.store.append(uid, Event(Kind.AMENDMENT, {"amends_seq": note.seq, "amends_id": note.id,
+                                                       "amends_kind": "note", "text": "late correction"},
+                                      750.0, "2026-03-04T10:00:00.000Z", "Ana Ruiz", "integration"))
+    report = gather(workspace, uid)
+    assert [a.after_signoff for a in report.amendments] == [False, True]
+    assert report.timeline[-1].after_signoff and report.timeline[-1].text.startswith("Amends event")
+
+
+def test_timeline_filters_by_kind_and_reads_in_words(session):
+    workspace, uid = session
+    report = gather(workspace, uid)
+    assert len(report.timeline) == report.header.event_count
+    texts = [r.text for r in report.timeline_of([Kind.VITALS, Kind.ALERT])]
+    assert texts[0].startswith("Vitals: BP 128/82, pulse 74, SpO2 98 %") and "NEWS2 0 (low)" in texts[0]
+    assert "URGENT: Systolic 184 is at or above 180 (systolic 184)" in texts
+    assert [r.level for r in report.timeline_of([Kind.ALERT])] == ["urgent"]
+    assert report.timeline_of(None) == list(report.timeline)
+
+
+def test_tampered_database_shows_in_the_report(session, tmp_path):
+    workspace, uid = session
+    note = workspace.store.events(uid, (Kind.NOTE,))[0]
+    tamper_payload(tmp_path / "room" / DB_FILENAME, uid, note.seq, '{"text": "nothing happened"}')
+    report = gather(workspace, uid)
+    assert not report.integrity.intact and report.integrity.broken_at == note.seq
+
+
+def test_simple_simulated_vitals_and_unknown_session(tmp_path, clock):
+    with Workspace(tmp_path / "sim", clock) as workspace:
+        result = run_simulation(workspace, "short-check", notes=3, vitals=3, tracks=2,
+                                sleep=lambda seconds: clock.advance(seconds))
+        report = gather(workspace, result.session_uid)
+        assert len(report.vitals) == 3 and report.vitals[0].systolic is not None
+        assert all(set(v.statuses.values()) <= {"ok", "caution", "urgent"} for v in report.vitals)
+        with pytest.raises(NotFound):
+            gather(workspace, "no-such-session")
+
+
+def _ink(image: QImage, color: QColor) -> int:
+    return sum(1 for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+               if image.pixelColor(x, y) == color)
+
+
+@pytest.mark.parametrize("monochrome", [False, True])
+def test_chart_draws_series_and_monochrome_has_no_colour(qapp, session, monochrome):
+    workspace, uid = session
+    report = gather(workspace, uid)
+    image = QImage(800, 400, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    draw_vitals_chart(painter, QRectF(0, 0, 800, 400), report, monochrome=monochrome)
+    painter.end()
+    colours = {image.pixelColor(x, y).name() for x in range(0, 800, 3) for y in range(0, 400, 3)}
+    coloured = [c for c in colours if len({c[1:3], c[3:5], c[5:7]}) > 1]
+    if monochrome:
+        assert coloured == []  # greys only: prints the same on any printer
+        assert _ink(image, QColor("#000000")) > 200
+    else:
+        assert _ink(image, QColor("#b3261e")) > 50 and _ink(image, QColor("#1f5fa8")) > 20
+
+
+def test_chart_without_vitals_says_so(qapp, tmp_path, clock):
+    with Workspace(tmp_path / "empty", clock) as workspace:
+        protocol = workspace.protocol("short-check")
+        runner = workspace.new_session(protocol, "C-1", "Ana")
+        report = gather(workspace, runner.session_uid)
+    image = QImage(600, 300, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    draw_vitals_chart(painter, QRectF(0, 0, 600, 300), report, dark=True)
+    painter.end()
+    assert image.pixelColor(300, 5).name() == "#1c1f24"  # dark background for the review screen
