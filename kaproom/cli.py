@@ -86,7 +86,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR",
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,  # before or after the command
                         help="data folder (default: $KAPROOM_DATA_DIR or the user data folder)")
     parser = argparse.ArgumentParser(
         prog="kaproom", parents=[common],

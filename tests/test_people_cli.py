@@ -221,3 +221,15 @@ def test_on_a_terminal_a_command_asks_for_the_name_then_the_secret(staffed, monk
     assert main(["sessions", "--data-dir", staffed]) == 0
     out = capsys.readouterr()
     assert out.err.startswith("Name: ") and "No sessions yet" in out.out
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_the_data_folder_option_counts_before_or_after_the_command(tmp_path, monkeypatch, capsys, before):
+    """The first admin must land in the folder that was named, wherever --data-dir was typed."""
+    monkeypatch.setenv("KAPROOM_DATA_DIR", str(tmp_path / "from-env"))
+    folder = tmp_path / "named"
+    argv = ["users", "add", "Ana", "--role", "admin"]
+    argv = ["--data-dir", str(folder), *argv] if before else [*argv, "--data-dir", str(folder)]
+    assert run(monkeypatch, capsys, *argv, stdin=ADMIN_PIN + "\n")[0] == 0
+    assert rows(folder, "SELECT name FROM users") == [("Ana",)]
+    assert not (tmp_path / "from-env").exists()
