@@ -128,9 +128,40 @@ def test_a_whole_session_the_command_line_and_the_screens_open_no_network_socket
         lock = IdleLock(widgets[2], timeout_s=60, clock=clock, watch_screen_lock=True)
         lock.lock("idle")
         qtbot.wait(50)
-    # 4. Music: the real libvlc plays a bundled track to the dummy output.
+    # 4. The review pieces that exist so far: the filters, the session list, the report and its chart.
+    build_review_pieces(qtbot, data_dir, clock, result.session_uid)
+    # 5. Music: the real libvlc plays a bundled track to the dummy output.
     play_a_bundled_track(qtbot)
     assert inet_sockets_held() == []
+
+
+def build_review_pieces(qtbot, data_dir, clock, session_uid: str) -> None:
+    """The review list and the report as a supervisor would open them (add the review window here
+    when it lands)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QTableView
+
+    from kaproom.export.chart import draw_vitals_chart
+    from kaproom.export.report_data import gather
+    from kaproom.ui.review.filters import FilterBar
+    from kaproom.ui.review.list_model import SessionListModel
+    with Workspace(data_dir, clock) as workspace:
+        bar = FilterBar()
+        view = QTableView()
+        model = SessionListModel(workspace.store, parent=view)
+        view.setModel(model)
+        for widget in (bar, view):
+            qtbot.addWidget(widget)
+            widget.show()
+        assert model.rowCount() == 1
+        report = gather(workspace, session_uid)
+        image = QImage(800, 400, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        try:
+            draw_vitals_chart(painter, QRectF(0, 0, 800, 400), report)
+        finally:
+            painter.end()
 
 
 def play_a_bundled_track(qtbot) -> None:
