@@ -11,6 +11,7 @@ The rules (ok / caution / urgent) live in :mod:`kaproom.domain.vitals_rules`; NE
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Sequence
@@ -258,11 +259,10 @@ def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
     for item in fields(Reading):
         raw = payload.get(item.name)
         if item.name in WHOLE_NUMBER_FIELDS + ("moaas",):
-            ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-            values[item.name] = int(raw) if ok else None
+            number = _finite(raw)
+            values[item.name] = int(number) if number is not None else None
         elif item.name == "temperature":
-            ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-            values[item.name] = float(raw) if ok else None
+            values[item.name] = _finite(raw)
         elif item.name == "nausea":
             values[item.name] = raw if raw in NAUSEA else None
         elif item.name == "supplemental_oxygen":
@@ -270,6 +270,17 @@ def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
         else:
             values[item.name] = raw if isinstance(raw, str) else ""
     return Reading(**values)
+
+
+def _finite(raw: Any) -> float | None:
+    """A stored number, or None for anything else (text, NaN, infinity, 1e400 from an imported file)."""
+    if not isinstance(raw, (int, float)) or isinstance(raw, bool):
+        return None
+    try:
+        number = float(raw)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def baseline_reading(history: Sequence[tuple[float, Reading]], dose_time: float | None) -> Reading | None:
