@@ -1,0 +1,432 @@
+"""The room screen: a quiet, keyboard-first window for the three hours beside the client.
+
+The cursor lives in the note field; Enter saves, F-keys tag, and an entry shows in the log only
+once it is in the database. The music strip and the vitals panel plug in through the small API
+below (``set_music_strip``, ``add_panel``, ``add_banner``, ``set_vitals_due``, ``add_shortcut``,
+``set_discharge_handler``, ``show_status``), each from its own module's ``install(room)``.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from ..domain.events import Kind, RecordedEvent
+from ..domain.session import State
+from .log_view import LogView
+from .room_commands import RoomCommands
+from .room_header import ClockLabel, PhaseStrip, phase_text
+from .room_prompt import RoomPrompt
+from .room_schedule import vitals_due_text
+from .room_shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
+from .session_controller import SessionController
+from .theme import Sizes, stylesheet
+
+ROOM_EXTENSIONS = ("kaproom.ui.music_strip", "kaproom.ui.vitals_panel")
+PRIVACY_KEY = "F12"
+TITLE = "KAP Room"
+
+
+def _label(name: str, text: str = "", accessible: str = "", wrap: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setAccessibleName(accessible or name)
+    label.setWordWrap(wrap)
+    return label
+
+
+def _button(name: str, text: str, accessible: str, callback: Callable[[], None]) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # clicking keeps the cursor in the note field
+    button.clicked.connect(lambda _=False: callback())
+    return button
+
+
+class RoomWindow(QMainWindow):
+    """One running (or resumed) session, full screen in a dim room."""
+
+    def __init__(self, controller: SessionController, *, demo: bool = False,
+                 extensions: Sequence[str] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.runner = controller.runner
+        self.protocol = controller.protocol
+        self.demo = demo or self._stored_demo_flag()
+        self.private = False
+        self.privacy_unlock: Callable[[], bool] | None = None  # e.g. a PIN check before data entry returns
+        self.vitals_times: list[float] = []
+        self._vitals_external = False
+        self._close_confirmed = False
+        self.shortcuts = ShortcutRegistry(self)
+        self.setObjectName("roomWindow")
+        self.setWindowTitle(TITLE)
+        self._build()
+        self.commands = RoomCommands(self)
+        self._discharge_handler: Callable[[], None] = self.commands.discharge
+        self._add_room_shortcuts()
+        self._load_history()
+        controller.eventRecorded.connect(self._on_event)
+        controller.ticked.connect(self._on_tick)
+        controller.saveFailed.connect(self._on_save_failed)
+        controller.refused.connect(lambda text: self.show_status(text, "caution"))
+        controller.sessionEnded.connect(self._on_ended)
+        self._on_tick(controller.elapsed())
+        if not controller.is_running:
+            self._on_ended(None)
+        self._install_extensions(ROOM_EXTENSIONS if extensions is None else extensions)
+        controller.start_ticking()
+        self.focus_note()
+
+    # ================================================================ building
+    def _build(self) -> None:
+        self.clock_label = ClockLabel()
+        self.phase_label = _label("phaseLabel", "", "Current phase and time left", wrap=True)
+        self.vitals_due = _label("vitalsDue", "\u2014", "Next vitals check")
+        self.vitals_due.setProperty("level", "ok")
+        self.demo_marker = _label("demoMarker", "DEMO \u2013 not a real session", "Demo session marker")
+        self.demo_marker.setVisible(self.demo)
+        header = QHBoxLayout()
+        header.setSpacing(24)
+        header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        middle = QVBoxLayout()
+        middle.addWidget(self.phase_label)
+        middle.addWidget(self.vitals_due)
+        header.addLayout(middle, 1)
+        header.addWidget(self.demo_marker, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.phase_strip = PhaseStrip(self.protocol)
+        self.banner_area = QVBoxLayout()
+        self.banner_area.setSpacing(4)
+        self.log_view = LogView(self.protocol)
+        self.log_view.amendRequested.connect(lambda event: self.commands.amend(event))
+        self.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.side = QFrame()
+        self.side.setObjectName("roomPanels")
+        self.side.setAccessibleName("Side panels")
+        self.side_layout = QVBoxLayout(self.side)
+        self.side_layout.setContentsMargins(8, 8, 8, 8)
+        self.shortcut_help = ShortcutHelp()
+        self.side_layout.addWidget(self.shortcut_help)
+        self.side.setMinimumWidth(320)
+        self.side.setMaximumWidth(460)
+        self.side.hide()
+        middle_row = QHBoxLayout()
+        middle_row.addWidget(self.log_view, 1)
+        middle_row.addWidget(self.side)
+
+        self.prompt = RoomPrompt()
+        self.note_input = NoteInput(self.shortcuts)
+        self.note_input.setObjectName("noteInput")
+        self.note_input.setAccessibleName("Observation note")
+        self.note_input.setPlaceholderText("Type an observation and press Enter to save it")
+        self.note_input.setMaxLength(4000)
+        self.note_input.returnPressed.connect(self.save_note)
+        self.save_button = _button("saveNote", "Save (Enter)", "Save the note", self.save_note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_input, 1)
+        note_row.addWidget(self.save_button)
+        self.save_error = _label("saveError", "", "Why the last entry was not saved", wrap=True)
+        self.save_error.hide()
+
+        self.tag_grid = QGridLayout()
+        self.tag_grid.setHorizontalSpacing(6)
+        self.tag_grid.setVerticalSpacing(6)
+        self.music_area = QFrame()
+        self.music_area.setObjectName("musicStrip")
+        self.music_area.setAccessibleName("Music")
+        music_layout = QHBoxLayout(self.music_area)
+        music_layout.setContentsMargins(8, 4, 8, 4)
+        self.music_placeholder = _label("musicPlaceholder", "Music: not connected", "Music status")
+        self.music_placeholder.setProperty("muted", "true")
+        music_layout.addWidget(self.music_placeholder)
+
+        self.status = _label("roomStatus", "", "Status", wrap=True)
+        self.status.setProperty("level", "info")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        self.command_buttons = [
+            _button("advanceButton", "Next phase", "Move on to the next phase", lambda: self.commands.advance()),
+            _button("extendButton", "Extend", "Extend this phase", lambda: self.commands.extend()),
+            _button("endEarlyButton", "End early", "End the session early", lambda: self.commands.end_early()),
+            _button("dischargeButton", "Discharge", "Discharge the client", lambda: self.discharge()),
+            _button("privacyButton", f"Privacy ({PRIVACY_KEY})", "Hide everything but the clock", self.toggle_privacy),
+            _button("shortcutsButton", "Keys (Ctrl+/)", "Show the keyboard shortcuts", self.toggle_shortcut_help),
+        ]
+        for button in self.command_buttons:
+            bottom.addWidget(button)
+
+        body = QWidget()
+        body.setObjectName("roomBody")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addWidget(self.phase_strip)
+        column.addLayout(self.banner_area)
+        column.addLayout(middle_row, 1)
+        column.addWidget(self.prompt)
+        column.addLayout(note_row)
+        column.addWidget(self.save_error)
+        column.addLayout(self.tag_grid)
+        column.addWidget(self.music_area)
+        column.addLayout(bottom)
+
+        self.privacy_cover = QWidget()
+        self.privacy_cover.setObjectName("privacyCover")
+        self.privacy_cover.setAccessibleName("Privacy cover")
+        self.privacy_cover.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        cover_layout = QVBoxLayout(self.privacy_cover)
+        hint = _label("privacyHint", f"Private. Press {PRIVACY_KEY} to show the session again.", "Privacy hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cover_layout.addStretch(1)
+        cover_layout.addWidget(hint)
+        self.body_stack = QStackedWidget()
+        self.body_stack.addWidget(body)
+        self.body_stack.addWidget(self.privacy_cover)
+        self.body = body
+
+        root = QWidget()
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(18, 12, 18, 12)
+        outer.setSpacing(8)
+        outer.addLayout(header)
+        outer.addWidget(self.body_stack, 1)
+        self.setCentralWidget(root)
+        self.apply_sizes()
+
+    def apply_sizes(self) -> None:
+        """Fonts follow the screen: the same layout must fit 1366x768 and stay legible at 1920x1080."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        height = screen.availableGeometry().height() if screen is not None else 1000
+        self.setStyleSheet(stylesheet(Sizes().scaled(height / 1000)))
+
+    def _add_room_shortcuts(self) -> None:
+        for index, tag in enumerate(self.protocol.quick_tags):
+            self.add_shortcut(tag.key, f"Tag: {tag.label}", lambda label=tag.label: self.tag(label))
+            button = _button(f"tag{index}", f"{tag.key}  {tag.label}", f"Tag {tag.label} ({tag.key})",
+                             lambda label=tag.label: self.tag(label))
+            self.tag_grid.addWidget(button, index // 5, index % 5)
+        self.add_shortcut(PRIVACY_KEY, "Privacy: hide everything but the clock and phase (again to show)",
+                          self.toggle_privacy)
+        self.add_shortcut("F11", "Full screen on or off", self.toggle_full_screen)
+        self.add_shortcut("Ctrl+Shift+N", "Next phase now (then Enter, or press again)", self.commands.advance)
+        self.add_shortcut("Ctrl+Shift+E", "Extend this phase by 5, 10 or 15 min", self.commands.extend)
+        self.add_shortcut("Ctrl+Shift+X", "End the session early (with a reason)", self.commands.end_early)
+        self.add_shortcut("Ctrl+Shift+D", "Discharge and close the session", self.discharge)
+        self.add_shortcut("Ctrl+Shift+A", "Correct the selected log entry (or the newest note)", self.commands.amend)
+        self.add_shortcut("Ctrl+L", "Go to the log (arrow keys choose an entry)", self.focus_log)
+        self.add_shortcut("Ctrl+/", "Show or hide this list of keys", self.toggle_shortcut_help)
+        self.add_shortcut("Esc", "Cancel the open question; back to the note field", self.cancel)
+
+    def _stored_demo_flag(self) -> bool:
+        try:
+            return bool(self.controller.session_row().demo)
+        except Exception:  # noqa: BLE001 - the marker is a courtesy; never stop the room for it
+            return False
+
+    def _load_history(self) -> None:
+        try:
+            events = self.controller.workspace.store.events(self.runner.session_uid)
+        except Exception as exc:  # noqa: BLE001 - show the session even if the history cannot be read now
+            self.show_status(f"The earlier log could not be read: {exc}", "error")
+            events = []
+        for event in events:
+            self._take_event(event)
+        self.log_view.follow_newest()
+
+    def _install_extensions(self, names: Sequence[str]) -> None:
+        for name in names:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name is not None and name.startswith(exc.name):
+                    continue  # that feature is not part of this build
+                raise
+            try:
+                module.install(self)
+            except Exception as exc:  # noqa: BLE001 - the session goes on without that part
+                traceback.print_exc(file=sys.stderr)
+                banner = _label("extensionProblem", f"{name.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} "
+                                f"could not start ({exc}). The session goes on; its log is kept.",
+                                "Problem with a part of the room screen", wrap=True)
+                banner.setProperty("level", "caution")
+                self.add_banner(banner)
+
+    # ================================================================ the contract for extensions
+    def set_music_strip(self, widget: QWidget) -> None:
+        """Put the music strip in its place (the placeholder goes); the strip may be named musicStrip."""
+        layout = self.music_area.layout()
+        self.music_placeholder.hide()
+        if widget.objectName() == "musicStrip":
+            self.music_area.setObjectName("musicStripArea")  # one widget answers to musicStrip
+        layout.addWidget(widget, 1)
+
+    def add_panel(self, widget: QWidget) -> None:
+        """A compact panel beside the log (never over the clock)."""
+        self.side_layout.addWidget(widget)
+        self.side.show()
+
+    def add_banner(self, widget: QWidget) -> None:
+        """A persistent line under the clock (alerts, "music unavailable")."""
+        self.banner_area.addWidget(widget)
+
+    def set_vitals_due(self, text: str, level: str) -> None:
+        """The vitals panel's own due line replaces the default one from now on."""
+        self._vitals_external = True
+        self._show_vitals_due(text, level)
+
+    def add_shortcut(self, key: str, description: str, callback: Callable[[], None]) -> QAction:
+        action, problem = self.shortcuts.add(key, description, callback)
+        if problem:
+            self.show_status(problem, "caution")
+        return action
+
+    def set_discharge_handler(self, handler: Callable[[], None]) -> None:
+        self._discharge_handler = handler
+
+    def show_status(self, text: str, level: str = "info") -> None:
+        self.status.setText(text)
+        self.status.setProperty("level", level)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    # ================================================================ entries
+    def save_note(self) -> RecordedEvent | None:
+        text = self.note_input.text()
+        if not text.strip():
+            self.show_status("Type a note first; nothing was saved.", "info")
+            return None
+        event = self.controller.note(text)
+        if event is not None:
+            self.note_input.clear()
+            self._clear_save_error()
+            self.show_status(f"Note saved at {self.clock_label.text()}.", "ok")
+        elif not self.save_error.isVisible():
+            self._on_save_failed(self.controller.last_error or "The note was not saved.")
+        return event
+
+    def tag(self, label: str) -> RecordedEvent | None:
+        event = self.controller.tag(label)
+        if event is not None:
+            self._clear_save_error()
+            self.show_status(f"Tag saved: {label}.", "ok")
+        return event
+
+    def discharge(self) -> None:
+        self._discharge_handler()
+
+    def _on_save_failed(self, message: str) -> None:
+        self.save_error.setText(f"Not saved. {message}")
+        self.save_error.show()
+        self.show_status("Not saved: see the message above the tags. What you typed is kept.", "error")
+
+    def _clear_save_error(self) -> None:
+        self.save_error.hide()
+        self.save_error.setText("")
+
+    # ================================================================ events and time
+    def _take_event(self, event: RecordedEvent) -> None:
+        self.log_view.add_event(event)
+        if event.kind == Kind.VITALS:
+            self.vitals_times.append(event.session_time)
+
+    def _on_event(self, event: RecordedEvent) -> None:
+        self._take_event(event)
+        if event.kind == Kind.PHASE_CHANGED and event.payload.get("how") == "auto" and self.runner.state.phase:
+            self.show_status(f"{self.runner.state.phase.name} began on time.", "info")
+        self._on_tick(self.runner.elapsed())
+
+    def _on_tick(self, elapsed: float) -> None:
+        clock = self.clock_label.show_elapsed(elapsed)
+        state = self.runner.state
+        text = phase_text(self.runner)
+        if text != self.phase_label.text():
+            self.phase_label.setText(text)
+        extension = {state.phase_index: state.extension / 60.0} if state.extension else {}
+        self.phase_strip.update_phase(state.phase_index, extension)
+        if not self._vitals_external:
+            self._show_vitals_due(*vitals_due_text(self.protocol, state, self.vitals_times, elapsed))
+        name = state.phase.name if state.phase and state.state.is_open else phase_text(self.runner)
+        title = f"{TITLE} \u2014 {'DEMO ' if self.demo else ''}session {clock} \u2014 {name}"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
+
+    def _show_vitals_due(self, text: str, level: str) -> None:
+        if text != self.vitals_due.text() or level != self.vitals_due.property("level"):
+            self.vitals_due.setText(text)
+            self.vitals_due.setProperty("level", level)
+            self.vitals_due.style().unpolish(self.vitals_due)
+            self.vitals_due.style().polish(self.vitals_due)
+
+    def _on_ended(self, _event: RecordedEvent | None) -> None:
+        for button in self.command_buttons[:4]:
+            button.setEnabled(False)
+        outcome = "discharged" if self.runner.state.state == State.DISCHARGED else "ended early"
+        self.show_status(f"The session has ended ({outcome}). Notes and corrections can still be added; "
+                         "close the window when you are done.", "info")
+        self.note_input.setPlaceholderText("Session ended: a note added now is recorded after the end")
+
+    # ================================================================ privacy, focus, closing
+    def toggle_privacy(self) -> None:
+        if self.private:
+            if self.privacy_unlock is not None and not self.privacy_unlock():
+                return
+            self.private = False
+            self.body_stack.setCurrentWidget(self.body)
+            self.vitals_due.show()
+            self.focus_note()
+        else:
+            self.private = True
+            self.body_stack.setCurrentWidget(self.privacy_cover)
+            self.vitals_due.hide()
+            self.privacy_cover.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def toggle_shortcut_help(self) -> None:
+        if self.shortcut_help.isVisible():
+            self.shortcut_help.hide()
+            self.side.setVisible(self.side_layout.count() > 1)
+        else:
+            self.shortcut_help.show_for(self.shortcuts)
+            self.side.show()
+
+    def focus_note(self) -> None:
+        if not self.private:
+            self.note_input.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_log(self) -> None:
+        if not self.private:
+            self.log_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            if self.log_view.currentRow() < 0 and self.log_view.count():
+                self.log_view.setCurrentRow(self.log_view.count() - 1)
+
+    def cancel(self) -> None:
+        if self.prompt.is_open:
+            self.prompt.close_prompt()
+        elif self.shortcut_help.isVisible():
+            self.toggle_shortcut_help()
+        self.focus_note()
+
+    def close_now(self) -> bool:
+        self._close_confirmed = True
+        self.close()
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if self.controller.is_running and not self._close_confirmed:
+            event.ignore()
+            if self.private:
+                self.toggle_privacy()
+            self.commands.confirm_close()
+            return
+        self.controller.stop_ticking()
+        super().closeEvent(event)

@@ -1,0 +1,140 @@
+"""The room screen's one door to the session: commands in, committed events out, as Qt signals.
+
+Widgets never call the runner directly. Every command goes through here so that a failed save
+(locked database, full disk) always becomes one ``saveFailed`` message instead of an exception
+in a slot, and every committed event (including phase changes the clock brings) reaches every
+widget through ``eventRecorded``, after the store has returned.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ..domain.events import Kind, RecordedEvent
+from ..domain.session import SessionError, SessionRunner, State
+from ..store import StoreError
+from ..workspace import Workspace
+
+TICK_INTERVAL_MS = 250  # how often the screen looks at the clock; time itself comes from the clock
+
+
+class SessionController(QObject):
+    """Runs one open session for the room screen."""
+
+    eventRecorded = Signal(object)  # RecordedEvent, after it is committed
+    ticked = Signal(float)  # elapsed session seconds, after runner.tick()
+    saveFailed = Signal(str)  # a StoreError message; what the user typed must be kept
+    sessionEnded = Signal(object)  # the session_ended RecordedEvent
+    refused = Signal(str)  # a command that does not fit the session's state (e.g. advancing the last phase)
+
+    def __init__(self, workspace: Workspace, runner: SessionRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.clock = workspace.clock
+        self.last_error = ""
+        self._tick_error = ""
+        runner.subscribe(self._on_committed)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_INTERVAL_MS)
+        self._timer.timeout.connect(self.tick)
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def protocol(self):
+        return self.runner.protocol
+
+    @property
+    def state(self) -> State:
+        return self.runner.state.state
+
+    @property
+    def is_running(self) -> bool:
+        return self.runner.state.state == State.RUNNING
+
+    def elapsed(self) -> float:
+        return self.runner.elapsed()
+
+    def session_row(self):
+        return self.workspace.store.session(self.runner.session_uid)
+
+    # ---------------------------------------------------------------- time
+    def start_ticking(self) -> None:
+        self._timer.start()
+
+    def stop_ticking(self) -> None:
+        self._timer.stop()
+
+    @property
+    def ticking(self) -> bool:
+        return self._timer.isActive()
+
+    @Slot()
+    def tick(self) -> None:
+        """Let the runner record due phase changes, then tell the screen the time."""
+        try:
+            self.runner.tick()
+        except StoreError as exc:
+            message = f"An automatic phase change could not be saved yet; it will be retried. {exc}"
+            if message != self._tick_error:  # one message per problem, not four a second
+                self._tick_error = message
+                self._failed(message)
+        else:
+            if self._tick_error:
+                self._tick_error = ""
+        self.ticked.emit(self.runner.elapsed())
+
+    # ---------------------------------------------------------------- commands
+    def _attempt(self, command: Callable[[], RecordedEvent | None]) -> RecordedEvent | None:
+        try:
+            event = command()
+        except StoreError as exc:
+            self._failed(str(exc))
+            return None
+        except SessionError as exc:
+            self.last_error = str(exc)
+            self.refused.emit(str(exc))
+            return None
+        self.last_error = ""
+        return event
+
+    def _failed(self, message: str) -> None:
+        self.last_error = message
+        self.saveFailed.emit(message)
+
+    def record(self, kind: str, payload: Mapping[str, Any] | dict) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.record(kind, dict(payload)))
+
+    def note(self, text: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.note(text))
+
+    def tag(self, label: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.tag(label))
+
+    def amend(self, event: RecordedEvent, text: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.amend(event, text))
+
+    def advance(self, reason: str = "") -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.advance(reason.strip()))
+
+    def extend(self, minutes: float) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.extend(minutes))
+
+    def end(self, outcome: str | State, reason: str = "", details: Mapping[str, Any] | None = None
+            ) -> RecordedEvent | None:
+        def command() -> RecordedEvent:
+            return self.runner.end(State(outcome), reason, details)
+        return self._attempt(command)
+
+    def start_if_needed(self) -> RecordedEvent | None:
+        """A session created but never started (the app stopped in between) starts now."""
+        if self.runner.state.state != State.CREATED:
+            return None
+        return self._attempt(lambda: (self.runner.start(), self.runner.state.last)[1])
+
+    # ---------------------------------------------------------------- events
+    def _on_committed(self, event: RecordedEvent) -> None:
+        self.eventRecorded.emit(event)
+        if event.kind == Kind.SESSION_ENDED:
+            self.sessionEnded.emit(event)

@@ -1,0 +1,181 @@
+"""The room's look: a dark, low-glare palette that stays legible at arm's length, and nothing that
+moves or makes a sound.
+
+The room is dimmed for hours; a white screen would glare and a blinking cursor or an animated
+menu would draw the eye away from the client. Every text colour is checked against its
+background with the WCAG 2 contrast ratio (AA: 4.5 for text), see ``TEXT_PAIRS``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Colours as #rrggbb. Backgrounds are dark grey with a little warmth, never pure black (harsh
+# edges) and text is a warm off-white, never pure white (glare).
+BACKGROUND = "#15171a"
+SURFACE = "#1d2024"
+SURFACE_RAISED = "#262a2f"
+INPUT = "#1a1d21"
+BORDER = "#3b4148"
+TEXT = "#d8d2c6"
+TEXT_MUTED = "#a29c90"
+TEXT_STRONG = "#ece6da"
+ACCENT = "#d9ad6a"  # the current phase
+OK = "#93c29e"
+SOON = "#e0b866"
+OVERDUE = "#ec9484"
+ERROR = "#f0a090"
+ERROR_BACKGROUND = "#3a2220"
+SELECTION = "#34424f"
+DEMO_BACKGROUND = "#3b3160"
+DEMO_TEXT = "#ece4ff"
+COVER = "#0e0f11"
+COVER_TEXT = "#8a857c"
+
+#: (what, foreground, background) for every text colour the screens use.
+TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("body text", TEXT, BACKGROUND),
+    ("body text on panels", TEXT, SURFACE),
+    ("body text on buttons", TEXT, SURFACE_RAISED),
+    ("typed text", TEXT_STRONG, INPUT),
+    ("session clock", TEXT_STRONG, BACKGROUND),
+    ("muted text", TEXT_MUTED, BACKGROUND),
+    ("muted text on panels", TEXT_MUTED, SURFACE),
+    ("current phase", ACCENT, SURFACE),
+    ("current phase label", ACCENT, BACKGROUND),
+    ("vitals ok", OK, BACKGROUND),
+    ("vitals soon", SOON, BACKGROUND),
+    ("vitals overdue", OVERDUE, BACKGROUND),
+    ("error message", ERROR, ERROR_BACKGROUND),
+    ("error text", ERROR, BACKGROUND),
+    ("selected log entry", TEXT_STRONG, SELECTION),
+    ("demo marker", DEMO_TEXT, DEMO_BACKGROUND),
+    ("privacy cover hint", COVER_TEXT, COVER),
+)
+
+LEVEL_COLOURS = {"ok": OK, "info": TEXT_MUTED, "soon": SOON, "caution": SOON, "overdue": OVERDUE,
+                 "error": ERROR, "urgent": OVERDUE}
+
+
+def _channel(value: int) -> float:
+    c = value / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a #rrggbb colour (0 black .. 1 white)."""
+    text = colour.lstrip("#")
+    if len(text) != 6:
+        raise ValueError(f"expected #rrggbb, got {colour!r}")
+    r, g, b = (int(text[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio, from 1 (same colour) to 21 (black on white)."""
+    a, b = relative_luminance(foreground), relative_luminance(background)
+    light, dark = max(a, b), min(a, b)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Font sizes in points; the room screen scales them with the window height."""
+
+    body: float = 15
+    note: float = 17
+    log: float = 15
+    clock: float = 60
+    phase: float = 24
+    small: float = 12
+
+    def scaled(self, factor: float) -> "Sizes":
+        f = max(0.7, min(1.4, factor))
+        return Sizes(*(round(v * f, 1) for v in (self.body, self.note, self.log, self.clock, self.phase,
+                                                     self.small)))
+
+
+def stylesheet(sizes: Sizes = Sizes()) -> str:
+    """One style sheet for all KAP Room windows (object names select the special pieces)."""
+    return f"""
+    QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: {sizes.body}pt; }}
+    QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
+    QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {{
+        background: {INPUT}; color: {TEXT_STRONG}; border: 1px solid {BORDER}; border-radius: 4px;
+        padding: 6px; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
+    QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus {{ border: 1px solid {ACCENT}; }}
+    QLineEdit:disabled, QPlainTextEdit:disabled {{ color: {TEXT_MUTED}; }}
+    QComboBox QAbstractItemView {{ background: {SURFACE}; color: {TEXT}; selection-background-color: {SELECTION}; }}
+    QPushButton {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; border-radius: 4px;
+        padding: 6px 12px; }}
+    QPushButton:focus {{ border: 1px solid {ACCENT}; }}
+    QPushButton:disabled {{ color: {TEXT_MUTED}; background: {SURFACE}; }}
+    QCheckBox, QRadioButton {{ spacing: 8px; }}
+    QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; }}
+    QScrollBar:vertical {{ background: {SURFACE}; width: 14px; }}
+    QScrollBar::handle:vertical {{ background: {BORDER}; min-height: 30px; border-radius: 4px; }}
+    QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
+    QMenu {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; }}
+    QMenu::item:selected {{ background: {SELECTION}; color: {TEXT_STRONG}; }}
+    QFrame#musicStrip, QFrame#musicStripArea, QFrame#roomPrompt, QFrame#roomPanels {{
+        background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px; }}
+    QLabel#sessionClock {{ color: {TEXT_STRONG}; font-size: {sizes.clock}pt; font-weight: 600; }}
+    QLabel#phaseLabel {{ color: {ACCENT}; font-size: {sizes.phase}pt; }}
+    QLabel#vitalsDue {{ font-size: {sizes.body + 2}pt; }}
+    QLabel#vitalsDue[level="ok"] {{ color: {OK}; }}
+    QLabel#vitalsDue[level="soon"] {{ color: {SOON}; font-weight: 600; }}
+    QLabel#vitalsDue[level="overdue"] {{ color: {OVERDUE}; font-weight: 600; }}
+    QLabel#demoMarker {{ background: {DEMO_BACKGROUND}; color: {DEMO_TEXT}; font-weight: 700;
+        padding: 4px 14px; border-radius: 4px; }}
+    QLabel[phaseState="done"] {{ color: {TEXT_MUTED}; }}
+    QLabel[phaseState="current"] {{ color: {ACCENT}; background: {SURFACE}; font-weight: 700;
+        border: 2px solid {ACCENT}; border-radius: 4px; }}
+    QLabel[phaseState="next"] {{ color: {TEXT}; }}
+    QListWidget#logView {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER};
+        font-size: {sizes.log}pt; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
+    QListWidget#logView::item {{ padding: 3px 6px; }}
+    QLineEdit#noteInput {{ font-size: {sizes.note}pt; padding: 10px; }}
+    QLabel#saveError {{ background: {ERROR_BACKGROUND}; color: {ERROR}; padding: 8px; border-radius: 4px; }}
+    QLabel[level="error"], QLabel[level="urgent"] {{ color: {ERROR}; }}
+    QLabel[level="caution"], QLabel[level="soon"] {{ color: {SOON}; }}
+    QLabel[level="ok"] {{ color: {OK}; }}
+    QLabel[muted="true"] {{ color: {TEXT_MUTED}; font-size: {sizes.small}pt; }}
+    QWidget#privacyCover {{ background: {COVER}; }}
+    QLabel#privacyHint {{ background: {COVER}; color: {COVER_TEXT}; font-size: {sizes.small}pt; }}
+    """
+
+
+def apply_theme(app) -> None:
+    """Dark palette, no animated menus or tooltips, a caret that does not blink."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    for effect in (Qt.UIEffect.UI_AnimateMenu, Qt.UIEffect.UI_FadeMenu, Qt.UIEffect.UI_AnimateCombo,
+                   Qt.UIEffect.UI_AnimateTooltip, Qt.UIEffect.UI_FadeTooltip, Qt.UIEffect.UI_AnimateToolBox,
+                   Qt.UIEffect.UI_General):
+        app.setEffectEnabled(effect, False)
+    app.setCursorFlashTime(0)  # a steady caret: nothing on screen blinks
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: BACKGROUND, QPalette.ColorRole.WindowText: TEXT,
+        QPalette.ColorRole.Base: INPUT, QPalette.ColorRole.AlternateBase: SURFACE,
+        QPalette.ColorRole.Text: TEXT_STRONG, QPalette.ColorRole.Button: SURFACE_RAISED,
+        QPalette.ColorRole.ButtonText: TEXT, QPalette.ColorRole.Highlight: SELECTION,
+        QPalette.ColorRole.HighlightedText: TEXT_STRONG, QPalette.ColorRole.ToolTipBase: SURFACE_RAISED,
+        QPalette.ColorRole.ToolTipText: TEXT, QPalette.ColorRole.PlaceholderText: TEXT_MUTED,
+        QPalette.ColorRole.Link: ACCENT,
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(TEXT_MUTED))
+    app.setPalette(palette)
+    app.setStyleSheet(stylesheet())
+
+
+def prepare_high_dpi() -> None:
+    """Call before the QApplication exists: follow the screen's exact scale (1.25, 1.5 ...)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)

@@ -1,0 +1,47 @@
+"""Shared pieces for the room screen tests: open a session's room on the fake clock, press keys,
+and read back what the store holds."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+from kaproom.domain.events import Kind
+from kaproom.ui.room_window import RoomWindow
+from kaproom.ui.session_controller import SessionController
+
+
+def open_room(qtbot, workspace, runner, **options: Any) -> RoomWindow:
+    """A room window for ``runner`` with no music or vitals extensions, shown and focused."""
+    controller = SessionController(workspace, runner)
+    options.setdefault("extensions", ())
+    room = RoomWindow(controller, **options)
+    qtbot.addWidget(room)
+    room.resize(1366, 768)
+    room.show()
+    qtbot.waitExposed(room)
+    room.activateWindow()
+    return room
+
+
+def press(room: RoomWindow, key: str) -> None:
+    """Press a shortcut as the therapist would, on whatever widget has the focus."""
+    combo = QKeySequence(key)[0]
+    target = room.focusWidget() or room
+    QTest.keyClick(target, combo.key(), combo.keyboardModifiers())
+
+
+def type_note(qtbot, room: RoomWindow, text: str) -> None:
+    room.note_input.setFocus()
+    qtbot.keyClicks(room.note_input, text)
+    QTest.keyClick(room.note_input, Qt.Key.Key_Return)
+
+
+def stored(workspace, runner, *kinds: str) -> list:
+    return workspace.store.events(runner.session_uid, tuple(kinds) if kinds else None)
+
+
+def stored_notes(workspace, runner) -> list[str]:
+    return [e.payload["text"] for e in stored(workspace, runner, Kind.NOTE)]

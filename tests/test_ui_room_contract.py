@@ -1,0 +1,56 @@
+"""The room window's API that the music strip and the vitals panel build on."""
+from __future__ import annotations
+
+import sys
+import types
+
+from PySide6.QtWidgets import QLabel
+
+from kaproom.ui.room_window import RoomWindow
+from kaproom.ui.session_controller import SessionController
+from tests._room_helpers import open_room, press
+
+
+def test_extensions_are_installed_and_missing_ones_skipped(qtbot, workspace, protocol, monkeypatch) -> None:
+    installed = []
+    module = types.ModuleType("kaproom_test_extension")
+    module.install = lambda room: installed.append(room)
+    monkeypatch.setitem(sys.modules, "kaproom_test_extension", module)
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner, extensions=("kaproom_test_extension", "kaproom.ui.no_such_panel"))
+    assert installed == [room]
+
+
+def test_panel_banner_strip_vitals_due_shortcut_and_status(qtbot, workspace, protocol) -> None:
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    strip = QLabel("strip")
+    strip.setObjectName("musicStrip")
+    room.set_music_strip(strip)
+    assert room.findChildren(QLabel, "musicStrip") == [strip]
+    banner, panel = QLabel("Music unavailable"), QLabel("vitals")
+    room.add_banner(banner)
+    room.add_panel(panel)
+    qtbot.waitUntil(lambda: banner.isVisible() and panel.isVisible())
+    room.set_vitals_due("Vitals overdue 3 min", "overdue")
+    room.controller.tick()
+    due = room.findChild(QLabel, "vitalsDue")
+    assert due.text() == "Vitals overdue 3 min" and due.property("level") == "overdue"
+    pressed = []
+    room.add_shortcut("F9", "Vitals form", lambda: pressed.append("F9"))
+    press(room, "F9")
+    assert pressed == ["F9"]
+    calls = []
+    room.set_discharge_handler(lambda: calls.append("discharge"))
+    press(room, "Ctrl+Shift+D")
+    assert calls == ["discharge"]
+    room.show_status("Music ducked", "info")
+    assert room.findChild(QLabel, "roomStatus").text() == "Music ducked"
+
+
+def test_a_taken_key_is_refused_in_words_not_by_a_crash(qtbot, workspace, protocol) -> None:
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    action = room.add_shortcut("F1", "Something else", lambda: None)
+    assert action.shortcut().isEmpty()
+    assert "F1 is already 'Tag: Eyeshades off'" in room.status.text()
