@@ -108,7 +108,8 @@ def test_admins_manage_users_and_others_are_refused(staffed, monkeypatch, capsys
                        user="Ana")
     listing = {u["name"]: u for u in json.loads(out)}
     assert listing["Teo"]["role"] == "supervisor" and listing["Teo"]["active"] is True
-    assert set(listing["Teo"]) == {"name", "role", "active", "secret", "paused_seconds", "created_at"}
+    assert set(listing["Teo"]) == {"name", "role", "active", "signs_in_with", "paused_seconds",
+                                   "created_at"}
 
 
 def test_lockout_and_unlock_at_the_command_line(staffed, monkeypatch, capsys):
@@ -184,8 +185,8 @@ def test_audit_command_for_supervisors_and_admins_only(staffed, monkeypatch, cap
     assert code == 0 and events[0]["kind"] == "signed_in" and events[0]["user"] == "Sam"
     kinds = [e["kind"] for e in events]
     assert kinds.count("user_added") == 3 and "sign_in_failed" in kinds  # Teo's refused try above
-    code, out, _ = run(monkeypatch, capsys, "audit", "--kind", "user_added", "--data-dir", staffed, stdin=ADMIN_PIN + "\n",
-                       user="Ana")
+    code, out, _ = run(monkeypatch, capsys, "audit", "--kind", "user_added", "--data-dir", staffed,
+                       stdin=ADMIN_PIN + "\n", user="Ana")
     assert code == 0 and len(out.strip().splitlines()) == 3 and "first_admin=True" in out
 
 

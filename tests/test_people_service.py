@@ -6,7 +6,8 @@ import pytest
 from kaproom.domain.people import AuditKind, InputRefused, Permission, Role
 from kaproom.people import AccessRefused, People
 
-from _people_helpers import audit_log, ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, database_bytes, fast_people, rows
+from _people_helpers import (ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, database_bytes,
+                             fast_people, rows)
 
 
 def test_the_first_user_must_be_an_admin_and_needs_nobody_to_sign_in(workspace):

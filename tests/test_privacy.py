@@ -83,7 +83,8 @@ def test_saving_settings_keeps_other_lines_and_tables(tmp_path):
     save_settings(tmp_path, ClinicSettings(client_identifier="initials", review_idle_minutes=15))
     text = path.read_text()
     assert "# our clinic" in text and 'room_name = "Room 2"' in text and "[music]\nceiling = 70" in text
-    assert [line for line in text.splitlines() if line.startswith("review_idle_minutes")] == ["review_idle_minutes = 15"]
+    ours = [line for line in text.splitlines() if line.startswith("review_idle_minutes")]
+    assert ours == ["review_idle_minutes = 15"]  # replaced in place, not added again
     assert load_settings(tmp_path) == (ClinicSettings("initials", False, 15), [])
     import tomllib
     assert tomllib.loads(text)["music"] == {"ceiling": 70}

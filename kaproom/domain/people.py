@@ -304,7 +304,7 @@ class AuditKind:
     """Audit event kinds (chain "audit"). Payloads; fields marked ? may be absent:
 
     - user_added / user_disabled / user_enabled / user_secret_reset / user_role_changed / user_unlocked:
-      user, role, active, secret (fingerprint of the stored hash, never the secret), first_admin?
+      user, role, active, secret_fingerprint (of the stored hash: shows a change, reveals nothing), first_admin?
     - signed_in: user, role, via ("gui"|"cli"), purpose?
     - sign_in_failed: user (or "" when the typed name is not a valid name), reason
       ("wrong_secret"|"unknown_user"|"disabled"), failures?, via
@@ -347,7 +347,7 @@ class AuditKind:
 def user_state(user: User, stored_hash: str) -> dict:
     """What every user-change audit event records about the account afterwards."""
     return {"user": user.name, "role": user.role.value, "active": bool(user.active),
-            "secret": fingerprint(stored_hash)}
+            "secret_fingerprint": fingerprint(stored_hash)}
 
 
 def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[RecordedEvent]) -> list[str]:
@@ -366,7 +366,8 @@ def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[Reco
             problems.append(f"user '{user.name}' is not in the audit log (added outside KAP Room)")
             continue
         actual = user_state(user, stored_hash)
-        differing = [key for key in ("role", "active", "secret") if recorded.get(key) != actual[key]]
+        differing = [word for key, word in (("role", "role"), ("active", "active"), ("secret_fingerprint", "secret"))
+                     if recorded.get(key) != actual[key]]
         if differing:
             verb = "differs" if len(differing) == 1 else "differ"
             problems.append(f"user '{user.name}': {' and '.join(differing)} {verb} from the audit log")

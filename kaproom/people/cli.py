@@ -140,7 +140,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         require(args, workspace, Permission.MANAGE_USERS)
         users = people.users()
         if args.json:
-            print(json.dumps([{"name": u.name, "role": u.role.value, "active": u.active, "secret": u.secret_kind,
+            print(json.dumps([{"name": u.name, "role": u.role.value, "active": u.active, "signs_in_with": u.secret_kind,
                                "paused_seconds": round(people.lock_remaining(u)), "created_at": u.created_at}
                               for u in users], indent=2, ensure_ascii=False))
             return EXIT_OK
@@ -150,7 +150,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         print(f"{'name':<24} {'role':<11} {'state':<9} {'secret':<11} created (UTC)")
         for u in users:
             state = "paused" if people.lock_remaining(u) > 0 else ("active" if u.active else "disabled")
-            print(f"{u.name:<24} {u.role.value:<11} {state:<9} {u.secret_kind:<11} {u.created_at[:16].replace('T', ' ')}")
+            added = u.created_at[:16].replace("T", " ")
+            print(f"{u.name:<24} {u.role.value:<11} {state:<9} {u.secret_kind:<11} {added}")
     return EXIT_OK
 
 
@@ -207,7 +208,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
         try:
             actor = require(args, workspace, Permission.MANAGE_SETTINGS)
             if args.value is None:
-                raise InputRefused(f"Give a value: kaproom settings {args.key} VALUE ({SETTINGS_HELP.get(args.key, '')}).")
+                hint = SETTINGS_HELP.get(args.key, "")
+                raise InputRefused(f"Give a value: kaproom settings {args.key} VALUE ({hint}).")
             value = parse_value(args.key, args.value)
         except InputRefused as exc:
             return _refuse(exc)

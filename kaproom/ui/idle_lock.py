@@ -118,8 +118,8 @@ class IdleLock(QObject):
         if self.is_locked:
             return
         self.is_locked, self.reason = True, reason
-        self._disabled = [child for child in self.widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
-                          if child is not self.cover and child.isEnabled()]
+        children = self.widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        self._disabled = [child for child in children if child is not self.cover and child.isEnabled()]
         for child in self._disabled:
             child.setEnabled(False)
         words = {"idle": "Locked after a while without use.", "screen_lock": "Locked because the screen was locked."}
