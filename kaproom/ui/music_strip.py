@@ -22,6 +22,7 @@ from ..playback.director import MusicDirector, Resume, resume_point
 from ..playback.playlists import Playlist, open_playlist, playlist_folders
 from .music_bridge import PlayerEventBridge
 
+TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
 TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are
 OUTPUT_CHECK_MS = 3000
 
@@ -39,7 +40,10 @@ class MusicStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("musicStrip")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Music")
+        # The room draws the frame around the strip; labels take the strip's background, not the window's.
+        self.setStyleSheet("QFrame#musicStrip { border: none; background: transparent; } "
+                           "QLabel { background: transparent; }")
         self.director: MusicDirector | None = None
         self.music: RoomMusic | None = None  # kept alive with the strip
         self.track = self._label("musicTrack", "Music: waiting for the session to start")
@@ -49,7 +53,8 @@ class MusicStrip(QFrame):
         self.level = QSlider(Qt.Orientation.Horizontal)
         self.level.setObjectName("musicLevel")
         self.level.setTracking(False)  # one volume event when the therapist lets go, not one per pixel
-        self.level.setMaximumWidth(140)
+        self.level.setMinimumWidth(90)
+        self.level.setMaximumWidth(160)
         self.level.setAccessibleName("Music volume")
         self.previous_button = self._button("musicPrevious", "Previous", "Previous track (Ctrl+Left)")
         self.pause_button = self._button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)")
@@ -104,7 +109,10 @@ class MusicStrip(QFrame):
         if director.finished:
             text = "Music: stopped"
         elif entry is not None:
-            text = f"{'Paused' if director.paused else 'Playing'}: {entry.display_title}"
+            title = entry.display_title
+            if len(title) > TITLE_CHARS:
+                title = title[:TITLE_CHARS - 1].rstrip() + "\u2026"
+            text = f"{'Paused' if director.paused else 'Playing'}: {title}"
         elif director.paused:
             text = "Music: paused"
         elif not director.started:
@@ -112,7 +120,7 @@ class MusicStrip(QFrame):
         else:
             text = "Music: none for this phase" if director.wanted is None else "Music: not playing"
         self.track.setText(text)
-        self.track.setToolTip(str(entry.path) if entry is not None else "")
+        self.track.setToolTip(f"{entry.display_title}\n{entry.path}" if entry is not None else "")
         self.playlist.setText(f"Playlist: {director.playlist_name}" if director.playlist_name else "")
         self.volume.setText(f"Volume {int(round(director.level))} (max {director.ceiling})")
         self.duck_state.setText(f"Ducked to {director.target_volume}" if director.ducked else "")
