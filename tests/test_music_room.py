@@ -1,0 +1,76 @@
+"""The music strip inside the real room screen, on the real libvlc (dummy output): it replaces the
+placeholder, plays the phase's playlist, follows a phase change, answers Ctrl+D while the cursor
+is in the note field, lists its keys in the shortcut help, and goes quiet when the room closes."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from kaproom.ui.music_strip import MusicStrip
+from kaproom.ui.room_window import RoomWindow
+from kaproom.ui.session_controller import SessionController
+from tests._music_helpers import actions, music_events
+
+pytestmark = [pytest.mark.vlc]
+WAIT_MS = 20000
+
+
+@pytest.fixture
+def room(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-0101", "Dr Room", "Room 3", intention="Rest.")
+    window = RoomWindow(SessionController(workspace, runner))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close_now()
+
+
+def test_the_room_plays_its_phase_music_and_the_strip_replaces_the_placeholder(qtbot, room, workspace, clock) -> None:
+    strip = room.findChild(MusicStrip, "musicStrip")
+    assert strip is not None and strip.music is not None and strip.music.director is not None
+    assert not room.findChild(QLabel, "musicPlaceholder").isVisible()
+    runner = room.controller.runner
+    one, two = strip.music.players
+    qtbot.waitUntil(one.is_playing, timeout=WAIT_MS)
+    assert strip.findChild(QLabel, "musicTrack").text() == "Playing: Open Door"
+    assert strip.findChild(QLabel, "musicVolume").text() == "Volume 50 (max 70)"
+    keys = dict(room.shortcuts.rows())
+    assert keys["Ctrl+D"].startswith("Duck the music") and "Ctrl+Space" in keys and "Ctrl+Right" in keys
+
+    clock.advance(9)
+    qtbot.waitUntil(lambda: one.volume == 50, timeout=WAIT_MS)
+    room.controller.advance("ready")
+    qtbot.waitUntil(two.is_playing, timeout=WAIT_MS)
+    clock.advance(6.1)
+    qtbot.waitUntil(lambda: not one.is_playing() and two.volume == 50, timeout=WAIT_MS)
+    assert strip.findChild(QLabel, "musicPlaylist").text() == "Playlist: settling.m3u8"
+    assert [e["title"] for e in music_events(workspace, runner) if e["action"] == "track_started"] == [
+        "Open Door", "Settling Low"]
+
+
+def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None:
+    strip = room.findChild(MusicStrip, "musicStrip")
+    one = strip.music.players[0]
+    clock.advance(9)
+    qtbot.waitUntil(lambda: one.is_playing() and one.volume == 50, timeout=WAIT_MS)
+    room.activateWindow()
+    qtbot.waitUntil(room.isActiveWindow, timeout=WAIT_MS)
+    room.note_input.setFocus()
+    room.note_input.setText("Client is speaking")
+    qtbot.keyClick(room.note_input, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    clock.advance(1.1)
+    qtbot.waitUntil(lambda: one.volume == 15, timeout=WAIT_MS)
+    assert room.note_input.text() == "Client is speaking", "the typed note is untouched"
+    assert strip.findChild(QLabel, "musicDuckState").text() == "Ducked to 15"
+    assert actions(workspace, room.controller.runner)[-1] == "duck"
+
+
+def test_closing_the_room_silences_the_music(qtbot, room, workspace) -> None:
+    strip = room.findChild(MusicStrip, "musicStrip")
+    players = list(strip.music.players)
+    qtbot.waitUntil(players[0].is_playing, timeout=WAIT_MS)
+    room.close_now()
+    qtbot.waitUntil(lambda: strip.music._closed, timeout=WAIT_MS)
+    assert all(p._released for p in players), "players are stopped and handed back to libvlc"
+    assert music_events(workspace, room.controller.runner)[-1]["message"] == "music stopped (room screen closed)"
