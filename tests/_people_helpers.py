@@ -56,3 +56,17 @@ def audit_log(people: People, kinds: tuple[str, ...] | None = None, limit: int |
               newest_first: bool = True):
     """The audit events straight from the store (no sign-in), as a test inspects them."""
     return people.accounts.audit_events(kinds, limit, newest_first)
+
+
+def try_wrong_pin_in_another_process(folder: str, barrier, results) -> None:
+    """A separate process signing in as Teo with a wrong PIN at the same moment as the others."""
+    from kaproom.people import AccessRefused as Refused
+    from kaproom.workspace import Workspace
+    with Workspace(Path(folder)) as workspace:
+        people = People.of(workspace)
+        barrier.wait(timeout=60)
+        try:
+            people.sign_in("Teo", "000001", via="cli")
+            results.put("signed in")
+        except Refused as exc:
+            results.put(str(exc))

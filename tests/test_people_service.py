@@ -237,3 +237,33 @@ def test_the_demo_user_needs_no_sign_in_and_leaves_no_trail_in_a_folder_without_
         people.require(DEMO_USER, permission)
     people.record_view(DEMO_USER, "demo-session", 1)
     assert audit_log(people) == [] and workspace.verify_extra() == []
+
+
+@pytest.mark.slow
+def test_tries_made_at_the_same_moment_cannot_slip_past_the_pause(data_dir):
+    """Twelve processes guess at once (each check takes the real scrypt time): only five are checked."""
+    import multiprocessing
+
+    from kaproom.workspace import Workspace
+
+    from _people_helpers import try_wrong_pin_in_another_process
+    with Workspace(data_dir) as workspace:
+        people = People.of(workspace)
+        admin = people.add_user(None, "Ana", "admin", ADMIN_PIN)
+        people.add_user(admin, "Teo", "therapist", THERAPIST_PIN)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(12), context.Queue()
+    workers = [context.Process(target=try_wrong_pin_in_another_process, args=(str(data_dir), barrier, results))
+               for _ in range(12)]
+    for worker in workers:
+        worker.start()
+    answers = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert answers.count("signed in") == 0
+    assert sum("do not match" in a for a in answers) == 4
+    assert sum("paused" in a for a in answers) == 8
+    with Workspace(data_dir) as workspace:
+        failures = audit_log(fast_people(workspace), (AuditKind.SIGN_IN_FAILED,))
+        refused = audit_log(fast_people(workspace), (AuditKind.SIGN_IN_REFUSED_LOCKED,))
+    assert len(failures) == 5 and len(refused) == 7  # five guesses were checked, seven never were

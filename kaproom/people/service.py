@@ -7,7 +7,7 @@ in :mod:`kaproom.store.accounts`; this module only ties them to the clock and to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
 from ..domain.clock import Clock, SystemClock, from_iso, to_iso
@@ -38,6 +38,21 @@ def refusal_for(user: User, permission: Permission) -> str:
     roles = [role.value for role in roles_with(permission)]
     who = " or ".join(roles) if roles else "nobody"
     return f"{user.name} is {_a(user.role.value)}: only {_a(who)} may {permission.value}."
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One counted sign-in try: the account as it was, and the pause this try started (if any)."""
+
+    user: User
+    failures: int
+    pause: timedelta | None
+    until: str | None
+    wait: float
+
+    def undo(self) -> dict[str, Any]:
+        """What a right secret restores: no count, no pause, the earlier number of pauses."""
+        return {"failed_count": 0, "locked_until": None, "lockouts": self.user.lockouts}
 
 
 def _a(word: str) -> str:
@@ -204,56 +219,73 @@ class People:
                 self.accounts.append_audit(self._event(AuditKind.SIGN_IN_FAILED, "", {
                     "user": clean, "reason": "unknown_user", "via": via}))
             raise AccessRefused(NOT_RECOGNISED)
-        wait = self.lock_remaining(user)
-        if wait > 0:
-            self.accounts.append_audit(self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
-                "user": user.name, "until": user.locked_until, "via": via}))
-            raise AccessRefused(self._paused_message(user.name, wait))
+        attempt = self._count_attempt(user.name, via)
         if len(secret) > PASSPHRASE_MAX:  # cannot match: no stored secret is this long
             self._dummy_check(secret)
             matched = False
         else:
             matched = secret_matches(secret, self.accounts.secret_hash(user.name))
         if not matched:
-            self._record_failure(user, via)
+            self._record_failure(attempt, via)
+        user = attempt.user
         if not user.active:
-            self._audit_refusal(user, "disabled", via)
+            self._audit_refusal(attempt, "disabled", via)
             raise AccessRefused(f"{user.name}'s account is disabled. An admin can enable it again.")
         if permission is not None and not user.may(permission):
-            self._audit_refusal(user, "not_permitted", via)
+            self._audit_refusal(attempt, "not_permitted", via)
             raise AccessRefused(refusal_for(user, permission))
         if roles is not None and user.role not in roles:
-            self._audit_refusal(user, "not_permitted", via)
+            self._audit_refusal(attempt, "not_permitted", via)
             wanted = " or ".join(role.value for role in Role if role in roles) or "nobody"
             raise AccessRefused(f"{user.name} is {_a(user.role.value)}: this needs {_a(wanted)}.")
         payload = {"user": user.name, "role": user.role.value, "via": via, **({"purpose": purpose} if purpose else {})}
-        return self.accounts.update(user.name, {"failed_count": 0, "locked_until": None},
-                                    [self._event(success_kind, user, payload)])
+        return self.accounts.update(user.name, attempt.undo(), [self._event(success_kind, user, payload)])
 
-    def _audit_refusal(self, user: User, reason: str, via: str) -> None:
-        self.accounts.update(user.name, {"failed_count": 0}, [self._event(AuditKind.SIGN_IN_FAILED, "", {
-            "user": user.name, "reason": reason, "via": via})])
+    def _count_attempt(self, name: str, via: str) -> "_Attempt":
+        """Count this try before the secret is checked, starting a pause if it is the fifth.
+
+        Counting first (in one transaction) means tries made in parallel cannot all slip through
+        before the pause begins; a right secret then takes the count and the pause back.
+        """
+        def decide(user: User) -> tuple[dict[str, Any], list[Event], _Attempt]:
+            wait = self.lock_remaining(user)
+            if wait > 0:
+                refused = self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
+                    "user": user.name, "until": user.locked_until, "via": via})
+                return {}, [refused], _Attempt(user, user.failed_count, None, None, wait)
+            failures = user.failed_count + 1
+            pause = self.lockout.pause_after(failures)
+            changes: dict[str, Any] = {"failed_count": failures}
+            until = to_iso(self.clock.now() + pause) if pause is not None else None
+            if until is not None:
+                changes.update(locked_until=until, lockouts=user.lockouts + 1)
+            return changes, [], _Attempt(user, failures, pause, until, 0.0)
+
+        attempt = self.accounts.modify(name, decide)
+        if attempt.wait > 0:
+            raise AccessRefused(self._paused_message(name, attempt.wait))
+        return attempt
+
+    def _audit_refusal(self, attempt: "_Attempt", reason: str, via: str) -> None:
+        """The secret was right but the account may not come in: the try does not count as a guess."""
+        self.accounts.update(attempt.user.name, attempt.undo(), [self._event(AuditKind.SIGN_IN_FAILED, "", {
+            "user": attempt.user.name, "reason": reason, "via": via})])
 
     def _paused_message(self, name: str, wait_seconds: float) -> str:
         return (f"Too many wrong tries: {name} is paused for {describe_wait(timedelta(seconds=wait_seconds))}. "
                 "Try again then, or ask an admin to unlock it.")
 
-    def _record_failure(self, user: User, via: str) -> None:
-        failures = user.failed_count + 1
-        now: datetime = self.clock.now()
-        pause = self.lockout.pause_after(failures)
-        events = [self._event(AuditKind.SIGN_IN_FAILED, "", {"user": user.name, "reason": "wrong_secret",
-                                                              "failures": failures, "via": via})]
-        changes: dict[str, Any] = {"failed_count": failures}
-        if pause is not None:
-            until = to_iso(now + pause)
-            changes.update(locked_until=until, lockouts=user.lockouts + 1)
+    def _record_failure(self, attempt: "_Attempt", via: str) -> None:
+        name = attempt.user.name
+        events = [self._event(AuditKind.SIGN_IN_FAILED, "", {"user": name, "reason": "wrong_secret",
+                                                              "failures": attempt.failures, "via": via})]
+        if attempt.pause is not None:
             events.append(self._event(AuditKind.LOCKED_OUT, "", {
-                "user": user.name, "failures": failures, "minutes": pause.total_seconds() / 60, "until": until,
-                "via": via}))
-        self.accounts.update(user.name, changes, events)
-        if pause is not None:
-            raise AccessRefused(self._paused_message(user.name, pause.total_seconds()))
+                "user": name, "failures": attempt.failures, "minutes": attempt.pause.total_seconds() / 60,
+                "until": attempt.until, "via": via}))
+        self.accounts.update(name, {}, events)
+        if attempt.pause is not None:
+            raise AccessRefused(self._paused_message(name, attempt.pause.total_seconds()))
         raise AccessRefused(NOT_RECOGNISED)
 
     def confirm(self, user: User, secret: str, purpose: str = "unlock data entry") -> User:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from ..domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
 from ..domain.people import Role, User, name_key, users_disagreeing_with_audit
 from .errors import NotFound, StoreError
 from .store import Store
 
+T = TypeVar("T")
 AUDIT_CHAIN = "audit"
 AUDIT_LABEL = "audit log"
 USER_COLUMNS = "id, name, role, active, secret_kind, failed_count, locked_until, lockouts, created_at"
@@ -89,23 +90,40 @@ class Accounts:
         return self.get(user.name)
 
     def update(self, name: str, changes: Mapping[str, Any], audit: Sequence[Event] = ()) -> User:
-        """Change some columns of one account, with its audit event, atomically."""
+        """Change some columns of one account, with its audit events, atomically."""
+        with self.store._write("change the user") as conn:
+            self._apply(conn, name, changes, audit)
+        return self.get(name)
+
+    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, Any], Sequence[Event], T]]) -> T:
+        """Read one account and change it in the same write transaction.
+
+        Sign-in counts each try this way, so tries made at the same moment from several processes
+        are all counted and none slips past a pause.
+        """
+        with self.store._write("count the sign-in") as conn:
+            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE name_key=?", (name_key(name),)).fetchall()
+            if not rows:
+                raise NotFound(f"There is no user called '{name}'.")
+            changes, audit, result = decide(_user(rows[0]))
+            self._apply(conn, name, changes, audit)
+        return result
+
+    def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, Any], audit: Sequence[Event]) -> None:
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
         values = {key: (value.value if isinstance(value, Role) else value) for key, value in changes.items()}
         if "active" in values:
             values["active"] = int(bool(values["active"]))
-        with self.store._write("change the user") as conn:
-            if values:
-                assignments = ", ".join(f"{column}=?" for column in values)
-                cursor = conn.execute(f"UPDATE users SET {assignments} WHERE name_key=?",
-                                      (*values.values(), name_key(name)))
-                if cursor.rowcount != 1:
-                    raise NotFound(f"There is no user called '{name}'.")
-            for event in audit:
-                self._append_audit_in(conn, event)
-        return self.get(name)
+        if values:
+            assignments = ", ".join(f"{column}=?" for column in values)
+            cursor = conn.execute(f"UPDATE users SET {assignments} WHERE name_key=?",
+                                  (*values.values(), name_key(name)))
+            if cursor.rowcount != 1:
+                raise NotFound(f"There is no user called '{name}'.")
+        for event in audit:
+            self._append_audit_in(conn, event)
 
     # ------------------------------------------------------------------ audit
     def append_audit(self, event: Event) -> RecordedEvent:
