@@ -6,52 +6,17 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from _fault_support import NOBODY, give_to, in_child
+from _fault_support import NOBODY, give_to, in_child, lock_from_another_process, release
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Event, Kind
 from kaproom.store import DB_FILENAME, DatabaseLocked, DatabaseReadOnly, DatabaseUnavailable, Store, StoreError
 from kaproom.workspace import Workspace
-
-LOCKER = r"""
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
-if sys.argv[2] == "exclusive":
-    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-conn.execute("BEGIN IMMEDIATE")
-conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('lock-test', 'x', 'now')"
-             if sys.argv[2] == "exclusive" else "SELECT 1")
-print("locked", flush=True)
-if float(sys.argv[3]) > 0:
-    time.sleep(float(sys.argv[3]))
-else:
-    sys.stdin.readline()
-conn.execute("ROLLBACK")
-print("released", flush=True)
-"""
-
-
-def lock_from_another_process(db: Path, mode: str = "write", hold: float = 0.0) -> subprocess.Popen:
-    """Another program takes the database's write lock; released on a line to its stdin (or after ``hold``)."""
-    proc = subprocess.Popen([sys.executable, "-c", LOCKER, str(db), mode, str(hold)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def release(proc: subprocess.Popen) -> None:
-    proc.stdin.write("\n")
-    proc.stdin.flush()
-    assert proc.stdout.readline().strip() == "released"
-    proc.wait(timeout=10)
-
 
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
