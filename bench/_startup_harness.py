@@ -3,12 +3,13 @@
 ``bare``         a bare PySide6 window (QApplication + one 1280x800 QWidget): the baseline.
 ``app ARGS``     the real app, ``kaproom.cli.main(ARGS)``, exactly as the ``kaproom`` command runs
                  it; done when its first top-level window is exposed and the event loop is idle.
-``app-session``  the same, but done only when the room (session) screen, the window whose class
-                 is ``RoomWindow``, is exposed: the resume path.
+``app-session ARGS``  the same, but done only when the room (session) screen, the window whose
+                 class is ``RoomWindow``, is exposed: give it ``resume --data-dir DIR``.
 
 It prints ``shown <window class>`` and leaves at once with os._exit: the measurement ends when
 the window is on screen, not when the app has tidied up. It adds no flag to the app: it watches
-Qt's Expose events from outside through an application-wide event filter.
+Qt's Expose events from outside, through an event filter on the app's own QApplication (the
+class is swapped for a subclass that installs the filter as it is created).
 """
 from __future__ import annotations
 
@@ -43,16 +44,25 @@ def main() -> None:
                     QTimer.singleShot(0, lambda: done(name))  # once the loop has drawn and gone idle
             return False
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     watcher = ShownWatcher()
-    app.installEventFilter(watcher)
     if mode == "bare":
+        app = QApplication(sys.argv[:1])
+        app.installEventFilter(watcher)
         window = QWidget()
         window.setWindowTitle("bare")
         window.resize(1280, 800)
         window.show()
         app.exec()
     else:
+        # The app creates its own QApplication (after its high-DPI set-up); the watcher rides on it.
+        import PySide6.QtWidgets as widgets
+
+        class WatchedApplication(widgets.QApplication):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.installEventFilter(watcher)
+
+        widgets.QApplication = WatchedApplication
         from kaproom.cli import main as kaproom_main
         kaproom_main(sys.argv[2:])
     print("exited without showing the window", flush=True)

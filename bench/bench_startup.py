@@ -108,7 +108,7 @@ def main() -> int:
     }
     if room_screen_exists():
         make_open_session(folder / "resume")
-        modes["KAP Room, resume to session"] = ["app-session", "--data-dir", str(folder / "resume")]
+        modes["KAP Room, resume to session"] = ["app-session", "resume", "--data-dir", str(folder / "resume")]
     else:
         print("  (no room screen yet: the resume-to-session figure is skipped)")
 
