@@ -128,11 +128,32 @@ def test_a_whole_session_the_command_line_and_the_screens_open_no_network_socket
         lock = IdleLock(widgets[2], timeout_s=60, clock=clock, watch_screen_lock=True)
         lock.lock("idle")
         qtbot.wait(50)
-    # 4. The review pieces that exist so far: the filters, the session list, the report and its chart.
+    # 4. The room screen with its default extensions (music on libvlc, vitals), a note and the privacy key.
+    open_a_room(qtbot, data_dir, clock)
+    # 5. The review pieces that exist so far: the filters, the session list, the report and its chart.
     build_review_pieces(qtbot, data_dir, clock, result.session_uid)
-    # 5. Music: the real libvlc plays a bundled track to the dummy output.
+    # 6. Music: the real libvlc plays a bundled track to the dummy output.
     play_a_bundled_track(qtbot)
     assert inet_sockets_held() == []
+
+
+def open_a_room(qtbot, data_dir, clock) -> None:
+    from PySide6.QtCore import Qt
+
+    from kaproom.ui.room_window import RoomWindow
+    from kaproom.ui.session_controller import SessionController
+    with Workspace(data_dir, clock) as workspace:
+        runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0007", "Teo")
+        room = RoomWindow(SessionController(workspace, runner))
+        qtbot.addWidget(room)
+        room.show()
+        qtbot.keyClicks(room.note_input, "Settled")
+        qtbot.keyClick(room.note_input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(workspace.store.events(runner.session_uid, ("note",))) == 1)
+        room.toggle_privacy()
+        room.toggle_privacy()
+        qtbot.wait(200)
+        room.close_now()
 
 
 def build_review_pieces(qtbot, data_dir, clock, session_uid: str) -> None:
@@ -154,7 +175,7 @@ def build_review_pieces(qtbot, data_dir, clock, session_uid: str) -> None:
         for widget in (bar, view):
             qtbot.addWidget(widget)
             widget.show()
-        assert model.rowCount() == 1
+        assert model.rowCount() == 2  # the simulated session and the room's
         report = gather(workspace, session_uid)
         image = QImage(800, 400, QImage.Format.Format_RGB32)
         painter = QPainter(image)

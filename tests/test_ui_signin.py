@@ -244,3 +244,32 @@ def test_pin_to_unlock_data_entry_only_when_the_clinic_turns_it_on(qtbot, people
     assert unlock_entry(workspace, staff["therapist"], run=wrong_then_right, people=people)
     assert audit_log(people, limit=1)[0].kind == AuditKind.ENTRY_UNLOCKED
     assert not unlock_entry(workspace, staff["therapist"], run=lambda dialog: False, people=people)
+
+
+def test_room_privacy_key_needs_the_therapists_pin_to_return_to_data_entry(qtbot, people, staff, workspace,
+                                                                           protocol):
+    """Wired as the app does: ``room.privacy_unlock = lambda: unlock_entry(workspace, user, room)``."""
+    from kaproom.ui.room_window import RoomWindow
+    from kaproom.ui.session_controller import SessionController
+
+    save_settings(workspace.folder, ClinicSettings(pin_to_unlock_entry=True))
+    runner = workspace.new_session(protocol, "KAP-0042", "Teo")
+    room = RoomWindow(SessionController(workspace, runner), extensions=())
+    qtbot.addWidget(room)
+    room.show()
+    pins = iter(["000001", THERAPIST_PIN])
+
+    def type_pin(dialog) -> bool:
+        qtbot.addWidget(dialog)
+        type_into(qtbot, dialog.secret_edit, next(pins))
+        press_ok(qtbot, dialog)
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    room.privacy_unlock = lambda: unlock_entry(workspace, staff["therapist"], room, run=type_pin, people=people)
+    room.toggle_privacy()
+    assert room.private and room.clock_label.isVisible()  # the clock stays in view
+    room.toggle_privacy()  # wrong PIN: still private
+    assert room.private
+    room.toggle_privacy()
+    assert not room.private
+    room.close_now()
