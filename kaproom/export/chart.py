@@ -48,7 +48,7 @@ def palette(monochrome: bool, dark: bool) -> Palette:
                        QColor("#8c939c"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine)
     return Palette(QColor("#ffffff"), QColor("#1e1e1e"), QColor("#dadada"), QColor("#b3261e"),
                    QColor(179, 38, 30, 38), QColor("#1f5fa8"), QColor("#1b7a4c"), QColor("#7a4fa0"),
-                   QColor("#6b6b6b"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine)
+                   QColor("#6b6b6b"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine)  # paper: grey-safe
 
 
 def marker(painter: QPainter, shape: str, at: QPointF, size: float, color: QColor, filled: bool = True) -> None:
@@ -121,6 +121,8 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     painter.fillRect(rect, pal.background)
     font = QFont(painter.font())
     font.setPointSizeF(8.0)
+    font.setBold(False)
+    font.setItalic(False)
     painter.setFont(font)
     fm = QFontMetricsF(font, device) if device is not None else QFontMetricsF(font)
     line = fm.height()

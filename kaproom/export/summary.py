@@ -33,7 +33,14 @@ def wall_text(text: str | None, with_seconds: bool = True) -> str:
 
 
 def timezone_label() -> str:
-    return datetime.now().astimezone().strftime("%Z (UTC%z)")
+    """'CET, UTC+01:00' (or just 'UTC'), for the line that says which times a report shows."""
+    now = datetime.now().astimezone()
+    offset = now.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    name = now.tzname() or ""
+    if not name or name.startswith(("UTC", "+", "-")):
+        return "UTC" if offset == "UTC+00:00" else offset
+    return f"{name}, {offset}"
 
 
 def number(value: Any) -> float | None:

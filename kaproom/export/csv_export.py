@@ -1,0 +1,48 @@
+"""CSV export: one row per event, with column names that stay the same across versions.
+
+Written as UTF-8 with a byte-order mark and CRLF line ends, which is what spreadsheet programs
+need to show accents and symbols correctly when the file is simply double-clicked. Text typed in
+the room could start with ``=`` and run as a formula in a spreadsheet, so the readable columns
+get a leading apostrophe in that case; ``payload_json`` always keeps the exact stored data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ..domain.events import RecordedEvent
+from .report_data import SessionReport
+from .summary import summarize
+
+COLUMNS = ("session_uid", "seq", "wall_time", "session_time", "phase", "kind", "author", "summary",
+           "payload_json", "prev_hash", "hash")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text that a spreadsheet shows as text, never evaluates."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_row(event: RecordedEvent, labels: dict[str, str]) -> dict[str, str]:
+    return {
+        "session_uid": event.session_uid, "seq": str(event.seq), "wall_time": event.wall_time,
+        "session_time": f"{event.session_time:.3f}", "phase": spreadsheet_safe(event.phase), "kind": event.kind,
+        "author": spreadsheet_safe(event.author), "summary": spreadsheet_safe(summarize(event.kind, event.payload, labels)),
+        "payload_json": json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
+        "prev_hash": event.prev_hash, "hash": event.hash,
+    }
+
+
+def render_csv(report: SessionReport) -> bytes:
+    """The whole event log of the session as CSV bytes (UTF-8 with BOM)."""
+    protocol = report.protocol
+    labels = {p.id: p.name for p in protocol.phases}
+    labels.update({q.id: q.text for q in (*protocol.screening, *protocol.discharge_checklist)})
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for event in report.events:
+        writer.writerow(csv_row(event, labels))
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,143 @@
+"""FHIR R4 export: a collection Bundle with the client, the session and one Observation per vital.
+
+Written from plain dicts (no FHIR library at run time); the tests check it with a standard FHIR
+library. The client appears only by the clinic's code (no name), as everywhere in KAP Room. Codes
+are LOINC, units UCUM; resource ids are derived from the session id and event number, so the same
+session exported twice gives the same ids and a receiving system can recognise repeats.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Callable
+
+from .report_data import SessionReport, VitalsRow
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs", "display": "Vital Signs"}], "text": "Vital Signs"}
+CLIENT_CODE_SYSTEM = "urn:kaproom:client-code"
+SESSION_SYSTEM = "urn:kaproom:session"
+INTERPRETATION = {  # KAP Room status -> HL7 v3 ObservationInterpretation
+    "ok": ("N", "Normal"), "normal": ("N", "Normal"), "caution": ("A", "Abnormal"), "urgent": ("AA", "Critical abnormal"),
+}
+ENCOUNTER_STATUS = {"discharged": "finished", "ended_early": "finished", "running": "in-progress", "created": "planned"}
+
+PROFILE = "http://hl7.org/fhir/StructureDefinition/"
+PROFILES = {"bp": "bp", "pulse": "heartrate", "spo2": "oxygensat", "respiratory_rate": "resprate",
+            "temperature": "bodytemp"}
+
+#: (status field, LOINC codes with displays, text, UCUM unit code, unit shown, value getter)
+SIMPLE_VITALS: tuple[tuple[str, tuple[tuple[str, str], ...], str, str, str, Callable[[VitalsRow], Any]], ...] = (
+    ("pulse", (("8867-4", "Heart rate"),), "Pulse", "/min", "beats/minute", lambda r: r.pulse),
+    ("spo2", (("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+              ("2708-6", "Oxygen saturation in Arterial blood")), "SpO2", "%", "%", lambda r: r.spo2),
+    ("respiratory_rate", (("9279-1", "Respiratory rate"),), "Respiratory rate", "/min", "breaths/minute",
+     lambda r: r.respiratory_rate),
+    ("temperature", (("8310-5", "Body temperature"),), "Body temperature", "Cel", "°C", lambda r: r.temperature),
+)
+
+
+def _uuid(*parts: object) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "kaproom:" + ":".join(str(p) for p in parts)))
+
+
+def _quantity(value: float, code: str, unit: str) -> dict[str, Any]:
+    number: int | float = int(value) if float(value).is_integer() else round(float(value), 2)
+    return {"value": number, "unit": unit, "system": UCUM, "code": code}
+
+
+def _code(codes: tuple[tuple[str, str], ...], text: str) -> dict[str, Any]:
+    return {"coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes], "text": text}
+
+
+def _interpretation(level: str) -> list[dict[str, Any]] | None:
+    found = INTERPRETATION.get(level)
+    if not found:
+        return None
+    return [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                         "code": found[0], "display": found[1]}]}]
+
+
+def _observation(report: SessionReport, row: VitalsRow, key: str, code: dict[str, Any], refs: dict[str, str],
+                 amended: bool) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": _uuid(report.header.uid, row.seq, key),
+        "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{row.seq}/{key}"}],
+        "status": "amended" if amended else "final", "category": [CATEGORY], "code": code,
+        "subject": {"reference": refs["patient"]}, "encounter": {"reference": refs["encounter"]},
+        "effectiveDateTime": row.wall_time,
+    }
+    if key in PROFILES:
+        resource["meta"] = {"profile": [PROFILE + "vitalsigns", PROFILE + PROFILES[key]]}
+    if row.author:
+        resource["performer"] = [{"display": row.author}]
+    return resource
+
+
+def _vitals_observations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    amended = {t.seq for t in report.timeline if t.amended_by}
+    out: list[dict[str, Any]] = []
+    for row in report.vitals:
+        is_amended = row.seq in amended
+        if row.systolic is not None or row.diastolic is not None:
+            bp = _observation(report, row, "bp", _code((("85354-9", "Blood pressure panel with all children optional"),),
+                                                      "Blood pressure"), refs, is_amended)
+            components = []
+            for value, codes, text, name in ((row.systolic, (("8480-6", "Systolic blood pressure"),), "Systolic", "systolic"),
+                                             (row.diastolic, (("8462-4", "Diastolic blood pressure"),), "Diastolic",
+                                              "diastolic")):
+                if value is None:
+                    continue
+                component: dict[str, Any] = {"code": _code(codes, text), "valueQuantity": _quantity(value, "mm[Hg]", "mmHg")}
+                interpretation = _interpretation(row.statuses.get(name, ""))
+                if interpretation:
+                    component["interpretation"] = interpretation
+                components.append(component)
+            bp["component"] = components
+            if len(components) < 2:  # the FHIR bp profile needs both values; claim only what holds
+                bp.pop("meta", None)
+            out.append(bp)
+        for key, codes, text, unit_code, unit, getter in SIMPLE_VITALS:
+            value = getter(row)
+            if value is None:
+                continue
+            obs = _observation(report, row, key, _code(codes, text), refs, is_amended)
+            obs["valueQuantity"] = _quantity(value, unit_code, unit)
+            interpretation = _interpretation(row.statuses.get(key, ""))
+            if interpretation:
+                obs["interpretation"] = interpretation
+            if key == "spo2" and row.supplemental_oxygen:
+                obs["note"] = [{"text": "On supplemental oxygen"}]
+            out.append(obs)
+    return out
+
+
+def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
+    head = report.header
+    patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
+    refs = {"patient": f"urn:uuid:{patient_id}", "encounter": f"urn:uuid:{encounter_id}"}
+    patient = {"resourceType": "Patient", "id": patient_id,
+               "identifier": [{"system": CLIENT_CODE_SYSTEM, "value": head.client_code}]}
+    period = {k: v for k, v in (("start", head.started_at or head.created_at), ("end", head.ended_at)) if v}
+    encounter: dict[str, Any] = {
+        "resourceType": "Encounter", "id": encounter_id,
+        "identifier": [{"system": SESSION_SYSTEM, "value": head.uid}],
+        "status": ENCOUNTER_STATUS.get(head.outcome, "unknown"),
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
+        "type": [{"text": f"Ketamine-assisted psychotherapy session: {head.protocol_name}"}],
+        "subject": {"reference": refs["patient"]}, "period": period,
+    }
+    if head.therapist:
+        encounter["participant"] = [{"individual": {"display": head.therapist}}]
+    if head.room:
+        encounter["location"] = [{"location": {"display": head.room}}]
+    resources = [patient, encounter, *_vitals_observations(report, refs)]
+    return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
+            "timestamp": exported_at,
+            "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}
+
+
+def render_fhir(report: SessionReport, exported_at: str) -> bytes:
+    return (json.dumps(fhir_bundle(report, exported_at), ensure_ascii=False, indent=1) + "\n").encode("utf-8")

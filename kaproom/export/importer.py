@@ -1,0 +1,152 @@
+"""Importing a session bundle from another computer: re-verify it, then add what is new.
+
+Supervisors review on their own computer for several rooms, and sign-offs made there travel
+back the same way. So an import either adds a session that is not here yet (marked with the room
+it came from), or adds the events a longer copy of a session has beyond ours. Nothing is ever
+changed: a bundle whose chain is broken, or whose history differs from ours, is refused with the
+event named, and importing the same bundle twice adds nothing.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..domain.clock import format_hms
+from ..domain.events import Kind, RecordedEvent, verify_chain
+from ..store import NotFound, Store
+from ..store.bundles import ChainMismatch, add_imported_session, append_imported_events
+from .json_bundle import Bundle, BundleRefused, parse_bundle
+from .output import read_bundle_bytes
+
+if TYPE_CHECKING:
+    from ..domain.people import User
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    session_uid: str
+    number: int  # the session's number on this computer
+    added: int  # events added
+    new_session: bool
+    origin: str
+    message: str  # what happened, in words
+
+
+def _describe(event: RecordedEvent) -> str:
+    return f"event {event.seq} ('{event.kind.replace('_', ' ')}' at session time {format_hms(event.session_time)})"
+
+
+def _session_facts(bundle: Bundle, source: str) -> dict[str, Any]:
+    """Header facts from the hashed first event; the unhashed header copy must agree with them."""
+    first = bundle.events[0]
+    if first.kind != Kind.SESSION_CREATED:
+        raise BundleRefused(f"{source} was not imported: its first event is '{first.kind}', not the creation of "
+                            "the session.")
+    p = first.payload
+    protocol = p.get("protocol") if isinstance(p.get("protocol"), Mapping) else {}
+    facts = {"created_at": first.wall_time, "client_code": str(p.get("client_code", "")),
+             "therapist": str(p.get("therapist", "")), "room": str(p.get("room", "")), "demo": bool(p.get("demo")),
+             "protocol_id": str(protocol.get("id", "")), "protocol_name": str(protocol.get("name", ""))}
+    for key in ("client_code", "therapist", "room", "protocol_id"):
+        claimed = bundle.session.get(key)
+        if claimed is not None and str(claimed) != facts[key]:
+            raise BundleRefused(f"{source} was not imported: its header says {key.replace('_', ' ')} "
+                                f"'{claimed}' but its hashed record says '{facts[key]}' (the header was edited).")
+    return facts
+
+
+def _check_chain(bundle: Bundle, source: str) -> None:
+    report = verify_chain(f"bundle {bundle.uid[:8]}", bundle.events)
+    if not report.intact:
+        at = next((e for e in bundle.events if e.seq == report.broken_at), None)
+        what = _describe(at) if at else f"event {report.broken_at}"
+        raise BundleRefused(f"{source} was not imported: its record is broken at {what}: {report.reason}. "
+                            "Nothing was added.")
+    declared_seq, declared_hash = bundle.session.get("last_seq"), bundle.session.get("last_hash")
+    last = bundle.events[-1]
+    if isinstance(declared_seq, int) and not isinstance(declared_seq, bool) and declared_seq != last.seq:
+        raise BundleRefused(f"{source} was not imported: it says it holds {declared_seq} events but ends at event "
+                            f"{last.seq} (events were removed from its end). Nothing was added.")
+    if isinstance(declared_hash, str) and declared_hash and declared_hash != last.hash:
+        raise BundleRefused(f"{source} was not imported: its last event is not the one it declares "
+                            "(events were removed or replaced at its end). Nothing was added.")
+
+
+def _origin(bundle: Bundle, facts: Mapping[str, Any]) -> str:
+    claimed = str(bundle.session.get("origin") or "")
+    if claimed and claimed != "local":
+        return claimed  # it was already imported once: keep the room it first came from
+    return facts["room"] or "another computer"
+
+
+def _local_copy(store: Store, uid: str):
+    try:
+        row = store.session(uid)
+    except NotFound:
+        return None
+    return row if row.uid == uid else None
+
+
+def import_bundle_data(store: Store, data: bytes, source: str = "the bundle") -> ImportResult:
+    """Verify and import one bundle's bytes into ``store``; BundleRefused says why not."""
+    bundle = parse_bundle(data, source)
+    facts = _session_facts(bundle, source)
+    _check_chain(bundle, source)
+    uid, theirs = bundle.uid, list(bundle.events)
+    row = _local_copy(store, uid)
+    try:
+        if row is None:
+            origin = _origin(bundle, facts)
+            add_imported_session(store, facts, theirs, origin)
+            row = store.session(uid)
+            return ImportResult(uid, row.id, len(theirs), True, origin,
+                                f"Imported session {row.id} (client {row.client_code}, {row.therapist}) from "
+                                f"{origin}: {len(theirs)} events, record intact.")
+        return _merge(store, row, theirs, source)
+    except ChainMismatch as exc:  # another import got there first
+        raise BundleRefused(f"{source} was not imported: {exc}. Try again.") from None
+
+
+def _merge(store: Store, row, theirs: list[RecordedEvent], source: str) -> ImportResult:
+    ours = store.events(row.uid)
+    local = store.verify(row.uid)[0]
+    if not local.intact:
+        raise BundleRefused(f"{source} was not imported: this computer's copy of session {row.id} is itself broken "
+                            f"at event {local.broken_at} ({local.reason}). Keep the database file and report this.")
+    for mine, other in zip(ours, theirs):
+        if mine.hash != other.hash:
+            raise BundleRefused(
+                f"{source} was not imported: session {row.id} here and the bundle part ways at event {mine.seq} "
+                f"(here: '{mine.kind.replace('_', ' ')}' at {mine.wall_time}; in the bundle: "
+                f"'{other.kind.replace('_', ' ')}' at {other.wall_time}). Each computer added different events "
+                "after the bundle was made, so they cannot be joined; both records stay as they are.")
+    new = theirs[len(ours):]
+    if not new:
+        extra = f" (and {len(ours) - len(theirs)} more)" if len(ours) > len(theirs) else ""
+        return ImportResult(row.uid, row.id, 0, False, row.origin,
+                            f"Session {row.id} is already here with every event in the bundle{extra}; nothing "
+                            "was added.")
+    append_imported_events(store, row.uid, new)
+    kinds = ", ".join(sorted({e.kind.replace("_", " ") for e in new}))
+    return ImportResult(row.uid, row.id, len(new), False, row.origin,
+                        f"Added {len(new)} new events to session {row.id} ({kinds}); record intact.")
+
+
+def import_bundle(workspace: Any, path: str | os.PathLike, user: "User | None" = None) -> ImportResult:
+    """Import the bundle file at ``path`` into the workspace (or store) and audit who did it.
+
+    With users registered, ``user`` must be allowed to import (AccessRefused otherwise).
+    """
+    store: Store = getattr(workspace, "store", workspace)
+    if hasattr(workspace, "clock"):
+        from ..domain.people import Permission
+        from ..people.service import People
+        people = People.of(workspace)
+        if user is not None or people.has_users():
+            people.require(user, Permission.IMPORT)
+    result = import_bundle_data(store, read_bundle_bytes(path), os.path.basename(os.fspath(path)) or "the bundle")
+    if hasattr(workspace, "clock"):
+        from ..people.service import People
+        People.of(workspace).record_import(user, os.fspath(path), [result.session_uid] if result.added else [])
+    return result

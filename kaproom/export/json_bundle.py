@@ -1,0 +1,118 @@
+"""The JSON session bundle: the whole event log with its hashes, for another computer or tool.
+
+A supervisor reviewing on their own computer imports this file; any independent tool can
+re-verify it with a few lines of code, because the bundle states the hashing recipe it follows
+(the one in :func:`kaproom.domain.events.event_hash`). The ``session`` header is a convenience
+copy: the importer trusts only what the hashed events say.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..domain.events import GENESIS, RecordedEvent
+from .output import ExportError
+from .report_data import SessionReport
+
+FORMAT = "kaproom-session-bundle"
+VERSION = 1
+HASH_RECIPE = {
+    "algorithm": "sha256",
+    "genesis_prev_hash": GENESIS,
+    "hashed_text": ("canonical JSON (keys sorted, separators ',' and ':', UTF-8, non-ASCII kept) of "
+                    "{prev, session, seq, kind, wall_time, session_time (rounded to 3 decimals), author, phase, "
+                    "payload}; prev is the previous event's hash (genesis_prev_hash for seq 1), session the "
+                    "session uid"),
+}
+EVENT_FIELDS = ("seq", "wall_time", "session_time", "author", "phase", "kind", "payload", "prev_hash", "hash")
+HEADER_FIELDS = ("uid", "created_at", "protocol_id", "protocol_name", "client_code", "therapist", "room", "demo",
+                 "origin", "state", "started_at", "ended_at", "duration_seconds", "end_reason", "signed_at",
+                 "signed_by", "last_seq", "last_hash")
+
+
+def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "") -> dict[str, Any]:
+    head = report.header
+    last = report.events[-1] if report.events else None
+    session = {
+        "uid": head.uid, "number_in_source": head.number, "created_at": head.created_at,
+        "protocol_id": head.protocol_id, "protocol_name": head.protocol_name, "client_code": head.client_code,
+        "therapist": head.therapist, "room": head.room, "demo": head.demo, "origin": head.origin,
+        "state": head.outcome, "started_at": head.started_at, "ended_at": head.ended_at,
+        "duration_seconds": head.duration_seconds, "end_reason": head.end_reason,
+        "signed_at": report.signoffs[0].wall_time if report.signoffs else None,
+        "signed_by": report.signoffs[0].author if report.signoffs else None,
+        "last_seq": last.seq if last else 0, "last_hash": last.hash if last else "",
+    }
+    return {
+        "format": FORMAT, "version": VERSION, "exported_at": exported_at, "exported_by": exported_by,
+        "contains_health_information": True, "hash_recipe": HASH_RECIPE, "session": session,
+        "events": [{name: getattr(e, name) for name in EVENT_FIELDS} for e in report.events],
+    }
+
+
+def render_json(report: SessionReport, exported_at: str, exported_by: str = "") -> bytes:
+    text = json.dumps(bundle_dict(report, exported_at, exported_by), ensure_ascii=False, indent=1,
+                      allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A bundle read back: its header and its events as the chain rules want them."""
+
+    session: Mapping[str, Any]
+    events: tuple[RecordedEvent, ...]
+    exported_at: str = ""
+    exported_by: str = ""
+
+    @property
+    def uid(self) -> str:
+        return str(self.session["uid"])
+
+
+class BundleRefused(ExportError):
+    """A bundle that is not imported; ``str()`` says why (and which event, when one is at fault)."""
+
+
+def _field(obj: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if name not in obj:
+        raise BundleRefused(f"{where} has no '{name}'.")
+    value = obj[name]
+    if not isinstance(value, kind) or (kind in (int, float, (int, float)) and isinstance(value, bool)):
+        raise BundleRefused(f"{where}: '{name}' is not what a KAP Room bundle holds there.")
+    return value
+
+
+def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
+    """Read a bundle's bytes; BundleRefused (never another exception) for anything malformed."""
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BundleRefused(f"{source} is not a KAP Room session bundle (it is not readable JSON).") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise BundleRefused(f"{source} is not a KAP Room session bundle (export one with "
+                            "`kaproom export SESSION --format json`).")
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION or version < 1:
+        raise BundleRefused(f"{source} was written by a newer KAP Room (bundle version {version!r}); "
+                            "install the newer KAP Room to import it.")
+    session = _field(raw, "session", dict, source)
+    uid = _field(session, "uid", str, f"{source}: the session header")
+    if not uid.strip():
+        raise BundleRefused(f"{source}: the session has no id.")
+    raw_events = _field(raw, "events", list, source)
+    if not raw_events:
+        raise BundleRefused(f"{source} holds no events.")
+    events = []
+    for index, item in enumerate(raw_events, start=1):
+        where = f"{source}: event {item.get('seq', index) if isinstance(item, dict) else index}"
+        if not isinstance(item, dict):
+            raise BundleRefused(f"{where} is not an event.")
+        events.append(RecordedEvent(
+            kind=_field(item, "kind", str, where), payload=_field(item, "payload", dict, where),
+            session_time=float(_field(item, "session_time", (int, float), where)),
+            wall_time=_field(item, "wall_time", str, where), author=_field(item, "author", str, where),
+            phase=_field(item, "phase", str, where), session_uid=uid, seq=_field(item, "seq", int, where),
+            prev_hash=_field(item, "prev_hash", str, where), hash=_field(item, "hash", str, where)))
+    return Bundle(session, tuple(events), str(raw.get("exported_at", "")), str(raw.get("exported_by", "")))

@@ -1,0 +1,226 @@
+"""The printed session report: A4 PDF with the chart, tables, timeline, sign-off and page numbers.
+
+Supervisors file and print these, often in black and white, so status is always written as a
+word (URGENT, caution) and never carried by colour alone, and every page says it holds health
+information. The chart is the same drawing as the review screen's (:mod:`kaproom.export.chart`).
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Qt
+from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPainter,
+                           QPdfWriter)
+
+from ..domain.clock import format_hms
+from .chart import draw_vitals_chart
+from .pdf_layout import Cell, Column, Flow, Fonts, _text
+from .report_data import SessionReport, timezone_label, wall_text
+from .summary import fmt_number
+
+RESOLUTION = 300
+HEALTH_LABEL = ("CONTAINS HEALTH INFORMATION. Keep confidential; share only with people involved in this "
+                "client's care, and store or destroy it as your clinic's records policy says.")
+URGENT, CAUTION = QColor("#9b1c14"), QColor("#7a5200")
+OUTCOMES = {"discharged": "Discharged", "ended_early": "Ended early", "running": "Still open (not ended)",
+            "created": "Created, never started"}
+
+
+def ensure_gui_application() -> QGuiApplication:
+    """A QGuiApplication for fonts; offscreen when there is no display, so the CLI works headless."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication(["kaproom-export"])
+    return app  # type: ignore[return-value]
+
+
+def _level_cell(level: str, text: str) -> Cell:
+    """Status as a word as well as a colour, so it survives a black-and-white printer."""
+    if level not in ("urgent", "caution"):
+        return Cell(text)
+    word = "URGENT" if level == "urgent" else "Caution"
+    if not text.upper().startswith(level.upper()):
+        text = f"{word}: {text}" if text else word
+    return Cell(text, bold=True, color=URGENT if level == "urgent" else CAUTION)
+
+
+def _details(flow: Flow, report: SessionReport) -> None:
+    h = report.header
+    outcome = OUTCOMES.get(h.outcome, h.outcome) + (f": {h.end_reason}" if h.end_reason else "")
+    duration = format_hms(h.duration_seconds) if h.duration_seconds is not None else "—"
+    pairs = [("Client code", h.client_code), ("Therapist", h.therapist), ("Room", h.room or "—"),
+             ("Protocol", h.protocol_name), ("Created", wall_text(h.created_at)), ("Started", wall_text(h.started_at) or "—"),
+             ("Ended", wall_text(h.ended_at) or "—"), ("Duration", duration), ("Outcome", outcome),
+             ("Recorded on", "this computer" if h.origin == "local" else f"imported from {h.origin}"),
+             ("Session id", h.uid), ("Events", str(h.event_count))]
+    rows = [[Cell(a, bold=True), b, Cell(c, bold=True), d] for (a, b), (c, d) in zip(pairs[0::2], pairs[1::2])]
+    flow.table([Column("", 0.8), Column("", 2.0), Column("", 0.8), Column("", 2.0)], rows, shade_header=False)
+
+
+def _status(flow: Flow, report: SessionReport) -> None:
+    integrity = report.integrity
+    if integrity.intact:
+        flow.text(f"Record integrity: intact. All {integrity.events} events match their hashes; nothing was changed "
+                  "or removed.", flow.fonts.bold)
+    else:
+        flow.text(f"RECORD BROKEN at event {integrity.broken_at}: {integrity.reason}. Keep the database file and "
+                  "report this.", flow.fonts.bold, color=URGENT)
+    if report.signoffs:
+        first = report.signoffs[0]
+        flow.text(f"Signed off by {first.author} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",
+                  flow.fonts.bold)
+    else:
+        flow.text("Not signed off.", flow.fonts.bold)
+    late = [a for a in report.amendments if a.after_signoff]
+    if late:
+        flow.text(f"{len(late)} amendment(s) were made AFTER the sign-off (marked in the timeline).", flow.fonts.bold,
+                  color=CAUTION)
+    if report.header.demo:
+        flow.text("DEMO SESSION: not a clinical record.", flow.fonts.bold)
+    if report.intention:
+        flow.space(1.5)
+        flow.text(f"Intention: {report.intention}")
+
+
+def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
+    flow.heading("Vitals")
+    flow.block(88 * flow.mm, lambda p, rect: draw_vitals_chart(p, rect, report, monochrome=monochrome))
+    flow.space(2)
+    if not report.vitals:
+        flow.text("No vitals were recorded.")
+        return
+    columns = [Column("Session", 0.75), Column("Clock", 0.6), Column("BP", 0.8), Column("Pulse", 0.55),
+               Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
+               Column("Nausea", 0.75), Column("NEWS2", 1.05), Column("Status / comment", 2.3)]
+    rows = []
+    for v in report.vitals:
+        bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""
+        flagged = [v.reasons.get(name) or f"{name} {level}" for name, level in v.statuses.items()
+                   if level in ("caution", "urgent")]
+        notes = "; ".join(flagged + ([v.comment] if v.comment else []) + (["partial"] if v.partial else [])
+                          + (["on oxygen"] if v.supplemental_oxygen else []))
+        news = f"{fmt_number(v.news2_score)} {v.news2_band}".strip() if v.news2_score is not None else ""
+        rows.append([format_hms(v.session_time), wall_text(v.wall_time)[11:16], bp, fmt_number(v.pulse),
+                     fmt_number(v.spo2), fmt_number(v.respiratory_rate), fmt_number(v.temperature),
+                     fmt_number(v.moaas), v.nausea, news, _level_cell(v.level, notes)])
+    flow.table(columns, rows)
+
+
+def _alerts(flow: Flow, report: SessionReport) -> None:
+    flow.heading("Alerts")
+    if not report.alerts:
+        flow.text("No alerts.")
+        return
+    rows = []
+    for a in report.alerts:
+        acks = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}" + (f": {ack.action}" if ack.action else "")
+                         for ack in a.acks) or "NOT ACKNOWLEDGED"
+        rows.append([format_hms(a.session_time), _level_cell(a.level, ""), a.reason, acks])
+    flow.table([Column("Session", 0.7), Column("Level", 0.7), Column("Reason", 3.0), Column("Acknowledged", 3.0)], rows)
+
+
+def _checklists(flow: Flow, report: SessionReport) -> None:
+    flow.heading("Screening and discharge")
+    if report.screening:
+        flow.table([Column("Screening question", 5.0), Column("Answer", 1.0)],
+                   [[i.text, Cell("YES", bold=True) if i.ticked else ("no" if i.ticked is False else "not answered")]
+                    for i in report.screening])
+        if report.screening_notes:
+            flow.text(f"Screening notes: {report.screening_notes}")
+    else:
+        flow.text("No screening answers were recorded.")
+    d = report.discharge
+    if d.items:
+        flow.table([Column("Discharge checklist", 5.0), Column("Done", 1.0)],
+                   [[i.text, "[x] yes" if i.ticked else Cell("[ ] NO", bold=True)] for i in d.items])
+    else:
+        flow.text("No discharge checklist was recorded.")
+    if d.override_reason:
+        flow.text(f"Override reason for unticked items: {d.override_reason}", flow.fonts.bold)
+    if d.ready_to_leave_at:
+        flow.text(f"Ready to leave (therapist's judgement): {d.ready_to_leave_at}")
+
+
+def _timeline(flow: Flow, report: SessionReport) -> None:
+    flow.heading("Timeline")
+    rows = []
+    for t in report.timeline:
+        text = t.text
+        if t.amended_by:
+            text += f"  [amended by event {', '.join(str(s) for s in t.amended_by)}]"
+        if t.after_signoff:
+            text = "AFTER SIGN-OFF: " + text
+        cell = _level_cell(t.level, text) if t.level in ("caution", "urgent") else Cell(text, bold=t.after_signoff)
+        rows.append([str(t.seq), format_hms(t.session_time), wall_text(t.wall_time)[11:19], t.phase_name, cell, t.author])
+    flow.table([Column("#", 0.35, Qt.AlignmentFlag.AlignRight), Column("Session", 0.7), Column("Clock", 0.7),
+                Column("Phase", 1.2), Column("What happened", 5.0), Column("By", 1.0)], rows)
+
+
+def _signoffs(flow: Flow, report: SessionReport) -> None:
+    flow.heading("Sign-off")
+    if not report.signoffs:
+        flow.text("This session has not been signed off.")
+        return
+    flow.table([Column("Signed", 1.4), Column("By", 1.4), Column("Role", 0.8), Column("Comment", 4.0)],
+               [[wall_text(s.wall_time), s.author, s.role, s.comment] for s in report.signoffs])
+
+
+def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int, count: int, height: float) -> None:
+    fonts, h = flow.fonts, report.header
+    fm = flow.metrics(fonts.small)
+    y = height + 4 * flow.mm + fm.ascent()
+    left = f"KAP Room · session {h.number} · client {h.client_code} · Contains health information, confidential"
+    _text(painter, QPointF(0, y), left, fonts.small, None)
+    right = f"page {index} of {count}"
+    _text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, fonts.small_bold, None)
+
+
+def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False) -> bytes:
+    """The report as PDF bytes (A4, 300 dpi)."""
+    ensure_gui_application()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(16, 14, 16, 18), QPageLayout.Unit.Millimeter))
+    h = report.header
+    writer.setTitle(f"KAP Room session {h.number}, client {h.client_code}")
+    writer.setCreator("KAP Room")
+    area = writer.pageLayout().paintRectPixels(RESOLUTION)
+    base = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+    base.setFeature(QFont.Tag("liga"), 0)  # plain letters, so text copied or searched from the PDF matches
+    flow = Flow(writer, area.width(), area.height() - 10 * RESOLUTION / 25.4, Fonts(QFont(base)))
+
+    flow.text("Session report", flow.fonts.title)
+    started = wall_text(h.started_at or h.created_at, with_seconds=False)
+    flow.text(f"Session {h.number} · client {h.client_code} · {started} · times are local ({timezone_label()})"
+              + (f" · printed {wall_text(exported_at, with_seconds=False)}" if exported_at else ""), flow.fonts.small)
+    flow.space(2)
+    flow.box(HEALTH_LABEL)
+    _details(flow, report)
+    _status(flow, report)
+    _vitals(flow, report, monochrome)
+    _alerts(flow, report)
+    _checklists(flow, report)
+    _timeline(flow, report)
+    _signoffs(flow, report)
+
+    painter = QPainter(writer)
+    try:
+        for index, steps in enumerate(flow.pages, start=1):
+            if index > 1:
+                writer.newPage()
+            painter.save()
+            for step in steps:
+                step(painter)
+            painter.restore()
+            _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
+    finally:
+        painter.end()
+    buffer.close()
+    return bytes(data.data())
+
