@@ -149,3 +149,28 @@ def test_a_database_from_before_accounts_is_upgraded_in_place(tmp_path, protocol
     with Store(path) as store:
         assert store.schema_version == 2 and store.session(uid).client_code == "KAP-0001"
         assert Accounts(store).count() == 0 and Accounts(store).verify() == []
+
+
+def test_an_export_at_the_command_line_is_audited_with_format_and_destination(data_dir, clock, protocol, tmp_path,
+                                                                               monkeypatch, capsys):
+    from _people_helpers import PipedStdin
+    with Workspace(data_dir, clock) as workspace:
+        people = fast_people(workspace)
+        add_staff(people)
+        runner = workspace.new_session(protocol, "KAP-0042", "Teo")
+        row = workspace.store.session(runner.session_uid)
+    target = tmp_path / "out" / "kap.csv"
+    target.parent.mkdir()
+    monkeypatch.setenv("KAPROOM_USER", "Teo")  # a therapist may not export
+    monkeypatch.setattr("sys.stdin", PipedStdin("917364\n"))
+    assert main(["export", str(row.id), "--format", "csv", "-o", str(target), "--data-dir", str(data_dir)]) == 2
+    assert "only a supervisor may export sessions" in capsys.readouterr().err and not target.exists()
+    monkeypatch.setenv("KAPROOM_USER", "Sam")
+    monkeypatch.setattr("sys.stdin", PipedStdin(SUPERVISOR_SECRET + "\n"))
+    assert main(["export", str(row.id), "--format", "csv", "-o", str(target), "--data-dir", str(data_dir)]) == 0
+    assert "health information" in capsys.readouterr().out
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    with Workspace(data_dir, clock) as workspace:
+        [export] = audit_log(fast_people(workspace), (AuditKind.SESSION_EXPORTED,))
+    assert export.author == "Sam" and export.payload["format"] == "csv"
+    assert export.payload["sessions"] == [row.uid] and export.payload["destination"] == str(target)
