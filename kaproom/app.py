@@ -1,21 +1,166 @@
-"""Starts Qt. A placeholder window until the room screen lands."""
+"""Starts Qt: the home page, the start page, the room screen (resumed or new) and the demo.
+
+``kaproom``            home: resume the open session, start a new one, review (also ``kaproom home``)
+``kaproom start``      straight to the start page
+``kaproom resume``     straight back into the open session (after a crash or reboot)
+``kaproom demo``       a demo session on a fast clock in its own database, no sign-in
+
+The GUI commands share ``--dump-state FILE`` (what the room shows, as JSON, whenever it
+changes) and ``--screenshot FILE`` (save a picture of the screen, then quit) so the app can be
+checked from outside, by scripts and tests, exactly as it runs.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+from .paths import data_dir, demo_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from .workspace import Workspace
+
+DEFAULT_DEMO_SPEED = 30.0
+DEFAULT_SCREENSHOT_DELAY_MS = 2500
+
+
+def open_review(workspace: "Workspace", parent: "QWidget | None" = None) -> "QWidget | None":
+    """Open the review of past sessions; return its window (kept alive by the caller).
+
+    TODO(review): the review screen plugs in here. While ``REVIEW_AVAILABLE`` is False the home
+    page shows "Review sessions" disabled.
+    """
+    return None
+
+
+REVIEW_AVAILABLE = False
+
+
+def identify_for_session(workspace: "Workspace", parent: "QWidget | None" = None) -> tuple[str, bool] | None:
+    """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
+    person signs in and the therapist field is their name; before that the name is typed.
+    None means the sign-in was cancelled."""
+    try:
+        from .people.service import People
+        has_users = People.of(workspace).has_users()
+    except Exception:  # noqa: BLE001 - no accounts module or table: nobody signs in yet
+        return "", False
+    if not has_users:
+        return "", False
+    from .domain.people import Permission
+    from .ui.signin import sign_in
+    user = sign_in(workspace, parent, permission=Permission.RUN_SESSION, purpose="run a session")
+    return None if user is None else (user.name, True)
+
+
+def _schedule_screenshot(app, launcher, path: str, delay_ms: int) -> None:
+    from PySide6.QtCore import QTimer
+
+    def take() -> None:
+        window = launcher.window
+        picture = None
+        if window is not None and app.platformName() == "xcb":
+            screen = window.screen()
+            picture = screen.grabWindow(0) if screen is not None else None  # the whole screen, as seen
+        if (picture is None or picture.isNull()) and window is not None:
+            picture = window.grab()
+        if picture is None or not picture.save(path):
+            print(f"kaproom: could not save the screenshot to {path}", file=sys.stderr)
+            app.exit(2)
+            return
+        if launcher.room is not None:
+            launcher.room.close_now()
+        app.quit()
+
+    QTimer.singleShot(delay_ms, take)
 
 
 def main_gui(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
+    from .domain.clock import Clock, ScaledClock, SystemClock
+    from .domain.protocol import ProtocolError
+    from .store import StoreError
+    from .ui.room_app import Launcher
+    from .ui.theme import apply_theme, prepare_high_dpi
+    from .workspace import Workspace
+
+    command = getattr(args, "command", None)
+    demo = command == "demo"
+    speed = float(getattr(args, "speed", DEFAULT_DEMO_SPEED) or DEFAULT_DEMO_SPEED)
+    if demo and not 0 < speed <= 1000:
+        print("kaproom: --speed must be above 0 and at most 1000", file=sys.stderr)
+        return 2
+    if QApplication.instance() is None:
+        prepare_high_dpi()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    label = QLabel("KAP Room")
-    label.setWindowTitle("KAP Room")
-    label.resize(640, 400)
-    label.show()
-    return app.exec()
+    app.setApplicationName("KAP Room")
+    QGuiApplication.setDesktopFileName("kaproom")
+    apply_theme(app)
+
+    folder = data_dir(getattr(args, "data_dir", None))
+    if demo:
+        folder = demo_dir(folder)  # the demo never writes into the real database
+    clock: Clock = ScaledClock(speed) if demo else SystemClock()
+    try:
+        workspace = Workspace(folder, clock)
+    except StoreError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return 2
+    for warning in workspace.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    launcher = Launcher(workspace, demo=demo, dump_state=getattr(args, "dump_state", None),
+                        identify=None if demo else identify_for_session, open_review=open_review,
+                        review_available=REVIEW_AVAILABLE)
+    try:
+        if demo:
+            launcher.start_demo(getattr(args, "protocol", "lozenge-3h"), resume=getattr(args, "resume", False))
+        elif command == "resume":
+            launcher.resume_latest()
+        elif command == "start":
+            launcher.show_start()
+        else:
+            launcher.show_home()
+    except (StoreError, ProtocolError) as exc:
+        launcher.show_home(str(exc))
+    if launcher.window is None:  # sign-in cancelled
+        workspace.close()
+        return 0
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot:
+        _schedule_screenshot(app, launcher, screenshot, int(getattr(args, "screenshot_delay", DEFAULT_SCREENSHOT_DELAY_MS)))
+    try:
+        return app.exec()
+    finally:
+        workspace.close()
+
+
+def _gui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dump-state", metavar="FILE",
+                        help="write what the room screen shows to FILE as JSON whenever it changes (for checks)")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the screen after it opens, then quit")
+    parser.add_argument("--screenshot-delay", metavar="MS", type=int, default=DEFAULT_SCREENSHOT_DELAY_MS,
+                        help=f"wait this long before --screenshot (default {DEFAULT_SCREENSHOT_DELAY_MS} ms)")
+    parser.set_defaults(func=main_gui)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("demo", parents=[common], help="open a demo session on a fast clock (no sign-in)")
-    p.set_defaults(func=main_gui)
+    p = sub.add_parser("demo", parents=[common],
+                       help="open a demo session on a fast clock, in its own demo database (no sign-in)")
+    p.add_argument("--speed", type=float, default=DEFAULT_DEMO_SPEED,
+                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six minutes)")
+    p.add_argument("--protocol", default="lozenge-3h", help="protocol id (default lozenge-3h; short-check is 12 min)")
+    p.add_argument("--resume", action="store_true", help="continue the open demo session instead of a new one")
+    _gui_options(p)
+    p = sub.add_parser("resume", parents=[common], help="open the room screen on the open session (after a crash)")
+    _gui_options(p)
+    p = sub.add_parser("start", parents=[common], help="open the start page for a new session")
+    _gui_options(p)
+    p = sub.add_parser("home", parents=[common], help="open the home page (the same as no command)")
+    _gui_options(p)
+
+
+__all__ = ["main_gui", "register", "open_review", "identify_for_session"]

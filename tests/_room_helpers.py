@@ -22,7 +22,7 @@ def open_room(qtbot, workspace, runner, **options: Any) -> RoomWindow:
     room.resize(1366, 768)
     room.show()
     qtbot.waitExposed(room)
-    room.activateWindow()
+    activate(qtbot, room)
     return room
 
 
@@ -45,3 +45,29 @@ def stored(workspace, runner, *kinds: str) -> list:
 
 def stored_notes(workspace, runner) -> list[str]:
     return [e.payload["text"] for e in stored(workspace, runner, Kind.NOTE)]
+
+
+def displayable(workspace, runner, protocol=None) -> dict[int, str]:
+    """seq -> the line the room shows for every stored event it shows."""
+    from kaproom.ui.room_log_text import line_for
+    lines = {}
+    for event in stored(workspace, runner):
+        line = line_for(event, protocol or runner.protocol)
+        if line is not None:
+            lines[event.seq] = line
+    return lines
+
+
+def assert_log_matches_store(room, workspace, runner) -> None:
+    """What the log shows is exactly what the store holds (amendments sit under their original)."""
+    from kaproom.ui.log_view import AMENDMENT_PREFIX
+    expected = displayable(workspace, runner)
+    shown = dict(zip(room.log_view.shown_seqs(), room.log_view.lines()))
+    assert sorted(shown) == sorted(expected)
+    for seq, line in shown.items():
+        assert line.removeprefix(AMENDMENT_PREFIX) == expected[seq]
+
+
+def activate(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)

@@ -112,7 +112,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
     if kind == Kind.SESSION_RESUMED:
         gap = p.get("gap_seconds", 0) or 0
         back = " (the computer clock had gone back)" if p.get("wall_clock_went_back") else ""
-        return f"KAP Room reopened after {_duration(max(0.0, gap))} away; the clock kept counting{back}"
+        return (f"KAP Room reopened; the last entry before it was {_duration(max(0.0, gap))} earlier. "
+                f"The session clock kept counting{back}")
     if kind == Kind.SESSION_ENDED:
         if p.get("outcome") == "ended_early":
             return f"Session ended early: {p.get('reason', '')}"

@@ -91,8 +91,11 @@ class RoomWindow(QMainWindow):
         self.phase_label = _label("phaseLabel", "", "Current phase and time left", wrap=True)
         self.vitals_due = _label("vitalsDue", "\u2014", "Next vitals check")
         self.vitals_due.setProperty("level", "ok")
-        self.demo_marker = _label("demoMarker", "DEMO \u2013 not a real session", "Demo session marker")
+        self.demo_marker = _label("demoMarker", "DEMO", "Demo session: not a real client, kept in the demo database")
+        self.demo_marker.setToolTip("A demonstration on a fast clock, kept in its own database apart from real sessions.")
         self.demo_marker.setVisible(self.demo)
+        for fixed in (self.clock_label, self.demo_marker):
+            fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         header = QHBoxLayout()
         header.setSpacing(24)
         header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)

@@ -127,6 +127,10 @@ class SessionController(QObject):
             return self.runner.end(State(outcome), reason, details)
         return self._attempt(command)
 
+    def record_resumed(self) -> RecordedEvent | None:
+        """Note in the record that the app came back, and how long it was away."""
+        return self._attempt(self.runner.mark_resumed)
+
     def start_if_needed(self) -> RecordedEvent | None:
         """A session created but never started (the app stopped in between) starts now."""
         if self.runner.state.state != State.CREATED:

@@ -31,6 +31,13 @@ DEMO_TEXT = "#ece4ff"
 COVER = "#0e0f11"
 COVER_TEXT = "#8a857c"
 
+#: Non-text parts a person must see (check boxes, focus frames): WCAG asks 3:1 against their background.
+UI_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("check box and radio outline", TEXT_MUTED, BACKGROUND),
+    ("ticked check box", ACCENT, BACKGROUND),
+    ("focus frame", ACCENT, INPUT),
+)
+
 #: (what, foreground, background) for every text colour the screens use.
 TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("body text", TEXT, BACKGROUND),
@@ -84,8 +91,8 @@ class Sizes:
     body: float = 15
     note: float = 17
     log: float = 15
-    clock: float = 60
-    phase: float = 24
+    clock: float = 72
+    phase: float = 26
     small: float = 12
 
     def scaled(self, factor: float) -> "Sizes":
@@ -110,6 +117,13 @@ def stylesheet(sizes: Sizes = Sizes()) -> str:
     QPushButton:focus {{ border: 1px solid {ACCENT}; }}
     QPushButton:disabled {{ color: {TEXT_MUTED}; background: {SURFACE}; }}
     QCheckBox, QRadioButton {{ spacing: 8px; }}
+    QCheckBox::indicator, QRadioButton::indicator {{ width: 18px; height: 18px; background: {INPUT};
+        border: 2px solid {TEXT_MUTED}; }}
+    QRadioButton::indicator {{ border-radius: 11px; }}
+    QCheckBox::indicator {{ border-radius: 3px; }}
+    QCheckBox::indicator:checked, QRadioButton::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+    QCheckBox::indicator:focus, QRadioButton::indicator:focus {{ border-color: {TEXT_STRONG}; }}
+    QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {BORDER}; }}
     QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; }}
     QScrollBar:vertical {{ background: {SURFACE}; width: 14px; }}
     QScrollBar::handle:vertical {{ background: {BORDER}; min-height: 30px; border-radius: 4px; }}

@@ -1,0 +1,91 @@
+"""The first page: resume the open session (offered first, after a crash or reboot), start a new
+one, or review past sessions."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+
+from ..domain.clock import format_hms, from_iso
+from ..store import SessionRow
+from ..workspace import Workspace
+
+
+def describe_open_session(row: SessionRow, now: datetime | None = None) -> str:
+    """``session 12, client C-0042, phase deep, started 09:02 (2:41:10 ago)``."""
+    started = row.started_at or row.created_at
+    when = ""
+    try:
+        moment = from_iso(started)
+        ago = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+        when = f", started {moment.astimezone().strftime('%d %b %H:%M')} ({format_hms(ago)} ago)"
+    except (TypeError, ValueError):
+        pass
+    phase = f", phase {row.current_phase}" if row.current_phase else ", not started yet"
+    demo = " (demo)" if row.demo else ""
+    return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
+
+
+class HomeWindow(QMainWindow):
+    startRequested = Signal()
+    resumeRequested = Signal(object)  # SessionRow
+    reviewRequested = Signal()
+
+    def __init__(self, workspace: Workspace, *, review_available: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setObjectName("homeWindow")
+        self.setWindowTitle("KAP Room")
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(48, 36, 48, 36)
+        column.setSpacing(16)
+        title = QLabel("KAP Room")
+        title.setObjectName("homeTitle")
+        title.setStyleSheet("font-size: 28pt;")
+        column.addWidget(title)
+        for warning in workspace.warnings:
+            column.addWidget(self._note("homeWarning", warning, "caution"))
+        self.resume_buttons: list[QPushButton] = []
+        try:
+            open_rows = workspace.store.open_sessions()
+        except Exception as exc:  # noqa: BLE001 - say it; the page must still open
+            open_rows = []
+            column.addWidget(self._note("homeProblem", f"Open sessions could not be read: {exc}", "error"))
+        if open_rows:
+            column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
+                                        "Resume it to continue with the true elapsed time and its full log:", "caution"))
+        for row in open_rows:
+            button = QPushButton(f"Resume {describe_open_session(row)}")
+            button.setObjectName(f"resume_{row.id}")
+            button.setAccessibleName(f"Resume session {row.id}")
+            button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))
+            column.addWidget(button)
+            self.resume_buttons.append(button)
+        self.start_button = QPushButton("Start a new session")
+        self.start_button.setObjectName("homeStart")
+        self.start_button.setAccessibleName("Start a new session")
+        self.start_button.clicked.connect(self.startRequested.emit)
+        column.addWidget(self.start_button)
+        self.review_button = QPushButton("Review sessions" if review_available else "Review sessions (coming soon)")
+        self.review_button.setObjectName("homeReview")
+        self.review_button.setAccessibleName("Review past sessions")
+        self.review_button.setEnabled(review_available)
+        self.review_button.clicked.connect(self.reviewRequested.emit)
+        column.addWidget(self.review_button)
+        column.addStretch(1)
+        column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
+        self.setCentralWidget(content)
+        (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
+
+    @staticmethod
+    def _note(name: str, text: str, level: str, muted: bool = False) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setAccessibleName(text)
+        label.setWordWrap(True)
+        label.setProperty("level", level)
+        if muted:
+            label.setProperty("muted", "true")
+        return label

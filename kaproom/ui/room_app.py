@@ -1,0 +1,156 @@
+"""Which window is up: home, the start page, or the room; resume and the demo.
+
+One window at a time, each taking the place (and size) of the one before, so the therapist never
+hunts for a window behind another.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from ..domain.events import Kind
+from ..domain.protocol import ProtocolError
+from ..domain.session import SessionError, SessionRunner, State
+from ..store import SessionRow, StoreError
+from ..workspace import Workspace
+from .home import HomeWindow
+from .room_state import StateDump
+from .room_window import RoomWindow
+from .session_controller import SessionController
+from .start_page import StartPage
+
+DEMO_CLIENT = "DEMO-0001"
+DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
+
+#: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
+Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
+OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
+
+
+class Launcher(QObject):
+    def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
+                 dump_state: str | None = None, identify: Identify | None = None,
+                 open_review: OpenReview | None = None, review_available: bool = False) -> None:
+        super().__init__()
+        self.workspace, self.demo, self.extensions = workspace, demo, extensions
+        self.dump_state = Path(dump_state) if dump_state else None
+        self.identify = identify or (lambda _workspace, _parent: ("", False))
+        self.open_review = open_review
+        self.review_available = review_available
+        self.window: QMainWindow | None = None
+        self.room: RoomWindow | None = None
+        self._extra_windows: list[QWidget] = []
+
+    # ---------------------------------------------------------------- windows
+    def _place(self, window: QMainWindow) -> None:
+        old = self.window
+        if old is not None and old is not window:
+            window.setGeometry(old.geometry())
+            full = old.isFullScreen()
+            old.hide()
+            old.deleteLater()
+            window.showFullScreen() if full else window.show()
+        else:
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                window.setGeometry(screen.availableGeometry())  # fills the screen even without a window manager
+            window.showMaximized()
+        self.window = window
+        window.raise_()
+        window.activateWindow()
+
+    def show_home(self, message: str = "") -> HomeWindow:
+        home = HomeWindow(self.workspace, review_available=self.review_available)
+        home.startRequested.connect(self.show_start)
+        home.resumeRequested.connect(self.resume)
+        home.reviewRequested.connect(self._review)
+        if message:
+            home.statusBar().showMessage(message)
+        self._place(home)
+        return home
+
+    def show_start(self) -> StartPage | None:
+        who = self.identify(self.workspace, self.window)
+        if who is None:
+            return None
+        name, fixed = who
+        page = StartPage(self.workspace, therapist=name, therapist_fixed=fixed, demo=self.demo)
+        page.sessionStarted.connect(lambda runner: self.open_room(runner))
+        page.cancelled.connect(lambda: self.show_home())
+        self._place(page)
+        return page
+
+    def _review(self) -> None:
+        if self.open_review is None:
+            return
+        window = self.open_review(self.workspace, self.window)
+        if window is not None:
+            self._extra_windows.append(window)
+            window.show()
+
+    # ---------------------------------------------------------------- sessions
+    def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
+        controller = controller or SessionController(self.workspace, runner)
+        room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
+        controller.setParent(room)
+        if self.dump_state is not None:
+            StateDump(room, self.dump_state)
+        self.room = room
+        self._place(room)
+        room.focus_note()
+        return room
+
+    def resume(self, row: SessionRow) -> RoomWindow | None:
+        """Back to an open session: true elapsed time from the stored wall times, the full log."""
+        who = self.identify(self.workspace, self.window)
+        if who is None:
+            return None
+        try:
+            runner = self.workspace.resume(row, author=who[0] or None)
+        except (StoreError, ProtocolError) as exc:
+            self.show_home(f"Session {row.id} could not be resumed: {exc}")
+            return None
+        controller = SessionController(self.workspace, runner)
+        if runner.state.state == State.CREATED:
+            controller.start_if_needed()  # created, then the app stopped before the start
+        else:
+            controller.record_resumed()
+        return self.open_room(runner, controller)
+
+    def resume_latest(self) -> RoomWindow | HomeWindow | None:
+        rows = self.workspace.store.open_sessions()
+        if not rows:
+            return self.show_home("There is no open session to resume.")
+        return self.resume(rows[0])
+
+    # ---------------------------------------------------------------- demo
+    def start_demo(self, protocol_id: str, resume: bool = False) -> RoomWindow | HomeWindow | None:
+        """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
+        store = self.workspace.store
+        if resume and store.open_sessions():
+            return self.resume_latest()
+        for row in store.open_sessions():
+            self._close_stale_demo(row)
+        try:
+            protocol = self.workspace.protocol(protocol_id)
+            runner = self.workspace.new_session(protocol, DEMO_CLIENT, "Demo therapist", "Demo room", demo=True,
+                                                start=False)
+            runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening},
+                                           "proceed_confirmed": False})
+            runner.record(Kind.INTENTION, {"text": DEMO_INTENTION})
+            runner.start()
+        except (StoreError, ProtocolError) as exc:
+            return self.show_home(f"The demo could not start: {exc}")
+        return self.open_room(runner)
+
+    def _close_stale_demo(self, row: SessionRow) -> None:
+        try:
+            runner = self.workspace.resume(row)
+            if runner.state.state == State.RUNNING:
+                runner.end(State.ENDED_EARLY, "a new demo was started")
+        except (StoreError, ProtocolError, SessionError):
+            pass  # an old demo left open harms nothing; the new one starts regardless
