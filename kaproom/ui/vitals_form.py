@@ -1,0 +1,290 @@
+"""The vitals check-in form: compact, beside the log, in the order a therapist reads a monitor.
+
+BP (typing "128/84" fills both boxes: the slash moves the cursor on), pulse, SpO2, respiratory
+rate, temperature, MOAA/S with its descriptions, nausea, oxygen, comment. Enter saves from any
+field. A refused value is explained under its own field and nothing typed is ever cleared
+unless it was saved. The form only shows and collects; saving is the panel's job.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from ..domain.protocol import DEFAULT_RANGES, Protocol
+from ..domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
+from .theme import ACCENT, BORDER, ERROR, INPUT, SURFACE_RAISED, TEXT_MUTED, TEXT_STRONG
+
+TEXT_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
+ERROR_FIELDS = TEXT_FIELDS + ("moaas", "nausea", "supplemental_oxygen", "form")
+#: Tick boxes that can be seen on the dark theme: an outlined square, filled when ticked.
+CHECKBOX_STYLE = f"""
+QCheckBox::indicator {{ width: 18px; height: 18px; border: 2px solid {TEXT_MUTED}; border-radius: 3px;
+    background: {INPUT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border: 2px solid {ACCENT}; }}
+QCheckBox::indicator:focus {{ border: 2px solid {TEXT_STRONG}; }}
+"""
+_STYLE = CHECKBOX_STYLE + f"""
+QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
+QLabel#vitalsTitle {{ font-weight: 600; }}
+QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
+    border-radius: 4px; padding: 4px; }}
+"""
+SHORT_LABELS = {"pulse": "Pulse", "spo2": "SpO2", "respiratory_rate": "RR", "temperature": "Temp"}
+
+
+def _object_name(field: str) -> str:
+    return "vitals" + "".join(part.capitalize() for part in field.split("_"))
+
+
+def restyle(widget: QWidget, level: str) -> None:
+    widget.setProperty("level", level)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class EscapeCatcher(QObject):
+    """Esc inside a panel goes to ``handler`` instead of the window's Esc shortcut."""
+
+    def __init__(self, handler: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self.handler = handler
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.handler()
+            return True
+        return False
+
+    def watch(self, root: QWidget) -> None:
+        for widget in [root, *root.findChildren(QWidget)]:
+            widget.installEventFilter(self)
+
+
+class VitalsForm(QFrame):
+    """The check-in fields and what the last save said."""
+
+    saveRequested = Signal()
+
+    def __init__(self, protocol: Protocol, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("vitalsPanel")
+        self.setAccessibleName("Vitals check-in (F9)")
+        self.setStyleSheet(_STYLE)
+        ranges = dict(DEFAULT_RANGES) | dict(protocol.vitals_ranges)
+        self.fields: dict[str, QLineEdit] = {}
+        for name in TEXT_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(_object_name(name))
+            low, high = ranges[name]
+            edit.setAccessibleName(f"{LABELS[name]}, {low:g} to {high:g} {UNITS[name]}")
+            edit.setToolTip(f"{LABELS[name]}: {low:g}–{high:g} {UNITS[name]}; leave empty if not taken")
+            edit.setMaxLength(40)
+            self.fields[name] = edit
+        self.fields["systolic"].setPlaceholderText("128/84")
+        self.fields["temperature"].setPlaceholderText("optional")
+        self.fields["systolic"].textEdited.connect(self._slash_moves_on)
+        self.moaas = QComboBox()
+        self.moaas.setObjectName("vitalsMoaas")
+        self.moaas.setAccessibleName("MOAA/S sedation level, 5 alert to 0 no response")
+        self.moaas.addItem("— not taken", "")
+        for level, text in MOAAS.items():
+            self.moaas.addItem(f"{level} · {text}", str(level))
+        self.moaas.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.moaas.setMinimumContentsLength(14)
+        self.nausea = QComboBox()
+        self.nausea.setObjectName("vitalsNausea")
+        self.nausea.setAccessibleName("Nausea")
+        self.nausea.addItem("— not taken", "")
+        for word in NAUSEA:
+            self.nausea.addItem(word, word)
+        self.oxygen = QCheckBox("On oxygen")
+        self.oxygen.setObjectName("vitalsOxygen")
+        self.oxygen.setAccessibleName("On supplemental oxygen")
+        self.comment = QLineEdit()
+        self.comment.setObjectName("vitalsComment")
+        self.comment.setAccessibleName("Vitals comment")
+        self.comment.setPlaceholderText("comment (optional)")
+        self.comment.setMaxLength(2000)
+        self.save_button = QPushButton("Save check-in (Enter)")
+        self.save_button.setObjectName("vitalsSave")
+        self.save_button.setAccessibleName("Save the vitals check-in")
+        self.save_button.clicked.connect(lambda _=False: self.saveRequested.emit())
+        self.errors: dict[str, QLabel] = {}
+        for name in ERROR_FIELDS:
+            label = QLabel()
+            label.setObjectName(f"vitalsError_{name}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            restyle(label, "error")
+            label.hide()
+            self.errors[name] = label
+        self.result = self._line("vitalsResult", "Vitals: no check-in yet (F9)")
+        self.news2 = self._line("vitalsNews2", "")
+        self.advisory = self._line("vitalsAdvisory", "")
+        self.advisory.setProperty("muted", "true")
+        self.advisory.hide()
+        self.dose_confirm = QFrame()
+        self.dose_confirm.setObjectName("doseConfirm")
+        self.dose_question = self._line("doseQuestion", "")
+        restyle(self.dose_question, "caution")
+        self.dose_yes = QPushButton("Record dose without baseline (F10)")
+        self.dose_yes.setObjectName("doseWithoutBaseline")
+        self.dose_yes.setAutoDefault(True)
+        self.dose_no = QPushButton("Take baseline first (Esc)")
+        self.dose_no.setObjectName("doseCancel")
+        self.dose_no.setAutoDefault(True)
+        confirm_layout = QVBoxLayout(self.dose_confirm)
+        confirm_layout.setContentsMargins(0, 6, 0, 0)
+        confirm_layout.addWidget(self.dose_question)
+        confirm_layout.addWidget(self.dose_yes)
+        confirm_layout.addWidget(self.dose_no)
+        self.dose_confirm.hide()
+        self._lay_out()
+
+    def _line(self, name: str, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        return label
+
+    def _lay_out(self) -> None:
+        title = QLabel("Vitals (F9)  ·  dose given (F10)")
+        title.setObjectName("vitalsTitle")
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        bp = QHBoxLayout()
+        bp.addWidget(self.fields["systolic"], 1)
+        bp.addWidget(QLabel("/"))
+        bp.addWidget(self.fields["diastolic"], 1)
+        grid.addWidget(QLabel("BP"), 0, 0)
+        grid.addLayout(bp, 0, 1, 1, 3)
+        grid.addWidget(self.errors["systolic"], 1, 0, 1, 4)
+        grid.addWidget(self.errors["diastolic"], 2, 0, 1, 4)
+        row = 3
+        for left, right in (("pulse", "spo2"), ("respiratory_rate", "temperature")):
+            grid.addWidget(QLabel(SHORT_LABELS[left]), row, 0)
+            grid.addWidget(self.fields[left], row, 1)
+            grid.addWidget(QLabel(SHORT_LABELS[right]), row, 2)
+            grid.addWidget(self.fields[right], row, 3)
+            grid.addWidget(self.errors[left], row + 1, 0, 1, 4)
+            grid.addWidget(self.errors[right], row + 2, 0, 1, 4)
+            row += 3
+        grid.addWidget(QLabel("MOAA/S"), row, 0)
+        grid.addWidget(self.moaas, row, 1, 1, 3)
+        grid.addWidget(self.errors["moaas"], row + 1, 0, 1, 4)
+        grid.addWidget(QLabel("Nausea"), row + 2, 0)
+        grid.addWidget(self.nausea, row + 2, 1)
+        grid.addWidget(self.oxygen, row + 2, 2, 1, 2)
+        grid.addWidget(self.errors["nausea"], row + 3, 0, 1, 4)
+        grid.addWidget(self.errors["supplemental_oxygen"], row + 4, 0, 1, 4)
+        grid.addWidget(self.comment, row + 5, 0, 1, 4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addWidget(self.dose_confirm)
+        layout.addWidget(self.errors["form"])
+        layout.addLayout(grid)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.result)
+        layout.addWidget(self.news2)
+        layout.addWidget(self.advisory)
+        order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
+                                                         self.save_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+
+    # ---------------------------------------------------------------- typing
+    def _slash_moves_on(self, text: str) -> None:
+        """"128/" moves the cursor to the diastolic box; "128/84" pasted fills both."""
+        if "/" not in text:
+            return
+        top, _, bottom = text.partition("/")
+        diastolic = self.fields["diastolic"]
+        if bottom.strip() and diastolic.text().strip() and diastolic.text().strip() != bottom.strip():
+            return  # two different diastolic values: leave both, the save explains
+        self.fields["systolic"].setText(top.strip())
+        if bottom.strip():
+            diastolic.setText(bottom.strip())
+        diastolic.setFocus(Qt.FocusReason.OtherFocusReason)
+        diastolic.end(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.saveRequested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def texts(self) -> dict[str, object]:
+        values: dict[str, object] = {name: edit.text() for name, edit in self.fields.items()}
+        values["moaas"] = self.moaas.currentData() or ""
+        values["nausea"] = self.nausea.currentData() or ""
+        values["supplemental_oxygen"] = self.oxygen.isChecked()
+        values["comment"] = self.comment.text()
+        return values
+
+    def widget_for(self, name: str) -> QWidget:
+        return {"moaas": self.moaas, "nausea": self.nausea, "supplemental_oxygen": self.oxygen,
+                "form": self.fields["systolic"]}.get(name) or self.fields[name]
+
+    # ---------------------------------------------------------------- showing
+    def apply_filled(self, filled: Mapping[str, str]) -> None:
+        for name, text in filled.items():
+            if name in self.fields and self.fields[name].text() != text:
+                self.fields[name].setText(text)
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        for name, label in self.errors.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+            if name in self.fields:
+                restyle(self.fields[name], "error" if message else "")
+        first = next((n for n in ERROR_FIELDS if n in errors), None)
+        if first is not None:
+            widget = self.widget_for(first)
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            if isinstance(widget, QLineEdit):
+                widget.selectAll()
+
+    def show_message(self, text: str, level: str = "error") -> None:
+        label = self.errors["form"]
+        label.setText(text)
+        restyle(label, level)
+        label.setVisible(bool(text))
+
+    def clear_values(self) -> None:
+        """After a save only: everything typed is now in the record."""
+        for edit in self.fields.values():
+            edit.clear()
+        self.comment.clear()
+        self.moaas.setCurrentIndex(0)
+        self.nausea.setCurrentIndex(0)
+        self.oxygen.setChecked(False)
+        self.show_errors({})
+
+    def show_result(self, text: str, level: str, news2: str = "", news2_level: str = "ok", advisory: str = "") -> None:
+        self.result.setText(text)
+        restyle(self.result, level)
+        self.news2.setText(news2)
+        self.news2.setVisible(bool(news2))
+        restyle(self.news2, news2_level)
+        self.advisory.setText(advisory)
+        self.advisory.setVisible(bool(advisory))
+
+    def focus_first_field(self) -> None:
+        first = self.fields["systolic"]
+        first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        first.selectAll()

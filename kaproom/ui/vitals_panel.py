@@ -1,0 +1,304 @@
+"""Vitals on the room screen: the check-in form (F9), "dose given" (F10), the next-check line,
+alerts and the discharge checklist.
+
+``install(room)`` is called once at the end of the room window's construction. Everything goes
+through the room's controller, so each check-in, dose, alert, acknowledgement and discharge is
+an event in the record before the screen says it happened. Judgement (statuses, NEWS2, schedule,
+discharge pre-fill) comes from the domain core; this module only wires it to widgets.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from ..domain.clock import format_hms
+from ..domain.discharge import DischargeError, discharge_details, prefill_checklist
+from ..domain.events import Kind, RecordedEvent
+from ..domain.session import State
+from ..domain.vitals import NEWS2_ADVISORY, Reading, baseline_reading, check_in, parse_vitals, reading_from_payload
+from ..domain.vitals_schedule import due_for_session
+from .alerts import AlertBoard
+from .discharge_panel import DischargePanel
+from .vitals_form import EscapeCatcher, VitalsForm
+
+KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
+NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
+SHORTCUTS = (
+    ("F9", "Vitals check-in: go to the form (Enter saves)"),
+    ("F10", "Dose given: record it now"),
+    ("Ctrl+Shift+K", "Acknowledge the newest vitals alert (type the action taken, then Enter)"),
+)
+
+
+def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """("NEWS2 5 · medium: ...", level) for a stored vitals payload; partial check-ins say why none."""
+    news = payload.get("news2")
+    if isinstance(news, Mapping) and isinstance(news.get("score"), int):
+        band = str(news.get("band", ""))
+        missing = news.get("missing") or []
+        without = f" (without {', '.join(str(m) for m in missing)})" if missing else ""
+        return f"NEWS2 {news['score']} · {band}{without}", NEWS2_LEVEL.get(band, "ok")
+    if payload.get("partial"):
+        return "NEWS2 not scored: partial check-in", "info"
+    return "", "ok"
+
+
+class RoomVitals(QObject):
+    """Keeps the vitals form, alerts, next-check line and discharge in step with one session."""
+
+    def __init__(self, room: Any) -> None:
+        super().__init__(room)
+        self.room, self.controller = room, room.controller
+        self.runner = self.controller.runner
+        self.protocol = self.runner.protocol
+        self.events: list[RecordedEvent] = []
+        try:
+            self.events = list(self.controller.workspace.store.events(self.runner.session_uid, KEPT_KINDS))
+        except Exception as exc:  # noqa: BLE001 - the room still works; the schedule starts from now
+            room.show_status(f"Earlier vitals could not be read: {exc}", "error")
+        self._checked_details: dict | None = None
+        self.form = VitalsForm(self.protocol)
+        self.discharge_panel = DischargePanel(self._discharge, self.controller.clock.now)
+        self.board = AlertBoard(self.controller.record)
+        room.add_banner(self.board)
+        room.add_panel(self._scrolling(self.form, self.discharge_panel))
+        self.form.saveRequested.connect(self.save)
+        self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose(without_baseline=True))
+        self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
+        self.discharge_panel.cancelled.connect(self.close_discharge)
+        EscapeCatcher(self.cancel, self).watch(self.form)
+        self._discharge_escape = EscapeCatcher(self.close_discharge, self)
+        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
+        for (key, description), callback in zip(SHORTCUTS, callbacks):
+            room.add_shortcut(key, description, callback)
+        room.set_discharge_handler(self.open_discharge)
+        self.board.restore(self.events)
+        self._show_last_check()
+        self.controller.eventRecorded.connect(self._on_event)
+        self.controller.ticked.connect(self._on_tick)
+        self._on_tick(self.controller.elapsed())
+
+    @staticmethod
+    def _scrolling(*widgets: QWidget) -> QScrollArea:
+        """The panels scroll inside the side area rather than push the window taller than the screen."""
+        inner = QWidget()
+        inner.setObjectName("vitalsSide")
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(0, 0, 6, 0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        area = QScrollArea()
+        area.setObjectName("vitalsScroll")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setWidget(inner)
+        return area
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def vitals_events(self) -> list[RecordedEvent]:
+        return [e for e in self.events if e.kind == Kind.VITALS]
+
+    def _running(self, what: str) -> bool:
+        if self.runner.state.state == State.RUNNING:
+            return True
+        self.room.show_status(f"The session is not running, so {what}.", "caution")
+        return False
+
+    def _dose_time(self) -> float | None:
+        state = self.runner.state
+        if state.dose_time is not None:
+            return state.dose_time
+        if state.phase_index > self.protocol.dose_phase_index:  # moved past dosing without F10
+            for phase_id, started, _how in state.phase_history:
+                if phase_id == self.protocol.dose_phase:
+                    return started
+        return None
+
+    def _history(self) -> list[tuple[float, Reading]]:
+        return [(e.session_time, reading_from_payload(e.payload)) for e in self.vitals_events]
+
+    # ---------------------------------------------------------------- time
+    def _on_event(self, event: RecordedEvent) -> None:
+        if event.kind in KEPT_KINDS:
+            self.events.append(event)
+        if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
+            self._on_tick(self.runner.elapsed())
+
+    def _on_tick(self, elapsed: float) -> None:
+        due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
+        self.room.set_vitals_due(due.text, due.level)
+
+    # ---------------------------------------------------------------- check-ins
+    def focus_form(self) -> None:
+        if self.discharge_panel.isVisible():
+            self.discharge_panel.focus_first()
+            return
+        self.form.show()
+        self.form.focus_first_field()
+
+    def save(self) -> RecordedEvent | None:
+        """Validate, record the check-in and its alerts; on any refusal the typed text stays."""
+        if not self._running("this check-in was not saved (what you typed is kept)"):
+            self.form.show_message("The session is not running; this check-in was not saved.", "caution")
+            return None
+        result = parse_vitals(self.form.texts(), self.protocol.vitals_ranges)
+        self.form.apply_filled(result.filled)
+        self.form.show_errors(result.errors)
+        if not result.ok or result.reading is None:
+            if "form" not in result.errors:
+                self.form.show_message("Not saved: correct the marked values. What you typed is kept.")
+            return None
+        dose_time = self._dose_time()
+        pre_dose = dose_time is None
+        checked = check_in(result.reading, self.protocol.alerts, pre_dose=pre_dose,
+                           baseline=baseline_reading(self._history(), dose_time))
+        event = self.controller.record(Kind.VITALS, checked.payload())
+        if event is None:
+            self.form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
+                                   "What you typed is kept.")
+            return None
+        self.board.measured_again(result.reading.taken)
+        for payload in checked.alerts(event.seq):  # urgent ones first
+            self.board.show_alert(self.controller.record(Kind.ALERT, payload), payload)
+        self.form.clear_values()
+        self.form.show_message("")
+        self._show_check(event)
+        worst = checked.level
+        words = {"ok": "", "caution": " with a caution (see the alert above)",
+                 "urgent": " - URGENT: see the alert above"}[worst]
+        self.room.show_status(f"Vitals saved at {format_hms(event.session_time)}{words}.",
+                              "ok" if worst == "ok" else worst)
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+        return event
+
+    def _show_last_check(self) -> None:
+        vitals = self.vitals_events
+        if vitals:
+            self._show_check(vitals[-1])
+
+    def _show_check(self, event: RecordedEvent) -> None:
+        reading = reading_from_payload(event.payload)
+        statuses = event.payload.get("statuses") or {}
+        levels = [s.get("level") for s in statuses.values() if isinstance(s, Mapping)]
+        level = "urgent" if "urgent" in levels else "caution" if "caution" in levels else "ok"
+        partial = " (partial)" if event.payload.get("partial") else ""
+        news2, news2_level = news2_words(event.payload)
+        self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
+                              news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
+
+    # ---------------------------------------------------------------- dose
+    def dose(self) -> None:
+        if not self._running("the dose cannot be recorded"):
+            return
+        state = self.runner.state
+        if state.dose_time is not None:
+            self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time)}).", "info")
+            return
+        if self.form.dose_confirm.isVisible():  # F10 again confirms
+            self.record_dose(without_baseline=True)
+            return
+        if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events:
+            self.form.show()
+            self.form.dose_question.setText("No baseline vitals are recorded yet. Record the dose without a "
+                                            "baseline? (F10 again or Enter confirms; Esc to take the baseline "
+                                            "first with F9.)")
+            self.form.dose_confirm.show()
+            self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        self.record_dose(without_baseline=False)
+
+    def record_dose(self, without_baseline: bool) -> RecordedEvent | None:
+        if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
+            self.form.dose_confirm.hide()
+            return None
+        payload: dict[str, Any] = {"route": self.protocol.name, "effective_time": round(self.runner.elapsed(), 3)}
+        if without_baseline:
+            payload["without_baseline"] = True
+        event = self.controller.record(Kind.DOSE, payload)
+        if event is None:
+            self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
+            self.form.dose_confirm.show()
+            return None
+        self.form.dose_confirm.hide()
+        flag = " without baseline vitals" if without_baseline else ""
+        self.room.show_status(f"Dose recorded at {format_hms(event.session_time)}{flag}.", "ok")
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+        return event
+
+    def cancel(self) -> None:
+        """Esc in the form: close an open dose question and go back to the note field."""
+        if self.form.dose_confirm.isVisible():
+            self.form.dose_confirm.hide()
+            self.room.show_status("Dose not recorded. Take the baseline with F9 first.", "info")
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+
+    # ---------------------------------------------------------------- alerts
+    def acknowledge_newest(self) -> None:
+        banner = self.board.newest_urgent()
+        if banner is None:
+            self.room.show_status("There is no vitals alert to acknowledge.", "info")
+            return
+        banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # ---------------------------------------------------------------- discharge
+    def open_discharge(self) -> None:
+        if not self._running("it cannot be discharged"):
+            return
+        vitals = self.vitals_events
+        latest = reading_from_payload(vitals[-1].payload) if vitals else None
+        latest_time = vitals[-1].session_time if vitals else None
+        elapsed = self.runner.elapsed()
+        baseline = baseline_reading(self._history(), self._dose_time())
+        tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
+        prefills = prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, elapsed,
+                                     self.protocol.alerts)
+        state = self.runner.state
+        context = "" if state.is_last_phase or state.phase is None else f"The session is still in {state.phase.name}. "
+        unacked = [b for b in self.board.banners if b.level == "urgent"]
+        if unacked:
+            context += f"{len(unacked)} urgent alert(s) not yet acknowledged. "
+        self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
+        self.form.hide()
+        self.discharge_panel.show()
+        self._discharge_escape.watch(self.discharge_panel)  # the tick boxes are new each time
+        self.discharge_panel.focus_first()
+
+    def close_discharge(self) -> None:
+        self.discharge_panel.hide()
+        self.form.show()
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+
+    def _discharge(self, ticks: Mapping[str, bool], ready_at: str, reason: str) -> str | None:
+        try:
+            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason)
+        except DischargeError as exc:
+            return str(exc)
+        if self._checked_details != details:
+            if self.controller.record(Kind.DISCHARGE_CHECK, details) is None:
+                return f"Not saved: {self.controller.last_error} Nothing is lost; try again."
+            self._checked_details = details
+        ended = self.controller.end(State.DISCHARGED, details.get("override_reason", ""), details)
+        if ended is None:
+            return f"The session was not closed: {self.controller.last_error} Try again."
+        self.discharge_panel.hide()
+        self.form.show()
+        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}.", "ok")
+        return None
+
+
+def install(room: Any) -> RoomVitals:
+    """Give ``room`` its vitals form, dose key, alerts, next-check line and discharge checklist."""
+    vitals = RoomVitals(room)
+    room.vitals = vitals
+    return vitals
+
+

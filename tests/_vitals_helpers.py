@@ -1,0 +1,80 @@
+"""Shared pieces for the vitals screen tests: a room with only the vitals extension, typing into
+whatever has the focus (as the therapist's keyboard does), and filling a check-in."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from kaproom.domain.events import Kind
+from kaproom.ui.room_window import RoomWindow
+from kaproom.ui.session_controller import SessionController
+
+MIN = 60.0
+
+
+def open_vitals_room(qtbot, workspace, runner) -> RoomWindow:
+    controller = SessionController(workspace, runner)
+    room = RoomWindow(controller, extensions=("kaproom.ui.vitals_panel",))
+    qtbot.addWidget(room)
+    room.resize(1366, 768)
+    room.show()
+    qtbot.waitExposed(room)
+    room.activateWindow()
+    qtbot.waitUntil(room.isActiveWindow, timeout=3000)
+    return room
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def press(key: str) -> None:
+    """A key or shortcut pressed on whatever widget has the focus."""
+    combo = QKeySequence(key)[0]
+    QTest.keyClick(focused(), combo.key(), combo.keyboardModifiers())
+
+
+def type_text(text: str) -> None:
+    """Characters typed one by one into the focused widget (the focus may move while typing)."""
+    for char in text:
+        QTest.keyClicks(focused(), char)
+
+
+def enter() -> None:
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+
+
+def fill(room, **values: str) -> None:
+    """Type values straight into the form's fields (combo boxes chosen by their data)."""
+    form = room.vitals.form
+    for name, text in values.items():
+        if name in ("moaas", "nausea"):
+            box = getattr(form, name)
+            box.setCurrentIndex(box.findData(text))
+        elif name == "comment":
+            form.comment.setText(text)
+        else:
+            form.fields[name].setText(text)
+
+
+def save(room) -> None:
+    room.vitals.form.fields["systolic"].setFocus()
+    enter()
+
+
+def label(room, name: str) -> QLabel:
+    return room.findChild(QLabel, name)
+
+
+def stored(workspace, runner, *kinds: str) -> list:
+    return workspace.store.events(runner.session_uid, tuple(kinds) if kinds else None)
+
+
+def visible_banners(room) -> list:
+    return [b for b in room.vitals.board.banners if b.isVisible()]
+
+
+COMPLETE = dict(systolic="124/80", pulse="70", spo2="98", respiratory_rate="14", moaas="5", nausea="none")
+KINDS = (Kind.VITALS, Kind.ALERT, Kind.ALERT_ACK, Kind.DOSE)

@@ -1,0 +1,237 @@
+"""The vitals panel in the real room window: typing a check-in, refusals that keep the input,
+alerts that stay until acknowledged, the next-check line on the fake clock, and dosing."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+
+from kaproom.domain.events import Kind
+from kaproom.store.errors import DiskFull
+from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
+                                   type_text, visible_banners)
+
+
+def no_dialogs() -> bool:
+    return not [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, (QDialog, QMessageBox)) and w.isVisible()]
+
+
+def test_bp_typed_as_128_84_fills_both_and_a_partial_check_in_is_saved(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    form = room.vitals.form
+    press("F9")
+    assert focused() is form.fields["systolic"]
+    type_text("128/84")
+    assert (form.fields["systolic"].text(), form.fields["diastolic"].text()) == ("128", "84")
+    press("Tab")
+    assert focused() is form.fields["pulse"]  # monitor order: BP, then pulse
+    type_text("72")
+    enter()
+    [event] = stored(workspace, runner, Kind.VITALS)
+    p = event.payload
+    assert (p["systolic"], p["diastolic"], p["pulse"]) == (128, 84, 72)
+    assert p["partial"] is True and p["spo2"] is None and "news2" not in p
+    assert form.fields["systolic"].text() == "" and form.fields["pulse"].text() == ""
+    assert "Last check 0:00:00 (partial): BP 128/84 · pulse 72" in label(room, "vitalsResult").text()
+    assert label(room, "vitalsNews2").text() == "NEWS2 not scored: partial check-in"
+    assert focused() is room.note_input  # back to the note field after saving
+
+
+def test_tab_order_follows_the_monitor(qtbot, workspace, protocol):
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    form = room.vitals.form
+    press("F9")
+    seen = [focused()]
+    for _ in range(10):
+        press("Tab")
+        seen.append(focused())
+    names = [w.objectName() for w in seen]
+    assert names == ["vitalsSystolic", "vitalsDiastolic", "vitalsPulse", "vitalsSpo2", "vitalsRespiratoryRate",
+                     "vitalsTemperature", "vitalsMoaas", "vitalsNausea", "vitalsOxygen", "vitalsComment", "vitalsSave"]
+    assert form.moaas.itemText(1).startswith("5 · responds readily to name")
+
+
+def test_refused_values_are_explained_at_the_field_and_the_input_is_kept(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    form = room.vitals.form
+    fill(room, systolic="abc", pulse="400", spo2="101", comment="restless")
+    save(room)
+    assert stored(workspace, runner, Kind.VITALS) == []
+    assert (form.fields["systolic"].text(), form.fields["pulse"].text(), form.fields["spo2"].text(),
+            form.comment.text()) == ("abc", "400", "101", "restless")
+    assert label(room, "vitalsError_systolic").isVisible()
+    assert "Systolic BP: 'abc' is not a number; allowed 50–300 mmHg" == label(room, "vitalsError_systolic").text()
+    assert label(room, "vitalsError_pulse").text() == "Pulse 400 is not possible; allowed 20–250 bpm"
+    assert label(room, "vitalsError_spo2").text() == "SpO2 101 is not possible; allowed 50–100 %"
+    assert not label(room, "vitalsError_respiratory_rate").isVisible()
+    assert focused() is form.fields["systolic"]
+    fill(room, systolic="128/84", pulse="72", spo2="98")
+    save(room)
+    assert len(stored(workspace, runner, Kind.VITALS)) == 1
+    assert not label(room, "vitalsError_pulse").isVisible()
+
+
+def test_diastolic_not_below_systolic_is_refused(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, systolic="120", diastolic="125")
+    save(room)
+    assert "must be below systolic 120" in label(room, "vitalsError_diastolic").text()
+    assert room.vitals.form.fields["diastolic"].text() == "125" and stored(workspace, runner, Kind.VITALS) == []
+
+
+def test_a_failed_save_keeps_everything_typed(qtbot, workspace, protocol, monkeypatch):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+
+    def full(*_args, **_kwargs):
+        raise DiskFull("The disk is full; free some space.")
+    monkeypatch.setattr(workspace.store, "append", full)
+    save(room)
+    assert room.vitals.form.fields["pulse"].text() == "70" and room.vitals.form.moaas.currentData() == "5"
+    assert "Not saved" in label(room, "vitalsError_form").text()
+    monkeypatch.undo()
+    save(room)
+    assert len(stored(workspace, runner, Kind.VITALS)) == 1
+
+
+def test_urgent_alert_stays_until_acknowledged_and_the_ack_is_an_event(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(25 * MIN)
+    press("F10")
+    fill(room, **(COMPLETE | {"spo2": "90"}))
+    save(room)
+    [alert] = stored(workspace, runner, Kind.ALERT)
+    assert alert.payload["level"] == "urgent" and alert.payload["field"] == "spo2" and alert.payload["value"] == 90
+    assert alert.payload["source_seq"] == stored(workspace, runner, Kind.VITALS)[-1].seq
+    [banner] = visible_banners(room)
+    assert "SpO2 90 % is below 92" in banner.text.text() and banner.property("level") == "urgent"
+    # a later normal check does not clear an urgent alert, nor does time
+    clock.advance(10 * MIN)
+    room.controller.tick()
+    fill(room, **COMPLETE)
+    save(room)
+    assert visible_banners(room) == [banner]
+    assert no_dialogs()
+    press("Ctrl+Shift+K")
+    assert focused() is banner.action
+    type_text("Encouraged deep breaths")
+    enter()
+    [ack] = stored(workspace, runner, Kind.ALERT_ACK)
+    assert ack.payload == {"alert_seq": alert.seq, "action": "Encouraged deep breaths"}
+    assert visible_banners(room) == []
+
+
+def test_unacknowledged_urgent_alert_is_back_after_a_restart(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **(COMPLETE | {"respiratory_rate": "8", "pulse": "125"}))
+    save(room)
+    assert [b.level for b in visible_banners(room)] == ["urgent", "caution"]
+    room.close_now()
+    resumed = workspace.resume(workspace.store.session(runner.session_uid))
+    room2 = open_vitals_room(qtbot, workspace, resumed)
+    levels = [(b.level, b.field) for b in visible_banners(room2)]
+    assert levels == [("urgent", "respiratory_rate"), ("caution", "pulse")]
+    # acknowledging with the button and no action text
+    banner = visible_banners(room2)[0]
+    qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    [ack] = stored(workspace, runner, Kind.ALERT_ACK)
+    assert ack.payload == {"alert_seq": banner.alert_seq}
+    assert [(b.level, b.field) for b in visible_banners(room2)] == [("caution", "pulse")]
+
+
+def test_a_caution_gives_way_when_the_value_is_measured_again(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, systolic="150/85")
+    save(room)
+    [banner] = visible_banners(room)
+    assert "consider whether to dose" in banner.text.text()
+    fill(room, systolic="132/85")
+    save(room)
+    assert visible_banners(room) == []
+    assert stored(workspace, runner, Kind.ALERT_ACK) == []
+
+
+def test_news2_is_shown_with_its_band_and_the_advisory(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **(COMPLETE | {"moaas": "3"}))
+    save(room)
+    assert label(room, "vitalsNews2").text() == "NEWS2 3 · low-medium (without temperature)"
+    assert label(room, "vitalsNews2").property("level") == "caution"
+    assert "dissociation in the deep phase" in label(room, "vitalsAdvisory").text()
+    news = stored(workspace, runner, Kind.VITALS)[0].payload["news2"]
+    assert news["score"] == 3 and news["band"] == "low-medium" and news["parts"]["consciousness"] == 3
+
+
+def test_next_check_line_counts_down_and_shows_overdue_on_the_fake_clock(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    due = label(room, "vitalsDue")
+    assert due.text() == "Baseline vitals (before dosing) in 20 min" and due.property("level") == "ok"
+    clock.advance(16 * MIN)
+    room.controller.tick()
+    assert due.text() == "Baseline vitals (before dosing) in 4 min" and due.property("level") == "soon"
+    fill(room, **COMPLETE)
+    save(room)
+    assert due.text().startswith("Baseline taken")
+    clock.advance(6 * MIN)
+    room.controller.tick()
+    press("F10")
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert "without_baseline" not in dose.payload and dose.payload["effective_time"] == 22 * MIN
+    assert due.text() == "Vitals (40 min after dose) in 40 min"
+    clock.advance(43 * MIN)
+    room.controller.tick()
+    assert due.text() == "Vitals (40 min after dose) overdue 3 min" and due.property("level") == "overdue"
+    fill(room, **COMPLETE)
+    save(room)
+    assert due.text() == "Vitals in 30 min" and due.property("level") == "ok"
+
+
+def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    confirm = room.vitals.form.dose_confirm
+    assert confirm.isVisible() and "No baseline vitals" in room.vitals.form.dose_question.text()
+    assert stored(workspace, runner, Kind.DOSE) == [] and no_dialogs()
+    assert room.clock_label.isVisible()
+    press("Esc")
+    assert not confirm.isVisible() and stored(workspace, runner, Kind.DOSE) == []
+    assert focused() is room.note_input
+    press("F10")
+    press("F10")
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["without_baseline"] is True and not confirm.isVisible()
+    press("F10")
+    assert len(stored(workspace, runner, Kind.DOSE)) == 1
+    assert "already recorded" in room.status.text()
+
+
+def test_after_the_session_ends_a_check_in_is_refused_and_kept(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    room.controller.end("ended_early", "client unwell")
+    fill(room, pulse="80")
+    save(room)
+    assert stored(workspace, runner, Kind.VITALS) == []
+    assert room.vitals.form.fields["pulse"].text() == "80"
+    assert label(room, "vitalsDue").text() == "Vitals: session ended"
+
+
+def test_fields_are_line_edits_with_accessible_names(qtbot, workspace, protocol):
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    for edit in room.vitals.form.fields.values():
+        assert isinstance(edit, QLineEdit) and edit.accessibleName()
+    assert "50 to 300 mmHg" in room.vitals.form.fields["systolic"].accessibleName()

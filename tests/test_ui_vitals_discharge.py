@@ -1,0 +1,114 @@
+"""Discharge from the room: the checklist pre-filled from the latest vitals, the ready-to-leave
+time, and a written reason for anything left unticked, all in the record."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
+
+from kaproom.domain.clock import from_iso
+from kaproom.domain.events import Kind
+from kaproom.domain.session import State
+from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
+                                   type_text)
+
+ALL_ITEMS = ("vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
+
+
+def session_at_discharge(qtbot, workspace, protocol, clock, last_check=COMPLETE):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    clock.advance(160 * MIN)
+    room.controller.tick()
+    fill(room, **last_check)
+    save(room)
+    return runner, room
+
+
+def box(room, item: str) -> QCheckBox:
+    return room.findChild(QCheckBox, f"discharge_{item}")
+
+
+def test_checklist_is_prefilled_and_unticked_items_need_a_written_reason(qtbot, workspace, protocol, clock):
+    runner, room = session_at_discharge(qtbot, workspace, protocol, clock,
+                                        COMPLETE | {"systolic": "130/84", "moaas": "5", "nausea": "mild"})
+    press("Ctrl+Shift+D")
+    panel = room.vitals.discharge_panel
+    assert panel.isVisible() and not room.vitals.form.isVisible() and room.clock_label.isVisible()
+    ticked = {item: box(room, item).isChecked() for item in ALL_ITEMS}
+    assert ticked == {"vitals_baseline": True, "moaas_5": True, "nausea_ok": True,
+                      "walks_steadily": False, "escort": False, "no_driving": False}
+    assert "within 20 % of baseline" in label(room, "dischargeBasis_vitals_baseline").text()
+    assert label(room, "dischargeBasis_escort").text() == "confirm in person"
+    box(room, "walks_steadily").setChecked(True)
+    box(room, "no_driving").setChecked(True)
+    box(room, "escort").setFocus()
+    enter()  # escort unticked, no reason
+    message = label(room, "dischargeMessage")
+    assert message.isVisible() and "Escort or ride arranged" in message.text() and "Write why" in message.text()
+    assert stored(workspace, runner, Kind.SESSION_ENDED) == [] and runner.state.state == State.RUNNING
+    assert focused() is panel.reason
+    type_text("Taxi booked by the clinic; client waits in the lounge")
+    enter()
+    [check] = stored(workspace, runner, Kind.DISCHARGE_CHECK)
+    [ended] = stored(workspace, runner, Kind.SESSION_ENDED)
+    for payload in (check.payload, ended.payload):
+        assert payload["override_reason"] == "Taxi booked by the clinic; client waits in the lounge"
+        assert payload["unticked"] == ["escort"]
+        assert payload["checklist"] == {item: item != "escort" for item in ALL_ITEMS}
+        assert from_iso(payload["ready_to_leave_at"]) <= clock.now()
+    assert ended.payload["outcome"] == "discharged" and runner.state.state == State.DISCHARGED
+    assert not panel.isVisible()
+
+
+def test_everything_ticked_discharges_without_a_reason(qtbot, workspace, protocol, clock):
+    runner, room = session_at_discharge(qtbot, workspace, protocol, clock)
+    press("Ctrl+Shift+D")
+    for item in ALL_ITEMS:
+        if not box(room, item).isChecked():
+            box(room, item).setFocus()
+            press("Space")  # ticked from the keyboard
+    assert all(box(room, item).isChecked() for item in ALL_ITEMS)
+    qtbot.mouseClick(room.vitals.discharge_panel.confirm_button, Qt.MouseButton.LeftButton)
+    [ended] = stored(workspace, runner, Kind.SESSION_ENDED)
+    assert "override_reason" not in ended.payload and "unticked" not in ended.payload
+    assert ended.payload["checklist"] == {item: True for item in ALL_ITEMS}
+
+
+def test_latest_vitals_away_from_baseline_are_not_ticked(qtbot, workspace, protocol, clock):
+    _runner, room = session_at_discharge(qtbot, workspace, protocol, clock,
+                                         COMPLETE | {"systolic": "160/95", "moaas": "4", "nausea": "moderate"})
+    press("Ctrl+Shift+D")
+    assert not box(room, "vitals_baseline").isChecked() and not box(room, "moaas_5").isChecked()
+    assert not box(room, "nausea_ok").isChecked()
+    assert "systolic 160 vs 124 (+29 %)" in label(room, "dischargeBasis_vitals_baseline").text()
+    assert label(room, "dischargeBasis_moaas_5").property("level") == "caution"
+
+
+def test_back_keeps_the_session_running_and_a_ready_time_later_than_now_is_refused(qtbot, workspace, protocol, clock):
+    runner, room = session_at_discharge(qtbot, workspace, protocol, clock)
+    press("Ctrl+Shift+D")
+    panel = room.vitals.discharge_panel
+    press("Esc")
+    assert not panel.isVisible() and room.vitals.form.isVisible() and focused() is room.note_input
+    press("Ctrl+Shift+D")
+    for item in ALL_ITEMS:
+        box(room, item).setChecked(True)
+    panel.ready.setTime(panel.ready.time().addSecs(30 * 60))
+    panel.confirm_button.click()
+    assert "later than now" in label(room, "dischargeMessage").text()
+    assert runner.state.state == State.RUNNING and stored(workspace, runner, Kind.DISCHARGE_CHECK) == []
+    qtbot.mouseClick(panel.ready_now, Qt.MouseButton.LeftButton)
+    panel.confirm_button.click()
+    assert label(room, "dischargeMessage").text() == ""
+    assert runner.state.state == State.DISCHARGED
+
+
+def test_urgent_alert_left_open_is_named_at_discharge(qtbot, workspace, protocol, clock):
+    _runner, room = session_at_discharge(qtbot, workspace, protocol, clock, COMPLETE | {"spo2": "90"})
+    press("Ctrl+Shift+D")
+    assert "1 urgent alert(s) not yet acknowledged" in label(room, "dischargeContext").text()
