@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 from ...domain.clock import format_hms, from_iso
 from ...store import SessionRow, Store, StoreError
 from ...store.queries import DEFAULT_SORT, SessionFilter, count_sessions, list_sessions
+from . import style
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -28,8 +29,9 @@ ENDINGS = {"discharged": "Discharged", "ended_early": "Ended early", "running": 
            "created": "Not started"}
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
-URGENT_COLOUR = QColor("#b3261e")
-CAUTION_COLOUR = QColor("#8a5a00")
+URGENT_COLOUR = QColor(style.LEVEL_TEXT["urgent"])
+CAUTION_COLOUR = QColor(style.LEVEL_TEXT["caution"])
+AFTER_SIGNOFF_COLOUR = QColor(style.AFTER_SIGNOFF_TEXT)
 
 
 def local_time(text: str | None) -> str:
@@ -165,7 +167,7 @@ class SessionListModel(QAbstractTableModel):
             if key == "cautions" and row.cautions:
                 return CAUTION_COLOUR
             if key == "signed" and row.amended_after_signoff:
-                return URGENT_COLOUR
+                return AFTER_SIGNOFF_COLOUR
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key)
         return None

@@ -1,0 +1,98 @@
+"""The session's fixed facts as read-only HTML: intention, screening, discharge, alerts, sign-offs.
+
+Everything typed in the room (intention, comments, reasons) is escaped before it becomes HTML, so
+a note that happens to contain ``<b>`` or a link shows as the characters typed, never as markup.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from ...domain.clock import format_hms
+from ...export.report_data import ChecklistItem, SessionReport
+from ...export.summary import fmt_number, wall_text
+from . import style
+from .. import theme
+
+
+def _answer(item: ChecklistItem, yes: str, no: str) -> str:
+    if item.ticked is None:
+        return f'<span style="color:{style.MUTED_TEXT}">not answered</span>'
+    return yes if item.ticked else no
+
+
+def _checklist(items: tuple[ChecklistItem, ...], yes: str, no: str) -> str:
+    rows = "".join(f"<tr><td>{escape(item.text)}</td><td style='padding-left:12px'><b>{_answer(item, yes, no)}"
+                   "</b></td></tr>" for item in items)
+    return f"<table cellspacing='2'>{rows}</table>"
+
+
+def intention_html(report: SessionReport) -> str:
+    text = escape(report.intention) if report.intention else f"<i style='color:{style.MUTED_TEXT}'>none recorded</i>"
+    return f"<h3>Intention</h3><p>{text}</p>"
+
+
+def screening_html(report: SessionReport) -> str:
+    if not report.screening:
+        return f"<h3>Screening</h3><p style='color:{style.MUTED_TEXT}'>No screening recorded.</p>"
+    flagged = [item for item in report.screening if item.ticked]
+    summary = (f"<p style='color:{style.LEVEL_TEXT['caution']}'><b>{len(flagged)} answered yes</b></p>" if flagged
+               else "<p>No to every question.</p>")
+    notes = f"<p>Notes: {escape(report.screening_notes)}</p>" if report.screening_notes else ""
+    return "<h3>Screening</h3>" + summary + _checklist(report.screening, "yes", "no") + notes
+
+
+def discharge_html(report: SessionReport) -> str:
+    d = report.discharge
+    if not d.recorded:
+        return f"<h3>Discharge checklist</h3><p style='color:{style.MUTED_TEXT}'>No discharge recorded.</p>"
+    parts = ["<h3>Discharge checklist</h3>", _checklist(d.items, "✓ done", "✗ not done")]
+    if d.override_reason:
+        parts.append(f"<p style='color:{style.LEVEL_TEXT['caution']}'><b>Discharged with items open:</b> "
+                     f"{escape(d.override_reason)}</p>")
+    if d.ready_to_leave_at:
+        parts.append(f"<p>Ready to leave: {escape(d.ready_to_leave_at)}</p>")
+    return "".join(parts)
+
+
+def alerts_html(report: SessionReport) -> str:
+    if not report.alerts:
+        return "<h3>Alerts</h3><p>No alerts in this session.</p>"
+    rows = []
+    for alert in report.alerts:
+        colour = style.LEVEL_TEXT.get(alert.level, theme.TEXT)
+        value = f" ({escape(alert.field)} {escape(fmt_number(alert.value))})" if alert.value is not None else ""
+        acks = "; ".join(f"acknowledged {format_hms(a.session_time)} by {escape(a.author)}"
+                         + (f": {escape(a.action)}" if a.action else "") for a in alert.acks)
+        ack_text = acks or f"<span style='color:{style.LEVEL_TEXT['urgent']}'>not acknowledged</span>"
+        rows.append(f"<p><span style='color:{colour}'><b>{escape(alert.level.upper())}</b></span> "
+                    f"#{alert.seq} at {format_hms(alert.session_time)}: {escape(alert.reason)}{value}<br>"
+                    f"&nbsp;&nbsp;{ack_text}</p>")
+    return "<h3>Alerts</h3>" + "".join(rows)
+
+
+def signoffs_html(report: SessionReport) -> str:
+    if not report.signoffs:
+        return ""
+    rows = "".join(f"<p><b>{escape(s.author)}</b> ({escape(s.role or 'supervisor')}), {escape(wall_text(s.wall_time))}"
+                   f"{': ' + escape(s.comment) if s.comment else ''}</p>" for s in report.signoffs)
+    return "<h3>Sign-offs</h3>" + rows
+
+
+def details_html(report: SessionReport) -> str:
+    return "".join((intention_html(report), screening_html(report), discharge_html(report), alerts_html(report),
+                    signoffs_html(report)))
+
+
+def facts_line(report: SessionReport) -> str:
+    """The plain-text line under the session title."""
+    h = report.header
+    start = wall_text(h.started_at or h.created_at, with_seconds=False)
+    end = wall_text(h.ended_at, with_seconds=False)[11:] if h.ended_at else "still open"
+    length = format_hms(h.duration_seconds) if h.duration_seconds is not None else "—"
+    outcome = {"discharged": "discharged", "ended_early": "ended early", "running": "still open",
+               "created": "not started"}.get(h.outcome, h.outcome)
+    where = f"{h.room} · " if h.room else ""
+    origin = f" · imported ({h.origin})" if h.origin not in ("", "local") else ""
+    reason = f" ({h.end_reason})" if h.end_reason else ""
+    return (f"{where}therapist {h.therapist} · {h.protocol_name} · {start}–{end} ({length}) · "
+            f"{outcome}{reason} · {h.event_count} events{origin}")

@@ -1,0 +1,213 @@
+"""One session, read-only: title and integrity badge, vitals chart, timeline, facts, sign-off.
+
+Everything shown comes from one :func:`kaproom.export.report_data.gather`, the same data the PDF
+prints, so screen and paper never disagree. Nothing here can change an event; the only write is
+a sign-off, which is appended to the chain like any other event.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget)
+
+from ...export.report_data import SessionReport, gather
+from .chart_widget import VitalsChart
+from .details import details_html, facts_line
+from .exports import ExportBar
+from .signoff import Integrity
+from .signoff_panel import SignOffPanel
+from .style import repolish
+from .timeline_model import CATEGORIES, TimelineModel
+
+if TYPE_CHECKING:
+    from ...domain.people import User
+    from ...workspace import Workspace
+
+TIMELINE_WIDTHS = (60, 120, 90, 180, 130, 560, 110)  # "#", session time, clock, phase, what, details, by
+
+
+def integrity_from(report: SessionReport) -> Integrity:
+    chain = report.integrity
+    return Integrity(chain.intact, chain.events, chain.broken_at, chain.reason)
+
+
+class IntegrityBadge(QLabel):
+    """"Record intact" in green, or "Record broken at event N" boxed in red, with the reason as tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("integrityBadge")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.integrity: Integrity | None = None
+
+    def show_integrity(self, integrity: Integrity) -> None:
+        self.integrity = integrity
+        self.setText(("✓ " if integrity.intact else "✗ ") + integrity.label)
+        self.setToolTip(integrity.detail)
+        self.setAccessibleName(f"{integrity.label}. {integrity.detail}")
+        self.setProperty("intact", "true" if integrity.intact else "false")
+        repolish(self)
+
+
+class KindFilter(QWidget):
+    """A tick box per group of event kinds; emits the ticked groups."""
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timelineKinds")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Show:"))
+        self.boxes: dict[str, QCheckBox] = {}
+        for label, _ in CATEGORIES:
+            box = QCheckBox(label.replace("&", "&&"))  # a single & would underline the next letter
+            box.setObjectName("kind_" + label.split()[0].lower().replace("-", ""))
+            box.setChecked(True)
+            box.toggled.connect(self._emit)
+            layout.addWidget(box)
+            self.boxes[label] = box
+        layout.addStretch(1)
+
+    def ticked(self) -> list[str]:
+        return [label for label, box in self.boxes.items() if box.isChecked()]
+
+    def _emit(self, *_: object) -> None:
+        self.changed.emit(self.ticked())
+
+
+class SessionView(QWidget):
+    """Shows one session; ``back`` asks the window to return to the list, ``signed`` after a sign-off."""
+
+    back = Signal()
+    signed = Signal(object)
+
+    def __init__(self, workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionView")
+        self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.report: SessionReport | None = None
+
+        self.back_button = QPushButton("← Sessions")
+        self.back_button.setObjectName("backToList")
+        self.back_button.setToolTip("Back to the list of sessions (Esc)")
+        self.back_button.setShortcut(Qt.Key.Key_Escape)
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = QLabel("")
+        self.title.setObjectName("sessionTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.facts = QLabel("")
+        self.facts.setObjectName("sessionFacts")
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.facts.setWordWrap(True)
+        self.badge = IntegrityBadge()
+
+        self.chart = VitalsChart()
+        self.kinds = KindFilter()
+        self.timeline_model = TimelineModel()
+        self.timeline = self._timeline_view()
+        self.kinds.changed.connect(self.timeline_model.set_categories)
+
+        self.details = QTextBrowser()
+        self.details.setObjectName("sessionDetails")
+        self.details.setOpenLinks(False)
+        self.signoff = SignOffPanel(workspace, user_name, user)
+        self.signoff.signed.connect(self._after_signoff)
+        self.exports = ExportBar(workspace, user_name, user)
+        self.exports.exported.connect(lambda _result: self.reload())
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        heading = QVBoxLayout()
+        heading.addWidget(self.title)
+        heading.addWidget(self.facts)
+        top.addLayout(heading, 1)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.chart, 2)
+        left_layout.addWidget(self.kinds)
+        left_layout.addWidget(self.timeline, 3)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.details, 1)
+        right_layout.addWidget(self.signoff)
+        right_layout.addWidget(self.exports)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1200, 420])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+    def _timeline_view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("timeline")
+        view.setModel(self.timeline_model)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.verticalHeader().setVisible(False)
+        rows = view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: 10,000 events stay quick
+        rows.setDefaultSectionSize(view.fontMetrics().height() + 10)
+        header = view.horizontalHeader()
+        for column, width in enumerate(TIMELINE_WIDTHS):
+            view.setColumnWidth(column, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        view.setAccessibleName("Timeline of the session")
+        return view
+
+    # ---------------------------------------------------------------- loading
+    def load(self, session_ref: str | int) -> SessionReport:
+        """Gather and show one session (by number or uid), and record that it was viewed."""
+        report = gather(self.workspace, session_ref)
+        self.show_report(report)
+        from ...people.service import People
+        People.of(self.workspace).record_view(self.user, report.header.uid, report.header.number)
+        return report
+
+    def show_report(self, report: SessionReport) -> None:
+        self.report = report
+        h = report.header
+        demo = "  (demo)" if h.demo else ""
+        self.title.setText(f"Session {h.number} · client {h.client_code}{demo}")
+        self.facts.setText(facts_line(report))
+        self.badge.show_integrity(integrity_from(report))
+        self.chart.set_report(report)
+        self.timeline_model.set_rows(report.timeline)
+        self.details.setHtml(details_html(report))
+        self.signoff.set_report(report)
+        self.exports.set_report(report)
+
+    def reload(self) -> None:
+        if self.report is not None:
+            self.show_report(gather(self.workspace, self.report.header.uid))
+
+    def _after_signoff(self, event: object) -> None:
+        self.reload()
+        self.signed.emit(event)
+
+    def select_event(self, seq: int) -> bool:
+        """Scroll to and select one event (e.g. the target of an amendment)."""
+        line = self.timeline_model.line_of(seq)
+        if line is None:
+            return False
+        index = self.timeline_model.index(line, 0)
+        self.timeline.selectRow(line)
+        self.timeline.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True

@@ -1,0 +1,113 @@
+"""The sign-off box under the session's details: who signed, a comment field and the button.
+
+A refusal (still running, record broken, no permission, disk full) appears in words under the
+button and the typed comment stays, so nothing the supervisor wrote is lost.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from ...export.report_data import SessionReport
+from ...export.summary import wall_text
+from ...store import StoreError
+from .signoff import COMMENT_MAX, sign_off
+from .style import repolish
+
+if TYPE_CHECKING:
+    from ...domain.events import RecordedEvent
+    from ...domain.people import User
+    from ...workspace import Workspace
+
+
+def status_text(report: SessionReport) -> tuple[str, bool]:
+    """What the status line says, and whether it must stand out (amended after sign-off)."""
+    if not report.signoffs:
+        return "Not signed off yet.", False
+    last = report.signoffs[-1]
+    text = f"Signed off by {last.author} on {wall_text(last.wall_time, with_seconds=False)}."
+    if len(report.signoffs) > 1:
+        text += f" ({len(report.signoffs)} sign-offs in all.)"
+    after = [a for a in report.amendments if a.after_signoff]
+    if after:
+        text += (f"\n{len(after)} amendment{'s were' if len(after) > 1 else ' was'} made AFTER the first "
+                 "sign-off; they are marked in the timeline.")
+    return text, bool(after)
+
+
+class SignOffPanel(QWidget):
+    """Emits ``signed(event)`` after a sign-off is committed."""
+
+    signed = Signal(object)
+
+    def __init__(self, workspace: "Workspace", user_name: str, user: "User | None" = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signoffPanel")
+        self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.report: SessionReport | None = None
+        self._drafts: dict[str, str] = {}
+        self.status = QLabel("")
+        self.status.setObjectName("signoffStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.comment = QPlainTextEdit()
+        self.comment.setObjectName("signoffComment")
+        self.comment.setPlaceholderText("Comment for the record (optional)")
+        self.comment.setAccessibleName("Sign-off comment")
+        self.comment.setTabChangesFocus(True)
+        self.comment.setMaximumHeight(90)
+        self.button = QPushButton(f"Sign off as {user.name if user else user_name}")
+        self.button.setObjectName("signoffButton")
+        self.button.clicked.connect(self.sign)
+        self.message = QLabel("")
+        self.message.setObjectName("reviewMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.status, self.comment, self.button, self.message):
+            layout.addWidget(widget)
+
+    def set_report(self, report: SessionReport) -> None:
+        if self.report is not None and self.report.header.uid != report.header.uid:
+            # A comment typed for one session must never be signed onto another; keep it as its draft.
+            self._drafts[self.report.header.uid] = self.comment.toPlainText()
+            self.comment.setPlainText(self._drafts.pop(report.header.uid, ""))
+            self.message.setText("")
+        self.report = report
+        text, loud = status_text(report)
+        self.status.setText(text)
+        self.status.setProperty("amendedAfter", loud)
+        repolish(self.status)
+        still_open = report.header.outcome in ("created", "running")
+        self.button.setEnabled(not still_open)
+        self.button.setText(("Sign off again as " if report.signoffs else "Sign off as ")
+                            + (self.user.name if self.user else self.user_name))
+        self.button.setToolTip("The session has not ended yet." if still_open else
+                               "Adds a sign-off to the session's record, with your comment.")
+
+    def _say(self, text: str, level: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("level", level)
+        repolish(self.message)
+
+    def sign(self) -> "RecordedEvent | None":
+        if self.report is None:
+            return None
+        text = self.comment.toPlainText()
+        if len(text) > COMMENT_MAX:
+            self._say(f"The comment has {len(text)} characters; at most {COMMENT_MAX} are kept. Shorten it.",
+                      "error")
+            return None
+        try:
+            event = sign_off(self.workspace, self.report.header.uid, text, self.user_name, "supervisor", self.user)
+        except StoreError as exc:  # refusals, permissions, a full disk: all in words, comment kept
+            self._say(str(exc), "error")
+            return None
+        self.comment.clear()
+        self._say(f"Signed off (event {event.seq}). The record is intact.", "ok")
+        self.signed.emit(event)
+        return event

@@ -1,0 +1,205 @@
+"""The session timeline as a read-only table, with each amendment placed under what it corrects.
+
+A correction is only meaningful next to the words it corrects, so amendments are moved from
+where they happened in time to the line after their target (keeping their own times), and the
+target says it was amended. Amendments made after a sign-off are marked loudly, because the
+supervisor vouched for a record that has since changed. Filtering by kind happens here, on the
+already gathered rows: no new database reads as boxes are ticked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from ...domain.clock import format_hms
+from ...domain.events import Kind
+from ...export.report_data import TimelineRow
+from ...export.summary import wall_text
+from . import style
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Groups the supervisor can show or hide: (label, kinds).
+CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Phases & session", frozenset({Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.SESSION_STARTED,
+                                    Kind.SESSION_RESUMED, Kind.PHASE_CHANGED, Kind.PHASE_EXTENDED, Kind.DOSE,
+                                    Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED})),
+    ("Notes & tags", frozenset({Kind.NOTE, Kind.TAG})),
+    ("Vitals", frozenset({Kind.VITALS})),
+    ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK})),
+    ("Music", frozenset({Kind.MUSIC})),
+    ("Amendments", frozenset({Kind.AMENDMENT})),
+    ("Sign-off & record", frozenset({Kind.SIGNOFF, Kind.VIEWED, Kind.EXPORTED})),
+)
+ALL_CATEGORIES = frozenset(label for label, _ in CATEGORIES)
+COLUMNS = ("#", "Session time", "Clock", "Phase", "What", "Details", "By")
+KIND_LABELS = {Kind.SESSION_CREATED: "Created", Kind.SESSION_STARTED: "Started", Kind.SESSION_RESUMED: "Resumed",
+               Kind.PHASE_CHANGED: "Phase", Kind.PHASE_EXTENDED: "Extended", Kind.ALERT_ACK: "Acknowledged",
+               Kind.CLOCK_JUMP: "Clock jump", Kind.DISCHARGE_CHECK: "Discharge", Kind.SESSION_ENDED: "Ended",
+               Kind.SIGNOFF: "Sign-off", Kind.AMENDMENT: "Amendment"}
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def category_of(kind: str) -> str:
+    for label, kinds in CATEGORIES:
+        if kind in kinds:
+            return label
+    return "Sign-off & record"
+
+
+def kind_label(row: TimelineRow) -> str:
+    if row.kind == Kind.ALERT:
+        return "URGENT" if row.level == "urgent" else "Caution"
+    if row.kind == Kind.VITALS and row.level in ("caution", "urgent"):
+        return f"Vitals ({row.level})"  # in words too, not by colour alone
+    return KIND_LABELS.get(row.kind, row.kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class Line:
+    """One displayed line: a timeline row, and whether it sits under the event it amends."""
+
+    row: TimelineRow
+    under_target: bool = False
+
+
+def arrange(rows: Iterable[TimelineRow]) -> list[Line]:
+    """Events in order, each amendment moved to just after its target (or after earlier amendments of it)."""
+    rows = list(rows)
+    seqs = {row.seq for row in rows}
+    by_target: dict[int, list[TimelineRow]] = {}
+    for row in rows:
+        if row.kind == Kind.AMENDMENT and row.amends_seq in seqs:
+            by_target.setdefault(row.amends_seq, []).append(row)  # type: ignore[arg-type]
+    placed: list[Line] = []
+
+    def add(row: TimelineRow, under: bool) -> None:
+        placed.append(Line(row, under))
+        for amendment in by_target.get(row.seq, ()):  # amendments of amendments follow too
+            add(amendment, True)
+
+    for row in rows:
+        if row.kind == Kind.AMENDMENT and row.amends_seq in seqs:
+            continue  # placed under its target
+        add(row, False)
+    return placed
+
+
+class TimelineModel(QAbstractTableModel):
+    """All of a session's events as lines; ``set_categories`` hides or shows groups of kinds."""
+
+    def __init__(self, rows: Iterable[TimelineRow] = (), parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[Line] = []
+        self._lines: list[Line] = []
+        self.categories: frozenset[str] = ALL_CATEGORIES
+        self.set_rows(rows)
+
+    def set_rows(self, rows: Iterable[TimelineRow]) -> None:
+        self.beginResetModel()
+        self._all = arrange(rows)
+        self._lines = self._visible()
+        self.endResetModel()
+
+    def set_categories(self, categories: Iterable[str]) -> None:
+        self.beginResetModel()
+        self.categories = frozenset(categories)
+        self._lines = self._visible()
+        self.endResetModel()
+
+    def _visible(self) -> list[Line]:
+        if self.categories >= ALL_CATEGORIES:
+            return list(self._all)
+        return [line for line in self._all if category_of(line.row.kind) in self.categories]
+
+    def line(self, number: int) -> Line | None:
+        return self._lines[number] if 0 <= number < len(self._lines) else None
+
+    def line_of(self, seq: int) -> int | None:
+        for number, line in enumerate(self._lines):
+            if line.row.seq == seq:
+                return number
+        return None
+
+    # ---------------------------------------------------------------- Qt model
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        line = self.line(index.row()) if index.isValid() else None
+        if line is None:
+            return None
+        row, column = line.row, index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(line, column)
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._colour(line, column)
+        if role == Qt.ItemDataRole.BackgroundRole and line.row.after_signoff:
+            return QColor(style.AFTER_SIGNOFF_BACKGROUND)
+        if role == Qt.ItemDataRole.FontRole and (row.kind == Kind.AMENDMENT or row.level == "urgent"):
+            font = QFont()
+            font.setItalic(row.kind == Kind.AMENDMENT)
+            font.setBold(row.level == "urgent" or row.after_signoff)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
+            return self._text(line, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _text(self, line: Line, column: int) -> str:
+        row = line.row
+        if column == 0:
+            return str(row.seq)
+        if column == 1:
+            return format_hms(row.session_time)
+        if column == 2:
+            return wall_text(row.wall_time)[11:19]
+        if column == 3:
+            return row.phase_name
+        if column == 4:
+            return ("↳ " if line.under_target else "") + kind_label(row)
+        if column == 5:
+            return details(row)
+        if column == 6:
+            return row.author
+        return ""
+
+    def _colour(self, line: Line, column: int) -> QColor | None:
+        row = line.row
+        if row.after_signoff:
+            return QColor(style.AFTER_SIGNOFF_TEXT)
+        if row.level in ("caution", "urgent") and column in (4, 5):
+            return QColor(style.LEVEL_TEXT[row.level])
+        if row.kind == Kind.AMENDMENT or row.amended_by:
+            return QColor(style.AMENDED_TEXT)
+        if column in (0, 2, 6):
+            return QColor(style.MUTED_TEXT)
+        return None
+
+
+def details(row: TimelineRow) -> str:
+    """The details cell: the event in words, with amendment links spelled out."""
+    text = row.text
+    if row.kind == Kind.AMENDMENT:
+        prefix = "AMENDED AFTER SIGN-OFF — " if row.after_signoff else ""
+        text = prefix + text
+    if row.amended_by:
+        which = ", ".join(f"#{seq}" for seq in row.amended_by)
+        text += f"   [amended: see {which}]"
+    return text

@@ -1,0 +1,205 @@
+"""The review window: the session list (filters above, counts, import) and one session at a time.
+
+Two pages in one window rather than a window per session: a supervisor works down a list,
+opening, signing and going back, and the list keeps its filters and scroll position meanwhile.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+
+from ...store import StoreError
+from ...store.queries import rooms, therapists, totals
+from .filters import FilterBar
+from .list_model import SESSION_ROLE, SessionListModel
+from .session_view import SessionView
+from .style import repolish, stylesheet
+
+if TYPE_CHECKING:
+    from ...domain.people import User
+    from ...workspace import Workspace
+
+WINDOW_TITLE = "KAP Room — review"
+MAX_COLUMN_WIDTH = 260
+AskOpen = Callable[[], "str | None"]
+
+
+class ReviewWindow(QWidget):
+    def __init__(self, workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None,
+                 parent: QWidget | None = None, ask_bundle: AskOpen | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewWindow")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.setStyleSheet(stylesheet())
+        self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
+
+        self.model = SessionListModel(workspace.store)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self._filter_changed)
+        self.totals = QLabel("")
+        self.totals.setObjectName("listTotals")
+        self.table = self._list_view()
+        self.open_button = QPushButton("Open session")
+        self.open_button.setObjectName("openSession")
+        self.open_button.clicked.connect(self.open_selected)
+        self.import_button = QPushButton("Import bundle…")
+        self.import_button.setObjectName("importBundle")
+        self.import_button.setToolTip("Add a session exported as a JSON bundle on another computer")
+        self.import_button.clicked.connect(self.import_bundle)
+        self.message = QLabel("")
+        self.message.setObjectName("reviewMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+
+        list_page = QWidget()
+        list_layout = QVBoxLayout(list_page)
+        list_layout.addWidget(self.filters)
+        list_layout.addWidget(self.totals)
+        list_layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.open_button)
+        list_layout.addLayout(buttons)
+
+        self.session_view = SessionView(workspace, user_name, user)
+        self.session_view.back.connect(self.show_list)
+        self.session_view.signed.connect(lambda _event: self.refresh_list())
+        self.pages = QStackedWidget()
+        self.pages.addWidget(list_page)
+        self.pages.addWidget(self.session_view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.pages)
+        self.resize(1500, 900)
+        self.refresh_list()
+        self._record_listing()
+
+    def _list_view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("sessionList")
+        view.setModel(self.model)
+        view.setSortingEnabled(True)
+        view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setAlternatingRowColors(True)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.doubleClicked.connect(self._open_index)
+        view.activated.connect(self._open_index)  # Enter on a row
+        view.setAccessibleName("Sessions")
+        return view
+
+    # ---------------------------------------------------------------- the list
+    def _filter_changed(self, flt: object) -> None:
+        self.model.set_filter(flt)  # type: ignore[arg-type]
+        self._show_totals()
+
+    def refresh_list(self) -> None:
+        """Re-read the list (after a sign-off or an import), keeping filters and sort order."""
+        try:
+            self.filters.set_choices(therapists(self.workspace.store), rooms(self.workspace.store))
+        except StoreError as exc:
+            self._say(str(exc), "error")
+        self.model.reload()
+        self._show_totals()
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their heading and the rows loaded so far, within reason."""
+        self.table.ensurePolished()
+        header = self.table.horizontalHeader()
+        header.ensurePolished()
+        metrics = header.fontMetrics()
+        for column in range(self.model.columnCount()):
+            heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            wanted = max(metrics.horizontalAdvance(heading) + 20, self.table.sizeHintForColumn(column) + 12)
+            self.table.setColumnWidth(column, min(MAX_COLUMN_WIDTH, wanted))
+
+    def _show_totals(self) -> None:
+        if self.model.error:
+            self._say(self.model.error, "error")
+            self.totals.setText("")
+            return
+        try:
+            t = totals(self.workspace.store, self.model.filter)
+        except StoreError as exc:
+            self._say(str(exc), "error")
+            return
+        parts = [f"{t.sessions} session{'s' if t.sessions != 1 else ''}", f"{t.with_alerts} with alerts",
+                 f"{t.not_signed} not signed"]
+        if t.amended_after_signoff:
+            parts.append(f"{t.amended_after_signoff} amended after sign-off")
+        self.totals.setText(" · ".join(parts))
+
+    def _record_listing(self) -> None:
+        from ...people.service import People
+        try:
+            People.of(self.workspace).record(self.user, "sessions_listed", {"count": self.model.total, "via": "gui"})
+        except StoreError:
+            pass  # the list is shown either way; a failed audit write is reported by verify
+
+    def _say(self, text: str, level: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("level", level)
+        repolish(self.message)
+
+    # ---------------------------------------------------------------- opening a session
+    def _open_index(self, index: QModelIndex) -> None:
+        row = self.model.data(index, SESSION_ROLE)
+        if row is not None:
+            self.open_session(row.uid)
+
+    def open_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self._say("Choose a session in the list first.", "error")
+            return
+        self._open_index(rows[0])
+
+    def open_session(self, session_ref: str | int) -> bool:
+        try:
+            self.session_view.load(session_ref)
+        except StoreError as exc:
+            self._say(str(exc), "error")
+            return False
+        self.pages.setCurrentWidget(self.session_view)
+        self.session_view.timeline.setFocus()
+        return True
+
+    def show_list(self) -> None:
+        self.pages.setCurrentIndex(0)
+        self.refresh_list()
+        self.table.setFocus()
+
+    # ---------------------------------------------------------------- import
+    def _ask_bundle_with_dialog(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a session bundle", "", "KAP Room bundle (*.json)")
+        return path or None
+
+    def import_bundle(self) -> object | None:
+        path = self.ask_bundle()
+        if not path:
+            return None
+        from ...export.importer import import_bundle
+        try:
+            result = import_bundle(self.workspace, path, self.user)
+        except StoreError as exc:  # a refused (tampered) bundle says which event; nothing was added
+            self._say(str(exc), "error")
+            return None
+        self._say(result.message, "ok")
+        self.refresh_list()
+        return result
+
+
+def open_review(workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None) -> ReviewWindow:
+    """The review window for the app shell: a top-level window titled "KAP Room — review"."""
+    return ReviewWindow(workspace, user.name if user is not None else user_name, user)
