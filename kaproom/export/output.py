@@ -34,10 +34,18 @@ def describe_write_failure(exc: OSError, path: Path) -> str:
     return f"Could not write {path}: {exc.strerror or exc}. Nothing was written."
 
 
+def is_folder(path: Path) -> bool:
+    """``Path.is_dir`` that answers False (instead of raising) where we may not even look."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def destination(path: str | os.PathLike, default_name: str) -> Path:
     """The file to write: ``path`` itself, or ``default_name`` inside it when it is a folder."""
     target = Path(path).expanduser()
-    if target.is_dir():
+    if is_folder(target):
         target = target / default_name
     return target
 
@@ -45,7 +53,7 @@ def destination(path: str | os.PathLike, default_name: str) -> Path:
 def write_private(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically as an owner-only file; ExportError when impossible."""
     path = Path(path)
-    if path.is_dir():
+    if is_folder(path):
         raise ExportError(f"{path} is a folder; give a file name to write the export to.")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -73,7 +81,7 @@ def read_bundle_bytes(path: str | os.PathLike, limit: int = 512 * 1024 * 1024) -
     """A bundle file's bytes, with the reason in words when it cannot be read."""
     source = Path(path).expanduser()
     try:
-        if source.is_dir():
+        if is_folder(source):
             raise ExportError(f"{source} is a folder; choose a KAP Room session bundle (.json) to import.")
         if source.stat().st_size > limit:
             raise ExportError(f"{source} is too large to be a KAP Room session bundle.")

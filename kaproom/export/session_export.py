@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..domain.clock import to_iso
 from ..domain.events import Event, Kind
 from ..store import SessionRow
-from .output import ExportError, describe_write_failure, destination, write_private
+from .output import ExportError, describe_write_failure, destination, is_folder, write_private
 from .report_data import SessionReport, gather
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def export_session(workspace: "Workspace", session_ref: str | int, fmt: str, pat
         people.require(user, Permission.EXPORT)
     row = store.session(session_ref)
     target = destination(path, default_name(row, fmt))
-    if target.is_dir():
+    if is_folder(target):
         raise ExportError(f"{target} is a folder; give a file name to write the export to.")
     _check_folder(target)
     author = user.name if user is not None else ""
