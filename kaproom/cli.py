@@ -19,7 +19,7 @@ from .store import StoreError
 from .workspace import Workspace
 
 #: Feature modules that add subcommands; each has ``register(subparsers, common)``.
-EXTENSIONS = ("kaproom.app", "kaproom.export.cli", "kaproom.people.cli")
+EXTENSIONS = ("kaproom.app", "kaproom.export.cli", "kaproom.people.cli", "kaproom.ui.review.cli")
 
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
 

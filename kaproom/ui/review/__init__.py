@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from .window import ReviewWindow
 
 
-def open_review(workspace: Any, user_name: str = "supervisor", user: Any = None) -> "ReviewWindow":
+def open_review(workspace: Any, user_name: str = "supervisor", user: Any = None, *,
+                lock: bool = True) -> "ReviewWindow":
     from .window import open_review as _open
-    return _open(workspace, user_name, user)
+    return _open(workspace, user_name, user, lock=lock)
 
 
 __all__ = ["open_review"]

@@ -172,6 +172,11 @@ class SessionView(QWidget):
         view.setAccessibleName("Timeline of the session")
         return view
 
+    def set_user(self, user: "User") -> None:
+        self.user, self.user_name = user, user.name
+        self.signoff.set_user(user)
+        self.exports.user, self.exports.user_name = user, user.name
+
     # ---------------------------------------------------------------- loading
     def load(self, session_ref: str | int) -> SessionReport:
         """Gather and show one session (by number or uid), and record that it was viewed."""

@@ -71,6 +71,11 @@ class SignOffPanel(QWidget):
         for widget in (self.status, self.comment, self.button, self.message):
             layout.addWidget(widget)
 
+    def set_user(self, user: "User") -> None:
+        self.user, self.user_name = user, user.name
+        if self.report is not None:
+            self.set_report(self.report)
+
     def set_report(self, report: SessionReport) -> None:
         if self.report is not None and self.report.header.uid != report.header.uid:
             # A comment typed for one session must never be signed onto another; keep it as its draft.

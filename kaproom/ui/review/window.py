@@ -36,6 +36,7 @@ class ReviewWindow(QWidget):
         self.setStyleSheet(stylesheet())
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
+        self.review_lock: object | None = None
 
         self.model = SessionListModel(workspace.store)
         self.filters = FilterBar()
@@ -97,6 +98,11 @@ class ReviewWindow(QWidget):
         view.activated.connect(self._open_index)  # Enter on a row
         view.setAccessibleName("Sessions")
         return view
+
+    def set_user(self, user: "User") -> None:
+        """Someone else signed in (e.g. to unlock): their name goes on sign-offs and exports from now on."""
+        self.user, self.user_name = user, user.name
+        self.session_view.set_user(user)
 
     # ---------------------------------------------------------------- the list
     def _filter_changed(self, flt: object) -> None:
@@ -200,6 +206,16 @@ class ReviewWindow(QWidget):
         return result
 
 
-def open_review(workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None) -> ReviewWindow:
-    """The review window for the app shell: a top-level window titled "KAP Room — review"."""
-    return ReviewWindow(workspace, user.name if user is not None else user_name, user)
+def open_review(workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None, *,
+                lock: bool = True) -> ReviewWindow:
+    """The review window for the app shell: a top-level window titled "KAP Room — review".
+
+    With ``lock`` it locks itself after the clinic's idle time or when the desktop locks
+    (:class:`kaproom.ui.idle_lock.ReviewLock`); whoever signs in to unlock signs off from then on.
+    """
+    window = ReviewWindow(workspace, user.name if user is not None else user_name, user)
+    if lock:
+        from ..idle_lock import ReviewLock
+        window.review_lock = ReviewLock(workspace, window, user)
+        window.review_lock.user_changed.connect(window.set_user)
+    return window

@@ -1,0 +1,168 @@
+"""The review window as a supervisor uses it: list, open, sign, back, export, import, command line."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kaproom.domain.events import Kind
+from kaproom.ui.review import open_review
+from kaproom.ui.review.list_model import COLUMNS
+from kaproom.workspace import Workspace
+
+from _review_helpers import add_session
+
+
+def column(name: str) -> int:
+    return [heading for heading, _ in COLUMNS].index(name)
+
+
+@pytest.fixture
+def window(qtbot, workspace, protocol):
+    add_session(workspace.store, protocol, therapist="Ana", client="A-1", cautions=1)
+    add_session(workspace.store, protocol, therapist="Ben", client="B-1", when="2026-03-03T09:00:00.000Z")
+    shown = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def clients(window) -> list[str]:
+    model = window.model
+    return [model.data(model.index(row, column("Client"))) for row in range(model.rowCount())]
+
+
+def test_top_level_window_titled_for_review(window):
+    assert window.isWindow() and window.windowTitle() == "KAP Room — review"
+    assert clients(window) == ["B-1", "A-1"]
+    assert window.totals.text() == "2 sessions · 1 with alerts · 2 not signed"
+
+
+def test_open_sign_and_back_updates_the_list(qtbot, window, workspace):
+    rect = window.table.visualRect(window.model.index(1, 0))
+    # A real double-click is press, release, double-click: the view opens what was pressed.
+    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.pages.currentWidget() is window.session_view
+    assert "client A-1" in window.session_view.title.text()
+    qtbot.keyClicks(window.session_view.signoff.comment, "Caution handled.")
+    qtbot.mouseClick(window.session_view.signoff.button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.session_view.back_button, Qt.MouseButton.LeftButton)
+    assert window.pages.currentIndex() == 0
+    signed = window.model.data(window.model.index(1, column("Signed off")))
+    assert signed.startswith("Dr Rao")
+    assert window.totals.text() == "2 sessions · 1 with alerts · 1 not signed"
+    window.filters.not_signed.setChecked(True)
+    assert clients(window) == ["B-1"]
+
+
+def test_enter_on_a_row_opens_it(qtbot, window):
+    window.table.setFocus()
+    window.table.selectRow(0)
+    window.table.setCurrentIndex(window.model.index(0, 0))
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.session_view
+    assert "client B-1" in window.session_view.title.text()
+
+
+def test_open_button_without_a_choice_says_so(qtbot, window):
+    qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
+    assert window.pages.currentIndex() == 0 and "Choose a session" in window.message.text()
+
+
+def test_export_button_writes_the_file_and_shows_the_export(qtbot, window, workspace, tmp_path):
+    window.open_session(1)
+    bar = window.session_view.exports
+    target = tmp_path / "report.pdf"
+    bar.ask_path = lambda fmt, suggested, name_filter: str(target)
+    qtbot.mouseClick(bar.buttons["pdf"], Qt.MouseButton.LeftButton)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "Saved" in bar.message.text() and str(target) in bar.message.text()
+    assert workspace.store.events(workspace.store.session(1).uid)[-1].kind == Kind.EXPORTED
+    whats = [window.session_view.timeline_model.data(window.session_view.timeline_model.index(r, 4))
+             for r in range(window.session_view.timeline_model.rowCount())]
+    assert whats[-1] == "Exported"
+
+
+def test_export_to_a_missing_folder_is_a_message(qtbot, window, tmp_path):
+    window.open_session(1)
+    bar = window.session_view.exports
+    bar.ask_path = lambda *_: str(tmp_path / "no" / "such" / "folder" / "r.csv")
+    qtbot.mouseClick(bar.buttons["csv"], Qt.MouseButton.LeftButton)
+    assert "does not exist" in bar.message.text() and bar.message.property("level") == "error"
+
+
+def test_import_bundle_from_another_computer_shows_in_the_list(qtbot, window, tmp_path, clock, protocol):
+    from kaproom.export.session_export import export_session
+    with Workspace(tmp_path / "other-room", clock) as other:
+        uid = add_session(other.store, protocol, therapist="Cleo", room="Room 9", client="Z-9",
+                          when="2026-03-04T09:00:00.000Z")
+        bundle = export_session(other, uid, "json", tmp_path / "z9.kaproom.json").path
+    window.ask_bundle = lambda: str(bundle)
+    qtbot.mouseClick(window.import_button, Qt.MouseButton.LeftButton)
+    assert clients(window)[0] == "Z-9" and window.message.property("level") == "ok"
+    assert window.model.data(window.model.index(0, column("Room"))) == "Room 9 · imported"
+
+
+def test_tampered_bundle_is_refused_with_the_event_named(qtbot, window, tmp_path, clock, protocol):
+    from kaproom.export.session_export import export_session
+    with Workspace(tmp_path / "other-room", clock) as other:
+        uid = add_session(other.store, protocol, client="Z-8")
+        path = export_session(other, uid, "json", tmp_path / "z8.kaproom.json").path
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    events = data["events"]
+    events[1]["payload"]["clock_speed"] = 99
+    Path(path).write_text(json.dumps(data), encoding="utf-8")
+    window.ask_bundle = lambda: str(path)
+    qtbot.mouseClick(window.import_button, Qt.MouseButton.LeftButton)
+    assert "event 2" in window.message.text() and window.message.property("level") == "error"
+    assert clients(window) == ["B-1", "A-1"]
+
+
+def test_another_supervisor_unlocking_signs_from_then_on(qtbot, workspace, protocol):
+    from kaproom.people.service import People
+    add_session(workspace.store, protocol)
+    people = People.of(workspace)
+    admin = people.add_user(None, "Admin", "admin", "correct horse battery")
+    rao = people.add_user(admin, "Rao", "supervisor", "836159")
+    kim = people.add_user(admin, "Kim", "supervisor", "729451")
+    window = open_review(workspace, user=rao, lock=False)
+    qtbot.addWidget(window)
+    window.open_session(1)
+    assert window.session_view.signoff.button.text() == "Sign off as Rao"
+    window.set_user(kim)
+    assert window.session_view.signoff.button.text() == "Sign off as Kim"
+    window.session_view.signoff.sign()
+    assert workspace.store.events(workspace.store.session(1).uid)[-1].author == "Kim"
+
+
+def run_kaproom(*args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it (its own process, so its theme never leaks into other tests)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "kaproom", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+@pytest.mark.slow
+def test_review_command_opens_on_a_session(tmp_path, clock, protocol):
+    folder = tmp_path / "data"
+    with Workspace(folder, clock) as ws:
+        add_session(ws.store, protocol, client="CLI-1")
+    shot = tmp_path / "review.png"
+    done = run_kaproom("review", "--data-dir", str(folder), "1", "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr
+    assert shot.stat().st_size > 10_000
+    assert "no users yet" in done.stderr
+
+
+@pytest.mark.slow
+def test_unknown_session_on_the_command_line_is_a_message(tmp_path):
+    shot = tmp_path / "review.png"
+    done = run_kaproom("review", "--data-dir", str(tmp_path / "data"), "42", "--screenshot", str(shot))
+    assert done.returncode == 0 and "'42' is not a session here" in done.stderr
