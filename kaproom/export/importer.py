@@ -91,8 +91,8 @@ def _local_copy(store: Store, uid: str):
 def import_bundle_data(store: Store, data: bytes, source: str = "the bundle") -> ImportResult:
     """Verify and import one bundle's bytes into ``store``; BundleRefused says why not."""
     bundle = parse_bundle(data, source)
-    facts = _session_facts(bundle, source)
     _check_chain(bundle, source)
+    facts = _session_facts(bundle, source)
     uid, theirs = bundle.uid, list(bundle.events)
     row = _local_copy(store, uid)
     try:

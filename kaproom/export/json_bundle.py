@@ -84,10 +84,24 @@ def _field(obj: Mapping[str, Any], name: str, kind: type | tuple[type, ...], whe
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a record can hold")
+
+
+def _seconds(value: Any, where: str) -> float:
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise BundleRefused(f"{where}: its session time is not a usable number.") from None
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise BundleRefused(f"{where}: its session time is not a usable number.")
+    return seconds
+
+
 def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
     """Read a bundle's bytes; BundleRefused (never another exception) for anything malformed."""
     try:
-        raw = json.loads(data.decode("utf-8-sig"))
+        raw = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BundleRefused(f"{source} is not a KAP Room session bundle (it is not readable JSON).") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -111,7 +125,7 @@ def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
             raise BundleRefused(f"{where} is not an event.")
         events.append(RecordedEvent(
             kind=_field(item, "kind", str, where), payload=_field(item, "payload", dict, where),
-            session_time=float(_field(item, "session_time", (int, float), where)),
+            session_time=_seconds(_field(item, "session_time", (int, float), where), where),
             wall_time=_field(item, "wall_time", str, where), author=_field(item, "author", str, where),
             phase=_field(item, "phase", str, where), session_uid=uid, seq=_field(item, "seq", int, where),
             prev_hash=_field(item, "prev_hash", str, where), hash=_field(item, "hash", str, where)))

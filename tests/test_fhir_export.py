@@ -1,0 +1,93 @@
+"""The FHIR R4 export parses with a standard FHIR library and carries the right codes and values."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from _export_helpers import finished_session
+from kaproom.export.fhir import fhir_bundle, render_fhir
+from kaproom.export.report_data import gather
+
+LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
+EXPORTED = "2026-03-03T10:00:00.000Z"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    workspace, uid = finished_session(tmp_path_factory.mktemp("fhir") / "room")
+    try:
+        report = gather(workspace, uid)
+        data = render_fhir(report, EXPORTED)
+    finally:
+        workspace.close()
+    return report, data, Bundle.model_validate_json(data)
+
+
+def by_type(bundle: Bundle, resource_type: str) -> list:
+    return [e.resource for e in bundle.entry if e.resource.__resource_type__ == resource_type]
+
+
+def codes(concept) -> set[str]:
+    return {(c.system, c.code) for c in concept.coding}
+
+
+def test_bundle_is_a_valid_r4_collection_with_patient_and_encounter(exported):
+    report, _, bundle = exported
+    assert bundle.type == "collection"
+    (patient,) = by_type(bundle, "Patient")
+    assert [(i.system, i.value) for i in patient.identifier] == [("urn:kaproom:client-code", "KAP-0042")]
+    assert patient.name is None  # the client is a clinic code, never a name
+    (encounter,) = by_type(bundle, "Encounter")
+    assert encounter.status == "finished" and encounter.class_fhir.code == "AMB"
+    assert encounter.period.start.isoformat().startswith("2026-03-02T09:00:00")
+    assert encounter.period.end.isoformat().startswith("2026-03-02T09:12:30")
+    patient_ref = next(e.fullUrl for e in bundle.entry if e.resource is patient)
+    encounter_ref = next(e.fullUrl for e in bundle.entry if e.resource is encounter)
+    assert encounter.subject.reference == patient_ref
+    for obs in by_type(bundle, "Observation"):
+        assert obs.subject.reference == patient_ref and obs.encounter.reference == encounter_ref
+        assert codes(obs.category[0]) == {("http://terminology.hl7.org/CodeSystem/observation-category",
+                                           "vital-signs")}
+
+
+def test_one_observation_per_vital_with_loinc_codes_and_ucum_units(exported):
+    report, _, bundle = exported
+    observations = by_type(bundle, "Observation")
+    taken = sum(1 for v in report.vitals for x in (v.pulse, v.spo2, v.respiratory_rate, v.temperature) if x is not None)
+    bp_checks = sum(1 for v in report.vitals if v.systolic is not None)
+    assert len(observations) == taken + bp_checks
+
+    first = report.vitals[0]
+    at = [o for o in observations if o.effectiveDateTime.isoformat().startswith("2026-03-02T09:01:00")]
+    assert len(at) == 5  # BP, pulse, SpO2, RR, temperature of the baseline check
+    by_code = {next(iter(codes(o.code)))[1] if len(o.code.coding) == 1 else "spo2": o for o in at}
+    bp = by_code["85354-9"]
+    parts = {next(iter(codes(c.code)))[1]: c.valueQuantity for c in bp.component}
+    assert (parts["8480-6"].value, parts["8462-4"].value) == (first.systolic, first.diastolic)
+    assert {(q.system, q.code) for q in parts.values()} == {(UCUM, "mm[Hg]")}
+    assert (by_code["8867-4"].valueQuantity.value, by_code["8867-4"].valueQuantity.code) == (74, "/min")
+    assert (by_code["9279-1"].valueQuantity.value, by_code["9279-1"].valueQuantity.code) == (14, "/min")
+    assert (float(by_code["8310-5"].valueQuantity.value), by_code["8310-5"].valueQuantity.code) == (36.7, "Cel")
+    spo2 = by_code["spo2"]
+    assert codes(spo2.code) == {(LOINC, "59408-5"), (LOINC, "2708-6")}
+    assert (spo2.valueQuantity.value, spo2.valueQuantity.code, spo2.valueQuantity.system) == (98, "%", UCUM)
+
+
+def test_statuses_become_interpretations_and_missing_values_are_left_out(exported):
+    report, data, bundle = exported
+    raw = json.loads(data)
+    urgent = [e["resource"] for e in raw["entry"] if e["resource"].get("effectiveDateTime") == report.vitals[2].wall_time]
+    bp = next(r for r in urgent if r["code"]["coding"][0]["code"] == "85354-9")
+    systolic = next(c for c in bp["component"] if c["code"]["coding"][0]["code"] == "8480-6")
+    assert systolic["interpretation"][0]["coding"][0]["code"] == "AA"
+    partial = [e["resource"] for e in raw["entry"] if e["resource"].get("effectiveDateTime") == report.vitals[3].wall_time]
+    assert not any(r["code"]["coding"][0]["code"] == "9279-1" for r in partial)  # RR not taken: no observation
+    assert "Infinity" not in data.decode() and "NaN" not in data.decode()
+
+
+def test_ids_are_stable_between_exports(exported):
+    report, data, _ = exported
+    again = fhir_bundle(report, EXPORTED)
+    assert [e["fullUrl"] for e in again["entry"]] == [e["fullUrl"] for e in json.loads(data)["entry"]]
