@@ -1,10 +1,12 @@
 """Vitals alerts on the room screen: calm, persistent lines under the clock.
 
-An alert is colour plus words (never a sound, never motion, never a dialog over the clock). An
-urgent one stays until the therapist acknowledges it, even if a later check is fine, because an
-urgent reading that scrolled away unseen is the failure this screen exists to prevent. A
-caution gives way when the same value is measured again (the new reading speaks for itself) or
-when acknowledged. Acknowledging, with the action taken if any, is an ``alert_ack`` event.
+An alert is colour plus words (never a sound, never motion, never a dialog over the clock). The
+alerts raised by one check-in share one line, worst level first, so a bad reading does not push
+the log off a small screen. A line with anything urgent stays until the therapist acknowledges
+it, even if a later check is fine, because an urgent reading that scrolled away unseen is the
+failure this screen exists to prevent. A caution-only line gives way when a later check-in
+measures those values again (the new reading speaks for itself) or when acknowledged.
+Acknowledging, with the action taken if any, is one ``alert_ack`` event per alert.
 
 After a restart the board is rebuilt from the stored events, so an unacknowledged urgent alert
 is still on screen when the room comes back.
@@ -20,7 +22,7 @@ from ..domain.clock import format_hms
 from ..domain.events import Kind, RecordedEvent
 from .theme import BORDER, ERROR_BACKGROUND, OVERDUE, SOON, SURFACE, TEXT_STRONG
 
-Acknowledge = Callable[["AlertBanner", str], bool]  # (banner, action typed) -> True when recorded
+Raised = tuple["RecordedEvent | None", dict]  # the stored alert (None if it could not be saved) and its payload
 
 _STYLE = f"""
 QFrame#alertBanner {{ background: {SURFACE}; border: 1px solid {BORDER}; border-left: 6px solid {SOON};
@@ -32,31 +34,34 @@ QLabel#alertLevel[level="urgent"] {{ color: {OVERDUE}; }}
 """
 
 
-class AlertBanner(QFrame):
-    """One alert: its level and reason in words, an optional "action taken" and Acknowledge."""
+def _rank(payload: dict) -> int:
+    return 1 if payload.get("level") == "urgent" else 0
 
-    def __init__(self, alert: RecordedEvent | None, payload: dict[str, Any], on_ack: Acknowledge,
+
+class AlertBanner(QFrame):
+    """The alerts of one check-in: level and reasons in words, "action taken" and Acknowledge."""
+
+    def __init__(self, raised: list[Raised], at: float | None, board: "AlertBoard",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.alert, self.payload = alert, dict(payload)
-        self.level = str(payload.get("level", "caution"))
-        self.field = str(payload.get("field", ""))
-        self._on_ack = on_ack
+        self.raised = sorted(raised, key=lambda item: -_rank(item[1]))
+        self.board = board
+        self.level = "urgent" if any(_rank(p) for _, p in self.raised) else "caution"
         self.setObjectName("alertBanner")
         self.setProperty("level", self.level)
         self.setStyleSheet(_STYLE)
-        when = f" at {format_hms(alert.session_time)}" if alert is not None else ""
+        when = f" at {format_hms(at)}" if at is not None else ""
         self.level_label = QLabel(("URGENT" if self.level == "urgent" else "Caution") + when)
         self.level_label.setObjectName("alertLevel")
         self.level_label.setProperty("level", self.level)
-        self.text = QLabel(str(payload.get("reason", "")))
+        self.text = QLabel(" · ".join(str(p.get("reason", "")) for _, p in self.raised))
         self.text.setObjectName("alertText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.action = QLineEdit()
         self.action.setObjectName("alertAction")
         self.action.setPlaceholderText("Action taken (optional)")
-        self.action.setAccessibleName("Action taken for this alert (optional)")
+        self.action.setAccessibleName("Action taken for this alert (optional); Enter acknowledges")
         self.action.setMaxLength(1000)
         self.action.setMaximumWidth(300)
         self.action.returnPressed.connect(self.acknowledge)
@@ -83,12 +88,16 @@ class AlertBanner(QFrame):
         self.setAccessibleName(f"{self.level_label.text()}: {self.text.text()}")
 
     @property
-    def alert_seq(self) -> int | None:
-        return self.alert.seq if self.alert is not None else None
+    def fields(self) -> set[str]:
+        return {str(p.get("field", "")) for _, p in self.raised}
+
+    @property
+    def alert_seqs(self) -> list[int | None]:
+        return [alert.seq if alert is not None else None for alert, _ in self.raised]
 
     def acknowledge(self) -> bool:
         """Record the acknowledgement; on a failed save the banner and the typed action stay."""
-        if self._on_ack(self, self.action.text().strip()):
+        if self.board.acknowledge(self, self.action.text().strip()):
             return True
         self.problem.setText("Not saved yet; the alert stays. What you typed is kept.")
         self.problem.show()
@@ -96,7 +105,7 @@ class AlertBanner(QFrame):
 
 
 class AlertBoard(QFrame):
-    """The column of alert banners (hidden when there is none)."""
+    """The column of alert lines, urgent ones on top (hidden when there is none)."""
 
     def __init__(self, record: Callable[[str, dict], RecordedEvent | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,12 +119,11 @@ class AlertBoard(QFrame):
         self.hide()
 
     # ---------------------------------------------------------------- showing
-    def show_alert(self, alert: RecordedEvent | None, payload: dict[str, Any]) -> AlertBanner:
-        """Add a banner (urgent ones above cautions); a caution on the same value gives way."""
-        for old in list(self.banners):
-            if old.level == "caution" and old.field == payload.get("field"):
-                self._remove(old)
-        banner = AlertBanner(alert, payload, self._acknowledge, self)
+    def show_alerts(self, raised: list[Raised], at: float | None) -> AlertBanner | None:
+        """One line for the alerts of one check-in."""
+        if not raised:
+            return None
+        banner = AlertBanner(raised, at, self, self)
         position = 0 if banner.level == "urgent" else sum(1 for b in self.banners if b.level == "urgent")
         self.banners.insert(position, banner)
         self._layout.insertWidget(position, banner)
@@ -124,40 +132,49 @@ class AlertBoard(QFrame):
         return banner
 
     def measured_again(self, fields: Iterable[str]) -> None:
-        """A new check-in measured these values: earlier cautions about them give way."""
+        """A new check-in measured these values: earlier caution lines about them all give way."""
         taken = set(fields)
         for banner in list(self.banners):
-            if banner.level == "caution" and banner.field in taken:
+            if banner.level == "caution" and banner.fields <= taken:
                 self._remove(banner)
 
     def restore(self, events: Iterable[RecordedEvent]) -> None:
-        """Rebuild from the record: unacknowledged urgent alerts, and cautions not yet re-measured."""
+        """Rebuild from the record: unacknowledged alerts, less cautions measured again since."""
         events = list(events)
         acked = {e.payload.get("alert_seq") for e in events if e.kind == Kind.ALERT_ACK}
-        open_alerts: list[RecordedEvent] = []
+        groups: dict[int, list[RecordedEvent]] = {}
+        times: dict[int, float] = {}
         for event in events:
             if event.kind == Kind.ALERT and event.seq not in acked:
-                open_alerts.append(event)
+                source = event.payload.get("source_seq")
+                key = source if isinstance(source, int) else event.seq
+                groups.setdefault(key, []).append(event)
+                times.setdefault(key, event.session_time)
             elif event.kind == Kind.VITALS:
                 measured = {name for name, value in event.payload.items() if value is not None}
-                open_alerts = [a for a in open_alerts if a.payload.get("level") == "urgent"
-                               or a.payload.get("field") not in measured]
-        for alert in open_alerts:
-            self.show_alert(alert, dict(alert.payload))
+                for key in [k for k, alerts in groups.items() if all(
+                        a.payload.get("level") != "urgent" and a.payload.get("field") in measured for a in alerts)]:
+                    del groups[key]
+        for key, alerts in groups.items():
+            self.show_alerts([(a, dict(a.payload)) for a in alerts], times[key])
 
     # ---------------------------------------------------------------- acknowledging
     def newest_urgent(self) -> AlertBanner | None:
         urgent = [b for b in self.banners if b.level == "urgent"]
         return urgent[0] if urgent else (self.banners[0] if self.banners else None)
 
-    def _acknowledge(self, banner: AlertBanner, action: str) -> bool:
-        payload: dict[str, Any] = {"alert_seq": banner.alert_seq}
-        if banner.alert_seq is None:  # the alert itself could not be saved: say which value it was about
-            payload["field"] = banner.field
-        if action:
-            payload["action"] = action
-        if self._record(Kind.ALERT_ACK, payload) is None:
-            return False
+    def acknowledge(self, banner: AlertBanner, action: str) -> bool:
+        """One ``alert_ack`` per alert on the line; those saved before a failure are not repeated."""
+        while banner.raised:
+            alert, payload = banner.raised[0]
+            ack: dict[str, Any] = {"alert_seq": alert.seq if alert is not None else None}
+            if alert is None:  # the alert itself could not be saved: say which value it was about
+                ack["field"] = payload.get("field")
+            if action:
+                ack["action"] = action
+            if self._record(Kind.ALERT_ACK, ack) is None:
+                return False
+            banner.raised.pop(0)
         self._remove(banner)
         return True
 

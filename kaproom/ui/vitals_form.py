@@ -32,6 +32,7 @@ QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
 QLabel#vitalsTitle {{ font-weight: 600; }}
 QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
     border-radius: 4px; padding: 4px; }}
+QFrame#doseConfirm QLabel {{ background: transparent; }}
 """
 SHORT_LABELS = {"pulse": "Pulse", "spo2": "SpO2", "respiratory_rate": "RR", "temperature": "Temp"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from ..domain.clock import format_hms
@@ -63,7 +63,8 @@ class RoomVitals(QObject):
         self.discharge_panel = DischargePanel(self._discharge, self.controller.clock.now)
         self.board = AlertBoard(self.controller.record)
         room.add_banner(self.board)
-        room.add_panel(self._scrolling(self.form, self.discharge_panel))
+        self.scroll = self._scrolling(self.form, self.discharge_panel)
+        room.add_panel(self.scroll)
         self.form.saveRequested.connect(self.save)
         self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose(without_baseline=True))
         self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
@@ -97,6 +98,11 @@ class RoomVitals(QObject):
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(inner)
         return area
+
+    def _reveal(self, widget: QWidget | None) -> None:
+        """Scroll the side panel so ``widget`` (a refused field, the dose question) is in view."""
+        if widget is not None:  # after the layout has taken in the new text
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(widget, 10, 10))
 
     # ---------------------------------------------------------------- facts
     @property
@@ -140,6 +146,7 @@ class RoomVitals(QObject):
             return
         self.form.show()
         self.form.focus_first_field()
+        self.scroll.verticalScrollBar().setValue(0)
 
     def save(self) -> RecordedEvent | None:
         """Validate, record the check-in and its alerts; on any refusal the typed text stays."""
@@ -152,6 +159,9 @@ class RoomVitals(QObject):
         if not result.ok or result.reading is None:
             if "form" not in result.errors:
                 self.form.show_message("Not saved: correct the marked values. What you typed is kept.")
+            self._reveal(self.form.focusWidget())
+            first = next(iter(result.errors.values()))
+            self.room.show_status(f"Vitals not saved: {first}", "caution")
             return None
         dose_time = self._dose_time()
         pre_dose = dose_time is None
@@ -161,13 +171,16 @@ class RoomVitals(QObject):
         if event is None:
             self.form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
                                    "What you typed is kept.")
+            self._reveal(self.form.errors["form"])
             return None
         self.board.measured_again(result.reading.taken)
-        for payload in checked.alerts(event.seq):  # urgent ones first
-            self.board.show_alert(self.controller.record(Kind.ALERT, payload), payload)
+        raised = [(self.controller.record(Kind.ALERT, payload), payload)  # urgent ones first
+                  for payload in checked.alerts(event.seq)]
+        self.board.show_alerts(raised, event.session_time)
         self.form.clear_values()
         self.form.show_message("")
         self._show_check(event)
+        self._reveal(next(w for w in (self.form.advisory, self.form.news2, self.form.result) if w.text()))
         worst = checked.level
         words = {"ok": "", "caution": " with a caution (see the alert above)",
                  "urgent": " - URGENT: see the alert above"}[worst]
@@ -210,6 +223,9 @@ class RoomVitals(QObject):
                                             "first with F9.)")
             self.form.dose_confirm.show()
             self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.scroll.verticalScrollBar().setValue(0)
+            self.room.show_status("No baseline vitals yet: confirm the dose in the vitals panel (F10 again), "
+                                  "or Esc and take the baseline (F9).", "caution")
             return
         self.record_dose(without_baseline=False)
 
