@@ -286,6 +286,9 @@ class RoomVitals(QObject):
         self.discharge_panel.show()
         self._discharge_escape.watch(self.discharge_panel)  # the tick boxes are new each time
         self.discharge_panel.focus_first()
+        QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
+        self.room.show_status("Discharge checklist: Space ticks, Tab moves on, Enter discharges, Esc goes back.",
+                              "info")
 
     def close_discharge(self) -> None:
         self.discharge_panel.hide()
