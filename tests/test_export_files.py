@@ -184,3 +184,16 @@ def test_command_line_export_and_its_errors(session, tmp_path, capsys):
     assert "'77' is not a session here" in capsys.readouterr().err
     assert main(["export", "--data-dir", folder, "1", "--format", "json", "-o", str(tmp_path / "nope" / "x")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_pdf_export_from_a_terminal_without_a_display(session, tmp_path):
+    import subprocess
+    import sys
+    workspace, uid = session
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = tmp_path / "headless.pdf"
+    done = subprocess.run([sys.executable, "-m", "kaproom", "export", "--data-dir", str(workspace.folder), uid[:8],
+                           "--format", "pdf", "-o", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF") and "Exported session 1 as pdf" in done.stdout
+    assert "Fatal" not in done.stderr

@@ -94,7 +94,7 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
         return
     columns = [Column("Session", 0.75), Column("Clock", 0.6), Column("BP", 0.8), Column("Pulse", 0.55),
                Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
-               Column("Nausea", 0.75), Column("NEWS2", 1.05), Column("Status / comment", 2.3)]
+               Column("Nausea", 0.75), Column("NEWS2", 1.3), Column("Status / comment", 2.05)]
     rows = []
     for v in report.vitals:
         bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""

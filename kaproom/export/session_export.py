@@ -98,7 +98,12 @@ def export_session(workspace: "Workspace", session_ref: str | int, fmt: str, pat
     if fmt == "json":
         record()
     data = _render(fmt, gather(store, row.uid), now, author, monochrome)
-    write_private(target, data)
+    try:
+        write_private(target, data)
+    except ExportError as exc:
+        if fmt == "json":  # its export event is already in the chain: say so rather than hide it
+            raise ExportError(f"{exc} (The attempt is recorded in the session's log.)") from None
+        raise
     if fmt != "json":
         record()
     people.record_export(user, [row.uid], fmt, str(target))
