@@ -60,6 +60,9 @@ def test_amendment_sits_directly_under_what_it_corrects(view, amended):
     assert "Client said the room was too warm" in texts[target_line]
     assert f"amended: see #{correction.seq}" in texts[target_line]
     assert "blanket" in texts[target_line + 1] and whats[target_line + 1].startswith("↳")
+    view.select_event(correction.seq)  # choosing a line shows it in full under the table
+    assert view.event_detail.text().startswith(f"#{correction.seq} · ")
+    assert "It was the blanket that was too warm, not the room" in view.event_detail.text()
     assert sorted(order) == list(range(1, len(order) + 1))  # every event shown exactly once
 
 
@@ -141,8 +144,14 @@ def test_badge_shows_where_a_tampered_record_breaks(qtbot, view, workspace, amen
         assert fresh.badge.text() == f"✗ Record broken at event {first.seq}"
         assert fresh.badge.property("intact") == "false"
         assert "altered" in fresh.badge.toolTip()
+        model = fresh.timeline_model
+        broken_line = model.line_of(first.seq)
+        assert model.data(model.index(broken_line, DETAILS)).startswith("RECORD BROKEN HERE")
+        assert "Nothing to note" in model.data(model.index(broken_line, DETAILS))
+        assert not fresh.signoff.button.isEnabled()
+        assert f"broken at event {first.seq}: it cannot be signed off" in fresh.signoff.status.text()
         qtbot.keyClicks(fresh.signoff.comment, "fine")
-        qtbot.mouseClick(fresh.signoff.button, Qt.MouseButton.LeftButton)
+        assert fresh.signoff.sign() is None  # even if asked directly, nothing is written
         assert f"broken at event {first.seq}" in fresh.signoff.message.text()
         assert fresh.signoff.comment.toPlainText() == "fine"  # the typed comment is kept
         assert not reopened.store.events(uid, (Kind.SIGNOFF,))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ...domain.people import User
     from ...workspace import Workspace
 
-TIMELINE_WIDTHS = (60, 120, 90, 180, 130, 560, 110)  # "#", session time, clock, phase, what, details, by
+TIMELINE_WIDTHS = (60, 130, 120, 180, 160, 560, 110)  # "#", session time, clock, phase, what, details, by
 
 
 def integrity_from(report: SessionReport) -> Integrity:
@@ -111,6 +111,13 @@ class SessionView(QWidget):
         self.timeline_model = TimelineModel()
         self.timeline = self._timeline_view()
         self.kinds.changed.connect(self.timeline_model.set_categories)
+        self.event_detail = QLabel("Choose a line to read it in full here.")
+        self.event_detail.setObjectName("eventDetail")
+        self.event_detail.setWordWrap(True)
+        self.event_detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.event_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.event_detail.setProperty("muted", True)
+        self.timeline.selectionModel().currentRowChanged.connect(self._show_event_detail)
 
         self.details = QTextBrowser()
         self.details.setObjectName("sessionDetails")
@@ -134,6 +141,7 @@ class SessionView(QWidget):
         left_layout.addWidget(self.chart, 2)
         left_layout.addWidget(self.kinds)
         left_layout.addWidget(self.timeline, 3)
+        left_layout.addWidget(self.event_detail)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -194,7 +202,7 @@ class SessionView(QWidget):
         self.facts.setText(facts_line(report))
         self.badge.show_integrity(integrity_from(report))
         self.chart.set_report(report)
-        self.timeline_model.set_rows(report.timeline)
+        self.timeline_model.set_rows(report.timeline, broken_at=report.integrity.broken_at)
         self.details.setHtml(details_html(report))
         self.signoff.set_report(report)
         self.exports.set_report(report)
@@ -202,6 +210,18 @@ class SessionView(QWidget):
     def reload(self) -> None:
         if self.report is not None:
             self.show_report(gather(self.workspace, self.report.header.uid))
+
+    def _show_event_detail(self, current, _previous=None) -> None:
+        """The chosen line in full: long notes do not fit in a table cell."""
+        line = self.timeline_model.line(current.row()) if current is not None and current.isValid() else None
+        if line is None:
+            self.event_detail.setText("")
+            return
+        model = self.timeline_model
+        head = " · ".join(filter(None, (f"#{line.row.seq}", model.data(model.index(current.row(), 1)),
+                                        model.data(model.index(current.row(), 2)), line.row.phase_name,
+                                        f"{model.data(model.index(current.row(), 4))} by {line.row.author}")))
+        self.event_detail.setText(f"{head}\n{model.data(model.index(current.row(), 5))}")
 
     def _after_signoff(self, event: object) -> None:
         self.reload()
@@ -215,4 +235,5 @@ class SessionView(QWidget):
         index = self.timeline_model.index(line, 0)
         self.timeline.selectRow(line)
         self.timeline.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.timeline.horizontalScrollBar().setValue(0)
         return True

@@ -88,11 +88,23 @@ class SignOffPanel(QWidget):
         self.status.setProperty("amendedAfter", loud)
         repolish(self.status)
         still_open = report.header.outcome in ("created", "running")
-        self.button.setEnabled(not still_open)
+        broken = not report.integrity.intact
+        self.button.setEnabled(not still_open and not broken)
         self.button.setText(("Sign off again as " if report.signoffs else "Sign off as ")
                             + (self.user.name if self.user else self.user_name))
-        self.button.setToolTip("The session has not ended yet." if still_open else
-                               "Adds a sign-off to the session's record, with your comment.")
+        if broken:
+            why = (f"The record is broken at event {report.integrity.broken_at}: it cannot be signed off. "
+                   "Keep the database file and report this.")
+        elif still_open:
+            why = "The session has not ended yet: it can be signed off once it has ended in the room."
+        else:
+            why = "Adds a sign-off to the session's record, with your comment."
+        self.button.setToolTip(why)
+        if broken or still_open:
+            self.status.setText(f"{text}\n{why}")
+        if broken:
+            self.status.setProperty("amendedAfter", True)  # the same loud style: something is wrong
+            repolish(self.status)
 
     def _say(self, text: str, level: str) -> None:
         self.message.setText(text)

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ...domain.clock import format_hms
+from ...domain.clock import format_hms, from_iso
 from ...domain.events import Kind
 from ...export.report_data import TimelineRow
 from ...export.summary import wall_text
@@ -96,11 +96,16 @@ class TimelineModel(QAbstractTableModel):
         self._all: list[Line] = []
         self._lines: list[Line] = []
         self.categories: frozenset[str] = ALL_CATEGORIES
+        self.broken_at: int | None = None
+        self.first_day = ""
         self.set_rows(rows)
 
-    def set_rows(self, rows: Iterable[TimelineRow]) -> None:
+    def set_rows(self, rows: Iterable[TimelineRow], broken_at: int | None = None) -> None:
+        """Show these rows; ``broken_at`` is the event where the hash chain breaks, if it does."""
         self.beginResetModel()
         self._all = arrange(rows)
+        self.broken_at = broken_at
+        self.first_day = wall_text(self._all[0].row.wall_time)[:10] if self._all else ""
         self._lines = self._visible()
         self.endResetModel()
 
@@ -149,7 +154,7 @@ class TimelineModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(line, column)
-        if role == Qt.ItemDataRole.BackgroundRole and line.row.after_signoff:
+        if role == Qt.ItemDataRole.BackgroundRole and (line.row.after_signoff or row.seq == self.broken_at):
             return QColor(style.AFTER_SIGNOFF_BACKGROUND)
         if role == Qt.ItemDataRole.FontRole and (row.kind == Kind.AMENDMENT or row.level == "urgent"):
             font = QFont()
@@ -169,12 +174,15 @@ class TimelineModel(QAbstractTableModel):
         if column == 1:
             return format_hms(row.session_time)
         if column == 2:
-            return wall_text(row.wall_time)[11:19]
+            return clock_text(row.wall_time, self.first_day)
         if column == 3:
             return row.phase_name
         if column == 4:
-            return ("↳ " if line.under_target else "") + kind_label(row)
+            broken = "✗ " if row.seq == self.broken_at else ""
+            return broken + ("↳ " if line.under_target else "") + kind_label(row)
         if column == 5:
+            if row.seq == self.broken_at:
+                return "RECORD BROKEN HERE (changed after it was saved) — " + details(row)
             return details(row)
         if column == 6:
             return row.author
@@ -182,7 +190,7 @@ class TimelineModel(QAbstractTableModel):
 
     def _colour(self, line: Line, column: int) -> QColor | None:
         row = line.row
-        if row.after_signoff:
+        if row.after_signoff or row.seq == self.broken_at:
             return QColor(style.AFTER_SIGNOFF_TEXT)
         if row.level in ("caution", "urgent") and column in (4, 5):
             return QColor(style.LEVEL_TEXT[row.level])
@@ -191,6 +199,18 @@ class TimelineModel(QAbstractTableModel):
         if column in (0, 2, 6):
             return QColor(style.MUTED_TEXT)
         return None
+
+
+def clock_text(wall_time: str, first_day: str) -> str:
+    """Local time of day; with the day and month when it is not the session's own day (a sign-off)."""
+    local = wall_text(wall_time)
+    if local[:10] == first_day or len(local) < 16:
+        return local[11:19]
+    try:
+        moment = from_iso(wall_time).astimezone()
+    except ValueError:
+        return local
+    return f"{moment.day} {moment:%b %H:%M}"
 
 
 def details(row: TimelineRow) -> str:
