@@ -197,3 +197,23 @@ def test_pdf_export_from_a_terminal_without_a_display(session, tmp_path):
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF") and "Exported session 1 as pdf" in done.stdout
     assert "Fatal" not in done.stderr
+
+
+def test_a_very_long_report_renders_without_exhausting_none(qapp, session):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; a 2000-note report
+    makes far more calls than None has references, so it ends the process unless guarded."""
+    import sys
+    from kaproom.domain.events import Event
+    workspace, uid = session
+    with workspace.store._write("add many notes") as conn:
+        for i in range(2000):
+            workspace.store._append_in(conn, uid, Event(Kind.NOTE, {"text": f"note {i}"}, 750.0,
+                                                        "2026-03-02T09:12:30.000Z", "Ana Ruiz", "integration"))
+    report = gather(workspace, uid)
+
+    def render() -> tuple[int, int]:
+        before = sys.getrefcount(None)
+        pages = len(PdfReader(io.BytesIO(render_pdf(report))).pages)
+        return pages, sys.getrefcount(None) - before
+    pages, change = in_child(render)
+    assert pages > 40 and change > -50

@@ -218,13 +218,14 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> by
     painter = QPainter(writer)
     try:
         for index, steps in enumerate(flow.pages, start=1):
-            if index > 1:
-                writer.newPage()
-            painter.save()
-            for step in steps:
-                step(painter)
-            painter.restore()
-            _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
+            with keep_none_alive():  # per page: a long report makes more calls than None has references
+                if index > 1:
+                    writer.newPage()
+                painter.save()
+                for step in steps:
+                    step(painter)
+                painter.restore()
+                _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
     finally:
         painter.end()
     buffer.close()
