@@ -1,6 +1,8 @@
 """What the review and every export read: the session report gathered from the store, and the chart."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -132,3 +134,31 @@ def test_chart_without_vitals_says_so(qapp, tmp_path, clock):
     draw_vitals_chart(painter, QRectF(0, 0, 600, 300), report, dark=True)
     painter.end()
     assert image.pixelColor(300, 5).name() == "#1c1f24"  # dark background for the review screen
+
+
+def _near(image: QImage, color: QColor, tolerance: int = 40) -> int:
+    """Pixels close to ``color`` (antialiased thin lines rarely hit it exactly)."""
+    target = (color.red(), color.green(), color.blue())
+    count = 0
+    for x in range(image.width()):
+        for y in range(image.height()):
+            c = image.pixelColor(x, y)
+            if all(abs(a - b) <= tolerance for a, b in zip((c.red(), c.green(), c.blue()), target)):
+                count += 1
+    return count
+
+
+def test_chart_rings_the_values_the_check_in_flagged(qapp, session):
+    workspace, uid = session
+    flagged = gather(workspace, uid)
+    calm = replace(flagged, vitals=tuple(replace(v, statuses={}) for v in flagged.vitals))
+    images = []
+    for report in (flagged, calm):
+        image = QImage(600, 300, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        draw_vitals_chart(painter, QRectF(0, 0, 600, 300), report)
+        painter.end()
+        images.append(image)
+    caution = QColor("#8a5a00")
+    # the legend shows a caution ring in both; only the flagged report rings values on the plot
+    assert _near(images[0], caution) > _near(images[1], caution) + 20

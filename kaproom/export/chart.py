@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen, QPolygonF
@@ -35,6 +35,8 @@ class Palette:
     phase: QColor
     pulse_style: Qt.PenStyle
     spo2_style: Qt.PenStyle
+    caution: QColor
+    urgent: QColor
 
 
 def palette(monochrome: bool, dark: bool) -> Palette:
@@ -42,14 +44,16 @@ def palette(monochrome: bool, dark: bool) -> Palette:
         ink, paper = (QColor("#f0f0f0"), QColor("#000000")) if dark else (QColor("#000000"), QColor("#ffffff"))
         return Palette(paper, ink, QColor("#555555") if dark else QColor("#c8c8c8"), ink,
                        QColor("#3a3a3a") if dark else QColor("#dcdcdc"), ink, ink, ink, QColor("#888888") if dark
-                       else QColor("#555555"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine)
+                       else QColor("#555555"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine, ink, ink)
     if dark:
         return Palette(QColor("#1c1f24"), QColor("#c9cdd3"), QColor("#353a42"), QColor("#e58b80"),
                        QColor(229, 139, 128, 55), QColor("#86b4e8"), QColor("#82c9a0"), QColor("#e0b055"),
-                       QColor("#8c939c"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine)
+                       QColor("#8c939c"), Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine, QColor("#e0b055"),
+                       QColor("#ff8a80"))
     return Palette(QColor("#ffffff"), QColor("#1e1e1e"), QColor("#dadada"), QColor("#b3261e"),
                    QColor(179, 38, 30, 38), QColor("#1f5fa8"), QColor("#1b7a4c"), QColor("#7a4fa0"),
-                   QColor("#6b6b6b"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine)  # paper: grey-safe
+                   QColor("#6b6b6b"), Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine,  # paper: grey-safe
+                   QColor("#8a5a00"), QColor("#b3261e"))
 
 
 def marker(painter: QPainter, shape: str, at: QPointF, size: float, color: QColor, filled: bool = True) -> None:
@@ -163,18 +167,21 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
         painter.setPen(Qt.PenStyle.NoPen)
         painter.fillPath(band, pal.band)
     size = 7 * unit
-    _series(painter, main, vitals, lambda r: r.systolic, pal.bp, Qt.PenStyle.SolidLine, "down", size, unit)
-    _series(painter, main, vitals, lambda r: r.diastolic, pal.bp, Qt.PenStyle.SolidLine, "up", size, unit)
-    _series(painter, main, vitals, lambda r: r.pulse, pal.pulse, pal.pulse_style, "dot", size, unit)
-    _series(painter, low, vitals, lambda r: r.spo2, pal.spo2, pal.spo2_style, "square", size, unit, filled=False)
+    _series(painter, main, vitals, "systolic", pal.bp, Qt.PenStyle.SolidLine, "down", size, unit)
+    _series(painter, main, vitals, "diastolic", pal.bp, Qt.PenStyle.SolidLine, "up", size, unit)
+    _series(painter, main, vitals, "pulse", pal.pulse, pal.pulse_style, "dot", size, unit)
+    _series(painter, low, vitals, "spo2", pal.spo2, pal.spo2_style, "square", size, unit, filled=False)
+    for plot, names in ((main, ("systolic", "diastolic", "pulse")), (low, ("spo2",))):
+        for name in names:
+            _flags(painter, plot, vitals, name, pal, size, unit)
     if not vitals:
         painter.setPen(pal.text)
         painter.drawText(main.area, Qt.AlignmentFlag.AlignCenter, "No vitals recorded")
 
 
-def _series(painter: QPainter, plot: _Plot, rows: Sequence, value: Callable, color: QColor, style: Qt.PenStyle,
+def _series(painter: QPainter, plot: _Plot, rows: Sequence, name: str, color: QColor, style: Qt.PenStyle,
             shape: str, size: float, unit: float, filled: bool = True) -> None:
-    points = [plot.point(r.session_time, value(r)) for r in rows if value(r) is not None]
+    points = [plot.point(r.session_time, r.value(name)) for r in rows if r.value(name) is not None]
     if not points:
         return
     pen = QPen(color, 1.5 * unit, style)
@@ -185,6 +192,20 @@ def _series(painter: QPainter, plot: _Plot, rows: Sequence, value: Callable, col
     painter.setPen(QPen(color, 1.2 * unit))
     for point in points:
         marker(painter, shape, point, size, color, filled)
+
+
+def _flags(painter: QPainter, plot: _Plot, rows: Sequence, name: str, pal: Palette, size: float, unit: float) -> None:
+    """Ring each value the check-in flagged: one ring for caution, a thick double ring for urgent."""
+    for row in rows:
+        level, value = row.statuses.get(name, ""), row.value(name)
+        if value is None or level not in ("caution", "urgent"):
+            continue
+        at = plot.point(row.session_time, value)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(pal.urgent if level == "urgent" else pal.caution, 1.3 * unit))
+        painter.drawEllipse(at, size * 0.95, size * 0.95)
+        if level == "urgent":
+            painter.drawEllipse(at, size * 1.35, size * 1.35)
 
 
 def _axes(painter: QPainter, plot: _Plot, step: float, fm: QFontMetricsF, pal: Palette, unit: float,
@@ -263,7 +284,9 @@ def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, un
                ("Pulse", "dot", pal.pulse, pal.pulse_style, True),
                ("SpO2", "square", pal.spo2, pal.spo2_style, False),
                ("Dose", "vline", pal.dose, Qt.PenStyle.SolidLine, True),
-               ("Phase change", "vline", pal.phase, Qt.PenStyle.DashLine, True)]
+               ("Phase change", "vline", pal.phase, Qt.PenStyle.DashLine, True),
+               ("Caution", "ring", pal.caution, Qt.PenStyle.SolidLine, False),
+               ("Urgent", "rings", pal.urgent, Qt.PenStyle.SolidLine, False)]
     sample = 22 * unit
     x, y = rect.left() + 6 * unit, rect.top() + 4 * unit
     row_h = max(fm.height(), 9 * unit)
@@ -274,6 +297,12 @@ def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, un
         mid = QPointF(x + sample / 2, y + row_h / 2)
         if shape == "band":
             painter.fillRect(QRectF(x, y + row_h * 0.2, sample, row_h * 0.6), color)
+        elif shape in ("ring", "rings"):
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(color, 1.3 * unit))
+            painter.drawEllipse(mid, row_h * 0.32, row_h * 0.32)
+            if shape == "rings":
+                painter.drawEllipse(mid, row_h * 0.48, row_h * 0.48)
         elif shape == "vline":
             painter.setPen(QPen(color, (2.0 if label == "Dose" else 1.0) * unit, style))
             painter.drawLine(QPointF(mid.x(), y), QPointF(mid.x(), y + row_h))
