@@ -166,3 +166,23 @@ def test_unknown_session_on_the_command_line_is_a_message(tmp_path):
     shot = tmp_path / "review.png"
     done = run_kaproom("review", "--data-dir", str(tmp_path / "data"), "42", "--screenshot", str(shot))
     assert done.returncode == 0 and "'42' is not a session here" in done.stderr
+
+
+def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspace, protocol):
+    from kaproom.people.service import People
+    add_session(workspace.store, protocol, therapist="Tess", client="T-1")
+    add_session(workspace.store, protocol, therapist="Ben", client="B-2")
+    people = People.of(workspace)
+    admin = people.add_user(None, "Admin", "admin", "correct horse battery")
+    tess = people.add_user(admin, "Tess", "therapist", "915273")
+    window = open_review(workspace, user=tess, lock=False)
+    qtbot.addWidget(window)
+    assert clients(window) == ["T-1"] and not window.filters.therapist.isEnabled()
+    window.filters.has_alerts.setChecked(True)
+    window.filters.has_alerts.setChecked(False)
+    assert clients(window) == ["T-1"]  # changing other filters never widens the list
+    assert not window.open_session(2)
+    assert "only their own sessions" in window.message.text()
+    assert window.open_session(1)
+    assert window.session_view.signoff.isHidden() and window.session_view.exports.isHidden()
+    assert window.import_button.isHidden()

@@ -6,6 +6,7 @@ instead of sorting Python objects. The view never gets a widget per row.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -80,10 +81,12 @@ def cell_text(row: SessionRow, key: str) -> str:
 class SessionListModel(QAbstractTableModel):
     """Filtered, sorted sessions; rows arrive a page at a time as the view scrolls."""
 
-    def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+    def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None,
+                 only_therapist: str = "") -> None:
         super().__init__(parent)
         self.store, self.page_size = store, max(1, int(page_size))
-        self.filter = SessionFilter()
+        self.only_therapist = only_therapist  # a therapist reviewing sees only their own sessions
+        self.filter = SessionFilter(therapist=only_therapist)
         self.sort_key, self.descending = DEFAULT_SORT, True
         self._rows: list[SessionRow] = []
         self._total = 0
@@ -103,6 +106,8 @@ class SessionListModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_filter(self, flt: SessionFilter) -> None:
+        if self.only_therapist:
+            flt = replace(flt, therapist=self.only_therapist)
         self.filter = flt
         self.reload()
 

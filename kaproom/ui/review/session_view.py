@@ -126,6 +126,7 @@ class SessionView(QWidget):
         self.signoff.signed.connect(self._after_signoff)
         self.exports = ExportBar(workspace, user_name, user)
         self.exports.exported.connect(lambda _result: self.reload())
+        self.apply_permissions()
 
         top = QHBoxLayout()
         top.addWidget(self.back_button)
@@ -184,11 +185,25 @@ class SessionView(QWidget):
         self.user, self.user_name = user, user.name
         self.signoff.set_user(user)
         self.exports.user, self.exports.user_name = user, user.name
+        self.apply_permissions()
+
+    def apply_permissions(self) -> None:
+        """Sign-off and export appear only for those allowed (a therapist reading their own session)."""
+        from ...domain.people import Permission
+        user = self.user
+        self.signoff.setVisible(user is None or user.may(Permission.SIGN_OFF))
+        self.exports.setVisible(user is None or user.may(Permission.EXPORT))
 
     # ---------------------------------------------------------------- loading
     def load(self, session_ref: str | int) -> SessionReport:
         """Gather and show one session (by number or uid), and record that it was viewed."""
-        report = gather(self.workspace, session_ref)
+        from ...domain.people import may_see_session
+        from ...people.service import AccessRefused
+        row = self.workspace.store.session(session_ref)
+        if not may_see_session(self.user, row.therapist):
+            raise AccessRefused(f"Session {row.id} was run by {row.therapist}: a therapist may review only "
+                                "their own sessions.")
+        report = gather(self.workspace, row.uid)
         self.show_report(report)
         from ...people.service import People
         People.of(self.workspace).record_view(self.user, report.header.uid, report.header.number)

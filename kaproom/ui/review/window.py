@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from ...workspace import Workspace
 
 WINDOW_TITLE = "KAP Room — review"
+
+
+def may(user: "User | None", permission) -> bool:
+    """None is the open install (nobody registered yet), where everything is allowed."""
+    return user is None or user.may(permission)
+
+
+def own_sessions_only(user: "User | None") -> str:
+    """The therapist whose sessions are the only ones this user may see, or "" for all."""
+    from ...domain.people import Permission
+    return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
 MAX_COLUMN_WIDTH = 260
 AskOpen = Callable[[], "str | None"]
 
@@ -38,7 +49,7 @@ class ReviewWindow(QWidget):
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
         self.review_lock: object | None = None
 
-        self.model = SessionListModel(workspace.store)
+        self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user))
         self.filters = FilterBar()
         self.filters.changed.connect(self._filter_changed)
         self.totals = QLabel("")
@@ -68,6 +79,7 @@ class ReviewWindow(QWidget):
         list_layout.addLayout(buttons)
 
         self.session_view = SessionView(workspace, user_name, user)
+        self.apply_permissions()
         self.session_view.back.connect(self.show_list)
         self.session_view.signed.connect(lambda _event: self.refresh_list())
         self.pages = QStackedWidget()
@@ -103,6 +115,19 @@ class ReviewWindow(QWidget):
         """Someone else signed in (e.g. to unlock): their name goes on sign-offs and exports from now on."""
         self.user, self.user_name = user, user.name
         self.session_view.set_user(user)
+        self.model.only_therapist = own_sessions_only(user)
+        self.apply_permissions()
+        self.model.set_filter(self.filters.current())
+        self._show_totals()
+
+    def apply_permissions(self) -> None:
+        """Offer only what the signed-in person may do (the service refuses the rest anyway)."""
+        from ...domain.people import Permission
+        self.import_button.setVisible(may(self.user, Permission.IMPORT))
+        own_only = bool(self.model.only_therapist)
+        self.filters.therapist.setEnabled(not own_only)
+        self.filters.therapist.setToolTip("You see your own sessions only." if own_only else "")
+        self.session_view.apply_permissions()
 
     # ---------------------------------------------------------------- the list
     def _filter_changed(self, flt: object) -> None:
