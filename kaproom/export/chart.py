@@ -287,11 +287,11 @@ def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, un
                ("Phase change", "vline", pal.phase, Qt.PenStyle.DashLine, True),
                ("Caution", "ring", pal.caution, Qt.PenStyle.SolidLine, False),
                ("Urgent", "rings", pal.urgent, Qt.PenStyle.SolidLine, False)]
-    sample = 22 * unit
+    sample = 18 * unit
     x, y = rect.left() + 6 * unit, rect.top() + 4 * unit
     row_h = max(fm.height(), 9 * unit)
     for label, shape, color, style, filled in entries:
-        width = sample + 4 * unit + fm.horizontalAdvance(label) + 12 * unit
+        width = sample + 4 * unit + fm.horizontalAdvance(label) + 9 * unit
         if x + width > rect.right() and x > rect.left() + 6 * unit:
             x, y = rect.left() + 6 * unit, y + row_h + 2 * unit
         mid = QPointF(x + sample / 2, y + row_h / 2)
