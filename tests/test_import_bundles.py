@@ -192,3 +192,19 @@ def test_any_bytes_are_a_bundle_or_a_clear_refusal(data):
         parse_bundle(data, "x.json")
     except BundleRefused as exc:
         assert str(exc).startswith("x.json")
+
+
+def test_import_needs_permission_and_is_audited(room, office, tmp_path):
+    from _people_helpers import add_staff, fast_people
+    from kaproom.domain.people import AuditKind
+    from kaproom.people.service import AccessRefused
+    workspace, uid = room
+    path = export_json(workspace, uid, tmp_path / "s.json")
+    people = fast_people(office)
+    staff = add_staff(people)
+    with pytest.raises(AccessRefused):
+        import_bundle(office, path, staff["therapist"])
+    assert office.store.count_sessions() == 0
+    import_bundle(office, path, staff["supervisor"])
+    (entry,) = people.audit((AuditKind.SESSION_IMPORTED,), viewer=staff["supervisor"])
+    assert entry.author == "Sam" and entry.payload == {"source": str(path), "sessions": [uid]}
