@@ -9,7 +9,6 @@ import os
 import re
 import stat
 import unicodedata
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
