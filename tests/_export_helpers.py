@@ -6,6 +6,7 @@ amendment, a discharge check with an override and a sign-off, all in millisecond
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kaproom.domain.clock import FakeClock, to_iso
@@ -35,7 +36,7 @@ VITALS = [  # (session minute, payload)
 def finished_session(folder: Path, *, client: str = "KAP-0042", therapist: str = "Ana Ruiz",
                      room: str = "Room 2", signed: bool = True) -> tuple[Workspace, str]:
     """A discharged short-check session in ``folder``; returns the open workspace and its uid."""
-    clock = FakeClock(__import__("datetime").datetime(2026, 3, 2, 9, 0, tzinfo=__import__("datetime").timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     workspace = Workspace(folder, clock)
     protocol = workspace.protocol("short-check")
     runner = workspace.new_session(protocol, client, therapist, room,
