@@ -200,7 +200,8 @@ def test_pdf_export_from_a_terminal_without_a_display(session, tmp_path):
 
 def test_a_very_long_report_renders_without_exhausting_none(qapp, session):
     """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; a 2000-note report
-    makes far more calls than None has references, so it ends the process unless guarded."""
+    makes far more calls than None has references, so it ends the process. pyproject.toml keeps
+    PySide6 below 6.12; this test fails if a release with that fault is installed again."""
     import sys
     from kaproom.domain.events import Event
     workspace, uid = session

@@ -16,7 +16,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen, QPolygonF
 
 from ..domain.clock import format_hms
-from .none_guard import keep_none_alive
 from .report_data import SessionReport
 
 TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
@@ -111,12 +110,11 @@ def draw_vitals_chart(painter: QPainter, rect: QRectF, report: SessionReport, *,
     """
     if QGuiApplication.instance() is None:
         raise RuntimeError("draw_vitals_chart needs a QGuiApplication (fonts are not available without one)")
-    with keep_none_alive():  # PySide6 6.12.0 on Python 3.11: see kaproom.export.none_guard
-        painter.save()
-        try:
-            _draw(painter, QRectF(rect), report, palette(monochrome, dark))
-        finally:
-            painter.restore()
+    painter.save()
+    try:
+        _draw(painter, QRectF(rect), report, palette(monochrome, dark))
+    finally:
+        painter.restore()
 
 
 def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) -> None:

@@ -14,7 +14,6 @@ from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageL
 
 from ..domain.clock import format_hms
 from .chart import draw_vitals_chart
-from .none_guard import keep_none_alive
 from .pdf_layout import Cell, Column, Flow, Fonts, _text
 from .report_data import SessionReport, timezone_label, wall_text
 from .summary import fmt_number
@@ -181,8 +180,7 @@ def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int
 def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False) -> bytes:
     """The report as PDF bytes (A4, 300 dpi)."""
     ensure_gui_application()
-    with keep_none_alive(collect=True):  # PySide6 6.12.0 on Python 3.11: see kaproom.export.none_guard
-        return _render_pdf(report, exported_at, monochrome)
+    return _render_pdf(report, exported_at, monochrome)
 
 
 def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> bytes:
@@ -218,14 +216,13 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> by
     painter = QPainter(writer)
     try:
         for index, steps in enumerate(flow.pages, start=1):
-            with keep_none_alive():  # per page: a long report makes more calls than None has references
-                if index > 1:
-                    writer.newPage()
-                painter.save()
-                for step in steps:
-                    step(painter)
-                painter.restore()
-                _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
+            if index > 1:
+                writer.newPage()
+            painter.save()
+            for step in steps:
+                step(painter)
+            painter.restore()
+            _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
     finally:
         painter.end()
     buffer.close()
