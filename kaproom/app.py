@@ -90,7 +90,7 @@ def main_gui(args: argparse.Namespace) -> int:
 
     command = getattr(args, "command", None)
     demo = command == "demo"
-    speed = float(getattr(args, "speed", DEFAULT_DEMO_SPEED) or DEFAULT_DEMO_SPEED)
+    speed = float(getattr(args, "speed", DEFAULT_DEMO_SPEED))
     if demo and not 0 < speed <= 1000:
         print("kaproom: --speed must be above 0 and at most 1000", file=sys.stderr)
         return 2

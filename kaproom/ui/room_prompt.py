@@ -27,6 +27,7 @@ class RoomPrompt(QFrame):
         self.title.setWordWrap(True)
         self.field = QLineEdit()
         self.field.setObjectName("promptField")
+        self.field.setAccessibleName("Answer")
         self.field.setMaxLength(2000)
         self.field.returnPressed.connect(lambda: self.choose(0))
         self.message = QLabel()

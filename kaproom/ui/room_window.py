@@ -82,6 +82,7 @@ class RoomWindow(QMainWindow):
         if not controller.is_running:
             self._on_ended(None)
         self._install_extensions(ROOM_EXTENSIONS if extensions is None else extensions)
+        self._on_tick(controller.elapsed())  # starting the music may take a moment: show the time now
         controller.start_ticking()
         self.focus_note()
 

@@ -1,0 +1,82 @@
+"""The demo: straight onto a session screen marked DEMO, on a fast clock, in its own database so
+demo data never mixes with real sessions."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from kaproom.domain.clock import FakeClock
+from kaproom.domain.events import Kind
+from kaproom.paths import REPO_ROOT, demo_dir
+from kaproom.store import DB_FILENAME
+from kaproom.ui.room_app import DEMO_CLIENT, Launcher
+from kaproom.workspace import Workspace
+
+
+def test_demo_opens_a_marked_session_and_a_new_demo_closes_the_old_one(qtbot, data_dir, clock) -> None:
+    with Workspace(demo_dir(data_dir), clock) as workspace:
+        launcher = Launcher(workspace, demo=True, extensions=())
+        room = launcher.start_demo("short-check")
+        qtbot.addWidget(room)
+        marker = room.findChild(QLabel, "demoMarker")
+        assert marker.isVisible() and marker.text() == "DEMO"
+        assert room.windowTitle() == "KAP Room \u2014 DEMO session 0:00:00 \u2014 Arrival & intention"
+        first = room.controller.runner
+        row = workspace.store.session(first.session_uid)
+        assert row.demo == 1 and row.client_code == DEMO_CLIENT and row.state == "running"
+        assert workspace.store.events(first.session_uid, (Kind.SCREENING,))[0].payload["proceed_confirmed"] is False
+        room.close_now()
+        clock.advance(30)
+        second = launcher.start_demo("short-check")
+        qtbot.addWidget(second)
+        assert workspace.store.session(first.session_uid).state == "ended_early"
+        assert workspace.store.session(first.session_uid).end_reason == "a new demo was started"
+        assert second.controller.runner.session_uid != first.session_uid
+    assert not (data_dir / DB_FILENAME).exists()  # the real database was never touched
+
+
+def test_demo_resume_continues_the_open_demo(qtbot, data_dir, clock) -> None:
+    with Workspace(demo_dir(data_dir), clock) as workspace:
+        launcher = Launcher(workspace, demo=True, extensions=())
+        room = launcher.start_demo("short-check")
+        qtbot.addWidget(room)
+        uid = room.controller.runner.session_uid
+        room.close_now()
+        clock.advance(45)
+        again = launcher.start_demo("short-check", resume=True)
+        qtbot.addWidget(again)
+        assert again.controller.runner.session_uid == uid and again.clock_label.text() == "0:00:45"
+
+
+@pytest.mark.slow
+def test_kaproom_demo_command_runs_on_its_fast_clock_in_the_demo_folder(qtbot, tmp_path) -> None:
+    state_file = tmp_path / "state.json"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KAPROOM_AUDIO_OUTPUT="dummy")
+    process = subprocess.Popen([sys.executable, "-m", "kaproom", "demo", "--data-dir", str(tmp_path / "data"),
+                                "--speed", "45", "--protocol", "short-check", "--dump-state", str(state_file)],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        qtbot.waitUntil(state_file.exists, timeout=30000)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    assert state["demo"] is True and state["title"].startswith("KAP Room \u2014 DEMO session")
+    assert not (tmp_path / "data" / DB_FILENAME).exists()
+    with Workspace(demo_dir(tmp_path / "data"), FakeClock()) as workspace:
+        row = workspace.store.session(state["session_uid"])
+        started = workspace.store.events(row.uid, (Kind.SESSION_STARTED,))[0]
+    assert row.demo == 1 and started.payload == {"protocol": "short-check", "clock_speed": 45.0}
+
+
+@pytest.mark.parametrize("speed", ["0", "-3", "5000"])
+def test_speed_must_be_positive_and_sane(capsys, data_dir, speed: str) -> None:
+    from kaproom.cli import main
+    assert main(["demo", "--speed", speed]) == 2
+    assert "--speed must be above 0" in capsys.readouterr().err

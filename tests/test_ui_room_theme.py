@@ -1,0 +1,99 @@
+"""The room's look: every text colour passes WCAG AA against its background, the fonts are large,
+nothing animates or blinks, and nothing in the app can make a sound."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+from PySide6.QtCore import Qt
+
+from kaproom.ui import theme
+from kaproom.ui.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
+from tests._room_helpers import open_room
+
+PACKAGE = Path(theme.__file__).resolve().parent.parent
+colours = st.integers(0, 0xFFFFFF).map(lambda n: f"#{n:06x}")
+
+
+def test_contrast_ratio_matches_known_wcag_values() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#123456", "#123456") == pytest.approx(1.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # the classic near miss
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+    with pytest.raises(ValueError):
+        contrast_ratio("red", "#000000")
+
+
+@given(colours, colours)
+def test_contrast_ratio_is_symmetric_and_bounded(a: str, b: str) -> None:
+    ratio = contrast_ratio(a, b)
+    assert 1.0 <= ratio <= 21.0
+    assert ratio == pytest.approx(contrast_ratio(b, a))
+
+
+@pytest.mark.parametrize("what, foreground, background", TEXT_PAIRS, ids=[p[0] for p in TEXT_PAIRS])
+def test_every_text_colour_meets_wcag_aa(what: str, foreground: str, background: str) -> None:
+    assert contrast_ratio(foreground, background) >= 4.5, what
+
+
+@pytest.mark.parametrize("what, foreground, background", UI_PAIRS, ids=[p[0] for p in UI_PAIRS])
+def test_controls_one_must_see_meet_three_to_one(what: str, foreground: str, background: str) -> None:
+    assert contrast_ratio(foreground, background) >= 3.0, what
+
+
+def test_every_colour_in_the_style_sheet_is_a_checked_one() -> None:
+    used = set(re.findall(r"#[0-9a-fA-F]{6}", theme.stylesheet()))
+    checked = {c for _, f, b in TEXT_PAIRS + UI_PAIRS for c in (f, b)} | {theme.BORDER}
+    assert used <= checked, used - checked
+
+
+def offending_lines(paths, pattern: str) -> list[str]:
+    forbidden = re.compile(pattern)
+    return [f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}"
+            for path in paths
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if forbidden.search(line)]
+
+
+def test_no_sound_anywhere_in_the_app() -> None:
+    offenders = offending_lines(PACKAGE.rglob("*.py"),
+                                r"\.beep\(|QSound|QSoundEffect|QtMultimedia|QMediaPlayer|\\a[\"']|\\x07")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_room_screens_use_no_message_boxes() -> None:
+    """A message box can ring the desktop's alert sound and covers the clock: the room asks in place."""
+    ui = PACKAGE / "ui"
+    mine = [*ui.glob("room_*.py"), ui / "start_page.py", ui / "home.py", ui / "log_view.py",
+            ui / "session_controller.py", PACKAGE / "app.py"]
+    offenders = offending_lines(mine, r"QMessageBox|QDialog\b")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_theme_turns_off_animation_and_the_blinking_caret(qapp) -> None:
+    style_sheet, palette = qapp.styleSheet(), qapp.palette()
+    try:
+        theme.apply_theme(qapp)
+        assert qapp.cursorFlashTime() == 0
+        for effect in (Qt.UIEffect.UI_AnimateMenu, Qt.UIEffect.UI_FadeMenu, Qt.UIEffect.UI_AnimateCombo,
+                       Qt.UIEffect.UI_AnimateTooltip, Qt.UIEffect.UI_FadeTooltip):
+            assert not qapp.isEffectEnabled(effect)
+    finally:
+        qapp.setStyleSheet(style_sheet)
+        qapp.setPalette(palette)
+        qapp.setCursorFlashTime(1000)
+
+
+def test_room_fonts_are_large_and_every_control_has_an_accessible_name(qtbot, workspace, protocol) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QPlainTextEdit
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    room.ensurePolished()
+    assert room.clock_label.font().pointSizeF() >= 48
+    assert room.note_input.font().pointSizeF() >= 13
+    assert room.log_view.font().pointSizeF() >= 12
+    controls = [w for kind in (QAbstractButton, QLineEdit, QListWidget, QPlainTextEdit) for w in room.findChildren(kind)]
+    assert controls
+    assert [w.objectName() for w in controls if not w.accessibleName()] == []

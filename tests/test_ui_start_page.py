@@ -1,0 +1,134 @@
+"""Starting a session: a clinic code (never a name), every screening answer, problems named in
+words with the typed text kept, and a failed save that continues the same session on retry."""
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from kaproom.domain.events import Kind
+from kaproom.domain.session import State
+from kaproom.store import DatabaseLocked
+from kaproom.ui.start_page import CLIENT_CODE_MAX, StartPage, client_code_problem, therapist_problem
+
+
+@given(st.from_regex(r"[A-Z]{0,3}-?[0-9]{1,6}", fullmatch=True))
+def test_clinic_codes_are_accepted(code: str) -> None:
+    assert client_code_problem(code) == ""
+    assert client_code_problem(f"  {code} ") == ""  # stray spaces around are forgiven
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=10),
+       st.sampled_from(" \t\u00a0\u2003"), st.text(alphabet=string.digits, min_size=1, max_size=10))
+def test_a_code_with_a_space_inside_is_refused(left: str, space: str, right: str) -> None:
+    assert "no spaces" in client_code_problem(left + space + right)
+
+
+@given(st.text())
+def test_any_text_gets_an_answer_and_never_crashes(text: str) -> None:
+    problem = client_code_problem(text)
+    assert isinstance(problem, str)
+    if problem == "":
+        code = text.strip()
+        assert 0 < len(code) <= CLIENT_CODE_MAX and any(c.isdigit() for c in code)
+
+
+@given(st.text(alphabet=string.ascii_letters + " -'", min_size=1, max_size=30))
+def test_a_name_is_not_a_client_code(name: str) -> None:
+    assert client_code_problem(name) != ""
+
+
+def test_empty_names_and_long_ones_are_refused() -> None:
+    assert "Type the client's clinic code" in client_code_problem("   ")
+    assert "at most 24" in client_code_problem("C" + "1" * 30)
+    assert "Use the clinic code, not the client's name" in client_code_problem("Jane Doe")
+    assert therapist_problem("") and therapist_problem("x" * 81) and not therapist_problem("Dr Ada")
+
+
+@pytest.fixture
+def page(qtbot, workspace):
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    return page
+
+
+def answer_all(page: StartPage, yes: tuple[str, ...] = ()) -> None:
+    for qid in page.screening_groups:
+        page.findChild(QWidget, f"screening_{qid}_{'yes' if qid in yes else 'no'}").click()
+
+
+def test_problems_are_named_and_typed_text_stays(qtbot, page, workspace) -> None:
+    qtbot.keyClicks(page.client_code, "Jane Doe")
+    qtbot.keyClicks(page.intention, "Let go.")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    error = page.findChild(QLabel, "startError").text()
+    assert "not the client's name" in error and "therapist's name" in error and "every screening question" in error
+    assert page.client_code.text() == "Jane Doe" and page.intention.toPlainText() == "Let go."
+    assert page.focusWidget() is page.client_code
+    assert workspace.store.count_sessions() == 0
+
+
+def test_a_yes_needs_the_recorded_clinical_judgement(qtbot, page, workspace) -> None:
+    page.client_code.setText("C-0042")
+    page.therapist.setText("Dr Ada")
+    answer_all(page, yes=("hypertension",))
+    caution = page.findChild(QLabel, "screeningCaution")
+    assert caution.isVisible() and "Uncontrolled high blood pressure" in caution.text()
+    assert page.start() is None and "Proceed anyway" in page.error.text()
+    page.findChild(QWidget, "proceedConfirm").click()
+    started = []
+    page.sessionStarted.connect(started.append)
+    runner = page.start()
+    assert started == [runner] and runner.state.state == State.RUNNING
+    payload = workspace.store.events(runner.session_uid, (Kind.SCREENING,))[0].payload
+    assert payload["answers"]["hypertension"] is True and payload["proceed_confirmed"] is True
+    assert sum(payload["answers"].values()) == 1 and len(payload["answers"]) == 8
+
+
+def test_answers_changed_back_to_no_clear_the_caution(page) -> None:
+    answer_all(page, yes=("pregnancy",))
+    page.proceed.setChecked(True)
+    page.findChild(QWidget, "screening_pregnancy_no").click()
+    assert not page.caution.isVisible() and not page.proceed.isVisible() and not page.proceed.isChecked()
+
+
+def test_a_failed_save_keeps_everything_and_the_retry_continues_the_same_session(qtbot, page, workspace,
+                                                                                  monkeypatch) -> None:
+    page.client_code.setText("C-0042")
+    page.therapist.setText("Dr Ada")
+    page.intention.setPlainText("Meet it with curiosity.")
+    answer_all(page)
+    real_append = workspace.store.append
+
+    def locked_for_screening(uid, event):
+        if event.kind == Kind.SCREENING:
+            raise DatabaseLocked("Could not save the screening: the database is locked by another program. "
+                                 "Nothing was lost; what you typed is kept.")
+        return real_append(uid, event)
+
+    monkeypatch.setattr(workspace.store, "append", locked_for_screening)
+    assert page.start() is None
+    assert "locked by another program" in page.error.text() and "Press Start again" in page.error.text()
+    assert page.intention.toPlainText() == "Meet it with curiosity." and page.client_code.text() == "C-0042"
+    assert not page.client_code.isEnabled()  # the session exists with this code now
+    monkeypatch.setattr(workspace.store, "append", real_append)
+    runner = page.start()
+    assert runner is not None and workspace.store.count_sessions() == 1
+    kinds = [e.kind for e in workspace.store.events(runner.session_uid)]
+    assert kinds == [Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.SESSION_STARTED, Kind.PHASE_CHANGED]
+
+
+def test_a_broken_clinic_protocol_is_named_and_the_others_stay(qtbot, workspace) -> None:
+    workspace.protocols_dir.mkdir()
+    (workspace.protocols_dir / "nasal.toml").write_text("[protocol]\nid = 'nasal'\nname = \n", encoding="utf-8")
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    problems = page.findChild(QLabel, "protocolProblems")
+    assert problems.isVisible() and "nasal.toml" in problems.text()
+    assert page.protocol_choice.count() == 2 and page.start_button.isEnabled()
+    assert page.protocol_choice.accessibleName() == "Protocol"
