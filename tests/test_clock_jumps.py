@@ -130,8 +130,8 @@ def test_scaled_clock_keeps_session_time_when_the_machine_clock_jumps(data_dir, 
         assert_session_time_monotonic(workspace, runner.session_uid)
 
 
-steps = st.lists(st.tuples(st.floats(0, 900, allow_nan=False), st.sampled_from([0.0, 0.5, -90.0, 240.0, -HOUR, HOUR,
-                                                                               -26 * HOUR])),
+steps = st.lists(st.tuples(st.floats(0, 900, allow_nan=False), st.sampled_from([0.0, 0.3, -0.3, -90.0, 240.0, -HOUR,
+                                                                               HOUR, -26 * HOUR])),
                  min_size=1, max_size=25)
 
 
@@ -141,13 +141,15 @@ def test_any_mix_of_time_passing_and_clock_jumps(tmp_path_factory, protocol, ste
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     with Workspace(tmp_path_factory.mktemp("jumps"), clock) as workspace:
         runner = workspace.new_session(protocol, "C-ANY", "therapist")
-        passed, expected_jumps = 0.0, 0
+        passed, expected_jumps, drift = 0.0, 0, 0.0
         for seconds, jump in steps:
             clock.advance(seconds)
             passed += seconds
             runner.tick()
             clock.jump_wall(jump)
-            expected_jumps += abs(jump) > CLOCK_JUMP_TOLERANCE_S
+            drift += jump  # small corrections add up until together they are a jump
+            if abs(drift) > CLOCK_JUMP_TOLERANCE_S:
+                expected_jumps, drift = expected_jumps + 1, 0.0
             runner.tick()
             assert runner.elapsed() == pytest.approx(passed, abs=1e-6)
         runner.note("End of the walk.")
