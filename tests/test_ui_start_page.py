@@ -132,3 +132,35 @@ def test_a_broken_clinic_protocol_is_named_and_the_others_stay(qtbot, workspace)
     assert problems.isVisible() and "nasal.toml" in problems.text()
     assert page.protocol_choice.count() == 2 and page.start_button.isEnabled()
     assert page.protocol_choice.accessibleName() == "Protocol"
+
+
+def test_every_control_on_the_start_and_home_pages_has_an_accessible_name(qtbot, workspace, page) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit
+
+    from kaproom.ui.home import HomeWindow
+    home = HomeWindow(workspace)
+    qtbot.addWidget(home)
+    for window in (page, home):
+        assert window.windowTitle().startswith("KAP Room")
+        controls = [w for kind in (QAbstractButton, QLineEdit, QComboBox, QPlainTextEdit)
+                    for w in window.findChildren(kind) if w.objectName() != "qt_spinbox_lineedit"]
+        assert controls and [w.objectName() for w in controls if not w.accessibleName()] == []
+
+
+def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(qtbot, workspace, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from kaproom import app
+    from kaproom.domain.people import Permission
+    from kaproom.ui.room_app import Launcher
+    assert app.identify_for_session(workspace) == ("", False)  # nobody registered: the name is typed
+    asked = []
+    monkeypatch.setattr("kaproom.people.service.People.has_users", lambda self: True)
+    monkeypatch.setattr("kaproom.ui.signin.sign_in",
+                        lambda ws, parent, **kw: asked.append(kw) or SimpleNamespace(name="Dr Ada"))
+    page = Launcher(workspace, identify=app.identify_for_session, extensions=()).show_start()
+    qtbot.addWidget(page)
+    assert asked[0]["permission"] == Permission.RUN_SESSION
+    assert page.therapist.text() == "Dr Ada" and page.therapist.isReadOnly()
+    monkeypatch.setattr("kaproom.ui.signin.sign_in", lambda ws, parent, **kw: None)  # cancelled
+    assert Launcher(workspace, identify=app.identify_for_session).show_start() is None

@@ -26,7 +26,10 @@ class RoomCommands:
 
     # ---------------------------------------------------------------- helpers
     def _again(self, key: str) -> bool:
-        """The shortcut of an open question pressed again: confirm it."""
+        """The shortcut of an open question pressed again: confirm it. Under the privacy cover no
+        question opens (it could not be seen), so this also answers "nothing to do"."""
+        if self.room.private:
+            return True
         if self.prompt.is_open and self.prompt.key == key:
             self.prompt.choose(0)
             return True
