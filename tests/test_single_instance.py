@@ -14,7 +14,8 @@ import pytest
 
 from PySide6.QtNetwork import QLocalServer
 
-from kaproom.ui.single_instance import LOCK_FILENAME, SingleInstance, acquire_single_instance, server_name
+from kaproom.ui.single_instance import (LOCK_FILENAME, SingleInstance, acquire_single_instance, describe_room,
+                                       server_name)
 
 HOLDER = r"""
 import sys
@@ -129,3 +130,14 @@ def test_a_data_folder_that_cannot_be_created_gives_a_message(qapp, tmp_path):
     blocker.write_text("x")
     refusal = acquire_single_instance(blocker / "data", lambda: "")
     assert isinstance(refusal, str) and "cannot use the data folder" in refusal
+
+
+def test_the_room_describes_its_open_session_for_the_refusal(qtbot, workspace, clock, protocol):
+    from _room_helpers import open_room
+    runner = workspace.new_session(protocol, "C-7", "Dr Ruiz")
+    clock.advance(65 * 60)
+    room = open_room(qtbot, workspace, runner)
+    room.controller.tick()
+    number = workspace.store.session(runner.session_uid).id
+    assert describe_room(room) == f"session {number} for client C-7 (Dr Ruiz), Deep phase, 1:05:00 in"
+    assert "no session is open" in describe_room(None)

@@ -20,6 +20,7 @@ from typing import Callable
 from PySide6.QtCore import QByteArray, QElapsedTimer, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from ..domain.clock import format_hms
 from ..paths import ensure_private_dir
 
 LOCK_FILENAME = "kaproom.lock"
@@ -88,6 +89,21 @@ class SingleInstance(QObject):
         socket.flush()
         socket.disconnectFromServer()
         self.raise_requested.emit()
+
+
+def describe_room(room) -> str:
+    """What a refused second start is told about this instance: the session its room screen has
+    open ("session 12 for client C-7 (Dr Ruiz), Deep phase, 1:02:03 in"), or that none is."""
+    if room is None:
+        return "no session is open in it (the home page is showing)"
+    controller = room.controller
+    row = controller.session_row()
+    phase = controller.runner.state.phase
+    where = f"{phase.name} phase" if phase is not None else "not started yet"
+    if not controller.is_running:
+        where = "ended, its record still open on screen"
+    return (f"session {row.id} for client {row.client_code} ({row.therapist}), {where}, "
+            f"{format_hms(controller.elapsed())} in")
 
 
 def bring_to_front(window) -> None:
