@@ -6,8 +6,6 @@ import types
 
 from PySide6.QtWidgets import QLabel
 
-from kaproom.ui.room_window import RoomWindow
-from kaproom.ui.session_controller import SessionController
 from tests._room_helpers import open_room, press
 
 

@@ -14,40 +14,20 @@ from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
-from .log_view import LogView
 from .room_commands import RoomCommands
-from .room_header import ClockLabel, PhaseStrip, phase_text
-from .room_prompt import RoomPrompt
+from .room_header import phase_text
+from .room_layout import PRIVACY_KEY, build_room, make_button, make_label
 from .room_schedule import vitals_due_text
-from .room_shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
+from .room_shortcuts import ShortcutRegistry
 from .session_controller import SessionController
 from .theme import Sizes, stylesheet
 
 ROOM_EXTENSIONS = ("kaproom.ui.music_strip", "kaproom.ui.vitals_panel")
-PRIVACY_KEY = "F12"
 TITLE = "KAP Room"
-
-
-def _label(name: str, text: str = "", accessible: str = "", wrap: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setAccessibleName(accessible or name)
-    label.setWordWrap(wrap)
-    return label
-
-
-def _button(name: str, text: str, accessible: str, callback: Callable[[], None]) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(accessible)
-    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # clicking keeps the cursor in the note field
-    button.clicked.connect(lambda _=False: callback())
-    return button
 
 
 class RoomWindow(QMainWindow):
@@ -88,121 +68,7 @@ class RoomWindow(QMainWindow):
 
     # ================================================================ building
     def _build(self) -> None:
-        self.clock_label = ClockLabel()
-        self.phase_label = _label("phaseLabel", "", "Current phase and time left", wrap=True)
-        self.vitals_due = _label("vitalsDue", "\u2014", "Next vitals check")
-        self.vitals_due.setProperty("level", "ok")
-        self.demo_marker = _label("demoMarker", "DEMO", "Demo session: not a real client, kept in the demo database")
-        self.demo_marker.setToolTip("A demonstration on a fast clock, kept in its own database apart from real sessions.")
-        self.demo_marker.setVisible(self.demo)
-        for fixed in (self.clock_label, self.demo_marker):
-            fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        header = QHBoxLayout()
-        header.setSpacing(24)
-        header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
-        middle = QVBoxLayout()
-        middle.addWidget(self.phase_label)
-        middle.addWidget(self.vitals_due)
-        header.addLayout(middle, 1)
-        header.addWidget(self.demo_marker, 0, Qt.AlignmentFlag.AlignTop)
-
-        self.phase_strip = PhaseStrip(self.protocol)
-        self.banner_area = QVBoxLayout()
-        self.banner_area.setSpacing(4)
-        self.log_view = LogView(self.protocol)
-        self.log_view.amendRequested.connect(lambda event: self.commands.amend(event))
-        self.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.side = QFrame()
-        self.side.setObjectName("roomPanels")
-        self.side.setAccessibleName("Side panels")
-        self.side_layout = QVBoxLayout(self.side)
-        self.side_layout.setContentsMargins(8, 8, 8, 8)
-        self.shortcut_help = ShortcutHelp()
-        self.side_layout.addWidget(self.shortcut_help)
-        self.side.setMinimumWidth(320)
-        self.side.setMaximumWidth(460)
-        self.side.hide()
-        middle_row = QHBoxLayout()
-        middle_row.addWidget(self.log_view, 1)
-        middle_row.addWidget(self.side)
-
-        self.prompt = RoomPrompt()
-        self.note_input = NoteInput(self.shortcuts)
-        self.note_input.setObjectName("noteInput")
-        self.note_input.setAccessibleName("Observation note")
-        self.note_input.setPlaceholderText("Type an observation and press Enter to save it")
-        self.note_input.setMaxLength(4000)
-        self.note_input.returnPressed.connect(self.save_note)
-        self.save_button = _button("saveNote", "Save (Enter)", "Save the note", self.save_note)
-        note_row = QHBoxLayout()
-        note_row.addWidget(self.note_input, 1)
-        note_row.addWidget(self.save_button)
-        self.save_error = _label("saveError", "", "Why the last entry was not saved", wrap=True)
-        self.save_error.hide()
-
-        self.tag_grid = QGridLayout()
-        self.tag_grid.setHorizontalSpacing(6)
-        self.tag_grid.setVerticalSpacing(6)
-        self.music_area = QFrame()
-        self.music_area.setObjectName("musicStrip")
-        self.music_area.setAccessibleName("Music")
-        music_layout = QHBoxLayout(self.music_area)
-        music_layout.setContentsMargins(8, 4, 8, 4)
-        self.music_placeholder = _label("musicPlaceholder", "Music: not connected", "Music status")
-        self.music_placeholder.setProperty("muted", "true")
-        music_layout.addWidget(self.music_placeholder)
-
-        self.status = _label("roomStatus", "", "Status", wrap=True)
-        self.status.setProperty("level", "info")
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
-        self.command_buttons = [
-            _button("advanceButton", "Next phase", "Move on to the next phase", lambda: self.commands.advance()),
-            _button("extendButton", "Extend", "Extend this phase", lambda: self.commands.extend()),
-            _button("endEarlyButton", "End early", "End the session early", lambda: self.commands.end_early()),
-            _button("dischargeButton", "Discharge", "Discharge the client", lambda: self.discharge()),
-            _button("privacyButton", f"Privacy ({PRIVACY_KEY})", "Hide everything but the clock", self.toggle_privacy),
-            _button("shortcutsButton", "Keys (Ctrl+/)", "Show the keyboard shortcuts", self.toggle_shortcut_help),
-        ]
-        for button in self.command_buttons:
-            bottom.addWidget(button)
-
-        body = QWidget()
-        body.setObjectName("roomBody")
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        column.addWidget(self.phase_strip)
-        column.addLayout(self.banner_area)
-        column.addLayout(middle_row, 1)
-        column.addWidget(self.prompt)
-        column.addLayout(note_row)
-        column.addWidget(self.save_error)
-        column.addLayout(self.tag_grid)
-        column.addWidget(self.music_area)
-        column.addLayout(bottom)
-
-        self.privacy_cover = QWidget()
-        self.privacy_cover.setObjectName("privacyCover")
-        self.privacy_cover.setAccessibleName("Privacy cover")
-        self.privacy_cover.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        cover_layout = QVBoxLayout(self.privacy_cover)
-        hint = _label("privacyHint", f"Private. Press {PRIVACY_KEY} to show the session again.", "Privacy hint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        cover_layout.addStretch(1)
-        cover_layout.addWidget(hint)
-        self.body_stack = QStackedWidget()
-        self.body_stack.addWidget(body)
-        self.body_stack.addWidget(self.privacy_cover)
-        self.body = body
-
-        root = QWidget()
-        outer = QVBoxLayout(root)
-        outer.setContentsMargins(18, 12, 18, 12)
-        outer.setSpacing(8)
-        outer.addLayout(header)
-        outer.addWidget(self.body_stack, 1)
-        self.setCentralWidget(root)
+        build_room(self)
         self.apply_sizes()
 
     def apply_sizes(self) -> None:
@@ -214,7 +80,7 @@ class RoomWindow(QMainWindow):
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
             self.add_shortcut(tag.key, f"Tag: {tag.label}", lambda label=tag.label: self.tag(label))
-            button = _button(f"tag{index}", f"{tag.key}  {tag.label}", f"Tag {tag.label} ({tag.key})",
+            button = make_button(f"tag{index}", f"{tag.key}  {tag.label}", f"Tag {tag.label} ({tag.key})",
                              lambda label=tag.label: self.tag(label))
             self.tag_grid.addWidget(button, index // 5, index % 5)
         self.add_shortcut(PRIVACY_KEY, "Privacy: hide everything but the clock and phase (again to show)",
@@ -257,7 +123,7 @@ class RoomWindow(QMainWindow):
                 module.install(self)
             except Exception as exc:  # noqa: BLE001 - the session goes on without that part
                 traceback.print_exc(file=sys.stderr)
-                banner = _label("extensionProblem", f"{name.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} "
+                banner = make_label("extensionProblem", f"{name.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} "
                                 f"could not start ({exc}). The session goes on; its log is kept.",
                                 "Problem with a part of the room screen", wrap=True)
                 banner.setProperty("level", "caution")
