@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from kaproom.ui import theme
 from kaproom.ui.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
@@ -97,3 +98,24 @@ def test_room_fonts_are_large_and_every_control_has_an_accessible_name(qtbot, wo
     controls = [w for kind in (QAbstractButton, QLineEdit, QListWidget, QPlainTextEdit) for w in room.findChildren(kind)]
     assert controls
     assert [w.objectName() for w in controls if not w.accessibleName()] == []
+
+
+def test_everything_open_at_once_still_fits_a_1366x768_screen(qtbot, workspace, protocol) -> None:
+    """Nothing may push the window past a small laptop screen: questions, errors, help, panels, banners."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    tall_panel = QLabel("\n".join(f"panel line {n}" for n in range(60)))
+    room.add_panel(tall_panel)
+    for text in ("Music unavailable: libvlc is not installed", "URGENT: SpO2 90 % is below 92 %"):
+        room.add_banner(QLabel(text))
+    room.toggle_shortcut_help()
+    room.commands.end_early()
+    room._on_save_failed("Could not save the note: the database is locked by another program. " * 3)
+    room.show_status("A long status line that wraps " * 6, "error")
+    qtbot.waitUntil(lambda: tall_panel.isVisible() and room.save_error.isVisible())
+    hint = room.minimumSizeHint()
+    assert hint.height() <= 768 and hint.width() <= 1366, hint
+    room.resize(1366, 768)
+    qtbot.waitUntil(lambda: room.height() == 768)
+    assert room.clock_label.geometry().height() >= room.clock_label.sizeHint().height()
+    assert room.log_view.height() >= 100  # the log keeps a readable share

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from .log_view import LogView
 from .room_header import ClockLabel, PhaseStrip
@@ -67,11 +67,21 @@ def build_room(room: "RoomWindow") -> None:
     room.log_view = LogView(room.protocol)
     room.log_view.amendRequested.connect(lambda event: room.commands.amend(event))
     room.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-    room.side = QFrame()
+    room.side = QFrame()  # panels scroll inside it, so no panel can push the window past the screen
     room.side.setObjectName("roomPanels")
     room.side.setAccessibleName("Side panels")
-    room.side_layout = QVBoxLayout(room.side)
+    side_scroll = QScrollArea()
+    side_scroll.setObjectName("roomPanelsScroll")
+    side_scroll.setWidgetResizable(True)
+    side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    side_inner = QWidget()
+    side_inner.setObjectName("roomPanelsInner")
+    room.side_layout = QVBoxLayout(side_inner)
     room.side_layout.setContentsMargins(8, 8, 8, 8)
+    side_scroll.setWidget(side_inner)
+    side_frame_layout = QVBoxLayout(room.side)
+    side_frame_layout.setContentsMargins(0, 0, 0, 0)
+    side_frame_layout.addWidget(side_scroll)
     room.shortcut_help = ShortcutHelp()
     room.side_layout.addWidget(room.shortcut_help)
     room.side.setMinimumWidth(320)

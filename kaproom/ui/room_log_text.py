@@ -67,6 +67,8 @@ def _vitals(p: Mapping[str, Any]) -> str:
 def _screening(p: Mapping[str, Any], protocol: Protocol | None) -> str:
     answers = p.get("answers") or {}
     yes = [qid for qid, answer in answers.items() if answer]
+    if not answers:
+        return "no screening questions were asked"
     if not yes:
         return f"no to all {len(answers)} questions"
     texts = {q.id: q.text for q in protocol.screening} if protocol else {}

@@ -105,6 +105,8 @@ def stylesheet(sizes: Sizes = Sizes()) -> str:
     """One style sheet for all KAP Room windows (object names select the special pieces)."""
     return f"""
     QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: {sizes.body}pt; }}
+    QLabel, QCheckBox, QRadioButton {{ background: transparent; }}
+    QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {SURFACE}; border: none; }}
     QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
     QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {{
         background: {INPUT}; color: {TEXT_STRONG}; border: 1px solid {BORDER}; border-radius: 4px;
