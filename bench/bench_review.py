@@ -176,6 +176,8 @@ def main() -> int:
         _common.cleanup(scratch, args.dir)
 
     med = {key: statistics.median(values) for key, values in results.items()}
+    for key, values in results.items():
+        print(f"  {key:<14} " + " ".join(f"{v:.3f}" for v in values))
     print(f"\nmedian of {rounds} rounds (seconds)")
     print(f"  bare SELECT of the {args.events:,} events (+ JSON)   {med['bare_events']:.4f}")
     print(f"  open the session in the review window          {med['open']:.4f}   "
