@@ -121,3 +121,19 @@ def test_not_signed_checkbox(qtbot, store, protocol):
     assert "Dr Sup" in shown(model, "Signed off")[1]
     bar.not_signed.setChecked(True)
     assert shown(model, "Client") == ["U-1"]
+
+
+def test_list_marks_a_session_amended_after_signoff(qtbot, store, protocol):
+    from kaproom.domain.events import Event, Kind
+    from _review_helpers import amend, note
+    uid = add_session(store, protocol, client="S-2")
+    first = note(store, uid, "Calm")
+    store.append(uid, Event(Kind.SIGNOFF, {"comment": "", "role": "supervisor"}, 3600.0,
+                            "2026-03-04T09:00:00.000Z", "Dr Sup", ""))
+    model = SessionListModel(store)
+    assert shown(model, "Signed off") == ["Dr Sup 2026-03-04"]
+    amend(store, uid, first, "Calm, after a wobble")
+    model.reload()
+    assert shown(model, "Signed off") == ["⚠ Dr Sup 2026-03-04 (+1 after)"]
+    tip = model.data(model.index(0, column("Signed off")), Qt.ItemDataRole.ToolTipRole)
+    assert "1 amendment(s) were made after the sign-off" in tip

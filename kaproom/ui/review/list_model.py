@@ -52,9 +52,9 @@ def ended_text(row: SessionRow) -> str:
 def signed_text(row: SessionRow) -> str:
     if not row.signed_at:
         return "Not signed"
-    text = f"{row.signed_by or '?'}, {local_time(row.signed_at)[:10]}"
-    if row.amended_after_signoff:
-        text += f" · amended after ({row.amended_after_signoff})"
+    text = f"{row.signed_by or '?'} {local_time(row.signed_at)[:10]}"
+    if row.amended_after_signoff:  # in words as well as colour; the tooltip says it in full
+        text = f"⚠ {text} (+{row.amended_after_signoff} after)"
     return text
 
 
