@@ -134,6 +134,6 @@ def test_list_marks_a_session_amended_after_signoff(qtbot, store, protocol):
     assert shown(model, "Signed off") == ["Dr Sup 2026-03-04"]
     amend(store, uid, first, "Calm, after a wobble")
     model.reload()
-    assert shown(model, "Signed off") == ["⚠ Dr Sup 2026-03-04 (+1 after)"]
+    assert shown(model, "Signed off") == ["⚠ Dr Sup 2026-03-04 +1 after"]
     tip = model.data(model.index(0, column("Signed off")), Qt.ItemDataRole.ToolTipRole)
     assert "1 amendment(s) were made after the sign-off" in tip

@@ -54,7 +54,7 @@ def signed_text(row: SessionRow) -> str:
         return "Not signed"
     text = f"{row.signed_by or '?'} {local_time(row.signed_at)[:10]}"
     if row.amended_after_signoff:  # in words as well as colour; the tooltip says it in full
-        text = f"⚠ {text} (+{row.amended_after_signoff} after)"
+        text = f"⚠ {text} +{row.amended_after_signoff} after"
     return text
 
 

@@ -152,7 +152,7 @@ class ReviewWindow(QWidget):
         metrics = header.fontMetrics()
         for column in range(self.model.columnCount() - 1):  # the last one takes the rest of the width
             heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            wanted = max(metrics.horizontalAdvance(heading) + 20, self.table.sizeHintForColumn(column) + 12)
+            wanted = max(metrics.horizontalAdvance(heading) + 14, self.table.sizeHintForColumn(column) + 12)
             self.table.setColumnWidth(column, min(MAX_COLUMN_WIDTH, wanted))
 
     def _show_totals(self) -> None:
