@@ -50,10 +50,15 @@ class Launcher(QObject):
         old = self.window
         if old is not None and old is not window:
             window.setGeometry(old.geometry())
-            full = old.isFullScreen()
+            full, maximized = old.isFullScreen(), old.isMaximized()
             old.hide()
             old.deleteLater()
-            window.showFullScreen() if full else window.show()
+            if full:
+                window.showFullScreen()
+            elif maximized:
+                window.showMaximized()
+            else:
+                window.show()
         else:
             screen = QGuiApplication.primaryScreen()
             if screen is not None:
