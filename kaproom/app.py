@@ -23,31 +23,45 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 DEFAULT_DEMO_SPEED = 30.0
+DESKTOP_ID = "org.kaproom.KAPRoom"
 DEFAULT_SCREENSHOT_DELAY_MS = 2500
 
 
 def open_review(workspace: "Workspace", parent: "QWidget | None" = None) -> "QWidget | None":
     """Open the review of past sessions; return its window (kept alive by the caller).
 
-    TODO(review): the review screen plugs in here. While ``REVIEW_AVAILABLE`` is False the home
-    page shows "Review sessions" disabled.
+    Once the clinic has users, the reviewer signs in first (therapists see only their own
+    sessions; supervisors all of them). The review locks itself after the clinic's idle time.
     """
-    return None
+    from .domain.people import Permission
+    from .people.service import People
+    from .ui.review import open_review as review_window
+
+    user = None
+    if People.of(workspace).has_users():
+        from .ui.signin import sign_in
+        user = sign_in(workspace, parent, permission=Permission.VIEW_OWN_SESSIONS, purpose="review sessions")
+        if user is None:
+            return None
+    return review_window(workspace, user.name if user else "supervisor", user)
 
 
-REVIEW_AVAILABLE = False
+REVIEW_AVAILABLE = True
+
+
+def set_up_sign_in(workspace: "Workspace", parent: "QWidget | None" = None) -> bool:
+    """The guided first step on a fresh install: create the first admin, then add the staff."""
+    from .people.service import People
+    from .ui.signin import first_admin_setup
+    return first_admin_setup(People.of(workspace), parent) is not None
 
 
 def identify_for_session(workspace: "Workspace", parent: "QWidget | None" = None) -> tuple[str, bool] | None:
     """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
     person signs in and the therapist field is their name; before that the name is typed.
     None means the sign-in was cancelled."""
-    try:
-        from .people.service import People
-        has_users = People.of(workspace).has_users()
-    except Exception:  # noqa: BLE001 - no accounts module or table: nobody signs in yet
-        return "", False
-    if not has_users:
+    from .people.service import People
+    if not People.of(workspace).has_users():
         return "", False
     from .domain.people import Permission
     from .ui.signin import sign_in
@@ -85,6 +99,7 @@ def main_gui(args: argparse.Namespace) -> int:
     from .domain.protocol import ProtocolError
     from .store import StoreError
     from .ui.room_app import Launcher
+    from .ui.single_instance import acquire_single_instance
     from .ui.theme import apply_theme, prepare_high_dpi
     from .workspace import Workspace
 
@@ -98,23 +113,31 @@ def main_gui(args: argparse.Namespace) -> int:
         prepare_high_dpi()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("KAP Room")
-    QGuiApplication.setDesktopFileName("kaproom")
+    QGuiApplication.setDesktopFileName(DESKTOP_ID)  # matches packaging/org.kaproom.KAPRoom.desktop
     apply_theme(app)
 
     folder = data_dir(getattr(args, "data_dir", None))
     if demo:
         folder = demo_dir(folder)  # the demo never writes into the real database
     clock: Clock = ScaledClock(speed) if demo else SystemClock()
+    launcher_box: list = []
+    instance = acquire_single_instance(folder, lambda: describe_running(launcher_box))
+    if isinstance(instance, str):  # another KAP Room has this data folder: say which session, then stop
+        print(f"kaproom: {instance}", file=sys.stderr)
+        return 3
     try:
         workspace = Workspace(folder, clock)
     except StoreError as exc:
+        instance.release()
         print(f"kaproom: {exc}", file=sys.stderr)
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     launcher = Launcher(workspace, demo=demo, dump_state=getattr(args, "dump_state", None),
                         identify=None if demo else identify_for_session, open_review=open_review,
-                        review_available=REVIEW_AVAILABLE)
+                        review_available=REVIEW_AVAILABLE and not demo,
+                        set_up_sign_in=None if demo else set_up_sign_in)
+    launcher_box.append(launcher)
     try:
         if demo:
             launcher.start_demo(getattr(args, "protocol", "lozenge-3h"), resume=getattr(args, "resume", False))
@@ -128,7 +151,10 @@ def main_gui(args: argparse.Namespace) -> int:
         launcher.show_home(str(exc))
     if launcher.window is None:  # sign-in cancelled
         workspace.close()
+        instance.release()
         return 0
+    from .ui.single_instance import bring_to_front
+    instance.raise_requested.connect(lambda: launcher.window is not None and bring_to_front(launcher.window))
     screenshot = getattr(args, "screenshot", None)
     if screenshot:
         _schedule_screenshot(app, launcher, screenshot, int(getattr(args, "screenshot_delay", DEFAULT_SCREENSHOT_DELAY_MS)))
@@ -136,6 +162,13 @@ def main_gui(args: argparse.Namespace) -> int:
         return app.exec()
     finally:
         workspace.close()
+        instance.release()
+
+
+def describe_running(launcher_box: list) -> str:
+    """What this instance has open, for the message a refused second start shows."""
+    from .ui.single_instance import describe_room
+    return describe_room(launcher_box[0].room if launcher_box else None)
 
 
 def _gui_options(parser: argparse.ArgumentParser) -> None:

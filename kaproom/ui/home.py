@@ -31,8 +31,10 @@ class HomeWindow(QMainWindow):
     startRequested = Signal()
     resumeRequested = Signal(object)  # SessionRow
     reviewRequested = Signal()
+    setUpSignInRequested = Signal()
 
-    def __init__(self, workspace: Workspace, *, review_available: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.setObjectName("homeWindow")
@@ -74,6 +76,16 @@ class HomeWindow(QMainWindow):
         self.review_button.setEnabled(review_available)
         self.review_button.clicked.connect(self.reviewRequested.emit)
         column.addWidget(self.review_button)
+        self.sign_in_button: QPushButton | None = None
+        if offer_sign_in_setup:  # a fresh install: the guided first step towards named, signed records
+            column.addWidget(self._note("signInIntro", "Nobody signs in yet, so entries are not tied to a person. "
+                                        "First step: create the clinic's first admin, who then adds the staff.",
+                                        "caution"))
+            self.sign_in_button = QPushButton("Set up staff sign-in")
+            self.sign_in_button.setObjectName("homeSetUpSignIn")
+            self.sign_in_button.setAccessibleName("Set up staff sign-in: create the first admin")
+            self.sign_in_button.clicked.connect(self.setUpSignInRequested.emit)
+            column.addWidget(self.sign_in_button)
         column.addStretch(1)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)

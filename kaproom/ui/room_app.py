@@ -34,13 +34,15 @@ OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
 class Launcher(QObject):
     def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
                  dump_state: str | None = None, identify: Identify | None = None,
-                 open_review: OpenReview | None = None, review_available: bool = False) -> None:
+                 open_review: OpenReview | None = None, review_available: bool = False,
+                 set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None) -> None:
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
         self.identify = identify or (lambda _workspace, _parent: ("", False))
         self.open_review = open_review
         self.review_available = review_available
+        self.set_up_sign_in = set_up_sign_in
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self._extra_windows: list[QWidget] = []
@@ -69,7 +71,9 @@ class Launcher(QObject):
         window.activateWindow()
 
     def show_home(self, message: str = "") -> HomeWindow:
-        home = HomeWindow(self.workspace, review_available=self.review_available)
+        home = HomeWindow(self.workspace, review_available=self.review_available,
+                          offer_sign_in_setup=self.set_up_sign_in is not None and not self._has_users())
+        home.setUpSignInRequested.connect(self._set_up_sign_in)
         home.startRequested.connect(self.show_start)
         home.resumeRequested.connect(self.resume)
         home.reviewRequested.connect(self._review)
@@ -88,6 +92,17 @@ class Launcher(QObject):
         page.cancelled.connect(lambda: self.show_home())
         self._place(page)
         return page
+
+    def _has_users(self) -> bool:
+        from ..people.service import People
+        try:
+            return People.of(self.workspace).has_users()
+        except StoreError:
+            return False
+
+    def _set_up_sign_in(self) -> None:
+        if self.set_up_sign_in is not None and self.set_up_sign_in(self.workspace, self.window):
+            self.show_home("Sign-in is set up: staff now sign in before a session or a review.")
 
     def _review(self) -> None:
         if self.open_review is None:

@@ -1,0 +1,61 @@
+"""The app shell ties the pieces together: review from the home page, the first sign-in step on
+a fresh install, and one KAP Room per data folder."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from PySide6.QtCore import Qt
+
+from kaproom.app import open_review
+from kaproom.domain.people import Role
+from kaproom.people.service import People
+from kaproom.simulate import run_simulation
+from kaproom.ui.room_app import Launcher
+
+
+def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered(qtbot, workspace):
+    offered: list = []
+    launcher = Launcher(workspace, set_up_sign_in=lambda ws, parent: offered.append(ws) or False)
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    assert home.sign_in_button is not None and home.sign_in_button.isVisible()
+    qtbot.mouseClick(home.sign_in_button, Qt.MouseButton.LeftButton)
+    assert offered == [workspace]
+
+    People.of(workspace).add_user(None, "admin1", Role.ADMIN, "7391528460")
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    assert home.sign_in_button is None
+
+
+def test_review_opens_from_the_app_on_a_fresh_install(qtbot, workspace):
+    run_simulation(workspace, "short-check", notes=2, vitals=1, tracks=0,
+                   sleep=lambda s: workspace.clock.advance(max(s, 0.001)))
+    window = open_review(workspace)
+    qtbot.addWidget(window)
+    assert window.windowTitle().startswith("KAP Room")
+    assert window.model.rowCount() == 1
+    assert window.open_session(1)
+
+
+def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
+    folder = tmp_path / "data"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    first = subprocess.Popen([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (folder / "kaproom.lock").exists():
+            assert first.poll() is None, first.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)  # waiting on another process's file: no Qt signal to wait on here
+        second = subprocess.run([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 3
+        assert "no session is open" in second.stderr
+    finally:
+        first.kill()
+        first.wait(timeout=10)
