@@ -15,6 +15,8 @@ from kaproom.people.service import People
 from kaproom.simulate import run_simulation
 from kaproom.ui.room_app import Launcher
 
+from _room_helpers import activate, press
+
 
 def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered(qtbot, workspace):
     offered: list = []
@@ -59,3 +61,37 @@ def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
     finally:
         first.kill()
         first.wait(timeout=10)
+
+
+def test_pin_after_the_privacy_key_follows_the_clinic_setting(qtbot, workspace, monkeypatch):
+    """With pin_to_unlock_entry on, lifting the privacy cover asks the session's therapist for
+    their PIN; a wrong or cancelled PIN keeps the cover down."""
+    from dataclasses import replace
+
+    import kaproom.ui.signin as signin
+    from kaproom.people.settings import load_settings, save_settings
+
+    People.of(workspace).add_user(None, "admin1", Role.ADMIN, "7391528460")
+    admin = People.of(workspace).find("admin1")
+    People.of(workspace).add_user(admin, "therapist1", Role.THERAPIST, "5820461937")
+    settings, _ = load_settings(workspace.folder)
+    save_settings(workspace.folder, replace(settings, pin_to_unlock_entry=True))
+    asked: list[str] = []
+
+    def fake_run(dialog):  # the PIN dialog, answered wrongly
+        asked.append(type(dialog).__name__)
+        return False
+    monkeypatch.setattr(signin, "run_modal", fake_run)
+    monkeypatch.setattr(signin.unlock_entry, "__defaults__", (None, fake_run, None))
+
+    launcher = Launcher(workspace, extensions=())
+    runner = workspace.new_session(workspace.protocol("short-check"), "C-0001", "therapist1")
+    room = launcher.open_room(runner)
+    qtbot.addWidget(room)
+    qtbot.waitExposed(room)
+    activate(qtbot, room)
+    press(room, "F12")
+    assert room.private and asked == []
+    press(room, "F12")
+    assert asked == ["ConfirmSecretDialog"]
+    assert room.private  # wrong PIN: the cover stays

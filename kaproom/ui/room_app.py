@@ -100,6 +100,12 @@ class Launcher(QObject):
         except StoreError:
             return False
 
+    def _unlock_entry(self, therapist: str, room: QWidget) -> bool:
+        """After the privacy key: the therapist's PIN, if the clinic asks for it (settings.toml)."""
+        from ..people.service import People
+        from .signin import unlock_entry
+        return unlock_entry(self.workspace, People.of(self.workspace).find(therapist), room)
+
     def _set_up_sign_in(self) -> None:
         if self.set_up_sign_in is not None and self.set_up_sign_in(self.workspace, self.window):
             self.show_home("Sign-in is set up: staff now sign in before a session or a review.")
@@ -117,6 +123,8 @@ class Launcher(QObject):
         controller = controller or SessionController(self.workspace, runner)
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
+        if not self.demo:
+            room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:
             StateDump(room, self.dump_state)
         self.room = room
