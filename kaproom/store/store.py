@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 from sqlite_utils import Database
 
 from ..domain.clock import to_iso
-from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash, verify_chain
+from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, event_hash, verify_chain
 from ..domain.protocol import Protocol
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLab
 from ..domain.clock import to_iso
 from ..domain.discharge import Prefill
 from .vitals_form import CHECKBOX_STYLE, restyle
+from .labels import plain_label
 
 #: (ticks, ready-to-leave ISO time, override reason) -> a message when refused or not saved, else None.
 Confirm = Callable[[Mapping[str, bool], str, str], "str | None"]
@@ -54,7 +55,7 @@ class DischargePanel(QFrame):
         self.bases: dict[str, QLabel] = {}
         title = QLabel("Discharge checklist")
         title.setObjectName("dischargeTitle")
-        self.context = self._label("dischargeContext", "")
+        self.context = plain_label("dischargeContext", "")
         self.context.setProperty("muted", "true")
         self.items_box = QVBoxLayout()
         self.items_box.setSpacing(4)
@@ -71,7 +72,7 @@ class DischargePanel(QFrame):
         self.reason.setMaxLength(2000)
         self.reason.setPlaceholderText("Reason to discharge with unticked items")
         self.reason.setAccessibleName("Reason for discharging with unticked items")
-        self.message = self._label("dischargeMessage", "")
+        self.message = plain_label("dischargeMessage", "")
         restyle(self.message, "error")
         self.message.hide()
         self.confirm_button = QPushButton("Discharge (Enter)")
@@ -101,13 +102,6 @@ class DischargePanel(QFrame):
         layout.addLayout(buttons)
         self.hide()
 
-    def _label(self, name: str, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName(name)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        return label
-
     # ---------------------------------------------------------------- filling
     def load(self, prefills: Sequence[Prefill], context: str = "") -> None:
         """A fresh checklist: suggestions ticked, everything else unticked; the reason is kept."""
@@ -125,7 +119,7 @@ class DischargePanel(QFrame):
             box.setChecked(item.suggested is True)
             text = _ClickLabel(item.text, box)
             text.setObjectName(f"dischargeItem_{item.item_id}")
-            basis = self._label(f"dischargeBasis_{item.item_id}", ("Suggested: " if item.suggested else "") + item.basis)
+            basis = plain_label(f"dischargeBasis_{item.item_id}", ("Suggested: " if item.suggested else "") + item.basis)
             if item.suggested is False:
                 restyle(basis, "caution")
             else:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxL
 from ..domain.protocol import DEFAULT_RANGES, Protocol
 from ..domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
 from .theme import ACCENT, BORDER, ERROR, INPUT, SURFACE_RAISED, TEXT_MUTED, TEXT_STRONG
+from .labels import plain_label
 
 TEXT_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
 ERROR_FIELDS = TEXT_FIELDS + ("moaas", "nausea", "supplemental_oxygen", "form")
@@ -126,14 +127,14 @@ class VitalsForm(QFrame):
             restyle(label, "error")
             label.hide()
             self.errors[name] = label
-        self.result = self._line("vitalsResult", "Vitals: no check-in yet (F9)")
-        self.news2 = self._line("vitalsNews2", "")
-        self.advisory = self._line("vitalsAdvisory", "")
+        self.result = plain_label("vitalsResult", "Vitals: no check-in yet (F9)")
+        self.news2 = plain_label("vitalsNews2", "")
+        self.advisory = plain_label("vitalsAdvisory", "")
         self.advisory.setProperty("muted", "true")
         self.advisory.hide()
         self.dose_confirm = QFrame()
         self.dose_confirm.setObjectName("doseConfirm")
-        self.dose_question = self._line("doseQuestion", "")
+        self.dose_question = plain_label("doseQuestion", "")
         restyle(self.dose_question, "caution")
         self.dose_yes = QPushButton("Record dose without baseline (F10)")
         self.dose_yes.setObjectName("doseWithoutBaseline")
@@ -148,13 +149,6 @@ class VitalsForm(QFrame):
         confirm_layout.addWidget(self.dose_no)
         self.dose_confirm.hide()
         self._lay_out()
-
-    def _line(self, name: str, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName(name)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        return label
 
     def _lay_out(self) -> None:
         title = QLabel("Vitals (F9)  ·  dose given (F10)")
