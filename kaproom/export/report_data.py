@@ -385,7 +385,7 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
             "checklist") is not None else (),
         str(discharge_payload.get("override_reason") or ""), _ready_text(discharge_payload.get("ready_to_leave_at")),
         bool(discharge_payload))
-    reports = store.verify(row.uid)
+    reports = [store.check_chain(row, events)]
     header = Header(
         number=row.id, uid=row.uid, client_code=row.client_code, therapist=row.therapist, room=row.room,
         protocol_id=row.protocol_id, protocol_name=row.protocol_name, created_at=row.created_at,
