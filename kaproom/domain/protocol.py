@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .protocol_settings import (DEFAULT_ALERTS, DEFAULT_DISCHARGE, DEFAULT_QUICK_TAGS, DEFAULT_RANGES,  # noqa: F401
+                                DEFAULT_SCREENING, MusicSettings, Phase, Question, QuickTag, VitalsSchedule)
+
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
 
 
@@ -23,118 +26,6 @@ class ProtocolError(ValueError):
     def __init__(self, source: str, where: str, problem: str, fix: str) -> None:
         self.source, self.where, self.problem, self.fix = source, where, problem, fix
         super().__init__(f"{source}: {where}: {problem}. Fix: {fix}")
-
-
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    name: str
-    minutes: float
-    playlist: str | None = None
-    description: str = ""
-    auto_advance: bool = True
-
-    @property
-    def seconds(self) -> float:
-        return self.minutes * 60.0
-
-
-@dataclass(frozen=True)
-class QuickTag:
-    label: str
-    key: str
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
-class VitalsSchedule:
-    baseline_before_dose: bool = True
-    after_dose_minutes: tuple[float, ...] = (40.0,)
-    then_every_minutes: float = 30.0
-    due_soon_minutes: float = 5.0
-
-
-@dataclass(frozen=True)
-class MusicSettings:
-    crossfade_seconds: float = 6.0
-    fade_in_seconds: float = 8.0
-    fade_out_seconds: float = 10.0
-    volume_ceiling: int = 70
-    start_volume: int = 50
-    duck_level: int = 15
-
-
-#: Physiologically possible ranges; values outside are refused as typing mistakes.
-DEFAULT_RANGES: dict[str, tuple[float, float]] = {
-    "systolic": (50, 300),
-    "diastolic": (20, 200),
-    "pulse": (20, 250),
-    "spo2": (50, 100),
-    "respiratory_rate": (4, 60),
-    "temperature": (30.0, 43.0),
-}
-
-#: Alert thresholds (DESIGN.md section 2). Every one is a protocol setting.
-DEFAULT_ALERTS: dict[str, float] = {
-    "predose_systolic_caution": 140,
-    "predose_diastolic_caution": 90,
-    "systolic_urgent": 180,
-    "diastolic_urgent": 110,
-    "systolic_caution": 160,
-    "diastolic_caution": 100,
-    "spo2_urgent_below": 92,
-    "spo2_caution_below": 95,
-    "pulse_caution_below": 50,
-    "pulse_caution_above": 120,
-    "respiratory_rate_urgent_below": 10,
-    "respiratory_rate_caution_above": 24,
-    "moaas_urgent_at_or_below": 2,
-    "systolic_rise_caution_percent": 20,
-    "temperature_caution_above": 38.0,
-    # Low blood pressure (NEWS2 scores 90 or below as 3) and the discharge check: vitals within
-    # this percentage of the pre-dose baseline and SpO2 above this on air (modified Aldrete).
-    "systolic_caution_below": 90,
-    "discharge_baseline_percent": 20,
-    "discharge_spo2_above": 92,
-}
-
-DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (
-    QuickTag("Eyeshades off", "F1"),
-    QuickTag("Tearful", "F2"),
-    QuickTag("Speaking", "F3"),
-    QuickTag("Restless", "F4"),
-    QuickTag("Nausea", "F5"),
-    QuickTag("Vomited", "F6"),
-    QuickTag("Bathroom, escorted", "F7"),
-    QuickTag("Asleep", "F8"),
-    QuickTag("Lozenge spat out", "Ctrl+1"),
-    QuickTag("Lozenge swallowed", "Ctrl+2"),
-)
-
-DEFAULT_SCREENING: tuple[Question, ...] = (
-    Question("psychosis", "History of psychosis or a primary psychotic disorder"),
-    Question("hypertension", "Uncontrolled high blood pressure"),
-    Question("bipolar", "Untreated bipolar disorder or current mania"),
-    Question("substance", "Current substance use concerns"),
-    Question("pregnancy", "Pregnant or possibly pregnant"),
-    Question("sedatives", "Took benzodiazepines or other sedative hypnotics today"),
-    Question("stimulants", "Takes psychostimulants or MAOIs"),
-    Question("fasting", "Ate within the last 2 hours"),
-)
-
-DEFAULT_DISCHARGE: tuple[Question, ...] = (
-    Question("vitals_baseline", "Vitals back near baseline"),
-    Question("moaas_5", "MOAA/S 5: responds readily to name in normal tone"),
-    Question("walks_steadily", "Walks steadily"),
-    Question("nausea_ok", "No significant nausea (none or mild)"),
-    Question("escort", "Escort or ride arranged and present"),
-    Question("no_driving", "Told not to drive or operate machinery until the next day, after sleep"),
-)
 
 
 @dataclass(frozen=True)
