@@ -95,3 +95,20 @@ def test_pin_after_the_privacy_key_follows_the_clinic_setting(qtbot, workspace, 
     press(room, "F12")
     assert asked == ["ConfirmSecretDialog"]
     assert room.private  # wrong PIN: the cover stays
+
+
+def test_a_paste_longer_than_the_note_field_takes_is_said_not_silently_cut(qtbot, workspace):
+    from kaproom.domain.events import Kind
+    from kaproom.ui.room_layout import NOTE_MAX_CHARS
+
+    launcher = Launcher(workspace, extensions=())
+    runner = workspace.new_session(workspace.protocol("short-check"), "C-0001", "therapist1")
+    room = launcher.open_room(runner)
+    qtbot.addWidget(room)
+    long_note = "calm breathing " * 2000  # 30,000 characters: kept whole
+    room.note_input.setText(long_note)
+    room.save_note()
+    [saved] = workspace.store.events(runner.session_uid, (Kind.NOTE,))
+    assert saved.payload["text"] == long_note.strip()
+    room.note_input.insert("x" * (NOTE_MAX_CHARS + 10))
+    assert "limit" in room.status.text()

@@ -96,7 +96,8 @@ def build_room(room: "RoomWindow") -> None:
     room.note_input.setObjectName("noteInput")
     room.note_input.setAccessibleName("Observation note")
     room.note_input.setPlaceholderText("Type an observation and press Enter to save it")
-    room.note_input.setMaxLength(4000)
+    room.note_input.setMaxLength(NOTE_MAX_CHARS)
+    room.note_input.textChanged.connect(lambda text: _warn_if_full(room, text))
     room.note_input.returnPressed.connect(room.save_note)
     room.save_button = make_button("saveNote", "Save (Enter)", "Save the note", room.save_note)
     note_row = QHBoxLayout()
@@ -169,3 +170,12 @@ def build_room(room: "RoomWindow") -> None:
     outer.addWidget(room.body_stack, 1)
     room.setCentralWidget(root)
 
+
+#: Qt's own ceiling for a line edit; a paste beyond it is cut, so the therapist is told.
+NOTE_MAX_CHARS = 32767
+
+
+def _warn_if_full(room, text: str) -> None:
+    if len(text) >= NOTE_MAX_CHARS:
+        room.show_status(f"This note is at its {NOTE_MAX_CHARS:,}-character limit: anything pasted beyond it "
+                         "was not taken. Save it, then add the rest as another note.", "caution")
