@@ -60,12 +60,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .people.cli import require
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.VERIFY)
-        reports = workspace.store.verify(args.session)
-        extra: list = []
-        checker = getattr(workspace, "verify_extra", None)
-        if callable(checker):
-            extra = checker()
-        reports = [*reports, *extra]
+        reports = [*workspace.store.verify(args.session), *workspace.verify_extra()]
         broken = [r for r in reports if not r.intact]
         if not args.quiet:
             for report in reports:

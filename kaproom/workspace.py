@@ -85,6 +85,5 @@ class Workspace:
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
         protocol = self.protocol_of(session)
-        runner = SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
-                               self.store.events(session.uid))
-        return runner
+        return SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
+                             self.store.events(session.uid))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..domain.clock import format_hms
 from ..domain.events import Kind, RecordedEvent
 from .theme import BORDER, ERROR_BACKGROUND, OVERDUE, SOON, SURFACE, TEXT_STRONG
+from .labels import plain_label
 
 Raised = tuple["RecordedEvent | None", dict]  # the stored alert (None if it could not be saved) and its payload
 
@@ -54,10 +54,7 @@ class AlertBanner(QFrame):
         self.level_label = QLabel(("URGENT" if self.level == "urgent" else "Caution") + when)
         self.level_label.setObjectName("alertLevel")
         self.level_label.setProperty("level", self.level)
-        self.text = QLabel(" · ".join(str(p.get("reason", "")) for _, p in self.raised))
-        self.text.setObjectName("alertText")
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text = plain_label("alertText", " · ".join(str(p.get("reason", "")) for _, p in self.raised))
         self.action = QLineEdit()
         self.action.setObjectName("alertAction")
         self.action.setPlaceholderText("Action taken (optional)")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 from ..domain.people import NAME_MAX, PASSPHRASE_MAX, PASSPHRASE_MIN, PIN_MIN, InputRefused, Permission, Role, User
 from ..people.service import AccessRefused, People
 from ..people.settings import load_settings
+from .labels import plain_label
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -44,10 +45,7 @@ def _field(name: str, secret: bool = False, limit: int = NAME_FIELD_MAX) -> QLin
 
 
 def _message_label(name: str) -> QLabel:
-    label = QLabel("")
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # typed names are shown as text, never as markup
+    label = plain_label(name)  # typed names are shown as text, never as markup
     label.setAccessibleName("Message")
     return label
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from ...export.report_data import SessionReport
 from ...export.summary import wall_text
 from ...store import StoreError
 from .signoff import COMMENT_MAX, sign_off
 from .style import repolish
+from ..labels import plain_label
 
 if TYPE_CHECKING:
     from ...domain.events import RecordedEvent
@@ -49,10 +50,7 @@ class SignOffPanel(QWidget):
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.report: SessionReport | None = None
         self._drafts: dict[str, str] = {}
-        self.status = QLabel("")
-        self.status.setObjectName("signoffStatus")
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status = plain_label("signoffStatus")
         self.comment = QPlainTextEdit()
         self.comment.setObjectName("signoffComment")
         self.comment.setPlaceholderText("Comment for the record (optional)")
@@ -62,10 +60,7 @@ class SignOffPanel(QWidget):
         self.button = QPushButton(f"Sign off as {user.name if user else user_name}")
         self.button.setObjectName("signoffButton")
         self.button.clicked.connect(self.sign)
-        self.message = QLabel("")
-        self.message.setObjectName("reviewMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = plain_label("reviewMessage")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.status, self.comment, self.button, self.message):

@@ -17,6 +17,7 @@ from .filters import FilterBar
 from .list_model import SESSION_ROLE, SessionListModel
 from .session_view import SessionView
 from .style import repolish, stylesheet
+from ..labels import plain_label
 
 if TYPE_CHECKING:
     from ...domain.people import User
@@ -62,10 +63,7 @@ class ReviewWindow(QWidget):
         self.import_button.setObjectName("importBundle")
         self.import_button.setToolTip("Add a session exported as a JSON bundle on another computer")
         self.import_button.clicked.connect(self.import_bundle)
-        self.message = QLabel("")
-        self.message.setObjectName("reviewMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = plain_label("reviewMessage")
 
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
