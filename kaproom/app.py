@@ -96,7 +96,7 @@ def main_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from .domain.clock import Clock, ScaledClock, SystemClock
-    from .domain.protocol import ProtocolError
+    from .domain.protocol_error import ProtocolError
     from .store import StoreError
     from .ui.room_app import Launcher
     from .ui.single_instance import acquire_single_instance

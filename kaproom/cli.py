@@ -13,13 +13,21 @@ from typing import Sequence
 
 from . import __version__
 from .domain.clock import Clock, format_hms
-from .domain.protocol import ProtocolError
+from .domain.protocol_error import ProtocolError
 from .paths import data_dir
 from .store import StoreError
 from .workspace import Workspace
 
-#: Feature modules that add subcommands; each has ``register(subparsers, common)``.
-EXTENSIONS = ("kaproom.app", "kaproom.export.cli", "kaproom.people.cli", "kaproom.ui.review.cli")
+#: Feature modules that add subcommands (each has ``register(subparsers, common)``) and the commands
+#: each adds. A command line names one command, so only the module that owns it is imported: the
+#: app starts without loading the exporters or the staff-accounts code (tests keep this table true).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "kaproom.app": ("demo", "resume", "start", "home"),
+    "kaproom.export.cli": ("export", "import"),
+    "kaproom.people.cli": ("users", "audit", "settings"),
+    "kaproom.ui.review.cli": ("review",),
+}
+CORE_COMMANDS = ("sessions", "verify", "simulate")
 
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
 
@@ -79,7 +87,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                          args.vitals, args.tracks, args.seed, args.print_commits)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def extensions_for(argv: Sequence[str] | None) -> list[str]:
+    """The extensions this command line needs: the one owning its command; every one for help,
+    or for a word that is no command (so the error can list them all)."""
+    if argv is None:
+        return list(EXTENSIONS)
+    args, command = list(argv), None
+    while args:
+        word = args.pop(0)
+        if word == "--data-dir":
+            args = args[1:]
+        elif not word.startswith("-"):
+            command = word
+            break
+        elif word in ("-h", "--help"):
+            return list(EXTENSIONS)
+    if command is None or command in CORE_COMMANDS:
+        return []  # the app itself (kaproom.app, imported to run) or a command defined here
+    owners = [name for name, commands in EXTENSIONS.items() if command in commands]
+    return owners or list(EXTENSIONS)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (given ``argv``) only the part of it that ``argv`` needs."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,  # before or after the command
                         help="data folder (default: $KAPROOM_DATA_DIR or the user data folder)")
@@ -109,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--print-commits", action="store_true", help="print a line as each event is committed")
     p.set_defaults(func=cmd_simulate)
 
-    for name in EXTENSIONS:
+    for name in (extensions_for(argv) if argv is not None else EXTENSIONS):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -121,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:  # no command: the app itself
         from .app import main_gui

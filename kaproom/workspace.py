@@ -6,15 +6,18 @@ session is created, resumed and recorded by the same code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .domain.clock import Clock, SystemClock, to_iso
 from .domain.events import Kind
-from .domain.protocol import Protocol, ProtocolError, available_protocols, builtin_protocol, parse_protocol
-from .domain.session import SessionRunner
+from .domain.protocol_error import ProtocolError
 from .paths import ensure_private_dir
 from .store import DB_FILENAME, SessionRow, Store
 from .store.errors import translate
+
+if TYPE_CHECKING:  # the parser and the session engine load when a session starts, not for the home page
+    from .domain.protocol import Protocol
+    from .domain.session import SessionRunner
 
 
 class Workspace:
@@ -45,6 +48,7 @@ class Workspace:
         return self.folder / "playlists"
 
     def protocols(self) -> tuple[list[Protocol], list[ProtocolError]]:
+        from .domain.protocol import available_protocols
         return available_protocols(self.protocols_dir)
 
     def protocol(self, protocol_id: str) -> Protocol:
@@ -57,6 +61,7 @@ class Workspace:
 
     def protocol_of(self, session: SessionRow) -> Protocol:
         """The protocol exactly as it was when the session was created (kept in its first event)."""
+        from .domain.protocol import builtin_protocol, parse_protocol
         first = self.store.events(session.uid, (Kind.SESSION_CREATED,))
         text = first[0].payload.get("protocol", {}).get("text", "") if first else ""
         if text:
@@ -66,6 +71,7 @@ class Workspace:
     def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
                     demo: bool = False, screening: Mapping[str, Any] | None = None,
                     intention: str = "", start: bool = True) -> SessionRunner:
+        from .domain.session import SessionRunner
         uid = self.store.create_session(protocol, client_code, therapist, room, demo=demo,
                                         wall_time=to_iso(self.clock.now()))
         runner = SessionRunner(protocol, self.clock, self.store.log(uid), therapist)
@@ -84,6 +90,7 @@ class Workspace:
 
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
+        from .domain.session import SessionRunner
         protocol = self.protocol_of(session)
         return SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
                              self.store.events(session.uid))

@@ -28,7 +28,7 @@ for arg in "$@"; do
   esac
 done
 
-VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+VERSION=$("$PY" -c 'import kaproom; print(kaproom.__version__)')
 ARCH=$(uname -m)
 TARBALL=$DIST/kaproom-$VERSION-linux-$ARCH.tar.gz
 

@@ -27,6 +27,12 @@ def test_version():
     assert result.stdout.strip() == f"KAP Room {__version__}"
 
 
+def test_installed_package_reports_the_same_version():
+    """pyproject.toml takes the version from kaproom.__version__, so pip and the app agree."""
+    from importlib.metadata import version
+    assert version("kaproom") == __version__
+
+
 def test_simulate_then_list_and_verify(tmp_path, capsys):
     folder = str(tmp_path / "d")
     assert main(["simulate", "--data-dir", folder, "--speed", "1000000", "--protocol", "short-check",
@@ -80,3 +86,44 @@ def test_bad_database_is_a_clear_error_not_a_traceback(tmp_path):
 def test_unknown_session_is_a_clear_error(tmp_path):
     result = kaproom("verify", "42", "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 2 and "'42' is not a session here" in result.stderr
+
+
+def test_extension_table_names_exactly_the_commands_each_module_adds():
+    """The app imports only the module that owns the typed command, so the table must be true."""
+    import argparse
+    import importlib
+
+    from kaproom.cli import CORE_COMMANDS, EXTENSIONS
+    for module, commands in EXTENSIONS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module).register(sub, argparse.ArgumentParser(add_help=False))
+        assert tuple(sub.choices) == commands, module
+    every = [c for commands in EXTENSIONS.values() for c in commands] + list(CORE_COMMANDS)
+    assert len(every) == len(set(every))
+
+
+def test_each_command_line_loads_only_what_it_needs():
+    from kaproom.cli import extensions_for
+    assert extensions_for([]) == []  # the app: kaproom.app is imported to run it
+    assert extensions_for(["--data-dir", "review", "resume"]) == ["kaproom.app"]  # a folder named "review"
+    assert extensions_for(["export", "3", "-f", "csv"]) == ["kaproom.export.cli"]
+    assert extensions_for(["users", "list"]) == ["kaproom.people.cli"]
+    assert extensions_for(["verify"]) == []
+    assert len(extensions_for(["--help"])) == len(extensions_for(["no-such-command"])) == 4
+
+
+def test_an_unknown_command_still_lists_every_command():
+    result = kaproom("no-such-command")
+    assert result.returncode == 2
+    for command in ("export", "users", "review", "demo", "verify"):
+        assert command in result.stderr
+
+
+def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
+    """What `kaproom` imports before its window shows (start-up time is in bench/bench_startup.py)."""
+    code = ("import sys, kaproom.cli as c; c.build_parser([]); import kaproom.app, kaproom.ui.room_app; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
+            "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.people.cli', 'kaproom.ui.room_window', 'vlc')))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

@@ -14,18 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .protocol_error import ProtocolError
 from .protocol_settings import (DEFAULT_ALERTS, DEFAULT_DISCHARGE, DEFAULT_QUICK_TAGS, DEFAULT_RANGES,  # noqa: F401
                                 DEFAULT_SCREENING, MusicSettings, Phase, Question, QuickTag, VitalsSchedule)
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
-
-
-class ProtocolError(ValueError):
-    """A protocol file that cannot be used, with where and how to fix it."""
-
-    def __init__(self, source: str, where: str, problem: str, fix: str) -> None:
-        self.source, self.where, self.problem, self.fix = source, where, problem, fix
-        super().__init__(f"{source}: {where}: {problem}. Fix: {fix}")
 
 
 @dataclass(frozen=True)

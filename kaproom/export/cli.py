@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .session_export import FORMATS
+from .output import FORMATS  # not session_export: the command line must not load every exporter to start
 
 EXIT_OK, EXIT_REFUSED = 0, 2
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from ..paths import private_file
 from ..store.errors import StoreError
 
+#: Export formats and the ending of the file each writes.
+FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 

@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING
 from ..domain.clock import to_iso
 from ..domain.events import Event, Kind
 from ..store import SessionRow
-from .output import ExportError, describe_write_failure, destination, is_folder, write_private
+from .output import FORMATS, ExportError, describe_write_failure, destination, is_folder, write_private
 from .report_data import SessionReport, gather
 
 if TYPE_CHECKING:
     from ..domain.people import User
     from ..workspace import Workspace
-
-FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
-
 
 @dataclass(frozen=True)
 class ExportResult:

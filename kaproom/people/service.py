@@ -86,7 +86,7 @@ class People:
 
     # ------------------------------------------------------------------ reading
     def has_users(self) -> bool:
-        return self.accounts.count() > 0
+        return self.store.has_users()
 
     def users(self) -> list[User]:
         return self.accounts.all()

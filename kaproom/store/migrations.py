@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
+
 migrations = Migrations("kaproom")
 
 
@@ -115,4 +117,8 @@ def m0002(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its head cannot be deleted'); END""")
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
+    raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
+                       "set SCHEMA_VERSION to the number of migrations")
+
+__all__ = ["migrations", "SCHEMA_VERSION"]

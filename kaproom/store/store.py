@@ -15,16 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..domain.clock import to_iso
 from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, event_hash, verify_chain
-from ..domain.protocol import Protocol
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
-from .migrations import SCHEMA_VERSION, migrations
+from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from ..domain.protocol import Protocol
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000
@@ -90,7 +90,6 @@ class Store:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                    timeout=BUSY_TIMEOUT_MS / 1000)
             self._conn = conn
-            self.db = Database(conn)
             self._configure()
             self._check_integrity()
             self._migrate()
@@ -139,8 +138,9 @@ class Store:
             raise DatabaseCorrupt(
                 f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
                 "Keep a copy of the file and restore the last backup.")
-        tables = set(self.db.table_names())
-        ours = {"sessions", "events", migrations.migrations_table}
+        tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        self._tables_at_open = tables
+        ours = {"sessions", "events", MIGRATIONS_TABLE}
         if tables and not tables & ours:
             raise NotADatabase(
                 f"{self.path} is an SQLite file but not a KAP Room database (it has tables "
@@ -152,9 +152,15 @@ class Store:
             raise SchemaTooNew(
                 f"{self.path} was written by a newer KAP Room (schema {version}; this version knows up to "
                 f"{SCHEMA_VERSION}). Nothing was changed. Install the newer KAP Room to open it.")
-        if migrations.pending(self.db):
-            migrations.apply(self.db)
-            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if version == SCHEMA_VERSION and {"sessions", "events", MIGRATIONS_TABLE} <= self._tables_at_open:
+            return  # up to date: the usual case, without loading the migrations
+        from sqlite_utils import Database
+
+        from .migrations import migrations
+        database = Database(self._conn)
+        if migrations.pending(database):
+            migrations.apply(database)
+        self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @property
     def schema_version(self) -> int:
@@ -332,6 +338,11 @@ class Store:
             what = "matches several sessions; type more of it" if rows else "is not a session here"
             raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
         return rows[0]
+
+    def has_users(self) -> bool:
+        """Whether the clinic has registered staff (then sign-in is required); the accounts
+        themselves live in :mod:`kaproom.store.accounts`."""
+        return bool(self._read("SELECT EXISTS (SELECT 1 FROM users)")[0][0])
 
     def count_sessions(self) -> int:
         return int(self._read("SELECT count(*) FROM sessions")[0][0])

@@ -6,22 +6,23 @@ hunts for a window behind another.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from ..domain.events import Kind
-from ..domain.protocol import ProtocolError
-from ..domain.session import SessionError, SessionRunner, State
+from ..domain.protocol_error import ProtocolError
 from ..store import SessionRow, StoreError
 from ..workspace import Workspace
 from .home import HomeWindow
-from .room_state import StateDump
-from .room_window import RoomWindow
-from .session_controller import SessionController
-from .start_page import StartPage
+
+if TYPE_CHECKING:  # the room and the start page are loaded when first opened, not to show the home page
+    from ..domain.session import SessionRunner
+    from .room_window import RoomWindow
+    from .session_controller import SessionController
+    from .start_page import StartPage
 
 DEMO_CLIENT = "DEMO-0001"
 DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
@@ -87,6 +88,7 @@ class Launcher(QObject):
         if who is None:
             return None
         name, fixed = who
+        from .start_page import StartPage
         page = StartPage(self.workspace, therapist=name, therapist_fixed=fixed, demo=self.demo)
         page.sessionStarted.connect(lambda runner: self.open_room(runner))
         page.cancelled.connect(lambda: self.show_home())
@@ -94,9 +96,8 @@ class Launcher(QObject):
         return page
 
     def _has_users(self) -> bool:
-        from ..people.service import People
         try:
-            return People.of(self.workspace).has_users()
+            return self.workspace.store.has_users()
         except StoreError:
             return False
 
@@ -120,6 +121,9 @@ class Launcher(QObject):
 
     # ---------------------------------------------------------------- sessions
     def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
+        from .room_state import StateDump
+        from .room_window import RoomWindow
+        from .session_controller import SessionController
         controller = controller or SessionController(self.workspace, runner)
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
@@ -142,6 +146,8 @@ class Launcher(QObject):
         except (StoreError, ProtocolError) as exc:
             self.show_home(f"Session {row.id} could not be resumed: {exc}")
             return None
+        from ..domain.session import State
+        from .session_controller import SessionController
         controller = SessionController(self.workspace, runner)
         if runner.state.state == State.CREATED:
             controller.start_if_needed()  # created, then the app stopped before the start
@@ -176,6 +182,7 @@ class Launcher(QObject):
         return self.open_room(runner)
 
     def _close_stale_demo(self, row: SessionRow) -> None:
+        from ..domain.session import SessionError, State
         try:
             runner = self.workspace.resume(row)
             if runner.state.state == State.RUNNING:

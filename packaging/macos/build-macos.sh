@@ -18,7 +18,7 @@ PYTHON=${PYTHON:-python3}
 [ -f "$VLC_APP/Contents/MacOS/lib/libvlc.dylib" ] || { echo "VLC 3.0.x not found at $VLC_APP (set VLC_APP)"; exit 1; }
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q -e . "pyinstaller>=6.10,<7"
-VERSION=$(.venv/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+VERSION=$(.venv/bin/python -c 'import kaproom; print(kaproom.__version__)')
 
 export KAPROOM_VLC_LIB_DIR="$VLC_APP/Contents/MacOS/lib"
 export KAPROOM_VLC_PLUGIN_DIR="$VLC_APP/Contents/MacOS/plugins"

@@ -17,7 +17,7 @@ if (-not (Test-Path ".venv\Scripts\python.exe")) { py -3.11 -m venv .venv }
 $py = ".venv\Scripts\python.exe"
 & $py -m pip install -q -e . "pyinstaller>=6.10,<7"
 if ($LASTEXITCODE) { throw "pip install failed" }
-$version = & $py -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])"
+$version = & $py -c "import kaproom; print(kaproom.__version__)"
 
 # The spec takes libvlc.dll, libvlccore.dll and the audio-only plugin subset from VLC's folder.
 $env:KAPROOM_VLC_LIB_DIR = $Vlc
