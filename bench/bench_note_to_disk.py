@@ -60,8 +60,8 @@ def bare_insert(conn: sqlite3.Connection, seq: int, payload: str) -> None:
 def vitals_recorders(runner: SessionRunner) -> tuple[Callable[[dict], object], Callable[[dict], object],
                                                      Callable[[dict], dict]]:
     """Record vitals as the room screen does on Enter: parse the typed texts against the protocol's
-    ranges, assess them (statuses, NEWS2) and commit the check-in; the second recorder also
-    commits the alerts it raises, each its own event (and its own fsync)."""
+    ranges, assess them (statuses, NEWS2) and commit the check-in; the second recorder commits it
+    with the alerts it raises, in one transaction, as the F9 form does."""
     try:
         from kaproom.domain.vitals import check_in, parse_vitals
     except ImportError:  # before the vitals rules existed
@@ -81,11 +81,16 @@ def vitals_recorders(runner: SessionRunner) -> tuple[Callable[[dict], object], C
 
     def with_alerts(values: dict) -> object:
         check = checked(values)
-        saved = runner.record(Kind.VITALS, check.payload())
-        for alert in check.alerts(saved.seq):
-            runner.record(Kind.ALERT, alert)
-        alert_counts.append(len(check.alerts(saved.seq)))
-        return saved
+        if not hasattr(runner, "record_with"):  # before check-ins and alerts shared one transaction
+            saved = runner.record(Kind.VITALS, check.payload())
+            for alert in check.alerts(saved.seq):
+                runner.record(Kind.ALERT, alert)
+            alert_counts.append(len(check.alerts(saved.seq)))
+            return saved
+        saved = runner.record_with(Kind.VITALS, check.payload(),
+                                   lambda first: [(Kind.ALERT, a) for a in check.alerts(first.seq)])
+        alert_counts.append(len(saved) - 1)
+        return saved[0]
     return check_in_only, with_alerts, lambda values: checked(values).payload()
 
 
@@ -93,8 +98,9 @@ alert_counts: list[int] = []
 
 
 def ui_note_path(workspace: Workspace, runner: SessionRunner):
-    """A callable that types a note into the real RoomWindow (offscreen) and presses Enter; the
-    timing covers the key press, the commit and the screen's update. None when not possible."""
+    """A callable that types a note into the real RoomWindow (offscreen), presses Enter and returns
+    when the commit finished (perf_counter_ns, taken as the store's append returns); the caller's
+    own timing also covers the screen's update after it. None when not possible."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
         import PySide6
@@ -118,17 +124,29 @@ def ui_note_path(workspace: Workspace, runner: SessionRunner):
     app.processEvents()
     keep_alive.append((app, room))
 
-    def type_and_enter(text: str) -> object:
+    committed: list[int] = []
+    sink_append = runner.sink.append
+
+    def append_and_time(event):  # the moment the event is durable, before the screen hears of it
+        recorded = sink_append(event)
+        committed.append(time.perf_counter_ns())
+        return recorded
+    runner.sink.append = append_and_time
+
+    def type_and_enter(text: str) -> int:
         room.note_input.setText(text)  # the typing itself is not part of Enter-to-disk
+        committed.clear()
         QTest.keyClick(room.note_input, Qt.Key.Key_Return)
-        if room.note_input.text():
+        if room.note_input.text() or not committed:
             raise RuntimeError(f"the room did not save the note: {room.save_error.text()}")
-        return None
+        return committed[0]
 
     return type_and_enter
 
 
 keep_alive: list = []
+UI_COMMITTED = "note (RoomWindow, Enter)"  # key press to the commit
+UI_SHOWN = "  ... and shown in the log"  # the same, to the screen updated after it
 
 
 def main() -> int:
@@ -158,8 +176,10 @@ def main() -> int:
         "vitals + its alerts": lambda i: record_vitals_and_alerts(dict(vitals[i])),
     }
     if typer is not None:
-        paths["note (RoomWindow, Enter)"] = lambda i: typer(texts[i])
+        paths[UI_SHOWN] = lambda i: typer(texts[i])
     samples: dict[str, list[int]] = {name: [] for name in paths}
+    if typer is not None:
+        samples = {**{n: v for n, v in samples.items() if n != UI_SHOWN}, UI_COMMITTED: [], UI_SHOWN: []}
 
     for name, run in paths.items():  # warm-up: first inserts grow the files
         for i in range(5):
@@ -169,8 +189,10 @@ def main() -> int:
         rng.shuffle(order)
         for name in order:
             start = time.perf_counter_ns()
-            paths[name](i)
+            result = paths[name](i)
             samples[name].append(time.perf_counter_ns() - start)
+            if name == UI_SHOWN:
+                samples[UI_COMMITTED].append(result - start)
 
     stored = len(workspace.store.events(runner.session_uid))
     intact = all(r.intact for r in workspace.store.verify(runner.session_uid))
@@ -190,14 +212,14 @@ def main() -> int:
         if not name.startswith("bare"):
             base = _common.summary_ms(samples["bare, vitals row" if "vitals" in name else "bare, note row"])
             r50, r99 = s["p50"] / base["p50"], s["p99"] / base["p99"]
-            if "alerts" not in name:
+            if "alerts" not in name and name != UI_SHOWN:  # the target is Enter to committed
                 worst = max(worst, r50)
             line += f"  {r50:.2f}x / {r99:.2f}x"
         print(line)
     if alert_counts:
         raised = sum(1 for count in alert_counts if count)
         print(f"  'vitals + its alerts': {raised} of {len(alert_counts)} check-ins raised alerts "
-              f"({sum(alert_counts)} alert events, each committed separately); the target is judged on the others")
+              f"({sum(alert_counts)} alert events, committed with their check-in); the target is judged on the others")
     print(f"  session log: {stored} events, chain {'intact' if intact else 'BROKEN'}")
     _common.cleanup(folder, args.dir)
     print(f"  RESULT note_to_disk worst p50 ratio {worst:.2f}x (target <= {TARGET}x): {_common.verdict(worst, TARGET)}")

@@ -65,6 +65,25 @@ def test_chain_links_every_event(store: Store, protocol):
     assert all(report.intact for report in store.verify())
 
 
+def test_a_check_in_and_its_alerts_are_saved_together_or_not_at_all(store: Store, protocol):
+    uid = make_session(store, protocol)
+    before = store.events(uid)
+    check_in = Event(Kind.VITALS, {"values": {"spo2": 88}}, 60.0, "2026-03-02T09:01:00.000Z", "Dr A", "onset")
+
+    def alerts_with_an_unstorable_one(saved):
+        return [Event(Kind.ALERT, {"level": "urgent", "vitals_seq": saved.seq}, 60.0, saved.wall_time, "Dr A", "onset"),
+                Event(Kind.ALERT, {"value": float("nan")}, 60.0, saved.wall_time, "Dr A", "onset")]
+    with pytest.raises(StoreError):
+        store.append_group(uid, check_in, alerts_with_an_unstorable_one)
+    assert store.events(uid) == before and store.session(uid).last_seq == len(before)  # nothing half-saved
+
+    saved = store.append_group(uid, check_in, lambda s: [Event(Kind.ALERT, {"level": "urgent", "vitals_seq": s.seq},
+                                                               60.0, s.wall_time, "Dr A", "onset")])
+    assert [e.kind for e in saved] == [Kind.VITALS, Kind.ALERT] and saved[1].payload["vitals_seq"] == saved[0].seq
+    assert store.events(uid)[-2:] == saved and store.session(uid).urgents == 1
+    assert all(report.intact for report in store.verify())
+
+
 def tamper(store: Store, sql: str, *params) -> None:
     conn = sqlite3.connect(store.path)
     conn.execute("DROP TRIGGER events_no_update")

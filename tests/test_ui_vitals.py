@@ -90,6 +90,7 @@ def test_a_failed_save_keeps_everything_typed(qtbot, workspace, protocol, monkey
     def full(*_args, **_kwargs):
         raise DiskFull("The disk is full; free some space.")
     monkeypatch.setattr(workspace.store, "append", full)
+    monkeypatch.setattr(workspace.store, "append_group", full)
     save(room)
     assert room.vitals.form.fields["pulse"].text() == "70" and room.vitals.form.moaas.currentData() == "5"
     assert "Not saved" in label(room, "vitalsError_form").text()

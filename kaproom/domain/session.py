@@ -40,6 +40,10 @@ class EventSink(TypingProtocol):
 
     def append(self, event: Event) -> RecordedEvent: ...
 
+    def append_group(self, first: Event, then: Callable[[RecordedEvent], Iterable[Event]]) -> list[RecordedEvent]:
+        """``first`` and the events ``then`` derives from it, in one transaction: all or none."""
+        ...
+
 
 @dataclass
 class SessionState:
@@ -163,12 +167,33 @@ class SessionRunner:
             self._catch_up()
         return self._commit(kind, dict(payload or {}))
 
+    def record_with(self, kind: str, payload: Mapping[str, Any],
+                    followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
+                    ) -> list[RecordedEvent]:
+        """Commit one event and the events that follow from it (a check-in and the alerts that
+        name its number) in one transaction: a check-in is never on record without its alerts.
+        Listeners hear of them once all are on disk."""
+        self._catch_up()
+        first = self._event(kind, dict(payload))
+
+        def then(recorded: RecordedEvent) -> list[Event]:
+            return [self._event(k, dict(p), recorded.session_time) for k, p in followers(recorded)]
+
+        saved = self.sink.append_group(first, then)
+        for recorded in saved:
+            self._applied(recorded)
+        return saved
+
+    def _event(self, kind: str, payload: dict[str, Any], session_time: float | None = None) -> Event:
+        return Event(kind=kind, payload=payload,
+                     session_time=round(self.elapsed() if session_time is None else session_time, 3),
+                     wall_time=to_iso(self.clock.now()), author=self.author,
+                     phase=self._phase_after(kind, payload))
+
     def _commit(self, kind: str, payload: dict[str, Any], session_time: float | None = None) -> RecordedEvent:
-        event = Event(kind=kind, payload=payload,
-                      session_time=round(self.elapsed() if session_time is None else session_time, 3),
-                      wall_time=to_iso(self.clock.now()), author=self.author,
-                      phase=self._phase_after(kind, payload))
-        recorded = self.sink.append(event)
+        return self._applied(self.sink.append(self._event(kind, payload, session_time)))
+
+    def _applied(self, recorded: RecordedEvent) -> RecordedEvent:
         self.state.apply(recorded)
         for listener in list(self._listeners):
             listener(recorded)

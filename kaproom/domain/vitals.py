@@ -143,7 +143,7 @@ def _clip(text: str) -> str:
 
 def _parse_number(name: str, raw: str, ranges: Mapping[str, tuple[float, float]]) -> tuple[float | None, str]:
     """(value, "") or (None, message); an empty text is (None, "")."""
-    label, allowed = LABELS[name], _range_text(name, ranges)
+    label = LABELS[name]
     text = raw.strip().lower()
     for suffix in _UNIT_SUFFIXES[name]:
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -152,18 +152,18 @@ def _parse_number(name: str, raw: str, ranges: Mapping[str, tuple[float, float]]
     if not text:
         return None, ""
     if _NEGATIVE.match(text):
-        return None, f"{label} cannot be negative; allowed {allowed}"
+        return None, f"{label} cannot be negative; allowed {_range_text(name, ranges)}"
     match = _NUMBER.fullmatch(text)
     if match is None:
-        return None, f"{label}: '{_clip(raw)}' is not a number; allowed {allowed}"
+        return None, f"{label}: '{_clip(raw)}' is not a number; allowed {_range_text(name, ranges)}"
     whole, fraction = match.group(1), match.group(2) or ""
     if name in WHOLE_NUMBER_FIELDS and fraction.strip("0"):
-        return None, f"{label} is a whole number; allowed {allowed}"
+        return None, f"{label} is a whole number; allowed {_range_text(name, ranges)}"
     value = float(f"{whole}.{fraction or '0'}")
     low, high = ranges.get(name, DEFAULT_RANGES[name])
     if not low <= value <= high:
         hint = " (enter °C, not °F)" if name == "temperature" and 86 <= value <= 110 else ""
-        return None, f"{label} {value:g} is not possible; allowed {allowed}{hint}"
+        return None, f"{label} {value:g} is not possible; allowed {_range_text(name, ranges)}{hint}"
     return (int(value) if name in WHOLE_NUMBER_FIELDS else value), ""
 
 

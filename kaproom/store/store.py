@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..domain.clock import to_iso
 from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, event_hash, verify_chain
@@ -232,6 +232,16 @@ class Store:
         with self._write(f"save the {event.kind.replace('_', ' ')}") as conn:
             return self._append_in(conn, session_uid, event)
 
+    def append_group(self, session_uid: str, first: Event,
+                     then: Callable[[RecordedEvent], Iterable[Event]]) -> list[RecordedEvent]:
+        """Commit ``first`` and the events ``then`` derives from it (alerts that cite a check-in's
+        number) in one transaction: all are durable when this returns, or none was written."""
+        with self._write(f"save the {first.kind.replace('_', ' ')}") as conn:
+            saved = [self._append_in(conn, session_uid, first)]
+            for event in then(saved[0]):
+                saved.append(self._append_in(conn, session_uid, event))
+        return saved
+
     def _append_in(self, conn: sqlite3.Connection, uid: str, event: Event) -> RecordedEvent:
         last = conn.execute("SELECT last_seq, last_hash FROM sessions WHERE uid=?", (uid,)).fetchone()
         if last is None:
@@ -373,3 +383,6 @@ class SessionLog:
 
     def append(self, event: Event) -> RecordedEvent:
         return self.store.append(self.session_uid, event)
+
+    def append_group(self, first: Event, then: Callable[[RecordedEvent], Iterable[Event]]) -> list[RecordedEvent]:
+        return self.store.append_group(self.session_uid, first, then)

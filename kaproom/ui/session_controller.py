@@ -7,7 +7,7 @@ widget through ``eventRecorded``, after the store has returned.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -105,6 +105,12 @@ class SessionController(QObject):
 
     def record(self, kind: str, payload: Mapping[str, Any] | dict) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.record(kind, dict(payload)))
+
+    def record_with(self, kind: str, payload: Mapping[str, Any] | dict,
+                    followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
+                    ) -> list[RecordedEvent] | None:
+        """One event and those that follow from it, in one transaction (see SessionRunner.record_with)."""
+        return self._attempt(lambda: self.runner.record_with(kind, payload, followers))  # type: ignore[return-value]
 
     def note(self, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.note(text))

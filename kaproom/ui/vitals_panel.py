@@ -167,16 +167,16 @@ class RoomVitals(QObject):
         pre_dose = dose_time is None
         checked = check_in(result.reading, self.protocol.alerts, pre_dose=pre_dose,
                            baseline=baseline_reading(self._history(), dose_time))
-        event = self.controller.record(Kind.VITALS, checked.payload())
-        if event is None:
+        saved = self.controller.record_with(  # the check-in and its alerts: one transaction
+            Kind.VITALS, checked.payload(), lambda check: [(Kind.ALERT, a) for a in checked.alerts(check.seq)])
+        if not saved:
             self.form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
                                    "What you typed is kept.")
             self._reveal(self.form.errors["form"])
             return None
+        event, alerts = saved[0], saved[1:]
         self.board.measured_again(result.reading.taken)
-        raised = [(self.controller.record(Kind.ALERT, payload), payload)  # urgent ones first
-                  for payload in checked.alerts(event.seq)]
-        self.board.show_alerts(raised, event.session_time)
+        self.board.show_alerts([(alert, alert.payload) for alert in alerts], event.session_time)  # urgent first
         self.form.clear_values()
         self.form.show_message("")
         self._show_check(event)
