@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
 from _export_helpers import finished_session
 from _review_helpers import tamper_payload
 from kaproom.domain.events import Event, Kind
-from kaproom.export.chart import draw_vitals_chart
+from kaproom.export.chart import draw_vitals_chart, polyline
 from kaproom.export.report_data import gather
 from kaproom.simulate import run_simulation
 from kaproom.store import DB_FILENAME, NotFound
@@ -162,3 +162,27 @@ def test_chart_rings_the_values_the_check_in_flagged(qapp, session):
     caution = QColor("#8a5a00")
     # the legend shows a caution ring in both; only the flagged report rings values on the plot
     assert _near(images[0], caution) > _near(images[1], caution) + 20
+
+
+@pytest.mark.parametrize("style", [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine])
+def test_a_long_vitals_line_drawn_in_runs_looks_like_one_line(qapp, style):
+    """A day of check-ins is drawn in short runs (for speed); the dashes must carry on across runs."""
+    points = [QPointF(10 + i * 3.0, 60 + (25 if i % 2 else -25) + (i % 7)) for i in range(120)]
+    images = []
+    for draw in (lambda p, pen: p.drawPolyline(QPolygonF(points)), lambda p, pen: polyline(p, pen, points)):
+        image = QImage(400, 120, QImage.Format.Format_RGB32)
+        image.fill(QColor("#ffffff"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        pen = QPen(QColor("#000000"), 1.5, style)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        painter.setPen(pen)
+        draw(painter, pen)
+        painter.end()
+        images.append(image)
+    whole, runs = images
+    inked = [(x, y) for x in range(400) for y in range(120) if whole.pixelColor(x, y).lightness() < 128]
+    assert len(inked) > 500
+    differing = sum(1 for x in range(400) for y in range(120)
+                    if abs(whole.pixelColor(x, y).lightness() - runs.pixelColor(x, y).lightness()) > 96)
+    assert differing < len(inked) // 20  # only a few antialiased pixels where runs meet

@@ -19,6 +19,7 @@ from ..domain.clock import format_hms
 from .report_data import SessionReport
 
 TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
+POLYLINE_RUN = 8  # segments per drawPolyline call (see polyline())
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,52 @@ def _series(painter: QPainter, plot: _Plot, rows: Sequence, name: str, color: QC
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPolyline(QPolygonF(points))
+    polyline(painter, pen, points)
     painter.setPen(QPen(color, 1.2 * unit))
-    for point in points:
-        marker(painter, shape, point, size, color, filled)
+    markers(painter, shape, points, size, color, filled)
+
+
+def polyline(painter: QPainter, pen: QPen, points: Sequence[QPointF]) -> None:
+    """The line through ``points``, drawn in short runs that share their end points.
+
+    Qt fills a wide antialiased polyline as one outline, which for a long zigzag (a day's pulse)
+    costs time that grows much faster than the number of points: 1,000 points took ~80 ms, the
+    same line in runs of 8 ~5 ms. The picture is the same line; a dashed pen carries its pattern
+    on from one run to the next (the dash offset is the length drawn so far, in pen widths).
+    """
+    if len(points) <= POLYLINE_RUN + 1:
+        painter.drawPolyline(QPolygonF(list(points)))
+        return
+    dashed = pen.style() not in (Qt.PenStyle.SolidLine, Qt.PenStyle.NoPen)
+    width = pen.widthF() or 1.0
+    offset = pen.dashOffset()
+    for start in range(0, len(points) - 1, POLYLINE_RUN):
+        run = points[start:start + POLYLINE_RUN + 1]
+        if dashed:
+            run_pen = QPen(pen)
+            run_pen.setDashOffset(offset)
+            painter.setPen(run_pen)
+            offset += sum(math.hypot(b.x() - a.x(), b.y() - a.y()) for a, b in zip(run, run[1:])) / width
+        painter.drawPolyline(QPolygonF(run))
+    painter.setPen(pen)
+
+
+def markers(painter: QPainter, shape: str, points: Iterable[QPointF], size: float, color: QColor,
+            filled: bool = True) -> None:
+    """:func:`marker` at every point, with the brush set once for the whole series."""
+    h = size / 2
+    painter.setBrush(QBrush(color) if filled else Qt.BrushStyle.NoBrush)
+    if shape == "dot":
+        r = h * 0.85
+        for at in points:
+            painter.drawEllipse(at, r, r)
+    elif shape == "square":
+        painter.drawRects([QRectF(at.x() - h * 0.8, at.y() - h * 0.8, h * 1.6, h * 1.6) for at in points])
+    else:
+        tip = h if shape == "down" else -h
+        for at in points:
+            x, y = at.x(), at.y()
+            painter.drawPolygon(QPolygonF([QPointF(x - h, y - tip), QPointF(x + h, y - tip), QPointF(x, y + tip)]))
 
 
 def _flags(painter: QPainter, plot: _Plot, rows: Sequence, name: str, pal: Palette, size: float, unit: float) -> None:
