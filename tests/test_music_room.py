@@ -74,3 +74,16 @@ def test_closing_the_room_silences_the_music(qtbot, room, workspace) -> None:
     qtbot.waitUntil(lambda: strip.music._closed, timeout=WAIT_MS)
     assert all(p._released for p in players), "players are stopped and handed back to libvlc"
     assert music_events(workspace, room.controller.runner)[-1]["message"] == "music stopped (room screen closed)"
+
+
+def test_the_fade_timer_runs_only_while_the_music_fades(qtbot, room, clock) -> None:
+    """An idle room does not wake twenty times a second for music whose volume is not changing."""
+    music = room.findChild(MusicStrip, "musicStrip").music
+    one = music.players[0]
+    qtbot.waitUntil(lambda: one.is_playing() and music.fade_timer.isActive(), timeout=WAIT_MS)  # fading in
+    clock.advance(9)
+    qtbot.waitUntil(lambda: one.volume == 50 and not music.fade_timer.isActive(), timeout=WAIT_MS)
+    music.director.toggle_duck()
+    assert music.fade_timer.isActive()
+    clock.advance(1.1)
+    qtbot.waitUntil(lambda: one.volume == 15 and not music.fade_timer.isActive(), timeout=WAIT_MS)

@@ -192,3 +192,28 @@ def test_closing_a_running_session_asks_in_the_window(qtbot, workspace, protocol
     room.close()
     press(room, "Return")
     assert not room.isVisible() and not room.controller.ticking
+
+
+def test_the_clock_wakes_just_after_each_second_and_at_most_four_times_a_second_in_a_demo(
+        qtbot, workspace, protocol, clock) -> None:
+    """The room shows each new second as it turns, without waking more often than that."""
+    from kaproom.domain.clock import ScaledClock
+    from kaproom.ui.session_controller import SessionController
+
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    controller = SessionController(workspace, runner)
+    clock.advance(10.25)
+    assert controller.next_tick_ms() == 755  # 0.75 s to 11 s, then 5 ms after the second turns
+    clock.advance(0.74)
+    assert controller.next_tick_ms() == 15
+    controller.start_ticking()
+    assert controller.ticking
+    with qtbot.waitSignal(controller.ticked, timeout=2000):
+        clock.advance(0.02)
+    assert controller.ticking, "it arms itself again after each tick"
+    controller.stop_ticking()
+    assert not controller.ticking
+
+    demo = ScaledClock(30.0)
+    controller.clock = demo
+    assert controller.next_tick_ms() == 250

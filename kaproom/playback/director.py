@@ -36,6 +36,8 @@ class MusicDirector(TherapistControls):
     open_playlist: Callable[[str], Playlist]
     notify: Notify = lambda text, level: None
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    #: Called when a fade begins, so a host ticks only while one runs (an idle room stays idle).
+    fade_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.players) != 2 or self.players[0].name == self.players[1].name:
@@ -108,6 +110,9 @@ class MusicDirector(TherapistControls):
     def _ramp(self, deck: Deck, to: float, seconds: float, done: Callable[[], None] | None = None) -> None:
         deck.ramp = Ramp(self._now(), max(0.0, seconds), deck.volume, to, done)
         self.tick()
+        if deck.ramp is not None:
+            for listener in list(self.fade_listeners):
+                listener()
 
     def tick(self) -> None:
         """Move every fade to where the clock says it should be."""

@@ -23,7 +23,7 @@ from ..playback.playlists import Playlist, open_playlist, playlist_folders
 from .music_bridge import PlayerEventBridge
 
 TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
-TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are
+TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are (and runs only during one)
 OUTPUT_CHECK_MS = 3000
 
 SHORTCUTS = (
@@ -180,7 +180,7 @@ class RoomMusic(QObject):
         self.fade_timer = QTimer(self)
         self.fade_timer.setInterval(TICK_MS)
         self.fade_timer.timeout.connect(self._tick)
-        self.fade_timer.start()
+        self.director.fade_listeners.append(self._fade_started)
         self.output_timer = QTimer(self)
         self.output_timer.setInterval(OUTPUT_CHECK_MS)
         self.output_timer.timeout.connect(self._check_output)
@@ -230,9 +230,15 @@ class RoomMusic(QObject):
         if self.director is not None and not self._closed:
             self.director.on_player_event(event)
 
+    def _fade_started(self) -> None:
+        if not self._closed and not self.fade_timer.isActive():
+            self.fade_timer.start()
+
     def _tick(self) -> None:
         if self.director is not None and self.director.is_fading:
             self.director.tick()
+        if self.director is None or not self.director.is_fading:
+            self.fade_timer.stop()  # nothing to move until the next fade begins
 
     # ---------------------------------------------------------------- music → record and screen
     def _log(self, payload: dict[str, Any]) -> None:

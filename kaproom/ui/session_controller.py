@@ -7,16 +7,21 @@ widget through ``eventRecorded``, after the store has returned.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable, Mapping
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import SessionError, SessionRunner, State
 from ..store import StoreError
 from ..workspace import Workspace
 
-TICK_INTERVAL_MS = 250  # how often the screen looks at the clock; time itself comes from the clock
+#: The screen looks at the clock just after each whole second of session time turns (so the
+#: clock never shows a second late, and an idle room wakes once a second), but at most every
+#: FAST_TICK_MS when a demo's clock runs faster. Time itself always comes from the clock.
+FAST_TICK_MS = 250
+AFTER_THE_SECOND_MS = 5
 
 
 class SessionController(QObject):
@@ -37,8 +42,10 @@ class SessionController(QObject):
         self._tick_error = ""
         runner.subscribe(self._on_committed)
         self._timer = QTimer(self)
-        self._timer.setInterval(TICK_INTERVAL_MS)
-        self._timer.timeout.connect(self.tick)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may wake 5 % early
+        self._timer.timeout.connect(self._on_timer)
+        self._ticking = False
 
     # ---------------------------------------------------------------- facts
     @property
@@ -61,14 +68,34 @@ class SessionController(QObject):
 
     # ---------------------------------------------------------------- time
     def start_ticking(self) -> None:
-        self._timer.start()
+        self._ticking = True
+        self._arm()
 
     def stop_ticking(self) -> None:
+        self._ticking = False
         self._timer.stop()
 
     @property
     def ticking(self) -> bool:
-        return self._timer.isActive()
+        return self._ticking
+
+    def next_tick_ms(self) -> int:
+        """Milliseconds until just after the next whole second of session time."""
+        elapsed = self.runner.elapsed()
+        speed = max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
+        wait = (math.floor(elapsed) + 1.0 - elapsed) / speed * 1000.0 + AFTER_THE_SECOND_MS
+        return round(max(wait, FAST_TICK_MS if speed > 1 else 1.0))
+
+    def _arm(self) -> None:
+        if self._ticking:
+            self._timer.start(self.next_tick_ms())
+
+    @Slot()
+    def _on_timer(self) -> None:
+        try:
+            self.tick()
+        finally:
+            self._arm()
 
     @Slot()
     def tick(self) -> None:
