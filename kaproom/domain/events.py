@@ -95,9 +95,13 @@ class RecordedEvent(Event):
     hash: str = ""
 
 
+#: One encoder, made once: ``json.dumps`` with these options would build a new one for every event.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def event_hash(prev_hash: str, session_uid: str, seq: int, kind: str, wall_time: str,
