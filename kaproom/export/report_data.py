@@ -6,8 +6,9 @@ a supervisor sees the same facts on screen and on paper. It is built only from s
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping  # isinstance against typing.Mapping is several times slower
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..domain.clock import format_hms
 from ..domain.events import ChainReport, Kind, RecordedEvent
@@ -293,6 +294,7 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
     protocol = _protocol_of(created, row)
     labels = {p.id: p.name for p in protocol.phases}
     question_labels = {q.id: q.text for q in (*protocol.screening, *protocol.discharge_checklist)}
+    names = {**labels, **question_labels}  # what summaries call phases and questions
     by_seq = {e.seq: e for e in events}
     signed_seq = next((e.seq for e in events if e.kind == Kind.SIGNOFF), None)
 
@@ -323,7 +325,7 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
         amendments.append(AmendmentRow(
             e.seq, e.session_time, e.wall_time, e.author, target_seq, str(e.payload.get("amends_kind", "")),
             str(e.payload.get("text", "")), signed_seq is not None and e.seq > signed_seq,
-            summarize(target.kind, target.payload, {**labels, **question_labels}) if target else ""))
+            summarize(target.kind, target.payload, names) if target else ""))
 
     end_time = row.duration_seconds if row.duration_seconds is not None else None
     phases = _phases(events, labels, end_time if end_time is not None else (events[-1].session_time if events else None))
@@ -373,7 +375,7 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
         target = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
         timeline.append(TimelineRow(
             e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
-            summarize(e.kind, p, {**labels, **question_labels}), level, e.author, target,
+            summarize(e.kind, p, names), level, e.author, target,
             tuple(amended_by.get(e.seq, ())), e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
 
     alerts = tuple(AlertRow(e.seq, e.session_time, e.wall_time, str(e.payload.get("level", "")),
