@@ -66,6 +66,27 @@ def test_amendment_sits_directly_under_what_it_corrects(view, amended):
     assert sorted(order) == list(range(1, len(order) + 1))  # every event shown exactly once
 
 
+def test_a_correction_of_a_correction_follows_it_and_a_stray_amendment_keeps_its_time(view, workspace, amended):
+    uid, first, correction = amended
+    store = workspace.store
+    second = amend(store, uid, correction, "Blanket removed at 09:04, not 09:03", at=700.0,
+                   when="2026-03-02T09:11:40.000Z")
+    stray = store.append(uid, Event(Kind.AMENDMENT, {"amends_seq": 999, "amends_kind": "note",
+                                                     "text": "About an event that is not in this log"},
+                                    800.0, "2026-03-02T09:13:20.000Z", "Ana", "onset"))
+    view.load(uid)
+    order, whats = seqs(view), lines(view, WHAT)
+    at = order.index(first.seq)
+    assert order[at + 1:at + 3] == [correction.seq, second.seq]  # the note, its correction, the correction's
+    assert whats[at + 1].startswith("↳") and whats[at + 2].startswith("↳")
+    assert order[-2:] == [stray.seq - 2, stray.seq]  # after the end of the session, when it was written
+    assert not whats[-1].startswith("↳")  # nothing here to sit under
+    assert sorted(order) == list(range(1, len(order) + 1))  # every event shown exactly once
+    view.kinds.boxes["Notes & tags"].setChecked(False)
+    order, whats = seqs(view), lines(view, WHAT)
+    assert first.seq not in order and [correction.seq, second.seq] == [s for s in order if s in (correction.seq, second.seq)]
+
+
 def test_vitals_line_carries_its_status_in_colour_and_words(view, amended):
     uid, *_ = amended
     view.load(uid)

@@ -66,35 +66,51 @@ class Line:
     under_target: bool = False
 
 
-def arrange(rows: Iterable[TimelineRow]) -> list[Line]:
-    """Events in order, each amendment moved to just after its target (or after earlier amendments of it)."""
+def arrange(rows: Iterable[TimelineRow]) -> tuple[list[TimelineRow], frozenset[int]]:
+    """Events in order, each amendment moved to just after its target (or after earlier amendments of it).
+
+    Returns the rows in display order and the seqs present (empty when nothing is amended), which
+    :func:`under_target` needs. One pass to find amendments, one to place the rows: no object per
+    row and no search per amendment, so a 10,000-event session is arranged at once.
+    """
     rows = list(rows)
-    seqs = {row.seq for row in rows}
+    amendments = [row for row in rows if row.kind == Kind.AMENDMENT]
+    if not amendments:
+        return rows, frozenset()
+    seqs = frozenset(row.seq for row in rows)
     by_target: dict[int, list[TimelineRow]] = {}
-    for row in rows:
-        if row.kind == Kind.AMENDMENT and row.amends_seq in seqs:
+    for row in amendments:
+        if row.amends_seq in seqs:
             by_target.setdefault(row.amends_seq, []).append(row)  # type: ignore[arg-type]
-    placed: list[Line] = []
+    ordered: list[TimelineRow] = []
 
-    def add(row: TimelineRow, under: bool) -> None:
-        placed.append(Line(row, under))
+    def add(row: TimelineRow) -> None:
+        ordered.append(row)
         for amendment in by_target.get(row.seq, ()):  # amendments of amendments follow too
-            add(amendment, True)
+            add(amendment)
 
     for row in rows:
-        if row.kind == Kind.AMENDMENT and row.amends_seq in seqs:
-            continue  # placed under its target
-        add(row, False)
-    return placed
+        if not under_target(row, seqs):  # those are placed under their target
+            add(row)
+    return ordered, seqs
+
+
+def under_target(row: TimelineRow, seqs: frozenset[int]) -> bool:
+    """Whether ``row`` is an amendment shown under the event it amends (that event is in ``seqs``)."""
+    return row.kind == Kind.AMENDMENT and row.amends_seq in seqs
 
 
 class TimelineModel(QAbstractTableModel):
-    """All of a session's events as lines; ``set_categories`` hides or shows groups of kinds."""
+    """All of a session's events as lines; ``set_categories`` hides or shows groups of kinds.
+
+    The rows are kept as gathered; a cell's words are made only when the view asks for that cell.
+    """
 
     def __init__(self, rows: Iterable[TimelineRow] = (), parent: Any = None) -> None:
         super().__init__(parent)
-        self._all: list[Line] = []
-        self._lines: list[Line] = []
+        self._all: list[TimelineRow] = []
+        self._lines: list[TimelineRow] = []
+        self._seqs: frozenset[int] = frozenset()  # see arrange()
         self.categories: frozenset[str] = ALL_CATEGORIES
         self.broken_at: int | None = None
         self.first_day = ""
@@ -103,9 +119,9 @@ class TimelineModel(QAbstractTableModel):
     def set_rows(self, rows: Iterable[TimelineRow], broken_at: int | None = None) -> None:
         """Show these rows; ``broken_at`` is the event where the hash chain breaks, if it does."""
         self.beginResetModel()
-        self._all = arrange(rows)
+        self._all, self._seqs = arrange(rows)
         self.broken_at = broken_at
-        self.first_day = wall_text(self._all[0].row.wall_time)[:10] if self._all else ""
+        self.first_day = wall_text(self._all[0].wall_time)[:10] if self._all else ""
         self._lines = self._visible()
         self.endResetModel()
 
@@ -115,17 +131,20 @@ class TimelineModel(QAbstractTableModel):
         self._lines = self._visible()
         self.endResetModel()
 
-    def _visible(self) -> list[Line]:
+    def _visible(self) -> list[TimelineRow]:
         if self.categories >= ALL_CATEGORIES:
             return list(self._all)
-        return [line for line in self._all if category_of(line.row.kind) in self.categories]
+        return [row for row in self._all if category_of(row.kind) in self.categories]
 
     def line(self, number: int) -> Line | None:
-        return self._lines[number] if 0 <= number < len(self._lines) else None
+        if not 0 <= number < len(self._lines):
+            return None
+        row = self._lines[number]
+        return Line(row, under_target(row, self._seqs))
 
     def line_of(self, seq: int) -> int | None:
-        for number, line in enumerate(self._lines):
-            if line.row.seq == seq:
+        for number, row in enumerate(self._lines):
+            if row.seq == seq:
                 return number
         return None
 
@@ -144,17 +163,17 @@ class TimelineModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        line = self.line(index.row()) if index.isValid() else None
-        if line is None:
+        number = index.row() if index.isValid() else -1
+        if not 0 <= number < len(self._lines):
             return None
-        row, column = line.row, index.column()
+        row, column = self._lines[number], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(line, column)
+            return self._text(row, column)
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._colour(line, column)
-        if role == Qt.ItemDataRole.BackgroundRole and (line.row.after_signoff or row.seq == self.broken_at):
+            return self._colour(row, column)
+        if role == Qt.ItemDataRole.BackgroundRole and (row.after_signoff or row.seq == self.broken_at):
             return QColor(style.AFTER_SIGNOFF_BACKGROUND)
         if role == Qt.ItemDataRole.FontRole and (row.kind == Kind.AMENDMENT or row.level == "urgent"):
             font = QFont()
@@ -162,13 +181,12 @@ class TimelineModel(QAbstractTableModel):
             font.setBold(row.level == "urgent" or row.after_signoff)
             return font
         if role == Qt.ItemDataRole.ToolTipRole and column == 5:
-            return self._text(line, column)
+            return self._text(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _text(self, line: Line, column: int) -> str:
-        row = line.row
+    def _text(self, row: TimelineRow, column: int) -> str:
         if column == 0:
             return str(row.seq)
         if column == 1:
@@ -179,7 +197,7 @@ class TimelineModel(QAbstractTableModel):
             return row.phase_name
         if column == 4:
             broken = "✗ " if row.seq == self.broken_at else ""
-            return broken + ("↳ " if line.under_target else "") + kind_label(row)
+            return broken + ("↳ " if under_target(row, self._seqs) else "") + kind_label(row)
         if column == 5:
             if row.seq == self.broken_at:
                 return "RECORD BROKEN HERE (changed after it was saved) — " + details(row)
@@ -188,8 +206,7 @@ class TimelineModel(QAbstractTableModel):
             return row.author
         return ""
 
-    def _colour(self, line: Line, column: int) -> QColor | None:
-        row = line.row
+    def _colour(self, row: TimelineRow, column: int) -> QColor | None:
         if row.after_signoff or row.seq == self.broken_at:
             return QColor(style.AFTER_SIGNOFF_TEXT)
         if row.level in ("caution", "urgent") and column in (4, 5):
