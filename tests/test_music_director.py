@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.protocol import MusicSettings
-from kaproom.playback.director import DUCK_SECONDS, MusicDirector, Resume, resume_point
+from kaproom.playback.director import DUCK_SECONDS, LeftControls, MusicDirector, Resume, left_controls, resume_point
 from kaproom.playback.fake_player import FakePlayer
 from kaproom.playback.player import PlayerEvent
 from kaproom.playback.playlists import open_playlist
@@ -332,6 +332,42 @@ def test_resume_after_a_restart_starts_at_the_recorded_track_faded_in(rig: Rig) 
     moved = Resume("deep.xspf", "/elsewhere/b2.ogg", "Deep two")  # library moved: found by title
     rig.director.start("deep.xspf", resume=moved)
     assert rig.playing()[0].path.name == "b2.ogg"
+
+
+def test_the_record_says_how_the_therapist_left_the_music() -> None:
+    assert left_controls([]) == LeftControls() and not LeftControls().changed
+    stored = [{"action": "pause"}, {"action": "resume"}, {"action": "duck", "volume": 15},
+              {"action": "volume", "volume": 40, "message": "fade-in finished"},  # the music's own, not a choice
+              {"action": "volume", "volume": 35, "by": "therapist"}, {"action": "pause"}]
+    assert left_controls(stored) == LeftControls(paused=True, ducked=True, level=35.0)
+    assert left_controls(stored + [{"action": "restore"}, {"action": "resume"}]) == LeftControls(level=35.0)
+    restarted = [{"action": "controls_restored", "paused": True, "ducked": False}]
+    assert left_controls(stored + restarted).paused and not left_controls(stored + restarted).ducked
+
+
+def test_music_paused_before_a_restart_stays_paused_until_resumed_at_its_track(rig: Rig) -> None:
+    music = rig.lists.parent / "music"
+    point = Resume("deep.xspf", str(music / "b2.ogg"), "Deep two")
+    rig.director.restore_controls(LeftControls(paused=True, level=40))
+    rig.director.start("deep.xspf", resume=point)
+    rig.run(10)
+    assert rig.playing() == [] and rig.director.paused, "no music comes back on its own after a restart"
+    assert rig.events[0] == {"action": "controls_restored", "volume": 40, "paused": True,
+                             "ducked": False, "message": "as left before the restart; paused"}
+    rig.director.toggle_pause()
+    assert rig.players[0].path.name == "b2.ogg" and rig.players[0].volume == 0  # its track, faded in
+    rig.run(8.1)
+    assert rig.playing()[0].volume == 40
+
+
+def test_music_ducked_before_a_restart_comes_back_ducked(rig: Rig) -> None:
+    rig.director.restore_controls(LeftControls(ducked=True))
+    rig.director.start("arrival.m3u8")
+    rig.run(8.1)
+    assert rig.players[0].is_playing() and rig.players[0].volume == 15
+    rig.director.toggle_duck()
+    rig.run(1.1)
+    assert rig.players[0].volume == 50
 
 
 def test_a_sped_up_demo_clock_keeps_fades_in_real_seconds(tmp_path: Path) -> None:

@@ -87,3 +87,22 @@ def test_the_fade_timer_runs_only_while_the_music_fades(qtbot, room, clock) -> N
     assert music.fade_timer.isActive()
     clock.advance(1.1)
     qtbot.waitUntil(lambda: one.volume == 15 and not music.fade_timer.isActive(), timeout=WAIT_MS)
+
+
+def test_music_paused_before_a_crash_is_still_paused_when_the_room_comes_back(qtbot, workspace, protocol) -> None:
+    from kaproom.domain.events import Kind
+    runner = workspace.new_session(protocol, "C-0102", "Dr Room", "Room 3")
+    runner.record(Kind.MUSIC, {"action": "track_started", "title": "Open Door", "playlist": "arrival.m3u8"})
+    runner.record(Kind.MUSIC, {"action": "pause", "title": "Open Door", "playlist": "arrival.m3u8"})
+    resumed = workspace.resume(workspace.store.session(runner.session_uid))  # as after the app was killed
+    window = RoomWindow(SessionController(workspace, resumed))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        strip = window.findChild(MusicStrip, "musicStrip")
+        assert strip.music.director.paused
+        assert strip.findChild(QLabel, "musicTrack").text() == "Music: paused"
+        assert not any(player.is_playing() for player in strip.music.players)
+        assert actions(workspace, resumed)[-1] == "controls_restored"
+    finally:
+        window.close_now()

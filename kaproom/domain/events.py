@@ -36,8 +36,9 @@ class Kind:
     - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
     - alert_ack: alert_seq, action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
-      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"), title?, file?,
-      playlist?, volume?, message?
+      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"controls_restored"),
+      title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the therapist set),
+      paused?, ducked? (on controls_restored: how the music was left before a restart)
     - clock_jump: jump_seconds
     - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 from .player import PlaybackError
 
 if TYPE_CHECKING:
-    from .deck import Deck
+    from .deck import Deck, LeftControls, Resume
 
 DUCK_SECONDS = 1.0  # quick enough to speak over, slow enough not to jolt
 LEVEL_SECONDS = 0.5
@@ -39,6 +39,18 @@ class TherapistControls:
     _start_track: Callable[..., bool]
     _advance: Callable[["Deck"], None]
     start: Callable[..., None]
+    resume_at: "Resume | None"
+
+    def restore_controls(self, left: "LeftControls") -> None:
+        """After a restart: pause, duck and volume as the therapist had left them (before start)."""
+        if not left.changed or self.finished:
+            return
+        if left.level is not None:
+            self.level = max(0.0, min(float(left.level), float(self.ceiling)))
+        self.paused, self.ducked = left.paused, left.ducked
+        self._log("controls_restored", playlist=self.wanted, volume=self.target_volume, paused=left.paused,
+                  ducked=left.ducked, message="as left before the restart" + ("; paused" if left.paused else ""))
+        self._changed()
 
     def toggle_duck(self) -> None:
         self.ducked = not self.ducked
@@ -52,7 +64,7 @@ class TherapistControls:
         if int(round(new)) == int(round(self.level)):
             return
         self.level = new
-        self._log("volume", playlist=self.wanted, volume=int(round(new)),
+        self._log("volume", playlist=self.wanted, volume=int(round(new)), by="therapist",
                   message=f"set by the therapist (ceiling {self.ceiling})" + ("; ducked now" if self.ducked else ""))
         self._retarget(LEVEL_SECONDS)
         self._changed()
@@ -131,5 +143,5 @@ class TherapistControls:
             else:
                 self._ramp(deck, self.target_volume, SKIP_FADE_SECONDS)
             self._changed()
-        else:  # the phase changed during the pause: its playlist starts now
-            self.start(self.wanted)
+        else:  # the phase changed during the pause, or the app restarted paused: start it now
+            self.start(self.wanted, self.resume_at)

@@ -53,6 +53,40 @@ class Resume:
     title: str = ""
 
 
+@dataclass(frozen=True)
+class LeftControls:
+    """How the therapist had left the music before the app stopped: paused, ducked, a volume."""
+
+    paused: bool = False
+    ducked: bool = False
+    level: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.paused or self.ducked or self.level is not None
+
+
+def left_controls(payloads: Iterable[Mapping[str, Any]]) -> LeftControls:
+    """Read from the stored ``music`` events, so a restart never brings back music that was
+    paused, or at full level music that was ducked while someone spoke."""
+    paused = ducked = False
+    level: float | None = None
+    for payload in payloads:
+        action = payload.get("action")
+        if action in ("pause", "resume"):
+            paused = action == "pause"
+        elif action in ("duck", "restore"):
+            ducked = action == "duck"
+        elif action == "controls_restored":
+            paused, ducked = bool(payload.get("paused")), bool(payload.get("ducked"))
+        elif action == "volume" and payload.get("by") == "therapist":
+            try:
+                level = float(payload["volume"])
+            except (KeyError, TypeError, ValueError):
+                pass
+    return LeftControls(paused, ducked, level)
+
+
 def resume_point(payloads: Iterable[Mapping[str, Any]], playlist: str) -> Resume | None:
     """The last track started in ``playlist``, if the record has one."""
     found: Resume | None = None

@@ -17,11 +17,11 @@ from typing import Any, Callable, Sequence
 from ..domain.clock import Clock
 from ..domain.protocol import MusicSettings
 from .controls import DUCK_SECONDS, TherapistControls
-from .deck import Deck, Ramp, Resume, resume_point
+from .deck import Deck, LeftControls, Ramp, Resume, left_controls, resume_point
 from .player import PlaybackError, Player, PlayerEvent
 from .playlists import Entry, Playlist, PlaylistError
 
-__all__ = ["DUCK_SECONDS", "MusicDirector", "Resume", "resume_point"]
+__all__ = ["DUCK_SECONDS", "LeftControls", "MusicDirector", "Resume", "left_controls", "resume_point"]
 
 Log = Callable[[dict[str, Any]], None]
 Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
@@ -50,6 +50,7 @@ class MusicDirector(TherapistControls):
         self.paused = False
         self.finished = False
         self.started = False  # the first start() has happened (the session's music has begun)
+        self.resume_at: Resume | None = None  # where a restart found the music, kept through a pause
         self.wanted: str | None = None  # playlist the current phase asks for
         for deck in self.decks:
             deck.player.set_volume(0)
@@ -196,6 +197,7 @@ class MusicDirector(TherapistControls):
             return
         self.started = True
         self.wanted = playlist_name
+        self.resume_at = resume if self.paused and resume is not None and resume.playlist == playlist_name else None
         for deck in self.decks:
             if deck.active:
                 self._stop_deck(deck)

@@ -18,7 +18,7 @@ from ..domain.events import Kind
 from ..domain.session import State
 from ..paths import ASSETS_DIR
 from ..playback import PlaybackUnavailable, Player, create_players
-from ..playback.director import MusicDirector, Resume, resume_point
+from ..playback.director import MusicDirector, Resume, left_controls, resume_point
 from ..playback.playlists import Playlist, open_playlist, playlist_folders
 from .music_bridge import PlayerEventBridge
 
@@ -205,6 +205,7 @@ class RoomMusic(QObject):
         if stored and name:
             resume = resume_point(stored, name) or Resume(name)
         self._started = True
+        self.director.restore_controls(left_controls(stored))  # paused stays paused, ducked stays ducked
         self.director.start(name, resume)
 
     def _on_event(self, event: Any) -> None:
