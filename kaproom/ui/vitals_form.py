@@ -177,11 +177,11 @@ class VitalsForm(QFrame):
         grid.addWidget(self.moaas, row, 1, 1, 3)
         grid.addWidget(self.errors["moaas"], row + 1, 0, 1, 4)
         grid.addWidget(QLabel("Nausea"), row + 2, 0)
-        grid.addWidget(self.nausea, row + 2, 1)
-        grid.addWidget(self.oxygen, row + 2, 2, 1, 2)
-        grid.addWidget(self.errors["nausea"], row + 3, 0, 1, 4)
-        grid.addWidget(self.errors["supplemental_oxygen"], row + 4, 0, 1, 4)
-        grid.addWidget(self.comment, row + 5, 0, 1, 4)
+        grid.addWidget(self.nausea, row + 2, 1, 1, 3)  # a row of its own: "On oxygen" beside it squeezed
+        grid.addWidget(self.errors["nausea"], row + 3, 0, 1, 4)  # the SpO2 and Temp boxes above
+        grid.addWidget(self.oxygen, row + 4, 1, 1, 3)
+        grid.addWidget(self.errors["supplemental_oxygen"], row + 5, 0, 1, 4)
+        grid.addWidget(self.comment, row + 6, 0, 1, 4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
