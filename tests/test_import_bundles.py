@@ -60,8 +60,7 @@ def test_bundle_reverifies_with_a_few_lines_of_independent_code(room, tmp_path):
     bundle = json.loads(export_json(workspace, uid, tmp_path / "s.json").read_text("utf-8"))
     assert bundle["contains_health_information"] is True and bundle["hash_recipe"]["algorithm"] == "sha256"
     assert independent_check(bundle) is None
-    assert len(bundle["events"]) == len(workspace.store.events(uid))  # the bundle carries its own export event
-    assert bundle["events"][-1]["kind"] == Kind.EXPORTED
+    assert [e["hash"] for e in bundle["events"]] == [e.hash for e in workspace.store.events(uid)]
     bundle["events"][9]["payload"]["text"] = "nothing happened"
     assert independent_check(bundle) == 10
 
@@ -111,26 +110,43 @@ def test_signoff_made_in_the_office_comes_back_to_the_room(room, office, tmp_pat
     back = export_json(office, uid, tmp_path / "to-room.json")
     before = len(workspace.store.events(uid))
     result = import_bundle(workspace, back)
-    assert (result.new_session, result.added) == (False, 2) and "signoff" in result.message
+    assert (result.new_session, result.added) == (False, 1) and "signoff" in result.message
     row = workspace.store.session(uid)
     assert row.signed_by == "Dr Supervisor" and row.origin == "local"
-    assert len(workspace.store.events(uid)) == before + 2 and workspace.store.verify(uid)[0].intact
+    assert len(workspace.store.events(uid)) == before + 1 and workspace.store.verify(uid)[0].intact
     assert import_bundle(workspace, back).added == 0
     assert import_bundle(office, tmp_path / "to-office.json").added == 0  # an older copy adds nothing
+
+
+def test_exports_and_views_after_sending_the_bundle_do_not_stop_the_signoff_coming_back(room, office, tmp_path):
+    """The room prints the PDF for the paper file after sending the bundle; the office reviews,
+    exports it again, signs off: the sign-off still comes back (exports live in the audit trail)."""
+    workspace, uid = room
+    import_bundle(office, export_json(workspace, uid, tmp_path / "to-office.json"))
+    export_session(workspace, uid, "pdf", tmp_path / "room.pdf")
+    export_session(office, uid, "csv", tmp_path / "office.csv")
+    last = office.store.events(uid)[-1]
+    office.store.append(uid, Event(Kind.SIGNOFF, {"comment": "ok"}, last.session_time, "2026-03-04T08:00:00.000Z",
+                                   "Dr Supervisor", last.phase))
+    result = import_bundle(workspace, export_json(office, uid, tmp_path / "to-room.json"))
+    assert result.added == 1 and workspace.store.session(uid).signed_by == "Dr Supervisor"
 
 
 def test_diverging_chains_are_refused_and_both_stay_intact(room, office, tmp_path):
     workspace, uid = room
     import_bundle(office, export_json(workspace, uid, tmp_path / "to-office.json"))
-    export_session(workspace, uid, "csv", tmp_path / "room.csv")  # the room records one more event
-    last = office.store.events(uid)[-1]
+    note = workspace.store.events(uid, (Kind.NOTE,))[0]
+    last = workspace.store.events(uid)[-1]
+    workspace.store.append(uid, Event(Kind.AMENDMENT, {"amends_seq": note.seq, "amends_id": note.id, "amends_kind": "note",
+                                                       "text": "Correction made in the room."}, last.session_time,
+                                      "2026-03-04T07:00:00.000Z", "Dr Room", last.phase))
     office.store.append(uid, Event(Kind.SIGNOFF, {"comment": "ok"}, last.session_time, "2026-03-04T08:00:00.000Z",
                                    "Dr Supervisor", last.phase))
     back = export_json(office, uid, tmp_path / "to-room.json")
     seq = last.seq + 1
-    with pytest.raises(BundleRefused, match=rf"part ways at event {seq} \(here: 'exported' .* bundle: 'signoff'"):
+    with pytest.raises(BundleRefused, match=rf"part ways at event {seq} \(here: 'amendment' .* bundle: 'signoff'"):
         import_bundle(workspace, back)
-    assert workspace.store.events(uid)[-1].kind == Kind.EXPORTED and workspace.store.verify(uid)[0].intact
+    assert workspace.store.events(uid)[-1].kind == Kind.AMENDMENT and workspace.store.verify(uid)[0].intact
 
 
 def test_command_line_import(room, tmp_path, capsys):

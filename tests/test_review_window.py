@@ -84,10 +84,10 @@ def test_export_button_writes_the_file_and_shows_the_export(qtbot, window, works
     qtbot.mouseClick(bar.buttons["pdf"], Qt.MouseButton.LeftButton)
     assert target.read_bytes().startswith(b"%PDF")
     assert "Saved" in bar.message.text() and str(target) in bar.message.text()
-    assert workspace.store.events(workspace.store.session(1).uid)[-1].kind == Kind.EXPORTED
-    whats = [window.session_view.timeline_model.data(window.session_view.timeline_model.index(r, 4))
-             for r in range(window.session_view.timeline_model.rowCount())]
-    assert whats[-1] == "Exported"
+    from kaproom.domain.people import AuditKind
+    from kaproom.people import People
+    (audit,) = People.of(workspace).audit((AuditKind.SESSION_EXPORTED,))
+    assert audit.payload["format"] == "pdf" and audit.payload["destination"] == str(target)
 
 
 def test_export_to_a_missing_folder_is_a_message(qtbot, window, tmp_path):

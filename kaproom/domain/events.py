@@ -44,7 +44,8 @@ class Kind:
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
       ready_to_leave_at?
     - signoff: comment, role?
-    - viewed / exported: format?, destination?
+    - viewed / exported: format?, destination? (found in older records only: views and exports
+      now go to the audit trail, so a session's copies on two computers do not part ways)
     """
 
     SESSION_CREATED = "session_created"

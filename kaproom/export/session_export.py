@@ -1,10 +1,11 @@
 """Export one session to a file, from the review window or the command line, and record it.
 
-Who exported what, and where to, is part of the record: each export adds an ``exported`` event
-{format, destination} to the session's own chain and an entry to the audit trail. A JSON bundle
-records its export event *before* it is written, so the bundle carries it: the computer that
-imports the bundle then holds exactly this computer's chain, and sign-offs added there can come
-back as a longer chain with the same beginning.
+Who exported what, and where to, goes to the audit trail (format and destination), which is
+hash-chained like the sessions and checked by ``kaproom verify``; it is kept even before the
+clinic has set up sign-in. It is not added to the session's own chain: that chain holds what
+happened in the room and its review (notes, vitals, sign-offs, amendments). Were exports in it,
+a PDF printed in the room after a JSON bundle went to the office would make the two copies part
+ways, and the office's sign-off could never come back.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.clock import to_iso
-from ..domain.events import Event, Kind
 from ..store import SessionRow
 from .output import FORMATS, ExportError, describe_write_failure, destination, is_folder, write_private
 from .report_data import SessionReport, gather
@@ -86,22 +86,7 @@ def export_session(workspace: "Workspace", session_ref: str | int, fmt: str, pat
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
-
-    def record() -> None:
-        last = store.events(row.uid)[-1]
-        store.append(row.uid, Event(Kind.EXPORTED, {"format": fmt, "destination": str(target)}, last.session_time,
-                                    now, author, last.phase))
-
-    if fmt == "json":
-        record()
     data = _render(fmt, gather(store, row.uid), now, author, monochrome)
-    try:
-        write_private(target, data)
-    except ExportError as exc:
-        if fmt == "json":  # its export event is already in the chain: say so rather than hide it
-            raise ExportError(f"{exc} (The attempt is recorded in the session's log.)") from None
-        raise
-    if fmt != "json":
-        record()
+    write_private(target, data)
     people.record_export(user, [row.uid], fmt, str(target))
     return ExportResult(target, fmt, row.uid, row.id, len(data))

@@ -304,8 +304,10 @@ class People:
         self.record(actor, AuditKind.SESSION_VIEWED, {"session": session_uid, "session_id": session_id, "via": via})
 
     def record_export(self, actor: User | None, session_uids: Iterable[str], fmt: str, destination: str) -> None:
-        self.record(actor, AuditKind.SESSION_EXPORTED, {"sessions": list(session_uids), "format": fmt,
-                                                         "destination": str(destination)})
+        """Health information leaving the app is recorded even before sign-in is set up (then
+        attributed to nobody): the audit trail is the only record of exports."""
+        payload = {"sessions": list(session_uids), "format": fmt, "destination": str(destination)}
+        self.accounts.append_audit(self._event(AuditKind.SESSION_EXPORTED, actor, payload))
 
     def record_import(self, actor: User | None, source: str, session_uids: Iterable[str] = ()) -> None:
         self.record(actor, AuditKind.SESSION_IMPORTED, {"source": str(source), "sessions": list(session_uids)})

@@ -38,7 +38,7 @@ def ask_with_dialog(parent: QWidget) -> AskPath:
 
 
 class ExportBar(QWidget):
-    """Emits ``exported(result)`` after a file was written (the view then shows the new event)."""
+    """Emits ``exported(result)`` after a file was written (recorded in the audit log, not the session)."""
 
     exported = Signal(object)
 

@@ -125,7 +125,6 @@ class SessionView(QWidget):
         self.signoff = SignOffPanel(workspace, user_name, user)
         self.signoff.signed.connect(self._after_signoff)
         self.exports = ExportBar(workspace, user_name, user)
-        self.exports.exported.connect(lambda _result: self.reload())
         self.apply_permissions()
 
         top = QHBoxLayout()
