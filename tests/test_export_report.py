@@ -72,6 +72,24 @@ def test_amendment_after_signoff_is_marked(session):
     assert report.timeline[-1].after_signoff and report.timeline[-1].text.startswith("Amends event")
 
 
+def test_a_note_written_after_the_end_reads_as_a_late_entry_with_when_it_was_written(tmp_path):
+    from datetime import timedelta
+
+    from kaproom.domain.clock import to_iso
+    from kaproom.export.summary import wall_text
+    workspace, uid = finished_session(tmp_path / "late", signed=False)
+    ended = workspace.store.events(uid)[-1]
+    assert ended.kind == Kind.SESSION_ENDED
+    written = to_iso(workspace.clock.now() + timedelta(minutes=25))
+    workspace.store.append(uid, Event(Kind.NOTE, {"text": "Phoned the escort: home safely."}, ended.session_time,
+                                      written, "Ana Ruiz", ended.phase))
+    timeline = gather(workspace.store, uid).timeline
+    assert timeline[-1].text.endswith(
+        f"Phoned the escort: home safely.  [late entry: written {wall_text(written, False)[11:]}, "
+        "25 min after the session ended]")
+    assert not any("late entry" in row.text for row in timeline[:-1])
+
+
 def test_timeline_filters_by_kind_and_reads_in_words(session):
     workspace, uid = session
     report = gather(workspace, uid)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping  # isinstance against typing.Mappi
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.clock import format_hms
+from ..domain.clock import format_hms, from_iso
 from ..domain.events import ChainReport, Kind, RecordedEvent
 from ..domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
 from ..store import SessionRow, Store
@@ -156,6 +156,22 @@ class SignOffRow:
     author: str
     role: str
     comment: str
+
+
+#: What a therapist can still write once the session has ended: marked as a late entry.
+LATE_ENTRY_KINDS = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.VITALS, Kind.ALERT_ACK})
+
+
+def late_entry_note(ended_wall: str, written_wall: str) -> str:
+    """"[late entry: written 14:32, 25 min after the session ended]": the session clock stops at
+    the end, so without this a note written later would read as if written at the end."""
+    try:
+        minutes = max(0, round((from_iso(written_wall) - from_iso(ended_wall)).total_seconds() / 60))
+    except ValueError:
+        return "  [late entry: written after the session ended]"
+    when = wall_text(written_wall, with_seconds=False)[11:]
+    after = "less than a minute" if minutes == 0 else f"{minutes} min"
+    return f"  [late entry: written {when}, {after} after the session ended]"
 
 
 @dataclass(frozen=True)
@@ -340,6 +356,7 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
     intention, screening, screening_notes = "", (), ""
     discharge_payload: dict[str, Any] = {}
     timeline: list[TimelineRow] = []
+    ended: RecordedEvent | None = None
     for e in events:
         p = e.payload
         level = "normal"
@@ -373,9 +390,14 @@ def gather(source: Any, session_ref: str | int) -> SessionReport:
             signoffs.append(SignOffRow(e.seq, e.wall_time, e.author, str(p.get("role") or ""),
                                        str(p.get("comment") or "")))
         target = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
+        text = summarize(e.kind, p, names)
+        if ended is not None and e.kind in LATE_ENTRY_KINDS:
+            text += late_entry_note(ended.wall_time, e.wall_time)
+        elif e.kind == Kind.SESSION_ENDED:
+            ended = e
         timeline.append(TimelineRow(
             e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
-            summarize(e.kind, p, names), level, e.author, target,
+            text, level, e.author, target,
             tuple(amended_by.get(e.seq, ())), e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
 
     alerts = tuple(AlertRow(e.seq, e.session_time, e.wall_time, str(e.payload.get("level", "")),
