@@ -157,8 +157,9 @@ def test_corrupt_database_is_refused_not_repaired(tmp_path: Path, protocol):
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     data = bytearray(path.read_bytes())
-    for offset in range(4096 + 200, len(data), 4096):  # scribble over every page after the first
-        data[offset:offset + 64] = b"\xff" * 64
+    for offset in range(4096, len(data), 4096):  # scribble over every page after the first: its b-tree
+        data[offset:offset + 8] = b"\xff" * 8  # header, and cells further in
+        data[offset + 200:offset + 264] = b"\xff" * 64
     path.write_bytes(bytes(data))
     with pytest.raises((DatabaseCorrupt, NotADatabase), match="left untouched"):
         Store(path)
@@ -222,3 +223,35 @@ def test_unstorable_payload_is_refused_with_a_message(store: Store, protocol):
     with pytest.raises(StoreError, match="cannot be stored"):
         store.append(uid, Event(Kind.NOTE, {"text": "bad \ud800 surrogate"}, 1.0, "x", "t", ""))
     assert len(store.events(uid)) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=12), json_values, max_size=5), prev=st.text(max_size=70),
+       uid=st.text(max_size=40), seq=st.integers(0, 2**40), kind=st.text(max_size=20), wall=st.text(max_size=30),
+       session_time=st.floats(0, 1e7, allow_nan=False), author=st.text(max_size=30), phase=st.text(max_size=20))
+def test_hashing_the_stored_text_is_the_same_as_hashing_the_payload(payload, prev, uid, seq, kind, wall,
+                                                                     session_time, author, phase):
+    """The store hashes the payload text it writes; that must be the chain's one recipe exactly."""
+    from kaproom.domain.events import canonical_json, event_hash, event_hash_of_text
+    assert (event_hash_of_text(prev, uid, seq, kind, wall, session_time, author, phase, canonical_json(payload))
+            == event_hash(prev, uid, seq, kind, wall, session_time, author, phase, payload))
+
+
+def test_payloads_are_stored_in_canonical_form_and_older_rows_still_verify(store: Store, protocol):
+    from kaproom.domain.events import event_hash
+    uid = make_session(store, protocol, notes=1)
+    stored = store._conn.execute("SELECT payload FROM events WHERE kind='note'").fetchone()[0]
+    assert stored == '{"text":"note 0"}'  # compact and sorted: exactly the text the hash covers
+    last = store.events(uid)[-1]
+    payload = {"text": "written by an earlier KAP Room", "b": [1, 2]}
+    digest = event_hash(last.hash, uid, last.seq + 1, Kind.NOTE, last.wall_time, 30.0, "t", "arrival", payload)
+    with store._write("insert an older-style row") as conn:  # default separators, as before this change
+        conn.execute("INSERT INTO events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
+                     " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (uid, last.seq + 1, last.wall_time, 30.0, "t", "arrival", Kind.NOTE,
+                      json.dumps(payload, ensure_ascii=False, sort_keys=True), last.hash, digest))
+        conn.execute("UPDATE sessions SET last_seq=?, last_hash=? WHERE uid=?", (last.seq + 1, digest, uid))
+    assert all(report.intact for report in store.verify())
+    tamper(store, "UPDATE events SET payload=? WHERE seq=?", '{"text":"note 9"}', 2)
+    (report,) = store.verify(uid)
+    assert not report.intact and report.broken_at == 2

@@ -7,10 +7,9 @@ to what this database holds, so two imports running at once cannot interleave.
 """
 from __future__ import annotations
 
-import json
 from typing import Mapping, Sequence
 
-from ..domain.events import GENESIS, RecordedEvent
+from ..domain.events import GENESIS, RecordedEvent, canonical_json
 from .errors import StoreError
 from .store import Store
 
@@ -21,7 +20,7 @@ class ChainMismatch(StoreError):
 
 def _insert(store: Store, conn, events: Sequence[RecordedEvent]) -> None:
     for event in events:
-        payload_text = json.dumps(dict(event.payload), ensure_ascii=False, allow_nan=False, sort_keys=True)
+        payload_text = canonical_json(dict(event.payload))  # as the store writes its own
         conn.execute(
             "INSERT INTO events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
             " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..domain.clock import to_iso
-from ..domain.events import GENESIS, ChainReport, Event, Kind, RecordedEvent, event_hash, verify_chain
+from ..domain.events import (GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash_of_text,
+                             verify_chain)
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
@@ -74,7 +75,7 @@ def _event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
     (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = tuple(row)
     return RecordedEvent(kind=kind, payload=json.loads(payload), session_time=stime, wall_time=wall,
                          author=author, phase=phase, id=id_, session_uid=uid, seq=seq,
-                         prev_hash=prev, hash=digest)
+                         prev_hash=prev, hash=digest, payload_text=payload)
 
 
 EVENT_COLUMNS = "id, session_uid, seq, wall_time, session_time, author, phase, kind, payload, prev_hash, hash"
@@ -247,16 +248,15 @@ class Store:
         if last is None:
             raise NotFound(f"There is no session {uid} in {self.path}.")
         seq, prev = last[0] + 1, last[1] or GENESIS
-        payload = dict(event.payload)
-        try:
-            payload_text = json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True)
+        try:  # stored in the form the hash is computed over, so it is encoded once and checked as it is
+            payload_text = canonical_json(dict(event.payload))
             payload_text.encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
             raise StoreError(f"This entry cannot be stored ({exc}); please retype it.") from None
         payload = json.loads(payload_text)
         session_time = round(float(event.session_time), 3)
-        digest = event_hash(prev, uid, seq, event.kind, event.wall_time, session_time, event.author,
-                            event.phase, payload)
+        digest = event_hash_of_text(prev, uid, seq, event.kind, event.wall_time, session_time, event.author,
+                                    event.phase, payload_text)
         cursor = conn.execute(
             "INSERT INTO events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
             " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -265,7 +265,7 @@ class Store:
         recorded = RecordedEvent(kind=event.kind, payload=payload, session_time=session_time,
                                  wall_time=event.wall_time, author=event.author, phase=event.phase,
                                  id=int(cursor.lastrowid or 0), session_uid=uid, seq=seq, prev_hash=prev,
-                                 hash=digest)
+                                 hash=digest, payload_text=payload_text)
         self._update_index(conn, recorded)
         return recorded
 
