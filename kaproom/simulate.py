@@ -90,7 +90,7 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
             left = at - runner.elapsed()
             if left <= 0:
                 break
-            sleep(min(left, 5.0) / clock.speed)
+            sleep(max(min(left, 5.0), 0.001) / clock.speed)  # a step too small to move a float clock would loop
         if what == "note":
             runner.note(rng.choice(NOTE_TEXTS))
         elif what == "vitals":

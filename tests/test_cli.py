@@ -127,3 +127,15 @@ def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
+    """Planned times a float clock cannot step onto exactly once looped for ever."""
+    code = ("import sys; from pathlib import Path; from kaproom.domain.clock import FakeClock; "
+            "from kaproom.workspace import Workspace; from kaproom.simulate import run_simulation; "
+            "clock = FakeClock(); workspace = Workspace(Path(sys.argv[1]), clock); "
+            "print(run_simulation(workspace, notes=40, vitals=12, tracks=20, seed=3, sleep=clock.advance).events)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "sim")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == 84
