@@ -29,7 +29,7 @@ def test_home_offers_the_open_session_and_resume_shows_true_time_and_full_log(qt
         qtbot.addWidget(home)
         assert isinstance(home, HomeWindow)
         resume = home.findChild(QPushButton, "resume_1")
-        assert "client C-0042" in resume.text() and home.focusWidget() is resume
+        assert "client C-0042, Dosing phase" in resume.text() and home.focusWidget() is resume
         qtbot.mouseClick(resume, Qt.MouseButton.LeftButton)
         room = launcher.room
         qtbot.addWidget(room)

@@ -12,8 +12,8 @@ from ..store import SessionRow
 from ..workspace import Workspace
 
 
-def describe_open_session(row: SessionRow, now: datetime | None = None) -> str:
-    """``session 12, client C-0042, phase deep, started 09:02 (2:41:10 ago)``."""
+def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
+    """``session 12, client C-0042, Deep phase, started 09:02 (2:41:10 ago)``."""
     started = row.started_at or row.created_at
     when = ""
     try:
@@ -22,12 +22,16 @@ def describe_open_session(row: SessionRow, now: datetime | None = None) -> str:
         when = f", started {moment.astimezone().strftime('%d %b %H:%M')} ({format_hms(ago)} ago)"
     except (TypeError, ValueError):
         pass
-    phase = f", phase {row.current_phase}" if row.current_phase else ", not started yet"
+    phase = (f", {phase_name} phase" if phase_name else f", phase {row.current_phase}") if row.current_phase \
+        else ", not started yet"
     demo = " (demo)" if row.demo else ""
     return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
 
 
 class HomeWindow(QMainWindow):
+    """The first page. Cheap to open: it reads the sessions index, and a protocol only to name the
+    phase of a session left open (after a crash)."""
+
     startRequested = Signal()
     resumeRequested = Signal(object)  # SessionRow
     reviewRequested = Signal()
@@ -59,7 +63,7 @@ class HomeWindow(QMainWindow):
             column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
                                         "Resume it to continue with the true elapsed time and its full log:", "caution"))
         for row in open_rows:
-            button = QPushButton(f"Resume {describe_open_session(row)}")
+            button = QPushButton(f"Resume {describe_open_session(row, phase_name=self._phase_name(row))}")
             button.setObjectName(f"resume_{row.id}")
             button.setAccessibleName(f"Resume session {row.id}")
             button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))
@@ -90,6 +94,14 @@ class HomeWindow(QMainWindow):
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
         (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
+
+    def _phase_name(self, row: SessionRow) -> str:
+        """The phase as the therapist knows it ("Deep"), from the session's own protocol."""
+        try:
+            protocol = self.workspace.protocol_of(row)
+        except Exception:  # noqa: BLE001 - the button still works with the phase's id
+            return ""
+        return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
 
     @staticmethod
     def _note(name: str, text: str, level: str, muted: bool = False) -> QLabel:
