@@ -80,3 +80,24 @@ def test_speed_must_be_positive_and_sane(capsys, data_dir, speed: str) -> None:
     from kaproom.cli import main
     assert main(["demo", "--speed", speed]) == 2
     assert "--speed must be above 0" in capsys.readouterr().err
+
+
+def test_a_resumed_demo_counts_the_time_it_was_closed_sped_up(qtbot, data_dir) -> None:
+    """A fresh fast clock starts at the real time, behind the demo's sped-up record: the room said
+    the computer clock had gone back. The demo's clock now continues from when the demo began."""
+    from kaproom.domain.clock import ScaledClock
+    real = FakeClock()
+    with Workspace(demo_dir(data_dir), ScaledClock(30.0, real)) as workspace:
+        room = Launcher(workspace, demo=True, extensions=()).start_demo("short-check")
+        qtbot.addWidget(room)
+        real.advance(10)  # 5 demo minutes
+        room.controller.note("Settled.")
+        uid = room.controller.runner.session_uid
+        room.close_now()
+    real.advance(2)  # closed for two real seconds: one demo minute
+    with Workspace(demo_dir(data_dir), ScaledClock(30.0, real)) as workspace:
+        again = Launcher(workspace, demo=True, extensions=()).start_demo("short-check", resume=True)
+        qtbot.addWidget(again)
+        assert again.controller.runner.session_uid == uid and again.clock_label.text() == "0:06:00"
+        [resumed] = workspace.store.events(uid, (Kind.SESSION_RESUMED,))
+        assert resumed.payload["gap_seconds"] == 60.0 and resumed.payload["wall_clock_went_back"] is False

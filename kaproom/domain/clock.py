@@ -47,13 +47,22 @@ class ScaledClock:
     times stay consistent with each other.
     """
 
-    def __init__(self, speed: float, base: Clock | None = None) -> None:
+    def __init__(self, speed: float, base: Clock | None = None, origin: datetime | None = None) -> None:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
         self.speed = float(speed)
         self._base = base or SystemClock()
         self._wall0 = self._base.now()
         self._mono0 = self._base.monotonic()
+        if origin is not None:  # run as if started at ``origin`` and never stopped
+            self._mono0 -= max(0.0, (self._wall0 - origin).total_seconds())
+            self._wall0 = origin
+
+    def continued_from(self, origin: datetime) -> "ScaledClock":
+        """The same fast clock as if it had run since ``origin`` (when a demo began), so a demo
+        resumed after the app was closed counts the time it was away, sped up, as a real
+        session counts real time; a fresh fast clock would start behind the demo's own record."""
+        return ScaledClock(self.speed, self._base, origin)
 
     def _scaled(self) -> float:
         return (self._base.monotonic() - self._mono0) * self.speed

@@ -166,6 +166,10 @@ class Launcher(QObject):
         """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
         store = self.workspace.store
         if resume and store.open_sessions():
+            from ..domain.clock import ScaledClock, from_iso
+            row = store.open_sessions()[0]
+            if isinstance(self.workspace.clock, ScaledClock):
+                self.workspace.clock = self.workspace.clock.continued_from(from_iso(row.created_at))
             return self.resume_latest()
         for row in store.open_sessions():
             self._close_stale_demo(row)
