@@ -20,6 +20,7 @@ class ShortcutRegistry:
     def __init__(self, owner: QWidget) -> None:
         self.owner = owner
         self.entries: list[tuple[str, str, QAction]] = []
+        self._owned: set[int] = set()  # each shortcut's key combination, for a quick look-up per key press
 
     def add(self, key: str, description: str, callback: Callable[[], None]) -> tuple[QAction, str]:
         """The action, and a problem in words if the key could not be given to it (the action
@@ -40,11 +41,14 @@ class ShortcutRegistry:
         self.owner.addAction(action)
         if not problem:
             self.entries.append((sequence.toString(QKeySequence.SequenceFormat.NativeText), description, action))
+            if sequence.count() == 1:
+                self._owned.add(sequence[0].toCombined())
         return action, problem
 
     def owns(self, event: QKeyEvent) -> bool:
-        combo = QKeySequence(event.keyCombination())
-        return any(action.shortcut() == combo for _, _, action in self.entries)
+        """Whether a key pressed in the note field is a room shortcut. Asked for every key typed,
+        so a set look-up rather than a comparison with each action's shortcut."""
+        return event.keyCombination().toCombined() in self._owned
 
     def rows(self) -> list[tuple[str, str]]:
         return [("Enter", "Save the note"), *((key, description) for key, description, _ in self.entries)]
