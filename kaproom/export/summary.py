@@ -205,3 +205,19 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return f"{verb}{fmt}{dest}"
     fields = ", ".join(f"{k}={v}" for k, v in sorted(p.items()))
     return f"{kind.replace('_', ' ')}{': ' + fields if fields else ''}"
+
+
+#: What a therapist can still write once the session has ended: marked as a late entry.
+LATE_ENTRY_KINDS = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.VITALS, Kind.ALERT_ACK})
+
+
+def late_entry_note(ended_wall: str, written_wall: str) -> str:
+    """"[late entry: written 14:32, 25 min after the session ended]": the session clock stops at
+    the end, so without this a note written later would read as if written at the end."""
+    try:
+        minutes = max(0, round((from_iso(written_wall) - from_iso(ended_wall)).total_seconds() / 60))
+    except ValueError:
+        return "  [late entry: written after the session ended]"
+    when = wall_text(written_wall, with_seconds=False)[11:]
+    after = "less than a minute" if minutes == 0 else f"{minutes} min"
+    return f"  [late entry: written {when}, {after} after the session ended]"

@@ -1,0 +1,214 @@
+"""The rows of a session report: plain, frozen data that the review window, the PDF, the chart
+and the CSV read (gathered by :func:`kaproom.export.report_data.gather`)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.events import ChainReport, RecordedEvent
+from ..domain.protocol import Protocol
+
+
+@dataclass(frozen=True)
+class Header:
+    number: int
+    uid: str
+    client_code: str
+    therapist: str
+    room: str
+    protocol_id: str
+    protocol_name: str
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: float | None
+    outcome: str  # created | running | discharged | ended_early
+    end_reason: str
+    demo: bool
+    origin: str
+    event_count: int
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    id: str
+    name: str
+    start: float
+    end: float | None  # None while the session is still open
+    how: str  # start | auto | manual
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class VitalsRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str
+    author: str
+    systolic: float | None = None
+    diastolic: float | None = None
+    pulse: float | None = None
+    spo2: float | None = None
+    respiratory_rate: float | None = None
+    temperature: float | None = None
+    moaas: float | None = None
+    nausea: str = ""
+    supplemental_oxygen: bool = False
+    comment: str = ""
+    partial: bool = False
+    statuses: Mapping[str, str] = field(default_factory=dict)  # field -> ok | caution | urgent
+    reasons: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not ok
+    news2_score: float | None = None
+    news2_band: str = ""
+    level: str = "normal"
+
+    def value(self, name: str) -> Any:
+        return getattr(self, name, None)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    level: str
+    field: str
+    value: Any
+    reason: str
+    source_seq: int | None
+    acks: tuple["AckRow", ...] = ()
+
+
+@dataclass(frozen=True)
+class AckRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    author: str
+    alert_seq: int | None
+    action: str
+
+
+@dataclass(frozen=True)
+class MusicRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    action: str
+    title: str
+    file: str
+    playlist: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str
+    author: str
+    kind: str  # note | tag
+    text: str
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    author: str
+    amends_seq: int | None
+    amends_kind: str
+    text: str
+    after_signoff: bool
+    amends_text: str  # the summary of what it corrects ("" when that event is not in the log)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str
+    ticked: bool | None  # None: not answered
+
+
+@dataclass(frozen=True)
+class Discharge:
+    items: tuple[ChecklistItem, ...] = ()
+    override_reason: str = ""
+    ready_to_leave_at: str = ""  # as recorded: a wall time or a session time, shown as text
+    recorded: bool = False
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    seq: int
+    wall_time: str
+    author: str
+    role: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    seq: int
+    session_time: float
+    wall_time: str
+    phase: str  # phase id
+    phase_name: str
+    kind: str
+    text: str
+    level: str  # normal | caution | urgent
+    author: str
+    amends_seq: int | None = None
+    amended_by: tuple[int, ...] = ()
+    after_signoff: bool = False  # an amendment made after the first sign-off
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    header: Header
+    protocol: Protocol
+    phases: tuple[PhaseSpan, ...]
+    dose_time: float | None
+    vitals: tuple[VitalsRow, ...]
+    alerts: tuple[AlertRow, ...]
+    music: tuple[MusicRow, ...]
+    notes: tuple[NoteRow, ...]
+    amendments: tuple[AmendmentRow, ...]
+    intention: str
+    screening: tuple[ChecklistItem, ...]
+    screening_notes: str
+    discharge: Discharge
+    signoffs: tuple[SignOffRow, ...]
+    integrity: ChainReport
+    timeline: tuple[TimelineRow, ...]
+    events: tuple[RecordedEvent, ...] = ()
+
+    @property
+    def last_session_time(self) -> float:
+        return self.events[-1].session_time if self.events else 0.0
+
+    @property
+    def duration(self) -> float:
+        """Session seconds the record covers (the end, or the last event of an open session)."""
+        if self.header.duration_seconds is not None:
+            return float(self.header.duration_seconds)
+        return self.last_session_time
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signoffs)
+
+    def timeline_of(self, kinds: Iterable[str] | None = None) -> list[TimelineRow]:
+        """The timeline narrowed to some event kinds (all when ``kinds`` is None or empty)."""
+        wanted = set(kinds or ())
+        return [row for row in self.timeline if not wanted or row.kind in wanted]
+
+    def phase_name(self, phase_id: str) -> str:
+        for phase in self.protocol.phases:
+            if phase.id == phase_id:
+                return phase.name
+        return phase_id
