@@ -139,7 +139,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--print-commits", action="store_true", help="print a line as each event is committed")
     p.set_defaults(func=cmd_simulate)
 
-    for name in (extensions_for(argv) if argv is not None else EXTENSIONS):
+    for name in extensions_for(argv):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000
 DB_FILENAME = "kaproom.sqlite3"
+OUR_TABLES = frozenset({"sessions", "events", MIGRATIONS_TABLE})
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,7 @@ class Store:
                                    timeout=BUSY_TIMEOUT_MS / 1000)
             self._conn = conn
             self._configure()
-            self._check_integrity()
-            self._migrate()
+            self._migrate(self._check_integrity())
             self._guard = FileGuard(self.path)
         except sqlite3.Error as exc:
             self._close_quietly()
@@ -132,7 +132,8 @@ class Store:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
 
-    def _check_integrity(self) -> None:
+    def _check_integrity(self) -> set[str]:
+        """The file's tables, once SQLite's quick check passed and they are ours (or none yet)."""
         result = self._conn.execute("PRAGMA quick_check").fetchall()
         if result != [("ok",)]:
             problems = "; ".join(str(r[0]) for r in result[:3])
@@ -140,20 +141,19 @@ class Store:
                 f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
                 "Keep a copy of the file and restore the last backup.")
         tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        self._tables_at_open = tables
-        ours = {"sessions", "events", MIGRATIONS_TABLE}
-        if tables and not tables & ours:
+        if tables and not tables & OUR_TABLES:
             raise NotADatabase(
                 f"{self.path} is an SQLite file but not a KAP Room database (it has tables "
                 f"{', '.join(sorted(tables)[:5])}). It was left untouched. Choose another data folder.")
+        return tables
 
-    def _migrate(self) -> None:
+    def _migrate(self, tables: set[str]) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(
                 f"{self.path} was written by a newer KAP Room (schema {version}; this version knows up to "
                 f"{SCHEMA_VERSION}). Nothing was changed. Install the newer KAP Room to open it.")
-        if version == SCHEMA_VERSION and {"sessions", "events", MIGRATIONS_TABLE} <= self._tables_at_open:
+        if version == SCHEMA_VERSION and OUR_TABLES <= tables:
             return  # up to date: the usual case, without loading the migrations
         from sqlite_utils import Database
 
