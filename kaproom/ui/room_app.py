@@ -165,13 +165,13 @@ class Launcher(QObject):
     def start_demo(self, protocol_id: str, resume: bool = False) -> RoomWindow | HomeWindow | None:
         """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
         store = self.workspace.store
-        if resume and store.open_sessions():
+        open_rows = store.open_sessions()
+        if resume and open_rows:
             from ..domain.clock import ScaledClock, from_iso
-            row = store.open_sessions()[0]
-            if isinstance(self.workspace.clock, ScaledClock):
-                self.workspace.clock = self.workspace.clock.continued_from(from_iso(row.created_at))
+            if isinstance(self.workspace.clock, ScaledClock):  # the demo's fast clock, as if never stopped
+                self.workspace.clock = self.workspace.clock.continued_from(from_iso(open_rows[0].created_at))
             return self.resume_latest()
-        for row in store.open_sessions():
+        for row in open_rows:
             self._close_stale_demo(row)
         try:
             protocol = self.workspace.protocol(protocol_id)
