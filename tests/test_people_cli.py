@@ -234,3 +234,15 @@ def test_the_data_folder_option_counts_before_or_after_the_command(tmp_path, mon
     assert run(monkeypatch, capsys, *argv, stdin=ADMIN_PIN + "\n")[0] == 0
     assert rows(folder, "SELECT name FROM users") == [("Ana",)]
     assert not (tmp_path / "from-env").exists()
+
+
+def test_a_therapist_changes_their_own_pin_at_the_command_line(staffed, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "users", "change-pin", "Teo", "--data-dir", staffed,
+                         stdin="000001\n275913\n")
+    assert code == 2 and "do not match" in err
+    code, out, _ = run(monkeypatch, capsys, "users", "change-pin", "Teo", "--data-dir", staffed,
+                       stdin=f"{THERAPIST_PIN}\n275913\n")
+    assert code == 0 and "Teo's PIN or passphrase is changed" in out
+    assert run(monkeypatch, capsys, "verify", "--data-dir", staffed, stdin="275913\n", user="Teo")[0] == 0
+    assert "do not match" in run(monkeypatch, capsys, "verify", "--data-dir", staffed, stdin=THERAPIST_PIN + "\n",
+                                 user="Teo")[2]

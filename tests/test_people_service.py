@@ -267,3 +267,23 @@ def test_tries_made_at_the_same_moment_cannot_slip_past_the_pause(data_dir):
         failures = audit_log(fast_people(workspace), (AuditKind.SIGN_IN_FAILED,))
         refused = audit_log(fast_people(workspace), (AuditKind.SIGN_IN_REFUSED_LOCKED,))
     assert len(failures) == 5 and len(refused) == 7  # five guesses were checked, seven never were
+
+
+def test_anyone_changes_their_own_secret_by_typing_the_current_one(workspace):
+    people = fast_people(workspace)
+    add_staff(people)
+    with pytest.raises(AccessRefused, match="do not match"):
+        people.change_own_secret("Teo", "000001", "275913")  # a wrong current PIN: refused, counted
+    with pytest.raises(InputRefused, match="Repeat: the two entries differ"):
+        people.change_own_secret("Teo", THERAPIST_PIN, "275913", "275914")
+    with pytest.raises(InputRefused, match="same as the current one"):
+        people.change_own_secret("Teo", THERAPIST_PIN, THERAPIST_PIN)
+    people.change_own_secret("Teo", THERAPIST_PIN, "275913", "275913")
+    with pytest.raises(AccessRefused, match="do not match"):
+        people.sign_in("Teo", THERAPIST_PIN)
+    assert people.sign_in("Teo", "275913").name == "Teo"
+    changed = people.audit((AuditKind.USER_SECRET_CHANGED,), viewer=people.find("Ana"))
+    assert [(e.author, e.payload["user"]) for e in changed] == [("Teo", "Teo")]
+    failed = people.audit((AuditKind.SIGN_IN_FAILED,), viewer=people.find("Ana"))
+    assert [e.payload["reason"] for e in failed] == ["wrong_secret", "wrong_secret"]
+    assert all(report.intact for report in people.verify())  # the users table still agrees with the log

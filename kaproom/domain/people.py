@@ -303,8 +303,9 @@ def check_client_label(raw: str, identifier: str = "code") -> str:
 class AuditKind:
     """Audit event kinds (chain "audit"). Payloads; fields marked ? may be absent:
 
-    - user_added / user_disabled / user_enabled / user_secret_reset / user_role_changed / user_unlocked:
-      user, role, active, secret_fingerprint (of the stored hash: shows a change, reveals nothing), first_admin?
+    - user_added / user_disabled / user_enabled / user_secret_reset / user_role_changed / user_unlocked /
+      user_secret_changed (by the user themself): user, role, active, secret_fingerprint (of the
+      stored hash: shows a change, reveals nothing), first_admin?
     - signed_in: user, role, via ("gui"|"cli"), purpose?
     - sign_in_failed: user (or "" when the typed name is not a valid name), reason
       ("wrong_secret"|"unknown_user"|"disabled"), failures?, via
@@ -327,6 +328,7 @@ class AuditKind:
     USER_SECRET_RESET = "user_secret_reset"
     USER_ROLE_CHANGED = "user_role_changed"
     USER_UNLOCKED = "user_unlocked"
+    USER_SECRET_CHANGED = "user_secret_changed"
     SIGNED_IN = "signed_in"
     SIGN_IN_FAILED = "sign_in_failed"
     LOCKED_OUT = "locked_out"
@@ -341,7 +343,8 @@ class AuditKind:
     PROTOCOL_CHANGED = "protocol_changed"
     SETTINGS_CHANGED = "settings_changed"
 
-    USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED, USER_UNLOCKED)
+    USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED, USER_UNLOCKED,
+                    USER_SECRET_CHANGED)
 
 
 def user_state(user: User, stored_hash: str) -> dict:

@@ -178,6 +178,24 @@ def _change(action: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def cmd_change_own_secret(args: argparse.Namespace, prompter: Prompter | None = None) -> int:
+    """``kaproom users change-pin NAME``: the current secret, then the new one (twice on a terminal;
+    piped: one line each for the current and the new)."""
+    prompter = prompter or Prompter()
+    with _open(args) as workspace:
+        people = People.of(workspace)
+        if not people.has_users():
+            return _refuse(InputRefused("There are no users yet, so there is no PIN to change."))
+        try:
+            current, _ = prompter.secret("Current PIN or passphrase: ")
+            new, repeat = prompter.secret("New PIN or passphrase: ", confirm=True)
+            user = people.change_own_secret(args.name, current, new, repeat)
+        except (InputRefused, AccessRefused) as exc:
+            return _refuse(exc)
+        print(f"{user.name}'s PIN or passphrase is changed. Use the new one from now on.")
+    return EXIT_OK
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     with _open(args) as workspace:
         viewer = require(args, workspace, Permission.VIEW_AUDIT)
@@ -222,7 +240,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    users = sub.add_parser("users", help="staff accounts: add, list, disable, enable, unlock, reset (admins)")
+    users = sub.add_parser("users", help="staff accounts: add, list, disable, enable, unlock, reset (admins); "
+                                         "change-pin (anyone, their own)")
     actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
     p = actions.add_parser("add", parents=[common], help="add a user; the secret is read from stdin when piped")
     p.add_argument("name")
@@ -237,6 +256,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = actions.add_parser(action, parents=[common], help=text)
         p.add_argument("name")
         p.set_defaults(func=_change(action))
+    p = actions.add_parser("change-pin", parents=[common],
+                           help="change your own PIN or passphrase (asks for the current one; no admin needed)")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_change_own_secret)
     p = actions.add_parser("role", parents=[common], help="change a user's role")
     p.add_argument("name")
     p.add_argument("role", help=", ".join(r.value for r in Role))

@@ -186,6 +186,19 @@ class People:
                             {"secret_hash": stored, "secret_kind": kind, "failed_count": 0, "locked_until": None},
                             new_hash=stored)
 
+    def change_own_secret(self, name: str, current: str, new: str, repeat: str | None = None,
+                          via: str = "cli") -> User:
+        """Anyone may change their own PIN or passphrase by typing the current one first (a wrong
+        one counts towards the lockout like any sign-in); no admin is needed."""
+        clean = check_name(name)
+        kind = self._check_secret(new, repeat, clean)
+        user = self.sign_in(clean, current, via=via, purpose="change own PIN or passphrase")
+        if secret_matches(new, self.accounts.secret_hash(user.name)):
+            raise InputRefused("New PIN or passphrase: it is the same as the current one; choose another.")
+        stored = hash_secret(new, self.kdf)
+        return self.accounts.update(user.name, {"secret_hash": stored, "secret_kind": kind, "updated_at": self._now()},
+                                    [self._event(AuditKind.USER_SECRET_CHANGED, user, user_state(user, stored))])
+
     # ------------------------------------------------------------------ signing in
     def lock_remaining(self, user: User) -> float:
         until = from_iso(user.locked_until) if user.locked_until else None
