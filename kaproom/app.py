@@ -56,6 +56,12 @@ def set_up_sign_in(workspace: "Workspace", parent: "QWidget | None" = None) -> b
     return first_admin_setup(People.of(workspace), parent) is not None
 
 
+def change_own_pin(workspace: "Workspace", parent: "QWidget | None" = None) -> bool:
+    """A member of staff changes their own PIN or passphrase (the current one first)."""
+    from .ui.signin import change_own_secret
+    return change_own_secret(workspace, parent) is not None
+
+
 def identify_for_session(workspace: "Workspace", parent: "QWidget | None" = None) -> tuple[str, bool] | None:
     """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
     person signs in and the therapist field is their name; before that the name is typed.
@@ -136,7 +142,8 @@ def main_gui(args: argparse.Namespace) -> int:
     launcher = Launcher(workspace, demo=demo, dump_state=getattr(args, "dump_state", None),
                         identify=None if demo else identify_for_session, open_review=open_review,
                         review_available=REVIEW_AVAILABLE and not demo,
-                        set_up_sign_in=None if demo else set_up_sign_in)
+                        set_up_sign_in=None if demo else set_up_sign_in,
+                        change_pin=None if demo else change_own_pin)
     launcher_box.append(launcher)
     try:
         if demo:

@@ -33,6 +33,20 @@ def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered
     assert home.sign_in_button is None
 
 
+def test_once_staff_sign_in_the_home_page_offers_to_change_my_pin(qtbot, workspace):
+    asked: list = []
+    launcher = Launcher(workspace, set_up_sign_in=lambda ws, parent: False,
+                        change_pin=lambda ws, parent: asked.append(ws) or True)
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    assert home.change_pin_button is None  # nobody registered: nothing to change yet
+    People.of(workspace).add_user(None, "admin1", Role.ADMIN, "7391528460")
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    qtbot.mouseClick(home.change_pin_button, Qt.MouseButton.LeftButton)
+    assert asked == [workspace] and "PIN or passphrase is changed" in home.statusBar().currentMessage()
+
+
 def test_review_opens_from_the_app_on_a_fresh_install(qtbot, workspace):
     run_simulation(workspace, "short-check", notes=2, vitals=1, tracks=0,
                    sleep=lambda s: workspace.clock.advance(max(s, 0.001)))

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 from kaproom.domain.people import AuditKind, Permission, Role
 from kaproom.people.settings import ClinicSettings, save_settings
 from kaproom.ui.audit_view import AuditView
-from kaproom.ui.signin import (ConfirmSecretDialog, FirstAdminDialog, SignInDialog, entry_unlock_needed, sign_in,
-                               unlock_entry)
+from kaproom.ui.signin import (ChangeSecretDialog, ConfirmSecretDialog, FirstAdminDialog, SignInDialog,
+                               entry_unlock_needed, sign_in, unlock_entry)
 from kaproom.ui.users_admin import UserFormDialog, UsersAdminDialog, UsersAdminWidget
 
 from _people_helpers import (ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, database_bytes,
@@ -273,3 +273,25 @@ def test_room_privacy_key_needs_the_therapists_pin_to_return_to_data_entry(qtbot
     room.toggle_privacy()
     assert not room.private
     room.close_now()
+
+
+def test_a_therapist_changes_their_own_pin_on_screen(qtbot, people, staff):
+    dialog = ChangeSecretDialog(people)
+    qtbot.addWidget(dialog)
+    type_into(qtbot, dialog.name_edit, "Teo")
+    type_into(qtbot, dialog.current_edit, "000001")
+    type_into(qtbot, dialog.secret.secret_edit, "275913")
+    type_into(qtbot, dialog.secret.repeat_edit, "275913")
+    press_ok(qtbot, dialog)
+    assert dialog.result() != QDialog.DialogCode.Accepted and "do not match" in dialog.message.text()
+    assert dialog.current_edit.text() == "" and dialog.secret.secret_edit.text() == "275913"  # only the wrong one goes
+    type_into(qtbot, dialog.current_edit, THERAPIST_PIN)
+    type_into(qtbot, dialog.secret.repeat_edit, "275914")
+    press_ok(qtbot, dialog)
+    assert "Repeat" in dialog.message.text() and dialog.current_edit.text() == THERAPIST_PIN
+    type_into(qtbot, dialog.secret.secret_edit, "275913")
+    type_into(qtbot, dialog.secret.repeat_edit, "275913")
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.name == "Teo"
+    assert all(edit.text() == "" for edit in (dialog.current_edit, dialog.secret.secret_edit))
+    assert people.sign_in("Teo", "275913").name == "Teo"

@@ -36,9 +36,10 @@ class HomeWindow(QMainWindow):
     resumeRequested = Signal(object)  # SessionRow
     reviewRequested = Signal()
     setUpSignInRequested = Signal()
+    changePinRequested = Signal()
 
     def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 offer_pin_change: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.setObjectName("homeWindow")
@@ -90,6 +91,13 @@ class HomeWindow(QMainWindow):
             self.sign_in_button.setAccessibleName("Set up staff sign-in: create the first admin")
             self.sign_in_button.clicked.connect(self.setUpSignInRequested.emit)
             column.addWidget(self.sign_in_button)
+        self.change_pin_button: QPushButton | None = None
+        if offer_pin_change:
+            self.change_pin_button = QPushButton("Change my PIN or passphrase")
+            self.change_pin_button.setObjectName("homeChangePin")
+            self.change_pin_button.setAccessibleName("Change my own PIN or passphrase")
+            self.change_pin_button.clicked.connect(self.changePinRequested.emit)
+            column.addWidget(self.change_pin_button)
         column.addStretch(1)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)

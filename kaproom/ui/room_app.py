@@ -36,7 +36,8 @@ class Launcher(QObject):
     def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
                  dump_state: str | None = None, identify: Identify | None = None,
                  open_review: OpenReview | None = None, review_available: bool = False,
-                 set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None) -> None:
+                 set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
+                 change_pin: Callable[[Workspace, QWidget | None], bool] | None = None) -> None:
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
@@ -44,6 +45,7 @@ class Launcher(QObject):
         self.open_review = open_review
         self.review_available = review_available
         self.set_up_sign_in = set_up_sign_in
+        self.change_pin = change_pin
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self._extra_windows: list[QWidget] = []
@@ -73,8 +75,10 @@ class Launcher(QObject):
 
     def show_home(self, message: str = "") -> HomeWindow:
         home = HomeWindow(self.workspace, review_available=self.review_available,
-                          offer_sign_in_setup=self.set_up_sign_in is not None and not self._has_users())
+                          offer_sign_in_setup=self.set_up_sign_in is not None and not self._has_users(),
+                          offer_pin_change=self.change_pin is not None and self._has_users())
         home.setUpSignInRequested.connect(self._set_up_sign_in)
+        home.changePinRequested.connect(self._change_pin)
         home.startRequested.connect(self.show_start)
         home.resumeRequested.connect(self.resume)
         home.reviewRequested.connect(self._review)
@@ -110,6 +114,10 @@ class Launcher(QObject):
     def _set_up_sign_in(self) -> None:
         if self.set_up_sign_in is not None and self.set_up_sign_in(self.workspace, self.window):
             self.show_home("Sign-in is set up: staff now sign in before a session or a review.")
+
+    def _change_pin(self) -> None:
+        if self.change_pin is not None and self.change_pin(self.workspace, self.window) and self.window is not None:
+            self.window.statusBar().showMessage("Your PIN or passphrase is changed: use the new one from now on.")
 
     def _review(self) -> None:
         if self.open_review is None:

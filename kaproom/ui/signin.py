@@ -124,11 +124,11 @@ class SignInDialog(_Form):
 class NewSecretFields:
     """PIN or passphrase typed twice, for a new account or a reset."""
 
-    def __init__(self, form: QFormLayout) -> None:
+    def __init__(self, form: QFormLayout, label: str = "PIN or passphrase") -> None:
         self.secret_edit = _field("newSecret", secret=True, limit=SECRET_FIELD_MAX)
         self.repeat_edit = _field("newSecretRepeat", secret=True, limit=SECRET_FIELD_MAX)
         self.secret_edit.setPlaceholderText(f"{PIN_MIN}+ digits, or {PASSPHRASE_MIN}+ characters")
-        form.addRow("PIN or passphrase", self.secret_edit)
+        form.addRow(label, self.secret_edit)
         form.addRow("Again, to be sure", self.repeat_edit)
 
     def values(self) -> tuple[str, str]:
@@ -187,6 +187,48 @@ class ConfirmSecretDialog(_Form):
             return
         self.secret_edit.clear()
         self.accept()
+
+
+class ChangeSecretDialog(_Form):
+    """Anyone changes their own PIN or passphrase: their name, the current one, the new one twice."""
+
+    def __init__(self, people: People, parent: QWidget | None = None) -> None:
+        super().__init__("Change my PIN — KAP Room", "Type your name and your current PIN or passphrase, then the "
+                         "new one twice. No admin is needed.", "Change", parent)
+        self.people = people
+        self.name_edit = _field("changeName")
+        self.current_edit = _field("changeCurrent", secret=True, limit=SECRET_FIELD_MAX)
+        self.form.addRow("Name", self.name_edit)
+        self.form.addRow("Current PIN or passphrase", self.current_edit)
+        self.secret = NewSecretFields(self.form, "New PIN or passphrase")
+        self.name_edit.setFocus()
+
+    def attempt(self) -> None:
+        if not self.current_edit.text():
+            self.refuse(InputRefused("Current PIN or passphrase: please type it."), focus=self.current_edit)
+            return
+        try:
+            self.user = self.people.change_own_secret(self.name_edit.text(), self.current_edit.text(),
+                                                      *self.secret.values(), via="gui")
+        except InputRefused as exc:  # the name, or the new one did not suit: the current one stays typed
+            if str(exc).startswith("Name"):
+                self.refuse(exc, focus=self.name_edit)
+            else:
+                self.refuse(exc, (self.secret.secret_edit, self.secret.repeat_edit))
+            return
+        except AccessRefused as exc:
+            self.refuse(exc, (self.current_edit,))
+            return
+        self.current_edit.clear()
+        self.secret.clear()
+        self.accept()
+
+
+def change_own_secret(workspace: "Workspace", parent: QWidget | None = None, run: RunDialog = run_modal,
+                      people: People | None = None) -> User | None:
+    """The person whose PIN or passphrase was changed, or None if cancelled."""
+    dialog = ChangeSecretDialog(people or People.of(workspace), parent)
+    return dialog.user if run(dialog) else None
 
 
 def first_admin_setup(people: People, parent: QWidget | None = None, run: RunDialog = run_modal) -> User | None:
