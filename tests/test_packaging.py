@@ -250,3 +250,21 @@ def test_windows_installer_names_files_the_build_makes():
         assert (PACKAGING / "windows" / relative.replace("\\", "/")).exists(), f"{key} {relative} is missing"
     start_menu_exe = re.search(r'^#define AppExe "(.+)\.exe"', iss, re.M).group(1)
     assert f'exe(app, app_pyz, "{start_menu_exe}"' in (PACKAGING / "kaproom.spec").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None,
+                    reason="PyInstaller is installed by ./run test and ./run package")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux build")
+def test_the_standalone_linux_build_passes_its_smoke_test():
+    """The frozen app as a clinic gets it: built with its own Qt and libvlc, then started offscreen
+    and on an X screen, made to simulate, verify and list a session, play a bundled track through
+    its own libvlc, and installed and uninstalled from its tarball (packaging/smoke_test.py)."""
+    env = dict(os.environ, KAPROOM_VENV=str(Path(sys.executable).parent.parent))
+    result = subprocess.run(["bash", "packaging/build-linux.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=1200)
+    shown = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+                      if not line.startswith("WARNING: Location"))
+    assert result.returncode == 0, shown[-6000:]
+    assert "smoke steps passed" in result.stdout, shown[-6000:]
+
