@@ -217,3 +217,7 @@ def test_the_clock_wakes_just_after_each_second_and_at_most_four_times_a_second_
     demo = ScaledClock(30.0)
     controller.clock = demo
     assert controller.next_tick_ms() == 250
+    controller.clock = clock
+    clock.advance(0.4)
+    runner.end(State.ENDED_EARLY, "test")
+    assert controller.next_tick_ms() == 1000  # the clock stopped at the end: no need to look more often

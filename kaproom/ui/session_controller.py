@@ -80,7 +80,10 @@ class SessionController(QObject):
         return self._ticking
 
     def next_tick_ms(self) -> int:
-        """Milliseconds until just after the next whole second of session time."""
+        """Milliseconds until just after the next whole second of session time (a second, once the
+        session's clock has stopped at its end)."""
+        if not self.is_running:
+            return 1000
         elapsed = self.runner.elapsed()
         speed = max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
         wait = (math.floor(elapsed) + 1.0 - elapsed) / speed * 1000.0 + AFTER_THE_SECOND_MS
