@@ -46,11 +46,18 @@ def open_room(folder: str, clock) -> tuple[QApplication, Workspace, RoomWindow]:
     return app, workspace, room
 
 
-def director_of(room: RoomWindow):
+def director_of(room: RoomWindow, wait_seconds: float = 10.0):
+    """The music director, once the room has started it (libvlc starts after the first paint)."""
+    import time
+
     from kaproom.ui.music_strip import MusicStrip
     strip = room.findChild(MusicStrip)
     music = getattr(strip, "music", None)
-    return getattr(music, "director", None), getattr(music, "off_reason", "no music strip")
+    deadline = time.monotonic() + wait_seconds
+    while music is not None and music.director is None and not music.off_reason and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    return getattr(music, "director", None), getattr(music, "off_reason", "no music strip") or "did not start"
 
 
 def type_vitals(room: RoomWindow, values: dict) -> None:

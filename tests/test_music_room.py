@@ -22,8 +22,33 @@ def room(qtbot, workspace, protocol):
     window = RoomWindow(SessionController(workspace, runner))
     qtbot.addWidget(window)
     window.show()
+    wait_for_music(qtbot, window)
     yield window
     window.close_now()
+
+
+def wait_for_music(qtbot, window) -> None:
+    """libvlc starts once the room has been painted (see the test just below)."""
+    strip = window.findChild(MusicStrip, "musicStrip")
+    qtbot.waitUntil(lambda: strip.music.director is not None or bool(strip.music.off_reason), timeout=WAIT_MS)
+
+
+def test_the_room_is_on_screen_before_the_sound_system_starts(qtbot, workspace, protocol) -> None:
+    runner = workspace.new_session(protocol, "C-0103", "Dr Room", "Room 3")
+    window = RoomWindow(SessionController(workspace, runner))
+    qtbot.addWidget(window)
+    strip = window.findChild(MusicStrip, "musicStrip")
+    assert strip.music.director is None and strip.music.players == []
+    assert strip.findChild(QLabel, "musicTrack").text() == "Music: starting"
+    window.show()
+    qtbot.waitUntil(lambda: strip.music.director is not None, timeout=WAIT_MS)
+    assert strip.findChild(QLabel, "musicTrack").text().startswith("Playing")
+    hidden = RoomWindow(SessionController(workspace, workspace.new_session(protocol, "C-0104", "Dr Room")))
+    qtbot.addWidget(hidden)  # never shown, never painted: its music starts all the same
+    music = hidden.findChild(MusicStrip, "musicStrip").music
+    qtbot.waitUntil(lambda: music.director is not None, timeout=WAIT_MS)
+    window.close_now()
+    hidden.close_now()
 
 
 def test_the_room_plays_its_phase_music_and_the_strip_replaces_the_placeholder(qtbot, room, workspace, clock) -> None:
@@ -98,6 +123,7 @@ def test_music_paused_before_a_crash_is_still_paused_when_the_room_comes_back(qt
     window = RoomWindow(SessionController(workspace, resumed))
     qtbot.addWidget(window)
     window.show()
+    wait_for_music(qtbot, window)
     try:
         strip = window.findChild(MusicStrip, "musicStrip")
         assert strip.music.director.paused

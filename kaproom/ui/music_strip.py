@@ -25,6 +25,9 @@ from .music_bridge import PlayerEventBridge
 TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
 TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are (and runs only during one)
 OUTPUT_CHECK_MS = 3000
+#: libvlc starts once the room is on screen (it may take a moment to find the sound system); if the
+#: room is never painted (hidden), the music starts after this long all the same.
+START_AT_THE_LATEST_MS = 1500
 
 SHORTCUTS = (
     ("Ctrl+D", "Duck the music while talking; press again to restore it", "duck"),
@@ -144,7 +147,8 @@ class MusicStrip(QFrame):
 class RoomMusic(QObject):
     """Keeps the director in step with the session shown by one room window."""
 
-    def __init__(self, room: Any, strip: MusicStrip, player_factory: Callable[[], list[Player]]) -> None:
+    def __init__(self, room: Any, strip: MusicStrip, player_factory: Callable[[], list[Player]],
+                 after_first_paint: bool = False) -> None:
         super().__init__(strip)
         self.room, self.strip = room, strip
         self.controller = room.controller
@@ -156,14 +160,37 @@ class RoomMusic(QObject):
         self._closed = False
         self._started = False
         self._silent_checks = 0  # output checks in a row that found the sound going nowhere
+        self._player_factory = player_factory
+        self._waiting_for_paint = False
         for key, description, action in SHORTCUTS:
             room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
         if not self.runner.state.state.is_open:
             self.off_reason = "The session has ended; music is off."
             strip.show_off(self.off_reason)
             return
+        room.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        if after_first_paint:  # the clock and the note field first; the sound system after
+            self._waiting_for_paint = True
+            strip.track.setText("Music: starting")
+            QTimer.singleShot(START_AT_THE_LATEST_MS, self._start_players)
+        else:
+            self._start_players()
+
+    def _start_players(self) -> None:
+        """Create the players and the director, and start the current phase's music (once)."""
+        self._waiting_for_paint = False
+        if self._closed or self.off_reason or self.director is not None:
+            return
+        strip = self.strip
+        if not self.runner.state.state.is_open:  # it ended while the room was being shown
+            self.off_reason = "The session has ended; music is off."
+            strip.show_off(self.off_reason)
+            return
         try:
-            self.players = list(player_factory())
+            self.players = list(self._player_factory())
         except PlaybackUnavailable as exc:
             self.music_off(str(exc))
             return
@@ -185,10 +212,6 @@ class RoomMusic(QObject):
         self.output_timer.setInterval(OUTPUT_CHECK_MS)
         self.output_timer.timeout.connect(self._check_output)
         self.output_timer.start()
-        room.installEventFilter(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
         if self.runner.state.state == State.RUNNING and self.runner.state.phase is not None:
             self._start_current_phase()
 
@@ -285,7 +308,8 @@ class RoomMusic(QObject):
     def _shortcut(self, action: str) -> None:
         director = self.director
         if director is None or self.off_reason:
-            self._notify(self.off_reason or "Music is off.", "info")
+            self._notify(self.off_reason or ("Music is starting." if self._waiting_for_paint else "Music is off."),
+                         "info")
             return
         {"duck": director.toggle_duck, "next": director.next, "previous": director.previous,
          "pause": director.toggle_pause}[action]()
@@ -294,6 +318,9 @@ class RoomMusic(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.room and event.type() == QEvent.Type.Close:
             QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
+        elif watched is self.room and self._waiting_for_paint and event.type() == QEvent.Type.Paint:
+            self._waiting_for_paint = False
+            QTimer.singleShot(0, self._start_players)  # once this first picture is on screen
         return False
 
     def _after_close(self) -> None:
@@ -331,8 +358,12 @@ def _release(players: list[Player], bridge: PlayerEventBridge | None) -> None:
 
 
 def install(room: Any, player_factory: Callable[[], list[Player]] | None = None) -> MusicStrip:
-    """Give ``room`` its music strip, shortcuts and phase-following music. Never raises for audio."""
+    """Give ``room`` its music strip, shortcuts and phase-following music. Never raises for audio.
+
+    With the system's libvlc (no ``player_factory``), the players are made once the room has been
+    painted: starting libvlc may take a moment (it probes the sound system), and the clock and the
+    note field must never wait for it."""
     strip = MusicStrip()
     room.set_music_strip(strip)
-    strip.music = RoomMusic(room, strip, player_factory or create_players)
+    strip.music = RoomMusic(room, strip, player_factory or create_players, after_first_paint=player_factory is None)
     return strip
