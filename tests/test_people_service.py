@@ -287,3 +287,12 @@ def test_anyone_changes_their_own_secret_by_typing_the_current_one(workspace):
     failed = people.audit((AuditKind.SIGN_IN_FAILED,), viewer=people.find("Ana"))
     assert [e.payload["reason"] for e in failed] == ["wrong_secret", "wrong_secret"]
     assert all(report.intact for report in people.verify())  # the users table still agrees with the log
+
+
+def test_a_sessions_exports_are_listed_for_those_who_may_read_the_audit_log(workspace):
+    people = fast_people(workspace)
+    staff = add_staff(people)
+    people.record_export(staff["supervisor"], ["uid-1"], "pdf", "/clinic/a.pdf")
+    people.record_export(staff["supervisor"], ["uid-2"], "csv", "/clinic/b.csv")
+    assert [(e.payload["format"], e.author) for e in people.exports_of("uid-1", staff["supervisor"])] == [("pdf", "Sam")]
+    assert people.exports_of("uid-1", staff["therapist"]) == []  # a therapist does not read the audit log

@@ -88,6 +88,8 @@ def test_export_button_writes_the_file_and_shows_the_export(qtbot, window, works
     from kaproom.people import People
     (audit,) = People.of(workspace).audit((AuditKind.SESSION_EXPORTED,))
     assert audit.payload["format"] == "pdf" and audit.payload["destination"] == str(target)
+    details = window.session_view.details.toPlainText()
+    assert "Exported" in details and f"PDF to {target}" in details  # where the record went, beside it
 
 
 def test_export_to_a_missing_folder_is_a_message(qtbot, window, tmp_path):

@@ -322,6 +322,14 @@ class People:
         payload = {"sessions": list(session_uids), "format": fmt, "destination": str(destination)}
         self.accounts.append_audit(self._event(AuditKind.SESSION_EXPORTED, actor, payload))
 
+    def exports_of(self, session_uid: str, viewer: User | None) -> list[RecordedEvent]:
+        """The audit log's exports of one session, oldest first (for the review's details), for
+        those who may read the audit log; nothing for others."""
+        if self.has_users() and (viewer is None or not viewer.may(Permission.VIEW_AUDIT)):
+            return []
+        return [event for event in self.accounts.audit_events((AuditKind.SESSION_EXPORTED,))
+                if session_uid in (event.payload.get("sessions") or ())]
+
     def record_import(self, actor: User | None, source: str, session_uids: Iterable[str] = ()) -> None:
         self.record(actor, AuditKind.SESSION_IMPORTED, {"source": str(source), "sessions": list(session_uids)})
 

@@ -1,13 +1,16 @@
-"""The session's fixed facts as read-only HTML: intention, screening, discharge, alerts, sign-offs.
+"""The session's fixed facts as read-only HTML: intention, screening, discharge, alerts, sign-offs,
+and (from the audit log, for those who may read it) where the record was exported to.
 
 Everything typed in the room (intention, comments, reasons) is escaped before it becomes HTML, so
 a note that happens to contain ``<b>`` or a link shows as the characters typed, never as markup.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from ...domain.clock import format_hms
+from ...domain.events import RecordedEvent
 from ...export.report_data import ChecklistItem, SessionReport
 from ...export.summary import fmt_number, wall_text
 from . import style
@@ -78,9 +81,19 @@ def signoffs_html(report: SessionReport) -> str:
     return "<h3>Sign-offs</h3>" + rows
 
 
-def details_html(report: SessionReport) -> str:
+def exports_html(exports: Sequence[RecordedEvent]) -> str:
+    """Where copies of this record went (from the audit log: exports are not part of the record)."""
+    if not exports:
+        return ""
+    rows = "".join(f"<p>{escape(str(e.payload.get('format', '')).upper())} to {escape(str(e.payload.get('destination', '')))}"
+                   f"<br>&nbsp;&nbsp;{escape(wall_text(e.wall_time))}{' by ' + escape(e.author) if e.author else ''}</p>"
+                   for e in exports)
+    return "<h3>Exported</h3>" + rows
+
+
+def details_html(report: SessionReport, exports: Sequence[RecordedEvent] = ()) -> str:
     return "".join((intention_html(report), screening_html(report), discharge_html(report), alerts_html(report),
-                    signoffs_html(report)))
+                    signoffs_html(report), exports_html(exports)))
 
 
 def facts_line(report: SessionReport) -> str:

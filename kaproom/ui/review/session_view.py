@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from ...export.report_data import SessionReport, gather
+from ...store import StoreError
 from .chart_widget import VitalsChart
 from .details import details_html, facts_line
 from .exports import ExportBar
@@ -125,6 +126,7 @@ class SessionView(QWidget):
         self.signoff = SignOffPanel(workspace, user_name, user)
         self.signoff.signed.connect(self._after_signoff)
         self.exports = ExportBar(workspace, user_name, user)
+        self.exports.exported.connect(lambda _result: self._show_details())  # the new export in the list
         self.apply_permissions()
 
         top = QHBoxLayout()
@@ -217,9 +219,20 @@ class SessionView(QWidget):
         self.badge.show_integrity(integrity_from(report))
         self.chart.set_report(report)
         self.timeline_model.set_rows(report.timeline, broken_at=report.integrity.broken_at)
-        self.details.setHtml(details_html(report))
+        self._show_details()
         self.signoff.set_report(report)
         self.exports.set_report(report)
+
+    def _show_details(self) -> None:
+        """The fixed facts, and the exports of this record that the audit log holds."""
+        if self.report is None:
+            return
+        from ...people.service import People
+        try:
+            exports = People.of(self.workspace).exports_of(self.report.header.uid, self.user)
+        except StoreError:
+            exports = []  # the facts still show; the audit log could not be read just now
+        self.details.setHtml(details_html(self.report, exports))
 
     def reload(self) -> None:
         if self.report is not None:
