@@ -325,7 +325,9 @@ class People:
     def exports_of(self, session_uid: str, viewer: User | None) -> list[RecordedEvent]:
         """The audit log's exports of one session, oldest first (for the review's details), for
         those who may read the audit log; nothing for others."""
-        if self.has_users() and (viewer is None or not viewer.may(Permission.VIEW_AUDIT)):
+        try:
+            self.require(viewer, Permission.VIEW_AUDIT)
+        except AccessRefused:
             return []
         return [event for event in self.accounts.audit_events((AuditKind.SESSION_EXPORTED,))
                 if session_uid in (event.payload.get("sessions") or ())]

@@ -22,8 +22,10 @@ def describe_open_session(row: SessionRow, now: datetime | None = None, phase_na
         when = f", started {moment.astimezone().strftime('%d %b %H:%M')} ({format_hms(ago)} ago)"
     except (TypeError, ValueError):
         pass
-    phase = (f", {phase_name} phase" if phase_name else f", phase {row.current_phase}") if row.current_phase \
-        else ", not started yet"
+    if not row.current_phase:
+        phase = ", not started yet"
+    else:
+        phase = f", {phase_name} phase" if phase_name else f", phase {row.current_phase}"
     demo = " (demo)" if row.demo else ""
     return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
 

@@ -164,9 +164,7 @@ class RoomMusic(QObject):
         self._waiting_for_paint = False
         for key, description, action in SHORTCUTS:
             room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
-        if not self.runner.state.state.is_open:
-            self.off_reason = "The session has ended; music is off."
-            strip.show_off(self.off_reason)
+        if self._off_if_ended():
             return
         room.installEventFilter(self)
         app = QCoreApplication.instance()
@@ -179,16 +177,22 @@ class RoomMusic(QObject):
         else:
             self._start_players()
 
+    def _off_if_ended(self) -> bool:
+        """No music for a session that has ended: the strip says so."""
+        if self.runner.state.state.is_open:
+            return False
+        self.off_reason = "The session has ended; music is off."
+        self.strip.show_off(self.off_reason)
+        return True
+
     def _start_players(self) -> None:
         """Create the players and the director, and start the current phase's music (once)."""
         self._waiting_for_paint = False
         if self._closed or self.off_reason or self.director is not None:
             return
-        strip = self.strip
-        if not self.runner.state.state.is_open:  # it ended while the room was being shown
-            self.off_reason = "The session has ended; music is off."
-            strip.show_off(self.off_reason)
+        if self._off_if_ended():  # also when it ended while the room was being shown
             return
+        strip = self.strip
         try:
             self.players = list(self._player_factory())
         except PlaybackUnavailable as exc:
