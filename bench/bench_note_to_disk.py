@@ -57,20 +57,25 @@ def bare_insert(conn: sqlite3.Connection, seq: int, payload: str) -> None:
     conn.execute("COMMIT")
 
 
+def form_texts(values: dict) -> dict[str, str]:
+    """A check-in as the therapist typed it into the form's fields (the typing is not timed)."""
+    return {name: "" if value is None else str(value) for name, value in values.items()
+            if name not in ("partial", "comment")}
+
+
 def vitals_recorders(runner: SessionRunner) -> tuple[Callable[[dict], object], Callable[[dict], object],
                                                      Callable[[dict], dict]]:
     """Record vitals as the room screen does on Enter: parse the typed texts against the protocol's
     ranges, assess them (statuses, NEWS2) and commit the check-in; the second recorder commits it
-    with the alerts it raises, in one transaction, as the F9 form does."""
+    with the alerts it raises, in one transaction, as the F9 form does. Each takes the form's
+    texts (:func:`form_texts`)."""
     try:
         from kaproom.domain.vitals import check_in, parse_vitals
     except ImportError:  # before the vitals rules existed
         plain = lambda values: runner.record(Kind.VITALS, values)  # noqa: E731
         return plain, plain, dict
 
-    def checked(values: dict):
-        typed = {name: "" if value is None else str(value) for name, value in values.items()
-                 if name not in ("partial", "comment")}
+    def checked(typed: dict):
         result = parse_vitals(typed, runner.protocol.vitals_ranges)
         if not result.ok:
             raise RuntimeError(f"benchmark vitals refused: {result.errors}")
@@ -98,9 +103,10 @@ alert_counts: list[int] = []
 
 
 def ui_note_path(workspace: Workspace, runner: SessionRunner):
-    """A callable that types a note into the real RoomWindow (offscreen), presses Enter and returns
-    when the commit finished (perf_counter_ns, taken as the store's append returns); the caller's
-    own timing also covers the screen's update after it. None when not possible."""
+    """Two callables for the real RoomWindow (offscreen): one types a note into its note field
+    (not timed: the typing is not part of Enter-to-disk), the other presses Enter and returns when
+    the commit finished (perf_counter_ns, taken as the store's append returns); the caller's own
+    timing also covers the screen's update after it. None when not possible."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
         import PySide6
@@ -133,15 +139,17 @@ def ui_note_path(workspace: Workspace, runner: SessionRunner):
         return recorded
     runner.sink.append = append_and_time
 
-    def type_and_enter(text: str) -> int:
-        room.note_input.setText(text)  # the typing itself is not part of Enter-to-disk
+    def type_note(text: str) -> None:
+        room.note_input.setText(text)
         committed.clear()
+
+    def press_enter() -> int:
         QTest.keyClick(room.note_input, Qt.Key.Key_Return)
         if room.note_input.text() or not committed:
             raise RuntimeError(f"the room did not save the note: {room.save_error.text()}")
         return committed[0]
 
-    return type_and_enter
+    return type_note, press_enter
 
 
 keep_alive: list = []
@@ -166,31 +174,37 @@ def main() -> int:
     # The room screen gets a session of its own: on the same runner it would hear every event of
     # the other paths too and update its log for each, which is not part of their Enter-to-disk.
     room_runner = workspace.new_session(protocol, "BENCH-2", "bench", "Bench room")
-    typer = None if args.no_ui else ui_note_path(workspace, room_runner)
+    room = None if args.no_ui else ui_note_path(workspace, room_runner)
 
     texts = [rng.choice(NOTE_TEXTS) + f" ({i})" for i in range(count)]
     vitals = [realistic_vitals(rng, 1 + i % 6) for i in range(count)]
-    vitals_rows = [json.dumps(vitals_payload(dict(v)), ensure_ascii=False, sort_keys=True) for v in vitals]
+    typed_vitals = [form_texts(v) for v in vitals]
+    vitals_rows = [json.dumps(vitals_payload(t), ensure_ascii=False, sort_keys=True) for t in typed_vitals]
     paths: dict[str, Callable[[int], object]] = {
         "bare, note row": lambda i: bare_insert(bare, i, json.dumps({"text": texts[i]}, ensure_ascii=False)),
         "bare, vitals row": lambda i: bare_insert(bare, i, vitals_rows[i]),
         "note": lambda i: runner.note(texts[i]),
-        "vitals": lambda i: record_vitals(dict(vitals[i])),
-        "vitals + its alerts": lambda i: record_vitals_and_alerts(dict(vitals[i])),
+        "vitals": lambda i: record_vitals(typed_vitals[i]),
+        "vitals + its alerts": lambda i: record_vitals_and_alerts(typed_vitals[i]),
     }
-    if typer is not None:
-        paths[UI_SHOWN] = lambda i: typer(texts[i])
+    if room is not None:
+        type_note, press_enter = room
+        paths[UI_SHOWN] = lambda i: press_enter()
     samples: dict[str, list[int]] = {name: [] for name in paths}
-    if typer is not None:
+    if room is not None:
         samples = {**{n: v for n, v in samples.items() if n != UI_SHOWN}, UI_COMMITTED: [], UI_SHOWN: []}
 
     for name, run in paths.items():  # warm-up: first inserts grow the files
         for i in range(5):
+            if name == UI_SHOWN:
+                type_note(texts[i])
             run(i)
     for i in range(count):
         order = list(paths)
         rng.shuffle(order)
         for name in order:
+            if name == UI_SHOWN:
+                type_note(texts[i])
             start = time.perf_counter_ns()
             result = paths[name](i)
             samples[name].append(time.perf_counter_ns() - start)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -101,6 +102,7 @@ class RecordedEvent(Event):
 
 #: One encoder, made once: ``json.dumps`` with these options would build a new one for every event.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_json_string = json.encoder.encode_basestring  # == _CANONICAL.encode for a str (ensure_ascii=False)
 
 
 def canonical_json(value: Any) -> str:
@@ -124,9 +126,12 @@ def event_hash_of_text(prev_hash: str, session_uid: str, seq: int, kind: str, wa
     """:func:`event_hash` for a payload already in canonical form (as the store writes it): the
     same bytes are hashed, without encoding the payload a second time."""
     enc = _CANONICAL.encode
-    body = (f'{{"author":{enc(author)},"kind":{enc(kind)},"payload":{payload_text},"phase":{enc(phase)},'
-            f'"prev":{enc(prev_hash)},"seq":{enc(seq)},"session":{enc(session_uid)},'
-            f'"session_time":{enc(round(float(session_time), 3))},"wall_time":{enc(wall_time)}}}')
+    text = _json_string  # what ``enc`` gives for a str, without its dispatch: this runs on every save
+    moment = round(float(session_time), 3)
+    body = (f'{{"author":{text(author)},"kind":{text(kind)},"payload":{payload_text},"phase":{text(phase)},'
+            f'"prev":{text(prev_hash)},"seq":{enc(seq)},"session":{text(session_uid)},'
+            f'"session_time":{float.__repr__(moment) if math.isfinite(moment) else enc(moment)},'
+            f'"wall_time":{text(wall_time)}}}')
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
