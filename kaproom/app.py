@@ -127,7 +127,7 @@ def main_gui(args: argparse.Namespace) -> int:
         folder = demo_dir(folder)  # the demo never writes into the real database
     clock: Clock = ScaledClock(speed) if demo else SystemClock()
     launcher_box: list = []
-    instance = acquire_single_instance(folder, lambda: describe_running(launcher_box))
+    instance = acquire_single_instance(folder, lambda: describe_running(launcher_box), listen=False)
     if isinstance(instance, str):  # another KAP Room has this data folder: say which session, then stop
         print(f"kaproom: {instance}", file=sys.stderr)
         return 3
@@ -145,6 +145,7 @@ def main_gui(args: argparse.Namespace) -> int:
                         set_up_sign_in=None if demo else set_up_sign_in,
                         change_pin=None if demo else change_own_pin)
     launcher_box.append(launcher)
+    instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:
         if demo:
             launcher.start_demo(getattr(args, "protocol", "lozenge-3h"), resume=getattr(args, "resume", False))

@@ -141,3 +141,24 @@ def test_the_room_describes_its_open_session_for_the_refusal(qtbot, workspace, c
     number = workspace.store.session(runner.session_uid).id
     assert describe_room(room) == f"session {number} for client C-7 (Dr Ruiz), Deep phase, 1:05:00 in"
     assert "no session is open" in describe_room(None)
+
+
+def test_the_app_answers_other_instances_once_its_first_window_is_painted(qtbot, tmp_path):
+    """The lock is taken at once; the local server (Qt's network module) waits for the first paint,
+    so it is not part of start-up, and a start in that moment is still refused."""
+    from PySide6.QtWidgets import QWidget
+    folder = tmp_path / "data"
+    held = acquire_single_instance(folder, lambda: "session 4", listen=False)
+    assert isinstance(held, SingleInstance)
+    try:
+        held.listen_after_first_paint()
+        assert not held.answers_other_instances
+        early = acquire_single_instance(folder, lambda: "", answer_timeout_ms=200)
+        assert isinstance(early, str) and "already open" in early and f"process {os.getpid()}" in early
+        window = QWidget()
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: held.answers_other_instances)
+    finally:
+        held.release()
+    assert not held.answers_other_instances

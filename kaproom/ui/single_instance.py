@@ -9,16 +9,23 @@ shows that answer and exits.
 
 The local server is a Unix domain socket (a named pipe on Windows): inter-process communication
 on this computer only, readable by this OS user only. It is not a network socket.
+
+The lock is what refuses a second instance; the server only lets it say which session is open.
+So the app takes the lock at once and starts the server just after its first window is painted
+(``listen_after_first_paint``): loading Qt's network module is then not part of start-up. A second
+start in that first moment is still refused, naming the first instance's process.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QByteArray, QElapsedTimer, QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QByteArray, QCoreApplication, QElapsedTimer, QEvent, QLockFile, QObject, QTimer, Signal
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from ..domain.clock import format_hms
 from ..paths import ensure_private_dir
@@ -44,18 +51,35 @@ class SingleInstance(QObject):
 
     raise_requested = Signal()
 
-    def __init__(self, lock: QLockFile, server: QLocalServer | None,
-                 describe_open_session: Callable[[], str]) -> None:
+    def __init__(self, lock: QLockFile, name: str, describe_open_session: Callable[[], str]) -> None:
         super().__init__()
-        self._lock, self._server, self._describe = lock, server, describe_open_session
-        if server is not None:
-            server.setParent(self)
-            server.newConnection.connect(self._on_connection)
+        self._lock, self._name, self._describe = lock, name, describe_open_session
+        self._server: QLocalServer | None = None
+        self._released = False
 
     @property
     def answers_other_instances(self) -> bool:
-        """False if the local server could not listen: others are still refused, just not raised."""
+        """False until ``listen`` ran, or if the local server could not listen: others are still
+        refused then, just not told which session is open nor raised."""
         return self._server is not None and self._server.isListening()
+
+    def listen(self) -> None:
+        """Start answering instances that are refused (safe to call again, or after release)."""
+        if self._server is not None or self._released:
+            return
+        server = _listen(self._name)
+        if server is not None:
+            server.setParent(self)
+            server.newConnection.connect(self._on_connection)
+        self._server = server
+
+    def listen_after_first_paint(self) -> None:
+        """``listen`` once the app's first window has been painted (or at once without an app)."""
+        app = QCoreApplication.instance()
+        if app is None:
+            self.listen()
+            return
+        self._first_paint = _FirstPaint(app, lambda: QTimer.singleShot(0, self.listen))
 
     def attach(self, window) -> None:
         """Bring ``window`` to the front whenever another instance is refused."""
@@ -63,6 +87,7 @@ class SingleInstance(QObject):
 
     def release(self) -> None:
         """Give up the data folder (on quit). Safe to call twice."""
+        self._released = True
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -115,8 +140,25 @@ def bring_to_front(window) -> None:
     window.activateWindow()
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` once, at the first Expose of any window of ``app``, then stops watching."""
+
+    def __init__(self, app: QObject, then: Callable[[], object]) -> None:
+        super().__init__(app)
+        self._app, self._then = app, then
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Expose and self._then is not None:
+            then, self._then = self._then, None
+            self._app.removeEventFilter(self)
+            then()
+        return False
+
+
 def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str | None:
     """The running instance's description of its open session, or None if it does not answer."""
+    from PySide6.QtNetwork import QLocalSocket
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
@@ -135,6 +177,7 @@ def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str 
 
 
 def _listen(name: str) -> QLocalServer | None:
+    from PySide6.QtNetwork import QLocalServer
     server = QLocalServer()
     server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
     if server.listen(name):
@@ -145,13 +188,14 @@ def _listen(name: str) -> QLocalServer | None:
 
 
 def acquire_single_instance(data_dir: Path | str, describe_open_session: Callable[[], str], *,
-                            answer_timeout_ms: int = ANSWER_TIMEOUT_MS) -> SingleInstance | str:
+                            answer_timeout_ms: int = ANSWER_TIMEOUT_MS, listen: bool = True) -> SingleInstance | str:
     """Take the data folder for this process, or return the message to show and exit with.
 
     ``describe_open_session`` is called in this (first) instance each time another one is
     refused; it returns a short phrase such as "session 12, client C-7, Deep phase". Call this
     after the QApplication exists and before the database is opened; keep the returned handle
-    alive until the app quits, then call ``release()``.
+    alive until the app quits, then call ``release()``. With ``listen=False`` the handle answers
+    other instances only once its ``listen`` (or ``listen_after_first_paint``) has run.
     """
     folder = Path(data_dir)
     try:
@@ -163,7 +207,10 @@ def acquire_single_instance(data_dir: Path | str, describe_open_session: Callabl
     lock.setStaleLockTime(0)  # stale only when its process is gone, never by age: sessions last hours
     name = server_name(folder)
     if lock.tryLock(0):
-        return SingleInstance(lock, _listen(name), describe_open_session)
+        instance = SingleInstance(lock, name, describe_open_session)
+        if listen:
+            instance.listen()
+        return instance
     if lock.error() == QLockFile.LockError.LockFailedError:
         answer = ask_running_instance(name, answer_timeout_ms)
         if answer is not None:
