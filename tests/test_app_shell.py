@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -14,6 +16,7 @@ from kaproom.domain.people import Role
 from kaproom.people.service import People
 from kaproom.simulate import run_simulation
 from kaproom.ui.room_app import Launcher
+from kaproom.ui.single_instance import server_name
 
 from _room_helpers import activate, press
 
@@ -63,11 +66,14 @@ def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
     first = subprocess.Popen([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        # The first takes the lock at once and answers others once its window has been up a moment
+        # (its local socket, in Qt's temporary folder, exists then).
+        socket = Path(tempfile.gettempdir()) / server_name(folder)
         deadline = time.monotonic() + 30
-        while not (folder / "kaproom.lock").exists():
+        while not ((folder / "kaproom.lock").exists() and socket.exists()):
             assert first.poll() is None, first.stderr.read()
             assert time.monotonic() < deadline
-            time.sleep(0.05)  # waiting on another process's file: no Qt signal to wait on here
+            time.sleep(0.05)  # waiting on another process's files: no Qt signal to wait on here
         second = subprocess.run([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 3

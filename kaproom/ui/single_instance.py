@@ -11,9 +11,9 @@ The local server is a Unix domain socket (a named pipe on Windows): inter-proces
 on this computer only, readable by this OS user only. It is not a network socket.
 
 The lock is what refuses a second instance; the server only lets it say which session is open.
-So the app takes the lock at once and starts the server just after its first window is painted
-(``listen_after_first_paint``): loading Qt's network module is then not part of start-up. A second
-start in that first moment is still refused, naming the first instance's process.
+So the app takes the lock at once and starts the server once its first window has been on screen
+for a moment (``listen_after_first_paint``): loading Qt's network module is then not part of
+start-up. A second start in that first moment is still refused, naming the first one's process.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ LOCK_FILENAME = "kaproom.lock"
 QUESTION = b"which-session\n"
 ANSWER_TIMEOUT_MS = 2000
 MAX_ANSWER_BYTES = 2000
+#: How long after the first paint the app starts answering other instances: start-up is over by then.
+LISTEN_AFTER_PAINT_MS = 500
 
 
 def server_name(data_dir: Path) -> str:
@@ -74,12 +76,12 @@ class SingleInstance(QObject):
         self._server = server
 
     def listen_after_first_paint(self) -> None:
-        """``listen`` once the app's first window has been painted (or at once without an app)."""
+        """``listen`` shortly after the app's first window is painted (at once without an app)."""
         app = QCoreApplication.instance()
         if app is None:
             self.listen()
             return
-        self._first_paint = _FirstPaint(app, lambda: QTimer.singleShot(0, self.listen))
+        self._first_paint = _FirstPaint(app, lambda: QTimer.singleShot(LISTEN_AFTER_PAINT_MS, self.listen))
 
     def attach(self, window) -> None:
         """Bring ``window`` to the front whenever another instance is refused."""
