@@ -129,7 +129,8 @@ def event_hash_of_text(prev_hash: str, session_uid: str, seq: int, kind: str, wa
     text = _json_string  # what ``enc`` gives for a str, without its dispatch: this runs on every save
     moment = round(float(session_time), 3)
     body = (f'{{"author":{text(author)},"kind":{text(kind)},"payload":{payload_text},"phase":{text(phase)},'
-            f'"prev":{text(prev_hash)},"seq":{enc(seq)},"session":{text(session_uid)},'
+            f'"prev":{text(prev_hash)},"seq":{int.__repr__(seq) if type(seq) is int else enc(seq)},'
+            f'"session":{text(session_uid)},'
             f'"session_time":{float.__repr__(moment) if math.isfinite(moment) else enc(moment)},'
             f'"wall_time":{text(wall_time)}}}')
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
