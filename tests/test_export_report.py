@@ -109,6 +109,16 @@ def test_tampered_database_shows_in_the_report(session, tmp_path):
     assert not report.integrity.intact and report.integrity.broken_at == note.seq
 
 
+def test_an_entry_garbled_outside_the_app_still_opens_and_reads_as_unreadable(session, tmp_path):
+    workspace, uid = session
+    vitals = workspace.store.events(uid, (Kind.VITALS,))[0]
+    tamper_payload(tmp_path / "room" / DB_FILENAME, uid, vitals.seq, '{"systolic": 12')
+    report = gather(workspace, uid)
+    row = next(r for r in report.timeline if r.seq == vitals.seq)
+    assert row.text == 'Unreadable entry, edited outside KAP Room: {"systolic": 12'
+    assert not report.integrity.intact and report.integrity.broken_at == vitals.seq
+
+
 def test_simple_simulated_vitals_and_unknown_session(tmp_path, clock):
     with Workspace(tmp_path / "sim", clock) as workspace:
         result = run_simulation(workspace, "short-check", notes=3, vitals=3, tracks=2,

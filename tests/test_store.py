@@ -255,3 +255,19 @@ def test_payloads_are_stored_in_canonical_form_and_older_rows_still_verify(store
     tamper(store, "UPDATE events SET payload=? WHERE seq=?", '{"text":"note 9"}', 2)
     (report,) = store.verify(uid)
     assert not report.intact and report.broken_at == 2
+
+
+@pytest.mark.parametrize("garbled, shown", [("not json {", "not json {"), ('["a", "list"]', '["a", "list"]'),
+                                            (b'{"text": "a blob"}', '{"text": "a blob"}'), (42, "42")])
+def test_a_payload_that_is_not_json_text_is_read_as_unreadable_and_breaks_the_chain(store: Store, protocol, garbled,
+                                                                                    shown):
+    """Edited behind the app's back into something that is not JSON text: the record still opens,
+    the event says its payload is unreadable, and verification names it."""
+    uid = make_session(store, protocol, notes=3)
+    tamper(store, "UPDATE events SET payload=? WHERE seq=?", garbled, 3)
+    events = store.events(uid)
+    assert len(events) == 4 and events[2].seq == 3
+    assert events[2].payload == {"unreadable_payload": shown}
+    assert events[1].payload == {"text": "note 0"}
+    (report,) = store.verify(uid)
+    assert not report.intact and report.broken_at == 3

@@ -132,6 +132,9 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
     labels = labels or {}
     p = payload if isinstance(payload, Mapping) else {}
     get = p.get
+    if "unreadable_payload" in p:  # see Store: not JSON, so edited outside KAP Room
+        raw = " ".join(str(get("unreadable_payload")).split())
+        return f"Unreadable entry, edited outside KAP Room: {raw[:200] + '…' if len(raw) > 200 else raw}"
     if kind == Kind.SESSION_CREATED:
         protocol = get("protocol") if isinstance(get("protocol"), Mapping) else {}
         return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"

@@ -72,11 +72,28 @@ class SessionRow:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 
+_decode_json = json.JSONDecoder().decode  # json.loads without its per-call checks: run once per event read
+
+
 def _event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
-    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = tuple(row)
-    return RecordedEvent(kind=kind, payload=json.loads(payload), session_time=stime, wall_time=wall,
-                         author=author, phase=phase, id=id_, session_uid=uid, seq=seq,
-                         prev_hash=prev, hash=digest, payload_text=payload)
+    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = row
+    try:
+        decoded = _decode_json(payload)
+    except (TypeError, ValueError):
+        decoded = None
+    if type(decoded) is not dict:
+        return _unreadable_event(row)
+    return RecordedEvent.from_stored(id_, uid, seq, wall, stime, author, phase, kind, decoded, prev, digest, payload)
+
+
+def _unreadable_event(row: sqlite3.Row | tuple) -> RecordedEvent:
+    """A payload that is not a JSON object (edited behind the app's back): the record still opens
+    and shows what is there; the chain check recomputes this event's hash over the marker, so
+    verification names it as broken however it was edited."""
+    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = row
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+    return RecordedEvent.from_stored(id_, uid, seq, wall, stime, author, phase, kind, {"unreadable_payload": text},
+                                     prev, digest, None)
 
 
 EVENT_COLUMNS = "id, session_uid, seq, wall_time, session_time, author, phase, kind, payload, prev_hash, hash"
