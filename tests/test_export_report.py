@@ -119,6 +119,17 @@ def test_an_entry_garbled_outside_the_app_still_opens_and_reads_as_unreadable(se
     assert not report.integrity.intact and report.integrity.broken_at == vitals.seq
 
 
+def test_report_rows_made_the_fast_way_are_the_rows_the_class_makes():
+    from kaproom.export.report_rows import NoteRow, TimelineRow, frozen_row
+    values = (4, 12.5, "2026-03-02T09:00:00.000Z", "deep", "Deep", "note", "Quiet", "normal", "t", None, (7,), False)
+    row = frozen_row(TimelineRow, *values)
+    assert row == TimelineRow(*values) and hash(row) == hash(TimelineRow(*values))
+    with pytest.raises(AttributeError):
+        row.text = "changed"  # still frozen
+    with pytest.raises(ValueError):
+        frozen_row(NoteRow, 4, 12.5)  # every field, or it is refused
+
+
 def test_simple_simulated_vitals_and_unknown_session(tmp_path, clock):
     with Workspace(tmp_path / "sim", clock) as workspace:
         result = run_simulation(workspace, "short-check", notes=3, vitals=3, tracks=2,

@@ -16,7 +16,7 @@ from ..domain.events import Kind, RecordedEvent
 from ..domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
 from ..store import SessionRow, Store
 from .report_rows import (AckRow, AlertRow, AmendmentRow, ChecklistItem, Discharge, Header,  # noqa: F401
-                          MusicRow, NoteRow, PhaseSpan, SessionReport, SignOffRow, TimelineRow, VitalsRow)
+                          MusicRow, NoteRow, PhaseSpan, SessionReport, SignOffRow, TimelineRow, VitalsRow, frozen_row)
 from .summary import (LATE_ENTRY_KINDS, late_entry_note, number, statuses_of, summarize,  # noqa: F401
                       timezone_label, wall_text, worst_level)
 
@@ -172,14 +172,14 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         elif e.kind == Kind.ALERT:
             level = worst_level([p.get("level", "caution")])
         elif e.kind == Kind.MUSIC:
-            music.append(MusicRow(e.seq, e.session_time, e.wall_time, str(p.get("action", "")),
-                                  str(p.get("title") or ""), str(p.get("file") or ""), str(p.get("playlist") or ""),
-                                  str(p.get("message") or "")))
+            music.append(frozen_row(MusicRow, e.seq, e.session_time, e.wall_time, str(p.get("action", "")),
+                                    str(p.get("title") or ""), str(p.get("file") or ""),
+                                    str(p.get("playlist") or ""), str(p.get("message") or "")))
             if p.get("action") in ("error", "unavailable"):
                 level = "caution"
         elif e.kind in (Kind.NOTE, Kind.TAG):
-            notes.append(NoteRow(e.seq, e.session_time, e.wall_time, e.phase, e.author, e.kind,
-                                 str(p.get("text") if e.kind == Kind.NOTE else p.get("label", ""))))
+            notes.append(frozen_row(NoteRow, e.seq, e.session_time, e.wall_time, e.phase, e.author, e.kind,
+                                    str(p.get("text") if e.kind == Kind.NOTE else p.get("label", ""))))
         elif e.kind == Kind.INTENTION:
             intention = str(p.get("text", ""))
         elif e.kind == Kind.SCREENING:
@@ -198,8 +198,8 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
             text += late_entry_note(ended.wall_time, e.wall_time)
         elif e.kind == Kind.SESSION_ENDED:
             ended = e
-        timeline.append(TimelineRow(
-            e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
+        timeline.append(frozen_row(
+            TimelineRow, e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
             text, level, e.author, target,
             tuple(amended_by.get(e.seq, ())), e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
 

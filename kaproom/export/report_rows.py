@@ -3,8 +3,8 @@ and the CSV read (gathered by :func:`kaproom.export.report_data.gather`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 from ..domain.events import ChainReport, RecordedEvent
 from ..domain.protocol import Protocol
@@ -212,3 +212,19 @@ class SessionReport:
             if phase.id == phase_id:
                 return phase.name
         return phase_id
+
+
+Row = TypeVar("Row")
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def frozen_row(cls: type[Row], *values: Any) -> Row:
+    """``cls(*values)`` for a frozen row class, given every field in order: the same object, made
+    by filling its fields directly instead of through the frozen class's guarded ``__setattr__``
+    one field at a time (twice as fast; a 10,000-event session makes some 20,000 rows)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    row = object.__new__(cls)
+    row.__dict__.update(zip(names, values, strict=True))
+    return row
