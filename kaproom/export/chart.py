@@ -173,7 +173,12 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
                                               + [(r.session_time, r.diastolic) for r in reversed(bp_rows)])))
         band.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
+        # Without antialiasing: the blood-pressure lines are drawn over both edges of the band, and
+        # filling a long zigzag outline smoothly cost most of the chart's paint (18 of ~55 ms at
+        # 1,000 readings).
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillPath(band, pal.band)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     size = 7 * unit
     _series(painter, main, vitals, "systolic", pal.bp, Qt.PenStyle.SolidLine, "down", size, unit)
     _series(painter, main, vitals, "diastolic", pal.bp, Qt.PenStyle.SolidLine, "up", size, unit)
