@@ -73,14 +73,22 @@ def test_the_room_screens_use_no_message_boxes() -> None:
     assert not offenders, "\n".join(offenders)
 
 
-def test_theme_turns_off_animation_and_the_blinking_caret(qapp) -> None:
+def test_theme_turns_off_animation_and_the_blinking_caret(qapp, qtbot) -> None:
+    """The caret at once; menu and tooltip effects once the first window is up (no first picture
+    has a menu, and naming the effects costs start-up ~20 ms)."""
     style_sheet, palette = qapp.styleSheet(), qapp.palette()
+    effects = (Qt.UIEffect.UI_AnimateMenu, Qt.UIEffect.UI_FadeMenu, Qt.UIEffect.UI_AnimateCombo,
+               Qt.UIEffect.UI_AnimateTooltip, Qt.UIEffect.UI_FadeTooltip)
+    for effect in (Qt.UIEffect.UI_General, *effects):  # the others read as off while UI_General is
+        qapp.setEffectEnabled(effect, True)
+    assert all(qapp.isEffectEnabled(effect) for effect in effects)
     try:
         theme.apply_theme(qapp)
         assert qapp.cursorFlashTime() == 0
-        for effect in (Qt.UIEffect.UI_AnimateMenu, Qt.UIEffect.UI_FadeMenu, Qt.UIEffect.UI_AnimateCombo,
-                       Qt.UIEffect.UI_AnimateTooltip, Qt.UIEffect.UI_FadeTooltip):
-            assert not qapp.isEffectEnabled(effect)
+        window = QLabel("first window")
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: not any(qapp.isEffectEnabled(effect) for effect in effects))
     finally:
         qapp.setStyleSheet(style_sheet)
         qapp.setPalette(palette)
@@ -119,3 +127,29 @@ def test_everything_open_at_once_still_fits_a_1366x768_screen(qtbot, workspace, 
     qtbot.waitUntil(lambda: room.height() == 768)
     assert room.clock_label.geometry().height() >= room.clock_label.sizeHint().height()
     assert room.log_view.height() >= 100  # the log keeps a readable share
+
+
+def test_fractional_screen_scales_are_followed_as_they_are(qapp, monkeypatch):
+    """A 1.25 or 1.5 screen scale is not rounded to 1 or 2 (blurry or oversized text in the room):
+    KAP Room relies on Qt 6's default rounding policy for it and sets nothing at start-up."""
+    import os
+    from PySide6.QtGui import QGuiApplication
+    if os.environ.get("QT_SCALE_FACTOR_ROUNDING_POLICY"):
+        pytest.skip("the machine sets its own rounding policy")
+    assert QGuiApplication.highDpiScaleFactorRoundingPolicy() == Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+
+
+def test_the_app_is_made_with_the_room_style_from_the_start(tmp_path):
+    """Made by new_application (as the app and the review are), in a process of its own: the
+    Fusion style is there before any window, without setting it afterwards, even where the
+    desktop asks for another style."""
+    import subprocess
+    import sys
+    code = ("from kaproom.ui.theme import apply_theme, new_application\n"
+            "app = new_application(['kaproom'])\n"
+            "print(app.style().name())\n"
+            "apply_theme(app)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "QT_STYLE_OVERRIDE": "windows"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().lower() == "fusion"

@@ -12,8 +12,8 @@ on this computer only, readable by this OS user only. It is not a network socket
 
 The lock is what refuses a second instance; the server only lets it say which session is open.
 So the app takes the lock at once and starts the server once its first window has been on screen
-for a moment (``listen_after_first_paint``): loading Qt's network module is then not part of
-start-up. A second start in that first moment is still refused, naming the first one's process.
+for a moment (``listen_after_first_paint``, see :mod:`.after_start`): loading Qt's network module
+is then not part of start-up. A second start in that first moment is still refused, naming the first one's process.
 """
 from __future__ import annotations
 
@@ -22,20 +22,19 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QElapsedTimer, QEvent, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QElapsedTimer, QLockFile, QObject, Signal
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from ..domain.clock import format_hms
 from ..paths import ensure_private_dir
+from .after_start import after_start_up
 
 LOCK_FILENAME = "kaproom.lock"
 QUESTION = b"which-session\n"
 ANSWER_TIMEOUT_MS = 2000
 MAX_ANSWER_BYTES = 2000
-#: How long after the first paint the app starts answering other instances: start-up is over by then.
-LISTEN_AFTER_PAINT_MS = 500
 
 
 def server_name(data_dir: Path) -> str:
@@ -76,12 +75,8 @@ class SingleInstance(QObject):
         self._server = server
 
     def listen_after_first_paint(self) -> None:
-        """``listen`` shortly after the app's first window is painted (at once without an app)."""
-        app = QCoreApplication.instance()
-        if app is None:
-            self.listen()
-            return
-        self._first_paint = _FirstPaint(app, lambda: QTimer.singleShot(LISTEN_AFTER_PAINT_MS, self.listen))
+        """``listen`` once the app's first window is painted and start-up is over."""
+        after_start_up(self.listen)
 
     def attach(self, window) -> None:
         """Bring ``window`` to the front whenever another instance is refused."""
@@ -140,22 +135,6 @@ def bring_to_front(window) -> None:
     window.show()
     window.raise_()
     window.activateWindow()
-
-
-class _FirstPaint(QObject):
-    """Calls ``then`` once, at the first Expose of any window of ``app``, then stops watching."""
-
-    def __init__(self, app: QObject, then: Callable[[], object]) -> None:
-        super().__init__(app)
-        self._app, self._then = app, then
-        app.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.Expose and self._then is not None:
-            then, self._then = self._then, None
-            self._app.removeEventFilter(self)
-            then()
-        return False
 
 
 def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str | None:

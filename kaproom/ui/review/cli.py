@@ -16,11 +16,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     from ...people.cli import NO_USERS_NOTICE
     from ...people.service import People
     from ...store import StoreError
-    from ..theme import apply_theme, prepare_high_dpi
+    from ..theme import apply_theme, new_application
 
-    if QApplication.instance() is None:
-        prepare_high_dpi()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Fractional screen scales (1.25, 1.5) are followed as they are: Qt 6's default rounding policy
+    # is PassThrough (tests/test_ui_room_theme.py checks it), so nothing is set before the app exists.
+    app = QApplication.instance() or new_application(sys.argv[:1])
     app.setApplicationName("KAP Room")
     apply_theme(app)
     from ...cli import open_workspace
