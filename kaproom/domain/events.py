@@ -7,7 +7,6 @@ of bundles from another computer and any independent tool all check the same thi
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -118,6 +117,15 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 _json_string = json.encoder.encode_basestring  # == _CANONICAL.encode for a str (ensure_ascii=False)
 
 
+def _sha256(data: bytes):
+    """hashlib.sha256, which replaces this function at its first use: loading hashlib (and OpenSSL)
+    is then not part of start-up, and every later call goes straight to it."""
+    global _sha256
+    from hashlib import sha256
+    _sha256 = sha256
+    return sha256(data)
+
+
 def canonical_json(value: Any) -> str:
     """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
     return _CANONICAL.encode(value)
@@ -131,7 +139,7 @@ def event_hash(prev_hash: str, session_uid: str, seq: int, kind: str, wall_time:
         "session_time": round(float(session_time), 3), "author": author, "phase": phase,
         "payload": payload,
     })
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return _sha256(body.encode("utf-8")).hexdigest()
 
 
 def event_hash_of_text(prev_hash: str, session_uid: str, seq: int, kind: str, wall_time: str,
@@ -146,7 +154,7 @@ def event_hash_of_text(prev_hash: str, session_uid: str, seq: int, kind: str, wa
             f'"session":{text(session_uid)},'
             f'"session_time":{float.__repr__(moment) if math.isfinite(moment) else enc(moment)},'
             f'"wall_time":{text(wall_time)}}}')
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return _sha256(body.encode("utf-8")).hexdigest()
 
 
 def hash_of(event: RecordedEvent) -> str:

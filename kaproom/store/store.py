@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -225,7 +224,9 @@ class Store:
                        extra: Mapping[str, Any] | None = None, uid: str | None = None,
                        origin: str = "local") -> str:
         """Add a session and its first event (which records the protocol it runs)."""
-        uid = uid or str(uuid.uuid4())
+        if not uid:
+            import uuid  # only here: not loaded at start-up
+            uid = str(uuid.uuid4())
         wall = wall_time or to_iso(datetime.now(timezone.utc))
         payload: dict[str, Any] = {
             "client_code": client_code, "therapist": therapist, "room": room, "demo": bool(demo),

@@ -51,8 +51,7 @@ class HomeWindow(QMainWindow):
         column.setContentsMargins(48, 36, 48, 36)
         column.setSpacing(16)
         title = QLabel("KAP Room")
-        title.setObjectName("homeTitle")
-        title.setStyleSheet("font-size: 28pt;")
+        title.setObjectName("homeTitle")  # its size is in the app's style sheet
         column.addWidget(title)
         for warning in workspace.warnings:
             column.addWidget(self._note("homeWarning", warning, "caution"))

@@ -17,7 +17,6 @@ is then not part of start-up. A second start in that first moment is still refus
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -39,6 +38,7 @@ MAX_ANSWER_BYTES = 2000
 
 def server_name(data_dir: Path) -> str:
     """One socket name per OS user and data folder (the path is hashed: socket paths are short)."""
+    import hashlib  # not at start-up: the name is needed once the app listens, or is refused
     digest = hashlib.sha256(str(Path(data_dir).resolve()).encode("utf-8")).hexdigest()[:16]
     user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return f"kaproom-{user}-{digest}"
@@ -52,9 +52,9 @@ class SingleInstance(QObject):
 
     raise_requested = Signal()
 
-    def __init__(self, lock: QLockFile, name: str, describe_open_session: Callable[[], str]) -> None:
+    def __init__(self, lock: QLockFile, data_dir: Path, describe_open_session: Callable[[], str]) -> None:
         super().__init__()
-        self._lock, self._name, self._describe = lock, name, describe_open_session
+        self._lock, self._data_dir, self._describe = lock, data_dir, describe_open_session
         self._server: QLocalServer | None = None
         self._released = False
 
@@ -68,7 +68,7 @@ class SingleInstance(QObject):
         """Start answering instances that are refused (safe to call again, or after release)."""
         if self._server is not None or self._released:
             return
-        server = _listen(self._name)
+        server = _listen(server_name(self._data_dir))
         if server is not None:
             server.setParent(self)
             server.newConnection.connect(self._on_connection)
@@ -186,14 +186,13 @@ def acquire_single_instance(data_dir: Path | str, describe_open_session: Callabl
                 "Check the folder's permissions or choose another data folder with --data-dir.")
     lock = QLockFile(str(folder / LOCK_FILENAME))
     lock.setStaleLockTime(0)  # stale only when its process is gone, never by age: sessions last hours
-    name = server_name(folder)
     if lock.tryLock(0):
-        instance = SingleInstance(lock, name, describe_open_session)
+        instance = SingleInstance(lock, folder, describe_open_session)
         if listen:
             instance.listen()
         return instance
     if lock.error() == QLockFile.LockError.LockFailedError:
-        answer = ask_running_instance(name, answer_timeout_ms)
+        answer = ask_running_instance(server_name(folder), answer_timeout_ms)
         if answer is not None:
             return (f"KAP Room is already open on this data folder ({folder}): {answer}. That window has been "
                     "brought to the front. Use it, or close it before starting KAP Room again.")

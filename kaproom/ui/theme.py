@@ -155,6 +155,7 @@ def stylesheet(sizes: Sizes = Sizes()) -> str:
     QLabel[level="caution"], QLabel[level="soon"] {{ color: {SOON}; }}
     QLabel[level="ok"] {{ color: {OK}; }}
     QLabel[muted="true"] {{ color: {TEXT_MUTED}; font-size: {sizes.small}pt; }}
+    QLabel#homeTitle {{ font-size: 28pt; }}
     QWidget#privacyCover {{ background: {COVER}; }}
     QLabel#privacyHint {{ background: {COVER}; color: {COVER_TEXT}; font-size: {sizes.small}pt; }}
     """
