@@ -271,3 +271,66 @@ def test_a_payload_that_is_not_json_text_is_read_as_unreadable_and_breaks_the_ch
     assert events[1].payload == {"text": "note 0"}
     (report,) = store.verify(uid)
     assert not report.intact and report.broken_at == 3
+
+
+# --------------------------------------------------------------------------- the full check at open
+# SQLite's quick_check reads the whole file (~0.75 ms per MB): it runs when the file may have been
+# damaged, not at every start of a record that grows year by year (kaproom/store/seal.py).
+
+def test_a_cleanly_closed_database_is_not_read_through_again_until_something_changes_it(tmp_path: Path, protocol):
+    path = tmp_path / "kaproom.sqlite3"
+    with Store(path) as store:
+        make_session(store, protocol, notes=2)
+        assert store.fully_checked_now  # new file
+    with Store(path) as store:
+        assert not store.fully_checked_now
+        make_session(store, protocol, notes=2)  # our own writes, then a clean close
+    with Store(path) as store:
+        assert not store.fully_checked_now and len(store.sessions()) == 2
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1))  # something else wrote to it
+    with Store(path) as store:
+        assert store.fully_checked_now
+
+
+def test_a_database_whose_app_was_killed_is_read_through_at_the_next_open(tmp_path: Path, protocol):
+    import subprocess
+    import sys
+    path = tmp_path / "kaproom.sqlite3"
+    with Store(path) as store:
+        make_session(store, protocol, notes=1)
+    child = ("import os, sys\n"
+             "from kaproom.store import Store\n"
+             "from kaproom.domain.events import Event, Kind\n"
+             "store = Store(sys.argv[1])\n"
+             "uid = store.sessions()[0].uid\n"
+             "store.append(uid, Event(Kind.NOTE, {'text': 'last words'}, 5.0, '2026-03-02T09:00:00.000Z', 't', ''))\n"
+             "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", child, str(path)], check=True, timeout=60)
+    with Store(path) as store:
+        assert store.fully_checked_now
+        assert store.events(store.sessions()[0].uid)[-1].payload == {"text": "last words"}
+
+
+@pytest.mark.parametrize("days_ago", [8, -1])
+def test_even_an_untouched_database_is_read_through_weekly(tmp_path: Path, protocol, days_ago):
+    """(-1: a check 'from the future' after the clock was set back counts as not done.)"""
+    from datetime import datetime, timedelta, timezone
+    from kaproom.store.seal import seal_path
+    path = tmp_path / "kaproom.sqlite3"
+    Store(path).close()
+    seal = json.loads(seal_path(path).read_text())
+    seal["checked_at"] = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
+    seal_path(path).write_text(json.dumps(seal))
+    with Store(path) as store:
+        assert store.fully_checked_now
+
+
+def test_an_unreadable_seal_means_the_database_is_read_through(tmp_path: Path, protocol):
+    from kaproom.store.seal import seal_path
+    path = tmp_path / "kaproom.sqlite3"
+    Store(path).close()
+    assert stat.S_IMODE(seal_path(path).stat().st_mode) == 0o600
+    seal_path(path).write_text("{not json")
+    with Store(path) as store:
+        assert store.fully_checked_now

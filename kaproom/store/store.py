@@ -22,9 +22,11 @@ from ..domain.events import (GENESIS, ChainReport, Event, Kind, RecordedEvent, c
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
+from .seal import forget_seal, needs_full_check, write_seal
 
 if TYPE_CHECKING:
     from ..domain.protocol import Protocol
+    from .seal import Seal
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000
@@ -103,13 +105,21 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._check_file_before_open()
+        #: When SQLite's full check of the file last passed (this open, or before a clean close);
+        #: None until the file is known good. See :mod:`kaproom.store.seal`.
+        self.checked_at: datetime | None = None
+        self.fully_checked_now = False
+        full_check, seal = self._check_file_before_open()
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                    timeout=BUSY_TIMEOUT_MS / 1000)
             self._conn = conn
             self._configure()
-            self._migrate(self._check_integrity())
+            self._migrate(self._check_integrity(full_check))
+            self.checked_at = datetime.now(timezone.utc) if full_check or seal is None else seal.checked_at
+            self.fully_checked_now = full_check
+            if seal is not None:
+                forget_seal(self.path)  # from now on only a clean close vouches for the file
             self._guard = FileGuard(self.path)
         except sqlite3.Error as exc:
             self._close_quietly()
@@ -119,25 +129,28 @@ class Store:
             raise
 
     # ------------------------------------------------------------------ opening
-    def _check_file_before_open(self) -> None:
-        """Refuse non-SQLite files before SQLite can touch them; create new files as 0600."""
+    def _check_file_before_open(self) -> tuple[bool, "Seal | None"]:
+        """Refuse non-SQLite files before SQLite can touch them; create new files as 0600. Returns
+        whether SQLite's full check is due (the file is not as a clean close left it), and the seal."""
         if self.path.exists():
             if self.path.is_dir():
                 raise NotADatabase(f"{self.path} is a folder, not a KAP Room database. Nothing was changed.")
             try:
                 with open(self.path, "rb") as handle:
                     head = handle.read(16)
+                    stat = os.fstat(handle.fileno())
             except OSError as exc:
                 raise translate(exc, str(self.path), "open the database") from None
             if head and head != SQLITE_HEADER:
                 raise NotADatabase(
                     f"{self.path} is not a KAP Room database (it is not an SQLite file). It was left untouched. "
                     "Move it aside or choose another data folder with --data-dir.")
-        else:
-            try:
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            except OSError as exc:
-                raise translate(exc, str(self.path), "create the database") from None
+            return needs_full_check(self.path, stat)
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise translate(exc, str(self.path), "create the database") from None
+        return True, None
 
     def _configure(self) -> None:
         self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -148,9 +161,9 @@ class Store:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
 
-    def _check_integrity(self) -> set[str]:
-        """The file's tables, once SQLite's quick check passed and they are ours (or none yet)."""
-        result = self._conn.execute("PRAGMA quick_check").fetchall()
+    def _check_integrity(self, full: bool = True) -> set[str]:
+        """The file's tables, once SQLite's quick check passed (when ``full``) and they are ours."""
+        result = self._conn.execute("PRAGMA quick_check").fetchall() if full else [("ok",)]
         if result != [("ok",)]:
             problems = "; ".join(str(r[0]) for r in result[:3])
             raise DatabaseCorrupt(
@@ -184,7 +197,19 @@ class Store:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
-        self._close_quietly()
+        """Close, and seal the file as it is now if it was known good and still is ours."""
+        conn = getattr(self, "_conn", None)
+        if conn is None:
+            return
+        guard = getattr(self, "_guard", None)
+        good = self.checked_at is not None and guard is not None and guard.rescued is None and guard.still_ours()
+        try:
+            conn.close()
+        except sqlite3.Error:
+            good = False
+        self._conn = None  # type: ignore[assignment]
+        if good:
+            write_seal(self.path, self.checked_at)  # type: ignore[arg-type]
 
     def _close_quietly(self) -> None:
         conn = getattr(self, "_conn", None)
