@@ -115,8 +115,6 @@ def main_gui(args: argparse.Namespace) -> int:
     if demo and not 0 < speed <= 1000:
         print("kaproom: --speed must be above 0 and at most 1000", file=sys.stderr)
         return 2
-    # Fractional screen scales (1.25, 1.5) are followed as they are: Qt 6's default rounding policy
-    # is PassThrough (tests/test_ui_room_theme.py checks it), so nothing is set before the app exists.
     app = QApplication.instance() or new_application(sys.argv[:1])
     app.setApplicationName("KAP Room")
     QGuiApplication.setDesktopFileName(DESKTOP_ID)  # matches packaging/org.kaproom.KAPRoom.desktop

@@ -13,7 +13,8 @@ on this computer only, readable by this OS user only. It is not a network socket
 The lock is what refuses a second instance; the server only lets it say which session is open.
 So the app takes the lock at once and starts the server once its first window has been on screen
 for a moment (``listen_after_first_paint``, see :mod:`.after_start`): loading Qt's network module
-is then not part of start-up. A second start in that first moment is still refused, naming the first one's process.
+is then not part of start-up. A second start in that first moment is still refused, naming the
+first one's process.
 """
 from __future__ import annotations
 

@@ -18,8 +18,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     from ...store import StoreError
     from ..theme import apply_theme, new_application
 
-    # Fractional screen scales (1.25, 1.5) are followed as they are: Qt 6's default rounding policy
-    # is PassThrough (tests/test_ui_room_theme.py checks it), so nothing is set before the app exists.
     app = QApplication.instance() or new_application(sys.argv[:1])
     app.setApplicationName("KAP Room")
     apply_theme(app)
