@@ -12,7 +12,7 @@ from .domain.clock import Clock, SystemClock, to_iso
 from .domain.events import Kind
 from .domain.protocol_error import ProtocolError
 from .paths import ensure_private_dir
-from .store import DB_FILENAME, SessionRow, Store
+from .store import DB_FILENAME, RecordUnreadable, SessionRow, Store
 from .store.errors import translate
 
 if TYPE_CHECKING:  # the parser and the session engine load when a session starts, not for the home page
@@ -90,7 +90,12 @@ class Workspace:
 
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
-        from .domain.session import SessionRunner
+        from .domain.session import SessionRunner, UnreadableHistory
         protocol = self.protocol_of(session)
-        return SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
-                             self.store.events(session.uid))
+        try:
+            return SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,
+                                 self.store.events(session.uid))
+        except UnreadableHistory as exc:
+            raise RecordUnreadable(
+                f"{exc}: its record was changed outside KAP Room. Nothing was added to it. Open it in the "
+                "review to see where; start a new session to go on, and tell your supervisor.") from None

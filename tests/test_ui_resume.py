@@ -69,3 +69,28 @@ def test_resume_without_an_open_session_says_so(qtbot, workspace) -> None:
     assert isinstance(home, HomeWindow)
     assert home.statusBar().currentMessage() == "There is no open session to resume."
     assert not home.resume_buttons
+
+
+def test_an_open_session_whose_record_was_garbled_outside_the_app_is_refused_with_where(qtbot, workspace, protocol,
+                                                                                        clock) -> None:
+    """Its phase change edited into something unreadable: resuming says which event and what to
+    do, on the home page, instead of the app stopping with a traceback."""
+    import sqlite3
+    runner = workspace.new_session(protocol, "C-9", "Dr A")
+    clock.advance(60)
+    runner.note("settled")
+    phase = stored(workspace, runner, Kind.PHASE_CHANGED)[0]
+    conn = sqlite3.connect(workspace.store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET payload='{\"to\": \"deep\"}' WHERE id=?", (phase.id,))  # no index
+    conn.commit()
+    conn.close()
+    launcher = Launcher(workspace, extensions=())
+    assert launcher.resume_latest() is None
+    home = launcher.window
+    qtbot.addWidget(home)
+    assert isinstance(home, HomeWindow)
+    message = home.statusBar().currentMessage()
+    assert message.startswith("Session 1 could not be resumed")
+    assert f"event {phase.seq} (phase changed) cannot be read" in message
+    assert "changed outside KAP Room" in message and "review" in message

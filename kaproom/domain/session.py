@@ -35,6 +35,10 @@ class SessionError(RuntimeError):
     """A command that does not fit the session's state (e.g. advancing an ended session)."""
 
 
+class UnreadableHistory(SessionError):
+    """A stored event that the session's state is folded from cannot be read (edited outside the app)."""
+
+
 class EventSink(TypingProtocol):
     """Where events go: the store, bound to one session. Must commit before returning."""
 
@@ -104,7 +108,11 @@ class SessionState:
     def replay(cls, protocol: Protocol, events: Iterable[Event]) -> "SessionState":
         state = cls(protocol)
         for event in events:
-            state.apply(event)
+            try:
+                state.apply(event)
+            except (KeyError, ValueError, TypeError, IndexError) as exc:  # a payload edited outside the app
+                seq = getattr(event, "seq", None)
+                raise UnreadableHistory(f"event {seq} ({event.kind.replace('_', ' ')}) cannot be read") from exc
         return state
 
 

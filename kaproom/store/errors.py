@@ -49,6 +49,10 @@ class AppendOnlyViolation(StoreError):
     pass
 
 
+class RecordUnreadable(StoreError):
+    """A session's stored events cannot be folded into its state: edited outside KAP Room."""
+
+
 def translate(exc: BaseException, path: str, action: str) -> StoreError:
     """Turn a sqlite3/OS error into the StoreError a person can act on."""
     name = getattr(exc, "sqlite_errorname", "") or ""
