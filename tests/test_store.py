@@ -334,3 +334,13 @@ def test_an_unreadable_seal_means_the_database_is_read_through(tmp_path: Path, p
     seal_path(path).write_text("{not json")
     with Store(path) as store:
         assert store.fully_checked_now
+
+
+def test_a_closed_store_refuses_with_a_message_rather_than_failing(tmp_path: Path, protocol):
+    store = Store(tmp_path / "kaproom.sqlite3")
+    uid = make_session(store, protocol, notes=1)
+    store.close()
+    with pytest.raises(StoreError, match="has been closed"):
+        store.events(uid)
+    with pytest.raises(StoreError, match="has been closed"):
+        store.append(uid, Event(Kind.NOTE, {"text": "late"}, 1.0, "2026-03-02T09:00:00.000Z", "t", ""))

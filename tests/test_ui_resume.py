@@ -3,7 +3,7 @@ back with the true elapsed time (the clock kept counting while the app was away)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
@@ -94,3 +94,31 @@ def test_an_open_session_whose_record_was_garbled_outside_the_app_is_refused_wit
     assert message.startswith("Session 1 could not be resumed")
     assert f"event {phase.seq} (phase changed) cannot be read" in message
     assert "changed outside KAP Room" in message and "review" in message
+
+
+def test_resuming_a_session_whose_record_was_edited_says_so_in_the_room(qtbot, workspace, protocol, clock) -> None:
+    """Still readable, so the session goes on; but its chain is broken, and the therapist is told."""
+    import sqlite3
+    runner = workspace.new_session(protocol, "C-9", "Dr A")
+    clock.advance(60)
+    note = runner.note("client asleep")
+    conn = sqlite3.connect(workspace.store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET payload='{\"text\":\"client awake\"}' WHERE id=?", (note.id,))
+    conn.commit()
+    conn.close()
+    room = Launcher(workspace, extensions=()).resume_latest()
+    qtbot.addWidget(room)
+    qtbot.waitUntil(lambda: room.findChild(QLabel, "recordChanged") is not None)
+    banner = room.findChild(QLabel, "recordChanged")
+    assert f"changed outside KAP Room (at event {note.seq})" in banner.text()
+    assert room.controller.note("still saved") is not None
+
+
+def test_resuming_an_intact_session_shows_no_such_warning(qtbot, workspace, protocol, clock) -> None:
+    runner = workspace.new_session(protocol, "C-9", "Dr A")
+    runner.note("client asleep")
+    room = Launcher(workspace, extensions=()).resume_latest()
+    qtbot.addWidget(room)
+    assert room.check_record()
+    assert room.findChild(QLabel, "recordChanged") is None

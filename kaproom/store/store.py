@@ -231,6 +231,8 @@ class Store:
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction; any failure rolls back and becomes a StoreError."""
         conn = self._conn
+        if conn is None:
+            raise StoreError(f"Could not {action}: the database {self.path} has been closed. What you typed is kept.")
         self._guard.check(conn, action)  # never write into a deleted or replaced file
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -344,8 +346,11 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        conn = self._conn
+        if conn is None:  # a late caller (a timer after the app closed the store) gets a StoreError too
+            raise StoreError(f"Could not read the database {self.path}: it has been closed.")
         try:
-            return self._conn.execute(sql, params).fetchall()
+            return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise translate(exc, str(self.path), "read the database") from None
 

@@ -21,21 +21,27 @@ def after_start_up(callback: Callable[[], object], delay_ms: int = SETTLE_MS) ->
     if app is None:
         callback()
         return
-    _FirstPaint(app, lambda: QTimer.singleShot(delay_ms, callback))
+    _FirstEvent(app, QEvent.Type.Expose, lambda: QTimer.singleShot(delay_ms, callback))
 
 
-class _FirstPaint(QObject):
-    """Calls ``then`` once, at the first Expose of any window of ``app``, then stops watching."""
+def after_first_paint(widget: QObject, callback: Callable[[], object]) -> None:
+    """Run ``callback`` just after ``widget`` is first painted; never if the widget is gone by then."""
+    _FirstEvent(widget, QEvent.Type.Paint, lambda: QTimer.singleShot(0, widget, callback))
 
-    def __init__(self, app: QCoreApplication, then: Callable[[], object]) -> None:
-        super().__init__(app)  # kept alive by the app until it has fired
-        self._app, self._then = app, then
-        app.installEventFilter(self)
+
+class _FirstEvent(QObject):
+    """Calls ``then`` once, at the first event of ``kind`` that ``target`` sees (for an app: any of
+    its windows), then stops watching. A child of ``target``: it goes when the target goes."""
+
+    def __init__(self, target: QObject, kind: QEvent.Type, then: Callable[[], object]) -> None:
+        super().__init__(target)
+        self._target, self._kind, self._then = target, kind, then
+        target.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.Expose and self._then is not None:
+        if event.type() == self._kind and self._then is not None:
             then, self._then = self._then, None
-            self._app.removeEventFilter(self)
+            self._target.removeEventFilter(self)
             self.deleteLater()
             then()
         return False

@@ -16,6 +16,7 @@ from ..domain.events import Kind
 from ..domain.protocol_error import ProtocolError
 from ..store import SessionRow, StoreError
 from ..workspace import Workspace
+from .after_start import after_first_paint
 from .home import HomeWindow
 
 if TYPE_CHECKING:  # the room and the start page are loaded when first opened, not to show the home page
@@ -161,7 +162,9 @@ class Launcher(QObject):
             controller.start_if_needed()  # created, then the app stopped before the start
         else:
             controller.record_resumed()
-        return self.open_room(runner, controller)
+        room = self.open_room(runner, controller)
+        after_first_paint(room, room.check_record)  # edited while the app was away? Said once the room is up
+        return room
 
     def resume_latest(self) -> RoomWindow | HomeWindow | None:
         rows = self.workspace.store.open_sessions()
@@ -201,3 +204,4 @@ class Launcher(QObject):
                 runner.end(State.ENDED_EARLY, "a new demo was started")
         except (StoreError, ProtocolError, SessionError):
             pass  # an old demo left open harms nothing; the new one starts regardless
+

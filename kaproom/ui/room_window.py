@@ -147,6 +147,16 @@ class RoomWindow(QMainWindow):
         """A persistent line under the clock (alerts, "music unavailable")."""
         self.banner_area.addWidget(widget)
 
+    def check_record(self) -> bool:
+        """Verify the session's stored record; if it was changed outside KAP Room, say so in a
+        banner that stays. True if it verifies."""
+        problem = self.controller.record_problem()
+        if problem:
+            banner = make_label("recordChanged", problem, "The session's record was changed", wrap=True)
+            banner.setProperty("level", "caution")
+            self.add_banner(banner)
+        return not problem
+
     def set_vitals_due(self, text: str, level: str) -> None:
         """The vitals panel's own due line replaces the default one from now on."""
         self._vitals_external = True

@@ -167,6 +167,18 @@ class SessionController(QObject):
         """Note in the record that the app came back, and how long it was away."""
         return self._attempt(self.runner.mark_resumed)
 
+    def record_problem(self) -> str:
+        """What is wrong with this session's stored record (its hash chain), or '' if it verifies.
+        Asked when a session is resumed: its record may have been edited while the app was away."""
+        try:
+            report = self.workspace.store.verify(self.runner.session_uid)[0]
+        except StoreError:
+            return ""  # the file cannot be read: the next save says so, with what to do
+        if report.intact:
+            return ""
+        return (f"This session's record was changed outside KAP Room (at event {report.broken_at}). What you "
+                "enter is still saved. Tell your supervisor: the review shows where.")
+
     def start_if_needed(self) -> RecordedEvent | None:
         """A session created but never started (the app stopped in between) starts now."""
         if self.runner.state.state != State.CREATED:
