@@ -132,3 +132,27 @@ def test_a_paste_longer_than_the_note_field_takes_is_said_not_silently_cut(qtbot
     assert saved.payload["text"] == long_note.strip()
     room.note_input.insert("x" * (NOTE_MAX_CHARS + 10))
     assert "limit" in room.status.text()
+
+
+def test_kaproom_with_no_arguments_opens_the_app_on_the_data_folder_in_the_environment(tmp_path):
+    """How the desktop launcher starts it (no command line to build): the app on $KAPROOM_DATA_DIR,
+    which a second start, also without arguments, finds open."""
+    folder = tmp_path / "data"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KAPROOM_DATA_DIR=str(folder))
+    first = subprocess.Popen([sys.executable, "-m", "kaproom"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        socket = Path(tempfile.gettempdir()) / server_name(folder)
+        deadline = time.monotonic() + 30
+        while not ((folder / "kaproom.sqlite3").exists() and socket.exists()):
+            assert first.poll() is None, first.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)  # waiting on another process's files: no Qt signal to wait on here
+        second = subprocess.run([sys.executable, "-m", "kaproom"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 3
+        assert f"already open on this data folder ({folder})" in second.stderr
+        assert "no session is open" in second.stderr
+    finally:
+        first.kill()
+        first.wait(timeout=10)
