@@ -60,10 +60,9 @@ def test_review_opens_from_the_app_on_a_fresh_install(qtbot, workspace):
     assert window.open_session(1)
 
 
-def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
-    folder = tmp_path / "data"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    first = subprocess.Popen([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
+def start_twice(folder: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Start KAP Room, wait until it answers other instances, start it again: the second's result."""
+    first = subprocess.Popen([sys.executable, "-m", "kaproom", *args], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # The first takes the lock at once and answers others once its window has been up a moment
@@ -74,13 +73,18 @@ def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
             assert first.poll() is None, first.stderr.read()
             assert time.monotonic() < deadline
             time.sleep(0.05)  # waiting on another process's files: no Qt signal to wait on here
-        second = subprocess.run([sys.executable, "-m", "kaproom", "home", "--data-dir", str(folder)], env=env,
-                                capture_output=True, text=True, timeout=60)
-        assert second.returncode == 3
-        assert "no session is open" in second.stderr
+        return subprocess.run([sys.executable, "-m", "kaproom", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
     finally:
         first.kill()
         first.wait(timeout=10)
+
+
+def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
+    folder = tmp_path / "data"
+    second = start_twice(folder, ["home", "--data-dir", str(folder)], dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert second.returncode == 3
+    assert "no session is open" in second.stderr
 
 
 def test_pin_after_the_privacy_key_follows_the_clinic_setting(qtbot, workspace, monkeypatch):
@@ -138,21 +142,7 @@ def test_kaproom_with_no_arguments_opens_the_app_on_the_data_folder_in_the_envir
     """How the desktop launcher starts it (no command line to build): the app on $KAPROOM_DATA_DIR,
     which a second start, also without arguments, finds open."""
     folder = tmp_path / "data"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KAPROOM_DATA_DIR=str(folder))
-    first = subprocess.Popen([sys.executable, "-m", "kaproom"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        socket = Path(tempfile.gettempdir()) / server_name(folder)
-        deadline = time.monotonic() + 30
-        while not ((folder / "kaproom.sqlite3").exists() and socket.exists()):
-            assert first.poll() is None, first.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)  # waiting on another process's files: no Qt signal to wait on here
-        second = subprocess.run([sys.executable, "-m", "kaproom"], env=env, capture_output=True, text=True,
-                                timeout=60)
-        assert second.returncode == 3
-        assert f"already open on this data folder ({folder})" in second.stderr
-        assert "no session is open" in second.stderr
-    finally:
-        first.kill()
-        first.wait(timeout=10)
+    second = start_twice(folder, [], dict(os.environ, QT_QPA_PLATFORM="offscreen", KAPROOM_DATA_DIR=str(folder)))
+    assert second.returncode == 3
+    assert f"already open on this data folder ({folder})" in second.stderr
+    assert "no session is open" in second.stderr
