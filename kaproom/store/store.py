@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -21,6 +21,7 @@ from ..domain.events import (GENESIS, ChainReport, Event, Kind, RecordedEvent, c
                              verify_chain)
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
+from .rows import EVENT_COLUMNS, SessionRow, event_from_row
 from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 from .seal import forget_seal, needs_full_check, write_seal
 
@@ -32,72 +33,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000
 DB_FILENAME = "kaproom.sqlite3"
 OUR_TABLES = frozenset({"sessions", "events", MIGRATIONS_TABLE})
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """One line of the sessions index."""
-
-    id: int
-    uid: str
-    created_at: str
-    protocol_id: str
-    protocol_name: str
-    client_code: str
-    therapist: str
-    room: str
-    demo: int
-    origin: str
-    state: str
-    current_phase: str
-    started_at: str | None
-    ended_at: str | None
-    duration_seconds: float | None
-    end_reason: str
-    cautions: int
-    urgents: int
-    music_errors: int
-    amendments: int
-    amended_after_signoff: int
-    signed_at: str | None
-    signed_by: str | None
-    last_seq: int
-    last_hash: str
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in ("created", "running")
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "SessionRow":
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
-
-
-_decode_json = json.JSONDecoder().decode  # json.loads without its per-call checks: run once per event read
-
-
-def _event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
-    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = row
-    try:
-        decoded = _decode_json(payload)
-    except (TypeError, ValueError):
-        decoded = None
-    if type(decoded) is not dict:
-        return _unreadable_event(row)
-    return RecordedEvent.from_stored(id_, uid, seq, wall, stime, author, phase, kind, decoded, prev, digest, payload)
-
-
-def _unreadable_event(row: sqlite3.Row | tuple) -> RecordedEvent:
-    """A payload that is not a JSON object (edited behind the app's back): the record still opens
-    and shows what is there; the chain check recomputes this event's hash over the marker, so
-    verification names it as broken however it was edited."""
-    (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = row
-    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-    return RecordedEvent.from_stored(id_, uid, seq, wall, stime, author, phase, kind, {"unreadable_payload": text},
-                                     prev, digest, None)
-
-
-EVENT_COLUMNS = "id, session_uid, seq, wall_time, session_time, author, phase, kind, payload, prev_hash, hash"
 
 
 class Store:
@@ -359,13 +294,13 @@ class Store:
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(kinds)
-        return [_event_from_row(row) for row in self._read(sql + " ORDER BY seq", params)]
+        return [event_from_row(row) for row in self._read(sql + " ORDER BY seq", params)]
 
     def event(self, event_id: int) -> RecordedEvent:
         rows = self._read(f"SELECT {EVENT_COLUMNS} FROM events WHERE id=?", (event_id,))
         if not rows:
             raise NotFound(f"There is no event {event_id}.")
-        return _event_from_row(rows[0])
+        return event_from_row(rows[0])
 
     def _session_rows(self, where: str = "", params: tuple | list = (), order: str = "created_at DESC, id DESC",
                       limit: int | None = None) -> list[SessionRow]:
