@@ -20,6 +20,7 @@ from ..paths import ASSETS_DIR
 from ..playback import PlaybackUnavailable, Player, create_players
 from ..playback.director import MusicDirector, Resume, left_controls, resume_point
 from ..playback.playlists import Playlist, open_playlist, playlist_folders
+from .after_start import after_first_paint as when_first_painted
 from .music_bridge import PlayerEventBridge
 
 TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
@@ -173,6 +174,7 @@ class RoomMusic(QObject):
         if after_first_paint:  # the clock and the note field first; the sound system after
             self._waiting_for_paint = True
             strip.track.setText("Music: starting")
+            when_first_painted(room, self._start_players)
             QTimer.singleShot(START_AT_THE_LATEST_MS, self._start_players)
         else:
             self._start_players()
@@ -322,9 +324,6 @@ class RoomMusic(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.room and event.type() == QEvent.Type.Close:
             QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
-        elif watched is self.room and self._waiting_for_paint and event.type() == QEvent.Type.Paint:
-            self._waiting_for_paint = False
-            QTimer.singleShot(0, self._start_players)  # once this first picture is on screen
         return False
 
     def _after_close(self) -> None:
