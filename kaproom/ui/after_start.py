@@ -4,6 +4,10 @@ What the therapist sees first is the window; some set-up only matters later (ans
 KAP Room that is refused, how menus and tooltips appear). ``after_start_up`` runs such work once
 the app's first window has been painted and a moment has passed, so it is never part of the
 wait for the window.
+
+It looks for that window a few times a second instead of filtering the app's events: an event
+filter on the application is called, through Python, for every event of every widget, and
+building the room screen sends thousands of them (about 75 ms of start-up per filter).
 """
 from __future__ import annotations
 
@@ -13,25 +17,36 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 #: After the first paint, how long before deferred set-up runs: start-up is over by then.
 SETTLE_MS = 300
+#: How often to look for the first window on screen while start-up is under way.
+LOOK_MS = 20
 
 
 def after_start_up(callback: Callable[[], object], delay_ms: int = SETTLE_MS) -> None:
-    """Run ``callback`` ``delay_ms`` after the app's first window is painted (at once without an app)."""
+    """Run ``callback`` ``delay_ms`` after the app's first window is on screen (at once without an app)."""
     app = QCoreApplication.instance()
     if app is None:
         callback()
         return
-    _FirstEvent(app, QEvent.Type.Expose, lambda: QTimer.singleShot(delay_ms, callback))
+    from PySide6.QtGui import QGuiApplication
+
+    def look() -> None:
+        if not isinstance(app, QGuiApplication) or any(w.isExposed() for w in QGuiApplication.topLevelWindows()):
+            QTimer.singleShot(delay_ms, app, callback)  # a widget is painted as its window is exposed
+        else:
+            QTimer.singleShot(LOOK_MS, app, look)
+
+    QTimer.singleShot(0, app, look)
 
 
 def after_first_paint(widget: QObject, callback: Callable[[], object]) -> None:
-    """Run ``callback`` just after ``widget`` is first painted; never if the widget is gone by then."""
+    """Run ``callback`` just after ``widget`` is first painted; never if the widget is gone by then.
+    (A filter on that one widget sees only its own events, not its children's.)"""
     _FirstEvent(widget, QEvent.Type.Paint, lambda: QTimer.singleShot(0, widget, callback))
 
 
 class _FirstEvent(QObject):
-    """Calls ``then`` once, at the first event of ``kind`` that ``target`` sees (for an app: any of
-    its windows), then stops watching. A child of ``target``: it goes when the target goes."""
+    """Calls ``then`` once, at the first event of ``kind`` that ``target`` sees, then stops
+    watching. A child of ``target``: it goes when the target goes."""
 
     def __init__(self, target: QObject, kind: QEvent.Type, then: Callable[[], object]) -> None:
         super().__init__(target)
