@@ -11,8 +11,8 @@ the window is on screen, not when the app has tidied up. It adds no flag to the 
 the app's own QApplication (the class is swapped for a subclass that starts the watch as it is
 created) and looks, each time the event loop comes round, for a top-level window that is visible
 and exposed (a widget is painted as its window is exposed). So it ends at the first turn of the
-loop after the first paint, before work the app leaves for just after it (a zero-delay timer
-started then comes later). It does not filter the app's events: a filter on the application is
+loop after the first paint, before work the app leaves for just after it: each look posts the
+next one as a zero-delay call, so it is queued ahead of any the app posts while it paints. It does not filter the app's events: a filter on the application is
 called through Python for every event of every widget, which would charge the app (thousands of
 events while a screen is built) far more than the bare window (a handful) for the measuring.
 """
@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import os
 import sys
-
-LOOK_MS = 0  # every turn of the event loop (it runs only once the loop does)
 
 
 def main() -> None:
@@ -38,11 +36,10 @@ def main() -> None:
                     wanted is None or type(widget).__name__ == wanted):
                 print(f"shown {type(widget).__name__}", flush=True)  # painted as it was exposed; the loop is free
                 os._exit(0)
+        QTimer.singleShot(0, look)  # the next turn of the loop (it runs only once the loop does)
 
     def watch(app: QApplication) -> None:
-        timer = QTimer(app)
-        timer.timeout.connect(look)
-        timer.start(LOOK_MS)
+        QTimer.singleShot(0, look)
 
     if mode == "bare":
         app = QApplication(sys.argv[:1])
