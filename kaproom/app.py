@@ -104,6 +104,7 @@ def main_gui(args: argparse.Namespace) -> int:
     from .domain.clock import Clock, ScaledClock, SystemClock
     from .domain.protocol_error import ProtocolError
     from .store import StoreError
+    from .ui.after_start import after_start_up, collect_garbage_from_now_on
     from .ui.room_app import Launcher
     from .ui.single_instance import acquire_single_instance
     from .ui.theme import apply_theme, new_application
@@ -119,6 +120,7 @@ def main_gui(args: argparse.Namespace) -> int:
     app.setApplicationName("KAP Room")
     QGuiApplication.setDesktopFileName(DESKTOP_ID)  # matches packaging/org.kaproom.KAPRoom.desktop
     apply_theme(app)
+    after_start_up(collect_garbage_from_now_on)  # kaproom.cli paused the collector for start-up
 
     folder = data_dir(getattr(args, "data_dir", None))
     if demo:

@@ -6,6 +6,7 @@ themselves from their own module through ``register(subparsers)``, so this file 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import sys
@@ -151,15 +152,26 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv:
-        args = build_parser(argv).parse_args(argv)
-        func = getattr(args, "func", None)
-    else:  # how the desktop launcher starts it: the app, without building the command line (~6 ms)
-        args, func = argparse.Namespace(), None
-    if func is None:  # no command: the app itself
-        from .app import main_gui
-        func = main_gui
+    # Starting the app builds a great many objects (Qt's types, the screen) and almost no garbage:
+    # Python's collector walking them meanwhile only slows the first window (~25 ms). The app
+    # turns it back on once its window is up (kaproom.ui.after_start); other commands at once.
+    gc.disable()
+    try:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if argv:
+            args = build_parser(argv).parse_args(argv)
+            func = getattr(args, "func", None)
+        else:  # how the desktop launcher starts it: the app, without building the command line (~6 ms)
+            args, func = argparse.Namespace(), None
+        if func is None:  # no command: the app itself
+            from .app import main_gui
+            func = main_gui
+    except BaseException:
+        gc.enable()
+        raise
+    app = sys.modules.get(f"{__package__}.app")  # loaded if the command is the app's
+    if app is None or func is not app.main_gui:
+        gc.enable()
     try:
         return int(func(args) or 0)
     except (StoreError, ProtocolError) as exc:
@@ -167,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc.enable()  # the app may stop before its window is ever shown (sign-in cancelled)
 
 
 if __name__ == "__main__":

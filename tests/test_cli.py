@@ -139,3 +139,30 @@ def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == 84
+
+
+def test_commands_run_with_the_garbage_collector_on_and_leave_it_on(tmp_path, monkeypatch, capsys):
+    """The app pauses Python's collector while it starts (its window turns it back on); a
+    command without a window must not run, nor leave the process, without it."""
+    import gc
+
+    import kaproom.cli as cli
+    seen: list[bool] = []
+    monkeypatch.setattr(cli, "cmd_sessions", lambda args: seen.append(gc.isenabled()) or 0)
+    assert main(["sessions", "--data-dir", str(tmp_path / "d")]) == 0
+    assert seen == [True] and gc.isenabled()
+    try:
+        main(["no-such-command"])
+    except SystemExit:
+        pass
+    assert gc.isenabled()
+
+
+def test_the_app_starts_with_the_collector_paused_and_never_leaves_it_paused(monkeypatch):
+    import gc
+
+    import kaproom.app as app
+    seen: list[bool] = []
+    monkeypatch.setattr(app, "main_gui", lambda args: seen.append(gc.isenabled()) or 0)  # sign-in cancelled
+    assert main([]) == 0
+    assert seen == [False] and gc.isenabled()

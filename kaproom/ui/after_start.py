@@ -19,6 +19,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 SETTLE_MS = 300
 #: How often to look for the first window on screen while start-up is under way.
 LOOK_MS = 20
+#: If no window is on screen by then (started minimised, a platform that never says), it runs anyway.
+AT_THE_LATEST_MS = 5000
 
 
 def after_start_up(callback: Callable[[], object], delay_ms: int = SETTLE_MS) -> None:
@@ -28,14 +30,30 @@ def after_start_up(callback: Callable[[], object], delay_ms: int = SETTLE_MS) ->
         callback()
         return
     from PySide6.QtGui import QGuiApplication
+    looks_left = AT_THE_LATEST_MS // LOOK_MS
 
     def look() -> None:
-        if not isinstance(app, QGuiApplication) or any(w.isExposed() for w in QGuiApplication.topLevelWindows()):
+        nonlocal looks_left
+        looks_left -= 1
+        if looks_left <= 0 or not isinstance(app, QGuiApplication) \
+                or any(w.isExposed() for w in QGuiApplication.topLevelWindows()):
             QTimer.singleShot(delay_ms, app, callback)  # a widget is painted as its window is exposed
         else:
             QTimer.singleShot(LOOK_MS, app, look)
 
     QTimer.singleShot(0, app, look)
+
+
+def collect_garbage_from_now_on() -> None:
+    """End of start-up for Python's garbage collector, if start-up had paused it (``kaproom.cli``):
+    one collection, then what start-up built (modules, Qt's types, the screen) is set aside so
+    that the collections of the hours that follow do not walk through it again each time."""
+    import gc
+    if gc.isenabled():
+        return
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 def after_first_paint(widget: QObject, callback: Callable[[], object]) -> None:
