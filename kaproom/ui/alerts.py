@@ -19,20 +19,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 from ..domain.clock import format_hms
 from ..domain.events import Kind, RecordedEvent
-from .theme import BORDER, ERROR_BACKGROUND, OVERDUE, SOON, SURFACE, TEXT_STRONG
 from .labels import plain_label
 
 Raised = tuple["RecordedEvent | None", dict]  # the stored alert (None if it could not be saved) and its payload
-
-_STYLE = f"""
-QFrame#alertBanner {{ background: {SURFACE}; border: 1px solid {BORDER}; border-left: 6px solid {SOON};
-    border-radius: 4px; }}
-QFrame#alertBanner[level="urgent"] {{ background: {ERROR_BACKGROUND}; border-left: 6px solid {OVERDUE}; }}
-QLabel#alertText {{ color: {TEXT_STRONG}; background: transparent; }}
-QLabel#alertLevel {{ color: {SOON}; font-weight: 700; background: transparent; }}
-QLabel#alertLevel[level="urgent"] {{ color: {OVERDUE}; }}
-"""
-
 
 def _rank(payload: dict) -> int:
     return 1 if payload.get("level") == "urgent" else 0
@@ -49,7 +38,6 @@ class AlertBanner(QFrame):
         self.level = "urgent" if any(_rank(p) for _, p in self.raised) else "caution"
         self.setObjectName("alertBanner")
         self.setProperty("level", self.level)
-        self.setStyleSheet(_STYLE)
         when = f" at {format_hms(at)}" if at is not None else ""
         self.level_label = QLabel(("URGENT" if self.level == "urgent" else "Caution") + when)
         self.level_label.setObjectName("alertLevel")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLab
 
 from ..domain.clock import to_iso
 from ..domain.discharge import Prefill
-from .vitals_form import CHECKBOX_STYLE, restyle
+from .theme import set_level
 from .labels import plain_label
 
 #: (ticks, ready-to-leave ISO time, override reason) -> a message when refused or not saved, else None.
@@ -49,7 +49,6 @@ class DischargePanel(QFrame):
         super().__init__(parent)
         self.setObjectName("dischargePanel")
         self.setAccessibleName("Discharge checklist")
-        self.setStyleSheet(CHECKBOX_STYLE + "QLabel#dischargeTitle { font-weight: 600; }")
         self._on_confirm, self._now = on_confirm, now
         self.boxes: dict[str, QCheckBox] = {}
         self.bases: dict[str, QLabel] = {}
@@ -73,7 +72,7 @@ class DischargePanel(QFrame):
         self.reason.setPlaceholderText("Reason to discharge with unticked items")
         self.reason.setAccessibleName("Reason for discharging with unticked items")
         self.message = plain_label("dischargeMessage", "")
-        restyle(self.message, "error")
+        set_level(self.message, "error")
         self.message.hide()
         self.confirm_button = QPushButton("Discharge (Enter)")
         self.confirm_button.setObjectName("dischargeConfirm")
@@ -121,7 +120,7 @@ class DischargePanel(QFrame):
             text.setObjectName(f"dischargeItem_{item.item_id}")
             basis = plain_label(f"dischargeBasis_{item.item_id}", ("Suggested: " if item.suggested else "") + item.basis)
             if item.suggested is False:
-                restyle(basis, "caution")
+                set_level(basis, "caution")
             else:
                 basis.setProperty("muted", "true")
             box.setAccessibleName(f"{item.text}. {basis.text()}")

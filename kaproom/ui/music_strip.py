@@ -45,9 +45,7 @@ class MusicStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("musicStrip")
         self.setAccessibleName("Music")
-        # The room draws the frame around the strip; labels take the strip's background, not the window's.
-        self.setStyleSheet("QFrame#musicStrip { border: none; background: transparent; } "
-                           "QLabel { background: transparent; }")
+        # The room draws the frame around the strip (the theme leaves the strip itself bare inside it).
         self.director: MusicDirector | None = None
         self.music: RoomMusic | None = None  # kept alive with the strip
         self.track = self._label("musicTrack", "Music: waiting for the session to start")

@@ -24,7 +24,7 @@ from .room_layout import PRIVACY_KEY, build_room, make_button, make_label
 from .room_schedule import vitals_due_text
 from .room_shortcuts import ShortcutRegistry
 from .session_controller import SessionController
-from .theme import Sizes, stylesheet
+from .theme import Sizes, font_sizes
 
 ROOM_EXTENSIONS = ("kaproom.ui.music_strip", "kaproom.ui.vitals_panel")
 TITLE = "KAP Room"
@@ -68,14 +68,14 @@ class RoomWindow(QMainWindow):
 
     # ================================================================ building
     def _build(self) -> None:
+        self.apply_sizes()  # first: a style sheet set over built widgets restyles every one of them again
         build_room(self)
-        self.apply_sizes()
 
     def apply_sizes(self) -> None:
         """Fonts follow the screen: the same layout must fit 1366x768 and stay legible at 1920x1080."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         height = screen.availableGeometry().height() if screen is not None else 1000
-        self.setStyleSheet(stylesheet(Sizes().scaled(height / 1000)))
+        self.setStyleSheet(font_sizes(Sizes().scaled(height / 1000)))
 
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):

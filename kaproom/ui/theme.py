@@ -103,8 +103,28 @@ class Sizes:
 
 def stylesheet(sizes: Sizes = Sizes()) -> str:
     """One style sheet for all KAP Room windows (object names select the special pieces)."""
+    return _look() + font_sizes(sizes)
+
+
+def font_sizes(sizes: Sizes) -> str:
+    """Every font size of the sheet. The room screen, whose sizes follow the screen, sets only
+    these on itself: a second copy of the whole sheet would make Qt match every widget against
+    both."""
     return f"""
-    QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: {sizes.body}pt; }}
+    QWidget {{ font-size: {sizes.body}pt; }}
+    QLabel#sessionClock {{ font-size: {sizes.clock}pt; }}
+    QLabel#phaseLabel {{ font-size: {sizes.phase}pt; }}
+    QLabel#vitalsDue {{ font-size: {sizes.body + 2}pt; }}
+    QListWidget#logView {{ font-size: {sizes.log}pt; }}
+    QLineEdit#noteInput {{ font-size: {sizes.note}pt; }}
+    QLabel[muted="true"], QLabel#privacyHint {{ font-size: {sizes.small}pt; }}
+    """
+
+
+def _look() -> str:
+    """Colours, borders and spacing (no font sizes: :func:`font_sizes`)."""
+    return f"""
+    QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
     QLabel, QCheckBox, QRadioButton {{ background: transparent; }}
     QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {SURFACE}; border: none; }}
     QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
@@ -134,9 +154,8 @@ def stylesheet(sizes: Sizes = Sizes()) -> str:
     QMenu::item:selected {{ background: {SELECTION}; color: {TEXT_STRONG}; }}
     QFrame#musicStrip, QFrame#musicStripArea, QFrame#roomPrompt, QFrame#roomPanels {{
         background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px; }}
-    QLabel#sessionClock {{ color: {TEXT_STRONG}; font-size: {sizes.clock}pt; font-weight: 600; }}
-    QLabel#phaseLabel {{ color: {ACCENT}; font-size: {sizes.phase}pt; }}
-    QLabel#vitalsDue {{ font-size: {sizes.body + 2}pt; }}
+    QLabel#sessionClock {{ color: {TEXT_STRONG}; font-weight: 600; }}
+    QLabel#phaseLabel {{ color: {ACCENT}; }}
     QLabel#vitalsDue[level="ok"] {{ color: {OK}; }}
     QLabel#vitalsDue[level="soon"] {{ color: {SOON}; font-weight: 600; }}
     QLabel#vitalsDue[level="overdue"] {{ color: {OVERDUE}; font-weight: 600; }}
@@ -147,18 +166,44 @@ def stylesheet(sizes: Sizes = Sizes()) -> str:
         border: 2px solid {ACCENT}; border-radius: 4px; }}
     QLabel[phaseState="next"] {{ color: {TEXT}; }}
     QListWidget#logView {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER};
-        font-size: {sizes.log}pt; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
+        selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
     QListWidget#logView::item {{ padding: 3px 6px; }}
-    QLineEdit#noteInput {{ font-size: {sizes.note}pt; padding: 10px; }}
+    QLineEdit#noteInput {{ padding: 10px; }}
     QLabel#saveError {{ background: {ERROR_BACKGROUND}; color: {ERROR}; padding: 8px; border-radius: 4px; }}
     QLabel[level="error"], QLabel[level="urgent"] {{ color: {ERROR}; }}
     QLabel[level="caution"], QLabel[level="soon"] {{ color: {SOON}; }}
     QLabel[level="ok"] {{ color: {OK}; }}
-    QLabel[muted="true"] {{ color: {TEXT_MUTED}; font-size: {sizes.small}pt; }}
+    QLabel[muted="true"] {{ color: {TEXT_MUTED}; }}
     QLabel#homeTitle {{ font-size: 28pt; }}
     QWidget#privacyCover {{ background: {COVER}; }}
-    QLabel#privacyHint {{ background: {COVER}; color: {COVER_TEXT}; font-size: {sizes.small}pt; }}
+    QLabel#privacyHint {{ background: {COVER}; color: {COVER_TEXT}; }}
+    QFrame#musicStripArea QFrame#musicStrip {{ border: none; background: transparent; }}
+    QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
+    QLabel#vitalsTitle, QLabel#dischargeTitle {{ font-weight: 600; }}
+    QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
+        border-radius: 4px; padding: 4px; }}
+    QFrame#alertBanner {{ background: {SURFACE}; border: 1px solid {BORDER}; border-left: 6px solid {SOON};
+        border-radius: 4px; }}
+    QFrame#alertBanner[level="urgent"] {{ background: {ERROR_BACKGROUND}; border-left: 6px solid {OVERDUE}; }}
+    QLabel#alertText {{ color: {TEXT_STRONG}; }}
+    QLabel#alertLevel {{ color: {SOON}; font-weight: 700; }}
+    QLabel#alertLevel[level="urgent"] {{ color: {OVERDUE}; }}
     """
+
+
+def set_level(widget, value: str, name: str = "level") -> None:
+    """Set a property the style sheet selects on (``[level="error"]``) and restyle the widget,
+    only when it changed: restyling matches every rule of the sheet again. A widget not yet
+    polished takes the new value when it is first shown."""
+    from PySide6.QtCore import Qt  # here: Qt's namespace is costly to load, and the home page needs none
+
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    if widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        style = widget.style()
+        style.unpolish(widget)
+        style.polish(widget)
 
 
 STYLE = "Fusion"  # the same look on every desktop, and one the dark palette suits

@@ -16,36 +16,16 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxL
 
 from ..domain.protocol import DEFAULT_RANGES, Protocol
 from ..domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
-from .theme import ACCENT, BORDER, ERROR, INPUT, SURFACE_RAISED, TEXT_MUTED, TEXT_STRONG
+from .theme import set_level
 from .labels import plain_label
 
 TEXT_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
 ERROR_FIELDS = TEXT_FIELDS + ("moaas", "nausea", "supplemental_oxygen", "form")
-#: Tick boxes that can be seen on the dark theme: an outlined square, filled when ticked.
-CHECKBOX_STYLE = f"""
-QCheckBox::indicator {{ width: 18px; height: 18px; border: 2px solid {TEXT_MUTED}; border-radius: 3px;
-    background: {INPUT}; }}
-QCheckBox::indicator:checked {{ background: {ACCENT}; border: 2px solid {ACCENT}; }}
-QCheckBox::indicator:focus {{ border: 2px solid {TEXT_STRONG}; }}
-"""
-_STYLE = CHECKBOX_STYLE + f"""
-QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
-QLabel#vitalsTitle {{ font-weight: 600; }}
-QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
-    border-radius: 4px; padding: 4px; }}
-QFrame#doseConfirm QLabel {{ background: transparent; }}
-"""
 SHORT_LABELS = {"pulse": "Pulse", "spo2": "SpO2", "respiratory_rate": "RR", "temperature": "Temp"}
 
 
 def _object_name(field: str) -> str:
     return "vitals" + "".join(part.capitalize() for part in field.split("_"))
-
-
-def restyle(widget: QWidget, level: str) -> None:
-    widget.setProperty("level", level)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 class EscapeCatcher(QObject):
@@ -78,7 +58,6 @@ class VitalsForm(QFrame):
         super().__init__(parent)
         self.setObjectName("vitalsPanel")
         self.setAccessibleName("Vitals check-in (F9)")
-        self.setStyleSheet(_STYLE)
         ranges = dict(DEFAULT_RANGES) | dict(protocol.vitals_ranges)
         self.fields: dict[str, QLineEdit] = {}
         for name in TEXT_FIELDS:
@@ -124,7 +103,7 @@ class VitalsForm(QFrame):
             label.setObjectName(f"vitalsError_{name}")
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.PlainText)
-            restyle(label, "error")
+            set_level(label, "error")
             label.hide()
             self.errors[name] = label
         self.result = plain_label("vitalsResult", "Vitals: no check-in yet (F9)")
@@ -135,7 +114,7 @@ class VitalsForm(QFrame):
         self.dose_confirm = QFrame()
         self.dose_confirm.setObjectName("doseConfirm")
         self.dose_question = plain_label("doseQuestion", "")
-        restyle(self.dose_question, "caution")
+        set_level(self.dose_question, "caution")
         self.dose_yes = QPushButton("Record dose without baseline (F10)")
         self.dose_yes.setObjectName("doseWithoutBaseline")
         self.dose_yes.setAutoDefault(True)
@@ -246,7 +225,7 @@ class VitalsForm(QFrame):
             label.setText(message)
             label.setVisible(bool(message))
             if name in self.fields:
-                restyle(self.fields[name], "error" if message else "")
+                set_level(self.fields[name], "error" if message else "")
         first = next((n for n in ERROR_FIELDS if n in errors), None)
         if first is not None:
             widget = self.widget_for(first)
@@ -257,7 +236,7 @@ class VitalsForm(QFrame):
     def show_message(self, text: str, level: str = "error") -> None:
         label = self.errors["form"]
         label.setText(text)
-        restyle(label, level)
+        set_level(label, level)
         label.setVisible(bool(text))
 
     def clear_values(self) -> None:
@@ -272,10 +251,10 @@ class VitalsForm(QFrame):
 
     def show_result(self, text: str, level: str, news2: str = "", news2_level: str = "ok", advisory: str = "") -> None:
         self.result.setText(text)
-        restyle(self.result, level)
+        set_level(self.result, level)
         self.news2.setText(news2)
         self.news2.setVisible(bool(news2))
-        restyle(self.news2, news2_level)
+        set_level(self.news2, news2_level)
         self.advisory.setText(advisory)
         self.advisory.setVisible(bool(advisory))
 
