@@ -59,16 +59,18 @@ class RoomVitals(QObject):
         except Exception as exc:  # noqa: BLE001 - the room still works; the schedule starts from now
             room.show_status(f"Earlier vitals could not be read: {exc}", "error")
         self._checked_details: dict | None = None
-        self.form = VitalsForm(self.protocol)
-        self.discharge_panel = DischargePanel(self._discharge, self.controller.clock.now)
         self.board = AlertBoard(self.controller.record)
         room.add_banner(self.board)
-        self.scroll = self._scrolling(self.form, self.discharge_panel)
+        # Built from the outside in: a widget that joins the styled room takes its style once,
+        # whereas a finished panel added to it would restyle every widget inside it again.
+        self.scroll, self._panels = self._scrolling()
         room.add_panel(self.scroll)
+        self.form = VitalsForm(self.protocol, self._panels.parentWidget())
+        self._panels.insertWidget(0, self.form)
+        self._discharge_panel: DischargePanel | None = None  # made when first opened: most of the session never shows it
         self.form.saveRequested.connect(self.save)
         self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose(without_baseline=True))
         self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
-        self.discharge_panel.cancelled.connect(self.close_discharge)
         EscapeCatcher(self.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
         callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
@@ -82,22 +84,37 @@ class RoomVitals(QObject):
         self._on_tick(self.controller.elapsed())
 
     @staticmethod
-    def _scrolling(*widgets: QWidget) -> QScrollArea:
-        """The panels scroll inside the side area rather than push the window taller than the screen."""
-        inner = QWidget()
-        inner.setObjectName("vitalsSide")
-        layout = QVBoxLayout(inner)
-        layout.setContentsMargins(0, 0, 6, 0)
-        for widget in widgets:
-            layout.addWidget(widget)
-        layout.addStretch(1)
+    def _scrolling() -> tuple[QScrollArea, QVBoxLayout]:
+        """The area the panels scroll in, rather than push the window taller than the screen, and
+        the column they go in."""
         area = QScrollArea()
         area.setObjectName("vitalsScroll")
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setObjectName("vitalsSide")
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addStretch(1)
         area.setWidget(inner)
-        return area
+        return area, layout
+
+    @property
+    def discharge_panel(self) -> DischargePanel:
+        if self._discharge_panel is None:
+            panel = DischargePanel(self._discharge, self.controller.clock.now, self._panels.parentWidget())
+            panel.cancelled.connect(self.close_discharge)
+            self._panels.insertWidget(1, panel)
+            self._discharge_panel = panel
+        return self._discharge_panel
+
+    def _discharge_shown(self) -> bool:
+        return self._discharge_panel is not None and self._discharge_panel.isVisible()
+
+    def _hide_discharge(self) -> None:
+        if self._discharge_panel is not None:
+            self._discharge_panel.hide()
 
     def _reveal(self, widget: QWidget | None) -> None:
         """Scroll the side panel so ``widget`` (a refused field, the dose question) is in view."""
@@ -141,7 +158,7 @@ class RoomVitals(QObject):
 
     # ---------------------------------------------------------------- check-ins
     def focus_form(self) -> None:
-        if self.discharge_panel.isVisible():
+        if self._discharge_shown():
             self.discharge_panel.focus_first()
             return
         self.form.show()
@@ -291,7 +308,7 @@ class RoomVitals(QObject):
                               "info")
 
     def close_discharge(self) -> None:
-        self.discharge_panel.hide()
+        self._hide_discharge()
         self.form.show()
         if hasattr(self.room, "focus_note"):
             self.room.focus_note()
@@ -308,7 +325,7 @@ class RoomVitals(QObject):
         ended = self.controller.end(State.DISCHARGED, details.get("override_reason", ""), details)
         if ended is None:
             return f"The session was not closed: {self.controller.last_error} Try again."
-        self.discharge_panel.hide()
+        self._hide_discharge()
         self.form.show()
         self.room.show_status(f"Discharged at {format_hms(ended.session_time)}.", "ok")
         return None
