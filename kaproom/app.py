@@ -66,8 +66,7 @@ def identify_for_session(workspace: "Workspace", parent: "QWidget | None" = None
     """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
     person signs in and the therapist field is their name; before that the name is typed.
     None means the sign-in was cancelled."""
-    from .people.service import People
-    if not People.of(workspace).has_users():
+    if not workspace.store.has_users():  # the staff code loads only when there is staff to sign in
         return "", False
     from .domain.people import Permission
     from .ui.signin import sign_in

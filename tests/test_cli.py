@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -166,3 +167,19 @@ def test_the_app_starts_with_the_collector_paused_and_never_leaves_it_paused(mon
     monkeypatch.setattr(app, "main_gui", lambda args: seen.append(gc.isenabled()) or 0)  # sign-in cancelled
     assert main([]) == 0
     assert seen == [False] and gc.isenabled()
+
+
+def test_resuming_a_session_loads_no_staff_code_parsers_or_markup_before_its_first_paint(tmp_path):
+    """What the room screen and its extensions import, and who is asked to sign in when the clinic
+    has no staff yet (start-up time is in bench/bench_startup.py)."""
+    from kaproom.workspace import Workspace
+    Workspace(tmp_path / "d").close()  # a clinic's folder: its database made (and migrated) before
+    code = ("import sys; from kaproom.workspace import Workspace; from kaproom.app import identify_for_session; "
+            "import kaproom.ui.room_window, kaproom.ui.music_strip, kaproom.ui.vitals_panel, kaproom.ui.room_app; "
+            f"ws = Workspace({str(tmp_path / 'd')!r}); assert identify_for_session(ws) == ('', False); ws.close(); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.people', 'xml.etree', "
+            "'difflib', 'html', 'sqlite_utils', 'kaproom.export')))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

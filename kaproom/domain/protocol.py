@@ -7,7 +7,6 @@ message that names the file, the line or key, and how to fix it.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -110,6 +109,7 @@ class _Reader:
             raise self.fail(where, "expected a table of settings", f"write [{where}] with key = value lines")
         for key in table:
             if key not in allowed:
+                import difflib  # only to word the refusal: not loaded at every start
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys are: {', '.join(sorted(allowed))}"
                 raise self.fail(f"{where}.{key}" if where else key, f"unknown key '{key}'", f"remove it or rename it; {hint}", key)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -235,6 +234,7 @@ def parse_xspf(data: bytes, path: Path, name: str | None = None) -> Playlist:
     """XSPF (XML Shareable Playlist Format): ``<track><location>`` URIs, relative to the file."""
     if b"<!ENTITY" in data:  # never needed by XSPF; refuses entity-expansion bombs
         raise PlaylistError(path, "declares XML entities, which playlists never need", "save the playlist again from a music player")
+    import xml.etree.ElementTree as ET  # here: only XSPF playlists need the XML parser, and not at start-up
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:

@@ -6,7 +6,6 @@ registered room shortcut through to the window.
 """
 from __future__ import annotations
 
-import html
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt
@@ -82,6 +81,7 @@ class ShortcutHelp(QLabel):
         self.hide()
 
     def show_for(self, registry: ShortcutRegistry) -> None:
+        import html  # only when the list is first shown, not at start-up
         rows = "".join(f"<tr><td style='padding-right:14px'><b>{html.escape(key)}</b></td>"
                        f"<td>{html.escape(description)}</td></tr>" for key, description in registry.rows())
         self.setText(f"<p>Keyboard shortcuts (Ctrl+/ closes this list)</p><table>{rows}</table>")
