@@ -35,6 +35,12 @@ DB_FILENAME = "kaproom.sqlite3"
 OUR_TABLES = frozenset({"sessions", "events", MIGRATIONS_TABLE})
 
 
+_MOVE_HEAD = "UPDATE sessions SET last_seq=?, last_hash=? WHERE uid=?"
+#: Kinds that change more of the sessions index than its head (see _update_index).
+_INDEXED_KINDS = frozenset({Kind.SESSION_STARTED, Kind.PHASE_CHANGED, Kind.SESSION_ENDED, Kind.ALERT, Kind.MUSIC,
+                            Kind.AMENDMENT, Kind.SIGNOFF})
+
+
 class Store:
     """The KAP Room database: sessions, their append-only events, and verification."""
 
@@ -228,28 +234,28 @@ class Store:
         if last is None:
             raise NotFound(f"There is no session {uid} in {self.path}.")
         seq, prev = last[0] + 1, last[1] or GENESIS
+        session_time = round(float(event.session_time), 3)
         try:  # stored in the form the hash is computed over, so it is encoded once and checked as it is
             payload_text = canonical_json(dict(event.payload))
-            payload_text.encode("utf-8")
+            digest = event_hash_of_text(prev, uid, seq, event.kind, event.wall_time, session_time, event.author,
+                                        event.phase, payload_text)  # encodes it as UTF-8: a lone surrogate fails here
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
             raise StoreError(f"This entry cannot be stored ({exc}); please retype it.") from None
-        payload = json.loads(payload_text)
-        session_time = round(float(event.session_time), 3)
-        digest = event_hash_of_text(prev, uid, seq, event.kind, event.wall_time, session_time, event.author,
-                                    event.phase, payload_text)
         cursor = conn.execute(
             "INSERT INTO events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
             " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (uid, seq, event.wall_time, session_time, event.author, event.phase, event.kind, payload_text,
              prev, digest))
-        recorded = RecordedEvent(kind=event.kind, payload=payload, session_time=session_time,
-                                 wall_time=event.wall_time, author=event.author, phase=event.phase,
-                                 id=int(cursor.lastrowid or 0), session_uid=uid, seq=seq, prev_hash=prev,
-                                 hash=digest, payload_text=payload_text)
+        recorded = RecordedEvent.from_stored(int(cursor.lastrowid or 0), uid, seq, event.wall_time, session_time,
+                                             event.author, event.phase, event.kind,
+                                             json.loads(payload_text), prev, digest, payload_text)
         self._update_index(conn, recorded)
         return recorded
 
     def _update_index(self, conn: sqlite3.Connection, event: RecordedEvent) -> None:
+        if event.kind not in _INDEXED_KINDS:  # most events (notes, tags, vitals, doses) only move the head
+            conn.execute(_MOVE_HEAD, (event.seq, event.hash, event.session_uid))
+            return
         sets = {"last_seq": event.seq, "last_hash": event.hash}
         increments: list[str] = []
         kind, payload = event.kind, event.payload
