@@ -155,7 +155,8 @@ def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(
     from kaproom.ui.room_app import Launcher
     assert app.identify_for_session(workspace) == ("", False)  # nobody registered: the name is typed
     asked = []
-    monkeypatch.setattr("kaproom.people.service.People.has_users", lambda self: True)
+    from kaproom.people.service import People
+    People.of(workspace).add_user(None, "Ada", "admin", "7391528460")  # the clinic now has staff
     monkeypatch.setattr("kaproom.ui.signin.sign_in",
                         lambda ws, parent, **kw: asked.append(kw) or SimpleNamespace(name="Dr Ada"))
     page = Launcher(workspace, identify=app.identify_for_session, extensions=()).show_start()
