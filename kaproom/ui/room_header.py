@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 from ..domain.clock import format_hms
 from ..domain.protocol import Protocol
 from ..domain.session import SessionRunner, State
+from .theme import set_level
 
 
 def _minutes(seconds: float) -> int:
@@ -78,10 +79,8 @@ class PhaseStrip(QWidget):
             state = "done" if index < current else "current" if index == current else "next"
             mark = "\u25b6 " if state == "current" else "\u2713 " if state == "done" else ""
             label.setText(f"{mark}{phase.name}\n{minutes:g} min")
-            label.setProperty("phaseState", state)
+            set_level(label, state, "phaseState")
             label.setAccessibleName(f"{phase.name}, {minutes:g} minutes, {state}")
-            label.style().unpolish(label)
-            label.style().polish(label)
             described.append(f"{phase.name} ({state})")
         self.setAccessibleDescription("; ".join(described))
 

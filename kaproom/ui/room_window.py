@@ -24,7 +24,7 @@ from .room_layout import PRIVACY_KEY, build_room, make_button, make_label
 from .room_schedule import vitals_due_text
 from .room_shortcuts import ShortcutRegistry
 from .session_controller import SessionController
-from .theme import Sizes, font_sizes
+from .theme import Sizes, font_sizes, set_level
 
 ROOM_EXTENSIONS = ("kaproom.ui.music_strip", "kaproom.ui.vitals_panel")
 TITLE = "KAP Room"
@@ -173,9 +173,7 @@ class RoomWindow(QMainWindow):
 
     def show_status(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
-        self.status.setProperty("level", level)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        set_level(self.status, level)
 
     # ================================================================ entries
     def save_note(self) -> RecordedEvent | None:
@@ -241,9 +239,7 @@ class RoomWindow(QMainWindow):
     def _show_vitals_due(self, text: str, level: str) -> None:
         if text != self.vitals_due.text() or level != self.vitals_due.property("level"):
             self.vitals_due.setText(text)
-            self.vitals_due.setProperty("level", level)
-            self.vitals_due.style().unpolish(self.vitals_due)
-            self.vitals_due.style().polish(self.vitals_due)
+            set_level(self.vitals_due, level)
 
     def _on_ended(self, _event: RecordedEvent | None) -> None:
         for button in self.command_buttons[:4]:
