@@ -24,6 +24,12 @@ import sys
 
 def main() -> None:
     mode = sys.argv[1]
+    if mode != "bare":
+        # In the order the ``kaproom`` command loads them: its command line (which loads no Qt)
+        # first, then PySide6. PySide6 reads the source of every module imported after it (to
+        # look for its ``__feature__`` switches), so loading Qt first would charge the app for
+        # reading its command line's modules, which a real start never does.
+        from kaproom.cli import main as kaproom_main
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -59,7 +65,6 @@ def main() -> None:
                 watch(self)
 
         widgets.QApplication = WatchedApplication
-        from kaproom.cli import main as kaproom_main
         kaproom_main(sys.argv[2:])
     print("exited without showing the window", flush=True)
     os._exit(1)

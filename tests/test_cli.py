@@ -130,6 +130,16 @@ def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     assert result.stdout.strip() == ""
 
 
+def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
+    """Commands without a window (verify, export, sessions) run without Qt, and bench/bench_startup.py
+    loads the command line before Qt, as the ``kaproom`` command does."""
+    code = ("import sys, kaproom.cli as c; c.build_parser([]); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
 def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
     """Planned times a float clock cannot step onto exactly once looped for ever."""
     code = ("import sys; from pathlib import Path; from kaproom.domain.clock import FakeClock; "
