@@ -11,6 +11,13 @@ from kaproom import __version__
 from kaproom.cli import main
 
 
+def modules_loaded_by(code: str, env: dict[str, str] | None = None) -> str:
+    """What a fresh Python process running ``code`` printed (a list of loaded modules)."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def kaproom(*args: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kaproom", *args], capture_output=True, text=True, timeout=120,
                           env=env)
@@ -125,9 +132,7 @@ def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     code = ("import sys, kaproom.cli as c; c.build_parser([]); import kaproom.app, kaproom.ui.room_app; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
             "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.people.cli', 'kaproom.ui.room_window', 'vlc')))))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    assert modules_loaded_by(code) == ""
 
 
 def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
@@ -135,9 +140,7 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
     loads the command line before Qt, as the ``kaproom`` command does."""
     code = ("import sys, kaproom.cli as c; c.build_parser([]); "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    assert modules_loaded_by(code) == ""
 
 
 def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
@@ -189,7 +192,4 @@ def test_resuming_a_session_loads_no_staff_code_parsers_or_markup_before_its_fir
             f"ws = Workspace({str(tmp_path / 'd')!r}); assert identify_for_session(ws) == ('', False); ws.close(); "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.people', 'xml.etree', "
             "'difflib', 'html', 'sqlite_utils', 'kaproom.export')))))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    assert modules_loaded_by(code, {**os.environ, "QT_QPA_PLATFORM": "offscreen"}) == ""
