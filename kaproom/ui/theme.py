@@ -191,7 +191,7 @@ def _look() -> str:
     """
 
 
-def set_level(widget, value: str, name: str = "level") -> None:
+def set_level(widget, value: str | bool, name: str = "level") -> None:
     """Set a property the style sheet selects on (``[level="error"]``) and restyle the widget,
     only when it changed: restyling matches every rule of the sheet again. A widget not yet
     polished takes the new value when it is first shown."""

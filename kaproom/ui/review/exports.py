@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QLabel, QPush
 
 from ...export.report_data import SessionReport
 from ...store import StoreError
-from .style import repolish
+from ..theme import set_level
 
 if TYPE_CHECKING:
     from ...domain.people import User
@@ -82,8 +82,7 @@ class ExportBar(QWidget):
 
     def _say(self, text: str, level: str) -> None:
         self.message.setText(text)
-        self.message.setProperty("level", level)
-        repolish(self.message)
+        set_level(self.message, level)
 
     def export(self, fmt: str, name_filter: str = "") -> object | None:
         if self.report is None:

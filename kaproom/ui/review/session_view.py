@@ -19,7 +19,7 @@ from .details import details_html, facts_line
 from .exports import ExportBar
 from .signoff import Integrity
 from .signoff_panel import SignOffPanel
-from .style import repolish
+from ..theme import set_level
 from .timeline_model import CATEGORIES, TimelineModel
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ class IntegrityBadge(QLabel):
         self.setText(("✓ " if integrity.intact else "✗ ") + integrity.label)
         self.setToolTip(integrity.detail)
         self.setAccessibleName(f"{integrity.label}. {integrity.detail}")
-        self.setProperty("intact", "true" if integrity.intact else "false")
-        repolish(self)
+        set_level(self, "true" if integrity.intact else "false", "intact")
 
 
 class KindFilter(QWidget):

@@ -14,7 +14,7 @@ from ...export.report_data import SessionReport
 from ...export.summary import wall_text
 from ...store import StoreError
 from .signoff import COMMENT_MAX, sign_off
-from .style import repolish
+from ..theme import set_level
 from ..labels import plain_label
 
 if TYPE_CHECKING:
@@ -80,8 +80,7 @@ class SignOffPanel(QWidget):
         self.report = report
         text, loud = status_text(report)
         self.status.setText(text)
-        self.status.setProperty("amendedAfter", loud)
-        repolish(self.status)
+        set_level(self.status, loud, "amendedAfter")
         still_open = report.header.outcome in ("created", "running")
         broken = not report.integrity.intact
         self.button.setEnabled(not still_open and not broken)
@@ -98,13 +97,11 @@ class SignOffPanel(QWidget):
         if broken or still_open:
             self.status.setText(f"{text}\n{why}")
         if broken:
-            self.status.setProperty("amendedAfter", True)  # the same loud style: something is wrong
-            repolish(self.status)
+            set_level(self.status, True, "amendedAfter")  # the same loud style: something is wrong
 
     def _say(self, text: str, level: str) -> None:
         self.message.setText(text)
-        self.message.setProperty("level", level)
-        repolish(self.message)
+        set_level(self.message, level)
 
     def sign(self) -> "RecordedEvent | None":
         if self.report is None:

@@ -72,10 +72,3 @@ def stylesheet() -> str:
         border-radius: 4px; }}
     QLabel#reviewMessage[level="ok"] {{ color: {t.OK}; }}
     """
-
-
-def repolish(widget) -> None:
-    """Re-apply the style after a dynamic property changed (Qt does not do it by itself)."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-    widget.update()

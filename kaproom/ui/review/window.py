@@ -16,7 +16,8 @@ from ...store.queries import rooms, therapists, totals
 from .filters import FilterBar
 from .list_model import SESSION_ROLE, SessionListModel
 from .session_view import SessionView
-from .style import repolish, stylesheet
+from ..theme import set_level
+from .style import stylesheet
 from ..labels import plain_label
 
 if TYPE_CHECKING:
@@ -178,8 +179,7 @@ class ReviewWindow(QWidget):
 
     def _say(self, text: str, level: str) -> None:
         self.message.setText(text)
-        self.message.setProperty("level", level)
-        repolish(self.message)
+        set_level(self.message, level)
 
     # ---------------------------------------------------------------- opening a session
     def _open_index(self, index: QModelIndex) -> None:
