@@ -113,6 +113,36 @@ def test_kind_filter_hides_and_shows_groups(qtbot, view, amended):
     assert len(seqs(view)) == everything
 
 
+def test_the_line_read_in_full_never_belongs_to_the_session_opened_before(view, workspace, protocol, amended):
+    uid, first, _ = amended
+    other = add_session(workspace.store, protocol, client="B-7")
+    view.load(uid)
+    view.select_event(first.seq)
+    assert "too warm" in view.event_detail.text()
+    view.load(other)  # back to the list, then another session: its timeline is rebuilt
+    assert "client B-7" in view.title.text()
+    assert view.event_detail.text() == "Choose a line to read it in full here."
+    view.select_event(1)
+    assert "client B-7" in view.event_detail.text()
+
+
+def test_the_chosen_line_stays_chosen_through_a_sign_off_and_goes_when_filtered_out(qtbot, view, amended):
+    uid, first, correction = amended
+    view.load(uid)
+    view.select_event(correction.seq)
+    qtbot.keyClicks(view.signoff.comment, "Reviewed.")
+    with qtbot.waitSignal(view.signed):
+        qtbot.mouseClick(view.signoff.button, Qt.MouseButton.LeftButton)
+    assert view.event_detail.text().startswith(f"#{correction.seq} · ")  # still reading the same line
+    assert seqs(view)[view.timeline.currentIndex().row()] == correction.seq
+    view.kinds.boxes["Vitals"].setChecked(False)  # the correction is still shown: it stays chosen
+    assert view.event_detail.text().startswith(f"#{correction.seq} · ")
+    view.select_event(first.seq)
+    view.kinds.boxes["Notes & tags"].setChecked(False)  # the chosen note is hidden: nothing is described
+    assert view.event_detail.text() == "Choose a line to read it in full here."
+    assert not view.timeline.currentIndex().isValid()
+
+
 def test_signing_off_appends_to_the_chain_and_stays_intact(qtbot, view, workspace, amended):
     uid, *_ = amended
     view.load(uid)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...domain.people import User
     from ...workspace import Workspace
 
+NO_LINE_CHOSEN = "Choose a line to read it in full here."
 TIMELINE_WIDTHS = (60, 130, 120, 180, 160, 560, 110)  # "#", session time, clock, phase, what, details, by
 
 
@@ -91,6 +92,7 @@ class SessionView(QWidget):
         self.setObjectName("sessionView")
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.report: SessionReport | None = None
+        self.report_uid: str | None = None  # the session the timeline shows: a chosen line never outlives it
 
         self.back_button = QPushButton("← Sessions")
         self.back_button.setObjectName("backToList")
@@ -110,8 +112,8 @@ class SessionView(QWidget):
         self.kinds = KindFilter()
         self.timeline_model = TimelineModel()
         self.timeline = self._timeline_view()
-        self.kinds.changed.connect(self.timeline_model.set_categories)
-        self.event_detail = QLabel("Choose a line to read it in full here.")
+        self.kinds.changed.connect(self._filter_kinds)
+        self.event_detail = QLabel(NO_LINE_CHOSEN)
         self.event_detail.setObjectName("eventDetail")
         self.event_detail.setWordWrap(True)
         self.event_detail.setTextFormat(Qt.TextFormat.PlainText)
@@ -217,7 +219,11 @@ class SessionView(QWidget):
         self.facts.setText(facts_line(report))
         self.badge.show_integrity(integrity_from(report))
         self.chart.set_report(report)
+        same_session = self.report_uid == h.uid
+        kept = self._chosen_seq() if same_session else None
+        self.report_uid = h.uid
         self.timeline_model.set_rows(report.timeline, broken_at=report.integrity.broken_at)
+        self._choose_again(kept)
         self._show_details()
         self.signoff.set_report(report)
         self.exports.set_report(report)
@@ -237,11 +243,30 @@ class SessionView(QWidget):
         if self.report is not None:
             self.show_report(gather(self.workspace, self.report.header.uid))
 
+    def _filter_kinds(self, categories) -> None:
+        kept = self._chosen_seq()
+        self.timeline_model.set_categories(categories)
+        self._choose_again(kept)
+
+    def _chosen_seq(self) -> int | None:
+        current = self.timeline.currentIndex()
+        line = self.timeline_model.line(current.row()) if current.isValid() else None
+        return line.row.seq if line is not None else None
+
+    def _choose_again(self, seq: int | None) -> None:
+        """After the timeline is rebuilt, show the same event again if it is still there.
+
+        A model reset clears the chosen line without a signal, so the line under the table would
+        otherwise go on describing an event that is hidden, or one of the session opened before.
+        """
+        if seq is None or not self.select_event(seq):
+            self.event_detail.setText(NO_LINE_CHOSEN)
+
     def _show_event_detail(self, current, _previous=None) -> None:
         """The chosen line in full: long notes do not fit in a table cell."""
         line = self.timeline_model.line(current.row()) if current is not None and current.isValid() else None
         if line is None:
-            self.event_detail.setText("")
+            self.event_detail.setText(NO_LINE_CHOSEN)
             return
         model = self.timeline_model
         head = " · ".join(filter(None, (f"#{line.row.seq}", model.data(model.index(current.row(), 1)),
