@@ -214,7 +214,16 @@ def test_open_session_cannot_be_signed_yet(qtbot, view, workspace, protocol):
     runner = workspace.new_session(protocol, "C-77", "Ana")
     view.load(runner.session_uid)
     assert not view.signoff.button.isEnabled()
-    assert "still open" in view.facts.text()
+    facts = view.facts.text()
+    assert "started 2026-03-02 09:00 · still open · " in facts  # said once, with no empty length
+    assert "—" not in facts and facts.count("still open") == 1
+
+
+def test_the_facts_of_an_ended_session_give_its_span_and_length(view, workspace, protocol):
+    uid = add_session(workspace.store, protocol, client="C-79", duration=3600.0)
+    view.load(uid)
+    assert "Room 1 · therapist Ana · " in view.facts.text()
+    assert " · 2026-03-02 09:00–" in view.facts.text() and "(1:00:00) · discharged · " in view.facts.text()
 
 
 def test_typed_markup_is_shown_as_text(qtbot, view, workspace, protocol):

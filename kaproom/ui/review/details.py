@@ -97,15 +97,18 @@ def details_html(report: SessionReport, exports: Sequence[RecordedEvent] = ()) -
 
 
 def facts_line(report: SessionReport) -> str:
-    """The plain-text line under the session title."""
+    """The plain-text line under the session title: where, who, when, how it ended."""
     h = report.header
     start = wall_text(h.started_at or h.created_at, with_seconds=False)
-    end = wall_text(h.ended_at, with_seconds=False)[11:] if h.ended_at else "still open"
-    length = format_hms(h.duration_seconds) if h.duration_seconds is not None else "—"
+    if h.ended_at:
+        length = f" ({format_hms(h.duration_seconds)})" if h.duration_seconds is not None else ""
+        when = f"{start}–{wall_text(h.ended_at, with_seconds=False)[11:]}{length}"
+    else:  # no end time and no length yet: say when it began, once
+        when = f"{'started' if h.started_at else 'created'} {start}"
     outcome = {"discharged": "discharged", "ended_early": "ended early", "running": "still open",
                "created": "not started"}.get(h.outcome, h.outcome)
     where = f"{h.room} · " if h.room else ""
     origin = f" · imported ({h.origin})" if h.origin not in ("", "local") else ""
     reason = f" ({h.end_reason})" if h.end_reason else ""
-    return (f"{where}therapist {h.therapist} · {h.protocol_name} · {start}–{end} ({length}) · "
+    return (f"{where}therapist {h.therapist} · {h.protocol_name} · {when} · "
             f"{outcome}{reason} · {h.event_count} events{origin}")
