@@ -19,6 +19,7 @@ from ..domain.clock import to_iso
 from ..domain.discharge import Prefill
 from .theme import set_level
 from .labels import plain_label
+from .wheel_guard import wheel_scrolls_past
 
 #: (ticks, ready-to-leave ISO time, override reason) -> a message when refused or not saved, else None.
 Confirm = Callable[[Mapping[str, bool], str, str], "str | None"]
@@ -62,6 +63,7 @@ class DischargePanel(QFrame):
         self.ready.setObjectName("dischargeReadyTime")
         self.ready.setDisplayFormat("HH:mm")
         self.ready.setAccessibleName("Time the client was ready to leave")
+        wheel_scrolls_past(self.ready)
         self.ready_now = QPushButton("Now")
         self.ready_now.setObjectName("dischargeReadyNow")
         self.ready_now.setAccessibleName("Ready to leave now")

@@ -18,6 +18,7 @@ from ..domain.protocol import Protocol
 from ..domain.session import SessionRunner, State
 from ..store import StoreError
 from ..workspace import Workspace
+from .wheel_guard import wheel_scrolls_past
 
 CLIENT_CODE_MAX = 24
 NAME_MAX = 80
@@ -92,6 +93,7 @@ class StartPage(QMainWindow):
         self.protocol_choice.setAccessibleName("Protocol")
         for protocol in self.protocols:
             self.protocol_choice.addItem(protocol.name, protocol.id)
+        wheel_scrolls_past(self.protocol_choice)
         self.protocol_info = QLabel()
         self.protocol_info.setObjectName("protocolInfo")
         self.protocol_info.setWordWrap(True)

@@ -18,6 +18,7 @@ from ..domain.protocol import DEFAULT_RANGES, Protocol
 from ..domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
 from .theme import set_level
 from .labels import plain_label
+from .wheel_guard import wheel_scrolls_past
 
 TEXT_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
 ERROR_FIELDS = TEXT_FIELDS + ("moaas", "nausea", "supplemental_oxygen", "form")
@@ -85,6 +86,7 @@ class VitalsForm(QFrame):
         self.nausea.addItem("— not taken", "")
         for word in NAUSEA:
             self.nausea.addItem(word, word)
+        wheel_scrolls_past(self.moaas, self.nausea)
         self.oxygen = QCheckBox("On oxygen")
         self.oxygen.setObjectName("vitalsOxygen")
         self.oxygen.setAccessibleName("On supplemental oxygen")
