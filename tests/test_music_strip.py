@@ -218,3 +218,54 @@ def test_bridge_delivers_events_from_another_thread_on_the_main_thread(qtbot) ->
     bridge.post(PlayerEvent("vlc-1", 4, "ended"))
     qtbot.wait(50)
     assert len(received) == 1
+
+
+class SilentFakePlayer(FakePlayer):
+    """Plays, but the sound goes nowhere until ``plugged_in`` (as libvlc reports unplugged speakers)."""
+
+    plugged_in = False
+
+    def output_problem(self) -> str | None:
+        return None if self.plugged_in else "Music is off: the audio device is not playing."
+
+
+def test_try_music_again_brings_the_phase_music_back_after_the_speakers_are_plugged_in(
+        qtbot, workspace, session, monkeypatch) -> None:
+    monkeypatch.setattr(music_strip, "OUTPUT_CHECK_MS", 20)
+    made: list[list[FakePlayer]] = []
+
+    def factory() -> list[FakePlayer]:
+        made.append([SilentFakePlayer(f"fake-{len(made)}-a"), SilentFakePlayer(f"fake-{len(made)}-b")])
+        return made[-1]
+
+    room, strip = open_room(qtbot, workspace, session, factory)
+    retry = strip.findChild(QPushButton, "musicRetry")
+    assert not retry.isVisible()  # nothing to retry while the music plays
+    qtbot.waitUntil(lambda: bool(room.banners) and room.banners[0].isVisible(), timeout=3000)
+    assert text(strip, "musicTrack") == "Music is off" and retry.isVisible()
+    assert not any(p.is_playing() for p in made[0])
+    monkeypatch.setattr(SilentFakePlayer, "plugged_in", True)
+    qtbot.mouseClick(retry, Qt.MouseButton.LeftButton)
+    assert not room.banners[0].isVisible() and not retry.isVisible()
+    assert all(p.released for p in made[0]) and len(made) == 2  # the old players freed, new ones made
+    assert made[1][0].is_playing() and made[1][0].path.name == "open-door.ogg"  # the phase's track again
+    assert text(strip, "musicTrack") == "Playing: Open Door"
+    said = [a for a in actions(workspace, session) if a in ("track_started", "unavailable", "retry")]
+    assert said == ["track_started", "unavailable", "retry", "track_started"]
+    qtbot.wait(100)  # the output checks go on, and now find the sound playing
+    assert not room.banners[0].isVisible()
+    qtbot.mouseClick(strip.findChild(QPushButton, "musicDuck"), Qt.MouseButton.LeftButton)
+    assert "duck" in actions(workspace, session)  # the buttons drive the new players
+    assert made[1][0].volume < 50
+
+
+def test_try_music_again_when_it_still_cannot_play_shows_the_banner_again(qtbot, workspace, session) -> None:
+    def no_vlc():
+        raise PlaybackUnavailable(NO_LIBVLC)
+
+    room, strip = open_room(qtbot, workspace, session, no_vlc)
+    retry = strip.findChild(QPushButton, "musicRetry")
+    qtbot.mouseClick(retry, Qt.MouseButton.LeftButton)
+    assert [b.isVisible() for b in room.banners] == [True]  # one banner, shown again, not a second one
+    assert retry.isVisible() and text(strip, "musicTrack") == "Music is off"
+    assert actions(workspace, session) == ["unavailable", "retry", "unavailable"]

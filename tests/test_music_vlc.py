@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from kaproom.paths import ASSETS_DIR
 from kaproom.playback import PlaybackUnavailable
@@ -163,6 +163,35 @@ def test_an_audio_output_that_plays_nothing_gives_a_banner(qtbot, workspace, ses
     session.note("Session continues without music.")
     qtbot.wait(100)
     assert actions(workspace, session)[-1] == "unavailable"
+
+
+def test_try_music_again_on_a_working_output_brings_the_music_back(qtbot, workspace, session, backend,
+                                                                  monkeypatch) -> None:
+    """The sound went nowhere; the therapist fixes the speakers and presses "Try music again"."""
+    monkeypatch.setattr(music_strip, "OUTPUT_CHECK_MS", 300)
+    silent = VlcBackend(output="none")
+    outputs = [silent, backend]  # first the dead output, then the working (dummy) one
+    made: list = []
+
+    def factory():
+        chosen = outputs.pop(0)
+        made[:] = [chosen.player("vlc-x"), chosen.player("vlc-y")]
+        return list(made)
+
+    room = StandInRoom(StandInController(workspace, session))
+    qtbot.addWidget(room)
+    strip = music_strip.install(room, factory)
+    room.show()
+    qtbot.waitUntil(lambda: bool(room.banners) and room.banners[0].isVisible(), timeout=WAIT_MS)
+    retry = strip.findChild(QPushButton, "musicRetry")
+    assert retry.isVisible()
+    retry.click()
+    qtbot.waitUntil(lambda: made[0].is_playing(), timeout=WAIT_MS)
+    assert not room.banners[0].isVisible()
+    qtbot.wait(1000)  # three output checks at 300 ms: the sound now plays, no banner comes back
+    assert not room.banners[0].isVisible() and made[0].output_problem() is None
+    said = [a for a in actions(workspace, session) if a in ("track_started", "unavailable", "retry")]
+    assert said == ["track_started", "unavailable", "retry", "track_started"]
 
 
 def test_music_plays_on_a_libvlc_without_the_light_resampler(tmp_path):

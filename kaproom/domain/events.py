@@ -36,7 +36,7 @@ class Kind:
     - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
     - alert_ack: alert_seq, action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
-      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"controls_restored"),
+      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"retry"|"controls_restored"),
       title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the therapist set),
       paused?, ducked? (on controls_restored: how the music was left before a restart)
     - clock_jump: jump_seconds

@@ -182,7 +182,7 @@ class VlcPlayer(Player):
             return None
         if stats.decoded_audio >= _DECODED_BEFORE_VERDICT and stats.played_abuffers == 0:
             return ("Music is off: the audio device is not playing (no sound card, unplugged speakers, or the "
-                    "device is busy). Check the speakers and the computer's sound settings, then reopen the session.")
+                    "device is busy). Check the speakers and the computer's sound settings, then press Try music again.")
         return None
 
     def release(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from ..domain.events import Kind
@@ -41,6 +41,8 @@ SHORTCUTS = (
 class MusicStrip(QFrame):
     """What plays, from which playlist, how loud (and the ceiling), whether ducked; the controls."""
 
+    retryRequested = Signal()  # "Try music again", offered while the music is off for a reason that may pass
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("musicStrip")
@@ -62,6 +64,16 @@ class MusicStrip(QFrame):
         self.pause_button = self._button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)")
         self.next_button = self._button("musicNext", "Next", "Next track (Ctrl+Right)")
         self.duck_button = self._button("musicDuck", "Duck", "Lower the music while talking; again to restore (Ctrl+D)")
+        self.retry_button = self._button("musicRetry", "Try music again",
+                                         "Start the music again, for instance after plugging the speakers back in")
+        self.retry_button.clicked.connect(lambda _=False: self.retryRequested.emit())
+        self.retry_button.hide()
+        # Wired once, to whichever director is attached: "Try music again" brings a new one.
+        self.previous_button.clicked.connect(lambda _=False: self._tell("previous"))
+        self.next_button.clicked.connect(lambda _=False: self._tell("next"))
+        self.pause_button.clicked.connect(lambda _=False: self._tell("toggle_pause"))
+        self.duck_button.clicked.connect(lambda _=False: self._tell("toggle_duck"))
+        self.level.valueChanged.connect(lambda value: self._tell("set_level", value))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(12)
@@ -69,7 +81,7 @@ class MusicStrip(QFrame):
             layout.addWidget(widget)
         layout.addStretch(1)
         for widget in (self.volume, self.level, self.duck_state, self.previous_button, self.pause_button,
-                       self.next_button, self.duck_button):
+                       self.next_button, self.duck_button, self.retry_button):
             layout.addWidget(widget)
         self._set_controls_enabled(False)
 
@@ -91,17 +103,25 @@ class MusicStrip(QFrame):
         for widget in (self.level, self.previous_button, self.pause_button, self.next_button, self.duck_button):
             widget.setEnabled(enabled)
 
+    def _tell(self, action: str, *args: Any) -> None:
+        if self.director is not None:
+            getattr(self.director, action)(*args)
+
     def attach(self, director: MusicDirector) -> None:
+        self.detach()
         self.director = director
         self.level.setRange(0, director.ceiling)
-        self.previous_button.clicked.connect(director.previous)
-        self.next_button.clicked.connect(director.next)
-        self.pause_button.clicked.connect(director.toggle_pause)
-        self.duck_button.clicked.connect(director.toggle_duck)
-        self.level.valueChanged.connect(director.set_level)
+        self.level.show()
+        self.retry_button.hide()
         director.listeners.append(self.refresh)
         self._set_controls_enabled(True)
         self.refresh()
+
+    def detach(self) -> None:
+        """Forget the director (its players are about to be released)."""
+        if self.director is not None and self.refresh in self.director.listeners:
+            self.director.listeners.remove(self.refresh)
+        self.director = None
 
     def refresh(self) -> None:
         director = self.director
@@ -133,7 +153,7 @@ class MusicStrip(QFrame):
         self.level.blockSignals(False)
         self._set_controls_enabled(not director.finished)
 
-    def show_off(self, reason: str) -> None:
+    def show_off(self, reason: str, can_retry: bool = False) -> None:
         self.track.setText("Music is off")
         self.track.setToolTip(reason)
         self.playlist.setText("")
@@ -141,6 +161,8 @@ class MusicStrip(QFrame):
         self.duck_state.setText("")
         self.level.hide()
         self._set_controls_enabled(False)
+        self.retry_button.setVisible(can_retry)
+        self.retry_button.setEnabled(can_retry)
 
 
 class RoomMusic(QObject):
@@ -161,6 +183,9 @@ class RoomMusic(QObject):
         self._silent_checks = 0  # output checks in a row that found the sound going nowhere
         self._player_factory = player_factory
         self._waiting_for_paint = False
+        self._wired = False
+        self._banner: QLabel | None = None
+        strip.retryRequested.connect(self.try_again)
         for key, description, action in SHORTCUTS:
             room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
         if self._off_if_ended():
@@ -204,20 +229,27 @@ class RoomMusic(QObject):
         self.director = MusicDirector(self.players, self.runner.protocol.music, self.controller.clock, self._log,
                                       self._open_playlist, self._notify)
         strip.attach(self.director)
-        players, bridge = self.players, self.bridge
-        strip.destroyed.connect(lambda *_: _release(players, bridge))  # no method of a deleted object
+        self._wire_once()
+        self.director.fade_listeners.append(self._fade_started)
+        self._silent_checks = 0
+        self.output_timer.start()
+        if self.runner.state.state == State.RUNNING and self.runner.state.phase is not None:
+            self._start_current_phase()
+
+    def _wire_once(self) -> None:
+        """What outlives one set of players: the session's signals, the timers, the last release."""
+        if self._wired:
+            return
+        self._wired = True
+        self.strip.destroyed.connect(lambda *_: _release(self.players, self.bridge))
         self.controller.eventRecorded.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self.controller.sessionEnded.connect(self._on_session_ended, Qt.ConnectionType.QueuedConnection)
         self.fade_timer = QTimer(self)
         self.fade_timer.setInterval(TICK_MS)
         self.fade_timer.timeout.connect(self._tick)
-        self.director.fade_listeners.append(self._fade_started)
         self.output_timer = QTimer(self)
         self.output_timer.setInterval(OUTPUT_CHECK_MS)
         self.output_timer.timeout.connect(self._check_output)
-        self.output_timer.start()
-        if self.runner.state.state == State.RUNNING and self.runner.state.phase is not None:
-            self._start_current_phase()
 
     # ---------------------------------------------------------------- session → music
     def _start_current_phase(self) -> None:
@@ -285,20 +317,47 @@ class RoomMusic(QObject):
         return open_playlist(name, playlist_folders(self.controller.workspace.playlists_dir, ASSETS_DIR))
 
     def music_off(self, reason: str) -> None:
-        """No music for the rest of this window: a banner says why and what to do; the session goes on."""
+        """No music until the therapist tries again: a banner says why and what to do; the session goes on."""
         if self.off_reason:
             return
         self.off_reason = reason
-        banner = QLabel(reason)
-        banner.setObjectName("musicBanner")
-        banner.setWordWrap(True)
-        banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.room.add_banner(banner)
-        self.strip.show_off(reason)
+        if self._banner is None:
+            self._banner = QLabel()
+            self._banner.setObjectName("musicBanner")
+            self._banner.setWordWrap(True)
+            self._banner.setTextFormat(Qt.TextFormat.PlainText)
+            self.room.add_banner(self._banner)
+        self._banner.setText(reason)
+        self._banner.show()
         if self.director is not None:
-            self.director.stop_now()
+            self.director.stop_now()  # first: its last refresh of the strip must not say "stopped" over "off"
+        self.strip.show_off(reason, can_retry=True)
         if self.runner.state.state.is_open:
             self._log({"action": "unavailable", "message": reason})
+
+    def try_again(self) -> None:
+        """New players after the music went off (speakers plugged back in, the device freed), and
+        the phase's music from the recorded track; if it still cannot play, the banner comes back."""
+        if self._closed or not self.off_reason or self._waiting_for_paint:
+            return
+        if not self.runner.state.state.is_open:
+            self.strip.show_off("The session has ended; music is off.")
+            return
+        self._log({"action": "retry", "message": f"music tried again after: {self.off_reason}"})
+        if getattr(self, "output_timer", None) is not None:
+            self.output_timer.stop()
+            self.fade_timer.stop()
+        if self.director is not None:
+            self.director.stop_now()
+        self.strip.detach()
+        _release(self.players, self.bridge)
+        self.players, self.bridge, self.director = [], None, None
+        self.off_reason, self._started = "", False
+        if self._banner is not None:
+            self._banner.hide()
+        self.strip.retry_button.hide()
+        self.strip.track.setText("Music: starting")
+        self._start_players()
 
     def _check_output(self) -> None:
         if self.director is None or self._closed or self.off_reason:

@@ -28,7 +28,7 @@ KIND_LABELS = {
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
                 "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
                 "pause": "Music paused", "resume": "Music resumed", "duck": "Music lowered for talking",
-                "restore": "Music back to its level"}
+                "restore": "Music back to its level", "retry": "Music tried again"}
 
 
 def _phase_name(protocol: Protocol | None, phase_id: str) -> str:
