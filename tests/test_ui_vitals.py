@@ -233,6 +233,21 @@ def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, w
     assert "already recorded" in room.status.text()
 
 
+def test_the_dose_question_fits_the_side_panel_of_a_1366_screen(qtbot, workspace, protocol, clock):
+    """Its buttons must not widen the form past the panel: the right-hand fields would be cut off."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("F10")
+    form, viewport = room.vitals.form, room.vitals.scroll.viewport()
+    qtbot.waitUntil(lambda: form.dose_confirm.isVisible())
+    assert form.width() <= viewport.width()
+    for button in (form.dose_yes, form.dose_no):
+        assert button.sizeHint().width() <= button.width(), button.text()  # the whole label shows
+    diastolic = form.fields["diastolic"]
+    right_edge = diastolic.mapTo(viewport, diastolic.rect().topRight()).x()
+    assert right_edge < viewport.width()  # the diastolic field is not cut off
+
+
 def test_after_the_session_ends_a_check_in_is_refused_and_kept(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
