@@ -71,7 +71,7 @@ class DischargePanel(QFrame):
         self.reason = QLineEdit()
         self.reason.setObjectName("dischargeOverride")
         self.reason.setMaxLength(2000)
-        self.reason.setPlaceholderText("Reason to discharge with unticked items")
+        self.reason.setPlaceholderText("Reason, if an item is unticked")
         self.reason.setAccessibleName("Reason for discharging with unticked items")
         self.message = plain_label("dischargeMessage", "")
         set_level(self.message, "error")
