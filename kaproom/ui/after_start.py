@@ -11,9 +11,12 @@ building the room screen sends thousands of them (about 75 ms of start-up per fi
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+if TYPE_CHECKING:  # QEvent is loaded when first needed: making its type (and its enums) takes ~1 ms
+    from PySide6.QtCore import QEvent
 
 #: After the first paint, how long before deferred set-up runs: start-up is over by then.
 SETTLE_MS = 300
@@ -59,6 +62,7 @@ def collect_garbage_from_now_on() -> None:
 def after_first_paint(widget: QObject, callback: Callable[[], object]) -> None:
     """Run ``callback`` just after ``widget`` is first painted; never if the widget is gone by then.
     (A filter on that one widget sees only its own events, not its children's.)"""
+    from PySide6.QtCore import QEvent
     _FirstEvent(widget, QEvent.Type.Paint, lambda: QTimer.singleShot(0, widget, callback))
 
 

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QByteArray, QElapsedTimer, QLockFile, QObject, Signal
+from PySide6.QtCore import QLockFile, QObject, Signal
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -108,7 +108,7 @@ class SingleInstance(QObject):
             text = " ".join(str(self._describe() or "").split()) or "no session is open (the start screen is showing)"
         except Exception as exc:  # noqa: BLE001 - the answer must go out even if describing fails
             text = f"a session is open (it could not be described: {exc})"
-        socket.write(QByteArray(text.encode("utf-8")[:MAX_ANSWER_BYTES] + b"\n"))
+        socket.write(text.encode("utf-8")[:MAX_ANSWER_BYTES] + b"\n")
         socket.flush()
         socket.disconnectFromServer()
         self.raise_requested.emit()
@@ -140,12 +140,13 @@ def bring_to_front(window) -> None:
 
 def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str | None:
     """The running instance's description of its open session, or None if it does not answer."""
+    from PySide6.QtCore import QElapsedTimer  # here, with the socket: a first start never asks
     from PySide6.QtNetwork import QLocalSocket
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
         return None
-    socket.write(QByteArray(QUESTION))
+    socket.write(QUESTION)
     socket.flush()
     timer = QElapsedTimer()
     timer.start()
