@@ -269,3 +269,18 @@ def test_try_music_again_when_it_still_cannot_play_shows_the_banner_again(qtbot,
     assert [b.isVisible() for b in room.banners] == [True]  # one banner, shown again, not a second one
     assert retry.isVisible() and text(strip, "musicTrack") == "Music is off"
     assert actions(workspace, session) == ["unavailable", "retry", "unavailable"]
+
+
+def test_long_track_and_playlist_names_are_shortened_so_the_strip_fits_a_small_screen(qtbot) -> None:
+    from types import SimpleNamespace
+    title = "Variations on a theme for strings, piano and slow breathing, movement two (extended)"
+    playlist = "clinic-deep-phase-strings-and-piano-long-form-winter-2026.m3u8"
+    director = SimpleNamespace(listeners=[], ceiling=70, finished=False, paused=False, started=True, wanted=playlist,
+                               track=SimpleNamespace(display_title=title, path="/music/track.ogg"),
+                               playlist_name=playlist, level=50.0, ducked=True, target_volume=20)
+    strip = music_strip.MusicStrip()
+    qtbot.addWidget(strip)
+    strip.attach(director)
+    assert text(strip, "musicTrack").endswith("\u2026") and text(strip, "musicPlaylist").endswith("\u2026")
+    assert strip.findChild(QLabel, "musicPlaylist").toolTip() == playlist  # the whole name is a hover away
+    assert strip.minimumSizeHint().width() <= 1366 - 60  # inside the room's margins on a 1366-wide screen

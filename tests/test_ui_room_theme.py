@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from kaproom.ui import theme
 from kaproom.ui.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
@@ -127,6 +127,38 @@ def test_everything_open_at_once_still_fits_a_1366x768_screen(qtbot, workspace, 
     qtbot.waitUntil(lambda: room.height() == 768)
     assert room.clock_label.geometry().height() >= room.clock_label.sizeHint().height()
     assert room.log_view.height() >= 100  # the log keeps a readable share
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's own style sheet and palette (bold, coloured levels), as the real app has them."""
+    style_sheet, palette = qapp.styleSheet(), qapp.palette()
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(theme.stylesheet())
+    yield qapp
+    qapp.setStyleSheet(style_sheet)
+    qapp.setPalette(palette)
+
+
+def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, themed, workspace, short_protocol,
+                                                                         clock) -> None:
+    """Late in a session the header says the most: an over-time phase that moves on by hand and a
+    check overdue with no dose recorded. Those lines wrap; the window never grows past the screen."""
+    runner = workspace.new_session(short_protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals_panel",))
+    clock.advance(29.5 * 60)  # into the last phase, well over its time, and no dose recorded
+    room.controller.tick()
+    assert "moves on by hand" in room.phase_label.text()
+    assert "dose not recorded" in room.vitals_due.text() and room.demo_marker.isVisible()
+    assert room.vitals_due.property("level") == "overdue"  # in bold, the widest it gets
+    room.show_status("Integration & discharge began on time. " * 4, "info")
+    QApplication.processEvents()  # the layouts take the new texts (Qt posts that as an event)
+    hint = room.minimumSizeHint()
+    assert hint.width() <= 1366, hint
+    assert room.width() == 1366  # it did not grow past the screen
+    right = room.demo_marker.mapTo(room, room.demo_marker.rect().topRight()).x()
+    assert right < 1366  # the DEMO marker, at the far right of the header, is on screen
+    assert room.vitals_due.height() >= room.vitals_due.heightForWidth(room.vitals_due.width())  # wrapped, not cut
 
 
 def test_fractional_screen_scales_are_followed_as_they_are(qapp, monkeypatch):

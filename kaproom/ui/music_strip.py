@@ -21,9 +21,11 @@ from ..playback import PlaybackUnavailable, Player, create_players
 from ..playback.director import MusicDirector, Resume, left_controls, resume_point
 from ..playback.playlists import Playlist, open_playlist, playlist_folders
 from .after_start import after_first_paint as when_first_painted
+from .labels import ElidedLabel
 from .music_bridge import PlayerEventBridge
 
 TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
+PLAYLIST_CHARS = 32  # and so are a clinic's long playlist names: the strip must fit a 1366-wide screen
 TICK_MS = 50  # fades are computed from the clock; this only sets how smooth the steps are (and runs only during one)
 OUTPUT_CHECK_MS = 3000
 #: libvlc starts once the room is on screen (it may take a moment to find the sound system); if the
@@ -50,8 +52,8 @@ class MusicStrip(QFrame):
         # The room draws the frame around the strip (the theme leaves the strip itself bare inside it).
         self.director: MusicDirector | None = None
         self.music: RoomMusic | None = None  # kept alive with the strip
-        self.track = self._label("musicTrack", "Music: waiting for the session to start")
-        self.playlist = self._label("musicPlaylist", "")
+        self.track = ElidedLabel("musicTrack", "Music: waiting for the session to start")
+        self.playlist = ElidedLabel("musicPlaylist", "")
         self.volume = self._label("musicVolume", "")
         self.duck_state = self._label("musicDuckState", "")
         self.level = QSlider(Qt.Orientation.Horizontal)
@@ -131,10 +133,7 @@ class MusicStrip(QFrame):
         if director.finished:
             text = "Music: stopped"
         elif entry is not None:
-            title = entry.display_title
-            if len(title) > TITLE_CHARS:
-                title = title[:TITLE_CHARS - 1].rstrip() + "\u2026"
-            text = f"{'Paused' if director.paused else 'Playing'}: {title}"
+            text = f"{'Paused' if director.paused else 'Playing'}: {_shorten(entry.display_title, TITLE_CHARS)}"
         elif director.paused:
             text = "Music: paused"
         elif not director.started:
@@ -143,7 +142,9 @@ class MusicStrip(QFrame):
             text = "Music: none for this phase" if director.wanted is None else "Music: not playing"
         self.track.setText(text)
         self.track.setToolTip(f"{entry.display_title}\n{entry.path}" if entry is not None else "")
-        self.playlist.setText(f"Playlist: {director.playlist_name}" if director.playlist_name else "")
+        name = director.playlist_name
+        self.playlist.setText(f"Playlist: {_shorten(name, PLAYLIST_CHARS)}" if name else "")
+        self.playlist.setToolTip(name if len(name or "") > PLAYLIST_CHARS else "")
         self.volume.setText(f"Volume {int(round(director.level))} (max {director.ceiling})")
         self.duck_state.setText(f"Ducked to {director.target_volume}" if director.ducked else "")
         self.duck_button.setText("Restore" if director.ducked else "Duck")
@@ -163,6 +164,10 @@ class MusicStrip(QFrame):
         self._set_controls_enabled(False)
         self.retry_button.setVisible(can_retry)
         self.retry_button.setEnabled(can_retry)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 class RoomMusic(QObject):
