@@ -128,6 +128,7 @@ def _look() -> str:
     QLabel, QCheckBox, QRadioButton {{ background: transparent; }}
     QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {SURFACE}; border: none; }}
     QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
+    QDialog {{ background: {SURFACE}; border: 1px solid {BORDER}; }}
     QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {{
         background: {INPUT}; color: {TEXT_STRONG}; border: 1px solid {BORDER}; border-radius: 4px;
         padding: 6px; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
