@@ -188,3 +188,28 @@ def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspa
     assert window.open_session(1)
     assert window.session_view.signoff.isHidden() and window.session_view.exports.isHidden()
     assert window.import_button.isHidden()
+
+
+def test_the_review_keeps_the_theme_without_a_second_copy_of_it(qtbot, qapp, workspace):
+    """In the app (themed) the window adds only its own pieces; opened by a tool on a plain Qt app,
+    it brings the theme itself. Either way the timeline has the review's table colours."""
+    from kaproom.ui import theme
+    from kaproom.ui.review import style
+    plain = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(plain)
+    assert theme.stylesheet() in plain.styleSheet()
+    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
+    try:
+        theme.apply_theme(qapp)
+        themed = open_review(workspace, "Dr Rao", lock=False)
+        qtbot.addWidget(themed)
+        assert theme.stylesheet() not in themed.styleSheet() and "QTableView" in themed.styleSheet()
+        themed.show()
+        qtbot.waitExposed(themed)
+        table = themed.table
+        assert table.palette().color(table.backgroundRole()).name() == style.TABLE_BACKGROUND
+    finally:
+        qapp.setStyleSheet(saved_sheet)
+        qapp.setPalette(saved_palette)
+        qapp.setProperty("kaproomThemed", False)
+        qapp.setCursorFlashTime(1000)

@@ -250,6 +250,7 @@ def apply_theme(app) -> None:
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(TEXT_MUTED))
     app.setPalette(palette)
     app.setStyleSheet(stylesheet())
+    app.setProperty("kaproomThemed", True)  # windows with pieces of their own add only those
 
 
 def calm_effects(app) -> None:

@@ -38,10 +38,16 @@ TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def stylesheet() -> str:
-    """The theme's sheet plus the review's own pieces (selected by object name)."""
+def stylesheet(app=None) -> str:
+    """The review's own pieces (selected by object name), after the theme's sheet unless ``app``
+    already has it: a second copy of the whole sheet would make Qt match every widget against both."""
+    themed = app is not None and bool(app.property("kaproomThemed"))
+    return ("" if themed else theme.stylesheet()) + _own()
+
+
+def _own() -> str:
     t = theme
-    return t.stylesheet() + f"""
+    return f"""
     QTableView {{ background: {TABLE_BACKGROUND}; alternate-background-color: {TABLE_ALTERNATE};
         color: {t.TEXT}; gridline-color: {t.BORDER}; border: 1px solid {t.BORDER}; font-size: {TABLE_POINTS}pt;
         selection-background-color: {t.SELECTION}; selection-color: {t.TEXT_STRONG}; }}

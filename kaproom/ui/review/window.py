@@ -46,7 +46,8 @@ class ReviewWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("reviewWindow")
         self.setWindowTitle(WINDOW_TITLE)
-        self.setStyleSheet(stylesheet())
+        from PySide6.QtWidgets import QApplication
+        self.setStyleSheet(stylesheet(QApplication.instance()))
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
         self.review_lock: object | None = None
