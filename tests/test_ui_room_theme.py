@@ -161,6 +161,55 @@ def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, 
     assert room.vitals_due.height() >= room.vitals_due.heightForWidth(room.vitals_due.width())  # wrapped, not cut
 
 
+def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qtbot, themed, workspace,
+                                                                               protocol) -> None:
+    """The last check's values (what the therapist glances at) and every field fit the side panel
+    of a small laptop screen without scrolling, with the music strip and the DEMO marker shown."""
+    from kaproom.ui.room_window import RoomWindow
+    from kaproom.ui.session_controller import SessionController
+    from kaproom.playback.fake_player import FakePlayer
+    from kaproom.ui import music_strip
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = RoomWindow(SessionController(workspace, runner), demo=True, extensions=("kaproom.ui.vitals_panel",))
+    music_strip.install(room, lambda: [FakePlayer("a"), FakePlayer("b")])
+    qtbot.addWidget(room)
+    room.resize(1366, 768)
+    room.show()
+    qtbot.waitExposed(room)
+    QApplication.processEvents()
+    form, area = room.vitals.form, room.vitals.scroll
+    viewport = area.viewport()
+    assert area.verticalScrollBar().maximum() == 0, form.sizeHint().height() - viewport.height()
+    for widget in (form.result, form.save_button, form.comment, form.fields["systolic"]):
+        bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
+        assert 0 <= bottom <= viewport.height(), widget.objectName()
+
+
+def test_on_a_1920x1080_screen_the_side_panel_is_wide_enough_for_its_larger_text(qtbot, themed, workspace,
+                                                                                  protocol, monkeypatch) -> None:
+    """The room's fonts grow with the screen; the vitals panel must grow with them, not cut off
+    its title, the last check or the right-hand fields."""
+    from kaproom.ui.room_window import RoomWindow
+    from kaproom.ui.session_controller import SessionController
+    from kaproom.ui.theme import Sizes, font_sizes
+    monkeypatch.setattr(RoomWindow, "apply_sizes",  # the sizes of a 1080-pixel-high screen
+                        lambda self: self.setStyleSheet(font_sizes(Sizes().scaled(1080 / 1000))))
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = RoomWindow(SessionController(workspace, runner), extensions=("kaproom.ui.vitals_panel",))
+    qtbot.addWidget(room)
+    room.resize(1920, 1080)
+    room.show()
+    qtbot.waitExposed(room)
+    QApplication.processEvents()
+    form, viewport = room.vitals.form, room.vitals.scroll.viewport()
+    assert form.width() <= viewport.width(), (form.width(), viewport.width())
+    title = form.findChild(QLabel, "vitalsTitle")
+    assert title.sizeHint().width() <= title.width()  # "Vitals (F9) · dose given (F10)" in full
+    temperature = form.fields["temperature"]
+    assert temperature.mapTo(viewport, temperature.rect().topRight()).x() < viewport.width()
+    assert room.log_view.width() >= 1000  # the log still has most of the screen
+
+
 def test_fractional_screen_scales_are_followed_as_they_are(qapp, monkeypatch):
     """A 1.25 or 1.5 screen scale is not rounded to 1 or 2 (blurry or oversized text in the room):
     KAP Room relies on Qt 6's default rounding policy for it and sets nothing at start-up."""

@@ -21,6 +21,25 @@ if TYPE_CHECKING:
     from .room_window import RoomWindow
 
 PRIVACY_KEY = "F12"
+SIDE_MIN_WIDTH, SIDE_MAX_WIDTH = 320, 460
+#: Around a panel's own content: the column's margins, a scroll bar, the panels' frames.
+SIDE_CHROME = 8 + 8 + 6 + 14 + 4
+
+
+class SidePanels(QFrame):
+    """The column of panels beside the log. Its panels scroll inside it, and a scroll area asks
+    for no width of its own, so the column asks for what its widest panel's content needs (the
+    room's fonts grow with the screen): otherwise titles and right-hand fields would be cut off."""
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        widest = max((area.widget().minimumSizeHint().width() for area in self.findChildren(QScrollArea)
+                      if area.widget() is not None), default=0)
+        hint.setWidth(max(hint.width(), SIDE_MIN_WIDTH, min(SIDE_MAX_WIDTH, widest + SIDE_CHROME)))
+        return hint
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        return self.minimumSizeHint()
 
 
 def make_label(name: str, text: str = "", accessible: str = "", wrap: bool = False) -> QLabel:
@@ -67,7 +86,7 @@ def build_room(room: "RoomWindow") -> None:
     room.log_view = LogView(room.protocol)
     room.log_view.amendRequested.connect(lambda event: room.commands.amend(event))
     room.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-    room.side = QFrame()  # panels scroll inside it, so no panel can push the window past the screen
+    room.side = SidePanels()  # panels scroll inside it, so no panel can push the window past the screen
     room.side.setObjectName("roomPanels")
     room.side.setAccessibleName("Side panels")
     side_scroll = QScrollArea()
@@ -84,8 +103,7 @@ def build_room(room: "RoomWindow") -> None:
     side_frame_layout.addWidget(side_scroll)
     room.shortcut_help = ShortcutHelp()
     room.side_layout.addWidget(room.shortcut_help)
-    room.side.setMinimumWidth(320)
-    room.side.setMaximumWidth(460)
+    room.side.setMaximumWidth(SIDE_MAX_WIDTH)
     room.side.hide()
     middle_row = QHBoxLayout()
     middle_row.addWidget(room.log_view, 1)

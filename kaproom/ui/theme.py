@@ -181,6 +181,8 @@ def _look() -> str:
     QFrame#musicStripArea QFrame#musicStrip {{ border: none; background: transparent; }}
     QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
     QLabel#vitalsTitle, QLabel#dischargeTitle {{ font-weight: 600; }}
+    QWidget#vitalsPanel QLineEdit, QWidget#vitalsPanel QComboBox {{ padding: 4px; }}
+    QWidget#vitalsPanel QPushButton {{ padding: 4px 12px; }}
     QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
         border-radius: 4px; padding: 4px; }}
     QFrame#alertBanner {{ background: {SURFACE}; border: 1px solid {BORDER}; border-left: 6px solid {SOON};

@@ -108,8 +108,9 @@ class VitalsForm(QFrame):
             set_level(label, "error")
             label.hide()
             self.errors[name] = label
-        self.result = plain_label("vitalsResult", "Vitals: no check-in yet (F9)")
+        self.result = plain_label("vitalsResult", "No check-in yet.")  # under the title, which names F9
         self.news2 = plain_label("vitalsNews2", "")
+        self.news2.hide()  # until a check-in is scored: an empty line would sit between the last check and the fields
         self.advisory = plain_label("vitalsAdvisory", "")
         self.advisory.setProperty("muted", "true")
         self.advisory.hide()
@@ -168,16 +169,18 @@ class VitalsForm(QFrame):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setContentsMargins(0, 0, 0, 0)  # the side panel has margins of its own
         layout.setSpacing(4)
         layout.addWidget(title)
+        # The last check first: it is what the therapist glances at, and on a small screen the
+        # bottom of the panel is what scrolls out of sight.
+        layout.addWidget(self.result)
+        layout.addWidget(self.news2)
+        layout.addWidget(self.advisory)
         layout.addWidget(self.dose_confirm)
         layout.addWidget(self.errors["form"])
         layout.addLayout(grid)
         layout.addWidget(self.save_button)
-        layout.addWidget(self.result)
-        layout.addWidget(self.news2)
-        layout.addWidget(self.advisory)
         order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
                                                          self.save_button]
         for first, second in zip(order, order[1:]):

@@ -282,6 +282,12 @@ class RoomVitals(QObject):
         banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # ---------------------------------------------------------------- discharge
+    def _side_changed(self) -> None:
+        """The column beside the log sizes itself to its panels, which scroll: it must be told."""
+        side = getattr(self.room, "side", None)
+        if side is not None:
+            side.updateGeometry()
+
     def open_discharge(self) -> None:
         if not self._running("it cannot be discharged"):
             return
@@ -301,6 +307,7 @@ class RoomVitals(QObject):
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
         self.form.hide()
         self.discharge_panel.show()
+        self._side_changed()
         self._discharge_escape.watch(self.discharge_panel)  # the tick boxes are new each time
         self.discharge_panel.focus_first()
         QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
@@ -310,6 +317,7 @@ class RoomVitals(QObject):
     def close_discharge(self) -> None:
         self._hide_discharge()
         self.form.show()
+        self._side_changed()
         if hasattr(self.room, "focus_note"):
             self.room.focus_note()
 
