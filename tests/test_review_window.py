@@ -190,26 +190,53 @@ def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspa
     assert window.import_button.isHidden()
 
 
-def test_the_review_keeps_the_theme_without_a_second_copy_of_it(qtbot, qapp, workspace):
-    """In the app (themed) the window adds only its own pieces; opened by a tool on a plain Qt app,
-    it brings the theme itself. Either way the timeline has the review's table colours."""
+@pytest.fixture
+def themed_app(qapp):
+    """The app's theme as the real app has it (the review then adds only its own pieces)."""
     from kaproom.ui import theme
-    from kaproom.ui.review import style
+    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
+    theme.apply_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet(saved_sheet)
+    qapp.setPalette(saved_palette)
+    qapp.setProperty("kaproomThemed", False)
+    qapp.setCursorFlashTime(1000)
+
+
+def test_a_review_opened_on_a_plain_qt_app_brings_the_theme_itself(qtbot, workspace):
+    from kaproom.ui import theme
     plain = open_review(workspace, "Dr Rao", lock=False)
     qtbot.addWidget(plain)
     assert theme.stylesheet() in plain.styleSheet()
-    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
-    try:
-        theme.apply_theme(qapp)
-        themed = open_review(workspace, "Dr Rao", lock=False)
-        qtbot.addWidget(themed)
-        assert theme.stylesheet() not in themed.styleSheet() and "QTableView" in themed.styleSheet()
-        themed.show()
-        qtbot.waitExposed(themed)
-        table = themed.table
-        assert table.palette().color(table.backgroundRole()).name() == style.TABLE_BACKGROUND
-    finally:
-        qapp.setStyleSheet(saved_sheet)
-        qapp.setPalette(saved_palette)
-        qapp.setProperty("kaproomThemed", False)
-        qapp.setCursorFlashTime(1000)
+
+
+def test_in_the_app_the_review_keeps_the_theme_without_a_second_copy_of_it(qtbot, themed_app, workspace):
+    """The window adds only its own pieces; the timeline still has the review's table colours."""
+    from kaproom.ui import theme
+    from kaproom.ui.review import style
+    themed = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(themed)
+    assert theme.stylesheet() not in themed.styleSheet() and "QTableView" in themed.styleSheet()
+    themed.show()
+    qtbot.waitExposed(themed)
+    table = themed.table
+    assert table.palette().color(table.backgroundRole()).name() == style.TABLE_BACKGROUND
+
+
+def test_the_review_fits_a_1366_wide_laptop_screen_with_the_client_field_readable(qtbot, themed_app, workspace,
+                                                                                    protocol):
+    """Supervisors review on laptops: the list's filters, the list and a session all fit 1366 px."""
+    from PySide6.QtWidgets import QApplication
+    add_session(workspace.store, protocol, therapist="Dr Josephine Featherstonehaugh-Smythe", room="Garden room 2",
+                client="C-7")
+    shown = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(shown)
+    shown.resize(1366, 768)
+    shown.show()
+    qtbot.waitExposed(shown)
+    QApplication.processEvents()
+    assert shown.minimumSizeHint().width() <= 1366 and shown.width() == 1366
+    assert shown.filters.client.width() >= 120  # "Client code" can be read and typed into
+    assert shown.open_session(1)
+    QApplication.processEvents()
+    assert shown.width() == 1366

@@ -9,7 +9,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QWidget)
+                               QVBoxLayout, QWidget)
 
 from ...store.queries import SessionFilter
 
@@ -48,6 +48,8 @@ class FilterBar(QWidget):
         self.client.setMaxLength(CLIENT_FIELD_MAX)
         self.client.setClearButtonEnabled(True)
         self.client.setAccessibleName("Client code contains")
+        self.client.setMinimumWidth(160)
+        self.client.setMaximumWidth(320)
         self.has_alerts = QCheckBox("Has alerts")
         self.has_alerts.setObjectName("filterHasAlerts")
         self.not_signed = QCheckBox("Not signed")
@@ -59,14 +61,22 @@ class FilterBar(QWidget):
         self.clear_button.setObjectName("filterClear")
         self.clear_button.clicked.connect(self.clear)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        # Two rows, so the bar fits a laptop's 1366 pixels: when and who, then the flags.
+        when_who = QHBoxLayout()
         for widget in (self.from_check, self.from_date, self.to_check, self.to_date, QLabel("Therapist"),
-                       self.therapist, QLabel("Room"), self.room, self.client, self.has_alerts, self.not_signed,
-                       self.include_demo):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.clear_button)
+                       self.therapist, QLabel("Room"), self.room):
+            when_who.addWidget(widget)
+        when_who.addWidget(self.client, 1)
+        when_who.addStretch(1)  # a client code is short: the field need not run to the window's edge
+        flags = QHBoxLayout()
+        for widget in (self.has_alerts, self.not_signed, self.include_demo):
+            flags.addWidget(widget)
+        flags.addStretch(1)
+        flags.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(when_who)
+        layout.addLayout(flags)
 
         for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.include_demo):
             box.toggled.connect(self._emit)
