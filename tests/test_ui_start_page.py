@@ -165,3 +165,38 @@ def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(
     assert page.therapist.text() == "Dr Ada" and page.therapist.isReadOnly()
     monkeypatch.setattr("kaproom.ui.signin.sign_in", lambda ws, parent, **kw: None)  # cancelled
     assert Launcher(workspace, identify=app.identify_for_session).show_start() is None
+
+
+def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, workspace) -> None:
+    """Tab goes from the intention to the screening questions, then to Start; Back comes last, so
+    a Space typed after a stray Tab never throws the filled-in page away."""
+    from PySide6.QtWidgets import QApplication
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+
+    def focused():
+        return QApplication.focusWidget()
+
+    page.client_code.setFocus()
+    for field, text in ((page.client_code, "C-0100"), (page.therapist, "Dr Ana Ruiz"), (page.room, "Room 3"),
+                        (page.intention, "To rest.")):
+        assert focused() is field
+        qtbot.keyClicks(field, text)
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    for qid in page.screening_groups:  # each question in turn: Tab lands on it, Right and Space answer "No"
+        assert focused().objectName().startswith(f"screening_{qid}_"), focused().objectName()
+        qtbot.keyClick(focused(), Qt.Key.Key_Right)
+        qtbot.keyClick(focused(), Qt.Key.Key_Space)
+        assert page.screening_groups[qid].checkedId() == 0, qid
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is page.start_button
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is page.back_button
+    with qtbot.waitSignal(page.sessionStarted):
+        page.start_button.setFocus()
+        qtbot.keyClick(focused(), Qt.Key.Key_Space)
+    assert workspace.store.count_sessions() == 1

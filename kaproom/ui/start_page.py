@@ -230,6 +230,18 @@ class StartPage(QMainWindow):
             self.screening_groups[question.id] = group
         self.screening_grid.setColumnStretch(0, 1)
         self._update_caution()
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab in reading order: the fields, each screening question, Start, then Back. The questions
+        are made after the buttons (they follow the protocol), so Qt would put them last, and a Space
+        typed after a stray Tab from the intention would press Back and lose the page."""
+        chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.intention]
+        for group in self.screening_groups.values():
+            chain.extend(group.buttons())
+        chain += [self.proceed, self.start_button, self.back_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # ---------------------------------------------------------------- reading the form
     @property
