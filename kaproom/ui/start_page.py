@@ -7,6 +7,7 @@ and needs an explicit, recorded "proceed anyway" tick: the app informs, the clin
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout, QHBoxLayout,
@@ -21,6 +22,20 @@ from ..workspace import Workspace
 from .wheel_guard import wheel_scrolls_past
 
 CLIENT_CODE_MAX = 24
+
+
+def ask_to_leave(parent: QWidget) -> bool:
+    """Whether to go back and discard what was typed on the start page (staying is the default)."""
+    from PySide6.QtWidgets import QMessageBox
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Leave the start page?",  # no bright icon: a calm room
+                      "What you typed and answered on this page is not kept if you go back.",
+                      QMessageBox.StandardButton.NoButton, parent)
+    leave = box.addButton("Go back and discard it", QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton("Stay on this page", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    return box.clickedButton() is leave
 NAME_MAX = 80
 _CODE_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -66,10 +81,13 @@ class StartPage(QMainWindow):
     cancelled = Signal()
 
     def __init__(self, workspace: Workspace, *, therapist: str = "", therapist_fixed: bool = False,
-                 demo: bool = False, parent: QWidget | None = None) -> None:
+                 demo: bool = False, parent: QWidget | None = None,
+                 confirm_leave: Callable[[QWidget], bool] | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.demo = demo
+        self._confirm_leave = confirm_leave or ask_to_leave
+        self._given_therapist = therapist
         self.runner: SessionRunner | None = None  # once created, retries continue this session
         self._recorded: set[str] = set()
         self._screening_shown: tuple = ()
@@ -172,7 +190,7 @@ class StartPage(QMainWindow):
         self.back_button = QPushButton("Back")
         self.back_button.setObjectName("startBack")
         self.back_button.setAccessibleName("Back to the home page")
-        self.back_button.clicked.connect(self.cancelled.emit)
+        self.back_button.clicked.connect(lambda _=False: self.go_back())
         for button in (self.start_button, self.back_button):
             button.setMinimumWidth(180)
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
@@ -248,6 +266,19 @@ class StartPage(QMainWindow):
     def protocol(self) -> Protocol | None:
         index = self.protocol_choice.currentIndex()
         return self.protocols[index] if 0 <= index < len(self.protocols) else None
+
+    def go_back(self) -> bool:
+        """Back to the home page; once something is typed or answered, only if the therapist says
+        so: the page's contents are not kept."""
+        if self._has_entries() and not self._confirm_leave(self):
+            return False
+        self.cancelled.emit()
+        return True
+
+    def _has_entries(self) -> bool:
+        typed = (self.client_code.text(), self.room.text(), self.intention.toPlainText())
+        return (any(text.strip() for text in typed) or self.therapist.text().strip() != self._given_therapist.strip()
+                or any(answer is not None for answer in self.answers().values()))
 
     def answers(self) -> dict[str, bool | None]:
         return {qid: (None if group.checkedId() < 0 else bool(group.checkedId()))
