@@ -213,7 +213,9 @@ def test_audit_view_is_read_only_and_for_supervisors_and_admins(qtbot, people, s
     qtbot.addWidget(view)
     view.show()
     assert view.table.rowCount() == 4 and view.table.item(0, 3).text() == "signed in"
-    assert view.status.text().startswith("Intact: audit log: intact (4 events)")
+    assert view.status.text().startswith("The audit log is intact: all 4 entries match their hashes.")
+    added = view.table.item(3, 4).text()  # the first admin's entry, in words
+    assert "first admin: yes" in added and "True" not in added
     assert view.table.editTriggers() == view.table.EditTrigger.NoEditTriggers
     view.kind_box.setCurrentIndex(view.kind_box.findData(AuditKind.USER_ADDED))
     assert view.table.rowCount() == 3
@@ -295,3 +297,10 @@ def test_a_therapist_changes_their_own_pin_on_screen(qtbot, people, staff):
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.name == "Teo"
     assert all(edit.text() == "" for edit in (dialog.current_edit, dialog.secret.secret_edit))
     assert people.sign_in("Teo", "275913").name == "Teo"
+
+
+def test_audit_details_name_whom_they_concern_first_and_read_as_words() -> None:
+    from kaproom.ui.audit_view import details_text
+    text = details_text({"secret_fingerprint": "ab12", "active": True, "first_admin": False, "role": "admin",
+                         "user": "ada", "note": None})
+    assert text == "user: ada, role: admin, active: yes, first admin: no, note: —, secret fingerprint: ab12"

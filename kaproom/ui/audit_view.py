@@ -15,6 +15,20 @@ from ..people.service import AccessRefused, People
 COLUMNS = ("#", "When (UTC)", "Who", "What", "Details")
 ALL_KINDS = "All entries"
 LIMIT = 500
+FIRST_DETAILS = ("user", "session", "role")
+LAST_DETAILS = ("secret_fingerprint",)
+
+
+def details_text(payload: dict) -> str:
+    """An entry's details as words ("first admin: yes, role: admin"), not Python's True and None."""
+    def word(value: object) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return "—" if value is None or value == "" else str(value)
+    def order(key: str) -> tuple:  # whom it concerns first, the secret's fingerprint last
+        return (key not in FIRST_DETAILS, key in LAST_DETAILS, FIRST_DETAILS.index(key) if key in FIRST_DETAILS else 0,
+                key)
+    return ", ".join(f"{key.replace('_', ' ')}: {word(payload[key])}" for key in sorted(payload, key=order))
 
 
 def _kinds() -> list[str]:
@@ -73,14 +87,17 @@ class AuditView(QWidget):
         if broken:
             self.status.setText("NOT INTACT: " + " · ".join(r.describe() for r in broken))
         elif reports:
-            self.status.setText(f"Intact: {reports[0].describe()}. Showing the newest {min(LIMIT, len(events))}.")
+            self.status.setText(f"The audit log is intact: all {reports[0].events} entries match their hashes. "
+                                f"Showing the newest {min(LIMIT, len(events))}.")
         else:
             self.status.setText("The audit log is empty (nobody is registered yet).")
         self.table.setRowCount(len(events))
         for row, event in enumerate(events):
-            details = ", ".join(f"{key}: {value}" for key, value in sorted(event.payload.items()))
+            details = details_text(event.payload)
             values = (str(event.seq), event.wall_time[:19].replace("T", " "), event.author or "—",
                       event.kind.replace("_", " "), details)
             for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)  # a long details cell is cut at the window's edge
+                self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
