@@ -202,27 +202,22 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
     assert workspace.store.count_sessions() == 1
 
 
-def test_back_asks_before_it_discards_what_was_typed(qtbot, workspace) -> None:
-    asked: list[bool] = []
-    answer = {"leave": False}
-
-    def confirm(_parent) -> bool:
-        asked.append(True)
-        return answer["leave"]
-
-    page = StartPage(workspace, therapist="Dr Ana", confirm_leave=confirm)
+def test_back_asks_in_the_page_before_it_discards_what_was_typed(qtbot, workspace) -> None:
+    page = StartPage(workspace, therapist="Dr Ana")
     qtbot.addWidget(page)
     page.show()
     with qtbot.waitSignal(page.cancelled):  # nothing typed yet (the signed-in name is not typing): no question
         qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
-    assert asked == []
+    assert not page.leave_question.isVisible()
     qtbot.keyClicks(page.intention, "To rest.")
     answer_all(page)
     with qtbot.assertNotEmitted(page.cancelled):
-        qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)  # "Stay on this page"
-    assert asked == [True] and page.intention.toPlainText() == "To rest." and all(
-        value is False for value in page.answers().values())
-    answer["leave"] = True
-    with qtbot.waitSignal(page.cancelled):
         qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
-    assert asked == [True, True] and workspace.store.count_sessions() == 0
+        assert page.leave_question.isVisible() and page.focusWidget() is page.stay_button
+        qtbot.keyClick(page.stay_button, Qt.Key.Key_Escape)  # Esc stays, as does "Stay on this page"
+    assert not page.leave_question.isVisible()
+    assert page.intention.toPlainText() == "To rest." and all(value is False for value in page.answers().values())
+    qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.cancelled):
+        qtbot.mouseClick(page.leave_button, Qt.MouseButton.LeftButton)
+    assert workspace.store.count_sessions() == 0

@@ -7,7 +7,6 @@ and needs an explicit, recorded "proceed anyway" tick: the app informs, the clin
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout, QHBoxLayout,
@@ -23,19 +22,6 @@ from .wheel_guard import wheel_scrolls_past
 
 CLIENT_CODE_MAX = 24
 
-
-def ask_to_leave(parent: QWidget) -> bool:
-    """Whether to go back and discard what was typed on the start page (staying is the default)."""
-    from PySide6.QtWidgets import QMessageBox
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Leave the start page?",  # no bright icon: a calm room
-                      "What you typed and answered on this page is not kept if you go back.",
-                      QMessageBox.StandardButton.NoButton, parent)
-    leave = box.addButton("Go back and discard it", QMessageBox.ButtonRole.DestructiveRole)
-    stay = box.addButton("Stay on this page", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(stay)
-    box.setEscapeButton(stay)
-    box.exec()
-    return box.clickedButton() is leave
 NAME_MAX = 80
 _CODE_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -81,12 +67,10 @@ class StartPage(QMainWindow):
     cancelled = Signal()
 
     def __init__(self, workspace: Workspace, *, therapist: str = "", therapist_fixed: bool = False,
-                 demo: bool = False, parent: QWidget | None = None,
-                 confirm_leave: Callable[[QWidget], bool] | None = None) -> None:
+                 demo: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.demo = demo
-        self._confirm_leave = confirm_leave or ask_to_leave
         self._given_therapist = therapist
         self.runner: SessionRunner | None = None  # once created, retries continue this session
         self._recorded: set[str] = set()
@@ -194,6 +178,7 @@ class StartPage(QMainWindow):
         for button in (self.start_button, self.back_button):
             button.setMinimumWidth(180)
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.leave_question = self._leave_question()
         buttons = QHBoxLayout()
         buttons.addWidget(self.error, 1)
         buttons.addStretch(0)
@@ -206,6 +191,7 @@ class StartPage(QMainWindow):
         page.setSpacing(14)
         page.addWidget(title)
         page.addLayout(columns, 1)
+        page.addWidget(self.leave_question)
         page.addLayout(buttons)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -267,13 +253,53 @@ class StartPage(QMainWindow):
         index = self.protocol_choice.currentIndex()
         return self.protocols[index] if 0 <= index < len(self.protocols) else None
 
+    def _leave_question(self) -> QFrame:
+        """Asked in the page, not in a message box (which may sound and covers the page)."""
+        frame = QFrame()
+        frame.setObjectName("leaveQuestion")
+        text = QLabel("What you typed and answered on this page is not kept if you go back.")
+        text.setWordWrap(True)
+        text.setProperty("level", "caution")
+        self.leave_button = QPushButton("Go back and discard it")
+        self.leave_button.setObjectName("leaveDiscard")
+        self.leave_button.setAccessibleName("Go back to the home page and discard this page")
+        self.leave_button.clicked.connect(lambda _=False: self._leave())
+        self.stay_button = QPushButton("Stay on this page")
+        self.stay_button.setObjectName("leaveStay")
+        self.stay_button.setAccessibleName("Stay on the start page and keep what was typed")
+        self.stay_button.setAutoDefault(True)
+        self.stay_button.clicked.connect(lambda _=False: self._stay())
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(text, 1)
+        row.addWidget(self.leave_button)
+        row.addWidget(self.stay_button)
+        frame.hide()
+        return frame
+
     def go_back(self) -> bool:
-        """Back to the home page; once something is typed or answered, only if the therapist says
-        so: the page's contents are not kept."""
-        if self._has_entries() and not self._confirm_leave(self):
+        """Back to the home page; once something is typed or answered, only after the page asks
+        (its contents are not kept). True if it went back."""
+        if self._has_entries():
+            self.leave_question.show()
+            self.stay_button.setFocus()  # staying is the default: Enter or Esc keeps the page
             return False
-        self.cancelled.emit()
+        self._leave()
         return True
+
+    def _leave(self) -> None:
+        self.leave_question.hide()
+        self.cancelled.emit()
+
+    def _stay(self) -> None:
+        self.leave_question.hide()
+        self.client_code.setFocus()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape and self.leave_question.isVisible():
+            self._stay()
+            return
+        super().keyPressEvent(event)
 
     def _has_entries(self) -> bool:
         typed = (self.client_code.text(), self.room.text(), self.intention.toPlainText())
