@@ -183,6 +183,18 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
     for widget in (form.result, form.save_button, form.comment, form.fields["systolic"]):
         bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
         assert 0 <= bottom <= viewport.height(), widget.objectName()
+    # After a scored check-in that raises an alert banner: the check, its NEWS2 and the fields are in view.
+    from tests._vitals_helpers import COMPLETE, fill, save
+    room.activateWindow()
+    qtbot.waitUntil(room.isActiveWindow)
+    fill(room, **{**COMPLETE, "systolic": "182/96"})
+    save(room)
+    qtbot.waitUntil(lambda: form.news2.isVisible() and "182/96" in form.result.text())
+    QApplication.processEvents()
+    for widget in (form.result, form.news2, form.fields["systolic"], form.fields["spo2"]):
+        top = widget.mapTo(viewport, widget.rect().topLeft()).y()
+        bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
+        assert 0 <= top and bottom <= viewport.height(), widget.objectName()
 
 
 def test_on_a_1920x1080_screen_the_side_panel_is_wide_enough_for_its_larger_text(qtbot, themed, workspace,

@@ -176,11 +176,11 @@ class VitalsForm(QFrame):
         # bottom of the panel is what scrolls out of sight.
         layout.addWidget(self.result)
         layout.addWidget(self.news2)
-        layout.addWidget(self.advisory)
         layout.addWidget(self.dose_confirm)
         layout.addWidget(self.errors["form"])
         layout.addLayout(grid)
         layout.addWidget(self.save_button)
+        layout.addWidget(self.advisory)  # the same caveat each time: last, where it may scroll away
         order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
                                                          self.save_button]
         for first, second in zip(order, order[1:]):

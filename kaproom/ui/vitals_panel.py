@@ -197,7 +197,7 @@ class RoomVitals(QObject):
         self.form.clear_values()
         self.form.show_message("")
         self._show_check(event)
-        self._reveal(next(w for w in (self.form.advisory, self.form.news2, self.form.result) if w.text()))
+        self._reveal(self.form.result)  # the check just saved, at the top of the panel
         worst = checked.level
         words = {"ok": "", "caution": " with a caution (see the alert above)",
                  "urgent": " - URGENT: see the alert above"}[worst]
