@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 
 from kaproom.domain.events import Kind
+from kaproom.domain.session import State
 from kaproom.store.errors import DiskFull
 from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
                                    type_text, visible_banners)
@@ -248,15 +249,25 @@ def test_the_dose_question_fits_the_side_panel_of_a_1366_screen(qtbot, workspace
     assert right_edge < viewport.width()  # the diastolic field is not cut off
 
 
-def test_after_the_session_ends_a_check_in_is_refused_and_kept(qtbot, workspace, protocol):
+def test_after_the_session_ends_the_form_is_closed_and_what_was_typed_stays(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, pulse="80")  # typed, not saved, when the session ends
     room.controller.end("ended_early", "client unwell")
-    fill(room, pulse="80")
-    save(room)
-    assert stored(workspace, runner, Kind.VITALS) == []
-    assert room.vitals.form.fields["pulse"].text() == "80"
+    form = room.vitals.form
+    qtbot.waitUntil(lambda: not form.save_button.isEnabled())
+    assert not form.fields["systolic"].isEnabled() and not form.moaas.isEnabled()
+    assert form.fields["pulse"].text() == "80"  # still there to read or copy into a note
+    assert "session has ended" in label(room, "vitalsError_form").text()
+    assert room.vitals.save() is None and stored(workspace, runner, Kind.VITALS) == []  # F9's save refuses too
     assert label(room, "vitalsDue").text() == "Vitals: session ended"
+
+
+def test_a_room_opened_on_an_ended_session_shows_the_form_closed(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner.end(State.ENDED_EARLY, "client unwell")
+    room = open_vitals_room(qtbot, workspace, runner)
+    assert not room.vitals.form.save_button.isEnabled()
 
 
 def test_fields_are_line_edits_with_accessible_names(qtbot, workspace, protocol):

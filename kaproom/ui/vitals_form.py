@@ -240,6 +240,10 @@ class VitalsForm(QFrame):
             if isinstance(widget, QLineEdit):
                 widget.selectAll()
 
+    def close_for_good(self) -> None:
+        for widget in (*self.fields.values(), self.moaas, self.nausea, self.oxygen, self.comment, self.save_button):
+            widget.setEnabled(False)
+
     def show_message(self, text: str, level: str = "error") -> None:
         label = self.errors["form"]
         label.setText(text)

@@ -82,6 +82,8 @@ class RoomVitals(QObject):
         self.controller.eventRecorded.connect(self._on_event)
         self.controller.ticked.connect(self._on_tick)
         self._on_tick(self.controller.elapsed())
+        if not self.runner.state.state.is_open:  # a room opened on an ended session
+            self._close_form()
 
     @staticmethod
     def _scrolling() -> tuple[QScrollArea, QVBoxLayout]:
@@ -151,6 +153,15 @@ class RoomVitals(QObject):
             self.events.append(event)
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
             self._on_tick(self.runner.elapsed())
+        if event.kind == Kind.SESSION_ENDED:
+            self._close_form()
+
+    def _close_form(self) -> None:
+        """No check-ins after the end: the fields go grey, and whatever was typed in them stays
+        readable (to copy into a note, which the room still takes)."""
+        self.form.close_for_good()
+        self.form.show_message("The session has ended: no more check-ins. Anything typed in the fields stays as it was.",
+                               "info")
 
     def _on_tick(self, elapsed: float) -> None:
         due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
