@@ -64,7 +64,8 @@ def build_room(room: "RoomWindow") -> None:
     """Create the room's widgets as attributes of ``room`` and lay them out."""
     room.clock_label = ClockLabel()
     room.phase_label = make_label("phaseLabel", "", "Current phase and time left", wrap=True)
-    room.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)  # late in a session it says the most
+    # Wraps: late in a session it says the most ("overdue 22 min (dose not recorded: ...)").
+    room.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)
     room.vitals_due.setProperty("level", "ok")
     room.demo_marker = make_label("demoMarker", "DEMO", "Demo session: not a real client, kept in the demo database")
     room.demo_marker.setToolTip("A demonstration on a fast clock, kept in its own database apart from real sessions.")

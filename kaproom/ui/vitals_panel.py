@@ -160,8 +160,8 @@ class RoomVitals(QObject):
         """No check-ins after the end: the fields go grey, and whatever was typed in them stays
         readable (to copy into a note, which the room still takes)."""
         self.form.close_for_good()
-        self.form.show_message("The session has ended: no more check-ins. Anything typed in the fields stays as it was.",
-                               "info")
+        self.form.show_message("The session has ended: no more check-ins. "
+                               "Anything typed in the fields stays as it was.", "info")
 
     def _on_tick(self, elapsed: float) -> None:
         due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
