@@ -128,6 +128,9 @@ def test_full_session_from_start_page_to_end(qtbot, workspace, clock) -> None:
     press(room, "Return")
     assert runner.state.state == State.ENDED_EARLY
     assert room.phase_label.text() == "Session ended early"
+    strip = [label.text().split("\n")[0] for label in room.phase_strip.labels]  # ended in Onset: no phase is current
+    assert strip[:3] == ["\u2713 Arrival & intention", "\u2713 Dosing", "\u2713 Onset"] and strip[3] == "Deep"
+    assert not any(text.startswith("\u25b6") for text in strip) and room.phase_strip.current_name() == ""
     assert not room.findChild(QPushButton, "advanceButton").isEnabled()
     assert room.log_view.lines()[-1].endswith("Session ended early: client asked to stop")
 

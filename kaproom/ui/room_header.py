@@ -66,17 +66,21 @@ class PhaseStrip(QWidget):
             label.setContentsMargins(6, 4, 6, 4)
             layout.addWidget(label, 1)
             self.labels.append(label)
-        self.current = -2
+        self.current, self._shown = -2, (-2, False)
         self.update_phase(-1, {})
 
-    def update_phase(self, current: int, extra_minutes: dict[int, float]) -> None:
-        if current == self.current and not extra_minutes:
+    def update_phase(self, current: int, extra_minutes: dict[int, float], ended: bool = False) -> None:
+        """``ended``: the session is over in phase ``current``; that phase and those before it are
+        done, none is current, and the phases never reached stay as they were planned."""
+        if (current, ended) == self._shown and not extra_minutes:
             return
-        self.current = current
+        self._shown = (current, ended)
+        self.current = -1 if ended else current
+        last_done = current if ended else current - 1
         described = []
         for index, (phase, label) in enumerate(zip(self.protocol.phases, self.labels)):
             minutes = phase.minutes + extra_minutes.get(index, 0.0)
-            state = "done" if index < current else "current" if index == current else "next"
+            state = "done" if index <= last_done else "current" if index == current else "next"
             mark = "\u25b6 " if state == "current" else "\u2713 " if state == "done" else ""
             label.setText(f"{mark}{phase.name}\n{minutes:g} min")
             set_level(label, state, "phaseState")

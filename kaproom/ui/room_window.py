@@ -228,7 +228,7 @@ class RoomWindow(QMainWindow):
         if text != self.phase_label.text():
             self.phase_label.setText(text)
         extension = {state.phase_index: state.extension / 60.0} if state.extension else {}
-        self.phase_strip.update_phase(state.phase_index, extension)
+        self.phase_strip.update_phase(state.phase_index, extension, ended=not state.state.is_open)
         if not self._vitals_external:
             self._show_vitals_due(*vitals_due_text(self.protocol, state, self.vitals_times, elapsed))
         name = state.phase.name if state.phase and state.state.is_open else phase_text(self.runner)
