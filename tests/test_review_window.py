@@ -240,3 +240,15 @@ def test_the_review_fits_a_1366_wide_laptop_screen_with_the_client_field_readabl
     assert shown.open_session(1)
     QApplication.processEvents()
     assert shown.width() == 1366
+
+
+def test_the_review_opens_within_a_screen_smaller_than_its_preferred_size(qtbot, workspace):
+    from PySide6.QtGui import QGuiApplication
+    from kaproom.ui.review.window import PREFERRED_SIZE
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    shown = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(shown)
+    if area.height() >= PREFERRED_SIZE[1] and area.width() >= PREFERRED_SIZE[0]:
+        assert (shown.width(), shown.height()) == PREFERRED_SIZE
+    else:  # the test screen (offscreen: 800x800) is smaller: the window takes the screen, not more
+        assert shown.height() <= area.height() and shown.geometry().top() >= area.top()

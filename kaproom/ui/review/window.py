@@ -37,6 +37,7 @@ def own_sessions_only(user: "User | None") -> str:
     from ...domain.people import Permission
     return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
 MAX_COLUMN_WIDTH = 260
+PREFERRED_SIZE = (1500, 900)
 AskOpen = Callable[[], "str | None"]
 
 
@@ -88,9 +89,20 @@ class ReviewWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
-        self.resize(1500, 900)
+        self._size_to_screen()
         self.refresh_list()
         self._record_listing()
+
+    def _size_to_screen(self) -> None:
+        """1500x900 where the screen has room; on a smaller one (a 1366x768 laptop), the whole
+        screen, rather than a window whose edges and buttons lie past it."""
+        from PySide6.QtGui import QGuiApplication
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        if area is not None and (area.width() < PREFERRED_SIZE[0] or area.height() < PREFERRED_SIZE[1]):
+            self.setGeometry(area)
+        else:
+            self.resize(*PREFERRED_SIZE)
 
     def _list_view(self) -> QTableView:
         view = QTableView()
