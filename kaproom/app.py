@@ -62,6 +62,12 @@ def change_own_pin(workspace: "Workspace", parent: "QWidget | None" = None) -> b
     return change_own_secret(workspace, parent) is not None
 
 
+def staff_and_audit(workspace: "Workspace", parent: "QWidget | None" = None) -> object:
+    """Staff accounts (admins) and the audit log (admins and supervisors), after signing in."""
+    from .ui.users_admin import open_staff_and_audit
+    return open_staff_and_audit(workspace, parent)
+
+
 def identify_for_session(workspace: "Workspace", parent: "QWidget | None" = None) -> tuple[str, bool] | None:
     """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
     person signs in and the therapist field is their name; before that the name is typed.
@@ -142,7 +148,8 @@ def main_gui(args: argparse.Namespace) -> int:
                         identify=None if demo else identify_for_session, open_review=open_review,
                         review_available=REVIEW_AVAILABLE and not demo,
                         set_up_sign_in=None if demo else set_up_sign_in,
-                        change_pin=None if demo else change_own_pin)
+                        change_pin=None if demo else change_own_pin,
+                        staff=None if demo else staff_and_audit)
     launcher_box.append(launcher)
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:

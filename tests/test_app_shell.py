@@ -50,6 +50,19 @@ def test_once_staff_sign_in_the_home_page_offers_to_change_my_pin(qtbot, workspa
     assert asked == [workspace] and "PIN or passphrase is changed" in home.statusBar().currentMessage()
 
 
+def test_once_staff_sign_in_the_home_page_offers_staff_and_the_audit_log(qtbot, workspace):
+    asked: list = []
+    launcher = Launcher(workspace, staff=lambda ws, parent: asked.append((ws, parent)))
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    assert home.staff_button is None  # nobody registered: no accounts, no audit to read
+    People.of(workspace).add_user(None, "admin1", Role.ADMIN, "7391528460")
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    qtbot.mouseClick(home.staff_button, Qt.MouseButton.LeftButton)
+    assert asked == [(workspace, home)]
+
+
 def test_review_opens_from_the_app_on_a_fresh_install(qtbot, workspace):
     run_simulation(workspace, "short-check", notes=2, vitals=1, tracks=0,
                    sleep=lambda s: workspace.clock.advance(max(s, 0.001)))

@@ -304,3 +304,57 @@ def test_audit_details_name_whom_they_concern_first_and_read_as_words() -> None:
     text = details_text({"secret_fingerprint": "ab12", "active": True, "first_admin": False, "role": "admin",
                          "user": "ada", "note": None})
     assert text == "user: ada, role: admin, active: yes, first admin: no, note: —, secret fingerprint: ab12"
+
+
+def _signing_in_as(qtbot, name: str, secret: str, then):
+    """A ``run`` for dialogs: fills the sign-in dialog as ``name``, hands every later dialog to ``then``."""
+    shown: list = []
+
+    def run(dialog) -> bool:
+        qtbot.addWidget(dialog)
+        shown.append(type(dialog).__name__)
+        if isinstance(dialog, SignInDialog):
+            type_into(qtbot, dialog.name_edit, name)
+            type_into(qtbot, dialog.secret_edit, secret)
+            press_ok(qtbot, dialog)
+            return dialog.user is not None
+        return then(dialog)
+    return run, shown
+
+
+def test_from_the_home_page_an_admin_manages_staff_and_reads_the_audit_log(qtbot, people, staff, workspace):
+    from kaproom.ui.users_admin import AuditDialog, open_staff_and_audit
+    seen: list = []
+
+    def staff_screen(dialog) -> bool:
+        if isinstance(dialog, UsersAdminDialog):
+            assert dialog.widget.table.rowCount() == 3  # Ana, Sam and Teo
+            qtbot.mouseClick(dialog.audit_button, Qt.MouseButton.LeftButton)  # its "Audit log…" button
+        elif isinstance(dialog, AuditDialog):
+            seen.append(dialog.view.table.rowCount())
+            assert "intact" in dialog.view.status.text()
+        return False
+
+    run, shown = _signing_in_as(qtbot, "Ana", ADMIN_PIN, staff_screen)
+    user = open_staff_and_audit(workspace, run=run, people=people)
+    assert user.name == "Ana" and shown == ["SignInDialog", "UsersAdminDialog", "AuditDialog"]
+    assert seen and seen[0] >= 4  # three staff added and Ana's sign-in
+
+
+def test_from_the_home_page_a_supervisor_reads_the_audit_log_and_a_therapist_is_told_who_may(
+        qtbot, people, staff, workspace):
+    from kaproom.ui.users_admin import open_staff_and_audit
+    run, shown = _signing_in_as(qtbot, "Sam", SUPERVISOR_SECRET, lambda dialog: False)
+    assert open_staff_and_audit(workspace, run=run, people=people).name == "Sam"
+    assert shown == ["SignInDialog", "AuditDialog"]
+    refused: list[str] = []
+
+    def therapist(dialog) -> bool:
+        qtbot.addWidget(dialog)
+        type_into(qtbot, dialog.name_edit, "Teo")
+        type_into(qtbot, dialog.secret_edit, THERAPIST_PIN)
+        press_ok(qtbot, dialog)
+        refused.append(dialog.message.text())
+        return False  # then cancels
+    assert open_staff_and_audit(workspace, run=therapist, people=people) is None
+    assert "audit log" in refused[0]

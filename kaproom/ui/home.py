@@ -39,9 +39,10 @@ class HomeWindow(QMainWindow):
     reviewRequested = Signal()
     setUpSignInRequested = Signal()
     changePinRequested = Signal()
+    staffRequested = Signal()
 
     def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
-                 offer_pin_change: bool = False, parent: QWidget | None = None) -> None:
+                 offer_pin_change: bool = False, offer_staff: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.setObjectName("homeWindow")
@@ -99,6 +100,13 @@ class HomeWindow(QMainWindow):
             self.change_pin_button.setAccessibleName("Change my own PIN or passphrase")
             self.change_pin_button.clicked.connect(self.changePinRequested.emit)
             column.addWidget(self.change_pin_button)
+        self.staff_button: QPushButton | None = None
+        if offer_staff:  # admins manage the accounts there; supervisors read the audit log
+            self.staff_button = QPushButton("Staff and audit log")
+            self.staff_button.setObjectName("homeStaff")
+            self.staff_button.setAccessibleName("Staff accounts and the audit log (admins and supervisors)")
+            self.staff_button.clicked.connect(self.staffRequested.emit)
+            column.addWidget(self.staff_button)
         column.addStretch(1)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)

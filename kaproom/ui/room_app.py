@@ -38,7 +38,8 @@ class Launcher(QObject):
                  dump_state: str | None = None, identify: Identify | None = None,
                  open_review: OpenReview | None = None, review_available: bool = False,
                  set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
-                 change_pin: Callable[[Workspace, QWidget | None], bool] | None = None) -> None:
+                 change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
+                 staff: Callable[[Workspace, QWidget | None], object] | None = None) -> None:
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
@@ -47,6 +48,7 @@ class Launcher(QObject):
         self.review_available = review_available
         self.set_up_sign_in = set_up_sign_in
         self.change_pin = change_pin
+        self.staff = staff
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self._extra_windows: list[QWidget] = []
@@ -75,11 +77,14 @@ class Launcher(QObject):
         window.activateWindow()
 
     def show_home(self, message: str = "") -> HomeWindow:
+        has_users = self._has_users()
         home = HomeWindow(self.workspace, review_available=self.review_available,
-                          offer_sign_in_setup=self.set_up_sign_in is not None and not self._has_users(),
-                          offer_pin_change=self.change_pin is not None and self._has_users())
+                          offer_sign_in_setup=self.set_up_sign_in is not None and not has_users,
+                          offer_pin_change=self.change_pin is not None and has_users,
+                          offer_staff=self.staff is not None and has_users)
         home.setUpSignInRequested.connect(self._set_up_sign_in)
         home.changePinRequested.connect(self._change_pin)
+        home.staffRequested.connect(self._staff)
         home.startRequested.connect(self.show_start)
         home.resumeRequested.connect(self.resume)
         home.reviewRequested.connect(self._review)
@@ -119,6 +124,10 @@ class Launcher(QObject):
     def _change_pin(self) -> None:
         if self.change_pin is not None and self.change_pin(self.workspace, self.window) and self.window is not None:
             self.window.statusBar().showMessage("Your PIN or passphrase is changed: use the new one from now on.")
+
+    def _staff(self) -> None:
+        if self.staff is not None:
+            self.staff(self.workspace, self.window)
 
     def _review(self) -> None:
         if self.open_review is None:

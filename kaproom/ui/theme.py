@@ -129,6 +129,7 @@ def _look() -> str:
     QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {SURFACE}; border: none; }}
     QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
     QDialog {{ background: {SURFACE}; border: 1px solid {BORDER}; }}
+    QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
     QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {{
         background: {INPUT}; color: {TEXT_STRONG}; border: 1px solid {BORDER}; border-radius: 4px;
         padding: 6px; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}

@@ -6,13 +6,19 @@ audit event in the same transaction, and refuses to leave the clinic without an 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..domain.people import InputRefused, Permission, Role, User
 from ..people.service import AccessRefused, People
-from .signin import NewSecretFields, _field, _Form, _message_label, show_only_permitted
+from .audit_view import AuditView
+from .signin import NewSecretFields, RunDialog, _field, _Form, _message_label, run_modal, show_only_permitted, sign_in
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 COLUMNS = ("Name", "Role", "State", "Signs in with", "Added (UTC)")
 
@@ -180,7 +186,7 @@ class UsersAdminDialog(QDialog):
         layout = QVBoxLayout(self)
         if step_two:
             intro = QLabel("Step 2 of 2: add the therapists and supervisors who use this room (you can also do "
-                           "this later from the Users screen or with `kaproom users add`).")
+                           "this later: Staff and audit log on the home page, or `kaproom users add`).")
             intro.setWordWrap(True)
             layout.addWidget(intro)
         self.widget = UsersAdminWidget(people, admin, self, run)
@@ -188,6 +194,46 @@ class UsersAdminDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("Done" if step_two else "Close")
         buttons.rejected.connect(self.accept)
+        self.audit_button: QPushButton | None = None
+        if admin is not None and admin.may(Permission.VIEW_AUDIT):
+            self.audit_button = QPushButton("Audit log…")
+            self.audit_button.setObjectName("usersAuditLog")
+            self.audit_button.setAccessibleName("Read the audit log: sign-ins, views, exports, changes")
+            self.audit_button.clicked.connect(lambda _=False: (run or run_modal)(AuditDialog(people, admin, self)))
+            buttons.addButton(self.audit_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(buttons)
         self.resize(720, 420)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+
+
+class AuditDialog(QDialog):
+    """The audit log in a window of its own, opened from the staff screen or the home page."""
+
+    def __init__(self, people: People, viewer: User | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditDialog")
+        self.setWindowTitle("Audit log — KAP Room")
+        layout = QVBoxLayout(self)
+        self.view = AuditView(people, viewer, self)
+        layout.addWidget(self.view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.accept)
+        layout.addWidget(buttons)
+        self.resize(1100, 640)
+
+
+def open_staff_and_audit(workspace: "Workspace", parent: QWidget | None = None, run: RunDialog = run_modal,
+                         people: People | None = None) -> User | None:
+    """The home page's Staff and audit log: after signing in, an admin manages the staff accounts
+    (and can read the audit log from there); a supervisor reads the audit log. Therapists are
+    told who may. The signed-in person, or None if cancelled."""
+    people = people or People.of(workspace)
+    user = sign_in(workspace, parent, permission=Permission.VIEW_AUDIT,
+                   purpose="see the staff accounts and the audit log", run=run, people=people)
+    if user is None:
+        return None
+    if user.may(Permission.MANAGE_USERS):
+        run(UsersAdminDialog(people, user, parent, run=run))
+    else:
+        run(AuditDialog(people, user, parent))
+    return user
