@@ -58,6 +58,13 @@ class RoomMusic(QObject):
         self._waiting_for_paint = False
         self._wired = False
         self._banner: QLabel | None = None
+        # Made once, here: they outlive each set of players ("Try music again" makes new ones).
+        self.fade_timer = QTimer(self)
+        self.fade_timer.setInterval(TICK_MS)
+        self.fade_timer.timeout.connect(self._tick)
+        self.output_timer = QTimer(self)
+        self.output_timer.setInterval(OUTPUT_CHECK_MS)
+        self.output_timer.timeout.connect(self._check_output)
         strip.retryRequested.connect(self.try_again)
         for key, description, action in SHORTCUTS:
             room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
@@ -110,19 +117,13 @@ class RoomMusic(QObject):
             self._start_current_phase()
 
     def _wire_once(self) -> None:
-        """What outlives one set of players: the session's signals, the timers, the last release."""
+        """What outlives one set of players: the session's signals and the last release."""
         if self._wired:
             return
         self._wired = True
         self.strip.destroyed.connect(lambda *_: _release(self.players, self.bridge))
         self.controller.eventRecorded.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self.controller.sessionEnded.connect(self._on_session_ended, Qt.ConnectionType.QueuedConnection)
-        self.fade_timer = QTimer(self)
-        self.fade_timer.setInterval(TICK_MS)
-        self.fade_timer.timeout.connect(self._tick)
-        self.output_timer = QTimer(self)
-        self.output_timer.setInterval(OUTPUT_CHECK_MS)
-        self.output_timer.timeout.connect(self._check_output)
 
     # ---------------------------------------------------------------- session → music
     def _start_current_phase(self) -> None:
@@ -217,9 +218,8 @@ class RoomMusic(QObject):
             self.strip.show_off("The session has ended; music is off.")
             return
         self._log({"action": "retry", "message": f"music tried again after: {self.off_reason}"})
-        if getattr(self, "output_timer", None) is not None:
-            self.output_timer.stop()
-            self.fade_timer.stop()
+        self.output_timer.stop()
+        self.fade_timer.stop()
         if self.director is not None:
             self.director.stop_now()
         self.strip.detach()
@@ -271,9 +271,8 @@ class RoomMusic(QObject):
                 self._log({"action": "volume", "volume": 0, "playlist": director.playlist_name,
                            "message": "music stopped (room screen closed)"})
             director.stop_now()
-        for timer in (getattr(self, "fade_timer", None), getattr(self, "output_timer", None)):
-            if timer is not None:
-                timer.stop()
+        self.fade_timer.stop()
+        self.output_timer.stop()
         _release(self.players, self.bridge)
 
 
