@@ -183,10 +183,26 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
     for widget in (form.result, form.save_button, form.comment, form.fields["systolic"]):
         bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
         assert 0 <= bottom <= viewport.height(), widget.objectName()
-    # After a scored check-in that raises an alert banner: the check, its NEWS2 and the fields are in view.
+    # After a scored check-in, the last check takes three lines and its NEWS2 one or two more:
+    # every field, down to the comment, is still in view (Save may be cut; Enter saves).
     from tests._vitals_helpers import COMPLETE, fill, save
     room.activateWindow()
     qtbot.waitUntil(room.isActiveWindow)
+
+    def in_view(*widgets) -> None:
+        for widget in widgets:
+            top = widget.mapTo(viewport, widget.rect().topLeft()).y()
+            bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
+            assert 0 <= top and bottom <= viewport.height(), widget.objectName()
+
+    fill(room, **COMPLETE)
+    save(room)
+    qtbot.waitUntil(lambda: form.news2.isVisible() and "Last check" in form.result.text())
+    QApplication.processEvents()
+    assert form.result.height() > 2 * form.fontMetrics().height()  # the values wrapped onto more lines
+    in_view(form.result, form.news2, form.fields["systolic"], form.oxygen, form.comment)
+    # After one that raises an alert banner (which takes height from the panel): the check, its
+    # NEWS2 and the fields are in view; the comment and Save may scroll (Enter saves from any field).
     fill(room, **{**COMPLETE, "systolic": "182/96"})
     save(room)
     qtbot.waitUntil(lambda: form.news2.isVisible() and "182/96" in form.result.text())

@@ -163,9 +163,14 @@ class VitalsForm(QFrame):
         grid.addWidget(QLabel("Nausea"), row + 2, 0)
         grid.addWidget(self.nausea, row + 2, 1, 1, 3)  # a row of its own: "On oxygen" beside it squeezed
         grid.addWidget(self.errors["nausea"], row + 3, 0, 1, 4)  # the SpO2 and Temp boxes above
-        grid.addWidget(self.oxygen, row + 4, 1, 1, 3)
+        # Oxygen and the comment share a row, so that on a 768-pixel-high screen the Save
+        # button stays in sight instead of scrolling out of the panel.
+        last = QHBoxLayout()
+        last.setSpacing(8)
+        last.addWidget(self.oxygen)
+        last.addWidget(self.comment, 1)
+        grid.addLayout(last, row + 4, 0, 1, 4)
         grid.addWidget(self.errors["supplemental_oxygen"], row + 5, 0, 1, 4)
-        grid.addWidget(self.comment, row + 6, 0, 1, 4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
