@@ -242,6 +242,59 @@ def test_the_review_fits_a_1366_wide_laptop_screen_with_the_client_field_readabl
     assert shown.width() == 1366
 
 
+@pytest.mark.parametrize("width", [1366, 1280])
+def test_on_a_laptop_screen_the_signed_off_column_is_in_sight_without_scrolling(qtbot, themed_app, workspace,
+                                                                               protocol, width):
+    """Whether a session is signed is what a supervisor scans the list for: the last column must
+    not sit past the edge. Long protocol and therapist names give way and keep their full text
+    in the tooltip."""
+    from PySide6.QtWidgets import QApplication
+    add_session(workspace.store, protocol, therapist="Dr Josephine Featherstonehaugh-Smythe", room="Garden room 2",
+                client="C-7")
+    shown = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(shown)
+    shown.resize(width, 768)
+    shown.show()
+    qtbot.waitExposed(shown)
+    QApplication.processEvents()
+    table, model = shown.table, shown.model
+    signed = column("Signed off")
+    qtbot.waitUntil(lambda: table.columnViewportPosition(signed) + table.columnWidth(signed)
+                    <= table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0
+    needed = table.fontMetrics().horizontalAdvance("Not signed")
+    assert table.columnWidth(signed) >= needed  # the word itself, not an ellipsis
+    therapist = model.index(0, column("Therapist"))
+    assert model.data(therapist, Qt.ItemDataRole.ToolTipRole) == "Dr Josephine Featherstonehaugh-Smythe"
+    assert model.data(model.index(0, column("Protocol")), Qt.ItemDataRole.ToolTipRole) == protocol.name
+
+
+def test_on_a_laptop_screen_the_timeline_leaves_its_width_to_the_details(qtbot, themed_app, workspace, protocol):
+    """What was noted is the column a supervisor reads: the time, phase and kind columns take
+    what their texts need, not fixed widths that left Details a sliver at 1366 px."""
+    from PySide6.QtWidgets import QApplication
+    from kaproom.ui.review.timeline_model import COLUMNS as TIMELINE_COLUMNS
+    add_session(workspace.store, protocol, therapist="Ana", client="C-7", cautions=2)
+    shown = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(shown)
+    shown.resize(1366, 768)
+    shown.show()
+    qtbot.waitExposed(shown)
+    assert shown.open_session(1)
+    QApplication.processEvents()
+    view = shown.session_view.timeline
+    model = view.model()
+    widths = {name: view.columnWidth(number) for number, name in enumerate(TIMELINE_COLUMNS)}
+    assert widths["Details"] >= 0.35 * view.viewport().width(), widths
+    assert widths["Details"] == max(widths.values()), widths
+    metrics = view.fontMetrics()
+    for name in ("Session time", "Clock", "Phase", "What"):  # short texts shown whole, not elided
+        number = TIMELINE_COLUMNS.index(name)
+        widest = max(metrics.horizontalAdvance(str(model.data(model.index(row, number)) or ""))
+                     for row in range(model.rowCount()))
+        assert widths[name] >= widest, name
+
+
 def test_the_review_opens_within_a_screen_smaller_than_its_preferred_size(qtbot, workspace):
     from PySide6.QtGui import QGuiApplication
     from kaproom.ui.review.window import PREFERRED_SIZE

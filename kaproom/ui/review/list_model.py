@@ -25,6 +25,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Protocol", "protocol"), ("Duration", "duration"), ("How it ended", "ended"), ("Cautions", "cautions"),
     ("Urgent", "urgents"), ("Music errors", "music_errors"), ("Amendments", "amendments"), ("Signed off", "signed"),
 )
+ELIDED_KEYS = {"protocol", "therapist", "client"}
 NUMERIC = {"cautions", "urgents", "music_errors", "amendments", "duration"}
 ENDINGS = {"discharged": "Discharged", "ended_early": "Ended early", "running": "Still open",
            "created": "Not started"}
@@ -186,6 +187,8 @@ class SessionListModel(QAbstractTableModel):
             return f"Signed off by {row.signed_by} at {local_time(row.signed_at)}{note}"
         if key == "room" and row.origin not in ("", "local"):
             return f"Imported from another computer ({row.origin})"
+        if key in ELIDED_KEYS:  # the whole text, where a narrow column cuts it short
+            return cell_text(row, key) or None
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

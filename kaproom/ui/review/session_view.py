@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 NO_LINE_CHOSEN = "Choose a line to read it in full here."
 TIMELINE_WIDTHS = (60, 130, 120, 180, 160, 560, 110)  # "#", session time, clock, phase, what, details, by
+#: The narrow columns fit their heading and their widest text, up to these widths; the rest of the
+#: width goes to Details, the column a supervisor reads (on a laptop it was left ~160 px).
+TIMELINE_CAPS = {0: 70, 1: 130, 2: 130, 3: 170, 4: 140, 6: 140}
 
 
 def integrity_from(report: SessionReport) -> Integrity:
@@ -223,10 +226,21 @@ class SessionView(QWidget):
         kept = self._chosen_seq() if same_session else None
         self.report_uid = h.uid
         self.timeline_model.set_rows(report.timeline, broken_at=report.integrity.broken_at)
+        self._fit_timeline_columns()
         self._choose_again(kept)
         self._show_details()
         self.signoff.set_report(report)
         self.exports.set_report(report)
+
+    def _fit_timeline_columns(self) -> None:
+        """Each narrow column as wide as its heading and its widest text, within its cap."""
+        view, model = self.timeline, self.timeline_model
+        view.ensurePolished()
+        cells, heads = view.fontMetrics(), view.horizontalHeader().fontMetrics()
+        for column, cap in TIMELINE_CAPS.items():
+            heading = heads.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal))) + 24
+            widest = max((cells.horizontalAdvance(text) for text in model.column_texts(column)), default=0) + 16
+            view.setColumnWidth(column, min(cap, max(heading, widest)))
 
     def _show_details(self) -> None:
         """The fixed facts, and the exports of this record that the audit log holds."""

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from ...store import StoreError
 from ...store.queries import rooms, therapists, totals
 from .filters import FilterBar
-from .list_model import SESSION_ROLE, SessionListModel
+from .list_model import COLUMNS, SESSION_ROLE, SessionListModel
 from .session_view import SessionView
 from ..theme import set_level
 from .style import stylesheet
@@ -36,7 +36,12 @@ def own_sessions_only(user: "User | None") -> str:
     """The therapist whose sessions are the only ones this user may see, or "" for all."""
     from ...domain.people import Permission
     return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
+
+
 MAX_COLUMN_WIDTH = 260
+#: The columns that elide first on a narrow screen, the longest free text first.
+SHRINKABLE_COLUMNS = tuple([key for _, key in COLUMNS].index(key)
+                           for key in ("protocol", "therapist", "room", "ended", "client"))
 PREFERRED_SIZE = (1500, 900)
 AskOpen = Callable[[], "str | None"]
 
@@ -121,6 +126,7 @@ class ReviewWindow(QWidget):
         view.doubleClicked.connect(self._open_index)
         view.activated.connect(self._open_index)  # Enter on a row
         view.setAccessibleName("Sessions")
+        view.viewport().installEventFilter(self)
         return view
 
     def set_user(self, user: "User") -> None:
@@ -157,15 +163,34 @@ class ReviewWindow(QWidget):
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Columns as wide as their heading and the rows loaded so far, within reason."""
+        """Columns as wide as their heading and the rows loaded so far, within reason; where
+        that is wider than the list, the text columns give way (their cells elide, the tooltip
+        has the full text) so that the last one, Signed off, stays in sight without scrolling."""
         self.table.ensurePolished()
         header = self.table.horizontalHeader()
         header.ensurePolished()
         metrics = header.fontMetrics()
-        for column in range(self.model.columnCount() - 1):  # the last one takes the rest of the width
-            heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            wanted = max(metrics.horizontalAdvance(heading) + 14, self.table.sizeHintForColumn(column) + 12)
-            self.table.setColumnWidth(column, min(MAX_COLUMN_WIDTH, wanted))
+        columns = self.model.columnCount()
+        headings = [metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal))) + 14
+                    for c in range(columns)]
+        widths = [min(MAX_COLUMN_WIDTH, max(headings[c], self.table.sizeHintForColumn(c) + 12))
+                  for c in range(columns)]
+        room = self.table.viewport().width()
+        over = sum(widths) - room
+        for column in SHRINKABLE_COLUMNS:
+            if over <= 0:
+                break
+            give = min(over, widths[column] - headings[column])
+            widths[column] -= max(0, give)
+            over -= max(0, give)
+        for column in range(columns - 1):  # the last one takes the rest of the width
+            self.table.setColumnWidth(column, widths[column])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        """The list's visible width changed (the window shown, maximised, resized): fit again."""
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport() and self.model.rowCount():
+            self._fit_columns()
+        return False
 
     def _show_totals(self) -> None:
         if self.model.error:
