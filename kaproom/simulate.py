@@ -96,7 +96,7 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
         elif what == "vitals":
             runner.record(Kind.VITALS, realistic_vitals(rng, index))
         elif what == "dose":
-            runner.record(Kind.DOSE, {"route": "sublingual lozenge", "effective_time": round(runner.elapsed(), 3)})
+            runner.give_dose(runner.protocol.dose_route)
         elif what == "track":
             title = TRACKS[index % len(TRACKS)]
             runner.record(Kind.MUSIC, {"action": "track_started", "title": title,

@@ -225,3 +225,18 @@ def test_a_long_vitals_line_drawn_in_runs_looks_like_one_line(qapp, style):
     differing = sum(1 for x in range(400) for y in range(120)
                     if abs(whole.pixelColor(x, y).lightness() - runs.pixelColor(x, y).lightness()) > 96)
     assert differing < len(inked) // 20  # only a few antialiased pixels where runs meet
+
+
+def test_a_dosing_phase_started_by_the_dose_reads_so_in_the_review(tmp_path, clock):
+    from kaproom.domain.protocol import builtin_protocol
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-9", "Ana Ruiz", "Room 2")
+        clock.advance(13 * 60)
+        runner.give_dose("sublingual ketamine lozenge")
+        report = gather(workspace, runner.session_uid)
+    assert [(p.name, p.start, p.how) for p in report.phases] == [
+        ("Arrival & intention", 0.0, "start"), ("Dosing", 780.0, "dose")]
+    assert report.dose_time == 780.0
+    texts = [r.text for r in report.timeline_of([Kind.DOSE, Kind.PHASE_CHANGED])]
+    assert texts[-2:] == ["Dose: sublingual ketamine lozenge",
+                          "Phase: Dosing (with the dose)"]

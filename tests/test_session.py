@@ -149,3 +149,41 @@ def test_commands_on_a_created_session(workspace, protocol):
     runner.start()
     with pytest.raises(SessionError):
         runner.start()
+
+
+def test_a_dose_given_before_the_dosing_phase_starts_it_so_the_hold_and_onset_count_from_the_dose(
+        workspace, clock, protocol):
+    runner = run_new(workspace, protocol)
+    clock.advance(13 * 60)  # arrival planned for 20 min; the client is ready at 13
+    dose, change = runner.give_dose("sublingual ketamine lozenge")
+    assert dose.kind == Kind.DOSE and dose.payload == {"route": "sublingual ketamine lozenge", "effective_time": 780.0}
+    assert (change.kind, change.seq, change.session_time) == (Kind.PHASE_CHANGED, dose.seq + 1, 780.0)
+    assert change.phase == "dosing" and "reason" not in change.payload
+    assert change.payload["early_by_seconds"] == 7 * 60
+    assert runner.state.phase.id == "dosing" and runner.state.dose_time == 780.0
+    clock.advance(15 * 60 - 1)  # the 15-minute hold ends 15 minutes after the dose, not at 35 min
+    runner.tick()
+    assert runner.state.phase.id == "dosing"
+    clock.advance(1)
+    runner.tick()
+    assert runner.state.phase.id == "onset"
+    assert phase_changes(workspace, runner)[1:3] == [("dosing", 780.0, "dose"), ("onset", 1680.0, "auto")]
+    replayed = workspace.resume(workspace.store.open_sessions()[0])  # the same state after a restart
+    assert (replayed.state.phase.id, replayed.state.dose_time) == ("onset", 780.0)
+
+
+def test_a_dose_in_or_after_the_dosing_phase_leaves_the_phases_alone_and_is_recorded_once(
+        workspace, clock, protocol):
+    runner = run_new(workspace, protocol)
+    clock.advance(23 * 60)  # dosing began on the clock at 20 min
+    runner.tick()
+    [dose] = runner.give_dose("lozenge", without_baseline=True)
+    assert dose.payload == {"route": "lozenge", "effective_time": 1380.0, "without_baseline": True}
+    assert [c[0] for c in phase_changes(workspace, runner)] == ["arrival", "dosing"]
+    with pytest.raises(SessionError, match="already recorded"):
+        runner.give_dose("lozenge")
+    ended = run_new(workspace, protocol)
+    ended.end(State.ENDED_EARLY, "Client asked to stop")
+    with pytest.raises(SessionError, match="not running"):
+        ended.give_dose("lozenge")
+    assert workspace.store.events(ended.session_uid, (Kind.DOSE,)) == []

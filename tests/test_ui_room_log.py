@@ -31,6 +31,8 @@ def test_each_kind_reads_as_a_person_would_say_it(protocol) -> None:
     assert text[Kind.VITALS] == ("0:10:00   Vitals   BP 128/84, pulse 72, SpO2 97 %, MOAA/S 5, nausea mild, "
                                  "NEWS2 1 (low)")
     assert text[Kind.DOSE] == "0:10:00   Dose   Dose given: sublingual lozenge"
+    unnamed = recorded(Kind.DOSE, {"route": "", "without_baseline": True})  # a protocol without dose_route
+    assert line_for(unnamed, protocol) == "0:10:00   Dose   Dose given (no baseline vitals)"
     assert text[Kind.ALERT] == "0:10:00   Alert   URGENT: SpO2 90 % is below 92 %"
     assert text[Kind.CLOCK_JUMP].endswith("Computer clock jumped back 60 min; session time unaffected")
     assert text[Kind.PHASE_EXTENDED].endswith("Deep extended by 10 min")

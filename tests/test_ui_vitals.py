@@ -3,7 +3,7 @@ alerts that stay until acknowledged, the next-check line on the fake clock, and 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QWidget
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
@@ -210,6 +210,28 @@ def test_next_check_line_counts_down_and_shows_overdue_on_the_fake_clock(qtbot, 
     fill(room, **COMPLETE)
     save(room)
     assert due.text() == "Vitals in 30 min" and due.property("level") == "ok"
+
+
+def test_f10_before_the_dosing_phase_starts_it_at_the_dose(qtbot, workspace, protocol, clock):
+    """The client is ready early: the lozenge goes in at 13 min. The dosing phase (the hold time)
+    and everything after it count from then, not from the 20 minutes the clock had planned."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    clock.advance(6 * MIN)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(7 * MIN)
+    room.controller.tick()
+    press("F10")
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["route"] == "sublingual ketamine lozenge" and dose.session_time == 13 * MIN
+    assert room.log_view.lines()[-2:] == ["0:13:00   Dose   Dose given: sublingual ketamine lozenge",
+                                          "0:13:00   Phase   Dosing (started with the dose)"]
+    assert room.phase_label.text().startswith("Dosing – 0 min in, 15 min left")
+    assert room.findChild(QWidget, "phase_dosing").property("phaseState") == "current"
+    assert label(room, "vitalsDue").text() == "Vitals (40 min after dose) in 40 min"
+    assert room.status.text() == "Dose recorded at 0:13:00; Dosing starts now."
+    assert focused() is room.note_input
 
 
 def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, workspace, protocol, clock):

@@ -23,7 +23,7 @@ class Kind:
     - intention: text
     - session_started: protocol, clock_speed
     - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq
-    - phase_changed: index, to, from, how ("start"|"auto"|"manual"), effective_time,
+    - phase_changed: index, to, from, how ("start"|"auto"|"manual"|"dose"), effective_time,
       planned_minutes, early_by_seconds?, reason?
     - phase_extended: minutes, phase
     - note: text

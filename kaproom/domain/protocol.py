@@ -27,6 +27,7 @@ class Protocol:
     phases: tuple[Phase, ...]
     dose_phase: str
     description: str = ""
+    dose_route: str = ""  # how the dose is given, as the record names it ("sublingual ketamine lozenge")
     quick_tags: tuple[QuickTag, ...] = DEFAULT_QUICK_TAGS
     screening: tuple[Question, ...] = DEFAULT_SCREENING
     discharge_checklist: tuple[Question, ...] = DEFAULT_DISCHARGE
@@ -55,7 +56,7 @@ class Protocol:
 # --------------------------------------------------------------------------- loading
 
 _TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
-_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
 _QUESTION_KEYS = {"id", "text"}
@@ -162,6 +163,7 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
                           "use lower-case letters, digits, '-' or '_'", "id")
     name = reader.text(head, "name", "protocol")
     description = reader.text(head, "description", "protocol", required=False)
+    dose_route = reader.text(head, "dose_route", "protocol", required=False)
 
     raw_phases = doc.get("phases")
     if not raw_phases:
@@ -206,7 +208,7 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         schedule, ranges, alerts = _vitals(reader, doc["vitals"])
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
-    return Protocol(pid, name, tuple(phases), dose_phase, description, tags, screening, discharge,
+    return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, tags, screening, discharge,
                     schedule, ranges, alerts, music, source, text)
 
 

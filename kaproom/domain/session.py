@@ -245,8 +245,11 @@ class SessionRunner:
         return self._change_phase("manual", self.elapsed(), reason)
 
     def _change_phase(self, how: str, at: float, reason: str = "") -> RecordedEvent:
+        return self._commit(Kind.PHASE_CHANGED, self._phase_change(self.state.phase_index + 1, how, at, reason))
+
+    def _phase_change(self, index: int, how: str, at: float, reason: str = "") -> dict[str, Any]:
+        """The payload of a move from the current phase to phase ``index`` at session time ``at``."""
         old = self.state.phase
-        index = self.state.phase_index + 1
         new = self.protocol.phases[index]
         planned_end = self.state.phase_end
         payload: dict[str, Any] = {"index": index, "to": new.id, "from": old.id if old else "", "how": how,
@@ -255,7 +258,26 @@ class SessionRunner:
             payload["early_by_seconds"] = round(planned_end - at, 3)
         if reason:
             payload["reason"] = reason
-        return self._commit(Kind.PHASE_CHANGED, payload)
+        return payload
+
+    def give_dose(self, route: str, without_baseline: bool = False) -> list[RecordedEvent]:
+        """Record the dose. Given before the protocol's dose phase, the session moves to that phase
+        at the same moment, in the same transaction: the dose phase is the lozenge's hold time and
+        the phases after it the onset it leads to, so they are timed from the dose, not from a
+        clock that had not reached it yet."""
+        self._require_running()
+        if self.state.dose_time is not None:
+            raise SessionError(f"the dose is already recorded (at {self.state.dose_time:.0f} s)")
+        self._catch_up()
+        at = round(self.elapsed(), 3)
+        payload: dict[str, Any] = {"route": route, "effective_time": at}
+        if without_baseline:
+            payload["without_baseline"] = True
+        target = self.protocol.dose_phase_index
+        if self.state.phase_index >= target:
+            return [self._commit(Kind.DOSE, payload)]
+        change = self._phase_change(target, "dose", at)
+        return self.record_with(Kind.DOSE, payload, lambda _dose: [(Kind.PHASE_CHANGED, change)])
 
     def extend(self, minutes: float) -> RecordedEvent:
         self._require_running()

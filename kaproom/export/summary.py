@@ -155,7 +155,8 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         back = " (the wall clock had gone back)" if get("wall_clock_went_back") else ""
         return f"Resumed after {_when(get('gap_seconds'))} away{back}"
     if kind == Kind.PHASE_CHANGED:
-        how = {"start": "at the start", "auto": "on the clock", "manual": "by hand"}.get(str(get("how")), str(get("how", "")))
+        how = {"start": "at the start", "auto": "on the clock", "manual": "by hand",
+               "dose": "with the dose"}.get(str(get("how")), str(get("how", "")))
         name = labels.get(str(get("to", "")), str(get("to", "")))
         text = f"Phase: {name} ({how})"
         early = number(get("early_by_seconds"))

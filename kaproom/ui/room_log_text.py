@@ -93,6 +93,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
             return f"{name} (session start)"
         if how == "auto":
             return f"{name} (on time)"
+        if how == "dose":
+            return f"{name} (started with the dose)"
         early = p.get("early_by_seconds")
         timing = ""
         if isinstance(early, (int, float)) and abs(early) >= 30:
@@ -123,7 +125,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         return f"Discharged{reason}"
     if kind == Kind.DOSE:
         flag = " (no baseline vitals)" if p.get("without_baseline") else ""
-        return f"Dose given: {p.get('route', '')}{flag}" + (f" - {p['notes']}" if p.get("notes") else "")
+        route = f": {p['route']}" if p.get("route") else ""
+        return f"Dose given{route}{flag}" + (f" - {p['notes']}" if p.get("notes") else "")
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:

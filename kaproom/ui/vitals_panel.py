@@ -261,17 +261,17 @@ class RoomVitals(QObject):
         if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
             self.form.dose_confirm.hide()
             return None
-        payload: dict[str, Any] = {"route": self.protocol.name, "effective_time": round(self.runner.elapsed(), 3)}
-        if without_baseline:
-            payload["without_baseline"] = True
-        event = self.controller.record(Kind.DOSE, payload)
+        event = self.controller.give_dose(self.protocol.dose_route, without_baseline)
         if event is None:
             self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
             self.form.dose_confirm.show()
             return None
         self.form.dose_confirm.hide()
         flag = " without baseline vitals" if without_baseline else ""
-        self.room.show_status(f"Dose recorded at {format_hms(event.session_time)}{flag}.", "ok")
+        state = self.runner.state
+        moved = f"; {state.phase.name} starts now" \
+            if state.phase is not None and state.phase_history and state.phase_history[-1][2] == "dose" else ""
+        self.room.show_status(f"Dose recorded at {format_hms(event.session_time)}{flag}{moved}.", "ok")
         if hasattr(self.room, "focus_note"):
             self.room.focus_note()
         return event
