@@ -83,3 +83,17 @@ def test_unticked_with_reason_records_reason_and_items():
 def test_ready_to_leave_time_required():
     with pytest.raises(DischargeError, match="ready to leave"):
         discharge_details(DEFAULT_DISCHARGE, {q.id: True for q in DEFAULT_DISCHARGE}, "")
+
+
+def test_a_check_from_before_the_dose_suggests_nothing_about_recovery():
+    """The baseline compared with itself would read 'back near baseline', and its MOAA/S 5 is
+    from before the dose: with no check since the dose, the vitals items ask for one instead."""
+    baseline = Reading(systolic=120, diastolic=80, pulse=70, spo2=98, moaas=5, nausea="none")
+    items = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, baseline, 600.0, baseline, (), 3900.0,
+                                                     dose_time=780.0)}
+    for item in ("vitals_baseline", "moaas_5", "nausea_ok"):
+        assert items[item].suggested is None
+        assert items[item].basis.startswith("no check since the dose (the latest, at 0:10:00, was before it)")
+    after = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, baseline, 3600.0, baseline, (), 3900.0,
+                                                     dose_time=780.0)}
+    assert after["vitals_baseline"].suggested is True and after["moaas_5"].suggested is True

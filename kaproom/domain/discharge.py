@@ -62,9 +62,17 @@ def _near_baseline(latest: Reading, baseline: Reading | None, limits: Mapping[st
 
 def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, latest_time: float | None,
                       baseline: Reading | None, tags: Sequence[tuple[float, str]], now: float,
-                      alerts: Mapping[str, float] | None = None) -> list[Prefill]:
-    """One Prefill per checklist item, in the protocol's order."""
+                      alerts: Mapping[str, float] | None = None, dose_time: float | None = None) -> list[Prefill]:
+    """One Prefill per checklist item, in the protocol's order.
+
+    A check taken before the dose says nothing about recovery from it (it is the baseline itself,
+    and would always read as "back near baseline"), so when ``dose_time`` is given and no check
+    came after it, the vitals items suggest nothing and ask for a check first."""
     limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
+    no_vitals = "no vitals recorded in this session"
+    if latest is not None and latest_time is not None and dose_time is not None and latest_time <= dose_time:
+        latest = None
+        no_vitals = f"no check since the dose (the latest, at {format_hms(latest_time)}, was before it): take vitals (F9)"
     when = ""
     if latest is not None and latest_time is not None:
         when = f" (check at {format_hms(latest_time)}, {max(0, int((now - latest_time) // 60))} min ago)"
@@ -75,7 +83,7 @@ def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, lat
         suggested: bool | None = None
         basis = "confirm in person"
         if latest is None and item.id in ("vitals_baseline", "moaas_5", "nausea_ok"):
-            basis = "no vitals recorded in this session"
+            basis = no_vitals
         elif item.id == "vitals_baseline" and latest is not None:
             suggested, basis = _near_baseline(latest, baseline, limits)
             basis += when

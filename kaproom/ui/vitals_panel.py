@@ -306,10 +306,11 @@ class RoomVitals(QObject):
         latest = reading_from_payload(vitals[-1].payload) if vitals else None
         latest_time = vitals[-1].session_time if vitals else None
         elapsed = self.runner.elapsed()
-        baseline = baseline_reading(self._history(), self._dose_time())
+        dose_time = self._dose_time()
+        baseline = baseline_reading(self._history(), dose_time)
         tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
         prefills = prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, elapsed,
-                                     self.protocol.alerts)
+                                     self.protocol.alerts, dose_time)
         state = self.runner.state
         context = "" if state.is_last_phase or state.phase is None else f"The session is still in {state.phase.name}. "
         unacked = [b for b in self.board.banners if b.level == "urgent"]
