@@ -112,3 +112,19 @@ def test_urgent_alert_left_open_is_named_at_discharge(qtbot, workspace, protocol
     _runner, room = session_at_discharge(qtbot, workspace, protocol, clock, COMPLETE | {"spo2": "90"})
     press("Ctrl+Shift+D")
     assert "1 urgent alert(s) not yet acknowledged" in label(room, "dischargeContext").text()
+
+
+def test_with_only_the_baseline_on_record_nothing_is_ticked_for_the_vitals(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **(COMPLETE | {"moaas": "5", "nausea": "none"}))
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    clock.advance(150 * MIN)
+    room.controller.tick()
+    press("Ctrl+Shift+D")
+    for item in ("vitals_baseline", "moaas_5", "nausea_ok"):
+        assert not box(room, item).isChecked()
+        assert label(room, f"dischargeBasis_{item}").text().startswith("no check since the dose")
