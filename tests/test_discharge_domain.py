@@ -97,3 +97,16 @@ def test_a_check_from_before_the_dose_suggests_nothing_about_recovery():
     after = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, baseline, 3600.0, baseline, (), 3900.0,
                                                      dose_time=780.0)}
     assert after["vitals_baseline"].suggested is True and after["moaas_5"].suggested is True
+
+
+@pytest.mark.parametrize("now, suggested, basis", [
+    (780.0 + 119 * 60 + 30, False, "not yet: 1 h 59 min since the dose at 0:13:00; 1 min to go"),
+    (780.0 + 120 * 60, True, "2 h since the dose at 0:13:00"),
+    (780.0 + 45 * 60, False, "not yet: 45 min since the dose at 0:13:00; 1 h 15 min to go"),
+])
+def test_the_observation_time_since_the_dose_is_suggested_from_the_clock(now, suggested, basis):
+    [observed] = [p for p in prefill_checklist(DEFAULT_DISCHARGE, None, None, None, (), now, dose_time=780.0)
+                  if p.item_id == "observed"]
+    assert (observed.suggested, observed.basis) == (suggested, basis)
+    [undosed] = [p for p in prefill_checklist(DEFAULT_DISCHARGE, None, None, None, (), now) if p.item_id == "observed"]
+    assert undosed.suggested is None and undosed.basis.startswith("no dose recorded")

@@ -240,3 +240,46 @@ def test_a_dosing_phase_started_by_the_dose_reads_so_in_the_review(tmp_path, clo
     texts = [r.text for r in report.timeline_of([Kind.DOSE, Kind.PHASE_CHANGED])]
     assert texts[-2:] == ["Dose: sublingual ketamine lozenge",
                           "Phase: Dosing (with the dose)"]
+
+
+def test_a_discharge_recorded_before_an_item_was_added_lists_only_what_it_asked(tmp_path, clock):
+    """Sessions discharged before the checklist had 'observed for at least 2 h' must not read as
+    if that item had been left unticked."""
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.domain.session import State
+    protocol = builtin_protocol("lozenge-3h")
+    asked_then = [q.id for q in protocol.discharge_checklist if q.id != "observed"]
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(protocol, "C-9", "Ana Ruiz", "Room 2")
+        clock.advance(3 * 3600)
+        runner.tick()
+        runner.end(State.DISCHARGED, details={"checklist": {item: True for item in asked_then},
+                                              "ready_to_leave_at": "2026-03-02T12:00:00+00:00"})
+        report = gather(workspace, runner.session_uid)
+    assert [i.id for i in report.discharge.items] == asked_then
+    assert all(i.ticked for i in report.discharge.items)
+
+
+@pytest.mark.parametrize("minutes_after_dose, words, short", [
+    (107, "Observed 1 h 47 min after the dose (dose at 0:13:00, discharged at 2:00:00): 13 min short of the "
+          "protocol's 2 h.", True),
+    (125, "Observed 2 h 5 min after the dose (dose at 0:13:00, discharged at 2:18:00).", False),
+])
+def test_the_review_says_how_long_the_client_was_observed_after_the_dose(tmp_path, clock, minutes_after_dose,
+                                                                           words, short):
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.domain.session import State
+    from kaproom.ui.review.details import discharge_html
+    protocol = builtin_protocol("lozenge-3h")
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(protocol, "C-9", "Ana Ruiz", "Room 2")
+        clock.advance(13 * 60)
+        runner.give_dose("sublingual ketamine lozenge")
+        clock.advance(minutes_after_dose * 60)
+        runner.tick()
+        runner.end(State.DISCHARGED, "escort waiting", details={
+            "checklist": {q.id: True for q in protocol.discharge_checklist},
+            "ready_to_leave_at": "2026-03-02T11:00:00+00:00"})
+        report = gather(workspace, runner.session_uid)
+    assert report.observation() == (words, short)
+    assert words.replace("'", "&#x27;") in discharge_html(report)

@@ -69,7 +69,7 @@ def test_unknown_key_suggests_the_right_one():
 
 
 def test_unknown_threshold_is_refused_not_ignored():
-    expect_error(SHORT + "\n[vitals.alerts]\nsystolic_urgnet = 170\n", "vitals.alerts.systolic_urgnet",
+    expect_error(SHORT.replace("[vitals.alerts]\n", "[vitals.alerts]\nsystolic_urgnet = 170\n"), "vitals.alerts.systolic_urgnet",
                  "did you mean 'systolic_urgent'")
 
 
@@ -121,3 +121,10 @@ def test_any_value_in_a_real_protocol_is_accepted_or_refused_clearly(key, value)
         parse_protocol("\n".join(lines), "fuzz.toml")
     except ProtocolError as exc:
         assert str(exc).startswith("fuzz.toml: ")
+
+
+def test_the_discharge_checklist_asks_for_the_protocols_own_observation_time():
+    assert builtin_protocol("lozenge-3h").discharge_checklist[0].text == "Observed for at least 2 h since the dose"
+    assert builtin_protocol("short-check").discharge_checklist[0].text == "Observed for at least 8 min since the dose"
+    longer = parse_protocol(SHORT.replace("discharge_observation_minutes = 8", "discharge_observation_minutes = 150"))
+    assert longer.discharge_checklist[0].text == "Observed for at least 2 h 30 min since the dose"

@@ -11,7 +11,7 @@ from kaproom.domain.session import State
 from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
                                    type_text)
 
-ALL_ITEMS = ("vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
+ALL_ITEMS = ("observed", "vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
 
 
 def session_at_discharge(qtbot, workspace, protocol, clock, last_check=COMPLETE):
@@ -40,7 +40,7 @@ def test_checklist_is_prefilled_and_unticked_items_need_a_written_reason(qtbot, 
     panel = room.vitals.discharge_panel
     assert panel.isVisible() and not room.vitals.form.isVisible() and room.clock_label.isVisible()
     ticked = {item: box(room, item).isChecked() for item in ALL_ITEMS}
-    assert ticked == {"vitals_baseline": True, "moaas_5": True, "nausea_ok": True,
+    assert ticked == {"observed": True, "vitals_baseline": True, "moaas_5": True, "nausea_ok": True,
                       "walks_steadily": False, "escort": False, "no_driving": False}
     assert "within 20 % of baseline" in label(room, "dischargeBasis_vitals_baseline").text()
     assert label(room, "dischargeBasis_escort").text() == "confirm in person"

@@ -12,11 +12,13 @@ without a suggestion.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from .clock import format_hms
 from .protocol import DEFAULT_ALERTS, Question
+from .protocol_settings import OBSERVED_ITEM, duration_words
 from .vitals import MOAAS, Reading
 
 VOMIT_WORDS = ("vomit",)
@@ -60,6 +62,16 @@ def _near_baseline(latest: Reading, baseline: Reading | None, limits: Mapping[st
         f", SpO2 above {limits['discharge_spo2_above']:g} %" if "SpO2" in compared else "")
 
 
+def _observed(dose_time: float | None, now: float, minimum: float) -> tuple[bool | None, str]:
+    if dose_time is None:
+        return None, "no dose recorded: confirm the observation time in person"
+    observed = max(0.0, now - dose_time) / 60.0
+    since = f"{duration_words(math.floor(observed))} since the dose at {format_hms(dose_time)}"
+    if observed + 1e-9 >= minimum:
+        return True, since
+    return False, f"not yet: {since}; {duration_words(max(1, math.ceil(minimum - observed)))} to go"
+
+
 def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, latest_time: float | None,
                       baseline: Reading | None, tags: Sequence[tuple[float, str]], now: float,
                       alerts: Mapping[str, float] | None = None, dose_time: float | None = None) -> list[Prefill]:
@@ -99,6 +111,8 @@ def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, lat
                 basis = f"nausea {latest.nausea}{when}"
             else:
                 basis = "nausea not recorded at the latest check"
+        if item.id == OBSERVED_ITEM:
+            suggested, basis = _observed(dose_time, now, limits["discharge_observation_minutes"])
         if item.id == "nausea_ok" and vomited:
             suggested, basis = False, f"vomited tagged at {format_hms(vomited[-1])}, after the latest check"
         out.append(Prefill(item.id, item.text, suggested, basis))

@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 from .protocol_error import ProtocolError
 from .protocol_settings import (DEFAULT_ALERTS, DEFAULT_DISCHARGE, DEFAULT_QUICK_TAGS, DEFAULT_RANGES,  # noqa: F401
-                                DEFAULT_SCREENING, MusicSettings, Phase, Question, QuickTag, VitalsSchedule)
+                                DEFAULT_SCREENING, OBSERVED_ITEM, MusicSettings, Phase, Question, QuickTag,
+                                VitalsSchedule, observation_item)
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
 
@@ -201,11 +202,12 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     if "quick_tags" in doc:
         tags = tuple(_quick_tags(reader, doc["quick_tags"]))
     screening = _questions(reader, doc["screening"], "screening") if "screening" in doc else DEFAULT_SCREENING
-    discharge = _questions(reader, doc["discharge"], "discharge") if "discharge" in doc else DEFAULT_DISCHARGE
 
     schedule, ranges, alerts = VitalsSchedule(), dict(DEFAULT_RANGES), dict(DEFAULT_ALERTS)
     if "vitals" in doc:
         schedule, ranges, alerts = _vitals(reader, doc["vitals"])
+    discharge = _questions(reader, doc["discharge"], "discharge") if "discharge" in doc else default_discharge(
+        alerts["discharge_observation_minutes"])
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, tags, screening, discharge,
@@ -224,6 +226,11 @@ def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
             raise reader.fail(f"{where}.key", f"shortcut '{tag.key}' is used twice", "give every quick tag its own key")
         tags.append(tag)
     return tags
+
+
+def default_discharge(observation_minutes: float) -> tuple[Question, ...]:
+    """The default checklist, its observation item in the protocol's own minimum."""
+    return tuple(observation_item(observation_minutes) if q.id == OBSERVED_ITEM else q for q in DEFAULT_DISCHARGE)
 
 
 def _questions(reader: _Reader, raw: Any, where: str) -> tuple[Question, ...]:

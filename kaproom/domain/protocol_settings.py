@@ -84,6 +84,8 @@ DEFAULT_ALERTS: dict[str, float] = {
     "systolic_caution_below": 90,
     "discharge_baseline_percent": 20,
     "discharge_spo2_above": 92,
+    # Observation after the dose before the client may leave (the esketamine label: at least 2 h).
+    "discharge_observation_minutes": 120,
 }
 
 DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (
@@ -110,7 +112,26 @@ DEFAULT_SCREENING: tuple[Question, ...] = (
     Question("fasting", "Ate within the last 2 hours"),
 )
 
+#: The checklist item that the observation time since the dose answers; its words carry the
+#: protocol's own minimum (``observation_item``).
+OBSERVED_ITEM = "observed"
+
+
+def observation_item(minutes: float) -> Question:
+    return Question(OBSERVED_ITEM, f"Observed for at least {duration_words(minutes)} since the dose")
+
+
+def duration_words(minutes: float) -> str:
+    """120 -> '2 h', 90 -> '1 h 30 min', 45 -> '45 min'."""
+    whole = round(minutes)
+    hours, rest = divmod(whole, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
 DEFAULT_DISCHARGE: tuple[Question, ...] = (
+    observation_item(120),
     Question("vitals_baseline", "Vitals back near baseline"),
     Question("moaas_5", "MOAA/S 5: responds readily to name in normal tone"),
     Question("walks_steadily", "Walks steadily"),

@@ -141,6 +141,9 @@ def _checklists(flow: Flow, report: SessionReport) -> None:
         flow.text(f"Override reason for unticked items: {d.override_reason}", flow.fonts.bold)
     if d.ready_to_leave_at:
         flow.text(f"Ready to leave (therapist's judgement): {d.ready_to_leave_at}")
+    observed, short = report.observation()
+    if observed:
+        flow.text(observed, flow.fonts.bold if short else None)
 
 
 def _timeline(flow: Flow, report: SessionReport) -> None:

@@ -70,9 +70,13 @@ def _phases(events: list[RecordedEvent], protocol_names: Mapping[str, str], end:
     return spans
 
 
-def _checklist(answers: Any, questions: Iterable[Any]) -> tuple[ChecklistItem, ...]:
+def _checklist(answers: Any, questions: Iterable[Any], answered_only: bool = False) -> tuple[ChecklistItem, ...]:
+    """``answered_only``: the items the record holds answers for, and no others. A discharge
+    stores every item it asked, so an item added to the default list later was never asked of
+    that session and must not read as unticked in its report."""
     answers = answers if isinstance(answers, Mapping) else {}
-    items = [ChecklistItem(q.id, q.text, bool(answers[q.id]) if q.id in answers else None) for q in questions]
+    items = [ChecklistItem(q.id, q.text, bool(answers[q.id]) if q.id in answers else None) for q in questions
+             if q.id in answers or not answered_only]
     known = {q.id for q in questions}
     items += [ChecklistItem(str(k), str(k), bool(v)) for k, v in answers.items() if k not in known]
     return tuple(items)
@@ -208,8 +212,8 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
                             _int(e.payload.get("source_seq")), tuple(alerts_by_seq.get(e.seq, ())))
                    for e in events if e.kind == Kind.ALERT)
     discharge = Discharge(
-        _checklist(discharge_payload.get("checklist"), protocol.discharge_checklist) if discharge_payload.get(
-            "checklist") is not None else (),
+        _checklist(discharge_payload.get("checklist"), protocol.discharge_checklist, answered_only=True)
+        if discharge_payload.get("checklist") is not None else (),
         str(discharge_payload.get("override_reason") or ""), _ready_text(discharge_payload.get("ready_to_leave_at")),
         bool(discharge_payload))
     reports = [store.check_chain(row, events)]

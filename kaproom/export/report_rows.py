@@ -2,11 +2,14 @@
 and the CSV read (gathered by :func:`kaproom.export.report_data.gather`)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from ..domain.clock import format_hms
 from ..domain.events import ChainReport, RecordedEvent
+from ..domain.protocol_settings import duration_words
 from ..domain.protocol import Protocol
 
 
@@ -201,6 +204,22 @@ class SessionReport:
     @property
     def signed(self) -> bool:
         return bool(self.signoffs)
+
+    def observation(self) -> tuple[str, bool]:
+        """How long the client was observed after the dose, in words, and whether that is short
+        of the protocol's minimum; ('', False) unless the session was discharged after a dose.
+        A supervisor checks this before signing."""
+        end = self.header.duration_seconds
+        if self.dose_time is None or end is None or self.header.outcome != "discharged":
+            return "", False
+        minimum = float(self.protocol.alerts.get("discharge_observation_minutes", 0) or 0)
+        observed = max(0.0, float(end) - self.dose_time) / 60.0
+        text = (f"Observed {duration_words(math.floor(observed))} after the dose "
+                f"(dose at {format_hms(self.dose_time)}, discharged at {format_hms(float(end))})")
+        if minimum and observed + 1e-9 < minimum:
+            short = duration_words(max(1, math.ceil(minimum - observed)))
+            return text + f": {short} short of the protocol's {duration_words(minimum)}.", True
+        return text + ".", False
 
     def timeline_of(self, kinds: Iterable[str] | None = None) -> list[TimelineRow]:
         """The timeline narrowed to some event kinds (all when ``kinds`` is None or empty)."""

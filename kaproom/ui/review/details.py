@@ -49,6 +49,10 @@ def discharge_html(report: SessionReport) -> str:
     if not d.recorded:
         return f"<h3>Discharge checklist</h3><p style='color:{style.MUTED_TEXT}'>No discharge recorded.</p>"
     parts = ["<h3>Discharge checklist</h3>", _checklist(d.items, "✓ done", "✗ not done")]
+    observed, short = report.observation()
+    if observed:
+        colour = style.LEVEL_TEXT["caution"] if short else theme.TEXT
+        parts.append(f"<p style='color:{colour}'>{escape(observed)}</p>")
     if d.override_reason:
         parts.append(f"<p style='color:{style.LEVEL_TEXT['caution']}'><b>Discharged with items open:</b> "
                      f"{escape(d.override_reason)}</p>")
