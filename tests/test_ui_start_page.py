@@ -221,3 +221,29 @@ def test_back_asks_in_the_page_before_it_discards_what_was_typed(qtbot, workspac
     with qtbot.waitSignal(page.cancelled):
         qtbot.mouseClick(page.leave_button, Qt.MouseButton.LeftButton)
     assert workspace.store.count_sessions() == 0
+
+
+def test_a_session_still_open_is_named_before_a_second_one_starts(qtbot, workspace, protocol, clock) -> None:
+    """Yesterday's session, never resumed after the computer stopped, still counts its clock:
+    the start page names it and says how to close it, and starting anyway is still possible."""
+    left_open = workspace.new_session(protocol, "C-0041", "Dr A", "Room 2")
+    clock.advance(50 * 60)
+    left_open.tick()
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    note = page.findChild(QLabel, "startStillOpen")
+    assert note.isVisible() and note.property("level") == "caution"
+    assert note.text().startswith(f"Still open: session {workspace.store.open_sessions()[0].id}, client C-0041, "
+                                  "Deep phase, started ")
+    assert "Starting a new session leaves it open. If it is over, go Back, resume it and end it" in note.text()
+    assert page.focusWidget() is page.client_code  # it informs; typing starts where it always does
+    qtbot.keyClicks(page.client_code, "C-0042")
+    qtbot.keyClicks(page.therapist, "Dr A")
+    answer_all(page)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert [row.client_code for row in workspace.store.open_sessions()] == ["C-0042", "C-0041"]
+
+
+def test_with_no_session_open_the_start_page_says_nothing_about_one(qtbot, page) -> None:
+    assert not page.findChild(QLabel, "startStillOpen").isVisible()

@@ -30,6 +30,15 @@ def describe_open_session(row: SessionRow, now: datetime | None = None, phase_na
     return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
 
 
+def phase_name_of(workspace: Workspace, row: SessionRow) -> str:
+    """The open session's phase as the therapist knows it ("Deep"), from its own protocol."""
+    try:
+        protocol = workspace.protocol_of(row)
+    except Exception:  # noqa: BLE001 - the description still works with the phase's id
+        return ""
+    return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
+
+
 class HomeWindow(QMainWindow):
     """The first page. Cheap to open: it reads the sessions index, and a protocol only to name the
     phase of a session left open (after a crash)."""
@@ -113,12 +122,7 @@ class HomeWindow(QMainWindow):
         (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
 
     def _phase_name(self, row: SessionRow) -> str:
-        """The phase as the therapist knows it ("Deep"), from the session's own protocol."""
-        try:
-            protocol = self.workspace.protocol_of(row)
-        except Exception:  # noqa: BLE001 - the button still works with the phase's id
-            return ""
-        return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
+        return phase_name_of(self.workspace, row)
 
     @staticmethod
     def _note(name: str, text: str, level: str, muted: bool = False) -> QLabel:

@@ -83,7 +83,26 @@ class StartPage(QMainWindow):
         self.therapist.setReadOnly(therapist_fixed)
         self.protocol_choice.currentIndexChanged.connect(self._show_protocol)
         self._show_protocol()
+        self._show_still_open()
         self.client_code.setFocus()
+
+    def _show_still_open(self) -> None:
+        """A session left open (the app stopped, nobody resumed it) stays open beside a new one,
+        its clock still counting: say so before a second one starts, with what to do about it."""
+        from .home import describe_open_session, phase_name_of
+        try:
+            rows = self.workspace.store.open_sessions()
+        except StoreError:
+            return  # the start itself will say what is wrong with the database
+        if not rows:
+            return
+        named = "; ".join(describe_open_session(row, phase_name=phase_name_of(self.workspace, row)) for row in rows)
+        it = "it" if len(rows) == 1 else "them"
+        self.still_open.setText(f"Still open: {named}. Starting a new session leaves {it} open. If {it} "
+                                f"{'is' if len(rows) == 1 else 'are'} over, go Back, resume {it} and end {it}, "
+                                "so the record says how it ended.")
+        self.still_open.setAccessibleName(self.still_open.text())
+        self.still_open.show()
 
     # ---------------------------------------------------------------- building
     def _build(self, errors) -> None:
@@ -106,6 +125,11 @@ class StartPage(QMainWindow):
         self.protocol_problems.setWordWrap(True)
         self.protocol_problems.setProperty("level", "caution")
         self.protocol_problems.setVisible(bool(errors))
+        self.still_open = QLabel()
+        self.still_open.setObjectName("startStillOpen")
+        self.still_open.setWordWrap(True)
+        self.still_open.setProperty("level", "caution")
+        self.still_open.hide()
         self.client_code = _line("clientCode", "Client code", "Clinic code, e.g. C-0042 (not a name)", CLIENT_CODE_MAX)
         self.therapist = _line("therapist", "Therapist", "Your name")
         self.room = _line("room", "Room", "Optional, e.g. Room 2")
@@ -190,6 +214,7 @@ class StartPage(QMainWindow):
         page.setContentsMargins(28, 20, 28, 20)
         page.setSpacing(14)
         page.addWidget(title)
+        page.addWidget(self.still_open)
         page.addLayout(columns, 1)
         page.addWidget(self.leave_question)
         page.addLayout(buttons)
