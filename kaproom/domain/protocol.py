@@ -29,6 +29,7 @@ class Protocol:
     dose_phase: str
     description: str = ""
     dose_route: str = ""  # how the dose is given, as the record names it ("sublingual ketamine lozenge")
+    dose_end_tags: tuple[str, ...] = ()  # quick tags that record how the dose ended (lozenge spat out, swallowed)
     quick_tags: tuple[QuickTag, ...] = DEFAULT_QUICK_TAGS
     screening: tuple[Question, ...] = DEFAULT_SCREENING
     discharge_checklist: tuple[Question, ...] = DEFAULT_DISCHARGE
@@ -57,7 +58,7 @@ class Protocol:
 # --------------------------------------------------------------------------- loading
 
 _TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
-_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
 _QUESTION_KEYS = {"id", "text"}
@@ -201,6 +202,7 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     tags = DEFAULT_QUICK_TAGS
     if "quick_tags" in doc:
         tags = tuple(_quick_tags(reader, doc["quick_tags"]))
+    dose_end_tags = _dose_end_tags(reader, head.get("dose_end_tags", []), tags)
     screening = _questions(reader, doc["screening"], "screening") if "screening" in doc else DEFAULT_SCREENING
 
     schedule, ranges, alerts = VitalsSchedule(), dict(DEFAULT_RANGES), dict(DEFAULT_ALERTS)
@@ -210,8 +212,8 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         alerts["discharge_observation_minutes"])
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
-    return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, tags, screening, discharge,
-                    schedule, ranges, alerts, music, source, text)
+    return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
+                    discharge, schedule, ranges, alerts, music, source, text)
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
@@ -226,6 +228,18 @@ def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
             raise reader.fail(f"{where}.key", f"shortcut '{tag.key}' is used twice", "give every quick tag its own key")
         tags.append(tag)
     return tags
+
+
+def _dose_end_tags(reader: _Reader, raw: Any, tags: tuple[QuickTag, ...]) -> tuple[str, ...]:
+    labels = [tag.label for tag in tags]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise reader.fail("protocol.dose_end_tags", "dose_end_tags must be a list of quick tag labels",
+                          'write dose_end_tags = ["Lozenge spat out", "Lozenge swallowed"]', "dose_end_tags")
+    for item in raw:
+        if item not in labels:
+            raise reader.fail("protocol.dose_end_tags", f"'{item}' is not one of the quick tags",
+                              f"use one of: {', '.join(labels)}", "dose_end_tags")
+    return tuple(raw)
 
 
 def default_discharge(observation_minutes: float) -> tuple[Question, ...]:

@@ -59,9 +59,12 @@ class RoomCommands:
         following = self.controller.protocol.phases[state.phase_index + 1].name
         self.prompt.ask("advance", f"Move on from {state.phase.name} to {following} now? "
                         "Enter or Ctrl+Shift+N again confirms.",
-                        lambda _value, reason: self._done(self.controller.advance(reason), f"Moved on to {following}."),
+                        lambda _value, reason: self._moved_on(self.controller.advance(reason), following),
                         field="optional", placeholder="Reason (optional), e.g. client back early",
                         choices=((f"Move on to {following}", None),), on_close=self.room.focus_note)
+
+    def _moved_on(self, event: RecordedEvent | None, following: str) -> bool:
+        return self._done(event, f"Moved on to {following}.{self.room.dose_end_reminder(event)}")
 
     def extend(self) -> None:
         if self._again("extend") or not self._running("extend a phase"):

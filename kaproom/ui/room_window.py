@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from ..domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
 from .room_commands import RoomCommands
@@ -45,6 +46,7 @@ class RoomWindow(QMainWindow):
         self.vitals_times: list[float] = []
         self._vitals_external = False
         self._close_confirmed = False
+        self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
         self.shortcuts = ShortcutRegistry(self)
         self.setObjectName("roomWindow")
         self.setWindowTitle(TITLE)
@@ -194,7 +196,11 @@ class RoomWindow(QMainWindow):
         event = self.controller.tag(label)
         if event is not None:
             self._clear_save_error()
-            self.show_status(f"Tag saved: {label}.", "ok")
+            state, after = self.runner.state, ""
+            if ends_the_dose(self.protocol, label) and state.phase_id == self.protocol.dose_phase \
+                    and not state.is_last_phase:
+                after = f" Ctrl+Shift+N moves on to {self.protocol.phases[state.phase_index + 1].name} now."
+            self.show_status(f"Tag saved: {label}.{after}", "ok")
         return event
 
     def discharge(self) -> None:
@@ -212,14 +218,24 @@ class RoomWindow(QMainWindow):
     # ================================================================ events and time
     def _take_event(self, event: RecordedEvent) -> None:
         self.log_view.add_event(event)
+        if event.kind == Kind.TAG and ends_the_dose(self.protocol, str(event.payload.get("label", ""))):
+            self._dose_end_recorded = True
         if event.kind == Kind.VITALS:
             self.vitals_times.append(event.session_time)
 
     def _on_event(self, event: RecordedEvent) -> None:
         self._take_event(event)
         if event.kind == Kind.PHASE_CHANGED and event.payload.get("how") == "auto" and self.runner.state.phase:
-            self.show_status(f"{self.runner.state.phase.name} began on time.", "info")
+            self.show_status(f"{self.runner.state.phase.name} began on time.{self.dose_end_reminder(event)}", "info")
         self._on_tick(self.runner.elapsed())
+
+    def dose_end_reminder(self, phase_change: RecordedEvent | None) -> str:
+        """' How did the dose end? Ctrl+1 …' when this phase change leaves the dose phase and no
+        tag has said how the dose ended; '' otherwise."""
+        if phase_change is None or not asks_how_the_dose_ended(self.protocol, phase_change.payload,
+                                                               self._dose_end_recorded):
+            return ""
+        return f" {dose_end_question(self.protocol)}"
 
     def _on_tick(self, elapsed: float) -> None:
         clock = self.clock_label.show_elapsed(elapsed)

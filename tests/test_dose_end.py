@@ -1,0 +1,91 @@
+"""How the dose ended (lozenge spat out or swallowed) belongs in the record: the room says which
+keys record it as the dose phase ends, and asks when the session leaves that phase without it."""
+from __future__ import annotations
+
+import pytest
+
+from kaproom.domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
+from kaproom.domain.events import Kind
+from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, builtin_protocol, parse_protocol
+from tests._room_helpers import open_room, press, stored
+
+MIN = 60.0
+SHORT = (BUILTIN_DIR / "short-check.toml").read_text()
+
+
+def test_the_built_in_protocols_name_the_lozenge_tags_and_the_question_names_their_keys(protocol):
+    assert protocol.dose_end_tags == ("Lozenge spat out", "Lozenge swallowed")
+    assert ends_the_dose(protocol, "Lozenge swallowed") and not ends_the_dose(protocol, "Tearful")
+    assert dose_end_question(protocol) == "How did the dose end? Ctrl+1 lozenge spat out, Ctrl+2 lozenge swallowed."
+    leaving = {"from": "dosing", "to": "onset"}
+    assert asks_how_the_dose_ended(protocol, leaving, dose_end_recorded=False)
+    assert not asks_how_the_dose_ended(protocol, leaving, dose_end_recorded=True)
+    assert not asks_how_the_dose_ended(protocol, {"from": "arrival", "to": "dosing"}, dose_end_recorded=False)
+
+
+def test_a_protocol_without_dose_end_tags_never_asks():
+    plain = parse_protocol(SHORT.replace('dose_end_tags = ["Lozenge spat out", "Lozenge swallowed"]\n', ""))
+    assert plain.dose_end_tags == () and dose_end_question(plain) == ""
+    assert not asks_how_the_dose_ended(plain, {"from": "dosing", "to": "onset"}, dose_end_recorded=False)
+
+
+@pytest.mark.parametrize("value, words", [
+    ('["Lozenge spat"]', "'Lozenge spat' is not one of the quick tags"),
+    ('"Lozenge spat out"', "must be a list of quick tag labels"),
+])
+def test_a_dose_end_tag_that_is_not_a_quick_tag_is_refused_with_the_fix(value, words):
+    text = SHORT.replace('dose_end_tags = ["Lozenge spat out", "Lozenge swallowed"]', f"dose_end_tags = {value}")
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(text, "clinic/lozenge.toml")
+    assert words in str(info.value) and "Fix:" in str(info.value) and "protocol.dose_end_tags" in str(info.value)
+
+
+def test_leaving_the_dosing_phase_without_a_lozenge_tag_asks_how_the_dose_ended(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    clock.advance(20 * MIN)
+    room.controller.tick()
+    assert runner.state.phase.id == "dosing" and "dose end" not in room.status.text()
+    clock.advance(15 * MIN)
+    room.controller.tick()
+    assert runner.state.phase.id == "onset"
+    assert room.status.text() == ("Onset began on time. How did the dose end? Ctrl+1 lozenge spat out, "
+                                  "Ctrl+2 lozenge swallowed.")
+    press(room, "Ctrl+2")
+    assert [e.payload["label"] for e in stored(workspace, runner, Kind.TAG)] == ["Lozenge swallowed"]
+
+
+def test_a_lozenge_tag_in_the_dosing_phase_offers_to_move_on_and_the_question_is_not_asked(
+        qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    clock.advance(24 * MIN)
+    room.controller.tick()
+    press(room, "Ctrl+1")
+    assert room.status.text() == "Tag saved: Lozenge spat out. Ctrl+Shift+N moves on to Onset now."
+    clock.advance(11 * MIN)
+    room.controller.tick()
+    assert runner.state.phase.id == "onset" and room.status.text() == "Onset began on time."
+
+
+def test_a_lozenge_tag_saved_before_a_restart_still_counts(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    clock.advance(30 * MIN)
+    runner.tick()
+    runner.tag("Lozenge swallowed")
+    room = open_room(qtbot, workspace, runner)  # the room opens on a history that already has it
+    clock.advance(5 * MIN)
+    room.controller.tick()
+    assert runner.state.phase.id == "onset" and room.status.text() == "Onset began on time."
+
+
+def test_moving_on_by_hand_from_the_dosing_phase_asks_too(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_room(qtbot, workspace, runner)
+    clock.advance(30 * MIN)
+    room.controller.tick()
+    press(room, "Ctrl+Shift+N")
+    press(room, "Return")
+    assert runner.state.phase.id == "onset"
+    assert room.status.text() == ("Moved on to Onset. How did the dose end? Ctrl+1 lozenge spat out, "
+                                  "Ctrl+2 lozenge swallowed.")
