@@ -297,3 +297,27 @@ def test_fields_are_line_edits_with_accessible_names(qtbot, workspace, protocol)
     for edit in room.vitals.form.fields.values():
         assert isinstance(edit, QLineEdit) and edit.accessibleName()
     assert "50 to 300 mmHg" in room.vitals.form.fields["systolic"].accessibleName()
+
+
+def test_the_time_since_the_dose_shows_beside_the_next_check_once_the_dose_is_recorded(qtbot, workspace, protocol,
+                                                                                        clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    since = label(room, "sinceDose")
+    assert not since.isVisible()  # nothing to count from yet
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    clock.advance(27 * MIN + 14)
+    room.controller.tick()
+    assert since.isVisible() and since.text() == "0:27:14 since the dose"
+    press("F12")  # privacy: only the clock and the phase stay
+    assert not since.isVisible()
+    press("F12")
+    assert since.isVisible()
+    room.controller.end(State.ENDED_EARLY, "client asked to stop")
+    clock.advance(10 * MIN)
+    room.controller.tick()
+    assert since.text() == "0:27:14 since the dose"  # the session's clock stopped at its end

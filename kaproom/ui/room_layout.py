@@ -67,6 +67,11 @@ def build_room(room: "RoomWindow") -> None:
     # Wraps: late in a session it says the most ("overdue 22 min (dose not recorded: ...)").
     room.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)
     room.vitals_due.setProperty("level", "ok")
+    # Time since the dose: what KAP timing is counted from (the blood-pressure peak near 40 min, the
+    # observation before discharge). Shown once a dose is recorded, beside the next-check line.
+    room.since_dose = make_label("sinceDose", "", "Time since the dose")
+    room.since_dose.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    room.since_dose.hide()
     room.demo_marker = make_label("demoMarker", "DEMO", "Demo session: not a real client, kept in the demo database")
     room.demo_marker.setToolTip("A demonstration on a fast clock, kept in its own database apart from real sessions.")
     room.demo_marker.setVisible(room.demo)
@@ -77,7 +82,10 @@ def build_room(room: "RoomWindow") -> None:
     header.addWidget(room.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
     middle = QVBoxLayout()
     middle.addWidget(room.phase_label)
-    middle.addWidget(room.vitals_due)
+    due_row = QHBoxLayout()
+    due_row.addWidget(room.vitals_due, 1)
+    due_row.addWidget(room.since_dose, 0)
+    middle.addLayout(due_row)
     header.addLayout(middle, 1)
     header.addWidget(room.demo_marker, 0, Qt.AlignmentFlag.AlignTop)
 

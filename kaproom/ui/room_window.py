@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from ..domain.clock import format_hms
 from ..domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
@@ -247,10 +248,18 @@ class RoomWindow(QMainWindow):
         self.phase_strip.update_phase(state.phase_index, extension, ended=not state.state.is_open)
         if not self._vitals_external:
             self._show_vitals_due(*vitals_due_text(self.protocol, state, self.vitals_times, elapsed))
+        self._show_since_dose(elapsed)
         name = state.phase.name if state.phase and state.state.is_open else phase_text(self.runner)
         title = f"{TITLE} \u2014 {'DEMO ' if self.demo else ''}session {clock} \u2014 {name}"
         if title != self.windowTitle():
             self.setWindowTitle(title)
+
+    def _show_since_dose(self, elapsed: float) -> None:
+        dose_time = self.runner.state.dose_time
+        text = "" if dose_time is None else f"{format_hms(max(0.0, elapsed - dose_time))} since the dose"
+        if text != self.since_dose.text():
+            self.since_dose.setText(text)
+        self.since_dose.setVisible(bool(text) and not self.private)
 
     def _show_vitals_due(self, text: str, level: str) -> None:
         if text != self.vitals_due.text() or level != self.vitals_due.property("level"):
@@ -273,11 +282,13 @@ class RoomWindow(QMainWindow):
             self.private = False
             self.body_stack.setCurrentWidget(self.body)
             self.vitals_due.show()
+            self._show_since_dose(self.controller.elapsed())
             self.focus_note()
         else:
             self.private = True
             self.body_stack.setCurrentWidget(self.privacy_cover)
             self.vitals_due.hide()
+            self.since_dose.hide()
             self.privacy_cover.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def toggle_full_screen(self) -> None:

@@ -114,7 +114,7 @@ def font_sizes(sizes: Sizes) -> str:
     QWidget {{ font-size: {sizes.body}pt; }}
     QLabel#sessionClock {{ font-size: {sizes.clock}pt; }}
     QLabel#phaseLabel {{ font-size: {sizes.phase}pt; }}
-    QLabel#vitalsDue {{ font-size: {sizes.body + 2}pt; }}
+    QLabel#vitalsDue, QLabel#sinceDose {{ font-size: {sizes.body + 2}pt; }}
     QListWidget#logView {{ font-size: {sizes.log}pt; }}
     QLineEdit#noteInput {{ font-size: {sizes.note}pt; }}
     QLabel[muted="true"], QLabel#privacyHint {{ font-size: {sizes.small}pt; }}
@@ -159,6 +159,7 @@ def _look() -> str:
     QLabel#sessionClock {{ color: {TEXT_STRONG}; font-weight: 600; }}
     QLabel#phaseLabel {{ color: {ACCENT}; }}
     QLabel#vitalsDue[level="ok"] {{ color: {OK}; }}
+    QLabel#sinceDose {{ color: {TEXT_MUTED}; }}
     QLabel#vitalsDue[level="soon"] {{ color: {SOON}; font-weight: 600; }}
     QLabel#vitalsDue[level="overdue"] {{ color: {OVERDUE}; font-weight: 600; }}
     QLabel#demoMarker {{ background: {DEMO_BACKGROUND}; color: {DEMO_TEXT}; font-weight: 700;
