@@ -70,11 +70,14 @@ class Workspace:
 
     def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
                     demo: bool = False, screening: Mapping[str, Any] | None = None,
-                    intention: str = "", start: bool = True) -> SessionRunner:
+                    intention: str = "", start: bool = True,
+                    prescribed_dose_mg: float | None = None) -> SessionRunner:
         from .domain.session import SessionRunner
+        extra = {"prescribed_dose_mg": prescribed_dose_mg} if prescribed_dose_mg is not None else None
         uid = self.store.create_session(protocol, client_code, therapist, room, demo=demo,
-                                        wall_time=to_iso(self.clock.now()))
-        runner = SessionRunner(protocol, self.clock, self.store.log(uid), therapist)
+                                        wall_time=to_iso(self.clock.now()), extra=extra)
+        # The runner folds the created event too: it holds what the dose event will carry.
+        runner = SessionRunner(protocol, self.clock, self.store.log(uid), therapist, self.store.events(uid))
         if screening is not None:
             runner.record(Kind.SCREENING, {"answers": dict(screening)})
         if intention.strip():

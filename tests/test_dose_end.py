@@ -89,3 +89,48 @@ def test_moving_on_by_hand_from_the_dosing_phase_asks_too(qtbot, workspace, prot
     assert runner.state.phase.id == "onset"
     assert room.status.text() == ("Moved on to Onset. How did the dose end? Ctrl+1 lozenge spat out, "
                                   "Ctrl+2 lozenge swallowed.")
+
+
+# ---------------------------------------------------------------- the prescribed dose
+from hypothesis import given, strategies as st  # noqa: E402
+
+from kaproom.domain.dose import DOSE_MG_RANGE, dose_words, parse_dose_mg  # noqa: E402
+
+
+@given(st.decimals(min_value=1, max_value=2000, places=1), st.sampled_from(["", " ", "mg", " mg", "MG", " Mg "]),
+       st.booleans())
+def test_typed_milligrams_read_back_as_the_number_typed(amount, unit, comma):
+    text = f"{amount}{unit}"
+    if comma:
+        text = text.replace(".", ",")
+    assert parse_dose_mg(f" {text} ") == pytest.approx(float(amount))
+
+
+@given(st.text(max_size=30))
+def test_any_typing_is_read_or_refused_with_what_to_type(text):
+    try:
+        value = parse_dose_mg(text)
+    except ValueError as exc:
+        assert str(exc).startswith("Dose")
+    else:
+        assert value is None or DOSE_MG_RANGE[0] <= value <= DOSE_MG_RANGE[1]
+        assert (value is None) == (not text.strip())
+
+
+@pytest.mark.parametrize("text", ["0", "3000", "300 g", "300 mcg", "three hundred", "300/2", "-300", "3e2"])
+def test_slips_and_other_units_are_refused(text):
+    with pytest.raises(ValueError, match="^Dose"):
+        parse_dose_mg(text)
+
+
+def test_the_prescribed_dose_goes_with_the_dose_event_even_after_a_restart(workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=300)
+    clock.advance(10 * MIN)
+    runner.tick()
+    resumed = workspace.resume(workspace.store.open_sessions()[0])  # the app stopped before the dose
+    [dose, _phase] = resumed.give_dose("sublingual ketamine lozenge")
+    assert dose.payload["amount_mg"] == 300
+    assert dose_words(dose.payload) == "300 mg sublingual ketamine lozenge"
+    unprescribed = workspace.new_session(protocol, "C-2", "Dr A")
+    [dose, _phase] = unprescribed.give_dose("sublingual ketamine lozenge")
+    assert "amount_mg" not in dose.payload

@@ -91,3 +91,35 @@ def test_ids_are_stable_between_exports(exported):
     report, data, _ = exported
     again = fhir_bundle(report, EXPORTED)
     assert [e["fullUrl"] for e in again["entry"]] == [e["fullUrl"] for e in json.loads(data)["entry"]]
+
+
+def test_the_dose_is_a_medication_administration_with_the_prescribed_amount(tmp_path, clock):
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.workspace import Workspace
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-7", "Ana Ruiz", prescribed_dose_mg=300)
+        clock.advance(21 * 60)
+        runner.give_dose("sublingual ketamine lozenge", without_baseline=True)
+        bundle = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), EXPORTED))
+    (given,) = by_type(bundle, "MedicationAdministration")
+    (encounter,) = by_type(bundle, "Encounter")
+    (patient,) = by_type(bundle, "Patient")
+    assert given.status == "completed" and given.medicationCodeableConcept.text == "sublingual ketamine lozenge"
+    assert given.subject.reference == next(e.fullUrl for e in bundle.entry if e.resource is patient)
+    assert given.context.reference == next(e.fullUrl for e in bundle.entry if e.resource is encounter)
+    assert given.effectiveDateTime.isoformat().startswith("2026-03-02T09:21:00")
+    assert (given.dosage.dose.value, given.dosage.dose.code, given.dosage.dose.system) == (300, "mg", UCUM)
+    assert given.performer[0].actor.display == "Ana Ruiz"
+    assert given.note[0].text == "Given without baseline vitals"
+
+
+def test_a_dose_with_no_amount_typed_claims_none_and_no_dose_means_no_administration(exported, tmp_path, clock):
+    _, _, bundle = exported
+    (given,) = by_type(bundle, "MedicationAdministration")  # the fixture's dose, with no amount typed
+    assert given.dosage.dose is None and given.dosage.text == "sublingual lozenge"
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.workspace import Workspace
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-8", "Ana Ruiz")
+        undosed = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), EXPORTED))
+    assert by_type(undosed, "MedicationAdministration") == []

@@ -183,7 +183,7 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
 
     page.client_code.setFocus()
     for field, text in ((page.client_code, "C-0100"), (page.therapist, "Dr Ana Ruiz"), (page.room, "Room 3"),
-                        (page.intention, "To rest.")):
+                        (page.dose, "300 mg"), (page.intention, "To rest.")):
         assert focused() is field
         qtbot.keyClicks(field, text)
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
@@ -200,6 +200,8 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
         page.start_button.setFocus()
         qtbot.keyClick(focused(), Qt.Key.Key_Space)
     assert workspace.store.count_sessions() == 1
+    [created] = workspace.store.events(workspace.store.sessions()[0].uid, (Kind.SESSION_CREATED,))
+    assert created.payload["prescribed_dose_mg"] == 300
 
 
 def test_back_asks_in_the_page_before_it_discards_what_was_typed(qtbot, workspace) -> None:
@@ -247,3 +249,19 @@ def test_a_session_still_open_is_named_before_a_second_one_starts(qtbot, workspa
 
 def test_with_no_session_open_the_start_page_says_nothing_about_one(qtbot, page) -> None:
     assert not page.findChild(QLabel, "startStillOpen").isVisible()
+
+
+def test_a_dose_that_is_not_milligrams_is_refused_at_the_field_and_kept(qtbot, page, workspace) -> None:
+    qtbot.keyClicks(page.client_code, "C-0042")
+    qtbot.keyClicks(page.therapist, "Dr A")
+    answer_all(page)
+    qtbot.keyClicks(page.dose, "30O mg")  # a letter O for a zero
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    error = page.findChild(QLabel, "startError").text()
+    assert "Dose: type milligrams as a number, e.g. 300 or 300 mg (you typed '30O mg')" in error
+    assert page.dose.text() == "30O mg" and page.focusWidget() is page.dose
+    assert workspace.store.count_sessions() == 0
+    page.dose.setText("")  # the dose is optional
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    [created] = workspace.store.events(workspace.store.sessions()[0].uid, (Kind.SESSION_CREATED,))
+    assert "prescribed_dose_mg" not in created.payload

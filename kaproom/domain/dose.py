@@ -5,6 +5,7 @@ session leaves the dose phase without it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from .protocol import Protocol
@@ -25,3 +26,39 @@ def asks_how_the_dose_ended(protocol: Protocol, phase_change: Mapping[str, Any],
     """A phase change out of the dose phase, with no tag yet saying how the dose ended."""
     return (bool(protocol.dose_end_tags) and not dose_end_recorded
             and phase_change.get("from") == protocol.dose_phase and phase_change.get("to") != protocol.dose_phase)
+
+
+#: Typed doses outside this are refused as a slip of the keyboard (a lost or an extra digit); the
+#: prescription itself is the prescriber's, not a limit of this app.
+DOSE_MG_RANGE = (1.0, 2000.0)
+_DOSE = re.compile(r"\s*(\d{1,5}(?:[.,]\d{1,3})?)\s*(?:mg)?\s*", re.IGNORECASE)
+
+
+def parse_dose_mg(text: str) -> float | None:
+    """The prescribed dose typed on the start page: '300', '300 mg', '62,5mg' -> milligrams;
+    '' -> None (not recorded). Anything else raises ValueError saying what is accepted."""
+    if not text.strip():
+        return None
+    match = _DOSE.fullmatch(text)
+    low, high = DOSE_MG_RANGE
+    if match is None:
+        raise ValueError(f"Dose: type milligrams as a number, e.g. 300 or 300 mg (you typed {text.strip()[:40]!r})")
+    value = float(match.group(1).replace(",", "."))
+    if not low <= value <= high:
+        raise ValueError(f"Dose {value:g} mg is outside {low:g}-{high:g} mg: check the number")
+    return value
+
+
+def prescribed_words(created: Mapping[str, Any]) -> str:
+    """'; dose as prescribed 300 mg' from a session_created payload ('' when none was typed)."""
+    amount = created.get("prescribed_dose_mg")
+    return f"; dose as prescribed {amount:g} mg" if isinstance(amount, (int, float)) and not isinstance(amount, bool) \
+        else ""
+
+
+def dose_words(payload: Mapping[str, Any]) -> str:
+    """'300 mg sublingual ketamine lozenge' from a dose event's payload (either part may be missing)."""
+    amount = payload.get("amount_mg")
+    parts = [f"{amount:g} mg" if isinstance(amount, (int, float)) and not isinstance(amount, bool) else "",
+             str(payload.get("route") or "")]
+    return " ".join(part for part in parts if part)

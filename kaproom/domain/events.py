@@ -18,7 +18,7 @@ class Kind:
 
     Payloads (JSON objects) by kind; fields marked ? may be absent:
 
-    - session_created: client_code, therapist, room, demo, protocol {id, name, text}
+    - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?
     - screening: answers {question_id: bool}, proceed_confirmed?, notes?
     - intention: text
     - session_started: protocol, clock_speed
@@ -29,7 +29,7 @@ class Kind:
     - note: text
     - tag: label
     - amendment: amends_seq, amends_id, amends_kind, text
-    - dose: route, effective_time, without_baseline?, notes?
+    - dose: route, effective_time, amount_mg? (the prescribed dose), without_baseline?, notes?
     - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?

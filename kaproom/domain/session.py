@@ -59,6 +59,7 @@ class SessionState:
     phase_started: float = 0.0  # session seconds at which the current phase began
     extension: float = 0.0  # seconds added to the current phase
     dose_time: float | None = None
+    prescribed_dose_mg: float | None = None  # typed on the start page; the dose event carries it
     ended_time: float | None = None
     outcome_reason: str = ""
     phase_history: list[tuple[str, float, str]] = field(default_factory=list)  # (phase id, start, how)
@@ -88,6 +89,10 @@ class SessionState:
         kind, payload = event.kind, event.payload
         if kind == Kind.SESSION_STARTED:
             self.state = State.RUNNING
+        elif kind == Kind.SESSION_CREATED:
+            amount = payload.get("prescribed_dose_mg")
+            if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+                self.prescribed_dose_mg = float(amount)
         elif kind == Kind.PHASE_CHANGED:
             self.phase_index = int(payload["index"])
             self.phase_started = float(payload.get("effective_time", event.session_time))
@@ -271,6 +276,8 @@ class SessionRunner:
         self._catch_up()
         at = round(self.elapsed(), 3)
         payload: dict[str, Any] = {"route": route, "effective_time": at}
+        if self.state.prescribed_dose_mg is not None:
+            payload["amount_mg"] = self.state.prescribed_dose_mg
         if without_baseline:
             payload["without_baseline"] = True
         target = self.protocol.dose_phase_index

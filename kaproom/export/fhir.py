@@ -1,4 +1,5 @@
-"""FHIR R4 export: a collection Bundle with the client, the session and one Observation per vital.
+"""FHIR R4 export: a collection Bundle with the client, the session, the dose (a
+MedicationAdministration) and one Observation per vital.
 
 Written from plain dicts (no FHIR library at run time); the tests check it with a standard FHIR
 library. The client appears only by the clinic's code (no name), as everywhere in KAP Room. Codes
@@ -11,6 +12,7 @@ import json
 import uuid
 from typing import Any, Callable
 
+from ..domain.events import Kind
 from .report_data import SessionReport, VitalsRow
 
 LOINC = "http://loinc.org"
@@ -114,6 +116,37 @@ def _vitals_observations(report: SessionReport, refs: dict[str, str]) -> list[di
     return out
 
 
+def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """The dose as a MedicationAdministration: when, by whom, how, and the prescribed amount when
+    it was typed. The medicine is named in the protocol's words only: a protocol file may describe
+    ketamine or esketamine by any route, and a code guessed from free text would be worse than none."""
+    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
+    if dose is None:
+        return []
+    payload = dose.payload
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationAdministration", "id": _uuid(report.header.uid, dose.seq, "dose"),
+        "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{dose.seq}/dose"}],
+        "status": "completed",
+        "medicationCodeableConcept": {"text": str(payload.get("route") or report.header.protocol_name)},
+        "subject": {"reference": refs["patient"]}, "context": {"reference": refs["encounter"]},
+        "effectiveDateTime": dose.wall_time,
+    }
+    if dose.author:
+        resource["performer"] = [{"actor": {"display": dose.author}}]
+    dosage: dict[str, Any] = {}
+    if payload.get("route"):
+        dosage["text"] = str(payload["route"])
+    amount = payload.get("amount_mg")
+    if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+        dosage["dose"] = _quantity(amount, "mg", "mg")
+    if dosage:
+        resource["dosage"] = dosage
+    if payload.get("without_baseline"):
+        resource["note"] = [{"text": "Given without baseline vitals"}]
+    return [resource]
+
+
 def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     head = report.header
     patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
@@ -133,7 +166,7 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
         encounter["participant"] = [{"individual": {"display": head.therapist}}]
     if head.room:
         encounter["location"] = [{"location": {"display": head.room}}]
-    resources = [patient, encounter, *_vitals_observations(report, refs)]
+    resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}

@@ -54,9 +54,15 @@ def _details(flow: Flow, report: SessionReport) -> None:
              ("Protocol", h.protocol_name), ("Created", wall_text(h.created_at)), ("Started", wall_text(h.started_at) or "—"),
              ("Ended", wall_text(h.ended_at) or "—"), ("Duration", duration), ("Outcome", outcome),
              ("Recorded on", "this computer" if h.origin == "local" else f"imported from {h.origin}"),
-             ("Session id", h.uid), ("Events", str(h.event_count))]
+             ("Dose", _dose_fact(report)), ("Events", str(h.event_count)), ("Session id", h.uid), ("", "")]
     rows = [[Cell(a, bold=True), b, Cell(c, bold=True), d] for (a, b), (c, d) in zip(pairs[0::2], pairs[1::2])]
     flow.table([Column("", 0.8), Column("", 2.0), Column("", 0.8), Column("", 2.0)], rows, shade_header=False)
+
+
+def _dose_fact(report: SessionReport) -> str:
+    if report.dose_time is None:
+        return "not recorded"
+    return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}"
 
 
 def _status(flow: Flow, report: SessionReport) -> None:

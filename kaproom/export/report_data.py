@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..domain.clock import format_hms
+from ..domain.dose import dose_words
 from ..domain.events import Kind, RecordedEvent
 from ..domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
 from ..store import SessionRow, Store
@@ -164,12 +165,14 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
     discharge_payload: dict[str, Any] = {}
     timeline: list[TimelineRow] = []
     ended: RecordedEvent | None = None
+    dose_text = ""
     for e in events:
         p = e.payload
         level = "normal"
         if e.kind == Kind.DOSE:
             effective = number(p.get("effective_time"))
             dose_time = effective if effective is not None else e.session_time
+            dose_text = dose_words(p)
         elif e.kind == Kind.VITALS:
             vitals.append(_vitals_row(e, alert_levels))
             level = vitals[-1].level
@@ -224,4 +227,4 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         outcome=row.state, end_reason=row.end_reason, demo=bool(row.demo), origin=row.origin, event_count=len(events))
     return SessionReport(header, protocol, tuple(phases), dose_time, tuple(vitals), alerts, tuple(music), tuple(notes),
                          tuple(amendments), intention, tuple(screening), screening_notes, discharge, tuple(signoffs),
-                         reports[0], tuple(timeline), tuple(events))
+                         reports[0], tuple(timeline), tuple(events), dose_text)

@@ -189,6 +189,7 @@ class SessionReport:
     integrity: ChainReport
     timeline: tuple[TimelineRow, ...]
     events: tuple[RecordedEvent, ...] = ()
+    dose_text: str = ""  # what was given, as recorded: "300 mg sublingual ketamine lozenge"
 
     @property
     def last_session_time(self) -> float:

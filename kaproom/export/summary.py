@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.clock import format_hms, from_iso
+from ..domain.dose import dose_words, prescribed_words
 from ..domain.events import Kind
 
 #: Vitals fields in the order a chart or table shows them, with their labels and units.
@@ -139,7 +140,7 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         protocol = get("protocol") if isinstance(get("protocol"), Mapping) else {}
         return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"
                 f"{', room ' + str(get('room')) if get('room') else ''}, protocol {protocol.get('name', '')}"
-                f"{' (demo)' if get('demo') else ''}")
+                f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}")
     if kind == Kind.SCREENING:
         answers = get("answers") if isinstance(get("answers"), Mapping) else {}
         yes = [labels.get(str(k), str(k)) for k, v in answers.items() if v]
@@ -172,7 +173,7 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
     if kind == Kind.AMENDMENT:
         return f"Amends event {get('amends_seq', '?')} ({str(get('amends_kind', '')).replace('_', ' ')}): {get('text', '')}"
     if kind == Kind.DOSE:
-        text = f"Dose: {get('route', '')}".rstrip(": ")
+        text = f"Dose: {dose_words(p)}".rstrip(": ")
         if get("without_baseline"):
             text += " (no baseline vitals)"
         return text + (f" — {get('notes')}" if get("notes") else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..domain.clock import format_hms
+from ..domain.dose import dose_words, prescribed_words
 from ..domain.events import Kind, RecordedEvent
 from ..domain.protocol import Protocol
 
@@ -106,7 +107,7 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
             if isinstance(p.get("minutes"), (int, float)) else "Phase extended"
     if kind == Kind.SESSION_CREATED:
         room = f", {p['room']}" if p.get("room") else ""
-        return f"Created for client {p.get('client_code', '?')} with {p.get('therapist', '?')}{room}"
+        return f"Created for client {p.get('client_code', '?')} with {p.get('therapist', '?')}{room}{prescribed_words(p)}"
     if kind == Kind.SCREENING:
         return _screening(p, protocol)
     if kind == Kind.INTENTION:
@@ -125,8 +126,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         return f"Discharged{reason}"
     if kind == Kind.DOSE:
         flag = " (no baseline vitals)" if p.get("without_baseline") else ""
-        route = f": {p['route']}" if p.get("route") else ""
-        return f"Dose given{route}{flag}" + (f" - {p['notes']}" if p.get("notes") else "")
+        what = dose_words(p)
+        return f"Dose given{': ' + what if what else ''}{flag}" + (f" - {p['notes']}" if p.get("notes") else "")
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
                                QLabel, QLineEdit, QMainWindow, QPlainTextEdit, QPushButton, QRadioButton,
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
+from ..domain.dose import parse_dose_mg
 from ..domain.events import Kind
 from ..domain.protocol import Protocol
 from ..domain.session import SessionRunner, State
@@ -133,6 +134,8 @@ class StartPage(QMainWindow):
         self.client_code = _line("clientCode", "Client code", "Clinic code, e.g. C-0042 (not a name)", CLIENT_CODE_MAX)
         self.therapist = _line("therapist", "Therapist", "Your name")
         self.room = _line("room", "Room", "Optional, e.g. Room 2")
+        self.dose = _line("prescribedDose", "Dose as prescribed, in milligrams", "Optional: as prescribed, e.g. 300 mg",
+                          limit=20)
         self.intention = QPlainTextEdit()
         self.intention.setObjectName("intention")
         self.intention.setAccessibleName("Session intention")
@@ -147,6 +150,7 @@ class StartPage(QMainWindow):
         form.addRow("Client code", self.client_code)
         form.addRow("Therapist", self.therapist)
         form.addRow("Room", self.room)
+        form.addRow("Dose", self.dose)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.protocol_problems)
@@ -265,7 +269,8 @@ class StartPage(QMainWindow):
         """Tab in reading order: the fields, each screening question, Start, then Back. The questions
         are made after the buttons (they follow the protocol), so Qt would put them last, and a Space
         typed after a stray Tab from the intention would press Back and lose the page."""
-        chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.intention]
+        chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
+                                self.intention]
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
         chain += [self.proceed, self.start_button, self.back_button]
@@ -327,7 +332,7 @@ class StartPage(QMainWindow):
         super().keyPressEvent(event)
 
     def _has_entries(self) -> bool:
-        typed = (self.client_code.text(), self.room.text(), self.intention.toPlainText())
+        typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText())
         return (any(text.strip() for text in typed) or self.therapist.text().strip() != self._given_therapist.strip()
                 or any(answer is not None for answer in self.answers().values()))
 
@@ -357,6 +362,10 @@ class StartPage(QMainWindow):
                 found.append((problem, widget))
         if len(self.room.text().strip()) > NAME_MAX:
             found.append((f"The room is at most {NAME_MAX} characters.", self.room))
+        try:
+            parse_dose_mg(self.dose.text())
+        except ValueError as exc:
+            found.append((f"{exc}.", self.dose))
         answers = self.answers()
         if any(value is None for value in answers.values()):
             first = next(qid for qid, value in answers.items() if value is None)
@@ -389,8 +398,8 @@ class StartPage(QMainWindow):
         if self.runner is None:
             self.runner = self.workspace.new_session(
                 protocol, self.client_code.text().strip(), self.therapist.text().strip(), self.room.text().strip(),
-                demo=self.demo, start=False)
-            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room):
+                demo=self.demo, start=False, prescribed_dose_mg=parse_dose_mg(self.dose.text()))
+            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose):
                 widget.setEnabled(False)  # the session exists with these now
         runner = self.runner
         if "screening" not in self._recorded:
