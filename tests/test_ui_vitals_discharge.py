@@ -14,18 +14,20 @@ from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, o
 ALL_ITEMS = ("observed", "vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
 
 
-def session_at_discharge(qtbot, workspace, protocol, clock, last_check=COMPLETE):
+def session_at_discharge(qtbot, workspace, protocol, clock, last_check=COMPLETE, baseline=COMPLETE):
+    """A baseline, the dose at 21 min, and (unless ``last_check`` is None) a check 160 min later."""
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
-    fill(room, **COMPLETE)
+    fill(room, **baseline)
     save(room)
     clock.advance(21 * MIN)
     room.controller.tick()
     press("F10")
     clock.advance(160 * MIN)
     room.controller.tick()
-    fill(room, **last_check)
-    save(room)
+    if last_check is not None:
+        fill(room, **last_check)
+        save(room)
     return runner, room
 
 
@@ -115,15 +117,8 @@ def test_urgent_alert_left_open_is_named_at_discharge(qtbot, workspace, protocol
 
 
 def test_with_only_the_baseline_on_record_nothing_is_ticked_for_the_vitals(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = open_vitals_room(qtbot, workspace, runner)
-    fill(room, **(COMPLETE | {"moaas": "5", "nausea": "none"}))
-    save(room)
-    clock.advance(21 * MIN)
-    room.controller.tick()
-    press("F10")
-    clock.advance(150 * MIN)
-    room.controller.tick()
+    _runner, room = session_at_discharge(qtbot, workspace, protocol, clock, last_check=None,
+                                         baseline=COMPLETE | {"moaas": "5", "nausea": "none"})
     press("Ctrl+Shift+D")
     for item in ("vitals_baseline", "moaas_5", "nausea_ok"):
         assert not box(room, item).isChecked()
