@@ -1,10 +1,13 @@
-"""How the dose ended (lozenge spat out or swallowed) belongs in the record: the room says which
-keys record it as the dose phase ends, and asks when the session leaves that phase without it."""
+"""The dose in the record: how it ended (lozenge spat out or swallowed), which the room asks for
+as the session leaves the dose phase without it, and the dose as prescribed, typed on the start
+page and carried by the dose event."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
-from kaproom.domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
+from kaproom.domain.dose import (DOSE_MG_RANGE, asks_how_the_dose_ended, dose_end_question, dose_words, ends_the_dose,
+                                 parse_dose_mg)
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, builtin_protocol, parse_protocol
 from tests._room_helpers import open_room, press, stored
@@ -92,9 +95,6 @@ def test_moving_on_by_hand_from_the_dosing_phase_asks_too(qtbot, workspace, prot
 
 
 # ---------------------------------------------------------------- the prescribed dose
-from hypothesis import given, strategies as st  # noqa: E402
-
-from kaproom.domain.dose import DOSE_MG_RANGE, dose_words, parse_dose_mg  # noqa: E402
 
 
 @given(st.decimals(min_value=1, max_value=2000, places=1), st.sampled_from(["", " ", "mg", " mg", "MG", " Mg "]),
