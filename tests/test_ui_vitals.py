@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QWi
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
 from kaproom.store.errors import DiskFull
+from kaproom.ui import theme
 from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
                                    type_text, visible_banners)
 
@@ -321,3 +322,28 @@ def test_the_time_since_the_dose_shows_beside_the_next_check_once_the_dose_is_re
     clock.advance(10 * MIN)
     room.controller.tick()
     assert since.text() == "0:27:14 since the dose"  # the session's clock stopped at its end
+
+
+def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_marked(qtbot, workspace, protocol,
+                                                                                       clock):
+    """'Back near baseline?' is judged against the trend: the panel lists every check-in, each
+    value in its status colour, once there is more than the last one to show."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    history = label(room, "vitalsHistory")
+    fill(room, **COMPLETE)
+    save(room)
+    assert not history.isVisible()  # one check: the line above the form says it all
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    clock.advance(40 * MIN)
+    room.controller.tick()
+    fill(room, **(COMPLETE | {"systolic": "186/112", "spo2": "96"}))
+    save(room)
+    assert history.isVisible() and history.width() <= room.vitals.form.width()
+    text = history.text()
+    assert text.index("1:01") < text.index("0:00 base")  # newest first; the pre-dose check is the baseline
+    urgent = theme.LEVEL_COLOURS["urgent"]
+    assert f"<span style='color:{urgent}'>186/112</span>" in text and ">124/80<" in text
+    assert history.accessibleDescription().startswith("1:01: BP 186/112")

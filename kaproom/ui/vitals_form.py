@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from ..domain.protocol import DEFAULT_RANGES, Protocol
 from ..domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
@@ -111,6 +111,14 @@ class VitalsForm(QFrame):
         self.result = plain_label("vitalsResult", "No check-in yet.")  # under the title, which names F9
         self.news2 = plain_label("vitalsNews2", "")
         self.news2.hide()  # until a check-in is scored: an empty line would sit between the last check and the fields
+        self.history = QLabel()
+        self.history.setObjectName("vitalsHistory")
+        self.history.setTextFormat(Qt.TextFormat.RichText)
+        self.history.setAccessibleName("Check-ins so far")
+        self.history.setProperty("muted", "true")  # the small type: the table must fit the side column
+        # Never wider than the column: a table's natural width would widen the form past the panel.
+        self.history.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.history.hide()
         self.advisory = plain_label("vitalsAdvisory", "")
         self.advisory.setProperty("muted", "true")
         self.advisory.hide()
@@ -185,6 +193,7 @@ class VitalsForm(QFrame):
         layout.addWidget(self.errors["form"])
         layout.addLayout(grid)
         layout.addWidget(self.save_button)
+        layout.addWidget(self.history)  # the trend, baseline included: below the form, it may scroll
         layout.addWidget(self.advisory)  # the same caveat each time: last, where it may scroll away
         order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
                                                          self.save_button]
@@ -273,6 +282,12 @@ class VitalsForm(QFrame):
         set_level(self.news2, news2_level)
         self.advisory.setText(advisory)
         self.advisory.setVisible(bool(advisory))
+
+    def show_history(self, html: str, description: str) -> None:
+        """The check-ins so far as a small table (``html``); ``description`` says it in words."""
+        self.history.setText(html)
+        self.history.setAccessibleDescription(description)
+        self.history.setVisible(bool(html))
 
     def focus_first_field(self) -> None:
         first = self.fields["systolic"]

@@ -8,7 +8,7 @@ discharge pre-fill) comes from the domain core; this module only wires it to wid
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
@@ -21,6 +21,7 @@ from ..domain.vitals import NEWS2_ADVISORY, Reading, baseline_reading, check_in,
 from ..domain.vitals_schedule import due_for_session
 from .alerts import AlertBoard
 from .discharge_panel import DischargePanel
+from .theme import LEVEL_COLOURS
 from .vitals_form import EscapeCatcher, VitalsForm
 
 KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
@@ -43,6 +44,39 @@ def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
     if payload.get("partial"):
         return "NEWS2 not scored: partial check-in", "info"
     return "", "ok"
+
+
+HISTORY_COLUMNS = (("BP", ("systolic", "diastolic")), ("Pulse", ("pulse",)), ("SpO2", ("spo2",)),
+                   ("RR", ("respiratory_rate",)), ("MOAA/S", ("moaas",)))
+
+
+def history_table(vitals: Sequence[RecordedEvent], dose_time: float | None) -> tuple[str, str]:
+    """The check-ins so far, newest first, as a small table (each value in its status colour, the
+    pre-dose baseline marked) and in words; empty below two check-ins, where the last check above
+    the form says it all. A therapist judges "back near baseline" against this."""
+    if len(vitals) < 2:
+        return "", ""
+    baseline_seq = next((e.seq for e in reversed(vitals) if dose_time is not None and e.session_time <= dose_time),
+                        None)
+    head = "".join(f"<th align='right'>{name}</th>" for name, _ in HISTORY_COLUMNS)
+    rows, words = [], []
+    for event in reversed(vitals):
+        reading, statuses = reading_from_payload(event.payload), event.payload.get("statuses") or {}
+        when = format_hms(event.session_time)[:-3] + (" base" if event.seq == baseline_seq else "")
+        cells = []
+        for _name, fields in HISTORY_COLUMNS:
+            values = [getattr(reading, f) for f in fields]
+            text = "/".join("–" if v is None else f"{v:g}" for v in values) if any(v is not None for v in values) \
+                else "–"
+            levels = [s.get("level") for f in fields if isinstance(s := statuses.get(f), Mapping)]
+            colour = LEVEL_COLOURS.get("urgent" if "urgent" in levels else "caution" if "caution" in levels else "")
+            shown = f"<span style='color:{colour}'>{text}</span>" if colour else text
+            cells.append(f"<td align='right'>{shown}</td>")
+        rows.append(f"<tr><td>{when}</td>{''.join(cells)}</tr>")
+        words.append(f"{when}: {reading.summary()}")
+    html = (f"<p style='margin:6px 0 2px 0'>Check-ins so far</p><table cellspacing='0' cellpadding='2'>"
+            f"<tr><th align='left'>Time</th>{head}</tr>{''.join(rows)}</table>")
+    return html, "; ".join(words)
 
 
 class RoomVitals(QObject):
@@ -151,6 +185,8 @@ class RoomVitals(QObject):
     def _on_event(self, event: RecordedEvent) -> None:
         if event.kind in KEPT_KINDS:
             self.events.append(event)
+        if event.kind == Kind.DOSE:  # the check before it is now the baseline
+            self._show_last_check()
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
             self._on_tick(self.runner.elapsed())
         if event.kind == Kind.SESSION_ENDED:
@@ -207,7 +243,7 @@ class RoomVitals(QObject):
         self.board.show_alerts([(alert, alert.payload) for alert in alerts], event.session_time)  # urgent first
         self.form.clear_values()
         self.form.show_message("")
-        self._show_check(event)
+        self._show_last_check()
         self._reveal(self.form.result)  # the check just saved, at the top of the panel
         worst = checked.level
         words = {"ok": "", "caution": " with a caution (see the alert above)",
@@ -222,6 +258,7 @@ class RoomVitals(QObject):
         vitals = self.vitals_events
         if vitals:
             self._show_check(vitals[-1])
+        self.form.show_history(*history_table(vitals, self._dose_time()))
 
     def _show_check(self, event: RecordedEvent) -> None:
         reading = reading_from_payload(event.payload)
