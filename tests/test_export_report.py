@@ -283,3 +283,16 @@ def test_the_review_says_how_long_the_client_was_observed_after_the_dose(tmp_pat
         report = gather(workspace, runner.session_uid)
     assert report.observation() == (words, short)
     assert words.replace("'", "&#x27;") in discharge_html(report)
+
+
+def test_the_review_details_say_what_was_given_and_when(tmp_path, clock):
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.ui.review.details import details_html
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-9", "Ana Ruiz", prescribed_dose_mg=300)
+        undosed = details_html(gather(workspace, runner.session_uid))
+        clock.advance(21 * 60)
+        runner.give_dose("sublingual ketamine lozenge")
+        dosed = details_html(gather(workspace, runner.session_uid))
+    assert "<h3>Dose</h3><p>300 mg sublingual ketamine lozenge at 0:21:00.</p>" in dosed
+    assert "No dose recorded." in undosed

@@ -287,8 +287,11 @@ def test_on_a_laptop_screen_the_timeline_leaves_its_width_to_the_details(qtbot, 
     widths = {name: view.columnWidth(number) for number, name in enumerate(TIMELINE_COLUMNS)}
     assert widths["Details"] >= 0.35 * view.viewport().width(), widths
     assert widths["Details"] == max(widths.values()), widths
-    metrics = view.fontMetrics()
-    for name in ("Session time", "Clock", "Phase", "What"):  # short texts shown whole, not elided
+    from PySide6.QtGui import QFontMetrics
+    bold = view.font()
+    bold.setBold(True)  # urgent rows are bold
+    metrics = QFontMetrics(bold)
+    for name in ("Session time", "Clock", "Phase", "What", "By"):  # short texts shown whole, not elided
         number = TIMELINE_COLUMNS.index(name)
         widest = max(metrics.horizontalAdvance(str(model.data(model.index(row, number)) or ""))
                      for row in range(model.rowCount()))

@@ -44,6 +44,14 @@ def screening_html(report: SessionReport) -> str:
     return "<h3>Screening</h3>" + summary + _checklist(report.screening, "yes", "no") + notes
 
 
+def dose_html(report: SessionReport) -> str:
+    """What was given and when, and the observation after it: the first things a supervisor checks."""
+    if report.dose_time is None:
+        return f"<h3>Dose</h3><p style='color:{style.MUTED_TEXT}'>No dose recorded.</p>"
+    given = escape(report.dose_text or "Dose given")
+    return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}.</p>"
+
+
 def discharge_html(report: SessionReport) -> str:
     d = report.discharge
     if not d.recorded:
@@ -96,8 +104,8 @@ def exports_html(exports: Sequence[RecordedEvent]) -> str:
 
 
 def details_html(report: SessionReport, exports: Sequence[RecordedEvent] = ()) -> str:
-    return "".join((intention_html(report), screening_html(report), discharge_html(report), alerts_html(report),
-                    signoffs_html(report), exports_html(exports)))
+    return "".join((intention_html(report), screening_html(report), dose_html(report), discharge_html(report),
+                    alerts_html(report), signoffs_html(report), exports_html(exports)))
 
 
 def facts_line(report: SessionReport) -> str:

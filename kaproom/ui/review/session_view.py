@@ -233,10 +233,14 @@ class SessionView(QWidget):
         self.exports.set_report(report)
 
     def _fit_timeline_columns(self) -> None:
-        """Each narrow column as wide as its heading and its widest text, within its cap."""
+        """Each narrow column as wide as its heading and its widest text, within its cap. Texts are
+        measured in bold: urgent and after-sign-off rows are shown bold, and must not elide."""
+        from PySide6.QtGui import QFontMetrics
         view, model = self.timeline, self.timeline_model
         view.ensurePolished()
-        cells, heads = view.fontMetrics(), view.horizontalHeader().fontMetrics()
+        bold = view.font()
+        bold.setBold(True)
+        cells, heads = QFontMetrics(bold), view.horizontalHeader().fontMetrics()
         for column, cap in TIMELINE_CAPS.items():
             heading = heads.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal))) + 24
             widest = max((cells.horizontalAdvance(text) for text in model.column_texts(column)), default=0) + 16
