@@ -97,7 +97,7 @@ def soak(speed: float, notes: int, vitals: int, tracks: int, folder: str) -> Non
             elif what == "track" and director is not None:
                 director.next()
             elif what == "dose":
-                room.vitals.record_dose(without_baseline=False)
+                room.vitals.record_dose()
             elif what == "discharge":
                 while not runner.state.is_last_phase:
                     room.controller.advance("soak: discharge")

@@ -80,3 +80,29 @@ def test_a_note_typed_on_a_full_disk_stays_in_the_field_and_saves_once_space_is_
         notes = [e.payload["text"] for e in store.events(session.uid, (Kind.NOTE,))]
         assert notes == ["Before the disk filled.", typed.strip()]
         assert all(report.intact for report in store.verify())
+
+
+def test_f10_while_the_database_is_locked_records_neither_the_dose_nor_the_phase_and_a_retry_records_both(
+        short_busy_timeout, qtbot, workspace, protocol, clock):
+    """The dose and the dosing phase it starts are one transaction: a lock refuses both, and the
+    screen still shows the phase the record holds."""
+    from tests._vitals_helpers import COMPLETE, fill, open_vitals_room, press, save, stored
+    runner = workspace.new_session(protocol, "C-DOSE", "therapist")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(13 * 60)
+    room.controller.tick()
+    other = lock_from_another_process(workspace.store.path)
+    try:
+        press("F10")
+        assert stored(workspace, runner, Kind.DOSE) == [] and runner.state.phase.id == "arrival"
+        assert runner.state.dose_time is None and room.phase_label.text().startswith("Arrival & intention")
+        assert "not saved" in room.vitals.form.dose_question.text() and "locked" in room.vitals.form.dose_question.text()
+    finally:
+        release(other)
+    press("F10")  # again, as the question says
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert "without_baseline" not in dose.payload, "the baseline was taken: the retry must not say otherwise"
+    assert runner.state.phase.id == "dosing"
+    assert [e.payload["how"] for e in stored(workspace, runner, Kind.PHASE_CHANGED)] == ["start", "dose"]

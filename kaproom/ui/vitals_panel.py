@@ -103,7 +103,7 @@ class RoomVitals(QObject):
         self._panels.insertWidget(0, self.form)
         self._discharge_panel: DischargePanel | None = None  # made when first opened: most of the session never shows it
         self.form.saveRequested.connect(self.save)
-        self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose(without_baseline=True))
+        self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose())
         self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
         EscapeCatcher(self.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
@@ -278,8 +278,8 @@ class RoomVitals(QObject):
         if state.dose_time is not None:
             self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time)}).", "info")
             return
-        if self.form.dose_confirm.isVisible():  # F10 again confirms
-            self.record_dose(without_baseline=True)
+        if self.form.dose_confirm.isVisible():  # F10 again confirms (or retries a dose the record refused)
+            self.record_dose()
             return
         if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events:
             self.form.show()
@@ -292,12 +292,15 @@ class RoomVitals(QObject):
             self.room.show_status("No baseline vitals yet: confirm the dose in the vitals panel (F10 again), "
                                   "or Esc and take the baseline (F9).", "caution")
             return
-        self.record_dose(without_baseline=False)
+        self.record_dose()
 
-    def record_dose(self, without_baseline: bool) -> RecordedEvent | None:
+    def record_dose(self) -> RecordedEvent | None:
+        """Record the dose now. Whether it came without a baseline is read from the record, not
+        from the way here: a retry after a refused save must say what the first try said."""
         if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
             self.form.dose_confirm.hide()
             return None
+        without_baseline = self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
         event = self.controller.give_dose(self.protocol.dose_route, without_baseline)
         if event is None:
             self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
