@@ -347,3 +347,22 @@ def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_
     urgent = theme.LEVEL_COLOURS["urgent"]
     assert f"<span style='color:{urgent}'>186/112</span>" in text and ">124/80<" in text
     assert history.accessibleDescription().startswith("1:01: BP 186/112")
+
+
+def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot, workspace, protocol, clock):
+    from kaproom.ui.vitals_panel import HISTORY_ROWS
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    for _ in range(HISTORY_ROWS + 3):
+        clock.advance(10 * MIN)
+        room.controller.tick()
+        fill(room, **COMPLETE)
+        save(room)
+    text = label(room, "vitalsHistory").text()
+    assert text.count("<tr>") == 1 + HISTORY_ROWS + 1  # the heading, the newest checks, the baseline
+    assert "0:00 base" in text and "2:11" in text and "0:31<" not in text

@@ -1,7 +1,12 @@
-"""How the dose ended: a lozenge spat out or swallowed is part of the record (it changes how much
-ketamine was taken), and easily forgotten once the client lies back with eyeshades on. The
-protocol names the quick tags that record it (``dose_end_tags``); the room asks for one when the
-session leaves the dose phase without it.
+"""The dose in the record, beyond its moment (``SessionRunner.give_dose``).
+
+How it ended: a lozenge spat out or swallowed changes how much ketamine was taken, and is easily
+forgotten once the client lies back with eyeshades on. The protocol names the quick tags that
+record it (``dose_end_tags``); the room asks for one when the session leaves the dose phase
+without it.
+
+How much: the dose as prescribed, typed on the start page (in milligrams), goes into the
+session's first event and from there onto the dose event.
 """
 from __future__ import annotations
 
@@ -49,16 +54,19 @@ def parse_dose_mg(text: str) -> float | None:
     return value
 
 
+def milligrams(value: Any) -> float | None:
+    """A stored amount as a number, or None (absent, or not a number: an edited or foreign record)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def prescribed_words(created: Mapping[str, Any]) -> str:
     """'; dose as prescribed 300 mg' from a session_created payload ('' when none was typed)."""
-    amount = created.get("prescribed_dose_mg")
-    return f"; dose as prescribed {amount:g} mg" if isinstance(amount, (int, float)) and not isinstance(amount, bool) \
-        else ""
+    amount = milligrams(created.get("prescribed_dose_mg"))
+    return "" if amount is None else f"; dose as prescribed {amount:g} mg"
 
 
 def dose_words(payload: Mapping[str, Any]) -> str:
     """'300 mg sublingual ketamine lozenge' from a dose event's payload (either part may be missing)."""
-    amount = payload.get("amount_mg")
-    parts = [f"{amount:g} mg" if isinstance(amount, (int, float)) and not isinstance(amount, bool) else "",
-             str(payload.get("route") or "")]
+    amount = milligrams(payload.get("amount_mg"))
+    parts = ["" if amount is None else f"{amount:g} mg", str(payload.get("route") or "")]
     return " ".join(part for part in parts if part)

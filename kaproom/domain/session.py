@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol
 
-from .clock import Clock, from_iso, to_iso
+from .clock import Clock, format_hms, from_iso, to_iso
+from .dose import milligrams
 from .events import Event, Kind, RecordedEvent
 from .protocol import Phase, Protocol
 
@@ -90,9 +91,7 @@ class SessionState:
         if kind == Kind.SESSION_STARTED:
             self.state = State.RUNNING
         elif kind == Kind.SESSION_CREATED:
-            amount = payload.get("prescribed_dose_mg")
-            if isinstance(amount, (int, float)) and not isinstance(amount, bool):
-                self.prescribed_dose_mg = float(amount)
+            self.prescribed_dose_mg = milligrams(payload.get("prescribed_dose_mg"))
         elif kind == Kind.PHASE_CHANGED:
             self.phase_index = int(payload["index"])
             self.phase_started = float(payload.get("effective_time", event.session_time))
@@ -272,7 +271,7 @@ class SessionRunner:
         clock that had not reached it yet."""
         self._require_running()
         if self.state.dose_time is not None:
-            raise SessionError(f"the dose is already recorded (at {self.state.dose_time:.0f} s)")
+            raise SessionError(f"the dose is already recorded (at {format_hms(self.state.dose_time)})")
         self._catch_up()
         at = round(self.elapsed(), 3)
         payload: dict[str, Any] = {"route": route, "effective_time": at}

@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any, Callable
 
+from ..domain.dose import milligrams
 from ..domain.events import Kind
 from .report_data import SessionReport, VitalsRow
 
@@ -137,8 +138,8 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     dosage: dict[str, Any] = {}
     if payload.get("route"):
         dosage["text"] = str(payload["route"])
-    amount = payload.get("amount_mg")
-    if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+    amount = milligrams(payload.get("amount_mg"))
+    if amount is not None:
         dosage["dose"] = _quantity(amount, "mg", "mg")
     if dosage:
         resource["dosage"] = dosage

@@ -59,6 +59,8 @@ class ReviewWindow(QWidget):
         self.review_lock: object | None = None
 
         self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user))
+        self._headings: list[int] = []  # measured by _fit_columns when rows arrive; laid out on each resize
+        self._wanted: list[int] = []
         self.filters = FilterBar()
         self.filters.changed.connect(self._filter_changed)
         self.totals = QLabel("")
@@ -163,33 +165,38 @@ class ReviewWindow(QWidget):
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Columns as wide as their heading and the rows loaded so far, within reason; where
-        that is wider than the list, the text columns give way (their cells elide, the tooltip
-        has the full text) so that the last one, Signed off, stays in sight without scrolling."""
+        """Columns as wide as their heading and the rows loaded so far, within reason (measured
+        here, once the rows change), then laid out in the list's width (:meth:`_lay_out_columns`)."""
         self.table.ensurePolished()
         header = self.table.horizontalHeader()
         header.ensurePolished()
         metrics = header.fontMetrics()
         columns = self.model.columnCount()
-        headings = [metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal))) + 14
-                    for c in range(columns)]
-        widths = [min(MAX_COLUMN_WIDTH, max(headings[c], self.table.sizeHintForColumn(c) + 12))
-                  for c in range(columns)]
-        room = self.table.viewport().width()
-        over = sum(widths) - room
+        self._headings = [metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal))) + 14
+                          for c in range(columns)]
+        self._wanted = [min(MAX_COLUMN_WIDTH, max(self._headings[c], self.table.sizeHintForColumn(c) + 12))
+                        for c in range(columns)]
+        self._lay_out_columns()
+
+    def _lay_out_columns(self) -> None:
+        """Where the wanted widths are wider than the list, the text columns give way (their cells
+        elide, the tooltip has the full text) so that the last one, Signed off, stays in sight
+        without scrolling. Cheap: a resize of the window comes here without measuring rows again."""
+        widths = list(self._wanted)
+        over = sum(widths) - self.table.viewport().width()
         for column in SHRINKABLE_COLUMNS:
             if over <= 0:
                 break
-            give = min(over, widths[column] - headings[column])
-            widths[column] -= max(0, give)
-            over -= max(0, give)
-        for column in range(columns - 1):  # the last one takes the rest of the width
+            give = max(0, min(over, widths[column] - self._headings[column]))
+            widths[column] -= give
+            over -= give
+        for column in range(len(widths) - 1):  # the last one takes the rest of the width
             self.table.setColumnWidth(column, widths[column])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        """The list's visible width changed (the window shown, maximised, resized): fit again."""
-        if event.type() == QEvent.Type.Resize and watched is self.table.viewport() and self.model.rowCount():
-            self._fit_columns()
+        """The list's visible width changed (the window shown, maximised, resized): lay it out again."""
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport() and self._wanted:
+            self._lay_out_columns()
         return False
 
     def _show_totals(self) -> None:
