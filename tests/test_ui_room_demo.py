@@ -31,6 +31,7 @@ def test_demo_opens_a_marked_session_and_a_new_demo_closes_the_old_one(qtbot, da
         row = workspace.store.session(first.session_uid)
         assert row.demo == 1 and row.client_code == DEMO_CLIENT and row.state == "running"
         assert workspace.store.events(first.session_uid, (Kind.SCREENING,))[0].payload["proceed_confirmed"] is False
+        assert first.state.prescribed_dose_mg == 300  # so F10 in the demo shows a dose as the record keeps it
         room.close_now()
         clock.advance(30)
         second = launcher.start_demo("short-check")

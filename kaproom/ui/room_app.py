@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the room and the start page are loaded when first opened, n
     from .start_page import StartPage
 
 DEMO_CLIENT = "DEMO-0001"
+DEMO_DOSE_MG = 300.0  # an example amount, so the demo shows the dose as the record keeps it
 DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
 
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
@@ -196,7 +197,7 @@ class Launcher(QObject):
         try:
             protocol = self.workspace.protocol(protocol_id)
             runner = self.workspace.new_session(protocol, DEMO_CLIENT, "Demo therapist", "Demo room", demo=True,
-                                                start=False)
+                                                start=False, prescribed_dose_mg=DEMO_DOSE_MG)
             runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening},
                                            "proceed_confirmed": False})
             runner.record(Kind.INTENTION, {"text": DEMO_INTENTION})
