@@ -110,3 +110,20 @@ def test_the_observation_time_since_the_dose_is_suggested_from_the_clock(now, su
     assert (observed.suggested, observed.basis) == (suggested, basis)
     [undosed] = [p for p in prefill_checklist(DEFAULT_DISCHARGE, None, None, None, (), now) if p.item_id == "observed"]
     assert undosed.suggested is None and undosed.basis.startswith("no dose recorded")
+
+
+def test_a_check_from_long_ago_asks_for_a_fresh_one_before_discharge():
+    """The esketamine label asks for vitals before the session ends: a check from 100 minutes
+    ago cannot say the client is back near baseline now."""
+    good = Reading(systolic=122, diastolic=80, pulse=70, spo2=98, moaas=5, nausea="none")
+    stale = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, good, 2400.0, BASE, (), 8400.0,
+                                                     dose_time=780.0)}
+    for item in ("vitals_baseline", "moaas_5", "nausea_ok"):
+        assert stale[item].suggested is None
+        assert stale[item].basis == "the latest check was 1 h 40 min ago: take vitals before discharge (F9; within 30 min)"
+    fresh = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, good, 8400.0 - 29 * 60, BASE, (), 8400.0,
+                                                     dose_time=780.0)}
+    assert fresh["vitals_baseline"].suggested is True and "29 min ago" in fresh["vitals_baseline"].basis
+    clinic = {p.item_id: p for p in prefill_checklist(DEFAULT_DISCHARGE, good, 2400.0, BASE, (), 8400.0,
+                                                      alerts={"discharge_check_within_minutes": 120}, dose_time=780.0)}
+    assert clinic["vitals_baseline"].suggested is True  # a clinic that allows an older check

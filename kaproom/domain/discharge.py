@@ -78,13 +78,19 @@ def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, lat
     """One Prefill per checklist item, in the protocol's order.
 
     A check taken before the dose says nothing about recovery from it (it is the baseline itself,
-    and would always read as "back near baseline"), so when ``dose_time`` is given and no check
-    came after it, the vitals items suggest nothing and ask for a check first."""
+    and would always read as "back near baseline"), and one from long ago says nothing about now:
+    with no check since the dose, or none in the last ``discharge_check_within_minutes``, the
+    vitals items suggest nothing and ask for a check first."""
     limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
     no_vitals = "no vitals recorded in this session"
+    within = limits["discharge_check_within_minutes"]
     if latest is not None and latest_time is not None and dose_time is not None and latest_time <= dose_time:
         latest = None
         no_vitals = f"no check since the dose (the latest, at {format_hms(latest_time)}, was before it): take vitals (F9)"
+    elif latest is not None and latest_time is not None and now - latest_time > within * 60:
+        latest = None
+        no_vitals = (f"the latest check was {duration_words(math.floor((now - latest_time) / 60))} ago: take vitals "
+                     f"before discharge (F9; within {duration_words(within)})")
     when = ""
     if latest is not None and latest_time is not None:
         when = f" (check at {format_hms(latest_time)}, {max(0, int((now - latest_time) // 60))} min ago)"

@@ -84,8 +84,10 @@ DEFAULT_ALERTS: dict[str, float] = {
     "systolic_caution_below": 90,
     "discharge_baseline_percent": 20,
     "discharge_spo2_above": 92,
-    # Observation after the dose before the client may leave (the esketamine label: at least 2 h).
+    # Observation after the dose before the client may leave (the esketamine label: at least 2 h),
+    # and how recent the check that discharge relies on must be (the label: vitals before the end).
     "discharge_observation_minutes": 120,
+    "discharge_check_within_minutes": 30,
 }
 
 DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (
