@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from kaproom.domain.dose import (DOSE_MG_RANGE, asks_how_the_dose_ended, dose_end_question, dose_words, ends_the_dose,
                                  parse_dose_mg)
 from kaproom.domain.events import Kind
-from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, builtin_protocol, parse_protocol
+from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, parse_protocol
 from tests._room_helpers import open_room, press, stored
 
 MIN = 60.0

@@ -350,7 +350,7 @@ def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_
 
 
 def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot, workspace, protocol, clock):
-    from kaproom.ui.vitals_panel import HISTORY_ROWS
+    from kaproom.ui.vitals_history import HISTORY_ROWS
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)

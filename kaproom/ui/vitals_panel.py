@@ -8,7 +8,7 @@ discharge pre-fill) comes from the domain core; this module only wires it to wid
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
@@ -21,8 +21,8 @@ from ..domain.vitals import NEWS2_ADVISORY, Reading, baseline_reading, check_in,
 from ..domain.vitals_schedule import due_for_session
 from .alerts import AlertBoard
 from .discharge_panel import DischargePanel
-from .theme import LEVEL_COLOURS
 from .vitals_form import EscapeCatcher, VitalsForm
+from .vitals_history import history_table
 
 KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
@@ -44,45 +44,6 @@ def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
     if payload.get("partial"):
         return "NEWS2 not scored: partial check-in", "info"
     return "", "ok"
-
-
-HISTORY_ROWS = 8
-HISTORY_COLUMNS = (("BP", ("systolic", "diastolic")), ("Pulse", ("pulse",)), ("SpO2", ("spo2",)),
-                   ("RR", ("respiratory_rate",)), ("MOAA/S", ("moaas",)))
-
-
-def history_table(vitals: Sequence[RecordedEvent], dose_time: float | None) -> tuple[str, str]:
-    """The check-ins so far, newest first, as a small table (each value in its status colour, the
-    pre-dose baseline marked) and in words; empty below two check-ins, where the last check above
-    the form says it all. A therapist judges "back near baseline" against this. Only the newest
-    HISTORY_ROWS and the baseline: a panel beside the log is no place for a long table, and the
-    review has every check."""
-    if len(vitals) < 2:
-        return "", ""
-    baseline = next((e for e in reversed(vitals) if dose_time is not None and e.session_time <= dose_time), None)
-    shown = list(reversed(vitals))[:HISTORY_ROWS]
-    if baseline is not None and baseline not in shown:
-        shown.append(baseline)
-    head = "".join(f"<th align='right'>{name}</th>" for name, _ in HISTORY_COLUMNS)
-    rows, words = [], []
-    baseline_seq = baseline.seq if baseline is not None else None
-    for event in shown:
-        reading, statuses = reading_from_payload(event.payload), event.payload.get("statuses") or {}
-        when = format_hms(event.session_time)[:-3] + (" base" if event.seq == baseline_seq else "")
-        cells = []
-        for _name, fields in HISTORY_COLUMNS:
-            values = [getattr(reading, f) for f in fields]
-            text = "/".join("–" if v is None else f"{v:g}" for v in values) if any(v is not None for v in values) \
-                else "–"
-            levels = [s.get("level") for f in fields if isinstance(s := statuses.get(f), Mapping)]
-            colour = LEVEL_COLOURS.get("urgent" if "urgent" in levels else "caution" if "caution" in levels else "")
-            value = f"<span style='color:{colour}'>{text}</span>" if colour else text
-            cells.append(f"<td align='right'>{value}</td>")
-        rows.append(f"<tr><td>{when}</td>{''.join(cells)}</tr>")
-        words.append(f"{when}: {reading.summary()}")
-    html = (f"<p style='margin:6px 0 2px 0'>Check-ins so far</p><table cellspacing='0' cellpadding='2'>"
-            f"<tr><th align='left'>Time</th>{head}</tr>{''.join(rows)}</table>")
-    return html, "; ".join(words)
 
 
 class RoomVitals(QObject):
