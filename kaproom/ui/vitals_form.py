@@ -93,7 +93,7 @@ class VitalsForm(QFrame):
         self.comment = QLineEdit()
         self.comment.setObjectName("vitalsComment")
         self.comment.setAccessibleName("Vitals comment")
-        self.comment.setPlaceholderText("comment (optional)")
+        self.comment.setPlaceholderText("comment")  # short: it must not elide when the panel scrolls
         self.comment.setMaxLength(2000)
         self.save_button = QPushButton("Save check-in (Enter)")
         self.save_button.setObjectName("vitalsSave")
