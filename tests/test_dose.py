@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from kaproom.domain.dose import (DOSE_MG_RANGE, asks_how_the_dose_ended, dose_end_question, dose_words, ends_the_dose,
-                                 parse_dose_mg)
+                                 given_at_words, parse_dose_mg, parse_session_time)
+from kaproom.domain.session import SessionError
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, parse_protocol
 from tests._room_helpers import open_room, press, stored
@@ -134,3 +135,34 @@ def test_the_prescribed_dose_goes_with_the_dose_event_even_after_a_restart(works
     unprescribed = workspace.new_session(protocol, "C-2", "Dr A")
     [dose, _phase] = unprescribed.give_dose("sublingual ketamine lozenge")
     assert "amount_mg" not in dose.payload
+
+
+# ---------------------------------------------------------------- a dose recorded late
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.one_of(st.none(), st.integers(0, 59)))
+def test_a_session_time_reads_back_as_typed(hours, minutes, seconds):
+    text = f"{hours}:{minutes:02d}" + ("" if seconds is None else f":{seconds:02d}")
+    assert parse_session_time(f" {text} ") == hours * 3600 + minutes * 60 + (seconds or 0)
+
+
+@pytest.mark.parametrize("text", ["", "21", "0:7", "0:60", "1:00:75", "abc", "0:21 pm", "-0:21"])
+def test_other_typing_is_refused_with_what_to_type(text):
+    with pytest.raises(ValueError, match="as the clock shows it, e.g. 0:21"):
+        parse_session_time(text)
+
+
+def test_a_dose_recorded_after_the_dosing_phase_keeps_the_time_it_was_given(workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=300)
+    clock.advance(45 * MIN)  # onset: the dosing phase (20-35 min) went by without F10
+    runner.tick()
+    with pytest.raises(SessionError, match="between 0:00:00 and now"):
+        runner.give_dose("lozenge", given_at=46 * MIN)
+    [dose] = runner.give_dose("lozenge", given_at=23 * MIN)
+    assert dose.session_time == 45 * MIN and dose.phase == "onset"
+    assert dose.payload == {"route": "lozenge", "effective_time": 1380.0, "amount_mg": 300.0, "recorded_late": True}
+    assert runner.state.dose_time == 23 * MIN and runner.state.phase.id == "onset"
+    assert given_at_words(dose.payload) == " (given at 0:23:00, recorded later)"
+    early = workspace.new_session(protocol, "C-2", "Dr A")
+    with pytest.raises(SessionError, match="once the dose phase has begun"):
+        early.give_dose("lozenge", given_at=0.0)

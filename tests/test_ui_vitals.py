@@ -366,3 +366,32 @@ def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot,
     text = label(room, "vitalsHistory").text()
     assert text.count("<tr>") == 1 + HISTORY_ROWS + 1  # the heading, the newest checks, the baseline
     assert "0:00 base" in text and "2:11" in text and "0:31<" not in text
+
+
+def test_f10_after_the_dosing_phase_asks_when_the_dose_was_given(qtbot, workspace, protocol, clock):
+    """Recorded as 'now' at 45 min, a dose given at 23 would move the 40-minute check to 85 min:
+    the room asks when it was given, offering the dosing phase's start."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    clock.advance(45 * MIN)
+    room.controller.tick()
+    press("F10")
+    prompt = room.prompt
+    assert prompt.is_open and prompt.field.text() == "0:20" and focused() is prompt.field
+    assert "Dosing is over and the dose is not recorded. When was it given?" in prompt.title.text()
+    assert stored(workspace, runner, Kind.DOSE) == [] and no_dialogs()
+    prompt.field.setText("about 23")
+    press("Return")
+    assert prompt.is_open and "as the clock shows it, e.g. 0:21" in prompt.message.text()
+    prompt.field.setText("0:23")
+    press("Return")
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["effective_time"] == 23 * MIN and dose.payload["recorded_late"] is True
+    assert not prompt.is_open and focused() is room.note_input
+    assert room.status.text() == "Dose recorded at 0:23:00 (entered at 0:45:00)."
+    assert room.log_view.lines()[-1].startswith("0:45:00   Dose   Dose given: sublingual ketamine lozenge "
+                                                "(given at 0:23:00, recorded later)")
+    assert label(room, "vitalsDue").text() == "Vitals (40 min after dose) in 18 min"  # at 1:03, not 1:25
+    assert label(room, "sinceDose").text() == "0:22:00 since the dose"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from .clock import format_hms
 from .protocol import Protocol
 
 
@@ -54,19 +55,40 @@ def parse_dose_mg(text: str) -> float | None:
     return value
 
 
-def milligrams(value: Any) -> float | None:
-    """A stored amount as a number, or None (absent, or not a number: an edited or foreign record)."""
+def stored_number(value: Any) -> float | None:
+    """A stored number (an amount, a time), or None: absent, or not a number (an edited or foreign record)."""
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def prescribed_words(created: Mapping[str, Any]) -> str:
     """'; dose as prescribed 300 mg' from a session_created payload ('' when none was typed)."""
-    amount = milligrams(created.get("prescribed_dose_mg"))
+    amount = stored_number(created.get("prescribed_dose_mg"))
     return "" if amount is None else f"; dose as prescribed {amount:g} mg"
 
 
 def dose_words(payload: Mapping[str, Any]) -> str:
     """'300 mg sublingual ketamine lozenge' from a dose event's payload (either part may be missing)."""
-    amount = milligrams(payload.get("amount_mg"))
+    amount = stored_number(payload.get("amount_mg"))
     parts = ["" if amount is None else f"{amount:g} mg", str(payload.get("route") or "")]
     return " ".join(part for part in parts if part)
+
+
+def given_at_words(payload: Mapping[str, Any]) -> str:
+    """' (given at 0:21:00, recorded later)' for a dose recorded after it was given; '' otherwise."""
+    at = stored_number(payload.get("effective_time"))
+    if not payload.get("recorded_late") or at is None:
+        return ""
+    return f" (given at {format_hms(at)}, recorded later)"
+
+
+_SESSION_TIME = re.compile(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*")
+
+
+def parse_session_time(text: str) -> float:
+    """'0:21' or '0:21:30' (hours:minutes[:seconds] of session time, as the clock shows it) ->
+    seconds. Raises ValueError saying what to type."""
+    match = _SESSION_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"Type the session time as the clock shows it, e.g. 0:21 (you typed {text.strip()[:20]!r})")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600.0 + minutes * 60.0 + seconds

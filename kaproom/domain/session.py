@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol
 
 from .clock import Clock, format_hms, from_iso, to_iso
-from .dose import milligrams
+from .dose import stored_number
 from .events import Event, Kind, RecordedEvent
 from .protocol import Phase, Protocol
 
@@ -91,7 +91,7 @@ class SessionState:
         if kind == Kind.SESSION_STARTED:
             self.state = State.RUNNING
         elif kind == Kind.SESSION_CREATED:
-            self.prescribed_dose_mg = milligrams(payload.get("prescribed_dose_mg"))
+            self.prescribed_dose_mg = stored_number(payload.get("prescribed_dose_mg"))
         elif kind == Kind.PHASE_CHANGED:
             self.phase_index = int(payload["index"])
             self.phase_started = float(payload.get("effective_time", event.session_time))
@@ -264,17 +264,32 @@ class SessionRunner:
             payload["reason"] = reason
         return payload
 
-    def give_dose(self, route: str, without_baseline: bool = False) -> list[RecordedEvent]:
+    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None
+                  ) -> list[RecordedEvent]:
         """Record the dose. Given before the protocol's dose phase, the session moves to that phase
         at the same moment, in the same transaction: the dose phase is the lozenge's hold time and
         the phases after it the onset it leads to, so they are timed from the dose, not from a
-        clock that had not reached it yet."""
+        clock that had not reached it yet.
+
+        ``given_at`` (session seconds) records a dose given earlier than now, once the dose phase
+        has begun: a forgotten F10 pressed late would otherwise move the 40-minute check and the
+        observation time on by however late it was. The event keeps both times."""
         self._require_running()
         if self.state.dose_time is not None:
             raise SessionError(f"the dose is already recorded (at {format_hms(self.state.dose_time)})")
         self._catch_up()
-        at = round(self.elapsed(), 3)
+        now = round(self.elapsed(), 3)
+        at = now if given_at is None else round(given_at, 3)
+        if given_at is not None:
+            began = next((start for pid, start, _how in self.state.phase_history if pid == self.protocol.dose_phase),
+                         None)
+            if began is None:
+                raise SessionError("a dose given earlier than now can be recorded once the dose phase has begun")
+            if not 0.0 <= at <= now:
+                raise SessionError(f"the dose time must be between 0:00:00 and now ({format_hms(now)})")
         payload: dict[str, Any] = {"route": route, "effective_time": at}
+        if at < now:
+            payload["recorded_late"] = True
         if self.state.prescribed_dose_mg is not None:
             payload["amount_mg"] = self.state.prescribed_dose_mg
         if without_baseline:

@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any, Callable
 
-from ..domain.dose import milligrams
+from ..domain.dose import stored_number
 from ..domain.events import Kind
 from .report_data import SessionReport, VitalsRow
 
@@ -138,7 +138,7 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     dosage: dict[str, Any] = {}
     if payload.get("route"):
         dosage["text"] = str(payload["route"])
-    amount = milligrams(payload.get("amount_mg"))
+    amount = stored_number(payload.get("amount_mg"))
     if amount is not None:
         dosage["dose"] = _quantity(amount, "mg", "mg")
     if dosage:

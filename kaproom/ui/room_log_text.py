@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..domain.clock import format_hms
-from ..domain.dose import dose_words, prescribed_words
+from ..domain.dose import dose_words, given_at_words, prescribed_words
 from ..domain.events import Kind, RecordedEvent
 from ..domain.protocol import Protocol
 
@@ -127,7 +127,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
     if kind == Kind.DOSE:
         flag = " (no baseline vitals)" if p.get("without_baseline") else ""
         what = dose_words(p)
-        return f"Dose given{': ' + what if what else ''}{flag}" + (f" - {p['notes']}" if p.get("notes") else "")
+        return f"Dose given{': ' + what if what else ''}{given_at_words(p)}{flag}" + (
+            f" - {p['notes']}" if p.get("notes") else "")
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:
