@@ -47,7 +47,8 @@ def prepare_session(folder: Path, minutes_in: float = MINUTES_IN) -> None:
     clock = FakeClock(now - timedelta(minutes=minutes_in))
     with Workspace(folder, clock) as workspace:
         protocol = workspace.protocol("lozenge-3h")
-        runner = workspace.new_session(protocol, "C-0042", "Dr Ada Moreau", "Room 2", start=False)
+        runner = workspace.new_session(protocol, "C-0042", "Dr Ada Moreau", "Room 2", start=False,
+                                       prescribed_dose_mg=300)
         runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening}, "proceed_confirmed": False})
         runner.record(Kind.INTENTION, {"text": "To meet the grief about my father with curiosity, not fear."})
         runner.start()
@@ -64,7 +65,7 @@ def prepare_session(folder: Path, minutes_in: float = MINUTES_IN) -> None:
             elif what == "vitals":
                 runner.record(Kind.VITALS, realistic_vitals(rng, 0))
             elif what == "dose":
-                runner.record(Kind.DOSE, {"route": "sublingual lozenge", "effective_time": round(runner.elapsed(), 3)})
+                runner.give_dose(protocol.dose_route)
         clock.advance(max(0.0, minutes_in * 60 - 3 - runner.elapsed()))
         runner.tick()
 
