@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from kaproom.domain.dose import (DOSE_MG_RANGE, asks_how_the_dose_ended, dose_end_question, dose_words, ends_the_dose,
-                                 given_at_words, parse_dose_mg, parse_session_time)
+                                 dose_remarks, parse_dose_mg, parse_session_time)
 from kaproom.domain.session import SessionError
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, parse_protocol
@@ -162,7 +162,9 @@ def test_a_dose_recorded_after_the_dosing_phase_keeps_the_time_it_was_given(work
     assert dose.session_time == 45 * MIN and dose.phase == "onset"
     assert dose.payload == {"route": "lozenge", "effective_time": 1380.0, "amount_mg": 300.0, "recorded_late": True}
     assert runner.state.dose_time == 23 * MIN and runner.state.phase.id == "onset"
-    assert given_at_words(dose.payload) == " (given at 0:23:00, recorded later)"
+    assert dose_remarks(dose.payload) == " (given at 0:23:00, recorded later)"
+    assert dose_remarks(dose.payload | {"without_baseline": True}) == \
+        " (given at 0:23:00, recorded later; no baseline vitals)"
     early = workspace.new_session(protocol, "C-2", "Dr A")
     with pytest.raises(SessionError, match="once the dose phase has begun"):
         early.give_dose("lozenge", given_at=0.0)

@@ -73,12 +73,13 @@ def dose_words(payload: Mapping[str, Any]) -> str:
     return " ".join(part for part in parts if part)
 
 
-def given_at_words(payload: Mapping[str, Any]) -> str:
-    """' (given at 0:21:00, recorded later)' for a dose recorded after it was given; '' otherwise."""
+def dose_remarks(payload: Mapping[str, Any]) -> str:
+    """' (given at 0:21:00, recorded later; no baseline vitals)', either part alone, or ''."""
     at = stored_number(payload.get("effective_time"))
-    if not payload.get("recorded_late") or at is None:
-        return ""
-    return f" (given at {format_hms(at)}, recorded later)"
+    parts = [f"given at {format_hms(at)}, recorded later" if payload.get("recorded_late") and at is not None else "",
+             "no baseline vitals" if payload.get("without_baseline") else ""]
+    said = "; ".join(part for part in parts if part)
+    return f" ({said})" if said else ""
 
 
 _SESSION_TIME = re.compile(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*")

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.clock import format_hms, from_iso
-from ..domain.dose import dose_words, given_at_words, prescribed_words
+from ..domain.dose import dose_remarks, dose_words, prescribed_words
 from ..domain.events import Kind
 
 #: Vitals fields in the order a chart or table shows them, with their labels and units.
@@ -173,9 +173,7 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
     if kind == Kind.AMENDMENT:
         return f"Amends event {get('amends_seq', '?')} ({str(get('amends_kind', '')).replace('_', ' ')}): {get('text', '')}"
     if kind == Kind.DOSE:
-        text = f"Dose: {dose_words(p)}".rstrip(": ") + given_at_words(p)
-        if get("without_baseline"):
-            text += " (no baseline vitals)"
+        text = f"Dose: {dose_words(p)}".rstrip(": ") + dose_remarks(p)
         return text + (f" — {get('notes')}" if get("notes") else "")
     if kind == Kind.VITALS:
         return "Vitals: " + vitals_text(p)

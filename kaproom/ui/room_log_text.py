@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..domain.clock import format_hms
-from ..domain.dose import dose_words, given_at_words, prescribed_words
+from ..domain.dose import dose_remarks, dose_words, prescribed_words
 from ..domain.events import Kind, RecordedEvent
 from ..domain.protocol import Protocol
 
@@ -125,10 +125,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         reason = f": {p['reason']}" if p.get("reason") else ""
         return f"Discharged{reason}"
     if kind == Kind.DOSE:
-        flag = " (no baseline vitals)" if p.get("without_baseline") else ""
         what = dose_words(p)
-        return f"Dose given{': ' + what if what else ''}{given_at_words(p)}{flag}" + (
-            f" - {p['notes']}" if p.get("notes") else "")
+        return f"Dose given{': ' + what if what else ''}{dose_remarks(p)}" + (f" - {p['notes']}" if p.get("notes") else "")
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:
