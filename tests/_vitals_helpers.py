@@ -78,3 +78,15 @@ def visible_banners(room) -> list:
 
 COMPLETE = dict(systolic="124/80", pulse="70", spo2="98", respiratory_rate="14", moaas="5", nausea="none")
 KINDS = (Kind.VITALS, Kind.ALERT, Kind.ALERT_ACK, Kind.DOSE)
+
+
+def baseline_then_dose(qtbot, workspace, protocol, clock, baseline=COMPLETE, dose_minute: float = 21):
+    """A room whose session took a baseline check at 0:00 and the dose (F10) at ``dose_minute``."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **baseline)
+    save(room)
+    clock.advance(dose_minute * MIN)
+    room.controller.tick()
+    press("F10")
+    return runner, room

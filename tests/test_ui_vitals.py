@@ -9,8 +9,8 @@ from kaproom.domain.events import Kind
 from kaproom.domain.session import State
 from kaproom.store.errors import DiskFull
 from kaproom.ui import theme
-from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
-                                   type_text, visible_banners)
+from tests._vitals_helpers import (COMPLETE, MIN, baseline_then_dose, enter, fill, focused, label, open_vitals_room,
+                                   press, save, stored, type_text, visible_banners)
 
 
 def no_dialogs() -> bool:
@@ -351,13 +351,7 @@ def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_
 
 def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot, workspace, protocol, clock):
     from kaproom.ui.vitals_history import HISTORY_ROWS
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = open_vitals_room(qtbot, workspace, runner)
-    fill(room, **COMPLETE)
-    save(room)
-    clock.advance(21 * MIN)
-    room.controller.tick()
-    press("F10")
+    runner, room = baseline_then_dose(qtbot, workspace, protocol, clock)
     for _ in range(HISTORY_ROWS + 3):
         clock.advance(10 * MIN)
         room.controller.tick()

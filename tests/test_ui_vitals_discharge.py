@@ -8,21 +8,15 @@ from PySide6.QtWidgets import QCheckBox
 from kaproom.domain.clock import from_iso
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
-from tests._vitals_helpers import (COMPLETE, MIN, enter, fill, focused, label, open_vitals_room, press, save, stored,
-                                   type_text)
+from tests._vitals_helpers import (COMPLETE, MIN, baseline_then_dose, enter, fill, focused, label,
+                                   press, save, stored, type_text)
 
 ALL_ITEMS = ("observed", "vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
 
 
 def session_at_discharge(qtbot, workspace, protocol, clock, last_check=COMPLETE, baseline=COMPLETE):
     """A baseline, the dose at 21 min, and (unless ``last_check`` is None) a check 160 min later."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = open_vitals_room(qtbot, workspace, runner)
-    fill(room, **baseline)
-    save(room)
-    clock.advance(21 * MIN)
-    room.controller.tick()
-    press("F10")
+    runner, room = baseline_then_dose(qtbot, workspace, protocol, clock, baseline)
     clock.advance(160 * MIN)
     room.controller.tick()
     if last_check is not None:
