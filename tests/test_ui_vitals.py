@@ -389,3 +389,24 @@ def test_f10_after_the_dosing_phase_asks_when_the_dose_was_given(qtbot, workspac
                                                 "(given at 0:23:00, recorded later)")
     assert label(room, "vitalsDue").text() == "Vitals (40 min after dose) in 18 min"  # at 1:03, not 1:25
     assert label(room, "sinceDose").text() == "0:22:00 since the dose"
+
+
+def test_f10_again_confirms_the_late_dose_time_typed_and_an_ended_session_says_so(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    clock.advance(45 * MIN)
+    room.controller.tick()
+    press("F10")
+    room.prompt.field.setText("0:24")
+    press("F10")  # the same key again confirms what was typed, not a fresh question
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["effective_time"] == 24 * MIN and not room.prompt.is_open
+    ended = workspace.new_session(protocol, "C-2", "Dr A")
+    room = open_vitals_room(qtbot, workspace, ended)
+    clock.advance(45 * MIN)
+    room.controller.tick()
+    press("F10")
+    room.controller.end(State.ENDED_EARLY, "client unwell")
+    press("Return")
+    assert room.prompt.is_open and "The session has ended" in room.prompt.message.text()
+    assert stored(workspace, ended, Kind.DOSE) == []

@@ -250,7 +250,11 @@ class RoomVitals(QObject):
             self.record_dose()
             return
         if state.phase_index > self.protocol.dose_phase_index:  # pressed late: when was it given?
-            self._ask_when_given()
+            prompt = self.room.prompt
+            if prompt.is_open and prompt.key == "dose_time":
+                prompt.choose(0)  # F10 again confirms the time typed, as Enter does
+            else:
+                self._ask_when_given()
             return
         if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events:
             self.form.show()
@@ -284,6 +288,10 @@ class RoomVitals(QObject):
                               "field), or Esc.", "caution")
 
     def _dose_given_at(self, _value: object, text: str) -> bool:
+        if self.runner.state.state != State.RUNNING:
+            self.room.prompt.show_message("The session has ended: the dose can no longer be recorded. Esc closes "
+                                          "this; a note can still say when it was given.")
+            return False
         try:
             given_at = parse_session_time(text)
         except ValueError as exc:
