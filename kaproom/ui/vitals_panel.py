@@ -29,7 +29,7 @@ KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
 SHORTCUTS = (
     ("F9", "Vitals check-in: go to the form (Enter saves)"),
-    ("F10", "Dose given: record it now"),
+    ("F10", "Dose given: record it now (after the dosing phase, it asks when)"),
     ("Ctrl+Shift+K", "Acknowledge the newest vitals alert (type the action taken, then Enter)"),
 )
 
