@@ -117,3 +117,18 @@ def test_with_only_the_baseline_on_record_nothing_is_ticked_for_the_vitals(qtbot
     for item in ("vitals_baseline", "moaas_5", "nausea_ok"):
         assert not box(room, item).isChecked()
         assert label(room, f"dischargeBasis_{item}").text().startswith("no check since the dose")
+
+
+def test_an_open_checklist_says_when_the_observation_time_is_reached_and_leaves_the_tick_alone(
+        qtbot, workspace, protocol, clock):
+    runner, room = baseline_then_dose(qtbot, workspace, protocol, clock)
+    clock.advance(115 * MIN)
+    room.controller.tick()
+    press("Ctrl+Shift+D")
+    basis = label(room, "dischargeBasis_observed")
+    assert basis.text() == "not yet: 1 h 55 min since the dose at 0:21:00; 5 min to go"
+    assert basis.property("level") == "caution" and not box(room, "observed").isChecked()
+    clock.advance(6 * MIN)
+    room.controller.tick()
+    assert basis.text() == "Suggested: 2 h 1 min since the dose at 0:21:00"
+    assert basis.property("level") == "" and not box(room, "observed").isChecked()  # the therapist ticks

@@ -148,6 +148,19 @@ class DischargePanel(QFrame):
         self.set_ready_now()
         self.show_message("")
 
+    def refresh_basis(self, item: Prefill) -> None:
+        """A suggestion's words as time passes (the observation time reaching its minimum). Only
+        the words: the tick is the therapist's once the checklist is open."""
+        basis = self.bases.get(item.item_id)
+        text = ("Suggested: " if item.suggested else "") + item.basis
+        if basis is None or basis.text() == text:
+            return
+        basis.setText(text)
+        set_level(basis, "caution" if item.suggested is False else "")
+        set_level(basis, "false" if item.suggested is False else "true", "muted")
+        box = self.boxes[item.item_id]
+        box.setAccessibleName(f"{item.text}. {text}")
+
     def set_ready_now(self) -> None:
         local = self._now().astimezone()
         self.ready.setTime(QTime(local.hour, local.minute))

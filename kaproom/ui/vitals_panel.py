@@ -14,8 +14,9 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from ..domain.clock import format_hms
-from ..domain.discharge import DischargeError, discharge_details, prefill_checklist
+from ..domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from ..domain.dose import parse_session_time
+from ..domain.protocol_settings import OBSERVED_ITEM
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
 from ..domain.vitals import NEWS2_ADVISORY, Reading, baseline_reading, check_in, parse_vitals, reading_from_payload
@@ -170,6 +171,10 @@ class RoomVitals(QObject):
     def _on_tick(self, elapsed: float) -> None:
         due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
         self.room.set_vitals_due(due.text, due.level)
+        if self._discharge_shown():  # the observation time moves on while the checklist is open
+            observed = [p for p in self._prefills(elapsed) if p.item_id == OBSERVED_ITEM]
+            for item in observed:
+                self.discharge_panel.refresh_basis(item)
 
     # ---------------------------------------------------------------- check-ins
     def focus_form(self) -> None:
@@ -351,18 +356,21 @@ class RoomVitals(QObject):
         if side is not None:
             side.updateGeometry()
 
-    def open_discharge(self) -> None:
-        if not self._running("it cannot be discharged"):
-            return
+    def _prefills(self, now: float) -> list[Prefill]:
+        """The checklist's suggestions from the record as it stands at session time ``now``."""
         vitals = self.vitals_events
         latest = reading_from_payload(vitals[-1].payload) if vitals else None
         latest_time = vitals[-1].session_time if vitals else None
-        elapsed = self.runner.elapsed()
         dose_time = self._dose_time()
         baseline = baseline_reading(self._history(), dose_time)
         tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
-        prefills = prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, elapsed,
-                                     self.protocol.alerts, dose_time)
+        return prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, now,
+                                 self.protocol.alerts, dose_time)
+
+    def open_discharge(self) -> None:
+        if not self._running("it cannot be discharged"):
+            return
+        prefills = self._prefills(self.runner.elapsed())
         state = self.runner.state
         context = "" if state.is_last_phase or state.phase is None else f"The session is still in {state.phase.name}. "
         unacked = [b for b in self.board.banners if b.level == "urgent"]
