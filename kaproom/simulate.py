@@ -79,7 +79,10 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
     dose_at = sum(p.seconds for p in protocol.phases[:protocol.dose_phase_index]) + 1.0
     actions: list[tuple[float, str, int]] = [(dose_at, "dose", 0)]
     actions += [(t, "note", i) for i, t in enumerate(plan(total - 60, notes, 30))]
-    actions += [(t, "vitals", i) for i, t in enumerate(plan(total - 60, vitals, 5))]
+    checks = plan(total - 60, vitals, 5)
+    if checks and checks[0] >= dose_at:  # the first check is the baseline, taken before the dose
+        checks[0] = max(0.0, dose_at - 120.0)
+    actions += [(t, "vitals", i) for i, t in enumerate(checks)]
     actions += [(t, "track", i) for i, t in enumerate(plan(total - 60, tracks, 2))]
     actions.append((total, "discharge", 0))
     actions.sort()
