@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from ..domain.clock import format_hms
 from ..domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
-from ..domain.dose import parse_session_time
 from ..domain.protocol_settings import OBSERVED_ITEM
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
@@ -24,6 +23,7 @@ from ..domain.vitals_schedule import due_for_session
 from .alerts import AlertBoard
 from .discharge_panel import DischargePanel
 from .vitals_form import EscapeCatcher, VitalsForm
+from .vitals_dose import DoseEntry
 from .vitals_history import history_table
 
 KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
@@ -48,7 +48,7 @@ def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
     return "", "ok"
 
 
-class RoomVitals(QObject):
+class RoomVitals(DoseEntry, QObject):
     """Keeps the vitals form, alerts, next-check line and discharge in step with one session."""
 
     def __init__(self, room: Any) -> None:
@@ -242,104 +242,6 @@ class RoomVitals(QObject):
         news2, news2_level = news2_words(event.payload)
         self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
                               news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
-
-    # ---------------------------------------------------------------- dose
-    def dose(self) -> None:
-        if not self._running("the dose cannot be recorded"):
-            return
-        state = self.runner.state
-        if state.dose_time is not None:
-            self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time)}).", "info")
-            return
-        if self.form.dose_confirm.isVisible():  # F10 again confirms (or retries a dose the record refused)
-            self.record_dose()
-            return
-        if state.phase_index > self.protocol.dose_phase_index:  # pressed late: when was it given?
-            prompt = self.room.prompt
-            if prompt.is_open and prompt.key == "dose_time":
-                prompt.choose(0)  # F10 again confirms the time typed, as Enter does
-            else:
-                self._ask_when_given()
-            return
-        if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events:
-            self.form.show()
-            self.form.dose_question.setText("No baseline vitals are recorded yet. Record the dose without a "
-                                            "baseline? (F10 again or Enter confirms; Esc to take the baseline "
-                                            "first with F9.)")
-            self.form.dose_confirm.show()
-            self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            self.scroll.verticalScrollBar().setValue(0)
-            self.room.show_status("No baseline vitals yet: confirm the dose in the vitals panel (F10 again), "
-                                  "or Esc and take the baseline (F9).", "caution")
-            return
-        self.record_dose()
-
-    def _ask_when_given(self) -> None:
-        """The dose phase is over and F10 was not pressed in it. Recorded as 'now', the dose would
-        move the 40-minute check and the observation time on by however late the key was: ask
-        when it was given, offering the dose phase's start."""
-        state = self.runner.state
-        began = next((start for pid, start, _how in state.phase_history if pid == self.protocol.dose_phase), 0.0)
-        offered = format_hms(began)[:-3]
-        dose_phase = self.protocol.phases[self.protocol.dose_phase_index].name
-        no_baseline = " No baseline vitals were recorded before it." \
-            if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events else ""
-        self.room.prompt.ask(
-            "dose_time", f"{dose_phase} is over and the dose is not recorded. When was it given? Type the session "
-            f"time as the clock showed it ({dose_phase} began at {offered}), then Enter.{no_baseline}",
-            self._dose_given_at, field="optional", placeholder="Session time, e.g. 0:21", initial=offered,
-            choices=(("Record the dose", None),), on_close=self.room.focus_note)
-        self.room.show_status("The dose is not recorded: say when it was given (the question above the note "
-                              "field), or Esc.", "caution")
-
-    def _dose_given_at(self, _value: object, text: str) -> bool:
-        if self.runner.state.state != State.RUNNING:
-            self.room.prompt.show_message("The session has ended: the dose can no longer be recorded. Esc closes "
-                                          "this; a note can still say when it was given.")
-            return False
-        try:
-            given_at = parse_session_time(text)
-        except ValueError as exc:
-            self.room.prompt.show_message(f"{exc}.")
-            return False
-        if self.record_dose(given_at) is None:
-            self.room.prompt.show_message(f"Not saved: {self.controller.last_error}")
-            return False
-        return True
-
-    def record_dose(self, given_at: float | None = None) -> RecordedEvent | None:
-        """Record the dose, now or (``given_at``, session seconds) earlier. Whether it came without a
-        baseline is read from the record, not from the way here: a retry after a refused save
-        must say what the first try said."""
-        if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
-            self.form.dose_confirm.hide()
-            return None
-        without_baseline = self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
-        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at)
-        if event is None:
-            if given_at is None:  # a late dose's question stays open in its own bar, with the message
-                self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
-                self.form.dose_confirm.show()
-            return None
-        self.form.dose_confirm.hide()
-        flag = " without baseline vitals" if without_baseline else ""
-        state = self.runner.state
-        moved = f"; {state.phase.name} starts now" \
-            if state.phase is not None and state.phase_history and state.phase_history[-1][2] == "dose" else ""
-        when = format_hms(event.session_time) if given_at is None else \
-            f"{format_hms(given_at)} (entered at {format_hms(event.session_time)})"
-        self.room.show_status(f"Dose recorded at {when}{flag}{moved}.", "ok")
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
-        return event
-
-    def cancel(self) -> None:
-        """Esc in the form: close an open dose question and go back to the note field."""
-        if self.form.dose_confirm.isVisible():
-            self.form.dose_confirm.hide()
-            self.room.show_status("Dose not recorded. Take the baseline with F9 first.", "info")
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
 
     # ---------------------------------------------------------------- alerts
     def acknowledge_newest(self) -> None:
