@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kaproom.domain.events import Event, Kind, verify_chain
-from kaproom.store import (DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, NotADatabase, SchemaTooNew, Store,
+from kaproom.store import (DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, NotADatabase, NotFound, SchemaTooNew, Store,
                            StoreError)
 from kaproom.store.migrations import SCHEMA_VERSION
 from kaproom.workspace import Workspace
@@ -344,3 +344,17 @@ def test_a_closed_store_refuses_with_a_message_rather_than_failing(tmp_path: Pat
         store.events(uid)
     with pytest.raises(StoreError, match="has been closed"):
         store.append(uid, Event(Kind.NOTE, {"text": "late"}, 1.0, "2026-03-02T09:00:00.000Z", "t", ""))
+
+
+def test_a_session_is_found_by_number_uid_or_uid_prefix_even_when_the_uid_begins_with_eight_digits(store: Store,
+                                                                                                    protocol):
+    """Lists show a uid's first eight characters; about one uid in forty begins with eight
+    digits, which were read as a session number and found nothing."""
+    digits = store.create_session(protocol, "C-1", "Dr A", uid="12937459-23c0-43e3-b010-9f4029b6f5ad")
+    letters = store.create_session(protocol, "C-2", "Dr A", uid="a2937459-23c0-43e3-b010-9f4029b6f5ad")
+    assert store.session("12937459").uid == digits
+    assert store.session("1").uid == digits and store.session("#2").uid == letters  # numbers first
+    assert store.session("a293").uid == letters and store.session(digits).uid == digits
+    for missing in ("1293", "3", "%", "_2937459", ""):  # short numbers stay numbers; LIKE wildcards are text
+        with pytest.raises(NotFound):
+            store.session(missing)

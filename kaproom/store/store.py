@@ -36,6 +36,8 @@ OUR_TABLES = frozenset({"sessions", "events", MIGRATIONS_TABLE})
 
 
 _MOVE_HEAD = "UPDATE sessions SET last_seq=?, last_hash=? WHERE uid=?"
+#: A reference of this many digits or more may be the start of a uid (uid[:8] as listed), not a number.
+UID_PREFIX_DIGITS = 8
 #: Kinds that change more of the sessions index than its head (see _update_index).
 _INDEXED_KINDS = frozenset({Kind.SESSION_STARTED, Kind.PHASE_CHANGED, Kind.SESSION_ENDED, Kind.ALERT, Kind.MUSIC,
                             Kind.AMENDMENT, Kind.SIGNOFF})
@@ -329,10 +331,12 @@ class Store:
     def session(self, ref: str | int) -> SessionRow:
         """A session by its number, its uid or a unique uid prefix (as typed at the command line)."""
         text = str(ref).strip().lstrip("#")
-        if text.isdigit():
-            rows = self._session_rows("id=?", (int(text),))
-        else:
-            rows = self._session_rows("uid=?", (text,)) or self._session_rows("uid LIKE ?", (text + "%",))
+        rows = self._session_rows("id=?", (int(text),)) if text.isdigit() else []
+        if not rows and (not text.isdigit() or len(text) >= UID_PREFIX_DIGITS):
+            # A uid prefix; one of 8 digits or more (a uid may begin with eight digits) when no
+            # session has that number. Compared as text, so '%' or '_' typed match only themselves.
+            rows = self._session_rows("uid=?", (text,)) or self._session_rows(
+                "substr(uid, 1, ?)=?", (len(text), text)) if text else []
         if len(rows) != 1:
             what = "matches several sessions; type more of it" if rows else "is not a session here"
             raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
