@@ -220,3 +220,16 @@ def test_a_very_long_report_renders_without_exhausting_none(qapp, session):
         return pages, sys.getrefcount(None) - before
     pages, change = in_child(render)
     assert pages > 40 and change > -50, change
+
+
+def test_the_pdf_says_what_dose_was_given_when_and_when_it_was_entered(qapp, tmp_path, clock):
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.workspace import Workspace
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-7", "Ana Ruiz", prescribed_dose_mg=300)
+        clock.advance(45 * 60)
+        runner.tick()
+        runner.give_dose("sublingual ketamine lozenge", without_baseline=True, given_at=22 * 60)
+        _, pages = pdf_text(render_pdf(gather(workspace, runner.session_uid)))
+    assert ("Dose 300 mg sublingual ketamine lozenge at 0:22:00 (entered at 0:45:00; no baseline vitals)"
+            in pages[0]), pages[0]

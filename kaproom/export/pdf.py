@@ -13,6 +13,7 @@ from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageL
                            QPdfWriter)
 
 from ..domain.clock import format_hms
+from ..domain.events import Kind
 from .chart import draw_vitals_chart
 from .pdf_layout import Cell, Column, Flow, Fonts, _text
 from .report_data import SessionReport, timezone_label, wall_text
@@ -60,9 +61,17 @@ def _details(flow: Flow, report: SessionReport) -> None:
 
 
 def _dose_fact(report: SessionReport) -> str:
+    """'300 mg sublingual ketamine lozenge at 0:22:00', with when it was entered if that was later
+    and whether it came without baseline vitals: the facts a reader checks first."""
     if report.dose_time is None:
         return "not recorded"
-    return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}"
+    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
+    notes = []
+    if dose is not None and dose.payload.get("recorded_late"):
+        notes.append(f"entered at {format_hms(dose.session_time)}")
+    if dose is not None and dose.payload.get("without_baseline"):
+        notes.append("no baseline vitals")
+    return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _status(flow: Flow, report: SessionReport) -> None:
