@@ -90,3 +90,12 @@ def baseline_then_dose(qtbot, workspace, protocol, clock, baseline=COMPLETE, dos
     room.controller.tick()
     press("F10")
     return runner, room
+
+
+def room_at_minute(qtbot, workspace, protocol, clock, minute: float, client: str = "C-1"):
+    """A room whose session has run ``minute`` minutes with nothing recorded but its phases."""
+    runner = workspace.new_session(protocol, client, "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    clock.advance(minute * MIN)
+    room.controller.tick()
+    return runner, room

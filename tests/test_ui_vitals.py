@@ -10,7 +10,7 @@ from kaproom.domain.session import State
 from kaproom.store.errors import DiskFull
 from kaproom.ui import theme
 from tests._vitals_helpers import (COMPLETE, MIN, baseline_then_dose, enter, fill, focused, label, open_vitals_room,
-                                   press, save, stored, type_text, visible_banners)
+                                   press, room_at_minute, save, stored, type_text, visible_banners)
 
 
 def no_dialogs() -> bool:
@@ -392,19 +392,13 @@ def test_f10_after_the_dosing_phase_asks_when_the_dose_was_given(qtbot, workspac
 
 
 def test_f10_again_confirms_the_late_dose_time_typed_and_an_ended_session_says_so(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = open_vitals_room(qtbot, workspace, runner)
-    clock.advance(45 * MIN)
-    room.controller.tick()
+    runner, room = room_at_minute(qtbot, workspace, protocol, clock, 45)
     press("F10")
     room.prompt.field.setText("0:24")
     press("F10")  # the same key again confirms what was typed, not a fresh question
     [dose] = stored(workspace, runner, Kind.DOSE)
     assert dose.payload["effective_time"] == 24 * MIN and not room.prompt.is_open
-    ended = workspace.new_session(protocol, "C-2", "Dr A")
-    room = open_vitals_room(qtbot, workspace, ended)
-    clock.advance(45 * MIN)
-    room.controller.tick()
+    ended, room = room_at_minute(qtbot, workspace, protocol, clock, 45, client="C-2")
     press("F10")
     room.controller.end(State.ENDED_EARLY, "client unwell")
     press("Return")
