@@ -321,7 +321,7 @@ def test_the_time_since_the_dose_shows_beside_the_next_check_once_the_dose_is_re
     room.controller.end(State.ENDED_EARLY, "client asked to stop")
     clock.advance(10 * MIN)
     room.controller.tick()
-    assert since.text() == "0:27:14 since the dose"  # the session's clock stopped at its end
+    assert since.text() == "Ended 0:27:14 after the dose"  # the session's clock stopped at its end
 
 
 def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_marked(qtbot, workspace, protocol,

@@ -255,8 +255,13 @@ class RoomWindow(QMainWindow):
             self.setWindowTitle(title)
 
     def _show_since_dose(self, elapsed: float) -> None:
-        dose_time = self.runner.state.dose_time
-        text = "" if dose_time is None else f"{format_hms(max(0.0, elapsed - dose_time))} since the dose"
+        state = self.runner.state
+        since = None if state.dose_time is None else format_hms(max(0.0, elapsed - state.dose_time))
+        # Once the session has ended its clock stops: "since" would go on being read as now.
+        if since is None:
+            text = ""
+        else:
+            text = f"{since} since the dose" if state.state.is_open else f"Ended {since} after the dose"
         if text != self.since_dose.text():
             self.since_dose.setText(text)
         self.since_dose.setVisible(bool(text) and not self.private)
