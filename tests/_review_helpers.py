@@ -12,7 +12,7 @@ from kaproom.store import Store
 def add_session(store: Store, protocol: Protocol, *, therapist: str = "Ana", room: str = "Room 1",
                 client: str = "C-001", when: str = "2026-03-02T09:00:00.000Z", cautions: int = 0,
                 urgents: int = 0, music_errors: int = 0, duration: float | None = 3600.0, demo: bool = False,
-                outcome: str = "discharged") -> str:
+                outcome: str = "discharged", dose_at: float | None = None) -> str:
     """A session written straight through the store, with the counts the list shows."""
     uid = store.create_session(protocol, client, therapist, room, demo=demo, wall_time=when)
     store.append(uid, Event(Kind.SESSION_STARTED, {"protocol": protocol.id, "clock_speed": 1.0}, 0.0, when,
@@ -25,6 +25,9 @@ def add_session(store: Store, protocol: Protocol, *, therapist: str = "Ana", roo
         for _ in range(count):
             store.append(uid, Event(Kind.ALERT, {"level": level, "field": "systolic", "value": 170,
                                                  "reason": "systolic above range"}, 60.0, when, therapist, first.id))
+    if dose_at is not None:
+        store.append(uid, Event(Kind.DOSE, {"route": "lozenge", "effective_time": dose_at}, dose_at, when, therapist,
+                                first.id))
     for _ in range(music_errors):
         store.append(uid, Event(Kind.MUSIC, {"action": "error", "message": "file missing"}, 90.0, when, therapist,
                                 first.id))

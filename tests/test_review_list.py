@@ -137,3 +137,31 @@ def test_list_marks_a_session_amended_after_signoff(qtbot, store, protocol):
     assert shown(model, "Signed off") == ["⚠ Dr Sup 2026-03-04 +1 after"]
     tip = model.data(model.index(0, column("Signed off")), Qt.ItemDataRole.ToolTipRole)
     assert "1 amendment(s) were made after the sign-off" in tip
+
+
+def test_a_session_discharged_too_soon_after_the_dose_is_marked_and_can_be_listed_alone(qtbot, store, protocol):
+    """The protocol asks for 2 h of observation after the dose: a supervisor finds the sessions
+    that were discharged sooner without opening each one."""
+    soon = add_session(store, protocol, client="C-SOON", dose_at=1320.0, duration=1320.0 + 108 * 60)
+    add_session(store, protocol, client="C-FULL", dose_at=1320.0, duration=1320.0 + 125 * 60)
+    add_session(store, protocol, client="C-EARLY", dose_at=1320.0, duration=1320.0 + 30 * 60, outcome="ended_early")
+    add_session(store, protocol, client="C-NODOSE", duration=3600.0)
+    model = SessionListModel(store, observation_minutes={protocol.id: 120})
+    ended = column("How it ended")
+    by_client = {model.session_at(r).client_code: r for r in range(model.rowCount())}
+    cell = model.index(by_client["C-SOON"], ended)
+    assert model.data(cell) == "Discharged ⚠ too soon"
+    assert model.data(cell, Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.data(cell, Qt.ItemDataRole.ToolTipRole) == \
+        "Discharged 1 h 48 min after the dose, 12 min short of the protocol's 2 h."
+    for client in ("C-FULL", "C-NODOSE"):
+        assert model.data(model.index(by_client[client], ended)) == "Discharged"
+    assert model.data(model.index(by_client["C-EARLY"], ended)) == "Ended early"  # judged by its reason instead
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.too_soon.setChecked(True)
+    model.set_filter(bar.current())
+    assert [model.session_at(r).uid for r in range(model.rowCount())] == [soon] and model.total == 1
+    stricter = SessionListModel(store, observation_minutes={protocol.id: 150})
+    stricter.set_filter(bar.current())
+    assert sorted(stricter.session_at(r).client_code for r in range(stricter.rowCount())) == ["C-FULL", "C-SOON"]

@@ -358,3 +358,25 @@ def test_a_session_is_found_by_number_uid_or_uid_prefix_even_when_the_uid_begins
     for missing in ("1293", "3", "%", "_2937459", ""):  # short numbers stay numbers; LIKE wildcards are text
         with pytest.raises(NotFound):
             store.session(missing)
+
+
+def test_a_database_from_before_the_dose_column_gets_each_sessions_dose_time(tmp_path: Path, protocol, clock):
+    """Opening a clinic's older database fills the new index column from the events already there."""
+    with Workspace(tmp_path / "clinic", clock) as workspace:
+        dosed = workspace.new_session(protocol, "C-1", "Dr A")
+        clock.advance(45 * 60)
+        dosed.tick()
+        dosed.give_dose("lozenge", given_at=22 * 60)
+        assert workspace.store.session(dosed.session_uid).dose_time == 22 * 60  # kept as events are written
+        undosed = workspace.new_session(protocol, "C-2", "Dr A")
+        path = workspace.store.path
+    conn = sqlite3.connect(path)  # back to how the file looked at schema 2
+    conn.execute("ALTER TABLE sessions DROP COLUMN dose_time")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name='0003_dose_time'")
+    conn.execute("PRAGMA user_version=2")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.session(dosed.session_uid).dose_time == 22 * 60
+        assert store.session(undosed.session_uid).dose_time is None

@@ -117,6 +117,20 @@ def m0002(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its head cannot be deleted'); END""")
 
 
+@migrations(name="0003_dose_time")
+def m0003(db: Database) -> None:
+    """When the dose was given, in the sessions index: the review list shows how long the client was
+    observed after it without reading every session's events. Filled in for the sessions already
+    here; a dose payload that is not readable JSON (edited outside KAP Room) counts from its event."""
+    db.execute("ALTER TABLE sessions ADD COLUMN dose_time REAL")
+    db.execute("""
+        UPDATE sessions SET dose_time = (
+            SELECT CASE WHEN json_valid(payload) AND json_type(payload, '$.effective_time') IN ('integer', 'real')
+                        THEN json_extract(payload, '$.effective_time') ELSE session_time END
+            FROM events WHERE events.session_uid = sessions.uid AND events.kind = 'dose'
+            ORDER BY seq LIMIT 1)""")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from ..domain.clock import to_iso
+from ..domain.protocol_settings import DEFAULT_ALERTS
 from .store import SessionRow, Store
 
 #: Sort keys the review list offers, each with the SQL it sorts by.
@@ -29,6 +30,8 @@ SORT_KEYS: dict[str, str] = {
     "origin": "origin",
 }
 DEFAULT_SORT = "date"
+#: The observation minimum of a protocol this computer does not have (the default protocol's).
+DEFAULT_OBSERVATION_MINUTES = DEFAULT_ALERTS["discharge_observation_minutes"]
 SESSION_COLUMNS = ", ".join(f.name for f in fields(SessionRow))
 
 
@@ -48,6 +51,9 @@ class SessionFilter:
     has_alerts: bool = False
     not_signed: bool = False
     include_demo: bool = True
+    short_observation: bool = False  # discharged sooner after the dose than its protocol's minimum
+    #: (protocol id, minimum minutes) for ``short_observation``; any other protocol: DEFAULT_OBSERVATION_MINUTES
+    observation_minutes: tuple[tuple[str, float], ...] = ()
 
 
 def day_start_utc(day: date) -> str:
@@ -81,6 +87,14 @@ def where_clause(flt: SessionFilter) -> tuple[str, list]:
         parts.append("signed_at IS NULL")
     if not flt.include_demo:
         parts.append("demo = 0")
+    if flt.short_observation:
+        cases = "".join(" WHEN ? THEN ?" for _ in flt.observation_minutes)
+        minimum = f"CASE protocol_id{cases} ELSE ? END" if cases else "?"
+        parts.append("(state = 'discharged' AND dose_time IS NOT NULL"
+                     f" AND duration_seconds - dose_time < {minimum} * 60)")
+        for protocol_id, minutes in flt.observation_minutes:
+            params += [protocol_id, float(minutes)]
+        params.append(float(DEFAULT_OBSERVATION_MINUTES))
     return (" AND ".join(parts) or "1"), params
 
 

@@ -38,6 +38,7 @@ class SessionRow:
     signed_by: str | None
     last_seq: int
     last_hash: str
+    dose_time: float | None = None  # session seconds; None until a dose is recorded
 
     @property
     def is_open(self) -> bool:

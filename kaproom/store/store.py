@@ -40,7 +40,7 @@ _MOVE_HEAD = "UPDATE sessions SET last_seq=?, last_hash=? WHERE uid=?"
 UID_PREFIX_DIGITS = 8
 #: Kinds that change more of the sessions index than its head (see _update_index).
 _INDEXED_KINDS = frozenset({Kind.SESSION_STARTED, Kind.PHASE_CHANGED, Kind.SESSION_ENDED, Kind.ALERT, Kind.MUSIC,
-                            Kind.AMENDMENT, Kind.SIGNOFF})
+                            Kind.AMENDMENT, Kind.SIGNOFF, Kind.DOSE})
 
 
 class Store:
@@ -255,7 +255,7 @@ class Store:
         return recorded
 
     def _update_index(self, conn: sqlite3.Connection, event: RecordedEvent) -> None:
-        if event.kind not in _INDEXED_KINDS:  # most events (notes, tags, vitals, doses) only move the head
+        if event.kind not in _INDEXED_KINDS:  # most events (notes, tags, vitals) only move the head
             conn.execute(_MOVE_HEAD, (event.seq, event.hash, event.session_uid))
             return
         sets = {"last_seq": event.seq, "last_hash": event.hash}
@@ -283,6 +283,10 @@ class Store:
                 increments.append("amended_after_signoff")
         elif kind == Kind.SIGNOFF:
             sets.update(signed_at=event.wall_time, signed_by=event.author)
+        elif kind == Kind.DOSE:  # when it was given, which a dose recorded late says apart from its own time
+            effective = payload.get("effective_time")
+            number = isinstance(effective, (int, float)) and not isinstance(effective, bool)
+            sets["dose_time"] = float(effective) if number else event.session_time
         assignments = [f"{column}=?" for column in sets] + [f"{column}={column}+1" for column in increments]
         conn.execute(f"UPDATE sessions SET {', '.join(assignments)} WHERE uid=?",
                      (*sets.values(), event.session_uid))

@@ -54,6 +54,9 @@ class FilterBar(QWidget):
         self.has_alerts.setObjectName("filterHasAlerts")
         self.not_signed = QCheckBox("Not signed")
         self.not_signed.setObjectName("filterNotSigned")
+        self.too_soon = QCheckBox("Discharged too soon after dose")
+        self.too_soon.setObjectName("filterTooSoon")
+        self.too_soon.setToolTip("Discharged sooner after the dose than the protocol's observation time")
         self.include_demo = QCheckBox("Demo sessions")
         self.include_demo.setObjectName("filterDemo")
         self.include_demo.setChecked(True)
@@ -69,7 +72,7 @@ class FilterBar(QWidget):
         when_who.addWidget(self.client, 1)
         when_who.addStretch(1)  # a client code is short: the field need not run to the window's edge
         flags = QHBoxLayout()
-        for widget in (self.has_alerts, self.not_signed, self.include_demo):
+        for widget in (self.has_alerts, self.not_signed, self.too_soon, self.include_demo):
             flags.addWidget(widget)
         flags.addStretch(1)
         flags.addWidget(self.clear_button)
@@ -78,7 +81,7 @@ class FilterBar(QWidget):
         layout.addLayout(when_who)
         layout.addLayout(flags)
 
-        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.include_demo):
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon, self.include_demo):
             box.toggled.connect(self._emit)
         for edit in (self.from_date, self.to_date):
             edit.dateChanged.connect(self._emit)
@@ -121,14 +124,14 @@ class FilterBar(QWidget):
         return SessionFilter(date_from=start, date_to=end, therapist=self.therapist.currentData() or "",
                              room=self.room.currentData() or "", client=self.client.text(),
                              has_alerts=self.has_alerts.isChecked(), not_signed=self.not_signed.isChecked(),
-                             include_demo=self.include_demo.isChecked())
+                             include_demo=self.include_demo.isChecked(), short_observation=self.too_soon.isChecked())
 
     def clear(self) -> None:
-        widgets = (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.include_demo,
+        widgets = (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon, self.include_demo,
                    self.therapist, self.room, self.client)
         for widget in widgets:
             widget.blockSignals(True)
-        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed):
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon):
             box.setChecked(False)
         self.include_demo.setChecked(True)
         self.therapist.setCurrentIndex(0)

@@ -6,15 +6,18 @@ instead of sorting Python objects. The view never gets a widget per row.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ...domain.clock import format_hms, from_iso
+from ...domain.protocol_settings import duration_words
 from ...store import SessionRow, Store, StoreError
-from ...store.queries import DEFAULT_SORT, SessionFilter, count_sessions, list_sessions
+from ...store.queries import (DEFAULT_OBSERVATION_MINUTES, DEFAULT_SORT, SessionFilter, count_sessions,
+                              list_sessions)
 from . import style
 
 Index = QModelIndex | QPersistentModelIndex
@@ -50,6 +53,23 @@ def ended_text(row: SessionRow) -> str:
     return ENDINGS.get(row.state, row.state.replace("_", " ").capitalize())
 
 
+def observed_minutes(row: SessionRow) -> float | None:
+    """Minutes from the dose to the discharge, for a session discharged after a recorded dose."""
+    if row.state != "discharged" or row.dose_time is None or row.duration_seconds is None:
+        return None
+    return max(0.0, row.duration_seconds - row.dose_time) / 60.0
+
+
+def short_observation(row: SessionRow, minimum: float) -> str:
+    """'Discharged 1 h 48 min after the dose, 12 min short of the protocol's 2 h', or '' when not short."""
+    observed = observed_minutes(row)
+    if observed is None or observed + 1e-9 >= minimum:
+        return ""
+    short = duration_words(max(1, math.ceil(minimum - observed)))
+    return (f"Discharged {duration_words(math.floor(observed))} after the dose, "
+            f"{short} short of the protocol's {duration_words(minimum)}")
+
+
 def signed_text(row: SessionRow) -> str:
     if not row.signed_at:
         return "Not signed"
@@ -83,11 +103,14 @@ class SessionListModel(QAbstractTableModel):
     """Filtered, sorted sessions; rows arrive a page at a time as the view scrolls."""
 
     def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None,
-                 only_therapist: str = "") -> None:
+                 only_therapist: str = "", observation_minutes: Mapping[str, float] | None = None) -> None:
         super().__init__(parent)
         self.store, self.page_size = store, max(1, int(page_size))
         self.only_therapist = only_therapist  # a therapist reviewing sees only their own sessions
-        self.filter = SessionFilter(therapist=only_therapist)
+        #: Each protocol's observation minimum (protocol id -> minutes), for "discharged too soon".
+        self.observation_minutes = dict(observation_minutes or {})
+        self.filter = SessionFilter(therapist=only_therapist,
+                                    observation_minutes=tuple(sorted(self.observation_minutes.items())))
         self.sort_key, self.descending = DEFAULT_SORT, True
         self._rows: list[SessionRow] = []
         self._total = 0
@@ -109,6 +132,7 @@ class SessionListModel(QAbstractTableModel):
     def set_filter(self, flt: SessionFilter) -> None:
         if self.only_therapist:
             flt = replace(flt, therapist=self.only_therapist)
+        flt = replace(flt, observation_minutes=tuple(sorted(self.observation_minutes.items())))
         self.filter = flt
         self.reload()
 
@@ -162,6 +186,8 @@ class SessionListModel(QAbstractTableModel):
             return None
         key = COLUMNS[index.column()][1]
         if role == Qt.ItemDataRole.DisplayRole:
+            if key == "ended" and self._short(row):
+                return "Discharged ⚠ too soon"  # in words as well as colour; the tooltip says how soon after the dose
             return cell_text(row, key)
         if role == SESSION_ROLE:
             return row
@@ -174,13 +200,20 @@ class SessionListModel(QAbstractTableModel):
                 return CAUTION_COLOUR
             if key == "signed" and row.amended_after_signoff:
                 return AFTER_SIGNOFF_COLOUR
+            if key == "ended" and self._short(row):
+                return CAUTION_COLOUR
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key)
         return None
 
+    def _short(self, row: SessionRow) -> str:
+        return short_observation(row, self.observation_minutes.get(row.protocol_id, DEFAULT_OBSERVATION_MINUTES))
+
     def _tooltip(self, row: SessionRow, key: str) -> str | None:
-        if key == "ended" and row.end_reason:
-            return f"{ended_text(row)}: {row.end_reason}"
+        if key == "ended" and (row.end_reason or self._short(row)):
+            short = self._short(row)
+            reason = f"{ended_text(row)}: {row.end_reason}" if row.end_reason else ""
+            return "\n".join(part for part in (short and short + ".", reason) if part)
         if key == "signed" and row.signed_at:
             note = (f"\n{row.amended_after_signoff} amendment(s) were made after the sign-off."
                     if row.amended_after_signoff else "")

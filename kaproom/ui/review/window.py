@@ -38,6 +38,15 @@ def own_sessions_only(user: "User | None") -> str:
     return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
 
 
+def observation_minimums(workspace: "Workspace") -> dict[str, float]:
+    """Each protocol's observation time before discharge (id -> minutes), for "discharged too soon"."""
+    try:
+        protocols, _errors = workspace.protocols()
+    except Exception:  # noqa: BLE001 - without them the list judges by the default protocol's minimum
+        return {}
+    return {p.id: float(p.alerts.get("discharge_observation_minutes", 0) or 0) for p in protocols}
+
+
 MAX_COLUMN_WIDTH = 260
 #: The columns that elide first on a narrow screen, the longest free text first.
 SHRINKABLE_COLUMNS = tuple([key for _, key in COLUMNS].index(key)
@@ -58,7 +67,8 @@ class ReviewWindow(QWidget):
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
         self.review_lock: object | None = None
 
-        self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user))
+        self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user),
+                                      observation_minutes=observation_minimums(workspace))
         self._headings: list[int] = []  # measured by _fit_columns when rows arrive; laid out on each resize
         self._wanted: list[int] = []
         self.filters = FilterBar()
