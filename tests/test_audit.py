@@ -10,6 +10,7 @@ from kaproom.domain.people import AuditKind
 from kaproom.people import AccessRefused
 from kaproom.store import Store
 from kaproom.store.accounts import Accounts
+from kaproom.store.schema import SCHEMA_VERSION
 from kaproom.workspace import Workspace
 
 from _people_helpers import ADMIN_PIN, SUPERVISOR_SECRET, add_staff, audit_log, fast_people
@@ -144,10 +145,12 @@ def test_a_database_from_before_accounts_is_upgraded_in_place(tmp_path, protocol
     conn = sqlite3.connect(path)  # make it look like schema 1, as written before this feature
     conn.executescript("DROP TABLE users; DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
                        "DROP TRIGGER audit_head_no_delete; DROP TABLE audit; DROP TABLE audit_head;"
-                       "DELETE FROM _sqlite_migrations WHERE name='0002_users_and_audit'; PRAGMA user_version=1;")
+                       "ALTER TABLE sessions DROP COLUMN dose_time;"
+                       "DELETE FROM _sqlite_migrations WHERE name IN ('0002_users_and_audit', '0003_dose_time');"
+                       "PRAGMA user_version=1;")
     conn.close()
     with Store(path) as store:
-        assert store.schema_version == 2 and store.session(uid).client_code == "KAP-0001"
+        assert store.schema_version == SCHEMA_VERSION and store.session(uid).client_code == "KAP-0001"
         assert Accounts(store).count() == 0 and Accounts(store).verify() == []
 
 
