@@ -165,3 +165,12 @@ def test_a_session_discharged_too_soon_after_the_dose_is_marked_and_can_be_liste
     stricter = SessionListModel(store, observation_minutes={protocol.id: 150})
     stricter.set_filter(bar.current())
     assert sorted(stricter.session_at(r).client_code for r in range(stricter.rowCount())) == ["C-FULL", "C-SOON"]
+
+
+def test_the_line_above_the_list_counts_the_sessions_discharged_too_soon(qtbot, workspace, protocol):
+    from kaproom.ui.review import open_review
+    add_session(workspace.store, protocol, client="C-SOON", dose_at=1320.0, duration=1320.0 + 108 * 60)
+    add_session(workspace.store, protocol, client="C-FULL", dose_at=1320.0, duration=1320.0 + 125 * 60)
+    window = open_review(workspace, "Dr Rao", lock=False)
+    qtbot.addWidget(window)
+    assert window.totals.text() == "2 sessions · 0 with alerts · 2 not signed · 1 discharged too soon after the dose"

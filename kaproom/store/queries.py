@@ -88,14 +88,21 @@ def where_clause(flt: SessionFilter) -> tuple[str, list]:
     if not flt.include_demo:
         parts.append("demo = 0")
     if flt.short_observation:
-        cases = "".join(" WHEN ? THEN ?" for _ in flt.observation_minutes)
-        minimum = f"CASE protocol_id{cases} ELSE ? END" if cases else "?"
-        parts.append("(state = 'discharged' AND dose_time IS NOT NULL"
-                     f" AND duration_seconds - dose_time < {minimum} * 60)")
-        for protocol_id, minutes in flt.observation_minutes:
-            params += [protocol_id, float(minutes)]
-        params.append(float(DEFAULT_OBSERVATION_MINUTES))
+        condition, more = too_soon_condition(flt)
+        parts.append(condition)
+        params += more
     return (" AND ".join(parts) or "1"), params
+
+
+def too_soon_condition(flt: SessionFilter) -> tuple[str, list]:
+    """SQL true for a session discharged sooner after its dose than its protocol's observation time."""
+    cases = "".join(" WHEN ? THEN ?" for _ in flt.observation_minutes)
+    minimum = f"CASE protocol_id{cases} ELSE ? END" if cases else "?"
+    params: list = [value for protocol_id, minutes in flt.observation_minutes
+                    for value in (protocol_id, float(minutes))]
+    params.append(float(DEFAULT_OBSERVATION_MINUTES))
+    return (f"(state = 'discharged' AND dose_time IS NOT NULL AND duration_seconds - dose_time < {minimum} * 60)",
+            params)
 
 
 def _escape_like(text: str) -> str:
@@ -147,11 +154,14 @@ class ListTotals:
     with_alerts: int
     not_signed: int
     amended_after_signoff: int
+    discharged_too_soon: int = 0
 
 
 def totals(store: Store, flt: SessionFilter = SessionFilter()) -> ListTotals:
     where, params = where_clause(flt)
+    too_soon, too_soon_params = too_soon_condition(flt)
     row = store._read(
         "SELECT count(*), coalesce(sum((cautions + urgents) > 0), 0), coalesce(sum(signed_at IS NULL), 0),"
-        f" coalesce(sum(amended_after_signoff > 0), 0) FROM sessions WHERE {where}", params)[0]
+        f" coalesce(sum(amended_after_signoff > 0), 0), coalesce(sum({too_soon}), 0) FROM sessions WHERE {where}",
+        [*too_soon_params, *params])[0]
     return ListTotals(*(int(value) for value in row))

@@ -223,6 +223,8 @@ class ReviewWindow(QWidget):
                  f"{t.not_signed} not signed"]
         if t.amended_after_signoff:
             parts.append(f"{t.amended_after_signoff} amended after sign-off")
+        if t.discharged_too_soon:
+            parts.append(f"{t.discharged_too_soon} discharged too soon after the dose")
         self.totals.setText(" · ".join(parts))
 
     def _record_listing(self) -> None:
