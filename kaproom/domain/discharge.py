@@ -62,14 +62,21 @@ def _near_baseline(latest: Reading, baseline: Reading | None, limits: Mapping[st
         f", SpO2 above {limits['discharge_spo2_above']:g} %" if "SpO2" in compared else "")
 
 
+def observation_words(observed_minutes: float, minimum: float) -> tuple[str, str]:
+    """The time observed after the dose in words (whole minutes, rounded down: '1 h 48 min') and,
+    when it is short of ``minimum``, by how much (rounded up, at least '1 min'); '' when it is not.
+    The checklist, the report and the review list all judge the observation by this."""
+    shortfall = "" if observed_minutes + 1e-9 >= minimum else \
+        duration_words(max(1, math.ceil(minimum - observed_minutes)))
+    return duration_words(math.floor(observed_minutes)), shortfall
+
+
 def _observed(dose_time: float | None, now: float, minimum: float) -> tuple[bool | None, str]:
     if dose_time is None:
         return None, "no dose recorded: confirm the observation time in person"
-    observed = max(0.0, now - dose_time) / 60.0
-    since = f"{duration_words(math.floor(observed))} since the dose at {format_hms(dose_time)}"
-    if observed + 1e-9 >= minimum:
-        return True, since
-    return False, f"not yet: {since}; {duration_words(max(1, math.ceil(minimum - observed)))} to go"
+    observed, short = observation_words(max(0.0, now - dose_time) / 60.0, minimum)
+    since = f"{observed} since the dose at {format_hms(dose_time)}"
+    return (False, f"not yet: {since}; {short} to go") if short else (True, since)
 
 
 def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, latest_time: float | None,

@@ -2,12 +2,12 @@
 and the CSV read (gathered by :func:`kaproom.export.report_data.gather`)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from ..domain.clock import format_hms
+from ..domain.discharge import observation_words
 from ..domain.events import ChainReport, RecordedEvent
 from ..domain.protocol_settings import duration_words
 from ..domain.protocol import Protocol
@@ -214,11 +214,10 @@ class SessionReport:
         if self.dose_time is None or end is None or self.header.outcome != "discharged":
             return "", False
         minimum = float(self.protocol.alerts.get("discharge_observation_minutes", 0) or 0)
-        observed = max(0.0, float(end) - self.dose_time) / 60.0
-        text = (f"Observed {duration_words(math.floor(observed))} after the dose "
-                f"(dose at {format_hms(self.dose_time)}, discharged at {format_hms(float(end))})")
-        if minimum and observed + 1e-9 < minimum:
-            short = duration_words(max(1, math.ceil(minimum - observed)))
+        observed, short = observation_words(max(0.0, float(end) - self.dose_time) / 60.0, minimum)
+        text = f"Observed {observed} after the dose (dose at {format_hms(self.dose_time)}, " \
+               f"discharged at {format_hms(float(end))})"
+        if short:
             return text + f": {short} short of the protocol's {duration_words(minimum)}.", True
         return text + ".", False
 

@@ -6,7 +6,6 @@ instead of sorting Python objects. The view never gets a widget per row.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, Mapping
 
@@ -14,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from ...domain.clock import format_hms, from_iso
+from ...domain.discharge import observation_words
 from ...domain.protocol_settings import duration_words
 from ...store import SessionRow, Store, StoreError
 from ...store.queries import (DEFAULT_OBSERVATION_MINUTES, DEFAULT_SORT, SessionFilter, count_sessions,
@@ -62,12 +62,12 @@ def observed_minutes(row: SessionRow) -> float | None:
 
 def short_observation(row: SessionRow, minimum: float) -> str:
     """'Discharged 1 h 48 min after the dose, 12 min short of the protocol's 2 h', or '' when not short."""
-    observed = observed_minutes(row)
-    if observed is None or observed + 1e-9 >= minimum:
+    minutes = observed_minutes(row)
+    if minutes is None:
         return ""
-    short = duration_words(max(1, math.ceil(minimum - observed)))
-    return (f"Discharged {duration_words(math.floor(observed))} after the dose, "
-            f"{short} short of the protocol's {duration_words(minimum)}")
+    observed, short = observation_words(minutes, minimum)
+    return f"Discharged {observed} after the dose, {short} short of the protocol's {duration_words(minimum)}" \
+        if short else ""
 
 
 def signed_text(row: SessionRow) -> str:
