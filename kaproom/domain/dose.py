@@ -11,10 +11,13 @@ session's first event and from there onto the dose event.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .clock import format_hms
-from .protocol import Protocol
+from .events import stored_number
+
+if TYPE_CHECKING:  # only named in hints: the store reads doses too, and must not load the protocol parser
+    from .protocol import Protocol
 
 
 def ends_the_dose(protocol: Protocol, label: str) -> bool:
@@ -37,7 +40,8 @@ def asks_how_the_dose_ended(protocol: Protocol, phase_change: Mapping[str, Any],
 #: Typed doses outside this are refused as a slip of the keyboard (a lost or an extra digit); the
 #: prescription itself is the prescriber's, not a limit of this app.
 DOSE_MG_RANGE = (1.0, 2000.0)
-_DOSE = re.compile(r"\s*(\d{1,5}(?:[.,]\d{1,3})?)\s*(?:mg)?\s*", re.IGNORECASE)
+#: Compiled on first use (re caches it), not at import: the session engine loads this module at start-up.
+_DOSE = r"\s*(\d{1,5}(?:[.,]\d{1,3})?)\s*(?:mg)?\s*"
 
 
 def parse_dose_mg(text: str) -> float | None:
@@ -45,7 +49,7 @@ def parse_dose_mg(text: str) -> float | None:
     '' -> None (not recorded). Anything else raises ValueError saying what is accepted."""
     if not text.strip():
         return None
-    match = _DOSE.fullmatch(text)
+    match = re.fullmatch(_DOSE, text, re.IGNORECASE)
     low, high = DOSE_MG_RANGE
     if match is None:
         raise ValueError(f"Dose: type milligrams as a number, e.g. 300 or 300 mg (you typed {text.strip()[:40]!r})")
@@ -53,11 +57,6 @@ def parse_dose_mg(text: str) -> float | None:
     if not low <= value <= high:
         raise ValueError(f"Dose {value:g} mg is outside {low:g}-{high:g} mg: check the number")
     return value
-
-
-def stored_number(value: Any) -> float | None:
-    """A stored number (an amount, a time), or None: absent, or not a number (an edited or foreign record)."""
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def prescribed_words(created: Mapping[str, Any]) -> str:
@@ -82,13 +81,13 @@ def dose_remarks(payload: Mapping[str, Any]) -> str:
     return f" ({said})" if said else ""
 
 
-_SESSION_TIME = re.compile(r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*")
+_SESSION_TIME = r"\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?\s*"
 
 
 def parse_session_time(text: str) -> float:
     """'0:21' or '0:21:30' (hours:minutes[:seconds] of session time, as the clock shows it) ->
     seconds. Raises ValueError saying what to type."""
-    match = _SESSION_TIME.fullmatch(text)
+    match = re.fullmatch(_SESSION_TIME, text)
     if match is None:
         raise ValueError(f"Type the session time as the clock shows it, e.g. 0:21 (you typed {text.strip()[:20]!r})")
     hours, minutes, seconds = (int(part or 0) for part in match.groups())

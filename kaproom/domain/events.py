@@ -71,6 +71,12 @@ class Kind:
     EXPORTED = "exported"
 
 
+
+def stored_number(value: Any) -> float | None:
+    """A number read from a stored payload (an amount, a time), or None: absent, or not a number
+    (a record edited outside KAP Room, or written by something else)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
 GENESIS = "0" * 64
 
 

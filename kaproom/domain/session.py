@@ -13,8 +13,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol
 
 from .clock import Clock, format_hms, from_iso, to_iso
-from .dose import stored_number
-from .events import Event, Kind, RecordedEvent
+from .events import Event, Kind, RecordedEvent, stored_number
 from .protocol import Phase, Protocol
 
 #: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.

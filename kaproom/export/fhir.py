@@ -12,8 +12,7 @@ import json
 import uuid
 from typing import Any, Callable
 
-from ..domain.dose import stored_number
-from ..domain.events import Kind
+from ..domain.events import Kind, stored_number
 from .report_data import SessionReport, VitalsRow
 
 LOINC = "http://loinc.org"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..domain.clock import to_iso
 from ..domain.events import (GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash_of_text,
-                             verify_chain)
+                             stored_number, verify_chain)
 from .file_guard import FileGuard
 from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from .rows import EVENT_COLUMNS, SessionRow, event_from_row
@@ -284,9 +284,8 @@ class Store:
         elif kind == Kind.SIGNOFF:
             sets.update(signed_at=event.wall_time, signed_by=event.author)
         elif kind == Kind.DOSE:  # when it was given, which a dose recorded late says apart from its own time
-            effective = payload.get("effective_time")
-            number = isinstance(effective, (int, float)) and not isinstance(effective, bool)
-            sets["dose_time"] = float(effective) if number else event.session_time
+            given = stored_number(payload.get("effective_time"))
+            sets["dose_time"] = event.session_time if given is None else given
         assignments = [f"{column}=?" for column in sets] + [f"{column}={column}+1" for column in increments]
         conn.execute(f"UPDATE sessions SET {', '.join(assignments)} WHERE uid=?",
                      (*sets.values(), event.session_uid))
