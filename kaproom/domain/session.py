@@ -79,6 +79,10 @@ class SessionState:
     def is_last_phase(self) -> bool:
         return self.phase_index == len(self.protocol.phases) - 1
 
+    def phase_began(self, phase_id: str) -> float | None:
+        """When the session entered phase ``phase_id`` (session seconds), or None if it has not."""
+        return next((start for pid, start, _how in self.phase_history if pid == phase_id), None)
+
     @property
     def phase_end(self) -> float | None:
         """Planned end of the current phase in session seconds (moved by extensions)."""
@@ -280,9 +284,7 @@ class SessionRunner:
         now = round(self.elapsed(), 3)
         at = now if given_at is None else round(given_at, 3)
         if given_at is not None:
-            began = next((start for pid, start, _how in self.state.phase_history if pid == self.protocol.dose_phase),
-                         None)
-            if began is None:
+            if self.state.phase_began(self.protocol.dose_phase) is None:
                 raise SessionError("a dose given earlier than now can be recorded once the dose phase has begun")
             if not 0.0 <= at <= now:
                 raise SessionError(f"the dose time must be between 0:00:00 and now ({format_hms(now)})")

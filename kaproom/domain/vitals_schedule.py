@@ -105,9 +105,9 @@ def vitals_due(schedule: VitalsSchedule, now: float, check_times: Iterable[float
 def dosing_phase_start(protocol: Protocol, state: SessionState) -> float | None:
     """When the dosing phase started, or is planned to start from the current phase's end."""
     dose_index = protocol.dose_phase_index
-    for phase_id, started, _how in state.phase_history:
-        if phase_id == protocol.dose_phase:
-            return started
+    began = state.phase_began(protocol.dose_phase)
+    if began is not None:
+        return began
     if state.phase_index < 0:
         return None
     if state.phase_index >= dose_index:  # entered without a recorded change (should not happen)

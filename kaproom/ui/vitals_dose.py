@@ -31,6 +31,11 @@ class DoseEntry:
     vitals_events: list[RecordedEvent]
     _running: Callable[[str], bool]  # says why not, when the session is not running
 
+    @property
+    def _baseline_missing(self) -> bool:
+        """The protocol wants a check before the dose, and the record has none."""
+        return self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
+
     def dose(self) -> None:
         if not self._running("the dose cannot be recorded"):
             return
@@ -48,7 +53,7 @@ class DoseEntry:
             else:
                 self._ask_when_given()
             return
-        if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events:
+        if self._baseline_missing:
             self.form.show()
             self.form.dose_question.setText("No baseline vitals are recorded yet. Record the dose without a "
                                             "baseline? (F10 again or Enter confirms; Esc to take the baseline "
@@ -66,11 +71,10 @@ class DoseEntry:
         move the 40-minute check and the observation time on by however late the key was: ask
         when it was given, offering the dose phase's start."""
         state = self.runner.state
-        began = next((start for pid, start, _how in state.phase_history if pid == self.protocol.dose_phase), 0.0)
+        began = state.phase_began(self.protocol.dose_phase) or 0.0
         offered = format_hms(began)[:-3]
         dose_phase = self.protocol.phases[self.protocol.dose_phase_index].name
-        no_baseline = " No baseline vitals were recorded before it." \
-            if self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events else ""
+        no_baseline = " No baseline vitals were recorded before it." if self._baseline_missing else ""
         self.room.prompt.ask(
             "dose_time", f"{dose_phase} is over and the dose is not recorded. When was it given? Type the session "
             f"time as the clock showed it ({dose_phase} began at {offered}), then Enter.{no_baseline}",
@@ -101,7 +105,7 @@ class DoseEntry:
         if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
             self.form.dose_confirm.hide()
             return None
-        without_baseline = self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
+        without_baseline = self._baseline_missing
         event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at)
         if event is None:
             if given_at is None:  # a late dose's question stays open in its own bar, with the message

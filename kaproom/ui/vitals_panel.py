@@ -142,9 +142,7 @@ class RoomVitals(DoseEntry, QObject):
         if state.dose_time is not None:
             return state.dose_time
         if state.phase_index > self.protocol.dose_phase_index:  # moved past dosing without F10
-            for phase_id, started, _how in state.phase_history:
-                if phase_id == self.protocol.dose_phase:
-                    return started
+            return state.phase_began(self.protocol.dose_phase)
         return None
 
     def _history(self) -> list[tuple[float, Reading]]:
