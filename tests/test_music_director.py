@@ -208,6 +208,27 @@ def test_level_is_held_under_the_ceiling_and_logged(rig: Rig) -> None:
     assert "ceiling 70" in rig.events[-1]["message"]
 
 
+def test_volume_keys_step_by_five_and_stop_quietly_at_either_end(rig: Rig) -> None:
+    rig.director.start("arrival.m3u8")
+    rig.run(9)
+    assert rig.director.step_level(+1) is True
+    rig.run(1)
+    assert rig.players[0].volume == 55 and rig.events[-1]["action"] == "volume" and rig.events[-1]["volume"] == 55
+    for _ in range(10):
+        rig.director.step_level(+1)
+    rig.run(1)
+    assert rig.players[0].volume == 70, "never above the ceiling"
+    logged = len(rig.events)
+    assert rig.director.step_level(+1) is False, "at the ceiling the key says so"
+    assert len(rig.events) == logged, "and nothing more is logged"
+    assert [e["volume"] for e in rig.events if e["action"] == "volume" and e.get("by") == "therapist"] == [
+        55, 60, 65, 70]
+    for _ in range(20):
+        rig.director.step_level(-1)
+    rig.run(1)
+    assert rig.players[0].volume == 0 and rig.director.step_level(-1) is False
+
+
 def test_a_missing_file_mid_playlist_is_skipped_and_logged(rig: Rig) -> None:
     rig.director.start("holes.m3u8")
     assert rig.notices and "holes.m3u8" in rig.notices[0] and "line 2: '../music/gone.ogg' not found" in rig.notices[0]

@@ -91,6 +91,34 @@ def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None
     assert actions(workspace, room.controller.runner)[-1] == "duck"
 
 
+def test_ctrl_up_and_down_change_the_volume_from_the_note_field(qtbot, room, workspace, clock) -> None:
+    strip = room.findChild(MusicStrip, "musicStrip")
+    one = strip.music.players[0]
+    clock.advance(9)
+    qtbot.waitUntil(lambda: one.is_playing() and one.volume == 50, timeout=WAIT_MS)
+    room.activateWindow()
+    qtbot.waitUntil(room.isActiveWindow, timeout=WAIT_MS)
+    room.note_input.setFocus()
+    room.note_input.setText("Asked for it quieter")
+    qtbot.keyClick(room.note_input, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    clock.advance(0.6)
+    qtbot.waitUntil(lambda: one.volume == 45, timeout=WAIT_MS)
+    assert strip.findChild(QLabel, "musicVolume").text() == "Volume 45 (max 70)"
+    assert room.note_input.text() == "Asked for it quieter", "the typed note is untouched"
+    assert music_events(workspace, room.controller.runner)[-1]["volume"] == 45
+    for _ in range(6):
+        qtbot.keyClick(room.note_input, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    clock.advance(0.6)
+    qtbot.waitUntil(lambda: one.volume == 70, timeout=WAIT_MS)
+    assert room.status.text() == "The music is already at the clinic's ceiling, 70."
+    qtbot.keyClick(room.note_input, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(room.note_input, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    assert room.status.text() == "Music volume 65 once restored; it is ducked now (Ctrl+D restores it)."
+    assert strip.findChild(QLabel, "musicDuckState").text() == "Ducked to 15"
+    keys = dict(room.shortcuts.rows())
+    assert keys["Ctrl+Up"].startswith("Music louder") and keys["Ctrl+Down"] == "Music softer"
+
+
 def test_closing_the_room_silences_the_music(qtbot, room, workspace) -> None:
     strip = room.findChild(MusicStrip, "musicStrip")
     players = list(strip.music.players)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 DUCK_SECONDS = 1.0  # quick enough to speak over, slow enough not to jolt
 LEVEL_SECONDS = 0.5
 SKIP_FADE_SECONDS = 1.5  # next / previous / resume: the new sound comes in softly
+LEVEL_STEP = 5  # one key press (Ctrl+Up / Ctrl+Down): a change the room hears, never a jump
 
 
 class TherapistControls:
@@ -68,6 +69,13 @@ class TherapistControls:
                   message=f"set by the therapist (ceiling {self.ceiling})" + ("; ducked now" if self.ducked else ""))
         self._retarget(LEVEL_SECONDS)
         self._changed()
+
+    def step_level(self, steps: int) -> bool:
+        """Louder (``steps`` > 0) or softer by whole key-press steps, from the level the room
+        hears now, within 0 and the ceiling; False when already at that end (nothing logged)."""
+        before = int(round(self.level))
+        self.set_level(before + steps * LEVEL_STEP)
+        return int(round(self.level)) != before
 
     def _retarget(self, seconds: float) -> None:
         """Send the current deck towards the new target, keeping any fade's own ending."""

@@ -35,6 +35,8 @@ SHORTCUTS = (
     ("Ctrl+Right", "Next music track", "next"),
     ("Ctrl+Left", "Previous music track", "previous"),
     ("Ctrl+Space", "Pause or resume the music", "pause"),
+    ("Ctrl+Up", "Music louder (up to the clinic's ceiling)", "louder"),
+    ("Ctrl+Down", "Music softer", "softer"),
 )
 
 
@@ -247,8 +249,23 @@ class RoomMusic(QObject):
             self._notify(self.off_reason or ("Music is starting." if self._waiting_for_paint else "Music is off."),
                          "info")
             return
+        if action in ("louder", "softer"):
+            self._step_volume(director, +1 if action == "louder" else -1)
+            return
         {"duck": director.toggle_duck, "next": director.next, "previous": director.previous,
          "pause": director.toggle_pause}[action]()
+
+    def _step_volume(self, director: MusicDirector, steps: int) -> None:
+        """The strip shows the new level; the status line speaks only where the key did nothing
+        or where the room will not hear the change yet (ducked, paused)."""
+        if not director.step_level(steps):
+            self._notify(f"The music is already at the clinic's ceiling, {director.ceiling}." if steps > 0
+                         else "The music is already at 0 (silent); Ctrl+Up raises it.", "info")
+        elif director.ducked:
+            self._notify(f"Music volume {int(round(director.level))} once restored; it is ducked now "
+                         "(Ctrl+D restores it).", "info")
+        elif director.paused:
+            self._notify(f"Music volume {int(round(director.level))} when it resumes (Ctrl+Space).", "info")
 
     # ---------------------------------------------------------------- closing
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

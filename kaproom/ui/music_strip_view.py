@@ -43,6 +43,7 @@ class MusicStrip(QFrame):
         self.level.setMinimumWidth(90)
         self.level.setMaximumWidth(160)
         self.level.setAccessibleName("Music volume")
+        self.level.setToolTip("Music volume, up to the clinic's ceiling (Ctrl+Up louder, Ctrl+Down softer)")
         self.previous_button = self._button("musicPrevious", "Previous", "Previous track (Ctrl+Left)")
         self.pause_button = self._button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)")
         self.next_button = self._button("musicNext", "Next", "Next track (Ctrl+Right)")
