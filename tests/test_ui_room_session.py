@@ -139,6 +139,25 @@ def test_full_session_from_start_page_to_end(qtbot, workspace, clock) -> None:
     assert workspace.store.session(runner.session_uid).state == "ended_early"
 
 
+def test_the_phase_line_says_which_phases_wait_for_the_therapist(workspace, short_protocol, clock) -> None:
+    """A middle phase held for the therapist says it moves on by hand; the last phase, which no
+    phase follows, names the discharge key once its time is up and says nothing extra before."""
+    from dataclasses import replace
+
+    from kaproom.ui.room_header import phase_text
+    held = replace(short_protocol, phases=tuple(replace(p, auto_advance=False) if index == 1 else p
+                                                for index, p in enumerate(short_protocol.phases)))
+    runner = workspace.new_session(held, "C-8", "Dr B")
+    runner.advance("ready")
+    assert phase_text(runner).endswith("left; moves on by hand")
+    while not runner.state.is_last_phase:
+        runner.advance("quick")
+    assert phase_text(runner).endswith("min left"), "before its time is up, nothing more"
+    clock.advance(2 * 60)
+    runner.tick()
+    assert phase_text(runner).endswith("over; discharge when ready (Ctrl+Shift+D)")
+
+
 def test_discharge_by_default_handler_and_phase_that_moves_on_by_hand(qtbot, workspace, short_protocol, clock) -> None:
     from tests._room_helpers import open_room
     runner = workspace.new_session(short_protocol, "C-7", "Dr B")
@@ -148,7 +167,8 @@ def test_discharge_by_default_handler_and_phase_that_moves_on_by_hand(qtbot, wor
     clock.advance(5 * 60)
     room.controller.tick()
     assert runner.state.is_last_phase
-    assert room.phase_label.text() == "Integration & discharge \u2013 5 min in, 4 min over; moves on by hand"
+    assert room.phase_label.text() == ("Integration & discharge \u2013 5 min in, 4 min over; "
+                                       "discharge when ready (Ctrl+Shift+D)")
     press(room, "Ctrl+Shift+N")
     assert "last phase" in room.status.text() and not room.prompt.is_open
     press(room, "Ctrl+Shift+D")

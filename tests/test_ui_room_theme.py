@@ -142,13 +142,13 @@ def themed(qapp):
 
 def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, themed, workspace, short_protocol,
                                                                          clock) -> None:
-    """Late in a session the header says the most: an over-time phase that moves on by hand and a
+    """Late in a session the header says the most: an over-time last phase naming its key and a
     check overdue with no dose recorded. Those lines wrap; the window never grows past the screen."""
     runner = workspace.new_session(short_protocol, "C-1", "Dr A")
     room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals_panel",))
     clock.advance(29.5 * 60)  # into the last phase, well over its time, and no dose recorded
     room.controller.tick()
-    assert "moves on by hand" in room.phase_label.text()
+    assert "discharge when ready (Ctrl+Shift+D)" in room.phase_label.text()
     assert "dose not recorded" in room.vitals_due.text() and room.demo_marker.isVisible()
     assert room.vitals_due.property("level") == "overdue"  # in bold, the widest it gets
     room.show_status("Integration & discharge began on time. " * 4, "info")

@@ -22,7 +22,8 @@ def _minutes(seconds: float) -> int:
 
 
 def phase_text(runner: SessionRunner) -> str:
-    """``Deep - 18 min in, 42 min left`` (or ``3 min over``), or the state when not running."""
+    """``Deep - 18 min in, 42 min left`` (or ``3 min over``), or the state when not running. A phase
+    that waits for the therapist says so; the last one, once over, names the key that ends it."""
     state = runner.state
     if state.state == State.CREATED:
         return "Not started"
@@ -41,7 +42,10 @@ def phase_text(runner: SessionRunner) -> str:
         rest = f"{_minutes(left)} min left" if left >= 60 else "under 1 min left"
     else:
         rest = f"{int(-left // 60)} min over" if -left >= 60 else "time is up"
-    manual = "" if phase.auto_advance else "; moves on by hand"
+    if state.is_last_phase:  # no phase follows: the session closes with the discharge, said once its time is up
+        manual = "; discharge when ready (Ctrl+Shift+D)" if left <= 0 else ""
+    else:
+        manual = "" if phase.auto_advance else "; moves on by hand"
     return f"{phase.name} \u2013 {inside} min in, {rest}{manual}"
 
 
