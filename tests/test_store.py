@@ -144,8 +144,11 @@ def test_other_sqlite_database_is_refused(tmp_path: Path):
     conn.execute("CREATE TABLE invoices (id INTEGER)")
     conn.commit()
     conn.close()
+    before = path.read_bytes()
     with pytest.raises(NotADatabase, match="invoices"):
         Store(path)
+    assert path.read_bytes() == before, "left untouched, as the message says (not switched to WAL)"
+    assert not Path(f"{path}-wal").exists()
 
 
 def test_corrupt_database_is_refused_not_repaired(tmp_path: Path, protocol):

@@ -57,8 +57,10 @@ class Store:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                    timeout=BUSY_TIMEOUT_MS / 1000)
             self._conn = conn
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            tables = self._check_integrity(full_check)  # before WAL mode, which writes to the file
             self._configure()
-            self._migrate(self._check_integrity(full_check))
+            self._migrate(tables)
             self.checked_at = datetime.now(timezone.utc) if full_check or seal is None else seal.checked_at
             self.fully_checked_now = full_check
             if seal is not None:
@@ -96,7 +98,8 @@ class Store:
         return True, None
 
     def _configure(self) -> None:
-        self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        """WAL and full durability. Only once the file is known to be ours and sound: switching an
+        SQLite file to WAL rewrites its header, so a refused file would no longer be as it was."""
         mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"{self.path}: SQLite would not switch to WAL mode (got {mode}); "
