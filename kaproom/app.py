@@ -141,6 +141,9 @@ def main_gui(args: argparse.Namespace) -> int:
     except StoreError as exc:
         instance.release()
         print(f"kaproom: {exc}", file=sys.stderr)
+        if not (getattr(args, "screenshot", None) or getattr(args, "dump_state", None)):  # not for scripts
+            from .ui.start_failure import show_start_failure
+            show_start_failure(str(exc), folder)  # from the desktop launcher, the terminal is nowhere
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
