@@ -36,6 +36,18 @@ def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered
     assert home.sign_in_button is None
 
 
+def test_enter_presses_the_focused_home_button_as_space_does(qtbot, workspace):
+    """The home page opens with the focus on its first button; a keyboard-first user presses Enter."""
+    from kaproom.ui.start_page import StartPage
+    launcher = Launcher(workspace)
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    assert home.focusWidget() is home.start_button
+    qtbot.keyClick(home.start_button, Qt.Key.Key_Return)
+    assert isinstance(launcher.window, StartPage)
+    qtbot.addWidget(launcher.window)
+
+
 def test_once_staff_sign_in_the_home_page_offers_to_change_my_pin(qtbot, workspace):
     asked: list = []
     launcher = Launcher(workspace, set_up_sign_in=lambda ws, parent: False,

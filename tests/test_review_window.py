@@ -69,6 +69,8 @@ def test_enter_on_a_row_opens_it(qtbot, window):
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.session_view
     assert "client B-1" in window.session_view.title.text()
+    qtbot.keyClick(window.session_view.back_button, Qt.Key.Key_Return)  # a focused button answers Enter too
+    assert window.pages.currentIndex() == 0
 
 
 def test_open_button_without_a_choice_says_so(qtbot, window):

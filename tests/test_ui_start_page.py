@@ -219,6 +219,10 @@ def test_back_asks_in_the_page_before_it_discards_what_was_typed(qtbot, workspac
         qtbot.keyClick(page.stay_button, Qt.Key.Key_Escape)  # Esc stays, as does "Stay on this page"
     assert not page.leave_question.isVisible()
     assert page.intention.toPlainText() == "To rest." and all(value is False for value in page.answers().values())
+    qtbot.keyClick(page.back_button, Qt.Key.Key_Return)  # Enter on a focused button presses it, as Space does
+    assert page.leave_question.isVisible() and page.focusWidget() is page.stay_button
+    qtbot.keyClick(page.stay_button, Qt.Key.Key_Return)  # Enter on the default answer stays
+    assert not page.leave_question.isVisible() and page.intention.toPlainText() == "To rest."
     qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(page.cancelled):
         qtbot.mouseClick(page.leave_button, Qt.MouseButton.LeftButton)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWi
 from ..domain.clock import format_hms, from_iso
 from ..store import SessionRow
 from ..workspace import Workspace
+from .buttons import enter_presses_buttons
 
 
 def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
@@ -119,6 +120,7 @@ class HomeWindow(QMainWindow):
         column.addStretch(1)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
+        enter_presses_buttons(self)  # the focus starts on a button: Enter must press it
         (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
 
     def _phase_name(self, row: SessionRow) -> str:

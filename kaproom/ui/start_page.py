@@ -18,6 +18,7 @@ from ..domain.session import SessionRunner, State
 from ..domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
 from ..store import StoreError
 from ..workspace import Workspace
+from .buttons import enter_presses_buttons
 from .wheel_guard import wheel_scrolls_past
 
 def _line(name: str, accessible: str, placeholder: str = "", limit: int = NAME_MAX) -> QLineEdit:
@@ -53,6 +54,7 @@ class StartPage(QMainWindow):
         self.protocol_choice.currentIndexChanged.connect(self._show_protocol)
         self._show_protocol()
         self._show_still_open()
+        enter_presses_buttons(self)  # Back, and the question it may ask, as well as Start
         self.client_code.setFocus()
 
     def _show_still_open(self) -> None:

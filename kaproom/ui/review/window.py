@@ -18,6 +18,7 @@ from .list_model import COLUMNS, SESSION_ROLE, SessionListModel
 from .session_view import SessionView
 from ..theme import set_level
 from .style import stylesheet
+from ..buttons import enter_presses_buttons
 from ..labels import plain_label
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ class ReviewWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
+        enter_presses_buttons(self)
         self._size_to_screen()
         self.refresh_list()
         self._record_listing()

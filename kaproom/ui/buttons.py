@@ -1,0 +1,16 @@
+"""Enter presses the focused button, as Space does.
+
+Qt gives Enter to a push button only inside a dialog. On the home page the focus starts on a
+button, and on the start page and in the review Tab reaches them; a keyboard-first user presses
+Enter there and, without this, nothing happens. Text fields keep Enter for themselves: only a
+button that has the focus is pressed.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QPushButton, QWidget
+
+
+def enter_presses_buttons(root: QWidget) -> None:
+    """Every push button under ``root`` (made so far) answers Enter when it has the focus."""
+    for button in root.findChildren(QPushButton):
+        button.setAutoDefault(True)
