@@ -62,6 +62,21 @@ def test_open_sign_and_back_updates_the_list(qtbot, window, workspace):
     assert clients(window) == ["B-1"]
 
 
+def test_the_keyboard_starts_in_the_list_and_comes_back_to_the_session_just_reviewed(qtbot, window):
+    """Down and Enter open the next session without the mouse; Back returns to that row."""
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.focusWidget() is window.table
+    assert window.table.currentIndex().row() == 0 and window.table.selectionModel().isRowSelected(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.session_view
+    assert "client A-1" in window.session_view.title.text()
+    qtbot.keyClick(window.session_view.back_button, Qt.Key.Key_Return)
+    assert window.pages.currentIndex() == 0 and window.focusWidget() is window.table
+    assert window.table.currentIndex().row() == 1, "on the session just reviewed"
+
+
 def test_enter_on_a_row_opens_it(qtbot, window):
     window.table.setFocus()
     window.table.selectRow(0)
@@ -74,6 +89,7 @@ def test_enter_on_a_row_opens_it(qtbot, window):
 
 
 def test_open_button_without_a_choice_says_so(qtbot, window):
+    window.table.clearSelection()  # the list starts on its first row; a supervisor may have cleared it
     qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
     assert window.pages.currentIndex() == 0 and "Choose a session" in window.message.text()
 
@@ -269,6 +285,18 @@ def test_on_a_laptop_screen_the_signed_off_column_is_in_sight_without_scrolling(
     therapist = model.index(0, column("Therapist"))
     assert model.data(therapist, Qt.ItemDataRole.ToolTipRole) == "Dr Josephine Featherstonehaugh-Smythe"
     assert model.data(model.index(0, column("Protocol")), Qt.ItemDataRole.ToolTipRole) == protocol.name
+    # The list opens with the keyboard on its first row. Qt draws the headings of selected columns
+    # in bold (a selected row selects every column): they were measured in the normal weight and
+    # bold ones were cut ("Duratior", "How it endec"). Every heading is read whole, row selected or not.
+    from PySide6.QtGui import QFont, QFontMetrics
+    assert table.selectionModel().isRowSelected(0)
+    header = table.horizontalHeader()
+    drawn = QFont(header.font())
+    drawn.setBold(header.highlightSections())
+    metrics = QFontMetrics(drawn)
+    for number in range(model.columnCount()):
+        heading = str(model.headerData(number, Qt.Orientation.Horizontal))
+        assert header.sectionSize(number) >= metrics.horizontalAdvance(heading) + 8, heading
 
 
 def test_on_a_laptop_screen_the_timeline_leaves_its_width_to_the_details(qtbot, themed_app, workspace, protocol):

@@ -110,6 +110,7 @@ class ReviewWindow(QWidget):
         enter_presses_buttons(self)
         self._size_to_screen()
         self.refresh_list()
+        self._focus_list()
         self._record_listing()
 
     def _size_to_screen(self) -> None:
@@ -134,6 +135,9 @@ class ReviewWindow(QWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAlternatingRowColors(True)
         view.verticalHeader().setVisible(False)
+        # A selected row selects every column, and Qt would draw every heading in bold, wider than
+        # the widths measured for them: the headings stay as they are, the row shows the selection.
+        view.horizontalHeader().setHighlightSections(False)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
         view.horizontalHeader().setStretchLastSection(True)
@@ -266,6 +270,18 @@ class ReviewWindow(QWidget):
     def show_list(self) -> None:
         self.pages.setCurrentIndex(0)
         self.refresh_list()
+        self._focus_list(self.session_view.report_uid)
+
+    def _focus_list(self, session_uid: str | None = None) -> None:
+        """The keyboard starts in the list, on the session just reviewed (else the first), so
+        Down and Enter open the next one without the mouse."""
+        row = self.model.row_of(session_uid) if session_uid else None
+        if row is None and self.model.rowCount() > 0:
+            row = 0
+        if row is not None:
+            index = self.model.index(row, 0)
+            self.table.setCurrentIndex(index)  # selects the whole row (rows are selected as one)
+            self.table.scrollTo(index)
         self.table.setFocus()
 
     # ---------------------------------------------------------------- import
