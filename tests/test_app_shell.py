@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 
 from kaproom.app import open_review
@@ -144,6 +145,53 @@ def test_pin_after_the_privacy_key_follows_the_clinic_setting(qtbot, workspace, 
     press(room, "F12")
     assert asked == ["ConfirmSecretDialog"]
     assert room.private  # wrong PIN: the cover stays
+
+
+def test_after_the_end_ctrl_w_goes_to_the_home_page_but_never_over_a_running_session_or_typed_text(
+        qtbot, workspace):
+    """After a session the therapist needs the home page (the next client, the review) without
+    quitting the app, which in full screen has no close button. Ctrl+W leaves the ended room; a
+    running session, an unsaved note or an open question keep the room, and say why."""
+    launcher = Launcher(workspace, extensions=())
+    runner = workspace.new_session(workspace.protocol("short-check"), "C-0001", "therapist1")
+    room = launcher.open_room(runner)  # not given to qtbot: leaving deletes it (a failure closes it below)
+    try:
+        leave_an_ended_room(qtbot, workspace, launcher, room, runner)
+    finally:
+        if shiboken6.isValid(room):
+            room.close_now()
+
+
+def leave_an_ended_room(qtbot, workspace, launcher, room, runner) -> None:
+    from kaproom.domain.session import State
+    from kaproom.ui.home import HomeWindow
+    qtbot.waitExposed(room)
+    activate(qtbot, room)
+    assert not room.leave_button.isVisible()
+    press(room, "Ctrl+W")
+    assert launcher.window is room and "still running" in room.status.text()
+
+    runner.end(State.ENDED_EARLY, reason="client asked to stop")
+    assert room.leave_button.isVisible() and "Ctrl+W" in room.status.text()
+    room.note_input.setText("Left with partner at 10:40")
+    press(room, "Ctrl+W")
+    assert launcher.window is room and "not saved" in room.status.text()
+    assert room.note_input.text() == "Left with partner at 10:40", "the typed note is kept"
+    press(room, "Return")  # saved, after the end
+    press(room, "Ctrl+Shift+A")  # a correction of it, begun
+    assert room.prompt.is_open
+    press(room, "Ctrl+W")
+    assert launcher.window is room and "question is open" in room.status.text()
+    press(room, "Esc")
+    press(room, "Ctrl+W")
+    home = launcher.window
+    assert isinstance(home, HomeWindow) and home.isVisible()
+    qtbot.addWidget(home)
+    assert not room.isVisible() and launcher.room is None
+    row = workspace.store.session(runner.session_uid)
+    assert home.statusBar().currentMessage() == (f"Session {row.id} (client C-0001) is closed; "
+                                                 "its record is in Review sessions.")
+    assert home.focusWidget() is home.start_button, "ready for the next client"
 
 
 def test_a_paste_longer_than_the_note_field_takes_is_said_not_silently_cut(qtbot, workspace):

@@ -119,6 +119,18 @@ def test_ctrl_up_and_down_change_the_volume_from_the_note_field(qtbot, room, wor
     assert keys["Ctrl+Up"].startswith("Music louder") and keys["Ctrl+Down"] == "Music softer"
 
 
+def test_a_room_closed_after_the_end_frees_its_players_at_once(qtbot, room, workspace) -> None:
+    """Ctrl+W after the end closes the room and the app deletes it straight after: the players are
+    let go during the close itself, not on a later turn of the event loop that would never come."""
+    from kaproom.domain.session import State
+    strip = room.findChild(MusicStrip, "musicStrip")
+    players = list(strip.music.players)
+    qtbot.waitUntil(players[0].is_playing, timeout=WAIT_MS)
+    room.controller.runner.end(State.ENDED_EARLY, reason="client asked to stop")
+    room.close_now()
+    assert strip.music._closed and all(p._released for p in players)
+
+
 def test_closing_the_room_silences_the_music(qtbot, room, workspace) -> None:
     strip = room.findChild(MusicStrip, "musicStrip")
     players = list(strip.music.players)

@@ -270,7 +270,11 @@ class RoomMusic(QObject):
     # ---------------------------------------------------------------- closing
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.room and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
+            will_close = getattr(self.room, "will_close", None)
+            if will_close is not None and will_close():
+                self.shutdown()  # it goes now, and may be deleted next: silence and free the players first
+            else:
+                QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
         return False
 
     def _after_close(self) -> None:

@@ -146,6 +146,7 @@ class Launcher(QObject):
         controller = controller or SessionController(self.workspace, runner)
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
+        room.leaveRequested.connect(lambda: self.leave_room(room))
         if not self.demo:
             room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:
@@ -154,6 +155,26 @@ class Launcher(QObject):
         self._place(room)
         room.focus_note()
         return room
+
+    def leave_room(self, room: RoomWindow) -> HomeWindow | None:
+        """After the end (Ctrl+W): the home page takes the room's place, for the next session or
+        the review. The room is closed, not only hidden, so its music and timers let go; the home
+        page is up first, so closing the room does not end the app."""
+        if room is not self.window or room.controller.is_running:
+            return None
+        try:
+            row = room.controller.session_row()
+            said = f"Session {row.id} (client {row.client_code}) is closed; its record is in Review sessions."
+        except Exception:  # noqa: BLE001 - the words are a courtesy; leaving must work
+            said = "The session is closed; its record is in Review sessions."
+        full = room.isFullScreen()
+        self.window = self.room = None  # _place would only hide it
+        home = self.show_home(said)
+        if full:
+            home.showFullScreen()
+        room.close_now()
+        room.deleteLater()
+        return home
 
     def resume(self, row: SessionRow) -> RoomWindow | None:
         """Back to an open session: true elapsed time from the stored wall times, the full log."""

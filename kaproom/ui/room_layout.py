@@ -157,7 +157,10 @@ def build_room(room: "RoomWindow") -> None:
         make_button("privacyButton", f"Privacy ({PRIVACY_KEY})", "Hide everything but the clock", room.toggle_privacy),
         make_button("shortcutsButton", "Keys (Ctrl+/)", "Show the keyboard shortcuts", room.toggle_shortcut_help),
     ]
-    for button in room.command_buttons:
+    room.leave_button = make_button("leaveButton", "Home page (Ctrl+W)", "Close this session and go to the home page",
+                                    room.leave)
+    room.leave_button.hide()  # shown once the session has ended
+    for button in (*room.command_buttons, room.leave_button):
         bottom.addWidget(button)
 
     body = QWidget()

@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -34,6 +34,9 @@ TITLE = "KAP Room"
 
 class RoomWindow(QMainWindow):
     """One running (or resumed) session, full screen in a dim room."""
+
+    #: After the end, Ctrl+W: the therapist is done with this session (the app shows its home page).
+    leaveRequested = Signal()
 
     def __init__(self, controller: SessionController, *, demo: bool = False,
                  extensions: Sequence[str] | None = None, parent: QWidget | None = None) -> None:
@@ -97,6 +100,7 @@ class RoomWindow(QMainWindow):
         self.add_shortcut("Ctrl+L", "Go to the log (arrow keys choose an entry)", self.focus_log)
         self.add_shortcut("Ctrl+/", "Show or hide this list of keys", self.toggle_shortcut_help)
         self.add_shortcut("Esc", "Cancel the open question; back to the note field", self.cancel)
+        self.add_shortcut("Ctrl+W", "After the end: close this session and go to the home page", self.leave)
 
     def _stored_demo_flag(self) -> bool:
         try:
@@ -274,9 +278,10 @@ class RoomWindow(QMainWindow):
     def _on_ended(self, _event: RecordedEvent | None) -> None:
         for button in self.command_buttons[:4]:
             button.setEnabled(False)
+        self.leave_button.show()
         outcome = "discharged" if self.runner.state.state == State.DISCHARGED else "ended early"
         self.show_status(f"The session has ended ({outcome}). Notes and corrections can still be added; "
-                         "close the window when you are done.", "info")
+                         "Ctrl+W goes to the home page when you are done.", "info")
         self.note_input.setPlaceholderText("Session ended: a note added now is recorded after the end")
 
     # ================================================================ privacy, focus, closing
@@ -324,13 +329,31 @@ class RoomWindow(QMainWindow):
             self.toggle_shortcut_help()
         self.focus_note()
 
+    def leave(self) -> None:
+        """Ctrl+W, once the session has ended: done with it. Never while it runs, and never over
+        a note or an answer typed and not saved, which leaving would throw away."""
+        if self.controller.is_running:
+            self.show_status("The session is still running: discharge (Ctrl+Shift+D) or end it early "
+                             "(Ctrl+Shift+X) first; then Ctrl+W goes to the home page.", "caution")
+        elif self.note_input.text().strip():
+            self.show_status("A note is typed and not saved: Enter saves it (or clear the field), "
+                             "then Ctrl+W.", "caution")
+        elif self.prompt.is_open:
+            self.show_status("A question is open: answer it (Enter) or cancel it (Esc), then Ctrl+W.", "caution")
+        else:
+            self.leaveRequested.emit()
+
+    def will_close(self) -> bool:
+        """Whether a close goes through now: a running session asks first (see closeEvent)."""
+        return not self.controller.is_running or self._close_confirmed
+
     def close_now(self) -> bool:
         self._close_confirmed = True
         self.close()
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
-        if self.controller.is_running and not self._close_confirmed:
+        if not self.will_close():
             event.ignore()
             if self.private:
                 self.toggle_privacy()
