@@ -20,6 +20,7 @@ from .paths import data_dir, demo_dir
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from .ui.room_app import Launcher
     from .workspace import Workspace
 
 DEFAULT_DEMO_SPEED = 30.0
@@ -110,7 +111,6 @@ def main_gui(args: argparse.Namespace) -> int:
     from .domain.protocol_error import ProtocolError
     from .store import StoreError
     from .ui.after_start import after_start_up, collect_garbage_from_now_on
-    from .ui.room_app import Launcher
     from .ui.single_instance import acquire_single_instance
     from .ui.theme import apply_theme, new_application
     from .workspace import Workspace
@@ -147,12 +147,7 @@ def main_gui(args: argparse.Namespace) -> int:
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    launcher = Launcher(workspace, demo=demo, dump_state=getattr(args, "dump_state", None),
-                        identify=None if demo else identify_for_session, open_review=open_review,
-                        review_available=REVIEW_AVAILABLE and not demo,
-                        set_up_sign_in=None if demo else set_up_sign_in,
-                        change_pin=None if demo else change_own_pin,
-                        staff=None if demo else staff_and_audit)
+    launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None))
     launcher_box.append(launcher)
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:
@@ -180,6 +175,19 @@ def main_gui(args: argparse.Namespace) -> int:
     finally:
         workspace.close()
         instance.release()
+
+
+def make_launcher(workspace: "Workspace", demo: bool, dump_state: str | None = None,
+                  **options: object) -> "Launcher":
+    """The app's windows as the command opens them. The demo has no sign-in, and its review
+    shows the demo's own sessions (a person trying KAP Room sees what a supervisor would)."""
+    from .ui.room_app import Launcher
+    return Launcher(workspace, demo=demo, dump_state=dump_state,
+                    identify=None if demo else identify_for_session, open_review=open_review,
+                    review_available=REVIEW_AVAILABLE,
+                    set_up_sign_in=None if demo else set_up_sign_in,
+                    change_pin=None if demo else change_own_pin,
+                    staff=None if demo else staff_and_audit, **options)  # type: ignore[arg-type]
 
 
 def describe_running(launcher_box: list) -> str:

@@ -102,3 +102,33 @@ def test_a_resumed_demo_counts_the_time_it_was_closed_sped_up(qtbot, data_dir) -
         assert again.controller.runner.session_uid == uid and again.clock_label.text() == "0:06:00"
         [resumed] = workspace.store.events(uid, (Kind.SESSION_RESUMED,))
         assert resumed.payload["gap_seconds"] == 60.0 and resumed.payload["wall_clock_went_back"] is False
+
+
+def test_after_the_demo_session_its_review_opens_from_the_home_page(qtbot, data_dir) -> None:
+    """A person trying KAP Room ends the demo session, leaves the room (Ctrl+W) and sees what a
+    supervisor would: the review lists the demo's own session. The home page used to say the
+    review was 'coming soon'."""
+    import shiboken6
+    from PySide6.QtCore import Qt
+
+    from kaproom.app import make_launcher
+    from kaproom.domain.session import State
+    from kaproom.ui.review.list_model import COLUMNS
+    with Workspace(demo_dir(data_dir), FakeClock()) as workspace:
+        launcher = make_launcher(workspace, demo=True, extensions=())
+        room = launcher.start_demo("short-check")
+        try:
+            room.controller.runner.end(State.ENDED_EARLY, reason="demo over")
+            room.leave()
+        finally:
+            if shiboken6.isValid(room) and room.isVisible():
+                room.close_now()
+        home = launcher.window
+        qtbot.addWidget(home)
+        assert home.review_button.isEnabled() and home.review_button.text() == "Review sessions"
+        qtbot.mouseClick(home.review_button, Qt.MouseButton.LeftButton)
+        [review] = launcher._extra_windows
+        qtbot.addWidget(review)
+        client = [key for _, key in COLUMNS].index("client")
+        assert review.model.rowCount() == 1
+        assert review.model.data(review.model.index(0, client)) == f"{DEMO_CLIENT} (demo)"

@@ -87,7 +87,7 @@ class HomeWindow(QMainWindow):
         self.start_button.setAccessibleName("Start a new session")
         self.start_button.clicked.connect(self.startRequested.emit)
         column.addWidget(self.start_button)
-        self.review_button = QPushButton("Review sessions" if review_available else "Review sessions (coming soon)")
+        self.review_button = QPushButton("Review sessions" if review_available else "Review sessions (not available here)")
         self.review_button.setObjectName("homeReview")
         self.review_button.setAccessibleName("Review past sessions")
         self.review_button.setEnabled(review_available)
