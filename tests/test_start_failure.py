@@ -16,6 +16,17 @@ from kaproom.store import DB_FILENAME
 from kaproom.workspace import Workspace
 
 
+@pytest.fixture
+def qapp(qapp):
+    """The app as the command themes it; put back afterwards for the tests that follow."""
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setProperty("kaproomThemed", False)
+    qapp.setCursorFlashTime(1000)
+
+
 def damage(folder: Path, protocol) -> None:
     """A clinic database with a few sessions, its pages after the first scribbled over."""
     with Workspace(folder, FakeClock()) as workspace:
