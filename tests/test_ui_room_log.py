@@ -70,7 +70,7 @@ def test_corrections_sit_under_their_original_and_the_menu_offers_one(qtbot, wor
     menu.actions()[0].trigger()
     menu.close()
     assert room.prompt.is_open and room.prompt.field.text() == "Pulse fast"
-    assert "entry 4" in room.prompt.title.text()
+    assert room.prompt.title.text().startswith("Correct the note at 0:00:00 (\u201cPulse fast\u201d)")
     room.prompt.field.setText("Third correction")
     press(room, "Return")
     assert room.log_view.lines()[at + 3].endswith("Third correction")

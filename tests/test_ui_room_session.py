@@ -113,6 +113,8 @@ def test_full_session_from_start_page_to_end(qtbot, workspace, clock) -> None:
     type_note(qtbot, room, "Pulse felt fast")
     press(room, "Ctrl+Shift+A")
     assert room.prompt.field.text() == "Pulse felt fast"
+    assert room.prompt.title.text().startswith("Correct the note at 0:03:05 (\u201cPulse felt fast\u201d)."), \
+        "named by its time, as the log shows it (the room shows no entry numbers)"
     room.prompt.field.setText("Pulse felt normal on second check")
     press(room, "Return")
     lines = room.log_view.lines()

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..domain.clock import format_hms
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
 from .room_log_text import AMENDABLE, event_text
+
+#: How the correction question names what it corrects: by its time in the log, as the therapist
+#: sees it there (the room's log shows no entry numbers).
+AMENDED_WORDS = {Kind.NOTE: "note", Kind.TAG: "tag", Kind.AMENDMENT: "correction", Kind.DOSE: "dose",
+                 Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist"}
 
 if TYPE_CHECKING:
     from .room_window import RoomWindow
@@ -113,7 +119,8 @@ class RoomCommands:
         shown = event_text(target, self.controller.protocol) or ""
         original = str(target.payload.get("text", target.payload.get("label", ""))) \
             if target.kind in (Kind.NOTE, Kind.TAG, Kind.AMENDMENT) else ""
-        self.prompt.ask("amend", f"Correct entry {target.seq} (\u201c{shorten(shown)}\u201d). The original stays "
+        what = f"the {AMENDED_WORDS.get(target.kind, 'entry')} at {format_hms(target.session_time)}"
+        self.prompt.ask("amend", f"Correct {what} (\u201c{shorten(shown)}\u201d). The original stays "
                         "in the record; your correction is added beside it.",
                         lambda _value, text: self._done(self.controller.amend(target, text), "Correction saved."),
                         field="required", placeholder="The corrected text, or why it is wrong", initial=original,
