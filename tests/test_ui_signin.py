@@ -358,3 +358,25 @@ def test_from_the_home_page_a_supervisor_reads_the_audit_log_and_a_therapist_is_
         return False  # then cancels
     assert open_staff_and_audit(workspace, run=therapist, people=people) is None
     assert "audit log" in refused[0]
+
+
+def test_the_pin_rule_in_the_add_user_form_is_read_whole_in_the_apps_theme(qtbot, qapp, people, staff):
+    """The placeholder is the field's only explanation of the rule; at the theme's font it was
+    cut to '6+ digits, or 10+ c...'."""
+    from kaproom.ui import theme
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    theme.apply_theme(qapp)
+    try:
+        form = UserFormDialog(people, staff["admin"])
+        qtbot.addWidget(form)
+        form.show()
+        qtbot.waitExposed(form)
+        field = form.secret.secret_edit
+        rule = field.placeholderText()
+        assert rule.startswith("6+ digits")
+        assert field.width() >= field.fontMetrics().horizontalAdvance(rule) + 16
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.setProperty("kaproomThemed", False)
+        qapp.setCursorFlashTime(1000)

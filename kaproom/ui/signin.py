@@ -127,7 +127,11 @@ class NewSecretFields:
     def __init__(self, form: QFormLayout, label: str = "PIN or passphrase") -> None:
         self.secret_edit = _field("newSecret", secret=True, limit=SECRET_FIELD_MAX)
         self.repeat_edit = _field("newSecretRepeat", secret=True, limit=SECRET_FIELD_MAX)
-        self.secret_edit.setPlaceholderText(f"{PIN_MIN}+ digits, or {PASSPHRASE_MIN}+ characters")
+        rule = f"{PIN_MIN}+ digits, or {PASSPHRASE_MIN}+ characters"
+        self.secret_edit.setPlaceholderText(rule)
+        self.secret_edit.ensurePolished()  # the theme's font, which the rule is measured in
+        # The rule is the field's only explanation: never cut to "6+ digits, or 10+ c..."
+        self.secret_edit.setMinimumWidth(self.secret_edit.fontMetrics().horizontalAdvance(rule) + 24)
         form.addRow(label, self.secret_edit)
         form.addRow("Again, to be sure", self.repeat_edit)
 
