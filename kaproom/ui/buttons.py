@@ -14,3 +14,10 @@ def enter_presses_buttons(root: QWidget) -> None:
     """Every push button under ``root`` (made so far) answers Enter when it has the focus."""
     for button in root.findChildren(QPushButton):
         button.setAutoDefault(True)
+
+
+def button_text(text: str) -> str:
+    """Text from a protocol or the record, made safe for a button or a check box: Qt reads a
+    single ``&`` there as the mark of an Alt+letter key, hides it and underlines what follows
+    ("Arrival & intention" showed as "Arrival _intention")."""
+    return text.replace("&", "&&")

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWi
 from ..domain.clock import format_hms, from_iso
 from ..store import SessionRow
 from ..workspace import Workspace
-from .buttons import enter_presses_buttons
+from .buttons import button_text, enter_presses_buttons
 
 
 def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
@@ -76,7 +76,7 @@ class HomeWindow(QMainWindow):
             column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
                                         "Resume it to continue with the true elapsed time and its full log:", "caution"))
         for row in open_rows:
-            button = QPushButton(f"Resume {describe_open_session(row, phase_name=self._phase_name(row))}")
+            button = QPushButton(button_text(f"Resume {describe_open_session(row, phase_name=self._phase_name(row))}"))
             button.setObjectName(f"resume_{row.id}")
             button.setAccessibleName(f"Resume session {row.id}")
             button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))

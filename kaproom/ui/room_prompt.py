@@ -12,6 +12,8 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from .buttons import button_text
+
 Confirm = Callable[[Any, str], bool]  # (chosen value, typed text) -> True when done
 
 
@@ -78,7 +80,7 @@ class RoomPrompt(QFrame):
             button.deleteLater()
         self.buttons, self._choices = [], []
         for index, (label, value) in enumerate(choices):
-            button = QPushButton(label)
+            button = QPushButton(button_text(label))  # "Move on to Integration & discharge"
             button.setObjectName(f"promptChoice{index}")
             button.setAccessibleName(label)
             button.setAutoDefault(True)  # Enter on a focused button presses it

@@ -20,6 +20,7 @@ from ..domain.clock import format_hms
 from ..domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
+from .buttons import button_text
 from .room_commands import RoomCommands
 from .room_header import phase_text
 from .room_layout import PRIVACY_KEY, build_room, make_button, make_label
@@ -86,7 +87,7 @@ class RoomWindow(QMainWindow):
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
             self.add_shortcut(tag.key, f"Tag: {tag.label}", lambda label=tag.label: self.tag(label))
-            button = make_button(f"tag{index}", f"{tag.key}  {tag.label}", f"Tag {tag.label} ({tag.key})",
+            button = make_button(f"tag{index}", button_text(f"{tag.key}  {tag.label}"), f"Tag {tag.label} ({tag.key})",
                              lambda label=tag.label: self.tag(label))
             self.tag_grid.addWidget(button, index // 5, index % 5)
         self.add_shortcut(PRIVACY_KEY, "Privacy: hide everything but the clock and phase (again to show)",

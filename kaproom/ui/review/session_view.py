@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
 
 from ...export.report_data import SessionReport, gather
 from ...store import StoreError
+from ..buttons import button_text
 from .chart_widget import VitalsChart
 from .details import details_html, facts_line
 from .exports import ExportBar
@@ -68,7 +69,7 @@ class KindFilter(QWidget):
         layout.addWidget(QLabel("Show:"))
         self.boxes: dict[str, QCheckBox] = {}
         for label, _ in CATEGORIES:
-            box = QCheckBox(label.replace("&", "&&"))  # a single & would underline the next letter
+            box = QCheckBox(button_text(label))
             box.setObjectName("kind_" + label.split()[0].lower().replace("-", ""))
             box.setChecked(True)
             box.toggled.connect(self._emit)
