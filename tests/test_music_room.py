@@ -74,7 +74,8 @@ def test_the_room_plays_its_phase_music_and_the_strip_replaces_the_placeholder(q
         "Open Door", "Settling Low"]
 
 
-def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None:
+def typing_while_it_plays(qtbot, room, clock, note: str):
+    """The strip and its first player once faded in to 50, with a note being typed in the room."""
     strip = room.findChild(MusicStrip, "musicStrip")
     one = strip.music.players[0]
     clock.advance(9)
@@ -82,7 +83,12 @@ def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None
     room.activateWindow()
     qtbot.waitUntil(room.isActiveWindow, timeout=WAIT_MS)
     room.note_input.setFocus()
-    room.note_input.setText("Client is speaking")
+    room.note_input.setText(note)
+    return strip, one
+
+
+def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None:
+    strip, one = typing_while_it_plays(qtbot, room, clock, "Client is speaking")
     qtbot.keyClick(room.note_input, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     clock.advance(1.1)
     qtbot.waitUntil(lambda: one.volume == 15, timeout=WAIT_MS)
@@ -92,14 +98,7 @@ def test_ctrl_d_ducks_from_the_note_field(qtbot, room, workspace, clock) -> None
 
 
 def test_ctrl_up_and_down_change_the_volume_from_the_note_field(qtbot, room, workspace, clock) -> None:
-    strip = room.findChild(MusicStrip, "musicStrip")
-    one = strip.music.players[0]
-    clock.advance(9)
-    qtbot.waitUntil(lambda: one.is_playing() and one.volume == 50, timeout=WAIT_MS)
-    room.activateWindow()
-    qtbot.waitUntil(room.isActiveWindow, timeout=WAIT_MS)
-    room.note_input.setFocus()
-    room.note_input.setText("Asked for it quieter")
+    strip, one = typing_while_it_plays(qtbot, room, clock, "Asked for it quieter")
     qtbot.keyClick(room.note_input, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
     clock.advance(0.6)
     qtbot.waitUntil(lambda: one.volume == 45, timeout=WAIT_MS)
