@@ -171,8 +171,12 @@ def leave_an_ended_room(qtbot, workspace, launcher, room, runner) -> None:
     press(room, "Ctrl+W")
     assert launcher.window is room and "still running" in room.status.text()
 
-    runner.end(State.ENDED_EARLY, reason="client asked to stop")
-    assert room.leave_button.isVisible() and "Ctrl+W" in room.status.text()
+    press(room, "Ctrl+Shift+X")  # ended early, as the therapist ends it
+    room.prompt.field.setText("client asked to stop")
+    press(room, "Return")
+    assert runner.state.state == State.ENDED_EARLY
+    assert room.leave_button.isVisible()
+    assert room.status.text() == "Session ended early. Ctrl+W goes to the home page when you are done."
     room.note_input.setText("Left with partner at 10:40")
     press(room, "Ctrl+W")
     assert launcher.window is room and "not saved" in room.status.text()

@@ -73,6 +73,8 @@ def test_everything_ticked_discharges_without_a_reason(qtbot, workspace, protoco
     [ended] = stored(workspace, runner, Kind.SESSION_ENDED)
     assert "override_reason" not in ended.payload and "unticked" not in ended.payload
     assert ended.payload["checklist"] == {item: True for item in ALL_ITEMS}
+    assert room.status.text().endswith("Ctrl+W goes to the home page when you are done.")
+    assert room.leave_button.isVisible()
 
 
 def test_latest_vitals_away_from_baseline_are_not_ticked(qtbot, workspace, protocol, clock):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..domain.clock import format_hms
 from ..domain.events import Kind, RecordedEvent
 from ..domain.session import State
+from .room_layout import LEAVE_HINT
 from .room_log_text import AMENDABLE, event_text
 
 #: How the correction question names what it corrects: by its time in the log, as the therapist
@@ -87,7 +88,7 @@ class RoomCommands:
             return
         self.prompt.ask("end_early", "End the session early? Type the reason, then Enter.",
                         lambda _value, reason: self._done(self.controller.end(State.ENDED_EARLY, reason),
-                                                          "Session ended early."),
+                                                          f"Session ended early. {LEAVE_HINT}"),
                         field="required", placeholder="Reason for ending early (required)",
                         choices=(("End session early", None),), on_close=self.room.focus_note)
 
@@ -100,7 +101,8 @@ class RoomCommands:
         early = "" if state.is_last_phase else f" The session is still in {state.phase.name}."
         self.prompt.ask("discharge", f"Discharge the client and close the session now?{early} "
                         "Enter or Ctrl+Shift+D again confirms.",
-                        lambda _value, note: self._done(self.controller.end(State.DISCHARGED, note), "Discharged."),
+                        lambda _value, note: self._done(self.controller.end(State.DISCHARGED, note),
+                                                         f"Discharged. {LEAVE_HINT}"),
                         field="optional", placeholder="Discharge note (optional), e.g. left with partner",
                         choices=(("Discharge", None),), on_close=self.room.focus_note)
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .room_window import RoomWindow
 
 PRIVACY_KEY = "F12"
+#: Said once a session has ended (its own words, or the discharge's and the early end's).
+LEAVE_HINT = "Ctrl+W goes to the home page when you are done."
 SIDE_MIN_WIDTH, SIDE_MAX_WIDTH = 320, 460
 #: Around a panel's own content: the column's margins, a scroll bar, the panels' frames.
 SIDE_CHROME = 8 + 8 + 6 + 14 + 4

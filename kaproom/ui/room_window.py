@@ -23,7 +23,7 @@ from ..domain.session import State
 from .buttons import button_text
 from .room_commands import RoomCommands
 from .room_header import phase_text
-from .room_layout import PRIVACY_KEY, build_room, make_button, make_label
+from .room_layout import LEAVE_HINT, PRIVACY_KEY, build_room, make_button, make_label
 from .room_schedule import vitals_due_text
 from .room_shortcuts import ShortcutRegistry
 from .session_controller import SessionController
@@ -281,8 +281,8 @@ class RoomWindow(QMainWindow):
             button.setEnabled(False)
         self.leave_button.show()
         outcome = "discharged" if self.runner.state.state == State.DISCHARGED else "ended early"
-        self.show_status(f"The session has ended ({outcome}). Notes and corrections can still be added; "
-                         "Ctrl+W goes to the home page when you are done.", "info")
+        self.show_status(f"The session has ended ({outcome}). Notes and corrections can still be added. "
+                         f"{LEAVE_HINT}", "info")
         self.note_input.setPlaceholderText("Session ended: a note added now is recorded after the end")
 
     # ================================================================ privacy, focus, closing

@@ -22,6 +22,7 @@ from ..domain.vitals import NEWS2_ADVISORY, Reading, baseline_reading, check_in,
 from ..domain.vitals_schedule import due_for_session
 from .alerts import AlertBoard
 from .discharge_panel import DischargePanel
+from .room_layout import LEAVE_HINT
 from .vitals_form import EscapeCatcher, VitalsForm
 from .vitals_dose import DoseEntry
 from .vitals_history import history_table
@@ -307,7 +308,7 @@ class RoomVitals(DoseEntry, QObject):
             return f"The session was not closed: {self.controller.last_error} Try again."
         self._hide_discharge()
         self.form.show()
-        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}.", "ok")
+        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
         return None
 
 
