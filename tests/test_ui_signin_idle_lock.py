@@ -88,7 +88,7 @@ def test_unlocking_asks_the_unlocker_and_a_refusal_keeps_it_locked(qtbot, review
     qtbot.mouseClick(lock.cover.button, Qt.MouseButton.LeftButton)
     assert lock.is_locked  # sign-in cancelled
     with qtbot.waitSignal(lock.unlocked, timeout=1000):
-        qtbot.mouseClick(lock.cover.button, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(lock.cover.button, Qt.Key.Key_Return)  # it has the focus: Enter presses it
     assert not lock.is_locked and not lock.cover.isVisible() and review.field.isEnabled()
     clock.advance(59)
     lock.check()

@@ -41,6 +41,7 @@ class LockCover(QFrame):
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.button = QPushButton("Unlock…")
         self.button.setObjectName("lockUnlock")
+        self.button.setAutoDefault(True)  # it has the focus while locked: Enter presses it, as Space does
         self.button.clicked.connect(on_unlock)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
