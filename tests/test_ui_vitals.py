@@ -54,6 +54,19 @@ def test_tab_order_follows_the_monitor(qtbot, workspace, protocol):
     assert form.moaas.itemText(1).startswith("5 · responds readily to name")
 
 
+
+def test_enter_on_the_focused_save_button_saves_as_its_label_says(qtbot, workspace, protocol):
+    """Tab ends on "Save check-in (Enter)"; Enter there saves, as from any field."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("F9")
+    type_text("128/84")
+    room.vitals.form.save_button.setFocus()
+    press("Return")
+    [event] = stored(workspace, runner, Kind.VITALS)
+    assert (event.payload["systolic"], event.payload["diastolic"]) == (128, 84)
+
+
 def test_refused_values_are_explained_at_the_field_and_the_input_is_kept(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
