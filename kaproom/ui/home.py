@@ -76,7 +76,8 @@ class HomeWindow(QMainWindow):
             column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
                                         "Resume it to continue with the true elapsed time and its full log:", "caution"))
         for row in open_rows:
-            button = QPushButton(button_text(f"Resume {describe_open_session(row, phase_name=self._phase_name(row))}"))
+            described = describe_open_session(row, phase_name=self._phase_name(row))
+            button = QPushButton(button_text(f"Resume {described}"))
             button.setObjectName(f"resume_{row.id}")
             button.setAccessibleName(f"Resume session {row.id}")
             button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))
@@ -87,7 +88,8 @@ class HomeWindow(QMainWindow):
         self.start_button.setAccessibleName("Start a new session")
         self.start_button.clicked.connect(self.startRequested.emit)
         column.addWidget(self.start_button)
-        self.review_button = QPushButton("Review sessions" if review_available else "Review sessions (not available here)")
+        self.review_button = QPushButton("Review sessions" if review_available
+                                         else "Review sessions (not available here)")
         self.review_button.setObjectName("homeReview")
         self.review_button.setAccessibleName("Review past sessions")
         self.review_button.setEnabled(review_available)
