@@ -48,7 +48,8 @@ def test_pdf_has_the_report_on_numbered_pages(qapp, session):
     first, everything = pages[0], " ".join(pages)
     for expected in ("Session report", "CONTAINS HEALTH INFORMATION", "KAP-0042", "Ana Ruiz", "Short check, 12 min",
                      "Record integrity: intact. All 25 events", "Signed off by Dr Supervisor", "Vitals",
-                     "Systolic", "Dose", "Session time (h:mm)", "184/101", "URGENT"):
+                     "Systolic", "Dose", "Session time (h:mm)", "184/101", "URGENT",
+                     "baseline, before the dose"):
         assert expected in first, expected
     for expected in ("Rechecked manually, informed doctor", "Walks steadily", "[ ] NO",
                      "Walks with a stick normally", "Timeline", "Eyeshades on; breathing slow — «ça va».",

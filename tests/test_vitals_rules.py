@@ -134,3 +134,13 @@ def test_baseline_is_latest_value_of_each_field_before_the_dose():
     assert (base.systolic, base.diastolic, base.pulse, base.spo2) == (124, 85, 80, 98)
     assert baseline_reading(history, None) is None
     assert baseline_reading(history, dose_time=10.0) is None
+
+
+def test_the_baseline_check_in_is_the_last_one_taken_before_the_dose():
+    from kaproom.domain.vitals import baseline_check_in
+    times = [60.0, 600.0, 1200.0, 3600.0]
+    assert baseline_check_in(times, None) is None, "no dose yet: no baseline to name"
+    assert baseline_check_in(times, 30.0) is None, "nothing taken before the dose"
+    assert baseline_check_in(times, 1200.0) == 2, "one taken at the dose's own second counts"
+    assert baseline_check_in(times, 1500.0) == 2
+    assert baseline_check_in([], 1500.0) is None

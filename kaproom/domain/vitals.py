@@ -283,6 +283,14 @@ def _finite(raw: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def baseline_check_in(times: Sequence[float], dose_time: float | None) -> int | None:
+    """Which check-in (its place in ``times``, in recorded order) is *the* baseline a reader
+    looks for: the last one taken before the dose. None before a dose or with no check before it."""
+    if dose_time is None:
+        return None
+    return next((index for index in range(len(times) - 1, -1, -1) if times[index] <= dose_time), None)
+
+
 def baseline_reading(history: Sequence[tuple[float, Reading]], dose_time: float | None) -> Reading | None:
     """Per value, the latest one taken before the dose; None when nothing was taken before it.
 

@@ -14,6 +14,7 @@ from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageL
 
 from ..domain.clock import format_hms
 from ..domain.events import Kind
+from ..domain.vitals import baseline_check_in
 from .chart import draw_vitals_chart
 from .pdf_layout import Cell, Column, Flow, Fonts, _text
 from .report_data import SessionReport, timezone_label, wall_text
@@ -110,11 +111,13 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
                Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
                Column("Nausea", 0.75), Column("NEWS2", 1.3), Column("Status / comment", 2.05)]
     rows = []
-    for v in report.vitals:
+    baseline = baseline_check_in([v.session_time for v in report.vitals], report.dose_time)
+    for place, v in enumerate(report.vitals):
         bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""
         flagged = [v.reasons.get(name) or f"{name} {level}" for name, level in v.statuses.items()
                    if level in ("caution", "urgent")]
-        notes = "; ".join(flagged + ([v.comment] if v.comment else []) + (["partial"] if v.partial else [])
+        notes = "; ".join((["baseline, before the dose"] if place == baseline else []) + flagged
+                          + ([v.comment] if v.comment else []) + (["partial"] if v.partial else [])
                           + (["on oxygen"] if v.supplemental_oxygen else []))
         news = f"{fmt_number(v.news2_score)} {v.news2_band}".strip() if v.news2_score is not None else ""
         rows.append([format_hms(v.session_time), wall_text(v.wall_time)[11:16], bp, fmt_number(v.pulse),

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from ..domain.clock import format_hms
 from ..domain.events import RecordedEvent
-from ..domain.vitals import reading_from_payload
+from ..domain.vitals import baseline_check_in, reading_from_payload
 from .theme import LEVEL_COLOURS
 
 HISTORY_ROWS = 8
@@ -23,7 +23,8 @@ def history_table(vitals: Sequence[RecordedEvent], dose_time: float | None) -> t
     review has every check."""
     if len(vitals) < 2:
         return "", ""
-    baseline = next((e for e in reversed(vitals) if dose_time is not None and e.session_time <= dose_time), None)
+    place = baseline_check_in([e.session_time for e in vitals], dose_time)
+    baseline = vitals[place] if place is not None else None
     shown = list(reversed(vitals))[:HISTORY_ROWS]
     if baseline is not None and baseline not in shown:
         shown.append(baseline)
