@@ -9,6 +9,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable, TextIO
 
 from .domain.clock import Clock, ScaledClock
@@ -117,6 +118,11 @@ def main_simulate(workspace_factory: Callable[[Clock], Workspace], speed: float,
                   vitals: int, tracks: int, seed: int, print_commits: bool) -> int:
     workspace = workspace_factory(ScaledClock(speed))
     with workspace:
+        # Dated so that it ends about now (two minutes ago): on a fast clock started now, a simulated
+        # session would be dated hours ahead and top the review list as if it had not happened yet.
+        # The wall time runs ``speed`` times faster than the real time it takes, hence the factor.
+        back = max(0.0, (workspace.protocol(protocol).total_seconds + 120) * (1 - 1 / speed))
+        workspace.clock = ScaledClock(speed, wall_start=datetime.now(timezone.utc) - timedelta(seconds=back))
         result = run_simulation(workspace, protocol, notes, vitals, tracks, seed,
                                 out=sys.stdout if print_commits else None)
     print(f"simulated session {result.session_uid}: {result.events} events over "

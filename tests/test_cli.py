@@ -57,6 +57,22 @@ def test_simulate_then_list_and_verify(tmp_path, capsys):
     assert "All 1 logs intact" in capsys.readouterr().out
 
 
+def test_a_simulated_session_is_dated_in_the_minutes_just_past_not_hours_ahead(tmp_path, capsys):
+    """On a fast clock started now, the simulated session was dated hours ahead and topped the
+    review list as if it had not happened yet. It now ends about when the command does."""
+    from datetime import datetime, timezone
+
+    from kaproom.domain.clock import from_iso
+    folder = str(tmp_path / "d")
+    assert main(["simulate", "--data-dir", folder, "--speed", "600", "--protocol", "short-check"]) == 0
+    finished = datetime.now(timezone.utc)
+    capsys.readouterr()
+    assert main(["sessions", "--data-dir", folder, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (finished - from_iso(row["ended_at"])).total_seconds() >= 0, "it has ended: not dated in the future"
+    assert (finished - from_iso(row["started_at"])).total_seconds() < 20 * 60, "and began about 12 minutes before"
+
+
 def test_verify_fails_and_names_the_tampered_event(tmp_path, capsys):
     folder = tmp_path / "d"
     main(["simulate", "--data-dir", str(folder), "--speed", "1000000", "--protocol", "short-check", "--notes", "4"])

@@ -47,7 +47,8 @@ class ScaledClock:
     times stay consistent with each other.
     """
 
-    def __init__(self, speed: float, base: Clock | None = None, origin: datetime | None = None) -> None:
+    def __init__(self, speed: float, base: Clock | None = None, origin: datetime | None = None,
+                 wall_start: datetime | None = None) -> None:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
         self.speed = float(speed)
@@ -57,6 +58,8 @@ class ScaledClock:
         if origin is not None:  # run as if started at ``origin`` and never stopped
             self._mono0 -= max(0.0, (self._wall0 - origin).total_seconds())
             self._wall0 = origin
+        elif wall_start is not None:  # from now on, sped up, but with wall time counted from ``wall_start``
+            self._wall0 = wall_start
 
     def continued_from(self, origin: datetime) -> "ScaledClock":
         """The same fast clock as if it had run since ``origin`` (when a demo began), so a demo
