@@ -78,7 +78,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; "
                   f"first: {broken[0].describe()}", file=sys.stderr)
             return EXIT_BROKEN
-        print(f"All {len(reports)} logs intact.")
+        count = len(reports)
+        print("Nothing to verify yet: there are no session logs." if count == 0 else
+              "The one log is intact." if count == 1 else f"All {count} logs intact.")
     return EXIT_OK
 
 

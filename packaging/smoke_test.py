@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def verify() -> str:
             output = smoke.run("kaproom", "verify", "--data-dir", data)
-            summary = [line for line in output.splitlines() if line.startswith("All ") and "intact" in line]
+            summary = [line for line in output.splitlines()
+                       if line.startswith(("All ", "The one log")) and line.endswith("intact.")]
             if not summary:  # (stderr follows stdout here: with no users yet it says nobody signs in)
                 raise StepFailed(output)
             return summary[0]

@@ -54,7 +54,7 @@ def test_simulate_then_list_and_verify(tmp_path, capsys):
     listing = capsys.readouterr().out
     assert "SIM-0001" in listing and "discharged" in listing
     assert main(["verify", "--data-dir", folder]) == 0
-    assert "All 1 logs intact" in capsys.readouterr().out
+    assert "The one log is intact." in capsys.readouterr().out
 
 
 def test_a_simulated_session_is_dated_in_the_minutes_just_past_not_hours_ahead(tmp_path, capsys):

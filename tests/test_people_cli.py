@@ -49,7 +49,7 @@ def test_with_no_users_commands_run_without_sign_in_and_say_so(data_dir, monkeyp
     assert code == 0 and "No sessions yet" in out
     assert "no users yet" in err and "kaproom users add NAME --role admin" in err
     code, out, err = run(monkeypatch, capsys, "verify", "--data-dir", str(data_dir))
-    assert code == 0 and "All 0 logs intact" in out
+    assert code == 0 and "Nothing to verify yet: there are no session logs." in out
 
 
 def test_first_admin_from_piped_input(data_dir, monkeypatch, capsys):
