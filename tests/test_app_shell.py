@@ -187,6 +187,10 @@ def leave_an_ended_room(qtbot, workspace, launcher, room, runner) -> None:
     press(room, "Ctrl+W")
     assert launcher.window is room and "question is open" in room.status.text()
     press(room, "Esc")
+    press(room, "F12")  # the privacy cover: Ctrl+W must not take it off by leaving
+    press(room, "Ctrl+W")
+    assert launcher.window is room and room.private
+    press(room, "F12")
     press(room, "Ctrl+W")
     home = launcher.window
     assert isinstance(home, HomeWindow) and home.isVisible()

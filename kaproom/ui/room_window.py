@@ -332,7 +332,10 @@ class RoomWindow(QMainWindow):
 
     def leave(self) -> None:
         """Ctrl+W, once the session has ended: done with it. Never while it runs, and never over
-        a note or an answer typed and not saved, which leaving would throw away."""
+        a note or an answer typed and not saved, which leaving would throw away. Under the privacy
+        cover it does nothing: the cover comes off only with F12 (and the PIN, where the clinic asks)."""
+        if self.private:
+            return
         if self.controller.is_running:
             self.show_status("The session is still running: discharge (Ctrl+Shift+D) or end it early "
                              "(Ctrl+Shift+X) first; then Ctrl+W goes to the home page.", "caution")
