@@ -3,7 +3,7 @@ time, and a written reason for anything left unticked, all in the record."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QScrollArea
 
 from kaproom.domain.clock import from_iso
 from kaproom.domain.events import Kind
@@ -48,6 +48,8 @@ def test_checklist_is_prefilled_and_unticked_items_need_a_written_reason(qtbot, 
     assert message.isVisible() and "Escort or ride arranged" in message.text() and "Write why" in message.text()
     assert stored(workspace, runner, Kind.SESSION_ENDED) == [] and runner.state.state == State.RUNNING
     assert focused() is panel.reason
+    # The status line, where the keys were named, says where to look.
+    assert room.status.text() == "Not discharged yet: why is under the checklist, beside the log."
     type_text("Taxi booked by the clinic; client waits in the lounge")
     enter()
     [check] = stored(workspace, runner, Kind.DISCHARGE_CHECK)
@@ -134,3 +136,31 @@ def test_an_open_checklist_says_when_the_observation_time_is_reached_and_leaves_
     room.controller.tick()
     assert basis.text() == "Suggested: 2 h 1 min since the dose at 0:21:00"
     assert basis.property("level") == "" and not box(room, "observed").isChecked()  # the therapist ticks
+
+
+def test_a_refused_discharge_scrolls_to_why_on_a_laptop_screen(qtbot, qapp, workspace, protocol, clock):
+    """In the app's theme at 1366x768 the checklist is taller than the side panel, and the words
+    saying why Enter did not discharge sat below its fold: nothing seemed to happen."""
+    from kaproom.ui import theme
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    theme.apply_theme(qapp)
+    try:
+        runner, room = session_at_discharge(qtbot, workspace, protocol, clock)
+        room.resize(1366, 600)  # the panel shorter than the checklist, as the theme's fonts make it on a laptop
+        press("Ctrl+Shift+D")
+        scroll = room.findChild(QScrollArea, "vitalsScroll")
+        qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 0)
+        box(room, "observed").setFocus()
+        enter()  # items unticked, no reason written
+        message = label(room, "dischargeMessage")
+        assert message.isVisible() and runner.state.state == State.RUNNING
+
+        def in_view() -> bool:  # its first lines at least, in a panel this short
+            top = message.mapTo(scroll.viewport(), message.rect().topLeft()).y()
+            return 0 <= top <= scroll.viewport().height() - 2 * message.fontMetrics().height()
+        qtbot.waitUntil(in_view)
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.setProperty("kaproomThemed", False)
+        qapp.setCursorFlashTime(1000)

@@ -45,6 +45,8 @@ class DischargePanel(QFrame):
     """Checklist, ready-to-leave time, override reason, Discharge and Cancel."""
 
     cancelled = Signal()
+    #: Enter did not discharge; the words say why (the panel shows them under the reason field).
+    refused = Signal(str)
 
     def __init__(self, on_confirm: Confirm, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,17 +185,21 @@ class DischargePanel(QFrame):
     def confirm(self) -> bool:
         ready = self.ready_at()
         if ready is None:
-            self.show_message("The ready-to-leave time is later than now; choose the time the client was ready.")
+            self._refuse("The ready-to-leave time is later than now; choose the time the client was ready.")
             self.ready.setFocus()
             return False
         problem = self._on_confirm(self.ticks(), ready, self.reason.text())
         if problem:
-            self.show_message(problem)
+            self._refuse(problem)
             if "reason" in problem.lower() or "unticked" in problem.lower():
                 self.reason.setFocus()
             return False
         self.show_message("")
         return True
+
+    def _refuse(self, text: str) -> None:
+        self.show_message(text)
+        self.refused.emit(text)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

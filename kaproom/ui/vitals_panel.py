@@ -111,9 +111,18 @@ class RoomVitals(DoseEntry, QObject):
         if self._discharge_panel is None:
             panel = DischargePanel(self._discharge, self.controller.clock.now, self._panels.parentWidget())
             panel.cancelled.connect(self.close_discharge)
+            panel.refused.connect(self._discharge_refused)
             self._panels.insertWidget(1, panel)
             self._discharge_panel = panel
         return self._discharge_panel
+
+    def _discharge_refused(self, _why: str) -> None:
+        """Enter did not discharge: the reason sits under the checklist, often below the panel's
+        fold, so scroll to it, and say on the status line (where the keys were named) where to look.
+        The words themselves stay in the panel: a long list there would squeeze the log."""
+        if self._discharge_panel is not None:
+            self._reveal(self._discharge_panel.message)
+        self.room.show_status("Not discharged yet: why is under the checklist, beside the log.", "caution")
 
     def _discharge_shown(self) -> bool:
         return self._discharge_panel is not None and self._discharge_panel.isVisible()
