@@ -77,6 +77,26 @@ def test_the_keyboard_starts_in_the_list_and_comes_back_to_the_session_just_revi
     assert window.table.currentIndex().row() == 1, "on the session just reviewed"
 
 
+def test_tab_leaves_the_list_and_the_timeline_for_the_sign_off_and_exports(qtbot, window):
+    """Tab inside a table used to move an invisible current cell along the row, and never left
+    it: from the timeline a keyboard user could not reach the comment or the sign-off button."""
+    from PySide6.QtWidgets import QApplication
+    window.show()
+    qtbot.waitExposed(window)
+
+    def tabs_from(widget, count: int) -> list[str]:
+        widget.setFocus()
+        seen = []
+        for _ in range(count):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            seen.append(QApplication.focusWidget().objectName())
+        return seen
+
+    assert "sessionList" not in tabs_from(window.table, 2)
+    assert window.open_session(1)
+    assert tabs_from(window.session_view.timeline, 3) == ["sessionDetails", "signoffComment", "signoffButton"]
+
+
 def test_enter_on_a_row_opens_it(qtbot, window):
     window.table.setFocus()
     window.table.selectRow(0)

@@ -380,3 +380,19 @@ def test_the_pin_rule_in_the_add_user_form_is_read_whole_in_the_apps_theme(qtbot
         qapp.setPalette(palette)
         qapp.setProperty("kaproomThemed", False)
         qapp.setCursorFlashTime(1000)
+
+
+def test_tab_leaves_the_staff_and_audit_tables(qtbot, people, staff):
+    """Arrows choose a row; Tab goes on to the buttons (it used to step through the row's cells
+    and never leave the table)."""
+    from PySide6.QtWidgets import QApplication
+    people.sign_in("Sam", SUPERVISOR_SECRET)
+    for widget in (UsersAdminWidget(people, staff["admin"]), AuditView(people, staff["supervisor"])):
+        qtbot.addWidget(widget)
+        widget.show()
+        qtbot.waitExposed(widget)
+        widget.activateWindow()
+        qtbot.waitUntil(widget.isActiveWindow)
+        widget.table.setFocus()
+        qtbot.keyClick(widget.table, Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is not widget.table, type(widget).__name__

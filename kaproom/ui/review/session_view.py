@@ -173,6 +173,7 @@ class SessionView(QWidget):
         view.setModel(self.timeline_model)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setTabKeyNavigation(False)  # Tab leaves for the sign-off and exports; arrows move in it
         view.setAlternatingRowColors(True)
         view.setWordWrap(False)
         view.verticalHeader().setVisible(False)

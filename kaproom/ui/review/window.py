@@ -133,6 +133,7 @@ class ReviewWindow(QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setTabKeyNavigation(False)  # Tab goes on to the buttons; rows are chosen with the arrows
         view.setAlternatingRowColors(True)
         view.verticalHeader().setVisible(False)
         # A selected row selects every column, and Qt would draw every heading in bold, wider than
