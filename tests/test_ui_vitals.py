@@ -55,6 +55,18 @@ def test_tab_order_follows_the_monitor(qtbot, workspace, protocol):
 
 
 
+def test_tab_from_the_note_field_goes_round_the_fields_and_never_stops_on_a_bare_frame(qtbot, workspace, protocol):
+    """The side panels' scroll frames took the focus with nothing shown for it: a Tab seemed lost."""
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    room.note_input.setFocus()
+    seen = []
+    for _ in range(13):
+        press("Tab")
+        seen.append(focused().objectName())
+    assert seen[0] == "vitalsSystolic" and seen[-2:] == ["logView", "noteInput"]
+    assert not [name for name in seen if name.endswith("Scroll")]
+
+
 def test_enter_on_the_focused_save_button_saves_as_its_label_says(qtbot, workspace, protocol):
     """Tab ends on "Save check-in (Enter)"; Enter there saves, as from any field."""
     runner = workspace.new_session(protocol, "C-1", "Dr A")

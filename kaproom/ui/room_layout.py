@@ -102,6 +102,7 @@ def build_room(room: "RoomWindow") -> None:
     room.side.setAccessibleName("Side panels")
     side_scroll = QScrollArea()
     side_scroll.setObjectName("roomPanelsScroll")
+    side_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields in it, never to an unmarked frame
     side_scroll.setWidgetResizable(True)
     side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     side_inner = QWidget()

@@ -95,6 +95,7 @@ class RoomVitals(DoseEntry, QObject):
         the column they go in."""
         area = QScrollArea()
         area.setObjectName("vitalsScroll")
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields (and scrolls to them), not the frame
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
