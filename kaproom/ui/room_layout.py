@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 PRIVACY_KEY = "F12"
 #: Said once a session has ended (its own words, or the discharge's and the early end's).
 LEAVE_HINT = "Ctrl+W goes to the home page when you are done."
-SIDE_MIN_WIDTH, SIDE_MAX_WIDTH = 320, 460
+SIDE_MIN_WIDTH, SIDE_MAX_WIDTH = 320, 460  # the widest on a laptop; larger screens: side_max_width
 #: Around a panel's own content: the column's margins, a scroll bar, the panels' frames.
 SIDE_CHROME = 8 + 8 + 6 + 14 + 4
 
@@ -37,11 +37,17 @@ class SidePanels(QFrame):
         hint = super().minimumSizeHint()
         widest = max((area.widget().minimumSizeHint().width() for area in self.findChildren(QScrollArea)
                       if area.widget() is not None), default=0)
-        hint.setWidth(max(hint.width(), SIDE_MIN_WIDTH, min(SIDE_MAX_WIDTH, widest + SIDE_CHROME)))
+        hint.setWidth(max(hint.width(), SIDE_MIN_WIDTH, min(self.maximumWidth(), widest + SIDE_CHROME)))
         return hint
 
     def sizeHint(self):  # noqa: N802 - Qt's name
         return self.minimumSizeHint()
+
+
+def side_max_width(scale: float) -> int:
+    """The side column's widest: 460 px up to a 1000-pixel-high screen, then growing as the room's
+    fonts do, so a 1440- or 2160-pixel screen does not cut the vitals panel's title and fields."""
+    return round(SIDE_MAX_WIDTH * max(1.0, scale))
 
 
 def make_label(name: str, text: str = "", accessible: str = "", wrap: bool = False) -> QLabel:
@@ -115,7 +121,7 @@ def build_room(room: "RoomWindow") -> None:
     side_frame_layout.addWidget(side_scroll)
     room.shortcut_help = ShortcutHelp()
     room.side_layout.addWidget(room.shortcut_help)
-    room.side.setMaximumWidth(SIDE_MAX_WIDTH)
+    room.side.setMaximumWidth(side_max_width(room.size_scale))
     room.side.hide()
     middle_row = QHBoxLayout()
     middle_row.addWidget(room.log_view, 1)

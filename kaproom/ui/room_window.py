@@ -51,6 +51,7 @@ class RoomWindow(QMainWindow):
         self.vitals_times: list[float] = []
         self._vitals_external = False
         self._close_confirmed = False
+        self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
         self.shortcuts = ShortcutRegistry(self)
         self.setObjectName("roomWindow")
@@ -81,8 +82,13 @@ class RoomWindow(QMainWindow):
     def apply_sizes(self) -> None:
         """Fonts follow the screen: the same layout must fit 1366x768 and stay legible at 1920x1080."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        height = screen.availableGeometry().height() if screen is not None else 1000
-        self.setStyleSheet(font_sizes(Sizes().scaled(height / 1000)))
+        self.size_for_screen(screen.availableGeometry().height() if screen is not None else 1000)
+
+    def size_for_screen(self, height: int) -> None:
+        """The room's fonts for a screen this many pixels high; the side column's widest grows
+        with them (see room_layout.side_max_width)."""
+        self.size_scale = height / 1000
+        self.setStyleSheet(font_sizes(Sizes().scaled(self.size_scale)))
 
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
