@@ -269,3 +269,25 @@ def test_a_dose_that_is_not_milligrams_is_refused_at_the_field_and_kept(qtbot, p
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     [created] = workspace.store.events(workspace.store.sessions()[0].uid, (Kind.SESSION_CREATED,))
     assert "prescribed_dose_mg" not in created.payload
+
+
+def test_on_a_wide_screen_each_screening_answer_stays_near_its_question(qtbot, workspace) -> None:
+    """At 2560 px the page spread over the whole width: the Yes and No of a question sat about a
+    thousand pixels from its words. The page now keeps a reading width, centred."""
+    from PySide6.QtWidgets import QLabel, QRadioButton
+
+    from kaproom.ui.start_page import PAGE_MAX_WIDTH
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.resize(2560, 1440)
+    page.show()
+    qtbot.waitExposed(page)
+    first = page.protocol.screening[0]
+    question = next(label for label in page.findChildren(QLabel) if label.text() == first.text)
+    no = page.findChild(QRadioButton, f"screening_{first.id}_no")
+    left = question.mapTo(page, question.rect().topLeft()).x()
+    right = no.mapTo(page, no.rect().topRight()).x()
+    assert right - left < PAGE_MAX_WIDTH / 2, (left, right)
+    title = page.findChild(QLabel, "startTitle")
+    margin = title.mapTo(page, title.rect().topLeft()).x()
+    assert margin > (2560 - PAGE_MAX_WIDTH) / 2 - 40, "centred, not stuck to the left edge"

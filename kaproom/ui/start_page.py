@@ -21,6 +21,9 @@ from ..workspace import Workspace
 from .buttons import enter_presses_buttons
 from .wheel_guard import wheel_scrolls_past
 
+PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
+
+
 def _line(name: str, accessible: str, placeholder: str = "", limit: int = NAME_MAX) -> QLineEdit:
     edit = QLineEdit()
     edit.setObjectName(name)
@@ -192,8 +195,12 @@ class StartPage(QMainWindow):
         page.addLayout(columns, 1)
         page.addWidget(self.leave_question)
         page.addLayout(buttons)
+        # On a wide screen the page keeps a reading width, centred: each screening answer stays near
+        # its question instead of a screen's width away from it.
+        content.setMaximumWidth(PAGE_MAX_WIDTH)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         scroll.setWidget(content)
         self.setCentralWidget(scroll)
 
