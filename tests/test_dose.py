@@ -168,3 +168,19 @@ def test_a_dose_recorded_after_the_dosing_phase_keeps_the_time_it_was_given(work
     early = workspace.new_session(protocol, "C-2", "Dr A")
     with pytest.raises(SessionError, match="once the dose phase has begun"):
         early.give_dose("lozenge", given_at=0.0)
+
+
+
+def test_what_the_last_check_says_against_dosing_is_its_urgent_values_and_blood_pressure_out_of_limits():
+    from kaproom.domain.dose import dose_concerns
+    check = {"statuses": {
+        "pulse": {"level": "caution", "reason": "Pulse 128 bpm is above 120"},
+        "diastolic": {"level": "caution", "reason": "Diastolic 96 mmHg before dosing is above 90: consider whether to dose"},
+        "systolic": {"level": "urgent", "reason": "Systolic 186 mmHg is at or above 180"},
+        "spo2": {"level": "urgent", "reason": "SpO2 90 % is below 92"},
+        "respiratory_rate": {"level": "ok", "reason": "within the protocol's limits"}}}
+    assert dose_concerns(check) == ["Systolic 186 mmHg is at or above 180",
+                                    "Diastolic 96 mmHg before dosing is above 90: consider whether to dose",
+                                    "SpO2 90 % is below 92"], "in the monitor's order; a fast pulse alone does not ask"
+    assert dose_concerns(None) == [] and dose_concerns({}) == [] and dose_concerns({"statuses": "garbled"}) == []
+    assert dose_concerns({"statuses": {"systolic": "garbled", "pulse": {"level": "urgent"}}}) == ["pulse"]

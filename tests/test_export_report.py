@@ -296,3 +296,28 @@ def test_the_review_details_say_what_was_given_and_when(tmp_path, clock):
         dosed = details_html(gather(workspace, runner.session_uid))
     assert "<h3>Dose</h3><p>300 mg sublingual ketamine lozenge at 0:21:00.</p>" in dosed
     assert "No dose recorded." in undosed
+
+
+def test_a_dose_given_over_the_last_checks_concerns_says_so_in_the_review_the_pdf_and_fhir(qapp, tmp_path, clock):
+    """The therapist confirmed the dose over a baseline that said "consider whether to dose": the
+    review's Dose paragraph, the PDF's Dose fact and the FHIR MedicationAdministration all say so."""
+    import io
+
+    from pypdf import PdfReader
+
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.export.fhir import fhir_bundle
+    from kaproom.export.pdf import render_pdf
+    from kaproom.ui.review.details import details_html
+    why = "Systolic 152 mmHg before dosing is above 140: consider whether to dose"
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-9", "Ana Ruiz", prescribed_dose_mg=300)
+        clock.advance(21 * 60)
+        runner.give_dose("sublingual ketamine lozenge", despite=[why])
+        report = gather(workspace, runner.session_uid)
+    assert f"at 0:21:00 (given despite: {why})." in details_html(report)
+    pdf = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(render_pdf(report, "2026-03-03T10:00:00.000Z"))).pages)
+    assert "given despite: Systolic 152" in " ".join(pdf.split())
+    [given] = [e["resource"] for e in fhir_bundle(report, "2026-03-03T10:00:00.000Z")["entry"]
+               if e["resource"]["resourceType"] == "MedicationAdministration"]
+    assert given["note"] == [{"text": f"Given despite the last check: {why}"}]

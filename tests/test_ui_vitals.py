@@ -260,6 +260,45 @@ def test_f10_before_the_dosing_phase_starts_it_at_the_dose(qtbot, workspace, pro
     assert focused() is room.note_input
 
 
+def test_f10_over_a_baseline_above_the_dosing_limits_asks_first_and_the_record_keeps_why(qtbot, workspace,
+                                                                                      protocol, clock):
+    """A baseline of 152/96 says "consider whether to dose". F10 asks before it records the dose,
+    Esc leaves it unrecorded, and a dose confirmed over it says so in the log, as the PDF does."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **(COMPLETE | {"systolic": "152/96"}))
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    form = room.vitals.form
+    assert stored(workspace, runner, Kind.DOSE) == [] and form.dose_confirm.isVisible()
+    assert form.dose_question.text().startswith("The last check (0:00:00): Systolic 152 mmHg before dosing is "
+                                                "above 140: consider whether to dose; Diastolic 96 mmHg")
+    assert form.dose_no.text() == "No, not now (Esc)"
+    press("Escape")
+    assert stored(workspace, runner, Kind.DOSE) == [] and room.status.text() == "Dose not recorded."
+    press("F10")
+    press("F10")  # again: the therapist's judgement, recorded
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["despite"] == ["Systolic 152 mmHg before dosing is above 140: consider whether to dose",
+                                       "Diastolic 96 mmHg before dosing is above 90: consider whether to dose"]
+    assert "given despite: Systolic 152 mmHg" in room.log_view.lines()[-1]
+    assert room.status.text() == "Dose recorded at 0:21:00 over the last check's concerns."
+
+
+def test_a_baseline_within_the_limits_does_not_ask_before_the_dose(qtbot, workspace, protocol, clock):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)  # 124/80, pulse 70, SpO2 98
+    save(room)
+    clock.advance(21 * MIN)
+    room.controller.tick()
+    press("F10")
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert "despite" not in dose.payload and not room.vitals.form.dose_confirm.isVisible()
+
+
 def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, workspace, protocol, clock):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)

@@ -59,6 +59,31 @@ def parse_dose_mg(text: str) -> float | None:
     return value
 
 
+#: The check-in's fields, in the order a monitor shows them (for the words of a dose's concerns).
+_FIELD_ORDER = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature", "moaas")
+
+
+def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
+    """What the last check-in before the dose says against dosing now, in its own words: every
+    urgent value, and blood pressure outside the protocol's limits before the dose ("consider
+    whether to dose"). Empty when there is no such check or nothing in it. F10 asks before it
+    records a dose over these, and the dose keeps them (``despite``)."""
+    if not check:
+        return []
+    statuses = check.get("statuses")
+    if not isinstance(statuses, Mapping):
+        return []
+    found = []
+    for field in sorted(statuses, key=lambda name: _FIELD_ORDER.index(name) if name in _FIELD_ORDER else 99):
+        status = statuses[field]
+        if not isinstance(status, Mapping):
+            continue
+        level, reason = status.get("level"), str(status.get("reason") or field)
+        if level == "urgent" or (level == "caution" and field in ("systolic", "diastolic")):
+            found.append(reason)
+    return found
+
+
 def prescribed_words(created: Mapping[str, Any]) -> str:
     """'; dose as prescribed 300 mg' from a session_created payload ('' when none was typed)."""
     amount = stored_number(created.get("prescribed_dose_mg"))
@@ -73,10 +98,13 @@ def dose_words(payload: Mapping[str, Any]) -> str:
 
 
 def dose_remarks(payload: Mapping[str, Any]) -> str:
-    """' (given at 0:21:00, recorded later; no baseline vitals)', either part alone, or ''."""
+    """' (given at 0:21:00, recorded later; no baseline vitals)', any part alone, or ''; a dose
+    given over the last check's concerns says so: '; given despite: systolic 186 mmHg ...'."""
     at = stored_number(payload.get("effective_time"))
+    despite = payload.get("despite")
     parts = [f"given at {format_hms(at)}, recorded later" if payload.get("recorded_late") and at is not None else "",
-             "no baseline vitals" if payload.get("without_baseline") else ""]
+             "no baseline vitals" if payload.get("without_baseline") else "",
+             f"given despite: {', '.join(str(d) for d in despite)}" if isinstance(despite, list) and despite else ""]
     said = "; ".join(part for part in parts if part)
     return f" ({said})" if said else ""
 

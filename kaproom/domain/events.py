@@ -29,7 +29,8 @@ class Kind:
     - note: text
     - tag: label
     - amendment: amends_seq, amends_id, amends_kind, text
-    - dose: route, effective_time, amount_mg? (the prescribed dose), recorded_late?, without_baseline?, notes?
+    - dose: route, effective_time, amount_mg? (the prescribed dose), recorded_late?, without_baseline?, despite?
+      (the last check's concerns the dose was given over), notes?
     - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?

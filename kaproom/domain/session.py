@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol
+from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol, Sequence
 
 from .clock import Clock, format_hms, from_iso, to_iso
 from .events import Event, Kind, RecordedEvent, stored_number
@@ -267,8 +267,8 @@ class SessionRunner:
             payload["reason"] = reason
         return payload
 
-    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None
-                  ) -> list[RecordedEvent]:
+    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
+                  despite: Sequence[str] = ()) -> list[RecordedEvent]:
         """Record the dose. Given before the protocol's dose phase, the session moves to that phase
         at the same moment, in the same transaction: the dose phase is the lozenge's hold time and
         the phases after it the onset it leads to, so they are timed from the dose, not from a
@@ -276,7 +276,8 @@ class SessionRunner:
 
         ``given_at`` (session seconds) records a dose given earlier than now, once the dose phase
         has begun: a forgotten F10 pressed late would otherwise move the 40-minute check and the
-        observation time on by however late it was. The event keeps both times."""
+        observation time on by however late it was. The event keeps both times. ``despite`` is
+        what the last check-in said against dosing, when the therapist confirmed the dose over it."""
         self._require_running()
         if self.state.dose_time is not None:
             raise SessionError(f"the dose is already recorded (at {format_hms(self.state.dose_time)})")
@@ -295,6 +296,8 @@ class SessionRunner:
             payload["amount_mg"] = self.state.prescribed_dose_mg
         if without_baseline:
             payload["without_baseline"] = True
+        if despite:  # what the last check said against dosing, confirmed by the therapist (dose.dose_concerns)
+            payload["despite"] = [str(reason) for reason in despite]
         target = self.protocol.dose_phase_index
         if self.state.phase_index >= target:
             return [self._commit(Kind.DOSE, payload)]

@@ -142,8 +142,14 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
         dosage["dose"] = _quantity(amount, "mg", "mg")
     if dosage:
         resource["dosage"] = dosage
+    notes = []
     if payload.get("without_baseline"):
-        resource["note"] = [{"text": "Given without baseline vitals"}]
+        notes.append({"text": "Given without baseline vitals"})
+    despite = payload.get("despite")
+    if isinstance(despite, list) and despite:
+        notes.append({"text": "Given despite the last check: " + "; ".join(str(d) for d in despite)})
+    if notes:
+        resource["note"] = notes
     return [resource]
 
 

@@ -72,6 +72,9 @@ def _dose_fact(report: SessionReport) -> str:
         notes.append(f"entered at {format_hms(dose.session_time)}")
     if dose is not None and dose.payload.get("without_baseline"):
         notes.append("no baseline vitals")
+    despite = dose.payload.get("despite") if dose is not None else None
+    if isinstance(despite, list) and despite:
+        notes.append(f"given despite: {', '.join(str(d) for d in despite)}")
     return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 

@@ -8,7 +8,7 @@ widget through ``eventRecorded``, after the store has returned.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
@@ -142,10 +142,11 @@ class SessionController(QObject):
         """One event and those that follow from it, in one transaction (see SessionRunner.record_with)."""
         return self._attempt(lambda: self.runner.record_with(kind, payload, followers))  # type: ignore[return-value]
 
-    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None
-                  ) -> RecordedEvent | None:
+    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
+                  despite: Sequence[str] = ()) -> RecordedEvent | None:
         """The dose (and, before the dose phase, the move into it); the dose event, or None if refused."""
-        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at))  # type: ignore[arg-type,return-value]
+        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at,  # type: ignore[arg-type,return-value]
+                                                             despite))
         return events[0] if events else None  # type: ignore[index]
 
     def note(self, text: str) -> RecordedEvent | None:

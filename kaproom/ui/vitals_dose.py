@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import Qt
 
 from ..domain.clock import format_hms
-from ..domain.dose import parse_session_time
+from ..domain.dose import dose_concerns, parse_session_time
 from ..domain.events import RecordedEvent
 from ..domain.session import State
 
@@ -36,6 +36,21 @@ class DoseEntry:
         """The protocol wants a check before the dose, and the record has none."""
         return self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
 
+    def _concerns(self) -> tuple[float | None, list[str]]:
+        """When the last check-in was taken, and what it says against dosing now (dose_concerns)."""
+        last = self.vitals_events[-1] if self.vitals_events else None
+        return (last.session_time, dose_concerns(last.payload)) if last is not None else (None, [])
+
+    def _ask_first(self, question: str, status: str, no_text: str) -> None:
+        """F10's question in the vitals panel: F10 again or Enter records the dose, Esc does not."""
+        self.form.show()
+        self.form.dose_question.setText(question)
+        self.form.dose_no.setText(no_text)
+        self.form.dose_confirm.show()
+        self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.room.show_status(status, "caution")
+
     def dose(self) -> None:
         if not self._running("the dose cannot be recorded"):
             return
@@ -54,15 +69,17 @@ class DoseEntry:
                 self._ask_when_given()
             return
         if self._baseline_missing:
-            self.form.show()
-            self.form.dose_question.setText("No baseline vitals are recorded yet. Record the dose without a "
-                                            "baseline? (F10 again or Enter confirms; Esc to take the baseline "
-                                            "first with F9.)")
-            self.form.dose_confirm.show()
-            self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            self.scroll.verticalScrollBar().setValue(0)
-            self.room.show_status("No baseline vitals yet: confirm the dose in the vitals panel (F10 again), "
-                                  "or Esc and take the baseline (F9).", "caution")
+            self._ask_first("No baseline vitals are recorded yet. Record the dose without a baseline? (F10 again "
+                            "or Enter confirms; Esc to take the baseline first with F9.)",
+                            "No baseline vitals yet: confirm the dose in the vitals panel (F10 again), or Esc and "
+                            "take the baseline (F9).", "No, baseline first (Esc)")
+            return
+        taken, concerns = self._concerns()
+        if concerns:  # the app informs; dosing stays the therapist's judgement, and the record keeps it
+            self._ask_first(f"The last check ({format_hms(taken or 0.0)}): {'; '.join(concerns)}. Record the dose "
+                            "anyway? (F10 again or Enter confirms; Esc does not record it.)",
+                            "Before the dose: see the vitals panel (F10 again records it; Esc does not).",
+                            "No, not now (Esc)")
             return
         self.record_dose()
 
@@ -106,14 +123,17 @@ class DoseEntry:
             self.form.dose_confirm.hide()
             return None
         without_baseline = self._baseline_missing
-        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at)
+        # Over the last check's concerns only when given now, after F10's question; a dose recorded
+        # late was given before anyone could be asked, and the check it followed may be a later one.
+        despite = self._concerns()[1] if given_at is None else []
+        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at, despite)
         if event is None:
             if given_at is None:  # a late dose's question stays open in its own bar, with the message
                 self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
                 self.form.dose_confirm.show()
             return None
         self.form.dose_confirm.hide()
-        flag = " without baseline vitals" if without_baseline else ""
+        flag = " without baseline vitals" if without_baseline else " over the last check's concerns" if despite else ""
         state = self.runner.state
         moved = f"; {state.phase.name} starts now" \
             if state.phase is not None and state.phase_history and state.phase_history[-1][2] == "dose" else ""
@@ -128,6 +148,7 @@ class DoseEntry:
         """Esc in the form: close an open dose question and go back to the note field."""
         if self.form.dose_confirm.isVisible():
             self.form.dose_confirm.hide()
-            self.room.show_status("Dose not recorded. Take the baseline with F9 first.", "info")
+            self.room.show_status("Dose not recorded. Take the baseline with F9 first." if self._baseline_missing
+                                  else "Dose not recorded.", "info")
         if hasattr(self.room, "focus_note"):
             self.room.focus_note()

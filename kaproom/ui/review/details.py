@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from html import escape
 
 from ...domain.clock import format_hms
-from ...domain.events import RecordedEvent
+from ...domain.dose import dose_remarks
+from ...domain.events import Kind, RecordedEvent
 from ...export.report_data import ChecklistItem, SessionReport
 from ...export.summary import fmt_number, wall_text
 from . import style
@@ -49,7 +50,9 @@ def dose_html(report: SessionReport) -> str:
     if report.dose_time is None:
         return f"<h3>Dose</h3><p style='color:{style.MUTED_TEXT}'>No dose recorded.</p>"
     given = escape(report.dose_text or "Dose given")
-    return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}.</p>"
+    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
+    remarks = escape(dose_remarks(dose.payload)) if dose is not None else ""  # late, no baseline, given despite
+    return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}{remarks}.</p>"
 
 
 def discharge_html(report: SessionReport) -> str:
