@@ -59,10 +59,6 @@ def parse_dose_mg(text: str) -> float | None:
     return value
 
 
-#: The check-in's fields, in the order a monitor shows them (for the words of a dose's concerns).
-_FIELD_ORDER = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature", "moaas")
-
-
 def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     """What the last check-in before the dose says against dosing now, in its own words: every
     urgent value, and blood pressure outside the protocol's limits before the dose ("consider
@@ -73,8 +69,10 @@ def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     statuses = check.get("statuses")
     if not isinstance(statuses, Mapping):
         return []
+    from .vitals_rules import RULES  # the monitor's order; loaded on F10, not with the session engine
+    order = list(RULES)
     found = []
-    for field in sorted(statuses, key=lambda name: _FIELD_ORDER.index(name) if name in _FIELD_ORDER else 99):
+    for field in sorted(statuses, key=lambda name: order.index(name) if name in order else len(order)):
         status = statuses[field]
         if not isinstance(status, Mapping):
             continue
@@ -97,14 +95,20 @@ def dose_words(payload: Mapping[str, Any]) -> str:
     return " ".join(part for part in parts if part)
 
 
+def given_despite(payload: Mapping[str, Any]) -> list[str]:
+    """The concerns a dose was given over (``despite``), as stored; [] when none or unreadable."""
+    despite = payload.get("despite")
+    return [str(reason) for reason in despite] if isinstance(despite, list) else []
+
+
 def dose_remarks(payload: Mapping[str, Any]) -> str:
     """' (given at 0:21:00, recorded later; no baseline vitals)', any part alone, or ''; a dose
     given over the last check's concerns says so: '; given despite: systolic 186 mmHg ...'."""
     at = stored_number(payload.get("effective_time"))
-    despite = payload.get("despite")
+    despite = given_despite(payload)
     parts = [f"given at {format_hms(at)}, recorded later" if payload.get("recorded_late") and at is not None else "",
              "no baseline vitals" if payload.get("without_baseline") else "",
-             f"given despite: {', '.join(str(d) for d in despite)}" if isinstance(despite, list) and despite else ""]
+             f"given despite: {', '.join(despite)}" if despite else ""]
     said = "; ".join(part for part in parts if part)
     return f" ({said})" if said else ""
 

@@ -12,7 +12,8 @@ import json
 import uuid
 from typing import Any, Callable
 
-from ..domain.events import Kind, stored_number
+from ..domain.dose import given_despite
+from ..domain.events import stored_number
 from .report_data import SessionReport, VitalsRow
 
 LOINC = "http://loinc.org"
@@ -120,7 +121,7 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     """The dose as a MedicationAdministration: when, by whom, how, and the prescribed amount when
     it was typed. The medicine is named in the protocol's words only: a protocol file may describe
     ketamine or esketamine by any route, and a code guessed from free text would be worse than none."""
-    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
+    dose = report.dose
     if dose is None:
         return []
     payload = dose.payload
@@ -145,9 +146,9 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     notes = []
     if payload.get("without_baseline"):
         notes.append({"text": "Given without baseline vitals"})
-    despite = payload.get("despite")
-    if isinstance(despite, list) and despite:
-        notes.append({"text": "Given despite the last check: " + "; ".join(str(d) for d in despite)})
+    despite = given_despite(payload)
+    if despite:
+        notes.append({"text": "Given despite the last check: " + "; ".join(despite)})
     if notes:
         resource["note"] = notes
     return [resource]

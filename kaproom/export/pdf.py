@@ -13,7 +13,7 @@ from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageL
                            QPdfWriter)
 
 from ..domain.clock import format_hms
-from ..domain.events import Kind
+from ..domain.dose import given_despite
 from ..domain.vitals import baseline_check_in
 from .chart import draw_vitals_chart
 from .pdf_layout import Cell, Column, Flow, Fonts, _text
@@ -66,15 +66,15 @@ def _dose_fact(report: SessionReport) -> str:
     and whether it came without baseline vitals: the facts a reader checks first."""
     if report.dose_time is None:
         return "not recorded"
-    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
+    dose = report.dose
     notes = []
     if dose is not None and dose.payload.get("recorded_late"):
         notes.append(f"entered at {format_hms(dose.session_time)}")
     if dose is not None and dose.payload.get("without_baseline"):
         notes.append("no baseline vitals")
-    despite = dose.payload.get("despite") if dose is not None else None
-    if isinstance(despite, list) and despite:
-        notes.append(f"given despite: {', '.join(str(d) for d in despite)}")
+    despite = given_despite(dose.payload) if dose is not None else []
+    if despite:
+        notes.append(f"given despite: {', '.join(despite)}")
     return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from ..domain.clock import format_hms
 from ..domain.discharge import observation_words
-from ..domain.events import ChainReport, RecordedEvent
+from ..domain.events import ChainReport, Kind, RecordedEvent
 from ..domain.protocol_settings import duration_words
 from ..domain.protocol import Protocol
 
@@ -205,6 +205,11 @@ class SessionReport:
     @property
     def signed(self) -> bool:
         return bool(self.signoffs)
+
+    @property
+    def dose(self) -> RecordedEvent | None:
+        """The dose event (its remarks: recorded late, no baseline, given despite), if there is one."""
+        return next((e for e in self.events if e.kind == Kind.DOSE), None)
 
     def observation(self) -> tuple[str, bool]:
         """How long the client was observed after the dose, in words, and whether that is short

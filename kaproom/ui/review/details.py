@@ -11,7 +11,7 @@ from html import escape
 
 from ...domain.clock import format_hms
 from ...domain.dose import dose_remarks
-from ...domain.events import Kind, RecordedEvent
+from ...domain.events import RecordedEvent
 from ...export.report_data import ChecklistItem, SessionReport
 from ...export.summary import fmt_number, wall_text
 from . import style
@@ -50,8 +50,7 @@ def dose_html(report: SessionReport) -> str:
     if report.dose_time is None:
         return f"<h3>Dose</h3><p style='color:{style.MUTED_TEXT}'>No dose recorded.</p>"
     given = escape(report.dose_text or "Dose given")
-    dose = next((e for e in report.events if e.kind == Kind.DOSE), None)
-    remarks = escape(dose_remarks(dose.payload)) if dose is not None else ""  # late, no baseline, given despite
+    remarks = escape(dose_remarks(report.dose.payload)) if report.dose is not None else ""  # late, no baseline, given despite
     return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}{remarks}.</p>"
 
 
