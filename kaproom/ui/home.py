@@ -40,6 +40,16 @@ def phase_name_of(workspace: Workspace, row: SessionRow) -> str:
     return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
 
 
+def still_open_notice(workspace: Workspace, rows: list[SessionRow]) -> str:
+    """What the start page says of sessions left open, named as the home page's Resume buttons
+    name them, and what to do about them before a second session starts beside them."""
+    named = "; ".join(describe_open_session(row, phase_name=phase_name_of(workspace, row)) for row in rows)
+    it = "it" if len(rows) == 1 else "them"
+    return (f"Still open: {named}. Starting a new session leaves {it} open. If {it} "
+            f"{'is' if len(rows) == 1 else 'are'} over, go Back, resume {it} and end {it}, "
+            "so the record says how it ended.")
+
+
 class HomeWindow(QMainWindow):
     """The first page. Cheap to open: it reads the sessions index, and a protocol only to name the
     phase of a session left open (after a crash)."""

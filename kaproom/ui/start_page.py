@@ -63,18 +63,14 @@ class StartPage(QMainWindow):
     def _show_still_open(self) -> None:
         """A session left open (the app stopped, nobody resumed it) stays open beside a new one,
         its clock still counting: say so before a second one starts, with what to do about it."""
-        from .home import describe_open_session, phase_name_of
+        from .home import still_open_notice
         try:
             rows = self.workspace.store.open_sessions()
         except StoreError:
             return  # the start itself will say what is wrong with the database
         if not rows:
             return
-        named = "; ".join(describe_open_session(row, phase_name=phase_name_of(self.workspace, row)) for row in rows)
-        it = "it" if len(rows) == 1 else "them"
-        self.still_open.setText(f"Still open: {named}. Starting a new session leaves {it} open. If {it} "
-                                f"{'is' if len(rows) == 1 else 'are'} over, go Back, resume {it} and end {it}, "
-                                "so the record says how it ended.")
+        self.still_open.setText(still_open_notice(self.workspace, rows))
         self.still_open.setAccessibleName(self.still_open.text())
         self.still_open.show()
 
