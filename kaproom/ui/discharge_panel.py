@@ -45,8 +45,8 @@ class DischargePanel(QFrame):
     """Checklist, ready-to-leave time, override reason, Discharge and Cancel."""
 
     cancelled = Signal()
-    #: Enter did not discharge; the words say why (the panel shows them under the reason field).
-    refused = Signal(str)
+    #: Enter did not discharge; why is in ``message``, under the reason field.
+    refused = Signal()
 
     def __init__(self, on_confirm: Confirm, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -199,7 +199,7 @@ class DischargePanel(QFrame):
 
     def _refuse(self, text: str) -> None:
         self.show_message(text)
-        self.refused.emit(text)
+        self.refused.emit()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

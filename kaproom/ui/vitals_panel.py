@@ -117,7 +117,7 @@ class RoomVitals(DoseEntry, QObject):
             self._discharge_panel = panel
         return self._discharge_panel
 
-    def _discharge_refused(self, _why: str) -> None:
+    def _discharge_refused(self) -> None:
         """Enter did not discharge: the reason sits under the checklist, often below the panel's
         fold, so scroll to it, and say on the status line (where the keys were named) where to look.
         The words themselves stay in the panel: a long list there would squeeze the log."""
