@@ -47,9 +47,6 @@ def open_review(workspace: "Workspace", parent: "QWidget | None" = None) -> "QWi
     return review_window(workspace, user.name if user else "supervisor", user)
 
 
-REVIEW_AVAILABLE = True
-
-
 def set_up_sign_in(workspace: "Workspace", parent: "QWidget | None" = None) -> bool:
     """The guided first step on a fresh install: create the first admin, then add the staff."""
     from .people.service import People
@@ -184,7 +181,7 @@ def make_launcher(workspace: "Workspace", demo: bool, dump_state: str | None = N
     from .ui.room_app import Launcher
     return Launcher(workspace, demo=demo, dump_state=dump_state,
                     identify=None if demo else identify_for_session, open_review=open_review,
-                    review_available=REVIEW_AVAILABLE,
+                    review_available=True,  # the demo too: its review shows the demo's own sessions
                     set_up_sign_in=None if demo else set_up_sign_in,
                     change_pin=None if demo else change_own_pin,
                     staff=None if demo else staff_and_audit, **options)  # type: ignore[arg-type]
