@@ -20,18 +20,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KAPROOM_AUDIO_OUTPUT", "dummy")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _common  # noqa: E402
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import _common
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from kaproom.domain.clock import ScaledClock, SystemClock  # noqa: E402
-from kaproom.domain.events import Kind  # noqa: E402
-from kaproom.domain.session import State  # noqa: E402
-from kaproom.simulate import NOTE_TEXTS, plan, realistic_vitals  # noqa: E402
-from kaproom.ui.room_window import RoomWindow  # noqa: E402
-from kaproom.ui.session_controller import SessionController  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.domain.clock import ScaledClock, SystemClock
+from kaproom.domain.events import Kind
+from kaproom.domain.session import State
+from kaproom.services.simulate import NOTE_TEXTS, plan, realistic_vitals
+from kaproom.services.workspace import Workspace
+from kaproom.ui.room.controller import SessionController
+from kaproom.ui.room.window import RoomWindow
 
 
 def open_room(folder: str, clock) -> tuple[QApplication, Workspace, RoomWindow]:
@@ -50,7 +50,7 @@ def director_of(room: RoomWindow, wait_seconds: float = 10.0):
     """The music director, once the room has started it (libvlc starts after the first paint)."""
     import time
 
-    from kaproom.ui.music_strip import MusicStrip
+    from kaproom.ui.music.strip import MusicStrip
     strip = room.findChild(MusicStrip)
     music = getattr(strip, "music", None)
     deadline = time.monotonic() + wait_seconds

@@ -1,7 +1,7 @@
 """Started as a fresh process by bench_startup.py: opens a window and exits once it is on screen.
 
 ``bare``         a bare PySide6 window (QApplication + one 1280x800 QWidget): the baseline.
-``app ARGS``     the real app, ``kaproom.cli.main(ARGS)``, exactly as the ``kaproom`` command runs
+``app ARGS``     the real app, ``kaproom.cli.main.main(ARGS)``, exactly as the ``kaproom`` command runs
                  it; done when its first top-level window is exposed and the event loop is idle.
 ``app-session ARGS``  the same, but done only when the room (session) screen, the window whose
                  class is ``RoomWindow``, is exposed: give it ``resume --data-dir DIR``.
@@ -29,7 +29,7 @@ def main() -> None:
         # first, then PySide6. PySide6 reads the source of every module imported after it (to
         # look for its ``__feature__`` switches), so loading Qt first would charge the app for
         # reading its command line's modules, which a real start never does.
-        from kaproom.cli import main as kaproom_main
+        from kaproom.cli.main import main as kaproom_main
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 

@@ -24,16 +24,16 @@ import random
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import _common
 
 from kaproom.domain.clock import SystemClock
 from kaproom.domain.events import Kind
 from kaproom.domain.session import SessionRunner
-from kaproom.simulate import NOTE_TEXTS, realistic_vitals
-from kaproom.workspace import Workspace
+from kaproom.services.simulate import NOTE_TEXTS, realistic_vitals
+from kaproom.services.workspace import Workspace
 
 TARGET = 1.5
 
@@ -114,8 +114,8 @@ def ui_note_path(workspace: Workspace, runner: SessionRunner):
         from PySide6.QtTest import QTest
         from PySide6.QtWidgets import QApplication
 
-        from kaproom.ui.room_window import RoomWindow
-        from kaproom.ui.session_controller import SessionController
+        from kaproom.ui.room.controller import SessionController
+        from kaproom.ui.room.window import RoomWindow
     except ImportError as exc:
         print(f"  (no room screen: {exc}; the RoomWindow path is skipped)")
         return None

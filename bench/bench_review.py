@@ -26,21 +26,21 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import _common  # noqa: E402
+import _common
 
-from kaproom.domain.clock import FakeClock, to_iso  # noqa: E402
-from kaproom.domain.events import Event, Kind  # noqa: E402
-from kaproom.simulate import NOTE_TEXTS, TRACKS, realistic_vitals  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.domain.clock import FakeClock, to_iso
+from kaproom.domain.events import Event, Kind
+from kaproom.services.simulate import NOTE_TEXTS, TRACKS, realistic_vitals
+from kaproom.services.workspace import Workspace
 
 SESSIONS, LONG_EVENTS = 5000, 10_000
 TARGETS = {"open": 0.3, "list": 0.5, "pdf": 1.0}
-START = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def build(folder: Path, sessions: int, long_events: int) -> tuple[Path, str, str]:
@@ -84,7 +84,7 @@ def build(folder: Path, sessions: int, long_events: int) -> tuple[Path, str, str
         runner.advance("benchmark")
     runner.end(State.DISCHARGED)
     uid = runner.session_uid
-    from kaproom.simulate import run_simulation
+    from kaproom.services.simulate import run_simulation
     typical = run_simulation(workspace, notes=40, vitals=12, tracks=20, seed=3, sleep=clock.advance)
     workspace.close()
     return folder, uid, typical.session_uid
@@ -124,11 +124,11 @@ def main() -> int:
     print(f"bench_review: {_common.machine_line()}")
     print(f"scratch folder {scratch} ({_common.filesystem_of(scratch)})")
 
-    from PySide6.QtWidgets import QApplication
     from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from kaproom.ui.theme import apply_theme
+    from kaproom.ui.kit.theme import apply_theme
     apply_theme(app)
     from kaproom.export.pdf import render_pdf
     from kaproom.export.report_data import gather

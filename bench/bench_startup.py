@@ -29,7 +29,7 @@ import _common
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.session import State
-from kaproom.workspace import Workspace
+from kaproom.services.workspace import Workspace
 
 TARGET = 1.3
 HARNESS = Path(__file__).resolve().parent / "_startup_harness.py"
@@ -99,7 +99,7 @@ def compile_app() -> None:
 
 def room_screen_exists() -> bool:
     try:
-        import kaproom.ui.room_window  # noqa: F401
+        import kaproom.ui.room.window  # noqa: F401
     except ImportError:
         return False
     return True

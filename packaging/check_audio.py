@@ -24,7 +24,7 @@ AUDIO_SUFFIXES = (".ogg", ".oga", ".opus", ".flac", ".mp3", ".wav", ".m4a")
 
 def bundled_tracks() -> list[Path]:
     """Audio files under KAP Room's assets folder (the bundle's, via the runtime hook)."""
-    from kaproom.paths import ASSETS_DIR
+    from kaproom.services.paths import ASSETS_DIR
     if not ASSETS_DIR.is_dir():
         return []
     return sorted(p for p in ASSETS_DIR.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
@@ -79,7 +79,7 @@ def play(track: Path, dummy_output: bool, seconds: float) -> tuple[bool, str]:
             break
         if media.get_stats(stats):
             played = stats.played_abuffers
-        if dummy_output and (played > 0 and player.get_time() > 0 or state == vlc.State.Ended):
+        if dummy_output and ((played > 0 and player.get_time() > 0) or state == vlc.State.Ended):
             break
         time.sleep(0.05)
     media.get_stats(stats)

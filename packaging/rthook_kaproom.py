@@ -2,7 +2,7 @@
 
 Runs inside the frozen app before any of its own code. python-vlc reads
 ``PYTHON_VLC_LIB_PATH`` / ``PYTHON_VLC_MODULE_PATH`` when it is first imported, and libvlccore
-reads ``VLC_PLUGIN_PATH`` when an instance starts; ``kaproom.paths`` reads
+reads ``VLC_PLUGIN_PATH`` when an instance starts; ``kaproom.services.paths`` reads
 ``KAPROOM_ASSETS_DIR`` for the bundled music and playlists. The bundled libvlc always wins over
 a VLC the computer may have (a different version could not load our plugins); the assets folder
 may still be overridden by the environment. If the bundle was built without libvlc, nothing is

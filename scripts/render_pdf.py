@@ -14,21 +14,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kaproom.domain.clock import FakeClock, to_iso  # noqa: E402
-from kaproom.domain.events import Event, Kind  # noqa: E402
-from kaproom.export.session_export import export_session  # noqa: E402
-from kaproom.simulate import run_simulation  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.domain.clock import FakeClock, to_iso
+from kaproom.domain.events import Event, Kind
+from kaproom.export.session_export import export_session
+from kaproom.services.simulate import run_simulation
+from kaproom.services.workspace import Workspace
 
 
 def demo_session(folder: Path, protocol: str) -> tuple[Workspace, str]:
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     workspace = Workspace(folder, clock)
     result = run_simulation(workspace, protocol, notes=14, vitals=7, tracks=8, seed=7, sleep=clock.advance)
     store, uid = workspace.store, result.session_uid

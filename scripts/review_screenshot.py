@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from kaproom.domain.clock import FakeClock  # noqa: E402
 from kaproom.domain.events import Kind  # noqa: E402
 from kaproom.domain.session import SessionRunner, State  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.services.workspace import Workspace  # noqa: E402
 
 SCREEN = "1920x1080x24"
 
@@ -97,13 +97,13 @@ def sample_session(workspace: Workspace, clock: FakeClock, client: str, room: st
 
 
 def build_sample(folder: Path) -> tuple[Workspace, str, str]:
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     workspace = Workspace(folder, clock)
     for number in range(6):
         runner = sample_session(workspace, clock, f"C-{101 + number}", "Room 1" if number % 2 else "Garden room")
         clock.advance(3600 * 20)
     good = runner.session_uid
-    from kaproom.ui.review.signoff import sign_off
+    from kaproom.services.signoff import sign_off
     sign_off(workspace, good, "Reviewed. BP rise around 0:50 handled well; no further action.", "Dr Rao")
     first_note = next(e for e in workspace.store.events(good, (Kind.NOTE,)) if "too warm" in e.payload["text"])
     SessionRunner(workspace.protocol_of(workspace.store.session(good)), clock, workspace.store.log(good),
@@ -139,8 +139,8 @@ def grab(window, path: Path) -> None:
 def render(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from kaproom.ui.kit.theme import apply_theme
     from kaproom.ui.review import open_review
-    from kaproom.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from kaproom.domain.clock import FakeClock  # noqa: E402
 from kaproom.domain.events import Kind  # noqa: E402
-from kaproom.simulate import realistic_vitals  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.services.simulate import realistic_vitals  # noqa: E402
+from kaproom.services.workspace import Workspace  # noqa: E402
 
 SIZES = ((1920, 1080), (1366, 768))
 MINUTES_IN = 47
@@ -43,7 +43,7 @@ NOTES = [
 
 def prepare_session(folder: Path, minutes_in: float = MINUTES_IN) -> None:
     """A session that started ``minutes_in`` ago, written on a clock running from then to now."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     clock = FakeClock(now - timedelta(minutes=minutes_in))
     with Workspace(folder, clock) as workspace:
         protocol = workspace.protocol("lozenge-3h")

@@ -6,13 +6,13 @@ amendment, a discharge check with an override and a sign-off, all in millisecond
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kaproom.domain.clock import FakeClock, to_iso
 from kaproom.domain.events import Event, Kind
 from kaproom.domain.session import State
-from kaproom.workspace import Workspace
+from kaproom.services.workspace import Workspace
 
 VITALS = [  # (session minute, payload)
     (1.0, {"systolic": 128, "diastolic": 82, "pulse": 74, "spo2": 98, "respiratory_rate": 14, "temperature": 36.7,
@@ -36,7 +36,7 @@ VITALS = [  # (session minute, payload)
 def finished_session(folder: Path, *, client: str = "KAP-0042", therapist: str = "Ana Ruiz",
                      room: str = "Room 2", signed: bool = True) -> tuple[Workspace, str]:
     """A discharged short-check session in ``folder``; returns the open workspace and its uid."""
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     workspace = Workspace(folder, clock)
     protocol = workspace.protocol("short-check")
     runner = workspace.new_session(protocol, client, therapist, room,

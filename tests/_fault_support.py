@@ -13,8 +13,9 @@ import signal
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 NOBODY = 65534
 
@@ -39,7 +40,7 @@ def in_child(work: Callable[[], Any], *, as_user: int | None = None) -> Any:
                 os.setgid(as_user)
                 os.setuid(as_user)
             payload = pickle.dumps(("ok", work()))
-        except BaseException:  # noqa: BLE001 - everything goes back to the parent
+        except BaseException:
             payload = pickle.dumps(("error", traceback.format_exc()))
             status = 1
         with os.fdopen(write_end, "wb") as out:

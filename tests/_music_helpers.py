@@ -3,7 +3,8 @@ on its own: ``controller`` (signals eventRecorded, ticked, saveFailed, sessionEn
 runner, workspace, clock), ``set_music_strip``, ``add_banner``, ``add_shortcut``, ``show_status``."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut

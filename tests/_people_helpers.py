@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from kaproom.domain.people import ScryptParams, User
-from kaproom.people import People
+from kaproom.services.people import People
 
 #: Cheap scrypt for tests that are about rules, not cost (the default is checked in test_people_domain).
 FAST_KDF = ScryptParams(log2_n=4, r=1, p=1)
@@ -60,8 +60,8 @@ def audit_log(people: People, kinds: tuple[str, ...] | None = None, limit: int |
 
 def try_wrong_pin_in_another_process(folder: str, barrier, results) -> None:
     """A separate process signing in as Teo with a wrong PIN at the same moment as the others."""
-    from kaproom.people import AccessRefused as Refused
-    from kaproom.workspace import Workspace
+    from kaproom.services.people import AccessRefused as Refused
+    from kaproom.services.workspace import Workspace
     with Workspace(Path(folder)) as workspace:
         people = People.of(workspace)
         barrier.wait(timeout=60)

@@ -21,14 +21,14 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from kaproom.domain.clock import SystemClock, to_iso  # noqa: E402
-from kaproom.ui.room_window import RoomWindow  # noqa: E402
-from kaproom.ui.session_controller import SessionController  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.domain.clock import SystemClock, to_iso
+from kaproom.services.workspace import Workspace
+from kaproom.ui.room.controller import SessionController
+from kaproom.ui.room.window import RoomWindow
 
 
 def say(line: str) -> None:

@@ -9,8 +9,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from kaproom.domain.events import Kind
-from kaproom.ui.room_window import RoomWindow
-from kaproom.ui.session_controller import SessionController
+from kaproom.ui.room.controller import SessionController
+from kaproom.ui.room.window import RoomWindow
 
 
 def open_room(qtbot, workspace, runner, **options: Any) -> RoomWindow:
@@ -49,7 +49,7 @@ def stored_notes(workspace, runner) -> list[str]:
 
 def displayable(workspace, runner, protocol=None) -> dict[int, str]:
     """seq -> the line the room shows for every stored event it shows."""
-    from kaproom.ui.room_log_text import line_for
+    from kaproom.ui.room.log_text import line_for
     lines = {}
     for event in stored(workspace, runner):
         line = line_for(event, protocol or runner.protocol)
@@ -60,7 +60,7 @@ def displayable(workspace, runner, protocol=None) -> dict[int, str]:
 
 def assert_log_matches_store(room, workspace, runner) -> None:
     """What the log shows is exactly what the store holds (amendments sit under their original)."""
-    from kaproom.ui.log_view import AMENDMENT_PREFIX
+    from kaproom.ui.room.log_view import AMENDMENT_PREFIX
     expected = displayable(workspace, runner)
     shown = dict(zip(room.log_view.shown_seqs(), room.log_view.lines()))
     assert sorted(shown) == sorted(expected)

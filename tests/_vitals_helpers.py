@@ -8,15 +8,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 
 from kaproom.domain.events import Kind
-from kaproom.ui.room_window import RoomWindow
-from kaproom.ui.session_controller import SessionController
+from kaproom.ui.room.controller import SessionController
+from kaproom.ui.room.window import RoomWindow
 
 MIN = 60.0
 
 
 def open_vitals_room(qtbot, workspace, runner) -> RoomWindow:
     controller = SessionController(workspace, runner)
-    room = RoomWindow(controller, extensions=("kaproom.ui.vitals_panel",))
+    room = RoomWindow(controller, extensions=("kaproom.ui.vitals.panel",))
     qtbot.addWidget(room)
     room.resize(1366, 768)
     room.show()

@@ -6,20 +6,20 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KAPROOM_AUDIO_OUTPUT", "dummy")
 
-from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
+from datetime import UTC, datetime
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from kaproom.domain.clock import FakeClock  # noqa: E402
-from kaproom.domain.protocol import builtin_protocol  # noqa: E402
-from kaproom.store import Store  # noqa: E402
-from kaproom.workspace import Workspace  # noqa: E402
+from kaproom.domain.clock import FakeClock
+from kaproom.domain.protocol import builtin_protocol
+from kaproom.services.workspace import Workspace
+from kaproom.store import Store
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture

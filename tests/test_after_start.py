@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QLabel
 
-from kaproom.ui.after_start import LOOK_MS, after_start_up
+from kaproom.ui.kit.after_start import LOOK_MS, after_start_up
 
 
 def test_deferred_work_waits_for_a_window_on_screen_then_runs_once(qapp, qtbot) -> None:
@@ -22,7 +22,7 @@ def test_deferred_work_waits_for_a_window_on_screen_then_runs_once(qapp, qtbot) 
 
 
 def test_without_an_app_the_work_runs_at_once(monkeypatch) -> None:
-    import kaproom.ui.after_start as after_start
+    import kaproom.ui.kit.after_start as after_start
     monkeypatch.setattr(after_start.QCoreApplication, "instance", staticmethod(lambda: None))
     calls: list[str] = []
     after_start_up(lambda: calls.append("ran"))
@@ -30,7 +30,7 @@ def test_without_an_app_the_work_runs_at_once(monkeypatch) -> None:
 
 
 def test_without_a_window_on_screen_the_work_runs_at_the_latest_after_a_while(qapp, qtbot, monkeypatch) -> None:
-    import kaproom.ui.after_start as after_start
+    import kaproom.ui.kit.after_start as after_start
     for widget in QApplication.topLevelWidgets():
         widget.hide()
     monkeypatch.setattr(after_start, "AT_THE_LATEST_MS", 10 * LOOK_MS)
@@ -42,7 +42,7 @@ def test_without_a_window_on_screen_the_work_runs_at_the_latest_after_a_while(qa
 def test_the_collector_paused_for_start_up_runs_again_once_it_is_over() -> None:
     import gc
 
-    from kaproom.ui.after_start import collect_garbage_from_now_on
+    from kaproom.ui.kit.after_start import collect_garbage_from_now_on
     gc.disable()
     try:
         collect_garbage_from_now_on()
@@ -56,7 +56,7 @@ def test_the_collector_paused_for_start_up_runs_again_once_it_is_over() -> None:
 def test_a_collector_left_on_is_left_alone() -> None:
     import gc
 
-    from kaproom.ui.after_start import collect_garbage_from_now_on
+    from kaproom.ui.kit.after_start import collect_garbage_from_now_on
     assert gc.isenabled()
     collect_garbage_from_now_on()
     assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -10,16 +10,15 @@ import time
 from pathlib import Path
 
 import shiboken6
+from _room_helpers import activate, press
 from PySide6.QtCore import Qt
 
-from kaproom.app import open_review
+from kaproom.cli.app import open_review
 from kaproom.domain.people import Role
-from kaproom.people.service import People
-from kaproom.simulate import run_simulation
-from kaproom.ui.room_app import Launcher
-from kaproom.ui.single_instance import server_name
-
-from _room_helpers import activate, press
+from kaproom.services.people import People
+from kaproom.services.simulate import run_simulation
+from kaproom.ui.shell.launcher import Launcher
+from kaproom.ui.shell.single_instance import server_name
 
 
 def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered(qtbot, workspace):
@@ -39,7 +38,7 @@ def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered
 
 def test_enter_presses_the_focused_home_button_as_space_does(qtbot, workspace):
     """The home page opens with the focus on its first button; a keyboard-first user presses Enter."""
-    from kaproom.ui.start_page import StartPage
+    from kaproom.ui.start.page import StartPage
     launcher = Launcher(workspace)
     home = launcher.show_home()
     qtbot.addWidget(home)
@@ -118,8 +117,8 @@ def test_pin_after_the_privacy_key_follows_the_clinic_setting(qtbot, workspace, 
     their PIN; a wrong or cancelled PIN keeps the cover down."""
     from dataclasses import replace
 
-    import kaproom.ui.signin as signin
-    from kaproom.people.settings import load_settings, save_settings
+    import kaproom.ui.people.signin as signin
+    from kaproom.services.settings import load_settings, save_settings
 
     People.of(workspace).add_user(None, "admin1", Role.ADMIN, "7391528460")
     admin = People.of(workspace).find("admin1")
@@ -164,7 +163,7 @@ def test_after_the_end_ctrl_w_goes_to_the_home_page_but_never_over_a_running_ses
 
 def leave_an_ended_room(qtbot, workspace, launcher, room, runner) -> None:
     from kaproom.domain.session import State
-    from kaproom.ui.home import HomeWindow
+    from kaproom.ui.shell.home import HomeWindow
     qtbot.waitExposed(room)
     activate(qtbot, room)
     assert not room.leave_button.isVisible()
@@ -204,7 +203,7 @@ def leave_an_ended_room(qtbot, workspace, launcher, room, runner) -> None:
 
 def test_a_paste_longer_than_the_note_field_takes_is_said_not_silently_cut(qtbot, workspace):
     from kaproom.domain.events import Kind
-    from kaproom.ui.room_layout import NOTE_MAX_CHARS
+    from kaproom.ui.room.layout import NOTE_MAX_CHARS
 
     launcher = Launcher(workspace, extensions=())
     runner = workspace.new_session(workspace.protocol("short-check"), "C-0001", "therapist1")

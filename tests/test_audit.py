@@ -4,16 +4,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from _people_helpers import ADMIN_PIN, SUPERVISOR_SECRET, add_staff, audit_log, fast_people
 
-from kaproom.cli import main
+from kaproom.cli.main import main
 from kaproom.domain.people import AuditKind
-from kaproom.people import AccessRefused
+from kaproom.services.people import AccessRefused
+from kaproom.services.workspace import Workspace
 from kaproom.store import Store
 from kaproom.store.accounts import Accounts
 from kaproom.store.schema import SCHEMA_VERSION
-from kaproom.workspace import Workspace
-
-from _people_helpers import ADMIN_PIN, SUPERVISOR_SECRET, add_staff, audit_log, fast_people
 
 
 @pytest.fixture

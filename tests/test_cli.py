@@ -6,9 +6,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC
 
 from kaproom import __version__
-from kaproom.cli import main
+from kaproom.cli.main import main
 
 
 def modules_loaded_by(code: str, env: dict[str, str] | None = None) -> str:
@@ -60,12 +61,12 @@ def test_simulate_then_list_and_verify(tmp_path, capsys):
 def test_a_simulated_session_is_dated_in_the_minutes_just_past_not_hours_ahead(tmp_path, capsys):
     """On a fast clock started now, the simulated session was dated hours ahead and topped the
     review list as if it had not happened yet. It now ends about when the command does."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from kaproom.domain.clock import from_iso
     folder = str(tmp_path / "d")
     assert main(["simulate", "--data-dir", folder, "--speed", "600", "--protocol", "short-check"]) == 0
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     capsys.readouterr()
     assert main(["sessions", "--data-dir", folder, "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
@@ -117,7 +118,7 @@ def test_extension_table_names_exactly_the_commands_each_module_adds():
     import argparse
     import importlib
 
-    from kaproom.cli import CORE_COMMANDS, EXTENSIONS
+    from kaproom.cli.main import CORE_COMMANDS, EXTENSIONS
     for module, commands in EXTENSIONS.items():
         sub = argparse.ArgumentParser().add_subparsers()
         importlib.import_module(module).register(sub, argparse.ArgumentParser(add_help=False))
@@ -127,11 +128,11 @@ def test_extension_table_names_exactly_the_commands_each_module_adds():
 
 
 def test_each_command_line_loads_only_what_it_needs():
-    from kaproom.cli import extensions_for
-    assert extensions_for([]) == []  # the app: kaproom.app is imported to run it
-    assert extensions_for(["--data-dir", "review", "resume"]) == ["kaproom.app"]  # a folder named "review"
-    assert extensions_for(["export", "3", "-f", "csv"]) == ["kaproom.export.cli"]
-    assert extensions_for(["users", "list"]) == ["kaproom.people.cli"]
+    from kaproom.cli.main import extensions_for
+    assert extensions_for([]) == []  # the app: kaproom.cli.app is imported to run it
+    assert extensions_for(["--data-dir", "review", "resume"]) == ["kaproom.cli.app"]  # a folder named "review"
+    assert extensions_for(["export", "3", "-f", "csv"]) == ["kaproom.cli.export"]
+    assert extensions_for(["users", "list"]) == ["kaproom.cli.people"]
     assert extensions_for(["verify"]) == []
     assert len(extensions_for(["--help"])) == len(extensions_for(["no-such-command"])) == 4
 
@@ -145,16 +146,16 @@ def test_an_unknown_command_still_lists_every_command():
 
 def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     """What `kaproom` imports before its window shows (start-up time is in bench/bench_startup.py)."""
-    code = ("import sys, kaproom.cli as c; c.build_parser([]); import kaproom.app, kaproom.ui.room_app; "
+    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app, kaproom.ui.shell.launcher; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
-            "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.people.cli', 'kaproom.ui.room_window', 'vlc')))))")
+            "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.cli.people', 'kaproom.ui.room.window', 'vlc')))))")
     assert modules_loaded_by(code) == ""
 
 
 def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
     """Commands without a window (verify, export, sessions) run without Qt, and bench/bench_startup.py
     loads the command line before Qt, as the ``kaproom`` command does."""
-    code = ("import sys, kaproom.cli as c; c.build_parser([]); "
+    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))))")
     assert modules_loaded_by(code) == ""
 
@@ -162,7 +163,7 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
 def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
     """Planned times a float clock cannot step onto exactly once looped for ever."""
     code = ("import sys; from pathlib import Path; from kaproom.domain.clock import FakeClock; "
-            "from kaproom.workspace import Workspace; from kaproom.simulate import run_simulation; "
+            "from kaproom.services.workspace import Workspace; from kaproom.services.simulate import run_simulation; "
             "clock = FakeClock(); workspace = Workspace(Path(sys.argv[1]), clock); "
             "print(run_simulation(workspace, notes=40, vitals=12, tracks=20, seed=3, sleep=clock.advance).events)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "sim")], capture_output=True, text=True,
@@ -176,7 +177,7 @@ def test_commands_run_with_the_garbage_collector_on_and_leave_it_on(tmp_path, mo
     command without a window must not run, nor leave the process, without it."""
     import gc
 
-    import kaproom.cli as cli
+    import kaproom.cli.main as cli
     seen: list[bool] = []
     monkeypatch.setattr(cli, "cmd_sessions", lambda args: seen.append(gc.isenabled()) or 0)
     assert main(["sessions", "--data-dir", str(tmp_path / "d")]) == 0
@@ -191,7 +192,7 @@ def test_commands_run_with_the_garbage_collector_on_and_leave_it_on(tmp_path, mo
 def test_the_app_starts_with_the_collector_paused_and_never_leaves_it_paused(monkeypatch):
     import gc
 
-    import kaproom.app as app
+    import kaproom.cli.app as app
     seen: list[bool] = []
     monkeypatch.setattr(app, "main_gui", lambda args: seen.append(gc.isenabled()) or 0)  # sign-in cancelled
     assert main([]) == 0
@@ -201,11 +202,11 @@ def test_the_app_starts_with_the_collector_paused_and_never_leaves_it_paused(mon
 def test_resuming_a_session_loads_no_staff_code_parsers_or_markup_before_its_first_paint(tmp_path):
     """What the room screen and its extensions import, and who is asked to sign in when the clinic
     has no staff yet (start-up time is in bench/bench_startup.py)."""
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     Workspace(tmp_path / "d").close()  # a clinic's folder: its database made (and migrated) before
-    code = ("import sys; from kaproom.workspace import Workspace; from kaproom.app import identify_for_session; "
-            "import kaproom.ui.room_window, kaproom.ui.music_strip, kaproom.ui.vitals_panel, kaproom.ui.room_app; "
+    code = ("import sys; from kaproom.services.workspace import Workspace; from kaproom.cli.app import identify_for_session; "
+            "import kaproom.ui.room.window, kaproom.ui.music.strip, kaproom.ui.vitals.panel, kaproom.ui.shell.launcher; "
             f"ws = Workspace({str(tmp_path / 'd')!r}); assert identify_for_session(ws) == ('', False); ws.close(); "
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.people', 'xml.etree', "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.services.people', 'kaproom.services.settings', 'kaproom.cli.people', 'xml.etree', "
             "'difflib', 'html', 'sqlite_utils', 'kaproom.export')))))")
     assert modules_loaded_by(code, {**os.environ, "QT_QPA_PLATFORM": "offscreen"}) == ""

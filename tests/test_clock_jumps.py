@@ -6,15 +6,16 @@ supervisor reading the log understands why the wall times leap.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.clock import FakeClock, ScaledClock
 from kaproom.domain.events import Kind
 from kaproom.domain.session import CLOCK_JUMP_TOLERANCE_S
-from kaproom.workspace import Workspace
+from kaproom.services.workspace import Workspace
 
 MINUTE, HOUR = 60.0, 3600.0
 
@@ -89,7 +90,7 @@ def test_an_hour_forward_skips_no_phase_and_an_hour_back_delays_none(workspace, 
 
 
 def test_resume_after_the_clock_went_back_during_a_crash_never_shows_negative_time(data_dir, protocol):
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     with Workspace(data_dir, clock) as workspace:
         runner = workspace.new_session(protocol, "C-BACK", "therapist")
         clock.advance(40 * MINUTE)
@@ -110,7 +111,7 @@ def test_resume_after_the_clock_went_back_during_a_crash_never_shows_negative_ti
 def test_scaled_clock_keeps_session_time_when_the_machine_clock_jumps(data_dir, protocol):
     """The demo's fast clock derives its wall time from the monotonic clock, so a jump of the
     machine's clock moves nothing and is not mistaken for one (the tolerance scales with speed)."""
-    base = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    base = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     scaled = ScaledClock(60.0, base=base)
     with Workspace(data_dir, scaled) as workspace:
         runner = workspace.new_session(protocol, "C-FAST", "therapist")
@@ -126,7 +127,7 @@ def test_scaled_clock_keeps_session_time_when_the_machine_clock_jumps(data_dir, 
         runner.tick()
         assert runner.elapsed() == pytest.approx(41 * MINUTE)
         assert jumps_of(workspace, runner.session_uid) == []
-        assert scaled.now() == datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=41)
+        assert scaled.now() == datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=41)
         assert_session_time_monotonic(workspace, runner.session_uid)
 
 
@@ -138,7 +139,7 @@ steps = st.lists(st.tuples(st.floats(0, 900, allow_nan=False), st.sampled_from([
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps)
 def test_any_mix_of_time_passing_and_clock_jumps(tmp_path_factory, protocol, steps):
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     with Workspace(tmp_path_factory.mktemp("jumps"), clock) as workspace:
         runner = workspace.new_session(protocol, "C-ANY", "therapist")
         passed, expected_jumps, drift = 0.0, 0, 0.0

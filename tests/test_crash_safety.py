@@ -9,12 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from kaproom.domain.clock import SystemClock, from_iso
-from kaproom.workspace import Workspace
+from kaproom.services.workspace import Workspace
 
 COMMITTED = re.compile(r"committed session=(\S+) seq=(\d+) id=(\d+) kind=(\S+)")
 KILLS = 20
@@ -37,7 +37,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
         lines = [first] + rest.splitlines()
         confirmed = [COMMITTED.match(line) for line in lines]
         confirmed = [m for m in confirmed if m]  # a line cut by the kill does not count
-        killed_at = datetime.now(timezone.utc)
+        killed_at = datetime.now(UTC)
 
         with Workspace(folder, SystemClock()) as ws:
             uid = confirmed[0].group(1)
@@ -47,7 +47,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
             assert all(report.intact for report in ws.store.verify(uid)), f"attempt {attempt}"
             [row] = [r for r in ws.store.open_sessions() if r.uid == uid]
             runner = ws.resume(row)
-            true_elapsed = (datetime.now(timezone.utc) - from_iso(row.started_at)).total_seconds()
+            true_elapsed = (datetime.now(UTC) - from_iso(row.started_at)).total_seconds()
             assert abs(runner.elapsed() - true_elapsed) < 1.0, f"attempt {attempt}"
             assert runner.mark_resumed().payload["gap_seconds"] >= 0
-            assert (datetime.now(timezone.utc) - killed_at).total_seconds() < 5
+            assert (datetime.now(UTC) - killed_at).total_seconds() < 5

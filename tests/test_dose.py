@@ -4,13 +4,22 @@ page and carried by the dose event."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kaproom.domain.dose import (DOSE_MG_RANGE, asks_how_the_dose_ended, dose_end_question, dose_words, ends_the_dose,
-                                 dose_remarks, parse_dose_mg, parse_session_time)
-from kaproom.domain.session import SessionError
+from kaproom.domain.dose import (
+    DOSE_MG_RANGE,
+    asks_how_the_dose_ended,
+    dose_end_question,
+    dose_remarks,
+    dose_words,
+    ends_the_dose,
+    parse_dose_mg,
+    parse_session_time,
+)
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import BUILTIN_DIR, ProtocolError, parse_protocol
+from kaproom.domain.session import SessionError
 from tests._room_helpers import open_room, press, stored
 
 MIN = 60.0

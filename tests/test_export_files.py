@@ -11,12 +11,12 @@ import stat
 import unicodedata
 
 import pytest
-from pypdf import PdfReader
-
 from _export_helpers import finished_session
 from _fault_support import NOBODY, in_child, limit_file_size
 from _people_helpers import add_staff, fast_people
-from kaproom.cli import main
+from pypdf import PdfReader
+
+from kaproom.cli.main import main
 from kaproom.domain.events import Kind
 from kaproom.domain.people import AuditKind
 from kaproom.export.csv_export import COLUMNS, render_csv
@@ -24,7 +24,7 @@ from kaproom.export.output import ExportError, write_private
 from kaproom.export.pdf import render_pdf
 from kaproom.export.report_data import gather
 from kaproom.export.session_export import export_session
-from kaproom.people.service import AccessRefused, People
+from kaproom.services.people import AccessRefused, People
 from kaproom.store import NotFound
 
 
@@ -63,6 +63,7 @@ def test_pdf_has_the_report_on_numbered_pages(qapp, session):
 
 def test_pdf_names_a_broken_record_and_late_amendments(qapp, session, tmp_path):
     from _review_helpers import tamper_payload
+
     from kaproom.domain.events import Event
     from kaproom.store import DB_FILENAME
     workspace, uid = session
@@ -204,6 +205,7 @@ def test_a_very_long_report_renders_without_exhausting_none(qapp, session):
     makes far more calls than None has references, so it ends the process. pyproject.toml keeps
     PySide6 below 6.12; this test fails if a release with that fault is installed again."""
     import sys
+
     from kaproom.domain.events import Event
     workspace, uid = session
     with workspace.store._write("add many notes") as conn:
@@ -225,7 +227,7 @@ def test_a_very_long_report_renders_without_exhausting_none(qapp, session):
 
 def test_the_pdf_says_what_dose_was_given_when_and_when_it_was_entered(qapp, tmp_path, clock):
     from kaproom.domain.protocol import builtin_protocol
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     with Workspace(tmp_path / "room", clock) as workspace:
         runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-7", "Ana Ruiz", prescribed_dose_mg=300)
         clock.advance(45 * 60)

@@ -4,17 +4,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from _export_helpers import finished_session
+from _review_helpers import tamper_payload
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
-from _export_helpers import finished_session
-from _review_helpers import tamper_payload
 from kaproom.domain.events import Event, Kind
 from kaproom.export.chart import draw_vitals_chart, polyline
 from kaproom.export.report_data import gather
-from kaproom.simulate import run_simulation
+from kaproom.services.simulate import run_simulation
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, NotFound
-from kaproom.workspace import Workspace
 
 
 @pytest.fixture

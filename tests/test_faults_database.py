@@ -7,16 +7,17 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from _fault_support import NOBODY, give_to, in_child, lock_from_another_process, release
+
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Event, Kind
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, DatabaseLocked, DatabaseReadOnly, DatabaseUnavailable, Store, StoreError
-from kaproom.workspace import Workspace
+
 
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
@@ -26,7 +27,7 @@ def short_busy_timeout(monkeypatch):
 
 @pytest.fixture
 def session(tmp_path: Path, protocol, short_busy_timeout):
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     workspace = Workspace(tmp_path / "data", clock)
     runner = workspace.new_session(protocol, "C-LOCK", "therapist", "Room 1")
     runner.note("Arrived calm.")

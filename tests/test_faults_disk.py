@@ -11,17 +11,17 @@ import errno
 import os
 import random
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from _fault_support import in_child, lift_file_size_limit, limit_file_size
+
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Kind
-from kaproom.simulate import realistic_vitals
+from kaproom.services.simulate import realistic_vitals
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, DiskFull, Store, StoreError
-from kaproom.workspace import Workspace
 
 LONG_NOTE = "Client describes a wide open landscape, calm breathing. " * 12  # about 700 characters
 
@@ -44,7 +44,7 @@ def test_file_size_limit_during_notes_and_vitals_loses_nothing(tmp_path: Path, p
     vitals = realistic_vitals(random.Random(3), 1)
 
     def session_on_a_filling_disk() -> dict:
-        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         workspace = Workspace(folder, clock)
         runner = workspace.new_session(protocol, "C-DISK", "therapist", "Room 1")
         runner.note("Arrived, settled in the chair.")
@@ -111,7 +111,7 @@ def test_a_real_full_disk_says_so_and_keeps_what_was_saved(tmp_path: Path, proto
         pytest.skip("mounting a small tmpfs needs root with mount rights; the file-size-limit test covers this")
     try:
         folder = disk / "data"
-        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         with Workspace(folder, clock) as workspace:
             runner = workspace.new_session(protocol, "C-FULL", "therapist", "Room 1")
             filler = _fill(disk, leave=64 * 1024)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -106,4 +106,4 @@ def check_resume(folder: Path, match: re.Match, attempt: int) -> None:
                              if from_iso(e.wall_time) <= wall)
         notes_before = {e.seq for e in store.events(session.uid, (Kind.NOTE,)) if e.seq < resumed_event.seq}
     assert notes_before <= shown, f"attempt {attempt}: saved notes missing from the resumed log: {notes_before - shown}"
-    assert datetime.now(timezone.utc) >= wall
+    assert datetime.now(UTC) >= wall

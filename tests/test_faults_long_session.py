@@ -14,8 +14,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 import PySide6
+import pytest
 
 CALLS = r"""
 import os, sys

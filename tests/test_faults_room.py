@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from _room_helpers import open_room, stored_notes, type_note
 from _fault_support import lock_from_another_process, release
+from _room_helpers import open_room, stored_notes, type_note
+
 from kaproom.domain.events import Kind
 from kaproom.store import Store
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from _export_helpers import finished_session
 from fhir.resources.R4B.bundle import Bundle
 
-from _export_helpers import finished_session
 from kaproom.export.fhir import fhir_bundle, render_fhir
 from kaproom.export.report_data import gather
 
@@ -95,7 +95,7 @@ def test_ids_are_stable_between_exports(exported):
 
 def test_the_dose_is_a_medication_administration_with_the_prescribed_amount(tmp_path, clock):
     from kaproom.domain.protocol import builtin_protocol
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     with Workspace(tmp_path / "room", clock) as workspace:
         runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-7", "Ana Ruiz", prescribed_dose_mg=300)
         clock.advance(21 * 60)
@@ -118,7 +118,7 @@ def test_a_dose_with_no_amount_typed_claims_none_and_no_dose_means_no_administra
     (given,) = by_type(bundle, "MedicationAdministration")  # the fixture's dose, with no amount typed
     assert given.dosage.dose is None and given.dosage.text == "sublingual lozenge"
     from kaproom.domain.protocol import builtin_protocol
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     with Workspace(tmp_path / "room", clock) as workspace:
         runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-8", "Ana Ruiz")
         undosed = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), EXPORTED))

@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
 from _export_helpers import finished_session
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
 from kaproom.export.importer import import_bundle_data
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.session_export import export_session

@@ -9,7 +9,8 @@ import math
 import re
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import BUILTIN_DIR, Protocol, ProtocolError, parse_protocol

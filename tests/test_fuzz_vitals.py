@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.events import Kind
 from kaproom.domain.protocol import DEFAULT_ALERTS, DEFAULT_RANGES
-from kaproom.domain.vitals import (LABELS, NAUSEA, NUMBER_FIELDS, WHOLE_NUMBER_FIELDS, Reading, check_in,
-                                   parse_vitals, reading_from_payload)
+from kaproom.domain.vitals import (
+    LABELS,
+    NAUSEA,
+    NUMBER_FIELDS,
+    WHOLE_NUMBER_FIELDS,
+    Reading,
+    check_in,
+    parse_vitals,
+    reading_from_payload,
+)
 from kaproom.domain.vitals_rules import LEVELS
 
 FIELDS = NUMBER_FIELDS + ("moaas", "nausea", "comment", "supplemental_oxygen")

@@ -9,18 +9,19 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from _export_helpers import finished_session
-from kaproom.cli import main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kaproom.cli.main import main
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Event, Kind
 from kaproom.export.importer import import_bundle, import_bundle_data
 from kaproom.export.json_bundle import BundleRefused, parse_bundle
 from kaproom.export.session_export import export_session
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, Store
 from kaproom.store.queries import SessionFilter, list_sessions
-from kaproom.workspace import Workspace
 
 
 def independent_check(bundle: dict) -> int | None:
@@ -212,8 +213,9 @@ def test_any_bytes_are_a_bundle_or_a_clear_refusal(data):
 
 def test_import_needs_permission_and_is_audited(room, office, tmp_path):
     from _people_helpers import add_staff, fast_people
+
     from kaproom.domain.people import AuditKind
-    from kaproom.people.service import AccessRefused
+    from kaproom.services.people import AccessRefused
     workspace, uid = room
     path = export_json(workspace, uid, tmp_path / "s.json")
     people = fast_people(office)

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from kaproom.ui.music_strip import MusicStrip
-from kaproom.ui.room_window import RoomWindow
-from kaproom.ui.session_controller import SessionController
+from kaproom.ui.music.strip import MusicStrip
+from kaproom.ui.room.controller import SessionController
+from kaproom.ui.room.window import RoomWindow
 from tests._music_helpers import actions, music_events
 
 pytestmark = [pytest.mark.vlc]

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from kaproom.domain.session import State
 from kaproom.playback import NO_LIBVLC, PlaybackUnavailable
 from kaproom.playback.fake_player import FakePlayer
-from kaproom.ui import music_strip
+from kaproom.ui.music import strip as music_strip
 from tests._music_helpers import StandInController, StandInRoom, actions, music_events
 
 
@@ -204,7 +204,7 @@ def test_bridge_delivers_events_from_another_thread_on_the_main_thread(qtbot) ->
     import threading
 
     from kaproom.playback.player import PlayerEvent
-    from kaproom.ui.music_bridge import PlayerEventBridge
+    from kaproom.ui.music.bridge import PlayerEventBridge
 
     received: list[tuple[str, PlayerEvent]] = []
     bridge = PlayerEventBridge(lambda event: received.append((threading.current_thread().name, event)))

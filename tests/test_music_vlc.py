@@ -11,10 +11,10 @@ import threading
 import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from kaproom.paths import ASSETS_DIR
 from kaproom.playback import PlaybackUnavailable
 from kaproom.playback.vlc_player import VlcBackend, VlcPlayer, shared_backend
-from kaproom.ui import music_strip
+from kaproom.services.paths import ASSETS_DIR
+from kaproom.ui.music import strip as music_strip
 from tests._music_helpers import StandInController, StandInRoom, actions, music_events
 
 pytestmark = [pytest.mark.vlc]

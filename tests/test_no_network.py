@@ -12,14 +12,12 @@ import socket
 from pathlib import Path
 
 import pytest
-
-from kaproom.cli import main
-from kaproom.paths import ASSETS_DIR
-from kaproom.simulate import run_simulation
-from kaproom.workspace import Workspace
-
 from _people_helpers import SUPERVISOR_SECRET, add_staff, fast_people
 
+from kaproom.cli.main import main
+from kaproom.services.paths import ASSETS_DIR
+from kaproom.services.simulate import run_simulation
+from kaproom.services.workspace import Workspace
 
 
 class NetworkBlocked(AssertionError):
@@ -33,7 +31,7 @@ def no_network(monkeypatch):
     real_socket = socket.socket
 
     class GuardedSocket(real_socket):  # type: ignore[misc, valid-type]
-        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):  # noqa: A002 (socket's own names)
+        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
             if fileno is None and family in (-1, socket.AF_INET, socket.AF_INET6):
                 attempts.append(f"socket({family}, {type})")
                 raise NetworkBlocked("a network socket was created")
@@ -113,11 +111,11 @@ def test_a_whole_session_the_command_line_and_the_screens_open_no_network_socket
     assert main(["audit", "--data-dir", str(data_dir)]) == 0
     capsys.readouterr()
     # 3. The screens that exist: sign-in, users, audit, the idle lock (with its D-Bus watcher), music strip.
-    from kaproom.ui.audit_view import AuditView
-    from kaproom.ui.idle_lock import IdleLock
-    from kaproom.ui.music_strip import MusicStrip
-    from kaproom.ui.signin import SignInDialog
-    from kaproom.ui.users_admin import UsersAdminWidget
+    from kaproom.ui.music.strip import MusicStrip
+    from kaproom.ui.people.audit_view import AuditView
+    from kaproom.ui.people.idle_lock import IdleLock
+    from kaproom.ui.people.signin import SignInDialog
+    from kaproom.ui.people.staff import UsersAdminWidget
     with Workspace(data_dir, clock) as workspace:
         people = fast_people(workspace)
         widgets = [SignInDialog(people), UsersAdminWidget(people, staff["admin"]),
@@ -140,8 +138,8 @@ def test_a_whole_session_the_command_line_and_the_screens_open_no_network_socket
 def open_a_room(qtbot, data_dir, clock) -> None:
     from PySide6.QtCore import Qt
 
-    from kaproom.ui.room_window import RoomWindow
-    from kaproom.ui.session_controller import SessionController
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
     with Workspace(data_dir, clock) as workspace:
         runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0007", "Teo")
         room = RoomWindow(SessionController(workspace, runner))

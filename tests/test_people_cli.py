@@ -6,11 +6,10 @@ import subprocess
 import sys
 
 import pytest
-
-from kaproom.cli import main
-from kaproom.workspace import Workspace
-
 from _people_helpers import ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, PipedStdin, add_staff, fast_people, rows
+
+from kaproom.cli.main import main
+from kaproom.services.workspace import Workspace
 
 
 def run(monkeypatch, capsys, *argv: str, stdin: str = "", user: str | None = None) -> tuple[int, str, str]:

@@ -1,22 +1,36 @@
 """The pure rules: names, secrets, hashing, lockout delays and who may do what."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from kaproom.domain.people import (DEFAULT_KDF, InputRefused, LockoutPolicy, Permission, Role, ScryptParams, User,
-                                   check_client_label, check_name, check_new_secret, check_role, hash_secret,
-                                   may, may_see_session, secret_matches)
-
 from _people_helpers import FAST_KDF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kaproom.domain.people import (
+    DEFAULT_KDF,
+    InputRefused,
+    LockoutPolicy,
+    Permission,
+    Role,
+    ScryptParams,
+    User,
+    check_client_label,
+    check_name,
+    check_new_secret,
+    check_role,
+    hash_secret,
+    may,
+    may_see_session,
+    secret_matches,
+)
 
 
 def test_default_hash_is_scrypt_2_15_with_a_fresh_salt_and_matches_only_its_secret():
     stored = hash_secret("583920")
     assert stored.startswith("$scrypt$ln=15,r=8,p=1$")
-    assert DEFAULT_KDF == ScryptParams(15, 8, 1)
+    assert ScryptParams(15, 8, 1) == DEFAULT_KDF
     assert "583920" not in stored
     assert secret_matches("583920", stored)
     assert not secret_matches("583921", stored)
@@ -123,7 +137,7 @@ def test_lockout_grows_one_two_four_minutes_and_stops_at_the_cap():
 
 def test_a_wall_clock_set_back_never_makes_the_pause_longer_than_the_cap():
     policy = LockoutPolicy()
-    now = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
     assert policy.remaining(now + timedelta(days=3), now) == timedelta(minutes=60)
     assert policy.remaining(now - timedelta(seconds=1), now) == timedelta(0)
     assert policy.remaining(None, now) == timedelta(0)

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import pytest
+from _people_helpers import (
+    ADMIN_PIN,
+    SUPERVISOR_SECRET,
+    THERAPIST_PIN,
+    add_staff,
+    audit_log,
+    database_bytes,
+    fast_people,
+    rows,
+)
 
 from kaproom.domain.people import AuditKind, InputRefused, Permission, Role
-from kaproom.people import AccessRefused, People
-
-from _people_helpers import (ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, database_bytes,
-                             fast_people, rows)
+from kaproom.services.people import AccessRefused, People
 
 
 def test_the_first_user_must_be_an_admin_and_needs_nobody_to_sign_in(workspace):
@@ -217,7 +224,7 @@ def test_bad_input_at_sign_in_is_refused_clearly(workspace, data_dir, name, secr
 
 
 def test_a_pause_survives_closing_and_reopening_the_app(data_dir, clock):
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     with Workspace(data_dir, clock) as workspace:
         people = fast_people(workspace)
         add_staff(people)
@@ -231,7 +238,7 @@ def test_a_pause_survives_closing_and_reopening_the_app(data_dir, clock):
 
 
 def test_the_demo_user_needs_no_sign_in_and_leaves_no_trail_in_a_folder_without_users(workspace):
-    from kaproom.people import DEMO_USER
+    from kaproom.services.people import DEMO_USER
     people = fast_people(workspace)
     for permission in Permission:
         people.require(DEMO_USER, permission)
@@ -244,9 +251,9 @@ def test_tries_made_at_the_same_moment_cannot_slip_past_the_pause(data_dir):
     """Twelve processes guess at once (each check takes the real scrypt time): only five are checked."""
     import multiprocessing
 
-    from kaproom.workspace import Workspace
-
     from _people_helpers import try_wrong_pin_in_another_process
+
+    from kaproom.services.workspace import Workspace
     with Workspace(data_dir) as workspace:
         people = People.of(workspace)
         admin = people.add_user(None, "Ana", "admin", ADMIN_PIN)

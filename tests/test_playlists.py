@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kaproom.paths import ASSETS_DIR
-from kaproom.playback.playlists import (PlaylistError, find_playlist, open_playlist, read_playlist,
-                                        shipped_playlists)
+from kaproom.playback.playlists import PlaylistError, find_playlist, open_playlist, read_playlist, shipped_playlists
+from kaproom.services.paths import ASSETS_DIR
 
 # File names a music library may really hold: anything but "/", NUL and control characters
 # (a line break cannot be written into an M3U line). Emoji, accents, spaces, '#', '%', ':' all in.
@@ -194,9 +193,9 @@ def test_malformed_xspf_is_refused_with_the_file_and_the_reason(tmp_path, conten
 
 def test_xspf_track_without_location_is_reported_and_the_rest_play(library) -> None:
     path = library / "p.xspf"
-    path.write_bytes(XSPF_HEAD + "<trackList><track><location>a.ogg</location></track><track><title>Lost"
-                     "</title></track><track><location>%C3%89t%C3%A9%20%C3%A0%20l'aube.ogg</location>"
-                     "<duration>x</duration></track></trackList></playlist>".encode())
+    path.write_bytes(XSPF_HEAD + b"<trackList><track><location>a.ogg</location></track><track><title>Lost"
+                     b"</title></track><track><location>%C3%89t%C3%A9%20%C3%A0%20l'aube.ogg</location>"
+                     b"<duration>x</duration></track></trackList></playlist>")
     playlist = read_playlist(path)
     assert [e.path.name for e in playlist.entries] == ["a.ogg", "Été à l'aube.ogg"]
     assert playlist.entries[1].duration is None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kaproom.paths import ASSETS_DIR
 from kaproom.playback.playlists import read_playlist, shipped_playlists
+from kaproom.services.paths import ASSETS_DIR
 
 pytestmark = [pytest.mark.vlc, pytest.mark.slow]
 CVLC = shutil.which("cvlc")

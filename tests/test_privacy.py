@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
-
-from kaproom.paths import private_file
-from kaproom.domain.people import InputRefused
-from kaproom.people.settings import ClinicSettings, check_value, load_settings, parse_value, save_settings
-from kaproom.simulate import NOTE_TEXTS
-from kaproom.workspace import Workspace
-
 from _people_helpers import add_staff, fast_people
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kaproom.domain.people import InputRefused
+from kaproom.services.paths import private_file
+from kaproom.services.settings import ClinicSettings, check_value, load_settings, parse_value, save_settings
+from kaproom.services.simulate import NOTE_TEXTS
+from kaproom.services.workspace import Workspace
 
 
 def mode(path: Path) -> int:

@@ -4,10 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kaproom.domain.protocol import (BUILTIN_DIR, ProtocolError, available_protocols, builtin_protocol,
-                                     load_protocol, parse_protocol)
+from kaproom.domain.protocol import (
+    BUILTIN_DIR,
+    ProtocolError,
+    available_protocols,
+    builtin_protocol,
+    load_protocol,
+    parse_protocol,
+)
 
 SHORT = (BUILTIN_DIR / "short-check.toml").read_text()
 
@@ -115,7 +122,7 @@ def test_any_text_gives_a_protocol_or_a_protocol_error(text):
                  st.lists(st.integers(), max_size=3)))
 def test_any_value_in_a_real_protocol_is_accepted_or_refused_clearly(key, value):
     import json
-    lines = [f"{key} = {json.dumps(value) if not isinstance(value, float) or value == value and abs(value) != float('inf') else 'nan'}"
+    lines = [f"{key} = {json.dumps(value) if not isinstance(value, float) or (value == value and abs(value) != float('inf')) else 'nan'}"
              if line.strip().startswith(f"{key} =") else line for line in SHORT.splitlines()]
     try:
         parse_protocol("\n".join(lines), "fuzz.toml")

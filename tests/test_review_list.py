@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _review_helpers import add_session
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from kaproom.store.queries import SessionFilter
 from kaproom.ui.review.filters import FilterBar
 from kaproom.ui.review.list_model import COLUMNS, SESSION_ROLE, SessionListModel
-
-from _review_helpers import add_session
 
 
 def column(name: str) -> int:
@@ -124,8 +123,9 @@ def test_not_signed_checkbox(qtbot, store, protocol):
 
 
 def test_list_marks_a_session_amended_after_signoff(qtbot, store, protocol):
-    from kaproom.domain.events import Event, Kind
     from _review_helpers import amend, note
+
+    from kaproom.domain.events import Event, Kind
     uid = add_session(store, protocol, client="S-2")
     first = note(store, uid, "Calm")
     store.append(uid, Event(Kind.SIGNOFF, {"comment": "", "role": "supervisor"}, 3600.0,

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _review_helpers import add_session
 
 from kaproom.store.queries import SORT_KEYS, SessionFilter, count_sessions, list_sessions, therapists, totals
-
-from _review_helpers import add_session
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from _review_helpers import add_session, amend, note, tamper_payload
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -9,8 +10,6 @@ from kaproom.domain.events import Event, Kind
 from kaproom.ui.review import style
 from kaproom.ui.review.session_view import SessionView
 from kaproom.ui.review.timeline_model import ROW_ROLE
-
-from _review_helpers import add_session, amend, note, tamper_payload
 
 DETAILS, WHAT = 5, 4
 
@@ -186,7 +185,7 @@ def test_badge_shows_where_a_tampered_record_breaks(qtbot, view, workspace, amen
     assert view.badge.property("intact") == "true"
     workspace.close()
     tamper_payload(workspace.folder / "kaproom.sqlite3", uid, first.seq, '{"text":"Nothing to note"}')
-    from kaproom.workspace import Workspace
+    from kaproom.services.workspace import Workspace
     reopened = Workspace(workspace.folder, workspace.clock)
     try:
         fresh = SessionView(reopened, "Dr Rao")
@@ -233,14 +232,14 @@ def test_typed_markup_is_shown_as_text(qtbot, view, workspace, protocol):
 
 
 def test_review_colours_have_enough_contrast():
-    from kaproom.ui.theme import contrast_ratio
+    from kaproom.ui.kit.theme import contrast_ratio
     low = [(what, round(contrast_ratio(fg, bg), 2)) for what, fg, bg in style.TEXT_PAIRS
            if contrast_ratio(fg, bg) < 4.5]
     assert low == []
 
 
 def test_viewing_is_audited_once_users_exist(qtbot, workspace, amended):
-    from kaproom.people.service import People
+    from kaproom.services.people import People
     uid, *_ = amended
     people = People.of(workspace)
     admin = people.add_user(None, "Admin", "admin", "correct horse battery")

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from _review_helpers import add_session, amend, note, tamper_payload
 
 from kaproom.domain.events import Kind
-from kaproom.simulate import run_simulation
-from kaproom.ui.review.signoff import (COMMENT_MAX, SignOffRefused, amended_after_signoff, integrity_of,
-                                       sign_off)
-
-from _review_helpers import add_session, amend, note, tamper_payload
+from kaproom.services.signoff import COMMENT_MAX, SignOffRefused, amended_after_signoff, integrity_of, sign_off
+from kaproom.services.simulate import run_simulation
 
 
 def simulate(workspace, clock, protocol_id="short-check"):
@@ -78,7 +76,7 @@ def test_tampered_payload_breaks_the_badge_at_that_event(workspace, clock):
 
 
 def test_signoff_needs_a_permitted_user_once_users_exist(workspace, clock):
-    from kaproom.people.service import AccessRefused, People
+    from kaproom.services.people import AccessRefused, People
     uid = simulate(workspace, clock)
     people = People.of(workspace)
     admin = people.add_user(None, "Admin", "admin", "correct horse battery")

@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from _review_helpers import add_session
 from PySide6.QtCore import Qt
 
-from kaproom.domain.events import Kind
+from kaproom.services.workspace import Workspace
 from kaproom.ui.review import open_review
 from kaproom.ui.review.list_model import COLUMNS
-from kaproom.workspace import Workspace
-
-from _review_helpers import add_session
 
 
 def column(name: str) -> int:
@@ -123,7 +121,7 @@ def test_export_button_writes_the_file_and_shows_the_export(qtbot, window, works
     assert target.read_bytes().startswith(b"%PDF")
     assert "Saved" in bar.message.text() and str(target) in bar.message.text()
     from kaproom.domain.people import AuditKind
-    from kaproom.people import People
+    from kaproom.services.people import People
     (audit,) = People.of(workspace).audit((AuditKind.SESSION_EXPORTED,))
     assert audit.payload["format"] == "pdf" and audit.payload["destination"] == str(target)
     details = window.session_view.details.toPlainText()
@@ -166,7 +164,7 @@ def test_tampered_bundle_is_refused_with_the_event_named(qtbot, window, tmp_path
 
 
 def test_another_supervisor_unlocking_signs_from_then_on(qtbot, workspace, protocol):
-    from kaproom.people.service import People
+    from kaproom.services.people import People
     add_session(workspace.store, protocol)
     people = People.of(workspace)
     admin = people.add_user(None, "Admin", "admin", "correct horse battery")
@@ -209,7 +207,7 @@ def test_unknown_session_on_the_command_line_is_a_message(tmp_path):
 
 
 def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspace, protocol):
-    from kaproom.people.service import People
+    from kaproom.services.people import People
     add_session(workspace.store, protocol, therapist="Tess", client="T-1")
     add_session(workspace.store, protocol, therapist="Ben", client="B-2")
     people = People.of(workspace)
@@ -231,7 +229,7 @@ def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspa
 @pytest.fixture
 def themed_app(qapp):
     """The app's theme as the real app has it (the review then adds only its own pieces)."""
-    from kaproom.ui import theme
+    from kaproom.ui.kit import theme
     saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
     theme.apply_theme(qapp)
     yield qapp
@@ -242,7 +240,7 @@ def themed_app(qapp):
 
 
 def test_a_review_opened_on_a_plain_qt_app_brings_the_theme_itself(qtbot, workspace):
-    from kaproom.ui import theme
+    from kaproom.ui.kit import theme
     plain = open_review(workspace, "Dr Rao", lock=False)
     qtbot.addWidget(plain)
     assert theme.stylesheet() in plain.styleSheet()
@@ -250,7 +248,7 @@ def test_a_review_opened_on_a_plain_qt_app_brings_the_theme_itself(qtbot, worksp
 
 def test_in_the_app_the_review_keeps_the_theme_without_a_second_copy_of_it(qtbot, themed_app, workspace):
     """The window adds only its own pieces; the timeline still has the review's table colours."""
-    from kaproom.ui import theme
+    from kaproom.ui.kit import theme
     from kaproom.ui.review import style
     themed = open_review(workspace, "Dr Rao", lock=False)
     qtbot.addWidget(themed)
@@ -323,6 +321,7 @@ def test_on_a_laptop_screen_the_timeline_leaves_its_width_to_the_details(qtbot, 
     """What was noted is the column a supervisor reads: the time, phase and kind columns take
     what their texts need, not fixed widths that left Details a sliver at 1366 px."""
     from PySide6.QtWidgets import QApplication
+
     from kaproom.ui.review.timeline_model import COLUMNS as TIMELINE_COLUMNS
     add_session(workspace.store, protocol, therapist="Ana", client="C-7", cautions=2)
     shown = open_review(workspace, "Dr Rao", lock=False)
@@ -350,6 +349,7 @@ def test_on_a_laptop_screen_the_timeline_leaves_its_width_to_the_details(qtbot, 
 
 def test_the_review_opens_within_a_screen_smaller_than_its_preferred_size(qtbot, workspace):
     from PySide6.QtGui import QGuiApplication
+
     from kaproom.ui.review.window import PREFERRED_SIZE
     area = QGuiApplication.primaryScreen().availableGeometry()
     shown = open_review(workspace, "Dr Rao", lock=False)

@@ -7,7 +7,7 @@ import pytest
 
 from kaproom.domain.clock import FakeClock, format_hms
 from kaproom.domain.events import Kind
-from kaproom.domain.session import SessionError, SessionRunner, State
+from kaproom.domain.session import SessionError, State
 
 
 def run_new(workspace, protocol):

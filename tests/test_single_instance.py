@@ -11,17 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
-
 from PySide6.QtNetwork import QLocalServer
 
-from kaproom.ui.single_instance import (LOCK_FILENAME, SingleInstance, acquire_single_instance, describe_room,
-                                       server_name)
+from kaproom.ui.shell.single_instance import (
+    LOCK_FILENAME,
+    SingleInstance,
+    acquire_single_instance,
+    describe_room,
+    server_name,
+)
 
 HOLDER = r"""
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from kaproom.ui.single_instance import acquire_single_instance
+from kaproom.ui.shell.single_instance import acquire_single_instance
 
 app = QApplication(sys.argv[:1])
 held = acquire_single_instance(sys.argv[1], lambda: sys.argv[2])

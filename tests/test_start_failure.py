@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from kaproom.cli import main
+from kaproom.cli.main import main
 from kaproom.domain.clock import FakeClock
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME
-from kaproom.workspace import Workspace
 
 
 @pytest.fixture

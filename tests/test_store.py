@@ -5,16 +5,26 @@ import json
 import os
 import sqlite3
 import stat
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.events import Event, Kind, verify_chain
-from kaproom.store import (DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, NotADatabase, NotFound, SchemaTooNew, Store,
-                           StoreError)
+from kaproom.services.workspace import Workspace
+from kaproom.store import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    NotADatabase,
+    NotFound,
+    SchemaTooNew,
+    Store,
+    StoreError,
+)
 from kaproom.store.migrations import SCHEMA_VERSION
-from kaproom.workspace import Workspace
 
 
 def make_session(store: Store, protocol, notes: int = 3) -> str:
@@ -180,7 +190,6 @@ def test_newer_schema_is_refused(tmp_path: Path):
 
 
 def test_locked_database_gives_a_clear_message(store: Store, protocol, monkeypatch):
-    import kaproom.store.store as module
     uid = make_session(store, protocol)
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -318,12 +327,13 @@ def test_a_database_whose_app_was_killed_is_read_through_at_the_next_open(tmp_pa
 @pytest.mark.parametrize("days_ago", [8, -1])
 def test_even_an_untouched_database_is_read_through_weekly(tmp_path: Path, protocol, days_ago):
     """(-1: a check 'from the future' after the clock was set back counts as not done.)"""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
+
     from kaproom.store.seal import seal_path
     path = tmp_path / "kaproom.sqlite3"
     Store(path).close()
     seal = json.loads(seal_path(path).read_text())
-    seal["checked_at"] = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
+    seal["checked_at"] = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
     seal_path(path).write_text(json.dumps(seal))
     with Store(path) as store:
         assert store.fully_checked_now

@@ -8,7 +8,7 @@ from dataclasses import replace
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QPushButton
 
-from kaproom.ui.home import HomeWindow
+from kaproom.ui.shell.home import HomeWindow
 from tests._room_helpers import open_room, press
 
 

@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
-from kaproom.ui.home import HomeWindow
-from kaproom.ui.room_app import Launcher
-from kaproom.workspace import Workspace
+from kaproom.services.workspace import Workspace
+from kaproom.ui.shell.home import HomeWindow
+from kaproom.ui.shell.launcher import Launcher
 from tests._room_helpers import assert_log_matches_store, stored
 
 

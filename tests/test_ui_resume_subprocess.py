@@ -9,16 +9,16 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kaproom.domain.clock import FakeClock, from_iso
 from kaproom.domain.events import Kind
-from kaproom.paths import REPO_ROOT
-from kaproom.ui.room_log_text import line_for
-from kaproom.workspace import Workspace
+from kaproom.services.paths import REPO_ROOT
+from kaproom.services.workspace import Workspace
+from kaproom.ui.room.log_text import line_for
 
 pytestmark = pytest.mark.slow
 STARTUP_MS = 30000
@@ -51,7 +51,7 @@ def seconds(hms: str) -> int:
 
 def test_killed_app_resumes_with_true_elapsed_time_and_full_log(qtbot, tmp_path, short_protocol) -> None:
     data_dir = tmp_path / "data"
-    started = datetime.now(timezone.utc) - timedelta(seconds=116)  # Arrival (2 min) ends in a few seconds
+    started = datetime.now(UTC) - timedelta(seconds=116)  # Arrival (2 min) ends in a few seconds
     clock = FakeClock(started)
     with Workspace(data_dir, clock) as workspace:
         runner = workspace.new_session(short_protocol, "C-0042", "Dr Ada", "Room 2", intention="Rest.")

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QLabel
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Kind
-from kaproom.paths import REPO_ROOT, demo_dir
+from kaproom.services.paths import REPO_ROOT, demo_dir
+from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME
-from kaproom.ui.room_app import DEMO_CLIENT, Launcher
-from kaproom.workspace import Workspace
+from kaproom.ui.shell.launcher import DEMO_CLIENT, Launcher
 
 
 def test_demo_opens_a_marked_session_and_a_new_demo_closes_the_old_one(qtbot, data_dir, clock) -> None:
@@ -78,7 +78,7 @@ def test_kaproom_demo_command_runs_on_its_fast_clock_in_the_demo_folder(qtbot, t
 
 @pytest.mark.parametrize("speed", ["0", "-3", "5000"])
 def test_speed_must_be_positive_and_sane(capsys, data_dir, speed: str) -> None:
-    from kaproom.cli import main
+    from kaproom.cli.main import main
     assert main(["demo", "--speed", speed]) == 2
     assert "--speed must be above 0" in capsys.readouterr().err
 
@@ -111,7 +111,7 @@ def test_after_the_demo_session_its_review_opens_from_the_home_page(qtbot, data_
     import shiboken6
     from PySide6.QtCore import Qt
 
-    from kaproom.app import make_launcher
+    from kaproom.cli.app import make_launcher
     from kaproom.domain.session import State
     from kaproom.ui.review.list_model import COLUMNS
     with Workspace(demo_dir(data_dir), FakeClock()) as workspace:

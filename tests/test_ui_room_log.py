@@ -6,9 +6,9 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from kaproom.domain.events import Event, Kind, RecordedEvent
 from kaproom.domain.session import SessionState, State
-from kaproom.ui.log_view import AMENDMENT_PREFIX
-from kaproom.ui.room_log_text import line_for
-from kaproom.ui.room_schedule import vitals_due_text
+from kaproom.ui.room.log_text import line_for
+from kaproom.ui.room.log_view import AMENDMENT_PREFIX
+from kaproom.ui.room.schedule import vitals_due_text
 from tests._room_helpers import assert_log_matches_store, open_room, press
 
 

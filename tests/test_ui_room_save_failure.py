@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QLabel
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Kind
+from kaproom.services.workspace import Workspace
 from kaproom.store.errors import translate
-from kaproom.workspace import Workspace
 from tests._room_helpers import assert_log_matches_store, open_room, press, stored, type_note
 
 
@@ -21,7 +21,7 @@ from tests._room_helpers import assert_log_matches_store, open_room, press, stor
 def quick_lock_workspace(tmp_path: Path, monkeypatch):
     """Give up on a lock after 0.1 s instead of 3 s, to keep the test fast."""
     monkeypatch.setattr("kaproom.store.store.BUSY_TIMEOUT_MS", 100)
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     workspace = Workspace(tmp_path / "data", clock)
     yield workspace, clock
     workspace.close()

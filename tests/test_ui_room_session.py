@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton, QWidg
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
-from kaproom.ui.room_app import Launcher
-from kaproom.ui.room_window import RoomWindow
-from kaproom.ui.start_page import StartPage
+from kaproom.ui.room.window import RoomWindow
+from kaproom.ui.shell.launcher import Launcher
+from kaproom.ui.start.page import StartPage
 from tests._room_helpers import activate, assert_log_matches_store, press, stored, stored_notes, type_note
 
 
@@ -146,7 +146,7 @@ def test_the_phase_line_says_which_phases_wait_for_the_therapist(workspace, shor
     phase follows, names the discharge key once its time is up and says nothing extra before."""
     from dataclasses import replace
 
-    from kaproom.ui.room_header import phase_text
+    from kaproom.ui.room.header import phase_text
     held = replace(short_protocol, phases=tuple(replace(p, auto_advance=False) if index == 1 else p
                                                 for index, p in enumerate(short_protocol.phases)))
     runner = workspace.new_session(held, "C-8", "Dr B")
@@ -223,7 +223,7 @@ def test_the_clock_wakes_just_after_each_second_and_at_most_four_times_a_second_
         qtbot, workspace, protocol, clock) -> None:
     """The room shows each new second as it turns, without waking more often than that."""
     from kaproom.domain.clock import ScaledClock
-    from kaproom.ui.session_controller import SessionController
+    from kaproom.ui.room.controller import SessionController
 
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     controller = SessionController(workspace, runner)

@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from kaproom.ui import theme
-from kaproom.ui.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
+from kaproom.ui.kit import theme
+from kaproom.ui.kit.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
 from tests._room_helpers import open_room
 
 PACKAGE = Path(theme.__file__).resolve().parent.parent
@@ -145,7 +146,7 @@ def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, 
     """Late in a session the header says the most: an over-time last phase naming its key and a
     check overdue with no dose recorded. Those lines wrap; the window never grows past the screen."""
     runner = workspace.new_session(short_protocol, "C-1", "Dr A")
-    room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals_panel",))
+    room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals.panel",))
     clock.advance(29.5 * 60)  # into the last phase, well over its time, and no dose recorded
     room.controller.tick()
     assert "discharge when ready (Ctrl+Shift+D)" in room.phase_label.text()
@@ -165,12 +166,12 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
                                                                                protocol) -> None:
     """The last check's values (what the therapist glances at) and every field fit the side panel
     of a small laptop screen without scrolling, with the music strip and the DEMO marker shown."""
-    from kaproom.ui.room_window import RoomWindow
-    from kaproom.ui.session_controller import SessionController
     from kaproom.playback.fake_player import FakePlayer
-    from kaproom.ui import music_strip
+    from kaproom.ui.music import strip as music_strip
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
     runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = RoomWindow(SessionController(workspace, runner), demo=True, extensions=("kaproom.ui.vitals_panel",))
+    room = RoomWindow(SessionController(workspace, runner), demo=True, extensions=("kaproom.ui.vitals.panel",))
     music_strip.install(room, lambda: [FakePlayer("a"), FakePlayer("b")])
     qtbot.addWidget(room)
     room.resize(1366, 768)
@@ -193,7 +194,7 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
         for widget in widgets:
             top = widget.mapTo(viewport, widget.rect().topLeft()).y()
             bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
-            assert 0 <= top and bottom <= viewport.height(), widget.objectName()
+            assert top >= 0 and bottom <= viewport.height(), widget.objectName()
 
     fill(room, **COMPLETE)
     save(room)
@@ -210,7 +211,7 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
     for widget in (form.result, form.news2, form.fields["systolic"], form.fields["spo2"]):
         top = widget.mapTo(viewport, widget.rect().topLeft()).y()
         bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
-        assert 0 <= top and bottom <= viewport.height(), widget.objectName()
+        assert top >= 0 and bottom <= viewport.height(), widget.objectName()
 
 
 @pytest.mark.parametrize("width, height", [(1920, 1080), (2560, 1440)])
@@ -219,11 +220,11 @@ def test_on_a_larger_screen_the_side_panel_is_wide_enough_for_its_larger_text(qt
     """The room's fonts grow with the screen; the vitals panel must grow with them, not cut off
     its title, the last check or the right-hand fields (at 2560x1440 its widest, fixed for a
     laptop, cut "Vitals (F9) · dose given (F1" and the fields)."""
-    from kaproom.ui.room_window import RoomWindow
-    from kaproom.ui.session_controller import SessionController
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
     monkeypatch.setattr(RoomWindow, "apply_sizes", lambda self: self.size_for_screen(height))
     runner = workspace.new_session(protocol, "C-1", "Dr A")
-    room = RoomWindow(SessionController(workspace, runner), extensions=("kaproom.ui.vitals_panel",))
+    room = RoomWindow(SessionController(workspace, runner), extensions=("kaproom.ui.vitals.panel",))
     qtbot.addWidget(room)
     room.resize(width, height)
     room.show()
@@ -242,6 +243,7 @@ def test_fractional_screen_scales_are_followed_as_they_are(qapp, monkeypatch):
     """A 1.25 or 1.5 screen scale is not rounded to 1 or 2 (blurry or oversized text in the room):
     KAP Room relies on Qt 6's default rounding policy for it and sets nothing at start-up."""
     import os
+
     from PySide6.QtGui import QGuiApplication
     if os.environ.get("QT_SCALE_FACTOR_ROUNDING_POLICY"):
         pytest.skip("the machine sets its own rounding policy")
@@ -254,7 +256,7 @@ def test_the_app_is_made_with_the_room_style_from_the_start(tmp_path):
     desktop asks for another style."""
     import subprocess
     import sys
-    code = ("from kaproom.ui.theme import apply_theme, new_application\n"
+    code = ("from kaproom.ui.kit.theme import apply_theme, new_application\n"
             "app = new_application(['kaproom'])\n"
             "print(app.style().name())\n"
             "apply_theme(app)\n")

@@ -2,18 +2,31 @@
 from __future__ import annotations
 
 import pytest
+from _people_helpers import (
+    ADMIN_PIN,
+    SUPERVISOR_SECRET,
+    THERAPIST_PIN,
+    add_staff,
+    audit_log,
+    database_bytes,
+    fast_people,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit
 
 from kaproom.domain.people import AuditKind, Permission, Role
-from kaproom.people.settings import ClinicSettings, save_settings
-from kaproom.ui.audit_view import AuditView
-from kaproom.ui.signin import (ChangeSecretDialog, ConfirmSecretDialog, FirstAdminDialog, SignInDialog,
-                               entry_unlock_needed, sign_in, unlock_entry)
-from kaproom.ui.users_admin import UserFormDialog, UsersAdminDialog, UsersAdminWidget
-
-from _people_helpers import (ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, database_bytes,
-                             fast_people)
+from kaproom.services.settings import ClinicSettings, save_settings
+from kaproom.ui.people.audit_view import AuditView
+from kaproom.ui.people.signin import (
+    ChangeSecretDialog,
+    ConfirmSecretDialog,
+    FirstAdminDialog,
+    SignInDialog,
+    entry_unlock_needed,
+    sign_in,
+    unlock_entry,
+)
+from kaproom.ui.people.staff import UserFormDialog, UsersAdminDialog, UsersAdminWidget
 
 
 @pytest.fixture
@@ -251,8 +264,8 @@ def test_pin_to_unlock_data_entry_only_when_the_clinic_turns_it_on(qtbot, people
 def test_room_privacy_key_needs_the_therapists_pin_to_return_to_data_entry(qtbot, people, staff, workspace,
                                                                            protocol):
     """Wired as the app does: ``room.privacy_unlock = lambda: unlock_entry(workspace, user, room)``."""
-    from kaproom.ui.room_window import RoomWindow
-    from kaproom.ui.session_controller import SessionController
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
 
     save_settings(workspace.folder, ClinicSettings(pin_to_unlock_entry=True))
     runner = workspace.new_session(protocol, "KAP-0042", "Teo")
@@ -300,7 +313,7 @@ def test_a_therapist_changes_their_own_pin_on_screen(qtbot, people, staff):
 
 
 def test_audit_details_name_whom_they_concern_first_and_read_as_words() -> None:
-    from kaproom.ui.audit_view import details_text
+    from kaproom.ui.people.audit_view import details_text
     text = details_text({"secret_fingerprint": "ab12", "active": True, "first_admin": False, "role": "admin",
                          "user": "ada", "note": None})
     assert text == "user: ada, role: admin, active: yes, first admin: no, note: —, secret fingerprint: ab12"
@@ -323,7 +336,7 @@ def _signing_in_as(qtbot, name: str, secret: str, then):
 
 
 def test_from_the_home_page_an_admin_manages_staff_and_reads_the_audit_log(qtbot, people, staff, workspace):
-    from kaproom.ui.users_admin import AuditDialog, open_staff_and_audit
+    from kaproom.ui.people.staff import AuditDialog, open_staff_and_audit
     seen: list = []
 
     def staff_screen(dialog) -> bool:
@@ -343,7 +356,7 @@ def test_from_the_home_page_an_admin_manages_staff_and_reads_the_audit_log(qtbot
 
 def test_from_the_home_page_a_supervisor_reads_the_audit_log_and_a_therapist_is_told_who_may(
         qtbot, people, staff, workspace):
-    from kaproom.ui.users_admin import open_staff_and_audit
+    from kaproom.ui.people.staff import open_staff_and_audit
     run, shown = _signing_in_as(qtbot, "Sam", SUPERVISOR_SECRET, lambda dialog: False)
     assert open_staff_and_audit(workspace, run=run, people=people).name == "Sam"
     assert shown == ["SignInDialog", "AuditDialog"]
@@ -363,7 +376,7 @@ def test_from_the_home_page_a_supervisor_reads_the_audit_log_and_a_therapist_is_
 def test_the_pin_rule_in_the_add_user_form_is_read_whole_in_the_apps_theme(qtbot, qapp, people, staff):
     """The placeholder is the field's only explanation of the rule; at the theme's font it was
     cut to '6+ digits, or 10+ c...'."""
-    from kaproom.ui import theme
+    from kaproom.ui.kit import theme
     sheet, palette = qapp.styleSheet(), qapp.palette()
     theme.apply_theme(qapp)
     try:

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from kaproom.ui.idle_lock import IdleLock
+from kaproom.ui.people.idle_lock import IdleLock
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ SCREEN_LOCK_SCRIPT = textwrap.dedent("""
     from PySide6.QtCore import QTimer
     from PySide6.QtDBus import QDBusConnection, QDBusMessage
     from PySide6.QtWidgets import QApplication, QWidget
-    from kaproom.ui.idle_lock import IdleLock
+    from kaproom.ui.people.idle_lock import IdleLock
     app = QApplication([])
     review = QWidget()
     lock = IdleLock(review, timeout_s=600)
@@ -162,10 +162,11 @@ def test_a_real_screensaver_signal_over_dbus_locks_the_review(tmp_path):
 
 
 def test_review_lock_uses_the_clinic_setting_and_a_reviewer_signs_in_again(qtbot, review, workspace):
-    from kaproom.domain.people import AuditKind
-    from kaproom.people.settings import ClinicSettings, save_settings
-    from kaproom.ui.idle_lock import ReviewLock
     from _people_helpers import THERAPIST_PIN, add_staff, audit_log, fast_people
+
+    from kaproom.domain.people import AuditKind
+    from kaproom.services.settings import ClinicSettings, save_settings
+    from kaproom.ui.people.idle_lock import ReviewLock
 
     save_settings(workspace.folder, ClinicSettings(review_idle_minutes=3))
     people = fast_people(workspace)

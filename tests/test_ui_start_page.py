@@ -5,14 +5,15 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
 from kaproom.store import DatabaseLocked
-from kaproom.ui.start_page import CLIENT_CODE_MAX, StartPage, client_code_problem, therapist_problem
+from kaproom.ui.start.page import CLIENT_CODE_MAX, StartPage, client_code_problem, therapist_problem
 
 
 @given(st.from_regex(r"[A-Z]{0,3}-?[0-9]{1,6}", fullmatch=True))
@@ -137,7 +138,7 @@ def test_a_broken_clinic_protocol_is_named_and_the_others_stay(qtbot, workspace)
 def test_every_control_on_the_start_and_home_pages_has_an_accessible_name(qtbot, workspace, page) -> None:
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit
 
-    from kaproom.ui.home import HomeWindow
+    from kaproom.ui.shell.home import HomeWindow
     home = HomeWindow(workspace)
     qtbot.addWidget(home)
     for window in (page, home):
@@ -150,20 +151,20 @@ def test_every_control_on_the_start_and_home_pages_has_an_accessible_name(qtbot,
 def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(qtbot, workspace, monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from kaproom import app
+    from kaproom.cli import app
     from kaproom.domain.people import Permission
-    from kaproom.ui.room_app import Launcher
+    from kaproom.ui.shell.launcher import Launcher
     assert app.identify_for_session(workspace) == ("", False)  # nobody registered: the name is typed
     asked = []
-    from kaproom.people.service import People
+    from kaproom.services.people import People
     People.of(workspace).add_user(None, "Ada", "admin", "7391528460")  # the clinic now has staff
-    monkeypatch.setattr("kaproom.ui.signin.sign_in",
+    monkeypatch.setattr("kaproom.ui.people.signin.sign_in",
                         lambda ws, parent, **kw: asked.append(kw) or SimpleNamespace(name="Dr Ada"))
     page = Launcher(workspace, identify=app.identify_for_session, extensions=()).show_start()
     qtbot.addWidget(page)
     assert asked[0]["permission"] == Permission.RUN_SESSION
     assert page.therapist.text() == "Dr Ada" and page.therapist.isReadOnly()
-    monkeypatch.setattr("kaproom.ui.signin.sign_in", lambda ws, parent, **kw: None)  # cancelled
+    monkeypatch.setattr("kaproom.ui.people.signin.sign_in", lambda ws, parent, **kw: None)  # cancelled
     assert Launcher(workspace, identify=app.identify_for_session).show_start() is None
 
 
@@ -276,7 +277,7 @@ def test_on_a_wide_screen_each_screening_answer_stays_near_its_question(qtbot, w
     thousand pixels from its words. The page now keeps a reading width, centred."""
     from PySide6.QtWidgets import QLabel, QRadioButton
 
-    from kaproom.ui.start_page import PAGE_MAX_WIDTH
+    from kaproom.ui.start.page import PAGE_MAX_WIDTH
     page = StartPage(workspace)
     qtbot.addWidget(page)
     page.resize(2560, 1440)

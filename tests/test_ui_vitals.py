@@ -8,9 +8,23 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QWi
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
 from kaproom.store.errors import DiskFull
-from kaproom.ui import theme
-from tests._vitals_helpers import (COMPLETE, MIN, baseline_then_dose, enter, fill, focused, label, open_vitals_room,
-                                   press, room_at_minute, save, stored, type_text, visible_banners)
+from kaproom.ui.kit import theme
+from tests._vitals_helpers import (
+    COMPLETE,
+    MIN,
+    baseline_then_dose,
+    enter,
+    fill,
+    focused,
+    label,
+    open_vitals_room,
+    press,
+    room_at_minute,
+    save,
+    stored,
+    type_text,
+    visible_banners,
+)
 
 
 def no_dialogs() -> bool:
@@ -89,7 +103,7 @@ def test_refused_values_are_explained_at_the_field_and_the_input_is_kept(qtbot, 
     assert (form.fields["systolic"].text(), form.fields["pulse"].text(), form.fields["spo2"].text(),
             form.comment.text()) == ("abc", "400", "101", "restless")
     assert label(room, "vitalsError_systolic").isVisible()
-    assert "Systolic BP: 'abc' is not a number; allowed 50–300 mmHg" == label(room, "vitalsError_systolic").text()
+    assert label(room, "vitalsError_systolic").text() == "Systolic BP: 'abc' is not a number; allowed 50–300 mmHg"
     assert label(room, "vitalsError_pulse").text() == "Pulse 400 is not possible; allowed 20–250 bpm"
     assert label(room, "vitalsError_spo2").text() == "SpO2 101 is not possible; allowed 50–100 %"
     assert not label(room, "vitalsError_respiratory_rate").isVisible()
@@ -414,7 +428,7 @@ def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_
 
 
 def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot, workspace, protocol, clock):
-    from kaproom.ui.vitals_history import HISTORY_ROWS
+    from kaproom.ui.vitals.history import HISTORY_ROWS
     runner, room = baseline_then_dose(qtbot, workspace, protocol, clock)
     for _ in range(HISTORY_ROWS + 3):
         clock.advance(10 * MIN)

@@ -8,8 +8,19 @@ from PySide6.QtWidgets import QCheckBox, QScrollArea
 from kaproom.domain.clock import from_iso
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
-from tests._vitals_helpers import (COMPLETE, MIN, baseline_then_dose, enter, fill, focused, label,
-                                   press, save, stored, type_text)
+from tests._vitals_helpers import (
+    COMPLETE,
+    MIN,
+    baseline_then_dose,
+    enter,
+    fill,
+    focused,
+    label,
+    press,
+    save,
+    stored,
+    type_text,
+)
 
 ALL_ITEMS = ("observed", "vitals_baseline", "moaas_5", "walks_steadily", "nausea_ok", "escort", "no_driving")
 
@@ -141,7 +152,7 @@ def test_an_open_checklist_says_when_the_observation_time_is_reached_and_leaves_
 def test_a_refused_discharge_scrolls_to_why_on_a_laptop_screen(qtbot, qapp, workspace, protocol, clock):
     """In the app's theme at 1366x768 the checklist is taller than the side panel, and the words
     saying why Enter did not discharge sat below its fold: nothing seemed to happen."""
-    from kaproom.ui import theme
+    from kaproom.ui.kit import theme
     sheet, palette = qapp.styleSheet(), qapp.palette()
     theme.apply_theme(qapp)
     try:

@@ -5,13 +5,12 @@ about to be saved, nor the discharge time, nor the protocol on the start page.
 """
 from __future__ import annotations
 
+from _vitals_helpers import open_vitals_room
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-from kaproom.ui.start_page import StartPage
-
-from _vitals_helpers import open_vitals_room
+from kaproom.ui.start.page import StartPage
 
 
 def turn_wheel_over(widget: QWidget, notches: int = -3) -> None:

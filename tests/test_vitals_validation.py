@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.protocol import DEFAULT_RANGES
 from kaproom.domain.vitals import MOAAS, NAUSEA, parse_vitals

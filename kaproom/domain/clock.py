@@ -9,7 +9,7 @@ stored wall times (see :mod:`kaproom.domain.session`).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 
@@ -34,7 +34,7 @@ class SystemClock:
     speed = 1.0
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -61,7 +61,7 @@ class ScaledClock:
         elif wall_start is not None:  # from now on, sped up, but with wall time counted from ``wall_start``
             self._wall0 = wall_start
 
-    def continued_from(self, origin: datetime) -> "ScaledClock":
+    def continued_from(self, origin: datetime) -> ScaledClock:
         """The same fast clock as if it had run since ``origin`` (when a demo began), so a demo
         resumed after the app was closed counts the time it was away, sped up, as a real
         session counts real time; a fresh fast clock would start behind the demo's own record."""
@@ -86,7 +86,7 @@ class FakeClock:
     speed = 1.0
 
     def __init__(self, start: datetime | None = None, monotonic_start: float = 1000.0) -> None:
-        self._wall = start or datetime(2026, 1, 5, 9, 0, 0, tzinfo=timezone.utc)
+        self._wall = start or datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
         if self._wall.tzinfo is None:
             raise ValueError("FakeClock needs a timezone-aware start")
         self._mono = monotonic_start
@@ -109,7 +109,7 @@ class FakeClock:
 
 def to_iso(moment: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a Z, the one format stored in the record."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def from_iso(text: str) -> datetime:

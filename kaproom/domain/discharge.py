@@ -13,13 +13,14 @@ without a suggestion.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from .clock import format_hms
-from .protocol import DEFAULT_ALERTS, Question
-from .protocol_settings import OBSERVED_ITEM, duration_words
-from .vitals import MOAAS, Reading
+from kaproom.domain.clock import format_hms
+from kaproom.domain.protocol import DEFAULT_ALERTS, Question
+from kaproom.domain.protocol_settings import OBSERVED_ITEM, duration_words
+from kaproom.domain.vitals import MOAAS, Reading
 
 VOMIT_WORDS = ("vomit",)
 

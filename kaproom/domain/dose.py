@@ -11,13 +11,14 @@ session's first event and from there onto the dose event.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from .clock import format_hms
-from .events import stored_number
+from kaproom.domain.clock import format_hms
+from kaproom.domain.events import stored_number
 
 if TYPE_CHECKING:  # only named in hints: the store reads doses too, and must not load the protocol parser
-    from .protocol import Protocol
+    from kaproom.domain.protocol import Protocol
 
 
 def ends_the_dose(protocol: Protocol, label: str) -> bool:
@@ -69,7 +70,7 @@ def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     statuses = check.get("statuses")
     if not isinstance(statuses, Mapping):
         return []
-    from .vitals_rules import RULES  # the monitor's order; loaded on F10, not with the session engine
+    from kaproom.domain.vitals_rules import RULES  # the monitor's order; loaded on F10, not with the session engine
     order = list(RULES)
     found = []
     for field in sorted(statuses, key=lambda name: order.index(name) if name in order else len(order)):

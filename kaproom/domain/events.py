@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 class Kind:
@@ -106,9 +107,9 @@ class RecordedEvent(Event):
     payload_text: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_stored(cls, id: int, session_uid: str, seq: int, wall_time: str, session_time: float,  # noqa: A002
-                    author: str, phase: str, kind: str, payload: Mapping[str, Any], prev_hash: str, hash: str,  # noqa: A002
-                    payload_text: str | None) -> "RecordedEvent":
+    def from_stored(cls, id: int, session_uid: str, seq: int, wall_time: str, session_time: float,
+                    author: str, phase: str, kind: str, payload: Mapping[str, Any], prev_hash: str, hash: str,
+                    payload_text: str | None) -> RecordedEvent:
         """The same object as the constructor makes, for the many rows read back from the database
         (a long session has 10,000): it fills the fields directly instead of through the frozen
         class's guarded ``__setattr__`` one by one, at under half the cost."""

@@ -12,8 +12,8 @@ in the column to its right, because it is above that column's highest value.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 INF = math.inf
 

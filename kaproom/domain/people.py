@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from .events import RecordedEvent
+from kaproom.domain.events import RecordedEvent
 
 
 class Role(str, Enum):

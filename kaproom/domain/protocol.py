@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from .protocol_error import ProtocolError
-from .protocol_settings import (DEFAULT_ALERTS, DEFAULT_DISCHARGE, DEFAULT_QUICK_TAGS, DEFAULT_RANGES,  # noqa: F401
-                                DEFAULT_SCREENING, OBSERVED_ITEM, MusicSettings, Phase, Question, QuickTag,
-                                VitalsSchedule, observation_item)
+from kaproom.domain.protocol_error import ProtocolError
+from kaproom.domain.protocol_settings import (
+    DEFAULT_ALERTS,
+    DEFAULT_DISCHARGE,
+    DEFAULT_QUICK_TAGS,
+    DEFAULT_RANGES,
+    DEFAULT_SCREENING,
+    OBSERVED_ITEM,
+    MusicSettings,
+    Phase,
+    Question,
+    QuickTag,
+    VitalsSchedule,
+    observation_item,
+)
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
 

@@ -7,14 +7,16 @@ and is re-anchored on the last stored wall time after a restart.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Callable, Iterable, Mapping, Protocol as TypingProtocol, Sequence
+from typing import Any
+from typing import Protocol as TypingProtocol
 
-from .clock import Clock, format_hms, from_iso, to_iso
-from .events import Event, Kind, RecordedEvent, stored_number
-from .protocol import Phase, Protocol
+from kaproom.domain.clock import Clock, format_hms, from_iso, to_iso
+from kaproom.domain.events import Event, Kind, RecordedEvent, stored_number
+from kaproom.domain.protocol import Phase, Protocol
 
 #: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.
 CLOCK_JUMP_TOLERANCE_S = 2.0
@@ -112,7 +114,7 @@ class SessionState:
             self.last = event
 
     @classmethod
-    def replay(cls, protocol: Protocol, events: Iterable[Event]) -> "SessionState":
+    def replay(cls, protocol: Protocol, events: Iterable[Event]) -> SessionState:
         state = cls(protocol)
         for event in events:
             try:

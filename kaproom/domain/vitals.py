@@ -13,16 +13,34 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from .news2 import ADVISORY as NEWS2_ADVISORY, News2, news2
-from .protocol import DEFAULT_ALERTS, DEFAULT_RANGES
-from .vitals_rules import Status, alert_payloads, assess
+from kaproom.domain.news2 import ADVISORY as NEWS2_ADVISORY
+from kaproom.domain.news2 import News2, news2
+from kaproom.domain.protocol import DEFAULT_ALERTS, DEFAULT_RANGES
+from kaproom.domain.vitals_rules import Status, alert_payloads, assess
 
-__all__ = ["NUMBER_FIELDS", "CORE_FIELDS", "LABELS", "UNITS", "NAUSEA", "MOAAS", "Reading", "ParseResult",
-           "CheckIn", "parse_vitals", "check_in", "reading_from_payload", "baseline_reading", "news2",
-           "News2", "NEWS2_ADVISORY", "Status"]
+__all__ = [
+    "CORE_FIELDS",
+    "LABELS",
+    "MOAAS",
+    "NAUSEA",
+    "NEWS2_ADVISORY",
+    "NUMBER_FIELDS",
+    "UNITS",
+    "CheckIn",
+    "News2",
+    "ParseResult",
+    "Reading",
+    "Status",
+    "baseline_reading",
+    "check_in",
+    "news2",
+    "parse_vitals",
+    "reading_from_payload",
+]
 
 NUMBER_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
 #: Without one of these a check-in is partial (temperature is optional in the room).

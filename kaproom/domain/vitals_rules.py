@@ -11,11 +11,12 @@ and the rule it met.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .vitals import Reading
+    from kaproom.domain.vitals import Reading
 
 LEVELS = ("ok", "caution", "urgent")
 OK_REASON = "within the protocol's limits"
@@ -107,7 +108,7 @@ RULES: dict[str, Callable[[float, Mapping[str, float], bool], list[Finding]]] = 
 }
 
 
-def trend_findings(reading: "Reading", baseline: "Reading | None", a: Mapping[str, float]) -> dict[str, list[Finding]]:
+def trend_findings(reading: Reading, baseline: Reading | None, a: Mapping[str, float]) -> dict[str, list[Finding]]:
     """Changes from the pre-dose baseline that matter even when each value alone is fine."""
     found: dict[str, list[Finding]] = {}
     if baseline is None:
@@ -131,8 +132,8 @@ def _combine(findings: list[Finding]) -> Status:
     return Status(LEVELS[worst], text[:1].upper() + text[1:])
 
 
-def assess(reading: "Reading", alerts: Mapping[str, float], *, pre_dose: bool,
-           baseline: "Reading | None" = None) -> dict[str, Status]:
+def assess(reading: Reading, alerts: Mapping[str, float], *, pre_dose: bool,
+           baseline: Reading | None = None) -> dict[str, Status]:
     """A status for every value that was taken (nausea and the comment are not judged)."""
     trends = {} if pre_dose else trend_findings(reading, baseline, alerts)
     statuses: dict[str, Status] = {}
@@ -144,7 +145,7 @@ def assess(reading: "Reading", alerts: Mapping[str, float], *, pre_dose: bool,
     return statuses
 
 
-def alert_payloads(reading: "Reading", statuses: Mapping[str, Status], source_seq: int | None) -> list[dict[str, Any]]:
+def alert_payloads(reading: Reading, statuses: Mapping[str, Status], source_seq: int | None) -> list[dict[str, Any]]:
     """``alert`` event payloads, urgent ones first."""
     out: list[dict[str, Any]] = []
     for name, status in sorted(statuses.items(), key=lambda item: -item[1].rank):

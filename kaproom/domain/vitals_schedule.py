@@ -14,12 +14,12 @@ phase, and says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
-from .events import Kind, RecordedEvent
-from .protocol import Protocol, VitalsSchedule
-from .session import SessionState
+from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.protocol import Protocol, VitalsSchedule
+from kaproom.domain.session import SessionState
 
 LEVELS = ("ok", "soon", "overdue")
 DUE_NOW_GRACE_S = 60.0  # "due now" for the first minute, then "overdue 1 min"

@@ -9,14 +9,14 @@ Sizes follow the device's resolution, so one function serves a 96-dpi widget and
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen, QPolygonF
 
-from ..domain.clock import format_hms
-from .report_data import SessionReport
+from kaproom.domain.clock import format_hms
+from kaproom.export.report_data import SessionReport
 
 TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 POLYLINE_RUN = 8  # segments per drawPolyline call (see polyline())

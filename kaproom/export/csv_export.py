@@ -11,9 +11,9 @@ import csv
 import io
 import json
 
-from ..domain.events import RecordedEvent
-from .report_data import SessionReport
-from .summary import summarize
+from kaproom.domain.events import RecordedEvent
+from kaproom.export.report_data import SessionReport
+from kaproom.export.summary import summarize
 
 COLUMNS = ("session_uid", "seq", "wall_time", "session_time", "phase", "kind", "author", "summary",
            "payload_json", "prev_hash", "hash")

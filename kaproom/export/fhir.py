@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ..domain.dose import given_despite
-from ..domain.events import stored_number
-from .report_data import SessionReport, VitalsRow
+from kaproom.domain.dose import given_despite
+from kaproom.domain.events import stored_number
+from kaproom.export.report_data import SessionReport, VitalsRow
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

@@ -9,18 +9,19 @@ event named, and importing the same bundle twice adds nothing.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..domain.clock import format_hms
-from ..domain.events import Kind, RecordedEvent, verify_chain
-from ..store import NotFound, Store
-from ..store.bundles import ChainMismatch, add_imported_session, append_imported_events
-from .json_bundle import Bundle, BundleRefused, parse_bundle
-from .output import read_bundle_bytes
+from kaproom.domain.clock import format_hms
+from kaproom.domain.events import Kind, RecordedEvent, verify_chain
+from kaproom.export.json_bundle import Bundle, BundleRefused, parse_bundle
+from kaproom.export.output import read_bundle_bytes
+from kaproom.store import NotFound, Store
+from kaproom.store.bundles import ChainMismatch, add_imported_session, append_imported_events
 
 if TYPE_CHECKING:
-    from ..domain.people import User
+    from kaproom.domain.people import User
 
 
 @dataclass(frozen=True)
@@ -133,20 +134,20 @@ def _merge(store: Store, row, theirs: list[RecordedEvent], source: str) -> Impor
                         f"Added {len(new)} new events to session {row.id} ({kinds}); record intact.")
 
 
-def import_bundle(workspace: Any, path: str | os.PathLike, user: "User | None" = None) -> ImportResult:
+def import_bundle(workspace: Any, path: str | os.PathLike, user: User | None = None) -> ImportResult:
     """Import the bundle file at ``path`` into the workspace (or store) and audit who did it.
 
     With users registered, ``user`` must be allowed to import (AccessRefused otherwise).
     """
     store: Store = getattr(workspace, "store", workspace)
     if hasattr(workspace, "clock"):
-        from ..domain.people import Permission
-        from ..people.service import People
+        from kaproom.domain.people import Permission
+        from kaproom.services.people import People
         people = People.of(workspace)
         if user is not None or people.has_users():
             people.require(user, Permission.IMPORT)
     result = import_bundle_data(store, read_bundle_bytes(path), os.path.basename(os.fspath(path)) or "the bundle")
     if hasattr(workspace, "clock"):
-        from ..people.service import People
+        from kaproom.services.people import People
         People.of(workspace).record_import(user, os.fspath(path), [result.session_uid] if result.added else [])
     return result

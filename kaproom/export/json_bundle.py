@@ -8,12 +8,13 @@ copy: the importer trusts only what the hashed events say.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..domain.events import GENESIS, RecordedEvent
-from .output import ExportError
-from .report_data import SessionReport
+from kaproom.domain.events import GENESIS, RecordedEvent
+from kaproom.export.output import ExportError
+from kaproom.export.report_data import SessionReport
 
 FORMAT = "kaproom-session-bundle"
 VERSION = 1

@@ -11,8 +11,8 @@ import errno
 import os
 from pathlib import Path
 
-from ..paths import private_file
-from ..store.errors import StoreError
+from kaproom.services.paths import private_file
+from kaproom.store.errors import StoreError
 
 #: Export formats and the ending of the file each writes.
 FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}

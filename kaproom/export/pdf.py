@@ -9,16 +9,15 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Qt
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPainter,
-                           QPdfWriter)
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter
 
-from ..domain.clock import format_hms
-from ..domain.dose import given_despite
-from ..domain.vitals import baseline_check_in
-from .chart import draw_vitals_chart
-from .pdf_layout import Cell, Column, Flow, Fonts, _text
-from .report_data import SessionReport, timezone_label, wall_text
-from .summary import fmt_number
+from kaproom.domain.clock import format_hms
+from kaproom.domain.dose import given_despite
+from kaproom.domain.vitals import baseline_check_in
+from kaproom.export.chart import draw_vitals_chart
+from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, _text
+from kaproom.export.report_data import SessionReport, timezone_label, wall_text
+from kaproom.export.summary import fmt_number
 
 RESOLUTION = 300
 HEALTH_LABEL = ("CONTAINS HEALTH INFORMATION. Keep confidential; share only with people involved in this "

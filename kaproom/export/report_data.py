@@ -11,15 +11,37 @@ from collections.abc import Iterable, Iterator, Mapping  # isinstance against ty
 from contextlib import contextmanager
 from typing import Any
 
-from ..domain.clock import format_hms
-from ..domain.dose import dose_words
-from ..domain.events import Kind, RecordedEvent
-from ..domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
-from ..store import SessionRow, Store
-from .report_rows import (AckRow, AlertRow, AmendmentRow, ChecklistItem, Discharge, Header,  # noqa: F401
-                          MusicRow, NoteRow, PhaseSpan, SessionReport, SignOffRow, TimelineRow, VitalsRow, frozen_row)
-from .summary import (LATE_ENTRY_KINDS, late_entry_note, number, statuses_of, summarize,  # noqa: F401
-                      timezone_label, wall_text, worst_level)
+from kaproom.domain.clock import format_hms
+from kaproom.domain.dose import dose_words
+from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
+from kaproom.export.report_rows import (
+    AckRow,
+    AlertRow,
+    AmendmentRow,
+    ChecklistItem,
+    Discharge,
+    Header,
+    MusicRow,
+    NoteRow,
+    PhaseSpan,
+    SessionReport,
+    SignOffRow,
+    TimelineRow,
+    VitalsRow,
+    frozen_row,
+)
+from kaproom.export.summary import (  # noqa: F401
+    LATE_ENTRY_KINDS,
+    late_entry_note,
+    number,
+    statuses_of,
+    summarize,
+    timezone_label,
+    wall_text,
+    worst_level,
+)
+from kaproom.store import SessionRow, Store
 
 
 def _protocol_of(created: RecordedEvent | None, row: SessionRow) -> Protocol:

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
-from ..domain.clock import format_hms
-from ..domain.discharge import observation_words
-from ..domain.events import ChainReport, Kind, RecordedEvent
-from ..domain.protocol_settings import duration_words
-from ..domain.protocol import Protocol
+from kaproom.domain.clock import format_hms
+from kaproom.domain.discharge import observation_words
+from kaproom.domain.events import ChainReport, Kind, RecordedEvent
+from kaproom.domain.protocol import Protocol
+from kaproom.domain.protocol_settings import duration_words
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class AlertRow:
     value: Any
     reason: str
     source_seq: int | None
-    acks: tuple["AckRow", ...] = ()
+    acks: tuple[AckRow, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.clock import to_iso
-from ..store import SessionRow
-from .output import FORMATS, ExportError, describe_write_failure, destination, is_folder, write_private
-from .report_data import SessionReport, gather
+from kaproom.domain.clock import to_iso
+from kaproom.export.output import FORMATS, ExportError, describe_write_failure, destination, is_folder, write_private
+from kaproom.export.report_data import SessionReport, gather
+from kaproom.store import SessionRow
 
 if TYPE_CHECKING:
-    from ..domain.people import User
-    from ..workspace import Workspace
+    from kaproom.domain.people import User
+    from kaproom.services.workspace import Workspace
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -40,15 +40,15 @@ def default_name(row: SessionRow, fmt: str) -> str:
 
 def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool) -> bytes:
     if fmt == "pdf":
-        from .pdf import render_pdf
+        from kaproom.export.pdf import render_pdf
         return render_pdf(report, now, monochrome=monochrome)
     if fmt == "csv":
-        from .csv_export import render_csv
+        from kaproom.export.csv_export import render_csv
         return render_csv(report)
     if fmt == "fhir":
-        from .fhir import render_fhir
+        from kaproom.export.fhir import render_fhir
         return render_fhir(report, now)
-    from .json_bundle import render_json
+    from kaproom.export.json_bundle import render_json
     return render_json(report, now, author)
 
 
@@ -64,14 +64,14 @@ def _check_folder(target: Path) -> None:
         raise ExportError(describe_write_failure(exc, target)) from None
 
 
-def export_session(workspace: "Workspace", session_ref: str | int, fmt: str, path: str | os.PathLike, *,
-                   user: "User | None" = None, monochrome: bool = False) -> ExportResult:
+def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path: str | os.PathLike, *,
+                   user: User | None = None, monochrome: bool = False) -> ExportResult:
     """Write ``session_ref`` as ``fmt`` to ``path`` (a file, or a folder to put it in), owner-only.
 
     With users registered, ``user`` must be allowed to export (AccessRefused otherwise).
     """
-    from ..domain.people import Permission
-    from ..people.service import People
+    from kaproom.domain.people import Permission
+    from kaproom.services.people import People
 
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")

@@ -10,9 +10,9 @@ from collections.abc import Mapping  # isinstance against typing.Mapping is seve
 from datetime import datetime
 from typing import Any
 
-from ..domain.clock import format_hms, from_iso
-from ..domain.dose import dose_remarks, dose_words, prescribed_words
-from ..domain.events import Kind
+from kaproom.domain.clock import format_hms, from_iso
+from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
+from kaproom.domain.events import Kind
 
 #: Vitals fields in the order a chart or table shows them, with their labels and units.
 VITAL_FIELDS: tuple[tuple[str, str, str], ...] = (

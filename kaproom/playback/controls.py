@@ -6,12 +6,13 @@ and the fades apply to it exactly as to the session's own changes.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .player import PlaybackError
+from kaproom.playback.player import PlaybackError
 
 if TYPE_CHECKING:
-    from .deck import Deck, LeftControls, Resume
+    from kaproom.playback.deck import Deck, LeftControls, Resume
 
 DUCK_SECONDS = 1.0  # quick enough to speak over, slow enough not to jolt
 LEVEL_SECONDS = 0.5
@@ -22,7 +23,7 @@ LEVEL_STEP = 5  # one key press (Ctrl+Up / Ctrl+Down): a change the room hears, 
 class TherapistControls:
     """Needs the director's state and helpers (declared here for readers and type checkers)."""
 
-    current: "Deck"
+    current: Deck
     ceiling: int
     level: float
     ducked: bool
@@ -34,15 +35,15 @@ class TherapistControls:
     _changed: Callable[[], None]
     _now: Callable[[], float]
     _ramp: Callable[..., None]
-    _apply: Callable[["Deck", float], None]
-    _other: Callable[["Deck"], "Deck"]
-    _stop_deck: Callable[["Deck"], None]
+    _apply: Callable[[Deck, float], None]
+    _other: Callable[[Deck], Deck]
+    _stop_deck: Callable[[Deck], None]
     _start_track: Callable[..., bool]
-    _advance: Callable[["Deck"], None]
+    _advance: Callable[[Deck], None]
     start: Callable[..., None]
-    resume_at: "Resume | None"
+    resume_at: Resume | None
 
-    def restore_controls(self, left: "LeftControls") -> None:
+    def restore_controls(self, left: LeftControls) -> None:
         """After a restart: pause, duck and volume as the therapist had left them (before start)."""
         if not left.changed or self.finished:
             return

@@ -1,11 +1,12 @@
 """What each of the director's two players is doing, its volume ramp, and where to resume."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
-from .player import Player
-from .playlists import Entry, Playlist
+from kaproom.playback.player import Player
+from kaproom.playback.playlists import Entry, Playlist
 
 
 @dataclass

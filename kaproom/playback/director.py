@@ -11,15 +11,16 @@ clinic's ceiling. Track starts, skips, errors, fades, duck and volume changes ar
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from ..domain.clock import Clock
-from ..domain.protocol import MusicSettings
-from .controls import DUCK_SECONDS, TherapistControls
-from .deck import Deck, LeftControls, Ramp, Resume, left_controls, resume_point
-from .player import PlaybackError, Player, PlayerEvent
-from .playlists import Entry, Playlist, PlaylistError
+from kaproom.domain.clock import Clock
+from kaproom.domain.protocol import MusicSettings
+from kaproom.playback.controls import DUCK_SECONDS, TherapistControls
+from kaproom.playback.deck import Deck, LeftControls, Ramp, Resume, left_controls, resume_point
+from kaproom.playback.player import PlaybackError, Player, PlayerEvent
+from kaproom.playback.playlists import Entry, Playlist, PlaylistError
 
 __all__ = ["DUCK_SECONDS", "LeftControls", "MusicDirector", "Resume", "left_controls", "resume_point"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .player import PlaybackError, Player
+from kaproom.playback.player import PlaybackError, Player
 
 
 class FakePlayer(Player):

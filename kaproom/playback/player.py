@@ -6,15 +6,15 @@ time and is kept for the whole session: libvlc players are costly to create and 
 reused.
 
 Events (end of track, error) may be reported from a backend's own threads: the listener must
-only copy the plain ``PlayerEvent`` and hand it on (see ``kaproom.ui.music_bridge``), never call
+only copy the plain ``PlayerEvent`` and hand it on (see ``kaproom.ui.music.bridge``), never call
 back into the player from there.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 #: What is shown and logged when no backend can play.
 NO_LIBVLC = ("Music is off: libvlc is not installed — install Debian packages libvlc5 and vlc-plugin-base "

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 MAX_BYTES = 5 * 1024 * 1024  # far more than any real playlist; refuses a music file opened by mistake

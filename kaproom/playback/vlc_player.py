@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .player import NO_LIBVLC, PlaybackError, PlaybackUnavailable, Player
+from kaproom.playback.player import NO_LIBVLC, PlaybackError, PlaybackUnavailable, Player
 
 #: Environment variable naming the libvlc audio output ("dummy" in tests, e.g. "pulse", "alsa").
 ENV_AUDIO_OUTPUT = "KAPROOM_AUDIO_OUTPUT"
@@ -21,7 +21,7 @@ ENV_AUDIO_OUTPUT = "KAPROOM_AUDIO_OUTPUT"
 _DECODED_BEFORE_VERDICT = 100
 
 _lock = threading.Lock()
-_backend: "VlcBackend | None" = None
+_backend: VlcBackend | None = None
 _failure: str | None = None
 
 
@@ -70,7 +70,7 @@ class VlcBackend:
         except Exception:  # noqa: BLE001 - a version string is only informative
             self.version = "unknown"
 
-    def player(self, name: str) -> "VlcPlayer":
+    def player(self, name: str) -> VlcPlayer:
         return VlcPlayer(self, name)
 
 

@@ -1,8 +1,31 @@
 """Storage: one SQLite file behind one small Store object."""
-from .errors import (DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, DatabaseUnavailable, DiskFull,
-                     NotADatabase, NotFound, RecordUnreadable, SchemaTooNew, StoreError)
-from .store import DB_FILENAME, SessionLog, SessionRow, Store
+from kaproom.store.errors import (
+                     DatabaseCorrupt,
+                     DatabaseLocked,
+                     DatabaseReadOnly,
+                     DatabaseUnavailable,
+                     DiskFull,
+                     NotADatabase,
+                     NotFound,
+                     RecordUnreadable,
+                     SchemaTooNew,
+                     StoreError,
+)
+from kaproom.store.store import DB_FILENAME, SessionLog, SessionRow, Store
 
-__all__ = ["Store", "SessionLog", "SessionRow", "DB_FILENAME", "StoreError", "DatabaseLocked",
-           "DatabaseReadOnly", "DiskFull", "NotADatabase", "DatabaseCorrupt", "DatabaseUnavailable",
-           "SchemaTooNew", "NotFound", "RecordUnreadable"]
+__all__ = [
+                     "DB_FILENAME",
+                     "DatabaseCorrupt",
+                     "DatabaseLocked",
+                     "DatabaseReadOnly",
+                     "DatabaseUnavailable",
+                     "DiskFull",
+                     "NotADatabase",
+                     "NotFound",
+                     "RecordUnreadable",
+                     "SchemaTooNew",
+                     "SessionLog",
+                     "SessionRow",
+                     "Store",
+                     "StoreError",
+]

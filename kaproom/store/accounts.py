@@ -1,4 +1,4 @@
-"""Staff accounts and the audit trail: the SQL behind :mod:`kaproom.people`.
+"""Staff accounts and the audit trail: the SQL behind :mod:`kaproom.services.people`.
 
 The users table is ordinary mutable state (roles change, counters reset). Every change to it is
 written in the same transaction as an event in the ``audit`` table, which is append-only
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from ..domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
-from ..domain.people import Role, User, name_key, users_disagreeing_with_audit
-from .errors import NotFound, StoreError
-from .store import Store
+from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
+from kaproom.domain.people import Role, User, name_key, users_disagreeing_with_audit
+from kaproom.store.errors import NotFound, StoreError
+from kaproom.store.store import Store
 
 T = TypeVar("T")
 AUDIT_CHAIN = "audit"

@@ -7,11 +7,11 @@ to what this database holds, so two imports running at once cannot interleave.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from ..domain.events import GENESIS, RecordedEvent, canonical_json
-from .errors import StoreError
-from .store import Store
+from kaproom.domain.events import GENESIS, RecordedEvent, canonical_json
+from kaproom.store.errors import StoreError
+from kaproom.store.store import Store
 
 
 class ChainMismatch(StoreError):

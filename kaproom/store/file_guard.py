@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from .errors import DatabaseUnavailable
+from kaproom.store.errors import DatabaseUnavailable
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
+from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 
 migrations = Migrations("kaproom")
 
@@ -135,4 +135,4 @@ if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table 
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")
 
-__all__ = ["migrations", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "migrations"]

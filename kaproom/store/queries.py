@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from ..domain.clock import to_iso
-from ..domain.protocol_settings import DEFAULT_ALERTS
-from .store import SessionRow, Store
+from kaproom.domain.clock import to_iso
+from kaproom.domain.protocol_settings import DEFAULT_ALERTS
+from kaproom.store.store import SessionRow, Store
 
 #: Sort keys the review list offers, each with the SQL it sorts by.
 SORT_KEYS: dict[str, str] = {

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
-from ..domain.events import RecordedEvent
+from kaproom.domain.events import RecordedEvent
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class SessionRow:
         return self.state in ("created", "running")
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "SessionRow":
+    def from_row(cls, row: Mapping[str, Any]) -> SessionRow:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 

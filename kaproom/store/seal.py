@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 #: A full check at least this often, even of a file that was always closed cleanly.
@@ -61,7 +61,7 @@ def needs_full_check(database: Path, stat: os.stat_result, now: datetime | None 
             return True, seal  # left by a stop before the log was written into the file
     except OSError:
         pass
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return not (timedelta(0) <= now - seal.checked_at < FULL_CHECK_EVERY), seal
 
 
@@ -71,7 +71,7 @@ def write_seal(database: Path, checked_at: datetime) -> None:
     try:
         stat = database.stat()
         text = json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                           "checked_at": checked_at.astimezone(timezone.utc).isoformat()})
+                           "checked_at": checked_at.astimezone(UTC).isoformat()})
         temporary = target.with_name(target.name + ".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -10,24 +10,34 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..domain.clock import to_iso
-from ..domain.events import (GENESIS, ChainReport, Event, Kind, RecordedEvent, canonical_json, event_hash_of_text,
-                             stored_number, verify_chain)
-from .file_guard import FileGuard
-from .errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
-from .rows import EVENT_COLUMNS, SessionRow, event_from_row
-from .schema import MIGRATIONS_TABLE, SCHEMA_VERSION
-from .seal import forget_seal, needs_full_check, write_seal
+from kaproom.domain.clock import to_iso
+from kaproom.domain.events import (
+    GENESIS,
+    ChainReport,
+    Event,
+    Kind,
+    RecordedEvent,
+    canonical_json,
+    event_hash_of_text,
+    stored_number,
+    verify_chain,
+)
+from kaproom.store.errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
+from kaproom.store.file_guard import FileGuard
+from kaproom.store.rows import EVENT_COLUMNS, SessionRow, event_from_row
+from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
+from kaproom.store.seal import forget_seal, needs_full_check, write_seal
 
 if TYPE_CHECKING:
-    from ..domain.protocol import Protocol
-    from .seal import Seal
+    from kaproom.domain.protocol import Protocol
+    from kaproom.store.seal import Seal
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000
@@ -61,7 +71,7 @@ class Store:
             tables = self._check_integrity(full_check)  # before WAL mode, which writes to the file
             self._configure()
             self._migrate(tables)
-            self.checked_at = datetime.now(timezone.utc) if full_check or seal is None else seal.checked_at
+            self.checked_at = datetime.now(UTC) if full_check or seal is None else seal.checked_at
             self.fully_checked_now = full_check
             if seal is not None:
                 forget_seal(self.path)  # from now on only a clean close vouches for the file
@@ -74,7 +84,7 @@ class Store:
             raise
 
     # ------------------------------------------------------------------ opening
-    def _check_file_before_open(self) -> tuple[bool, "Seal | None"]:
+    def _check_file_before_open(self) -> tuple[bool, Seal | None]:
         """Refuse non-SQLite files before SQLite can touch them; create new files as 0600. Returns
         whether SQLite's full check is due (the file is not as a clean close left it), and the seal."""
         if self.path.exists():
@@ -128,11 +138,11 @@ class Store:
             raise SchemaTooNew(
                 f"{self.path} was written by a newer KAP Room (schema {version}; this version knows up to "
                 f"{SCHEMA_VERSION}). Nothing was changed. Install the newer KAP Room to open it.")
-        if version == SCHEMA_VERSION and OUR_TABLES <= tables:
+        if version == SCHEMA_VERSION and tables >= OUR_TABLES:
             return  # up to date: the usual case, without loading the migrations
         from sqlite_utils import Database
 
-        from .migrations import migrations
+        from kaproom.store.migrations import migrations
         database = Database(self._conn)
         if migrations.pending(database):
             migrations.apply(database)
@@ -166,7 +176,7 @@ class Store:
                 pass
             self._conn = None  # type: ignore[assignment]
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -200,7 +210,7 @@ class Store:
         if not uid:
             import uuid  # only here: not loaded at start-up
             uid = str(uuid.uuid4())
-        wall = wall_time or to_iso(datetime.now(timezone.utc))
+        wall = wall_time or to_iso(datetime.now(UTC))
         payload: dict[str, Any] = {
             "client_code": client_code, "therapist": therapist, "room": room, "demo": bool(demo),
             "protocol": {"id": protocol.id, "name": protocol.name, "text": protocol.text},
@@ -214,7 +224,7 @@ class Store:
             self._append_in(conn, uid, Event(Kind.SESSION_CREATED, payload, 0.0, wall, author or therapist, ""))
         return uid
 
-    def log(self, session_uid: str) -> "SessionLog":
+    def log(self, session_uid: str) -> SessionLog:
         """The event sink for one session, as the session runner wants it."""
         self.session(session_uid)
         return SessionLog(self, session_uid)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...export.chart import draw_vitals_chart
-from ...export.report_data import SessionReport
+from kaproom.export.chart import draw_vitals_chart
+from kaproom.export.report_data import SessionReport
 
 
 class VitalsChart(QWidget):

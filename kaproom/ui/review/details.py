@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ...domain.clock import format_hms
-from ...domain.dose import dose_remarks
-from ...domain.events import RecordedEvent
-from ...export.report_data import ChecklistItem, SessionReport
-from ...export.summary import fmt_number, wall_text
-from . import style
-from .. import theme
+from kaproom.domain.clock import format_hms
+from kaproom.domain.dose import dose_remarks
+from kaproom.domain.events import RecordedEvent
+from kaproom.export.report_data import ChecklistItem, SessionReport
+from kaproom.export.summary import fmt_number, wall_text
+from kaproom.ui.kit import theme
+from kaproom.ui.review import style
 
 
 def _answer(item: ChecklistItem, yes: str, no: str) -> str:

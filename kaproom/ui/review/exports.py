@@ -6,19 +6,20 @@ this bar only asks where to save and reports the result in words.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...export.report_data import SessionReport
-from ...store import StoreError
-from ..theme import set_level
+from kaproom.export.report_data import SessionReport
+from kaproom.store import StoreError
+from kaproom.ui.kit.theme import set_level
 
 if TYPE_CHECKING:
-    from ...domain.people import User
-    from ...workspace import Workspace
+    from kaproom.domain.people import User
+    from kaproom.services.workspace import Workspace
 
 #: (format, button text, file-dialog filter)
 BUTTONS: tuple[tuple[str, str, str], ...] = (
@@ -42,7 +43,7 @@ class ExportBar(QWidget):
 
     exported = Signal(object)
 
-    def __init__(self, workspace: "Workspace", user_name: str, user: "User | None" = None,
+    def __init__(self, workspace: Workspace, user_name: str, user: User | None = None,
                  parent: QWidget | None = None, ask_path: AskPath | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exportBar")
@@ -87,7 +88,7 @@ class ExportBar(QWidget):
     def export(self, fmt: str, name_filter: str = "") -> object | None:
         if self.report is None:
             return None
-        from ...export.session_export import default_name, export_session
+        from kaproom.export.session_export import default_name, export_session
         row = self.workspace.store.session(self.report.header.uid)
         chosen = self.ask_path(fmt, str(self.folder / default_name(row, fmt)), name_filter)
         if not chosen:

@@ -6,19 +6,25 @@ instead of sorting Python objects. The view never gets a widget per row.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from ...domain.clock import format_hms, from_iso
-from ...domain.discharge import observation_words
-from ...domain.protocol_settings import duration_words
-from ...store import SessionRow, Store, StoreError
-from ...store.queries import (DEFAULT_OBSERVATION_MINUTES, DEFAULT_SORT, SessionFilter, count_sessions,
-                              list_sessions)
-from . import style
+from kaproom.domain.clock import format_hms, from_iso
+from kaproom.domain.discharge import observation_words
+from kaproom.domain.protocol_settings import duration_words
+from kaproom.store import SessionRow, Store, StoreError
+from kaproom.store.queries import (
+    DEFAULT_OBSERVATION_MINUTES,
+    DEFAULT_SORT,
+    SessionFilter,
+    count_sessions,
+    list_sessions,
+)
+from kaproom.ui.review import style
 
 Index = QModelIndex | QPersistentModelIndex
 

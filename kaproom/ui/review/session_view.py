@@ -9,23 +9,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...export.report_data import SessionReport, gather
-from ...store import StoreError
-from ..buttons import button_text
-from .chart_widget import VitalsChart
-from .details import details_html, facts_line
-from .exports import ExportBar
-from .signoff import Integrity
-from .signoff_panel import SignOffPanel
-from ..theme import set_level
-from .timeline_model import CATEGORIES, TimelineModel
+from kaproom.export.report_data import SessionReport, gather
+from kaproom.services.signoff import Integrity
+from kaproom.store import StoreError
+from kaproom.ui.kit.buttons import button_text
+from kaproom.ui.kit.theme import set_level
+from kaproom.ui.review.chart_widget import VitalsChart
+from kaproom.ui.review.details import details_html, facts_line
+from kaproom.ui.review.exports import ExportBar
+from kaproom.ui.review.signoff_panel import SignOffPanel
+from kaproom.ui.review.timeline_model import CATEGORIES, TimelineModel
 
 if TYPE_CHECKING:
-    from ...domain.people import User
-    from ...workspace import Workspace
+    from kaproom.domain.people import User
+    from kaproom.services.workspace import Workspace
 
 NO_LINE_CHOSEN = "Choose a line to read it in full here."
 TIMELINE_WIDTHS = (60, 130, 120, 180, 160, 560, 110)  # "#", session time, clock, phase, what, details, by
@@ -90,7 +101,7 @@ class SessionView(QWidget):
     back = Signal()
     signed = Signal(object)
 
-    def __init__(self, workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None,
+    def __init__(self, workspace: Workspace, user_name: str = "supervisor", user: User | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionView")
@@ -188,7 +199,7 @@ class SessionView(QWidget):
         view.setAccessibleName("Timeline of the session")
         return view
 
-    def set_user(self, user: "User") -> None:
+    def set_user(self, user: User) -> None:
         self.user, self.user_name = user, user.name
         self.signoff.set_user(user)
         self.exports.user, self.exports.user_name = user, user.name
@@ -196,7 +207,7 @@ class SessionView(QWidget):
 
     def apply_permissions(self) -> None:
         """Sign-off and export appear only for those allowed (a therapist reading their own session)."""
-        from ...domain.people import Permission
+        from kaproom.domain.people import Permission
         user = self.user
         self.signoff.setVisible(user is None or user.may(Permission.SIGN_OFF))
         self.exports.setVisible(user is None or user.may(Permission.EXPORT))
@@ -204,15 +215,15 @@ class SessionView(QWidget):
     # ---------------------------------------------------------------- loading
     def load(self, session_ref: str | int) -> SessionReport:
         """Gather and show one session (by number or uid), and record that it was viewed."""
-        from ...domain.people import may_see_session
-        from ...people.service import AccessRefused
+        from kaproom.domain.people import may_see_session
+        from kaproom.services.people import AccessRefused
         row = self.workspace.store.session(session_ref)
         if not may_see_session(self.user, row.therapist):
             raise AccessRefused(f"Session {row.id} was run by {row.therapist}: a therapist may review only "
                                 "their own sessions.")
         report = gather(self.workspace, row.uid)
         self.show_report(report)
-        from ...people.service import People
+        from kaproom.services.people import People
         People.of(self.workspace).record_view(self.user, report.header.uid, report.header.number)
         return report
 
@@ -252,7 +263,7 @@ class SessionView(QWidget):
         """The fixed facts, and the exports of this record that the audit log holds."""
         if self.report is None:
             return
-        from ...people.service import People
+        from kaproom.services.people import People
         try:
             exports = People.of(self.workspace).exports_of(self.report.header.uid, self.user)
         except StoreError:

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from ...export.report_data import SessionReport
-from ...export.summary import wall_text
-from ...store import StoreError
-from .signoff import COMMENT_MAX, sign_off
-from ..theme import set_level
-from ..labels import plain_label
+from kaproom.export.report_data import SessionReport
+from kaproom.export.summary import wall_text
+from kaproom.services.signoff import COMMENT_MAX, sign_off
+from kaproom.store import StoreError
+from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.theme import set_level
 
 if TYPE_CHECKING:
-    from ...domain.events import RecordedEvent
-    from ...domain.people import User
-    from ...workspace import Workspace
+    from kaproom.domain.events import RecordedEvent
+    from kaproom.domain.people import User
+    from kaproom.services.workspace import Workspace
 
 
 def status_text(report: SessionReport) -> tuple[str, bool]:
@@ -43,7 +43,7 @@ class SignOffPanel(QWidget):
 
     signed = Signal(object)
 
-    def __init__(self, workspace: "Workspace", user_name: str, user: "User | None" = None,
+    def __init__(self, workspace: Workspace, user_name: str, user: User | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signoffPanel")
@@ -66,7 +66,7 @@ class SignOffPanel(QWidget):
         for widget in (self.status, self.comment, self.button, self.message):
             layout.addWidget(widget)
 
-    def set_user(self, user: "User") -> None:
+    def set_user(self, user: User) -> None:
         self.user, self.user_name = user, user.name
         if self.report is not None:
             self.set_report(self.report)
@@ -103,7 +103,7 @@ class SignOffPanel(QWidget):
         self.message.setText(text)
         set_level(self.message, level)
 
-    def sign(self) -> "RecordedEvent | None":
+    def sign(self) -> RecordedEvent | None:
         if self.report is None:
             return None
         text = self.comment.toPlainText()

@@ -7,7 +7,7 @@ the tests, like the theme's own pairs.
 """
 from __future__ import annotations
 
-from .. import theme
+from kaproom.ui.kit import theme
 
 TABLE_BACKGROUND = theme.INPUT
 TABLE_ALTERNATE = theme.SURFACE

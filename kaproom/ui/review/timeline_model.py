@@ -8,17 +8,18 @@ already gathered rows: no new database reads as boxes are ticked.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ...domain.clock import format_hms, from_iso
-from ...domain.events import Kind
-from ...export.report_data import TimelineRow
-from ...export.summary import wall_text
-from . import style
+from kaproom.domain.clock import format_hms, from_iso
+from kaproom.domain.events import Kind
+from kaproom.export.report_data import TimelineRow
+from kaproom.export.summary import wall_text
+from kaproom.ui.review import style
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -5,41 +5,52 @@ opening, signing and going back, and the list keeps its filters and scroll posit
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...store import StoreError
-from ...store.queries import rooms, therapists, totals
-from .filters import FilterBar
-from .list_model import COLUMNS, SESSION_ROLE, SessionListModel
-from .session_view import SessionView
-from ..theme import set_level
-from .style import stylesheet
-from ..buttons import enter_presses_buttons
-from ..labels import plain_label
+from kaproom.store import StoreError
+from kaproom.store.queries import rooms, therapists, totals
+from kaproom.ui.kit.buttons import enter_presses_buttons
+from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.theme import set_level
+from kaproom.ui.review.filters import FilterBar
+from kaproom.ui.review.list_model import COLUMNS, SESSION_ROLE, SessionListModel
+from kaproom.ui.review.session_view import SessionView
+from kaproom.ui.review.style import stylesheet
 
 if TYPE_CHECKING:
-    from ...domain.people import User
-    from ...workspace import Workspace
+    from kaproom.domain.people import User
+    from kaproom.services.workspace import Workspace
 
 WINDOW_TITLE = "KAP Room — review"
 
 
-def may(user: "User | None", permission) -> bool:
+def may(user: User | None, permission) -> bool:
     """None is the open install (nobody registered yet), where everything is allowed."""
     return user is None or user.may(permission)
 
 
-def own_sessions_only(user: "User | None") -> str:
+def own_sessions_only(user: User | None) -> str:
     """The therapist whose sessions are the only ones this user may see, or "" for all."""
-    from ...domain.people import Permission
+    from kaproom.domain.people import Permission
     return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
 
 
-def observation_minimums(workspace: "Workspace") -> dict[str, float]:
+def observation_minimums(workspace: Workspace) -> dict[str, float]:
     """Each protocol's observation time before discharge (id -> minutes), for "discharged too soon"."""
     try:
         protocols, _errors = workspace.protocols()
@@ -57,7 +68,7 @@ AskOpen = Callable[[], "str | None"]
 
 
 class ReviewWindow(QWidget):
-    def __init__(self, workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None,
+    def __init__(self, workspace: Workspace, user_name: str = "supervisor", user: User | None = None,
                  parent: QWidget | None = None, ask_bundle: AskOpen | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewWindow")
@@ -148,7 +159,7 @@ class ReviewWindow(QWidget):
         view.viewport().installEventFilter(self)
         return view
 
-    def set_user(self, user: "User") -> None:
+    def set_user(self, user: User) -> None:
         """Someone else signed in (e.g. to unlock): their name goes on sign-offs and exports from now on."""
         self.user, self.user_name = user, user.name
         self.session_view.set_user(user)
@@ -159,7 +170,7 @@ class ReviewWindow(QWidget):
 
     def apply_permissions(self) -> None:
         """Offer only what the signed-in person may do (the service refuses the rest anyway)."""
-        from ...domain.people import Permission
+        from kaproom.domain.people import Permission
         self.import_button.setVisible(may(self.user, Permission.IMPORT))
         own_only = bool(self.model.only_therapist)
         self.filters.therapist.setEnabled(not own_only)
@@ -235,7 +246,7 @@ class ReviewWindow(QWidget):
         self.totals.setText(" · ".join(parts))
 
     def _record_listing(self) -> None:
-        from ...people.service import People
+        from kaproom.services.people import People
         try:
             People.of(self.workspace).record(self.user, "sessions_listed", {"count": self.model.total, "via": "gui"})
         except StoreError:
@@ -294,7 +305,7 @@ class ReviewWindow(QWidget):
         path = self.ask_bundle()
         if not path:
             return None
-        from ...export.importer import import_bundle
+        from kaproom.export.importer import import_bundle
         try:
             result = import_bundle(self.workspace, path, self.user)
         except StoreError as exc:  # a refused (tampered) bundle says which event; nothing was added
@@ -305,16 +316,16 @@ class ReviewWindow(QWidget):
         return result
 
 
-def open_review(workspace: "Workspace", user_name: str = "supervisor", user: "User | None" = None, *,
+def open_review(workspace: Workspace, user_name: str = "supervisor", user: User | None = None, *,
                 lock: bool = True) -> ReviewWindow:
     """The review window for the app shell: a top-level window titled "KAP Room — review".
 
     With ``lock`` it locks itself after the clinic's idle time or when the desktop locks
-    (:class:`kaproom.ui.idle_lock.ReviewLock`); whoever signs in to unlock signs off from then on.
+    (:class:`kaproom.ui.people.idle_lock.ReviewLock`); whoever signs in to unlock signs off from then on.
     """
     window = ReviewWindow(workspace, user.name if user is not None else user_name, user)
     if lock:
-        from ..idle_lock import ReviewLock
+        from kaproom.ui.people.idle_lock import ReviewLock
         window.review_lock = ReviewLock(workspace, window, user)
         window.review_lock.user_changed.connect(window.set_user)
     return window

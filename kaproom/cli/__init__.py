@@ -1,0 +1,1 @@
+"""kaproom/cli"""

@@ -1,0 +1,287 @@
+"""``kaproom users``, ``kaproom audit``, ``kaproom settings`` and the sign-in every command asks for.
+
+Other commands call :func:`require` to get the signed-in user (or a refusal) before they touch
+health information. On a terminal it prompts; in a script it takes the name from
+``$KAPROOM_USER`` and the secret from the first line of standard input, so a secret never
+appears in a command line or in the environment. With no users registered yet (a fresh install,
+a test folder) commands run without sign-in and say so on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TextIO, TypeVar
+
+from kaproom.domain.people import (
+    PASSPHRASE_MIN,
+    PIN_MIN,
+    AuditKind,
+    InputRefused,
+    Permission,
+    Role,
+    User,
+    may_see_session,
+)
+from kaproom.services.people import AccessRefused, People
+from kaproom.services.settings import HELP as SETTINGS_HELP
+from kaproom.services.settings import load_settings, parse_value, save_settings
+
+ENV_USER = "KAPROOM_USER"
+EXIT_OK, EXIT_ERROR = 0, 2
+NO_USERS_NOTICE = ("kaproom: no users yet, so nobody is asked to sign in. Create the first admin with "
+                   "`kaproom users add NAME --role admin`.")
+Row = TypeVar("Row")
+
+
+class Prompter:
+    """Where names and secrets come from: the terminal (no echo) or lines of piped input."""
+
+    def __init__(self, stdin: TextIO | None = None, err: TextIO | None = None,
+                 getpass_: Callable[[str], str] | None = None, interactive: bool | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.err = err or sys.stderr
+        self.getpass = getpass_ or getpass.getpass
+        self.interactive = self.stdin.isatty() if interactive is None else interactive
+
+    def _line(self, what: str) -> str:
+        try:
+            line = self.stdin.readline()
+        except (UnicodeDecodeError, ValueError, OSError):
+            raise InputRefused(f"{what}: standard input is not readable text.") from None
+        if not line:
+            raise InputRefused(f"{what}: nothing on standard input (give one line per secret).")
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by Python's stdin
+            raise InputRefused(f"{what}: standard input is not readable UTF-8 text.") from None
+        return line[:-1] if line.endswith("\n") else line
+
+    def name(self) -> str:
+        if not self.interactive:
+            raise AccessRefused(f"Sign-in needed: set {ENV_USER}=NAME and give the PIN or passphrase on "
+                                "standard input, or run this command in a terminal.")
+        self.err.write("Name: ")
+        self.err.flush()
+        return self._line("Name").rstrip("\r")
+
+    def secret(self, prompt: str = "PIN or passphrase: ", confirm: bool = False) -> tuple[str, str | None]:
+        """The secret and, when asked on a terminal, the second typing of it."""
+        if not self.interactive:
+            return self._line("PIN or passphrase").rstrip("\r"), None
+        try:
+            first = self.getpass(prompt)
+            return first, (self.getpass("Again, to be sure: ") if confirm else None)
+        except (EOFError, UnicodeDecodeError):
+            raise InputRefused("PIN or passphrase: nothing was typed.") from None
+
+
+def require(args: argparse.Namespace, workspace: Any, permission: Permission,
+            prompter: Prompter | None = None, environ: Mapping[str, str] | None = None) -> User | None:
+    """The signed-in user allowed ``permission``, or ``AccessRefused``; None while no users exist.
+
+    Signs in once per command: a second call with the same ``args`` reuses the user.
+    """
+    people = People.of(workspace)
+    if not people.has_users():
+        if not getattr(args, "_kaproom_notice_shown", False):
+            print(NO_USERS_NOTICE, file=sys.stderr)
+            args._kaproom_notice_shown = True
+        return None
+    user: User | None = getattr(args, "_kaproom_user", None)
+    if user is not None:
+        people.require(user, permission)
+        return user
+    prompter = prompter or Prompter()
+    environ = os.environ if environ is None else environ
+    try:
+        name = environ.get(ENV_USER) or prompter.name()
+        secret, _ = prompter.secret()
+        user = people.sign_in(name, secret, via="cli", purpose=str(getattr(args, "command", "") or ""),
+                              permission=permission)
+    except InputRefused as exc:
+        raise AccessRefused(str(exc)) from None
+    args._kaproom_user = user
+    return user
+
+
+def visible_sessions(workspace: Any, user: User | None, rows: Iterable[Row], via: str = "cli") -> list[Row]:
+    """Only the sessions this user may see (therapists: their own); the listing is audited."""
+    shown = [row for row in rows if may_see_session(user, getattr(row, "therapist", ""))]
+    People.of(workspace).record(user, AuditKind.SESSIONS_LISTED, {"count": len(shown), "via": via})
+    return shown
+
+
+# ---------------------------------------------------------------------------- commands
+def _open(args: argparse.Namespace) -> Any:
+    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module
+    return open_workspace(args)
+
+
+def _refuse(exc: Exception) -> int:
+    print(f"kaproom: {exc}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    with _open(args) as workspace:
+        people = People.of(workspace)
+        try:
+            actor = require(args, workspace, Permission.MANAGE_USERS) if people.has_users() else None
+            prompter = Prompter()
+            if prompter.interactive:
+                print(f"Choose a PIN ({PIN_MIN}+ digits) or a passphrase ({PASSPHRASE_MIN}+ characters) for "
+                      f"{args.name}.", file=sys.stderr)
+            secret, repeat = prompter.secret(confirm=True)
+            user = people.add_user(actor, args.name, args.role, secret, repeat)
+        except InputRefused as exc:
+            return _refuse(exc)
+        first = " (the first admin: sign in with this name from now on)" if actor is None else ""
+        print(f"Added {user.name} as {user.role.value}{first}.")
+    return EXIT_OK
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    with _open(args) as workspace:
+        people = People.of(workspace)
+        require(args, workspace, Permission.MANAGE_USERS)
+        users = people.users()
+        if args.json:
+            print(json.dumps([{"name": u.name, "role": u.role.value, "active": u.active, "signs_in_with": u.secret_kind,
+                               "paused_seconds": round(people.lock_remaining(u)), "created_at": u.created_at}
+                              for u in users], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not users:
+            print("No users yet. Add the first admin with `kaproom users add NAME --role admin`.")
+            return EXIT_OK
+        print(f"{'name':<24} {'role':<11} {'state':<9} {'secret':<11} created (UTC)")
+        for u in users:
+            state = "paused" if people.lock_remaining(u) > 0 else ("active" if u.active else "disabled")
+            added = u.created_at[:16].replace("T", " ")
+            print(f"{u.name:<24} {u.role.value:<11} {state:<9} {u.secret_kind:<11} {added}")
+    return EXIT_OK
+
+
+def _change(action: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        with _open(args) as workspace:
+            people = People.of(workspace)
+            try:
+                actor = require(args, workspace, Permission.MANAGE_USERS)
+                if action == "reset":
+                    prompter = Prompter()
+                    secret, repeat = prompter.secret("New PIN or passphrase: ", confirm=True)
+                    user = people.reset_secret(actor, args.name, secret, repeat)
+                elif action == "role":
+                    user = people.change_role(actor, args.name, args.role)
+                else:
+                    user = getattr(people, action)(actor, args.name)
+            except InputRefused as exc:
+                return _refuse(exc)
+            words = {"disable": "disabled", "enable": "enabled", "unlock": "unlocked",
+                     "reset": "given a new PIN or passphrase", "role": f"now a {user.role.value}"}
+            print(f"{user.name} {words[action]}.")
+        return EXIT_OK
+    return run
+
+
+def cmd_change_own_secret(args: argparse.Namespace, prompter: Prompter | None = None) -> int:
+    """``kaproom users change-pin NAME``: the current secret, then the new one (twice on a terminal;
+    piped: one line each for the current and the new)."""
+    prompter = prompter or Prompter()
+    with _open(args) as workspace:
+        people = People.of(workspace)
+        if not people.has_users():
+            return _refuse(InputRefused("There are no users yet, so there is no PIN to change."))
+        try:
+            current, _ = prompter.secret("Current PIN or passphrase: ")
+            new, repeat = prompter.secret("New PIN or passphrase: ", confirm=True)
+            user = people.change_own_secret(args.name, current, new, repeat)
+        except (InputRefused, AccessRefused) as exc:
+            return _refuse(exc)
+        print(f"{user.name}'s PIN or passphrase is changed. Use the new one from now on.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with _open(args) as workspace:
+        viewer = require(args, workspace, Permission.VIEW_AUDIT)
+        kinds = tuple(args.kind) if args.kind else None
+        events = People.of(workspace).audit(kinds, args.limit, newest_first=True, viewer=viewer)
+        if args.json:
+            print(json.dumps([{"seq": e.seq, "time": e.wall_time, "actor": e.author, "kind": e.kind,
+                               **e.payload} for e in events], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not events:
+            print("The audit log is empty.")
+        for event in events:
+            details = " ".join(f"{key}={value}" for key, value in sorted(event.payload.items()))
+            print(f"{event.seq:>6}  {event.wall_time[:19].replace('T', ' ')}  {event.author or '-':<16} "
+                  f"{event.kind:<22} {details}")
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    with _open(args) as workspace:
+        settings, warnings = load_settings(workspace.folder)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if args.key is None:
+            for key, text in SETTINGS_HELP.items():
+                print(f"{key} = {json.dumps(getattr(settings, key))}    # {text}")
+            return EXIT_OK
+        try:
+            actor = require(args, workspace, Permission.MANAGE_SETTINGS)
+            if args.value is None:
+                hint = SETTINGS_HELP.get(args.key, "")
+                raise InputRefused(f"Give a value: kaproom settings {args.key} VALUE ({hint}).")
+            value = parse_value(args.key, args.value)
+        except InputRefused as exc:
+            return _refuse(exc)
+        from dataclasses import replace
+        old = getattr(settings, args.key)
+        save_settings(workspace.folder, replace(settings, **{args.key: value}))
+        People.of(workspace).record(actor, AuditKind.SETTINGS_CHANGED, {"key": args.key, "old": old, "new": value})
+        print(f"{args.key} = {json.dumps(value)}")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    users = sub.add_parser("users", help="staff accounts: add, list, disable, enable, unlock, reset (admins); "
+                                         "change-pin (anyone, their own)")
+    actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+    p = actions.add_parser("add", parents=[common], help="add a user; the secret is read from stdin when piped")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, help="therapist, supervisor or admin (the first user: admin)")
+    p.set_defaults(func=cmd_users_add)
+    p = actions.add_parser("list", parents=[common], help="list users, their roles and states")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_users_list)
+    for action, text in (("disable", "stop a user from signing in"), ("enable", "let a disabled user sign in again"),
+                         ("unlock", "end a pause after wrong tries"),
+                         ("reset", "give a user a new PIN or passphrase (read from stdin when piped)")):
+        p = actions.add_parser(action, parents=[common], help=text)
+        p.add_argument("name")
+        p.set_defaults(func=_change(action))
+    p = actions.add_parser("change-pin", parents=[common],
+                           help="change your own PIN or passphrase (asks for the current one; no admin needed)")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_change_own_secret)
+    p = actions.add_parser("role", parents=[common], help="change a user's role")
+    p.add_argument("name")
+    p.add_argument("role", help=", ".join(r.value for r in Role))
+    p.set_defaults(func=_change("role"))
+
+    p = sub.add_parser("audit", parents=[common], help="show the audit log: sign-ins, views, exports, changes")
+    p.add_argument("--limit", type=int, default=200, help="newest entries to show (default 200)")
+    p.add_argument("--kind", action="append", help="only this kind (repeatable), e.g. sign_in_failed")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("settings", parents=[common], help="show clinic settings, or set one (admins)")
+    p.add_argument("key", nargs="?", help=", ".join(SETTINGS_HELP))
+    p.add_argument("value", nargs="?")
+    p.set_defaults(func=cmd_settings)

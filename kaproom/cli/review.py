@@ -1,0 +1,65 @@
+"""``kaproom review``: open the supervisor's review window straight away (optionally on one session).
+
+Once the clinic has users, a reviewer signs in first (the same dialog as the app); before that,
+like every other command, it runs unsigned and says so, with ``--as NAME`` naming who signs off.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from kaproom.cli.people import NO_USERS_NOTICE
+    from kaproom.domain.people import Permission
+    from kaproom.services.people import People
+    from kaproom.store import StoreError
+    from kaproom.ui.kit.theme import apply_theme, new_application
+
+    app = QApplication.instance() or new_application(sys.argv[:1])
+    app.setApplicationName("KAP Room")
+    apply_theme(app)
+    from kaproom.cli.main import open_workspace
+    workspace = open_workspace(args)
+    try:
+        user = None
+        if People.of(workspace).has_users():
+            from kaproom.ui.people.signin import sign_in
+            user = sign_in(workspace, None, permission=Permission.VIEW_ALL_SESSIONS, purpose="review sessions")
+            if user is None:
+                return 0  # sign-in cancelled
+        else:
+            print(NO_USERS_NOTICE, file=sys.stderr)
+        from kaproom.ui.review.window import open_review
+        window = open_review(workspace, args.as_name, user)
+        if args.session and not window.open_session(args.session):
+            print(f"kaproom: {window.message.text()}", file=sys.stderr)
+        window.show()
+        if args.screenshot:
+            from PySide6.QtCore import QTimer
+
+            def take() -> None:
+                saved = window.grab().save(args.screenshot)
+                if not saved:
+                    print(f"kaproom: could not save the screenshot to {args.screenshot}", file=sys.stderr)
+                app.exit(0 if saved else 2)
+            QTimer.singleShot(500, take)
+        return app.exec()
+    except StoreError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        workspace.close()
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("review", parents=[common], help="open the review window (session list, timeline, sign-off)",
+                       description="Review past sessions: filter the list, read a session's timeline and vitals "
+                                   "chart, sign it off, export it. Asks for sign-in once the clinic has users.")
+    p.add_argument("session", nargs="?", help="open this session (number or id) straight away")
+    p.add_argument("--as", dest="as_name", default="supervisor", metavar="NAME",
+                   help="who signs off while the clinic has no users yet (default: supervisor)")
+    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the window after it opens, then quit")
+    p.set_defaults(func=cmd_review)

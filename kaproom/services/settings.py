@@ -1,0 +1,132 @@
+"""Clinic settings kept in ``settings.toml`` in the data folder.
+
+A small hand-editable file because these are clinic decisions, not per-user preferences. A
+broken or unknown value never stops the app: the default is used and a warning says which line.
+Saving rewrites only our own keys and keeps every other line, so other features may keep their
+settings in the same file.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kaproom.domain.people import InputRefused
+
+SETTINGS_FILENAME = "settings.toml"
+CLIENT_IDENTIFIERS = ("code", "initials")
+IDLE_MINUTES_RANGE = (1, 240)
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    #: How the client is named on screen and in the record: a clinic code (default) or initials.
+    client_identifier: str = "code"
+    #: After the privacy key, data entry on the room screen needs the therapist's PIN again.
+    pin_to_unlock_entry: bool = False
+    #: The review side locks after this many minutes without input.
+    review_idle_minutes: int = 10
+
+
+HELP = {
+    "client_identifier": 'how clients are named: "code" (clinic code, default) or "initials"',
+    "pin_to_unlock_entry": "true: unlocking data entry after the privacy key needs the therapist's PIN",
+    "review_idle_minutes": f"minutes without input before the review side locks ({IDLE_MINUTES_RANGE[0]}-"
+                           f"{IDLE_MINUTES_RANGE[1]}, default 10)",
+}
+
+
+def check_value(key: str, value: Any) -> Any:
+    """One setting's value, checked; ``InputRefused`` names the setting and what it accepts."""
+    if key == "client_identifier":
+        if value not in CLIENT_IDENTIFIERS:
+            raise InputRefused(f"client_identifier: one of {', '.join(CLIENT_IDENTIFIERS)} (got {value!r}).")
+        return value
+    if key == "pin_to_unlock_entry":
+        if not isinstance(value, bool):
+            raise InputRefused(f"pin_to_unlock_entry: true or false (got {value!r}).")
+        return value
+    if key == "review_idle_minutes":
+        low, high = IDLE_MINUTES_RANGE
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputRefused(f"review_idle_minutes: a whole number from {low} to {high} (got {value!r}).")
+        return value
+    raise InputRefused(f"Unknown setting {key!r}; known: {', '.join(HELP)}.")
+
+
+def parse_value(key: str, text: str) -> Any:
+    """A value typed at the command line (``true``, ``15``, ``initials``), checked."""
+    if key not in HELP:
+        return check_value(key, text)
+    word = text.strip()
+    default = getattr(ClinicSettings(), key)
+    if isinstance(default, bool):
+        value: Any = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(
+            word.lower(), word)
+    elif isinstance(default, int):
+        value = int(word) if re.fullmatch(r"[0-9]{1,6}", word) else word
+    else:
+        value = word.lower()
+    return check_value(key, value)
+
+
+def load_settings(folder: Path) -> tuple[ClinicSettings, list[str]]:
+    """The clinic's settings and warnings about anything in the file that was not usable."""
+    path = Path(folder) / SETTINGS_FILENAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ClinicSettings(), []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return ClinicSettings(), [f"{path}: could not be read ({exc}); the default settings are used."]
+    settings, warnings = ClinicSettings(), []
+    for item in fields(ClinicSettings):
+        if item.name in data:
+            try:
+                settings = replace(settings, **{item.name: check_value(item.name, data[item.name])})
+            except InputRefused as exc:
+                warnings.append(f"{path}: {exc} The default ({getattr(ClinicSettings(), item.name)!r}) is used.")
+    return settings, warnings
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def save_settings(folder: Path, settings: ClinicSettings) -> Path:
+    """Write our keys (0600, via a temporary file and rename) and keep every other line."""
+    path = Path(folder) / SETTINGS_FILENAME
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = ["# KAP Room clinic settings. `kaproom settings` shows and changes them."]
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    top, rest = lines[:first_table], lines[first_table:]
+    for item in fields(ClinicSettings):
+        text = f"{item.name} = {_toml_value(getattr(settings, item.name))}"
+        pattern = re.compile(rf"^\s*{item.name}\s*=")
+        for index, line in enumerate(top):
+            if pattern.match(line):
+                top[index] = text
+                break
+        else:
+            top.append(f"# {HELP[item.name]}")
+            top.append(text)
+    body = "\n".join(top + rest) + "\n"
+    tomllib.loads(body)  # never write a file we could not read back
+    temporary = path.with_name(path.name + ".tmp")
+    handle = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(body)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+    return path

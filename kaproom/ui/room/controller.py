@@ -1,0 +1,200 @@
+"""The room screen's one door to the session: commands in, committed events out, as Qt signals.
+
+Widgets never call the runner directly. Every command goes through here so that a failed save
+(locked database, full disk) always becomes one ``saveFailed`` message instead of an exception
+in a slot, and every committed event (including phase changes the clock brings) reaches every
+widget through ``eventRecorded``, after the store has returned.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.session import SessionError, SessionRunner, State
+from kaproom.services.workspace import Workspace
+from kaproom.store import StoreError
+
+#: The screen looks at the clock just after each whole second of session time turns (so the
+#: clock never shows a second late, and an idle room wakes once a second), but at most every
+#: FAST_TICK_MS when a demo's clock runs faster. Time itself always comes from the clock.
+FAST_TICK_MS = 250
+AFTER_THE_SECOND_MS = 5
+
+
+class SessionController(QObject):
+    """Runs one open session for the room screen."""
+
+    eventRecorded = Signal(object)  # RecordedEvent, after it is committed
+    ticked = Signal(float)  # elapsed session seconds, after runner.tick()
+    saveFailed = Signal(str)  # a StoreError message; what the user typed must be kept
+    sessionEnded = Signal(object)  # the session_ended RecordedEvent
+    refused = Signal(str)  # a command that does not fit the session's state (e.g. advancing the last phase)
+
+    def __init__(self, workspace: Workspace, runner: SessionRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.clock = workspace.clock
+        self.last_error = ""
+        self._tick_error = ""
+        runner.subscribe(self._on_committed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may wake 5 % early
+        self._timer.timeout.connect(self._on_timer)
+        self._ticking = False
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def protocol(self):
+        return self.runner.protocol
+
+    @property
+    def state(self) -> State:
+        return self.runner.state.state
+
+    @property
+    def is_running(self) -> bool:
+        return self.runner.state.state == State.RUNNING
+
+    def elapsed(self) -> float:
+        return self.runner.elapsed()
+
+    def session_row(self):
+        return self.workspace.store.session(self.runner.session_uid)
+
+    # ---------------------------------------------------------------- time
+    def start_ticking(self) -> None:
+        self._ticking = True
+        self._arm()
+
+    def stop_ticking(self) -> None:
+        self._ticking = False
+        self._timer.stop()
+
+    @property
+    def ticking(self) -> bool:
+        return self._ticking
+
+    def next_tick_ms(self) -> int:
+        """Milliseconds until just after the next whole second of session time (a second, once the
+        session's clock has stopped at its end)."""
+        if not self.is_running:
+            return 1000
+        elapsed = self.runner.elapsed()
+        speed = max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
+        wait = (math.floor(elapsed) + 1.0 - elapsed) / speed * 1000.0 + AFTER_THE_SECOND_MS
+        return round(max(wait, FAST_TICK_MS if speed > 1 else 1.0))
+
+    def _arm(self) -> None:
+        if self._ticking:
+            self._timer.start(self.next_tick_ms())
+
+    @Slot()
+    def _on_timer(self) -> None:
+        try:
+            self.tick()
+        finally:
+            self._arm()
+
+    @Slot()
+    def tick(self) -> None:
+        """Let the runner record due phase changes, then tell the screen the time."""
+        try:
+            self.runner.tick()
+        except StoreError as exc:
+            message = f"An automatic phase change could not be saved yet; it will be retried. {exc}"
+            if message != self._tick_error:  # one message per problem, not four a second
+                self._tick_error = message
+                self._failed(message)
+        else:
+            if self._tick_error:
+                self._tick_error = ""
+        self.ticked.emit(self.runner.elapsed())
+
+    # ---------------------------------------------------------------- commands
+    def _attempt(self, command: Callable[[], RecordedEvent | None]) -> RecordedEvent | None:
+        try:
+            event = command()
+        except StoreError as exc:
+            self._failed(str(exc))
+            return None
+        except SessionError as exc:
+            self.last_error = str(exc)
+            self.refused.emit(str(exc))
+            return None
+        self.last_error = ""
+        return event
+
+    def _failed(self, message: str) -> None:
+        self.last_error = message
+        self.saveFailed.emit(message)
+
+    def record(self, kind: str, payload: Mapping[str, Any] | dict) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.record(kind, dict(payload)))
+
+    def record_with(self, kind: str, payload: Mapping[str, Any] | dict,
+                    followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
+                    ) -> list[RecordedEvent] | None:
+        """One event and those that follow from it, in one transaction (see SessionRunner.record_with)."""
+        return self._attempt(lambda: self.runner.record_with(kind, payload, followers))  # type: ignore[return-value]
+
+    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
+                  despite: Sequence[str] = ()) -> RecordedEvent | None:
+        """The dose (and, before the dose phase, the move into it); the dose event, or None if refused."""
+        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at,  # type: ignore[arg-type,return-value]
+                                                             despite))
+        return events[0] if events else None  # type: ignore[index]
+
+    def note(self, text: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.note(text))
+
+    def tag(self, label: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.tag(label))
+
+    def amend(self, event: RecordedEvent, text: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.amend(event, text))
+
+    def advance(self, reason: str = "") -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.advance(reason.strip()))
+
+    def extend(self, minutes: float) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.extend(minutes))
+
+    def end(self, outcome: str | State, reason: str = "", details: Mapping[str, Any] | None = None
+            ) -> RecordedEvent | None:
+        def command() -> RecordedEvent:
+            return self.runner.end(State(outcome), reason, details)
+        return self._attempt(command)
+
+    def record_resumed(self) -> RecordedEvent | None:
+        """Note in the record that the app came back, and how long it was away."""
+        return self._attempt(self.runner.mark_resumed)
+
+    def record_problem(self) -> str:
+        """What is wrong with this session's stored record (its hash chain), or '' if it verifies.
+        Asked when a session is resumed: its record may have been edited while the app was away."""
+        try:
+            report = self.workspace.store.verify(self.runner.session_uid)[0]
+        except StoreError:
+            return ""  # the file cannot be read: the next save says so, with what to do
+        if report.intact:
+            return ""
+        return (f"This session's record was changed outside KAP Room (at event {report.broken_at}). What you "
+                "enter is still saved. Tell your supervisor: the review shows where.")
+
+    def start_if_needed(self) -> RecordedEvent | None:
+        """A session created but never started (the app stopped in between) starts now."""
+        if self.runner.state.state != State.CREATED:
+            return None
+        return self._attempt(lambda: (self.runner.start(), self.runner.state.last)[1])
+
+    # ---------------------------------------------------------------- events
+    def _on_committed(self, event: RecordedEvent) -> None:
+        self.eventRecorded.emit(event)
+        if event.kind == Kind.SESSION_ENDED:
+            self.sessionEnded.emit(event)

@@ -1,0 +1,150 @@
+"""The first page: resume the open session (offered first, after a crash or reboot), start a new
+one, or review past sessions."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+
+from kaproom.domain.clock import format_hms, from_iso
+from kaproom.services.workspace import Workspace
+from kaproom.store import SessionRow
+from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
+
+
+def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
+    """``session 12, client C-0042, Deep phase, started 09:02 (2:41:10 ago)``."""
+    started = row.started_at or row.created_at
+    when = ""
+    try:
+        moment = from_iso(started)
+        ago = ((now or datetime.now(UTC)) - moment).total_seconds()
+        when = f", started {moment.astimezone().strftime('%d %b %H:%M')} ({format_hms(ago)} ago)"
+    except (TypeError, ValueError):
+        pass
+    if not row.current_phase:
+        phase = ", not started yet"
+    else:
+        phase = f", {phase_name} phase" if phase_name else f", phase {row.current_phase}"
+    demo = " (demo)" if row.demo else ""
+    return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
+
+
+def phase_name_of(workspace: Workspace, row: SessionRow) -> str:
+    """The open session's phase as the therapist knows it ("Deep"), from its own protocol."""
+    try:
+        protocol = workspace.protocol_of(row)
+    except Exception:  # noqa: BLE001 - the description still works with the phase's id
+        return ""
+    return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
+
+
+def still_open_notice(workspace: Workspace, rows: list[SessionRow]) -> str:
+    """What the start page says of sessions left open, named as the home page's Resume buttons
+    name them, and what to do about them before a second session starts beside them."""
+    named = "; ".join(describe_open_session(row, phase_name=phase_name_of(workspace, row)) for row in rows)
+    it = "it" if len(rows) == 1 else "them"
+    return (f"Still open: {named}. Starting a new session leaves {it} open. If {it} "
+            f"{'is' if len(rows) == 1 else 'are'} over, go Back, resume {it} and end {it}, "
+            "so the record says how it ended.")
+
+
+class HomeWindow(QMainWindow):
+    """The first page. Cheap to open: it reads the sessions index, and a protocol only to name the
+    phase of a session left open (after a crash)."""
+
+    startRequested = Signal()
+    resumeRequested = Signal(object)  # SessionRow
+    reviewRequested = Signal()
+    setUpSignInRequested = Signal()
+    changePinRequested = Signal()
+    staffRequested = Signal()
+
+    def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
+                 offer_pin_change: bool = False, offer_staff: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setObjectName("homeWindow")
+        self.setWindowTitle("KAP Room")
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(48, 36, 48, 36)
+        column.setSpacing(16)
+        title = QLabel("KAP Room")
+        title.setObjectName("homeTitle")  # its size is in the app's style sheet
+        column.addWidget(title)
+        for warning in workspace.warnings:
+            column.addWidget(self._note("homeWarning", warning, "caution"))
+        self.resume_buttons: list[QPushButton] = []
+        try:
+            open_rows = workspace.store.open_sessions()
+        except Exception as exc:  # noqa: BLE001 - say it; the page must still open
+            open_rows = []
+            column.addWidget(self._note("homeProblem", f"Open sessions could not be read: {exc}", "error"))
+        if open_rows:
+            column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
+                                        "Resume it to continue with the true elapsed time and its full log:", "caution"))
+        for row in open_rows:
+            described = describe_open_session(row, phase_name=self._phase_name(row))
+            button = QPushButton(button_text(f"Resume {described}"))
+            button.setObjectName(f"resume_{row.id}")
+            button.setAccessibleName(f"Resume session {row.id}")
+            button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))
+            column.addWidget(button)
+            self.resume_buttons.append(button)
+        self.start_button = QPushButton("Start a new session")
+        self.start_button.setObjectName("homeStart")
+        self.start_button.setAccessibleName("Start a new session")
+        self.start_button.clicked.connect(self.startRequested.emit)
+        column.addWidget(self.start_button)
+        self.review_button = QPushButton("Review sessions" if review_available
+                                         else "Review sessions (not available here)")
+        self.review_button.setObjectName("homeReview")
+        self.review_button.setAccessibleName("Review past sessions")
+        self.review_button.setEnabled(review_available)
+        self.review_button.clicked.connect(self.reviewRequested.emit)
+        column.addWidget(self.review_button)
+        self.sign_in_button: QPushButton | None = None
+        if offer_sign_in_setup:  # a fresh install: the guided first step towards named, signed records
+            column.addWidget(self._note("signInIntro", "Nobody signs in yet, so entries are not tied to a person. "
+                                        "First step: create the clinic's first admin, who then adds the staff.",
+                                        "caution"))
+            self.sign_in_button = QPushButton("Set up staff sign-in")
+            self.sign_in_button.setObjectName("homeSetUpSignIn")
+            self.sign_in_button.setAccessibleName("Set up staff sign-in: create the first admin")
+            self.sign_in_button.clicked.connect(self.setUpSignInRequested.emit)
+            column.addWidget(self.sign_in_button)
+        self.change_pin_button: QPushButton | None = None
+        if offer_pin_change:
+            self.change_pin_button = QPushButton("Change my PIN or passphrase")
+            self.change_pin_button.setObjectName("homeChangePin")
+            self.change_pin_button.setAccessibleName("Change my own PIN or passphrase")
+            self.change_pin_button.clicked.connect(self.changePinRequested.emit)
+            column.addWidget(self.change_pin_button)
+        self.staff_button: QPushButton | None = None
+        if offer_staff:  # admins manage the accounts there; supervisors read the audit log
+            self.staff_button = QPushButton("Staff and audit log")
+            self.staff_button.setObjectName("homeStaff")
+            self.staff_button.setAccessibleName("Staff accounts and the audit log (admins and supervisors)")
+            self.staff_button.clicked.connect(self.staffRequested.emit)
+            column.addWidget(self.staff_button)
+        column.addStretch(1)
+        column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
+        self.setCentralWidget(content)
+        enter_presses_buttons(self)  # the focus starts on a button: Enter must press it
+        (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
+
+    def _phase_name(self, row: SessionRow) -> str:
+        return phase_name_of(self.workspace, row)
+
+    @staticmethod
+    def _note(name: str, text: str, level: str, muted: bool = False) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setAccessibleName(text)
+        label.setWordWrap(True)
+        label.setProperty("level", level)
+        if muted:
+            label.setProperty("muted", "true")
+        return label

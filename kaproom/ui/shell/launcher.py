@@ -1,0 +1,239 @@
+"""Which window is up: home, the start page, or the room; resume and the demo.
+
+One window at a time, each taking the place (and size) of the one before, so the therapist never
+hunts for a window behind another.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from kaproom.domain.events import Kind
+from kaproom.domain.protocol_error import ProtocolError
+from kaproom.services.workspace import Workspace
+from kaproom.store import SessionRow, StoreError
+from kaproom.ui.kit.after_start import after_first_paint
+from kaproom.ui.shell.home import HomeWindow
+
+if TYPE_CHECKING:  # the room and the start page are loaded when first opened, not to show the home page
+    from kaproom.domain.session import SessionRunner
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
+    from kaproom.ui.start.page import StartPage
+
+DEMO_CLIENT = "DEMO-0001"
+DEMO_DOSE_MG = 300.0  # an example amount, so the demo shows the dose as the record keeps it
+DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
+
+#: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
+Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
+OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
+
+
+class Launcher(QObject):
+    def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
+                 dump_state: str | None = None, identify: Identify | None = None,
+                 open_review: OpenReview | None = None, review_available: bool = False,
+                 set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
+                 change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
+                 staff: Callable[[Workspace, QWidget | None], object] | None = None) -> None:
+        super().__init__()
+        self.workspace, self.demo, self.extensions = workspace, demo, extensions
+        self.dump_state = Path(dump_state) if dump_state else None
+        self.identify = identify or (lambda _workspace, _parent: ("", False))
+        self.open_review = open_review
+        self.review_available = review_available
+        self.set_up_sign_in = set_up_sign_in
+        self.change_pin = change_pin
+        self.staff = staff
+        self.window: QMainWindow | None = None
+        self.room: RoomWindow | None = None
+        self._extra_windows: list[QWidget] = []
+
+    # ---------------------------------------------------------------- windows
+    def _place(self, window: QMainWindow) -> None:
+        old = self.window
+        if old is not None and old is not window:
+            window.setGeometry(old.geometry())
+            full, maximized = old.isFullScreen(), old.isMaximized()
+            old.hide()
+            old.deleteLater()
+            if full:
+                window.showFullScreen()
+            elif maximized:
+                window.showMaximized()
+            else:
+                window.show()
+        else:
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                window.setGeometry(screen.availableGeometry())  # fills the screen even without a window manager
+            window.showMaximized()
+        self.window = window
+        window.raise_()
+        window.activateWindow()
+
+    def show_home(self, message: str = "") -> HomeWindow:
+        has_users = self._has_users()
+        home = HomeWindow(self.workspace, review_available=self.review_available,
+                          offer_sign_in_setup=self.set_up_sign_in is not None and not has_users,
+                          offer_pin_change=self.change_pin is not None and has_users,
+                          offer_staff=self.staff is not None and has_users)
+        home.setUpSignInRequested.connect(self._set_up_sign_in)
+        home.changePinRequested.connect(self._change_pin)
+        home.staffRequested.connect(self._staff)
+        home.startRequested.connect(self.show_start)
+        home.resumeRequested.connect(self.resume)
+        home.reviewRequested.connect(self._review)
+        if message:
+            home.statusBar().showMessage(message)
+        self._place(home)
+        return home
+
+    def show_start(self) -> StartPage | None:
+        who = self.identify(self.workspace, self.window)
+        if who is None:
+            return None
+        name, fixed = who
+        from kaproom.ui.start.page import StartPage
+        page = StartPage(self.workspace, therapist=name, therapist_fixed=fixed, demo=self.demo)
+        page.sessionStarted.connect(lambda runner: self.open_room(runner))
+        page.cancelled.connect(lambda: self.show_home())
+        self._place(page)
+        return page
+
+    def _has_users(self) -> bool:
+        try:
+            return self.workspace.store.has_users()
+        except StoreError:
+            return False
+
+    def _unlock_entry(self, therapist: str, room: QWidget) -> bool:
+        """After the privacy key: the therapist's PIN, if the clinic asks for it (settings.toml)."""
+        from kaproom.services.people import People
+        from kaproom.ui.people.signin import unlock_entry
+        return unlock_entry(self.workspace, People.of(self.workspace).find(therapist), room)
+
+    def _set_up_sign_in(self) -> None:
+        if self.set_up_sign_in is not None and self.set_up_sign_in(self.workspace, self.window):
+            self.show_home("Sign-in is set up: staff now sign in before a session or a review.")
+
+    def _change_pin(self) -> None:
+        if self.change_pin is not None and self.change_pin(self.workspace, self.window) and self.window is not None:
+            self.window.statusBar().showMessage("Your PIN or passphrase is changed: use the new one from now on.")
+
+    def _staff(self) -> None:
+        if self.staff is not None:
+            self.staff(self.workspace, self.window)
+
+    def _review(self) -> None:
+        if self.open_review is None:
+            return
+        window = self.open_review(self.workspace, self.window)
+        if window is not None:
+            self._extra_windows.append(window)
+            window.show()
+
+    # ---------------------------------------------------------------- sessions
+    def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
+        from kaproom.ui.room.controller import SessionController
+        from kaproom.ui.room.window import RoomWindow
+        from kaproom.ui.shell.state_dump import StateDump
+        controller = controller or SessionController(self.workspace, runner)
+        room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
+        controller.setParent(room)
+        room.leaveRequested.connect(lambda: self.leave_room(room))
+        if not self.demo:
+            room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
+        if self.dump_state is not None:
+            StateDump(room, self.dump_state)
+        self.room = room
+        self._place(room)
+        room.focus_note()
+        return room
+
+    def leave_room(self, room: RoomWindow) -> HomeWindow | None:
+        """After the end (Ctrl+W): the home page takes the room's place, for the next session or
+        the review. The room is closed, not only hidden, so its music and timers let go; the home
+        page is up first, so closing the room does not end the app."""
+        if room is not self.window or room.controller.is_running:
+            return None
+        try:
+            row = room.controller.session_row()
+            said = f"Session {row.id} (client {row.client_code}) is closed; its record is in Review sessions."
+        except Exception:  # noqa: BLE001 - the words are a courtesy; leaving must work
+            said = "The session is closed; its record is in Review sessions."
+        full = room.isFullScreen()
+        self.window = self.room = None  # _place would only hide it
+        home = self.show_home(said)
+        if full:
+            home.showFullScreen()
+        room.close_now()
+        room.deleteLater()
+        return home
+
+    def resume(self, row: SessionRow) -> RoomWindow | None:
+        """Back to an open session: true elapsed time from the stored wall times, the full log."""
+        who = self.identify(self.workspace, self.window)
+        if who is None:
+            return None
+        try:
+            runner = self.workspace.resume(row, author=who[0] or None)
+        except (StoreError, ProtocolError) as exc:
+            self.show_home(f"Session {row.id} could not be resumed: {exc}")
+            return None
+        from kaproom.domain.session import State
+        from kaproom.ui.room.controller import SessionController
+        controller = SessionController(self.workspace, runner)
+        if runner.state.state == State.CREATED:
+            controller.start_if_needed()  # created, then the app stopped before the start
+        else:
+            controller.record_resumed()
+        room = self.open_room(runner, controller)
+        after_first_paint(room, room.check_record)  # edited while the app was away? Said once the room is up
+        return room
+
+    def resume_latest(self) -> RoomWindow | HomeWindow | None:
+        rows = self.workspace.store.open_sessions()
+        if not rows:
+            return self.show_home("There is no open session to resume.")
+        return self.resume(rows[0])
+
+    # ---------------------------------------------------------------- demo
+    def start_demo(self, protocol_id: str, resume: bool = False) -> RoomWindow | HomeWindow | None:
+        """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
+        store = self.workspace.store
+        open_rows = store.open_sessions()
+        if resume and open_rows:
+            from kaproom.domain.clock import ScaledClock, from_iso
+            if isinstance(self.workspace.clock, ScaledClock):  # the demo's fast clock, as if never stopped
+                self.workspace.clock = self.workspace.clock.continued_from(from_iso(open_rows[0].created_at))
+            return self.resume_latest()
+        for row in open_rows:
+            self._close_stale_demo(row)
+        try:
+            protocol = self.workspace.protocol(protocol_id)
+            runner = self.workspace.new_session(protocol, DEMO_CLIENT, "Demo therapist", "Demo room", demo=True,
+                                                start=False, prescribed_dose_mg=DEMO_DOSE_MG)
+            runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening},
+                                           "proceed_confirmed": False})
+            runner.record(Kind.INTENTION, {"text": DEMO_INTENTION})
+            runner.start()
+        except (StoreError, ProtocolError) as exc:
+            return self.show_home(f"The demo could not start: {exc}")
+        return self.open_room(runner)
+
+    def _close_stale_demo(self, row: SessionRow) -> None:
+        from kaproom.domain.session import SessionError, State
+        try:
+            runner = self.workspace.resume(row)
+            if runner.state.state == State.RUNNING:
+                runner.end(State.ENDED_EARLY, "a new demo was started")
+        except (StoreError, ProtocolError, SessionError):
+            pass  # an old demo left open harms nothing; the new one starts regardless
+

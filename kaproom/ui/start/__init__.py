@@ -1,0 +1,1 @@
+"""kaproom/ui/start"""

@@ -1,0 +1,155 @@
+"""F10 in the room: the dose, with the questions it may need first (no baseline yet; the dosing
+phase already over, so when was it given?). A part of the vitals panel (``RoomVitals``), kept
+apart because the dose is its own clinical moment."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+
+from kaproom.domain.clock import format_hms
+from kaproom.domain.dose import dose_concerns, parse_session_time
+from kaproom.domain.events import RecordedEvent
+from kaproom.domain.session import State
+
+if TYPE_CHECKING:
+    from kaproom.domain.protocol import Protocol
+    from kaproom.domain.session import SessionRunner
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.vitals.form import VitalsForm
+
+
+class DoseEntry:
+    """The dose's part of the vitals panel; the panel provides what is declared here."""
+
+    room: Any
+    controller: SessionController
+    runner: SessionRunner
+    protocol: Protocol
+    form: VitalsForm
+    scroll: Any
+    vitals_events: list[RecordedEvent]
+    _running: Callable[[str], bool]  # says why not, when the session is not running
+
+    @property
+    def _baseline_missing(self) -> bool:
+        """The protocol wants a check before the dose, and the record has none."""
+        return self.protocol.vitals_schedule.baseline_before_dose and not self.vitals_events
+
+    def _concerns(self) -> tuple[float | None, list[str]]:
+        """When the last check-in was taken, and what it says against dosing now (dose_concerns)."""
+        last = self.vitals_events[-1] if self.vitals_events else None
+        return (last.session_time, dose_concerns(last.payload)) if last is not None else (None, [])
+
+    def _ask_first(self, question: str, status: str, no_text: str) -> None:
+        """F10's question in the vitals panel: F10 again or Enter records the dose, Esc does not."""
+        self.form.show()
+        self.form.dose_question.setText(question)
+        self.form.dose_no.setText(no_text)
+        self.form.dose_confirm.show()
+        self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.room.show_status(status, "caution")
+
+    def dose(self) -> None:
+        if not self._running("the dose cannot be recorded"):
+            return
+        state = self.runner.state
+        if state.dose_time is not None:
+            self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time)}).", "info")
+            return
+        if self.form.dose_confirm.isVisible():  # F10 again confirms (or retries a dose the record refused)
+            self.record_dose()
+            return
+        if state.phase_index > self.protocol.dose_phase_index:  # pressed late: when was it given?
+            prompt = self.room.prompt
+            if prompt.is_open and prompt.key == "dose_time":
+                prompt.choose(0)  # F10 again confirms the time typed, as Enter does
+            else:
+                self._ask_when_given()
+            return
+        if self._baseline_missing:
+            self._ask_first("No baseline vitals are recorded yet. Record the dose without a baseline? (F10 again "
+                            "or Enter confirms; Esc to take the baseline first with F9.)",
+                            "No baseline vitals yet: confirm the dose in the vitals panel (F10 again), or Esc and "
+                            "take the baseline (F9).", "No, baseline first (Esc)")
+            return
+        taken, concerns = self._concerns()
+        if concerns:  # the app informs; dosing stays the therapist's judgement, and the record keeps it
+            self._ask_first(f"The last check ({format_hms(taken or 0.0)}): {'; '.join(concerns)}. Record the dose "
+                            "anyway? (F10 again or Enter confirms; Esc does not record it.)",
+                            "Before the dose: see the vitals panel (F10 again records it; Esc does not).",
+                            "No, not now (Esc)")
+            return
+        self.record_dose()
+
+    def _ask_when_given(self) -> None:
+        """The dose phase is over and F10 was not pressed in it. Recorded as 'now', the dose would
+        move the 40-minute check and the observation time on by however late the key was: ask
+        when it was given, offering the dose phase's start."""
+        state = self.runner.state
+        began = state.phase_began(self.protocol.dose_phase) or 0.0
+        offered = format_hms(began)[:-3]
+        dose_phase = self.protocol.phases[self.protocol.dose_phase_index].name
+        no_baseline = " No baseline vitals were recorded before it." if self._baseline_missing else ""
+        self.room.prompt.ask(
+            "dose_time", f"{dose_phase} is over and the dose is not recorded. When was it given? Type the session "
+            f"time as the clock showed it ({dose_phase} began at {offered}), then Enter.{no_baseline}",
+            self._dose_given_at, field="optional", placeholder="Session time, e.g. 0:21", initial=offered,
+            choices=(("Record the dose", None),), on_close=self.room.focus_note)
+        self.room.show_status("The dose is not recorded: say when it was given (the question above the note "
+                              "field), or Esc.", "caution")
+
+    def _dose_given_at(self, _value: object, text: str) -> bool:
+        if self.runner.state.state != State.RUNNING:
+            self.room.prompt.show_message("The session has ended: the dose can no longer be recorded. Esc closes "
+                                          "this; a note can still say when it was given.")
+            return False
+        try:
+            given_at = parse_session_time(text)
+        except ValueError as exc:
+            self.room.prompt.show_message(f"{exc}.")
+            return False
+        if self.record_dose(given_at) is None:
+            self.room.prompt.show_message(f"Not saved: {self.controller.last_error}")
+            return False
+        return True
+
+    def record_dose(self, given_at: float | None = None) -> RecordedEvent | None:
+        """Record the dose, now or (``given_at``, session seconds) earlier. Whether it came without a
+        baseline is read from the record, not from the way here: a retry after a refused save
+        must say what the first try said."""
+        if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
+            self.form.dose_confirm.hide()
+            return None
+        without_baseline = self._baseline_missing
+        # Over the last check's concerns only when given now, after F10's question; a dose recorded
+        # late was given before anyone could be asked, and the check it followed may be a later one.
+        despite = self._concerns()[1] if given_at is None else []
+        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at, despite)
+        if event is None:
+            if given_at is None:  # a late dose's question stays open in its own bar, with the message
+                self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
+                self.form.dose_confirm.show()
+            return None
+        self.form.dose_confirm.hide()
+        flag = " without baseline vitals" if without_baseline else " over the last check's concerns" if despite else ""
+        state = self.runner.state
+        moved = f"; {state.phase.name} starts now" \
+            if state.phase is not None and state.phase_history and state.phase_history[-1][2] == "dose" else ""
+        when = format_hms(event.session_time) if given_at is None else \
+            f"{format_hms(given_at)} (entered at {format_hms(event.session_time)})"
+        self.room.show_status(f"Dose recorded at {when}{flag}{moved}.", "ok")
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+        return event
+
+    def cancel(self) -> None:
+        """Esc in the form: close an open dose question and go back to the note field."""
+        if self.form.dose_confirm.isVisible():
+            self.form.dose_confirm.hide()
+            self.room.show_status("Dose not recorded. Take the baseline with F9 first." if self._baseline_missing
+                                  else "Dose not recorded.", "info")
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()

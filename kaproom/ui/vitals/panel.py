@@ -1,0 +1,339 @@
+"""Vitals on the room screen: the check-in form (F9), "dose given" (F10), the next-check line,
+alerts and the discharge checklist.
+
+``install(room)`` is called once at the end of the room window's construction. Everything goes
+through the room's controller, so each check-in, dose, alert, acknowledgement and discharge is
+an event in the record before the screen says it happened. Judgement (statuses, NEWS2, schedule,
+discharge pre-fill) comes from the domain core; this module only wires it to widgets.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from kaproom.domain.clock import format_hms
+from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
+from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.protocol_settings import OBSERVED_ITEM
+from kaproom.domain.session import State
+from kaproom.domain.vitals import (
+    NEWS2_ADVISORY,
+    Reading,
+    baseline_reading,
+    check_in,
+    parse_vitals,
+    reading_from_payload,
+)
+from kaproom.domain.vitals_schedule import due_for_session
+from kaproom.ui.room.layout import LEAVE_HINT
+from kaproom.ui.vitals.alerts import AlertBoard
+from kaproom.ui.vitals.discharge import DischargePanel
+from kaproom.ui.vitals.dose import DoseEntry
+from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
+from kaproom.ui.vitals.history import history_table
+
+KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
+NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
+SHORTCUTS = (
+    ("F9", "Vitals check-in: go to the form (Enter saves)"),
+    ("F10", "Dose given: record it now (after the dosing phase, it asks when)"),
+    ("Ctrl+Shift+K", "Acknowledge the newest vitals alert (type the action taken, then Enter)"),
+)
+
+
+def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """("NEWS2 5 · medium: ...", level) for a stored vitals payload; partial check-ins say why none."""
+    news = payload.get("news2")
+    if isinstance(news, Mapping) and isinstance(news.get("score"), int):
+        band = str(news.get("band", ""))
+        missing = news.get("missing") or []
+        without = f" (without {', '.join(str(m) for m in missing)})" if missing else ""
+        return f"NEWS2 {news['score']} · {band}{without}", NEWS2_LEVEL.get(band, "ok")
+    if payload.get("partial"):
+        return "NEWS2 not scored: partial check-in", "info"
+    return "", "ok"
+
+
+class RoomVitals(DoseEntry, QObject):
+    """Keeps the vitals form, alerts, next-check line and discharge in step with one session."""
+
+    def __init__(self, room: Any) -> None:
+        super().__init__(room)
+        self.room, self.controller = room, room.controller
+        self.runner = self.controller.runner
+        self.protocol = self.runner.protocol
+        self.events: list[RecordedEvent] = []
+        try:
+            self.events = list(self.controller.workspace.store.events(self.runner.session_uid, KEPT_KINDS))
+        except Exception as exc:  # noqa: BLE001 - the room still works; the schedule starts from now
+            room.show_status(f"Earlier vitals could not be read: {exc}", "error")
+        self._checked_details: dict | None = None
+        self.board = AlertBoard(self.controller.record)
+        room.add_banner(self.board)
+        # Built from the outside in: a widget that joins the styled room takes its style once,
+        # whereas a finished panel added to it would restyle every widget inside it again.
+        self.scroll, self._panels = self._scrolling()
+        room.add_panel(self.scroll)
+        self.form = VitalsForm(self.protocol, self._panels.parentWidget())
+        self._panels.insertWidget(0, self.form)
+        self._discharge_panel: DischargePanel | None = None  # made when first opened: most of the session never shows it
+        self.form.saveRequested.connect(self.save)
+        self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose())
+        self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
+        EscapeCatcher(self.cancel, self).watch(self.form)
+        self._discharge_escape = EscapeCatcher(self.close_discharge, self)
+        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
+        for (key, description), callback in zip(SHORTCUTS, callbacks):
+            room.add_shortcut(key, description, callback)
+        room.set_discharge_handler(self.open_discharge)
+        self.board.restore(self.events)
+        self._show_last_check()
+        self.controller.eventRecorded.connect(self._on_event)
+        self.controller.ticked.connect(self._on_tick)
+        self._on_tick(self.controller.elapsed())
+        if not self.runner.state.state.is_open:  # a room opened on an ended session
+            self._close_form()
+
+    @staticmethod
+    def _scrolling() -> tuple[QScrollArea, QVBoxLayout]:
+        """The area the panels scroll in, rather than push the window taller than the screen, and
+        the column they go in."""
+        area = QScrollArea()
+        area.setObjectName("vitalsScroll")
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields (and scrolls to them), not the frame
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setObjectName("vitalsSide")
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addStretch(1)
+        area.setWidget(inner)
+        return area, layout
+
+    @property
+    def discharge_panel(self) -> DischargePanel:
+        if self._discharge_panel is None:
+            panel = DischargePanel(self._discharge, self.controller.clock.now, self._panels.parentWidget())
+            panel.cancelled.connect(self.close_discharge)
+            panel.refused.connect(self._discharge_refused)
+            self._panels.insertWidget(1, panel)
+            self._discharge_panel = panel
+        return self._discharge_panel
+
+    def _discharge_refused(self) -> None:
+        """Enter did not discharge: the reason sits under the checklist, often below the panel's
+        fold, so scroll to it, and say on the status line (where the keys were named) where to look.
+        The words themselves stay in the panel: a long list there would squeeze the log."""
+        if self._discharge_panel is not None:
+            self._reveal(self._discharge_panel.message)
+        self.room.show_status("Not discharged yet: why is under the checklist, beside the log.", "caution")
+
+    def _discharge_shown(self) -> bool:
+        return self._discharge_panel is not None and self._discharge_panel.isVisible()
+
+    def _hide_discharge(self) -> None:
+        if self._discharge_panel is not None:
+            self._discharge_panel.hide()
+
+    def _reveal(self, widget: QWidget | None) -> None:
+        """Scroll the side panel so ``widget`` (a refused field, the dose question) is in view."""
+        if widget is not None:  # after the layout has taken in the new text
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(widget, 10, 10))
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def vitals_events(self) -> list[RecordedEvent]:
+        return [e for e in self.events if e.kind == Kind.VITALS]
+
+    def _running(self, what: str) -> bool:
+        if self.runner.state.state == State.RUNNING:
+            return True
+        self.room.show_status(f"The session is not running, so {what}.", "caution")
+        return False
+
+    def _dose_time(self) -> float | None:
+        state = self.runner.state
+        if state.dose_time is not None:
+            return state.dose_time
+        if state.phase_index > self.protocol.dose_phase_index:  # moved past dosing without F10
+            return state.phase_began(self.protocol.dose_phase)
+        return None
+
+    def _history(self) -> list[tuple[float, Reading]]:
+        return [(e.session_time, reading_from_payload(e.payload)) for e in self.vitals_events]
+
+    # ---------------------------------------------------------------- time
+    def _on_event(self, event: RecordedEvent) -> None:
+        if event.kind in KEPT_KINDS:
+            self.events.append(event)
+        if event.kind == Kind.DOSE:  # the check before it is now the baseline
+            self._show_last_check()
+        if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
+            self._on_tick(self.runner.elapsed())
+        if event.kind == Kind.SESSION_ENDED:
+            self._close_form()
+
+    def _close_form(self) -> None:
+        """No check-ins after the end: the fields go grey, and whatever was typed in them stays
+        readable (to copy into a note, which the room still takes)."""
+        self.form.close_for_good()
+        self.form.show_message("The session has ended: no more check-ins. "
+                               "Anything typed in the fields stays as it was.", "info")
+
+    def _on_tick(self, elapsed: float) -> None:
+        due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
+        self.room.set_vitals_due(due.text, due.level)
+        if self._discharge_shown():  # the observation time moves on while the checklist is open
+            observed = [p for p in self._prefills(elapsed) if p.item_id == OBSERVED_ITEM]
+            for item in observed:
+                self.discharge_panel.refresh_basis(item)
+
+    # ---------------------------------------------------------------- check-ins
+    def focus_form(self) -> None:
+        if self._discharge_shown():
+            self.discharge_panel.focus_first()
+            return
+        self.form.show()
+        self.form.focus_first_field()
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def save(self) -> RecordedEvent | None:
+        """Validate, record the check-in and its alerts; on any refusal the typed text stays."""
+        if not self._running("this check-in was not saved (what you typed is kept)"):
+            self.form.show_message("The session is not running; this check-in was not saved.", "caution")
+            return None
+        result = parse_vitals(self.form.texts(), self.protocol.vitals_ranges)
+        self.form.apply_filled(result.filled)
+        self.form.show_errors(result.errors)
+        if not result.ok or result.reading is None:
+            if "form" not in result.errors:
+                self.form.show_message("Not saved: correct the marked values. What you typed is kept.")
+            self._reveal(self.form.focusWidget())
+            first = next(iter(result.errors.values()))
+            self.room.show_status(f"Vitals not saved: {first}", "caution")
+            return None
+        dose_time = self._dose_time()
+        pre_dose = dose_time is None
+        checked = check_in(result.reading, self.protocol.alerts, pre_dose=pre_dose,
+                           baseline=baseline_reading(self._history(), dose_time))
+        saved = self.controller.record_with(  # the check-in and its alerts: one transaction
+            Kind.VITALS, checked.payload(), lambda check: [(Kind.ALERT, a) for a in checked.alerts(check.seq)])
+        if not saved:
+            self.form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
+                                   "What you typed is kept.")
+            self._reveal(self.form.errors["form"])
+            return None
+        event, alerts = saved[0], saved[1:]
+        self.board.measured_again(result.reading.taken)
+        self.board.show_alerts([(alert, alert.payload) for alert in alerts], event.session_time)  # urgent first
+        self.form.clear_values()
+        self.form.show_message("")
+        self._show_last_check()
+        self._reveal(self.form.result)  # the check just saved, at the top of the panel
+        worst = checked.level
+        words = {"ok": "", "caution": " with a caution (see the alert above)",
+                 "urgent": " - URGENT: see the alert above"}[worst]
+        self.room.show_status(f"Vitals saved at {format_hms(event.session_time)}{words}.",
+                              "ok" if worst == "ok" else worst)
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+        return event
+
+    def _show_last_check(self) -> None:
+        vitals = self.vitals_events
+        if vitals:
+            self._show_check(vitals[-1])
+        self.form.show_history(*history_table(vitals, self._dose_time()))
+
+    def _show_check(self, event: RecordedEvent) -> None:
+        reading = reading_from_payload(event.payload)
+        statuses = event.payload.get("statuses") or {}
+        levels = [s.get("level") for s in statuses.values() if isinstance(s, Mapping)]
+        level = "urgent" if "urgent" in levels else "caution" if "caution" in levels else "ok"
+        partial = " (partial)" if event.payload.get("partial") else ""
+        news2, news2_level = news2_words(event.payload)
+        self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
+                              news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
+
+    # ---------------------------------------------------------------- alerts
+    def acknowledge_newest(self) -> None:
+        banner = self.board.newest_urgent()
+        if banner is None:
+            self.room.show_status("There is no vitals alert to acknowledge.", "info")
+            return
+        banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # ---------------------------------------------------------------- discharge
+    def _side_changed(self) -> None:
+        """The column beside the log sizes itself to its panels, which scroll: it must be told."""
+        side = getattr(self.room, "side", None)
+        if side is not None:
+            side.updateGeometry()
+
+    def _prefills(self, now: float) -> list[Prefill]:
+        """The checklist's suggestions from the record as it stands at session time ``now``."""
+        vitals = self.vitals_events
+        latest = reading_from_payload(vitals[-1].payload) if vitals else None
+        latest_time = vitals[-1].session_time if vitals else None
+        dose_time = self._dose_time()
+        baseline = baseline_reading(self._history(), dose_time)
+        tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
+        return prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, now,
+                                 self.protocol.alerts, dose_time)
+
+    def open_discharge(self) -> None:
+        if not self._running("it cannot be discharged"):
+            return
+        prefills = self._prefills(self.runner.elapsed())
+        state = self.runner.state
+        context = "" if state.is_last_phase or state.phase is None else f"The session is still in {state.phase.name}. "
+        unacked = [b for b in self.board.banners if b.level == "urgent"]
+        if unacked:
+            context += f"{len(unacked)} urgent alert(s) not yet acknowledged. "
+        self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
+        self.form.hide()
+        self.discharge_panel.show()
+        self._side_changed()
+        self._discharge_escape.watch(self.discharge_panel)  # the tick boxes are new each time
+        self.discharge_panel.focus_first()
+        QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
+        self.room.show_status("Discharge checklist: Space ticks, Tab moves on, Enter discharges, Esc goes back.",
+                              "info")
+
+    def close_discharge(self) -> None:
+        self._hide_discharge()
+        self.form.show()
+        self._side_changed()
+        if hasattr(self.room, "focus_note"):
+            self.room.focus_note()
+
+    def _discharge(self, ticks: Mapping[str, bool], ready_at: str, reason: str) -> str | None:
+        try:
+            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason)
+        except DischargeError as exc:
+            return str(exc)
+        if self._checked_details != details:
+            if self.controller.record(Kind.DISCHARGE_CHECK, details) is None:
+                return f"Not saved: {self.controller.last_error} Nothing is lost; try again."
+            self._checked_details = details
+        ended = self.controller.end(State.DISCHARGED, details.get("override_reason", ""), details)
+        if ended is None:
+            return f"The session was not closed: {self.controller.last_error} Try again."
+        self._hide_discharge()
+        self.form.show()
+        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
+        return None
+
+
+def install(room: Any) -> RoomVitals:
+    """Give ``room`` its vitals form, dose key, alerts, next-check line and discharge checklist."""
+    vitals = RoomVitals(room)
+    room.vitals = vitals
+    return vitals
+
+
