@@ -29,7 +29,10 @@ def main() -> None:
         # first, then PySide6. PySide6 reads the source of every module imported after it (to
         # look for its ``__feature__`` switches), so loading Qt first would charge the app for
         # reading its command line's modules, which a real start never does.
-        from kaproom.cli.main import main as kaproom_main
+        try:
+            from kaproom.cli.main import main as kaproom_main
+        except ModuleNotFoundError:  # a checkout from before the cli package (bench_startup --against)
+            from kaproom.cli import main as kaproom_main  # type: ignore[attr-defined, no-redef]
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 

@@ -11,7 +11,10 @@ Where no screen is available the runs happen on a private Xvfb screen if Xvfb is
 real X server: windows are really mapped and exposed), else on Qt's offscreen platform.
 
 Target: median app start at most 1.3x the bare window. Run:
-``.venv/bin/python bench/bench_startup.py [--runs 15] [--platform xcb|offscreen] [--quick]``.
+``.venv/bin/python bench/bench_startup.py [--runs 15] [--platform xcb|offscreen] [--quick] [--against DIR]``.
+``--against DIR`` adds the same modes started from another checkout of KAP Room (e.g. a
+``git worktree`` of the commit before a restructuring), interleaved in the same run, so a change's
+effect on start-up is measured against the same machine at the same moment.
 """
 from __future__ import annotations
 
@@ -109,6 +112,7 @@ def main() -> int:
     p = _common.parser("Process start to a shown window: KAP Room against a bare PySide6 window")
     p.add_argument("--runs", type=int, default=15, help="measured runs per mode (default 15)")
     p.add_argument("--platform", choices=["auto", "xcb", "offscreen"], default="auto")
+    p.add_argument("--against", metavar="DIR", help="also start the app from this other checkout, in the same run")
     args = _common.parse(p)
     runs, warmup = (5, 1) if args.quick else (args.runs, 2)
     compile_app()
@@ -126,6 +130,16 @@ def main() -> int:
         modes["KAP Room, resume to session"] = ["app-session", "resume", "--data-dir", str(folder / "resume")]
     else:
         print("  (no room screen yet: the resume-to-session figure is skipped)")
+
+    if args.against:
+        other = str(Path(args.against).resolve())
+        compileall.compile_dir(Path(other) / "kaproom", quiet=1)
+        for name in [n for n in modes if n.startswith("KAP Room")]:
+            label = f"{name} [against]"
+            modes[label] = modes[name]
+            mode_env[label] = {**mode_env.get(name, {}), "PYTHONPATH": other}
+        mode_env.update({name: {**mode_env.get(name, {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+                         for name in modes if name.startswith("KAP Room") and not name.endswith("[against]")})
 
     platform, xvfb = start_display(args.platform)
     env = dict(os.environ, QT_QPA_PLATFORM="xcb" if platform.startswith("xcb") else "offscreen")
@@ -152,13 +166,13 @@ def main() -> int:
     print(f"  Qt platform: {platform}; {runs} runs per mode after {warmup} warm-up")
     base = statistics.median(samples["bare PySide6 window"])
     worst = 0.0
-    print(f"  {'mode':<30} {'median s':>9} {'p90 s':>7} {'min s':>7}  window            ratio (median)")
+    print(f"  {'mode':<40} {'median s':>9} {'p90 s':>7} {'min s':>7}  window            ratio (median)")
     for name, values in samples.items():
         median = statistics.median(values)
         ratio = median / base
-        if name != "bare PySide6 window":
+        if name != "bare PySide6 window" and not name.endswith("[against]"):
             worst = max(worst, ratio)
-        print(f"  {name:<30} {median:>9.3f} {_common.percentile(values, 0.9):>7.3f} {min(values):>7.3f}  "
+        print(f"  {name:<40} {median:>9.3f} {_common.percentile(values, 0.9):>7.3f} {min(values):>7.3f}  "
               f"{shown[name]:<17} {ratio:.2f}x")
     _common.cleanup(folder, args.dir)
     print(f"  RESULT startup worst median ratio {worst:.2f}x (target <= {TARGET}x): {_common.verdict(worst, TARGET)}")
