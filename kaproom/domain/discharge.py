@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kaproom.domain.clock import format_hms
-from kaproom.domain.protocol import DEFAULT_ALERTS, Question
-from kaproom.domain.protocol_settings import OBSERVED_ITEM, duration_words
-from kaproom.domain.vitals import MOAAS, Reading
+from kaproom.domain.events import JSONDict
+from kaproom.domain.protocol_settings import DEFAULT_ALERTS, OBSERVED_ITEM, Question, duration_words
+from kaproom.domain.vitals_reading import MOAAS, Reading
 
 VOMIT_WORDS = ("vomit",)
 

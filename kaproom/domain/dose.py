@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kaproom.domain.clock import format_hms
-from kaproom.domain.events import stored_number
+from kaproom.domain.events import JSONMapping, stored_number
+from kaproom.domain.vitals_rules import RULES
 
 if TYPE_CHECKING:  # only named in hints: the store reads doses too, and must not load the protocol parser
     from kaproom.domain.protocol import Protocol
@@ -70,8 +71,7 @@ def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     statuses = check.get("statuses")
     if not isinstance(statuses, Mapping):
         return []
-    from kaproom.domain.vitals_rules import RULES  # the monitor's order; loaded on F10, not with the session engine
-    order = list(RULES)
+    order = list(RULES)  # the monitor's order
     found = []
     for field in sorted(statuses, key=lambda name: order.index(name) if name in order else len(order)):
         status = statuses[field]
