@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from kaproom.domain.events import JSONDict, JSONMapping
 from kaproom.domain.news2 import ADVISORY as NEWS2_ADVISORY
 from kaproom.domain.news2 import News2, news2
 from kaproom.domain.protocol_settings import DEFAULT_ALERTS, DEFAULT_RANGES
@@ -116,7 +117,7 @@ def _parse_number(name: str, raw: str, ranges: Mapping[str, tuple[float, float]]
 
 def _split_bp(texts: dict[str, str], errors: dict[str, str], filled: dict[str, str]) -> None:
     """"128/84" in either BP field fills both, unless the other field says something else."""
-    for here, other in (("systolic", "diastolic"), ("diastolic", "systolic")):
+    for here in ("systolic", "diastolic"):
         text = texts[here]
         if "/" not in text:
             continue
@@ -134,7 +135,7 @@ def _split_bp(texts: dict[str, str], errors: dict[str, str], filled: dict[str, s
         return
 
 
-def parse_vitals(texts: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]] | None = None) -> ParseResult:
+def parse_vitals(texts: Mapping[str, object], ranges: Mapping[str, tuple[float, float]] | None = None) -> ParseResult:
     """Parse a check-in typed as text; never raises. Unknown keys are ignored."""
     try:
         return _parse(texts, dict(DEFAULT_RANGES) | dict(ranges or {}))
@@ -142,13 +143,13 @@ def parse_vitals(texts: Mapping[str, Any], ranges: Mapping[str, tuple[float, flo
         return ParseResult(None, {"form": f"This check-in could not be read ({type(exc).__name__}); nothing was saved"})
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)
 
 
-def _parse(source: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]]) -> ParseResult:
+def _parse(source: Mapping[str, object], ranges: Mapping[str, tuple[float, float]]) -> ParseResult:
     texts = {name: _text(source.get(name)) for name in NUMBER_FIELDS + ("moaas", "nausea", "comment")}
     errors: dict[str, str] = {}
     filled: dict[str, str] = {}
@@ -200,7 +201,7 @@ def _parse_moaas(text: str, errors: dict[str, str]) -> int | None:
 
 # ----------------------------------------------------------------------------- stored check-ins
 
-def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
+def reading_from_payload(payload: JSONMapping) -> Reading:
     """A stored vitals payload back as a Reading; unreadable values count as not taken."""
     values: dict[str, Any] = {}
     for item in fields(Reading):
@@ -219,7 +220,7 @@ def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
     return Reading(**values)
 
 
-def _finite(raw: Any) -> float | None:
+def _finite(raw: object) -> float | None:
     """A stored number, or None for anything else (text, NaN, infinity, 1e400 from an imported file)."""
     if not isinstance(raw, (int, float)) or isinstance(raw, bool):
         return None
@@ -263,10 +264,10 @@ class CheckIn:
     news: News2 | None
     pre_dose: bool
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> JSONDict:
         """The stored vitals payload (see ``Kind`` in :mod:`kaproom.domain.events`)."""
         r = self.reading
-        payload: dict[str, Any] = {name: getattr(r, name) for name in NUMBER_FIELDS}
+        payload: JSONDict = {name: getattr(r, name) for name in NUMBER_FIELDS}
         payload.update(moaas=r.moaas, nausea=r.nausea, supplemental_oxygen=r.supplemental_oxygen,
                        comment=r.comment, partial=r.partial, pre_dose=self.pre_dose,
                        statuses={name: {"level": s.level, "reason": s.reason} for name, s in self.statuses.items()})
@@ -274,7 +275,7 @@ class CheckIn:
             payload["news2"] = self.news.as_payload()
         return payload
 
-    def alerts(self, source_seq: int | None = None) -> list[dict[str, Any]]:
+    def alerts(self, source_seq: int | None = None) -> list[JSONDict]:
         """One ``alert`` payload per value at caution or urgent."""
         return alert_payloads(self.reading, self.statuses, source_seq)
 
