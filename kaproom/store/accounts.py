@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
 from kaproom.domain.people import Role, User, name_key, users_disagreeing_with_audit
 from kaproom.store.errors import NotFound, StoreError
+from kaproom.store.rows import Row, SQLValue
 from kaproom.store.store import Store
 
 T = TypeVar("T")
@@ -27,13 +28,13 @@ UPDATABLE = frozenset({"role", "active", "secret_hash", "secret_kind", "failed_c
                        "updated_at"})
 
 
-def _user(row: tuple) -> User:
+def _user(row: Row) -> User:
     id_, name, role, active, kind, failed, locked_until, lockouts, created_at = row
     return User(name=name, role=Role(role), active=bool(active), secret_kind=kind, failed_count=failed,
                 locked_until=locked_until, lockouts=lockouts, created_at=created_at, id=id_)
 
 
-def _audit_event(row: tuple) -> RecordedEvent:
+def _audit_event(row: Row) -> RecordedEvent:
     id_, seq, wall, actor, kind, payload, prev, digest = row
     return RecordedEvent(kind=kind, payload=json.loads(payload), session_time=0.0, wall_time=wall, author=actor,
                          phase="", id=id_, session_uid=AUDIT_CHAIN, seq=seq, prev_hash=prev, hash=digest)
@@ -152,7 +153,8 @@ class Accounts:
 
     def audit_events(self, kinds: tuple[str, ...] | None = None, limit: int | None = None,
                      newest_first: bool = False) -> list[RecordedEvent]:
-        sql, params = f"SELECT {AUDIT_COLUMNS} FROM audit", []
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audit"
+        params: list[SQLValue] = []
         if kinds:
             sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
             params.extend(kinds)
