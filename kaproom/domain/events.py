@@ -155,7 +155,7 @@ def _first_sha256(data: bytes) -> _Digest:
 _sha256 = _first_sha256
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: object) -> str:
     """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
     return _CANONICAL.encode(value)
 

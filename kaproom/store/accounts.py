@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
 from kaproom.domain.people import Role, User, name_key, users_disagreeing_with_audit
@@ -91,13 +91,13 @@ class Accounts:
                 self._append_audit_in(conn, event)
         return self.get(user.name)
 
-    def update(self, name: str, changes: Mapping[str, Any], audit: Sequence[Event] = ()) -> User:
+    def update(self, name: str, changes: Mapping[str, SQLValue], audit: Sequence[Event] = ()) -> User:
         """Change some columns of one account, with its audit events, atomically."""
         with self.store._write("change the user") as conn:
             self._apply(conn, name, changes, audit)
         return self.get(name)
 
-    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, Any], Sequence[Event], T]]) -> T:
+    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, SQLValue], Sequence[Event], T]]) -> T:
         """Read one account and change it in the same write transaction.
 
         Sign-in counts each try this way, so tries made at the same moment from several processes
@@ -111,7 +111,8 @@ class Accounts:
             self._apply(conn, name, changes, audit)
         return result
 
-    def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, Any], audit: Sequence[Event]) -> None:
+    def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, SQLValue],
+               audit: Sequence[Event]) -> None:
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")

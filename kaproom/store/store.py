@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
 from kaproom.domain.events import (
     GENESIS,
     ChainReport,
     Event,
+    JSONDict,
+    JSONMapping,
     Kind,
     RecordedEvent,
     canonical_json,
@@ -209,7 +211,7 @@ class Store:
 
     def create_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "",
                        *, demo: bool = False, wall_time: str | None = None, author: str | None = None,
-                       extra: Mapping[str, Any] | None = None, uid: str | None = None,
+                       extra: JSONMapping | None = None, uid: str | None = None,
                        origin: str = "local") -> str:
         """Add a session and its first event (which records the protocol it runs)."""
         if not uid:
@@ -218,7 +220,7 @@ class Store:
             import uuid  # noqa: PLC0415 - start-up time, see above
             uid = str(uuid.uuid4())
         wall = wall_time or to_iso(datetime.now(UTC))
-        payload: dict[str, Any] = {
+        payload: JSONDict = {
             "client_code": client_code, "therapist": therapist, "room": room, "demo": bool(demo),
             "protocol": {"id": protocol.id, "name": protocol.name, "text": protocol.text},
         }
