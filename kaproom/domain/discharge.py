@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from kaproom.domain.clock import format_hms
-from kaproom.domain.protocol import DEFAULT_ALERTS, Question
-from kaproom.domain.protocol_settings import OBSERVED_ITEM, duration_words
-from kaproom.domain.vitals import MOAAS, Reading
+from kaproom.domain.events import JSONDict
+from kaproom.domain.protocol_settings import DEFAULT_ALERTS, OBSERVED_ITEM, Question, duration_words
+from kaproom.domain.vitals_reading import MOAAS, Reading
 
 VOMIT_WORDS = ("vomit",)
 
@@ -54,7 +53,8 @@ def _near_baseline(latest: Reading, baseline: Reading | None, limits: Mapping[st
         compared.append("SpO2")
         floor = limits["discharge_spo2_above"]
         if latest.spo2 <= floor or latest.supplemental_oxygen:
-            off.append(f"SpO2 {latest.spo2} %" + (" on oxygen" if latest.supplemental_oxygen else f" (needs above {floor:g})"))
+            off.append(f"SpO2 {latest.spo2} %"
+                       + (" on oxygen" if latest.supplemental_oxygen else f" (needs above {floor:g})"))
     if not compared:
         return None, "the latest check has no blood pressure, pulse or SpO2 to compare"
     if off:
@@ -94,7 +94,8 @@ def prefill_checklist(checklist: Sequence[Question], latest: Reading | None, lat
     within = limits["discharge_check_within_minutes"]
     if latest is not None and latest_time is not None and dose_time is not None and latest_time <= dose_time:
         latest = None
-        no_vitals = f"no check since the dose (the latest, at {format_hms(latest_time)}, was before it): take vitals (F9)"
+        no_vitals = (f"no check since the dose (the latest, at {format_hms(latest_time)}, was before it): "
+                     "take vitals (F9)")
     elif latest is not None and latest_time is not None and now - latest_time > within * 60:
         latest = None
         no_vitals = (f"the latest check was {duration_words(math.floor((now - latest_time) / 60))} ago: take vitals "
@@ -138,7 +139,7 @@ def unticked(checklist: Sequence[Question], ticks: Mapping[str, bool]) -> list[Q
 
 
 def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], ready_to_leave_at: str,
-                      override_reason: str = "") -> dict[str, Any]:
+                      override_reason: str = "") -> JSONDict:
     """The ``discharge_check`` payload (also merged into ``session_ended``).
 
     Raises DischargeError when an item is unticked and no reason is written, or when the
@@ -151,7 +152,7 @@ def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], 
         raise DischargeError(f"Unticked: {names}. Write why the client may leave anyway, or tick them.")
     if not ready_to_leave_at.strip():
         raise DischargeError("Record when the client was ready to leave.")
-    details: dict[str, Any] = {"checklist": {item.id: bool(ticks.get(item.id, False)) for item in checklist},
+    details: JSONDict = {"checklist": {item.id: bool(ticks.get(item.id, False)) for item in checklist},
                                "ready_to_leave_at": ready_to_leave_at.strip()}
     if missing:
         details["override_reason"] = reason

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import format_hms
-from kaproom.domain.events import stored_number
+from kaproom.domain.events import JSONMapping, stored_number
+from kaproom.domain.vitals_rules import RULES
 
 if TYPE_CHECKING:  # only named in hints: the store reads doses too, and must not load the protocol parser
     from kaproom.domain.protocol import Protocol
@@ -32,7 +33,7 @@ def dose_end_question(protocol: Protocol) -> str:
     return f"How did the dose end? {', '.join(keys)}." if keys else ""
 
 
-def asks_how_the_dose_ended(protocol: Protocol, phase_change: Mapping[str, Any], dose_end_recorded: bool) -> bool:
+def asks_how_the_dose_ended(protocol: Protocol, phase_change: JSONMapping, dose_end_recorded: bool) -> bool:
     """A phase change out of the dose phase, with no tag yet saying how the dose ended."""
     return (bool(protocol.dose_end_tags) and not dose_end_recorded
             and phase_change.get("from") == protocol.dose_phase and phase_change.get("to") != protocol.dose_phase)
@@ -60,7 +61,7 @@ def parse_dose_mg(text: str) -> float | None:
     return value
 
 
-def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
+def dose_concerns(check: JSONMapping | None) -> list[str]:
     """What the last check-in before the dose says against dosing now, in its own words: every
     urgent value, and blood pressure outside the protocol's limits before the dose ("consider
     whether to dose"). Empty when there is no such check or nothing in it. F10 asks before it
@@ -70,8 +71,7 @@ def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     statuses = check.get("statuses")
     if not isinstance(statuses, Mapping):
         return []
-    from kaproom.domain.vitals_rules import RULES  # the monitor's order; loaded on F10, not with the session engine
-    order = list(RULES)
+    order = list(RULES)  # the monitor's order
     found = []
     for field in sorted(statuses, key=lambda name: order.index(name) if name in order else len(order)):
         status = statuses[field]
@@ -83,26 +83,26 @@ def dose_concerns(check: Mapping[str, Any] | None) -> list[str]:
     return found
 
 
-def prescribed_words(created: Mapping[str, Any]) -> str:
+def prescribed_words(created: JSONMapping) -> str:
     """'; dose as prescribed 300 mg' from a session_created payload ('' when none was typed)."""
     amount = stored_number(created.get("prescribed_dose_mg"))
     return "" if amount is None else f"; dose as prescribed {amount:g} mg"
 
 
-def dose_words(payload: Mapping[str, Any]) -> str:
+def dose_words(payload: JSONMapping) -> str:
     """'300 mg sublingual ketamine lozenge' from a dose event's payload (either part may be missing)."""
     amount = stored_number(payload.get("amount_mg"))
     parts = ["" if amount is None else f"{amount:g} mg", str(payload.get("route") or "")]
     return " ".join(part for part in parts if part)
 
 
-def given_despite(payload: Mapping[str, Any]) -> list[str]:
+def given_despite(payload: JSONMapping) -> list[str]:
     """The concerns a dose was given over (``despite``), as stored; [] when none or unreadable."""
     despite = payload.get("despite")
     return [str(reason) for reason in despite] if isinstance(despite, list) else []
 
 
-def dose_remarks(payload: Mapping[str, Any]) -> str:
+def dose_remarks(payload: JSONMapping) -> str:
     """' (given at 0:21:00, recorded later; no baseline vitals)', any part alone, or ''; a dose
     given over the last check's concerns says so: '; given despite: systolic 186 mmHg ...'."""
     at = stored_number(payload.get("effective_time"))

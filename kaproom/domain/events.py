@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from typing import Protocol as TypingProtocol
+
+#: An event's payload as it is built: a JSON object, free-form by kind (``Kind`` lists what each holds).
+JSONDict = dict[str, Any]
+#: A payload as it is read: the same JSON object, not to be changed.
+JSONMapping = Mapping[str, Any]
 
 
 class Kind:
@@ -73,11 +79,11 @@ class Kind:
     EXPORTED = "exported"
 
 
-
-def stored_number(value: Any) -> float | None:
+def stored_number(value: object) -> float | None:
     """A number read from a stored payload (an amount, a time), or None: absent, or not a number
     (a record edited outside KAP Room, or written by something else)."""
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
 
 GENESIS = "0" * 64
 
@@ -87,7 +93,7 @@ class Event:
     """Something that happened, before it is stored."""
 
     kind: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
+    payload: JSONMapping = field(default_factory=dict)
     session_time: float = 0.0
     wall_time: str = ""
     author: str = ""
@@ -108,7 +114,7 @@ class RecordedEvent(Event):
 
     @classmethod
     def from_stored(cls, id: int, session_uid: str, seq: int, wall_time: str, session_time: float,
-                    author: str, phase: str, kind: str, payload: Mapping[str, Any], prev_hash: str, hash: str,
+                    author: str, phase: str, kind: str, payload: JSONMapping, prev_hash: str, hash: str,
                     payload_text: str | None) -> RecordedEvent:
         """The same object as the constructor makes, for the many rows read back from the database
         (a long session has 10,000): it fills the fields directly instead of through the frozen
@@ -125,22 +131,37 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 _json_string = json.encoder.encode_basestring  # == _CANONICAL.encode for a str (ensure_ascii=False)
 
 
-def _sha256(data: bytes):
-    """hashlib.sha256, which replaces this function at its first use: loading hashlib (and OpenSSL)
-    is then not part of start-up, and every later call goes straight to it."""
+class _Digest(TypingProtocol):
+    """What a hash computed with hashlib gives back, as far as the chain uses it."""
+
+    def hexdigest(self) -> str: ...
+
+
+#: hashlib.sha256 once it has been used; until then :func:`_first_sha256`.
+_sha256: Callable[[bytes], _Digest]
+
+
+def _first_sha256(data: bytes) -> _Digest:
+    """Loads hashlib.sha256 and puts it in ``_sha256``'s place at the first hash: loading hashlib
+    (and OpenSSL) is then not part of start-up, and every later call goes straight to it."""
     global _sha256
-    from hashlib import sha256
+    # hashlib and OpenSSL: 6 ms to import, of the home page's 0.166 s start (bench_startup.py, bench/README.md),
+    # which opens the store but hashes nothing.
+    from hashlib import sha256  # noqa: PLC0415 - start-up time, see above
     _sha256 = sha256
     return sha256(data)
 
 
-def canonical_json(value: Any) -> str:
+_sha256 = _first_sha256
+
+
+def canonical_json(value: object) -> str:
     """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
     return _CANONICAL.encode(value)
 
 
 def event_hash(prev_hash: str, session_uid: str, seq: int, kind: str, wall_time: str,
-               session_time: float, author: str, phase: str, payload: Mapping[str, Any]) -> str:
+               session_time: float, author: str, phase: str, payload: JSONMapping) -> str:
     """SHA-256 over the previous hash and every stored field of the event."""
     body = canonical_json({
         "prev": prev_hash, "session": session_uid, "seq": seq, "kind": kind, "wall_time": wall_time,
@@ -209,8 +230,8 @@ def verify_chain(chain: str, events: Iterable[RecordedEvent]) -> ChainReport:
                       if event.seq > expected_seq else f"sequence number {event.seq} repeats or goes back")
             return ChainReport(chain, count, expected_seq, event.id, reason)
         if event.prev_hash != expected_prev:
-            return ChainReport(chain, count, event.seq, event.id,
-                               "its link to the previous event does not match (an earlier event was changed or removed)")
+            return ChainReport(chain, count, event.seq, event.id, "its link to the previous event does not match "
+                               "(an earlier event was changed or removed)")
         if hash_of(event) != event.hash:
             return ChainReport(chain, count, event.seq, event.id,
                                f"its content does not match its hash (the '{event.kind}' event was altered)")

@@ -79,8 +79,8 @@ class News2:
         without = f", without {' and '.join(m.replace('_', ' ') for m in self.missing)}" if self.missing else ""
         return f"NEWS2 {self.score} ({self.band}{without})"
 
-    def as_payload(self) -> dict:
-        payload: dict = {"score": self.score, "band": self.band, "parts": dict(self.parts)}
+    def as_payload(self) -> dict[str, object]:
+        payload: dict[str, object] = {"score": self.score, "band": self.band, "parts": dict(self.parts)}
         if self.missing:
             payload["missing"] = list(self.missing)
         return payload

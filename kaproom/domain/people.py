@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from kaproom.domain.events import RecordedEvent
+from kaproom.domain.events import JSONDict, RecordedEvent
 
 
 class Role(str, Enum):
@@ -143,7 +144,7 @@ def secret_kind(secret: str) -> str:
 
 def _too_simple_pin(pin: str) -> bool:
     digits = [int(ch) for ch in pin]
-    steps = {b - a for a, b in zip(digits, digits[1:])}
+    steps = {b - a for a, b in itertools.pairwise(digits)}
     return len(set(pin)) == 1 or steps in ({1}, {-1})
 
 
@@ -347,7 +348,7 @@ class AuditKind:
                     USER_SECRET_CHANGED)
 
 
-def user_state(user: User, stored_hash: str) -> dict:
+def user_state(user: User, stored_hash: str) -> JSONDict:
     """What every user-change audit event records about the account afterwards."""
     return {"user": user.name, "role": user.role.value, "active": bool(user.active),
             "secret_fingerprint": fingerprint(stored_hash)}
@@ -358,7 +359,7 @@ def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[Reco
 
     Catches a role or secret hash changed in the database behind KAP Room's back.
     """
-    expected: dict[str, dict] = {}
+    expected: dict[str, JSONDict] = {}
     for event in audit:
         if event.kind in AuditKind.USER_CHANGES and "user" in event.payload:
             expected[name_key(str(event.payload["user"]))] = dict(event.payload)

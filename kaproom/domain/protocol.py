@@ -30,6 +30,34 @@ from kaproom.domain.protocol_settings import (
     observation_item,
 )
 
+#: Besides what it defines, the protocol module offers the settings types a Protocol is made of
+#: and the error its loader raises, so that a caller reading protocols needs this one import.
+__all__ = [
+    "BUILTIN_DIR",
+    "DEFAULT_ALERTS",
+    "DEFAULT_DISCHARGE",
+    "DEFAULT_QUICK_TAGS",
+    "DEFAULT_RANGES",
+    "DEFAULT_SCREENING",
+    "OBSERVED_ITEM",
+    "MusicSettings",
+    "Phase",
+    "Protocol",
+    "ProtocolError",
+    "Question",
+    "QuickTag",
+    "VitalsSchedule",
+    "available_protocols",
+    "builtin_protocol",
+    "default_discharge",
+    "load_protocol",
+    "observation_item",
+    "parse_protocol",
+]
+
+#: A table of a protocol file as tomllib parses it: free-form until the reader has checked it.
+TOMLTable = dict[str, Any]
+
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
 
 
@@ -119,17 +147,20 @@ class _Reader:
                 return number + 1
         return None
 
-    def check_keys(self, table: Any, allowed: set[str], where: str) -> None:
+    def check_keys(self, table: object, allowed: set[str], where: str) -> None:
         if not isinstance(table, dict):
             raise self.fail(where, "expected a table of settings", f"write [{where}] with key = value lines")
         for key in table:
             if key not in allowed:
-                import difflib  # only to word the refusal: not loaded at every start
+                # Only to word the refusal. difflib: 3 ms to import, of the home page's 0.166 s start
+                # (bench_startup.py, bench/README.md), which loads this module.
+                import difflib  # noqa: PLC0415 - start-up time, see above
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys are: {', '.join(sorted(allowed))}"
-                raise self.fail(f"{where}.{key}" if where else key, f"unknown key '{key}'", f"remove it or rename it; {hint}", key)
+                raise self.fail(f"{where}.{key}" if where else key, f"unknown key '{key}'",
+                                f"remove it or rename it; {hint}", key)
 
-    def text(self, table: dict, key: str, where: str, required: bool = True, default: str = "") -> str:
+    def text(self, table: TOMLTable, key: str, where: str, required: bool = True, default: str = "") -> str:
         if key not in table:
             if required:
                 raise self.fail(where, f"missing '{key}'", f'add {key} = "..." to {where or "the file"}')
@@ -139,14 +170,16 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"'{key}' must be non-empty text", f'write {key} = "..."', key)
         return value.strip()
 
-    def number(self, table: dict, key: str, where: str, low: float, high: float, default: float | None = None) -> float:
+    def number(self, table: TOMLTable, key: str, where: str, low: float, high: float,
+               default: float | None = None) -> float:
         if key not in table:
             if default is None:
                 raise self.fail(where, f"missing '{key}'", f"add {key} = <number from {low:g} to {high:g}>")
             return default
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(f"{where}.{key}", f"'{key}' must be a number, not {value!r}", f"write {key} = <number>", key)
+            raise self.fail(f"{where}.{key}", f"'{key}' must be a number, not {value!r}", f"write {key} = <number>",
+                            key)
         if not low <= value <= high:
             raise self.fail(
                 f"{where}.{key}", f"'{key}' is {value if isinstance(value, int) else format(value, 'g')}, "
@@ -169,7 +202,8 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
 
     head = doc.get("protocol")
     if head is None:
-        raise reader.fail("[protocol]", "missing the [protocol] table", 'add [protocol] with id = "..." and name = "..."')
+        raise reader.fail("[protocol]", "missing the [protocol] table",
+                          'add [protocol] with id = "..." and name = "..."')
     reader.check_keys(head, _PROTOCOL_KEYS, "protocol")
     pid = reader.text(head, "id", "protocol")
     if not _ID_RE.match(pid):
@@ -197,16 +231,19 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         minutes = reader.number(raw, "minutes", where, 0.1, 24 * 60)
         playlist = raw.get("playlist")
         if playlist is not None and (not isinstance(playlist, str) or not playlist.strip()):
-            raise reader.fail(f"{where}.playlist", "playlist must be a file name", 'write playlist = "deep.m3u8" or leave it out', "playlist")
+            raise reader.fail(f"{where}.playlist", "playlist must be a file name",
+                              'write playlist = "deep.m3u8" or leave it out', "playlist")
         auto = raw.get("auto_advance", True)
         if not isinstance(auto, bool):
-            raise reader.fail(f"{where}.auto_advance", "auto_advance must be true or false", "write auto_advance = true", "auto_advance")
+            raise reader.fail(f"{where}.auto_advance", "auto_advance must be true or false",
+                              "write auto_advance = true", "auto_advance")
         phases.append(Phase(phase_id, reader.text(raw, "name", where), minutes, playlist,
                             reader.text(raw, "description", where, required=False), auto))
 
     dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else None)
     if dose_phase is None:
-        raise reader.fail("protocol", "missing 'dose_phase'", f"add dose_phase = one of: {', '.join(p.id for p in phases)}")
+        raise reader.fail("protocol", "missing 'dose_phase'",
+                          f"add dose_phase = one of: {', '.join(p.id for p in phases)}")
     if not isinstance(dose_phase, str) or dose_phase not in {p.id for p in phases}:
         raise reader.fail("protocol.dose_phase", f"dose_phase {dose_phase!r} is not one of the phases",
                           f"use one of: {', '.join(p.id for p in phases)}", "dose_phase")
@@ -230,7 +267,8 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
     if not isinstance(raw, list):
-        raise reader.fail("quick_tags", "quick_tags must be a list of tables", "write each as [[quick_tags]]", "quick_tags")
+        raise reader.fail("quick_tags", "quick_tags must be a list of tables", "write each as [[quick_tags]]",
+                          "quick_tags")
     tags: list[QuickTag] = []
     for index, item in enumerate(raw):
         where = f"quick_tags[{index + 1}]"
@@ -268,20 +306,23 @@ def _questions(reader: _Reader, raw: Any, where: str) -> tuple[Question, ...]:
         reader.check_keys(item, _QUESTION_KEYS, spot)
         question = Question(reader.text(item, "id", spot), reader.text(item, "text", spot))
         if any(q.id == question.id for q in out):  # one answer would silently stand for two questions
-            raise reader.fail(f"{spot}.id", f"question id '{question.id}' is used twice", "give every question its own id")
+            raise reader.fail(f"{spot}.id", f"question id '{question.id}' is used twice",
+                              "give every question its own id")
         out.append(question)
     return tuple(out)
 
 
-def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict, dict]:
+def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict[str, tuple[float, float]], dict[str, float]]:
     reader.check_keys(raw, _VITALS_KEYS, "vitals")
     schedule = VitalsSchedule()
     if "schedule" in raw:
         table = raw["schedule"]
         reader.check_keys(table, _SCHEDULE_KEYS, "vitals.schedule")
         after = table.get("after_dose_minutes", list(schedule.after_dose_minutes))
-        if not isinstance(after, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 24 * 60 for v in after):
-            raise reader.fail("vitals.schedule.after_dose_minutes", "after_dose_minutes must be a list of positive minutes",
+        if not isinstance(after, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 24 * 60 for v in after):
+            raise reader.fail("vitals.schedule.after_dose_minutes",
+                              "after_dose_minutes must be a list of positive minutes",
                               "write after_dose_minutes = [40]", "after_dose_minutes")
         baseline = table.get("baseline_before_dose", True)
         if not isinstance(baseline, bool):

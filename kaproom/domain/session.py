@@ -7,16 +7,16 @@ and is re-anchored on the last stored wall time after a restart.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
 from typing import Protocol as TypingProtocol
 
 from kaproom.domain.clock import Clock, format_hms, from_iso, to_iso
-from kaproom.domain.events import Event, Kind, RecordedEvent, stored_number
-from kaproom.domain.protocol import Phase, Protocol
+from kaproom.domain.events import Event, JSONDict, JSONMapping, Kind, RecordedEvent, stored_number
+from kaproom.domain.protocol import Protocol
+from kaproom.domain.protocol_settings import Phase
 
 #: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.
 CLOCK_JUMP_TOLERANCE_S = 2.0
@@ -178,14 +178,14 @@ class SessionRunner:
         self._listeners.append(listener)
 
     # ---------------------------------------------------------------- recording
-    def record(self, kind: str, payload: Mapping[str, Any] | None = None) -> RecordedEvent:
+    def record(self, kind: str, payload: JSONMapping | None = None) -> RecordedEvent:
         """Commit one event at the current session time (after any phase change that is due)."""
         if kind not in (Kind.SIGNOFF, Kind.VIEWED, Kind.EXPORTED):
             self._catch_up()
         return self._commit(kind, dict(payload or {}))
 
-    def record_with(self, kind: str, payload: Mapping[str, Any],
-                    followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
+    def record_with(self, kind: str, payload: JSONMapping,
+                    followers: Callable[[RecordedEvent], Iterable[tuple[str, JSONMapping]]]
                     ) -> list[RecordedEvent]:
         """Commit one event and the events that follow from it (a check-in and the alerts that
         name its number) in one transaction: a check-in is never on record without its alerts.
@@ -201,13 +201,13 @@ class SessionRunner:
             self._applied(recorded)
         return saved
 
-    def _event(self, kind: str, payload: dict[str, Any], session_time: float | None = None) -> Event:
+    def _event(self, kind: str, payload: JSONDict, session_time: float | None = None) -> Event:
         return Event(kind=kind, payload=payload,
                      session_time=round(self.elapsed() if session_time is None else session_time, 3),
                      wall_time=to_iso(self.clock.now()), author=self.author,
                      phase=self._phase_after(kind, payload))
 
-    def _commit(self, kind: str, payload: dict[str, Any], session_time: float | None = None) -> RecordedEvent:
+    def _commit(self, kind: str, payload: JSONDict, session_time: float | None = None) -> RecordedEvent:
         return self._applied(self.sink.append(self._event(kind, payload, session_time)))
 
     def _applied(self, recorded: RecordedEvent) -> RecordedEvent:
@@ -216,7 +216,7 @@ class SessionRunner:
             listener(recorded)
         return recorded
 
-    def _phase_after(self, kind: str, payload: Mapping[str, Any]) -> str:
+    def _phase_after(self, kind: str, payload: JSONMapping) -> str:
         if kind == Kind.PHASE_CHANGED:
             return self.protocol.phases[int(payload["index"])].id
         return self.state.phase_id
@@ -256,12 +256,12 @@ class SessionRunner:
     def _change_phase(self, how: str, at: float, reason: str = "") -> RecordedEvent:
         return self._commit(Kind.PHASE_CHANGED, self._phase_change(self.state.phase_index + 1, how, at, reason))
 
-    def _phase_change(self, index: int, how: str, at: float, reason: str = "") -> dict[str, Any]:
+    def _phase_change(self, index: int, how: str, at: float, reason: str = "") -> JSONDict:
         """The payload of a move from the current phase to phase ``index`` at session time ``at``."""
         old = self.state.phase
         new = self.protocol.phases[index]
         planned_end = self.state.phase_end
-        payload: dict[str, Any] = {"index": index, "to": new.id, "from": old.id if old else "", "how": how,
+        payload: JSONDict = {"index": index, "to": new.id, "from": old.id if old else "", "how": how,
                                    "effective_time": round(at, 3), "planned_minutes": new.minutes}
         if planned_end is not None:
             payload["early_by_seconds"] = round(planned_end - at, 3)
@@ -291,7 +291,7 @@ class SessionRunner:
                 raise SessionError("a dose given earlier than now can be recorded once the dose phase has begun")
             if not 0.0 <= at <= now:
                 raise SessionError(f"the dose time must be between 0:00:00 and now ({format_hms(now)})")
-        payload: dict[str, Any] = {"route": route, "effective_time": at}
+        payload: JSONDict = {"route": route, "effective_time": at}
         if at < now:
             payload["recorded_late"] = True
         if self.state.prescribed_dose_mg is not None:
@@ -329,13 +329,13 @@ class SessionRunner:
         return self.record(Kind.AMENDMENT, {"amends_seq": target.seq, "amends_id": target.id,
                                             "amends_kind": target.kind, "text": text})
 
-    def end(self, outcome: State, reason: str = "", details: Mapping[str, Any] | None = None) -> RecordedEvent:
+    def end(self, outcome: State, reason: str = "", details: JSONMapping | None = None) -> RecordedEvent:
         self._require_running()
         if outcome not in (State.DISCHARGED, State.ENDED_EARLY):
             raise SessionError("a session ends as discharged or ended early")
         if outcome == State.ENDED_EARLY and not reason.strip():
             raise SessionError("ending early needs a reason")
-        payload: dict[str, Any] = {"outcome": outcome.value, "reason": reason.strip()}
+        payload: JSONDict = {"outcome": outcome.value, "reason": reason.strip()}
         payload.update(details or {})
         return self.record(Kind.SESSION_ENDED, payload)
 

@@ -6,8 +6,10 @@ so every field is parsed from text against the protocol's possible ranges, and t
 the field and the range. A field left empty means "not taken": it is never filled in by the app.
 Nothing here raises on any input; problems come back as messages keyed by field.
 
-The rules (ok / caution / urgent) live in :mod:`kaproom.domain.vitals_rules`; NEWS2 in
-:mod:`kaproom.domain.news2` and is re-exported here as the stable entry point ``news2``.
+The values of a check-in (:class:`Reading`) and the names, labels and units of its fields live in
+:mod:`kaproom.domain.vitals_reading`; the rules (ok / caution / urgent) in
+:mod:`kaproom.domain.vitals_rules`; NEWS2 in :mod:`kaproom.domain.news2`. This module is the stable
+entry point for them all: its ``__all__`` re-exports what callers use.
 """
 from __future__ import annotations
 
@@ -17,9 +19,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from kaproom.domain.events import JSONDict, JSONMapping
 from kaproom.domain.news2 import ADVISORY as NEWS2_ADVISORY
 from kaproom.domain.news2 import News2, news2
-from kaproom.domain.protocol import DEFAULT_ALERTS, DEFAULT_RANGES
+from kaproom.domain.protocol_settings import DEFAULT_ALERTS, DEFAULT_RANGES
+from kaproom.domain.vitals_reading import (
+    CORE_FIELDS,
+    LABELS,
+    MOAAS,
+    NAUSEA,
+    NUMBER_FIELDS,
+    UNITS,
+    WHOLE_NUMBER_FIELDS,
+    Reading,
+)
 from kaproom.domain.vitals_rules import Status, alert_payloads, assess
 
 __all__ = [
@@ -42,97 +55,14 @@ __all__ = [
     "reading_from_payload",
 ]
 
-NUMBER_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "temperature")
-#: Without one of these a check-in is partial (temperature is optional in the room).
-CORE_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate", "moaas")
-WHOLE_NUMBER_FIELDS = ("systolic", "diastolic", "pulse", "spo2", "respiratory_rate")
-
-LABELS = {
-    "systolic": "Systolic BP", "diastolic": "Diastolic BP", "pulse": "Pulse", "spo2": "SpO2",
-    "respiratory_rate": "Respiratory rate", "temperature": "Temperature", "moaas": "MOAA/S",
-    "nausea": "Nausea", "supplemental_oxygen": "Oxygen", "comment": "Comment", "form": "Check-in",
-}
-UNITS = {"systolic": "mmHg", "diastolic": "mmHg", "pulse": "bpm", "spo2": "%", "respiratory_rate": "/min",
-         "temperature": "°C"}
 _UNIT_SUFFIXES = {"systolic": ("mmhg",), "diastolic": ("mmhg",), "pulse": ("bpm", "/min"), "spo2": ("%",),
                   "respiratory_rate": ("/min", "bpm"), "temperature": ("°c", "ºc", "c", "°")}
-
-NAUSEA = ("none", "mild", "moderate", "severe")
-
-#: Modified Observer's Assessment of Alertness/Sedation (Chernik et al. 1990).
-MOAAS: dict[int, str] = {
-    5: "responds readily to name spoken in normal tone",
-    4: "lethargic response to name spoken in normal tone",
-    3: "responds only after name is called loudly or repeatedly",
-    2: "responds only after mild prodding or shaking",
-    1: "responds only after painful trapezius squeeze",
-    0: "no response after painful trapezius squeeze",
-}
 
 _NUMBER = re.compile(r"\+?([0-9]{1,6})(?:[.,]([0-9]{1,6}))?", re.ASCII)
 _NEGATIVE = re.compile(r"[-−–]\s*[0-9]", re.ASCII)
 _MOAAS = re.compile(r"([0-9]{1,3})(?:\s*[·:\-–]\s*.*)?", re.ASCII | re.DOTALL)
 _TRUE = {"yes", "true", "1", "on", "y"}
 _FALSE = {"", "no", "false", "0", "off", "n", "none"}
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One check-in's values; None means "not taken"."""
-
-    systolic: int | None = None
-    diastolic: int | None = None
-    pulse: int | None = None
-    spo2: int | None = None
-    respiratory_rate: int | None = None
-    temperature: float | None = None
-    moaas: int | None = None
-    nausea: str | None = None
-    supplemental_oxygen: bool = False
-    comment: str = ""
-
-    @property
-    def partial(self) -> bool:
-        return any(getattr(self, name) is None for name in CORE_FIELDS)
-
-    @property
-    def empty(self) -> bool:
-        return all(getattr(self, name) is None for name in NUMBER_FIELDS + ("moaas", "nausea"))
-
-    @property
-    def taken(self) -> tuple[str, ...]:
-        return tuple(name for name in NUMBER_FIELDS + ("moaas", "nausea") if getattr(self, name) is not None)
-
-    def news2(self) -> News2 | None:
-        """NEWS2 for a complete check-in (temperature may be missing and is then named)."""
-        if any(getattr(self, name) is None for name in ("respiratory_rate", "spo2", "systolic", "pulse", "moaas")):
-            return None
-        return news2(self.respiratory_rate, self.spo2, self.systolic, self.pulse, self.moaas == 5,
-                     self.temperature, self.supplemental_oxygen)
-
-    def summary(self) -> str:
-        """Short words for a status line: "BP 128/84 · pulse 72 · SpO2 98% ..."."""
-        bits = []
-        if self.systolic is not None or self.diastolic is not None:
-            bits.append(f"BP {_show(self.systolic)}/{_show(self.diastolic)}")
-        for name, label, unit in (("pulse", "pulse", ""), ("spo2", "SpO2", "%"), ("respiratory_rate", "RR", ""),
-                                  ("temperature", "temp", " °C")):
-            value = getattr(self, name)
-            if value is not None:
-                bits.append(f"{label} {_show(value)}{unit}")
-        if self.moaas is not None:
-            bits.append(f"MOAA/S {self.moaas}")
-        if self.nausea is not None:
-            bits.append(f"nausea {self.nausea}")
-        if self.supplemental_oxygen:
-            bits.append("on oxygen")
-        return " · ".join(bits) if bits else "nothing taken"
-
-
-def _show(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -187,7 +117,7 @@ def _parse_number(name: str, raw: str, ranges: Mapping[str, tuple[float, float]]
 
 def _split_bp(texts: dict[str, str], errors: dict[str, str], filled: dict[str, str]) -> None:
     """"128/84" in either BP field fills both, unless the other field says something else."""
-    for here, other in (("systolic", "diastolic"), ("diastolic", "systolic")):
+    for here in ("systolic", "diastolic"):
         text = texts[here]
         if "/" not in text:
             continue
@@ -205,7 +135,7 @@ def _split_bp(texts: dict[str, str], errors: dict[str, str], filled: dict[str, s
         return
 
 
-def parse_vitals(texts: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]] | None = None) -> ParseResult:
+def parse_vitals(texts: Mapping[str, object], ranges: Mapping[str, tuple[float, float]] | None = None) -> ParseResult:
     """Parse a check-in typed as text; never raises. Unknown keys are ignored."""
     try:
         return _parse(texts, dict(DEFAULT_RANGES) | dict(ranges or {}))
@@ -213,13 +143,13 @@ def parse_vitals(texts: Mapping[str, Any], ranges: Mapping[str, tuple[float, flo
         return ParseResult(None, {"form": f"This check-in could not be read ({type(exc).__name__}); nothing was saved"})
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)
 
 
-def _parse(source: Mapping[str, Any], ranges: Mapping[str, tuple[float, float]]) -> ParseResult:
+def _parse(source: Mapping[str, object], ranges: Mapping[str, tuple[float, float]]) -> ParseResult:
     texts = {name: _text(source.get(name)) for name in NUMBER_FIELDS + ("moaas", "nausea", "comment")}
     errors: dict[str, str] = {}
     filled: dict[str, str] = {}
@@ -271,7 +201,7 @@ def _parse_moaas(text: str, errors: dict[str, str]) -> int | None:
 
 # ----------------------------------------------------------------------------- stored check-ins
 
-def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
+def reading_from_payload(payload: JSONMapping) -> Reading:
     """A stored vitals payload back as a Reading; unreadable values count as not taken."""
     values: dict[str, Any] = {}
     for item in fields(Reading):
@@ -290,7 +220,7 @@ def reading_from_payload(payload: Mapping[str, Any]) -> Reading:
     return Reading(**values)
 
 
-def _finite(raw: Any) -> float | None:
+def _finite(raw: object) -> float | None:
     """A stored number, or None for anything else (text, NaN, infinity, 1e400 from an imported file)."""
     if not isinstance(raw, (int, float)) or isinstance(raw, bool):
         return None
@@ -334,10 +264,10 @@ class CheckIn:
     news: News2 | None
     pre_dose: bool
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> JSONDict:
         """The stored vitals payload (see ``Kind`` in :mod:`kaproom.domain.events`)."""
         r = self.reading
-        payload: dict[str, Any] = {name: getattr(r, name) for name in NUMBER_FIELDS}
+        payload: JSONDict = {name: getattr(r, name) for name in NUMBER_FIELDS}
         payload.update(moaas=r.moaas, nausea=r.nausea, supplemental_oxygen=r.supplemental_oxygen,
                        comment=r.comment, partial=r.partial, pre_dose=self.pre_dose,
                        statuses={name: {"level": s.level, "reason": s.reason} for name, s in self.statuses.items()})
@@ -345,7 +275,7 @@ class CheckIn:
             payload["news2"] = self.news.as_payload()
         return payload
 
-    def alerts(self, source_seq: int | None = None) -> list[dict[str, Any]]:
+    def alerts(self, source_seq: int | None = None) -> list[JSONDict]:
         """One ``alert`` payload per value at caution or urgent."""
         return alert_payloads(self.reading, self.statuses, source_seq)
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from kaproom.domain.vitals import Reading
+from kaproom.domain.events import JSONDict
+from kaproom.domain.vitals_reading import Reading
 
 LEVELS = ("ok", "caution", "urgent")
 OK_REASON = "within the protocol's limits"
@@ -145,13 +144,13 @@ def assess(reading: Reading, alerts: Mapping[str, float], *, pre_dose: bool,
     return statuses
 
 
-def alert_payloads(reading: Reading, statuses: Mapping[str, Status], source_seq: int | None) -> list[dict[str, Any]]:
+def alert_payloads(reading: Reading, statuses: Mapping[str, Status], source_seq: int | None) -> list[JSONDict]:
     """``alert`` event payloads, urgent ones first."""
-    out: list[dict[str, Any]] = []
+    out: list[JSONDict] = []
     for name, status in sorted(statuses.items(), key=lambda item: -item[1].rank):
         if status.level == "ok":
             continue
-        payload: dict[str, Any] = {"level": status.level, "field": name, "value": getattr(reading, name),
+        payload: JSONDict = {"level": status.level, "field": name, "value": getattr(reading, name),
                                    "reason": status.reason}
         if source_seq is not None:
             payload["source_seq"] = source_seq

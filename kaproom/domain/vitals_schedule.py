@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kaproom.domain.events import Kind, RecordedEvent
-from kaproom.domain.protocol import Protocol, VitalsSchedule
+from kaproom.domain.protocol import Protocol
+from kaproom.domain.protocol_settings import VitalsSchedule
 from kaproom.domain.session import SessionState
 
 LEVELS = ("ok", "soon", "overdue")

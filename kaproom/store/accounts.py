@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
 from kaproom.domain.people import Role, User, name_key, users_disagreeing_with_audit
 from kaproom.store.errors import NotFound, StoreError
+from kaproom.store.rows import Row, SQLValue
 from kaproom.store.store import Store
 
 T = TypeVar("T")
@@ -27,13 +28,13 @@ UPDATABLE = frozenset({"role", "active", "secret_hash", "secret_kind", "failed_c
                        "updated_at"})
 
 
-def _user(row: tuple) -> User:
+def _user(row: Row) -> User:
     id_, name, role, active, kind, failed, locked_until, lockouts, created_at = row
     return User(name=name, role=Role(role), active=bool(active), secret_kind=kind, failed_count=failed,
                 locked_until=locked_until, lockouts=lockouts, created_at=created_at, id=id_)
 
 
-def _audit_event(row: tuple) -> RecordedEvent:
+def _audit_event(row: Row) -> RecordedEvent:
     id_, seq, wall, actor, kind, payload, prev, digest = row
     return RecordedEvent(kind=kind, payload=json.loads(payload), session_time=0.0, wall_time=wall, author=actor,
                          phase="", id=id_, session_uid=AUDIT_CHAIN, seq=seq, prev_hash=prev, hash=digest)
@@ -90,13 +91,13 @@ class Accounts:
                 self._append_audit_in(conn, event)
         return self.get(user.name)
 
-    def update(self, name: str, changes: Mapping[str, Any], audit: Sequence[Event] = ()) -> User:
+    def update(self, name: str, changes: Mapping[str, SQLValue], audit: Sequence[Event] = ()) -> User:
         """Change some columns of one account, with its audit events, atomically."""
         with self.store._write("change the user") as conn:
             self._apply(conn, name, changes, audit)
         return self.get(name)
 
-    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, Any], Sequence[Event], T]]) -> T:
+    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, SQLValue], Sequence[Event], T]]) -> T:
         """Read one account and change it in the same write transaction.
 
         Sign-in counts each try this way, so tries made at the same moment from several processes
@@ -110,7 +111,8 @@ class Accounts:
             self._apply(conn, name, changes, audit)
         return result
 
-    def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, Any], audit: Sequence[Event]) -> None:
+    def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, SQLValue],
+               audit: Sequence[Event]) -> None:
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
@@ -152,7 +154,8 @@ class Accounts:
 
     def audit_events(self, kinds: tuple[str, ...] | None = None, limit: int | None = None,
                      newest_first: bool = False) -> list[RecordedEvent]:
-        sql, params = f"SELECT {AUDIT_COLUMNS} FROM audit", []
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audit"
+        params: list[SQLValue] = []
         if kinds:
             sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
             params.extend(kinds)

@@ -7,6 +7,7 @@ to what this database holds, so two imports running at once cannot interleave.
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 
 from kaproom.domain.events import GENESIS, RecordedEvent, canonical_json
@@ -18,7 +19,7 @@ class ChainMismatch(StoreError):
     """Events that do not continue this database's copy of the session."""
 
 
-def _insert(store: Store, conn, events: Sequence[RecordedEvent]) -> None:
+def _insert(store: Store, conn: sqlite3.Connection, events: Sequence[RecordedEvent]) -> None:
     for event in events:
         payload_text = canonical_json(dict(event.payload))  # as the store writes its own
         conn.execute(

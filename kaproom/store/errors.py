@@ -63,11 +63,13 @@ def translate(exc: BaseException, path: str, action: str) -> StoreError:
         return DatabaseLocked(
             f"Could not {action}: the database {path} is locked by another program. Nothing was lost; "
             "what you typed is kept. Close the other program (or the other KAP Room window) and try again.")
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or os_errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+    if name.startswith("SQLITE_FULL") or "disk is full" in text \
+            or os_errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return DiskFull(
             f"Could not {action}: the disk holding {path} is full. Nothing was lost; what you typed is kept. "
             "Free some space, then save again.")
-    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text or os_errno in (errno.EROFS, errno.EACCES):
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text \
+            or os_errno in (errno.EROFS, errno.EACCES):
         return DatabaseReadOnly(
             f"Could not {action}: the database {path} or its folder is read-only. What you typed is kept. "
             "Check the folder's permissions or free the file, then save again.")

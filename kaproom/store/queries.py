@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from kaproom.domain.clock import to_iso
 from kaproom.domain.protocol_settings import DEFAULT_ALERTS
-from kaproom.store.store import SessionRow, Store
+from kaproom.store.rows import SessionRow, SQLValue
+from kaproom.store.store import Store
 
 #: Sort keys the review list offers, each with the SQL it sorts by.
 SORT_KEYS: dict[str, str] = {
@@ -61,10 +62,10 @@ def day_start_utc(day: date) -> str:
     return to_iso(datetime.combine(day, time(0)).astimezone())
 
 
-def where_clause(flt: SessionFilter) -> tuple[str, list]:
+def where_clause(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
     """SQL condition and its parameters for a filter (``1`` when nothing is filtered)."""
     parts: list[str] = []
-    params: list = []
+    params: list[SQLValue] = []
     when = SORT_KEYS["date"]
     if flt.date_from is not None:
         parts.append(f"{when} >= ?")
@@ -94,11 +95,11 @@ def where_clause(flt: SessionFilter) -> tuple[str, list]:
     return (" AND ".join(parts) or "1"), params
 
 
-def too_soon_condition(flt: SessionFilter) -> tuple[str, list]:
+def too_soon_condition(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
     """SQL true for a session discharged sooner after its dose than its protocol's observation time."""
     cases = "".join(" WHEN ? THEN ?" for _ in flt.observation_minutes)
     minimum = f"CASE protocol_id{cases} ELSE ? END" if cases else "?"
-    params: list = [value for protocol_id, minutes in flt.observation_minutes
+    params: list[SQLValue] = [value for protocol_id, minutes in flt.observation_minutes
                     for value in (protocol_id, float(minutes))]
     params.append(float(DEFAULT_OBSERVATION_MINUTES))
     return (f"(state = 'discharged' AND dose_time IS NOT NULL AND duration_seconds - dose_time < {minimum} * 60)",

@@ -9,6 +9,11 @@ from typing import Any
 
 from kaproom.domain.events import RecordedEvent
 
+#: A value as SQLite stores it, and a query parameter as the store passes it.
+SQLValue = int | float | str | bytes | None
+#: A row as sqlite3 returns it: each column holds what the schema says it holds.
+Row = tuple[Any, ...]
+
 
 @dataclass(frozen=True)
 class SessionRow:
@@ -53,7 +58,7 @@ class SessionRow:
 _decode_json = json.JSONDecoder().decode  # json.loads without its per-call checks: run once per event read
 
 
-def event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
+def event_from_row(row: sqlite3.Row | Row) -> RecordedEvent:
     (id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest) = row
     try:
         decoded = _decode_json(payload)
@@ -64,7 +69,7 @@ def event_from_row(row: sqlite3.Row | tuple) -> RecordedEvent:
     return RecordedEvent.from_stored(id_, uid, seq, wall, stime, author, phase, kind, decoded, prev, digest, payload)
 
 
-def unreadable_event(row: sqlite3.Row | tuple) -> RecordedEvent:
+def unreadable_event(row: sqlite3.Row | Row) -> RecordedEvent:
     """A payload that is not a JSON object (edited behind the app's back): the record still opens
     and shows what is there; the chain check recomputes this event's hash over the marker, so
     verification names it as broken however it was edited."""

@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
 from kaproom.domain.events import (
     GENESIS,
     ChainReport,
     Event,
+    JSONDict,
+    JSONMapping,
     Kind,
     RecordedEvent,
     canonical_json,
@@ -31,7 +33,7 @@ from kaproom.domain.events import (
 )
 from kaproom.store.errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from kaproom.store.file_guard import FileGuard
-from kaproom.store.rows import EVENT_COLUMNS, SessionRow, event_from_row
+from kaproom.store.rows import EVENT_COLUMNS, Row, SessionRow, SQLValue, event_from_row
 from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 from kaproom.store.seal import forget_seal, needs_full_check, write_seal
 
@@ -58,6 +60,8 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        #: None once closed: a late call then raises StoreError (see _read and _write).
+        self._conn: sqlite3.Connection | None = None
         #: When SQLite's full check of the file last passed (this open, or before a clean close);
         #: None until the file is known good. See :mod:`kaproom.store.seal`.
         self.checked_at: datetime | None = None
@@ -68,9 +72,9 @@ class Store:
                                    timeout=BUSY_TIMEOUT_MS / 1000)
             self._conn = conn
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            tables = self._check_integrity(full_check)  # before WAL mode, which writes to the file
-            self._configure()
-            self._migrate(tables)
+            tables = self._check_integrity(conn, full_check)  # before WAL mode, which writes to the file
+            self._configure(conn)
+            self._migrate(conn, tables)
             self.checked_at = datetime.now(UTC) if full_check or seal is None else seal.checked_at
             self.fully_checked_now = full_check
             if seal is not None:
@@ -107,74 +111,77 @@ class Store:
             raise translate(exc, str(self.path), "create the database") from None
         return True, None
 
-    def _configure(self) -> None:
+    def _configure(self, conn: sqlite3.Connection) -> None:
         """WAL and full durability. Only once the file is known to be ours and sound: switching an
         SQLite file to WAL rewrites its header, so a refused file would no longer be as it was."""
-        mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"{self.path}: SQLite would not switch to WAL mode (got {mode}); "
                              "the data folder may be on a network drive, which KAP Room does not support.")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
 
-    def _check_integrity(self, full: bool = True) -> set[str]:
+    def _check_integrity(self, conn: sqlite3.Connection, full: bool = True) -> set[str]:
         """The file's tables, once SQLite's quick check passed (when ``full``) and they are ours."""
-        result = self._conn.execute("PRAGMA quick_check").fetchall() if full else [("ok",)]
+        result = conn.execute("PRAGMA quick_check").fetchall() if full else [("ok",)]
         if result != [("ok",)]:
             problems = "; ".join(str(r[0]) for r in result[:3])
             raise DatabaseCorrupt(
                 f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
                 "Keep a copy of the file and restore the last backup.")
-        tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables and not tables & OUR_TABLES:
             raise NotADatabase(
                 f"{self.path} is an SQLite file but not a KAP Room database (it has tables "
                 f"{', '.join(sorted(tables)[:5])}). It was left untouched. Choose another data folder.")
         return tables
 
-    def _migrate(self, tables: set[str]) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self, conn: sqlite3.Connection, tables: set[str]) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(
                 f"{self.path} was written by a newer KAP Room (schema {version}; this version knows up to "
                 f"{SCHEMA_VERSION}). Nothing was changed. Install the newer KAP Room to open it.")
         if version == SCHEMA_VERSION and tables >= OUR_TABLES:
             return  # up to date: the usual case, without loading the migrations
-        from sqlite_utils import Database
+        # sqlite-utils and the migrations: about 100 ms to import (python -X importtime), against the
+        # home page's 0.166 s start (bench_startup.py, bench/README.md), which opens an up-to-date file.
+        from sqlite_utils import Database  # noqa: PLC0415 - start-up time, see above
 
-        from kaproom.store.migrations import migrations
-        database = Database(self._conn)
+        from kaproom.store.migrations import migrations  # noqa: PLC0415 - start-up time, see above
+        database = Database(conn)
         if migrations.pending(database):
             migrations.apply(database)
-        self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @property
     def schema_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._read("PRAGMA user_version")[0][0])
 
     def close(self) -> None:
         """Close, and seal the file as it is now if it was known good and still is ours."""
-        conn = getattr(self, "_conn", None)
+        conn = self._conn
         if conn is None:
             return
         guard = getattr(self, "_guard", None)
-        good = self.checked_at is not None and guard is not None and guard.rescued is None and guard.still_ours()
+        checked = self.checked_at
+        good = checked is not None and guard is not None and guard.rescued is None and guard.still_ours()
         try:
             conn.close()
         except sqlite3.Error:
             good = False
-        self._conn = None  # type: ignore[assignment]
-        if good:
-            write_seal(self.path, self.checked_at)  # type: ignore[arg-type]
+        self._conn = None
+        if good and checked is not None:
+            write_seal(self.path, checked)
 
     def _close_quietly(self) -> None:
-        conn = getattr(self, "_conn", None)
+        conn = self._conn
         if conn is not None:
             try:
                 conn.close()
             except sqlite3.Error:
                 pass
-            self._conn = None  # type: ignore[assignment]
+            self._conn = None
 
     def __enter__(self) -> Store:
         return self
@@ -204,14 +211,16 @@ class Store:
 
     def create_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "",
                        *, demo: bool = False, wall_time: str | None = None, author: str | None = None,
-                       extra: Mapping[str, Any] | None = None, uid: str | None = None,
+                       extra: JSONMapping | None = None, uid: str | None = None,
                        origin: str = "local") -> str:
         """Add a session and its first event (which records the protocol it runs)."""
         if not uid:
-            import uuid  # only here: not loaded at start-up
+            # uuid: 5 ms to import (python -X importtime), against the home page's 0.166 s start
+            # (bench_startup.py, bench/README.md), which creates no session.
+            import uuid  # noqa: PLC0415 - start-up time, see above
             uid = str(uuid.uuid4())
         wall = wall_time or to_iso(datetime.now(UTC))
-        payload: dict[str, Any] = {
+        payload: JSONDict = {
             "client_code": client_code, "therapist": therapist, "room": room, "demo": bool(demo),
             "protocol": {"id": protocol.id, "name": protocol.name, "text": protocol.text},
         }
@@ -304,7 +313,7 @@ class Store:
                      (*sets.values(), event.session_uid))
 
     # ------------------------------------------------------------------ reading
-    def _read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+    def _read(self, sql: str, params: Sequence[SQLValue] = ()) -> list[Row]:
         conn = self._conn
         if conn is None:  # a late caller (a timer after the app closed the store) gets a StoreError too
             raise StoreError(f"Could not read the database {self.path}: it has been closed.")
@@ -326,7 +335,7 @@ class Store:
             raise NotFound(f"There is no event {event_id}.")
         return event_from_row(rows[0])
 
-    def _session_rows(self, where: str = "", params: tuple | list = (), order: str = "created_at DESC, id DESC",
+    def _session_rows(self, where: str = "", params: Sequence[SQLValue] = (), order: str = "created_at DESC, id DESC",
                       limit: int | None = None) -> list[SessionRow]:
         names = [f.name for f in fields(SessionRow)]
         sql = f"SELECT {', '.join(names)} FROM sessions"
