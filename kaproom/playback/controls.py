@@ -8,10 +8,10 @@ wants, how a track starts, the record). Every control logs one ``music`` event.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from kaproom.domain.protocol_settings import MusicSettings
-from kaproom.playback.deck import Deck, LeftControls, Resume
+from kaproom.playback.deck import Deck, LeftControls, Resume, Value
 from kaproom.playback.mixer import Mixer
 from kaproom.playback.player import PlaybackError
 from kaproom.playback.playlists import Entry, Playlist
@@ -44,7 +44,7 @@ class Conductor(Protocol):
         """Start the first playable track from ``index`` on; False when none can be played."""
 
     def record(self, action: str, entry: Entry | None = None, playlist: Playlist | str | None = None,
-               **extra: Any) -> None:
+               **extra: Value) -> None:
         """Log one ``music`` event."""
 
     def changed(self) -> None:

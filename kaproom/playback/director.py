@@ -15,19 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from kaproom.domain.clock import Clock
 from kaproom.domain.protocol_settings import MusicSettings
 from kaproom.playback.controls import DUCK_SECONDS, TherapistControls
-from kaproom.playback.deck import Deck, LeftControls, Resume, left_controls, resume_point
+from kaproom.playback.deck import Deck, LeftControls, Resume, Value, left_controls, resume_point
 from kaproom.playback.mixer import Mixer
 from kaproom.playback.player import PlaybackError, Player, PlayerEvent
 from kaproom.playback.playlists import Entry, Playlist, PlaylistError
 
 __all__ = ["DUCK_SECONDS", "LeftControls", "MusicDirector", "Resume", "left_controls", "resume_point"]
 
-Log = Callable[[dict[str, Any]], None]
+Log = Callable[[dict[str, Value]], None]  # one ``music`` event's payload
 Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
 
 
@@ -138,9 +137,9 @@ class MusicDirector:
 
     # ---------------------------------------------------------------- logging
     def record(self, action: str, entry: Entry | None = None, playlist: Playlist | str | None = None,
-               **extra: Any) -> None:
+               **extra: Value) -> None:
         """Log one ``music`` event: the action, the track and playlist if any, and the rest given."""
-        payload: dict[str, Any] = {"action": action}
+        payload: dict[str, Value] = {"action": action}
         if entry is not None:
             payload.update(title=entry.display_title, file=str(entry.path))
         name = playlist.name if isinstance(playlist, Playlist) else playlist
