@@ -155,6 +155,24 @@ def test_duck_lowers_quickly_and_restore_returns_to_the_level(rig: Rig) -> None:
     assert ducks == [("duck", 15), ("restore", 50)]
 
 
+def test_the_therapists_controls_are_the_directors_own_object(rig: Rig) -> None:
+    """The controls hold the therapist's choices; the director shows them and the ceiling holds."""
+    controls = rig.director.controls
+    rig.director.start("arrival.m3u8")
+    rig.run(9)
+    controls.set_level(90)  # more than the clinic allows
+    controls.toggle_duck()
+    rig.run(1.1)
+    assert rig.players[0].volume == 15 and rig.director.ducked and rig.director.level == 70
+    controls.toggle_pause()
+    assert rig.playing() == [] and rig.director.paused
+    controls.toggle_pause()
+    controls.toggle_duck()
+    rig.run(1.6)
+    assert rig.players[0].volume == 70 and rig.director.target_volume == 70
+    assert [e["action"] for e in rig.events][-5:] == ["volume", "duck", "pause", "resume", "restore"]
+
+
 def test_duck_during_the_fade_in_lands_on_the_duck_level(rig: Rig) -> None:
     rig.director.start("arrival.m3u8")
     rig.run(2)

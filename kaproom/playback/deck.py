@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from kaproom.playback.player import Player
 from kaproom.playback.playlists import Entry, Playlist
+
+#: One value the director writes into a ``music`` event's payload (the record keeps it as JSON).
+Value = str | int | float | bool | None
+#: A ``music`` event's payload as read back from the record: JSON, whatever an older version wrote.
+StoredPayload = Mapping[str, object]
 
 
 @dataclass
@@ -67,7 +71,7 @@ class LeftControls:
         return self.paused or self.ducked or self.level is not None
 
 
-def left_controls(payloads: Iterable[Mapping[str, Any]]) -> LeftControls:
+def left_controls(payloads: Iterable[StoredPayload]) -> LeftControls:
     """Read from the stored ``music`` events, so a restart never brings back music that was
     paused, or at full level music that was ducked while someone spoke."""
     paused = ducked = False
@@ -81,14 +85,16 @@ def left_controls(payloads: Iterable[Mapping[str, Any]]) -> LeftControls:
         elif action == "controls_restored":
             paused, ducked = bool(payload.get("paused")), bool(payload.get("ducked"))
         elif action == "volume" and payload.get("by") == "therapist":
-            try:
-                level = float(payload["volume"])
-            except (KeyError, TypeError, ValueError):
-                pass
+            volume = payload.get("volume")
+            if isinstance(volume, int | float | str):
+                try:
+                    level = float(volume)
+                except ValueError:  # a word where a number belongs: the level stays as it was
+                    pass
     return LeftControls(paused, ducked, level)
 
 
-def resume_point(payloads: Iterable[Mapping[str, Any]], playlist: str) -> Resume | None:
+def resume_point(payloads: Iterable[StoredPayload], playlist: str) -> Resume | None:
     """The last track started in ``playlist``, if the record has one."""
     found: Resume | None = None
     for payload in payloads:

@@ -4,32 +4,34 @@ Pure Python over the ``Player`` interface and the injected clock. Nothing here w
 by itself: the screen calls ``tick()`` often (volume ramps are computed from the clock, so a
 ``FakeClock`` runs a fade in no time), and hands over player events (end of track, error) on
 the main thread. Two players allow a real crossfade at a phase change: the old playlist ramps
-down while the new one ramps up. Fades are heard in real seconds, so a sped-up demo clock is
-divided by its speed. Every volume passes ``_apply``, which never exceeds the
-clinic's ceiling. Track starts, skips, errors, fades, duck and volume changes are logged as
-``music`` events through ``log``; fades log where they start and end, not every step.
+down while the new one ramps up. The director owns two collaborators: the ``Mixer`` (the two
+decks, their fades on the clock, never above the clinic's ceiling) and the ``TherapistControls``
+(duck, volume, skips, pause), which act through the mixer and the director's ``Conductor`` side.
+Track starts, skips, errors, fades, duck and volume changes are logged as ``music`` events
+through ``log``; fades log where they start and end, not every step.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 
 from kaproom.domain.clock import Clock
-from kaproom.domain.protocol import MusicSettings
+from kaproom.domain.protocol_settings import MusicSettings
 from kaproom.playback.controls import DUCK_SECONDS, TherapistControls
-from kaproom.playback.deck import Deck, LeftControls, Ramp, Resume, left_controls, resume_point
+from kaproom.playback.deck import Deck, LeftControls, Resume, Value, left_controls, resume_point
+from kaproom.playback.mixer import Mixer
 from kaproom.playback.player import PlaybackError, Player, PlayerEvent
 from kaproom.playback.playlists import Entry, Playlist, PlaylistError
 
 __all__ = ["DUCK_SECONDS", "LeftControls", "MusicDirector", "Resume", "left_controls", "resume_point"]
 
-Log = Callable[[dict[str, Any]], None]
+Log = Callable[[dict[str, Value]], None]  # one ``music`` event's payload
 Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
 
 
 @dataclass
-class MusicDirector(TherapistControls):
+class MusicDirector:
     players: Sequence[Player]
     settings: MusicSettings
     clock: Clock
@@ -43,25 +45,42 @@ class MusicDirector(TherapistControls):
     def __post_init__(self) -> None:
         if len(self.players) != 2 or self.players[0].name == self.players[1].name:
             raise ValueError("the director crossfades between exactly two players with different names")
-        self.decks = [Deck(p) for p in self.players]
-        self.current = self.decks[0]
-        self.ceiling = int(self.settings.volume_ceiling)
-        self.level = float(min(self.settings.start_volume, self.ceiling))
-        self.ducked = False
-        self.paused = False
+        self.mixer = Mixer(self.players, self.clock, int(self.settings.volume_ceiling), self.fade_listeners)
+        self.controls = TherapistControls(self.mixer, self.settings, self)
         self.finished = False
         self.started = False  # the first start() has happened (the session's music has begun)
         self.resume_at: Resume | None = None  # where a restart found the music, kept through a pause
         self.wanted: str | None = None  # playlist the current phase asks for
-        for deck in self.decks:
-            deck.player.set_volume(0)
 
     # ---------------------------------------------------------------- what the screen shows
     @property
+    def decks(self) -> list[Deck]:
+        return self.mixer.decks
+
+    @property
+    def current(self) -> Deck:
+        return self.mixer.current
+
+    @property
+    def ceiling(self) -> int:
+        return self.mixer.ceiling
+
+    @property
+    def level(self) -> float:
+        return self.controls.level
+
+    @property
+    def ducked(self) -> bool:
+        return self.controls.ducked
+
+    @property
+    def paused(self) -> bool:
+        return self.controls.paused
+
+    @property
     def target_volume(self) -> int:
         """Where the music settles: the therapist's level, or the duck level while ducked."""
-        wanted = min(self.level, self.settings.duck_level) if self.ducked else self.level
-        return int(round(min(wanted, self.ceiling)))
+        return self.controls.target_volume
 
     @property
     def track(self) -> Entry | None:
@@ -73,23 +92,54 @@ class MusicDirector(TherapistControls):
 
     @property
     def is_fading(self) -> bool:
-        return any(deck.ramp is not None for deck in self.decks)
+        return self.mixer.is_fading
 
     @property
     def is_playing(self) -> bool:
         return self.current.active and not self.paused
 
     def audible_decks(self) -> list[Deck]:
-        return [d for d in self.decks if d.active and d.player.is_playing() and d.volume > 0]
+        return self.mixer.audible()
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
+        """Tell the listeners (the screen) that what they show may have changed."""
         for listener in list(self.listeners):
             listener()
 
+    # ---------------------------------------------------------------- the therapist's controls
+    # The controls are ``self.controls``; these names are the ones the screen and the tests use.
+    def restore_controls(self, left: LeftControls) -> None:
+        self.controls.restore_controls(left)
+
+    def toggle_duck(self) -> None:
+        self.controls.toggle_duck()
+
+    def set_level(self, volume: float) -> None:
+        self.controls.set_level(volume)
+
+    def step_level(self, steps: int) -> bool:
+        return self.controls.step_level(steps)
+
+    def next(self) -> None:
+        self.controls.next()
+
+    def previous(self) -> None:
+        self.controls.previous()
+
+    def toggle_pause(self) -> None:
+        self.controls.toggle_pause()
+
+    def pause(self) -> None:
+        self.controls.pause()
+
+    def resume(self) -> None:
+        self.controls.resume()
+
     # ---------------------------------------------------------------- logging
-    def _log(self, action: str, entry: Entry | None = None, playlist: Playlist | str | None = None,
-             **extra: Any) -> None:
-        payload: dict[str, Any] = {"action": action}
+    def record(self, action: str, entry: Entry | None = None, playlist: Playlist | str | None = None,
+               **extra: Value) -> None:
+        """Log one ``music`` event: the action, the track and playlist if any, and the rest given."""
+        payload: dict[str, Value] = {"action": action}
         if entry is not None:
             payload.update(title=entry.display_title, file=str(entry.path))
         name = playlist.name if isinstance(playlist, Playlist) else playlist
@@ -98,86 +148,54 @@ class MusicDirector(TherapistControls):
         payload.update({k: v for k, v in extra.items() if v is not None})
         self.log(payload)
 
-    # ---------------------------------------------------------------- volume
-    def _apply(self, deck: Deck, volume: float) -> None:
-        deck.volume = max(0.0, min(float(volume), float(self.ceiling)))
-        level = int(round(deck.volume))
-        if level != deck.player.volume:
-            deck.player.set_volume(level)
-
-    def _now(self) -> float:
-        """Seconds as the ear hears them: the injected clock, without a demo's speed-up."""
-        return self.clock.monotonic() / max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
-
-    def _ramp(self, deck: Deck, to: float, seconds: float, done: Callable[[], None] | None = None) -> None:
-        deck.ramp = Ramp(self._now(), max(0.0, seconds), deck.volume, to, done)
-        self.tick()
-        if deck.ramp is not None:
-            for listener in list(self.fade_listeners):
-                listener()
-
     def tick(self) -> None:
         """Move every fade to where the clock says it should be."""
-        now = self._now()
-        for deck in self.decks:
-            ramp = deck.ramp
-            if ramp is None:
-                continue
-            value, finished = ramp.value(now)
-            self._apply(deck, value)
-            if finished and deck.ramp is ramp:
-                deck.ramp = None
-                if ramp.done is not None:
-                    ramp.done()
+        self.mixer.tick()
 
     # ---------------------------------------------------------------- playlists and tracks
     def _open(self, name: str) -> Playlist | None:
         try:
             playlist = self.open_playlist(name)
         except PlaylistError as exc:
-            self._log("error", playlist=name, message=str(exc))
+            self.record("error", playlist=name, message=str(exc))
             self.notify(f"No music for this phase: {exc}", "warning")
             return None
         if playlist.problems:
             self.notify(playlist.summary(), "warning")
             broken = [p.describe() for p in playlist.problems if not p.missing_file]
             if broken:  # missing files are logged one by one when their turn comes
-                self._log("error", playlist=playlist, message=f"{playlist.path}: " + "; ".join(broken[:10]))
+                self.record("error", playlist=playlist, message=f"{playlist.path}: " + "; ".join(broken[:10]))
         return playlist
 
-    def _start_track(self, deck: Deck, playlist: Playlist, index: int, *, play: bool = True) -> bool:
+    def start_track(self, deck: Deck, playlist: Playlist, index: int, *, play: bool = True) -> bool:
         """Start the first playable track from ``index`` on; log what was skipped and why."""
         count = len(playlist.entries)
         for attempt in range(count):
             position = (index + attempt) % count
             entry = playlist.entries[position]
             if not entry.exists:
-                self._log("error", entry, playlist, message=f"file not found, skipped ({entry.where} of {playlist.path})")
+                self.record("error", entry, playlist,
+                            message=f"file not found, skipped ({entry.where} of {playlist.path})")
                 continue
             try:
                 deck.token = deck.player.load(entry.path)
                 if play:
                     deck.player.play()
             except PlaybackError as exc:
-                self._log("error", entry, playlist, message=f"{exc}; skipped")
+                self.record("error", entry, playlist, message=f"{exc}; skipped")
                 continue
             deck.playlist, deck.index, deck.active, deck.leaving = playlist, position, True, False
-            self._log("track_started", entry, playlist)
+            self.record("track_started", entry, playlist)
             return True
         deck.active, deck.playlist = False, playlist
         deck.player.stop()
-        message = f"no track in {playlist.name} can be played; the session goes on without music for this phase"
-        self._log("unavailable", playlist=playlist, message=message)
-        self.notify(message, "warning")
+        self._unavailable(playlist)
         return False
 
-    def _stop_deck(self, deck: Deck) -> None:
-        deck.player.stop()
-        deck.active, deck.ramp, deck.failures, deck.leaving = False, None, 0, False
-        self._apply(deck, 0)
-
-    def _other(self, deck: Deck) -> Deck:
-        return self.decks[1] if deck is self.decks[0] else self.decks[0]
+    def _unavailable(self, playlist: Playlist) -> None:
+        message = f"no track in {playlist.name} can be played; the session goes on without music for this phase"
+        self.record("unavailable", playlist=playlist, message=message)
+        self.notify(message, "warning")
 
     @staticmethod
     def _index_of(playlist: Playlist, resume: Resume | None) -> int:
@@ -201,19 +219,19 @@ class MusicDirector(TherapistControls):
         self.resume_at = resume if self.paused and resume is not None and resume.playlist == playlist_name else None
         for deck in self.decks:
             if deck.active:
-                self._stop_deck(deck)
+                self.mixer.stop(deck)
         if not playlist_name or self.paused:
-            self._changed()
+            self.changed()
             return
         playlist = self._open(playlist_name)
-        if playlist is not None and self._start_track(self.current, playlist, self._index_of(playlist, resume)):
-            self._apply(self.current, 0)
+        if playlist is not None and self.start_track(self.current, playlist, self._index_of(playlist, resume)):
+            self.mixer.apply(self.current, 0)
             seconds = self.settings.fade_in_seconds
             message = f"over {seconds:g} s" + (", resuming after a restart" if resume else "")
-            self._log("fade_in", playlist=playlist, volume=self.target_volume, message=message)
-            self._ramp(self.current, self.target_volume, seconds,
-                       lambda: self._log("volume", playlist=playlist, volume=self.target_volume, message="fade-in finished"))
-        self._changed()
+            self.record("fade_in", playlist=playlist, volume=self.target_volume, message=message)
+            self.mixer.ramp(self.current, self.target_volume, seconds, lambda: self.record(
+                "volume", playlist=playlist, volume=self.target_volume, message="fade-in finished"))
+        self.changed()
 
     def change_playlist(self, playlist_name: str | None) -> None:
         """A new phase: crossfade to its playlist (fade out if it has none; nothing if the same)."""
@@ -225,32 +243,34 @@ class MusicDirector(TherapistControls):
             return
         self.wanted = playlist_name
         seconds = self.settings.crossfade_seconds
-        outgoing, incoming = self.current, self._other(self.current)
+        outgoing, incoming = self.current, self.mixer.other(self.current)
         if incoming.active:  # a crossfade still under way: its old side goes now
-            self._stop_deck(incoming)
+            self.mixer.stop(incoming)
         playlist = self._open(playlist_name) if playlist_name else None
         if playlist is None:
-            self._log("fade_out", playlist=old_name, volume=0, message=f"over {seconds:g} s; this phase has no music")
+            self.record("fade_out", playlist=old_name, volume=0,
+                        message=f"over {seconds:g} s; this phase has no music")
             outgoing.leaving = True
-            self._ramp(outgoing, 0, seconds, lambda: self._finish_fade_out(outgoing, old_name, "phase without music"))
-            self._changed()
+            self.mixer.ramp(outgoing, 0, seconds,
+                            lambda: self._finish_fade_out(outgoing, old_name, "phase without music"))
+            self.changed()
             return
-        self._log("crossfade", playlist=playlist, volume=self.target_volume,
-                  message=f"from {old_name} to {playlist.name} over {seconds:g} s")
+        self.record("crossfade", playlist=playlist, volume=self.target_volume,
+                    message=f"from {old_name} to {playlist.name} over {seconds:g} s")
         outgoing.leaving = True
-        self._ramp(outgoing, 0, seconds, lambda: self._stop_deck(outgoing))
-        self._apply(incoming, 0)
-        if self._start_track(incoming, playlist, 0):
-            self.current = incoming
-            self._ramp(incoming, self.target_volume, seconds, lambda: self._log(
+        self.mixer.ramp(outgoing, 0, seconds, lambda: self.mixer.stop(outgoing))
+        self.mixer.apply(incoming, 0)
+        if self.start_track(incoming, playlist, 0):
+            self.mixer.current = incoming
+            self.mixer.ramp(incoming, self.target_volume, seconds, lambda: self.record(
                 "volume", playlist=playlist, volume=self.target_volume,
                 message=f"crossfade finished; {old_name} stopped"))
-        self._changed()
+        self.changed()
 
     def _finish_fade_out(self, deck: Deck, playlist: str | None, why: str) -> None:
-        self._stop_deck(deck)
-        self._log("volume", playlist=playlist, volume=0, message=f"music stopped ({why})")
-        self._changed()
+        self.mixer.stop(deck)
+        self.record("volume", playlist=playlist, volume=0, message=f"music stopped ({why})")
+        self.changed()
 
     def finish(self) -> None:
         """The session has ended: fade everything out, then stop for good."""
@@ -259,36 +279,35 @@ class MusicDirector(TherapistControls):
         self.finished = True
         sounding = [d for d in self.decks if d.active]
         if not sounding:
-            self._changed()
+            self.changed()
             return
         seconds = self.settings.fade_out_seconds
         name = self.wanted
-        self._log("fade_out", playlist=name, volume=0, message=f"session ended; over {seconds:g} s")
+        self.record("fade_out", playlist=name, volume=0, message=f"session ended; over {seconds:g} s")
         left = {id(d) for d in sounding}
 
         def one_done(deck: Deck) -> None:
-            self._stop_deck(deck)
+            self.mixer.stop(deck)
             left.discard(id(deck))
             if not left:
-                self._log("volume", playlist=name, volume=0, message="music stopped (end of session)")
-                self._changed()
+                self.record("volume", playlist=name, volume=0, message="music stopped (end of session)")
+                self.changed()
 
         for deck in sounding:
             deck.leaving = True
             if deck.ramp is not None and deck.ramp.end == 0:  # already on its way out: keep its pace
-                left_of_fade = deck.ramp.start_time + deck.ramp.seconds - self._now()
-                self._ramp(deck, 0, min(seconds, max(0.0, left_of_fade)), lambda d=deck: one_done(d))
+                self.mixer.ramp(deck, 0, min(seconds, self.mixer.remaining(deck)), partial(one_done, deck))
             else:
-                self._ramp(deck, 0, seconds, lambda d=deck: one_done(d))
-        self._changed()
+                self.mixer.ramp(deck, 0, seconds, partial(one_done, deck))
+        self.changed()
 
     def stop_now(self) -> None:
         """Silence at once (window closing, audio device gone); no further music this session."""
         self.finished = True
         for deck in self.decks:
             if deck.active:
-                self._stop_deck(deck)
-        self._changed()
+                self.mixer.stop(deck)
+        self.changed()
 
     # ---------------------------------------------------------------- the players' events
     def on_player_event(self, event: PlayerEvent) -> None:
@@ -297,31 +316,29 @@ class MusicDirector(TherapistControls):
         if deck is None or event.token != deck.token or not deck.active or deck.playlist is None:
             return
         if deck is not self.current:  # the fading-out side ended early: just let it go
-            self._stop_deck(deck)
-            self._changed()
+            self.mixer.stop(deck)
+            self.changed()
             return
         if event.kind == "ended":
             deck.failures = 0
-            self._log("track_ended", deck.entry, deck.playlist)
+            self.record("track_ended", deck.entry, deck.playlist)
             if not self.finished:
                 self._advance(deck)
             else:
-                self._stop_deck(deck)
+                self.mixer.stop(deck)
         elif event.kind == "error":
             deck.failures += 1
-            self._log("error", deck.entry, deck.playlist, message=f"{event.message or 'playback error'}; skipped")
+            self.record("error", deck.entry, deck.playlist, message=f"{event.message or 'playback error'}; skipped")
             if deck.failures >= len(deck.playlist.entries):
-                self._stop_deck(deck)
-                message = f"no track in {deck.playlist.name} can be played; the session goes on without music for this phase"
-                self._log("unavailable", playlist=deck.playlist, message=message)
-                self.notify(message, "warning")
+                self.mixer.stop(deck)
+                self._unavailable(deck.playlist)
             elif not self.finished:
                 self._advance(deck)
-        self._changed()
+        self.changed()
 
     def _advance(self, deck: Deck) -> None:
         if deck.playlist is not None:
-            self._start_track(deck, deck.playlist, deck.index + 1, play=not self.paused)
+            self.start_track(deck, deck.playlist, deck.index + 1, play=not self.paused)
 
     def output_problem(self) -> str | None:
         return self.current.player.output_problem() if self.is_playing else None

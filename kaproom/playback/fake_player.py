@@ -1,4 +1,8 @@
-"""A player that makes no sound, for logic tests: tracks end and fail when the test says so."""
+"""A player that makes no sound, for logic tests: tracks end and fail when the test says so.
+
+It keeps the player contract that libvlc keeps (tests/test_player_contract.py runs the same
+assertions on both): a file that is not there, or that the test names unplayable, is refused by
+``play()``; it decodes nothing, so it never judges a file's content by itself."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,6 +35,8 @@ class FakePlayer(Player):
     def play(self) -> None:
         if self.path is None:
             raise PlaybackError("nothing loaded")
+        if not self.path.is_file():  # libvlc reports such a file too (as an error event)
+            raise PlaybackError(f"{self.path.name} cannot be found")
         if self.path.name in self.unplayable:
             raise PlaybackError(f"{self.path.name} cannot be decoded")
         self.state = "playing"

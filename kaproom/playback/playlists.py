@@ -111,10 +111,10 @@ def resolve_location(reference: str, base: Path, *, uri_reference: bool = False)
             return None, f"is not a valid file: address ({exc})"
         if parts.netloc not in ("", "localhost"):
             return None, f"is on another computer ({parts.netloc}); copy the music to this one"
-        path = unquote(parts.path)
-        if re.match(r"^/[A-Za-z]:/", path) and os.name == "nt":  # file:///C:/Music/x.ogg
-            path = path[1:]
-        return Path(path), ""
+        location = unquote(parts.path)
+        if re.match(r"^/[A-Za-z]:/", location) and os.name == "nt":  # file:///C:/Music/x.ogg
+            location = location[1:]
+        return Path(location), ""
     candidates: list[str] = []
     for raw in (text, text.strip()):
         if uri_reference:
@@ -143,7 +143,8 @@ def _entry(reference: str, base: Path, where: str, title: str, duration: float |
     try:
         return _checked_entry(reference, base, where, title, duration, problems, uri_reference=uri_reference)
     except (OSError, ValueError) as exc:  # e.g. a name longer than the file system allows
-        problems.append(Problem(where, reference.strip(), f"cannot be a file name here ({getattr(exc, 'strerror', None) or exc})"))
+        why = getattr(exc, "strerror", None) or exc
+        problems.append(Problem(where, reference.strip(), f"cannot be a file name here ({why})"))
         return None
 
 
@@ -192,7 +193,8 @@ def parse_m3u(text: str, path: Path, name: str | None = None) -> Playlist:
     base = path.parent
     problems: list[Problem] = []
     entries: list[Entry] = []
-    title, pending, pending_line = "", None, 0
+    title, pending_line = "", 0
+    pending: tuple[float | None, str] | None = None  # the last #EXTINF's seconds and title, awaiting its file
     playlist_title = ""
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):  # not splitlines(): names may hold U+2028
         if not line.strip():
@@ -205,8 +207,8 @@ def parse_m3u(text: str, path: Path, name: str | None = None) -> Playlist:
                     problems.append(Problem(f"line {pending_line}", "", "#EXTINF has no file after it"))
                 match = _EXTINF.match(stripped)
                 if match is None:
-                    problems.append(Problem(f"line {number}", stripped,
-                                            "is not a valid #EXTINF (expected #EXTINF:seconds,title); the title is ignored"))
+                    problems.append(Problem(f"line {number}", stripped, "is not a valid #EXTINF "
+                                            "(expected #EXTINF:seconds,title); the title is ignored"))
                     pending = (None, "")
                 else:
                     seconds = float(match.group(1)) if match.group(1) else None
@@ -233,8 +235,11 @@ def parse_m3u(text: str, path: Path, name: str | None = None) -> Playlist:
 def parse_xspf(data: bytes, path: Path, name: str | None = None) -> Playlist:
     """XSPF (XML Shareable Playlist Format): ``<track><location>`` URIs, relative to the file."""
     if b"<!ENTITY" in data:  # never needed by XSPF; refuses entity-expansion bombs
-        raise PlaylistError(path, "declares XML entities, which playlists never need", "save the playlist again from a music player")
-    import xml.etree.ElementTree as ET  # here: only XSPF playlists need the XML parser, and not at start-up
+        raise PlaylistError(path, "declares XML entities, which playlists never need",
+                            "save the playlist again from a music player")
+    # Here, not at the top: only XSPF playlists need the XML parser, and importing it costs about 5 ms,
+    # which bench/bench_startup.py's resume-to-the-room figure would carry for the usual .m3u8 lists.
+    import xml.etree.ElementTree as ET  # noqa: PLC0415 - start-up figure above
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -247,7 +252,8 @@ def parse_xspf(data: bytes, path: Path, name: str | None = None) -> Playlist:
     ns = root.tag[:-len("playlist")]
     track_list = root.find(f"{ns}trackList")
     if track_list is None:
-        raise PlaylistError(path, "has no <trackList>", "add a <trackList> with <track><location>...</location></track> entries")
+        raise PlaylistError(path, "has no <trackList>",
+                            "add a <trackList> with <track><location>...</location></track> entries")
     problems: list[Problem] = []
     entries: list[Entry] = []
     for number, track in enumerate(track_list.findall(f"{ns}track"), start=1):
@@ -302,11 +308,13 @@ def read_playlist(path: Path | str, name: str | None = None) -> Playlist:
     except PlaylistError:
         raise
     except FileNotFoundError:
-        raise PlaylistError(path, "does not exist", "check the file name in the protocol and the playlists folder") from None
+        raise PlaylistError(path, "does not exist",
+                            "check the file name in the protocol and the playlists folder") from None
     except IsADirectoryError:
         raise PlaylistError(path, "is a folder", "name a playlist file (.m3u8, .m3u or .xspf)") from None
     except OSError as exc:
-        raise PlaylistError(path, f"cannot be read ({exc.strerror or exc})", "check that the file is readable") from None
+        raise PlaylistError(path, f"cannot be read ({exc.strerror or exc})",
+                            "check that the file is readable") from None
     head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if path.suffix.lower() == ".xspf" or head.startswith((b"<?xml", b"<playlist")):
         return parse_xspf(data, path, name)
@@ -315,7 +323,8 @@ def read_playlist(path: Path | str, name: str | None = None) -> Playlist:
         raise PlaylistError(path, "looks like XML or HTML, not an M3U playlist", "save the playlist as .m3u8 or .xspf")
     playlist = parse_m3u(text, path, name)
     if notes:
-        playlist = Playlist(playlist.name, playlist.path, playlist.entries, tuple(notes) + playlist.problems, playlist.title)
+        playlist = Playlist(playlist.name, playlist.path, playlist.entries, tuple(notes) + playlist.problems,
+                            playlist.title)
     return playlist
 
 

@@ -28,8 +28,12 @@ _failure: str | None = None
 def load_vlc() -> Any:
     """Import python-vlc, turning every way it can fail into PlaybackUnavailable."""
     try:
-        import vlc  # noqa: PLC0415 - only when music is wanted
-    except (Exception, SystemExit) as exc:  # python-vlc calls sys.exit() on a bad PYTHON_VLC_LIB_PATH
+        # Here, not at the top: importing python-vlc loads libvlc, 40-65 ms on the bench VM, which
+        # bench/bench_startup.py's figures (home page, resume to the room) would carry; the room
+        # makes its players after its first paint.
+        import vlc  # noqa: PLC0415 - start-up figure above
+    # python-vlc fails in any way, even with sys.exit() on a bad PYTHON_VLC_LIB_PATH: each means no music.
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - see the line above
         raise PlaybackUnavailable(f"{NO_LIBVLC} (python-vlc said: {exc or type(exc).__name__})") from None
     if not hasattr(vlc, "Instance"):
         raise PlaybackUnavailable(NO_LIBVLC)
@@ -59,7 +63,7 @@ class VlcBackend:
         self.options = instance_options(output)
         try:
             self.instance = self.vlc.Instance(self.options)
-        except (Exception, SystemExit) as exc:
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - every failure of libvlc to start means no music
             raise PlaybackUnavailable(f"{NO_LIBVLC} (libvlc failed to start: {exc})") from None
         if self.instance is None:
             raise PlaybackUnavailable("Music is off: libvlc is installed but could not start (its plugins are "
@@ -182,7 +186,8 @@ class VlcPlayer(Player):
             return None
         if stats.decoded_audio >= _DECODED_BEFORE_VERDICT and stats.played_abuffers == 0:
             return ("Music is off: the audio device is not playing (no sound card, unplugged speakers, or the "
-                    "device is busy). Check the speakers and the computer's sound settings, then press Try music again.")
+                    "device is busy). Check the speakers and the computer's sound settings, "
+                    "then press Try music again.")
         return None
 
     def release(self) -> None:
