@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QLabel
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Kind
+from kaproom.services.demo import DEMO_CLIENT
 from kaproom.services.paths import REPO_ROOT, demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME
-from kaproom.ui.shell.launcher import DEMO_CLIENT, Launcher
+from kaproom.ui.shell.launcher import Launcher
 
 
 def test_demo_opens_a_marked_session_and_a_new_demo_closes_the_old_one(qtbot, data_dir, clock) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from kaproom.domain.events import Kind
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
@@ -25,10 +24,6 @@ if TYPE_CHECKING:  # the room and the start page are loaded when first opened, n
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
     from kaproom.ui.start.page import StartPage
-
-DEMO_CLIENT = "DEMO-0001"
-DEMO_DOSE_MG = 300.0  # an example amount, so the demo shows the dose as the record keeps it
-DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
 
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
@@ -214,26 +209,9 @@ class Launcher(QObject):
             if isinstance(self.workspace.clock, ScaledClock):  # the demo's fast clock, as if never stopped
                 self.workspace.clock = self.workspace.clock.continued_from(from_iso(open_rows[0].created_at))
             return self.resume_latest()
-        for row in open_rows:
-            self._close_stale_demo(row)
+        from kaproom.services.demo import start_demo_session  # noqa: PLC0415 - the session engine: see above
         try:
-            protocol = self.workspace.protocol(protocol_id)
-            runner = self.workspace.new_session(protocol, DEMO_CLIENT, "Demo therapist", "Demo room", demo=True,
-                                                start=False, prescribed_dose_mg=DEMO_DOSE_MG)
-            runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening},
-                                           "proceed_confirmed": False})
-            runner.record(Kind.INTENTION, {"text": DEMO_INTENTION})
-            runner.start()
+            runner = start_demo_session(self.workspace, protocol_id)
         except (StoreError, ProtocolError) as exc:
             return self.show_home(f"The demo could not start: {exc}")
         return self.open_room(runner)
-
-    def _close_stale_demo(self, row: SessionRow) -> None:
-        from kaproom.domain.session import SessionError, State
-        try:
-            runner = self.workspace.resume(row)
-            if runner.state.state == State.RUNNING:
-                runner.end(State.ENDED_EARLY, "a new demo was started")
-        except (StoreError, ProtocolError, SessionError):
-            pass  # an old demo left open harms nothing; the new one starts regardless
-
