@@ -112,9 +112,9 @@ def test_after_the_demo_session_its_review_opens_from_the_home_page(qtbot, data_
     import shiboken6
     from PySide6.QtCore import Qt
 
-    from kaproom.cli.app import make_launcher
     from kaproom.domain.session import State
     from kaproom.ui.review.list_model import COLUMNS
+    from kaproom.ui.shell.wiring import make_launcher
     with Workspace(demo_dir(data_dir), FakeClock()) as workspace:
         launcher = make_launcher(workspace, demo=True, extensions=())
         room = launcher.start_demo("short-check")
