@@ -13,12 +13,12 @@ import shiboken6
 from _room_helpers import activate, press
 from PySide6.QtCore import Qt
 
-from kaproom.cli.app import open_review
 from kaproom.domain.people import Role
 from kaproom.services.people import People
 from kaproom.services.simulate import run_simulation
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import server_name
+from kaproom.ui.shell.wiring import open_review
 
 
 def test_fresh_install_offers_the_first_sign_in_step_until_someone_is_registered(qtbot, workspace):

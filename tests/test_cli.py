@@ -118,8 +118,8 @@ def test_extension_table_names_exactly_the_commands_each_module_adds():
     import argparse
     import importlib
 
-    from kaproom.cli.main import CORE_COMMANDS, EXTENSIONS
-    for module, commands in EXTENSIONS.items():
+    from kaproom.cli.main import CORE, CORE_COMMANDS, EXTENSIONS
+    for module, commands in {**CORE, **EXTENSIONS}.items():
         sub = argparse.ArgumentParser().add_subparsers()
         importlib.import_module(module).register(sub, argparse.ArgumentParser(add_help=False))
         assert tuple(sub.choices) == commands, module
@@ -177,9 +177,9 @@ def test_commands_run_with_the_garbage_collector_on_and_leave_it_on(tmp_path, mo
     command without a window must not run, nor leave the process, without it."""
     import gc
 
-    import kaproom.cli.main as cli
+    import kaproom.cli.records as records
     seen: list[bool] = []
-    monkeypatch.setattr(cli, "cmd_sessions", lambda args: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(records, "cmd_sessions", lambda args: seen.append(gc.isenabled()) or 0)
     assert main(["sessions", "--data-dir", str(tmp_path / "d")]) == 0
     assert seen == [True] and gc.isenabled()
     try:
@@ -204,7 +204,7 @@ def test_resuming_a_session_loads_no_staff_code_parsers_or_markup_before_its_fir
     has no staff yet (start-up time is in bench/bench_startup.py)."""
     from kaproom.services.workspace import Workspace
     Workspace(tmp_path / "d").close()  # a clinic's folder: its database made (and migrated) before
-    code = ("import sys; from kaproom.services.workspace import Workspace; from kaproom.cli.app import identify_for_session; "
+    code = ("import sys; from kaproom.services.workspace import Workspace; from kaproom.ui.shell.wiring import identify_for_session; "
             "import kaproom.ui.room.window, kaproom.ui.music.strip, kaproom.ui.vitals.panel, kaproom.ui.shell.launcher; "
             f"ws = Workspace({str(tmp_path / 'd')!r}); assert identify_for_session(ws) == ('', False); ws.close(); "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.services.people', 'kaproom.services.settings', 'kaproom.cli.people', 'xml.etree', "

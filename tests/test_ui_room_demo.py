@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QLabel
 
 from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Kind
+from kaproom.services.demo import DEMO_CLIENT
 from kaproom.services.paths import REPO_ROOT, demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME
-from kaproom.ui.shell.launcher import DEMO_CLIENT, Launcher
+from kaproom.ui.shell.launcher import Launcher
 
 
 def test_demo_opens_a_marked_session_and_a_new_demo_closes_the_old_one(qtbot, data_dir, clock) -> None:
@@ -111,9 +112,9 @@ def test_after_the_demo_session_its_review_opens_from_the_home_page(qtbot, data_
     import shiboken6
     from PySide6.QtCore import Qt
 
-    from kaproom.cli.app import make_launcher
     from kaproom.domain.session import State
     from kaproom.ui.review.list_model import COLUMNS
+    from kaproom.ui.shell.wiring import make_launcher
     with Workspace(demo_dir(data_dir), FakeClock()) as workspace:
         launcher = make_launcher(workspace, demo=True, extensions=())
         room = launcher.start_demo("short-check")

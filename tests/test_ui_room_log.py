@@ -60,7 +60,7 @@ def test_corrections_sit_under_their_original_and_the_menu_offers_one(qtbot, wor
     room.controller.amend(first, "Recheck was at 0:01")
     lines = room.log_view.lines()
     at = lines.index("0:00:00   Note   Pulse fast")
-    assert lines[at + 1] == AMENDMENT_PREFIX + "0:01:00   Correction   corrects note 4: Pulse normal on recheck"
+    assert lines[at + 1] == AMENDMENT_PREFIX + "0:01:00   Amendment   amends note 4: Pulse normal on recheck"
     assert lines[at + 2].endswith("Recheck was at 0:01") and lines[at + 3].endswith("Note   Asleep")
     # Right-click the original: the menu's action opens the correction question for it.
     log = room.log_view

@@ -119,7 +119,7 @@ def test_full_session_from_start_page_to_end(qtbot, workspace, clock) -> None:
     press(room, "Return")
     lines = room.log_view.lines()
     original = next(i for i, line in enumerate(lines) if line.endswith("Note   Pulse felt fast"))
-    assert "Correction   corrects note" in lines[original + 1]
+    assert "Amendment   amends note" in lines[original + 1]
     assert lines[original + 1].endswith("Pulse felt normal on second check")
 
     # End early: a reason is required; then the session is closed.

@@ -151,21 +151,21 @@ def test_every_control_on_the_start_and_home_pages_has_an_accessible_name(qtbot,
 def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(qtbot, workspace, monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from kaproom.cli import app
     from kaproom.domain.people import Permission
+    from kaproom.ui.shell import wiring
     from kaproom.ui.shell.launcher import Launcher
-    assert app.identify_for_session(workspace) == ("", False)  # nobody registered: the name is typed
+    assert wiring.identify_for_session(workspace) == ("", False)  # nobody registered: the name is typed
     asked = []
     from kaproom.services.people import People
     People.of(workspace).add_user(None, "Ada", "admin", "7391528460")  # the clinic now has staff
     monkeypatch.setattr("kaproom.ui.people.signin.sign_in",
                         lambda ws, parent, **kw: asked.append(kw) or SimpleNamespace(name="Dr Ada"))
-    page = Launcher(workspace, identify=app.identify_for_session, extensions=()).show_start()
+    page = Launcher(workspace, identify=wiring.identify_for_session, extensions=()).show_start()
     qtbot.addWidget(page)
     assert asked[0]["permission"] == Permission.RUN_SESSION
     assert page.therapist.text() == "Dr Ada" and page.therapist.isReadOnly()
     monkeypatch.setattr("kaproom.ui.people.signin.sign_in", lambda ws, parent, **kw: None)  # cancelled
-    assert Launcher(workspace, identify=app.identify_for_session).show_start() is None
+    assert Launcher(workspace, identify=wiring.identify_for_session).show_start() is None
 
 
 def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, workspace) -> None:

@@ -1,4 +1,5 @@
 """Starts Qt: the home page, the start page, the room screen (resumed or new) and the demo.
+How the windows are wired to sign-in, staff and the review is :mod:`kaproom.ui.shell.wiring`.
 
 ``kaproom``            home: resume the open session, start a new one, review (also ``kaproom home``)
 ``kaproom start``      straight to the start page
@@ -13,74 +14,30 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import cast
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from kaproom.domain.clock import Clock, ScaledClock, SystemClock
+from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.paths import data_dir, demo_dir
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from kaproom.services.workspace import Workspace
-    from kaproom.ui.shell.launcher import Launcher
+from kaproom.services.workspace import Workspace
+from kaproom.store import StoreError
+from kaproom.ui.kit.after_start import after_start_up, collect_garbage_from_now_on
+from kaproom.ui.kit.theme import apply_theme, new_application
+from kaproom.ui.shell.launcher import Launcher
+from kaproom.ui.shell.single_instance import acquire_single_instance, bring_to_front
+from kaproom.ui.shell.start_failure import show_start_failure
+from kaproom.ui.shell.wiring import describe_running, make_launcher
 
 DEFAULT_DEMO_SPEED = 30.0
 DESKTOP_ID = "org.kaproom.KAPRoom"
 DEFAULT_SCREENSHOT_DELAY_MS = 2500
 
 
-def open_review(workspace: Workspace, parent: QWidget | None = None) -> QWidget | None:
-    """Open the review of past sessions; return its window (kept alive by the caller).
-
-    Once the clinic has users, the reviewer signs in first (therapists see only their own
-    sessions; supervisors all of them). The review locks itself after the clinic's idle time.
-    """
-    from kaproom.domain.people import Permission
-    from kaproom.services.people import People
-    from kaproom.ui.review import open_review as review_window
-
-    user = None
-    if People.of(workspace).has_users():
-        from kaproom.ui.people.signin import sign_in
-        user = sign_in(workspace, parent, permission=Permission.VIEW_OWN_SESSIONS, purpose="review sessions")
-        if user is None:
-            return None
-    return review_window(workspace, user.name if user else "supervisor", user)
-
-
-def set_up_sign_in(workspace: Workspace, parent: QWidget | None = None) -> bool:
-    """The guided first step on a fresh install: create the first admin, then add the staff."""
-    from kaproom.services.people import People
-    from kaproom.ui.people.signin import first_admin_setup
-    return first_admin_setup(People.of(workspace), parent) is not None
-
-
-def change_own_pin(workspace: Workspace, parent: QWidget | None = None) -> bool:
-    """A member of staff changes their own PIN or passphrase (the current one first)."""
-    from kaproom.ui.people.signin import change_own_secret
-    return change_own_secret(workspace, parent) is not None
-
-
-def staff_and_audit(workspace: Workspace, parent: QWidget | None = None) -> object:
-    """Staff accounts (admins) and the audit log (admins and supervisors), after signing in."""
-    from kaproom.ui.people.staff import open_staff_and_audit
-    return open_staff_and_audit(workspace, parent)
-
-
-def identify_for_session(workspace: Workspace, parent: QWidget | None = None) -> tuple[str, bool] | None:
-    """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
-    person signs in and the therapist field is their name; before that the name is typed.
-    None means the sign-in was cancelled."""
-    if not workspace.store.has_users():  # the staff code loads only when there is staff to sign in
-        return "", False
-    from kaproom.domain.people import Permission
-    from kaproom.ui.people.signin import sign_in
-    user = sign_in(workspace, parent, permission=Permission.RUN_SESSION, purpose="run a session")
-    return None if user is None else (user.name, True)
-
-
-def _schedule_screenshot(app, launcher, path: str, delay_ms: int) -> None:
-    from PySide6.QtCore import QTimer
-
+def _schedule_screenshot(app: QApplication, launcher: Launcher, path: str, delay_ms: int) -> None:
     def take() -> None:
         window = launcher.window
         picture = None
@@ -101,24 +58,13 @@ def _schedule_screenshot(app, launcher, path: str, delay_ms: int) -> None:
 
 
 def main_gui(args: argparse.Namespace) -> int:
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
-
-    from kaproom.domain.clock import Clock, ScaledClock, SystemClock
-    from kaproom.domain.protocol_error import ProtocolError
-    from kaproom.services.workspace import Workspace
-    from kaproom.store import StoreError
-    from kaproom.ui.kit.after_start import after_start_up, collect_garbage_from_now_on
-    from kaproom.ui.kit.theme import apply_theme, new_application
-    from kaproom.ui.shell.single_instance import acquire_single_instance
-
     command = getattr(args, "command", None)
     demo = command == "demo"
     speed = float(getattr(args, "speed", DEFAULT_DEMO_SPEED))
     if demo and not 0 < speed <= 1000:
         print("kaproom: --speed must be above 0 and at most 1000", file=sys.stderr)
         return 2
-    app = QApplication.instance() or new_application(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
     app.setApplicationName("KAP Room")
     QGuiApplication.setDesktopFileName(DESKTOP_ID)  # matches packaging/org.kaproom.KAPRoom.desktop
     apply_theme(app)
@@ -128,7 +74,7 @@ def main_gui(args: argparse.Namespace) -> int:
     if demo:
         folder = demo_dir(folder)  # the demo never writes into the real database
     clock: Clock = ScaledClock(speed) if demo else SystemClock()
-    launcher_box: list = []
+    launcher_box: list[Launcher] = []
     instance = acquire_single_instance(folder, lambda: describe_running(launcher_box), listen=False)
     if isinstance(instance, str):  # another KAP Room has this data folder: say which session, then stop
         print(f"kaproom: {instance}", file=sys.stderr)
@@ -139,7 +85,6 @@ def main_gui(args: argparse.Namespace) -> int:
         instance.release()
         print(f"kaproom: {exc}", file=sys.stderr)
         if not (getattr(args, "screenshot", None) or getattr(args, "dump_state", None)):  # not for scripts
-            from kaproom.ui.shell.start_failure import show_start_failure
             show_start_failure(str(exc), folder)  # from the desktop launcher, the terminal is nowhere
         return 2
     for warning in workspace.warnings:
@@ -162,35 +107,21 @@ def main_gui(args: argparse.Namespace) -> int:
         workspace.close()
         instance.release()
         return 0
-    from kaproom.ui.shell.single_instance import bring_to_front
-    instance.raise_requested.connect(lambda: launcher.window is not None and bring_to_front(launcher.window))
+
+    def raise_window() -> None:
+        if launcher.window is not None:
+            bring_to_front(launcher.window)
+
+    instance.raise_requested.connect(raise_window)
     screenshot = getattr(args, "screenshot", None)
     if screenshot:
-        _schedule_screenshot(app, launcher, screenshot, int(getattr(args, "screenshot_delay", DEFAULT_SCREENSHOT_DELAY_MS)))
+        delay = int(getattr(args, "screenshot_delay", DEFAULT_SCREENSHOT_DELAY_MS))
+        _schedule_screenshot(app, launcher, screenshot, delay)
     try:
         return app.exec()
     finally:
         workspace.close()
         instance.release()
-
-
-def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = None,
-                  **options: object) -> Launcher:
-    """The app's windows as the command opens them. The demo has no sign-in, and its review
-    shows the demo's own sessions (a person trying KAP Room sees what a supervisor would)."""
-    from kaproom.ui.shell.launcher import Launcher
-    return Launcher(workspace, demo=demo, dump_state=dump_state,
-                    identify=None if demo else identify_for_session, open_review=open_review,
-                    review_available=True,  # the demo too: its review shows the demo's own sessions
-                    set_up_sign_in=None if demo else set_up_sign_in,
-                    change_pin=None if demo else change_own_pin,
-                    staff=None if demo else staff_and_audit, **options)  # type: ignore[arg-type]
-
-
-def describe_running(launcher_box: list) -> str:
-    """What this instance has open, for the message a refused second start shows."""
-    from kaproom.ui.shell.single_instance import describe_room
-    return describe_room(launcher_box[0].room if launcher_box else None)
 
 
 def _gui_options(parser: argparse.ArgumentParser) -> None:
@@ -202,7 +133,7 @@ def _gui_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=main_gui)
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", parents=[common],
                        help="open a demo session on a fast clock, in its own demo database (no sign-in)")
     p.add_argument("--speed", type=float, default=DEFAULT_DEMO_SPEED,
@@ -218,4 +149,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     _gui_options(p)
 
 
-__all__ = ["identify_for_session", "main_gui", "open_review", "register"]
+__all__ = ["main_gui", "register"]

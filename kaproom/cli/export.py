@@ -8,17 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kaproom.export.output import FORMATS  # not session_export: the command line must not load every exporter to start
-
-EXIT_OK, EXIT_REFUSED = 0, 2
+from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require
+from kaproom.domain.people import Permission
+from kaproom.export.importer import import_bundle
+from kaproom.export.json_bundle import BundleRefused
+from kaproom.export.output import FORMATS
+from kaproom.export.session_export import export_session
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kaproom.cli.main import open_workspace
-    from kaproom.cli.people import require
-    from kaproom.domain.people import Permission
-    from kaproom.export.session_export import export_session
-
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         result = export_session(workspace, args.session, args.format, args.output or ".", user=user,
@@ -29,12 +27,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kaproom.cli.main import open_workspace
-    from kaproom.cli.people import require
-    from kaproom.domain.people import Permission
-    from kaproom.export.importer import import_bundle
-    from kaproom.export.json_bundle import BundleRefused
-
     refused = 0
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.IMPORT)
@@ -46,10 +38,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 refused += 1
                 continue
             print(result.message)
-    return EXIT_REFUSED if refused else EXIT_OK
+    return EXIT_ERROR if refused else EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("export", parents=[common], help="write one session as PDF, CSV, FHIR R4 or a JSON bundle",
                        description="Write one session to a file readable by you only, and record the export in "
                                    "the session and the audit trail.")
@@ -66,5 +58,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        description="Re-verify each bundle's hash chain and add its session (or the events it has "
                                    "beyond this computer's copy). A broken or diverging bundle is refused and "
                                    "nothing of it is added; importing the same bundle twice adds nothing.")
-    p.add_argument("bundles", nargs="+", metavar="BUNDLE", help="a .kaproom.json file from `kaproom export --format json`")
+    p.add_argument("bundles", nargs="+", metavar="BUNDLE",
+                   help="a .kaproom.json file from `kaproom export --format json`")
     p.set_defaults(func=cmd_import)

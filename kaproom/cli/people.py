@@ -1,133 +1,23 @@
-"""``kaproom users``, ``kaproom audit``, ``kaproom settings`` and the sign-in every command asks for.
-
-Other commands call :func:`require` to get the signed-in user (or a refusal) before they touch
-health information. On a terminal it prompts; in a script it takes the name from
-``$KAPROOM_USER`` and the secret from the first line of standard input, so a secret never
-appears in a command line or in the environment. With no users registered yet (a fresh install,
-a test folder) commands run without sign-in and say so on stderr.
+"""``kaproom users``, ``kaproom audit`` and ``kaproom settings``: staff accounts, the audit log and
+the clinic's settings, without a screen (sign-in as every command asks for it: kaproom.cli.common).
 """
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TextIO, TypeVar
+from collections.abc import Callable
+from dataclasses import replace
 
-from kaproom.domain.people import (
-    PASSPHRASE_MIN,
-    PIN_MIN,
-    AuditKind,
-    InputRefused,
-    Permission,
-    Role,
-    User,
-    may_see_session,
-)
+from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require
+from kaproom.domain.people import PASSPHRASE_MIN, PIN_MIN, AuditKind, InputRefused, Permission, Role
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.settings import HELP as SETTINGS_HELP
 from kaproom.services.settings import load_settings, parse_value, save_settings
 
-ENV_USER = "KAPROOM_USER"
-EXIT_OK, EXIT_ERROR = 0, 2
-NO_USERS_NOTICE = ("kaproom: no users yet, so nobody is asked to sign in. Create the first admin with "
-                   "`kaproom users add NAME --role admin`.")
-Row = TypeVar("Row")
-
-
-class Prompter:
-    """Where names and secrets come from: the terminal (no echo) or lines of piped input."""
-
-    def __init__(self, stdin: TextIO | None = None, err: TextIO | None = None,
-                 getpass_: Callable[[str], str] | None = None, interactive: bool | None = None) -> None:
-        self.stdin = stdin or sys.stdin
-        self.err = err or sys.stderr
-        self.getpass = getpass_ or getpass.getpass
-        self.interactive = self.stdin.isatty() if interactive is None else interactive
-
-    def _line(self, what: str) -> str:
-        try:
-            line = self.stdin.readline()
-        except (UnicodeDecodeError, ValueError, OSError):
-            raise InputRefused(f"{what}: standard input is not readable text.") from None
-        if not line:
-            raise InputRefused(f"{what}: nothing on standard input (give one line per secret).")
-        try:
-            line.encode("utf-8")
-        except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by Python's stdin
-            raise InputRefused(f"{what}: standard input is not readable UTF-8 text.") from None
-        return line[:-1] if line.endswith("\n") else line
-
-    def name(self) -> str:
-        if not self.interactive:
-            raise AccessRefused(f"Sign-in needed: set {ENV_USER}=NAME and give the PIN or passphrase on "
-                                "standard input, or run this command in a terminal.")
-        self.err.write("Name: ")
-        self.err.flush()
-        return self._line("Name").rstrip("\r")
-
-    def secret(self, prompt: str = "PIN or passphrase: ", confirm: bool = False) -> tuple[str, str | None]:
-        """The secret and, when asked on a terminal, the second typing of it."""
-        if not self.interactive:
-            return self._line("PIN or passphrase").rstrip("\r"), None
-        try:
-            first = self.getpass(prompt)
-            return first, (self.getpass("Again, to be sure: ") if confirm else None)
-        except (EOFError, UnicodeDecodeError):
-            raise InputRefused("PIN or passphrase: nothing was typed.") from None
-
-
-def require(args: argparse.Namespace, workspace: Any, permission: Permission,
-            prompter: Prompter | None = None, environ: Mapping[str, str] | None = None) -> User | None:
-    """The signed-in user allowed ``permission``, or ``AccessRefused``; None while no users exist.
-
-    Signs in once per command: a second call with the same ``args`` reuses the user.
-    """
-    people = People.of(workspace)
-    if not people.has_users():
-        if not getattr(args, "_kaproom_notice_shown", False):
-            print(NO_USERS_NOTICE, file=sys.stderr)
-            args._kaproom_notice_shown = True
-        return None
-    user: User | None = getattr(args, "_kaproom_user", None)
-    if user is not None:
-        people.require(user, permission)
-        return user
-    prompter = prompter or Prompter()
-    environ = os.environ if environ is None else environ
-    try:
-        name = environ.get(ENV_USER) or prompter.name()
-        secret, _ = prompter.secret()
-        user = people.sign_in(name, secret, via="cli", purpose=str(getattr(args, "command", "") or ""),
-                              permission=permission)
-    except InputRefused as exc:
-        raise AccessRefused(str(exc)) from None
-    args._kaproom_user = user
-    return user
-
-
-def visible_sessions(workspace: Any, user: User | None, rows: Iterable[Row], via: str = "cli") -> list[Row]:
-    """Only the sessions this user may see (therapists: their own); the listing is audited."""
-    shown = [row for row in rows if may_see_session(user, getattr(row, "therapist", ""))]
-    People.of(workspace).record(user, AuditKind.SESSIONS_LISTED, {"count": len(shown), "via": via})
-    return shown
-
-
-# ---------------------------------------------------------------------------- commands
-def _open(args: argparse.Namespace) -> Any:
-    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module
-    return open_workspace(args)
-
-
-def _refuse(exc: Exception) -> int:
-    print(f"kaproom: {exc}", file=sys.stderr)
-    return EXIT_ERROR
-
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    with _open(args) as workspace:
+    with open_workspace(args) as workspace:
         people = People.of(workspace)
         try:
             actor = require(args, workspace, Permission.MANAGE_USERS) if people.has_users() else None
@@ -138,14 +28,14 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             secret, repeat = prompter.secret(confirm=True)
             user = people.add_user(actor, args.name, args.role, secret, repeat)
         except InputRefused as exc:
-            return _refuse(exc)
+            return refuse(exc)
         first = " (the first admin: sign in with this name from now on)" if actor is None else ""
         print(f"Added {user.name} as {user.role.value}{first}.")
     return EXIT_OK
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    with _open(args) as workspace:
+    with open_workspace(args) as workspace:
         people = People.of(workspace)
         require(args, workspace, Permission.MANAGE_USERS)
         users = people.users()
@@ -167,7 +57,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 def _change(action: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        with _open(args) as workspace:
+        with open_workspace(args) as workspace:
             people = People.of(workspace)
             try:
                 actor = require(args, workspace, Permission.MANAGE_USERS)
@@ -180,7 +70,7 @@ def _change(action: str) -> Callable[[argparse.Namespace], int]:
                 else:
                     user = getattr(people, action)(actor, args.name)
             except InputRefused as exc:
-                return _refuse(exc)
+                return refuse(exc)
             words = {"disable": "disabled", "enable": "enabled", "unlock": "unlocked",
                      "reset": "given a new PIN or passphrase", "role": f"now a {user.role.value}"}
             print(f"{user.name} {words[action]}.")
@@ -192,22 +82,22 @@ def cmd_change_own_secret(args: argparse.Namespace, prompter: Prompter | None = 
     """``kaproom users change-pin NAME``: the current secret, then the new one (twice on a terminal;
     piped: one line each for the current and the new)."""
     prompter = prompter or Prompter()
-    with _open(args) as workspace:
+    with open_workspace(args) as workspace:
         people = People.of(workspace)
         if not people.has_users():
-            return _refuse(InputRefused("There are no users yet, so there is no PIN to change."))
+            return refuse(InputRefused("There are no users yet, so there is no PIN to change."))
         try:
             current, _ = prompter.secret("Current PIN or passphrase: ")
             new, repeat = prompter.secret("New PIN or passphrase: ", confirm=True)
             user = people.change_own_secret(args.name, current, new, repeat)
         except (InputRefused, AccessRefused) as exc:
-            return _refuse(exc)
+            return refuse(exc)
         print(f"{user.name}'s PIN or passphrase is changed. Use the new one from now on.")
     return EXIT_OK
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    with _open(args) as workspace:
+    with open_workspace(args) as workspace:
         viewer = require(args, workspace, Permission.VIEW_AUDIT)
         kinds = tuple(args.kind) if args.kind else None
         events = People.of(workspace).audit(kinds, args.limit, newest_first=True, viewer=viewer)
@@ -225,7 +115,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    with _open(args) as workspace:
+    with open_workspace(args) as workspace:
         settings, warnings = load_settings(workspace.folder)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -240,8 +130,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 raise InputRefused(f"Give a value: kaproom settings {args.key} VALUE ({hint}).")
             value = parse_value(args.key, args.value)
         except InputRefused as exc:
-            return _refuse(exc)
-        from dataclasses import replace
+            return refuse(exc)
         old = getattr(settings, args.key)
         save_settings(workspace.folder, replace(settings, **{args.key: value}))
         People.of(workspace).record(actor, AuditKind.SETTINGS_CHANGED, {"key": args.key, "old": old, "new": value})
@@ -249,7 +138,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     users = sub.add_parser("users", help="staff accounts: add, list, disable, enable, unlock, reset (admins); "
                                          "change-pin (anyone, their own)")
     actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)

@@ -8,53 +8,51 @@ from __future__ import annotations
 import argparse
 import sys
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from kaproom.cli.common import EXIT_ERROR, EXIT_OK, NO_USERS_NOTICE, open_workspace
+from kaproom.domain.people import Permission
+from kaproom.services.people import People
+from kaproom.store import StoreError
+from kaproom.ui.kit.theme import apply_theme, new_application
+from kaproom.ui.people.signin import sign_in
+from kaproom.ui.review.window import open_review
+
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from kaproom.cli.people import NO_USERS_NOTICE
-    from kaproom.domain.people import Permission
-    from kaproom.services.people import People
-    from kaproom.store import StoreError
-    from kaproom.ui.kit.theme import apply_theme, new_application
-
     app = QApplication.instance() or new_application(sys.argv[:1])
     app.setApplicationName("KAP Room")
     apply_theme(app)
-    from kaproom.cli.main import open_workspace
     workspace = open_workspace(args)
     try:
         user = None
         if People.of(workspace).has_users():
-            from kaproom.ui.people.signin import sign_in
             user = sign_in(workspace, None, permission=Permission.VIEW_ALL_SESSIONS, purpose="review sessions")
             if user is None:
-                return 0  # sign-in cancelled
+                return EXIT_OK  # sign-in cancelled
         else:
             print(NO_USERS_NOTICE, file=sys.stderr)
-        from kaproom.ui.review.window import open_review
         window = open_review(workspace, args.as_name, user)
         if args.session and not window.open_session(args.session):
             print(f"kaproom: {window.message.text()}", file=sys.stderr)
         window.show()
         if args.screenshot:
-            from PySide6.QtCore import QTimer
-
             def take() -> None:
                 saved = window.grab().save(args.screenshot)
                 if not saved:
                     print(f"kaproom: could not save the screenshot to {args.screenshot}", file=sys.stderr)
-                app.exit(0 if saved else 2)
+                app.exit(EXIT_OK if saved else EXIT_ERROR)
             QTimer.singleShot(500, take)
         return app.exec()
     except StoreError as exc:
         print(f"kaproom: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     finally:
         workspace.close()
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("review", parents=[common], help="open the review window (session list, timeline, sign-off)",
                        description="Review past sessions: filter the list, read a session's timeline and vitals "
                                    "chart, sign it off, export it. Asks for sign-in once the clinic has users.")

@@ -29,7 +29,8 @@ def csv_row(event: RecordedEvent, labels: dict[str, str]) -> dict[str, str]:
     return {
         "session_uid": event.session_uid, "seq": str(event.seq), "wall_time": event.wall_time,
         "session_time": f"{event.session_time:.3f}", "phase": spreadsheet_safe(event.phase), "kind": event.kind,
-        "author": spreadsheet_safe(event.author), "summary": spreadsheet_safe(summarize(event.kind, event.payload, labels)),
+        "author": spreadsheet_safe(event.author),
+        "summary": spreadsheet_safe(summarize(event.kind, event.payload, labels)),
         "payload_json": json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": event.prev_hash, "hash": event.hash,
     }

@@ -14,8 +14,9 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLa
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import given_despite
 from kaproom.domain.vitals import baseline_check_in
+from kaproom.domain.vocabulary import outcome_words
 from kaproom.export.chart import draw_vitals_chart
-from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, _text
+from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
 from kaproom.export.summary import fmt_number
 
@@ -23,8 +24,6 @@ RESOLUTION = 300
 HEALTH_LABEL = ("CONTAINS HEALTH INFORMATION. Keep confidential; share only with people involved in this "
                 "client's care, and store or destroy it as your clinic's records policy says.")
 URGENT, CAUTION = QColor("#9b1c14"), QColor("#7a5200")
-OUTCOMES = {"discharged": "Discharged", "ended_early": "Ended early", "running": "Still open (not ended)",
-            "created": "Created, never started"}
 
 
 def ensure_gui_application() -> QGuiApplication:
@@ -49,14 +48,16 @@ def _level_cell(level: str, text: str) -> Cell:
 
 def _details(flow: Flow, report: SessionReport) -> None:
     h = report.header
-    outcome = OUTCOMES.get(h.outcome, h.outcome) + (f": {h.end_reason}" if h.end_reason else "")
+    outcome = outcome_words(h.outcome) + (f": {h.end_reason}" if h.end_reason else "")
     duration = format_hms(h.duration_seconds) if h.duration_seconds is not None else "—"
     pairs = [("Client code", h.client_code), ("Therapist", h.therapist), ("Room", h.room or "—"),
-             ("Protocol", h.protocol_name), ("Created", wall_text(h.created_at)), ("Started", wall_text(h.started_at) or "—"),
+             ("Protocol", h.protocol_name), ("Created", wall_text(h.created_at)),
+             ("Started", wall_text(h.started_at) or "—"),
              ("Ended", wall_text(h.ended_at) or "—"), ("Duration", duration), ("Outcome", outcome),
              ("Recorded on", "this computer" if h.origin == "local" else f"imported from {h.origin}"),
              ("Dose", _dose_fact(report)), ("Events", str(h.event_count)), ("Session id", h.uid), ("", "")]
-    rows = [[Cell(a, bold=True), b, Cell(c, bold=True), d] for (a, b), (c, d) in zip(pairs[0::2], pairs[1::2])]
+    rows: list[list[Cell | str]] = [[Cell(a, bold=True), b, Cell(c, bold=True), d]
+                                    for (a, b), (c, d) in zip(pairs[0::2], pairs[1::2])]
     flow.table([Column("", 0.8), Column("", 2.0), Column("", 0.8), Column("", 2.0)], rows, shade_header=False)
 
 
@@ -74,7 +75,8 @@ def _dose_fact(report: SessionReport) -> str:
     despite = given_despite(dose.payload) if dose is not None else []
     if despite:
         notes.append(f"given despite: {', '.join(despite)}")
-    return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}" + (f" ({'; '.join(notes)})" if notes else "")
+    remarks = f" ({'; '.join(notes)})" if notes else ""
+    return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}{remarks}"
 
 
 def _status(flow: Flow, report: SessionReport) -> None:
@@ -112,7 +114,7 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
     columns = [Column("Session", 0.75), Column("Clock", 0.6), Column("BP", 0.8), Column("Pulse", 0.55),
                Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
                Column("Nausea", 0.75), Column("NEWS2", 1.3), Column("Status / comment", 2.05)]
-    rows = []
+    rows: list[list[Cell | str]] = []
     baseline = baseline_check_in([v.session_time for v in report.vitals], report.dose_time)
     for place, v in enumerate(report.vitals):
         bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""
@@ -133,7 +135,7 @@ def _alerts(flow: Flow, report: SessionReport) -> None:
     if not report.alerts:
         flow.text("No alerts.")
         return
-    rows = []
+    rows: list[list[Cell | str]] = []
     for a in report.alerts:
         acks = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}" + (f": {ack.action}" if ack.action else "")
                          for ack in a.acks) or "NOT ACKNOWLEDGED"
@@ -168,7 +170,7 @@ def _checklists(flow: Flow, report: SessionReport) -> None:
 
 def _timeline(flow: Flow, report: SessionReport) -> None:
     flow.heading("Timeline")
-    rows = []
+    rows: list[list[Cell | str]] = []
     for t in report.timeline:
         text = t.text
         if t.amended_by:
@@ -176,7 +178,8 @@ def _timeline(flow: Flow, report: SessionReport) -> None:
         if t.after_signoff:
             text = "AFTER SIGN-OFF: " + text
         cell = _level_cell(t.level, text) if t.level in ("caution", "urgent") else Cell(text, bold=t.after_signoff)
-        rows.append([str(t.seq), format_hms(t.session_time), wall_text(t.wall_time)[11:19], t.phase_name, cell, t.author])
+        rows.append([str(t.seq), format_hms(t.session_time), wall_text(t.wall_time)[11:19], t.phase_name, cell,
+                     t.author])
     flow.table([Column("#", 0.35, Qt.AlignmentFlag.AlignRight), Column("Session", 0.7), Column("Clock", 0.7),
                 Column("Phase", 1.2), Column("What happened", 5.0), Column("By", 1.0)], rows)
 
@@ -195,9 +198,9 @@ def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int
     fm = flow.metrics(fonts.small)
     y = height + 4 * flow.mm + fm.ascent()
     left = f"KAP Room · session {h.number} · client {h.client_code} · Contains health information, confidential"
-    _text(painter, QPointF(0, y), left, fonts.small, None)
+    draw_text(painter, QPointF(0, y), left, fonts.small, None)
     right = f"page {index} of {count}"
-    _text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, fonts.small_bold, None)
+    draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, fonts.small_bold, None)
 
 
 def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False) -> bytes:

@@ -101,8 +101,12 @@ class Flow:
         for line in lines:
             self.ensure(line_h)
             y = self.y + fm.ascent()
-            self.draw(lambda p, line=line, y=y, f=font, c=color: _text(p, QPointF(indent, y), line, f, c))
+            self.draw(self._line_step(QPointF(indent, y), line, font, color))
             self.y += line_h
+
+    @staticmethod
+    def _line_step(at: QPointF, line: str, font: QFont, color: QColor | None) -> Draw:
+        return lambda p: draw_text(p, at, line, font, color)
 
     def heading(self, text: str) -> None:
         fm = self.metrics(self.fonts.heading)
@@ -110,8 +114,12 @@ class Flow:
         self.ensure(fm.lineSpacing() * 4)  # never a heading alone at the foot of a page
         y = self.y + fm.ascent()
         width = self.width
-        self.draw(lambda p: (_text(p, QPointF(0, y), text, self.fonts.heading, None),
-                             _rule(p, y + fm.descent() + 0.6 * self.mm, width)))
+        font, rule_y = self.fonts.heading, y + fm.descent() + 0.6 * self.mm
+
+        def step(p: QPainter) -> None:
+            draw_text(p, QPointF(0, y), text, font, None)
+            _rule(p, rule_y, width)
+        self.draw(step)
         self.y += fm.lineSpacing() + 2 * self.mm
 
     def box(self, text: str, font: QFont | None = None) -> None:
@@ -129,7 +137,7 @@ class Flow:
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(0, top, self.width, height))
             for i, line in enumerate(lines):
-                _text(p, QPointF(pad, top + pad + i * fm.lineSpacing() + fm.ascent()), line, font, None)
+                draw_text(p, QPointF(pad, top + pad + i * fm.lineSpacing() + fm.ascent()), line, font, None)
         self.draw(step)
         self.y += height + 2 * self.mm
 
@@ -140,7 +148,8 @@ class Flow:
         self.draw(lambda p: painter_step(p, rect))
         self.y += height
 
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], *, shade_header: bool = True) -> None:
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], *,
+              shade_header: bool = True) -> None:
         """Rows of wrapped cells; the heading row is repeated on every page the table reaches."""
         total = sum(c.share for c in columns)
         widths = [self.width * c.share / total for c in columns]
@@ -168,7 +177,7 @@ class Flow:
                         x = left + pad
                         if column.align == Qt.AlignmentFlag.AlignRight:
                             x = left + width - pad - fm.horizontalAdvance(line)
-                        _text(p, QPointF(x, top + pad + i * line_h + ascent), line, font, cell.color)
+                        draw_text(p, QPointF(x, top + pad + i * line_h + ascent), line, font, cell.color)
                 _rule(p, top + height, self.width, RULE, 0.15 * self.mm)
             self.draw(step)
             self.y += height
@@ -186,7 +195,8 @@ class Flow:
         self.y += 2 * self.mm
 
 
-def _text(p: QPainter, at: QPointF, text: str, font: QFont, color: QColor | None) -> None:
+def draw_text(p: QPainter, at: QPointF, text: str, font: QFont, color: QColor | None) -> None:
+    """One line of ``text`` with its baseline at ``at``, in ``font`` (and ``color``, else black)."""
     p.setFont(font)
     p.setPen(color or QColor("#000000"))
     p.drawText(at, text)

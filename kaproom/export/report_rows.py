@@ -10,7 +10,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import observation_words
 from kaproom.domain.events import ChainReport, Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.protocol_settings import duration_words
+from kaproom.domain.vocabulary import short_of_protocol
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class SessionReport:
         text = f"Observed {observed} after the dose (dose at {format_hms(self.dose_time)}, " \
                f"discharged at {format_hms(float(end))})"
         if short:
-            return text + f": {short} short of the protocol's {duration_words(minimum)}.", True
+            return text + f": {short_of_protocol(short, minimum)}.", True
         return text + ".", False
 
     def timeline_of(self, kinds: Iterable[str] | None = None) -> list[TimelineRow]:

@@ -13,6 +13,7 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.vocabulary import OUTCOME_WORDS
 
 #: Vitals fields in the order a chart or table shows them, with their labels and units.
 VITAL_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -128,6 +129,10 @@ def _when(value: Any) -> str:
     return str(value or "")
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
     """The event as one line; ``labels`` maps phase and question ids to their names."""
     labels = labels or {}
@@ -137,12 +142,12 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         raw = " ".join(str(get("unreadable_payload")).split())
         return f"Unreadable entry, edited outside KAP Room: {raw[:200] + '…' if len(raw) > 200 else raw}"
     if kind == Kind.SESSION_CREATED:
-        protocol = get("protocol") if isinstance(get("protocol"), Mapping) else {}
+        protocol = _mapping(get("protocol"))
         return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"
                 f"{', room ' + str(get('room')) if get('room') else ''}, protocol {protocol.get('name', '')}"
                 f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}")
     if kind == Kind.SCREENING:
-        answers = get("answers") if isinstance(get("answers"), Mapping) else {}
+        answers = _mapping(get("answers"))
         yes = [labels.get(str(k), str(k)) for k, v in answers.items() if v]
         text = "Screening: " + ("yes to: " + "; ".join(yes) if yes else f"no to all {len(answers)} questions")
         if get("proceed_confirmed"):
@@ -165,13 +170,15 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
             text += f", {format_hms(abs(early))} {'early' if early > 0 else 'late'}"
         return text + (f" — {get('reason')}" if get("reason") else "")
     if kind == Kind.PHASE_EXTENDED:
-        return f"Phase {labels.get(str(get('phase', '')), get('phase', ''))} extended by {fmt_number(get('minutes'))} min"
+        phase = labels.get(str(get("phase", "")), get("phase", ""))
+        return f"Phase {phase} extended by {fmt_number(get('minutes'))} min"
     if kind == Kind.NOTE:
         return str(get("text", ""))
     if kind == Kind.TAG:
         return f"[{get('label', '')}]"
     if kind == Kind.AMENDMENT:
-        return f"Amends event {get('amends_seq', '?')} ({str(get('amends_kind', '')).replace('_', ' ')}): {get('text', '')}"
+        amended = str(get("amends_kind", "")).replace("_", " ")
+        return f"Amends event {get('amends_seq', '?')} ({amended}): {get('text', '')}"
     if kind == Kind.DOSE:
         text = f"Dose: {dose_words(p)}".rstrip(": ") + dose_remarks(p)
         return text + (f" — {get('notes')}" if get("notes") else "")
@@ -192,12 +199,13 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         jump = number(get("jump_seconds")) or 0.0
         return f"Computer clock jumped {'forward' if jump >= 0 else 'back'} {format_hms(abs(jump))}"
     if kind == Kind.DISCHARGE_CHECK:
-        checklist = get("checklist") if isinstance(get("checklist"), Mapping) else {}
+        checklist = _mapping(get("checklist"))
         ticked = sum(1 for v in checklist.values() if v)
         text = f"Discharge check: {ticked} of {len(checklist)} ticked"
         return text + (f"; override: {get('override_reason')}" if get("override_reason") else "")
     if kind == Kind.SESSION_ENDED:
-        outcome = {"discharged": "discharged", "ended_early": "ended early"}.get(str(get("outcome")), str(get("outcome", "")))
+        ended = str(get("outcome", ""))
+        outcome = OUTCOME_WORDS[ended].lower() if ended in OUTCOME_WORDS else ended
         return f"Session ended: {outcome}" + (f" — {get('reason')}" if get("reason") else "")
     if kind == Kind.SIGNOFF:
         return "Signed off" + (f": {get('comment')}" if get("comment") else "")

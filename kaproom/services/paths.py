@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]  # kaproom/services/paths.py -> 
 ASSETS_DIR = Path(os.environ.get("KAPROOM_ASSETS_DIR", REPO_ROOT / "assets"))
 
 
-def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """``--data-dir`` wins, then ``$KAPROOM_DATA_DIR``, then the user data folder."""
     if explicit:
         return Path(explicit).expanduser()

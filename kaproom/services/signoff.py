@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
 from kaproom.domain.events import Event, Kind, RecordedEvent
+from kaproom.domain.people import Permission
+from kaproom.services.people import People
 from kaproom.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -85,9 +87,6 @@ def sign_off(workspace: Workspace, session_uid: str, comment: str, user_name: st
     signed-in user may not sign off, or when the record is already broken (signing would seem to
     vouch for altered events).
     """
-    from kaproom.domain.people import Permission
-    from kaproom.services.people import People
-
     store = workspace.store
     session = store.session(session_uid)
     if session.is_open:

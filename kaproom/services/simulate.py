@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from kaproom.domain.clock import Clock, ScaledClock
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import SessionRunner, State
 from kaproom.domain.vitals import Reading, check_in
+from kaproom.services.session_start import Screening
 from kaproom.services.workspace import Workspace
 
 NOTE_TEXTS = (
@@ -35,7 +36,7 @@ class SimulationResult:
     elapsed: float
 
 
-def realistic_vitals(rng: random.Random, index: int) -> dict:
+def realistic_vitals(rng: random.Random, index: int) -> dict[str, Any]:
     """Plausible numbers with a mid-session blood pressure rise, as ketamine often gives, in the
     full payload the room's check-in writes (statuses, NEWS2); check 0 is the pre-dose baseline."""
     rise = 12 if 1 <= index <= 2 else 0
@@ -63,10 +64,10 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
     rng = random.Random(seed)
     protocol = workspace.protocol(protocol_id)
     clock: Clock = workspace.clock
-    runner: SessionRunner = workspace.new_session(
-        protocol, client_code=f"SIM-{seed:04d}", therapist="simulator", room="Sim room",
-        screening={q.id: False for q in protocol.screening},
-        intention="To meet whatever comes with curiosity.", start=False)
+    starting = workspace.session_start(protocol, client_code=f"SIM-{seed:04d}", therapist="simulator",
+                                       room="Sim room")
+    runner: SessionRunner = starting.run(Screening({q.id: False for q in protocol.screening}),
+                                         "To meet whatever comes with curiosity.", start=False)
 
     def announce(event: RecordedEvent) -> None:
         if out is not None:
@@ -76,7 +77,7 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
             on_event(event)
 
     runner.subscribe(announce)
-    runner.start()
+    starting.start()
     total = protocol.total_seconds
     dose_at = sum(p.seconds for p in protocol.phases[:protocol.dose_phase_index]) + 1.0
     actions: list[tuple[float, str, int]] = [(dose_at, "dose", 0)]

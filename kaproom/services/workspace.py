@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kaproom.domain.clock import Clock, SystemClock, to_iso
-from kaproom.domain.events import Kind
+from kaproom.domain.clock import Clock, SystemClock
+from kaproom.domain.events import ChainReport, Kind
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, RecordUnreadable, SessionRow, Store
@@ -19,6 +19,7 @@ from kaproom.store.errors import translate
 if TYPE_CHECKING:  # the parser and the session engine load when a session starts, not for the home page
     from kaproom.domain.protocol import Protocol
     from kaproom.domain.session import SessionRunner
+    from kaproom.services.session_start import SessionStart
 
 
 class Workspace:
@@ -49,7 +50,9 @@ class Workspace:
         return self.folder / "playlists"
 
     def protocols(self) -> tuple[list[Protocol], list[ProtocolError]]:
-        from kaproom.domain.protocol import available_protocols
+        # The protocol parser (tomllib) loads when protocols are first listed, not for the home
+        # page (bench/bench_startup.py); likewise the other function-local imports in this class.
+        from kaproom.domain.protocol import available_protocols  # noqa: PLC0415
         return available_protocols(self.protocols_dir)
 
     def protocol(self, protocol_id: str) -> Protocol:
@@ -62,39 +65,40 @@ class Workspace:
 
     def protocol_of(self, session: SessionRow) -> Protocol:
         """The protocol exactly as it was when the session was created (kept in its first event)."""
-        from kaproom.domain.protocol import builtin_protocol, parse_protocol
+        from kaproom.domain.protocol import builtin_protocol, parse_protocol  # noqa: PLC0415
         first = self.store.events(session.uid, (Kind.SESSION_CREATED,))
         text = first[0].payload.get("protocol", {}).get("text", "") if first else ""
         if text:
             return parse_protocol(text, f"session {session.id} protocol")
         return builtin_protocol(session.protocol_id)
 
-    def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
-                    demo: bool = False, screening: Mapping[str, Any] | None = None,
-                    intention: str = "", start: bool = True,
-                    prescribed_dose_mg: float | None = None) -> SessionRunner:
-        from kaproom.domain.session import SessionRunner
-        extra = {"prescribed_dose_mg": prescribed_dose_mg} if prescribed_dose_mg is not None else None
-        uid = self.store.create_session(protocol, client_code, therapist, room, demo=demo,
-                                        wall_time=to_iso(self.clock.now()), extra=extra)
-        # The runner folds the created event too: it holds what the dose event will carry.
-        runner = SessionRunner(protocol, self.clock, self.store.log(uid), therapist, self.store.events(uid))
-        if screening is not None:
-            runner.record(Kind.SCREENING, {"answers": dict(screening)})
-        if intention.strip():
-            runner.record(Kind.INTENTION, {"text": intention.strip()})
-        if start:
-            runner.start()
-        return runner
+    def session_start(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
+                      demo: bool = False, prescribed_dose_mg: float | None = None) -> SessionStart:
+        """A new session's start sequence (create -> screening -> intention -> start), not yet run."""
+        # The session engine loads when a session starts, not for the home page (bench/bench_startup.py).
+        from kaproom.services.session_start import NewSession, SessionStart  # noqa: PLC0415
+        return SessionStart(self.store, self.clock, NewSession(protocol, client_code, therapist, room, demo=demo,
+                                                               prescribed_dose_mg=prescribed_dose_mg))
 
-    def verify_extra(self) -> list:
+    def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
+                    demo: bool = False, screening: Mapping[str, bool] | None = None,
+                    proceed_confirmed: bool | None = None, intention: str = "", start: bool = True,
+                    prescribed_dose_mg: float | None = None) -> SessionRunner:
+        """Create a session and run its start sequence in one go."""
+        from kaproom.services.session_start import Screening  # noqa: PLC0415 - as in session_start
+        sequence = self.session_start(protocol, client_code, therapist, room, demo=demo,
+                                      prescribed_dose_mg=prescribed_dose_mg)
+        answers = None if screening is None else Screening(screening, proceed_confirmed)
+        return sequence.run(answers, intention, start=start)
+
+    def verify_extra(self) -> list[ChainReport]:
         """Logs kept beside the sessions (the audit trail and the users it records), for ``kaproom verify``."""
-        from kaproom.store.accounts import Accounts
+        from kaproom.store.accounts import Accounts  # noqa: PLC0415 - staff code: not loaded by the room
         return Accounts(self.store).verify()
 
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""
-        from kaproom.domain.session import SessionRunner, UnreadableHistory
+        from kaproom.domain.session import SessionRunner, UnreadableHistory  # noqa: PLC0415
         protocol = self.protocol_of(session)
         try:
             return SessionRunner(protocol, self.clock, self.store.log(session.uid), author or session.therapist,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
+from kaproom.domain.vocabulary import shorten
 from kaproom.ui.kit.labels import ElidedLabel
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class MusicStrip(QFrame):
         if director.finished:
             text = "Music: stopped"
         elif entry is not None:
-            text = f"{'Paused' if director.paused else 'Playing'}: {_shorten(entry.display_title, TITLE_CHARS)}"
+            text = f"{'Paused' if director.paused else 'Playing'}: {shorten(entry.display_title, TITLE_CHARS)}"
         elif director.paused:
             text = "Music: paused"
         elif not director.started:
@@ -125,7 +126,7 @@ class MusicStrip(QFrame):
         self.track.setText(text)
         self.track.setToolTip(f"{entry.display_title}\n{entry.path}" if entry is not None else "")
         name = director.playlist_name
-        self.playlist.setText(f"Playlist: {_shorten(name, PLAYLIST_CHARS)}" if name else "")
+        self.playlist.setText(f"Playlist: {shorten(name, PLAYLIST_CHARS)}" if name else "")
         self.playlist.setToolTip(name if len(name or "") > PLAYLIST_CHARS else "")
         self.volume.setText(f"Volume {int(round(director.level))} (max {director.ceiling})")
         self.duck_state.setText(f"Ducked to {director.target_volume}" if director.ducked else "")
@@ -146,7 +147,3 @@ class MusicStrip(QFrame):
         self._set_controls_enabled(False)
         self.retry_button.setVisible(can_retry)
         self.retry_button.setEnabled(can_retry)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"

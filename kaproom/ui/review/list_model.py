@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.discharge import observation_words
-from kaproom.domain.protocol_settings import duration_words
+from kaproom.domain.vocabulary import DISCHARGED_TOO_SOON, outcome_words, short_of_protocol
 from kaproom.store import SessionRow, Store, StoreError
 from kaproom.store.queries import (
     DEFAULT_OBSERVATION_MINUTES,
@@ -27,6 +27,7 @@ from kaproom.store.queries import (
 from kaproom.ui.review import style
 
 Index = QModelIndex | QPersistentModelIndex
+NO_PARENT = QModelIndex()  # a table's rows have no parent (Qt's default argument)
 
 #: (heading, sort key in kaproom.store.queries.SORT_KEYS)
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -36,8 +37,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ELIDED_KEYS = {"protocol", "therapist", "client"}
 NUMERIC = {"cautions", "urgents", "music_errors", "amendments", "duration"}
-ENDINGS = {"discharged": "Discharged", "ended_early": "Ended early", "running": "Still open",
-           "created": "Not started"}
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
 URGENT_COLOUR = QColor(style.LEVEL_TEXT["urgent"])
@@ -56,7 +55,7 @@ def local_time(text: str | None) -> str:
 
 
 def ended_text(row: SessionRow) -> str:
-    return ENDINGS.get(row.state, row.state.replace("_", " ").capitalize())
+    return outcome_words(row.state)
 
 
 def observed_minutes(row: SessionRow) -> float | None:
@@ -72,8 +71,7 @@ def short_observation(row: SessionRow, minimum: float) -> str:
     if minutes is None:
         return ""
     observed, short = observation_words(minutes, minimum)
-    return f"Discharged {observed} after the dose, {short} short of the protocol's {duration_words(minimum)}" \
-        if short else ""
+    return f"Discharged {observed} after the dose, {short_of_protocol(short, minimum)}" if short else ""
 
 
 def signed_text(row: SessionRow) -> str:
@@ -147,10 +145,10 @@ class SessionListModel(QAbstractTableModel):
         """How many sessions match the filter (not just the rows fetched so far)."""
         return self._total
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802 (Qt name)
+    def canFetchMore(self, parent: Index = NO_PARENT) -> bool:  # noqa: N802 (Qt name)
         return not parent.isValid() and len(self._rows) < self._total
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent: Index = NO_PARENT) -> None:  # noqa: N802
         if parent.isValid() or len(self._rows) >= self._total:
             return
         try:
@@ -168,10 +166,10 @@ class SessionListModel(QAbstractTableModel):
         self.endInsertRows()
 
     # ---------------------------------------------------------------- Qt model
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: Index = NO_PARENT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = NO_PARENT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -193,7 +191,7 @@ class SessionListModel(QAbstractTableModel):
         key = COLUMNS[index.column()][1]
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "ended" and self._short(row):
-                return "Discharged ⚠ too soon"  # in words as well as colour; the tooltip says how soon after the dose
+                return DISCHARGED_TOO_SOON  # in words as well as colour; the tooltip says how soon after the dose
             return cell_text(row, key)
         if role == SESSION_ROLE:
             return row

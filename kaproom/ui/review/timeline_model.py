@@ -17,11 +17,13 @@ from PySide6.QtGui import QColor, QFont
 
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.events import Kind
+from kaproom.domain.vocabulary import kind_name
 from kaproom.export.report_data import TimelineRow
 from kaproom.export.summary import wall_text
 from kaproom.ui.review import style
 
 Index = QModelIndex | QPersistentModelIndex
+NO_PARENT = QModelIndex()  # a table's rows have no parent (Qt's default argument)
 
 #: Groups the supervisor can show or hide: (label, kinds).
 CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -37,10 +39,6 @@ CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 ALL_CATEGORIES = frozenset(label for label, _ in CATEGORIES)
 COLUMNS = ("#", "Session time", "Clock", "Phase", "What", "Details", "By")
-KIND_LABELS = {Kind.SESSION_CREATED: "Created", Kind.SESSION_STARTED: "Started", Kind.SESSION_RESUMED: "Resumed",
-               Kind.PHASE_CHANGED: "Phase", Kind.PHASE_EXTENDED: "Extended", Kind.ALERT_ACK: "Acknowledged",
-               Kind.CLOCK_JUMP: "Clock jump", Kind.DISCHARGE_CHECK: "Discharge", Kind.SESSION_ENDED: "Ended",
-               Kind.SIGNOFF: "Sign-off", Kind.AMENDMENT: "Amendment"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -56,7 +54,7 @@ def kind_label(row: TimelineRow) -> str:
         return "URGENT" if row.level == "urgent" else "Caution"
     if row.kind == Kind.VITALS and row.level in ("caution", "urgent"):
         return f"Vitals ({row.level})"  # in words too, not by colour alone
-    return KIND_LABELS.get(row.kind, row.kind.replace("_", " ").capitalize())
+    return kind_name(row.kind)
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def arrange(rows: Iterable[TimelineRow]) -> tuple[list[TimelineRow], frozenset[i
     by_target: dict[int, list[TimelineRow]] = {}
     for row in amendments:
         if row.amends_seq in seqs:
-            by_target.setdefault(row.amends_seq, []).append(row)  # type: ignore[arg-type]
+            by_target.setdefault(row.amends_seq, []).append(row)
     ordered: list[TimelineRow] = []
 
     def add(row: TimelineRow) -> None:
@@ -150,10 +148,10 @@ class TimelineModel(QAbstractTableModel):
         return None
 
     # ---------------------------------------------------------------- Qt model
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: Index = NO_PARENT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._lines)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = NO_PARENT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
+from kaproom.domain.vocabulary import shorten
 from kaproom.ui.room.layout import LEAVE_HINT
 from kaproom.ui.room.log_text import AMENDABLE, event_text
 
@@ -136,7 +137,3 @@ class RoomCommands:
                         "keeps counting; start KAP Room again to resume it.",
                         lambda value, _text: value == "keep" or self.room.close_now(),
                         choices=(("Close window", None), ("Keep it open", "keep")), on_close=self.room.focus_note)
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"

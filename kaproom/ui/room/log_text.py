@@ -13,19 +13,11 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol
+from kaproom.domain.vocabulary import kind_heading
 
 #: Kinds the therapist may correct with an amendment from the log.
 AMENDABLE = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.DOSE, Kind.VITALS, Kind.INTENTION,
                        Kind.DISCHARGE_CHECK})
-
-KIND_LABELS = {
-    Kind.NOTE: "Note", Kind.TAG: "Tag", Kind.AMENDMENT: "Correction", Kind.PHASE_CHANGED: "Phase",
-    Kind.PHASE_EXTENDED: "Phase", Kind.DOSE: "Dose", Kind.VITALS: "Vitals", Kind.ALERT: "Alert",
-    Kind.ALERT_ACK: "Alert", Kind.MUSIC: "Music", Kind.SESSION_CREATED: "Session",
-    Kind.SESSION_STARTED: "Session", Kind.SESSION_RESUMED: "Session", Kind.SESSION_ENDED: "Session",
-    Kind.SCREENING: "Screening", Kind.INTENTION: "Intention", Kind.CLOCK_JUMP: "Clock",
-    Kind.DISCHARGE_CHECK: "Discharge", Kind.SIGNOFF: "Sign-off",
-}
 
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
                 "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
@@ -87,7 +79,7 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
     if kind == Kind.TAG:
         return str(p.get("label", ""))
     if kind == Kind.AMENDMENT:
-        return f"corrects {p.get('amends_kind', 'entry')} {p.get('amends_seq', '?')}: {p.get('text', '')}"
+        return f"amends {p.get('amends_kind', 'entry')} {p.get('amends_seq', '?')}: {p.get('text', '')}"
     if kind == Kind.PHASE_CHANGED:
         name = _phase_name(protocol, str(p.get("to", "")))
         how = p.get("how")
@@ -108,7 +100,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
             if isinstance(p.get("minutes"), (int, float)) else "Phase extended"
     if kind == Kind.SESSION_CREATED:
         room = f", {p['room']}" if p.get("room") else ""
-        return f"Created for client {p.get('client_code', '?')} with {p.get('therapist', '?')}{room}{prescribed_words(p)}"
+        who = f"client {p.get('client_code', '?')} with {p.get('therapist', '?')}"
+        return f"Created for {who}{room}{prescribed_words(p)}"
     if kind == Kind.SCREENING:
         return _screening(p, protocol)
     if kind == Kind.INTENTION:
@@ -127,7 +120,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         return f"Discharged{reason}"
     if kind == Kind.DOSE:
         what = dose_words(p)
-        return f"Dose given{': ' + what if what else ''}{dose_remarks(p)}" + (f" - {p['notes']}" if p.get("notes") else "")
+        notes = f" - {p['notes']}" if p.get("notes") else ""
+        return f"Dose given{': ' + what if what else ''}{dose_remarks(p)}{notes}"
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:
@@ -153,7 +147,7 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
 
 
 def kind_label(event: RecordedEvent) -> str:
-    return KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
+    return kind_heading(event.kind)
 
 
 def line_for(event: RecordedEvent, protocol: Protocol | None = None) -> str | None:

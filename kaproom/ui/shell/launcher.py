@@ -13,22 +13,21 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from kaproom.domain.events import Kind
+from kaproom.domain.clock import ScaledClock, from_iso
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
 from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.shell.home import HomeWindow
 
-if TYPE_CHECKING:  # the room and the start page are loaded when first opened, not to show the home page
+#: LAZY: the start page, the room, the session engine and the staff code are loaded when first
+#: opened, not to show the home page (start-up: bench/bench_startup.py; tests/test_cli.py checks
+#: which modules load), so this module imports them inside the methods that open them.
+if TYPE_CHECKING:
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
     from kaproom.ui.start.page import StartPage
-
-DEMO_CLIENT = "DEMO-0001"
-DEMO_DOSE_MG = 300.0  # an example amount, so the demo shows the dose as the record keeps it
-DEMO_INTENTION = "To rest, listen and notice whatever comes (a demonstration session)."
 
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
@@ -100,7 +99,7 @@ class Launcher(QObject):
         if who is None:
             return None
         name, fixed = who
-        from kaproom.ui.start.page import StartPage
+        from kaproom.ui.start.page import StartPage  # noqa: PLC0415 - see LAZY above
         page = StartPage(self.workspace, therapist=name, therapist_fixed=fixed, demo=self.demo)
         page.sessionStarted.connect(lambda runner: self.open_room(runner))
         page.cancelled.connect(lambda: self.show_home())
@@ -115,8 +114,8 @@ class Launcher(QObject):
 
     def _unlock_entry(self, therapist: str, room: QWidget) -> bool:
         """After the privacy key: the therapist's PIN, if the clinic asks for it (settings.toml)."""
-        from kaproom.services.people import People
-        from kaproom.ui.people.signin import unlock_entry
+        from kaproom.services.people import People  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.people.signin import unlock_entry  # noqa: PLC0415 - see LAZY above
         return unlock_entry(self.workspace, People.of(self.workspace).find(therapist), room)
 
     def _set_up_sign_in(self) -> None:
@@ -141,9 +140,9 @@ class Launcher(QObject):
 
     # ---------------------------------------------------------------- sessions
     def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
-        from kaproom.ui.room.controller import SessionController
-        from kaproom.ui.room.window import RoomWindow
-        from kaproom.ui.shell.state_dump import StateDump
+        from kaproom.ui.room.controller import SessionController  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.room.window import RoomWindow  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.shell.state_dump import StateDump  # noqa: PLC0415 - see LAZY above
         controller = controller or SessionController(self.workspace, runner)
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
@@ -187,8 +186,8 @@ class Launcher(QObject):
         except (StoreError, ProtocolError) as exc:
             self.show_home(f"Session {row.id} could not be resumed: {exc}")
             return None
-        from kaproom.domain.session import State
-        from kaproom.ui.room.controller import SessionController
+        from kaproom.domain.session import State  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.room.controller import SessionController  # noqa: PLC0415 - see LAZY above
         controller = SessionController(self.workspace, runner)
         if runner.state.state == State.CREATED:
             controller.start_if_needed()  # created, then the app stopped before the start
@@ -210,30 +209,12 @@ class Launcher(QObject):
         store = self.workspace.store
         open_rows = store.open_sessions()
         if resume and open_rows:
-            from kaproom.domain.clock import ScaledClock, from_iso
             if isinstance(self.workspace.clock, ScaledClock):  # the demo's fast clock, as if never stopped
                 self.workspace.clock = self.workspace.clock.continued_from(from_iso(open_rows[0].created_at))
             return self.resume_latest()
-        for row in open_rows:
-            self._close_stale_demo(row)
+        from kaproom.services.demo import start_demo_session  # noqa: PLC0415 - see LAZY above
         try:
-            protocol = self.workspace.protocol(protocol_id)
-            runner = self.workspace.new_session(protocol, DEMO_CLIENT, "Demo therapist", "Demo room", demo=True,
-                                                start=False, prescribed_dose_mg=DEMO_DOSE_MG)
-            runner.record(Kind.SCREENING, {"answers": {q.id: False for q in protocol.screening},
-                                           "proceed_confirmed": False})
-            runner.record(Kind.INTENTION, {"text": DEMO_INTENTION})
-            runner.start()
+            runner = start_demo_session(self.workspace, protocol_id)
         except (StoreError, ProtocolError) as exc:
             return self.show_home(f"The demo could not start: {exc}")
         return self.open_room(runner)
-
-    def _close_stale_demo(self, row: SessionRow) -> None:
-        from kaproom.domain.session import SessionError, State
-        try:
-            runner = self.workspace.resume(row)
-            if runner.state.state == State.RUNNING:
-                runner.end(State.ENDED_EARLY, "a new demo was started")
-        except (StoreError, ProtocolError, SessionError):
-            pass  # an old demo left open harms nothing; the new one starts regardless
-

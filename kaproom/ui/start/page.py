@@ -6,6 +6,8 @@ and needs an explicit, recorded "proceed anyway" tick: the app informs, the clin
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -28,14 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.dose import parse_dose_mg
-from kaproom.domain.events import Kind
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.session import SessionRunner, State
+from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
+from kaproom.services.session_start import Screening, SessionStart
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
+from kaproom.ui.shell.home import still_open_notice
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
 
@@ -61,8 +64,7 @@ class StartPage(QMainWindow):
         self.workspace = workspace
         self.demo = demo
         self._given_therapist = therapist
-        self.runner: SessionRunner | None = None  # once created, retries continue this session
-        self._recorded: set[str] = set()
+        self.starting: SessionStart | None = None  # once created, retries continue this session
         self._screening_shown: tuple = ()
         self.setObjectName("startPage")
         self.setWindowTitle("KAP Room \u2014 start a session")
@@ -79,7 +81,6 @@ class StartPage(QMainWindow):
     def _show_still_open(self) -> None:
         """A session left open (the app stopped, nobody resumed it) stays open beside a new one,
         its clock still counting: say so before a second one starts, with what to do about it."""
-        from kaproom.ui.shell.home import still_open_notice
         try:
             rows = self.workspace.store.open_sessions()
         except StoreError:
@@ -263,7 +264,7 @@ class StartPage(QMainWindow):
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
         chain += [self.proceed, self.start_button, self.back_button]
-        for first, second in zip(chain, chain[1:]):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     # ---------------------------------------------------------------- reading the form
@@ -380,34 +381,38 @@ class StartPage(QMainWindow):
         self.sessionStarted.emit(runner)
         return runner
 
+    @property
+    def runner(self) -> SessionRunner | None:
+        """The session, once created."""
+        return self.starting.runner if self.starting is not None else None
+
     def _create_and_start(self) -> SessionRunner:
         """Each step is saved once; after a failure, Start again continues where it stopped."""
         protocol = self.protocol
         assert protocol is not None
-        if self.runner is None:
-            self.runner = self.workspace.new_session(
+        if self.starting is None:
+            self.starting = self.workspace.session_start(
                 protocol, self.client_code.text().strip(), self.therapist.text().strip(), self.room.text().strip(),
-                demo=self.demo, start=False, prescribed_dose_mg=parse_dose_mg(self.dose.text()))
+                demo=self.demo, prescribed_dose_mg=parse_dose_mg(self.dose.text()))
+        answers = {qid: bool(value) for qid, value in self.answers().items()}
+        screening = Screening(answers, proceed_confirmed=bool(any(answers.values()) and self.proceed.isChecked()))
+        try:
+            return self.starting.run(screening, self.intention.toPlainText())
+        finally:
+            self._lock_saved(self.starting)
+
+    def _lock_saved(self, starting: SessionStart) -> None:
+        """What is saved can no longer be changed here."""
+        if starting.created:
             for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose):
                 widget.setEnabled(False)  # the session exists with these now
-        runner = self.runner
-        if "screening" not in self._recorded:
-            answers = {qid: bool(value) for qid, value in self.answers().items()}
-            runner.record(Kind.SCREENING, {"answers": answers,
-                                           "proceed_confirmed": bool(any(answers.values()) and self.proceed.isChecked())})
-            self._recorded.add("screening")
+        if starting.screened:
             for group in self.screening_groups.values():
                 for button in group.buttons():
                     button.setEnabled(False)
             self.proceed.setEnabled(False)
-        intention = self.intention.toPlainText().strip()
-        if intention and "intention" not in self._recorded:
-            runner.record(Kind.INTENTION, {"text": intention})
-            self._recorded.add("intention")
+        if starting.intention_recorded:
             self.intention.setReadOnly(True)
-        if runner.state.state == State.CREATED:
-            runner.start()
-        return runner
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

@@ -1,0 +1,65 @@
+"""The product's words for what the record holds: event kinds, how a session ended, and the
+phrases built from them. One place, so the room, the review, the PDF and the CSV say the same
+thing by the same word (a therapist's "amendment" is the supervisor's "amendment").
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kaproom.domain.events import Kind
+from kaproom.domain.protocol_settings import duration_words
+
+#: What each kind of event is called, as the review's timeline names it.
+KIND_NAMES: Mapping[str, str] = {
+    Kind.SESSION_CREATED: "Created", Kind.SCREENING: "Screening", Kind.INTENTION: "Intention",
+    Kind.SESSION_STARTED: "Started", Kind.SESSION_RESUMED: "Resumed", Kind.PHASE_CHANGED: "Phase",
+    Kind.PHASE_EXTENDED: "Extended", Kind.NOTE: "Note", Kind.TAG: "Tag", Kind.AMENDMENT: "Amendment",
+    Kind.DOSE: "Dose", Kind.VITALS: "Vitals", Kind.ALERT: "Alert", Kind.ALERT_ACK: "Acknowledged",
+    Kind.MUSIC: "Music", Kind.CLOCK_JUMP: "Clock jump", Kind.DISCHARGE_CHECK: "Discharge",
+    Kind.SESSION_ENDED: "Ended", Kind.SIGNOFF: "Sign-off", Kind.VIEWED: "Viewed", Kind.EXPORTED: "Exported",
+}
+
+#: The room's log groups some kinds under one heading ("Session   Session started"), and its
+#: sentence says the rest; every other kind is headed by its name.
+KIND_HEADINGS: Mapping[str, str] = {
+    **KIND_NAMES,
+    Kind.SESSION_CREATED: "Session", Kind.SESSION_STARTED: "Session", Kind.SESSION_RESUMED: "Session",
+    Kind.SESSION_ENDED: "Session", Kind.PHASE_EXTENDED: "Phase", Kind.ALERT_ACK: "Alert", Kind.CLOCK_JUMP: "Clock",
+}
+
+#: How a session ended (or that it has not), by the session's state.
+OUTCOME_WORDS: Mapping[str, str] = {
+    "discharged": "Discharged", "ended_early": "Ended early", "running": "Still open", "created": "Not started",
+}
+
+#: A discharge sooner after the dose than the protocol's observation time, in words as well as colour.
+DISCHARGED_TOO_SOON = "Discharged ⚠ too soon"
+
+
+def _unknown(word: str) -> str:
+    return word.replace("_", " ").capitalize()
+
+
+def kind_name(kind: str) -> str:
+    """'Amendment' for an amendment; a kind this version does not know, in plain words."""
+    return KIND_NAMES.get(kind) or _unknown(kind)
+
+
+def kind_heading(kind: str) -> str:
+    """The room log's heading for the kind ('Session' for a session's start and end)."""
+    return KIND_HEADINGS.get(kind) or _unknown(kind)
+
+
+def outcome_words(state: str) -> str:
+    """'Discharged', 'Ended early', 'Still open' or 'Not started'."""
+    return OUTCOME_WORDS.get(state) or _unknown(state)
+
+
+def short_of_protocol(short: str, minimum_minutes: float) -> str:
+    """'12 min short of the protocol's 2 h'."""
+    return f"{short} short of the protocol's {duration_words(minimum_minutes)}"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
