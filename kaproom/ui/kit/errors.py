@@ -19,6 +19,9 @@ Usage::
     # secret and keeps the name; ``calm_message(exc)`` gives the words.
     run_guarded(self.refuse_secret, lambda: people.sign_in(name, secret, ...), self._signed_in)
 
+    # Success in words on the same line, styled as such.
+    say(self.message, f"Signed off (event {event.seq}).", "ok")
+
     # What is only a courtesy (an audit entry, a phase's name): a default instead of a message.
     exports = quietly(lambda: people.exports_of(uid, user), [])
 
@@ -70,11 +73,16 @@ def calm_message(exc: BaseException) -> str:
     return str(exc).strip() or NO_WORDS
 
 
+def say(label: QLabel, text: str, level: str = "error") -> None:
+    """Put ``text`` on a screen's message line, styled by its level ("error", "ok", "info")."""
+    label.setText(text)
+    set_level(label, level)
+
+
 def show_refusal(target: Target, exc: Exception) -> None:
     """Say ``exc`` on ``target``; nothing typed is touched."""
     if isinstance(target, QLabel):
-        target.setText(calm_message(exc))
-        set_level(target, "error")
+        say(target, calm_message(exc))
     else:
         target(exc)
 

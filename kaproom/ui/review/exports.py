@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QLabel, QPush
 
 from kaproom.export.report_data import SessionReport
 from kaproom.export.session_export import ExportResult, default_name, export_session
-from kaproom.ui.kit.errors import run_guarded
-from kaproom.ui.kit.theme import set_level
+from kaproom.ui.kit.errors import run_guarded, say
 
 if TYPE_CHECKING:
     from kaproom.domain.people import User
@@ -82,10 +81,6 @@ class ExportBar(QWidget):
             self.message.setText("")  # a message about another session would mislead
         self.report = report
 
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
-
     def export(self, fmt: str, name_filter: str = "") -> ExportResult | None:
         if self.report is None:
             return None
@@ -100,7 +95,7 @@ class ExportBar(QWidget):
 
     def _exported(self, result: ExportResult) -> ExportResult:
         self.folder = Path(result.path).parent
-        self._say(f"Saved {result.path} ({result.size:,} bytes, readable by you only). It holds health "
+        say(self.message, f"Saved {result.path} ({result.size:,} bytes, readable by you only). It holds health "
                   "information: keep it safe.", "ok")
         self.exported.emit(result)
         return result

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from kaproom.export.report_data import SessionReport
 from kaproom.export.summary import wall_text
 from kaproom.services.signoff import COMMENT_MAX, sign_off
-from kaproom.ui.kit.errors import run_guarded
+from kaproom.ui.kit.errors import run_guarded, say
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 
@@ -99,16 +99,12 @@ class SignOffPanel(QWidget):
         if broken:
             set_level(self.status, True, "amendedAfter")  # the same loud style: something is wrong
 
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
-
     def sign(self) -> RecordedEvent | None:
         if self.report is None:
             return None
         text = self.comment.toPlainText()
         if len(text) > COMMENT_MAX:
-            self._say(f"The comment has {len(text)} characters; at most {COMMENT_MAX} are kept. Shorten it.",
+            say(self.message, f"The comment has {len(text)} characters; at most {COMMENT_MAX} are kept. Shorten it.",
                       "error")
             return None
         uid = self.report.header.uid
@@ -118,6 +114,6 @@ class SignOffPanel(QWidget):
 
     def _signed(self, event: RecordedEvent) -> RecordedEvent:
         self.comment.clear()
-        self._say(f"Signed off (event {event.seq}). The record is intact.", "ok")
+        say(self.message, f"Signed off (event {event.seq}). The record is intact.", "ok")
         self.signed.emit(event)
         return event

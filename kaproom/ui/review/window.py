@@ -31,9 +31,8 @@ from kaproom.export.report_data import SessionReport
 from kaproom.services.people import People
 from kaproom.store.queries import ListTotals, rooms, therapists, totals
 from kaproom.ui.kit.buttons import enter_presses_buttons
-from kaproom.ui.kit.errors import quietly, run_guarded
+from kaproom.ui.kit.errors import quietly, run_guarded, say
 from kaproom.ui.kit.labels import plain_label
-from kaproom.ui.kit.theme import set_level
 from kaproom.ui.people.idle_lock import ReviewLock
 from kaproom.ui.review.filters import FilterBar
 from kaproom.ui.review.list_model import COLUMNS, SESSION_ROLE, SessionListModel
@@ -231,7 +230,7 @@ class ReviewWindow(QWidget):
 
     def _show_totals(self) -> None:
         if self.model.error:
-            self._say(self.model.error, "error")
+            say(self.message, self.model.error, "error")
             self.totals.setText("")
             return
         run_guarded(self.message, lambda: totals(self.workspace.store, self.model.filter), self._show_counts)
@@ -250,10 +249,6 @@ class ReviewWindow(QWidget):
         quietly(lambda: People.of(self.workspace).record(self.user, "sessions_listed",
                                                          {"count": self.model.total, "via": "gui"}), None)
 
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
-
     # ---------------------------------------------------------------- opening a session
     def _open_index(self, index: QModelIndex) -> None:
         row = self.model.data(index, SESSION_ROLE)
@@ -263,7 +258,7 @@ class ReviewWindow(QWidget):
     def open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
-            self._say("Choose a session in the list first.", "error")
+            say(self.message, "Choose a session in the list first.", "error")
             return
         self._open_index(rows[0])
 
@@ -306,7 +301,7 @@ class ReviewWindow(QWidget):
                            self._imported)
 
     def _imported(self, result: ImportResult) -> ImportResult:
-        self._say(result.message, "ok")
+        say(self.message, result.message, "ok")
         self.refresh_list()
         return result
 
