@@ -112,10 +112,10 @@ def test_a_whole_session_the_command_line_and_the_screens_open_no_network_socket
     capsys.readouterr()
     # 3. The screens that exist: sign-in, users, audit, the idle lock (with its D-Bus watcher), music strip.
     from kaproom.ui.music.strip import MusicStrip
+    from kaproom.ui.people.accounts import UsersAdminWidget
     from kaproom.ui.people.audit_view import AuditView
     from kaproom.ui.people.idle_lock import IdleLock
     from kaproom.ui.people.signin import SignInDialog
-    from kaproom.ui.people.staff import UsersAdminWidget
     with Workspace(data_dir, clock) as workspace:
         people = fast_people(workspace)
         widgets = [SignInDialog(people), UsersAdminWidget(people, staff["admin"]),

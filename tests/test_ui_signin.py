@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from _fault_support import lock_from_another_process, release
 from _people_helpers import (
     ADMIN_PIN,
     SUPERVISOR_SECRET,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 
 from kaproom.domain.people import AuditKind, Permission, Role
 from kaproom.services.settings import ClinicSettings, save_settings
+from kaproom.ui.people.accounts import UserFormDialog, UsersAdminDialog, UsersAdminWidget
 from kaproom.ui.people.audit_view import AuditView
 from kaproom.ui.people.signin import (
     ChangeSecretDialog,
@@ -26,7 +28,6 @@ from kaproom.ui.people.signin import (
     sign_in,
     unlock_entry,
 )
-from kaproom.ui.people.staff import UserFormDialog, UsersAdminDialog, UsersAdminWidget
 
 
 @pytest.fixture
@@ -59,6 +60,27 @@ def test_sign_in_dialog_lets_the_right_person_in(qtbot, people, staff):
     assert dialog.secret_edit.text() == ""  # the secret does not linger in the widget
 
 
+def test_a_sign_in_while_the_database_is_locked_is_said_in_words_and_keeps_what_was_typed(
+        qtbot, monkeypatch, people, staff, workspace):
+    """Another program holds the database: the dialog says so under the fields, as every screen
+    says a store error, and neither the name nor the PIN is cleared; once it is free, OK again works."""
+    monkeypatch.setattr("kaproom.store.store.BUSY_TIMEOUT_MS", 200)
+    dialog = SignInDialog(people, permission=Permission.RUN_SESSION)
+    qtbot.addWidget(dialog)
+    type_into(qtbot, dialog.name_edit, "Teo")
+    type_into(qtbot, dialog.secret_edit, THERAPIST_PIN)
+    other = lock_from_another_process(workspace.store.path)
+    try:
+        press_ok(qtbot, dialog)
+        assert dialog.user is None and dialog.result() != QDialog.DialogCode.Accepted
+        assert "locked by another program" in dialog.message.text()
+        assert dialog.name_edit.text() == "Teo" and dialog.secret_edit.text() == THERAPIST_PIN
+    finally:
+        release(other)
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.name == "Teo"
+
+
 def test_a_wrong_pin_is_refused_in_words_and_the_name_is_kept(qtbot, people, staff):
     dialog = SignInDialog(people)
     qtbot.addWidget(dialog)
@@ -68,7 +90,7 @@ def test_a_wrong_pin_is_refused_in_words_and_the_name_is_kept(qtbot, people, sta
     assert dialog.result() != QDialog.DialogCode.Accepted and dialog.user is None
     assert "do not match" in dialog.message.text()
     assert dialog.name_edit.text() == "Teo" and dialog.secret_edit.text() == ""
-    for attempt in range(4):
+    for _attempt in range(4):
         type_into(qtbot, dialog.secret_edit, "000001")
         press_ok(qtbot, dialog)
     assert "paused for 60 seconds" in dialog.message.text()
@@ -336,7 +358,8 @@ def _signing_in_as(qtbot, name: str, secret: str, then):
 
 
 def test_from_the_home_page_an_admin_manages_staff_and_reads_the_audit_log(qtbot, people, staff, workspace):
-    from kaproom.ui.people.staff import AuditDialog, open_staff_and_audit
+    from kaproom.ui.people.accounts import AuditDialog
+    from kaproom.ui.people.staff import open_staff_and_audit
     seen: list = []
 
     def staff_screen(dialog) -> bool:

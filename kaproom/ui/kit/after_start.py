@@ -11,12 +11,14 @@ building the room screen sends thousands of them (about 75 ms of start-up per fi
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 
-if TYPE_CHECKING:  # QEvent is loaded when first needed: making its type (and its enums) takes ~1 ms
+if TYPE_CHECKING:  # QEvent is loaded when first needed (after_first_paint says why)
     from PySide6.QtCore import QEvent
 
 #: After the first paint, how long before deferred set-up runs: start-up is over by then.
@@ -33,7 +35,6 @@ def after_start_up(callback: Callable[[], object], delay_ms: int = SETTLE_MS) ->
     if app is None:
         callback()
         return
-    from PySide6.QtGui import QGuiApplication
     looks_left = AT_THE_LATEST_MS // LOOK_MS
 
     def look() -> None:
@@ -52,7 +53,6 @@ def collect_garbage_from_now_on() -> None:
     """End of start-up for Python's garbage collector, if start-up had paused it (``kaproom.cli.main``):
     one collection, then what start-up built (modules, Qt's types, the screen) is set aside so
     that the collections of the hours that follow do not walk through it again each time."""
-    import gc
     if gc.isenabled():
         return
     gc.collect()
@@ -63,7 +63,10 @@ def collect_garbage_from_now_on() -> None:
 def after_first_paint(widget: QObject, callback: Callable[[], object]) -> None:
     """Run ``callback`` just after ``widget`` is first painted; never if the widget is gone by then.
     (A filter on that one widget sees only its own events, not its children's.)"""
-    from PySide6.QtCore import QEvent
+    # Here, not at the top: making QEvent's type and its enums took 3-5 ms on a quiet machine, and
+    # the home page, which imports this module, never waits for a first paint this way
+    # (bench/bench_startup.py, home page); the room, which does, loads it as it opens.
+    from PySide6.QtCore import QEvent  # noqa: PLC0415 - start-up, see above
     _FirstEvent(widget, QEvent.Type.Paint, lambda: QTimer.singleShot(0, widget, callback))
 
 
@@ -73,12 +76,14 @@ class _FirstEvent(QObject):
 
     def __init__(self, target: QObject, kind: QEvent.Type, then: Callable[[], object]) -> None:
         super().__init__(target)
-        self._target, self._kind, self._then = target, kind, then
+        self._target, self._kind = target, kind
+        self._then: Callable[[], object] | None = then
         target.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == self._kind and self._then is not None:
-            then, self._then = self._then, None
+        then = self._then
+        if event.type() == self._kind and then is not None:
+            self._then = None
             self._target.removeEventFilter(self)
             self.deleteLater()
             then()

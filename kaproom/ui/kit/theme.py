@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kaproom.ui.kit.after_start import after_start_up
+
 # Colours as #rrggbb. Backgrounds are dark grey with a little warmth, never pure black (harsh
 # edges) and text is a warm off-white, never pure white (glare).
 BACKGROUND = "#15171a"
@@ -196,11 +201,13 @@ def _look() -> str:
     """
 
 
-def set_level(widget, value: str | bool, name: str = "level") -> None:
+def set_level(widget: QWidget, value: str | bool, name: str = "level") -> None:
     """Set a property the style sheet selects on (``[level="error"]``) and restyle the widget,
     only when it changed: restyling matches every rule of the sheet again. A widget not yet
     polished takes the new value when it is first shown."""
-    from PySide6.QtCore import Qt  # here: Qt's namespace is costly to load, and the home page needs none
+    # Here, not at the top: making Qt's namespace type took 27-48 ms on a quiet machine, and the
+    # home page, which imports this module, needs none of it (bench/bench_startup.py, home page).
+    from PySide6.QtCore import Qt  # noqa: PLC0415 - start-up, see above
 
     if widget.property(name) == value:
         return
@@ -214,24 +221,18 @@ def set_level(widget, value: str | bool, name: str = "level") -> None:
 STYLE = "Fusion"  # the same look on every desktop, and one the dark palette suits
 
 
-def new_application(argv: list[str]):
+def new_application(argv: list[str]) -> QApplication:
     """The QApplication, made with KAP Room's style from the start: Qt makes it inside, whereas
     setting it afterwards from Python wraps the style object and its many enums (~8 ms of start-up).
     Fractional screen scales (1.25, 1.5) are followed as they are: that is Qt 6's default rounding
     policy (PassThrough, checked by a test), so nothing is set before the app exists."""
-    from PySide6.QtWidgets import QApplication
-
     app = QApplication([*argv[:1], "-style", STYLE, *argv[1:]])
     app.setProperty("kaproomStyled", True)
     return app
 
 
-def apply_theme(app) -> None:
+def apply_theme(app: QApplication) -> None:
     """Dark palette, no animated menus or tooltips, a caret that does not blink."""
-    from PySide6.QtGui import QColor, QPalette
-
-    from kaproom.ui.kit.after_start import after_start_up
-
     if not app.property("kaproomStyled"):  # an app not made by new_application (tests, tools)
         app.setStyle(STYLE)
     # Menus, combo pop-ups and tooltips are never in the first picture; naming their effects loads
@@ -257,9 +258,11 @@ def apply_theme(app) -> None:
     app.setProperty("kaproomThemed", True)  # windows with pieces of their own add only those
 
 
-def calm_effects(app) -> None:
+def calm_effects(app: QApplication) -> None:
     """No animated or fading menus, combo pop-ups, tooltips or tool boxes."""
-    from PySide6.QtCore import Qt
+    # Run after start-up (see apply_theme): naming these loads Qt's namespace, 27-48 ms
+    # (bench/bench_startup.py), which the first window does not wait for.
+    from PySide6.QtCore import Qt  # noqa: PLC0415 - start-up, see above
 
     for effect in (Qt.UIEffect.UI_AnimateMenu, Qt.UIEffect.UI_FadeMenu, Qt.UIEffect.UI_AnimateCombo,
                    Qt.UIEffect.UI_AnimateTooltip, Qt.UIEffect.UI_FadeTooltip, Qt.UIEffect.UI_AnimateToolBox,

@@ -6,6 +6,8 @@ delete; the database refuses it anyway.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kaproom.domain.events import RecordedEvent
 from kaproom.domain.people import AuditKind, Permission, User
-from kaproom.services.people import AccessRefused, People
+from kaproom.services.people import People
+from kaproom.ui.kit.errors import calm_message, run_guarded
 
 COLUMNS = ("#", "When (UTC)", "Who", "What", "Details")
 ALL_KINDS = "All entries"
@@ -28,13 +32,13 @@ FIRST_DETAILS = ("user", "session", "role")
 LAST_DETAILS = ("secret_fingerprint",)
 
 
-def details_text(payload: dict) -> str:
+def details_text(payload: Mapping[str, object]) -> str:
     """An entry's details as words ("first admin: yes, role: admin"), not Python's True and None."""
     def word(value: object) -> str:
         if isinstance(value, bool):
             return "yes" if value else "no"
         return "—" if value is None or value == "" else str(value)
-    def order(key: str) -> tuple:  # whom it concerns first, the secret's fingerprint last
+    def order(key: str) -> tuple[bool, bool, int, str]:  # whom it concerns first, the secret's fingerprint last
         return (key not in FIRST_DETAILS, key in LAST_DETAILS, FIRST_DETAILS.index(key) if key in FIRST_DETAILS else 0,
                 key)
     return ", ".join(f"{key.replace('_', ' ')}: {word(payload[key])}" for key in sorted(payload, key=order))
@@ -85,12 +89,14 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         kind = self.kind_box.currentData()
-        try:
-            events = self.people.audit((kind,) if kind else None, LIMIT, newest_first=True, viewer=self.viewer)
-        except AccessRefused as exc:
-            self.status.setText(str(exc))
-            self.table.setRowCount(0)
-            return
+        run_guarded(self._refused, lambda: self.people.audit((kind,) if kind else None, LIMIT, newest_first=True,
+                                                             viewer=self.viewer), self._show)
+
+    def _refused(self, exc: Exception) -> None:
+        self.status.setText(calm_message(exc))
+        self.table.setRowCount(0)
+
+    def _show(self, events: list[RecordedEvent]) -> None:
         reports = self.people.verify()
         broken = [r for r in reports if not r.intact]
         self.status.setProperty("broken", bool(broken))

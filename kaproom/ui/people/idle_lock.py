@@ -20,6 +20,15 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import Clock, SystemClock
+from kaproom.domain.people import Permission
+from kaproom.services.people import People
+from kaproom.services.settings import load_settings
+from kaproom.ui.people.signin import run_modal, sign_in
+
+try:
+    from PySide6.QtDBus import QDBusConnection
+except ImportError:  # a Qt build without D-Bus (Windows, macOS wheels may differ): the idle timeout only
+    QDBusConnection = None  # type: ignore[assignment,misc]
 
 DEFAULT_TIMEOUT_S = 10 * 60
 CHECK_INTERVAL_MS = 1000
@@ -158,9 +167,7 @@ class ScreenLockWatcher(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.sources: list[str] = []
-        try:
-            from PySide6.QtDBus import QDBusConnection
-        except ImportError:  # a Qt build without D-Bus (Windows, macOS wheels may differ)
+        if QDBusConnection is None:
             return
         # Only buses that are plainly there: never start a bus daemon just to listen.
         if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
@@ -168,12 +175,16 @@ class ScreenLockWatcher(QObject):
             if bus.isConnected():
                 for service in ("org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver"):
                     path = "/" + service.replace(".", "/")
-                    if bus.connect(service, path, service, "ActiveChanged", self, "1on_screensaver(bool)"):
+                    # The slot's signature as str: PySide6's stubs say bytes, but only str is taken at
+                    # run time (checked with dbus-run-session and dbus-send).
+                    if bus.connect(service, path, service, "ActiveChanged", self,  # type: ignore[call-overload]
+                                   "1on_screensaver(bool)"):
                         self.sources.append(service)
         if os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or os.path.exists("/run/dbus/system_bus_socket"):
             bus = QDBusConnection.systemBus()
-            if bus.isConnected() and bus.connect("org.freedesktop.login1", "", "org.freedesktop.login1.Session",
-                                                 "Lock", self, "1on_session_lock()"):
+            if bus.isConnected() and bus.connect(  # type: ignore[call-overload]  # str, as above
+                    "org.freedesktop.login1", "", "org.freedesktop.login1.Session", "Lock", self,
+                    "1on_session_lock()"):
                 self.sources.append("org.freedesktop.login1")
 
     @Slot(bool)
@@ -195,9 +206,6 @@ class ReviewLock(IdleLock):
 
     def __init__(self, workspace: Any, widget: QWidget, user: Any, run: Any = None,
                  watch_screen_lock: bool = True) -> None:
-        from kaproom.domain.people import Permission
-        from kaproom.services.people import People
-        from kaproom.services.settings import load_settings
         settings, _ = load_settings(workspace.folder)
         self.workspace, self.user, self._run = workspace, user, run
         self.people = People.of(workspace)
@@ -209,7 +217,6 @@ class ReviewLock(IdleLock):
     def _sign_in_again(self) -> bool:
         if not self.people.has_users():  # an open install: nobody to sign in as
             return True
-        from kaproom.ui.people.signin import run_modal, sign_in
         user = sign_in(self.workspace, self.widget, permission=self._permission, purpose="unlock the review",
                        run=self._run or run_modal, people=self.people)
         if user is None:

@@ -50,7 +50,8 @@ def dose_html(report: SessionReport) -> str:
     if report.dose_time is None:
         return f"<h3>Dose</h3><p style='color:{style.MUTED_TEXT}'>No dose recorded.</p>"
     given = escape(report.dose_text or "Dose given")
-    remarks = escape(dose_remarks(report.dose.payload)) if report.dose is not None else ""  # late, no baseline, given despite
+    # Late, no baseline, given despite...
+    remarks = escape(dose_remarks(report.dose.payload)) if report.dose is not None else ""
     return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}{remarks}.</p>"
 
 
@@ -99,8 +100,9 @@ def exports_html(exports: Sequence[RecordedEvent]) -> str:
     """Where copies of this record went (from the audit log: exports are not part of the record)."""
     if not exports:
         return ""
-    rows = "".join(f"<p>{escape(str(e.payload.get('format', '')).upper())} to {escape(str(e.payload.get('destination', '')))}"
-                   f"<br>&nbsp;&nbsp;{escape(wall_text(e.wall_time))}{' by ' + escape(e.author) if e.author else ''}</p>"
+    rows = "".join(f"<p>{escape(str(e.payload.get('format', '')).upper())} to "
+                   f"{escape(str(e.payload.get('destination', '')))}<br>&nbsp;&nbsp;{escape(wall_text(e.wall_time))}"
+                   f"{' by ' + escape(e.author) if e.author else ''}</p>"
                    for e in exports)
     return "<h3>Exported</h3>" + rows
 

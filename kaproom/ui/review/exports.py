@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kaproom.export.report_data import SessionReport
-from kaproom.store import StoreError
-from kaproom.ui.kit.theme import set_level
+from kaproom.export.session_export import ExportResult, default_name, export_session
+from kaproom.ui.kit.errors import run_guarded, say
 
 if TYPE_CHECKING:
     from kaproom.domain.people import User
@@ -81,26 +81,21 @@ class ExportBar(QWidget):
             self.message.setText("")  # a message about another session would mislead
         self.report = report
 
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
-
-    def export(self, fmt: str, name_filter: str = "") -> object | None:
+    def export(self, fmt: str, name_filter: str = "") -> ExportResult | None:
         if self.report is None:
             return None
-        from kaproom.export.session_export import default_name, export_session
         row = self.workspace.store.session(self.report.header.uid)
         chosen = self.ask_path(fmt, str(self.folder / default_name(row, fmt)), name_filter)
         if not chosen:
             return None
-        try:
-            result = export_session(self.workspace, row.uid, fmt, chosen, user=self.user,
-                                    monochrome=self.black_and_white.isChecked())
-        except StoreError as exc:  # no permission, a full disk, a read-only folder: words, not a crash
-            self._say(str(exc), "error")
-            return None
+        # No permission, a full disk, a read-only folder: words under the buttons, not a crash.
+        return run_guarded(self.message, lambda: export_session(self.workspace, row.uid, fmt, chosen, user=self.user,
+                                                                monochrome=self.black_and_white.isChecked()),
+                           self._exported)
+
+    def _exported(self, result: ExportResult) -> ExportResult:
         self.folder = Path(result.path).parent
-        self._say(f"Saved {result.path} ({result.size:,} bytes, readable by you only). It holds health "
+        say(self.message, f"Saved {result.path} ({result.size:,} bytes, readable by you only). It holds health "
                   "information: keep it safe.", "ok")
         self.exported.emit(result)
         return result

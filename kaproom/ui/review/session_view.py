@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kaproom.domain.people import Permission, may_see_session
 from kaproom.export.report_data import SessionReport, gather
+from kaproom.services.people import AccessRefused, People
 from kaproom.services.signoff import Integrity
-from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text
+from kaproom.ui.kit.errors import quietly
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.review.chart_widget import VitalsChart
 from kaproom.ui.review.details import details_html, facts_line
@@ -207,23 +210,21 @@ class SessionView(QWidget):
 
     def apply_permissions(self) -> None:
         """Sign-off and export appear only for those allowed (a therapist reading their own session)."""
-        from kaproom.domain.people import Permission
         user = self.user
         self.signoff.setVisible(user is None or user.may(Permission.SIGN_OFF))
         self.exports.setVisible(user is None or user.may(Permission.EXPORT))
 
     # ---------------------------------------------------------------- loading
     def load(self, session_ref: str | int) -> SessionReport:
-        """Gather and show one session (by number or uid), and record that it was viewed."""
-        from kaproom.domain.people import may_see_session
-        from kaproom.services.people import AccessRefused
+        """Gather and show one session (by number or uid), and record that it was viewed. A refusal
+        (not theirs to see, a locked database) is raised for the caller to say (the review window
+        does, through :func:`kaproom.ui.kit.errors.run_guarded`)."""
         row = self.workspace.store.session(session_ref)
         if not may_see_session(self.user, row.therapist):
             raise AccessRefused(f"Session {row.id} was run by {row.therapist}: a therapist may review only "
                                 "their own sessions.")
         report = gather(self.workspace, row.uid)
         self.show_report(report)
-        from kaproom.services.people import People
         People.of(self.workspace).record_view(self.user, report.header.uid, report.header.number)
         return report
 
@@ -248,7 +249,6 @@ class SessionView(QWidget):
     def _fit_timeline_columns(self) -> None:
         """Each narrow column as wide as its heading and its widest text, within its cap. Texts are
         measured in bold: urgent and after-sign-off rows are shown bold, and must not elide."""
-        from PySide6.QtGui import QFontMetrics
         view, model = self.timeline, self.timeline_model
         view.ensurePolished()
         bold = view.font()
@@ -263,18 +263,16 @@ class SessionView(QWidget):
         """The fixed facts, and the exports of this record that the audit log holds."""
         if self.report is None:
             return
-        from kaproom.services.people import People
-        try:
-            exports = People.of(self.workspace).exports_of(self.report.header.uid, self.user)
-        except StoreError:
-            exports = []  # the facts still show; the audit log could not be read just now
+        uid = self.report.header.uid
+        # The facts still show when the audit log cannot be read just now.
+        exports = quietly(lambda: People.of(self.workspace).exports_of(uid, self.user), [])
         self.details.setHtml(details_html(self.report, exports))
 
     def reload(self) -> None:
         if self.report is not None:
             self.show_report(gather(self.workspace, self.report.header.uid))
 
-    def _filter_kinds(self, categories) -> None:
+    def _filter_kinds(self, categories: list[str]) -> None:
         kept = self._chosen_seq()
         self.timeline_model.set_categories(categories)
         self._choose_again(kept)
@@ -293,17 +291,18 @@ class SessionView(QWidget):
         if seq is None or not self.select_event(seq):
             self.event_detail.setText(NO_LINE_CHOSEN)
 
-    def _show_event_detail(self, current, _previous=None) -> None:
+    def _show_event_detail(self, current: QModelIndex | None, _previous: QModelIndex | None = None) -> None:
         """The chosen line in full: long notes do not fit in a table cell."""
-        line = self.timeline_model.line(current.row()) if current is not None and current.isValid() else None
+        row = current.row() if current is not None and current.isValid() else -1
+        line = self.timeline_model.line(row) if row >= 0 else None
         if line is None:
             self.event_detail.setText(NO_LINE_CHOSEN)
             return
         model = self.timeline_model
-        head = " · ".join(filter(None, (f"#{line.row.seq}", model.data(model.index(current.row(), 1)),
-                                        model.data(model.index(current.row(), 2)), line.row.phase_name,
-                                        f"{model.data(model.index(current.row(), 4))} by {line.row.author}")))
-        self.event_detail.setText(f"{head}\n{model.data(model.index(current.row(), 5))}")
+        head = " · ".join(filter(None, (f"#{line.row.seq}", model.data(model.index(row, 1)),
+                                        model.data(model.index(row, 2)), line.row.phase_name,
+                                        f"{model.data(model.index(row, 4))} by {line.row.author}")))
+        self.event_detail.setText(f"{head}\n{model.data(model.index(row, 5))}")
 
     def _after_signoff(self, event: object) -> None:
         self.reload()

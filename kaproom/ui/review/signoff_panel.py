@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from kaproom.export.report_data import SessionReport
 from kaproom.export.summary import wall_text
 from kaproom.services.signoff import COMMENT_MAX, sign_off
-from kaproom.store import StoreError
+from kaproom.ui.kit.errors import run_guarded, say
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 
@@ -99,24 +99,21 @@ class SignOffPanel(QWidget):
         if broken:
             set_level(self.status, True, "amendedAfter")  # the same loud style: something is wrong
 
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
-
     def sign(self) -> RecordedEvent | None:
         if self.report is None:
             return None
         text = self.comment.toPlainText()
         if len(text) > COMMENT_MAX:
-            self._say(f"The comment has {len(text)} characters; at most {COMMENT_MAX} are kept. Shorten it.",
+            say(self.message, f"The comment has {len(text)} characters; at most {COMMENT_MAX} are kept. Shorten it.",
                       "error")
             return None
-        try:
-            event = sign_off(self.workspace, self.report.header.uid, text, self.user_name, "supervisor", self.user)
-        except StoreError as exc:  # refusals, permissions, a full disk: all in words, comment kept
-            self._say(str(exc), "error")
-            return None
+        uid = self.report.header.uid
+        # Refusals, permissions, a full disk: all in words under the button, the comment kept.
+        return run_guarded(self.message, lambda: sign_off(self.workspace, uid, text, self.user_name, "supervisor",
+                                                          self.user), self._signed)
+
+    def _signed(self, event: RecordedEvent) -> RecordedEvent:
         self.comment.clear()
-        self._say(f"Signed off (event {event.seq}). The record is intact.", "ok")
+        say(self.message, f"Signed off (event {event.seq}). The record is intact.", "ok")
         self.signed.emit(event)
         return event

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -22,11 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kaproom.store import StoreError
-from kaproom.store.queries import rooms, therapists, totals
+from kaproom.domain.people import Permission
+from kaproom.export import importer
+from kaproom.export.importer import ImportResult
+from kaproom.export.report_data import SessionReport
+from kaproom.services.people import People
+from kaproom.store.queries import ListTotals, rooms, therapists, totals
 from kaproom.ui.kit.buttons import enter_presses_buttons
+from kaproom.ui.kit.errors import quietly, run_guarded, say
 from kaproom.ui.kit.labels import plain_label
-from kaproom.ui.kit.theme import set_level
+from kaproom.ui.people.idle_lock import ReviewLock
 from kaproom.ui.review.filters import FilterBar
 from kaproom.ui.review.list_model import COLUMNS, SESSION_ROLE, SessionListModel
 from kaproom.ui.review.session_view import SessionView
@@ -39,15 +46,14 @@ if TYPE_CHECKING:
 WINDOW_TITLE = "KAP Room — review"
 
 
-def may(user: User | None, permission) -> bool:
+def may(user: User | None, permission: Permission) -> bool:
     """None is the open install (nobody registered yet), where everything is allowed."""
     return user is None or user.may(permission)
 
 
 def own_sessions_only(user: User | None) -> str:
     """The therapist whose sessions are the only ones this user may see, or "" for all."""
-    from kaproom.domain.people import Permission
-    return "" if may(user, Permission.VIEW_ALL_SESSIONS) else user.name  # type: ignore[union-attr]
+    return "" if user is None or user.may(Permission.VIEW_ALL_SESSIONS) else user.name
 
 
 def observation_minimums(workspace: Workspace) -> dict[str, float]:
@@ -73,11 +79,10 @@ class ReviewWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("reviewWindow")
         self.setWindowTitle(WINDOW_TITLE)
-        from PySide6.QtWidgets import QApplication
         self.setStyleSheet(stylesheet(QApplication.instance()))
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
-        self.review_lock: object | None = None
+        self.review_lock: ReviewLock | None = None
 
         self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user),
                                       observation_minutes=observation_minimums(workspace))
@@ -127,7 +132,6 @@ class ReviewWindow(QWidget):
     def _size_to_screen(self) -> None:
         """1500x900 where the screen has room; on a smaller one (a 1366x768 laptop), the whole
         screen, rather than a window whose edges and buttons lie past it."""
-        from PySide6.QtGui import QGuiApplication
         screen = self.screen() or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen is not None else None
         if area is not None and (area.width() < PREFERRED_SIZE[0] or area.height() < PREFERRED_SIZE[1]):
@@ -170,7 +174,6 @@ class ReviewWindow(QWidget):
 
     def apply_permissions(self) -> None:
         """Offer only what the signed-in person may do (the service refuses the rest anyway)."""
-        from kaproom.domain.people import Permission
         self.import_button.setVisible(may(self.user, Permission.IMPORT))
         own_only = bool(self.model.only_therapist)
         self.filters.therapist.setEnabled(not own_only)
@@ -184,10 +187,8 @@ class ReviewWindow(QWidget):
 
     def refresh_list(self) -> None:
         """Re-read the list (after a sign-off or an import), keeping filters and sort order."""
-        try:
-            self.filters.set_choices(therapists(self.workspace.store), rooms(self.workspace.store))
-        except StoreError as exc:
-            self._say(str(exc), "error")
+        run_guarded(self.message, lambda: self.filters.set_choices(therapists(self.workspace.store),
+                                                                    rooms(self.workspace.store)))
         self.model.reload()
         self._show_totals()
         self._fit_columns()
@@ -229,14 +230,12 @@ class ReviewWindow(QWidget):
 
     def _show_totals(self) -> None:
         if self.model.error:
-            self._say(self.model.error, "error")
+            say(self.message, self.model.error, "error")
             self.totals.setText("")
             return
-        try:
-            t = totals(self.workspace.store, self.model.filter)
-        except StoreError as exc:
-            self._say(str(exc), "error")
-            return
+        run_guarded(self.message, lambda: totals(self.workspace.store, self.model.filter), self._show_counts)
+
+    def _show_counts(self, t: ListTotals) -> None:
         parts = [f"{t.sessions} session{'s' if t.sessions != 1 else ''}", f"{t.with_alerts} with alerts",
                  f"{t.not_signed} not signed"]
         if t.amended_after_signoff:
@@ -246,15 +245,9 @@ class ReviewWindow(QWidget):
         self.totals.setText(" · ".join(parts))
 
     def _record_listing(self) -> None:
-        from kaproom.services.people import People
-        try:
-            People.of(self.workspace).record(self.user, "sessions_listed", {"count": self.model.total, "via": "gui"})
-        except StoreError:
-            pass  # the list is shown either way; a failed audit write is reported by verify
-
-    def _say(self, text: str, level: str) -> None:
-        self.message.setText(text)
-        set_level(self.message, level)
+        # The list is shown either way; a failed audit write is reported by verify.
+        quietly(lambda: People.of(self.workspace).record(self.user, "sessions_listed",
+                                                         {"count": self.model.total, "via": "gui"}), None)
 
     # ---------------------------------------------------------------- opening a session
     def _open_index(self, index: QModelIndex) -> None:
@@ -265,19 +258,17 @@ class ReviewWindow(QWidget):
     def open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
-            self._say("Choose a session in the list first.", "error")
+            say(self.message, "Choose a session in the list first.", "error")
             return
         self._open_index(rows[0])
 
     def open_session(self, session_ref: str | int) -> bool:
-        try:
-            self.session_view.load(session_ref)
-        except StoreError as exc:
-            self._say(str(exc), "error")
-            return False
+        return run_guarded(self.message, lambda: self.session_view.load(session_ref), self._show_session) is not None
+
+    def _show_session(self, report: SessionReport) -> SessionReport:
         self.pages.setCurrentWidget(self.session_view)
         self.session_view.timeline.setFocus()
-        return True
+        return report
 
     def show_list(self) -> None:
         self.pages.setCurrentIndex(0)
@@ -301,17 +292,16 @@ class ReviewWindow(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Import a session bundle", "", "KAP Room bundle (*.json)")
         return path or None
 
-    def import_bundle(self) -> object | None:
+    def import_bundle(self) -> ImportResult | None:
         path = self.ask_bundle()
         if not path:
             return None
-        from kaproom.export.importer import import_bundle
-        try:
-            result = import_bundle(self.workspace, path, self.user)
-        except StoreError as exc:  # a refused (tampered) bundle says which event; nothing was added
-            self._say(str(exc), "error")
-            return None
-        self._say(result.message, "ok")
+        # A refused (tampered) bundle says which event; nothing was added.
+        return run_guarded(self.message, lambda: importer.import_bundle(self.workspace, path, self.user),
+                           self._imported)
+
+    def _imported(self, result: ImportResult) -> ImportResult:
+        say(self.message, result.message, "ok")
         self.refresh_list()
         return result
 
@@ -325,7 +315,6 @@ def open_review(workspace: Workspace, user_name: str = "supervisor", user: User 
     """
     window = ReviewWindow(workspace, user.name if user is not None else user_name, user)
     if lock:
-        from kaproom.ui.people.idle_lock import ReviewLock
         window.review_lock = ReviewLock(workspace, window, user)
         window.review_lock.user_changed.connect(window.set_user)
     return window

@@ -11,6 +11,7 @@ from kaproom.domain.clock import format_hms, from_iso
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow
 from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
+from kaproom.ui.kit.errors import calm_message, quietly, run_guarded
 
 
 def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
@@ -33,9 +34,9 @@ def describe_open_session(row: SessionRow, now: datetime | None = None, phase_na
 
 def phase_name_of(workspace: Workspace, row: SessionRow) -> str:
     """The open session's phase as the therapist knows it ("Deep"), from its own protocol."""
-    try:
-        protocol = workspace.protocol_of(row)
-    except Exception:  # noqa: BLE001 - the description still works with the phase's id
+    # Anything at all that goes wrong here leaves the phase's id: the description still works with it.
+    protocol = quietly(lambda: workspace.protocol_of(row), None, also=(Exception,))
+    if protocol is None:
         return ""
     return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
 
@@ -77,14 +78,14 @@ class HomeWindow(QMainWindow):
         for warning in workspace.warnings:
             column.addWidget(self._note("homeWarning", warning, "caution"))
         self.resume_buttons: list[QPushButton] = []
-        try:
-            open_rows = workspace.store.open_sessions()
-        except Exception as exc:  # noqa: BLE001 - say it; the page must still open
-            open_rows = []
-            column.addWidget(self._note("homeProblem", f"Open sessions could not be read: {exc}", "error"))
+        # Whatever went wrong is said, not only a store error: the page must still open.
+        open_rows = run_guarded(lambda exc: column.addWidget(self._note(
+            "homeProblem", f"Open sessions could not be read: {calm_message(exc)}", "error")),
+            workspace.store.open_sessions, also=(Exception,)) or []
         if open_rows:
             column.addWidget(self._note("resumeIntro", "A session was not closed (the app or the computer stopped). "
-                                        "Resume it to continue with the true elapsed time and its full log:", "caution"))
+                                        "Resume it to continue with the true elapsed time and its full log:",
+                                        "caution"))
         for row in open_rows:
             described = describe_open_session(row, phase_name=self._phase_name(row))
             button = QPushButton(button_text(f"Resume {described}"))

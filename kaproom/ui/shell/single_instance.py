@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, Signal
+from PySide6.QtCore import QElapsedTimer, QLockFile, QObject, Signal
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -40,7 +40,9 @@ MAX_ANSWER_BYTES = 2000
 
 def server_name(data_dir: Path) -> str:
     """One socket name per OS user and data folder (the path is hashed: socket paths are short)."""
-    import hashlib  # not at start-up: the name is needed once the app listens, or is refused
+    # Here, not at the top: the name is needed once the app listens, or is refused, and loading
+    # hashlib (OpenSSL) at start-up measured 40-60 ms on a busy 2-core machine (bench/bench_startup.py).
+    import hashlib  # noqa: PLC0415 - start-up, see above
     digest = hashlib.sha256(str(Path(data_dir).resolve()).encode("utf-8")).hexdigest()[:16]
     user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return f"kaproom-{user}-{digest}"
@@ -141,8 +143,9 @@ def bring_to_front(window) -> None:
 
 def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str | None:
     """The running instance's description of its open session, or None if it does not answer."""
-    from PySide6.QtCore import QElapsedTimer  # here, with the socket: a first start never asks
-    from PySide6.QtNetwork import QLocalSocket
+    # Qt's network module is loaded here and in _listen, never at start-up: a first start never
+    # asks, and loading it measured 60-100 ms on a busy 2-core machine (bench/bench_startup.py).
+    from PySide6.QtNetwork import QLocalSocket  # noqa: PLC0415 - start-up, see above
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
@@ -161,7 +164,7 @@ def ask_running_instance(name: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> str 
 
 
 def _listen(name: str) -> QLocalServer | None:
-    from PySide6.QtNetwork import QLocalServer
+    from PySide6.QtNetwork import QLocalServer  # noqa: PLC0415 - after start-up (ask_running_instance says why)
     server = QLocalServer()
     server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
     if server.listen(name):
@@ -207,4 +210,5 @@ def acquire_single_instance(data_dir: Path | str, describe_open_session: Callabl
     if lock.error() == QLockFile.LockError.PermissionError:
         return (f"KAP Room cannot use the data folder {folder}: it cannot write its lock file there (the folder "
                 "is read-only). Check the folder's permissions or choose another data folder with --data-dir.")
-    return f"KAP Room could not lock the data folder {folder} (unknown error). Try again; if it persists, restart the computer."
+    return (f"KAP Room could not lock the data folder {folder} (unknown error). Try again; if it persists, "
+            "restart the computer.")
