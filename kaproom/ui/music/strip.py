@@ -22,6 +22,7 @@ from kaproom.playback.director import MusicDirector, Resume, left_controls, resu
 from kaproom.playback.playlists import Playlist, open_playlist, playlist_folders
 from kaproom.services.paths import ASSETS_DIR
 from kaproom.ui.kit.after_start import after_first_paint as when_first_painted
+from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.music.bridge import PlayerEventBridge
 from kaproom.ui.music.strip_view import MusicStrip
 
@@ -199,10 +200,7 @@ class RoomMusic(QObject):
             return
         self.off_reason = reason
         if self._banner is None:
-            self._banner = QLabel()
-            self._banner.setObjectName("musicBanner")
-            self._banner.setWordWrap(True)
-            self._banner.setTextFormat(Qt.TextFormat.PlainText)
+            self._banner = plain_label("musicBanner")
             self.room.add_banner(self._banner)
         self._banner.setText(reason)
         self._banner.show()
