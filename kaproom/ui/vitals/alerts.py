@@ -13,7 +13,7 @@ is still on screen when the room comes back.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -23,9 +23,10 @@ from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import make_label, plain_label
 
-Raised = tuple["RecordedEvent | None", dict]  # the stored alert (None if it could not be saved) and its payload
+#: The stored alert (None if it could not be saved) and its payload.
+Raised = tuple["RecordedEvent | None", Mapping[str, Any]]
 
-def _rank(payload: dict) -> int:
+def _rank(payload: Mapping[str, Any]) -> int:
     return 1 if payload.get("level") == "urgent" else 0
 
 

@@ -112,7 +112,8 @@ class DischargePanel(QFrame):
     def load(self, prefills: Sequence[Prefill], context: str = "") -> None:
         """A fresh checklist: suggestions ticked, everything else unticked; the reason is kept."""
         while self.items_box.count():
-            widget = self.items_box.takeAt(0).widget()
+            taken = self.items_box.takeAt(0)
+            widget = taken.widget() if taken is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)  # gone from the panel now, not at the next event loop turn
@@ -125,7 +126,8 @@ class DischargePanel(QFrame):
             box.setChecked(item.suggested is True)
             text = _ClickLabel(item.text, box)
             text.setObjectName(f"dischargeItem_{item.item_id}")
-            basis = plain_label(f"dischargeBasis_{item.item_id}", ("Suggested: " if item.suggested else "") + item.basis)
+            basis = plain_label(f"dischargeBasis_{item.item_id}",
+                                ("Suggested: " if item.suggested else "") + item.basis)
             if item.suggested is False:
                 set_level(basis, "caution")
             else:

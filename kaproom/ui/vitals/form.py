@@ -7,6 +7,7 @@ unless it was saved. The form only shows and collects; saving is the panel's job
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kaproom.domain.protocol import DEFAULT_RANGES, Protocol
+from kaproom.domain.protocol import Protocol
+from kaproom.domain.protocol_settings import DEFAULT_RANGES
 from kaproom.domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
 from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import plain_label
@@ -199,7 +201,7 @@ class VitalsForm(QFrame):
         layout.addWidget(self.advisory)  # the same caveat each time: last, where it may scroll away
         order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
                                                          self.save_button]
-        for first, second in zip(order, order[1:]):
+        for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
     # ---------------------------------------------------------------- typing
