@@ -28,17 +28,18 @@ LEAVE_HINT = "Ctrl+W goes to the home page when you are done."
 
 class RoomSession(Protocol):
     """The session as the room's parts see it (the room's ``SessionController``): commands in,
-    committed events out as signals. A command returns None when it was not saved; then
-    ``last_error`` says why."""
+    committed events out as signals (``eventRecorded`` each RecordedEvent once committed,
+    ``ticked`` the elapsed session seconds, ``sessionEnded`` the session_ended event). A command
+    returns None when it was not saved; then ``last_error`` says why."""
 
     @property
-    def eventRecorded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name  # RecordedEvent, once committed
+    def eventRecorded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name
 
     @property
-    def ticked(self) -> SignalInstance: ...  # elapsed session seconds
+    def ticked(self) -> SignalInstance: ...
 
     @property
-    def sessionEnded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name  # the session_ended event
+    def sessionEnded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name
 
     @property
     def runner(self) -> SessionRunner: ...

@@ -62,7 +62,8 @@ class NoteInput(QLineEdit):
         self.registry = registry
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and self.registry.owns(event):  # type: ignore[arg-type]
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and self.registry.owns(event):
             event.ignore()  # not ours: let the window's shortcut have it
             return False
         return super().event(event)
