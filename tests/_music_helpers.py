@@ -1,6 +1,7 @@
 """A stand-in room screen with the room window's agreed contract, for testing the music strip
 on its own: ``controller`` (signals eventRecorded, ticked, saveFailed, sessionEnded; record();
-runner, workspace, clock), ``set_music_strip``, ``add_banner``, ``add_shortcut``, ``show_status``."""
+runner, workspace, clock), ``set_music_strip``, ``add_banner``, ``add_shortcut``, ``show_status``, ``will_close`` (the parts of
+kaproom.ui.kit.host.RoomHost that the music uses)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,6 +60,9 @@ class StandInRoom(QMainWindow):
     def show_status(self, text: str, level: str = "info") -> None:
         self.statuses.append((level, text))
         self.statusBar().showMessage(text)
+
+    def will_close(self) -> bool:
+        return True  # nothing here asks before closing
 
 
 def music_events(workspace: Any, runner: Any) -> list[dict]:

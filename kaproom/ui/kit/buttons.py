@@ -1,4 +1,4 @@
-"""Enter presses the focused button, as Space does.
+"""Buttons every screen uses, and Enter pressing the focused one, as Space does.
 
 Qt gives Enter to a push button only inside a dialog. On the home page the focus starts on a
 button, and on the start page and in the review Tab reaches them; a keyboard-first user presses
@@ -7,7 +7,32 @@ button that has the focus is pressed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
+
+
+def make_button(name: str, text: str, accessible: str = "", *, tip: str = "", focus: Qt.FocusPolicy | None = None,
+                enter_presses: bool = False, on_click: Callable[[], object] | None = None) -> QPushButton:
+    """A button named ``name``. ``accessible`` is what a screen reader calls it, ``tip`` its
+    tooltip (and accessible description); ``focus`` how it takes the focus (the room's buttons
+    never do, so a click keeps the cursor in the note field); ``enter_presses`` lets Enter press
+    it when focused; ``on_click`` runs on a click, without Qt's ``checked`` argument."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    if accessible:
+        button.setAccessibleName(accessible)
+    if tip:
+        button.setToolTip(tip)
+        button.setAccessibleDescription(tip)
+    if focus is not None:
+        button.setFocusPolicy(focus)
+    if enter_presses:
+        button.setAutoDefault(True)
+    if on_click is not None:
+        button.clicked.connect(lambda _=False: on_click())
+    return button
 
 
 def enter_presses_buttons(root: QWidget) -> None:

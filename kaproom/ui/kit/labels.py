@@ -1,17 +1,30 @@
-"""Labels for text a person typed or a file named: wrapped, and never read as markup."""
+"""The labels every screen uses: named for the theme and the tests, told to screen readers, and
+never reading a typed or file-given text as markup."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel
+
+
+def make_label(name: str, text: str = "", accessible: str = "", *, wrap: bool = False,
+               plain: bool = False) -> QLabel:
+    """A label named ``name`` (the theme and the tests find it by that name). ``accessible`` is
+    what a screen reader says (left to Qt when empty); ``plain`` shows the text as typed, never
+    as rich text (a note like '<b>' stays '<b>')."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    if accessible:
+        label.setAccessibleName(accessible)
+    label.setWordWrap(wrap)
+    if plain:
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 def plain_label(name: str, text: str = "") -> QLabel:
     """A wrapping label whose text is shown as typed (a note like '<b>' stays '<b>')."""
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
+    return make_label(name, text, wrap=True, plain=True)
 
 
 class ElidedLabel(QLabel):
@@ -28,13 +41,12 @@ class ElidedLabel(QLabel):
         self.setObjectName(name)
         self.setTextFormat(Qt.TextFormat.PlainText)
 
-    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()
         hint.setWidth(min(hint.width(), self.MINIMUM_WIDTH))
         return hint
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        from PySide6.QtGui import QPainter
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         area = self.contentsRect()
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, area.width())
         painter = QPainter(self)

@@ -8,12 +8,14 @@ save fails.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from kaproom.ui.kit.buttons import button_text
+from kaproom.ui.kit.buttons import button_text, make_button
+from kaproom.ui.kit.labels import make_label
 
 Confirm = Callable[[Any, str], bool]  # (chosen value, typed text) -> True when done
 
@@ -25,23 +27,16 @@ class RoomPrompt(QFrame):
         super().__init__(parent)
         self.setObjectName("roomPrompt")
         self.setAccessibleName("Question from KAP Room")
-        self.title = QLabel()
-        self.title.setObjectName("promptTitle")
-        self.title.setWordWrap(True)
+        self.title = make_label("promptTitle", wrap=True)
         self.field = QLineEdit()
         self.field.setObjectName("promptField")
         self.field.setAccessibleName("Answer")
         self.field.setMaxLength(2000)
         self.field.returnPressed.connect(lambda: self.choose(0))
-        self.message = QLabel()
-        self.message.setObjectName("promptMessage")
+        self.message = make_label("promptMessage", wrap=True)
         self.message.setProperty("level", "error")
-        self.message.setWordWrap(True)
         self.message.hide()
-        self.cancel_button = QPushButton("Cancel (Esc)")
-        self.cancel_button.setObjectName("promptCancel")
-        self.cancel_button.setAccessibleName("Cancel")
-        self.cancel_button.clicked.connect(self.close_prompt)
+        self.cancel_button = make_button("promptCancel", "Cancel (Esc)", "Cancel", on_click=self.close_prompt)
         self.buttons_row = QHBoxLayout()
         self.buttons_row.setSpacing(8)
         layout = QVBoxLayout(self)
@@ -81,11 +76,8 @@ class RoomPrompt(QFrame):
             button.deleteLater()
         self.buttons, self._choices = [], []
         for index, (label, value) in enumerate(choices):
-            button = QPushButton(button_text(label))  # "Move on to Integration & discharge"
-            button.setObjectName(f"promptChoice{index}")
-            button.setAccessibleName(label)
-            button.setAutoDefault(True)  # Enter on a focused button presses it
-            button.clicked.connect(lambda _=False, i=index: self.choose(i))
+            button = make_button(f"promptChoice{index}", button_text(label), label,  # "Integration & discharge"
+                                 enter_presses=True, on_click=partial(self.choose, index))
             self.buttons_row.addWidget(button)
             self.buttons.append(button)
             self._choices.append(value)

@@ -21,14 +21,14 @@ class ShortcutRegistry:
         self.entries: list[tuple[str, str, QAction]] = []
         self._owned: set[int] = set()  # each shortcut's key combination, for a quick look-up per key press
 
-    def add(self, key: str, description: str, callback: Callable[[], None]) -> tuple[QAction, str]:
+    def add(self, key: str, description: str, callback: Callable[[], object]) -> tuple[QAction, str]:
         """The action, and a problem in words if the key could not be given to it (the action
         still exists, without a shortcut: a clinic's protocol file must not break the room)."""
         sequence = QKeySequence(key)
         problem = ""
         if sequence.isEmpty() or sequence.toString() == "":
             problem = f"'{key}' is not a key KAP Room knows, so '{description}' has no shortcut"
-        for existing, existing_description, action in self.entries:
+        for _key, existing_description, action in self.entries:
             if not problem and action.shortcut() == sequence:
                 problem = (f"{key} is already '{existing_description}', so '{description}' has no shortcut")
         action = QAction(description, self.owner)
@@ -41,7 +41,8 @@ class ShortcutRegistry:
         if not problem:
             self.entries.append((sequence.toString(QKeySequence.SequenceFormat.NativeText), description, action))
             if sequence.count() == 1:
-                self._owned.add(sequence[0].toCombined())
+                # The stubs lack QKeySequence.__getitem__, Qt's operator[] (the n-th key combination).
+                self._owned.add(sequence[0].toCombined())  # type: ignore[index]
         return action, problem
 
     def owns(self, event: QKeyEvent) -> bool:
@@ -61,7 +62,8 @@ class NoteInput(QLineEdit):
         self.registry = registry
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and self.registry.owns(event):  # type: ignore[arg-type]
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and self.registry.owns(event):
             event.ignore()  # not ours: let the window's shortcut have it
             return False
         return super().event(event)
@@ -81,7 +83,9 @@ class ShortcutHelp(QLabel):
         self.hide()
 
     def show_for(self, registry: ShortcutRegistry) -> None:
-        import html  # only when the list is first shown, not at start-up
+        # Only when the list is first shown: the resumed room must not load html (tests/test_cli.py keeps
+        # it so for bench/bench_startup.py's resume figure).
+        import html  # noqa: PLC0415
         rows = "".join(f"<tr><td style='padding-right:14px'><b>{html.escape(key)}</b></td>"
                        f"<td>{html.escape(description)}</td></tr>" for key, description in registry.rows())
         self.setText(f"<p>Keyboard shortcuts (Ctrl+/ closes this list)</p><table>{rows}</table>")

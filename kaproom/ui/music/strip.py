@@ -10,18 +10,21 @@ track. Player events reach the director through the queued bridge, on the main t
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
-from kaproom.domain.events import Kind
+from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
-from kaproom.playback import PlaybackUnavailable, Player, create_players
+from kaproom.playback import PlaybackUnavailable, Player, PlayerEvent, create_players
 from kaproom.playback.director import MusicDirector, Resume, left_controls, resume_point
 from kaproom.playback.playlists import Playlist, open_playlist, playlist_folders
 from kaproom.services.paths import ASSETS_DIR
 from kaproom.ui.kit.after_start import after_first_paint as when_first_painted
+from kaproom.ui.kit.host import RoomHost
+from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.music.bridge import PlayerEventBridge
 from kaproom.ui.music.strip_view import MusicStrip
 
@@ -44,10 +47,11 @@ SHORTCUTS = (
 class RoomMusic(QObject):
     """Keeps the director in step with the session shown by one room window."""
 
-    def __init__(self, room: Any, strip: MusicStrip, player_factory: Callable[[], list[Player]],
+    def __init__(self, room: RoomHost, strip: MusicStrip, player_factory: Callable[[], list[Player]],
                  after_first_paint: bool = False) -> None:
         super().__init__(strip)
         self.room, self.strip = room, strip
+        self._window = room.window()  # watched for its close
         self.controller = room.controller
         self.runner = self.controller.runner
         self.director: MusicDirector | None = None
@@ -70,17 +74,17 @@ class RoomMusic(QObject):
         self.output_timer.timeout.connect(self._check_output)
         strip.retryRequested.connect(self.try_again)
         for key, description, action in SHORTCUTS:
-            room.add_shortcut(key, description, lambda action=action: self._shortcut(action))
+            room.add_shortcut(key, description, partial(self._shortcut, action))
         if self._off_if_ended():
             return
-        room.installEventFilter(self)
+        self._window.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         if after_first_paint:  # the clock and the note field first; the sound system after
             self._waiting_for_paint = True
             strip.track.setText("Music: starting")
-            when_first_painted(room, self._start_players)
+            when_first_painted(self._window, self._start_players)
             QTimer.singleShot(START_AT_THE_LATEST_MS, self._start_players)
         else:
             self._start_players()
@@ -144,7 +148,7 @@ class RoomMusic(QObject):
         self.director.restore_controls(left_controls(stored))  # paused stays paused, ducked stays ducked
         self.director.start(name, resume)
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: RecordedEvent) -> None:
         if self.director is None or self._closed:
             return
         if event.kind == Kind.PHASE_CHANGED:
@@ -163,7 +167,7 @@ class RoomMusic(QObject):
         if self.director is not None and not self._closed:
             self.director.finish()
 
-    def _on_player_event(self, event: Any) -> None:
+    def _on_player_event(self, event: PlayerEvent) -> None:
         if self.director is not None and not self._closed:
             self.director.on_player_event(event)
 
@@ -199,10 +203,7 @@ class RoomMusic(QObject):
             return
         self.off_reason = reason
         if self._banner is None:
-            self._banner = QLabel()
-            self._banner.setObjectName("musicBanner")
-            self._banner.setWordWrap(True)
-            self._banner.setTextFormat(Qt.TextFormat.PlainText)
+            self._banner = plain_label("musicBanner")
             self.room.add_banner(self._banner)
         self._banner.setText(reason)
         self._banner.show()
@@ -269,17 +270,16 @@ class RoomMusic(QObject):
             self._notify(f"Music volume {int(round(director.level))} when it resumes (Ctrl+Space).", "info")
 
     # ---------------------------------------------------------------- closing
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.room and event.type() == QEvent.Type.Close:
-            will_close = getattr(self.room, "will_close", None)
-            if will_close is not None and will_close():
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            if self.room.will_close():
                 self.shutdown()  # it goes now, and may be deleted next: silence and free the players first
             else:
                 QTimer.singleShot(0, self._after_close)  # the window may still refuse to close
         return False
 
     def _after_close(self) -> None:
-        if not self._closed and not self.room.isVisible():
+        if not self._closed and not self._window.isVisible():
             self.shutdown()
 
     def shutdown(self) -> None:
@@ -311,7 +311,7 @@ def _release(players: list[Player], bridge: PlayerEventBridge | None) -> None:
             pass
 
 
-def install(room: Any, player_factory: Callable[[], list[Player]] | None = None) -> MusicStrip:
+def install(room: RoomHost, player_factory: Callable[[], list[Player]] | None = None) -> MusicStrip:
     """Give ``room`` its music strip, shortcuts and phase-following music. Never raises for audio.
 
     With the system's libvlc (no ``player_factory``), the players are made once the room has been

@@ -6,17 +6,18 @@ therapist's clicks to it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSlider, QWidget
 
 from kaproom.domain.vocabulary import shorten
-from kaproom.ui.kit.labels import ElidedLabel
+from kaproom.ui.kit.buttons import make_button
+from kaproom.ui.kit.labels import ElidedLabel, make_label
 
 if TYPE_CHECKING:
     from kaproom.playback.director import MusicDirector
-    from kaproom.ui.music.strip import RoomMusic
 
 TITLE_CHARS = 48  # longer track names are shortened on the strip; the tooltip has the file
 PLAYLIST_CHARS = 32  # and so are a clinic's long playlist names: the strip must fit a 1366-wide screen
@@ -33,11 +34,11 @@ class MusicStrip(QFrame):
         self.setAccessibleName("Music")
         # The room draws the frame around the strip (the theme leaves the strip itself bare inside it).
         self.director: MusicDirector | None = None
-        self.music: RoomMusic | None = None  # kept alive with the strip
+        self.music: QObject | None = None  # what drives it (strip.RoomMusic), kept alive with the strip
         self.track = ElidedLabel("musicTrack", "Music: waiting for the session to start")
         self.playlist = ElidedLabel("musicPlaylist", "")
-        self.volume = self._label("musicVolume", "")
-        self.duck_state = self._label("musicDuckState", "")
+        self.volume = make_label("musicVolume", plain=True)  # words from files: never rich text
+        self.duck_state = make_label("musicDuckState", plain=True)
         self.level = QSlider(Qt.Orientation.Horizontal)
         self.level.setObjectName("musicLevel")
         self.level.setTracking(False)  # one volume event when the therapist lets go, not one per pixel
@@ -45,44 +46,29 @@ class MusicStrip(QFrame):
         self.level.setMaximumWidth(160)
         self.level.setAccessibleName("Music volume")
         self.level.setToolTip("Music volume, up to the clinic's ceiling (Ctrl+Up louder, Ctrl+Down softer)")
-        self.previous_button = self._button("musicPrevious", "Previous", "Previous track (Ctrl+Left)")
-        self.pause_button = self._button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)")
-        self.next_button = self._button("musicNext", "Next", "Next track (Ctrl+Right)")
-        self.duck_button = self._button("musicDuck", "Duck", "Lower the music while talking; again to restore (Ctrl+D)")
-        self.retry_button = self._button("musicRetry", "Try music again",
-                                         "Start the music again, for instance after plugging the speakers back in")
-        self.retry_button.clicked.connect(lambda _=False: self.retryRequested.emit())
-        self.retry_button.hide()
         # Wired once, to whichever director is attached: "Try music again" brings a new one.
-        self.previous_button.clicked.connect(lambda _=False: self._tell("previous"))
-        self.next_button.clicked.connect(lambda _=False: self._tell("next"))
-        self.pause_button.clicked.connect(lambda _=False: self._tell("toggle_pause"))
-        self.duck_button.clicked.connect(lambda _=False: self._tell("toggle_duck"))
+        self.previous_button = _button("musicPrevious", "Previous", "Previous track (Ctrl+Left)",
+                                       lambda: self._tell("previous"))
+        self.pause_button = _button("musicPause", "Pause", "Pause or resume the music (Ctrl+Space)",
+                                    lambda: self._tell("toggle_pause"))
+        self.next_button = _button("musicNext", "Next", "Next track (Ctrl+Right)", lambda: self._tell("next"))
+        self.duck_button = _button("musicDuck", "Duck", "Lower the music while talking; again to restore (Ctrl+D)",
+                                   lambda: self._tell("toggle_duck"))
+        self.retry_button = _button("musicRetry", "Try music again",
+                                    "Start the music again, for instance after plugging the speakers back in",
+                                    self.retryRequested.emit)
+        self.retry_button.hide()
         self.level.valueChanged.connect(lambda value: self._tell("set_level", value))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(12)
-        for widget in (self.track, self.playlist):
-            layout.addWidget(widget)
+        for label in (self.track, self.playlist):
+            layout.addWidget(label)
         layout.addStretch(1)
         for widget in (self.volume, self.level, self.duck_state, self.previous_button, self.pause_button,
                        self.next_button, self.duck_button, self.retry_button):
             layout.addWidget(widget)
         self._set_controls_enabled(False)
-
-    def _label(self, name: str, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName(name)
-        label.setTextFormat(Qt.TextFormat.PlainText)  # track names come from files: never rich text
-        return label
-
-    def _button(self, name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setToolTip(tip)
-        button.setAccessibleDescription(tip)
-        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click must not pull focus out of a note
-        return button
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for widget in (self.level, self.previous_button, self.pause_button, self.next_button, self.duck_button):
@@ -147,3 +133,9 @@ class MusicStrip(QFrame):
         self._set_controls_enabled(False)
         self.retry_button.setVisible(can_retry)
         self.retry_button.setEnabled(can_retry)
+
+
+def _button(name: str, text: str, tip: str, on_click: Callable[[], object]) -> QPushButton:
+    """The strip's buttons: Tab reaches them, a click does not pull the focus out of a note."""
+    return make_button(name, text, tip=tip, focus=Qt.FocusPolicy.TabFocus, on_click=on_click)
+

@@ -2,17 +2,18 @@
 
 Each opens the in-window question bar (never a dialog over the clock) and needs one more
 keystroke to happen, so a brushed key cannot move a session on. Pressing the same shortcut
-again while its question is open confirms it, as Enter does.
+again while its question is open confirms it, as Enter does. Written against the room's
+``RoomHost`` (kaproom.ui.kit.host), as the music and vitals parts are.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.protocol_settings import Phase
 from kaproom.domain.session import State
 from kaproom.domain.vocabulary import shorten
-from kaproom.ui.room.layout import LEAVE_HINT
+from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
+from kaproom.ui.kit.prompt import RoomPrompt
 from kaproom.ui.room.log_text import AMENDABLE, event_text
 
 #: How the correction question names what it corrects: by its time in the log, as the therapist
@@ -20,17 +21,19 @@ from kaproom.ui.room.log_text import AMENDABLE, event_text
 AMENDED_WORDS = {Kind.NOTE: "note", Kind.TAG: "tag", Kind.AMENDMENT: "correction", Kind.DOSE: "dose",
                  Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist"}
 
-if TYPE_CHECKING:
-    from kaproom.ui.room.window import RoomWindow
-
 EXTEND_CHOICES = ((5, "+5 min"), (10, "+10 min"), (15, "+15 min"))
 
 
 class RoomCommands:
-    def __init__(self, room: RoomWindow) -> None:
+    """The room's deliberate commands, each asked in the room's question bar."""
+
+    def __init__(self, room: RoomHost) -> None:
         self.room = room
         self.controller = room.controller
-        self.prompt = room.prompt
+
+    @property
+    def prompt(self) -> RoomPrompt:
+        return self.room.prompt
 
     # ---------------------------------------------------------------- helpers
     def _again(self, key: str) -> bool:
@@ -65,7 +68,7 @@ class RoomCommands:
             self.room.show_status("This is the last phase. End the session with Discharge (Ctrl+Shift+D).", "caution")
             return
         following = self.controller.protocol.phases[state.phase_index + 1].name
-        self.prompt.ask("advance", f"Move on from {state.phase.name} to {following} now? "
+        self.prompt.ask("advance", f"Move on from {_name(state.phase)} to {following} now? "
                         "Enter or Ctrl+Shift+N again confirms.",
                         lambda _value, reason: self._moved_on(self.controller.advance(reason), following),
                         field="optional", placeholder="Reason (optional), e.g. client back early",
@@ -77,7 +80,7 @@ class RoomCommands:
     def extend(self) -> None:
         if self._again("extend") or not self._running("extend a phase"):
             return
-        name = self.controller.runner.state.phase.name
+        name = _name(self.controller.runner.state.phase)
         self.prompt.ask("extend", f"Extend {name} by how long? Choose with Tab or the arrow keys, then Enter.",
                         lambda minutes, _text: self._done(self.controller.extend(minutes),
                                                           f"{name} extended by {minutes} min."),
@@ -99,7 +102,7 @@ class RoomCommands:
         if self._again("discharge") or not self._running("be discharged"):
             return
         state = self.controller.runner.state
-        early = "" if state.is_last_phase else f" The session is still in {state.phase.name}."
+        early = "" if state.is_last_phase else f" The session is still in {_name(state.phase)}."
         self.prompt.ask("discharge", f"Discharge the client and close the session now?{early} "
                         "Enter or Ctrl+Shift+D again confirms.",
                         lambda _value, note: self._done(self.controller.end(State.DISCHARGED, note),
@@ -137,3 +140,9 @@ class RoomCommands:
                         "keeps counting; start KAP Room again to resume it.",
                         lambda value, _text: value == "keep" or self.room.close_now(),
                         choices=(("Close window", None), ("Keep it open", "keep")), on_close=self.room.focus_note)
+
+
+def _name(phase: Phase | None) -> str:
+    """A running session is always in a phase; the name of none is empty."""
+    return phase.name if phase is not None else ""
+

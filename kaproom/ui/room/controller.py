@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionError, SessionRunner, State
 from kaproom.services.workspace import Workspace
-from kaproom.store import StoreError
+from kaproom.store import SessionRow, StoreError
 
 #: The screen looks at the clock just after each whole second of session time turns (so the
 #: clock never shows a second late, and an idle room wakes once a second), but at most every
 #: FAST_TICK_MS when a demo's clock runs faster. Time itself always comes from the clock.
 FAST_TICK_MS = 250
 AFTER_THE_SECOND_MS = 5
+
+T = TypeVar("T")
 
 
 class SessionController(QObject):
@@ -50,7 +53,7 @@ class SessionController(QObject):
 
     # ---------------------------------------------------------------- facts
     @property
-    def protocol(self):
+    def protocol(self) -> Protocol:
         return self.runner.protocol
 
     @property
@@ -64,7 +67,7 @@ class SessionController(QObject):
     def elapsed(self) -> float:
         return self.runner.elapsed()
 
-    def session_row(self):
+    def session_row(self) -> SessionRow:
         return self.workspace.store.session(self.runner.session_uid)
 
     # ---------------------------------------------------------------- time
@@ -117,7 +120,7 @@ class SessionController(QObject):
         self.ticked.emit(self.runner.elapsed())
 
     # ---------------------------------------------------------------- commands
-    def _attempt(self, command: Callable[[], RecordedEvent | None]) -> RecordedEvent | None:
+    def _attempt(self, command: Callable[[], T]) -> T | None:
         try:
             event = command()
         except StoreError as exc:
@@ -141,14 +144,13 @@ class SessionController(QObject):
                     followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
                     ) -> list[RecordedEvent] | None:
         """One event and those that follow from it, in one transaction (see SessionRunner.record_with)."""
-        return self._attempt(lambda: self.runner.record_with(kind, payload, followers))  # type: ignore[return-value]
+        return self._attempt(lambda: self.runner.record_with(kind, payload, followers))
 
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
                   despite: Sequence[str] = ()) -> RecordedEvent | None:
         """The dose (and, before the dose phase, the move into it); the dose event, or None if refused."""
-        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at,  # type: ignore[arg-type,return-value]
-                                                             despite))
-        return events[0] if events else None  # type: ignore[index]
+        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at, despite))
+        return events[0] if events else None
 
     def note(self, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.note(text))
@@ -191,7 +193,10 @@ class SessionController(QObject):
         """A session created but never started (the app stopped in between) starts now."""
         if self.runner.state.state != State.CREATED:
             return None
-        return self._attempt(lambda: (self.runner.start(), self.runner.state.last)[1])
+        def start() -> RecordedEvent | None:
+            self.runner.start()
+            return self.runner.state.last
+        return self._attempt(start)
 
     # ---------------------------------------------------------------- events
     def _on_committed(self, event: RecordedEvent) -> None:

@@ -3,7 +3,9 @@
 The cursor lives in the note field; Enter saves, F-keys tag, and an entry shows in the log only
 once it is in the database. The music strip and the vitals panel plug in through the small API
 below (``set_music_strip``, ``add_panel``, ``add_banner``, ``set_vitals_due``, ``add_shortcut``,
-``set_discharge_handler``, ``show_status``), each from its own module's ``install(room)``.
+``set_discharge_handler``, ``show_status`` ...), the ``RoomHost`` of :mod:`kaproom.ui.kit.host`:
+the window loads each one's module by name and calls its ``install(host)``. The room imports
+nothing of them, and they nothing of the room.
 """
 from __future__ import annotations
 
@@ -11,26 +13,46 @@ import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
-from kaproom.ui.kit.buttons import button_text
-from kaproom.ui.kit.shortcuts import ShortcutRegistry
+from kaproom.ui.kit.buttons import button_text, make_button
+from kaproom.ui.kit.host import LEAVE_HINT
+from kaproom.ui.kit.labels import make_label
+from kaproom.ui.kit.prompt import RoomPrompt
+from kaproom.ui.kit.shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
 from kaproom.ui.kit.theme import Sizes, font_sizes, set_level
 from kaproom.ui.room.commands import RoomCommands
 from kaproom.ui.room.controller import SessionController
-from kaproom.ui.room.header import phase_text
-from kaproom.ui.room.layout import LEAVE_HINT, PRIVACY_KEY, build_room, make_button, make_label
+from kaproom.ui.room.header import ClockLabel, PhaseStrip, phase_text
+from kaproom.ui.room.layout import NOTE_MAX_CHARS, PRIVACY_KEY, SidePanels, side_max_width
+from kaproom.ui.room.log_view import LogView
 from kaproom.ui.room.schedule import vitals_due_text
 
-ROOM_EXTENSIONS = ("kaproom.ui.music.strip", "kaproom.ui.vitals.panel")
+#: The parts a room has unless told otherwise: modules with ``install(host: RoomHost)``, loaded by
+#: name (a build without one of them goes on without it).
+MUSIC_EXTENSION, VITALS_EXTENSION = "kaproom.ui.music.strip", "kaproom.ui.vitals.panel"
+ROOM_EXTENSIONS = (MUSIC_EXTENSION, VITALS_EXTENSION)
 TITLE = "KAP Room"
+#: The room's buttons never take the focus: a click keeps the cursor in the note field.
+QUIET = Qt.FocusPolicy.NoFocus
 
 
 class RoomWindow(QMainWindow):
@@ -49,16 +71,18 @@ class RoomWindow(QMainWindow):
         self.private = False
         self.privacy_unlock: Callable[[], bool] | None = None  # e.g. a PIN check before data entry returns
         self.vitals_times: list[float] = []
+        self.parts: dict[str, object] = {}  # what each extension's install() gave back, by module name
         self._vitals_external = False
         self._close_confirmed = False
         self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
         self.shortcuts = ShortcutRegistry(self)
+        self.commands = RoomCommands(self)  # before the widgets: their buttons call it
+        self._discharge_handler: Callable[[], None] = self.commands.discharge
         self.setObjectName("roomWindow")
         self.setWindowTitle(TITLE)
+        self.apply_sizes()  # first: a style sheet set over built widgets restyles every one of them again
         self._build()
-        self.commands = RoomCommands(self)
-        self._discharge_handler: Callable[[], None] = self.commands.discharge
         self._add_room_shortcuts()
         self._load_history()
         controller.eventRecorded.connect(self._on_event)
@@ -74,10 +98,183 @@ class RoomWindow(QMainWindow):
         controller.start_ticking()
         self.focus_note()
 
+    @property
+    def vitals(self) -> object | None:
+        """The vitals panel's part (kaproom.ui.vitals.panel.RoomVitals), once installed."""
+        return self.parts.get(VITALS_EXTENSION)
+
     # ================================================================ building
     def _build(self) -> None:
-        self.apply_sizes()  # first: a style sheet set over built widgets restyles every one of them again
-        build_room(self)
+        """The room's widgets, laid out: the header above the body (which the privacy cover replaces)."""
+        header = self._build_header()
+        middle_row = self._build_log_and_side()
+        note_row = self._build_note_entry()
+        bottom = self._build_commands()
+
+        body = QWidget()
+        body.setObjectName("roomBody")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addWidget(self.phase_strip)
+        column.addLayout(self.banner_area)
+        column.addLayout(middle_row, 1)
+        column.addWidget(self.prompt)
+        column.addLayout(note_row)
+        column.addWidget(self.save_error)
+        column.addLayout(self.tag_grid)
+        column.addWidget(self.music_area)
+        column.addLayout(bottom)
+
+        self.privacy_cover = QWidget()
+        self.privacy_cover.setObjectName("privacyCover")
+        self.privacy_cover.setAccessibleName("Privacy cover")
+        self.privacy_cover.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        cover_layout = QVBoxLayout(self.privacy_cover)
+        hint = make_label("privacyHint", f"Private. Press {PRIVACY_KEY} to show the session again.", "Privacy hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cover_layout.addStretch(1)
+        cover_layout.addWidget(hint)
+        self.body_stack = QStackedWidget()
+        self.body_stack.addWidget(body)
+        self.body_stack.addWidget(self.privacy_cover)
+        self.body = body
+
+        root = QWidget()
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(18, 12, 18, 12)
+        outer.setSpacing(8)
+        outer.addLayout(header)
+        outer.addWidget(self.body_stack, 1)
+        self.setCentralWidget(root)
+
+    def _build_header(self) -> QHBoxLayout:
+        """The clock, the phase, the next vitals check and the time since the dose: what the
+        privacy cover leaves."""
+        self.clock_label = ClockLabel()
+        self.phase_label = make_label("phaseLabel", "", "Current phase and time left", wrap=True)
+        # Wraps: late in a session it says the most ("overdue 22 min (dose not recorded: ...)").
+        self.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)
+        self.vitals_due.setProperty("level", "ok")
+        # Time since the dose: what KAP timing is counted from (the blood-pressure peak near 40 min, the
+        # observation before discharge). Shown once a dose is recorded, beside the next-check line.
+        self.since_dose = make_label("sinceDose", "", "Time since the dose")
+        self.since_dose.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.since_dose.hide()
+        self.demo_marker = make_label("demoMarker", "DEMO",
+                                      "Demo session: not a real client, kept in the demo database")
+        self.demo_marker.setToolTip("A demonstration on a fast clock, kept in its own database apart from real "
+                                    "sessions.")
+        self.demo_marker.setVisible(self.demo)
+        for fixed in (self.clock_label, self.demo_marker):
+            fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        header = QHBoxLayout()
+        header.setSpacing(24)
+        header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        middle = QVBoxLayout()
+        middle.addWidget(self.phase_label)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.vitals_due, 1)
+        due_row.addWidget(self.since_dose, 0)
+        middle.addLayout(due_row)
+        header.addLayout(middle, 1)
+        header.addWidget(self.demo_marker, 0, Qt.AlignmentFlag.AlignTop)
+        return header
+
+    def _build_log_and_side(self) -> QHBoxLayout:
+        """The phase strip and the banners above; the log, and the column of panels beside it."""
+        self.phase_strip = PhaseStrip(self.protocol)
+        self.banner_area = QVBoxLayout()
+        self.banner_area.setSpacing(4)
+        self.log_view = LogView(self.protocol)
+        self.log_view.amendRequested.connect(self.commands.amend)
+        self.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.side = SidePanels()  # panels scroll inside it, so no panel can push the window past the screen
+        self.side.setObjectName("roomPanels")
+        self.side.setAccessibleName("Side panels")
+        side_scroll = QScrollArea()
+        side_scroll.setObjectName("roomPanelsScroll")
+        side_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields in it, never to an unmarked frame
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_inner = QWidget()
+        side_inner.setObjectName("roomPanelsInner")
+        self.side_layout = QVBoxLayout(side_inner)
+        self.side_layout.setContentsMargins(8, 8, 8, 8)
+        side_scroll.setWidget(side_inner)
+        side_frame_layout = QVBoxLayout(self.side)
+        side_frame_layout.setContentsMargins(0, 0, 0, 0)
+        side_frame_layout.addWidget(side_scroll)
+        self.shortcut_help = ShortcutHelp()
+        self.side_layout.addWidget(self.shortcut_help)
+        self.side.setMaximumWidth(side_max_width(self.size_scale))
+        self.side.hide()
+        middle_row = QHBoxLayout()
+        middle_row.addWidget(self.log_view, 1)
+        middle_row.addWidget(self.side)
+        return middle_row
+
+    def _build_note_entry(self) -> QHBoxLayout:
+        """The question bar, the note field with its Save button, the save error, the tag grid
+        (filled in _add_room_shortcuts) and the music strip's place."""
+        self.prompt = RoomPrompt()
+        self.note_input = NoteInput(self.shortcuts)
+        self.note_input.setObjectName("noteInput")
+        self.note_input.setAccessibleName("Observation note")
+        self.note_input.setPlaceholderText("Type an observation and press Enter to save it")
+        self.note_input.setMaxLength(NOTE_MAX_CHARS)
+        self.note_input.textChanged.connect(self._warn_if_full)
+        self.note_input.returnPressed.connect(self.save_note)
+        self.save_button = make_button("saveNote", "Save (Enter)", "Save the note", focus=QUIET,
+                                       on_click=self.save_note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_input, 1)
+        note_row.addWidget(self.save_button)
+        self.save_error = make_label("saveError", "", "Why the last entry was not saved", wrap=True)
+        self.save_error.hide()
+
+        self.tag_grid = QGridLayout()
+        self.tag_grid.setHorizontalSpacing(6)
+        self.tag_grid.setVerticalSpacing(6)
+        self.music_area = QFrame()
+        self.music_area.setObjectName("musicStrip")
+        self.music_area.setAccessibleName("Music")
+        self._music_layout = QHBoxLayout(self.music_area)
+        self._music_layout.setContentsMargins(8, 4, 8, 4)
+        self.music_placeholder = make_label("musicPlaceholder", "Music: not connected", "Music status")
+        self.music_placeholder.setProperty("muted", "true")
+        self._music_layout.addWidget(self.music_placeholder)
+        return note_row
+
+    def _build_commands(self) -> QHBoxLayout:
+        """The status line and the command buttons (the first four go grey once the session has ended)."""
+        self.status = make_label("roomStatus", "", "Status", wrap=True)
+        self.status.setProperty("level", "info")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        self.command_buttons = [
+            make_button("advanceButton", "Next phase", "Move on to the next phase", focus=QUIET,
+                        on_click=self.commands.advance),
+            make_button("extendButton", "Extend", "Extend this phase", focus=QUIET, on_click=self.commands.extend),
+            make_button("endEarlyButton", "End early", "End the session early", focus=QUIET,
+                        on_click=self.commands.end_early),
+            make_button("dischargeButton", "Discharge", "Discharge the client", focus=QUIET, on_click=self.discharge),
+            make_button("privacyButton", f"Privacy ({PRIVACY_KEY})", "Hide everything but the clock", focus=QUIET,
+                        on_click=self.toggle_privacy),
+            make_button("shortcutsButton", "Keys (Ctrl+/)", "Show the keyboard shortcuts", focus=QUIET,
+                        on_click=self.toggle_shortcut_help),
+        ]
+        self.leave_button = make_button("leaveButton", "Home page (Ctrl+W)",
+                                        "Close this session and go to the home page", focus=QUIET, on_click=self.leave)
+        self.leave_button.hide()  # shown once the session has ended
+        for button in (*self.command_buttons, self.leave_button):
+            bottom.addWidget(button)
+        return bottom
+
+    def _warn_if_full(self, text: str) -> None:
+        if len(text) >= NOTE_MAX_CHARS:
+            self.show_status(f"This note is at its {NOTE_MAX_CHARS:,}-character limit: anything pasted beyond it "
+                             "was not taken. Save it, then add the rest as another note.", "caution")
 
     def apply_sizes(self) -> None:
         """Fonts follow the screen: the same layout must fit 1366x768 and stay legible at 1920x1080."""
@@ -92,9 +289,9 @@ class RoomWindow(QMainWindow):
 
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
-            self.add_shortcut(tag.key, f"Tag: {tag.label}", lambda label=tag.label: self.tag(label))
+            self.add_shortcut(tag.key, f"Tag: {tag.label}", partial(self.tag, tag.label))
             button = make_button(f"tag{index}", button_text(f"{tag.key}  {tag.label}"), f"Tag {tag.label} ({tag.key})",
-                             lambda label=tag.label: self.tag(label))
+                                 focus=QUIET, on_click=partial(self.tag, tag.label))
             self.tag_grid.addWidget(button, index // 5, index % 5)
         self.add_shortcut(PRIVACY_KEY, "Privacy: hide everything but the clock and phase (again to show)",
                           self.toggle_privacy)
@@ -134,23 +331,22 @@ class RoomWindow(QMainWindow):
                     continue  # that feature is not part of this build
                 raise
             try:
-                module.install(self)
+                self.parts[name] = module.install(self)
             except Exception as exc:  # noqa: BLE001 - the session goes on without that part
                 traceback.print_exc(file=sys.stderr)
                 banner = make_label("extensionProblem", f"{name.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} "
-                                f"could not start ({exc}). The session goes on; its log is kept.",
-                                "Problem with a part of the room screen", wrap=True)
+                                    f"could not start ({exc}). The session goes on; its log is kept.",
+                                    "Problem with a part of the room screen", wrap=True)
                 banner.setProperty("level", "caution")
                 self.add_banner(banner)
 
     # ================================================================ the contract for extensions
     def set_music_strip(self, widget: QWidget) -> None:
         """Put the music strip in its place (the placeholder goes); the strip may be named musicStrip."""
-        layout = self.music_area.layout()
         self.music_placeholder.hide()
         if widget.objectName() == "musicStrip":
             self.music_area.setObjectName("musicStripArea")  # one widget answers to musicStrip
-        layout.addWidget(widget, 1)
+        self._music_layout.addWidget(widget, 1)
 
     def add_panel(self, widget: QWidget) -> None:
         """A compact panel beside the log (never over the clock)."""
@@ -160,6 +356,11 @@ class RoomWindow(QMainWindow):
     def add_banner(self, widget: QWidget) -> None:
         """A persistent line under the clock (alerts, "music unavailable")."""
         self.banner_area.addWidget(widget)
+
+    def panels_resized(self) -> None:
+        """A panel beside the log shows something else: the column sizes itself to its panels,
+        which scroll, so it must be told."""
+        self.side.updateGeometry()
 
     def check_record(self) -> bool:
         """Verify the session's stored record; if it was changed outside KAP Room, say so in a
@@ -176,7 +377,7 @@ class RoomWindow(QMainWindow):
         self._vitals_external = True
         self._show_vitals_due(text, level)
 
-    def add_shortcut(self, key: str, description: str, callback: Callable[[], None]) -> QAction:
+    def add_shortcut(self, key: str, description: str, callback: Callable[[], object]) -> QAction:
         action, problem = self.shortcuts.add(key, description, callback)
         if problem:
             self.show_status(problem, "caution")

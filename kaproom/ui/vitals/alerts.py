@@ -13,18 +13,20 @@ is still on screen when the room comes back.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
-from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.buttons import make_button
+from kaproom.ui.kit.labels import make_label, plain_label
 
-Raised = tuple["RecordedEvent | None", dict]  # the stored alert (None if it could not be saved) and its payload
+#: The stored alert (None if it could not be saved) and its payload.
+Raised = tuple["RecordedEvent | None", Mapping[str, Any]]
 
-def _rank(payload: dict) -> int:
+def _rank(payload: Mapping[str, Any]) -> int:
     return 1 if payload.get("level") == "urgent" else 0
 
 
@@ -51,15 +53,10 @@ class AlertBanner(QFrame):
         self.action.setMaxLength(1000)
         self.action.setMaximumWidth(300)
         self.action.returnPressed.connect(self.acknowledge)
-        self.ack_button = QPushButton("Acknowledge")
-        self.ack_button.setObjectName("alertAcknowledge")
-        self.ack_button.setAccessibleName(f"Acknowledge: {self.text.text()}")
-        self.ack_button.setAutoDefault(True)
-        self.ack_button.clicked.connect(lambda _=False: self.acknowledge())
-        self.problem = QLabel()
-        self.problem.setObjectName("alertProblem")
+        self.ack_button = make_button("alertAcknowledge", "Acknowledge", f"Acknowledge: {self.text.text()}",
+                                      enter_presses=True, on_click=self.acknowledge)
+        self.problem = make_label("alertProblem", wrap=True)
         self.problem.setProperty("level", "error")
-        self.problem.setWordWrap(True)
         self.problem.hide()
         row = QHBoxLayout()
         row.addWidget(self.level_label)

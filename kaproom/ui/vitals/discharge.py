@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from kaproom.domain.clock import to_iso
 from kaproom.domain.discharge import Prefill
+from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
@@ -76,10 +76,7 @@ class DischargePanel(QFrame):
         self.ready.setDisplayFormat("HH:mm")
         self.ready.setAccessibleName("Time the client was ready to leave")
         wheel_scrolls_past(self.ready)
-        self.ready_now = QPushButton("Now")
-        self.ready_now.setObjectName("dischargeReadyNow")
-        self.ready_now.setAccessibleName("Ready to leave now")
-        self.ready_now.clicked.connect(lambda _=False: self.set_ready_now())
+        self.ready_now = make_button("dischargeReadyNow", "Now", "Ready to leave now", on_click=self.set_ready_now)
         self.reason = QLineEdit()
         self.reason.setObjectName("dischargeOverride")
         self.reason.setMaxLength(2000)
@@ -88,14 +85,10 @@ class DischargePanel(QFrame):
         self.message = plain_label("dischargeMessage", "")
         set_level(self.message, "error")
         self.message.hide()
-        self.confirm_button = QPushButton("Discharge (Enter)")
-        self.confirm_button.setObjectName("dischargeConfirm")
-        self.confirm_button.setAutoDefault(True)
-        self.confirm_button.clicked.connect(lambda _=False: self.confirm())
-        self.cancel_button = QPushButton("Back (Esc)")
-        self.cancel_button.setObjectName("dischargeCancel")
-        self.cancel_button.setAutoDefault(True)
-        self.cancel_button.clicked.connect(lambda _=False: self.cancelled.emit())
+        self.confirm_button = make_button("dischargeConfirm", "Discharge (Enter)", enter_presses=True,
+                                          on_click=self.confirm)
+        self.cancel_button = make_button("dischargeCancel", "Back (Esc)", enter_presses=True,
+                                         on_click=self.cancelled.emit)
         ready_row = QHBoxLayout()
         ready_row.addWidget(QLabel("Ready to leave at"))
         ready_row.addWidget(self.ready)
@@ -119,7 +112,8 @@ class DischargePanel(QFrame):
     def load(self, prefills: Sequence[Prefill], context: str = "") -> None:
         """A fresh checklist: suggestions ticked, everything else unticked; the reason is kept."""
         while self.items_box.count():
-            widget = self.items_box.takeAt(0).widget()
+            taken = self.items_box.takeAt(0)
+            widget = taken.widget() if taken is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)  # gone from the panel now, not at the next event loop turn
@@ -132,7 +126,8 @@ class DischargePanel(QFrame):
             box.setChecked(item.suggested is True)
             text = _ClickLabel(item.text, box)
             text.setObjectName(f"dischargeItem_{item.item_id}")
-            basis = plain_label(f"dischargeBasis_{item.item_id}", ("Suggested: " if item.suggested else "") + item.basis)
+            basis = plain_label(f"dischargeBasis_{item.item_id}",
+                                ("Suggested: " if item.suggested else "") + item.basis)
             if item.suggested is False:
                 set_level(basis, "caution")
             else:

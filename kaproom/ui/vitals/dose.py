@@ -1,36 +1,40 @@
 """F10 in the room: the dose, with the questions it may need first (no baseline yet; the dosing
-phase already over, so when was it given?). A part of the vitals panel (``RoomVitals``), kept
-apart because the dose is its own clinical moment."""
+phase already over, so when was it given?). Owned by the vitals panel (``RoomVitals``) and kept
+apart because the dose is its own clinical moment; it asks its questions in the panel's form and
+in the room's question bar."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_concerns, parse_session_time
 from kaproom.domain.events import RecordedEvent
 from kaproom.domain.session import State
-
-if TYPE_CHECKING:
-    from kaproom.domain.protocol import Protocol
-    from kaproom.domain.session import SessionRunner
-    from kaproom.ui.room.controller import SessionController
-    from kaproom.ui.vitals.form import VitalsForm
+from kaproom.ui.kit.host import RoomHost
+from kaproom.ui.vitals.form import VitalsForm
 
 
 class DoseEntry:
-    """The dose's part of the vitals panel; the panel provides what is declared here."""
+    """Records the dose for one session, asking first where the record calls for it."""
 
-    room: Any
-    controller: SessionController
-    runner: SessionRunner
-    protocol: Protocol
-    form: VitalsForm
-    scroll: Any
-    vitals_events: list[RecordedEvent]
-    _running: Callable[[str], bool]  # says why not, when the session is not running
+    def __init__(self, room: RoomHost, form: VitalsForm, scroll: QScrollArea,
+                 vitals_events: Callable[[], Sequence[RecordedEvent]], running: Callable[[str], bool]) -> None:
+        """``form`` holds the dose question, ``scroll`` the side panel it sits in; ``vitals_events``
+        gives the session's check-ins so far, and ``running(what)`` says whether the session is
+        running (and, when not, why ``what`` cannot happen)."""
+        self.room, self.form, self.scroll = room, form, scroll
+        self.controller = room.controller
+        self.runner = self.controller.runner
+        self.protocol = self.runner.protocol
+        self._vitals_events = vitals_events
+        self._running = running
+
+    @property
+    def vitals_events(self) -> Sequence[RecordedEvent]:
+        return self._vitals_events()
 
     @property
     def _baseline_missing(self) -> bool:
@@ -141,8 +145,7 @@ class DoseEntry:
         when = format_hms(event.session_time) if given_at is None else \
             f"{format_hms(given_at)} (entered at {format_hms(event.session_time)})"
         self.room.show_status(f"Dose recorded at {when}{flag}{moved}.", "ok")
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
+        self.room.focus_note()
         return event
 
     def cancel(self) -> None:
@@ -151,5 +154,4 @@ class DoseEntry:
             self.form.dose_confirm.hide()
             self.room.show_status("Dose not recorded. Take the baseline with F9 first." if self._baseline_missing
                                   else "Dose not recorded.", "info")
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
+        self.room.focus_note()

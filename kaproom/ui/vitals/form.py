@@ -7,6 +7,7 @@ unless it was saved. The form only shows and collects; saving is the panel's job
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -19,14 +20,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from kaproom.domain.protocol import DEFAULT_RANGES, Protocol
+from kaproom.domain.protocol import Protocol
+from kaproom.domain.protocol_settings import DEFAULT_RANGES
 from kaproom.domain.vitals import LABELS, MOAAS, NAUSEA, UNITS
+from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
@@ -106,16 +108,11 @@ class VitalsForm(QFrame):
         self.comment.setAccessibleName("Vitals comment")
         self.comment.setPlaceholderText("comment")  # short: it must not elide when the panel scrolls
         self.comment.setMaxLength(2000)
-        self.save_button = QPushButton("Save check-in (Enter)")
-        self.save_button.setObjectName("vitalsSave")
-        self.save_button.setAccessibleName("Save the vitals check-in")
-        self.save_button.clicked.connect(lambda _=False: self.saveRequested.emit())
+        self.save_button = make_button("vitalsSave", "Save check-in (Enter)", "Save the vitals check-in",
+                                       on_click=self.saveRequested.emit)
         self.errors: dict[str, QLabel] = {}
         for name in ERROR_FIELDS:
-            label = QLabel()
-            label.setObjectName(f"vitalsError_{name}")
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.PlainText)
+            label = plain_label(f"vitalsError_{name}")
             set_level(label, "error")
             label.hide()
             self.errors[name] = label
@@ -137,14 +134,10 @@ class VitalsForm(QFrame):
         self.dose_confirm.setObjectName("doseConfirm")
         self.dose_question = plain_label("doseQuestion", "")
         set_level(self.dose_question, "caution")
-        self.dose_yes = QPushButton("Yes, record the dose (F10)")
-        self.dose_yes.setObjectName("doseWithoutBaseline")
-        self.dose_yes.setAccessibleName("Record the dose")
-        self.dose_yes.setAutoDefault(True)
-        self.dose_no = QPushButton("No, baseline first (Esc)")
-        self.dose_no.setObjectName("doseCancel")
-        self.dose_no.setAccessibleName("Do not record the dose now")
-        self.dose_no.setAutoDefault(True)
+        self.dose_yes = make_button("doseWithoutBaseline", "Yes, record the dose (F10)", "Record the dose",
+                                    enter_presses=True)
+        self.dose_no = make_button("doseCancel", "No, baseline first (Esc)", "Do not record the dose now",
+                                   enter_presses=True)
         confirm_layout = QVBoxLayout(self.dose_confirm)
         confirm_layout.setContentsMargins(0, 6, 0, 0)
         confirm_layout.addWidget(self.dose_question)
@@ -208,7 +201,7 @@ class VitalsForm(QFrame):
         layout.addWidget(self.advisory)  # the same caveat each time: last, where it may scroll away
         order = [self.fields[n] for n in TEXT_FIELDS] + [self.moaas, self.nausea, self.oxygen, self.comment,
                                                          self.save_button]
-        for first, second in zip(order, order[1:]):
+        for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
     # ---------------------------------------------------------------- typing

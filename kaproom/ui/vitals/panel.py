@@ -28,7 +28,7 @@ from kaproom.domain.vitals import (
     reading_from_payload,
 )
 from kaproom.domain.vitals_schedule import due_for_session
-from kaproom.ui.room.layout import LEAVE_HINT
+from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
 from kaproom.ui.vitals.alerts import AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
@@ -57,11 +57,11 @@ def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
     return "", "ok"
 
 
-class RoomVitals(DoseEntry, QObject):
-    """Keeps the vitals form, alerts, next-check line and discharge in step with one session."""
+class RoomVitals(QObject):
+    """Keeps the vitals form, the dose, alerts, next-check line and discharge in step with one session."""
 
-    def __init__(self, room: Any) -> None:
-        super().__init__(room)
+    def __init__(self, room: RoomHost) -> None:
+        super().__init__(room.window())
         self.room, self.controller = room, room.controller
         self.runner = self.controller.runner
         self.protocol = self.runner.protocol
@@ -70,7 +70,7 @@ class RoomVitals(DoseEntry, QObject):
             self.events = list(self.controller.workspace.store.events(self.runner.session_uid, KEPT_KINDS))
         except Exception as exc:  # noqa: BLE001 - the room still works; the schedule starts from now
             room.show_status(f"Earlier vitals could not be read: {exc}", "error")
-        self._checked_details: dict | None = None
+        self._checked_details: dict[str, Any] | None = None
         self.board = AlertBoard(self.controller.record)
         room.add_banner(self.board)
         # Built from the outside in: a widget that joins the styled room takes its style once,
@@ -79,13 +79,15 @@ class RoomVitals(DoseEntry, QObject):
         room.add_panel(self.scroll)
         self.form = VitalsForm(self.protocol, self._panels.parentWidget())
         self._panels.insertWidget(0, self.form)
-        self._discharge_panel: DischargePanel | None = None  # made when first opened: most of the session never shows it
+        # Made when first opened: most of the session never shows it.
+        self._discharge_panel: DischargePanel | None = None
+        self.dose_entry = DoseEntry(room, self.form, self.scroll, lambda: self.vitals_events, self._running)
         self.form.saveRequested.connect(self.save)
-        self.form.dose_yes.clicked.connect(lambda _=False: self.record_dose())
-        self.form.dose_no.clicked.connect(lambda _=False: self.cancel())
-        EscapeCatcher(self.cancel, self).watch(self.form)
+        self.form.dose_yes.clicked.connect(lambda _=False: self.dose_entry.record_dose())
+        self.form.dose_no.clicked.connect(lambda _=False: self.dose_entry.cancel())
+        EscapeCatcher(self.dose_entry.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
-        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
+        callbacks = (self.focus_form, self.dose_entry.dose, self.acknowledge_newest)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
@@ -240,8 +242,7 @@ class RoomVitals(DoseEntry, QObject):
                  "urgent": " - URGENT: see the alert above"}[worst]
         self.room.show_status(f"Vitals saved at {format_hms(event.session_time)}{words}.",
                               "ok" if worst == "ok" else worst)
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
+        self.room.focus_note()
         return event
 
     def _show_last_check(self) -> None:
@@ -269,12 +270,6 @@ class RoomVitals(DoseEntry, QObject):
         banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # ---------------------------------------------------------------- discharge
-    def _side_changed(self) -> None:
-        """The column beside the log sizes itself to its panels, which scroll: it must be told."""
-        side = getattr(self.room, "side", None)
-        if side is not None:
-            side.updateGeometry()
-
     def _prefills(self, now: float) -> list[Prefill]:
         """The checklist's suggestions from the record as it stands at session time ``now``."""
         vitals = self.vitals_events
@@ -298,7 +293,7 @@ class RoomVitals(DoseEntry, QObject):
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
         self.form.hide()
         self.discharge_panel.show()
-        self._side_changed()
+        self.room.panels_resized()
         self._discharge_escape.watch(self.discharge_panel)  # the tick boxes are new each time
         self.discharge_panel.focus_first()
         QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
@@ -308,9 +303,8 @@ class RoomVitals(DoseEntry, QObject):
     def close_discharge(self) -> None:
         self._hide_discharge()
         self.form.show()
-        self._side_changed()
-        if hasattr(self.room, "focus_note"):
-            self.room.focus_note()
+        self.room.panels_resized()
+        self.room.focus_note()
 
     def _discharge(self, ticks: Mapping[str, bool], ready_at: str, reason: str) -> str | None:
         try:
@@ -330,10 +324,8 @@ class RoomVitals(DoseEntry, QObject):
         return None
 
 
-def install(room: Any) -> RoomVitals:
+def install(room: RoomHost) -> RoomVitals:
     """Give ``room`` its vitals form, dose key, alerts, next-check line and discharge checklist."""
-    vitals = RoomVitals(room)
-    room.vitals = vitals
-    return vitals
+    return RoomVitals(room)
 
 

@@ -1,0 +1,132 @@
+"""What the room screen offers the parts that plug into it: the music strip, the vitals panel and
+the room's own commands are written against ``RoomHost`` and ``RoomSession``, never against the
+window's class.
+
+So the imports run one way: the music and vitals packages import the kit (this module), not the
+room; the room window loads them by module name and hands itself to each one's ``install(host)``.
+A stand-in host (tests/_music_helpers.py) can carry a part on its own.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+    from PySide6.QtWidgets import QWidget
+
+    from kaproom.domain.clock import Clock
+    from kaproom.domain.events import RecordedEvent
+    from kaproom.domain.protocol import Protocol as SessionProtocol
+    from kaproom.domain.session import SessionRunner, State
+    from kaproom.services.workspace import Workspace
+    from kaproom.ui.kit.prompt import RoomPrompt
+
+#: Said once a session has ended (by the room, and after the discharge and the early end).
+LEAVE_HINT = "Ctrl+W goes to the home page when you are done."
+
+
+class RoomSession(Protocol):
+    """The session as the room's parts see it (the room's ``SessionController``): commands in,
+    committed events out as signals (``eventRecorded`` each RecordedEvent once committed,
+    ``ticked`` the elapsed session seconds, ``sessionEnded`` the session_ended event). A command
+    returns None when it was not saved; then ``last_error`` says why."""
+
+    @property
+    def eventRecorded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name
+
+    @property
+    def ticked(self) -> SignalInstance: ...
+
+    @property
+    def sessionEnded(self) -> SignalInstance: ...  # noqa: N802 - Qt's signal name
+
+    @property
+    def runner(self) -> SessionRunner: ...
+
+    @property
+    def protocol(self) -> SessionProtocol: ...
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def last_error(self) -> str: ...
+
+    @property
+    def is_running(self) -> bool: ...
+
+    def elapsed(self) -> float: ...
+
+    def record(self, kind: str, payload: Mapping[str, Any]) -> RecordedEvent | None: ...
+
+    def record_with(self, kind: str, payload: Mapping[str, Any],
+                    followers: Callable[[RecordedEvent], Iterable[tuple[str, Mapping[str, Any]]]]
+                    ) -> list[RecordedEvent] | None: ...
+
+    def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
+                  despite: Sequence[str] = ()) -> RecordedEvent | None: ...
+
+    def advance(self, reason: str = "") -> RecordedEvent | None: ...
+
+    def extend(self, minutes: float) -> RecordedEvent | None: ...
+
+    def end(self, outcome: str | State, reason: str = "", details: Mapping[str, Any] | None = None
+            ) -> RecordedEvent | None: ...
+
+    def amend(self, event: RecordedEvent, text: str) -> RecordedEvent | None: ...
+
+
+class LogChoice(Protocol):
+    """The room's log, as far as a correction needs it: which entry is meant."""
+
+    def selected_event(self) -> RecordedEvent | None: ...
+
+    def latest_amendable(self) -> RecordedEvent | None: ...
+
+
+class RoomHost(Protocol):
+    """The room screen, as its parts see it. Each part's ``install(host)`` adds its widgets with
+    the ``add_``/``set_`` methods and its keys with ``add_shortcut``; everything it records goes
+    through ``controller``, and it speaks to the therapist on the status line."""
+
+    @property
+    def controller(self) -> RoomSession: ...
+
+    @property
+    def prompt(self) -> RoomPrompt: ...  # the one-line question above the note field
+
+    @property
+    def private(self) -> bool: ...  # under the privacy cover: no question may open
+
+    @property
+    def log_view(self) -> LogChoice: ...
+
+    def window(self) -> QWidget: ...  # the room's top-level widget (Qt's own QWidget.window)
+
+    def add_shortcut(self, key: str, description: str, callback: Callable[[], object], /) -> object: ...
+
+    def add_banner(self, widget: QWidget, /) -> None: ...  # a persistent line under the clock
+
+    def add_panel(self, widget: QWidget, /) -> None: ...  # a panel in the column beside the log
+
+    def panels_resized(self) -> None: ...  # a panel beside the log changed what it shows
+
+    def set_music_strip(self, widget: QWidget, /) -> None: ...
+
+    def set_vitals_due(self, text: str, level: str, /) -> None: ...  # replaces the room's own next-check line
+
+    def set_discharge_handler(self, handler: Callable[[], None], /) -> None: ...
+
+    def show_status(self, text: str, level: str = "info", /) -> None: ...
+
+    def focus_note(self) -> None: ...
+
+    def dose_end_reminder(self, phase_change: RecordedEvent | None, /) -> str: ...
+
+    def will_close(self) -> bool: ...  # a close asked for now goes through (a running session asks first)
+
+    def close_now(self) -> bool: ...
