@@ -95,7 +95,7 @@ class ExportBar(QWidget):
             return None
         try:
             result = export_session(self.workspace, row.uid, fmt, chosen, user=self.user,
-                                    monochrome=self.black_and_white.isChecked())
+                                    monochrome=self.black_and_white.isChecked(), replace=True)  # the dialog asked
         except StoreError as exc:  # no permission, a full disk, a read-only folder: words, not a crash
             self._say(str(exc), "error")
             return None
