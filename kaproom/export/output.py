@@ -19,6 +19,8 @@ from kaproom.store.errors import StoreError
 
 #: Export formats and the ending of the file each writes.
 FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
+#: The largest session bundle read for import (see :mod:`kaproom.export.json_bundle` for all its limits).
+MAX_BUNDLE_BYTES = 32 * 1024 * 1024
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
@@ -146,15 +148,23 @@ def write_private(path: Path, data: bytes, *, replace: bool = False,
     return path
 
 
-def read_bundle_bytes(path: str | os.PathLike, limit: int = 512 * 1024 * 1024) -> bytes:
+def read_bundle_bytes(path: str | os.PathLike, limit: int = MAX_BUNDLE_BYTES) -> bytes:
     """A bundle file's bytes, with the reason in words when it cannot be read."""
     source = Path(path).expanduser()
     try:
         if is_folder(source):
             raise ExportError(f"{source} is a folder; choose a KAP Room session bundle (.json) to import.")
-        if source.stat().st_size > limit:
-            raise ExportError(f"{source} is too large to be a KAP Room session bundle.")
-        return source.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+        handle = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(handle, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ExportError(f"{source} is not a file (it is a device, a pipe or a socket); choose a KAP Room "
+                                  "session bundle (.json) to import.")
+            if info.st_size > limit:
+                raise ExportError(f"{source} is too large to be a KAP Room session bundle (more than "
+                                  f"{limit // (1024 * 1024)} MB); nothing was imported.")
+            return stream.read(limit + 1)  # a file that grew since fstat() is still read no further
     except FileNotFoundError:
         raise ExportError(f"There is no file {source}.") from None
     except OSError as exc:
