@@ -20,7 +20,7 @@ from kaproom.store.errors import StoreError
 #: Export formats and the ending of the file each writes.
 FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
 #: The largest session bundle read for import (see :mod:`kaproom.export.json_bundle` for all its limits).
-MAX_BUNDLE_BYTES = 32 * 1024 * 1024
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
