@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from _export_helpers import finished_session
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kaproom.domain.events import GENESIS, event_hash
+from kaproom.domain.protocol_settings import DEFAULT_RANGES
 from kaproom.export.importer import import_bundle_data
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.session_export import export_session
@@ -130,4 +133,81 @@ def test_the_untouched_bundle_imports_once_and_twice_adds_nothing(bundle, tmp_pa
         assert count == len(bundle["events"])
         assert import_or_refuse(store, data)
         assert len(store.events(bundle["session"]["uid"])) == count
+        assert_local_record_intact(store)
+
+
+# ---------------------------------------------------------------- the parser's own limits (issue #23)
+EXTREME_NUMBERS = ("1e999", "-1e999", "1e308", "5e-324", "-0.0", "NaN", "Infinity", "-Infinity", "1" * 5000,
+                   "0.1", "72", "1E+2")
+
+
+@st.composite
+def json_text(draw, depth: int = 0) -> str:
+    """JSON text as a forger writes it: extreme number literals, keys named twice, deep nesting."""
+    kind = draw(st.sampled_from(["number", "string", "list", "object", "deep"] if depth < 4 else ["number", "string"]))
+    if kind == "number":
+        return draw(st.sampled_from(EXTREME_NUMBERS))
+    if kind == "string":
+        return json.dumps(draw(st.text(max_size=6)))
+    if kind == "deep":
+        levels = draw(st.integers(1, 1200))
+        return "[" * levels + draw(json_text(depth + 1)) + "]" * levels
+    items = draw(st.lists(json_text(depth + 1), max_size=3))
+    if kind == "list":
+        return "[" + ",".join(items) + "]"
+    keys = draw(st.lists(st.sampled_from(["text", "seq", "uid", "a"]), min_size=len(items), max_size=len(items)))
+    return "{" + ",".join(f'"{key}":{item}' for key, item in zip(keys, items)) + "}"
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(value=json_text(), where=st.sampled_from(["payload", "header", "top", "event"]))
+def test_any_value_anywhere_in_a_bundle_is_imported_or_refused_clearly(bundle, tmp_path_factory, value, where):
+    doc = copy.deepcopy(bundle)
+    placeholder = "\"@@value@@\""
+    if where == "payload":
+        doc["events"][-1]["payload"]["extra"] = "@@value@@"
+    elif where == "header":
+        doc["session"]["extra"] = "@@value@@"
+    elif where == "event":
+        doc["events"][0]["session_time"] = "@@value@@"
+    else:
+        doc["extra"] = "@@value@@"
+    data = json.dumps(doc).replace(placeholder, value).encode("utf-8")
+    with Store(tmp_path_factory.mktemp("values") / DB_FILENAME) as store:
+        if import_or_refuse(store, data):
+            uid = doc["session"]["uid"]
+            assert all(math.isfinite(e.session_time) for e in store.events(uid))
+        assert_local_record_intact(store)
+
+
+def _rehashed(doc: dict) -> dict:
+    prev, uid = GENESIS, doc["session"]["uid"]
+    for seq, e in enumerate(doc["events"], start=1):
+        e["seq"], e["prev_hash"] = seq, prev
+        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
+                                      e["phase"], e["payload"])
+    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
+    return doc
+
+
+vital_values = st.one_of(st.none(), st.integers(-10**20, 10**20), st.floats(-1e20, 1e20, allow_nan=False),
+                         st.sampled_from([50, 300, 20, 250, 100, 49.999, 300.001, 0, True, "128"]))
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(changes=st.dictionaries(st.sampled_from(["systolic", "diastolic", "pulse", "spo2", "respiratory_rate",
+                                                 "temperature"]), vital_values, min_size=1, max_size=4),
+       session_time=st.floats(0, 1e18, allow_nan=False))
+def test_correctly_hashed_vitals_are_imported_only_inside_the_protocols_ranges(bundle, tmp_path_factory, changes,
+                                                                               session_time):
+    """A forger who recomputes every hash still cannot bring a reading no check-in could save."""
+    doc = copy.deepcopy(bundle)
+    vitals = next(e for e in doc["events"] if e["kind"] == "vitals")
+    vitals["payload"].update(changes)
+    vitals["session_time"] = session_time
+    data = json.dumps(_rehashed(doc)).encode("utf-8")
+    inside = all(value is None or isinstance(value, (bool, str)) or DEFAULT_RANGES[name][0] <= value
+                 <= DEFAULT_RANGES[name][1] for name, value in changes.items())
+    with Store(tmp_path_factory.mktemp("vitals") / DB_FILENAME) as store:
+        assert import_or_refuse(store, data) == inside
         assert_local_record_intact(store)

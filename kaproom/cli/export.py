@@ -20,7 +20,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         result = export_session(workspace, args.session, args.format, args.output or ".", user=user,
-                                monochrome=args.black_and_white)
+                                monochrome=args.black_and_white, replace=args.force)
     print(f"Exported session {result.number} as {result.format} to {result.path} ({result.size:,} bytes, "
           "readable by you only). It contains health information: keep it safe.")
     return EXIT_OK
@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write, or a folder to write it in (default: the current folder)")
     p.add_argument("--black-and-white", action="store_true", help="PDF chart without colour")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists (only a regular file)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", parents=[common], help="add sessions from JSON bundles made on another computer",

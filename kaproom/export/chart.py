@@ -5,21 +5,32 @@ between them shaded), pulse as dots and SpO2 as squares in its own strip below, 
 time, with phase changes and the dose marked. Markers and line styles (not only colour) tell the
 series apart, so a black-and-white printout stays readable; ``monochrome`` drops colour entirely.
 Sizes follow the device's resolution, so one function serves a 96-dpi widget and a 300-dpi page.
+
+Whatever a record holds, the chart stays bounded: the value axes never reach beyond
+:data:`BP_AXIS` and :data:`SPO2_AXIS` (a reading past them sits on the edge), the time axis never
+beyond :data:`MAX_SECONDS`, and a value that is not a finite number is left out.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen, QPolygonF
 
 from kaproom.domain.clock import format_hms
 from kaproom.export.report_data import SessionReport
+from kaproom.export.report_rows import VitalsRow
 
 TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 POLYLINE_RUN = 8  # segments per drawPolyline call (see polyline())
+BP_AXIS = (0.0, 320.0)  # mmHg and /min: the widest the blood pressure and pulse axis goes
+SPO2_AXIS = (40.0, 100.0)  # %: the widest the SpO2 axis goes
+MAX_SECONDS = 7 * 24 * 3600.0  # the longest time axis (a week): later points sit on its right edge
+MAX_TICKS = 200  # never more grid lines than this on any axis, whatever the steps
+SERIES = ("systolic", "diastolic", "pulse", "spo2")
 
 
 @dataclass(frozen=True)
@@ -70,12 +81,38 @@ def marker(painter: QPainter, shape: str, at: QPointF, size: float, color: QColo
                                        QPointF(at.x(), at.y() + tip * h)]))
 
 
-def nice_range(values: Iterable[float], low: float, high: float, step: float) -> tuple[float, float]:
-    """Axis limits covering the defaults and the data, rounded outward to ``step``."""
-    data = list(values)
+def nice_range(values: Iterable[float], low: float, high: float, step: float,
+               bounds: tuple[float, float] = BP_AXIS) -> tuple[float, float]:
+    """Axis limits covering the defaults and the data, rounded outward to ``step``, within ``bounds``."""
+    floor, ceiling = bounds
+    data = [min(max(v, floor), ceiling) for v in values if math.isfinite(v)]
     lo = min([low, *[v - step / 2 for v in data]])
     hi = max([high, *[v + step / 2 for v in data]])
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+    return max(floor, math.floor(lo / step) * step), min(ceiling, math.ceil(hi / step) * step)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def drawable(rows: Iterable[VitalsRow]) -> list[VitalsRow]:
+    """The readings a chart can place: a row without a finite session time is left out, and a value
+    that is not a finite number (NaN, infinity) is drawn as not taken."""
+    kept = []
+    for row in rows:
+        if not math.isfinite(row.session_time):
+            continue
+        if all(math.isfinite(v) for name in SERIES if (v := row.value(name)) is not None):
+            kept.append(row)
+            continue
+        kept.append(replace(row, systolic=_finite(row.systolic), diastolic=_finite(row.diastolic),
+                            pulse=_finite(row.pulse), spo2=_finite(row.spo2)))
+    return kept
+
+
+def _seconds_axis(*candidates: float | None) -> float:
+    """The time axis' length: the longest finite candidate, at least a minute, at most :data:`MAX_SECONDS`."""
+    return min(MAX_SECONDS, max([60.0, *[c for c in candidates if c is not None and math.isfinite(c)]]))
 
 
 def time_step(span_seconds: float, width: float, label_width: float) -> float:
@@ -93,7 +130,8 @@ class _Plot:
         self.area, self.x_max, self.y_lo, self.y_hi = area, x_max, y_lo, y_hi
 
     def x(self, seconds: float) -> float:
-        return self.area.left() + self.area.width() * min(max(seconds, 0.0), self.x_max) / self.x_max
+        seconds = seconds if seconds >= 0.0 else 0.0  # NaN too
+        return self.area.left() + self.area.width() * min(seconds, self.x_max) / self.x_max
 
     def y(self, value: float) -> float:
         frac = (min(max(value, self.y_lo), self.y_hi) - self.y_lo) / (self.y_hi - self.y_lo)
@@ -141,8 +179,8 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     fm = QFontMetricsF(font, device) if device is not None else QFontMetricsF(font)
     line = fm.height()
     pad = 4 * unit
-    vitals = report.vitals
-    x_max = max(report.duration, max((v.session_time for v in vitals), default=0.0), report.dose_time or 0.0, 60.0)
+    vitals = drawable(report.vitals)
+    x_max = _seconds_axis(report.duration, max((v.session_time for v in vitals), default=0.0), report.dose_time)
 
     legend_bottom = _legend(painter, rect, fm, pal, unit)
     left = rect.left() + pad + line * 1.2 + fm.horizontalAdvance("200") + 4 * unit
@@ -158,7 +196,7 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     bp_pulse = [v for r in vitals for v in (r.systolic, r.diastolic, r.pulse) if v is not None]
     lo, hi = nice_range(bp_pulse, 40, 180, 20)
     main = _Plot(QRectF(left, top, right - left, main_h), x_max, lo, hi)
-    spo2_lo, _ = nice_range([v.spo2 for v in vitals if v.spo2 is not None], 85, 100, 5)
+    spo2_lo, _ = nice_range([v.spo2 for v in vitals if v.spo2 is not None], 85, 100, 5, SPO2_AXIS)
     low = _Plot(QRectF(left, top + main_h + gap, right - left, bottom - top - main_h - gap), x_max, spo2_lo, 100)
 
     _axes(painter, main, 20 if (hi - lo) / 20 * line * 1.2 < main_h else 40, fm, pal, unit, "mmHg · /min")
@@ -169,8 +207,9 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     bp_rows = [r for r in vitals if r.systolic is not None and r.diastolic is not None]
     if bp_rows:
         band = QPainterPath()
-        band.addPolygon(QPolygonF(main.points([(r.session_time, r.systolic) for r in bp_rows]  # type: ignore[misc]
-                                              + [(r.session_time, r.diastolic) for r in reversed(bp_rows)])))
+        outline = [(r.session_time, r.systolic) for r in bp_rows if r.systolic is not None]
+        outline += [(r.session_time, r.diastolic) for r in reversed(bp_rows) if r.diastolic is not None]
+        band.addPolygon(QPolygonF(main.points(outline)))
         band.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
         # Without antialiasing: the blood-pressure lines are drawn over both edges of the band, and
@@ -226,7 +265,7 @@ def polyline(painter: QPainter, pen: QPen, points: Sequence[QPointF]) -> None:
             run_pen = QPen(pen)
             run_pen.setDashOffset(offset)
             painter.setPen(run_pen)
-            offset += sum(math.hypot(b.x() - a.x(), b.y() - a.y()) for a, b in zip(run, run[1:])) / width
+            offset += sum(math.hypot(b.x() - a.x(), b.y() - a.y()) for a, b in itertools.pairwise(run)) / width
         painter.drawPolyline(QPolygonF(run))
     painter.setPen(pen)
 
@@ -267,15 +306,15 @@ def _axes(painter: QPainter, plot: _Plot, step: float, fm: QFontMetricsF, pal: P
           title: str) -> None:
     area = plot.area
     painter.setPen(QPen(pal.grid, 0.8 * unit))
-    value = plot.y_lo
-    while value <= plot.y_hi + 1e-6:
+    count = min(MAX_TICKS, int((plot.y_hi - plot.y_lo) / step + 1e-6) + 1) if step > 0 else 1
+    for tick in range(count):
+        value = plot.y_lo + tick * step
         y = plot.y(value)
         painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
         painter.setPen(pal.text)
         label = f"{value:.0f}"
         painter.drawText(QPointF(area.left() - 4 * unit - fm.horizontalAdvance(label), y + fm.ascent() / 2.6), label)
         painter.setPen(QPen(pal.grid, 0.8 * unit))
-        value += step
     painter.setPen(QPen(pal.text, 1.0 * unit))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(area)
@@ -289,16 +328,16 @@ def _axes(painter: QPainter, plot: _Plot, step: float, fm: QFontMetricsF, pal: P
 
 def _time_axis(painter: QPainter, main: _Plot, low: _Plot, fm: QFontMetricsF, pal: Palette, unit: float) -> None:
     step = time_step(main.x_max, main.area.width(), fm.horizontalAdvance("0:00"))
-    t = 0.0
-    while t <= main.x_max + 1e-6:
+    for tick in range(min(MAX_TICKS, int(main.x_max / step + 1e-6) + 1)):
+        t = tick * step
         x = main.x(t)
         painter.setPen(QPen(pal.grid, 0.6 * unit, Qt.PenStyle.DotLine))
         for plot in (main, low):
             painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
         painter.setPen(pal.text)
         label = format_hms(t)[:-3]  # H:MM
-        painter.drawText(QPointF(x - fm.horizontalAdvance(label) / 2, low.area.bottom() + fm.ascent() + 2 * unit), label)
-        t += step
+        painter.drawText(QPointF(x - fm.horizontalAdvance(label) / 2, low.area.bottom() + fm.ascent() + 2 * unit),
+                         label)
     title = "Session time (h:mm)"
     painter.drawText(QPointF(main.area.center().x() - fm.horizontalAdvance(title) / 2,
                              low.area.bottom() + fm.height() + fm.ascent() + 2 * unit), title)
@@ -317,7 +356,7 @@ def _phases_and_dose(painter: QPainter, report: SessionReport, main: _Plot, low:
         if name and name != "…":
             painter.setPen(pal.text)
             painter.drawText(QPointF(x + 2 * unit, main.area.top() - fm.descent() - 2 * unit), name)
-    if report.dose_time is not None:
+    if report.dose_time is not None and math.isfinite(report.dose_time):
         x = main.x(report.dose_time)
         painter.setPen(QPen(pal.dose, 2.0 * unit, Qt.PenStyle.SolidLine))
         for plot in (main, low):

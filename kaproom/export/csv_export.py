@@ -36,6 +36,13 @@ def csv_row(event: RecordedEvent, labels: dict[str, str]) -> dict[str, str]:
     }
 
 
+def every_cell_safe(row: dict[str, str]) -> dict[str, str]:
+    """``row`` with every text cell spreadsheet-safe: an imported bundle can put any text in any
+    field (session id, wall time, kind, hashes), not only where people type. The two numbers KAP
+    Room formats itself (seq, session time) stay numbers."""
+    return {name: value if name in ("seq", "session_time") else spreadsheet_safe(value) for name, value in row.items()}
+
+
 def render_csv(report: SessionReport) -> bytes:
     """The whole event log of the session as CSV bytes (UTF-8 with BOM)."""
     protocol = report.protocol
@@ -45,5 +52,5 @@ def render_csv(report: SessionReport) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     for event in report.events:
-        writer.writerow(csv_row(event, labels))
+        writer.writerow(every_cell_safe(csv_row(event, labels)))
     return buffer.getvalue().encode("utf-8-sig")

@@ -5,18 +5,29 @@ back the same way. So an import either adds a session that is not here yet (mark
 it came from), or adds the events a longer copy of a session has beyond ours. Nothing is ever
 changed: a bundle whose chain is broken, or whose history differs from ours, is refused with the
 event named, and importing the same bundle twice adds nothing.
+
+A correctly hashed bundle can still hold what no room would write, so vitals outside the
+session protocol's ranges are refused too (a blood pressure of 1e17 would stretch every chart),
+and what ``import`` prints never carries a bundle's control characters (ANSI escapes in a client
+code could rewrite the terminal): they are shown escaped, as ``\x1b``.
 """
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent, verify_chain
+from kaproom.domain.people import Permission
+from kaproom.domain.protocol import builtin_protocol, parse_protocol
+from kaproom.domain.protocol_error import ProtocolError
+from kaproom.domain.protocol_settings import DEFAULT_RANGES
 from kaproom.export.json_bundle import Bundle, BundleRefused, parse_bundle
 from kaproom.export.output import read_bundle_bytes
+from kaproom.services.people import People
 from kaproom.store import NotFound, Store
 from kaproom.store.bundles import ChainMismatch, add_imported_session, append_imported_events
 
@@ -45,7 +56,8 @@ def _session_facts(bundle: Bundle, source: str) -> dict[str, Any]:
         raise BundleRefused(f"{source} was not imported: its first event is '{first.kind}', not the creation of "
                             "the session.")
     p = first.payload
-    protocol = p.get("protocol") if isinstance(p.get("protocol"), Mapping) else {}
+    raw_protocol = p.get("protocol")
+    protocol: Mapping[str, Any] = raw_protocol if isinstance(raw_protocol, Mapping) else {}
     facts = {"created_at": first.wall_time, "client_code": str(p.get("client_code", "")),
              "therapist": str(p.get("therapist", "")), "room": str(p.get("room", "")), "demo": bool(p.get("demo")),
              "protocol_id": str(protocol.get("id", "")), "protocol_name": str(protocol.get("name", ""))}
@@ -74,6 +86,50 @@ def _check_chain(bundle: Bundle, source: str) -> None:
                             "(events were removed or replaced at its end). Nothing was added.")
 
 
+def _ranges(bundle: Bundle, source: str) -> Mapping[str, tuple[float, float]]:
+    """The vitals ranges of the protocol the session ran (the defaults when it cannot be read)."""
+    raw_protocol = bundle.events[0].payload.get("protocol")
+    protocol: Mapping[str, Any] = raw_protocol if isinstance(raw_protocol, Mapping) else {}
+    text = protocol.get("text")
+    try:
+        if isinstance(text, str) and text:
+            return dict(DEFAULT_RANGES) | dict(parse_protocol(text, "the bundle's protocol").vitals_ranges)
+        return dict(DEFAULT_RANGES) | dict(builtin_protocol(str(protocol.get("id", ""))).vitals_ranges)
+    except RecursionError:
+        raise BundleRefused(f"{source} was not imported: the protocol it carries nests too deep to be read. "
+                            "Nothing was added.") from None
+    except (ProtocolError, KeyError, ValueError, TypeError, OSError):
+        return dict(DEFAULT_RANGES)
+
+
+def _check_vitals(bundle: Bundle, source: str) -> None:
+    """Refuse vitals no check-in could have saved: values outside the protocol's ranges."""
+    ranges = _ranges(bundle, source)
+    for event in bundle.events:
+        if event.kind != Kind.VITALS:
+            continue
+        for name, (low, high) in ranges.items():
+            value = event.payload.get(name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or low <= value <= high:
+                continue
+            shown = f"{value:g}" if isinstance(value, float) or abs(value) < 10**15 else "a number that long"
+            raise BundleRefused(f"{source} was not imported: {_describe(event)} gives {name.replace('_', ' ')} "
+                                f"{shown}, outside what the session's protocol allows ({low:g}–{high:g}). "
+                                "Nothing was added.")
+
+
+_SHOWN_ESCAPED = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}  # direction overrides
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, direction overrides) shown escaped, never obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch == " " or (unicodedata.category(ch) != "Cc" and ord(ch) not in _SHOWN_ESCAPED
+                                       and ch.isprintable()) else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def _origin(bundle: Bundle, facts: Mapping[str, Any]) -> str:
     claimed = str(bundle.session.get("origin") or "")
     if claimed and claimed != "local":
@@ -90,10 +146,22 @@ def _local_copy(store: Store, uid: str):
 
 
 def import_bundle_data(store: Store, data: bytes, source: str = "the bundle") -> ImportResult:
-    """Verify and import one bundle's bytes into ``store``; BundleRefused says why not."""
+    """Verify and import one bundle's bytes into ``store``; BundleRefused says why not.
+
+    The message (of the result or the refusal) is safe to print: see :func:`printable`.
+    """
+    try:
+        result = _import(store, data, source)
+    except BundleRefused as exc:
+        raise BundleRefused(printable(str(exc))) from None
+    return replace(result, message=printable(result.message))
+
+
+def _import(store: Store, data: bytes, source: str) -> ImportResult:
     bundle = parse_bundle(data, source)
     _check_chain(bundle, source)
     facts = _session_facts(bundle, source)
+    _check_vitals(bundle, source)
     uid, theirs = bundle.uid, list(bundle.events)
     row = _local_copy(store, uid)
     try:
@@ -141,13 +209,10 @@ def import_bundle(workspace: Any, path: str | os.PathLike, user: User | None = N
     """
     store: Store = getattr(workspace, "store", workspace)
     if hasattr(workspace, "clock"):
-        from kaproom.domain.people import Permission
-        from kaproom.services.people import People
         people = People.of(workspace)
         if user is not None or people.has_users():
             people.require(user, Permission.IMPORT)
     result = import_bundle_data(store, read_bundle_bytes(path), os.path.basename(os.fspath(path)) or "the bundle")
     if hasattr(workspace, "clock"):
-        from kaproom.services.people import People
         People.of(workspace).record_import(user, os.fspath(path), [result.session_uid] if result.added else [])
     return result

@@ -4,6 +4,15 @@ A supervisor reviewing on their own computer imports this file; any independent 
 re-verify it with a few lines of code, because the bundle states the hashing recipe it follows
 (the one in :func:`kaproom.domain.events.event_hash`). The ``session`` header is a convenience
 copy: the importer trusts only what the hashed events say.
+
+Limits. A bundle is refused, with a message and before anything is added, when it is larger than
+:data:`MAX_BUNDLE_BYTES` (16 MB), holds more than :data:`MAX_EVENTS` (5,000) events, nests
+objects or lists deeper than :data:`MAX_DEPTH` (32), repeats a key inside one object, or holds a
+number JSON cannot carry faithfully (``NaN``, ``Infinity``, or one too large for a float such as
+``1e999``). A real session, even a whole day in the room, holds well under a thousand events
+(about 0.5 kB each in a bundle); at the limits the import takes seconds and the PDF about a minute
+(10,000 events took two minutes and 170 MB on a 2-core machine, hence 5,000), so the import, the
+PDF and the review of any bundle the app accepts stay bounded in time and memory.
 """
 from __future__ import annotations
 
@@ -13,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kaproom.domain.events import GENESIS, RecordedEvent
-from kaproom.export.output import ExportError
+from kaproom.export.output import MAX_BUNDLE_BYTES, ExportError
 from kaproom.export.report_data import SessionReport
 
 FORMAT = "kaproom-session-bundle"
+MAX_EVENTS = 5_000
+MAX_DEPTH = 32
 VERSION = 1
 HASH_RECIPE = {
     "algorithm": "sha256",
@@ -85,8 +96,46 @@ def _field(obj: Mapping[str, Any], name: str, kind: type | tuple[type, ...], whe
     return value
 
 
+class _Unusable(ValueError):
+    """A JSON text that parses, but not into something a record can hold; ``str()`` says what."""
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a record can hold")
+    raise _Unusable(f"it holds {name}, which is not a number a record can hold")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise _Unusable(f"it holds the number {shown}, too large for a record")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Unusable(f"it names the key '{key[:40]}' twice in one object, so tools would read it differently")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists and objects nest deeper than ``limit`` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _seconds(value: Any, where: str) -> float:
@@ -101,10 +150,19 @@ def _seconds(value: Any, where: str) -> float:
 
 def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
     """Read a bundle's bytes; BundleRefused (never another exception) for anything malformed."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(f"{source} was not imported: it is larger than a KAP Room session bundle can be "
+                            f"({MAX_BUNDLE_BYTES // (1024 * 1024)} MB).")
     try:
-        raw = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
+        raw = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant, parse_float=_finite_float,
+                         object_pairs_hook=_unique_keys)
+    except _Unusable as exc:
+        raise BundleRefused(f"{source} was not imported: {exc}. Nothing was added.") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BundleRefused(f"{source} is not a KAP Room session bundle (it is not readable JSON).") from None
+    if _too_deep(raw):
+        raise BundleRefused(f"{source} was not imported: its data nests deeper than a KAP Room bundle does "
+                            f"({MAX_DEPTH} levels). Nothing was added.")
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleRefused(f"{source} is not a KAP Room session bundle (export one with "
                             "`kaproom export SESSION --format json`).")
@@ -119,6 +177,9 @@ def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
     raw_events = _field(raw, "events", list, source)
     if not raw_events:
         raise BundleRefused(f"{source} holds no events.")
+    if len(raw_events) > MAX_EVENTS:
+        raise BundleRefused(f"{source} was not imported: it holds {len(raw_events):,} events, more than a KAP Room "
+                            f"session can ({MAX_EVENTS:,}). Nothing was added.")
     events = []
     for index, item in enumerate(raw_events, start=1):
         where = f"{source}: event {item.get('seq', index) if isinstance(item, dict) else index}"

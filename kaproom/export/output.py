@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from kaproom.services.paths import private_file
@@ -16,6 +19,8 @@ from kaproom.store.errors import StoreError
 
 #: Export formats and the ending of the file each writes.
 FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
+#: The largest session bundle read for import (see :mod:`kaproom.export.json_bundle` for all its limits).
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
@@ -52,14 +57,70 @@ def destination(path: str | os.PathLike, default_name: str) -> Path:
     return target
 
 
-def write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically as an owner-only file; ExportError when impossible."""
+def check_target(path: Path, replace: bool = False) -> None:
+    """Refuse a destination that is not a regular file, or an existing file unless ``replace``."""
     path = Path(path)
-    if is_folder(path):
-        raise ExportError(f"{path} is a folder; give a file name to write the export to.")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ExportError(describe_write_failure(exc, path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportError(f"{path} is a folder; give a file name to write the export to.")
+    if stat.S_ISLNK(info.st_mode):
+        raise ExportError(f"{path} is a link to another file; KAP Room does not write through links. "
+                          "Give the name of a new file; nothing was written.")
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportError(f"{path} is not a regular file (it is a device, a pipe or a socket); an export is "
+                          "only written to a file. Give the name of a new file; nothing was written.")
+    if not replace:
+        raise ExportError(f"{path} already exists and was left as it is. Choose another name, or replace it "
+                          "on purpose (on the command line: --force).")
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _put_in_place(temporary: str, path: Path, replace: bool) -> None:
+    """Move the finished temporary file to ``path``; without ``replace`` never over an existing name."""
+    if not replace:
+        try:
+            os.link(temporary, path, follow_symlinks=False)  # fails if anything appeared under that name
+        except FileExistsError:
+            check_target(path, replace=False)
+            raise
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+                raise
+        else:  # a file system with hard links (not FAT on a USB stick): the name was taken atomically
+            _remove(temporary)
+            return
+    check_target(path, replace)
+    os.replace(temporary, path)
+
+
+def write_private(path: Path, data: bytes, *, replace: bool = False,
+                  before_commit: Callable[[], None] | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically as an owner-only file; ExportError when impossible.
+
+    An existing file is replaced only with ``replace`` (and only a regular file: see
+    :func:`check_target`). ``before_commit`` runs once the data is safely on disk under the
+    temporary name and before the file takes its name: if it raises, nothing is left behind and
+    its exception goes on (the export's audit entry is recorded there, so no export leaves unrecorded).
+    """
+    path = Path(path)
+    check_target(path, replace)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(describe_write_failure(exc, path)) from None
+    placed = False
+    try:
         try:
             view = memoryview(data)
             while view:
@@ -68,26 +129,42 @@ def write_private(path: Path, data: bytes) -> Path:
             os.fsync(handle)
         finally:
             os.close(handle)
-        os.replace(temporary, path)
-    except OSError as exc:
+        if before_commit is not None:
+            before_commit()
         try:
-            temporary.unlink()
-        except OSError:
-            pass
+            _put_in_place(temporary, path, replace)
+        except OSError as exc:
+            if before_commit is None:
+                raise
+            raise ExportError(f"The export was recorded in the audit trail, but {path} could not be written "
+                              f"({describe_write_failure(exc, path)})") from None
+        placed = True
+    except OSError as exc:
         raise ExportError(describe_write_failure(exc, path)) from None
+    finally:
+        if not placed:
+            _remove(temporary)
     private_file(path)
     return path
 
 
-def read_bundle_bytes(path: str | os.PathLike, limit: int = 512 * 1024 * 1024) -> bytes:
+def read_bundle_bytes(path: str | os.PathLike, limit: int = MAX_BUNDLE_BYTES) -> bytes:
     """A bundle file's bytes, with the reason in words when it cannot be read."""
     source = Path(path).expanduser()
     try:
         if is_folder(source):
             raise ExportError(f"{source} is a folder; choose a KAP Room session bundle (.json) to import.")
-        if source.stat().st_size > limit:
-            raise ExportError(f"{source} is too large to be a KAP Room session bundle.")
-        return source.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+        handle = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(handle, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ExportError(f"{source} is not a file (it is a device, a pipe or a socket); choose a KAP Room "
+                                  "session bundle (.json) to import.")
+            if info.st_size > limit:
+                raise ExportError(f"{source} is too large to be a KAP Room session bundle (more than "
+                                  f"{limit // (1024 * 1024)} MB); nothing was imported.")
+            return stream.read(limit + 1)  # a file that grew since fstat() is still read no further
     except FileNotFoundError:
         raise ExportError(f"There is no file {source}.") from None
     except OSError as exc:

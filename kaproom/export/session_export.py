@@ -10,14 +10,26 @@ ways, and the office's sign-off could never come back.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
-from kaproom.export.output import FORMATS, ExportError, describe_write_failure, destination, is_folder, write_private
+from kaproom.domain.people import Permission
+from kaproom.export.output import (
+    FORMATS,
+    ExportError,
+    check_target,
+    describe_write_failure,
+    destination,
+    is_folder,
+    write_private,
+)
 from kaproom.export.report_data import SessionReport, gather
-from kaproom.store import SessionRow
+from kaproom.services.people import People
+from kaproom.store import SessionRow, StoreError
+from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
 if TYPE_CHECKING:
     from kaproom.domain.people import User
@@ -40,39 +52,51 @@ def default_name(row: SessionRow, fmt: str) -> str:
 
 def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool) -> bytes:
     if fmt == "pdf":
-        from kaproom.export.pdf import render_pdf
+        from kaproom.export.pdf import render_pdf  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_pdf(report, now, monochrome=monochrome)
     if fmt == "csv":
-        from kaproom.export.csv_export import render_csv
+        from kaproom.export.csv_export import render_csv  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_csv(report)
     if fmt == "fhir":
-        from kaproom.export.fhir import render_fhir
+        from kaproom.export.fhir import render_fhir  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_fhir(report, now)
-    from kaproom.export.json_bundle import render_json
+    from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
     return render_json(report, now, author)
 
 
 def _check_folder(target: Path) -> None:
     """Fail before recording anything when the destination folder cannot take a file."""
-    probe = target.with_name(f".{target.name}.{os.getpid()}.probe")
     try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        probe.unlink()
-    except FileExistsError:
-        pass
+        handle, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=target.parent)
+        os.close(handle)
+        os.unlink(probe)
     except OSError as exc:
         raise ExportError(describe_write_failure(exc, target)) from None
 
 
+def _unrecorded(exc: StoreError, target: Path) -> ExportError:
+    """The words for an export that was not written because its audit entry could not be saved."""
+    if isinstance(exc, DiskFull):
+        why = "the disk holding KAP Room's data is full"
+    elif isinstance(exc, DatabaseReadOnly):
+        why = "KAP Room's data folder is read-only"
+    elif isinstance(exc, DatabaseLocked):
+        why = "the database is locked by another program"
+    else:
+        why = str(exc).rstrip(".")
+    return ExportError(f"{target.name} was not exported: the export could not be recorded in the audit trail "
+                       f"({why}), and no export leaves without its record. Nothing was written to {target.parent}. "
+                       "Fix that, then export again.")
+
+
 def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path: str | os.PathLike, *,
-                   user: User | None = None, monochrome: bool = False) -> ExportResult:
+                   user: User | None = None, monochrome: bool = False, replace: bool = False) -> ExportResult:
     """Write ``session_ref`` as ``fmt`` to ``path`` (a file, or a folder to put it in), owner-only.
 
-    With users registered, ``user`` must be allowed to export (AccessRefused otherwise).
+    With users registered, ``user`` must be allowed to export (AccessRefused otherwise). An
+    existing file is replaced only with ``replace`` (the file dialog asked, or ``--force``). The
+    audit entry is recorded before the file takes its name: when it cannot be, nothing is written.
     """
-    from kaproom.domain.people import Permission
-    from kaproom.services.people import People
-
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")
     store = workspace.store
@@ -83,10 +107,17 @@ def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path:
     target = destination(path, default_name(row, fmt))
     if is_folder(target):
         raise ExportError(f"{target} is a folder; give a file name to write the export to.")
+    check_target(target, replace)
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
     data = _render(fmt, gather(store, row.uid), now, author, monochrome)
-    write_private(target, data)
-    people.record_export(user, [row.uid], fmt, str(target))
+
+    def record() -> None:
+        try:
+            people.record_export(user, [row.uid], fmt, str(target))
+        except StoreError as exc:
+            raise _unrecorded(exc, target) from None
+
+    write_private(target, data, replace=replace, before_commit=record)
     return ExportResult(target, fmt, row.uid, row.id, len(data))

@@ -90,7 +90,8 @@ class ExportBar(QWidget):
             return None
         # No permission, a full disk, a read-only folder: words under the buttons, not a crash.
         return run_guarded(self.message, lambda: export_session(self.workspace, row.uid, fmt, chosen, user=self.user,
-                                                                monochrome=self.black_and_white.isChecked()),
+                                                                monochrome=self.black_and_white.isChecked(),
+                                                                replace=True),  # the dialog asked
                            self._exported)
 
     def _exported(self, result: ExportResult) -> ExportResult:
