@@ -35,4 +35,4 @@ def test_the_check_would_catch_each_way_of_making_a_noise():
 
 
 def test_the_sources_were_read():
-    assert (SOURCE / "ui" / "vitals_panel.py").is_file() and (SOURCE / "ui" / "alerts.py").is_file()
+    assert (SOURCE / "ui" / "vitals" / "panel.py").is_file() and (SOURCE / "ui" / "vitals" / "alerts.py").is_file()
