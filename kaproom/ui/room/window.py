@@ -283,7 +283,7 @@ class RoomWindow(QMainWindow):
 
     def size_for_screen(self, height: int) -> None:
         """The room's fonts for a screen this many pixels high; the side column's widest grows
-        with them (see room_layout.side_max_width)."""
+        with them (see layout.side_max_width)."""
         self.size_scale = height / 1000
         self.setStyleSheet(font_sizes(Sizes().scaled(self.size_scale)))
 
