@@ -153,7 +153,7 @@ def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], 
     if not ready_to_leave_at.strip():
         raise DischargeError("Record when the client was ready to leave.")
     details: JSONDict = {"checklist": {item.id: bool(ticks.get(item.id, False)) for item in checklist},
-                               "ready_to_leave_at": ready_to_leave_at.strip()}
+                         "ready_to_leave_at": ready_to_leave_at.strip()}
     if missing:
         details["override_reason"] = reason
         details["unticked"] = [item.id for item in missing]

@@ -262,7 +262,7 @@ class SessionRunner:
         new = self.protocol.phases[index]
         planned_end = self.state.phase_end
         payload: JSONDict = {"index": index, "to": new.id, "from": old.id if old else "", "how": how,
-                                   "effective_time": round(at, 3), "planned_minutes": new.minutes}
+                             "effective_time": round(at, 3), "planned_minutes": new.minutes}
         if planned_end is not None:
             payload["early_by_seconds"] = round(planned_end - at, 3)
         if reason:

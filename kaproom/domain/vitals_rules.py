@@ -151,7 +151,7 @@ def alert_payloads(reading: Reading, statuses: Mapping[str, Status], source_seq:
         if status.level == "ok":
             continue
         payload: JSONDict = {"level": status.level, "field": name, "value": getattr(reading, name),
-                                   "reason": status.reason}
+                             "reason": status.reason}
         if source_seq is not None:
             payload["source_seq"] = source_seq
         out.append(payload)
