@@ -24,7 +24,8 @@ CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observa
 CLIENT_CODE_SYSTEM = "urn:kaproom:client-code"
 SESSION_SYSTEM = "urn:kaproom:session"
 INTERPRETATION = {  # KAP Room status -> HL7 v3 ObservationInterpretation
-    "ok": ("N", "Normal"), "normal": ("N", "Normal"), "caution": ("A", "Abnormal"), "urgent": ("AA", "Critical abnormal"),
+    "ok": ("N", "Normal"), "normal": ("N", "Normal"), "caution": ("A", "Abnormal"),
+    "urgent": ("AA", "Critical abnormal"),
 }
 ENCOUNTER_STATUS = {"discharged": "finished", "ended_early": "finished", "running": "in-progress", "created": "planned"}
 
@@ -86,15 +87,17 @@ def _vitals_observations(report: SessionReport, refs: dict[str, str]) -> list[di
     for row in report.vitals:
         is_amended = row.seq in amended
         if row.systolic is not None or row.diastolic is not None:
-            bp = _observation(report, row, "bp", _code((("85354-9", "Blood pressure panel with all children optional"),),
-                                                      "Blood pressure"), refs, is_amended)
+            panel = _code((("85354-9", "Blood pressure panel with all children optional"),), "Blood pressure")
+            bp = _observation(report, row, "bp", panel, refs, is_amended)
             components = []
-            for value, codes, text, name in ((row.systolic, (("8480-6", "Systolic blood pressure"),), "Systolic", "systolic"),
-                                             (row.diastolic, (("8462-4", "Diastolic blood pressure"),), "Diastolic",
-                                              "diastolic")):
+            halves: tuple[tuple[float | None, tuple[tuple[str, str], ...], str, str], ...] = (
+                (row.systolic, (("8480-6", "Systolic blood pressure"),), "Systolic", "systolic"),
+                (row.diastolic, (("8462-4", "Diastolic blood pressure"),), "Diastolic", "diastolic"))
+            for value, codes, text, name in halves:
                 if value is None:
                     continue
-                component: dict[str, Any] = {"code": _code(codes, text), "valueQuantity": _quantity(value, "mm[Hg]", "mmHg")}
+                component: dict[str, Any] = {"code": _code(codes, text),
+                                             "valueQuantity": _quantity(value, "mm[Hg]", "mmHg")}
                 interpretation = _interpretation(row.statuses.get(name, ""))
                 if interpretation:
                     component["interpretation"] = interpretation

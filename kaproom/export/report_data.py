@@ -64,7 +64,8 @@ def _int(value: Any) -> int | None:
 def _vitals_row(event: RecordedEvent, alert_levels: Mapping[int, str]) -> VitalsRow:
     p = event.payload
     statuses, reasons = statuses_of(p)
-    news2 = p.get("news2") if isinstance(p.get("news2"), Mapping) else {}
+    stored_news2 = p.get("news2")
+    news2: Mapping[str, Any] = stored_news2 if isinstance(stored_news2, Mapping) else {}
     level = worst_level([*statuses.values(), alert_levels.get(event.seq, "")])
     return VitalsRow(
         seq=event.seq, session_time=event.session_time, wall_time=event.wall_time, phase=event.phase,
@@ -174,16 +175,19 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
             summarize(target.kind, target.payload, names) if target else ""))
 
     end_time = row.duration_seconds if row.duration_seconds is not None else None
-    phases = _phases(events, labels, end_time if end_time is not None else (events[-1].session_time if events else None))
+    last_time = events[-1].session_time if events else None
+    phases = _phases(events, labels, end_time if end_time is not None else last_time)
     if row.duration_seconds is None and phases:  # still open: the last phase has no end yet
-        phases[-1] = PhaseSpan(phases[-1].id, phases[-1].name, phases[-1].start, None, phases[-1].how, phases[-1].reason)
+        last = phases[-1]
+        phases[-1] = PhaseSpan(last.id, last.name, last.start, None, last.how, last.reason)
 
     dose_time = None
     vitals: list[VitalsRow] = []
     music: list[MusicRow] = []
     notes: list[NoteRow] = []
     signoffs: list[SignOffRow] = []
-    intention, screening, screening_notes = "", (), ""
+    intention, screening_notes = "", ""
+    screening: tuple[ChecklistItem, ...] = ()
     discharge_payload: dict[str, Any] = {}
     timeline: list[TimelineRow] = []
     ended: RecordedEvent | None = None
@@ -221,7 +225,7 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         elif e.kind == Kind.SIGNOFF:
             signoffs.append(SignOffRow(e.seq, e.wall_time, e.author, str(p.get("role") or ""),
                                        str(p.get("comment") or "")))
-        target = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
+        amends_seq = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
         text = summarize(e.kind, p, names)
         if ended is not None and e.kind in LATE_ENTRY_KINDS:
             text += late_entry_note(ended.wall_time, e.wall_time)
@@ -229,8 +233,9 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
             ended = e
         timeline.append(frozen_row(
             TimelineRow, e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
-            text, level, e.author, target,
-            tuple(amended_by.get(e.seq, ())), e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
+            text, level, e.author, amends_seq,
+            tuple(amended_by.get(e.seq, ())),
+            e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
 
     alerts = tuple(AlertRow(e.seq, e.session_time, e.wall_time, str(e.payload.get("level", "")),
                             str(e.payload.get("field", "")), e.payload.get("value"), str(e.payload.get("reason", "")),
