@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -21,7 +22,7 @@ from kaproom.ui.review.window import open_review
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    app = QApplication.instance() or new_application(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
     app.setApplicationName("KAP Room")
     apply_theme(app)
     workspace = open_workspace(args)

@@ -233,9 +233,10 @@ class StartPage(QMainWindow):
         self._screening_shown = protocol.screening
         while self.screening_grid.count():
             item = self.screening_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().setParent(None)
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
         self.screening_groups = {}
         for row, question in enumerate(protocol.screening):
             text = QLabel(question.text)
