@@ -2,53 +2,14 @@
 one, or review past sessions."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
-from kaproom.domain.clock import format_hms, from_iso
+from kaproom.services.open_sessions import describe_open_session, phase_name_of
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow
 from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
-from kaproom.ui.kit.errors import calm_message, quietly, run_guarded
-
-
-def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
-    """``session 12, client C-0042, Deep phase, started 09:02 (2:41:10 ago)``."""
-    started = row.started_at or row.created_at
-    when = ""
-    try:
-        moment = from_iso(started)
-        ago = ((now or datetime.now(UTC)) - moment).total_seconds()
-        when = f", started {moment.astimezone().strftime('%d %b %H:%M')} ({format_hms(ago)} ago)"
-    except (TypeError, ValueError):
-        pass
-    if not row.current_phase:
-        phase = ", not started yet"
-    else:
-        phase = f", {phase_name} phase" if phase_name else f", phase {row.current_phase}"
-    demo = " (demo)" if row.demo else ""
-    return f"session {row.id}{demo}, client {row.client_code}{phase}{when}"
-
-
-def phase_name_of(workspace: Workspace, row: SessionRow) -> str:
-    """The open session's phase as the therapist knows it ("Deep"), from its own protocol."""
-    # Anything at all that goes wrong here leaves the phase's id: the description still works with it.
-    protocol = quietly(lambda: workspace.protocol_of(row), None, also=(Exception,))
-    if protocol is None:
-        return ""
-    return next((phase.name for phase in protocol.phases if phase.id == row.current_phase), "")
-
-
-def still_open_notice(workspace: Workspace, rows: list[SessionRow]) -> str:
-    """What the start page says of sessions left open, named as the home page's Resume buttons
-    name them, and what to do about them before a second session starts beside them."""
-    named = "; ".join(describe_open_session(row, phase_name=phase_name_of(workspace, row)) for row in rows)
-    it = "it" if len(rows) == 1 else "them"
-    return (f"Still open: {named}. Starting a new session leaves {it} open. If {it} "
-            f"{'is' if len(rows) == 1 else 'are'} over, go Back, resume {it} and end {it}, "
-            "so the record says how it ended.")
+from kaproom.ui.kit.errors import calm_message, run_guarded
 
 
 class HomeWindow(QMainWindow):

@@ -33,12 +33,12 @@ from kaproom.domain.dose import parse_dose_mg
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
+from kaproom.services.open_sessions import still_open_notice
 from kaproom.services.session_start import Screening, SessionStart
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
-from kaproom.ui.shell.home import still_open_notice
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
 
