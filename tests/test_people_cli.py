@@ -112,7 +112,7 @@ def test_admins_manage_users_and_others_are_refused(staffed, monkeypatch, capsys
 
 
 def test_lockout_and_unlock_at_the_command_line(staffed, monkeypatch, capsys):
-    for attempt in range(4):
+    for _attempt in range(4):
         assert "do not match" in run(monkeypatch, capsys, "verify", "--data-dir", staffed, stdin="000001\n",
                                      user="Teo")[2]
     assert "paused for 60 seconds" in run(monkeypatch, capsys, "verify", "--data-dir", staffed, stdin="000001\n",

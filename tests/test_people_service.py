@@ -56,7 +56,7 @@ def test_sign_in_with_the_right_secret_only(workspace):
 def test_five_wrong_tries_pause_the_name_for_a_growing_delay(workspace, clock):
     people = fast_people(workspace)
     add_staff(people)
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(AccessRefused, match="do not match"):
             people.sign_in("Teo", "000001")
     with pytest.raises(AccessRefused, match="paused for 60 seconds"):
@@ -66,7 +66,7 @@ def test_five_wrong_tries_pause_the_name_for_a_growing_delay(workspace, clock):
     with pytest.raises(AccessRefused, match="paused for 1 seconds"):
         people.sign_in("Teo", THERAPIST_PIN)
     clock.advance(1)
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(AccessRefused, match="do not match"):
             people.sign_in("Teo", "000001")
     with pytest.raises(AccessRefused, match="paused for 2 minutes"):
@@ -88,7 +88,7 @@ def test_five_wrong_tries_pause_the_name_for_a_growing_delay(workspace, clock):
 def test_a_pause_does_not_affect_other_people_and_an_admin_can_end_it(workspace):
     people = fast_people(workspace)
     staff = add_staff(people)
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AccessRefused):
             people.sign_in("Teo", "000001")
     assert people.sign_in("Sam", SUPERVISOR_SECRET)
@@ -113,7 +113,7 @@ def test_disabled_users_cannot_sign_in_until_enabled(workspace):
 def test_reset_gives_a_new_secret_and_ends_a_pause(workspace):
     people = fast_people(workspace)
     staff = add_staff(people)
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AccessRefused):
             people.sign_in("Teo", "000001")
     with pytest.raises(InputRefused, match="Repeat: the two entries differ"):
@@ -228,7 +228,7 @@ def test_a_pause_survives_closing_and_reopening_the_app(data_dir, clock):
     with Workspace(data_dir, clock) as workspace:
         people = fast_people(workspace)
         add_staff(people)
-        for attempt in range(5):
+        for _attempt in range(5):
             with pytest.raises(AccessRefused):
                 people.sign_in("Teo", "000001")
     clock.advance(30)

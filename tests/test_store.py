@@ -1,6 +1,7 @@
 """The record: durable, append-only, hash-chained, and honest about bad database files."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -71,7 +72,7 @@ def test_chain_links_every_event(store: Store, protocol):
     uid = make_session(store, protocol)
     events = store.events(uid)
     assert [e.seq for e in events] == [1, 2, 3, 4]
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert all(report.intact for report in store.verify())
 
 

@@ -80,7 +80,7 @@ def test_corrections_sit_under_their_original_and_the_menu_offers_one(qtbot, wor
 def test_only_entries_that_can_be_corrected_offer_it(qtbot, workspace, protocol) -> None:
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_room(qtbot, workspace, runner)
-    started = [e for e in workspace.store.events(runner.session_uid) if e.kind == Kind.SESSION_STARTED][0]
+    started = next(e for e in workspace.store.events(runner.session_uid) if e.kind == Kind.SESSION_STARTED)
     room.commands.amend(started)
     assert not room.prompt.is_open and "can be corrected" in room.status.text()
     press(room, "Ctrl+Shift+A")  # nothing to correct yet

@@ -48,7 +48,7 @@ def test_locks_after_ten_idle_minutes_by_default(qtbot, review, clock):
 
 def test_input_keeps_it_unlocked(qtbot, review, clock):
     lock = IdleLock(review, timeout_s=60, clock=clock, watch_screen_lock=False)
-    for minute in range(5):
+    for _minute in range(5):
         clock.advance(50)
         qtbot.keyClick(review.field, Qt.Key.Key_End)
         lock.check()
