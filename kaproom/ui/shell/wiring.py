@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QWidget
 
-from kaproom.domain.people import Permission
 from kaproom.services.workspace import Workspace
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import describe_room
@@ -30,6 +29,7 @@ def open_review(workspace: Workspace, parent: QWidget | None = None) -> QWidget 
 
     user = None
     if People.of(workspace).has_users():
+        from kaproom.domain.people import Permission  # noqa: PLC0415 - as in identify_for_session
         from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code, as above
         user = sign_in(workspace, parent, permission=Permission.VIEW_OWN_SESSIONS, purpose="review sessions")
         if user is None:
@@ -62,6 +62,9 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
     None means the sign-in was cancelled."""
     if not workspace.store.has_users():  # the staff code loads only when there is staff to sign in
         return "", False
+    # The permissions load only when someone signs in: at the top they put 10-50 ms of PySide6's
+    # source scan before the home page's first paint (bench/bench_startup.py).
+    from kaproom.domain.people import Permission  # noqa: PLC0415
     from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
     user = sign_in(workspace, parent, permission=Permission.RUN_SESSION, purpose="run a session")
     return None if user is None else (user.name, True)
