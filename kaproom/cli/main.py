@@ -24,6 +24,7 @@ from kaproom.store import StoreError
 #: app starts without loading the exporters or the staff-accounts code (tests keep this table true).
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.app": ("demo", "resume", "start", "home"),
+    "kaproom.cli.backup": ("backup", "restore"),
     "kaproom.cli.export": ("export", "import"),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
@@ -70,6 +71,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.VERIFY)
         reports = [*workspace.store.verify(args.session), *workspace.verify_extra()]
+        if getattr(args, "witness", None):
+            from kaproom.cli.backup import witness_reports_for  # noqa: PLC0415 - age, tarfile: not at start-up
+            reports += witness_reports_for(args, workspace.store)
         broken = [r for r in reports if not r.intact]
         if not args.quiet:
             for report in reports:
@@ -130,6 +134,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("verify", parents=[common], help="check that every session log is intact (exit 1 if not)")
     p.add_argument("session", nargs="?", help="one session (number or id); default: all")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--witness", metavar="DIR", action="append",  # kaproom.cli.backup.add_witness_option
+                   help="also compare the record with the newest backup manifest in DIR (repeatable)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("simulate", parents=[common], help="run a whole protocol headless on a fast clock")
