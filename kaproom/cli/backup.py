@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,12 +27,12 @@ from kaproom.services.backup import (
     auto_backup,
     list_backups,
     make_backup,
-    record_status,
     restore,
     thin,
     verify_backup,
     witness_reports,
 )
+from kaproom.services.backup_status import record_status
 from kaproom.services.paths import data_dir
 from kaproom.services.settings import load_settings
 from kaproom.store import Store
@@ -51,6 +52,8 @@ def _megabytes(size: int) -> str:
 def cmd_backup(args: argparse.Namespace) -> int:
     folder = data_dir(getattr(args, "data_dir", None))
     if args.auto:  # the app's automatic backup, in its own process: the outcome goes to the status file
+        if hasattr(os, "nice"):
+            os.nice(10)  # beside a running session: the room's process comes first
         result = auto_backup(folder)
         return EXIT_OK if result is not None or not load_settings(folder)[0].backup_to else EXIT_BROKEN
     settings, warnings = load_settings(folder)
@@ -66,7 +69,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except (BackupError, AgeError) as exc:
         record_status(folder, ok=False, message=str(exc), destination=str(destination))
         return _fail(str(exc))
-    record_status(folder, ok=True, message="checked", result=result, destination=str(destination))
+    record_status(folder, ok=True, message="checked", destination=str(destination), good_file=str(result.path),
+                  good_at=result.manifest.created_at)
     manifest = result.manifest
     print(f"Backup written and checked: {result.path} ({manifest.sessions} sessions, {manifest.events} events, "
           f"{_megabytes(manifest.size)}, encrypted to {len(manifest.recipients)} "

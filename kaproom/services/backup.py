@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
-import json
 import os
 import shutil
 import socket
@@ -30,12 +29,12 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kaproom import __version__
-from kaproom.domain.clock import from_iso, to_iso
+from kaproom.domain.clock import to_iso
 from kaproom.domain.events import ChainReport
 from kaproom.services.age_crypto import (
     AgeError,
@@ -55,11 +54,11 @@ from kaproom.services.backup_manifest import (
     lacking,
     manifest_path_for,
 )
+from kaproom.services.backup_status import record_status
 from kaproom.services.paths import ensure_private_dir
 from kaproom.services.settings import SETTINGS_FILENAME, ClinicSettings, load_settings
 from kaproom.store import DB_FILENAME, Store, StoreError
 from kaproom.store.accounts import Accounts
-from kaproom.store.last_backup import STATUS_FILENAME
 from kaproom.store.online_backup import Heads, copy_database, count_events, hash_at, open_read_only, read_heads
 
 CHUNK = 1 << 20
@@ -67,8 +66,6 @@ CHUNK = 1 << 20
 APP_LOCK_FILENAME = "kaproom.lock"
 PLAYLIST_SUFFIXES = (".m3u8", ".m3u", ".xspf")
 MAX_SMALL_FILE = 5 * 1024 * 1024
-#: An automatic backup that takes longer than this is stopped (and recorded as failed).
-AUTO_TIMEOUT_SECONDS = 30 * 60
 
 
 class BackupError(Exception):
@@ -405,91 +402,6 @@ def newest_manifest(destination: Path | str) -> tuple[Path, Manifest]:
     raise BackupError(f"There is no KAP Room backup manifest in {destination}.")
 
 
-# --------------------------------------------------------------------------- status (home)
-def record_status(folder: Path, *, ok: bool, message: str, result: BackupResult | None = None,
-                  destination: str = "", now: datetime | None = None) -> None:
-    """Keep the outcome of a backup for the home page (best effort: a status never stops anything)."""
-    path = Path(folder) / STATUS_FILENAME
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    moment = to_iso(now or datetime.now(UTC))
-    data["last_attempt"] = {"at": moment, "ok": ok, "message": message, "destination": destination}
-    if ok and result is not None:
-        data["last_good"] = {"at": result.manifest.created_at, "file": str(result.path),
-                             "destination": str(result.path.parent), "checked_at": moment}
-    try:
-        _write_text(path, json.dumps(data, indent=1) + "\n")
-    except OSError:
-        pass
-
-
-def read_status(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((Path(folder) / STATUS_FILENAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-@dataclass(frozen=True)
-class BackupStatus:
-    level: str  # "off" (not set up), "good", "old" or "failing"
-    text: str
-
-
-def _when(moment: datetime, now: datetime) -> str:
-    local, today = moment.astimezone(), now.astimezone().date()
-    if local.date() == today:
-        return f"today {local.strftime('%H:%M')}"
-    if local.date() == today - timedelta(days=1):
-        return f"yesterday {local.strftime('%H:%M')}"
-    return local.strftime("%d %b %Y %H:%M")
-
-
-def backup_status(folder: Path, settings: ClinicSettings, now: datetime | None = None) -> BackupStatus:
-    """What the home page says of backups: calm when the last good one is recent, a warning when it
-    is older than the clinic's limit or the last try failed."""
-    now = now or datetime.now(UTC)
-    status = read_status(folder)
-    good, attempt = status.get("last_good") or {}, status.get("last_attempt") or {}
-    last_good: datetime | None = None
-    try:
-        last_good = from_iso(str(good["at"])) if good.get("at") else None
-    except (TypeError, ValueError):
-        last_good = None
-    if not settings.backup_to and last_good is None:
-        return BackupStatus("off", "Backups are not set up: an admin sets the backup folder and the clinic's keys "
-                                   "(see `kaproom backup --help`).")
-    said_good = (f"Last good backup: {_when(last_good, now)}, in {good.get('destination', '?')}."
-                 if last_good is not None else "No good backup has been made yet.")
-    if attempt and not attempt.get("ok"):
-        return BackupStatus("failing", f"The last backup could not be made ({attempt.get('message', '')}). "
-                                       f"{said_good}")
-    if last_good is None:
-        return BackupStatus("old", "No backup has been made yet; the first one is made after the next session "
-                                   "ends, or with `kaproom backup`.")
-    if now - last_good > timedelta(hours=settings.backup_warn_hours):
-        return BackupStatus("old", f"{said_good} That is more than {settings.backup_warn_hours} hours ago: "
-                                   "check the backup disk, or run `kaproom backup`.")
-    return BackupStatus("good", said_good)
-
-
-def due_today(folder: Path, settings: ClinicSettings, now: datetime | None = None) -> bool:
-    """Whether the first start of the day should make a backup (set up, and none tried today)."""
-    if not settings.backup_to:
-        return False
-    attempt = read_status(folder).get("last_attempt") or {}
-    try:
-        last = from_iso(str(attempt["at"]))
-    except (KeyError, TypeError, ValueError):
-        return True
-    return last.astimezone().date() != (now or datetime.now(UTC)).astimezone().date()
-
-
 def auto_backup(folder: Path, now: datetime | None = None) -> BackupResult | None:
     """The automatic backup: as the clinic's settings say, thinned, its outcome recorded. Never raises
     (it runs in its own process beside a session); returns None when not set up or it failed."""
@@ -503,7 +415,8 @@ def auto_backup(folder: Path, now: datetime | None = None) -> BackupResult | Non
     except (BackupError, OSError, StoreError) as exc:
         record_status(folder, ok=False, message=str(exc), destination=destination, now=now)
         return None
-    record_status(folder, ok=True, message="checked", result=result, destination=destination, now=now)
+    record_status(folder, ok=True, message="checked", destination=destination, good_file=str(result.path),
+                  good_at=result.manifest.created_at, now=now)
     return BackupResult(result.path, result.manifest_path, result.manifest, tuple(removed))
 
 

@@ -11,6 +11,7 @@ from kaproom.domain.clock import format_hms, from_iso
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow
 from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
+from kaproom.ui.shell.backup_line import BackupLine
 
 
 def describe_open_session(row: SessionRow, now: datetime | None = None, phase_name: str = "") -> str:
@@ -130,6 +131,8 @@ class HomeWindow(QMainWindow):
             self.staff_button.clicked.connect(self.staffRequested.emit)
             column.addWidget(self.staff_button)
         column.addStretch(1)
+        self.backup_line = BackupLine(workspace)
+        column.addWidget(self.backup_line)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
         enter_presses_buttons(self)  # the focus starts on a button: Enter must press it
