@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from kaproom.services.workspace import Workspace
-from kaproom.ui.kit.after_start import after_start_up
+from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.kit.theme import set_level
 
 #: The style sheet's levels for each state: good and "not set up" are quiet; old and failing caution.
@@ -20,7 +20,7 @@ class BackupLine(QLabel):
         self.setObjectName("homeBackup")
         self.setWordWrap(True)
         self.level = ""
-        after_start_up(self.refresh)  # the settings' reader is not part of the wait for the home page
+        after_first_paint(self, self.refresh)  # reading the settings is not part of the wait for the home page
 
     def refresh(self) -> None:
         """Read the status (once start-up is over, and again after an automatic backup)."""
