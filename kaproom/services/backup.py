@@ -160,13 +160,18 @@ class _HashingWriter(io.RawIOBase):
     def __init__(self, handle: io.BufferedWriter) -> None:
         super().__init__()
         self.handle, self.sha256, self.size = handle, hashlib.sha256(), 0
+        self.error: OSError | None = None  # the destination's own failure (pyrage reports it as its own)
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         block = bytes(data)
-        self.handle.write(block)
+        try:
+            self.handle.write(block)
+        except OSError as exc:
+            self.error = exc
+            raise
         self.sha256.update(block)
         self.size += len(block)
         return len(block)
@@ -234,16 +239,18 @@ def make_backup(folder: Path, destination: Path | str, recipients: Sequence[str]
         conn.close()
         members = [(DB_FILENAME, snapshot), *_small_files(folder)]
         stream = _TarStream(members, moment.timestamp())
+        writer: _HashingWriter | None = None
         try:
             with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
                 writer = _HashingWriter(handle)
                 encrypt_stream(stream, writer, keys)
                 handle.flush()
                 os.fsync(handle.fileno())
-        except AgeError as exc:
-            raise BackupError(str(exc)) from None
-        except OSError as exc:
-            raise BackupError(_write_failure(target_dir, exc)) from None
+        except (AgeError, OSError) as exc:
+            error = writer.error if writer is not None and writer.error is not None else exc
+            if isinstance(error, AgeError):
+                raise BackupError(str(error)) from None
+            raise BackupError(_write_failure(target_dir, error)) from None
         size, digest = writer.size, writer.sha256.hexdigest()
         manifest = Manifest(created_at=to_iso(moment), app_version=__version__, schema_version=schema,
                             record=record_id(folder), file=final.name, size=size, sha256=digest,
@@ -594,8 +601,8 @@ class RestoreResult:
 
 def _current_heads(database: Path) -> tuple[Heads | None, str, dict[str, str]]:
     """The current record's heads (None and why, when it cannot be read) and a label per session."""
-    try:
-        conn = open_read_only(database)
+    try:  # no log left beside it (closed cleanly): read it as it is, without creating one
+        conn = open_read_only(database, immutable=not database.with_name(database.name + "-wal").exists())
     except StoreError as exc:
         return None, str(exc), {}
     try:

@@ -24,8 +24,9 @@ from kaproom.store.store import BUSY_TIMEOUT_MS, SQLITE_HEADER
 Heads = dict[str, tuple[int, str]]
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that cannot write ``path`` (nor checkpoint its log)."""
+def open_read_only(path: Path, immutable: bool = False) -> sqlite3.Connection:
+    """A connection that cannot write ``path`` (nor checkpoint its log). ``immutable`` also keeps
+    SQLite from creating a log and shared memory beside it: only for a file nothing else has open."""
     try:
         with open(path, "rb") as handle:
             if handle.read(16) != SQLITE_HEADER:
@@ -33,7 +34,8 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     except OSError as exc:
         raise translate(exc, str(path), "read the database") from None
     try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+        mode = "mode=ro&immutable=1" if immutable else "mode=ro"
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?{mode}", uri=True, isolation_level=None,
                                check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     except sqlite3.Error as exc:
