@@ -112,7 +112,7 @@ class _TarStream(io.RawIOBase):
         super().__init__()
         self.database_sha256 = hashlib.sha256()
         self._chunks = self._generate(members, mtime)
-        self._pending = b""
+        self._pending, self._offset = b"", 0
 
     def readable(self) -> bool:
         return True
@@ -146,14 +146,17 @@ class _TarStream(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
-            return self._pending + b"".join(self._chunks)
-        while len(self._pending) < size:
-            try:
-                self._pending += next(self._chunks)
-            except StopIteration:
-                break
-        out, self._pending = self._pending[:size], self._pending[size:]
-        return out
+            rest = self._pending[self._offset:] + b"".join(self._chunks)
+            self._pending, self._offset = b"", 0
+            return rest
+        while self._offset >= len(self._pending):  # skipping empty chunks: b"" means the end to the reader
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._pending, self._offset = chunk, 0
+        start = self._offset
+        self._offset = min(len(self._pending), start + size)
+        return self._pending[start:self._offset]  # up to ``size``: a short read is not the end of the data
 
 
 class _HashingWriter(io.RawIOBase):

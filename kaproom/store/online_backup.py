@@ -53,6 +53,8 @@ def copy_database(source: Path, target: Path) -> Heads:
     try:
         dst = sqlite3.connect(str(target), isolation_level=None)
         try:
+            dst.execute("PRAGMA journal_mode=OFF")  # a scratch copy: removed if anything fails, never
+            dst.execute("PRAGMA synchronous=OFF")  # opened by the app (the encrypted file is synced)
             src.backup(dst)  # one step: one read transaction, so the copy is one moment of the record
             dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
             problems = check_copy(dst)
