@@ -159,10 +159,16 @@ class _TarStream(io.RawIOBase):
         return self._pending[start:self._offset]  # up to ``size``: a short read is not the end of the data
 
 
+#: The encrypted file is synced every this many bytes: a backup never leaves hundreds of MB waiting
+#: to be written, which the room's next commit (its fsync) would otherwise wait behind on ext4.
+SYNC_EVERY = 8 << 20
+
+
 class _HashingWriter(io.RawIOBase):
     def __init__(self, handle: io.BufferedWriter) -> None:
         super().__init__()
         self.handle, self.sha256, self.size = handle, hashlib.sha256(), 0
+        self._unsynced = 0
         self.error: OSError | None = None  # the destination's own failure (pyrage reports it as its own)
 
     def writable(self) -> bool:
@@ -172,6 +178,11 @@ class _HashingWriter(io.RawIOBase):
         block = bytes(data)
         try:
             self.handle.write(block)
+            self._unsynced += len(block)
+            if self._unsynced >= SYNC_EVERY:
+                self.handle.flush()
+                os.fdatasync(self.handle.fileno()) if hasattr(os, "fdatasync") else os.fsync(self.handle.fileno())
+                self._unsynced = 0
         except OSError as exc:
             self.error = exc
             raise

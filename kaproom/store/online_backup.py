@@ -22,6 +22,15 @@ from kaproom.store.errors import StoreError, translate
 from kaproom.store.store import BUSY_TIMEOUT_MS, SQLITE_HEADER
 
 Heads = dict[str, tuple[int, str]]
+#: Pages copied per step of the online backup (8 MB at SQLite's default 4 KB page), each then written out.
+STEP_PAGES = 2048
+
+
+def _flush(fd: int) -> None:
+    try:
+        os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+    except OSError:
+        pass  # only pacing: the copy is checked whatever happens here
 
 
 def open_read_only(path: Path, immutable: bool = False) -> sqlite3.Connection:
@@ -55,7 +64,14 @@ def copy_database(source: Path, target: Path) -> Heads:
         try:
             dst.execute("PRAGMA journal_mode=OFF")  # a scratch copy: removed if anything fails, never
             dst.execute("PRAGMA synchronous=OFF")  # opened by the app (the encrypted file is synced)
-            src.backup(dst)  # one step: one read transaction, so the copy is one moment of the record
+            src.execute("BEGIN")  # one read transaction for the whole copy: one moment of the record,
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # however the room writes meanwhile
+            sync = os.open(target, os.O_RDONLY)
+            try:  # in steps, each written out: the room's next fsync never waits behind the whole copy
+                src.backup(dst, pages=STEP_PAGES, progress=lambda *_: _flush(sync))
+            finally:
+                os.close(sync)
+            src.execute("COMMIT")
             dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
             problems = check_copy(dst)
             if problems:
