@@ -91,6 +91,9 @@ def main_gui(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None))
     launcher_box.append(launcher)
+    auto_backups: list = []  # after each session ends and at the first start of a day; not for the demo
+    if not demo:
+        after_start_up(lambda: start_auto_backups(launcher, auto_backups))
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:
         if demo:
@@ -120,8 +123,16 @@ def main_gui(args: argparse.Namespace) -> int:
     try:
         return app.exec()
     finally:
+        for auto in auto_backups:
+            auto.stop()
         workspace.close()
         instance.release()
+
+
+def start_auto_backups(launcher: Launcher, started: list[object]) -> None:
+    """Automatic backups, wired once start-up is over (the settings' reader is not part of it)."""
+    from kaproom.ui.shell.auto_backup import start_auto_backups  # noqa: PLC0415 - after start-up (bench_startup)
+    started.append(start_auto_backups(launcher))
 
 
 def _gui_options(parser: argparse.ArgumentParser) -> None:

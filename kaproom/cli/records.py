@@ -35,6 +35,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.VERIFY)
         reports = [*workspace.store.verify(args.session), *workspace.verify_extra()]
+        if args.witness:
+            # pyrage, tarfile and the manifests load only when a witness is named.
+            from kaproom.services.backup import witness_reports_for  # noqa: PLC0415
+            reports += witness_reports_for(args.witness, workspace.store)
         broken = [r for r in reports if not r.intact]
         if not args.quiet:
             for report in reports:
@@ -57,4 +61,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p = sub.add_parser("verify", parents=[common], help="check that every session log is intact (exit 1 if not)")
     p.add_argument("session", nargs="?", help="one session (number or id); default: all")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--witness", metavar="DIR", action="append",
+                   help="also compare the record with the newest backup manifest in DIR (repeatable)")
     p.set_defaults(func=cmd_verify)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from kaproom.store.last_backup import restore_advice
+
 
 class StoreError(RuntimeError):
     """Base class: ``str(error)`` is the message to show."""
@@ -80,7 +82,7 @@ def translate(exc: BaseException, path: str, action: str) -> StoreError:
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return DatabaseCorrupt(
             f"The database {path} is damaged ({exc}). It was left untouched, not repaired. "
-            "Keep a copy of the file and restore the last backup; `kaproom verify` shows what is intact.")
+            f"Keep a copy of the file and {restore_advice(path)}. `kaproom verify` shows what is intact.")
     if name in ("SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE"):
         # SQLite says "full" only for ENOSPC; a quota or a file-size limit gives a bare write error.
         return DatabaseUnavailable(

@@ -33,6 +33,7 @@ from kaproom.domain.events import (
 )
 from kaproom.store.errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
 from kaproom.store.file_guard import FileGuard
+from kaproom.store.last_backup import restore_advice
 from kaproom.store.rows import EVENT_COLUMNS, Row, SessionRow, SQLValue, event_from_row
 from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 from kaproom.store.seal import forget_seal, needs_full_check, write_seal
@@ -80,6 +81,7 @@ class Store:
             if seal is not None:
                 forget_seal(self.path)  # from now on only a clean close vouches for the file
             self._guard = FileGuard(self.path)
+            self._guard.note_own_write(conn)
         except sqlite3.Error as exc:
             self._close_quietly()
             raise translate(exc, str(self.path), "open the database") from None
@@ -128,7 +130,7 @@ class Store:
             problems = "; ".join(str(r[0]) for r in result[:3])
             raise DatabaseCorrupt(
                 f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
-                "Keep a copy of the file and restore the last backup.")
+                f"Keep a copy of the file and {restore_advice(self.path)}.")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables and not tables & OUR_TABLES:
             raise NotADatabase(
@@ -165,7 +167,7 @@ class Store:
             return
         guard = getattr(self, "_guard", None)
         checked = self.checked_at
-        good = checked is not None and guard is not None and guard.rescued is None and guard.still_ours()
+        good = checked is not None and guard is not None and guard.rescued is None and guard.untouched(conn)
         try:
             conn.close()
         except sqlite3.Error:
@@ -202,6 +204,7 @@ class Store:
             try:
                 yield conn
                 conn.execute("COMMIT")
+                self._guard.note_own_write(conn)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

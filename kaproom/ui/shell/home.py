@@ -10,6 +10,7 @@ from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow
 from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
 from kaproom.ui.kit.errors import calm_message, run_guarded
+from kaproom.ui.shell.backup_line import BackupLine
 
 
 class HomeWindow(QMainWindow):
@@ -92,6 +93,8 @@ class HomeWindow(QMainWindow):
             self.staff_button.clicked.connect(self.staffRequested.emit)
             column.addWidget(self.staff_button)
         column.addStretch(1)
+        self.backup_line = BackupLine(workspace)
+        column.addWidget(self.backup_line)
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
         enter_presses_buttons(self)  # the focus starts on a button: Enter must press it

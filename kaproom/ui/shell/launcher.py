@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -35,6 +35,8 @@ OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
 
 
 class Launcher(QObject):
+    sessionEnded = Signal()  # a session in the room ended (the automatic backup follows)
+
     def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
                  dump_state: str | None = None, identify: Identify | None = None,
                  open_review: OpenReview | None = None, review_available: bool = False,
@@ -144,6 +146,7 @@ class Launcher(QObject):
         from kaproom.ui.room.window import RoomWindow  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.shell.state_dump import StateDump  # noqa: PLC0415 - see LAZY above
         controller = controller or SessionController(self.workspace, runner)
+        controller.sessionEnded.connect(lambda _event: self.sessionEnded.emit())
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
         room.leaveRequested.connect(lambda: self.leave_room(room))
