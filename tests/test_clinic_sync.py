@@ -199,3 +199,23 @@ def test_a_server_that_lost_events_it_had_confirmed_is_sent_them_again(clinic, t
     simulate(folder, clock, seed=2)
     assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
     assert server_events(clinic) == local_events(folder, clock)
+
+
+def test_a_row_altered_directly_on_the_server_is_reported_by_verify_clinic(clinic, tmp_path, clock, monkeypatch,
+                                                                           capsys):
+    folder = tmp_path / "room_a"
+    result = simulate(folder, clock)
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 0
+    assert "intact" in capsys.readouterr().out
+    with clinic.admin() as conn:  # someone with the server's keys, behind the triggers' back
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE kaproom.events SET payload = '{\"text\":\"never written\"}' "
+                     "WHERE session_uid = %s AND kind = 'note' AND seq = (SELECT min(seq) FROM kaproom.events "
+                     "WHERE kind = 'note' AND session_uid = %s)", (result.session_uid, result.session_uid))
+        seq = conn.execute("SELECT seq FROM kaproom.events WHERE payload LIKE '%never written%'").fetchone()[0]
+    assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert f"BROKEN at event {seq}" in captured.out and "was altered" in captured.out
+    assert "VERIFY FAILED" in captured.err
+    assert main(["verify", "--data-dir", str(folder)]) == 0  # the room's own record is intact

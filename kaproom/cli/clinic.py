@@ -12,8 +12,13 @@ import json
 import sys
 from typing import Any
 
+from kaproom.clinic import reader
 from kaproom.clinic.errors import ClinicError, ClinicUnreachable
 from kaproom.clinic.server import connect, connection_params, init_schema, role_instructions
+from kaproom.domain.clock import format_hms
+from kaproom.domain.events import ChainReport
+from kaproom.domain.people import Permission
+from kaproom.store import SessionRow
 from kaproom.services import clinic_sync
 from kaproom.services.paths import data_dir, ensure_private_dir
 
@@ -109,6 +114,93 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"waiting:    {status['waiting']} events")
     for refused in status["refused"]:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
+    return EXIT_OK
+
+
+def _server_connection(args: argparse.Namespace) -> Any:
+    config = clinic_sync.required_config(_folder(args))
+    return connect(config.params())
+
+
+def cmd_sessions_clinic(args: argparse.Namespace) -> int:
+    """``kaproom sessions --clinic``: every room's sessions, from the server, with the same roles and audit."""
+    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module on demand
+    from kaproom.cli.people import require, visible_sessions
+    try:
+        with open_workspace(args) as workspace:
+            user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
+            with _server_connection(args) as conn:
+                found = [SessionRow(**row) for row in reader.list_sessions(conn, limit=args.limit)]
+            rows = visible_sessions(workspace, user, found, via="cli --clinic")
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps([row.__dict__ for row in rows], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("No sessions on the clinic server yet.")
+        return EXIT_OK
+    print(f"{'#':>6}  {'room':<12} {'started (UTC)':<20} {'client':<10} {'therapist':<14} {'length':>8}  "
+          f"{'state':<12} signed")
+    for row in rows:
+        length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
+        started = (row.started_at or row.created_at)[:19].replace("T", " ")
+        print(f"{row.id:>6}  {row.room[:12]:<12} {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
+              f"{length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}{'  DEMO' if row.demo else ''}")
+    return EXIT_OK
+
+
+def witness_reports(workspace: Any, conn: Any, room: str) -> list[ChainReport]:
+    """This room's sessions against what the server holds of them: a chain rewritten or cut short
+    here, after the server received it, is caught by the server's copy (a witness)."""
+    reports = []
+    for uid, (server_seq, server_hash) in reader.heads_of_room(conn, room).items():
+        try:
+            row = workspace.store.session(uid)
+        except Exception:  # noqa: BLE001 - NotFound: a session the server has and this file does not
+            reports.append(ChainReport(f"session {uid[:8]} (on the clinic server)", server_seq, 1, None,
+                                       "the clinic server holds it and this computer's record does not"))
+            continue
+        label = f"session {row.id} ({uid[:8]}) against the clinic server"
+        local = {e.seq: e.hash for e in workspace.store.events(uid)}
+        if server_seq > len(local):
+            reports.append(ChainReport(label, len(local), len(local) + 1, None,
+                                       f"the clinic server holds {server_seq} events and this record only "
+                                       f"{len(local)} (events were removed here)"))
+        elif local.get(server_seq) != server_hash:
+            reports.append(ChainReport(label, len(local), server_seq, None,
+                                       f"event {server_seq} here is not the event the clinic server holds "
+                                       "(this record was rewritten)"))
+        else:
+            reports.append(ChainReport(label, len(local)))
+    return reports
+
+
+def cmd_verify_clinic(args: argparse.Namespace) -> int:
+    """``kaproom verify --clinic``: every chain on the server, and this room's record against it."""
+    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module on demand
+    from kaproom.cli.people import require
+    try:
+        config = clinic_sync.required_config(_folder(args))
+        with open_workspace(args) as workspace:
+            require(args, workspace, Permission.VERIFY)
+            with connect(config.params()) as conn:
+                reports = [*reader.verify_sessions(conn), *reader.verify_entry_chains(conn)]
+                if config.kind == "room":
+                    reports += witness_reports(workspace, conn, config.computer)
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    broken = [r for r in reports if not r.intact]
+    if not args.quiet:
+        for report in reports:
+            print(report.describe())
+    if broken:
+        print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; first: {broken[0].describe()}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"All {len(reports)} logs on the clinic server intact." if reports else "The clinic server holds no logs yet.")
     return EXIT_OK
 
 

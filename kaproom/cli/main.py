@@ -43,6 +43,9 @@ def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Work
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    if args.clinic:
+        from kaproom.cli.clinic import cmd_sessions_clinic  # only with --clinic: psycopg is not loaded otherwise
+        return cmd_sessions_clinic(args)
     from kaproom.cli.people import require, visible_sessions
     from kaproom.domain.people import Permission
     with open_workspace(args) as workspace:
@@ -66,6 +69,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.clinic:
+        from kaproom.cli.clinic import cmd_verify_clinic  # only with --clinic: psycopg is not loaded otherwise
+        return cmd_verify_clinic(args)
     from kaproom.cli.people import require
     from kaproom.domain.people import Permission
     with open_workspace(args) as workspace:
@@ -126,11 +132,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("sessions", parents=[common], help="list sessions")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--clinic", action="store_true", help="every room's sessions, from the clinic server")
+    p.add_argument("--limit", type=int, default=200, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_sessions)
 
     p = sub.add_parser("verify", parents=[common], help="check that every session log is intact (exit 1 if not)")
     p.add_argument("session", nargs="?", help="one session (number or id); default: all")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--clinic", action="store_true", help="check every log on the clinic server instead")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("simulate", parents=[common], help="run a whole protocol headless on a fast clock")
