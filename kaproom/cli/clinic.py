@@ -12,15 +12,18 @@ import json
 import sys
 from typing import Any
 
+from kaproom.cli.people import require, visible_sessions
 from kaproom.clinic import reader
+from kaproom.clinic.board import BoardFeed
 from kaproom.clinic.errors import ClinicError, ClinicUnreachable
 from kaproom.clinic.server import connect, connection_params, init_schema, role_instructions
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import ChainReport
 from kaproom.domain.people import Permission
-from kaproom.store import SessionRow
 from kaproom.services import clinic_sync
 from kaproom.services.paths import data_dir, ensure_private_dir
+from kaproom.services.workspace import Workspace
+from kaproom.store import SessionRow
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -117,6 +120,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(_folder(args))
+
+
 def _server_connection(args: argparse.Namespace) -> Any:
     config = clinic_sync.required_config(_folder(args))
     return connect(config.params())
@@ -124,8 +131,6 @@ def _server_connection(args: argparse.Namespace) -> Any:
 
 def cmd_sessions_clinic(args: argparse.Namespace) -> int:
     """``kaproom sessions --clinic``: every room's sessions, from the server, with the same roles and audit."""
-    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module on demand
-    from kaproom.cli.people import require, visible_sessions
     try:
         with open_workspace(args) as workspace:
             user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
@@ -179,8 +184,6 @@ def witness_reports(workspace: Any, conn: Any, room: str) -> list[ChainReport]:
 
 def cmd_verify_clinic(args: argparse.Namespace) -> int:
     """``kaproom verify --clinic``: every chain on the server, and this room's record against it."""
-    from kaproom.cli.main import open_workspace  # late: kaproom.cli.main imports this module on demand
-    from kaproom.cli.people import require
     try:
         config = clinic_sync.required_config(_folder(args))
         with open_workspace(args) as workspace:
@@ -200,8 +203,56 @@ def cmd_verify_clinic(args: argparse.Namespace) -> int:
         print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; first: {broken[0].describe()}",
               file=sys.stderr)
         return EXIT_FAILED
-    print(f"All {len(reports)} logs on the clinic server intact." if reports else "The clinic server holds no logs yet.")
+    print(f"All {len(reports)} logs on the clinic server intact." if reports else
+          "The clinic server holds no logs yet.")
     return EXIT_OK
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    """``kaproom board``: the live board of every room's session today."""
+    # Qt only for the board: `clinic sync` (from cron or a script) starts without loading it (bench_startup).
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
+    from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
+    try:
+        config = clinic_sync.required_config(_folder(args))
+        with open_workspace(args) as workspace:
+            require(args, workspace, Permission.VIEW_ALL_SESSIONS)
+        params = config.params()
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    app = QApplication.instance() or new_application(sys.argv[:1])
+    apply_theme(app)
+    window = BoardWindow()
+    window.resize(1366, 768)
+    window.sessionChosen.connect(lambda uid: window.status.setText(
+        f"Session {uid[:8]}: open it with  kaproom review --clinic {uid}"))
+    feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
+    if args.dump_state or args.screenshot:
+        def finish() -> None:
+            ok = True
+            if args.dump_state:
+                with open(args.dump_state, "w", encoding="utf-8") as out:
+                    json.dump(window.state(), out, indent=2, ensure_ascii=False)
+            if args.screenshot:
+                ok = window.grab().save(args.screenshot)
+            app.exit(0 if ok else EXIT_ERROR)
+        def finish_once_shown() -> None:
+            if window.updates:
+                QTimer.singleShot(300, finish)
+            else:
+                QTimer.singleShot(100, finish_once_shown)
+        QTimer.singleShot(100, finish_once_shown)
+        QTimer.singleShot(15000, lambda: app.exit(EXIT_FAILED))  # the server never answered
+    window.show()
+    feed.start()
+    try:
+        return int(app.exec())
+    finally:
+        feed.stop(timeout=1.0)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -225,3 +276,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a = actions.add_parser("status", parents=[common], help="joined server, name, last send, events waiting")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_status)
+    p = sub.add_parser("board", parents=[common], help="the live board: every room's session today",
+                       description="One window listing every room with a session today: phase and time in it, "
+                                   "time since the dose, the last vitals, open urgent alerts, whether the room is "
+                                   "connected. Updates within seconds of an event in a room. Shows no notes.")
+    p.add_argument("--dump-state", metavar="FILE", help="write what the board shows as JSON, then quit")
+    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the board, then quit")
+    p.set_defaults(func=cmd_board)

@@ -24,7 +24,7 @@ from kaproom.store import StoreError
 #: app starts without loading the exporters or the staff-accounts code (tests keep this table true).
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.app": ("demo", "resume", "start", "home"),
-    "kaproom.cli.clinic": ("clinic",),
+    "kaproom.cli.clinic": ("clinic", "board"),
     "kaproom.cli.export": ("export", "import"),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
