@@ -25,6 +25,7 @@ from psycopg import conninfo
 from kaproom.clinic.errors import ClinicError
 from kaproom.clinic.sender import Position, Sender, SenderThread, SendStatus, join
 from kaproom.clinic.server import connection_params, describe
+from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, Store
 from kaproom.store.outbox import Outbox
 
@@ -115,6 +116,7 @@ def join_clinic(folder: Path, url: str, computer: str, kind: str = "room", passw
     bare = conninfo.make_conninfo("", **params)
     config = ClinicConfig(bare, computer, kind, secret)
     join(config.params(), computer, kind)
+    ensure_private_dir(Path(folder))
     write_private(Path(folder) / CONFIG_FILE, {"url": bare, "computer": computer, "kind": kind, "password": secret,
                                                "joined_at": datetime.now(UTC).isoformat(timespec="seconds")})
     return config
