@@ -23,20 +23,20 @@ from datetime import UTC, datetime
 from _common import cleanup, parse, parser, scratch_dir
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "tests"))
-import psycopg  # noqa: E402
-from pg_cluster import remove_cluster, start_cluster  # noqa: E402
+import psycopg
+from pg_cluster import remove_cluster, start_cluster
 
-from kaproom.clinic import reader  # noqa: E402
-from kaproom.clinic.board import BoardFeed  # noqa: E402
-from kaproom.clinic.schema import OFFICE_GROUP, ROOM_GROUP  # noqa: E402
-from kaproom.clinic.sender import Position, Sender  # noqa: E402
-from kaproom.clinic.server import connect, connection_params, init_schema  # noqa: E402
-from kaproom.domain.clock import SystemClock  # noqa: E402
-from kaproom.domain.events import Kind  # noqa: E402
-from kaproom.services import clinic_sync  # noqa: E402
-from kaproom.services.workspace import Workspace  # noqa: E402
-from kaproom.store import DB_FILENAME  # noqa: E402
-from kaproom.store.outbox import Outbox  # noqa: E402
+from kaproom.clinic import reader
+from kaproom.clinic.board import BoardFeed
+from kaproom.clinic.schema import OFFICE_GROUP, ROOM_GROUP
+from kaproom.clinic.sender import Position, Sender
+from kaproom.clinic.server import connect, connection_params, init_schema
+from kaproom.domain.clock import SystemClock
+from kaproom.domain.events import Kind
+from kaproom.services import clinic_sync
+from kaproom.services.workspace import Workspace
+from kaproom.store import DB_FILENAME
+from kaproom.store.outbox import Outbox
 
 
 def pct(values: list[float], q: float) -> float:
