@@ -73,5 +73,5 @@ def test_board_dump_state_writes_what_it_shows(clinic, tmp_path, monkeypatch, ca
     state = json.loads(dump.read_text())
     [row] = state["rows"]
     assert row["room"] == "Room A" and row["client_code"] == "KAP-0007" and row["reachable"] is False
-    assert row["cells"][6].startswith("BP 120/80")
+    assert row["cells"][8].startswith("BP 120/80")
     assert datetime.now(UTC).year >= 2026

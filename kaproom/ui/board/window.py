@@ -15,7 +15,8 @@ from kaproom.clinic.board import BoardRow
 from kaproom.domain.clock import format_hms
 from kaproom.ui.kit import theme
 
-COLUMNS = ("Room", "Therapist", "Client", "Phase", "In phase", "Since dose", "Last vitals", "Urgent", "Room link")
+COLUMNS = ("Room", "Therapist", "Client", "Phase", "In phase", "Since dose", "Urgent", "Link", "Last vitals")
+VITALS_COLUMN = COLUMNS.index("Last vitals")
 SHORT = {"systolic": "BP", "pulse": "HR", "spo2": "SpO2", "respiratory_rate": "RR", "temperature": "T",
          "moaas": "MOAA/S"}
 LEVEL_COLOURS = {"ok": theme.OK, "caution": theme.SOON, "urgent": theme.OVERDUE}
@@ -24,15 +25,20 @@ LEVEL_COLOURS = {"ok": theme.OK, "caution": theme.SOON, "urgent": theme.OVERDUE}
 def vitals_text(row: BoardRow) -> tuple[str, str]:
     """The last vitals as a short line, and the colour of their worst status."""
     values = dict(row.vitals)
-    parts = []
+    first, second = [], []
     if "systolic" in values or "diastolic" in values:
-        parts.append(f"BP {values.pop('systolic', '–')}/{values.pop('diastolic', '–')}")
-    parts += [f"{SHORT.get(name, name)} {value}" for name, value in values.items()]
+        first.append(f"BP {values.pop('systolic', '–')}/{values.pop('diastolic', '–')}")
+    for name in ("pulse", "spo2"):
+        if name in values:
+            first.append(f"{SHORT[name]} {values.pop(name)}")
+    second += [f"{SHORT.get(name, name)} {value}" for name, value in values.items()]
     if row.vitals_minutes_ago is not None:
-        parts.append(f"({row.vitals_minutes_ago:.0f} min ago)")
+        second.append(f"· {row.vitals_minutes_ago:.0f} min ago")
+    parts = ["  ".join(first), "  ".join(second)]
     levels = set(row.vitals_status.values())
     worst = "urgent" if "urgent" in levels else "caution" if "caution" in levels else "ok"
-    return ("  ".join(parts) or "none yet"), LEVEL_COLOURS[worst] if row.vitals else theme.TEXT_MUTED
+    text = "\n".join(part for part in parts if part)  # two short lines: readable at 1366 pixels wide
+    return (text or "none yet"), LEVEL_COLOURS[worst] if row.vitals else theme.TEXT_MUTED
 
 
 def cells(row: BoardRow) -> list[tuple[str, str]]:
@@ -46,10 +52,10 @@ def cells(row: BoardRow) -> list[tuple[str, str]]:
         (phase, theme.ACCENT if row.state == "running" else theme.TEXT_MUTED),
         (format_hms(row.seconds_in_phase) if row.seconds_in_phase is not None else "–", theme.TEXT),
         (format_hms(row.seconds_since_dose) if row.seconds_since_dose is not None else "–", theme.TEXT),
-        (vitals, colour),
         (str(row.open_urgent_alerts) if row.open_urgent_alerts else "none",
          theme.OVERDUE if row.open_urgent_alerts else theme.TEXT_MUTED),
-        ("connected" if row.reachable else "not connected", theme.OK if row.reachable else theme.SOON),
+        ("online" if row.reachable else "offline", theme.OK if row.reachable else theme.SOON),
+        (vitals, colour),
     ]
 
 
@@ -79,13 +85,19 @@ class BoardWindow(QWidget):
         font = QFont(self.font())
         font.setPointSize(16)  # readable from across an office
         self.table.setFont(font)
-        self.table.verticalHeader().setDefaultSectionSize(48)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(72)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(VITALS_COLUMN, QHeaderView.ResizeMode.Stretch)  # elided, never a scroll bar
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setStyleSheet(
             f"QTableWidget {{ background: {theme.SURFACE}; border: none; }}"
+            "QTableWidget::item { padding: 0 8px; }"
             f"QHeaderView::section {{ background: {theme.BACKGROUND}; color: {theme.TEXT_MUTED}; border: none;"
-            " padding: 6px; font-size: 14px; }")
+            " padding: 6px 8px; font-size: 14px; }")
         self.table.cellDoubleClicked.connect(self._chosen)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
