@@ -5,12 +5,14 @@ import argparse
 import json
 import sys
 
-from kaproom.cli.common import EXIT_BROKEN, EXIT_OK, open_workspace, require, visible_sessions
+from kaproom.cli.common import EXIT_BROKEN, EXIT_ERROR, EXIT_OK, open_workspace, require, visible_sessions
 from kaproom.domain.clock import format_hms
 from kaproom.domain.people import Permission
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    if args.clinic:
+        return sessions_on_the_clinic_server(args)
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
         rows = visible_sessions(workspace, user, workspace.store.sessions())
@@ -31,7 +33,61 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def sessions_on_the_clinic_server(args: argparse.Namespace) -> int:
+    """``kaproom sessions --clinic``: every room's sessions, from the server, with the same roles and audit."""
+    # psycopg and the clinic code load only with --clinic: a computer that never joined opens no socket.
+    from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
+    from kaproom.services.clinic_sync import server_sessions  # noqa: PLC0415
+    try:
+        with open_workspace(args) as workspace:
+            user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
+            rows = visible_sessions(workspace, user, server_sessions(workspace.folder, args.limit), via="cli --clinic")
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps([row.__dict__ for row in rows], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("No sessions on the clinic server yet.")
+        return EXIT_OK
+    print(f"{'#':>6}  {'room':<12} {'started (UTC)':<20} {'client':<10} {'therapist':<14} {'length':>8}  "
+          f"{'state':<12} signed")
+    for row in rows:
+        length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
+        started = (row.started_at or row.created_at)[:19].replace("T", " ")
+        print(f"{row.id:>6}  {row.room[:12]:<12} {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
+              f"{length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}{'  DEMO' if row.demo else ''}")
+    return EXIT_OK
+
+
+def verify_on_the_clinic_server(args: argparse.Namespace) -> int:
+    """``kaproom verify --clinic``: every chain on the server, and this room's record against it."""
+    from kaproom.clinic.errors import ClinicError  # noqa: PLC0415 - as above: only with --clinic
+    from kaproom.services.clinic_sync import server_reports  # noqa: PLC0415
+    try:
+        with open_workspace(args) as workspace:
+            require(args, workspace, Permission.VERIFY)
+            reports = server_reports(workspace.folder, workspace.store)
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    broken = [r for r in reports if not r.intact]
+    if not args.quiet:
+        for report in reports:
+            print(report.describe())
+    if broken:
+        print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; first: {broken[0].describe()}",
+              file=sys.stderr)
+        return EXIT_BROKEN
+    print(f"All {len(reports)} logs on the clinic server intact." if reports else
+          "The clinic server holds no logs yet.")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.clinic:
+        return verify_on_the_clinic_server(args)
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.VERIFY)
         reports = [*workspace.store.verify(args.session), *workspace.verify_extra()]
@@ -56,6 +112,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sessions", parents=[common], help="list sessions")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--clinic", action="store_true", help="every room's sessions, from the clinic server")
+    p.add_argument("--limit", type=int, default=200, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_sessions)
 
     p = sub.add_parser("verify", parents=[common], help="check that every session log is intact (exit 1 if not)")
@@ -63,4 +121,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     p.add_argument("--witness", metavar="DIR", action="append",
                    help="also compare the record with the newest backup manifest in DIR (repeatable)")
+    p.add_argument("--clinic", action="store_true", help="check every log on the clinic server instead")
     p.set_defaults(func=cmd_verify)
