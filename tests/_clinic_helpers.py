@@ -6,6 +6,7 @@ Test modules import the fixtures by name: ``from _clinic_helpers import pg, clin
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 from dataclasses import dataclass
 
@@ -26,25 +27,39 @@ def password_of(role: str) -> str:
     return f"{role}-secret"
 
 
+_shared: list[Cluster] = []
+
+
+def shared_cluster() -> Cluster:
+    """One cluster for the whole run, whichever test module asks first (each module that imports
+    the fixture gets its own fixture instance; they all share this). Removed when the run ends,
+    and by its watchdog if the run is killed."""
+    if not _shared:
+        cluster = start_cluster()
+        try:
+            with psycopg.connect(cluster.url(), autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {TEMPLATE}")
+            with connect(connection_params(cluster.url(database=TEMPLATE))) as conn:
+                init_schema(conn)
+                conn.commit()
+            with psycopg.connect(cluster.url(), autocommit=True) as conn:
+                for role, group in ROLES.items():
+                    conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password_of(role)}' IN ROLE {group}")
+        except BaseException:
+            remove_cluster(cluster)
+            raise
+        atexit.register(remove_cluster, cluster)
+        _shared.append(cluster)
+    return _shared[0]
+
+
 @pytest.fixture(scope="session")
 def pg():
     """The cluster, or a skip naming why there is none (CI installs PostgreSQL: ./run test)."""
     try:
-        cluster = start_cluster()
+        return shared_cluster()
     except RuntimeError as exc:
         pytest.skip(f"no throwaway PostgreSQL: {exc}")
-    try:
-        with psycopg.connect(cluster.url(), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE}")
-        with connect(connection_params(cluster.url(database=TEMPLATE))) as conn:
-            init_schema(conn)
-            conn.commit()
-        with psycopg.connect(cluster.url(), autocommit=True) as conn:
-            for role, group in ROLES.items():
-                conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password_of(role)}' IN ROLE {group}")
-        yield cluster
-    finally:
-        remove_cluster(cluster)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import closing
@@ -94,6 +95,33 @@ class Cluster:
         return f"postgresql://{auth}@127.0.0.1:{self.port}/{database}"
 
 
+#: Run beside the cluster: stops it and removes its folder once the process that started it is gone
+#: (a test run killed by a timeout or ^C never runs its teardown, and must not leave a server behind).
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, pg_ctl, data, folder, user = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+while alive(owner) and os.path.isdir(data):
+    time.sleep(0.5)
+if os.path.isdir(data):
+    argv = [pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"]
+    subprocess.run((["runuser", "-u", user, "--"] if user else []) + argv, capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+"""
+
+
+def start_watchdog(cluster: Cluster) -> None:
+    subprocess.Popen([sys.executable, "-c", WATCHDOG, str(os.getpid()), str(cluster.bin / "pg_ctl"),
+                      str(cluster.data), str(cluster.folder), cluster.user or ""],
+                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+
+
 def start_cluster() -> Cluster:
     """A running throwaway cluster (raises RuntimeError with the reason when it cannot start)."""
     binaries = pg_bin()
@@ -112,6 +140,7 @@ def start_cluster() -> Cluster:
     if user:
         cluster._own(folder)
     cluster.init()
+    start_watchdog(cluster)
     cluster.start()
     return cluster
 
