@@ -453,7 +453,7 @@ class RoomWindow(QMainWindow):
     def _on_tick(self, elapsed: float) -> None:
         clock = self.clock_label.show_elapsed(elapsed)
         state = self.runner.state
-        text = phase_text(self.runner)
+        text = phase_text(self.runner, self.vitals_times)
         if text != self.phase_label.text():
             self.phase_label.setText(text)
         extension = {state.phase_index: state.extension / 60.0} if state.extension else {}
