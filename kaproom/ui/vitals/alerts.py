@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import format_hms
@@ -90,6 +91,9 @@ class AlertBanner(QFrame):
 class AlertBoard(QFrame):
     """The column of alert lines, urgent ones on top (hidden when there is none)."""
 
+    #: A line was acknowledged and has gone (the AlertBanner, before it is deleted).
+    acknowledged = Signal(object)
+
     def __init__(self, record: Callable[[str, dict], RecordedEvent | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertBoard")
@@ -159,6 +163,7 @@ class AlertBoard(QFrame):
                 return False
             banner.raised.pop(0)
         self._remove(banner)
+        self.acknowledged.emit(banner)
         return True
 
     def _remove(self, banner: AlertBanner) -> None:

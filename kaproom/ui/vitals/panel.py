@@ -72,6 +72,7 @@ class RoomVitals(QObject):
             room.show_status(f"Earlier vitals could not be read: {exc}", "error")
         self._checked_details: dict[str, Any] | None = None
         self.board = AlertBoard(self.controller.record)
+        self.board.acknowledged.connect(lambda _banner: self.room.focus_note())
         room.add_banner(self.board)
         # Built from the outside in: a widget that joins the styled room takes its style once,
         # whereas a finished panel added to it would restyle every widget inside it again.
@@ -321,6 +322,7 @@ class RoomVitals(QObject):
         self._hide_discharge()
         self.form.show()
         self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
+        self.room.focus_note()  # a note after the discharge ("left with partner at 2:20") goes in
         return None
 
 
