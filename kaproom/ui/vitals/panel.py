@@ -22,6 +22,7 @@ from kaproom.domain.session import State
 from kaproom.domain.vitals import (
     NEWS2_ADVISORY,
     Reading,
+    baseline_check_in,
     baseline_reading,
     check_in,
     parse_vitals,
@@ -223,7 +224,7 @@ class RoomVitals(QObject):
         dose_time = self._dose_time()
         pre_dose = dose_time is None
         checked = check_in(result.reading, self.protocol.alerts, pre_dose=pre_dose,
-                           baseline=baseline_reading(self._history(), dose_time))
+                           baseline=baseline_check_in(self._history(), dose_time))
         saved = self.controller.record_with(  # the check-in and its alerts: one transaction
             Kind.VITALS, checked.payload(), lambda check: [(Kind.ALERT, a) for a in checked.alerts(check.seq)])
         if not saved:
