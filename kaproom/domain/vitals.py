@@ -50,6 +50,7 @@ __all__ = [
     "ParseResult",
     "Reading",
     "Status",
+    "acknowledged_alerts",
     "baseline_check_in",
     "baseline_of",
     "baseline_reading",
@@ -274,6 +275,14 @@ def baseline_reading(history: Sequence[tuple[float, Reading]], dose_time: float 
     """The baseline check's values (see baseline_of); None when there is none."""
     found = baseline_check_in(history, dose_time)
     return found.reading if found is not None else None
+
+
+def acknowledged_alerts(payload: JSONMapping) -> list[int]:
+    """The alert events (their seqs) one ``alert_ack`` covers: ``alert_seqs`` (one acknowledgement
+    of a whole alert line), or the single ``alert_seq`` of records written before that."""
+    seqs = payload.get("alert_seqs")
+    listed = seqs if isinstance(seqs, list) else [payload.get("alert_seq")]
+    return [seq for seq in listed if isinstance(seq, int) and not isinstance(seq, bool)]
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,10 @@ def _alerts(flow: Flow, report: SessionReport) -> None:
         return
     rows: list[list[Cell | str]] = []
     for a in report.alerts:
-        acks = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}" + (f": {ack.action}" if ack.action else "")
-                         for ack in a.acks) or "NOT ACKNOWLEDGED"
+        acks: Cell | str = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}"
+                                     + (f": {ack.action}" if ack.action else "") for ack in a.acks)
+        if not acks:  # say what the room asked: it asks to acknowledge an urgent alert, never a caution
+            acks = Cell("NOT ACKNOWLEDGED", bold=True) if a.level == "urgent" else "not asked (a caution)"
         rows.append([format_hms(a.session_time), _level_cell(a.level, ""), a.reason, acks])
     flow.table([Column("Session", 0.7), Column("Level", 0.7), Column("Reason", 3.0), Column("Acknowledged", 3.0)], rows)
 

@@ -30,7 +30,7 @@ from kaproom.domain.vitals import (
 )
 from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
-from kaproom.ui.vitals.alerts import AlertBoard
+from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
@@ -73,7 +73,7 @@ class RoomVitals(QObject):
             room.show_status(f"Earlier vitals could not be read: {exc}", "error")
         self._checked_details: dict[str, Any] | None = None
         self.board = AlertBoard(self.controller.record)
-        self.board.acknowledged.connect(lambda _banner: self.room.focus_note())
+        self.board.acknowledged.connect(self._acknowledged)
         room.add_banner(self.board)
         # Built from the outside in: a widget that joins the styled room takes its style once,
         # whereas a finished panel added to it would restyle every widget inside it again.
@@ -270,6 +270,14 @@ class RoomVitals(QObject):
             self.room.show_status("There is no vitals alert to acknowledge.", "info")
             return
         banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _acknowledged(self, banner: AlertBanner) -> None:
+        """A line acknowledged has gone: the status line says so (never "see the alert above" for a
+        banner that is no longer there), and the focus is back in the note field."""
+        left = len(self.board.banners)
+        more = f" {left} alert line(s) still above (Ctrl+Shift+K)." if left else ""
+        self.room.show_status(f"Acknowledged: {banner.text.text()}.{more}", "caution" if left else "ok")
+        self.room.focus_note()
 
     # ---------------------------------------------------------------- discharge
     def _prefills(self, now: float) -> list[Prefill]:
