@@ -42,7 +42,7 @@ def test_one_acknowledgement_names_the_alerts_it_covers(qtbot, qapp, workspace, 
         assert alert.payload["reason"] in line, line
     assert not room.vitals.board.isVisible()
     assert "see the alert above" not in room.status.text(), room.status.text()
-    assert room.status.text().startswith("Acknowledged: ")
+    assert room.status.text() == "Acknowledged: URGENT at 1:05:00 (3 alerts; the log names them)."
 
     fill(room, **(COMPLETE | {"pulse": "125"}))  # a caution: the room never asks to acknowledge it
     save(room)

@@ -15,6 +15,7 @@ def test_an_urgent_check_brings_the_next_check_forward(qtbot, workspace, protoco
     room.controller.tick()
     line = room.vitals_due.text()
     assert line == "Recheck vitals (urgent value at 1:01:00) in 5 min", line
+    assert room.vitals_due.property("level") == "soon", "never the green of a routine check"
     clock.advance(6 * MIN)
     room.controller.tick()
     assert room.vitals_due.text() == "Recheck vitals (urgent value at 1:01:00) overdue 1 min"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
@@ -91,8 +91,9 @@ def vitals_due(schedule: VitalsSchedule, now: float, check_times: Iterable[float
     recheck = urgent_at + schedule.recheck_after_urgent_minutes * 60.0
     if due.due_at is not None and due.due_at <= recheck:
         return due
-    return _due("recheck", recheck, now, schedule,
-                f"Recheck vitals (urgent value at {format_hms(urgent_at)})", dose_assumed)
+    due = _due("recheck", recheck, now, schedule, f"Recheck vitals (urgent value at {format_hms(urgent_at)})",
+               dose_assumed)
+    return due if due.level != "ok" else replace(due, level="soon")  # never the calm green of a routine check
 
 
 def _scheduled(schedule: VitalsSchedule, now: float, check_times: Iterable[float], *,

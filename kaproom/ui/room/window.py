@@ -535,8 +535,8 @@ class RoomWindow(QMainWindow):
             self._show_since_dose(self.controller.elapsed())
             self.focus_note()
             if self._typed_under_cover:
-                self.show_status(f"{self._typed_under_cover} character(s) typed under the privacy cover are in "
-                                 "the note field, not saved yet: Enter saves them.", "caution")
+                self.show_status("What you typed under the privacy cover is in the note field, not saved yet: "
+                                 "Enter saves it.", "caution")
                 self._typed_under_cover = 0
         else:
             self.private = True

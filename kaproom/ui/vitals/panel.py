@@ -276,7 +276,9 @@ class RoomVitals(QObject):
         banner that is no longer there), and the focus is back in the note field."""
         left = len(self.board.banners)
         more = f" {left} alert line(s) still above (Ctrl+Shift+K)." if left else ""
-        self.room.show_status(f"Acknowledged: {banner.text.text()}.{more}", "caution" if left else "ok")
+        count = len(banner.alert_seqs)
+        self.room.show_status(f"Acknowledged: {banner.level_label.text()} ({count} alert{'s' if count > 1 else ''}; "
+                              f"the log names them).{more}", "caution" if left else "ok")
         self.room.focus_note()
 
     # ---------------------------------------------------------------- discharge
