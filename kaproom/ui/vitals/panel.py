@@ -313,8 +313,11 @@ class RoomVitals(QObject):
                               "info")
 
     def close_discharge(self) -> None:
+        was_open = self._discharge_shown()
         self._hide_discharge()
         self.form.show()
+        if was_open:  # the keys it named ("Enter discharges, Esc goes back") no longer apply
+            self.room.show_status("Discharge checklist closed; the session goes on.", "info")
         self.room.panels_resized()
         self.room.focus_note()
 
