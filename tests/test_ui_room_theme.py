@@ -150,7 +150,7 @@ def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, 
     room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals.panel",))
     clock.advance(29.5 * 60)  # into the last phase, well over its time, and no dose recorded
     room.controller.tick()
-    assert "discharge when ready (Ctrl+Shift+D)" in room.phase_label.text()
+    assert "vitals needed before discharge (F9)" in room.phase_label.text()
     assert "dose not recorded" in room.vitals_due.text() and room.demo_marker.isVisible()
     assert room.vitals_due.property("level") == "overdue"  # in bold, the widest it gets
     room.show_status("Integration & discharge began on time. " * 4, "info")

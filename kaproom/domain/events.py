@@ -42,7 +42,8 @@ class Kind:
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
     - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
-    - alert_ack: alert_seq, action?
+    - alert_ack: alert_seqs (the alerts of one line; alert_seq in older records), alerts (their
+      reasons, in words), fields? (of alerts that could not be saved), action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
       "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"retry"|"controls_restored"),
       title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the therapist set),

@@ -332,6 +332,8 @@ def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict[str, tuple[
             baseline, tuple(float(v) for v in sorted(after)),
             reader.number(table, "then_every_minutes", "vitals.schedule", 1, 24 * 60, schedule.then_every_minutes),
             reader.number(table, "due_soon_minutes", "vitals.schedule", 0, 120, schedule.due_soon_minutes),
+            reader.number(table, "recheck_after_urgent_minutes", "vitals.schedule", 1, 24 * 60,
+                          schedule.recheck_after_urgent_minutes),
         )
     ranges = dict(DEFAULT_RANGES)
     if "ranges" in raw:

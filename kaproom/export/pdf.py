@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLa
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import given_despite
-from kaproom.domain.vitals import baseline_check_in
+from kaproom.domain.vitals import baseline_of
 from kaproom.domain.vocabulary import outcome_words
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
@@ -115,7 +115,7 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
                Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
                Column("Nausea", 0.75), Column("NEWS2", 1.3), Column("Status / comment", 2.05)]
     rows: list[list[Cell | str]] = []
-    baseline = baseline_check_in([v.session_time for v in report.vitals], report.dose_time)
+    baseline = baseline_of([(v.session_time, v) for v in report.vitals], report.dose_time)
     for place, v in enumerate(report.vitals):
         bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""
         flagged = [v.reasons.get(name) or f"{name} {level}" for name, level in v.statuses.items()
@@ -137,8 +137,10 @@ def _alerts(flow: Flow, report: SessionReport) -> None:
         return
     rows: list[list[Cell | str]] = []
     for a in report.alerts:
-        acks = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}" + (f": {ack.action}" if ack.action else "")
-                         for ack in a.acks) or "NOT ACKNOWLEDGED"
+        acks: Cell | str = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}"
+                                     + (f": {ack.action}" if ack.action else "") for ack in a.acks)
+        if not acks:  # say what the room asked: it asks to acknowledge an urgent alert, never a caution
+            acks = Cell("NOT ACKNOWLEDGED", bold=True) if a.level == "urgent" else "not asked (a caution)"
         rows.append([format_hms(a.session_time), _level_cell(a.level, ""), a.reason, acks])
     flow.table([Column("Session", 0.7), Column("Level", 0.7), Column("Reason", 3.0), Column("Acknowledged", 3.0)], rows)
 

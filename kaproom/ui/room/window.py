@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -43,7 +43,7 @@ from kaproom.ui.room.commands import RoomCommands
 from kaproom.ui.room.controller import SessionController
 from kaproom.ui.room.header import ClockLabel, PhaseStrip, phase_text
 from kaproom.ui.room.layout import NOTE_MAX_CHARS, PRIVACY_KEY, SidePanels, side_max_width
-from kaproom.ui.room.log_view import LogView
+from kaproom.ui.room.log_view import LogView, typed_text
 from kaproom.ui.room.schedule import vitals_due_text
 
 #: The parts a room has unless told otherwise: modules with ``install(host: RoomHost)``, loaded by
@@ -76,6 +76,7 @@ class RoomWindow(QMainWindow):
         self._close_confirmed = False
         self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
+        self._typed_under_cover = 0  # characters typed under the privacy cover, kept in the note field
         self.shortcuts = ShortcutRegistry(self)
         self.commands = RoomCommands(self)  # before the widgets: their buttons call it
         self._discharge_handler: Callable[[], None] = self.commands.discharge
@@ -453,7 +454,7 @@ class RoomWindow(QMainWindow):
     def _on_tick(self, elapsed: float) -> None:
         clock = self.clock_label.show_elapsed(elapsed)
         state = self.runner.state
-        text = phase_text(self.runner)
+        text = phase_text(self.runner, self.vitals_times)
         if text != self.phase_label.text():
             self.phase_label.setText(text)
         extension = {state.phase_index: state.extension / 60.0} if state.extension else {}
@@ -492,6 +493,37 @@ class RoomWindow(QMainWindow):
                          f"{LEAVE_HINT}", "info")
         self.note_input.setPlaceholderText("Session ended: a note added now is recorded after the end")
 
+    # ================================================================ typing where no field takes it
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Text typed where no field takes it (the log, a button, a panel just closed, the privacy
+        cover) reaches the window: it goes into the note field, and the room says so; nothing typed
+        is dropped without a word."""
+        text = typed_text(event)
+        if not text:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        self.take_stray_text(text)
+
+    def take_stray_text(self, text: str) -> bool:
+        """Put ``text`` at the end of the note field (hidden under the privacy cover, and said when
+        the cover lifts); True if the field took it, else the status line says it was not taken."""
+        before = self.note_input.text()
+        self.note_input.end(False)
+        self.note_input.insert(text)
+        if self.note_input.text() == before:
+            self.show_status(f"Not taken: the note field is full ({NOTE_MAX_CHARS:,} characters). Save it "
+                             "(Enter), then type the rest.", "caution")
+            return False
+        if self.private:
+            self._typed_under_cover += len(text)
+            return True
+        if not self.note_input.hasFocus():
+            self.show_status("What you typed went to the note field (nothing else was taking it). Enter saves it.",
+                             "info")
+            self.focus_note()
+        return True
+
     # ================================================================ privacy, focus, closing
     def toggle_privacy(self) -> None:
         if self.private:
@@ -502,6 +534,10 @@ class RoomWindow(QMainWindow):
             self.vitals_due.show()
             self._show_since_dose(self.controller.elapsed())
             self.focus_note()
+            if self._typed_under_cover:
+                self.show_status("What you typed under the privacy cover is in the note field, not saved yet: "
+                                 "Enter saves it.", "caution")
+                self._typed_under_cover = 0
         else:
             self.private = True
             self.body_stack.setCurrentWidget(self.privacy_cover)
