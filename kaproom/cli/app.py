@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from kaproom.domain.clock import Clock, ScaledClock, SystemClock
 from kaproom.domain.protocol_error import ProtocolError
-from kaproom.services.paths import data_dir, demo_dir
+from kaproom.services.paths import data_dir, data_folder_problem, make_demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.after_start import after_start_up, collect_garbage_from_now_on
@@ -71,8 +71,18 @@ def main_gui(args: argparse.Namespace) -> int:
     after_start_up(collect_garbage_from_now_on)  # kaproom.cli.main paused the collector for start-up
 
     folder = data_dir(getattr(args, "data_dir", None))
+    problem = data_folder_problem(folder)
+    if problem is not None:
+        print(f"kaproom: {problem}", file=sys.stderr)
+        if not (getattr(args, "screenshot", None) or getattr(args, "dump_state", None)):  # not for scripts
+            show_start_failure(problem, folder)
+        return 2
     if demo:
-        folder = demo_dir(folder)  # the demo never writes into the real database
+        try:
+            folder = make_demo_dir(folder)  # the demo never writes into the real database
+        except OSError as exc:
+            print(f"kaproom: the demo's folder in {folder} could not be made: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     clock: Clock = ScaledClock(speed) if demo else SystemClock()
     launcher_box: list[Launcher] = []
     instance = acquire_single_instance(folder, lambda: describe_running(launcher_box), listen=False)
