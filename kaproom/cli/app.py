@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QTimer
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from kaproom.domain.clock import Clock, ScaledClock, SystemClock
 from kaproom.domain.protocol_error import ProtocolError
+from kaproom.playback.vlc_player import log_noise_to
 from kaproom.services.paths import data_dir, data_folder_problem, make_demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
@@ -35,6 +38,15 @@ from kaproom.ui.shell.wiring import describe_running, make_launcher
 DEFAULT_DEMO_SPEED = 30.0
 DESKTOP_ID = "org.kaproom.KAPRoom"
 DEFAULT_SCREENSHOT_DELAY_MS = 2500
+#: In the data folder: libvlc's and ALSA's messages, which would otherwise fill the terminal.
+SOUND_LOG = "sound.log"
+
+
+def _say_no_sound(log: Path) -> Callable[[], None]:
+    def say() -> None:  # on libvlc's thread, once: one line, nothing else
+        print(f"kaproom: no sound device could be opened, so the room runs without sound (music is off). "
+              f"What libvlc and ALSA said is in {log}", file=sys.stderr, flush=True)
+    return say
 
 
 def _schedule_screenshot(app: QApplication, launcher: Launcher, path: str, delay_ms: int) -> None:
@@ -99,6 +111,7 @@ def main_gui(args: argparse.Namespace) -> int:
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    log_noise_to(folder / SOUND_LOG, _say_no_sound(folder / SOUND_LOG))  # before the room makes its players
     launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None))
     launcher_box.append(launcher)
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
