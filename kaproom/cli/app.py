@@ -4,7 +4,7 @@ How the windows are wired to sign-in, staff and the review is :mod:`kaproom.ui.s
 ``kaproom``            home: resume the open session, start a new one, review (also ``kaproom home``)
 ``kaproom start``      straight to the start page
 ``kaproom resume``     straight back into the open session (after a crash or reboot)
-``kaproom demo``       a demo session on a fast clock in its own database, no sign-in
+``kaproom demo``       a demo session on a fast clock in its own database, no sign-in (``--speed 1``: real time)
 
 The GUI commands share ``--dump-state FILE`` (what the room shows, as JSON, whenever it
 changes) and ``--screenshot FILE`` (save a picture of the screen, then quit) so the app can be
@@ -160,7 +160,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p = sub.add_parser("demo", parents=[common],
                        help="open a demo session on a fast clock, in its own demo database (no sign-in)")
     p.add_argument("--speed", type=float, default=DEFAULT_DEMO_SPEED,
-                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six minutes)")
+                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six "
+                        "minutes; 1 is real time, to follow the session by hand). The demo's home page offers both")
     p.add_argument("--protocol", default="lozenge-3h", help="protocol id (default lozenge-3h; short-check is 12 min)")
     p.add_argument("--resume", action="store_true", help="continue the open demo session instead of a new one")
     _gui_options(p)

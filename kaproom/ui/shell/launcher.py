@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from kaproom.domain.clock import ScaledClock, from_iso
+from kaproom.domain.clock import ScaledClock, SystemClock, from_iso
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
     from kaproom.ui.start.page import StartPage
+
+#: The demo's fast clock when the command line named none (``kaproom demo`` has its own default).
+FAST_DEMO_SPEED = 30.0
 
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
@@ -52,6 +55,9 @@ class Launcher(QObject):
         self.staff = staff
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
+        self.demo_protocol = "lozenge-3h"  # the demo's protocol, as the command line named it
+        clock = workspace.clock
+        self.demo_speed = clock.speed if isinstance(clock, ScaledClock) else FAST_DEMO_SPEED
         self._extra_windows: list[QWidget] = []
 
     # ---------------------------------------------------------------- windows
@@ -82,7 +88,9 @@ class Launcher(QObject):
         home = HomeWindow(self.workspace, review_available=self.review_available,
                           offer_sign_in_setup=self.set_up_sign_in is not None and not has_users,
                           offer_pin_change=self.change_pin is not None and has_users,
-                          offer_staff=self.staff is not None and has_users)
+                          offer_staff=self.staff is not None and has_users,
+                          demo_speed=self.demo_speed if self.demo else None)
+        home.demoRequested.connect(self.new_demo)
         home.setUpSignInRequested.connect(self._set_up_sign_in)
         home.changePinRequested.connect(self._change_pin)
         home.staffRequested.connect(self._staff)
@@ -204,8 +212,14 @@ class Launcher(QObject):
         return self.resume(rows[0])
 
     # ---------------------------------------------------------------- demo
+    def new_demo(self, speed: float) -> RoomWindow | HomeWindow | None:
+        """From the demo's home page: a new demo session in real time (1.0) or on the fast clock."""
+        self.workspace.clock = SystemClock() if speed == 1.0 else ScaledClock(speed)
+        return self.start_demo(self.demo_protocol)
+
     def start_demo(self, protocol_id: str, resume: bool = False) -> RoomWindow | HomeWindow | None:
         """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
+        self.demo_protocol = protocol_id
         store = self.workspace.store
         open_rows = store.open_sessions()
         if resume and open_rows:
