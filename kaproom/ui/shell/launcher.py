@@ -19,6 +19,7 @@ from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
 from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.shell.home import HomeWindow
+from kaproom.ui.shell.night import NightSetting
 
 #: LAZY: the start page, the room, the session engine and the staff code are loaded when first
 #: opened, not to show the home page (start-up: bench/bench_startup.py; tests/test_cli.py checks
@@ -155,6 +156,11 @@ class Launcher(QObject):
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
         room.leaveRequested.connect(lambda: self.leave_room(room))
+        try:
+            room_name = controller.session_row().room
+        except StoreError:
+            room_name = ""  # the colours are a courtesy: the room opens regardless
+        NightSetting(self.workspace.folder, room_name).attach(room)
         if not self.demo:
             room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:
