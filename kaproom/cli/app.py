@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QApplication
 
 from kaproom.domain.clock import Clock, ScaledClock, SystemClock
 from kaproom.domain.protocol_error import ProtocolError
-from kaproom.playback.vlc_player import log_noise_to
 from kaproom.services.paths import data_dir, data_folder_problem, make_demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
@@ -42,11 +41,21 @@ DEFAULT_SCREENSHOT_DELAY_MS = 2500
 SOUND_LOG = "sound.log"
 
 
-def _say_no_sound(log: Path) -> Callable[[], None]:
+def _sound_noise_to_a_file(folder: Path) -> Callable[[], None]:
+    """What the launcher does before a room makes its players: libvlc's and ALSA's messages go to
+    ``sound.log`` in the data folder, and a missing sound device is said in one line."""
+    log = folder / SOUND_LOG
+
     def say() -> None:  # on libvlc's thread, once: one line, nothing else
         print(f"kaproom: no sound device could be opened, so the room runs without sound (music is off). "
               f"What libvlc and ALSA said is in {log}", file=sys.stderr, flush=True)
-    return say
+
+    def start() -> None:
+        # Here, not at the top: kaproom.playback costs the home page 10-15 ms of start-up
+        # (bench/bench_startup.py, home page); the room loads it anyway.
+        from kaproom.playback.vlc_player import log_noise_to  # noqa: PLC0415 - start-up figure above
+        log_noise_to(log, say)
+    return start
 
 
 def _schedule_screenshot(app: QApplication, launcher: Launcher, path: str, delay_ms: int) -> None:
@@ -111,8 +120,8 @@ def main_gui(args: argparse.Namespace) -> int:
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    log_noise_to(folder / SOUND_LOG, _say_no_sound(folder / SOUND_LOG))  # before the room makes its players
-    launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None))
+    launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None),
+                             before_room=_sound_noise_to_a_file(folder))
     launcher_box.append(launcher)
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:

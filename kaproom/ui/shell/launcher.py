@@ -19,11 +19,11 @@ from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
 from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.shell.home import HomeWindow
-from kaproom.ui.shell.night import NightSetting
 
-#: LAZY: the start page, the room, the session engine and the staff code are loaded when first
-#: opened, not to show the home page (start-up: bench/bench_startup.py; tests/test_cli.py checks
-#: which modules load), so this module imports them inside the methods that open them.
+#: LAZY: the start page, the room (and its night colours), the session engine and the staff code
+#: are loaded when first opened, not to show the home page (start-up: bench/bench_startup.py;
+#: tests/test_cli.py checks which modules load), so this module imports them inside the methods
+#: that open them.
 if TYPE_CHECKING:
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
@@ -44,7 +44,9 @@ class Launcher(QObject):
                  open_review: OpenReview | None = None, review_available: bool = False,
                  set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
                  change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
-                 staff: Callable[[Workspace, QWidget | None], object] | None = None) -> None:
+                 staff: Callable[[Workspace, QWidget | None], object] | None = None,
+                 before_room: Callable[[], None] | None = None) -> None:
+        """``before_room`` runs before each room is made (the app sends libvlc's messages to a file)."""
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
@@ -54,6 +56,7 @@ class Launcher(QObject):
         self.set_up_sign_in = set_up_sign_in
         self.change_pin = change_pin
         self.staff = staff
+        self.before_room = before_room
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self.demo_protocol = "lozenge-3h"  # the demo's protocol, as the command line named it
@@ -151,7 +154,10 @@ class Launcher(QObject):
     def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
         from kaproom.ui.room.controller import SessionController  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.room.window import RoomWindow  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.shell.night import NightSetting  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.shell.state_dump import StateDump  # noqa: PLC0415 - see LAZY above
+        if self.before_room is not None:
+            self.before_room()
         controller = controller or SessionController(self.workspace, runner)
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)

@@ -9,7 +9,7 @@ imports below, each marked.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import QWidget
 
@@ -82,10 +82,10 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
 
 
 def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = None,
-                  extensions: Sequence[str] | None = None) -> Launcher:
+                  extensions: Sequence[str] | None = None, before_room: Callable[[], None] | None = None) -> Launcher:
     """The app's windows as the command opens them. The demo has no sign-in, and its review
     shows the demo's own sessions (a person trying KAP Room sees what a supervisor would)."""
-    return Launcher(workspace, demo=demo, dump_state=dump_state, extensions=extensions,
+    return Launcher(workspace, demo=demo, dump_state=dump_state, extensions=extensions, before_room=before_room,
                     identify=None if demo else identify_for_session, open_review=open_review,
                     review_available=True,  # the demo too: its review shows the demo's own sessions
                     set_up_sign_in=None if demo else set_up_sign_in,
