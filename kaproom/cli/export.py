@@ -6,7 +6,9 @@ export; supervisors and admins may import). Failures are one clear line on stder
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require
 from kaproom.domain.people import Permission
@@ -14,12 +16,28 @@ from kaproom.export.importer import import_bundle
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.output import FORMATS
 from kaproom.export.session_export import export_session
+from kaproom.services.paths import ensure_private_dir
+from kaproom.services.workspace import Workspace
+
+#: Where ``export`` writes without ``-o``: inside the data folder, which is private (0700), never
+#: the current folder, which may be shared, synced or a download folder.
+EXPORTS_FOLDER = "exports"
+
+
+def output_of(args: argparse.Namespace, workspace: Workspace) -> Path:
+    """The absolute path to write to (the audit log records it as written): ``-o`` as given, or
+    the data folder's private exports folder."""
+    if args.output:
+        return Path(os.path.abspath(Path(args.output).expanduser()))
+    folder = workspace.folder.absolute() / EXPORTS_FOLDER
+    ensure_private_dir(folder)
+    return folder
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
-        result = export_session(workspace, args.session, args.format, args.output or ".", user=user,
+        result = export_session(workspace, args.session, args.format, output_of(args, workspace), user=user,
                                 monochrome=args.black_and_white, replace=args.force)
     print(f"Exported session {result.number} as {result.format} to {result.path} ({result.size:,} bytes, "
           "readable by you only). It contains health information: keep it safe.")
@@ -50,7 +68,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
                    help="pdf: printable report; csv: one row per event; fhir: FHIR R4 Bundle of vital signs; "
                         "json: the full record with hashes, for `kaproom import` on another computer")
     p.add_argument("-o", "--output", metavar="PATH",
-                   help="file to write, or a folder to write it in (default: the current folder)")
+                   help="file to write, or a folder to write it in (default: the folder 'exports' in the data "
+                        "folder, readable by you only: health information is not left in the current folder)")
     p.add_argument("--black-and-white", action="store_true", help="PDF chart without colour")
     p.add_argument("--force", action="store_true", help="replace the file if it exists (only a regular file)")
     p.set_defaults(func=cmd_export)

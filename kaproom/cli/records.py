@@ -22,14 +22,15 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         if not rows:
             print(f"No sessions yet in {workspace.folder}.")
             return EXIT_OK
-        print(f"{'#':>4}  {'started (UTC)':<20} {'client':<10} {'therapist':<14} {'protocol':<14} "
-              f"{'length':>8}  {'state':<12} signed")
+        table: list[tuple[str, ...]] = [("#", "started (UTC)", "client", "therapist", "protocol", "length", "state",
+                                         "signed", "")]
         for row in rows:
             length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
             started = (row.started_at or row.created_at)[:19].replace("T", " ")
-            print(f"{row.id:>4}  {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
-                  f"{row.protocol_id[:14]:<14} {length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}"
-                  f"{'  DEMO' if row.demo else ''}")
+            table.append((str(row.id), started, row.client_code, row.therapist, row.protocol_id, length, row.state,
+                          "yes" if row.signed_at else "no", "DEMO" if row.demo else ""))
+        for line in columns(table, right=(0, 5)):
+            print(line)
     return EXIT_OK
 
 
@@ -51,13 +52,15 @@ def sessions_on_the_clinic_server(args: argparse.Namespace) -> int:
     if not rows:
         print("No sessions on the clinic server yet.")
         return EXIT_OK
-    print(f"{'#':>6}  {'room':<12} {'started (UTC)':<20} {'client':<10} {'therapist':<14} {'length':>8}  "
-          f"{'state':<12} signed")
+    table: list[tuple[str, ...]] = [("#", "room", "started (UTC)", "client", "therapist", "length", "state",
+                                     "signed", "")]
     for row in rows:
         length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
         started = (row.started_at or row.created_at)[:19].replace("T", " ")
-        print(f"{row.id:>6}  {row.room[:12]:<12} {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
-              f"{length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}{'  DEMO' if row.demo else ''}")
+        table.append((str(row.id), row.room, started, row.client_code, row.therapist, length, row.state,
+                      "yes" if row.signed_at else "no", "DEMO" if row.demo else ""))
+    for line in columns(table, right=(0, 5)):
+        print(line)
     return EXIT_OK
 
 
@@ -83,6 +86,15 @@ def verify_on_the_clinic_server(args: argparse.Namespace) -> int:
     print(f"All {len(reports)} logs on the clinic server intact." if reports else
           "The clinic server holds no logs yet.")
     return EXIT_OK
+
+
+def columns(table: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> list[str]:
+    """The rows as lines of columns, each as wide as its widest cell and two spaces apart, so no
+    value (a long therapist's name) runs into the next column or is cut."""
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(table[0]))]
+    return ["  ".join(cell.rjust(width) if i in right else cell.ljust(width)
+                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
+            for cells in table]
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
