@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require
+from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require, shown
 from kaproom.domain.people import Permission
 from kaproom.export.importer import import_bundle
 from kaproom.export.json_bundle import BundleRefused
@@ -34,10 +34,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             try:
                 result = import_bundle(workspace, path, user)
             except BundleRefused as exc:
-                print(f"kaproom: {exc}", file=sys.stderr)
+                print(f"kaproom: {shown(exc)}", file=sys.stderr)
                 refused += 1
                 continue
-            print(result.message)
+            print(shown(result.message))
     return EXIT_ERROR if refused else EXIT_OK
 
 

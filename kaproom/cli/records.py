@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from kaproom.cli.common import EXIT_BROKEN, EXIT_OK, open_workspace, require, visible_sessions
+from kaproom.cli.common import EXIT_BROKEN, EXIT_OK, open_workspace, require, shown, visible_sessions
 from kaproom.domain.clock import format_hms
 from kaproom.domain.people import Permission
 
@@ -25,8 +25,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         for row in rows:
             length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
             started = (row.started_at or row.created_at)[:19].replace("T", " ")
-            print(f"{row.id:>4}  {started:<20} {row.client_code[:10]:<10} {row.therapist[:14]:<14} "
-                  f"{row.protocol_id[:14]:<14} {length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}"
+            print(f"{row.id:>4}  {shown(started):<20} {shown(row.client_code)[:10]:<10} "
+                  f"{shown(row.therapist)[:14]:<14} {shown(row.protocol_id)[:14]:<14} "
+                  f"{length:>8}  {row.state:<12} {'yes' if row.signed_at else 'no'}"
                   f"{'  DEMO' if row.demo else ''}")
     return EXIT_OK
 
