@@ -308,10 +308,12 @@ class AuditKind:
       user_secret_changed (by the user themself): user, role, active, secret_fingerprint (of the
       stored hash: shows a change, reveals nothing), first_admin?
     - signed_in: user, role, via ("gui"|"cli"), purpose?
-    - sign_in_failed: user (or "" when the typed name is not a valid name), reason
-      ("wrong_secret"|"unknown_user"|"disabled"), failures?, via
-    - locked_out: user, failures, minutes, until, via
-    - sign_in_refused_locked: user, until, via
+    - sign_in_failed: user (or "" when the typed name is not a valid name or belongs to nobody), reason
+      ("wrong_secret"|"unknown_user"|"disabled"), failures?, via; for a name that belongs to nobody
+      also name ("unknown name": the typed text may be a secret, so it is never stored) and
+      name_hash (a hash keyed by the room key, to count that name's tries)
+    - locked_out: user, failures, minutes, until, via (name?, name_hash? as above)
+    - sign_in_refused_locked: user, until, via (name?, name_hash? as above)
     - review_locked: user?, reason ("idle"|"screen_lock"|"by_hand")
     - entry_unlocked: user, role, via, purpose (a failed try is a sign_in_failed)
     - session_viewed: session (uid), session_id, via
