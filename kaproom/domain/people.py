@@ -316,7 +316,8 @@ class AuditKind:
     - sign_in_refused_locked: user, until, via (name?, name_hash? as above)
     - review_locked: user?, reason ("idle"|"screen_lock"|"by_hand")
     - entry_unlocked: user, role, via, purpose (a failed try is a sign_in_failed)
-    - session_viewed: session (uid), session_id, via
+    - session_viewed: session (uid), session_id, via ("gui"|"cli"|"resume")
+    - session_handed_over: session (uid), session_id, from, to, approved_by (the supervisor), via
     - sessions_listed: count, via
     - session_exported: sessions (uids), format, destination
     - session_imported: sessions (uids), source
@@ -339,6 +340,7 @@ class AuditKind:
     REVIEW_LOCKED = "review_locked"
     ENTRY_UNLOCKED = "entry_unlocked"
     SESSION_VIEWED = "session_viewed"
+    SESSION_HANDED_OVER = "session_handed_over"
     SESSIONS_LISTED = "sessions_listed"
     SESSION_EXPORTED = "session_exported"
     SESSION_IMPORTED = "session_imported"

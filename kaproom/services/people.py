@@ -34,7 +34,6 @@ from kaproom.domain.people import (
     secret_matches,
     user_state,
 )
-from kaproom.services.room_key import load_or_create
 from kaproom.store import Store, StoreError
 from kaproom.store.accounts import Accounts
 
@@ -310,6 +309,9 @@ class People:
         """A wrong try on a name nobody has: counted and paused like a real name's (so the answers
         do not tell which names exist), and recorded under a keyed hash, never the typed text.
         Raises the refusal when the name is paused; the caller says "do not match" otherwise."""
+        # The room key (and the cryptography package) load only here, not for every command's start
+        # (bench/bench_startup.py).
+        from kaproom.services.room_key import load_or_create  # noqa: PLC0415
         tag = load_or_create(self.store.path.parent).keyed_hash("sign-in name", name_key(name))
         recent = self.accounts.audit_events((AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT), newest_first=True)
         mine = [event for event in recent if event.payload.get("name_hash") == tag]

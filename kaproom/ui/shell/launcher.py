@@ -24,6 +24,7 @@ from kaproom.ui.shell.home import HomeWindow
 #: opened, not to show the home page (start-up: bench/bench_startup.py; tests/test_cli.py checks
 #: which modules load), so this module imports them inside the methods that open them.
 if TYPE_CHECKING:
+    from kaproom.domain.people import User
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
 OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
+#: A supervisor signing in to allow something (the words say what), or None when cancelled.
+AskSupervisor = Callable[[Workspace, QWidget | None, str], "User | None"]
 
 
 class Launcher(QObject):
@@ -40,7 +43,8 @@ class Launcher(QObject):
                  open_review: OpenReview | None = None, review_available: bool = False,
                  set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
                  change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
-                 staff: Callable[[Workspace, QWidget | None], object] | None = None) -> None:
+                 staff: Callable[[Workspace, QWidget | None], object] | None = None,
+                 ask_supervisor: AskSupervisor | None = None) -> None:
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
@@ -50,6 +54,7 @@ class Launcher(QObject):
         self.set_up_sign_in = set_up_sign_in
         self.change_pin = change_pin
         self.staff = staff
+        self.ask_supervisor = ask_supervisor
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self._extra_windows: list[QWidget] = []
@@ -179,7 +184,7 @@ class Launcher(QObject):
     def resume(self, row: SessionRow) -> RoomWindow | None:
         """Back to an open session: true elapsed time from the stored wall times, the full log."""
         who = self.identify(self.workspace, self.window)
-        if who is None:
+        if who is None or not self._may_resume(row, who[0]):
             return None
         try:
             runner = self.workspace.resume(row, author=who[0] or None)
@@ -196,6 +201,26 @@ class Launcher(QObject):
         room = self.open_room(runner, controller)
         after_first_paint(room, room.check_record)  # edited while the app was away? Said once the room is up
         return room
+
+    def _may_resume(self, row: SessionRow, resumer: str) -> bool:
+        """Another therapist's session only with a supervisor's permission; every resume audited."""
+        from kaproom.services.handover import check_resume, record_resume  # noqa: PLC0415 - see LAZY above
+        from kaproom.services.people import People  # noqa: PLC0415 - see LAZY above
+        people = People.of(self.workspace)
+        try:
+            check = check_resume(people, resumer, row)
+            approver = None
+            if check.needs_supervisor:
+                ask = self.ask_supervisor
+                approver = ask(self.workspace, self.window, check.purpose) if ask is not None else None
+                if approver is None:
+                    self.show_home(check.refusal())
+                    return False
+            record_resume(people, check, approver)
+        except StoreError as exc:  # AccessRefused included: the words say why
+            self.show_home(str(exc))
+            return False
+        return True
 
     def resume_latest(self) -> RoomWindow | HomeWindow | None:
         rows = self.workspace.store.open_sessions()
