@@ -26,7 +26,7 @@ CORE: dict[str, tuple[str, ...]] = {
 }
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.app": ("demo", "resume", "start", "home"),
-    "kaproom.cli.export": ("export", "import"),
+    "kaproom.cli.export": ("export", "import", "room-key"),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
 }

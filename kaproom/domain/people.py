@@ -52,7 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                 Permission.SIGN_OFF, Permission.EXPORT, Permission.IMPORT, Permission.VERIFY,
                                 Permission.VIEW_AUDIT}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.MANAGE_PROTOCOLS, Permission.MANAGE_SETTINGS,
-                           Permission.VIEW_AUDIT, Permission.VERIFY, Permission.IMPORT}),
+                           Permission.VIEW_AUDIT, Permission.VERIFY}),
 }
 
 
@@ -321,6 +321,8 @@ class AuditKind:
     - sessions_listed: count, via
     - session_exported: sessions (uids), format, destination
     - session_imported: sessions (uids), source
+    - room_key_trusted: room, public_key, fingerprint, source (the bundle that brought it): from then
+      on, bundles from that room must be signed by that key
     - signed_off: session, comment?
     - protocol_changed: protocol, action, file?
     - settings_changed: key, old, new
@@ -344,6 +346,7 @@ class AuditKind:
     SESSIONS_LISTED = "sessions_listed"
     SESSION_EXPORTED = "session_exported"
     SESSION_IMPORTED = "session_imported"
+    ROOM_KEY_TRUSTED = "room_key_trusted"
     SIGNED_OFF = "signed_off"
     PROTOCOL_CHANGED = "protocol_changed"
     SETTINGS_CHANGED = "settings_changed"
