@@ -133,6 +133,15 @@ def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Work
     return workspace
 
 
+def shown(text: object) -> str:
+    """Text from the record as a terminal may print it: control characters (an ANSI escape that
+    clears the screen or retitles the window, a bell, a bidi override) appear escaped, never acted on."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in value)
+
+
 def refuse(exc: Exception) -> int:
     """One line on stderr saying why, and the exit code for it."""
     print(f"kaproom: {exc}", file=sys.stderr)

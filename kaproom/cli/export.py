@@ -1,7 +1,7 @@
 """``kaproom export`` and ``kaproom import``: the review's files without a screen.
 
-Both ask for sign-in like every command that touches health information (a supervisor may
-export; supervisors and admins may import). Failures are one clear line on stderr and exit 2.
+Both ask for sign-in like every command that touches health information (only a supervisor may
+export or import: an admin does not handle records). Failures are one clear line on stderr and exit 2.
 """
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require
+from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, require, shown
 from kaproom.domain.people import Permission
 from kaproom.export.importer import import_bundle
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.output import FORMATS
 from kaproom.export.session_export import export_session
 from kaproom.services.paths import ensure_private_dir
+from kaproom.services.room_key import fingerprint, load_or_create
 from kaproom.services.workspace import Workspace
 
 #: Where ``export`` writes without ``-o``: inside the data folder, which is private (0700), never
@@ -50,13 +51,32 @@ def cmd_import(args: argparse.Namespace) -> int:
         user = require(args, workspace, Permission.IMPORT)
         for path in args.bundles:
             try:
-                result = import_bundle(workspace, path, user)
+                result = import_bundle(workspace, path, user, trust_new=args.trust_new_room or _ask_trust)
             except BundleRefused as exc:
-                print(f"kaproom: {exc}", file=sys.stderr)
+                print(f"kaproom: {shown(exc)}", file=sys.stderr)
                 refused += 1
                 continue
-            print(result.message)
+            print(shown(result.message))
     return EXIT_ERROR if refused else EXIT_OK
+
+
+def cmd_room_key(args: argparse.Namespace) -> int:
+    """This computer's room key fingerprint: what an office compares before trusting its bundles."""
+    with open_workspace(args) as workspace:
+        key = load_or_create(workspace.folder)
+        print(f"Room key of {workspace.folder}: fingerprint {fingerprint(key.public_key)}\n"
+              f"public key {key.public_key}")
+    return EXIT_OK
+
+
+def _ask_trust(room: str, fingerprint: str) -> bool:
+    """On a terminal: show the new room's key fingerprint and ask; in a script: no (--trust-new-room)."""
+    if not sys.stdin.isatty():
+        return False
+    print(f"This bundle comes from {shown(room)}, which this computer has not imported from before. Its room key's "
+          f"fingerprint is {fingerprint}: check it with the room (`kaproom room-key` there).", file=sys.stderr)
+    print("Trust this key for every bundle from that room from now on? [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -80,4 +100,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
                                    "nothing of it is added; importing the same bundle twice adds nothing.")
     p.add_argument("bundles", nargs="+", metavar="BUNDLE",
                    help="a .kaproom.json file from `kaproom export --format json`")
+    p.add_argument("--trust-new-room", action="store_true",
+                   help="trust the room key of a room not imported from before (check its fingerprint first)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("room-key", parents=[common], help="show this computer's room key fingerprint",
+                       description="The fingerprint an office compares before it trusts this room's bundles.")
+    p.set_defaults(func=cmd_room_key)

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from kaproom.cli.common import EXIT_BROKEN, EXIT_ERROR, EXIT_OK, open_workspace, require, visible_sessions
+from kaproom.cli.common import EXIT_BROKEN, EXIT_ERROR, EXIT_OK, open_workspace, require, shown, visible_sessions
 from kaproom.domain.clock import format_hms
 from kaproom.domain.people import Permission
 
@@ -27,7 +27,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         for row in rows:
             length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
             started = (row.started_at or row.created_at)[:19].replace("T", " ")
-            table.append((str(row.id), started, row.client_code, row.therapist, row.protocol_id, length, row.state,
+            table.append((str(row.id), started, shown(row.client_code), shown(row.therapist), shown(row.protocol_id),
+                          length, row.state,
                           "yes" if row.signed_at else "no", "DEMO" if row.demo else ""))
         for line in columns(table, right=(0, 5)):
             print(line)
@@ -57,7 +58,8 @@ def sessions_on_the_clinic_server(args: argparse.Namespace) -> int:
     for row in rows:
         length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
         started = (row.started_at or row.created_at)[:19].replace("T", " ")
-        table.append((str(row.id), row.room, started, row.client_code, row.therapist, length, row.state,
+        table.append((str(row.id), shown(row.room), started, shown(row.client_code), shown(row.therapist), length,
+                      row.state,
                       "yes" if row.signed_at else "no", "DEMO" if row.demo else ""))
     for line in columns(table, right=(0, 5)):
         print(line)

@@ -363,10 +363,12 @@ class Store:
         if not rows and (not text.isdigit() or len(text) >= UID_PREFIX_DIGITS):
             # A uid prefix; one of 8 digits or more (a uid may begin with eight digits) when no
             # session has that number. Compared as text, so '%' or '_' typed match only themselves.
-            rows = self._session_rows("uid=?", (text,)) or self._session_rows(
-                "substr(uid, 1, ?)=?", (len(text), text)) if text else []
+            # A whole uid that also begins another session's uid matches both: refused as ambiguous,
+            # never settled in favour of the shorter one (an imported id could shadow a local one).
+            rows = self._session_rows("substr(uid, 1, ?)=?", (len(text), text)) if text else []
         if len(rows) != 1:
-            what = "matches several sessions; type more of it" if rows else "is not a session here"
+            what = ("matches several sessions; type more of it, or use the session's number" if rows
+                    else "is not a session here")
             raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
         return rows[0]
 

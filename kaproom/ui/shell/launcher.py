@@ -25,6 +25,7 @@ from kaproom.ui.shell.home import HomeWindow
 #: tests/test_cli.py checks which modules load), so this module imports them inside the methods
 #: that open them.
 if TYPE_CHECKING:
+    from kaproom.domain.people import User
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
@@ -36,6 +37,8 @@ FAST_DEMO_SPEED = 30.0
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
 OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
+#: A supervisor signing in to allow something (the words say what), or None when cancelled.
+AskSupervisor = Callable[[Workspace, QWidget | None, str], "User | None"]
 
 
 class Launcher(QObject):
@@ -47,7 +50,8 @@ class Launcher(QObject):
                  set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
                  change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
                  staff: Callable[[Workspace, QWidget | None], object] | None = None,
-                 before_room: Callable[[], None] | None = None) -> None:
+                 before_room: Callable[[], None] | None = None,
+                 ask_supervisor: AskSupervisor | None = None) -> None:
         """``before_room`` runs before each room is made (the app sends libvlc's messages to a file)."""
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
@@ -59,6 +63,7 @@ class Launcher(QObject):
         self.change_pin = change_pin
         self.staff = staff
         self.before_room = before_room
+        self.ask_supervisor = ask_supervisor
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self.demo_protocol = "lozenge-3h"  # the demo's protocol, as the command line named it
@@ -202,7 +207,7 @@ class Launcher(QObject):
     def resume(self, row: SessionRow) -> RoomWindow | None:
         """Back to an open session: true elapsed time from the stored wall times, the full log."""
         who = self.identify(self.workspace, self.window)
-        if who is None:
+        if who is None or not self._may_resume(row, who[0]):
             return None
         try:
             runner = self.workspace.resume(row, author=who[0] or None)
@@ -219,6 +224,26 @@ class Launcher(QObject):
         room = self.open_room(runner, controller)
         after_first_paint(room, room.check_record)  # edited while the app was away? Said once the room is up
         return room
+
+    def _may_resume(self, row: SessionRow, resumer: str) -> bool:
+        """Another therapist's session only with a supervisor's permission; every resume audited."""
+        from kaproom.services.handover import check_resume, record_resume  # noqa: PLC0415 - see LAZY above
+        from kaproom.services.people import People  # noqa: PLC0415 - see LAZY above
+        people = People.of(self.workspace)
+        try:
+            check = check_resume(people, resumer, row)
+            approver = None
+            if check.needs_supervisor:
+                ask = self.ask_supervisor
+                approver = ask(self.workspace, self.window, check.purpose) if ask is not None else None
+                if approver is None:
+                    self.show_home(check.refusal())
+                    return False
+            record_resume(people, check, approver)
+        except StoreError as exc:  # AccessRefused included: the words say why
+            self.show_home(str(exc))
+            return False
+        return True
 
     def resume_latest(self) -> RoomWindow | HomeWindow | None:
         rows = self.workspace.store.open_sessions()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtWidgets import QWidget
 
 from kaproom.domain.clock import ScaledClock, SystemClock
-from kaproom.domain.people import Permission
+from kaproom.domain.people import Permission, Role, User
 from kaproom.services.workspace import Workspace
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import describe_room
@@ -81,6 +81,12 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
     return None if user is None else (user.name, True)
 
 
+def supervisor_allows(workspace: Workspace, parent: QWidget | None, purpose: str) -> User | None:
+    """A supervisor signs in, at this moment, to allow something another person asked for."""
+    from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
+    return sign_in(workspace, parent, allowed_roles={Role.SUPERVISOR}, purpose=purpose)
+
+
 def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = None,
                   extensions: Sequence[str] | None = None, before_room: Callable[[], None] | None = None) -> Launcher:
     """The app's windows as the command opens them. The demo has no sign-in, and its review
@@ -90,7 +96,8 @@ def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = Non
                     review_available=True,  # the demo too: its review shows the demo's own sessions
                     set_up_sign_in=None if demo else set_up_sign_in,
                     change_pin=None if demo else change_own_pin,
-                    staff=None if demo else staff_and_audit)
+                    staff=None if demo else staff_and_audit,
+                    ask_supervisor=None if demo else supervisor_allows)
 
 
 def describe_running(launcher_box: Sequence[Launcher]) -> str:
