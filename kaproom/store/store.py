@@ -45,6 +45,7 @@ from kaproom.store.index_check import HEADER_FACTS, describe_differences, differ
 from kaproom.store.rows import EVENT_COLUMNS, Row, SessionRow, SQLValue, event_from_row
 from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 from kaproom.store.seal import forget_seal, needs_full_check, write_seal
+from kaproom.store.staff_marker import StaffMissing, has_marker, missing_staff_message, write_marker
 
 if TYPE_CHECKING:
     from kaproom.domain.protocol import Protocol
@@ -395,8 +396,14 @@ class Store:
 
     def has_users(self) -> bool:
         """Whether the clinic has registered staff (then sign-in is required); the accounts
-        themselves live in :mod:`kaproom.store.accounts`."""
-        return bool(self._read("SELECT EXISTS (SELECT 1 FROM users)")[0][0])
+        themselves live in :mod:`kaproom.store.accounts`. A folder whose staff marker says it had
+        staff and whose database has none raises StaffMissing: never silently an open install."""
+        if self._read("SELECT EXISTS (SELECT 1 FROM users)")[0][0]:
+            write_marker(self.path, to_iso(datetime.now(UTC)))  # a folder with staff from before the marker
+            return True
+        if has_marker(self.path):
+            raise StaffMissing(missing_staff_message(self.path))
+        return False
 
     def count_sessions(self) -> int:
         return int(self._read("SELECT count(*) FROM sessions")[0][0])
