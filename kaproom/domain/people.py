@@ -385,3 +385,32 @@ def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[Reco
     problems += [f"user '{state['user']}' is in the audit log but missing from the users table"
                  for state in expected.values()]
     return problems
+
+
+def unauthorised_user_changes(audit: list[RecordedEvent]) -> list[str]:
+    """Account changes the audit log itself does not explain: made by nobody who, at that point in
+    the log, was an active account allowed to manage users (a first admin only while there were
+    none; a user's own PIN only by that user). Catches an account slipped in by hand with a
+    user_added entry in the name of someone who could not have made it. An entry forged in the
+    name of a real admin still passes here: that takes a witness outside the file."""
+    accounts: dict[str, tuple[Role, bool]] = {}
+    problems = []
+    for event in audit:
+        if event.kind not in AuditKind.USER_CHANGES or "user" not in event.payload:
+            continue
+        payload = event.payload
+        target, actor = name_key(str(payload["user"])), name_key(event.author)
+        held = accounts.get(actor)
+        allowed = held is not None and held[1] and Permission.MANAGE_USERS in ROLE_PERMISSIONS[held[0]]
+        if event.kind == AuditKind.USER_ADDED and payload.get("first_admin"):
+            allowed = not accounts and actor == target and payload.get("role") == Role.ADMIN.value
+        elif event.kind == AuditKind.USER_SECRET_CHANGED:
+            allowed = actor == target and target in accounts
+        if not allowed:
+            problems.append(f"audit event {event.seq} ({event.kind.replace('_', ' ')} '{payload['user']}' by "
+                            f"'{event.author}') was made by no one who could (added outside KAP Room?)")
+        try:
+            accounts[target] = (Role(str(payload.get("role"))), bool(payload.get("active", True)))
+        except ValueError:
+            problems.append(f"audit event {event.seq} gives '{payload['user']}' an unknown role")
+    return problems

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol as TypingProtocol
 
-from kaproom.domain.clock import Clock, format_hms, from_iso, to_iso
+from kaproom.domain.clock import Clock, boot_reading, format_hms, from_iso, to_iso
 from kaproom.domain.events import Event, JSONDict, JSONMapping, Kind, RecordedEvent, stored_number
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.protocol_settings import Phase
@@ -134,6 +134,63 @@ def resumed_elapsed(last: RecordedEvent, now: datetime) -> tuple[float, float]:
     return last.session_time + max(0.0, gap), gap
 
 
+@dataclass(frozen=True)
+class ResumeDoubt:
+    """A resume whose wall-clock gap is more than can have passed in the room.
+
+    ``wall_gap``: seconds between the last stored entry and now by the wall clock; ``room_gap``: the
+    most that can have passed by the computer's own count (since the last anchor on the same boot),
+    or the wall gap less the clock changes recorded during the session (after a restart of the
+    computer, when its count began again). Until the therapist says otherwise, the session counts
+    ``room_gap``, so no automatic phase change is written for time that did not pass in the room.
+    """
+
+    wall_gap: float
+    room_gap: float
+    reason: str
+
+    @property
+    def unexplained(self) -> float:
+        return self.wall_gap - self.room_gap
+
+
+def _anchor_payload(clock: Clock) -> JSONDict:
+    """The boot reading stored with an event from which elapsed time is counted (start, resume, jump)."""
+    reading = boot_reading(clock)
+    return {} if reading is None else {"boot_id": reading[0], "since_boot": round(reading[1], 3)}
+
+
+def resume_doubt(history: Sequence[RecordedEvent], gap: float, clock: Clock) -> ResumeDoubt | None:
+    """Whether a resume's wall gap is implausible, judged by the stored anchors and the boot reading."""
+    tolerance = CLOCK_JUMP_TOLERANCE_S * max(1.0, clock.speed)
+    if not history or gap <= tolerance:
+        return None
+    last = history[-1]
+    reading = boot_reading(clock)
+    since_restart: list[RecordedEvent] = []
+    for event in reversed(history):
+        anchor = event.payload
+        if reading is not None and isinstance(anchor.get("since_boot"), int | float) \
+                and anchor.get("boot_id") == reading[0]:
+            room = (reading[1] - float(anchor["since_boot"])) * clock.speed - (last.session_time - event.session_time)
+            room = max(0.0, room)
+            if gap > room + tolerance:
+                return ResumeDoubt(gap, room, f"the computer has not been restarted, and its own clock counts only "
+                                              f"{format_hms(room)} since the last entry")
+            return None
+        if event.kind in (Kind.SESSION_STARTED, Kind.SESSION_RESUMED):
+            break
+        since_restart.append(event)
+    recorded = sum(float(e.payload.get("jump_seconds", 0.0)) for e in since_restart
+                   if e.kind == Kind.CLOCK_JUMP and "on_resume" not in e.payload
+                   and isinstance(e.payload.get("jump_seconds"), int | float))
+    if recorded < -tolerance and gap - max(0.0, gap + recorded) > tolerance:
+        room = max(0.0, gap + recorded)
+        return ResumeDoubt(gap, room, f"the wall clock was set back {format_hms(-recorded)} during the session "
+                                      "and has been put right since")
+    return None
+
+
 class SessionRunner:
     """Runs one session: turns commands and the passing of time into committed events.
 
@@ -145,14 +202,22 @@ class SessionRunner:
                  history: Iterable[RecordedEvent] = ()) -> None:
         self.protocol, self.clock, self.sink, self.author = protocol, clock, sink, author
         self.session_uid: str = getattr(sink, "session_uid", "")
+        history = list(history)
         self.state = SessionState.replay(protocol, history)
         self._listeners: list[Callable[[RecordedEvent], None]] = []
         self._anchor_elapsed = 0.0
         self._anchor_mono = clock.monotonic()
         self._anchor_wall = clock.now()
         self.resumed_gap: float | None = None
+        #: Set when the wall clock claims more time passed than can have (see ResumeDoubt); the room asks
+        #: the therapist (keep_wall_clock / keep_room_clock); until then the room's count is used.
+        self.resume_doubt: ResumeDoubt | None = None
+        self._doubt_recorded = False
         if self.state.last is not None and self.state.state == State.RUNNING:
             self._anchor_elapsed, self.resumed_gap = resumed_elapsed(self.state.last, self._anchor_wall)
+            self.resume_doubt = resume_doubt(history, self.resumed_gap, clock)
+            if self.resume_doubt is not None:
+                self._anchor_elapsed = self.state.last.session_time + self.resume_doubt.room_gap
         elif self.state.last is not None:
             self._anchor_elapsed = self.state.last.session_time
 
@@ -226,7 +291,8 @@ class SessionRunner:
         if self.state.state != State.CREATED:
             raise SessionError("this session has already started")
         self._anchor_mono, self._anchor_wall, self._anchor_elapsed = self.clock.monotonic(), self.clock.now(), 0.0
-        self._commit(Kind.SESSION_STARTED, {"protocol": self.protocol.id, "clock_speed": self.clock.speed}, 0.0)
+        self._commit(Kind.SESSION_STARTED, {"protocol": self.protocol.id, "clock_speed": self.clock.speed,
+                                            **_anchor_payload(self.clock)}, 0.0)
         first = self.protocol.phases[0]
         self._commit(Kind.PHASE_CHANGED, {"index": 0, "to": first.id, "from": "", "how": "start",
                                           "effective_time": 0.0, "planned_minutes": first.minutes}, 0.0)
@@ -235,11 +301,41 @@ class SessionRunner:
         """Record that the app came back after an interruption, with how long it was away."""
         if self.state.state != State.RUNNING or self.resumed_gap is None:
             return None
+        self._record_doubt()
         return self.record(Kind.SESSION_RESUMED, {
             "gap_seconds": round(self.resumed_gap, 3),
             "wall_clock_went_back": self.resumed_gap < 0,
             "last_event_seq": self.state.last.seq if self.state.last else 0,
+            **_anchor_payload(self.clock),
         })
+
+    def _record_doubt(self) -> RecordedEvent | None:
+        """Record, once, that the wall clock claimed time the room did not count (before any other entry)."""
+        doubt = self.resume_doubt
+        if doubt is None or self._doubt_recorded or self.state.state != State.RUNNING:
+            return None
+        self._doubt_recorded = True
+        return self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(doubt.unexplained, 3), "on_resume": True,
+                                       "wall_gap_seconds": round(doubt.wall_gap, 3),
+                                       "counted_seconds": round(doubt.room_gap, 3), "reason": doubt.reason})
+
+    def keep_room_clock(self) -> RecordedEvent | None:
+        """The therapist confirms the room's count after a doubtful resume: nothing more is added."""
+        return self._answer_doubt("room", 0.0)
+
+    def keep_wall_clock(self) -> RecordedEvent | None:
+        """The therapist confirms the wall clock: the time it claims did pass, and phases catch up."""
+        doubt = self.resume_doubt
+        return None if doubt is None else self._answer_doubt("wall", doubt.unexplained)
+
+    def _answer_doubt(self, kept: str, added: float) -> RecordedEvent | None:
+        if self.resume_doubt is None or self.state.state != State.RUNNING:
+            return None
+        self._record_doubt()
+        self.resume_doubt = None
+        self._anchor_elapsed += added
+        return self._commit(Kind.CLOCK_JUMP, {"jump_seconds": 0.0, "on_resume": True, "kept": kept,
+                                              "added_seconds": round(added, 3)})
 
     def _require_running(self) -> None:
         if self.state.state != State.RUNNING:
@@ -345,9 +441,13 @@ class SessionRunner:
         written: list[RecordedEvent] = []
         if self.state.state != State.RUNNING:
             return written
+        doubt = self._record_doubt()
+        if doubt is not None:
+            written.append(doubt)
         jump = self._wall_jump()
         if jump is not None:
-            written.append(self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(jump, 3)}))
+            written.append(self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(jump, 3),
+                                                          **_anchor_payload(self.clock)}))
         written.extend(self._catch_up())
         return written
 

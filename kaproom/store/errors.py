@@ -51,6 +51,10 @@ class AppendOnlyViolation(StoreError):
     pass
 
 
+class IndexMismatch(StoreError):
+    """A session's line in the sessions table says what its hashed events do not: edited outside KAP Room."""
+
+
 class RecordUnreadable(StoreError):
     """A session's stored events cannot be folded into its state: edited outside KAP Room."""
 

@@ -33,6 +33,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
+from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text, make_button
 from kaproom.ui.kit.host import LEAVE_HINT
 from kaproom.ui.kit.labels import make_label
@@ -371,7 +372,29 @@ class RoomWindow(QMainWindow):
             banner = make_label("recordChanged", problem, "The session's record was changed", wrap=True)
             banner.setProperty("level", "caution")
             self.add_banner(banner)
+        self.ask_about_resume_clock()
         return not problem
+
+    def ask_about_resume_clock(self) -> None:
+        """After a resume whose wall-clock gap is more than can have passed in the room (see
+        ResumeDoubt), ask in place which is right; until answered the room's count is used."""
+        doubt = self.runner.resume_doubt
+        if doubt is None:
+            return
+        room, wall = format_hms(doubt.room_gap), format_hms(doubt.wall_gap)
+
+        def answer(kept: str, _text: str) -> bool:
+            try:
+                (self.runner.keep_wall_clock if kept == "wall" else self.runner.keep_room_clock)()
+            except StoreError as exc:
+                self.prompt.show_message(str(exc))
+                return False
+            return True
+
+        self.prompt.ask("resume_clock", f"The computer's clock says {wall} passed since the last entry, but "
+                        f"{doubt.reason}. KAP Room counts {room} until you say otherwise: which is right?",
+                        answer, choices=((f"{room} (the room's count)", "room"), (f"{wall} (the clock)", "wall")),
+                        on_close=self.focus_note)
 
     def set_vitals_due(self, text: str, level: str) -> None:
         """The vitals panel's own due line replaces the default one from now on."""
