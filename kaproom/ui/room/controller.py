@@ -18,6 +18,7 @@ from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionError, SessionRunner, State
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
+from kaproom.ui.kit.errors import calm_message
 
 #: The screen looks at the clock just after each whole second of session time turns (so the
 #: clock never shows a second late, and an idle room wakes once a second), but at most every
@@ -110,7 +111,7 @@ class SessionController(QObject):
         try:
             self.runner.tick()
         except StoreError as exc:
-            message = f"An automatic phase change could not be saved yet; it will be retried. {exc}"
+            message = f"An automatic phase change could not be saved yet; it will be retried. {calm_message(exc)}"
             if message != self._tick_error:  # one message per problem, not four a second
                 self._tick_error = message
                 self._failed(message)
@@ -124,7 +125,7 @@ class SessionController(QObject):
         try:
             event = command()
         except StoreError as exc:
-            self._failed(str(exc))
+            self._failed(calm_message(exc))
             return None
         except SessionError as exc:
             self.last_error = str(exc)

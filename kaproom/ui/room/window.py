@@ -35,6 +35,7 @@ from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
 from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text, make_button
+from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.host import LEAVE_HINT
 from kaproom.ui.kit.labels import make_label
 from kaproom.ui.kit.prompt import RoomPrompt
@@ -387,7 +388,7 @@ class RoomWindow(QMainWindow):
             try:
                 (self.runner.keep_wall_clock if kept == "wall" else self.runner.keep_room_clock)()
             except StoreError as exc:
-                self.prompt.show_message(str(exc))
+                self.prompt.show_message(calm_message(exc))
                 return False
             return True
 
