@@ -149,7 +149,7 @@ def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app, kaproom.ui.shell.launcher; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
             "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.cli.people', 'kaproom.ui.room.window', 'vlc', "
-            "'kaproom.playback', 'kaproom.ui.shell.night', 'ctypes')))))")
+            "'kaproom.playback', 'kaproom.ui.shell.night', 'ctypes', 'kaproom.domain.people')))))")
     assert modules_loaded_by(code) == ""
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
 from kaproom.domain.clock import ScaledClock, SystemClock
-from kaproom.domain.people import Permission, Role, User
 from kaproom.services.workspace import Workspace
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import describe_room
+
+if TYPE_CHECKING:
+    from kaproom.domain.people import User
 
 
 def on_real_time(workspace: Workspace) -> Workspace:
@@ -44,6 +47,7 @@ def open_review(workspace: Workspace, parent: QWidget | None = None) -> QWidget 
 
     user = None
     if People.of(workspace).has_users():
+        from kaproom.domain.people import Permission  # noqa: PLC0415 - see below
         from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code, as above
         user = sign_in(workspace, parent, permission=Permission.VIEW_OWN_SESSIONS, purpose="review sessions")
         if user is None:
@@ -76,6 +80,9 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
     None means the sign-in was cancelled."""
     if not workspace.store.has_users():  # the staff code loads only when there is staff to sign in
         return "", False
+    # The roles and permissions load only when someone signs in: at the top they put 10-50 ms of
+    # PySide6's source scan before the home page's first paint (bench/bench_startup.py).
+    from kaproom.domain.people import Permission  # noqa: PLC0415
     from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
     user = sign_in(workspace, parent, permission=Permission.RUN_SESSION, purpose="run a session")
     return None if user is None else (user.name, True)
@@ -83,6 +90,7 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
 
 def supervisor_allows(workspace: Workspace, parent: QWidget | None, purpose: str) -> User | None:
     """A supervisor signs in, at this moment, to allow something another person asked for."""
+    from kaproom.domain.people import Role  # noqa: PLC0415 - as in identify_for_session
     from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
     return sign_in(workspace, parent, allowed_roles={Role.SUPERVISOR}, purpose=purpose)
 
