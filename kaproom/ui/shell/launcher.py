@@ -227,6 +227,11 @@ class Launcher(QObject):
 
     def _may_resume(self, row: SessionRow, resumer: str) -> bool:
         """Another therapist's session only with a supervisor's permission; every resume audited."""
+        try:
+            if not self.workspace.store.has_users():
+                return True  # a fresh install or the demo: anyone, nothing to audit, the staff code stays unloaded
+        except StoreError:
+            pass  # e.g. staff missing: the check below says so
         from kaproom.services.handover import check_resume, record_resume  # noqa: PLC0415 - see LAZY above
         from kaproom.services.people import People  # noqa: PLC0415 - see LAZY above
         people = People.of(self.workspace)
