@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 #: The file that says this computer has joined: kaproom.services.clinic_sync.CONFIG_FILE (a test
 #: holds them equal). Looked for here so that a computer that never joined never loads psycopg.
 JOINED_FILE = "clinic.json"
-#: The widest line the room reserves room for, so that a changing line never moves the layout.
-WIDEST = "clinic server unreachable since 00:00, 99999 events waiting"
+#: The room keeps this much width for the line (it wraps onto a second line within the music strip's
+#: height), so that a changing line never moves the layout and the music strip keeps its words.
+WIDEST = "clinic server unreachable since 00:00,"
 TICK_MS = 1000  # "sent 0:00:04 ago" counts on
 
 
@@ -104,6 +105,7 @@ class ClinicLink(QObject):
         """The room's line, beside the music strip; each committed event nudges the sender."""
         label = ClinicLine(self, "clinicLine")
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        label.setWordWrap(True)
         label.setFixedWidth(label.fontMetrics().horizontalAdvance(WIDEST) + 8)  # never moves the layout
         label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         host.add_quiet_line(label)
