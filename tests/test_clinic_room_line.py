@@ -4,16 +4,21 @@ since 14:02, 3 events waiting" while it is down (Enter still saves at once), cau
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import _clinic_helpers
+import pytest
 from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
 from _room_helpers import open_room, stored_notes, type_note
 from PySide6.QtWidgets import QLabel
 
 from kaproom.cli.main import main
+from kaproom.domain.clock import SystemClock
 from kaproom.services import clinic_sync
+from kaproom.services.paths import REPO_ROOT
 from kaproom.services.workspace import Workspace
 from kaproom.ui.shell import clinic_link
 from kaproom.ui.shell.clinic_link import ClinicLink, make_clinic_link
@@ -112,3 +117,27 @@ def test_the_home_page_says_the_same_in_one_line(clinic, tmp_path, clock, qtbot,
     finally:
         link.stop()
         workspace.close()
+
+
+@pytest.mark.slow
+def test_the_app_on_a_joined_computer_sends_in_the_background_and_stops_on_quit(clinic, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """``kaproom resume`` as a user runs it: the room opens, the sender sends what was recorded while
+    the app was closed, and quitting ends the process (the sender stops with it)."""
+    folder = tmp_path / "room_a"
+    join(clinic, folder, monkeypatch, capsys)
+    with Workspace(folder, SystemClock()) as workspace:
+        runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0001", "Teo")
+        runner.note("recorded while the app was closed")
+        uid, recorded = runner.session_uid, len(workspace.store.events(runner.session_uid))
+    assert server_count(clinic, uid) == 0
+    shot = tmp_path / "room.png"
+    done = subprocess.run([sys.executable, "-m", "kaproom", "resume", "--data-dir", str(folder),
+                           "--screenshot", str(shot), "--screenshot-delay", "4000"],
+                          cwd=REPO_ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                                              "KAPROOM_AUDIO_OUTPUT": "dummy"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.exists()
+    assert server_count(clinic, uid) >= recorded  # and the room's own events since it opened
+    assert clinic_sync.status(folder)["waiting"] == 0
