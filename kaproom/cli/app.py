@@ -29,6 +29,7 @@ from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.after_start import after_start_up, collect_garbage_from_now_on
 from kaproom.ui.kit.theme import apply_theme, new_application
+from kaproom.ui.shell.clinic_link import make_clinic_link
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import acquire_single_instance, bring_to_front
 from kaproom.ui.shell.start_failure import show_start_failure
@@ -123,6 +124,12 @@ def main_gui(args: argparse.Namespace) -> int:
     launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None),
                              before_room=_sound_noise_to_a_file(folder))
     launcher_box.append(launcher)
+    # A computer that joined a clinic server sends its record in the background; one that never
+    # joined makes no link and opens no socket. Not the demo: its records stay on this computer.
+    clinic_link = None if demo else make_clinic_link(folder)
+    if clinic_link is not None:
+        launcher.clinic_link = clinic_link
+        after_start_up(clinic_link.start)
     auto_backups: list = []  # after each session ends and at the first start of a day; not for the demo
     if not demo:
         after_start_up(lambda: start_auto_backups(launcher, auto_backups))
@@ -157,6 +164,8 @@ def main_gui(args: argparse.Namespace) -> int:
     finally:
         for auto in auto_backups:
             auto.stop()
+        if clinic_link is not None:
+            clinic_link.stop()
         workspace.close()
         instance.release()
 

@@ -117,6 +117,8 @@ class RoomHost(Protocol):
 
     def set_music_strip(self, widget: QWidget, /) -> None: ...
 
+    def add_quiet_line(self, widget: QWidget, /) -> None: ...  # a small line beside the music strip (F12 hides it)
+
     def set_vitals_due(self, text: str, level: str, /) -> None: ...  # replaces the room's own next-check line
 
     def set_discharge_handler(self, handler: Callable[[], None], /) -> None: ...

@@ -351,6 +351,12 @@ class RoomWindow(QMainWindow):
             self.music_area.setObjectName("musicStripArea")  # one widget answers to musicStrip
         self._music_layout.addWidget(widget, 1)
 
+    def add_quiet_line(self, widget: QWidget) -> None:
+        """A small, fixed-width line at the right of the music strip (the clinic server's line); it
+        is in the body, so the privacy cover hides it."""
+        self._music_layout.addWidget(widget, 0)
+        widget.show()  # added to a room already on screen, too
+
     def add_panel(self, widget: QWidget) -> None:
         """A compact panel beside the log (never over the clock)."""
         self.side_layout.addWidget(widget)

@@ -126,11 +126,16 @@ class HomeWindow(QMainWindow):
         column.addStretch(1)
         self.backup_line = BackupLine(workspace)
         column.addWidget(self.backup_line)
+        self._column = column
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
         enter_presses_buttons(self)  # the focus starts on a button: Enter must press it
         (self.resume_buttons[0] if self.resume_buttons
          else self.demo_buttons[0] if self.demo_buttons else self.start_button).setFocus()
+
+    def add_status_line(self, widget: QWidget) -> None:
+        """A quiet line under the backup line (the clinic server's, on a computer that joined one)."""
+        self._column.insertWidget(self._column.indexOf(self.backup_line) + 1, widget)
 
     def _phase_name(self, row: SessionRow) -> str:
         return phase_name_of(self.workspace, row)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
+    from kaproom.ui.shell.clinic_link import ClinicLink
     from kaproom.ui.start.page import StartPage
 
 #: The demo's fast clock when the command line named none (``kaproom demo`` has its own default).
@@ -70,6 +71,8 @@ class Launcher(QObject):
         clock = workspace.clock
         self.demo_speed = clock.speed if isinstance(clock, ScaledClock) else FAST_DEMO_SPEED
         self._extra_windows: list[QWidget] = []
+        #: On a computer that joined a clinic server: its line goes on the home page and in the room.
+        self.clinic_link: ClinicLink | None = None
 
     # ---------------------------------------------------------------- windows
     def _place(self, window: QMainWindow) -> None:
@@ -110,6 +113,8 @@ class Launcher(QObject):
         home.reviewRequested.connect(self._review)
         if message:
             home.statusBar().showMessage(message)
+        if self.clinic_link is not None:
+            self.clinic_link.show_on_home(home)
         self._place(home)
         return home
 
@@ -179,6 +184,8 @@ class Launcher(QObject):
             room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:
             StateDump(room, self.dump_state)
+        if self.clinic_link is not None:
+            self.clinic_link.show_in_room(room)
         self.room = room
         self._place(room)
         room.focus_note()
