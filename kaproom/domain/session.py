@@ -16,7 +16,7 @@ from typing import Protocol as TypingProtocol
 from kaproom.domain.clock import Clock, boot_reading, format_hms, from_iso, to_iso
 from kaproom.domain.events import Event, JSONDict, JSONMapping, Kind, RecordedEvent, stored_number
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.protocol_settings import Phase
+from kaproom.domain.protocol_settings import Phase, duration_words
 
 #: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.
 CLOCK_JUMP_TOLERANCE_S = 2.0
@@ -65,6 +65,9 @@ class SessionState:
     ended_time: float | None = None
     outcome_reason: str = ""
     phase_history: list[tuple[str, float, str]] = field(default_factory=list)  # (phase id, start, how)
+    #: The phase (index, start, extension) the last phase change left, while it can be undone.
+    before_change: tuple[int, float, float] | None = None
+    last_phase_change: RecordedEvent | None = None  # the event that made it, once stored
     last: RecordedEvent | None = None
 
     @property
@@ -98,10 +101,14 @@ class SessionState:
         elif kind == Kind.SESSION_CREATED:
             self.prescribed_dose_mg = stored_number(payload.get("prescribed_dose_mg"))
         elif kind == Kind.PHASE_CHANGED:
+            self.before_change = (self.phase_index, self.phase_started, self.extension)
+            self.last_phase_change = event if isinstance(event, RecordedEvent) else None
             self.phase_index = int(payload["index"])
             self.phase_started = float(payload.get("effective_time", event.session_time))
             self.extension = 0.0
             self.phase_history.append((self.phase_id, self.phase_started, str(payload.get("how", ""))))
+        elif kind == Kind.AMENDMENT and payload.get("amends_kind") == Kind.PHASE_CHANGED:
+            self._undo_phase_change()
         elif kind == Kind.PHASE_EXTENDED:
             self.extension += float(payload["minutes"]) * 60.0
         elif kind == Kind.DOSE:
@@ -112,6 +119,16 @@ class SessionState:
             self.outcome_reason = str(payload.get("reason", ""))
         if isinstance(event, RecordedEvent):
             self.last = event
+
+    def _undo_phase_change(self) -> None:
+        """A correction of a phase change undoes it: the session is back in the phase it left, as
+        it was (start and extensions). Both events stay in the record."""
+        if self.before_change is None:
+            raise ValueError("no phase change to undo")
+        self.phase_index, self.phase_started, self.extension = self.before_change
+        self.before_change = self.last_phase_change = None
+        if self.phase_history:
+            self.phase_history.pop()
 
     @classmethod
     def replay(cls, protocol: Protocol, events: Iterable[Event]) -> SessionState:
@@ -284,6 +301,8 @@ class SessionRunner:
     def _phase_after(self, kind: str, payload: JSONMapping) -> str:
         if kind == Kind.PHASE_CHANGED:
             return self.protocol.phases[int(payload["index"])].id
+        if kind == Kind.AMENDMENT and payload.get("amends_kind") == Kind.PHASE_CHANGED and self.state.before_change:
+            return self.protocol.phases[self.state.before_change[0]].id
         return self.state.phase_id
 
     # ---------------------------------------------------------------- commands
@@ -341,13 +360,45 @@ class SessionRunner:
         if self.state.state != State.RUNNING:
             raise SessionError(f"the session is {self.state.state.value.replace('_', ' ')}, not running")
 
-    def advance(self, reason: str = "") -> RecordedEvent:
-        """Move to the next phase now, earlier or later than planned."""
+    def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent:
+        """Move to the next phase now, earlier or later than planned. ``from_index`` is the phase
+        the therapist saw when asking: if the session has moved on since (by itself), nothing is
+        skipped and the move is refused."""
         self._require_running()
         self._catch_up()
+        if from_index is not None and from_index != self.state.phase_index:
+            now_in = self.state.phase.name if self.state.phase else ""
+            raise SessionError(f"the session has already moved on to {now_in}; nothing was skipped")
         if self.state.is_last_phase:
             raise SessionError("this is the last phase: end the session with discharge")
         return self._change_phase("manual", self.elapsed(), reason)
+
+    def undoable_phase_change(self) -> RecordedEvent | None:
+        """The phase change made by hand that can still be undone: the last event that changed
+        the phase, moved on by hand less than the protocol's ``undo_phase_minutes`` ago."""
+        change = self.state.last_phase_change
+        if self.state.state != State.RUNNING or self.state.before_change is None:
+            return None
+        if change is None or change.payload.get("how") != "manual":
+            return None
+        if self.elapsed() - change.session_time > self.protocol.undo_phase_minutes * 60.0:
+            return None
+        return change
+
+    def undo_phase_change(self) -> RecordedEvent:
+        """Undo the last phase change made by hand, within the protocol's time: recorded as a
+        correction pointing at it (the original stays), and the session is back in the phase it left."""
+        self._require_running()
+        self._catch_up()
+        change = self.undoable_phase_change()
+        if change is None:
+            minutes = duration_words(self.protocol.undo_phase_minutes)
+            raise SessionError(f"only a phase change made by hand in the last {minutes} can be undone")
+        back = self.protocol.phases[self.state.before_change[0]] if self.state.before_change else None
+        left = self.protocol.phases[int(change.payload["index"])]
+        text = f"Undid the move to {left.name}; back in {back.name if back else ''}"
+        return self._commit(Kind.AMENDMENT, {"amends_seq": change.seq, "amends_id": change.id,
+                                             "amends_kind": change.kind, "text": text})
 
     def _change_phase(self, how: str, at: float, reason: str = "") -> RecordedEvent:
         return self._commit(Kind.PHASE_CHANGED, self._phase_change(self.state.phase_index + 1, how, at, reason))
@@ -422,6 +473,8 @@ class SessionRunner:
         text = text.strip()
         if not text:
             raise SessionError("an amendment needs the corrected text or a reason")
+        if target.kind == Kind.PHASE_CHANGED:
+            raise SessionError("a phase change is corrected by undoing it (Ctrl+Z), within minutes of it")
         return self.record(Kind.AMENDMENT, {"amends_seq": target.seq, "amends_id": target.id,
                                             "amends_kind": target.kind, "text": text})
 

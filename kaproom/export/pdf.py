@@ -18,6 +18,7 @@ from kaproom.domain.vocabulary import outcome_words
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
+from kaproom.export.report_rows import group_music
 from kaproom.export.summary import fmt_number
 
 RESOLUTION = 300
@@ -170,10 +171,12 @@ def _checklists(flow: Flow, report: SessionReport) -> None:
         flow.text(observed, flow.fonts.bold if short else None)
 
 
-def _timeline(flow: Flow, report: SessionReport) -> None:
+def _timeline(flow: Flow, report: SessionReport, music_detail: bool) -> None:
     flow.heading("Timeline")
     rows: list[list[Cell | str]] = []
-    for t in report.timeline:
+    timeline = report.timeline if music_detail else group_music(report.timeline,
+                                                                {m.seq: m.action for m in report.music})
+    for t in timeline:
         text = t.text
         if t.amended_by:
             text += f"  [amended by event {', '.join(str(s) for s in t.amended_by)}]"
@@ -205,13 +208,15 @@ def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int
     draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, fonts.small_bold, None)
 
 
-def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False) -> bytes:
-    """The report as PDF bytes (A4, 300 dpi)."""
+def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False,
+               music_detail: bool = False) -> bytes:
+    """The report as PDF bytes (A4, 300 dpi). The timeline has one line per music track (its
+    volume, fades and crossfades counted on it) unless ``music_detail`` asks for every line."""
     ensure_gui_application()
-    return _render_pdf(report, exported_at, monochrome)
+    return _render_pdf(report, exported_at, monochrome, music_detail)
 
 
-def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> bytes:
+def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music_detail: bool = False) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -238,7 +243,7 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> by
     _vitals(flow, report, monochrome)
     _alerts(flow, report)
     _checklists(flow, report)
-    _timeline(flow, report)
+    _timeline(flow, report, music_detail)
     _signoffs(flow, report)
 
     painter = QPainter(writer)

@@ -162,8 +162,11 @@ class SessionController(QObject):
     def amend(self, event: RecordedEvent, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.amend(event, text))
 
-    def advance(self, reason: str = "") -> RecordedEvent | None:
-        return self._attempt(lambda: self.runner.advance(reason.strip()))
+    def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.advance(reason.strip(), from_index))
+
+    def undo_phase_change(self) -> RecordedEvent | None:
+        return self._attempt(self.runner.undo_phase_change)
 
     def extend(self, minutes: float) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.extend(minutes))

@@ -300,6 +300,8 @@ class RoomWindow(QMainWindow):
                           self.toggle_privacy)
         self.add_shortcut("F11", "Full screen on or off", self.toggle_full_screen)
         self.add_shortcut("Ctrl+Shift+N", "Next phase now (then Enter, or press again)", self.commands.advance)
+        self.add_shortcut("Ctrl+Z", "Undo the phase change made by hand a moment ago (else undo typing)",
+                          self.undo)
         self.add_shortcut("Ctrl+Shift+E", "Extend this phase by 5, 10 or 15 min", self.commands.extend)
         self.add_shortcut("Ctrl+Shift+X", "End the session early (with a reason)", self.commands.end_early)
         self.add_shortcut("Ctrl+Shift+D", "Discharge and close the session", self.discharge)
@@ -472,6 +474,11 @@ class RoomWindow(QMainWindow):
         if event.kind == Kind.PHASE_CHANGED and event.payload.get("how") == "auto" and self.runner.state.phase:
             self.show_status(f"{self.runner.state.phase.name} began on time.{self.dose_end_reminder(event)}", "info")
         self._on_tick(self.runner.elapsed())
+
+    def undo(self) -> None:
+        """Ctrl+Z: the phase change made by hand a moment ago, or else the note field's typing."""
+        if not self.commands.undo_phase_change() and self.note_input.hasFocus():
+            self.note_input.undo()
 
     def dose_end_reminder(self, phase_change: RecordedEvent | None) -> str:
         """' How did the dose end? Ctrl+1 …' when this phase change leaves the dose phase and no
