@@ -116,17 +116,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 print(report.describe())
         for unreachable in witnesses.unreachable:
             print(f"Not reachable (not a fault of the record): {unreachable}")
-        print(witnesses.compared_line() if witnesses.compared else
-              "Compared with: no witness outside this file (no backup destination with a manifest is set or "
-              "reachable, and this computer has not joined a clinic server); a copy of this file rolled back "
-              "or rewritten as a whole would not be noticed.")
+        compared = (witnesses.compared_line() if witnesses.compared else
+                    "Compared with: no witness outside this file (no backup destination with a manifest is set or "
+                    "reachable, and this computer has not joined a clinic server); a copy of this file rolled back "
+                    "or rewritten as a whole would not be noticed.")
         if broken:
+            print(compared)
             print(f"VERIFY FAILED: {len(broken)} of {len(reports) + len(checked)} logs and witnesses do not hold; "
                   f"first: {broken[0].describe()}", file=sys.stderr)
             return EXIT_BROKEN
         count = len(reports)
         print("Nothing to verify yet: there are no session logs." if count == 0 else
               "The one log is intact." if count == 1 else f"All {count} logs intact.")
+        print(compared)
     return EXIT_OK
 
 
