@@ -116,10 +116,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 print(report.describe())
         for unreachable in witnesses.unreachable:
             print(f"Not reachable (not a fault of the record): {unreachable}")
+        for skipped in witnesses.not_compared:
+            print(f"Not compared: {skipped}")
         compared = (witnesses.compared_line() if witnesses.compared else
-                    "Compared with: no witness outside this file (no backup destination with a manifest is set or "
-                    "reachable, and this computer has not joined a clinic server); a copy of this file rolled back "
-                    "or rewritten as a whole would not be noticed.")
+                    "Compared with: no witness outside this file, so a copy of it rolled back or rewritten as a "
+                    "whole would not be noticed. Set a backup folder (kaproom settings backup_to DIR) or join a "
+                    "clinic server to have one.")
         if broken:
             print(compared)
             print(f"VERIFY FAILED: {len(broken)} of {len(reports) + len(checked)} logs and witnesses do not hold; "

@@ -34,11 +34,13 @@ class WitnessCheck:
     reports: list[ChainReport] = field(default_factory=list)
     compared: list[str] = field(default_factory=list)  # "backup manifest of 2026-12-07 14:02 in /media/usb"
     unreachable: list[str] = field(default_factory=list)  # "clinic server db.clinic.lan (why)"
+    not_compared: list[str] = field(default_factory=list)  # reachable, but holding no head of this record
 
     def extend(self, other: WitnessCheck) -> None:
         self.reports += other.reports
         self.compared += other.compared
         self.unreachable += other.unreachable
+        self.not_compared += other.not_compared
 
     def compared_line(self) -> str:
         if not self.compared:
@@ -55,7 +57,8 @@ def local_time(iso: str) -> str:
 
 def backup_witness(store: Store, destination: str) -> WitnessCheck:
     """The record against the newest manifest in ``destination``; a folder that is not there or
-    holds no manifest is unreachable, not broken (for ``--witness DIR``, see witness_reports_for)."""
+    holds no manifest is unreachable, not broken (a folder named with ``--witness DIR`` is made a
+    broken report by :func:`reachable_witnesses`)."""
     check = WitnessCheck()
     folder = Path(destination).expanduser()
     try:
@@ -90,7 +93,7 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     host = str(params.get("host") or "localhost")
     name = f"clinic server {host}"
     if config.kind != "room":
-        check.unreachable.append(f"{name} (an office holds no chains the server witnesses)")
+        check.not_compared.append(f"{name} (this is an office: `kaproom verify --clinic` checks the server's chains)")
         return check
     outcome: list[dict[str, tuple[int, str]]] = []
     failure: list[str] = []
