@@ -105,21 +105,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.VERIFY)
         reports = [*workspace.store.verify(args.session), *workspace.verify_extra()]
-        if args.witness:
-            # pyrage, tarfile and the manifests load only when a witness is named.
-            from kaproom.services.backup import witness_reports_for  # noqa: PLC0415
-            reports += witness_reports_for(args.witness, workspace.store)
-        broken = [r for r in reports if not r.intact]
+        # pyrage, tarfile and the manifests load only when verify runs (bench/bench_startup.py);
+        # psycopg only when this computer joined a clinic server.
+        from kaproom.services.witnesses import reachable_witnesses  # noqa: PLC0415
+        witnesses = reachable_witnesses(workspace.folder, workspace.store, args.witness)
+        checked = witnesses.reports
+        broken = [r for r in [*reports, *checked] if not r.intact]
         if not args.quiet:
-            for report in reports:
+            for report in [*reports, *checked]:
                 print(report.describe())
+        for unreachable in witnesses.unreachable:
+            print(f"Not reachable (not a fault of the record): {unreachable}")
+        for skipped in witnesses.not_compared:
+            print(f"Not compared: {skipped}")
+        compared = (witnesses.compared_line() if witnesses.compared else
+                    "Compared with: no witness outside this file, so a copy of it rolled back or rewritten as a "
+                    "whole would not be noticed. Set a backup folder (kaproom settings backup_to DIR) or join a "
+                    "clinic server to have one.")
         if broken:
-            print(f"VERIFY FAILED: {len(broken)} of {len(reports)} logs are not intact; "
+            print(compared)
+            print(f"VERIFY FAILED: {len(broken)} of {len(reports) + len(checked)} logs and witnesses do not hold; "
                   f"first: {broken[0].describe()}", file=sys.stderr)
             return EXIT_BROKEN
         count = len(reports)
         print("Nothing to verify yet: there are no session logs." if count == 0 else
               "The one log is intact." if count == 1 else f"All {count} logs intact.")
+        print(compared)
     return EXIT_OK
 
 

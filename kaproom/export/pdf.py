@@ -88,6 +88,13 @@ def _status(flow: Flow, report: SessionReport) -> None:
     else:
         flow.text(f"RECORD BROKEN at event {integrity.broken_at}: {integrity.reason}. Keep the database file and "
                   "report this.", flow.fonts.bold, color=URGENT)
+    if report.events:  # the head this printed copy witnesses: a later record must still hold it
+        last = report.events[-1]
+        flow.text(f"Head of the record: event {last.seq}, hash {last.hash[:16]}. A later copy of this session "
+                  "must hold this event with this hash (kaproom verify); if it does not, it was cut short or "
+                  "rewritten.")
+        flow.text(f"Full head hash (SHA-256) of event {last.seq}: {last.hash}", flow.fonts.small)
+        flow.space(1)
     if report.signoffs:
         first = report.signoffs[0]
         flow.text(f"Signed off by {first.author} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",

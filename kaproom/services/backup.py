@@ -59,6 +59,7 @@ from kaproom.services.paths import ensure_private_dir
 from kaproom.services.settings import SETTINGS_FILENAME, ClinicSettings, load_settings
 from kaproom.store import DB_FILENAME, Store, StoreError
 from kaproom.store.accounts import Accounts
+from kaproom.store.heads import chain_heads
 from kaproom.store.online_backup import Heads, copy_database, count_events, hash_at, open_read_only, read_heads
 
 CHUNK = 1 << 20
@@ -724,9 +725,9 @@ def witness_reports(store: Store, destination: Path | str) -> list[ChainReport]:
     manifest saw further than the record now goes (or saw with another hash) was rolled back or
     rewritten since that backup."""
     path, manifest = newest_manifest(destination)
+    heads = chain_heads(store)  # read from the events themselves, not the index a hand edit can move
     conn = open_read_only(store.path)
     try:
-        heads = read_heads(conn)
         lost = lacking(manifest.heads, heads, lambda chain, seq: hash_at(conn, chain, seq))
     finally:
         conn.close()

@@ -217,8 +217,13 @@ def server_sessions(folder: Path, limit: int) -> list[SessionRow]:
 def room_against_server(store: Store, conn: Any, room: str) -> list[ChainReport]:
     """This room's sessions against what the server holds of them: a chain rewritten or cut short
     here, after the server received it, is caught by the server's copy (a witness)."""
+    return room_against_heads(store, reader.heads_of_room(conn, room))
+
+
+def room_against_heads(store: Store, heads: dict[str, tuple[int, str]]) -> list[ChainReport]:
+    """This room's sessions against the heads the server holds of them (uid -> (seq, hash))."""
     reports = []
-    for uid, (server_seq, server_hash) in reader.heads_of_room(conn, room).items():
+    for uid, (server_seq, server_hash) in heads.items():
         try:
             row = store.session(uid)
         except NotFound:
