@@ -73,3 +73,11 @@ def pytest_runtest_teardown(item, nextitem):
                 close_now() if callable(close_now) else window.close()
             except Exception:
                 window.hide()
+    # Windows closed but never deleted pile up over a run: every app-wide palette or style sheet
+    # change (the theme, the night setting) then restyles thousands of dead widgets, and late
+    # tests slowed to minutes each. Delete what no test shows any more.
+    from PySide6.QtCore import QCoreApplication, QEvent
+    for window in QApplication.topLevelWidgets():
+        if not window.isVisible() and window.parent() is None:
+            window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
