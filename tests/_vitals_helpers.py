@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from kaproom.domain.events import Kind
 from kaproom.ui.room.controller import SessionController
 from kaproom.ui.room.window import RoomWindow
+from tests._room_helpers import activate
 
 MIN = 60.0
 
@@ -21,8 +22,7 @@ def open_vitals_room(qtbot, workspace, runner) -> RoomWindow:
     room.resize(1366, 768)
     room.show()
     qtbot.waitExposed(room)
-    room.activateWindow()
-    qtbot.waitUntil(room.isActiveWindow, timeout=3000)
+    activate(qtbot, room)
     return room
 
 

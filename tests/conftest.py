@@ -51,3 +51,33 @@ def workspace(data_dir: Path, clock: FakeClock):
     opened = Workspace(data_dir, clock)
     yield opened
     opened.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Close every window a test left on screen, before its fixtures (the workspace) go.
+
+    A running room refuses a plain close (it asks first, so a session is never closed by
+    accident): qtbot's own teardown left such rooms visible for the rest of the run, where they
+    took the window activation that later tests wait for."""
+    import sys
+    if "PySide6.QtWidgets" not in sys.modules:
+        return  # a test that never touched Qt
+    from PySide6.QtWidgets import QApplication
+    if QApplication.instance() is None:
+        return
+    for window in QApplication.topLevelWidgets():
+        if window.isVisible():
+            close_now = getattr(window, "close_now", None)
+            try:
+                close_now() if callable(close_now) else window.close()
+            except Exception:
+                window.hide()
+    # Windows closed but never deleted pile up over a run: every app-wide palette or style sheet
+    # change (the theme, the night setting) then restyles thousands of dead widgets, and late
+    # tests slowed to minutes each. Delete what no test shows any more.
+    from PySide6.QtCore import QCoreApplication, QEvent
+    for window in QApplication.topLevelWidgets():
+        if not window.isVisible() and window.parent() is None:
+            window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

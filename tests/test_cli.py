@@ -128,13 +128,13 @@ def test_extension_table_names_exactly_the_commands_each_module_adds():
 
 
 def test_each_command_line_loads_only_what_it_needs():
-    from kaproom.cli.main import extensions_for
+    from kaproom.cli.main import EXTENSIONS, extensions_for
     assert extensions_for([]) == []  # the app: kaproom.cli.app is imported to run it
     assert extensions_for(["--data-dir", "review", "resume"]) == ["kaproom.cli.app"]  # a folder named "review"
     assert extensions_for(["export", "3", "-f", "csv"]) == ["kaproom.cli.export"]
     assert extensions_for(["users", "list"]) == ["kaproom.cli.people"]
     assert extensions_for(["verify"]) == []
-    assert len(extensions_for(["--help"])) == len(extensions_for(["no-such-command"])) == 4
+    assert len(extensions_for(["--help"])) == len(extensions_for(["no-such-command"])) == len(EXTENSIONS)
 
 
 def test_an_unknown_command_still_lists_every_command():
@@ -149,7 +149,7 @@ def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app, kaproom.ui.shell.launcher; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
             "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.cli.people', 'kaproom.ui.room.window', 'vlc', "
-            "'kaproom.domain.people')))))")
+            "'kaproom.playback', 'kaproom.ui.shell.night', 'ctypes', 'kaproom.domain.people')))))")
     assert modules_loaded_by(code) == ""
 
 

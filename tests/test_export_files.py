@@ -61,6 +61,15 @@ def test_pdf_has_the_report_on_numbered_pages(qapp, session):
         assert "Contains health information" in text
 
 
+def test_pdf_prints_the_head_hash_so_a_printed_copy_witnesses_the_record(qapp, session):
+    workspace, uid = session
+    last = workspace.store.events(uid)[-1]
+    _, pages = pdf_text(render_pdf(gather(workspace, uid)))
+    first = pages[0].replace(" ", "")  # the full hash may be broken across lines
+    assert f"Head of the record: event {last.seq}, hash {last.hash[:16]}." in pages[0]
+    assert f"Fullheadhash(SHA-256)ofevent{last.seq}:{last.hash}" in first
+
+
 def test_pdf_names_a_broken_record_and_late_amendments(qapp, session, tmp_path):
     from _review_helpers import tamper_payload
 

@@ -321,3 +321,30 @@ def test_a_dose_given_over_the_last_checks_concerns_says_so_in_the_review_the_pd
     [given] = [e["resource"] for e in fhir_bundle(report, "2026-03-03T10:00:00.000Z")["entry"]
                if e["resource"]["resourceType"] == "MedicationAdministration"]
     assert given["note"] == [{"text": f"Given despite the last check: {why}"}]
+
+
+def test_the_pdf_timeline_has_one_line_per_music_track_unless_asked_for_every_line(qapp, tmp_path, clock):
+    import io
+
+    from pypdf import PdfReader
+
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.export.pdf import render_pdf
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-9", "Ana Ruiz")
+        music = [{"action": "track_started", "title": "Tide pool"}, {"action": "fade_in", "volume": 50},
+                 {"action": "volume", "volume": 60}, {"action": "volume", "volume": 55},
+                 {"action": "error", "title": "Long light", "message": "cannot open; skipped"},
+                 {"action": "crossfade", "volume": 55}, {"action": "track_ended", "title": "Tide pool"}]
+        for payload in music:
+            clock.advance(30)
+            runner.record(Kind.MUSIC, payload)
+        report = gather(workspace, runner.session_uid)
+
+    def timeline(**options) -> str:
+        pages = PdfReader(io.BytesIO(render_pdf(report, "2026-03-03T10:00:00.000Z", **options))).pages
+        return " ".join(" ".join((page.extract_text() or "") for page in pages).split())
+    grouped, every = timeline(), timeline(music_detail=True)
+    assert "track started 'Tide pool' (+5 music lines: fade in, 2 volume, crossfade, track ended)" in grouped
+    assert "Music: volume to 60" not in grouped and "Music: volume to 60" in every
+    assert "Music: error 'Long light'" in grouped  # what went wrong keeps its own line

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
-from _export_helpers import finished_session
+from _export_helpers import finished_session, resign
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -187,7 +187,7 @@ def _rehashed(doc: dict) -> dict:
         e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
                                       e["phase"], e["payload"])
     doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return doc
+    return resign(doc)
 
 
 vital_values = st.one_of(st.none(), st.integers(-10**20, 10**20), st.floats(-1e20, 1e20, allow_nan=False),

@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from _export_helpers import finished_session
+from _export_helpers import finished_session, resign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QImage, QPainter
@@ -84,7 +84,7 @@ def rehash(doc: dict) -> dict:
         e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
                                       e["phase"], e["payload"])
     doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return doc
+    return resign(doc)
 
 
 def dump(doc: dict) -> bytes:

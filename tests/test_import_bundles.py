@@ -223,6 +223,6 @@ def test_import_needs_permission_and_is_audited(room, office, tmp_path):
     with pytest.raises(AccessRefused):
         import_bundle(office, path, staff["therapist"])
     assert office.store.count_sessions() == 0
-    import_bundle(office, path, staff["supervisor"])
+    import_bundle(office, path, staff["supervisor"], trust_new=True)  # the supervisor confirms the new room
     (entry,) = people.audit((AuditKind.SESSION_IMPORTED,), viewer=staff["supervisor"])
     assert entry.author == "Sam" and entry.payload == {"source": str(path), "sessions": [uid]}

@@ -11,6 +11,7 @@ from kaproom.ui.music.strip import MusicStrip
 from kaproom.ui.room.controller import SessionController
 from kaproom.ui.room.window import RoomWindow
 from tests._music_helpers import actions, music_events
+from tests._room_helpers import activate
 
 pytestmark = [pytest.mark.vlc]
 WAIT_MS = 20000
@@ -80,8 +81,7 @@ def typing_while_it_plays(qtbot, room, clock, note: str):
     one = strip.music.players[0]
     clock.advance(9)
     qtbot.waitUntil(lambda: one.is_playing() and one.volume == 50, timeout=WAIT_MS)
-    room.activateWindow()
-    qtbot.waitUntil(room.isActiveWindow, timeout=WAIT_MS)
+    activate(qtbot, room)
     room.note_input.setFocus()
     room.note_input.setText(note)
     return strip, one

@@ -15,6 +15,7 @@ from kaproom.playback import NO_LIBVLC, PlaybackUnavailable
 from kaproom.playback.fake_player import FakePlayer
 from kaproom.ui.music import strip as music_strip
 from tests._music_helpers import StandInController, StandInRoom, actions, music_events
+from tests._room_helpers import activate
 
 
 class FakeFactory:
@@ -84,8 +85,7 @@ def test_duck_shortcut_and_buttons(qtbot, workspace, session, clock) -> None:
     room, strip = open_room(qtbot, workspace, session, factory)
     clock.advance(9)
     qtbot.waitUntil(lambda: factory.made[0].volume == 50, timeout=3000)
-    room.activateWindow()
-    qtbot.waitUntil(room.isActiveWindow, timeout=3000)
+    activate(qtbot, room)
     qtbot.keyClick(room, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     clock.advance(1.1)
     qtbot.waitUntil(lambda: factory.made[0].volume == 15, timeout=3000)

@@ -249,3 +249,22 @@ def test_viewing_is_audited_once_users_exist(qtbot, workspace, amended):
     view.load(uid)
     viewed = [e for e in people.audit(viewer=rao) if e.kind == "session_viewed"]
     assert viewed and viewed[0].payload["session"] == uid and viewed[0].author == "Rao"
+
+
+def test_at_1366x768_the_line_under_the_table_shows_the_whole_text_of_the_row_the_arrows_reach(
+        qtbot, view, workspace, protocol):
+    uid = add_session(workspace.store, protocol, duration=None)
+    long_text = ("Long pause, then spoke about the lake house and her father's boat; asked for the blanket; "
+                 "breathing slow and even, eyes closed; said the music felt like rain on the roof. ") * 2
+    note(workspace.store, uid, long_text)
+    view.resize(1366, 768)
+    view.show()
+    view.load(uid)
+    view.timeline.setFocus()
+    for _ in seqs(view):  # down the table with the arrow key, no click
+        qtbot.keyClick(view.timeline, Qt.Key.Key_Down)
+        if long_text.strip() in view.event_detail.text():
+            break
+    detail = view.event_detail
+    assert long_text.strip() in detail.text()
+    qtbot.waitUntil(lambda: detail.height() >= detail.heightForWidth(detail.width()))  # none of it cut

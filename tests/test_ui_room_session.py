@@ -157,7 +157,7 @@ def test_the_phase_line_says_which_phases_wait_for_the_therapist(workspace, shor
     assert phase_text(runner).endswith("min left"), "before its time is up, nothing more"
     clock.advance(2 * 60)
     runner.tick()
-    assert phase_text(runner).endswith("over; discharge when ready (Ctrl+Shift+D)")
+    assert phase_text(runner).endswith("over; vitals needed before discharge (F9)")
 
 
 def test_discharge_by_default_handler_and_phase_that_moves_on_by_hand(qtbot, workspace, short_protocol, clock) -> None:
@@ -170,7 +170,7 @@ def test_discharge_by_default_handler_and_phase_that_moves_on_by_hand(qtbot, wor
     room.controller.tick()
     assert runner.state.is_last_phase
     assert room.phase_label.text() == ("Integration & discharge \u2013 5 min in, 4 min over; "
-                                       "discharge when ready (Ctrl+Shift+D)")
+                                       "vitals needed before discharge (F9)")
     press(room, "Ctrl+Shift+N")
     assert "last phase" in room.status.text() and not room.prompt.is_open
     press(room, "Ctrl+Shift+D")

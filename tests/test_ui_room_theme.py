@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from kaproom.ui.kit import theme
 from kaproom.ui.kit.theme import TEXT_PAIRS, UI_PAIRS, contrast_ratio
-from tests._room_helpers import open_room
+from tests._room_helpers import activate, open_room
 
 PACKAGE = Path(theme.__file__).resolve().parents[2]  # kaproom/ui/kit/theme.py -> kaproom
 colours = st.integers(0, 0xFFFFFF).map(lambda n: f"#{n:06x}")
@@ -150,7 +150,7 @@ def test_long_header_and_strip_texts_wrap_instead_of_widening_the_window(qtbot, 
     room = open_room(qtbot, workspace, runner, demo=True, extensions=("kaproom.ui.vitals.panel",))
     clock.advance(29.5 * 60)  # into the last phase, well over its time, and no dose recorded
     room.controller.tick()
-    assert "discharge when ready (Ctrl+Shift+D)" in room.phase_label.text()
+    assert "vitals needed before discharge (F9)" in room.phase_label.text()
     assert "dose not recorded" in room.vitals_due.text() and room.demo_marker.isVisible()
     assert room.vitals_due.property("level") == "overdue"  # in bold, the widest it gets
     room.show_status("Integration & discharge began on time. " * 4, "info")
@@ -188,8 +188,7 @@ def test_the_last_check_and_the_whole_check_in_form_show_on_a_1366x768_screen(qt
     # After a scored check-in, the last check takes three lines and its NEWS2 one or two more:
     # every field, down to the comment, is still in view (Save may be cut; Enter saves).
     from tests._vitals_helpers import COMPLETE, fill, save
-    room.activateWindow()
-    qtbot.waitUntil(room.isActiveWindow)
+    activate(qtbot, room)
 
     def in_view(*widgets) -> None:
         for widget in widgets:

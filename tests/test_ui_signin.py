@@ -28,6 +28,7 @@ from kaproom.ui.people.signin import (
     sign_in,
     unlock_entry,
 )
+from tests._room_helpers import activate
 
 
 @pytest.fixture
@@ -427,8 +428,7 @@ def test_tab_leaves_the_staff_and_audit_tables(qtbot, people, staff):
         qtbot.addWidget(widget)
         widget.show()
         qtbot.waitExposed(widget)
-        widget.activateWindow()
-        qtbot.waitUntil(widget.isActiveWindow)
+        activate(qtbot, widget)
         widget.table.setFocus()
         qtbot.keyClick(widget.table, Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is not widget.table, type(widget).__name__

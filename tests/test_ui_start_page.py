@@ -14,6 +14,7 @@ from kaproom.domain.events import Kind
 from kaproom.domain.session import State
 from kaproom.store import DatabaseLocked
 from kaproom.ui.start.page import CLIENT_CODE_MAX, StartPage, client_code_problem, therapist_problem
+from tests._room_helpers import activate
 
 
 @given(st.from_regex(r"[A-Z]{0,3}-?[0-9]{1,6}", fullmatch=True))
@@ -176,8 +177,7 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    activate(qtbot, page)
 
     def focused():
         return QApplication.focusWidget()

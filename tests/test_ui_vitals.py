@@ -166,7 +166,8 @@ def test_urgent_alert_stays_until_acknowledged_and_the_ack_is_an_event(qtbot, wo
     type_text("Encouraged deep breaths")
     enter()
     [ack] = stored(workspace, runner, Kind.ALERT_ACK)
-    assert ack.payload == {"alert_seq": alert.seq, "action": "Encouraged deep breaths"}
+    assert ack.payload == {"alert_seqs": [alert.seq], "alerts": ["SpO2 90 % is below 92"],
+                           "action": "Encouraged deep breaths"}
     assert visible_banners(room) == []
 
 
@@ -188,11 +189,11 @@ def test_unacknowledged_urgent_alert_is_back_after_a_restart(qtbot, workspace, p
     assert [(b.level, b.fields) for b in restored] == [("urgent", {"respiratory_rate", "pulse"}),
                                                        ("caution", {"systolic"})]
     assert restored[0].text.text() == line_text
-    # acknowledging with the button and no action text: one alert_ack per alert on the line
+    # acknowledging with the button and no action text: one alert_ack for the line, naming its alerts
     alert_seqs = restored[0].alert_seqs
     qtbot.mouseClick(restored[0].ack_button, Qt.MouseButton.LeftButton)
     acks = stored(workspace, runner, Kind.ALERT_ACK)
-    assert [a.payload for a in acks] == [{"alert_seq": seq} for seq in alert_seqs]
+    assert [a.payload for a in acks] == [{"alert_seqs": alert_seqs, "alerts": line_text.split(" · ")}]
     assert [b.level for b in visible_banners(room2)] == ["caution"]
 
 

@@ -127,20 +127,21 @@ def test_reading_round_trips_through_payload_and_tolerates_old_payloads():
     assert old.systolic is None and old.pulse == 72 and old.nausea is None and old.moaas is None
 
 
-def test_baseline_is_latest_value_of_each_field_before_the_dose():
+def test_baseline_is_the_last_check_before_the_dose_with_a_blood_pressure():
     history = [(60.0, Reading(systolic=130, diastolic=85, pulse=80)), (300.0, Reading(systolic=124, spo2=98)),
-               (2000.0, Reading(systolic=150))]
+               (600.0, Reading(pulse=76, spo2=97)), (2000.0, Reading(systolic=150))]
     base = baseline_reading(history, dose_time=1200.0)
-    assert (base.systolic, base.diastolic, base.pulse, base.spo2) == (124, 85, 80, 98)
+    assert (base.systolic, base.diastolic, base.pulse, base.spo2) == (124, None, None, 98), \
+        "one check's values, never a mix of checks; the later partial check without BP is not the baseline"
     assert baseline_reading(history, None) is None
     assert baseline_reading(history, dose_time=10.0) is None
 
 
 def test_the_baseline_check_in_is_the_last_one_taken_before_the_dose():
-    from kaproom.domain.vitals import baseline_check_in
-    times = [60.0, 600.0, 1200.0, 3600.0]
-    assert baseline_check_in(times, None) is None, "no dose yet: no baseline to name"
-    assert baseline_check_in(times, 30.0) is None, "nothing taken before the dose"
-    assert baseline_check_in(times, 1200.0) == 2, "one taken at the dose's own second counts"
-    assert baseline_check_in(times, 1500.0) == 2
-    assert baseline_check_in([], 1500.0) is None
+    from kaproom.domain.vitals import baseline_of
+    times = [(t, Reading(systolic=120)) for t in (60.0, 600.0, 1200.0, 3600.0)]
+    assert baseline_of(times, None) is None, "no dose yet: no baseline to name"
+    assert baseline_of(times, 30.0) is None, "nothing taken before the dose"
+    assert baseline_of(times, 1200.0) == 2, "one taken at the dose's own second counts"
+    assert baseline_of(times, 1500.0) == 2
+    assert baseline_of([], 1500.0) is None

@@ -4,7 +4,7 @@ How the windows are wired to sign-in, staff and the review is :mod:`kaproom.ui.s
 ``kaproom``            home: resume the open session, start a new one, review (also ``kaproom home``)
 ``kaproom start``      straight to the start page
 ``kaproom resume``     straight back into the open session (after a crash or reboot)
-``kaproom demo``       a demo session on a fast clock in its own database, no sign-in
+``kaproom demo``       a demo session on a fast clock in its own database, no sign-in (``--speed 1``: real time)
 
 The GUI commands share ``--dump-state FILE`` (what the room shows, as JSON, whenever it
 changes) and ``--screenshot FILE`` (save a picture of the screen, then quit) so the app can be
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QTimer
@@ -22,11 +24,12 @@ from PySide6.QtWidgets import QApplication
 
 from kaproom.domain.clock import Clock, ScaledClock, SystemClock
 from kaproom.domain.protocol_error import ProtocolError
-from kaproom.services.paths import data_dir, demo_dir
+from kaproom.services.paths import data_dir, data_folder_problem, make_demo_dir
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.after_start import after_start_up, collect_garbage_from_now_on
 from kaproom.ui.kit.theme import apply_theme, new_application
+from kaproom.ui.shell.clinic_link import make_clinic_link
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import acquire_single_instance, bring_to_front
 from kaproom.ui.shell.start_failure import show_start_failure
@@ -35,6 +38,25 @@ from kaproom.ui.shell.wiring import describe_running, make_launcher
 DEFAULT_DEMO_SPEED = 30.0
 DESKTOP_ID = "org.kaproom.KAPRoom"
 DEFAULT_SCREENSHOT_DELAY_MS = 2500
+#: In the data folder: libvlc's and ALSA's messages, which would otherwise fill the terminal.
+SOUND_LOG = "sound.log"
+
+
+def _sound_noise_to_a_file(folder: Path) -> Callable[[], None]:
+    """What the launcher does before a room makes its players: libvlc's and ALSA's messages go to
+    ``sound.log`` in the data folder, and a missing sound device is said in one line."""
+    log = folder / SOUND_LOG
+
+    def say() -> None:  # on libvlc's thread, once: one line, nothing else
+        print(f"kaproom: no sound device could be opened, so the room runs without sound (music is off). "
+              f"What libvlc and ALSA said is in {log}", file=sys.stderr, flush=True)
+
+    def start() -> None:
+        # Here, not at the top: kaproom.playback costs the home page 10-15 ms of start-up
+        # (bench/bench_startup.py, home page); the room loads it anyway.
+        from kaproom.playback.vlc_player import log_noise_to  # noqa: PLC0415 - start-up figure above
+        log_noise_to(log, say)
+    return start
 
 
 def _schedule_screenshot(app: QApplication, launcher: Launcher, path: str, delay_ms: int) -> None:
@@ -71,8 +93,18 @@ def main_gui(args: argparse.Namespace) -> int:
     after_start_up(collect_garbage_from_now_on)  # kaproom.cli.main paused the collector for start-up
 
     folder = data_dir(getattr(args, "data_dir", None))
+    problem = data_folder_problem(folder)
+    if problem is not None:
+        print(f"kaproom: {problem}", file=sys.stderr)
+        if not (getattr(args, "screenshot", None) or getattr(args, "dump_state", None)):  # not for scripts
+            show_start_failure(problem, folder)
+        return 2
     if demo:
-        folder = demo_dir(folder)  # the demo never writes into the real database
+        try:
+            folder = make_demo_dir(folder)  # the demo never writes into the real database
+        except OSError as exc:
+            print(f"kaproom: the demo's folder in {folder} could not be made: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     clock: Clock = ScaledClock(speed) if demo else SystemClock()
     launcher_box: list[Launcher] = []
     instance = acquire_single_instance(folder, lambda: describe_running(launcher_box), listen=False)
@@ -89,8 +121,18 @@ def main_gui(args: argparse.Namespace) -> int:
         return 2
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None))
+    launcher = make_launcher(workspace, demo, dump_state=getattr(args, "dump_state", None),
+                             before_room=_sound_noise_to_a_file(folder))
     launcher_box.append(launcher)
+    # A computer that joined a clinic server sends its record in the background; one that never
+    # joined makes no link and opens no socket. Not the demo: its records stay on this computer.
+    clinic_link = None if demo else make_clinic_link(folder)
+    if clinic_link is not None:
+        launcher.clinic_link = clinic_link
+        after_start_up(clinic_link.start)
+    auto_backups: list = []  # after each session ends and at the first start of a day; not for the demo
+    if not demo:
+        after_start_up(lambda: start_auto_backups(launcher, auto_backups))
     instance.listen_after_first_paint()  # the lock already refuses others; this lets them be told why
     try:
         if demo:
@@ -120,8 +162,18 @@ def main_gui(args: argparse.Namespace) -> int:
     try:
         return app.exec()
     finally:
+        for auto in auto_backups:
+            auto.stop()
+        if clinic_link is not None:
+            clinic_link.stop()
         workspace.close()
         instance.release()
+
+
+def start_auto_backups(launcher: Launcher, started: list[object]) -> None:
+    """Automatic backups, wired once start-up is over (the settings' reader is not part of it)."""
+    from kaproom.ui.shell.auto_backup import start_auto_backups  # noqa: PLC0415 - after start-up (bench_startup)
+    started.append(start_auto_backups(launcher))
 
 
 def _gui_options(parser: argparse.ArgumentParser) -> None:
@@ -137,7 +189,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p = sub.add_parser("demo", parents=[common],
                        help="open a demo session on a fast clock, in its own demo database (no sign-in)")
     p.add_argument("--speed", type=float, default=DEFAULT_DEMO_SPEED,
-                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six minutes)")
+                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six "
+                        "minutes; 1 is real time, to follow the session by hand). The demo's home page offers both")
     p.add_argument("--protocol", default="lozenge-3h", help="protocol id (default lozenge-3h; short-check is 12 min)")
     p.add_argument("--resume", action="store_true", help="continue the open demo session instead of a new one")
     _gui_options(p)

@@ -4,7 +4,8 @@ Commands that touch health information call :func:`require` to get the signed-in
 refusal) first. On a terminal it prompts; in a script it takes the name from ``$KAPROOM_USER``
 and the secret from the first line of standard input, so a secret never appears in a command
 line or in the environment. With no users registered yet (a fresh install, a test folder)
-commands run without sign-in and say so on stderr.
+commands run without sign-in and say so on stderr, once per data folder (the first command run
+on it), not on every command.
 """
 from __future__ import annotations
 
@@ -17,15 +18,18 @@ from typing import TextIO, TypeVar
 
 from kaproom.domain.clock import Clock
 from kaproom.domain.people import AuditKind, InputRefused, Permission, User, may_see_session
-from kaproom.services.paths import data_dir
+from kaproom.services.paths import data_dir, data_folder_problem
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.workspace import Workspace
+from kaproom.store import StoreError
 
 #: Exit codes: done; a log is broken (``verify``); refused or failed (one line on stderr says why).
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
 ENV_USER = "KAPROOM_USER"
 NO_USERS_NOTICE = ("kaproom: no users yet, so nobody is asked to sign in. Create the first admin with "
                    "`kaproom users add NAME --role admin`.")
+#: In the data folder once the notice has been said there, so the next commands do not repeat it.
+NOTICE_SAID_FILE = ".no-users-notice-said"
 Row = TypeVar("Row")
 
 
@@ -79,9 +83,7 @@ def require(args: argparse.Namespace, workspace: Workspace, permission: Permissi
     """
     people = People.of(workspace)
     if not people.has_users():
-        if not getattr(args, "_kaproom_notice_shown", False):
-            print(NO_USERS_NOTICE, file=sys.stderr)
-            args._kaproom_notice_shown = True
+        say_no_users_once(workspace)
         return None
     user: User | None = getattr(args, "_kaproom_user", None)
     if user is not None:
@@ -100,6 +102,18 @@ def require(args: argparse.Namespace, workspace: Workspace, permission: Permissi
     return user
 
 
+def say_no_users_once(workspace: Workspace) -> None:
+    """The no-users notice, on stderr, the first time a command runs on this data folder."""
+    said = workspace.folder / NOTICE_SAID_FILE
+    if said.exists():
+        return
+    print(NO_USERS_NOTICE, file=sys.stderr)
+    try:
+        said.touch(mode=0o600)
+    except OSError:
+        pass  # a read-only folder: the notice is said again next time, which harms nothing
+
+
 def visible_sessions(workspace: Workspace, user: User | None, rows: Iterable[Row], via: str = "cli") -> list[Row]:
     """Only the sessions this user may see (therapists: their own); the listing is audited."""
     shown = [row for row in rows if may_see_session(user, getattr(row, "therapist", ""))]
@@ -109,10 +123,23 @@ def visible_sessions(workspace: Workspace, user: User | None, rows: Iterable[Row
 
 def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Workspace:
     """The data folder named by --data-dir / $KAPROOM_DATA_DIR / the user data folder."""
-    workspace = Workspace(data_dir(getattr(args, "data_dir", None)), clock)
+    folder = data_dir(getattr(args, "data_dir", None))
+    problem = data_folder_problem(folder)
+    if problem is not None:
+        raise StoreError(problem)  # said on one line by kaproom.cli.main, exit 2
+    workspace = Workspace(folder, clock)
     for warning in workspace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return workspace
+
+
+def shown(text: object) -> str:
+    """Text from the record as a terminal may print it: control characters (an ANSI escape that
+    clears the screen or retitles the window, a bell, a bidi override) appear escaped, never acted on."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in value)
 
 
 def refuse(exc: Exception) -> int:

@@ -26,7 +26,9 @@ CORE: dict[str, tuple[str, ...]] = {
 }
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.app": ("demo", "resume", "start", "home"),
-    "kaproom.cli.export": ("export", "import"),
+    "kaproom.cli.backup": ("backup", "restore"),
+    "kaproom.cli.clinic": ("clinic", "board"),
+    "kaproom.cli.export": ("export", "import", "room-key"),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
 }

@@ -12,7 +12,7 @@ from typing import cast
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from kaproom.cli.common import EXIT_ERROR, EXIT_OK, NO_USERS_NOTICE, open_workspace
+from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, say_no_users_once
 from kaproom.domain.people import Permission
 from kaproom.services.people import People
 from kaproom.store import StoreError
@@ -33,7 +33,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             if user is None:
                 return EXIT_OK  # sign-in cancelled
         else:
-            print(NO_USERS_NOTICE, file=sys.stderr)
+            say_no_users_once(workspace)
         window = open_review(workspace, args.as_name, user)
         if args.session and not window.open_session(args.session):
             print(f"kaproom: {window.message.text()}", file=sys.stderr)

@@ -28,6 +28,10 @@ class Clock(Protocol):
         """How many session seconds pass per real second (1 for a real clock)."""
 
 
+#: Where Linux names the current boot; a new name after every start of the computer.
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+
+
 class SystemClock:
     """The computer's clocks, at real speed."""
 
@@ -38,6 +42,23 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def boot(self) -> tuple[str, float] | None:
+        """(this boot's id, seconds since the computer started, counting sleep), or None where the
+        system does not say: a resume compares it with the reading stored when the session last
+        re-anchored, to know how much time can have passed in the room (see session.resume_doubt)."""
+        try:
+            with open(BOOT_ID_FILE, encoding="ascii") as handle:
+                boot_id = handle.read().strip()
+            return boot_id, time.clock_gettime(time.CLOCK_BOOTTIME)
+        except (OSError, AttributeError, ValueError):
+            return None
+
+
+def boot_reading(clock: object) -> tuple[str, float] | None:
+    """The clock's boot reading, for clocks that have one (the system's, and test clocks given a boot id)."""
+    boot = getattr(clock, "boot", None)
+    return boot() if callable(boot) else None
 
 
 class ScaledClock:
@@ -85,11 +106,18 @@ class FakeClock:
 
     speed = 1.0
 
-    def __init__(self, start: datetime | None = None, monotonic_start: float = 1000.0) -> None:
+    def __init__(self, start: datetime | None = None, monotonic_start: float = 1000.0,
+                 boot_id: str | None = None) -> None:
         self._wall = start or datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
         if self._wall.tzinfo is None:
             raise ValueError("FakeClock needs a timezone-aware start")
         self._mono = monotonic_start
+        #: None: a computer that gives no boot reading (the default, as older tests expect).
+        self.boot_id = boot_id
+
+    def boot(self) -> tuple[str, float] | None:
+        """As SystemClock.boot, with the monotonic count standing for the time since boot."""
+        return None if self.boot_id is None else (self.boot_id, self._mono)
 
     def now(self) -> datetime:
         return self._wall

@@ -160,3 +160,22 @@ def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], 
     elif reason:
         details["override_reason"] = reason  # a note the therapist chose to add is never dropped
     return details
+
+
+def discharge_readiness(dose_time: float | None, check_times: Sequence[float], now: float,
+                        alerts: Mapping[str, float] | None = None) -> str:
+    """What the headline says once the last phase's time is up, in the clinical order: first the
+    observation after the dose ("observe until 2:11 (2 h after the dose)"), then a check since the
+    dose and recent enough ("vitals needed before discharge"), and only then "ready for the
+    discharge checklist". Never an invitation to discharge before the record supports it."""
+    limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
+    minimum = limits["discharge_observation_minutes"]
+    if dose_time is not None and now - dose_time < minimum * 60 - 1e-6:
+        until = format_hms(math.ceil((dose_time + minimum * 60) / 60) * 60)[:-3]  # h:mm, never early
+        return f"observe until {until} ({duration_words(minimum)} after the dose)"
+    since = [t for t in check_times if dose_time is None or t > dose_time]
+    if not since or now - max(since) > limits["discharge_check_within_minutes"] * 60:
+        return "vitals needed before discharge (F9)"
+    if dose_time is None:
+        return "no dose recorded; ready for the discharge checklist (Ctrl+Shift+D)"
+    return "ready for the discharge checklist (Ctrl+Shift+D)"

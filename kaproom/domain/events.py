@@ -28,8 +28,8 @@ class Kind:
     - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?
     - screening: answers {question_id: bool}, proceed_confirmed?, notes?
     - intention: text
-    - session_started: protocol, clock_speed
-    - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq
+    - session_started: protocol, clock_speed, boot_id?, since_boot? (the anchor a resume is judged by)
+    - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq, boot_id?, since_boot?
     - phase_changed: index, to, from, how ("start"|"auto"|"manual"|"dose"), effective_time,
       planned_minutes, early_by_seconds?, reason?
     - phase_extended: minutes, phase
@@ -42,12 +42,15 @@ class Kind:
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
     - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
-    - alert_ack: alert_seq, action?
+    - alert_ack: alert_seqs (the alerts of one line; alert_seq in older records), alerts (their
+      reasons, in words), fields? (of alerts that could not be saved), action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
       "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"retry"|"controls_restored"),
       title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the therapist set),
       paused?, ducked? (on controls_restored: how the music was left before a restart)
-    - clock_jump: jump_seconds
+    - clock_jump: jump_seconds, boot_id?, since_boot?; on a resume whose wall gap is more than can
+      have passed in the room: on_resume, wall_gap_seconds, counted_seconds, reason; the therapist's
+      answer: on_resume, kept ("room"|"wall"), added_seconds (jump_seconds 0)
     - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
       ready_to_leave_at?

@@ -52,7 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                 Permission.SIGN_OFF, Permission.EXPORT, Permission.IMPORT, Permission.VERIFY,
                                 Permission.VIEW_AUDIT}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.MANAGE_PROTOCOLS, Permission.MANAGE_SETTINGS,
-                           Permission.VIEW_AUDIT, Permission.VERIFY, Permission.IMPORT}),
+                           Permission.VIEW_AUDIT, Permission.VERIFY}),
 }
 
 
@@ -308,16 +308,21 @@ class AuditKind:
       user_secret_changed (by the user themself): user, role, active, secret_fingerprint (of the
       stored hash: shows a change, reveals nothing), first_admin?
     - signed_in: user, role, via ("gui"|"cli"), purpose?
-    - sign_in_failed: user (or "" when the typed name is not a valid name), reason
-      ("wrong_secret"|"unknown_user"|"disabled"), failures?, via
-    - locked_out: user, failures, minutes, until, via
-    - sign_in_refused_locked: user, until, via
+    - sign_in_failed: user (or "" when the typed name is not a valid name or belongs to nobody), reason
+      ("wrong_secret"|"unknown_user"|"disabled"), failures?, via; for a name that belongs to nobody
+      also name ("unknown name": the typed text may be a secret, so it is never stored) and
+      name_hash (a hash keyed by the room key, to count that name's tries)
+    - locked_out: user, failures, minutes, until, via (name?, name_hash? as above)
+    - sign_in_refused_locked: user, until, via (name?, name_hash? as above)
     - review_locked: user?, reason ("idle"|"screen_lock"|"by_hand")
     - entry_unlocked: user, role, via, purpose (a failed try is a sign_in_failed)
-    - session_viewed: session (uid), session_id, via
+    - session_viewed: session (uid), session_id, via ("gui"|"cli"|"resume")
+    - session_handed_over: session (uid), session_id, from, to, approved_by (the supervisor), via
     - sessions_listed: count, via
     - session_exported: sessions (uids), format, destination
     - session_imported: sessions (uids), source
+    - room_key_trusted: room, public_key, fingerprint, source (the bundle that brought it): from then
+      on, bundles from that room must be signed by that key
     - signed_off: session, comment?
     - protocol_changed: protocol, action, file?
     - settings_changed: key, old, new
@@ -337,9 +342,11 @@ class AuditKind:
     REVIEW_LOCKED = "review_locked"
     ENTRY_UNLOCKED = "entry_unlocked"
     SESSION_VIEWED = "session_viewed"
+    SESSION_HANDED_OVER = "session_handed_over"
     SESSIONS_LISTED = "sessions_listed"
     SESSION_EXPORTED = "session_exported"
     SESSION_IMPORTED = "session_imported"
+    ROOM_KEY_TRUSTED = "room_key_trusted"
     SIGNED_OFF = "signed_off"
     PROTOCOL_CHANGED = "protocol_changed"
     SETTINGS_CHANGED = "settings_changed"
@@ -377,4 +384,33 @@ def users_disagreeing_with_audit(users: list[tuple[User, str]], audit: list[Reco
             problems.append(f"user '{user.name}': {' and '.join(differing)} {verb} from the audit log")
     problems += [f"user '{state['user']}' is in the audit log but missing from the users table"
                  for state in expected.values()]
+    return problems
+
+
+def unauthorised_user_changes(audit: list[RecordedEvent]) -> list[str]:
+    """Account changes the audit log itself does not explain: made by nobody who, at that point in
+    the log, was an active account allowed to manage users (a first admin only while there were
+    none; a user's own PIN only by that user). Catches an account slipped in by hand with a
+    user_added entry in the name of someone who could not have made it. An entry forged in the
+    name of a real admin still passes here: that takes a witness outside the file."""
+    accounts: dict[str, tuple[Role, bool]] = {}
+    problems = []
+    for event in audit:
+        if event.kind not in AuditKind.USER_CHANGES or "user" not in event.payload:
+            continue
+        payload = event.payload
+        target, actor = name_key(str(payload["user"])), name_key(event.author)
+        held = accounts.get(actor)
+        allowed = held is not None and held[1] and Permission.MANAGE_USERS in ROLE_PERMISSIONS[held[0]]
+        if event.kind == AuditKind.USER_ADDED and payload.get("first_admin"):
+            allowed = not accounts and actor == target and payload.get("role") == Role.ADMIN.value
+        elif event.kind == AuditKind.USER_SECRET_CHANGED:
+            allowed = actor == target and target in accounts
+        if not allowed:
+            problems.append(f"audit event {event.seq} ({event.kind.replace('_', ' ')} '{payload['user']}' by "
+                            f"'{event.author}') was made by no one who could (added outside KAP Room?)")
+        try:
+            accounts[target] = (Role(str(payload.get("role"))), bool(payload.get("active", True)))
+        except ValueError:
+            problems.append(f"audit event {event.seq} gives '{payload['user']}' an unknown role")
     return problems

@@ -79,6 +79,8 @@ class Protocol:
     music: MusicSettings = field(default_factory=MusicSettings)
     source: str = "<built-in>"
     text: str = ""  # the TOML it was read from, kept in each session's record
+    #: How long after a phase change made by hand it can still be undone (as a correction).
+    undo_phase_minutes: float = 2.0
 
     @property
     def total_seconds(self) -> float:
@@ -98,7 +100,7 @@ class Protocol:
 # --------------------------------------------------------------------------- loading
 
 _TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
-_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
 _QUESTION_KEYS = {"id", "text"}
@@ -261,8 +263,9 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         alerts["discharge_observation_minutes"])
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
+    undo_minutes = reader.number(head, "undo_phase_minutes", "protocol", 0, 60, default=2.0)
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
-                    discharge, schedule, ranges, alerts, music, source, text)
+                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes)
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
@@ -332,6 +335,8 @@ def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict[str, tuple[
             baseline, tuple(float(v) for v in sorted(after)),
             reader.number(table, "then_every_minutes", "vitals.schedule", 1, 24 * 60, schedule.then_every_minutes),
             reader.number(table, "due_soon_minutes", "vitals.schedule", 0, 120, schedule.due_soon_minutes),
+            reader.number(table, "recheck_after_urgent_minutes", "vitals.schedule", 1, 24 * 60,
+                          schedule.recheck_after_urgent_minutes),
         )
     ranges = dict(DEFAULT_RANGES)
     if "ranges" in raw:

@@ -40,6 +40,8 @@ class VitalsSchedule:
     after_dose_minutes: tuple[float, ...] = (40.0,)
     then_every_minutes: float = 30.0
     due_soon_minutes: float = 5.0
+    #: A check-in with an urgent value brings the next check this close (minutes after it).
+    recheck_after_urgent_minutes: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol as TypingProtocol
 
-from kaproom.domain.clock import Clock, format_hms, from_iso, to_iso
+from kaproom.domain.clock import Clock, boot_reading, format_hms, from_iso, to_iso
 from kaproom.domain.events import Event, JSONDict, JSONMapping, Kind, RecordedEvent, stored_number
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.protocol_settings import Phase
+from kaproom.domain.protocol_settings import Phase, duration_words
 
 #: A wall-clock change larger than this, against the monotonic clock, is recorded as a jump.
 CLOCK_JUMP_TOLERANCE_S = 2.0
@@ -65,6 +65,9 @@ class SessionState:
     ended_time: float | None = None
     outcome_reason: str = ""
     phase_history: list[tuple[str, float, str]] = field(default_factory=list)  # (phase id, start, how)
+    #: The phase (index, start, extension) the last phase change left, while it can be undone.
+    before_change: tuple[int, float, float] | None = None
+    last_phase_change: RecordedEvent | None = None  # the event that made it, once stored
     last: RecordedEvent | None = None
 
     @property
@@ -98,10 +101,14 @@ class SessionState:
         elif kind == Kind.SESSION_CREATED:
             self.prescribed_dose_mg = stored_number(payload.get("prescribed_dose_mg"))
         elif kind == Kind.PHASE_CHANGED:
+            self.before_change = (self.phase_index, self.phase_started, self.extension)
+            self.last_phase_change = event if isinstance(event, RecordedEvent) else None
             self.phase_index = int(payload["index"])
             self.phase_started = float(payload.get("effective_time", event.session_time))
             self.extension = 0.0
             self.phase_history.append((self.phase_id, self.phase_started, str(payload.get("how", ""))))
+        elif kind == Kind.AMENDMENT and payload.get("amends_kind") == Kind.PHASE_CHANGED:
+            self._undo_phase_change()
         elif kind == Kind.PHASE_EXTENDED:
             self.extension += float(payload["minutes"]) * 60.0
         elif kind == Kind.DOSE:
@@ -112,6 +119,16 @@ class SessionState:
             self.outcome_reason = str(payload.get("reason", ""))
         if isinstance(event, RecordedEvent):
             self.last = event
+
+    def _undo_phase_change(self) -> None:
+        """A correction of a phase change undoes it: the session is back in the phase it left, as
+        it was (start and extensions). Both events stay in the record."""
+        if self.before_change is None:
+            raise ValueError("no phase change to undo")
+        self.phase_index, self.phase_started, self.extension = self.before_change
+        self.before_change = self.last_phase_change = None
+        if self.phase_history:
+            self.phase_history.pop()
 
     @classmethod
     def replay(cls, protocol: Protocol, events: Iterable[Event]) -> SessionState:
@@ -134,6 +151,63 @@ def resumed_elapsed(last: RecordedEvent, now: datetime) -> tuple[float, float]:
     return last.session_time + max(0.0, gap), gap
 
 
+@dataclass(frozen=True)
+class ResumeDoubt:
+    """A resume whose wall-clock gap is more than can have passed in the room.
+
+    ``wall_gap``: seconds between the last stored entry and now by the wall clock; ``room_gap``: the
+    most that can have passed by the computer's own count (since the last anchor on the same boot),
+    or the wall gap less the clock changes recorded during the session (after a restart of the
+    computer, when its count began again). Until the therapist says otherwise, the session counts
+    ``room_gap``, so no automatic phase change is written for time that did not pass in the room.
+    """
+
+    wall_gap: float
+    room_gap: float
+    reason: str
+
+    @property
+    def unexplained(self) -> float:
+        return self.wall_gap - self.room_gap
+
+
+def _anchor_payload(clock: Clock) -> JSONDict:
+    """The boot reading stored with an event from which elapsed time is counted (start, resume, jump)."""
+    reading = boot_reading(clock)
+    return {} if reading is None else {"boot_id": reading[0], "since_boot": round(reading[1], 3)}
+
+
+def resume_doubt(history: Sequence[RecordedEvent], gap: float, clock: Clock) -> ResumeDoubt | None:
+    """Whether a resume's wall gap is implausible, judged by the stored anchors and the boot reading."""
+    tolerance = CLOCK_JUMP_TOLERANCE_S * max(1.0, clock.speed)
+    if not history or gap <= tolerance:
+        return None
+    last = history[-1]
+    reading = boot_reading(clock)
+    since_restart: list[RecordedEvent] = []
+    for event in reversed(history):
+        anchor = event.payload
+        if reading is not None and isinstance(anchor.get("since_boot"), int | float) \
+                and anchor.get("boot_id") == reading[0]:
+            room = (reading[1] - float(anchor["since_boot"])) * clock.speed - (last.session_time - event.session_time)
+            room = max(0.0, room)
+            if gap > room + tolerance:
+                return ResumeDoubt(gap, room, f"the computer has not been restarted, and its own clock counts only "
+                                              f"{format_hms(room)} since the last entry")
+            return None
+        if event.kind in (Kind.SESSION_STARTED, Kind.SESSION_RESUMED):
+            break
+        since_restart.append(event)
+    recorded = sum(float(e.payload.get("jump_seconds", 0.0)) for e in since_restart
+                   if e.kind == Kind.CLOCK_JUMP and "on_resume" not in e.payload
+                   and isinstance(e.payload.get("jump_seconds"), int | float))
+    if recorded < -tolerance and gap - max(0.0, gap + recorded) > tolerance:
+        room = max(0.0, gap + recorded)
+        return ResumeDoubt(gap, room, f"the wall clock was set back {format_hms(-recorded)} during the session "
+                                      "and has been put right since")
+    return None
+
+
 class SessionRunner:
     """Runs one session: turns commands and the passing of time into committed events.
 
@@ -145,14 +219,22 @@ class SessionRunner:
                  history: Iterable[RecordedEvent] = ()) -> None:
         self.protocol, self.clock, self.sink, self.author = protocol, clock, sink, author
         self.session_uid: str = getattr(sink, "session_uid", "")
+        history = list(history)
         self.state = SessionState.replay(protocol, history)
         self._listeners: list[Callable[[RecordedEvent], None]] = []
         self._anchor_elapsed = 0.0
         self._anchor_mono = clock.monotonic()
         self._anchor_wall = clock.now()
         self.resumed_gap: float | None = None
+        #: Set when the wall clock claims more time passed than can have (see ResumeDoubt); the room asks
+        #: the therapist (keep_wall_clock / keep_room_clock); until then the room's count is used.
+        self.resume_doubt: ResumeDoubt | None = None
+        self._doubt_recorded = False
         if self.state.last is not None and self.state.state == State.RUNNING:
             self._anchor_elapsed, self.resumed_gap = resumed_elapsed(self.state.last, self._anchor_wall)
+            self.resume_doubt = resume_doubt(history, self.resumed_gap, clock)
+            if self.resume_doubt is not None:
+                self._anchor_elapsed = self.state.last.session_time + self.resume_doubt.room_gap
         elif self.state.last is not None:
             self._anchor_elapsed = self.state.last.session_time
 
@@ -219,6 +301,8 @@ class SessionRunner:
     def _phase_after(self, kind: str, payload: JSONMapping) -> str:
         if kind == Kind.PHASE_CHANGED:
             return self.protocol.phases[int(payload["index"])].id
+        if kind == Kind.AMENDMENT and payload.get("amends_kind") == Kind.PHASE_CHANGED and self.state.before_change:
+            return self.protocol.phases[self.state.before_change[0]].id
         return self.state.phase_id
 
     # ---------------------------------------------------------------- commands
@@ -226,7 +310,8 @@ class SessionRunner:
         if self.state.state != State.CREATED:
             raise SessionError("this session has already started")
         self._anchor_mono, self._anchor_wall, self._anchor_elapsed = self.clock.monotonic(), self.clock.now(), 0.0
-        self._commit(Kind.SESSION_STARTED, {"protocol": self.protocol.id, "clock_speed": self.clock.speed}, 0.0)
+        self._commit(Kind.SESSION_STARTED, {"protocol": self.protocol.id, "clock_speed": self.clock.speed,
+                                            **_anchor_payload(self.clock)}, 0.0)
         first = self.protocol.phases[0]
         self._commit(Kind.PHASE_CHANGED, {"index": 0, "to": first.id, "from": "", "how": "start",
                                           "effective_time": 0.0, "planned_minutes": first.minutes}, 0.0)
@@ -235,23 +320,85 @@ class SessionRunner:
         """Record that the app came back after an interruption, with how long it was away."""
         if self.state.state != State.RUNNING or self.resumed_gap is None:
             return None
+        self._record_doubt()
         return self.record(Kind.SESSION_RESUMED, {
             "gap_seconds": round(self.resumed_gap, 3),
             "wall_clock_went_back": self.resumed_gap < 0,
             "last_event_seq": self.state.last.seq if self.state.last else 0,
+            **_anchor_payload(self.clock),
         })
+
+    def _record_doubt(self) -> RecordedEvent | None:
+        """Record, once, that the wall clock claimed time the room did not count (before any other entry)."""
+        doubt = self.resume_doubt
+        if doubt is None or self._doubt_recorded or self.state.state != State.RUNNING:
+            return None
+        self._doubt_recorded = True
+        return self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(doubt.unexplained, 3), "on_resume": True,
+                                       "wall_gap_seconds": round(doubt.wall_gap, 3),
+                                       "counted_seconds": round(doubt.room_gap, 3), "reason": doubt.reason})
+
+    def keep_room_clock(self) -> RecordedEvent | None:
+        """The therapist confirms the room's count after a doubtful resume: nothing more is added."""
+        return self._answer_doubt("room", 0.0)
+
+    def keep_wall_clock(self) -> RecordedEvent | None:
+        """The therapist confirms the wall clock: the time it claims did pass, and phases catch up."""
+        doubt = self.resume_doubt
+        return None if doubt is None else self._answer_doubt("wall", doubt.unexplained)
+
+    def _answer_doubt(self, kept: str, added: float) -> RecordedEvent | None:
+        if self.resume_doubt is None or self.state.state != State.RUNNING:
+            return None
+        self._record_doubt()
+        self.resume_doubt = None
+        self._anchor_elapsed += added
+        return self._commit(Kind.CLOCK_JUMP, {"jump_seconds": 0.0, "on_resume": True, "kept": kept,
+                                              "added_seconds": round(added, 3)})
 
     def _require_running(self) -> None:
         if self.state.state != State.RUNNING:
             raise SessionError(f"the session is {self.state.state.value.replace('_', ' ')}, not running")
 
-    def advance(self, reason: str = "") -> RecordedEvent:
-        """Move to the next phase now, earlier or later than planned."""
+    def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent:
+        """Move to the next phase now, earlier or later than planned. ``from_index`` is the phase
+        the therapist saw when asking: if the session has moved on since (by itself), nothing is
+        skipped and the move is refused."""
         self._require_running()
         self._catch_up()
+        if from_index is not None and from_index != self.state.phase_index:
+            now_in = self.state.phase.name if self.state.phase else ""
+            raise SessionError(f"the session has already moved on to {now_in}; nothing was skipped")
         if self.state.is_last_phase:
             raise SessionError("this is the last phase: end the session with discharge")
         return self._change_phase("manual", self.elapsed(), reason)
+
+    def undoable_phase_change(self) -> RecordedEvent | None:
+        """The phase change made by hand that can still be undone: the last event that changed
+        the phase, moved on by hand less than the protocol's ``undo_phase_minutes`` ago."""
+        change = self.state.last_phase_change
+        if self.state.state != State.RUNNING or self.state.before_change is None:
+            return None
+        if change is None or change.payload.get("how") != "manual":
+            return None
+        if self.elapsed() - change.session_time > self.protocol.undo_phase_minutes * 60.0:
+            return None
+        return change
+
+    def undo_phase_change(self) -> RecordedEvent:
+        """Undo the last phase change made by hand, within the protocol's time: recorded as a
+        correction pointing at it (the original stays), and the session is back in the phase it left."""
+        self._require_running()
+        self._catch_up()
+        change = self.undoable_phase_change()
+        if change is None:
+            minutes = duration_words(self.protocol.undo_phase_minutes)
+            raise SessionError(f"only a phase change made by hand in the last {minutes} can be undone")
+        back = self.protocol.phases[self.state.before_change[0]] if self.state.before_change else None
+        left = self.protocol.phases[int(change.payload["index"])]
+        text = f"Undid the move to {left.name}; back in {back.name if back else ''}"
+        return self._commit(Kind.AMENDMENT, {"amends_seq": change.seq, "amends_id": change.id,
+                                             "amends_kind": change.kind, "text": text})
 
     def _change_phase(self, how: str, at: float, reason: str = "") -> RecordedEvent:
         return self._commit(Kind.PHASE_CHANGED, self._phase_change(self.state.phase_index + 1, how, at, reason))
@@ -326,6 +473,8 @@ class SessionRunner:
         text = text.strip()
         if not text:
             raise SessionError("an amendment needs the corrected text or a reason")
+        if target.kind == Kind.PHASE_CHANGED:
+            raise SessionError("a phase change is corrected by undoing it (Ctrl+Z), within minutes of it")
         return self.record(Kind.AMENDMENT, {"amends_seq": target.seq, "amends_id": target.id,
                                             "amends_kind": target.kind, "text": text})
 
@@ -345,9 +494,13 @@ class SessionRunner:
         written: list[RecordedEvent] = []
         if self.state.state != State.RUNNING:
             return written
+        doubt = self._record_doubt()
+        if doubt is not None:
+            written.append(doubt)
         jump = self._wall_jump()
         if jump is not None:
-            written.append(self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(jump, 3)}))
+            written.append(self._commit(Kind.CLOCK_JUMP, {"jump_seconds": round(jump, 3),
+                                                          **_anchor_payload(self.clock)}))
         written.extend(self._catch_up())
         return written
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from kaproom.domain.events import JSONDict, JSONMapping
@@ -36,6 +36,7 @@ from kaproom.domain.vitals_reading import (
 from kaproom.domain.vitals_rules import Status, alert_payloads, assess
 
 __all__ = [
+    "BASELINE_NEEDS",
     "CORE_FIELDS",
     "LABELS",
     "MOAAS",
@@ -43,11 +44,15 @@ __all__ = [
     "NEWS2_ADVISORY",
     "NUMBER_FIELDS",
     "UNITS",
+    "Baseline",
     "CheckIn",
     "News2",
     "ParseResult",
     "Reading",
     "Status",
+    "acknowledged_alerts",
+    "baseline_check_in",
+    "baseline_of",
     "baseline_reading",
     "check_in",
     "news2",
@@ -231,28 +236,53 @@ def _finite(raw: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def baseline_check_in(times: Sequence[float], dose_time: float | None) -> int | None:
-    """Which check-in (its place in ``times``, in recorded order) is *the* baseline a reader
-    looks for: the last one taken before the dose. None before a dose or with no check before it."""
+#: What a check before the dose must hold to be *the* baseline: the values the comparisons after the
+#: dose need (the +20 % systolic alert, "back near baseline" at discharge). A partial pre-dose check
+#: without blood pressure is a check, never the baseline.
+BASELINE_NEEDS: tuple[str, ...] = ("systolic",)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline check-in: its place in the history (recorded order), its time and its values."""
+
+    place: int
+    at: float
+    reading: Reading
+
+
+def baseline_of(history: Sequence[tuple[float, object]], dose_time: float | None) -> int | None:
+    """The one definition of the baseline, for the room, the review, the PDF and the alerts: the
+    place (in ``history``, (session time, check) in recorded order) of the last check taken before
+    the dose (or at its second) with every value in BASELINE_NEEDS. None before a dose, or with no
+    such check. A check is anything with those values as attributes (a Reading, a report row)."""
     if dose_time is None:
         return None
-    return next((index for index in range(len(times) - 1, -1, -1) if times[index] <= dose_time), None)
+    return next((index for index in range(len(history) - 1, -1, -1) if history[index][0] <= dose_time
+                 and all(getattr(history[index][1], name, None) is not None for name in BASELINE_NEEDS)), None)
+
+
+def baseline_check_in(history: Sequence[tuple[float, Reading]], dose_time: float | None) -> Baseline | None:
+    """The baseline check-in (see baseline_of) with its time and values, or None."""
+    place = baseline_of(history, dose_time)
+    if place is None:
+        return None
+    at, reading = history[place]
+    return Baseline(place, at, reading)
 
 
 def baseline_reading(history: Sequence[tuple[float, Reading]], dose_time: float | None) -> Reading | None:
-    """Per value, the latest one taken before the dose; None when nothing was taken before it.
+    """The baseline check's values (see baseline_of); None when there is none."""
+    found = baseline_check_in(history, dose_time)
+    return found.reading if found is not None else None
 
-    ``history`` is (session time, reading) in recorded order.
-    """
-    if dose_time is None:
-        return None
-    values: dict[str, Any] = {}
-    for at, reading in history:
-        if at > dose_time:
-            continue
-        for name in reading.taken:
-            values[name] = getattr(reading, name)
-    return replace(Reading(), **values) if values else None
+
+def acknowledged_alerts(payload: JSONMapping) -> list[int]:
+    """The alert events (their seqs) one ``alert_ack`` covers: ``alert_seqs`` (one acknowledgement
+    of a whole alert line), or the single ``alert_seq`` of records written before that."""
+    seqs = payload.get("alert_seqs")
+    listed = seqs if isinstance(seqs, list) else [payload.get("alert_seq")]
+    return [seq for seq in listed if isinstance(seq, int) and not isinstance(seq, bool)]
 
 
 @dataclass(frozen=True)
@@ -286,7 +316,11 @@ class CheckIn:
 
 
 def check_in(reading: Reading, alerts: Mapping[str, float] | None = None, *, pre_dose: bool,
-             baseline: Reading | None = None) -> CheckIn:
-    """Statuses (pre-dose or in-session thresholds, trend against ``baseline``) and NEWS2."""
+             baseline: Reading | Baseline | None = None) -> CheckIn:
+    """Statuses (pre-dose or in-session thresholds, trend against ``baseline``, whose time the
+    alert names when it is a Baseline) and NEWS2."""
     limits = dict(DEFAULT_ALERTS) | dict(alerts or {})
-    return CheckIn(reading, assess(reading, limits, pre_dose=pre_dose, baseline=baseline), reading.news2(), pre_dose)
+    at = baseline.at if isinstance(baseline, Baseline) else None
+    values = baseline.reading if isinstance(baseline, Baseline) else baseline
+    return CheckIn(reading, assess(reading, limits, pre_dose=pre_dose, baseline=values, baseline_at=at),
+                   reading.news2(), pre_dose)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from kaproom.domain.clock import format_hms
 from kaproom.domain.events import JSONDict
 from kaproom.domain.vitals_reading import Reading
 
@@ -107,17 +108,20 @@ RULES: dict[str, Callable[[float, Mapping[str, float], bool], list[Finding]]] = 
 }
 
 
-def trend_findings(reading: Reading, baseline: Reading | None, a: Mapping[str, float]) -> dict[str, list[Finding]]:
-    """Changes from the pre-dose baseline that matter even when each value alone is fine."""
+def trend_findings(reading: Reading, baseline: Reading | None, a: Mapping[str, float],
+                   baseline_at: float | None = None) -> dict[str, list[Finding]]:
+    """Changes from the pre-dose baseline (taken at session time ``baseline_at``, named in the
+    reason when known) that matter even when each value alone is fine."""
     found: dict[str, list[Finding]] = {}
     if baseline is None:
         return found
     now, before, limit = reading.systolic, baseline.systolic, a["systolic_rise_caution_percent"]
+    when = f" at {format_hms(baseline_at)}" if baseline_at is not None else ""
     if now is not None and before:
         rise = (now - before) / before * 100.0
         if (now - before) * 100.0 > limit * before:  # exact at the edge, no float rounding
-            found.setdefault("systolic", []).append(
-                ("caution", f"systolic up {rise:.0f} % from the baseline {before} mmHg (more than {_n(limit)} %)"))
+            found.setdefault("systolic", []).append((
+                "caution", f"systolic up {rise:.0f} % from the baseline {before} mmHg{when} (more than {_n(limit)} %)"))
     return found
 
 
@@ -132,9 +136,9 @@ def _combine(findings: list[Finding]) -> Status:
 
 
 def assess(reading: Reading, alerts: Mapping[str, float], *, pre_dose: bool,
-           baseline: Reading | None = None) -> dict[str, Status]:
+           baseline: Reading | None = None, baseline_at: float | None = None) -> dict[str, Status]:
     """A status for every value that was taken (nausea and the comment are not judged)."""
-    trends = {} if pre_dose else trend_findings(reading, baseline, alerts)
+    trends = {} if pre_dose else trend_findings(reading, baseline, alerts, baseline_at)
     statuses: dict[str, Status] = {}
     for name, rule in RULES.items():
         value = getattr(reading, name)

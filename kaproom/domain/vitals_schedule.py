@@ -14,9 +14,10 @@ phase, and says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
+from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.protocol_settings import VitalsSchedule
@@ -30,7 +31,7 @@ DUE_NOW_GRACE_S = 60.0  # "due now" for the first minute, then "overdue 1 min"
 class VitalsDue:
     """What to show as ``vitalsDue``: the next check, how far off it is, and its calm level."""
 
-    kind: str  # "baseline" | "after_dose" | "repeat" | "none"
+    kind: str  # "baseline" | "after_dose" | "repeat" | "recheck" | "none"
     due_at: float | None  # session seconds
     now: float
     level: str  # "ok" | "soon" | "overdue"
@@ -75,13 +76,30 @@ def _due(kind: str, due_at: float, now: float, schedule: VitalsSchedule, label: 
 
 def vitals_due(schedule: VitalsSchedule, now: float, check_times: Iterable[float], *,
                dose_time: float | None, dosing_starts: float | None, ended: bool = False,
-               dose_assumed: bool = False) -> VitalsDue:
+               dose_assumed: bool = False, urgent_at: float | None = None) -> VitalsDue:
     """The next check due at session time ``now``.
 
     ``check_times``: session times of recorded check-ins. ``dose_time``: the dose's effective time
     (None before dosing). ``dosing_starts``: when the dosing phase starts or started, by which the
-    baseline is due.
+    baseline is due. ``urgent_at``: the time of the latest check-in if it had an urgent value; the
+    next check is then due ``recheck_after_urgent_minutes`` after it, unless one is due sooner.
     """
+    due = _scheduled(schedule, now, check_times, dose_time=dose_time, dosing_starts=dosing_starts, ended=ended,
+                     dose_assumed=dose_assumed)
+    if urgent_at is None or ended:
+        return due
+    recheck = urgent_at + schedule.recheck_after_urgent_minutes * 60.0
+    if due.due_at is not None and due.due_at <= recheck:
+        return due
+    due = _due("recheck", recheck, now, schedule, f"Recheck vitals (urgent value at {format_hms(urgent_at)})",
+               dose_assumed)
+    return due if due.level != "ok" else replace(due, level="soon")  # never the calm green of a routine check
+
+
+def _scheduled(schedule: VitalsSchedule, now: float, check_times: Iterable[float], *,
+               dose_time: float | None, dosing_starts: float | None, ended: bool,
+               dose_assumed: bool) -> VitalsDue:
+    """The next check by the protocol's schedule alone (see vitals_due)."""
     checks = sorted(float(t) for t in check_times)
     soon = schedule.due_soon_minutes * 60.0
     if ended:
@@ -120,11 +138,21 @@ def dosing_phase_start(protocol: Protocol, state: SessionState) -> float | None:
 def due_for_session(protocol: Protocol, state: SessionState, now: float,
                     events: Sequence[RecordedEvent]) -> VitalsDue:
     """``vitals_due`` for a running session, from its state and its vitals and dose events."""
-    checks = [e.session_time for e in events if e.kind == Kind.VITALS]
+    vitals = [e for e in events if e.kind == Kind.VITALS]
+    checks = [e.session_time for e in vitals]
+    urgent_at = vitals[-1].session_time if vitals and _has_urgent(vitals[-1]) else None
     dose_time = state.dose_time
     assumed = False
     if dose_time is None and state.phase_index > protocol.dose_phase_index:
         dose_time, assumed = dosing_phase_start(protocol, state), True
     return vitals_due(protocol.vitals_schedule, now, checks, dose_time=dose_time,
                       dosing_starts=dosing_phase_start(protocol, state),
-                      ended=not state.state.is_open, dose_assumed=assumed)
+                      ended=not state.state.is_open, dose_assumed=assumed, urgent_at=urgent_at)
+
+
+def _has_urgent(check: RecordedEvent) -> bool:
+    """Whether a stored check-in had a value at the urgent level."""
+    statuses = check.payload.get("statuses")
+    if not isinstance(statuses, Mapping):
+        return False
+    return any(isinstance(s, Mapping) and s.get("level") == "urgent" for s in statuses.values())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -185,7 +185,7 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     legend_bottom = _legend(painter, rect, fm, pal, unit)
     left = rect.left() + pad + line * 1.2 + fm.horizontalAdvance("200") + 4 * unit
     right = rect.right() - pad - fm.horizontalAdvance("0:00") / 2
-    top = legend_bottom + line * 1.3  # room for phase names
+    top = legend_bottom + line * 2.3  # room for phase names, on two rows
     bottom = rect.bottom() - pad - line * 2.2
     if right - left < 40 * unit or bottom - top < 40 * unit:
         painter.setPen(pal.text)
@@ -343,19 +343,44 @@ def _time_axis(painter: QPainter, main: _Plot, low: _Plot, fm: QFontMetricsF, pa
                              low.area.bottom() + fm.height() + fm.ascent() + 2 * unit), title)
 
 
+def phase_label_layout(starts: Sequence[tuple[float, str]], width: Callable[[str], float], right: float,
+                       gap: float, rows: int = 2) -> list[tuple[float, int, str]]:
+    """Where each phase's name goes above the chart: (x, row, text), row 0 nearest the plot.
+
+    A name is written whole on the first row where it clears the name before it (by ``gap``);
+    short phases stagger onto the second row rather than hide or run into each other. Only when
+    no row has room is a name cut, on the row with the most room, to what fits before the next
+    phase begins (never to nothing: at least its first letters)."""
+    ends = [float("-inf")] * rows
+    placed: list[tuple[float, int, str]] = []
+    for index, (x, name) in enumerate(starts):
+        free = next((row for row in range(rows) if ends[row] + gap <= x), None)
+        text = name
+        if free is None:
+            free = min(range(rows), key=lambda row: ends[row])
+            following = starts[index + 1][0] if index + 1 < len(starts) else right
+            room = max(width(name[:3] + "…"), following - x - gap)
+            while len(text) > 3 and width(text) > room:
+                text = text[:-2] + "…"
+        if x + width(text) > right:  # the last names keep inside the chart, read from its right edge
+            x = max(right - width(text), ends[free] + gap)
+        placed.append((x, free, text))
+        ends[free] = x + width(text)
+    return placed
+
+
 def _phases_and_dose(painter: QPainter, report: SessionReport, main: _Plot, low: _Plot, fm: QFontMetricsF,
                      pal: Palette, unit: float) -> None:
     for phase in report.phases:
         x = main.x(phase.start)
-        end = main.x(phase.end if phase.end is not None else main.x_max)
         if phase.start > 0:
             painter.setPen(QPen(pal.phase, 1.0 * unit, Qt.PenStyle.DashLine))
             for plot in (main, low):
                 painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
-        name = fm.elidedText(phase.name, Qt.TextElideMode.ElideRight, max(0.0, end - x - 3 * unit))
-        if name and name != "…":
-            painter.setPen(pal.text)
-            painter.drawText(QPointF(x + 2 * unit, main.area.top() - fm.descent() - 2 * unit), name)
+    starts = [(main.x(phase.start) + 2 * unit, phase.name) for phase in report.phases]
+    painter.setPen(pal.text)
+    for x, row, name in phase_label_layout(starts, fm.horizontalAdvance, main.area.right(), 6 * unit):
+        painter.drawText(QPointF(x, main.area.top() - fm.descent() - 2 * unit - row * fm.height()), name)
     if report.dose_time is not None and math.isfinite(report.dose_time):
         x = main.x(report.dose_time)
         painter.setPen(QPen(pal.dose, 2.0 * unit, Qt.PenStyle.SolidLine))

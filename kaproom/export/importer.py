@@ -15,24 +15,39 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from kaproom.domain.clock import format_hms
-from kaproom.domain.events import Kind, RecordedEvent, verify_chain
-from kaproom.domain.people import Permission
+from kaproom.domain.clock import format_hms, to_iso
+from kaproom.domain.events import Event, Kind, RecordedEvent, verify_chain
+from kaproom.domain.people import AuditKind, Permission, name_key
 from kaproom.domain.protocol import builtin_protocol, parse_protocol
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.domain.protocol_settings import DEFAULT_RANGES
-from kaproom.export.json_bundle import Bundle, BundleRefused, parse_bundle
+from kaproom.export.json_bundle import Bundle, BundleRefused, origin_of, parse_bundle, signed_statement
 from kaproom.export.output import read_bundle_bytes
 from kaproom.services.people import People
+from kaproom.services.room_key import fingerprint, signature_valid
 from kaproom.store import NotFound, Store
+from kaproom.store.accounts import Accounts
 from kaproom.store.bundles import ChainMismatch, add_imported_session, append_imported_events
 
 if TYPE_CHECKING:
     from kaproom.domain.people import User
+
+#: Whether to trust a room's key seen for the first time: True, False, or asked (room, fingerprint).
+TrustNewRoom = bool | Callable[[str, str], bool]
+
+
+class UnknownRoom(BundleRefused):
+    """A correctly signed bundle from a room this computer has not imported from before: its key
+    must be confirmed (compare the fingerprint with the room) before it is trusted."""
+
+    def __init__(self, message: str, room: str, fingerprint: str) -> None:
+        super().__init__(message)
+        self.room, self.fingerprint = room, fingerprint
 
 
 @dataclass(frozen=True)
@@ -131,10 +146,72 @@ def printable(text: str) -> str:
 
 
 def _origin(bundle: Bundle, facts: Mapping[str, Any]) -> str:
-    claimed = str(bundle.session.get("origin") or "")
-    if claimed and claimed != "local":
-        return claimed  # it was already imported once: keep the room it first came from
-    return facts["room"] or "another computer"
+    # Once imported, a session keeps the room it first came from; the signature covers this name.
+    return origin_of(str(bundle.session.get("origin") or ""), facts["room"])
+
+
+def _check_signature(bundle: Bundle, origin: str, source: str) -> str:
+    """The public key of the room that signed this bundle's chain head and room of origin."""
+    sig = bundle.signature
+    if sig is None:
+        raise BundleRefused(f"{source} was not imported: it is not signed by the room that wrote it (made by an "
+                            "older KAP Room, or its signature was removed). Export it again from the room. "
+                            "Nothing was added.")
+    key, signature, claimed = sig.get("public_key"), sig.get("signature"), sig.get("origin")
+    if not (isinstance(key, str) and isinstance(signature, str) and isinstance(claimed, str)):
+        raise BundleRefused(f"{source} was not imported: its signature is not readable. Nothing was added.")
+    last = bundle.events[-1]
+    if claimed != origin or not signature_valid(key, signature,
+                                                signed_statement(bundle.uid, last.seq, last.hash, origin)):
+        raise BundleRefused(f"{source} was not imported: its signature does not match its record (the session, "
+                            "its last event or its room of origin were changed after the room signed it). "
+                            "Nothing was added.")
+    return key
+
+
+def pinned_room_keys(store: Store) -> dict[str, tuple[str, str]]:
+    """Each room this computer has trusted: name key -> (room as named, public key)."""
+    pinned: dict[str, tuple[str, str]] = {}
+    for event in Accounts(store).audit_events((AuditKind.ROOM_KEY_TRUSTED,)):
+        room, key = event.payload.get("room"), event.payload.get("public_key")
+        if isinstance(room, str) and isinstance(key, str):
+            pinned.setdefault(name_key(room), (room, key))  # the first key learnt stays
+    return pinned
+
+
+def _trust(store: Store, origin: str, key: str, trust_new: TrustNewRoom, source: str, actor: str,
+           now: datetime) -> None:
+    """Refuse a known room signed by another key; pin a new room's key once it is confirmed."""
+    known = pinned_room_keys(store).get(name_key(origin))
+    shown = fingerprint(key)
+    if known is not None:
+        if known[1] != key:
+            raise BundleRefused(
+                f"{source} was not imported: it claims to come from {origin}, but it is signed by another key "
+                f"({shown}) than the one this computer learnt for {known[0]} ({fingerprint(known[1])}). It may be "
+                "forged, or the room's computer was replaced: ask the room before anything else. Nothing was added.")
+        return
+    # Without staff (a fresh install, the demo) nobody signs in and nobody could confirm: the first
+    # key is learnt as it comes. With staff, the supervisor importing confirms it.
+    confirmed = not store.has_users() or (trust_new(origin, shown) if callable(trust_new) else trust_new)
+    if not confirmed:
+        raise UnknownRoom(
+            f"{source} comes from {origin}, a room this computer has not imported from before. Its room key's "
+            f"fingerprint is {shown}: check it with {origin} (the room's `kaproom room-key`), then import again "
+            "and confirm (on the command line: --trust-new-room). Nothing was added.", origin, shown)
+    Accounts(store).append_audit(Event(AuditKind.ROOM_KEY_TRUSTED, {
+        "room": origin, "public_key": key, "fingerprint": shown, "source": source}, 0.0,
+        to_iso(now), actor, ""))
+
+
+def _check_uid(store: Store, uid: str, source: str) -> None:
+    """A session id that is part of another one (or holds one) here would make a typed id pick the
+    wrong session: refused."""
+    clash = next((row.id for row in store.sessions(include_demo=True)
+                  if row.uid != uid and (row.uid.startswith(uid) or uid.startswith(row.uid))), None)
+    if clash is not None:
+        raise BundleRefused(f"{source} was not imported: its session id is part of session {clash}'s here "
+                            "(or the other way round), so the two could be taken for each other. Nothing was added.")
 
 
 def _local_copy(store: Store, uid: str):
@@ -145,28 +222,35 @@ def _local_copy(store: Store, uid: str):
     return row if row.uid == uid else None
 
 
-def import_bundle_data(store: Store, data: bytes, source: str = "the bundle") -> ImportResult:
+def import_bundle_data(store: Store, data: bytes, source: str = "the bundle", trust_new: TrustNewRoom = False,
+                       actor: str = "", now: datetime | None = None) -> ImportResult:
     """Verify and import one bundle's bytes into ``store``; BundleRefused says why not.
 
     The message (of the result or the refusal) is safe to print: see :func:`printable`.
     """
     try:
-        result = _import(store, data, source)
+        result = _import(store, data, source, trust_new, actor, now or datetime.now(UTC))
+    except UnknownRoom as exc:
+        raise UnknownRoom(printable(str(exc)), exc.room, exc.fingerprint) from None
     except BundleRefused as exc:
         raise BundleRefused(printable(str(exc))) from None
     return replace(result, message=printable(result.message))
 
 
-def _import(store: Store, data: bytes, source: str) -> ImportResult:
+def _import(store: Store, data: bytes, source: str, trust_new: TrustNewRoom, actor: str,
+            now: datetime) -> ImportResult:
     bundle = parse_bundle(data, source)
     _check_chain(bundle, source)
     facts = _session_facts(bundle, source)
     _check_vitals(bundle, source)
+    origin = _origin(bundle, facts)
+    key = _check_signature(bundle, origin, source)
     uid, theirs = bundle.uid, list(bundle.events)
+    _check_uid(store, uid, source)
+    _trust(store, origin, key, trust_new, source, actor, now)
     row = _local_copy(store, uid)
     try:
         if row is None:
-            origin = _origin(bundle, facts)
             add_imported_session(store, facts, theirs, origin)
             row = store.session(uid)
             return ImportResult(uid, row.id, len(theirs), True, origin,
@@ -202,7 +286,8 @@ def _merge(store: Store, row, theirs: list[RecordedEvent], source: str) -> Impor
                         f"Added {len(new)} new events to session {row.id} ({kinds}); record intact.")
 
 
-def import_bundle(workspace: Any, path: str | os.PathLike, user: User | None = None) -> ImportResult:
+def import_bundle(workspace: Any, path: str | os.PathLike, user: User | None = None,
+                  trust_new: TrustNewRoom = False) -> ImportResult:
     """Import the bundle file at ``path`` into the workspace (or store) and audit who did it.
 
     With users registered, ``user`` must be allowed to import (AccessRefused otherwise).
@@ -212,7 +297,9 @@ def import_bundle(workspace: Any, path: str | os.PathLike, user: User | None = N
         people = People.of(workspace)
         if user is not None or people.has_users():
             people.require(user, Permission.IMPORT)
-    result = import_bundle_data(store, read_bundle_bytes(path), os.path.basename(os.fspath(path)) or "the bundle")
+    result = import_bundle_data(store, read_bundle_bytes(path), os.path.basename(os.fspath(path)) or "the bundle",
+                                trust_new, user.name if user is not None else "",
+                                workspace.clock.now() if hasattr(workspace, "clock") else None)
     if hasattr(workspace, "clock"):
         People.of(workspace).record_import(user, os.fspath(path), [result.session_uid] if result.added else [])
     return result

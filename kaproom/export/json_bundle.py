@@ -17,11 +17,11 @@ PDF and the review of any bundle the app accepts stay bounded in time and memory
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kaproom.domain.events import GENESIS, RecordedEvent
+from kaproom.domain.events import GENESIS, RecordedEvent, canonical_json
 from kaproom.export.output import MAX_BUNDLE_BYTES, ExportError
 from kaproom.export.report_data import SessionReport
 
@@ -43,7 +43,25 @@ HEADER_FIELDS = ("uid", "created_at", "protocol_id", "protocol_name", "client_co
                  "signed_by", "last_seq", "last_hash")
 
 
-def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "") -> dict[str, Any]:
+#: Signs a statement's bytes: (the signing room's public key, the signature), both base64.
+Signer = Callable[[bytes], tuple[str, str]]
+
+
+def origin_of(origin: str, room: str) -> str:
+    """The room a session comes from: where it was first imported from, or the room it ran in."""
+    if origin and origin != "local":
+        return origin
+    return room or "another computer"
+
+
+def signed_statement(uid: str, last_seq: int, last_hash: str, origin: str) -> bytes:
+    """What the exporting room signs: the session, its chain head and its room of origin."""
+    return canonical_json({"format": FORMAT, "session": uid, "last_seq": last_seq, "last_hash": last_hash,
+                           "origin": origin}).encode("utf-8")
+
+
+def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "",
+                signer: Signer | None = None) -> dict[str, Any]:
     head = report.header
     last = report.events[-1] if report.events else None
     session = {
@@ -56,15 +74,27 @@ def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "") 
         "signed_by": report.signoffs[0].author if report.signoffs else None,
         "last_seq": last.seq if last else 0, "last_hash": last.hash if last else "",
     }
-    return {
+    doc: dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "exported_at": exported_at, "exported_by": exported_by,
         "contains_health_information": True, "hash_recipe": HASH_RECIPE, "session": session,
         "events": [{name: getattr(e, name) for name in EVENT_FIELDS} for e in report.events],
     }
+    if signer is not None:
+        doc["signature"] = sign_head(session, signer)
+    return doc
 
 
-def render_json(report: SessionReport, exported_at: str, exported_by: str = "") -> bytes:
-    text = json.dumps(bundle_dict(report, exported_at, exported_by), ensure_ascii=False, indent=1,
+def sign_head(session: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
+    """The room's signature over the session's chain head and room of origin (Ed25519)."""
+    origin = origin_of(str(session.get("origin") or ""), str(session.get("room") or ""))
+    statement = signed_statement(str(session["uid"]), int(session["last_seq"]), str(session["last_hash"]), origin)
+    public_key, signature = signer(statement)
+    return {"algorithm": "ed25519", "origin": origin, "public_key": public_key, "signature": signature,
+            "signed_text": "canonical JSON of {format, session, last_seq, last_hash, origin}"}
+
+
+def render_json(report: SessionReport, exported_at: str, exported_by: str = "", signer: Signer | None = None) -> bytes:
+    text = json.dumps(bundle_dict(report, exported_at, exported_by, signer), ensure_ascii=False, indent=1,
                       allow_nan=False)
     return (text + "\n").encode("utf-8")
 
@@ -77,6 +107,7 @@ class Bundle:
     events: tuple[RecordedEvent, ...]
     exported_at: str = ""
     exported_by: str = ""
+    signature: Mapping[str, Any] | None = None
 
     @property
     def uid(self) -> str:
@@ -191,4 +222,6 @@ def parse_bundle(data: bytes, source: str = "the bundle") -> Bundle:
             wall_time=_field(item, "wall_time", str, where), author=_field(item, "author", str, where),
             phase=_field(item, "phase", str, where), session_uid=uid, seq=_field(item, "seq", int, where),
             prev_hash=_field(item, "prev_hash", str, where), hash=_field(item, "hash", str, where)))
-    return Bundle(session, tuple(events), str(raw.get("exported_at", "")), str(raw.get("exported_by", "")))
+    signature = raw.get("signature")
+    return Bundle(session, tuple(events), str(raw.get("exported_at", "")), str(raw.get("exported_by", "")),
+                  signature if isinstance(signature, dict) else None)

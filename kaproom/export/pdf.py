@@ -13,11 +13,12 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLa
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import given_despite
-from kaproom.domain.vitals import baseline_check_in
+from kaproom.domain.vitals import baseline_of
 from kaproom.domain.vocabulary import outcome_words
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
+from kaproom.export.report_rows import group_music
 from kaproom.export.summary import fmt_number
 
 RESOLUTION = 300
@@ -87,6 +88,13 @@ def _status(flow: Flow, report: SessionReport) -> None:
     else:
         flow.text(f"RECORD BROKEN at event {integrity.broken_at}: {integrity.reason}. Keep the database file and "
                   "report this.", flow.fonts.bold, color=URGENT)
+    if report.events:  # the head this printed copy witnesses: a later record must still hold it
+        last = report.events[-1]
+        flow.text(f"Head of the record: event {last.seq}, hash {last.hash[:16]}. A later copy of this session "
+                  "must hold this event with this hash (kaproom verify); if it does not, it was cut short or "
+                  "rewritten.")
+        flow.text(f"Full head hash (SHA-256) of event {last.seq}: {last.hash}", flow.fonts.small)
+        flow.space(1)
     if report.signoffs:
         first = report.signoffs[0]
         flow.text(f"Signed off by {first.author} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",
@@ -115,7 +123,7 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
                Column("SpO2", 0.5), Column("RR", 0.4), Column("Temp", 0.6), Column("MOAA/S", 0.75),
                Column("Nausea", 0.75), Column("NEWS2", 1.3), Column("Status / comment", 2.05)]
     rows: list[list[Cell | str]] = []
-    baseline = baseline_check_in([v.session_time for v in report.vitals], report.dose_time)
+    baseline = baseline_of([(v.session_time, v) for v in report.vitals], report.dose_time)
     for place, v in enumerate(report.vitals):
         bp = f"{fmt_number(v.systolic) or '–'}/{fmt_number(v.diastolic) or '–'}" if (v.systolic or v.diastolic) else ""
         flagged = [v.reasons.get(name) or f"{name} {level}" for name, level in v.statuses.items()
@@ -137,8 +145,10 @@ def _alerts(flow: Flow, report: SessionReport) -> None:
         return
     rows: list[list[Cell | str]] = []
     for a in report.alerts:
-        acks = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}" + (f": {ack.action}" if ack.action else "")
-                         for ack in a.acks) or "NOT ACKNOWLEDGED"
+        acks: Cell | str = "; ".join(f"{ack.author} at {format_hms(ack.session_time)}"
+                                     + (f": {ack.action}" if ack.action else "") for ack in a.acks)
+        if not acks:  # say what the room asked: it asks to acknowledge an urgent alert, never a caution
+            acks = Cell("NOT ACKNOWLEDGED", bold=True) if a.level == "urgent" else "not asked (a caution)"
         rows.append([format_hms(a.session_time), _level_cell(a.level, ""), a.reason, acks])
     flow.table([Column("Session", 0.7), Column("Level", 0.7), Column("Reason", 3.0), Column("Acknowledged", 3.0)], rows)
 
@@ -168,10 +178,12 @@ def _checklists(flow: Flow, report: SessionReport) -> None:
         flow.text(observed, flow.fonts.bold if short else None)
 
 
-def _timeline(flow: Flow, report: SessionReport) -> None:
+def _timeline(flow: Flow, report: SessionReport, music_detail: bool) -> None:
     flow.heading("Timeline")
     rows: list[list[Cell | str]] = []
-    for t in report.timeline:
+    timeline = report.timeline if music_detail else group_music(report.timeline,
+                                                                {m.seq: m.action for m in report.music})
+    for t in timeline:
         text = t.text
         if t.amended_by:
             text += f"  [amended by event {', '.join(str(s) for s in t.amended_by)}]"
@@ -203,13 +215,15 @@ def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int
     draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, fonts.small_bold, None)
 
 
-def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False) -> bytes:
-    """The report as PDF bytes (A4, 300 dpi)."""
+def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False,
+               music_detail: bool = False) -> bytes:
+    """The report as PDF bytes (A4, 300 dpi). The timeline has one line per music track (its
+    volume, fades and crossfades counted on it) unless ``music_detail`` asks for every line."""
     ensure_gui_application()
-    return _render_pdf(report, exported_at, monochrome)
+    return _render_pdf(report, exported_at, monochrome, music_detail)
 
 
-def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> bytes:
+def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music_detail: bool = False) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -236,7 +250,7 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool) -> by
     _vitals(flow, report, monochrome)
     _alerts(flow, report)
     _checklists(flow, report)
-    _timeline(flow, report)
+    _timeline(flow, report, music_detail)
     _signoffs(flow, report)
 
     painter = QPainter(writer)

@@ -15,6 +15,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_words
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
+from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.export.report_rows import (
     AckRow,
     AlertRow,
@@ -155,10 +156,10 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
                 alert_levels[source] = worst_level([alert_levels.get(source, ""), e.payload.get("level", "")])
     for e in events:
         if e.kind == Kind.ALERT_ACK:
-            ack = AckRow(e.seq, e.session_time, e.wall_time, e.author, _int(e.payload.get("alert_seq")),
-                         str(e.payload.get("action") or ""))
-            if ack.alert_seq in alerts_by_seq:
-                alerts_by_seq[ack.alert_seq].append(ack)
+            for seq in acknowledged_alerts(e.payload):  # one acknowledgement may cover a whole alert line
+                if seq in alerts_by_seq:
+                    alerts_by_seq[seq].append(AckRow(e.seq, e.session_time, e.wall_time, e.author, seq,
+                                                     str(e.payload.get("action") or "")))
 
     amended_by: dict[int, list[int]] = {}
     amendments: list[AmendmentRow] = []

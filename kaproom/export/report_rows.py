@@ -2,8 +2,9 @@
 and the CSV read (gathered by :func:`kaproom.export.report_data.gather`)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from kaproom.domain.clock import format_hms
@@ -252,3 +253,34 @@ def frozen_row(cls: type[Row], *values: Any) -> Row:
     row = object.__new__(cls)
     row.__dict__.update(zip(names, values, strict=True))
     return row
+
+
+#: The music's mechanics: how a track came and went, not what the client heard. The printed
+#: timeline folds them into the line of the track they belong to (``group_music``).
+MUSIC_MECHANICS = frozenset({"volume", "fade_in", "fade_out", "crossfade", "track_ended", "duck", "restore"})
+
+
+def group_music(timeline: Sequence[TimelineRow], actions: Mapping[int, str]) -> list[TimelineRow]:
+    """The timeline with one line per track: each music mechanics line (``actions``: seq -> music
+    action) is counted on the line of the track playing when it happened, e.g. "Music: track started
+    'Tide pool' (+3 music lines: 2 volume, crossfade)". Errors, pauses and skips keep their own
+    lines; mechanics before any track keep theirs too."""
+    rows = list(timeline)
+    grouped: list[TimelineRow] = []
+    folded: dict[int, list[str]] = {}  # index in grouped -> the actions folded into it
+    track: int | None = None
+    for row in rows:
+        action = actions.get(row.seq, "") if row.kind == Kind.MUSIC else ""
+        if action in MUSIC_MECHANICS and track is not None and not row.amended_by and row.level == "normal":
+            folded.setdefault(track, []).append(action)
+            continue
+        if action == "track_started":
+            track = len(grouped)
+        grouped.append(row)
+    for index, folded_actions in folded.items():
+        counts = Counter(folded_actions)
+        words = ", ".join(f"{n} {a.replace('_', ' ')}" if n > 1 else a.replace("_", " ")
+                          for a, n in counts.items())
+        row = grouped[index]
+        grouped[index] = replace(row, text=f"{row.text} (+{len(folded_actions)} music lines: {words})")
+    return grouped

@@ -28,6 +28,7 @@ from kaproom.export.output import (
 )
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.services.people import People
+from kaproom.services.room_key import load_or_create
 from kaproom.store import SessionRow, StoreError
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
@@ -50,7 +51,7 @@ def default_name(row: SessionRow, fmt: str) -> str:
     return f"kaproom-session-{row.id}-{code}-{day}{FORMATS[fmt]}"
 
 
-def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool) -> bytes:
+def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
     if fmt == "pdf":
         from kaproom.export.pdf import render_pdf  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_pdf(report, now, monochrome=monochrome)
@@ -61,7 +62,8 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
         from kaproom.export.fhir import render_fhir  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_fhir(report, now)
     from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
-    return render_json(report, now, author)
+    key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
+    return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)))
 
 
 def _check_folder(target: Path) -> None:
@@ -111,7 +113,7 @@ def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path:
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
-    data = _render(fmt, gather(store, row.uid), now, author, monochrome)
+    data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder)
 
     def record() -> None:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.domain.vocabulary import OUTCOME_WORDS
 
 #: Vitals fields in the order a chart or table shows them, with their labels and units.
@@ -188,7 +189,9 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         value = f" ({get('field', '')} {fmt_number(get('value'))})" if get("value") is not None else ""
         return f"{str(get('level', 'alert')).upper()}: {get('reason', '')}{value}"
     if kind == Kind.ALERT_ACK:
-        return f"Alert {get('alert_seq', '?')} acknowledged" + (f": {get('action')}" if get("action") else "")
+        seqs: list[int | str] = list(acknowledged_alerts(p)) or ["?"]
+        which = f"Alert {seqs[0]}" if len(seqs) == 1 else f"Alerts {', '.join(str(s) for s in seqs)}"
+        return f"{which} acknowledged" + (f": {get('action')}" if get("action") else "")
     if kind == Kind.MUSIC:
         action = str(get("action", "")).replace("_", " ")
         title = f" '{get('title')}'" if get("title") else ""

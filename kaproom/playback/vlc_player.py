@@ -8,8 +8,10 @@ the playlist is kept in Python and each player plays single files; players are l
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,130 @@ _DECODED_BEFORE_VERDICT = 100
 _lock = threading.Lock()
 _backend: VlcBackend | None = None
 _failure: str | None = None
+
+
+class NoiseLog:
+    """libvlc's and ALSA's messages, kept out of the terminal.
+
+    Without a sound card libvlc retries its output for every block of audio, and each try makes
+    ALSA print eight lines and libvlc five: thousands of lines a minute on the terminal. Here they
+    go to a file instead (:func:`log_noise_to`, the app's data folder), each distinct message
+    once, so the file stays small through a three-hour session. Until a file is named the
+    messages are dropped. The first time libvlc finds no audio output at all, ``on_no_sound``
+    is told once (the app prints one line saying the room runs without sound).
+    """
+
+    #: libvlc's words when no audio output could be opened (src/audio_output/dec.c, libvlc 3).
+    NO_OUTPUT = "failed to create audio output"
+    MAX_LINES = 2000  # distinct messages kept; a strange device must not fill the disk either
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.on_no_sound: Callable[[], None] | None = None
+        self.no_sound = False
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def write(self, source: str, message: str) -> None:
+        """Called on libvlc's and ALSA's threads: no libvlc call, only a file append."""
+        line = f"{source}: {message.rstrip()}"
+        tell = False
+        with self._lock:
+            if self.NO_OUTPUT in message and not self.no_sound:
+                self.no_sound = tell = True
+            if line not in self._seen and len(self._seen) < self.MAX_LINES and self.path is not None:
+                self._seen.add(line)
+                try:  # readable by its owner only, as everything in the data folder
+                    with open(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a",
+                              encoding="utf-8", errors="replace") as out:
+                        out.write(line + "\n")
+                except OSError:
+                    pass  # a log of noise is never worth a failure
+        if tell and self.on_no_sound is not None:
+            self.on_no_sound()
+
+
+noise = NoiseLog()
+
+
+def log_noise_to(path: Path | None, on_no_sound: Callable[[], None] | None = None) -> None:
+    """Send libvlc's and ALSA's messages to ``path`` (call before the first player is made)."""
+    noise.path = path
+    noise.on_no_sound = on_no_sound
+
+
+_alsa_handler: Any = None  # kept alive as long as ALSA may call it
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode("utf-8", "replace") if value else ""
+
+
+def _on_alsa(file: bytes | None, line: int, function: bytes | None, _err: int, fmt: bytes | None) -> None:
+    # ALSA's format arguments cannot be read from Python: the format itself names the message.
+    noise.write("ALSA", f"{_text(file)}:{line} ({_text(function)}) {_text(fmt)}")
+
+
+def quiet_alsa() -> None:
+    """Route ALSA's error messages (printed by libasound, which libvlc's ALSA output loads) to the
+    noise log instead of the terminal. Harmless where libasound is missing."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    # ctypes loads with the player, after the room's first paint: ~15 ms of start-up otherwise
+    # (bench/bench_startup.py), as importing python-vlc in load_vlc.
+    import ctypes  # noqa: PLC0415 - start-up figure above
+    import ctypes.util  # noqa: PLC0415 - likewise
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return
+    try:
+        library = ctypes.CDLL(name)
+        handler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                   ctypes.c_char_p)(_on_alsa)
+        library.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return
+    _alsa_handler = handler
+
+    def restore() -> None:  # the interpreter is going: ALSA must not call into it any more
+        library.snd_lib_error_set_handler(None)
+    atexit.register(restore)
+
+
+def _libc_vsnprintf() -> Any:
+    import ctypes  # noqa: PLC0415 - start-up figure in quiet_alsa
+    import ctypes.util  # noqa: PLC0415 - likewise
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        vsnprintf = libc.vsnprintf
+    except (OSError, AttributeError):
+        return None
+    vsnprintf.restype = ctypes.c_int
+    vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+    return vsnprintf
+
+
+_LOGGED_LEVEL = 3  # libvlc's warnings and errors; its notices and debug messages are not kept
+
+
+def _libvlc_log_callback(vlc: Any) -> Any:
+    """A libvlc log callback writing each message, formatted, to the noise log."""
+    vsnprintf = _libc_vsnprintf()
+    levels = {0: "debug", 2: "notice", 3: "warning", 4: "error"}
+
+    import ctypes  # noqa: PLC0415 - start-up figure in quiet_alsa
+
+    def on_log(_data: Any, level: int, _context: Any, fmt: bytes, args: Any) -> None:
+        if level < _LOGGED_LEVEL:
+            return
+        text = _text(fmt)
+        if vsnprintf is not None:
+            buffer = ctypes.create_string_buffer(1024)
+            if vsnprintf(buffer, len(buffer), fmt, args) >= 0:
+                text = _text(buffer.value)
+        noise.write(f"libvlc {levels.get(level, level)}", text)
+    return vlc.CallbackDecorators.LogCb(on_log)
 
 
 def load_vlc() -> Any:
@@ -61,6 +187,7 @@ class VlcBackend:
     def __init__(self, output: str | None = None) -> None:
         self.vlc = load_vlc()
         self.options = instance_options(output)
+        quiet_alsa()
         try:
             self.instance = self.vlc.Instance(self.options)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - every failure of libvlc to start means no music
@@ -68,6 +195,12 @@ class VlcBackend:
         if self.instance is None:
             raise PlaybackUnavailable("Music is off: libvlc is installed but could not start (its plugins are "
                                       "missing?) — reinstall Debian packages libvlc5 and vlc-plugin-base.")
+        self._log_callback = _libvlc_log_callback(self.vlc)  # kept alive as long as libvlc may call it
+        try:
+            self.instance.log_set(self._log_callback, None)
+            atexit.register(self.instance.log_unset)  # libvlc must not call into a finished interpreter
+        except Exception:  # noqa: BLE001 - without it, --quiet still keeps most of libvlc's words off the terminal
+            pass
         try:
             version = self.vlc.libvlc_get_version()
             self.version = version.decode("utf-8", "replace") if isinstance(version, bytes) else str(version)

@@ -29,6 +29,15 @@ def demo_dir(base: Path) -> Path:
     return base / "demo"
 
 
+def make_demo_dir(base: Path) -> Path:
+    """The demo's folder, made inside the data folder: the data folder is made private (0700)
+    first, as a real session would make it, and the demo's folder in it is private too."""
+    ensure_private_dir(base)
+    folder = demo_dir(base)
+    ensure_private_dir(folder)
+    return folder
+
+
 def ensure_private_dir(path: Path) -> list[str]:
     """Create ``path`` as 0700 if missing; return warnings if others can read it."""
     warnings: list[str] = []
@@ -41,6 +50,24 @@ def ensure_private_dir(path: Path) -> list[str]:
             f"The data folder {path} can be read by other users of this computer (mode {stat.S_IMODE(mode):o}). "
             f"Session records are health information: run  chmod 700 '{path}'  to make it private.")
     return warnings
+
+
+def data_folder_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be the data folder (a file, under a file, in a folder that cannot be
+    written), in words for the person who typed it; None when it can be used or made."""
+    if path.exists():
+        if not path.is_dir():
+            return (f"The data folder {path} is a file, not a folder; nothing was written. "
+                    "Choose a folder with --data-dir (or $KAPROOM_DATA_DIR).")
+        return None
+    existing = next((parent for parent in path.parents if parent.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return (f"The data folder {path} cannot be made: {existing} is a file, not a folder; nothing was "
+                "written. Choose a folder with --data-dir (or $KAPROOM_DATA_DIR).")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return (f"The data folder {path} cannot be made: {existing} cannot be written by you; nothing was "
+                "written. Choose a folder with --data-dir (or $KAPROOM_DATA_DIR).")
+    return None
 
 
 def private_file(path: Path) -> None:

@@ -29,6 +29,7 @@ from kaproom.domain.people import (
     check_role,
     describe_wait,
     hash_secret,
+    name_key,
     roles_with,
     secret_matches,
     user_state,
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from kaproom.services.workspace import Workspace
 
 NOT_RECOGNISED = "That name and PIN or passphrase do not match. Check both and try again."
+#: How the audit log names a sign-in name that belongs to nobody: it may be a secret typed into the
+#: wrong field, so it is never stored, only a keyed hash of it (to count its tries like a real name's).
+UNKNOWN_NAME = "unknown name"
 #: Who runs ``kaproom demo``: never stored, never signed in; the demo's own database has no users.
 DEMO_USER = User("Demo", Role.SUPERVISOR)
 
@@ -245,19 +249,18 @@ class People:
             raise InputRefused("PIN or passphrase: please type it.")
         user = self.accounts.find(clean)
         if user is None:
-            self._dummy_check(secret)
             if self.has_users():
-                self.accounts.append_audit(self._event(AuditKind.SIGN_IN_FAILED, "", {
-                    "user": clean, "reason": "unknown_user", "via": via}))
+                self._unknown_name_try(clean, via)  # paused after the same number of tries as a real name
+            self._dummy_check(secret)
             raise AccessRefused(NOT_RECOGNISED)
-        attempt = self._count_attempt(user.name, via)
+        attempt = self._count_attempt(user.name, via, typed=clean)
         if len(secret) > PASSPHRASE_MAX:  # cannot match: no stored secret is this long
             self._dummy_check(secret)
             matched = False
         else:
             matched = secret_matches(secret, self.accounts.secret_hash(user.name))
         if not matched:
-            self._record_failure(attempt, via)
+            self._record_failure(attempt, via, typed=clean)
         user = attempt.user
         if not user.active:
             self._audit_refusal(attempt, "disabled", via)
@@ -272,7 +275,7 @@ class People:
         payload = {"user": user.name, "role": user.role.value, "via": via, **({"purpose": purpose} if purpose else {})}
         return self.accounts.update(user.name, attempt.undo(), [self._event(success_kind, user, payload)])
 
-    def _count_attempt(self, name: str, via: str) -> _Attempt:
+    def _count_attempt(self, name: str, via: str, typed: str) -> _Attempt:
         """Count this try before the secret is checked, starting a pause if it is the fifth.
 
         Counting first (in one transaction) means tries made in parallel cannot all slip through
@@ -294,7 +297,7 @@ class People:
 
         attempt = self.accounts.modify(name, decide)
         if attempt.wait > 0:
-            raise AccessRefused(self._paused_message(name, attempt.wait))
+            raise AccessRefused(self._paused_message(typed, attempt.wait))
         return attempt
 
     def _audit_refusal(self, attempt: _Attempt, reason: str, via: str) -> None:
@@ -302,11 +305,39 @@ class People:
         self.accounts.update(attempt.user.name, attempt.undo(), [self._event(AuditKind.SIGN_IN_FAILED, "", {
             "user": attempt.user.name, "reason": reason, "via": via})])
 
+    def _unknown_name_try(self, name: str, via: str) -> None:
+        """A wrong try on a name nobody has: counted and paused like a real name's (so the answers
+        do not tell which names exist), and recorded under a keyed hash, never the typed text.
+        Raises the refusal when the name is paused; the caller says "do not match" otherwise."""
+        # The room key (and the cryptography package) load only here, not for every command's start
+        # (bench/bench_startup.py).
+        from kaproom.services.room_key import load_or_create  # noqa: PLC0415
+        tag = load_or_create(self.store.path.parent).keyed_hash("sign-in name", name_key(name))
+        recent = self.accounts.audit_events((AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT), newest_first=True)
+        mine = [event for event in recent if event.payload.get("name_hash") == tag]
+        locked = next((event for event in mine if event.kind == AuditKind.LOCKED_OUT), None)
+        base = {"user": "", "name": UNKNOWN_NAME, "name_hash": tag}
+        wait = self.lockout.remaining(from_iso(str(locked.payload["until"])), self.clock.now()) if locked else None
+        if wait is not None and wait.total_seconds() > 0:
+            self.accounts.append_audit(self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
+                **base, "until": locked.payload["until"] if locked else None, "via": via}))
+            raise AccessRefused(self._paused_message(name, wait.total_seconds()))
+        last = next((event for event in mine if event.kind == AuditKind.SIGN_IN_FAILED), None)
+        failures = int(last.payload.get("failures") or 0) + 1 if last is not None else 1
+        self.accounts.append_audit(self._event(AuditKind.SIGN_IN_FAILED, "", {
+            **base, "reason": "unknown_user", "failures": failures, "via": via}))
+        pause = self.lockout.pause_after(failures)
+        if pause is not None:
+            until = to_iso(self.clock.now() + pause)
+            self.accounts.append_audit(self._event(AuditKind.LOCKED_OUT, "", {
+                **base, "failures": failures, "minutes": pause.total_seconds() / 60, "until": until, "via": via}))
+            raise AccessRefused(self._paused_message(name, pause.total_seconds()))
+
     def _paused_message(self, name: str, wait_seconds: float) -> str:
         return (f"Too many wrong tries: {name} is paused for {describe_wait(timedelta(seconds=wait_seconds))}. "
                 "Try again then, or ask an admin to unlock it.")
 
-    def _record_failure(self, attempt: _Attempt, via: str) -> None:
+    def _record_failure(self, attempt: _Attempt, via: str, typed: str) -> None:
         name = attempt.user.name
         events = [self._event(AuditKind.SIGN_IN_FAILED, "", {"user": name, "reason": "wrong_secret",
                                                               "failures": attempt.failures, "via": via})]
@@ -316,7 +347,7 @@ class People:
                 "until": attempt.until, "via": via}))
         self.accounts.update(name, {}, events)
         if attempt.pause is not None:
-            raise AccessRefused(self._paused_message(name, attempt.pause.total_seconds()))
+            raise AccessRefused(self._paused_message(typed, attempt.pause.total_seconds()))
         raise AccessRefused(NOT_RECOGNISED)
 
     def confirm(self, user: User, secret: str, purpose: str = "unlock data entry") -> User:

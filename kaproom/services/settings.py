@@ -19,6 +19,11 @@ from kaproom.domain.people import InputRefused
 SETTINGS_FILENAME = "settings.toml"
 CLIENT_IDENTIFIERS = ("code", "initials")
 IDLE_MINUTES_RANGE = (1, 240)
+#: Backups (kaproom.services.backup): generations kept, and the age after which the home page warns.
+BACKUP_COUNT_RANGE = (0, 1000)
+BACKUP_WARN_HOURS_RANGE = (1, 24 * 90)
+#: Settings whose text keeps its case (a folder, public keys); other words are read in lower case.
+CASE_KEPT = frozenset({"backup_to", "backup_recipients"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,15 @@ class ClinicSettings:
     pin_to_unlock_entry: bool = False
     #: The review side locks after this many minutes without input.
     review_idle_minutes: int = 10
+    #: The folder backups go to (a USB disk's folder, a mounted share); "" = no automatic backups.
+    backup_to: str = ""
+    #: The clinic's age public keys (age1...), separated by spaces: backups are encrypted to them.
+    backup_recipients: str = ""
+    backup_keep_daily: int = 14
+    backup_keep_weekly: int = 8
+    backup_keep_monthly: int = 24
+    #: The home page warns when the last good backup is older than this.
+    backup_warn_hours: int = 24
 
 
 HELP = {
@@ -36,6 +50,12 @@ HELP = {
     "pin_to_unlock_entry": "true: unlocking data entry after the privacy key needs the therapist's PIN",
     "review_idle_minutes": f"minutes without input before the review side locks ({IDLE_MINUTES_RANGE[0]}-"
                            f"{IDLE_MINUTES_RANGE[1]}, default 10)",
+    "backup_to": 'the folder backups are written to, e.g. a USB disk\'s folder ("" = no automatic backups)',
+    "backup_recipients": "the clinic's age public keys (age1...), separated by spaces; backups are encrypted to them",
+    "backup_keep_daily": "daily backups kept (default 14)",
+    "backup_keep_weekly": "weekly backups kept (default 8)",
+    "backup_keep_monthly": "monthly backups kept (default 24)",
+    "backup_warn_hours": "hours after which the home page warns that the last good backup is old (default 24)",
 }
 
 
@@ -54,7 +74,27 @@ def check_value(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InputRefused(f"review_idle_minutes: a whole number from {low} to {high} (got {value!r}).")
         return value
+    if key in ("backup_to", "backup_recipients"):
+        return _check_backup_text(key, value)
+    if key in ("backup_keep_daily", "backup_keep_weekly", "backup_keep_monthly", "backup_warn_hours"):
+        low, high = BACKUP_WARN_HOURS_RANGE if key == "backup_warn_hours" else BACKUP_COUNT_RANGE
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputRefused(f"{key}: a whole number from {low} to {high} (got {value!r}).")
+        return value
     raise InputRefused(f"Unknown setting {key!r}; known: {', '.join(HELP)}.")
+
+
+def _check_backup_text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or "\n" in value or "\x00" in value:
+        raise InputRefused(f"{key}: one line of text (got {value!r}).")
+    if key == "backup_recipients":
+        words = re.split(r"[\s,;]+", value.strip())
+        wrong = [word for word in words if word and not re.fullmatch(r"age1[02-9ac-hj-np-z]{58}", word)]
+        if wrong:
+            raise InputRefused(f"backup_recipients: age public keys (age1... , 62 characters each), separated by "
+                               f"spaces (not one: {wrong[0][:20]!r}). `kaproom backup keygen` makes a key pair.")
+        return " ".join(word for word in words if word)
+    return value.strip()
 
 
 def parse_value(key: str, text: str) -> Any:
@@ -69,7 +109,7 @@ def parse_value(key: str, text: str) -> Any:
     elif isinstance(default, int):
         value = int(word) if re.fullmatch(r"[0-9]{1,6}", word) else word
     else:
-        value = word.lower()
+        value = word if key in CASE_KEPT else word.lower()
     return check_value(key, value)
 
 

@@ -17,6 +17,7 @@ from kaproom.domain.clock import Clock, ScaledClock
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import SessionRunner, State
 from kaproom.domain.vitals import Reading, check_in
+from kaproom.services.people import AccessRefused
 from kaproom.services.session_start import Screening
 from kaproom.services.workspace import Workspace
 
@@ -120,6 +121,12 @@ def main_simulate(workspace_factory: Callable[[Clock], Workspace], speed: float,
                   vitals: int, tracks: int, seed: int, print_commits: bool) -> int:
     workspace = workspace_factory(ScaledClock(speed))
     with workspace:
+        if workspace.store.has_users():
+            # Made-up sessions by "simulator", written without anyone signing in, would sit among a
+            # clinic's real records (and its review list, exports and sign-offs): refused.
+            raise AccessRefused(f"This data folder ({workspace.folder}) has staff accounts, so it holds a clinic's "
+                                "records: simulate writes made-up sessions and runs only in a folder without staff. "
+                                "Give it another folder with --data-dir.")
         # Dated so that it ends about now (two minutes ago): on a fast clock started now, a simulated
         # session would be dated hours ahead and top the review list as if it had not happened yet.
         # The wall time runs ``speed`` times faster than the real time it takes, hence the factor.

@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
-from kaproom.domain.people import Role, User, name_key, users_disagreeing_with_audit
+from kaproom.domain.people import Role, User, name_key, unauthorised_user_changes, users_disagreeing_with_audit
 from kaproom.store.errors import NotFound, StoreError
 from kaproom.store.rows import Row, SQLValue
+from kaproom.store.staff_marker import has_marker, read_marker, write_marker
 from kaproom.store.store import Store
 
 T = TypeVar("T")
@@ -89,6 +90,7 @@ class Accounts:
                 raise
             for event in audit:
                 self._append_audit_in(conn, event)
+        write_marker(self.store.path, wall_time)  # from now on this folder never silently runs without sign-in
         return self.get(user.name)
 
     def update(self, name: str, changes: Mapping[str, SQLValue], audit: Sequence[Event] = ()) -> User:
@@ -178,6 +180,12 @@ class Accounts:
         head = self.store._read("SELECT last_seq, last_hash FROM audit_head WHERE id=1")
         last_seq, last_hash = (head[0][0], head[0][1]) if head else (None, "")
         if not events and not self.count() and last_seq == 0:
+            if has_marker(self.store.path):
+                since = read_marker(self.store.path)
+                return [ChainReport(AUDIT_LABEL, 0, 1, None,
+                                    f"this data folder has had staff accounts{f' since {since}' if since else ''} "
+                                    "(its staff marker says so), but the database has no accounts and no audit "
+                                    "log: they were removed outside KAP Room")]
             return []
         report = verify_chain(AUDIT_LABEL, events)
         if report.intact and last_seq is None:
@@ -188,6 +196,8 @@ class Accounts:
                                  "(events were removed from its end)")
         rows = self.store._read(f"SELECT {USER_COLUMNS}, secret_hash FROM users ORDER BY id")
         problems = users_disagreeing_with_audit([(_user(row[:-1]), row[-1]) for row in rows], events)
+        if report.intact:  # who made each account change, by the log's own account of who could
+            problems += unauthorised_user_changes(events)
         users = UsersReport("users", len(rows), 0 if problems else None, None, "; ".join(problems))
         return [report, users]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from kaproom.store.last_backup import restore_advice
+
 
 class StoreError(RuntimeError):
     """Base class: ``str(error)`` is the message to show."""
@@ -49,6 +51,10 @@ class AppendOnlyViolation(StoreError):
     pass
 
 
+class IndexMismatch(StoreError):
+    """A session's line in the sessions table says what its hashed events do not: edited outside KAP Room."""
+
+
 class RecordUnreadable(StoreError):
     """A session's stored events cannot be folded into its state: edited outside KAP Room."""
 
@@ -80,7 +86,7 @@ def translate(exc: BaseException, path: str, action: str) -> StoreError:
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return DatabaseCorrupt(
             f"The database {path} is damaged ({exc}). It was left untouched, not repaired. "
-            "Keep a copy of the file and restore the last backup; `kaproom verify` shows what is intact.")
+            f"Keep a copy of the file and {restore_advice(path)}. `kaproom verify` shows what is intact.")
     if name in ("SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE"):
         # SQLite says "full" only for ENOSPC; a quota or a file-size limit gives a bare write error.
         return DatabaseUnavailable(

@@ -31,11 +31,22 @@ from kaproom.domain.events import (
     stored_number,
     verify_chain,
 )
-from kaproom.store.errors import DatabaseCorrupt, NotADatabase, NotFound, SchemaTooNew, StoreError, translate
+from kaproom.store.errors import (
+    DatabaseCorrupt,
+    IndexMismatch,
+    NotADatabase,
+    NotFound,
+    SchemaTooNew,
+    StoreError,
+    translate,
+)
 from kaproom.store.file_guard import FileGuard
+from kaproom.store.index_check import HEADER_FACTS, describe_differences, differences
+from kaproom.store.last_backup import restore_advice
 from kaproom.store.rows import EVENT_COLUMNS, Row, SessionRow, SQLValue, event_from_row
 from kaproom.store.schema import MIGRATIONS_TABLE, SCHEMA_VERSION
 from kaproom.store.seal import forget_seal, needs_full_check, write_seal
+from kaproom.store.staff_marker import StaffMissing, has_marker, missing_staff_message, write_marker
 
 if TYPE_CHECKING:
     from kaproom.domain.protocol import Protocol
@@ -80,6 +91,7 @@ class Store:
             if seal is not None:
                 forget_seal(self.path)  # from now on only a clean close vouches for the file
             self._guard = FileGuard(self.path)
+            self._guard.note_own_write(conn)
         except sqlite3.Error as exc:
             self._close_quietly()
             raise translate(exc, str(self.path), "open the database") from None
@@ -128,7 +140,7 @@ class Store:
             problems = "; ".join(str(r[0]) for r in result[:3])
             raise DatabaseCorrupt(
                 f"The database {self.path} is damaged ({problems}). It was left untouched, not repaired. "
-                "Keep a copy of the file and restore the last backup.")
+                f"Keep a copy of the file and {restore_advice(self.path)}.")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables and not tables & OUR_TABLES:
             raise NotADatabase(
@@ -165,7 +177,7 @@ class Store:
             return
         guard = getattr(self, "_guard", None)
         checked = self.checked_at
-        good = checked is not None and guard is not None and guard.rescued is None and guard.still_ours()
+        good = checked is not None and guard is not None and guard.rescued is None and guard.untouched(conn)
         try:
             conn.close()
         except sqlite3.Error:
@@ -202,6 +214,7 @@ class Store:
             try:
                 yield conn
                 conn.execute("COMMIT")
+                self._guard.note_own_write(conn)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -354,32 +367,72 @@ class Store:
         return self._session_rows("state IN ('created','running')")
 
     def session(self, ref: str | int) -> SessionRow:
-        """A session by its number, its uid or a unique uid prefix (as typed at the command line)."""
+        """A session by its number, its uid or a unique uid prefix (as typed at the command line), once its
+        header facts are known to be what its hashed events say (IndexMismatch otherwise)."""
+        return self._checked_header(self._index_row(ref))
+
+    def _index_row(self, ref: str | int) -> SessionRow:
+        """The sessions index line for ``ref``, as stored (unchecked)."""
         text = str(ref).strip().lstrip("#")
         rows = self._session_rows("id=?", (int(text),)) if text.isdigit() else []
         if not rows and (not text.isdigit() or len(text) >= UID_PREFIX_DIGITS):
             # A uid prefix; one of 8 digits or more (a uid may begin with eight digits) when no
             # session has that number. Compared as text, so '%' or '_' typed match only themselves.
-            rows = self._session_rows("uid=?", (text,)) or self._session_rows(
-                "substr(uid, 1, ?)=?", (len(text), text)) if text else []
+            # A whole uid that also begins another session's uid matches both: refused as ambiguous,
+            # never settled in favour of the shorter one (an imported id could shadow a local one).
+            rows = self._session_rows("substr(uid, 1, ?)=?", (len(text), text)) if text else []
         if len(rows) != 1:
-            what = "matches several sessions; type more of it" if rows else "is not a session here"
+            what = ("matches several sessions; type more of it, or use the session's number" if rows
+                    else "is not a session here")
             raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
         return rows[0]
 
+    def _checked_header(self, row: SessionRow) -> SessionRow:
+        """``row`` if its header facts (client, therapist, room, protocol, signature) are what its hashed
+        events say; otherwise IndexMismatch, so no screen, export or permission check believes a hand edit."""
+        events = self.events(row.uid, (Kind.SESSION_CREATED, Kind.SIGNOFF))
+        wrong = differences(row, events, HEADER_FACTS) if events else []
+        if wrong:
+            raise IndexMismatch(
+                f"Session {row.id} ({row.uid[:8]}) cannot be opened: {describe_differences(row, events, wrong)}. "
+                "Nothing was changed. Keep a copy of the data folder, tell your supervisor, and restore the last "
+                "backup; `kaproom verify` lists every difference.")
+        return row
+
     def has_users(self) -> bool:
         """Whether the clinic has registered staff (then sign-in is required); the accounts
-        themselves live in :mod:`kaproom.store.accounts`."""
-        return bool(self._read("SELECT EXISTS (SELECT 1 FROM users)")[0][0])
+        themselves live in :mod:`kaproom.store.accounts`. A folder whose staff marker says it had
+        staff and whose database has none raises StaffMissing: never silently an open install."""
+        if self._read("SELECT EXISTS (SELECT 1 FROM users)")[0][0]:
+            write_marker(self.path, to_iso(datetime.now(UTC)))  # a folder with staff from before the marker
+            return True
+        if has_marker(self.path):
+            raise StaffMissing(missing_staff_message(self.path))
+        return False
 
     def count_sessions(self) -> int:
         return int(self._read("SELECT count(*) FROM sessions")[0][0])
 
     # ------------------------------------------------------------------ verification
     def verify(self, session_uid: str | None = None) -> list[ChainReport]:
-        """Check every session's chain (or one) and that no event is missing from its end."""
-        rows = [self.session(session_uid)] if session_uid else self._session_rows(order="id")
-        return [self.check_chain(row, self.events(row.uid)) for row in rows]
+        """Check every session's chain (or one), that no event is missing from its end, that its index
+        line says what its events say, and (for all) every event in the file, even one whose session's
+        index line is gone."""
+        if session_uid:  # the line as stored: verify names what disagrees instead of refusing it
+            row = self._index_row(session_uid)
+            return [self.check_chain(row, self.events(row.uid))]
+        reports = [self.check_chain(row, self.events(row.uid)) for row in self._session_rows(order="id")]
+        orphans = self._read("SELECT session_uid, min(id) FROM events WHERE session_uid NOT IN "
+                             "(SELECT uid FROM sessions) GROUP BY session_uid ORDER BY min(id)")
+        for uid, _ in orphans:
+            events = self.events(str(uid))
+            chain = verify_chain(f"session {uid}", events)
+            reason = ("its line in the sessions table was deleted outside KAP Room, so it no longer shows in the "
+                      "list" + ("" if chain.intact else f"; and its log is broken: {chain.reason}"))
+            reports.append(ChainReport(f"session {uid} (not in the sessions list)", len(events),
+                                       chain.broken_at or 1, chain.event_id if not chain.intact else events[0].id,
+                                       reason))
+        return reports
 
     @staticmethod
     def check_chain(row: SessionRow, events: list[RecordedEvent]) -> ChainReport:
@@ -390,6 +443,10 @@ class Store:
             report = ChainReport(label, len(events), len(events) + 1, None,
                                  f"the log ends at event {len(events)} but {row.last_seq} were recorded "
                                  "(events were removed from its end)")
+        if report.intact and events:
+            wrong = differences(row, events)
+            if wrong:
+                report = ChainReport(label, len(events), 1, events[0].id, describe_differences(row, events, wrong))
         return report
 
 

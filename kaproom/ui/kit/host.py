@@ -70,7 +70,9 @@ class RoomSession(Protocol):
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
                   despite: Sequence[str] = ()) -> RecordedEvent | None: ...
 
-    def advance(self, reason: str = "") -> RecordedEvent | None: ...
+    def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent | None: ...
+
+    def undo_phase_change(self) -> RecordedEvent | None: ...
 
     def extend(self, minutes: float) -> RecordedEvent | None: ...
 
@@ -116,6 +118,8 @@ class RoomHost(Protocol):
     def panels_resized(self) -> None: ...  # a panel beside the log changed what it shows
 
     def set_music_strip(self, widget: QWidget, /) -> None: ...
+
+    def add_quiet_line(self, widget: QWidget, /) -> None: ...  # a small line beside the music strip (F12 hides it)
 
     def set_vitals_due(self, text: str, level: str, /) -> None: ...  # replaces the room's own next-check line
 

@@ -36,33 +36,77 @@ DEMO_TEXT = "#ece4ff"
 COVER = "#0e0f11"
 COVER_TEXT = "#8a857c"
 
-#: Non-text parts a person must see (check boxes, focus frames): WCAG asks 3:1 against their background.
-UI_PAIRS: tuple[tuple[str, str, str], ...] = (
-    ("check box and radio outline", TEXT_MUTED, BACKGROUND),
-    ("ticked check box", ACCENT, BACKGROUND),
-    ("focus frame", ACCENT, INPUT),
-)
+@dataclass(frozen=True)
+class Palette:
+    """Every colour of the look, so that the night setting is the same sheet in other colours."""
 
-#: (what, foreground, background) for every text colour the screens use.
-TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
-    ("body text", TEXT, BACKGROUND),
-    ("body text on panels", TEXT, SURFACE),
-    ("body text on buttons", TEXT, SURFACE_RAISED),
-    ("typed text", TEXT_STRONG, INPUT),
-    ("session clock", TEXT_STRONG, BACKGROUND),
-    ("muted text", TEXT_MUTED, BACKGROUND),
-    ("muted text on panels", TEXT_MUTED, SURFACE),
-    ("current phase", ACCENT, SURFACE),
-    ("current phase label", ACCENT, BACKGROUND),
-    ("vitals ok", OK, BACKGROUND),
-    ("vitals soon", SOON, BACKGROUND),
-    ("vitals overdue", OVERDUE, BACKGROUND),
-    ("error message", ERROR, ERROR_BACKGROUND),
-    ("error text", ERROR, BACKGROUND),
-    ("selected log entry", TEXT_STRONG, SELECTION),
-    ("demo marker", DEMO_TEXT, DEMO_BACKGROUND),
-    ("privacy cover hint", COVER_TEXT, COVER),
-)
+    background: str = BACKGROUND
+    surface: str = SURFACE
+    surface_raised: str = SURFACE_RAISED
+    input: str = INPUT
+    border: str = BORDER
+    text: str = TEXT
+    text_muted: str = TEXT_MUTED
+    text_strong: str = TEXT_STRONG
+    accent: str = ACCENT
+    ok: str = OK
+    soon: str = SOON
+    overdue: str = OVERDUE
+    error: str = ERROR
+    error_background: str = ERROR_BACKGROUND
+    selection: str = SELECTION
+    demo_background: str = DEMO_BACKGROUND
+    demo_text: str = DEMO_TEXT
+    cover: str = COVER
+    cover_text: str = COVER_TEXT
+
+
+#: The everyday look.
+DAY = Palette()
+#: For a dark-adapted room: dimmer (text about two thirds of the day's luminance) and warmer
+#: (amber-leaning greys, less blue), with the same contrast checks as the day's.
+NIGHT = Palette(
+    background="#100d0a", surface="#17130f", surface_raised="#201a15", input="#130f0c", border="#3a3128",
+    text="#bba98f", text_muted="#968670", text_strong="#cbb89b", accent="#c8914c", ok="#8fae86", soon="#c9a04f",
+    overdue="#dc8670", error="#e08f7a", error_background="#2e1a15", selection="#3a2e24",
+    demo_background="#33284a", demo_text="#cfc2e6", cover="#0a0807", cover_text="#857766")
+
+
+def ui_pairs(p: Palette) -> tuple[tuple[str, str, str], ...]:
+    """Non-text parts a person must see (check boxes, focus frames): WCAG asks 3:1 against their background."""
+    return (
+        ("check box and radio outline", p.text_muted, p.background),
+        ("ticked check box", p.accent, p.background),
+        ("focus frame", p.accent, p.input),
+    )
+
+
+def text_pairs(p: Palette) -> tuple[tuple[str, str, str], ...]:
+    """(what, foreground, background) for every text colour the screens use."""
+    return (
+        ("body text", p.text, p.background),
+        ("body text on panels", p.text, p.surface),
+        ("body text on buttons", p.text, p.surface_raised),
+        ("typed text", p.text_strong, p.input),
+        ("session clock", p.text_strong, p.background),
+        ("muted text", p.text_muted, p.background),
+        ("muted text on panels", p.text_muted, p.surface),
+        ("current phase", p.accent, p.surface),
+        ("current phase label", p.accent, p.background),
+        ("vitals ok", p.ok, p.background),
+        ("vitals soon", p.soon, p.background),
+        ("vitals overdue", p.overdue, p.background),
+        ("error message", p.error, p.error_background),
+        ("error text", p.error, p.background),
+        ("selected log entry", p.text_strong, p.selection),
+        ("demo marker", p.demo_text, p.demo_background),
+        ("privacy cover hint", p.cover_text, p.cover),
+    )
+
+
+#: The day's pairs (the review's style adds its own to these).
+UI_PAIRS = ui_pairs(DAY)
+TEXT_PAIRS = text_pairs(DAY)
 
 LEVEL_COLOURS = {"ok": OK, "info": TEXT_MUTED, "soon": SOON, "caution": SOON, "overdue": OVERDUE,
                  "error": ERROR, "urgent": OVERDUE}
@@ -106,9 +150,9 @@ class Sizes:
                                                      self.small)))
 
 
-def stylesheet(sizes: Sizes = Sizes()) -> str:
+def stylesheet(sizes: Sizes = Sizes(), palette: Palette = DAY) -> str:
     """One style sheet for all KAP Room windows (object names select the special pieces)."""
-    return _look() + font_sizes(sizes)
+    return _look(palette) + font_sizes(sizes)
 
 
 def font_sizes(sizes: Sizes) -> str:
@@ -126,78 +170,80 @@ def font_sizes(sizes: Sizes) -> str:
     """
 
 
-def _look() -> str:
+def _look(p: Palette) -> str:
     """Colours, borders and spacing (no font sizes: :func:`font_sizes`)."""
     return f"""
-    QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
+    QWidget {{ background: {p.background}; color: {p.text}; }}
     QLabel, QCheckBox, QRadioButton {{ background: transparent; }}
-    QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {SURFACE}; border: none; }}
-    QToolTip {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; }}
-    QDialog {{ background: {SURFACE}; border: 1px solid {BORDER}; }}
+    QWidget#roomPanelsInner, QScrollArea#roomPanelsScroll {{ background: {p.surface}; border: none; }}
+    QToolTip {{ background: {p.surface_raised}; color: {p.text}; border: 1px solid {p.border}; }}
+    QDialog {{ background: {p.surface}; border: 1px solid {p.border}; }}
     QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
     QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {{
-        background: {INPUT}; color: {TEXT_STRONG}; border: 1px solid {BORDER}; border-radius: 4px;
-        padding: 6px; selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
-    QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus {{ border: 1px solid {ACCENT}; }}
-    QLineEdit:disabled, QPlainTextEdit:disabled {{ color: {TEXT_MUTED}; }}
-    QComboBox QAbstractItemView {{ background: {SURFACE}; color: {TEXT}; selection-background-color: {SELECTION}; }}
-    QPushButton {{ background: {SURFACE_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; border-radius: 4px;
+        background: {p.input}; color: {p.text_strong}; border: 1px solid {p.border}; border-radius: 4px;
+        padding: 6px; selection-background-color: {p.selection}; selection-color: {p.text_strong}; }}
+    QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus {{ border: 1px solid {p.accent}; }}
+    QLineEdit:disabled, QPlainTextEdit:disabled {{ color: {p.text_muted}; }}
+    QComboBox QAbstractItemView {{ background: {p.surface}; color: {p.text};
+        selection-background-color: {p.selection}; }}
+    QPushButton {{ background: {p.surface_raised}; color: {p.text}; border: 1px solid {p.border}; border-radius: 4px;
         padding: 6px 12px; }}
-    QPushButton:focus {{ border: 1px solid {ACCENT}; }}
-    QPushButton:disabled {{ color: {TEXT_MUTED}; background: {SURFACE}; }}
+    QPushButton:focus {{ border: 1px solid {p.accent}; }}
+    QPushButton:disabled {{ color: {p.text_muted}; background: {p.surface}; }}
     QCheckBox, QRadioButton {{ spacing: 8px; }}
-    QCheckBox::indicator, QRadioButton::indicator {{ width: 18px; height: 18px; background: {INPUT};
-        border: 2px solid {TEXT_MUTED}; }}
+    QCheckBox::indicator, QRadioButton::indicator {{ width: 18px; height: 18px; background: {p.input};
+        border: 2px solid {p.text_muted}; }}
     QRadioButton::indicator {{ border-radius: 11px; }}
     QCheckBox::indicator {{ border-radius: 3px; }}
-    QCheckBox::indicator:checked, QRadioButton::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
-    QCheckBox::indicator:focus, QRadioButton::indicator:focus {{ border-color: {TEXT_STRONG}; }}
-    QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {BORDER}; }}
+    QCheckBox::indicator:checked, QRadioButton::indicator:checked {{ background: {p.accent};
+        border-color: {p.accent}; }}
+    QCheckBox::indicator:focus, QRadioButton::indicator:focus {{ border-color: {p.text_strong}; }}
+    QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {p.border}; }}
     QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; }}
-    QScrollBar:vertical {{ background: {SURFACE}; width: 14px; }}
-    QScrollBar::handle:vertical {{ background: {BORDER}; min-height: 30px; border-radius: 4px; }}
+    QScrollBar:vertical {{ background: {p.surface}; width: 14px; }}
+    QScrollBar::handle:vertical {{ background: {p.border}; min-height: 30px; border-radius: 4px; }}
     QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
-    QMenu {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; }}
-    QMenu::item:selected {{ background: {SELECTION}; color: {TEXT_STRONG}; }}
+    QMenu {{ background: {p.surface}; color: {p.text}; border: 1px solid {p.border}; }}
+    QMenu::item:selected {{ background: {p.selection}; color: {p.text_strong}; }}
     QFrame#musicStrip, QFrame#musicStripArea, QFrame#roomPrompt, QFrame#roomPanels {{
-        background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px; }}
-    QLabel#sessionClock {{ color: {TEXT_STRONG}; font-weight: 600; }}
-    QLabel#phaseLabel {{ color: {ACCENT}; }}
-    QLabel#vitalsDue[level="ok"] {{ color: {OK}; }}
-    QLabel#sinceDose {{ color: {TEXT_MUTED}; }}
-    QLabel#vitalsDue[level="soon"] {{ color: {SOON}; font-weight: 600; }}
-    QLabel#vitalsDue[level="overdue"] {{ color: {OVERDUE}; font-weight: 600; }}
-    QLabel#demoMarker {{ background: {DEMO_BACKGROUND}; color: {DEMO_TEXT}; font-weight: 700;
+        background: {p.surface}; border: 1px solid {p.border}; border-radius: 4px; }}
+    QLabel#sessionClock {{ color: {p.text_strong}; font-weight: 600; }}
+    QLabel#phaseLabel {{ color: {p.accent}; }}
+    QLabel#vitalsDue[level="ok"] {{ color: {p.ok}; }}
+    QLabel#sinceDose {{ color: {p.text_muted}; }}
+    QLabel#vitalsDue[level="soon"] {{ color: {p.soon}; font-weight: 600; }}
+    QLabel#vitalsDue[level="overdue"] {{ color: {p.overdue}; font-weight: 600; }}
+    QLabel#demoMarker {{ background: {p.demo_background}; color: {p.demo_text}; font-weight: 700;
         padding: 4px 14px; border-radius: 4px; }}
-    QLabel[phaseState="done"] {{ color: {TEXT_MUTED}; }}
-    QLabel[phaseState="current"] {{ color: {ACCENT}; background: {SURFACE}; font-weight: 700;
-        border: 2px solid {ACCENT}; border-radius: 4px; }}
-    QLabel[phaseState="next"] {{ color: {TEXT}; }}
-    QListWidget#logView {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER};
-        selection-background-color: {SELECTION}; selection-color: {TEXT_STRONG}; }}
+    QLabel[phaseState="done"] {{ color: {p.text_muted}; }}
+    QLabel[phaseState="current"] {{ color: {p.accent}; background: {p.surface}; font-weight: 700;
+        border: 2px solid {p.accent}; border-radius: 4px; }}
+    QLabel[phaseState="next"] {{ color: {p.text}; }}
+    QListWidget#logView {{ background: {p.surface}; color: {p.text}; border: 1px solid {p.border};
+        selection-background-color: {p.selection}; selection-color: {p.text_strong}; }}
     QListWidget#logView::item {{ padding: 3px 6px; }}
     QLineEdit#noteInput {{ padding: 10px; }}
-    QLabel#saveError {{ background: {ERROR_BACKGROUND}; color: {ERROR}; padding: 8px; border-radius: 4px; }}
-    QLabel[level="error"], QLabel[level="urgent"] {{ color: {ERROR}; }}
-    QLabel[level="caution"], QLabel[level="soon"] {{ color: {SOON}; }}
-    QLabel[level="ok"] {{ color: {OK}; }}
-    QLabel[muted="true"] {{ color: {TEXT_MUTED}; }}
+    QLabel#saveError {{ background: {p.error_background}; color: {p.error}; padding: 8px; border-radius: 4px; }}
+    QLabel[level="error"], QLabel[level="urgent"] {{ color: {p.error}; }}
+    QLabel[level="caution"], QLabel[level="soon"] {{ color: {p.soon}; }}
+    QLabel[level="ok"] {{ color: {p.ok}; }}
+    QLabel[muted="true"] {{ color: {p.text_muted}; }}
     QLabel#homeTitle {{ font-size: 28pt; }}
-    QWidget#privacyCover {{ background: {COVER}; }}
-    QLabel#privacyHint {{ background: {COVER}; color: {COVER_TEXT}; }}
+    QWidget#privacyCover {{ background: {p.cover}; }}
+    QLabel#privacyHint {{ background: {p.cover}; color: {p.cover_text}; }}
     QFrame#musicStripArea QFrame#musicStrip {{ border: none; background: transparent; }}
-    QLineEdit[level="error"] {{ border: 2px solid {ERROR}; }}
+    QLineEdit[level="error"] {{ border: 2px solid {p.error}; }}
     QLabel#vitalsTitle, QLabel#dischargeTitle {{ font-weight: 600; }}
     QWidget#vitalsPanel QLineEdit, QWidget#vitalsPanel QComboBox {{ padding: 4px; }}
     QWidget#vitalsPanel QPushButton {{ padding: 4px 12px; }}
-    QFrame#doseConfirm {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-left: 6px solid {ACCENT};
-        border-radius: 4px; padding: 4px; }}
-    QFrame#alertBanner {{ background: {SURFACE}; border: 1px solid {BORDER}; border-left: 6px solid {SOON};
+    QFrame#doseConfirm {{ background: {p.surface_raised}; border: 1px solid {p.border};
+        border-left: 6px solid {p.accent}; border-radius: 4px; padding: 4px; }}
+    QFrame#alertBanner {{ background: {p.surface}; border: 1px solid {p.border}; border-left: 6px solid {p.soon};
         border-radius: 4px; }}
-    QFrame#alertBanner[level="urgent"] {{ background: {ERROR_BACKGROUND}; border-left: 6px solid {OVERDUE}; }}
-    QLabel#alertText {{ color: {TEXT_STRONG}; }}
-    QLabel#alertLevel {{ color: {SOON}; font-weight: 700; }}
-    QLabel#alertLevel[level="urgent"] {{ color: {OVERDUE}; }}
+    QFrame#alertBanner[level="urgent"] {{ background: {p.error_background}; border-left: 6px solid {p.overdue}; }}
+    QLabel#alertText {{ color: {p.text_strong}; }}
+    QLabel#alertLevel {{ color: {p.soon}; font-weight: 700; }}
+    QLabel#alertLevel[level="urgent"] {{ color: {p.overdue}; }}
     """
 
 
@@ -231,7 +277,7 @@ def new_application(argv: list[str]) -> QApplication:
     return app
 
 
-def apply_theme(app: QApplication) -> None:
+def apply_theme(app: QApplication, palette: Palette = DAY) -> None:
     """Dark palette, no animated menus or tooltips, a caret that does not blink."""
     if not app.property("kaproomStyled"):  # an app not made by new_application (tests, tools)
         app.setStyle(STYLE)
@@ -239,23 +285,29 @@ def apply_theme(app: QApplication) -> None:
     # every enum of Qt's namespace (~20 ms), so that waits until the window is up.
     after_start_up(lambda: calm_effects(app))
     app.setCursorFlashTime(0)  # a steady caret: nothing on screen blinks
+    set_palette(app, palette)
+    app.setProperty("kaproomThemed", True)  # windows with pieces of their own add only those
+
+
+def set_palette(app: QApplication, p: Palette) -> None:
+    """The day's or the night's colours for every window of the app (the night key switches them)."""
     palette = QPalette()
     roles = {
-        QPalette.ColorRole.Window: BACKGROUND, QPalette.ColorRole.WindowText: TEXT,
-        QPalette.ColorRole.Base: INPUT, QPalette.ColorRole.AlternateBase: SURFACE,
-        QPalette.ColorRole.Text: TEXT_STRONG, QPalette.ColorRole.Button: SURFACE_RAISED,
-        QPalette.ColorRole.ButtonText: TEXT, QPalette.ColorRole.Highlight: SELECTION,
-        QPalette.ColorRole.HighlightedText: TEXT_STRONG, QPalette.ColorRole.ToolTipBase: SURFACE_RAISED,
-        QPalette.ColorRole.ToolTipText: TEXT, QPalette.ColorRole.PlaceholderText: TEXT_MUTED,
-        QPalette.ColorRole.Link: ACCENT,
+        QPalette.ColorRole.Window: p.background, QPalette.ColorRole.WindowText: p.text,
+        QPalette.ColorRole.Base: p.input, QPalette.ColorRole.AlternateBase: p.surface,
+        QPalette.ColorRole.Text: p.text_strong, QPalette.ColorRole.Button: p.surface_raised,
+        QPalette.ColorRole.ButtonText: p.text, QPalette.ColorRole.Highlight: p.selection,
+        QPalette.ColorRole.HighlightedText: p.text_strong, QPalette.ColorRole.ToolTipBase: p.surface_raised,
+        QPalette.ColorRole.ToolTipText: p.text, QPalette.ColorRole.PlaceholderText: p.text_muted,
+        QPalette.ColorRole.Link: p.accent,
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(TEXT_MUTED))
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(p.text_muted))
     app.setPalette(palette)
-    app.setStyleSheet(stylesheet())
-    app.setProperty("kaproomThemed", True)  # windows with pieces of their own add only those
+    app.setStyleSheet(stylesheet(palette=p))
+    app.setProperty("kaproomNight", p == NIGHT)
 
 
 def calm_effects(app: QApplication) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -82,6 +83,7 @@ class ReviewWindow(QWidget):
         self.setStyleSheet(stylesheet(QApplication.instance()))
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
+        self.ask_trust_room: Callable[[str, str], bool] = self._ask_trust_room_with_dialog
         self.review_lock: ReviewLock | None = None
 
         self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user),
@@ -296,9 +298,20 @@ class ReviewWindow(QWidget):
         path = self.ask_bundle()
         if not path:
             return None
-        # A refused (tampered) bundle says which event; nothing was added.
-        return run_guarded(self.message, lambda: importer.import_bundle(self.workspace, path, self.user),
+        # A refused (tampered) bundle says which event; nothing was added. A room seen for the first
+        # time is asked about (its key's fingerprint), and trusted only on a yes.
+        return run_guarded(self.message, lambda: importer.import_bundle(self.workspace, path, self.user,
+                                                                        trust_new=self.ask_trust_room),
                            self._imported)
+
+    def _ask_trust_room_with_dialog(self, room: str, fingerprint: str) -> bool:
+        answer = QMessageBox.question(
+            self, "A room not seen before — KAP Room",
+            f"This bundle comes from {room}, which this computer has not imported from before.\n\n"
+            f"Its room key's fingerprint is {fingerprint}. Check it with {room} (on the room's computer: "
+            "kaproom room-key). Trust this key for every bundle from that room from now on?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _imported(self, result: ImportResult) -> ImportResult:
         say(self.message, result.message, "ok")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
-from kaproom.domain.protocol_settings import Phase
+from kaproom.domain.protocol_settings import Phase, duration_words
 from kaproom.domain.session import State
 from kaproom.domain.vocabulary import shorten
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
@@ -67,15 +67,38 @@ class RoomCommands:
         if state.is_last_phase:
             self.room.show_status("This is the last phase. End the session with Discharge (Ctrl+Shift+D).", "caution")
             return
-        following = self.controller.protocol.phases[state.phase_index + 1].name
+        # The question is about the phase shown now: if the session moves on by itself before the
+        # answer, the answer does not skip the phase it moved into.
+        shown = state.phase_index
+        following = self.controller.protocol.phases[shown + 1].name
         self.prompt.ask("advance", f"Move on from {_name(state.phase)} to {following} now? "
                         "Enter or Ctrl+Shift+N again confirms.",
-                        lambda _value, reason: self._moved_on(self.controller.advance(reason), following),
+                        lambda _value, reason: self._moved_on(self.controller.advance(reason, shown), following,
+                                                              shown),
                         field="optional", placeholder="Reason (optional), e.g. client back early",
                         choices=((f"Move on to {following}", None),), on_close=self.room.focus_note)
 
-    def _moved_on(self, event: RecordedEvent | None, following: str) -> bool:
-        return self._done(event, f"Moved on to {following}.{self.room.dose_end_reminder(event)}")
+    def _moved_on(self, event: RecordedEvent | None, following: str, shown: int) -> bool:
+        state = self.controller.runner.state
+        if event is None and state.phase_index != shown:  # moved on by itself while asked: no skip
+            self.room.show_status(f"{_name(state.phase)} began by itself meanwhile, so nothing was skipped. "
+                                  "Ctrl+Shift+N asks again.", "caution")
+            return True
+        # The dose question, when it is asked, has the line; otherwise the line says how to undo.
+        after = self.room.dose_end_reminder(event) or \
+            f" Ctrl+Z within {duration_words(self.controller.protocol.undo_phase_minutes)} undoes it."
+        return self._done(event, f"Moved on to {following}.{after}")
+
+    def undo_phase_change(self) -> bool:
+        """Ctrl+Z: undo the phase change made by hand a moment ago, as a correction in the record.
+        Returns False when there is none to undo (the caller may then undo typing instead)."""
+        if self.room.private or self.controller.runner.undoable_phase_change() is None:
+            return False
+        left = _name(self.controller.runner.state.phase)
+        event = self.controller.undo_phase_change()
+        back = _name(self.controller.runner.state.phase)
+        self._done(event, f"Undone: back in {back} (the move to {left} stays in the record, corrected).")
+        return True
 
     def extend(self) -> None:
         if self._again("extend") or not self._running("extend a phase"):

@@ -18,6 +18,7 @@ from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionError, SessionRunner, State
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
+from kaproom.ui.kit.errors import calm_message
 
 #: The screen looks at the clock just after each whole second of session time turns (so the
 #: clock never shows a second late, and an idle room wakes once a second), but at most every
@@ -110,7 +111,7 @@ class SessionController(QObject):
         try:
             self.runner.tick()
         except StoreError as exc:
-            message = f"An automatic phase change could not be saved yet; it will be retried. {exc}"
+            message = f"An automatic phase change could not be saved yet; it will be retried. {calm_message(exc)}"
             if message != self._tick_error:  # one message per problem, not four a second
                 self._tick_error = message
                 self._failed(message)
@@ -124,7 +125,7 @@ class SessionController(QObject):
         try:
             event = command()
         except StoreError as exc:
-            self._failed(str(exc))
+            self._failed(calm_message(exc))
             return None
         except SessionError as exc:
             self.last_error = str(exc)
@@ -161,8 +162,11 @@ class SessionController(QObject):
     def amend(self, event: RecordedEvent, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.amend(event, text))
 
-    def advance(self, reason: str = "") -> RecordedEvent | None:
-        return self._attempt(lambda: self.runner.advance(reason.strip()))
+    def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.advance(reason.strip(), from_index))
+
+    def undo_phase_change(self) -> RecordedEvent | None:
+        return self._attempt(self.runner.undo_phase_change)
 
     def extend(self, minutes: float) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.extend(minutes))

@@ -7,11 +7,13 @@ tick; nothing here counts anything, so after a restart it shows the same as befo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from kaproom.domain.clock import format_hms
+from kaproom.domain.discharge import discharge_readiness
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner, State
 from kaproom.ui.kit.theme import set_level
@@ -21,9 +23,11 @@ def _minutes(seconds: float) -> int:
     return max(0, math.ceil(seconds / 60.0))
 
 
-def phase_text(runner: SessionRunner) -> str:
+def phase_text(runner: SessionRunner, check_times: Sequence[float] = ()) -> str:
     """``Deep - 18 min in, 42 min left`` (or ``3 min over``), or the state when not running. A phase
-    that waits for the therapist says so; the last one, once over, names the key that ends it."""
+    that waits for the therapist says so; the last one, once over, says what discharge still waits
+    for (the observation after the dose, a vitals check: ``check_times``) before it names the
+    checklist's key."""
     state = runner.state
     if state.state == State.CREATED:
         return "Not started"
@@ -43,7 +47,8 @@ def phase_text(runner: SessionRunner) -> str:
     else:
         rest = f"{int(-left // 60)} min over" if -left >= 60 else "time is up"
     if state.is_last_phase:  # no phase follows: the session closes with the discharge, said once its time is up
-        manual = "; discharge when ready (Ctrl+Shift+D)" if left <= 0 else ""
+        manual = "" if left > 0 else "; " + discharge_readiness(state.dose_time, check_times, runner.elapsed(),
+                                                                 runner.protocol.alerts)
     else:
         manual = "" if phase.auto_advance else "; moves on by hand"
     return f"{phase.name} \u2013 {inside} min in, {rest}{manual}"

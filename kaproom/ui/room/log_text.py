@@ -127,7 +127,9 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
     if kind == Kind.ALERT:
         return f"{str(p.get('level', '')).upper()}: {p.get('reason', '')}"
     if kind == Kind.ALERT_ACK:
-        return "Alert acknowledged" + (f": {p['action']}" if p.get("action") else "")
+        covered = [str(reason) for reason in p.get("alerts") or [] if reason]
+        return ("Alert acknowledged" + (f" ({'; '.join(covered)})" if covered else "")
+                + (f": {p['action']}" if p.get("action") else ""))
     if kind == Kind.CLOCK_JUMP:
         jump = float(p.get("jump_seconds", 0) or 0)
         return f"Computer clock jumped {'forward' if jump > 0 else 'back'} {_duration(jump)}; session time unaffected"

@@ -8,6 +8,7 @@ the entry it corrects; the original stays as it was.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QMenu, QWidget
 
 from kaproom.domain.clock import from_iso
@@ -18,6 +19,16 @@ from kaproom.ui.room.log_text import AMENDABLE, line_for
 EVENT_ROLE = Qt.ItemDataRole.UserRole
 AMENDMENT_PREFIX = "      \u21b3 "  # an arrow under the entry it corrects
 STICK_MARGIN = 4  # pixels from the bottom that still count as "at the newest entry"
+_COMMAND_KEYS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+    | Qt.KeyboardModifier.MetaModifier
+
+
+def typed_text(event: QKeyEvent) -> str:
+    """The printable text a key press types ('' for Enter, arrows, F-keys and Ctrl/Alt chords)."""
+    text = event.text()
+    if not text or not text.isprintable() or event.modifiers() & _COMMAND_KEYS:
+        return ""
+    return text
 
 
 class LogView(QListWidget):
@@ -47,6 +58,14 @@ class LogView(QListWidget):
         bar.rangeChanged.connect(self._on_range)
 
     # ---------------------------------------------------------------- content
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Arrow keys choose an entry; typed text is not a search here: it goes on to the room,
+        which puts it in the note field (a note typed while the log had the focus is never lost)."""
+        if typed_text(event):
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
     def add_event(self, event: RecordedEvent) -> QListWidgetItem | None:
         """Show one committed event (ignored if the room does not show its kind or it is shown already)."""
         if event.seq in self._rows_by_seq:

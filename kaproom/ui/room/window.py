@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -33,7 +33,9 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import asks_how_the_dose_ended, dose_end_question, ends_the_dose
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
+from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text, make_button
+from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.host import LEAVE_HINT
 from kaproom.ui.kit.labels import make_label
 from kaproom.ui.kit.prompt import RoomPrompt
@@ -43,7 +45,7 @@ from kaproom.ui.room.commands import RoomCommands
 from kaproom.ui.room.controller import SessionController
 from kaproom.ui.room.header import ClockLabel, PhaseStrip, phase_text
 from kaproom.ui.room.layout import NOTE_MAX_CHARS, PRIVACY_KEY, SidePanels, side_max_width
-from kaproom.ui.room.log_view import LogView
+from kaproom.ui.room.log_view import LogView, typed_text
 from kaproom.ui.room.schedule import vitals_due_text
 
 #: The parts a room has unless told otherwise: modules with ``install(host: RoomHost)``, loaded by
@@ -76,6 +78,7 @@ class RoomWindow(QMainWindow):
         self._close_confirmed = False
         self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
+        self._typed_under_cover = 0  # characters typed under the privacy cover, kept in the note field
         self.shortcuts = ShortcutRegistry(self)
         self.commands = RoomCommands(self)  # before the widgets: their buttons call it
         self._discharge_handler: Callable[[], None] = self.commands.discharge
@@ -297,6 +300,8 @@ class RoomWindow(QMainWindow):
                           self.toggle_privacy)
         self.add_shortcut("F11", "Full screen on or off", self.toggle_full_screen)
         self.add_shortcut("Ctrl+Shift+N", "Next phase now (then Enter, or press again)", self.commands.advance)
+        self.add_shortcut("Ctrl+Z", "Undo the phase change made by hand a moment ago (else undo typing)",
+                          self.undo)
         self.add_shortcut("Ctrl+Shift+E", "Extend this phase by 5, 10 or 15 min", self.commands.extend)
         self.add_shortcut("Ctrl+Shift+X", "End the session early (with a reason)", self.commands.end_early)
         self.add_shortcut("Ctrl+Shift+D", "Discharge and close the session", self.discharge)
@@ -348,6 +353,12 @@ class RoomWindow(QMainWindow):
             self.music_area.setObjectName("musicStripArea")  # one widget answers to musicStrip
         self._music_layout.addWidget(widget, 1)
 
+    def add_quiet_line(self, widget: QWidget) -> None:
+        """A small, fixed-width line at the right of the music strip (the clinic server's line); it
+        is in the body, so the privacy cover hides it."""
+        self._music_layout.addWidget(widget, 0)
+        widget.show()  # added to a room already on screen, too
+
     def add_panel(self, widget: QWidget) -> None:
         """A compact panel beside the log (never over the clock)."""
         self.side_layout.addWidget(widget)
@@ -370,7 +381,29 @@ class RoomWindow(QMainWindow):
             banner = make_label("recordChanged", problem, "The session's record was changed", wrap=True)
             banner.setProperty("level", "caution")
             self.add_banner(banner)
+        self.ask_about_resume_clock()
         return not problem
+
+    def ask_about_resume_clock(self) -> None:
+        """After a resume whose wall-clock gap is more than can have passed in the room (see
+        ResumeDoubt), ask in place which is right; until answered the room's count is used."""
+        doubt = self.runner.resume_doubt
+        if doubt is None:
+            return
+        room, wall = format_hms(doubt.room_gap), format_hms(doubt.wall_gap)
+
+        def answer(kept: str, _text: str) -> bool:
+            try:
+                (self.runner.keep_wall_clock if kept == "wall" else self.runner.keep_room_clock)()
+            except StoreError as exc:
+                self.prompt.show_message(calm_message(exc))
+                return False
+            return True
+
+        self.prompt.ask("resume_clock", f"The computer's clock says {wall} passed since the last entry, but "
+                        f"{doubt.reason}. KAP Room counts {room} until you say otherwise: which is right?",
+                        answer, choices=((f"{room} (the room's count)", "room"), (f"{wall} (the clock)", "wall")),
+                        on_close=self.focus_note)
 
     def set_vitals_due(self, text: str, level: str) -> None:
         """The vitals panel's own due line replaces the default one from now on."""
@@ -442,6 +475,11 @@ class RoomWindow(QMainWindow):
             self.show_status(f"{self.runner.state.phase.name} began on time.{self.dose_end_reminder(event)}", "info")
         self._on_tick(self.runner.elapsed())
 
+    def undo(self) -> None:
+        """Ctrl+Z: the phase change made by hand a moment ago, or else the note field's typing."""
+        if not self.commands.undo_phase_change() and self.note_input.hasFocus():
+            self.note_input.undo()
+
     def dose_end_reminder(self, phase_change: RecordedEvent | None) -> str:
         """' How did the dose end? Ctrl+1 …' when this phase change leaves the dose phase and no
         tag has said how the dose ended; '' otherwise."""
@@ -453,7 +491,7 @@ class RoomWindow(QMainWindow):
     def _on_tick(self, elapsed: float) -> None:
         clock = self.clock_label.show_elapsed(elapsed)
         state = self.runner.state
-        text = phase_text(self.runner)
+        text = phase_text(self.runner, self.vitals_times)
         if text != self.phase_label.text():
             self.phase_label.setText(text)
         extension = {state.phase_index: state.extension / 60.0} if state.extension else {}
@@ -492,6 +530,37 @@ class RoomWindow(QMainWindow):
                          f"{LEAVE_HINT}", "info")
         self.note_input.setPlaceholderText("Session ended: a note added now is recorded after the end")
 
+    # ================================================================ typing where no field takes it
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Text typed where no field takes it (the log, a button, a panel just closed, the privacy
+        cover) reaches the window: it goes into the note field, and the room says so; nothing typed
+        is dropped without a word."""
+        text = typed_text(event)
+        if not text:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        self.take_stray_text(text)
+
+    def take_stray_text(self, text: str) -> bool:
+        """Put ``text`` at the end of the note field (hidden under the privacy cover, and said when
+        the cover lifts); True if the field took it, else the status line says it was not taken."""
+        before = self.note_input.text()
+        self.note_input.end(False)
+        self.note_input.insert(text)
+        if self.note_input.text() == before:
+            self.show_status(f"Not taken: the note field is full ({NOTE_MAX_CHARS:,} characters). Save it "
+                             "(Enter), then type the rest.", "caution")
+            return False
+        if self.private:
+            self._typed_under_cover += len(text)
+            return True
+        if not self.note_input.hasFocus():
+            self.show_status("What you typed went to the note field (nothing else was taking it). Enter saves it.",
+                             "info")
+            self.focus_note()
+        return True
+
     # ================================================================ privacy, focus, closing
     def toggle_privacy(self) -> None:
         if self.private:
@@ -502,6 +571,10 @@ class RoomWindow(QMainWindow):
             self.vitals_due.show()
             self._show_since_dose(self.controller.elapsed())
             self.focus_note()
+            if self._typed_under_cover:
+                self.show_status("What you typed under the privacy cover is in the note field, not saved yet: "
+                                 "Enter saves it.", "caution")
+                self._typed_under_cover = 0
         else:
             self.private = True
             self.body_stack.setCurrentWidget(self.privacy_cover)

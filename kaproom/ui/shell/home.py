@@ -3,13 +3,14 @@ one, or review past sessions."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kaproom.services.open_sessions import describe_open_session, phase_name_of
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow
 from kaproom.ui.kit.buttons import button_text, enter_presses_buttons
 from kaproom.ui.kit.errors import calm_message, run_guarded
+from kaproom.ui.shell.backup_line import BackupLine
 
 
 class HomeWindow(QMainWindow):
@@ -22,9 +23,13 @@ class HomeWindow(QMainWindow):
     setUpSignInRequested = Signal()
     changePinRequested = Signal()
     staffRequested = Signal()
+    demoRequested = Signal(float)  # the demo's clock speed: 1.0 is real time
 
     def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
-                 offer_pin_change: bool = False, offer_staff: bool = False, parent: QWidget | None = None) -> None:
+                 offer_pin_change: bool = False, offer_staff: bool = False, demo_speed: float | None = None,
+                 parent: QWidget | None = None) -> None:
+        """``demo_speed`` (the demo's fast clock) makes this the demo's home page: marked DEMO, and a
+        new demo session is started in real time or on the fast clock, as the person chooses."""
         super().__init__(parent)
         self.workspace = workspace
         self.setObjectName("homeWindow")
@@ -35,7 +40,22 @@ class HomeWindow(QMainWindow):
         column.setSpacing(16)
         title = QLabel("KAP Room")
         title.setObjectName("homeTitle")  # its size is in the app's style sheet
-        column.addWidget(title)
+        self.demo_marker: QLabel | None = None
+        if demo_speed is None:
+            column.addWidget(title)
+        else:  # the same calm mark as the demo's room
+            self.demo_marker = QLabel("DEMO")
+            self.demo_marker.setObjectName("demoMarker")
+            self.demo_marker.setAccessibleName("Demo: not real clients, kept in the demo database")
+            self.demo_marker.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            heading = QHBoxLayout()
+            heading.setSpacing(24)
+            heading.addWidget(title)
+            heading.addWidget(self.demo_marker)
+            heading.addStretch(1)
+            column.addLayout(heading)
+            column.addWidget(self._note("demoIntro", "A demonstration: its sessions are examples, kept in their own "
+                                        "database apart from real records, with no sign-in.", "info", muted=True))
         for warning in workspace.warnings:
             column.addWidget(self._note("homeWarning", warning, "caution"))
         self.resume_buttons: list[QPushButton] = []
@@ -55,11 +75,23 @@ class HomeWindow(QMainWindow):
             button.clicked.connect(lambda _=False, row=row: self.resumeRequested.emit(row))
             column.addWidget(button)
             self.resume_buttons.append(button)
+        self.demo_buttons: list[QPushButton] = []
+        if demo_speed is not None:
+            for speed, text, name in (
+                    (1.0, "New demo session in real time (to follow by hand)", "homeDemoRealTime"),
+                    (demo_speed, f"New demo session, fast ({demo_speed:g} times real time)", "homeDemoFast")):
+                button = QPushButton(text)
+                button.setObjectName(name)
+                button.setAccessibleName(text)
+                button.clicked.connect(lambda _=False, speed=speed: self.demoRequested.emit(speed))
+                column.addWidget(button)
+                self.demo_buttons.append(button)
         self.start_button = QPushButton("Start a new session")
         self.start_button.setObjectName("homeStart")
         self.start_button.setAccessibleName("Start a new session")
         self.start_button.clicked.connect(self.startRequested.emit)
-        column.addWidget(self.start_button)
+        if demo_speed is None:  # the demo starts its sessions itself, with the clock chosen above
+            column.addWidget(self.start_button)
         self.review_button = QPushButton("Review sessions" if review_available
                                          else "Review sessions (not available here)")
         self.review_button.setObjectName("homeReview")
@@ -92,10 +124,18 @@ class HomeWindow(QMainWindow):
             self.staff_button.clicked.connect(self.staffRequested.emit)
             column.addWidget(self.staff_button)
         column.addStretch(1)
+        self.backup_line = BackupLine(workspace)
+        column.addWidget(self.backup_line)
+        self._column = column
         column.addWidget(self._note("homeFolder", f"Data folder: {workspace.folder}", "info", muted=True))
         self.setCentralWidget(content)
         enter_presses_buttons(self)  # the focus starts on a button: Enter must press it
-        (self.resume_buttons[0] if self.resume_buttons else self.start_button).setFocus()
+        (self.resume_buttons[0] if self.resume_buttons
+         else self.demo_buttons[0] if self.demo_buttons else self.start_button).setFocus()
+
+    def add_status_line(self, widget: QWidget) -> None:
+        """A quiet line under the backup line (the clinic server's, on a computer that joined one)."""
+        self._column.insertWidget(self._column.indexOf(self.backup_line) + 1, widget)
 
     def _phase_name(self, row: SessionRow) -> str:
         return phase_name_of(self.workspace, row)

@@ -9,38 +9,51 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from kaproom.domain.clock import ScaledClock, from_iso
+from kaproom.domain.clock import ScaledClock, SystemClock, from_iso
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
 from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.shell.home import HomeWindow
 
-#: LAZY: the start page, the room, the session engine and the staff code are loaded when first
-#: opened, not to show the home page (start-up: bench/bench_startup.py; tests/test_cli.py checks
-#: which modules load), so this module imports them inside the methods that open them.
+#: LAZY: the start page, the room (and its night colours), the session engine and the staff code
+#: are loaded when first opened, not to show the home page (start-up: bench/bench_startup.py;
+#: tests/test_cli.py checks which modules load), so this module imports them inside the methods
+#: that open them.
 if TYPE_CHECKING:
+    from kaproom.domain.people import User
     from kaproom.domain.session import SessionRunner
     from kaproom.ui.room.controller import SessionController
     from kaproom.ui.room.window import RoomWindow
+    from kaproom.ui.shell.clinic_link import ClinicLink
     from kaproom.ui.start.page import StartPage
+
+#: The demo's fast clock when the command line named none (``kaproom demo`` has its own default).
+FAST_DEMO_SPEED = 30.0
 
 #: Who is starting or resuming: (therapist name, name fixed by sign-in), or None when cancelled.
 Identify = Callable[[Workspace, QWidget | None], "tuple[str, bool] | None"]
 OpenReview = Callable[[Workspace, QWidget | None], QWidget | None]
+#: A supervisor signing in to allow something (the words say what), or None when cancelled.
+AskSupervisor = Callable[[Workspace, QWidget | None, str], "User | None"]
 
 
 class Launcher(QObject):
+    sessionEnded = Signal()  # a session in the room ended (the automatic backup follows)
+
     def __init__(self, workspace: Workspace, *, demo: bool = False, extensions: Sequence[str] | None = None,
                  dump_state: str | None = None, identify: Identify | None = None,
                  open_review: OpenReview | None = None, review_available: bool = False,
                  set_up_sign_in: Callable[[Workspace, QWidget | None], bool] | None = None,
                  change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
-                 staff: Callable[[Workspace, QWidget | None], object] | None = None) -> None:
+                 staff: Callable[[Workspace, QWidget | None], object] | None = None,
+                 before_room: Callable[[], None] | None = None,
+                 ask_supervisor: AskSupervisor | None = None) -> None:
+        """``before_room`` runs before each room is made (the app sends libvlc's messages to a file)."""
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
         self.dump_state = Path(dump_state) if dump_state else None
@@ -50,9 +63,16 @@ class Launcher(QObject):
         self.set_up_sign_in = set_up_sign_in
         self.change_pin = change_pin
         self.staff = staff
+        self.before_room = before_room
+        self.ask_supervisor = ask_supervisor
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
+        self.demo_protocol = "lozenge-3h"  # the demo's protocol, as the command line named it
+        clock = workspace.clock
+        self.demo_speed = clock.speed if isinstance(clock, ScaledClock) else FAST_DEMO_SPEED
         self._extra_windows: list[QWidget] = []
+        #: On a computer that joined a clinic server: its line goes on the home page and in the room.
+        self.clinic_link: ClinicLink | None = None
 
     # ---------------------------------------------------------------- windows
     def _place(self, window: QMainWindow) -> None:
@@ -82,7 +102,9 @@ class Launcher(QObject):
         home = HomeWindow(self.workspace, review_available=self.review_available,
                           offer_sign_in_setup=self.set_up_sign_in is not None and not has_users,
                           offer_pin_change=self.change_pin is not None and has_users,
-                          offer_staff=self.staff is not None and has_users)
+                          offer_staff=self.staff is not None and has_users,
+                          demo_speed=self.demo_speed if self.demo else None)
+        home.demoRequested.connect(self.new_demo)
         home.setUpSignInRequested.connect(self._set_up_sign_in)
         home.changePinRequested.connect(self._change_pin)
         home.staffRequested.connect(self._staff)
@@ -91,6 +113,8 @@ class Launcher(QObject):
         home.reviewRequested.connect(self._review)
         if message:
             home.statusBar().showMessage(message)
+        if self.clinic_link is not None:
+            self.clinic_link.show_on_home(home)
         self._place(home)
         return home
 
@@ -142,15 +166,26 @@ class Launcher(QObject):
     def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:
         from kaproom.ui.room.controller import SessionController  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.room.window import RoomWindow  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.shell.night import NightSetting  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.shell.state_dump import StateDump  # noqa: PLC0415 - see LAZY above
+        if self.before_room is not None:
+            self.before_room()
         controller = controller or SessionController(self.workspace, runner)
+        controller.sessionEnded.connect(lambda _event: self.sessionEnded.emit())
         room = RoomWindow(controller, demo=self.demo, extensions=self.extensions)
         controller.setParent(room)
         room.leaveRequested.connect(lambda: self.leave_room(room))
+        try:
+            room_name = controller.session_row().room
+        except StoreError:
+            room_name = ""  # the colours are a courtesy: the room opens regardless
+        NightSetting(self.workspace.folder, room_name).attach(room)
         if not self.demo:
             room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:
             StateDump(room, self.dump_state)
+        if self.clinic_link is not None:
+            self.clinic_link.show_in_room(room)
         self.room = room
         self._place(room)
         room.focus_note()
@@ -179,7 +214,7 @@ class Launcher(QObject):
     def resume(self, row: SessionRow) -> RoomWindow | None:
         """Back to an open session: true elapsed time from the stored wall times, the full log."""
         who = self.identify(self.workspace, self.window)
-        if who is None:
+        if who is None or not self._may_resume(row, who[0]):
             return None
         try:
             runner = self.workspace.resume(row, author=who[0] or None)
@@ -197,6 +232,31 @@ class Launcher(QObject):
         after_first_paint(room, room.check_record)  # edited while the app was away? Said once the room is up
         return room
 
+    def _may_resume(self, row: SessionRow, resumer: str) -> bool:
+        """Another therapist's session only with a supervisor's permission; every resume audited."""
+        try:
+            if not self.workspace.store.has_users():
+                return True  # a fresh install or the demo: anyone, nothing to audit, the staff code stays unloaded
+        except StoreError:
+            pass  # e.g. staff missing: the check below says so
+        from kaproom.services.handover import check_resume, record_resume  # noqa: PLC0415 - see LAZY above
+        from kaproom.services.people import People  # noqa: PLC0415 - see LAZY above
+        people = People.of(self.workspace)
+        try:
+            check = check_resume(people, resumer, row)
+            approver = None
+            if check.needs_supervisor:
+                ask = self.ask_supervisor
+                approver = ask(self.workspace, self.window, check.purpose) if ask is not None else None
+                if approver is None:
+                    self.show_home(check.refusal())
+                    return False
+            record_resume(people, check, approver)
+        except StoreError as exc:  # AccessRefused included: the words say why
+            self.show_home(str(exc))
+            return False
+        return True
+
     def resume_latest(self) -> RoomWindow | HomeWindow | None:
         rows = self.workspace.store.open_sessions()
         if not rows:
@@ -204,8 +264,14 @@ class Launcher(QObject):
         return self.resume(rows[0])
 
     # ---------------------------------------------------------------- demo
+    def new_demo(self, speed: float) -> RoomWindow | HomeWindow | None:
+        """From the demo's home page: a new demo session in real time (1.0) or on the fast clock."""
+        self.workspace.clock = SystemClock() if speed == 1.0 else ScaledClock(speed)
+        return self.start_demo(self.demo_protocol)
+
     def start_demo(self, protocol_id: str, resume: bool = False) -> RoomWindow | HomeWindow | None:
         """A fresh demo session (older open demo sessions are closed as ended early), or resume one."""
+        self.demo_protocol = protocol_id
         store = self.workspace.store
         open_rows = store.open_sessions()
         if resume and open_rows:

@@ -8,13 +8,30 @@ imports below, each marked.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from kaproom.domain.clock import ScaledClock, SystemClock
 from kaproom.services.workspace import Workspace
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.single_instance import describe_room
+
+if TYPE_CHECKING:
+    from kaproom.domain.people import User
+
+
+def on_real_time(workspace: Workspace) -> Workspace:
+    """The same records on the computer's own clock. The demo's sessions run on a fast clock, but
+    what a supervisor does in the review (sign-off, the printed time of an export, the idle lock)
+    happens now, in real time: a sign-off at 17:50 must not read "signed 20:03"."""
+    if not isinstance(workspace.clock, ScaledClock):
+        return workspace
+    office = copy.copy(workspace)  # the same store, shared; only the clock differs
+    office.clock = SystemClock()
+    return office
 
 
 def open_review(workspace: Workspace, parent: QWidget | None = None) -> QWidget | None:
@@ -23,13 +40,14 @@ def open_review(workspace: Workspace, parent: QWidget | None = None) -> QWidget 
     Once the clinic has users, the reviewer signs in first (therapists see only their own
     sessions; supervisors all of them). The review locks itself after the clinic's idle time.
     """
+    workspace = on_real_time(workspace)
     # The staff code and the review load when the review is asked for (bench/bench_startup.py).
     from kaproom.services.people import People  # noqa: PLC0415
     from kaproom.ui.review import open_review as review_window  # noqa: PLC0415
 
     user = None
     if People.of(workspace).has_users():
-        from kaproom.domain.people import Permission  # noqa: PLC0415 - as in identify_for_session
+        from kaproom.domain.people import Permission  # noqa: PLC0415 - see below
         from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code, as above
         user = sign_in(workspace, parent, permission=Permission.VIEW_OWN_SESSIONS, purpose="review sessions")
         if user is None:
@@ -62,24 +80,32 @@ def identify_for_session(workspace: Workspace, parent: QWidget | None = None) ->
     None means the sign-in was cancelled."""
     if not workspace.store.has_users():  # the staff code loads only when there is staff to sign in
         return "", False
-    # The permissions load only when someone signs in: at the top they put 10-50 ms of PySide6's
-    # source scan before the home page's first paint (bench/bench_startup.py).
+    # The roles and permissions load only when someone signs in: at the top they put 10-50 ms of
+    # PySide6's source scan before the home page's first paint (bench/bench_startup.py).
     from kaproom.domain.people import Permission  # noqa: PLC0415
     from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
     user = sign_in(workspace, parent, permission=Permission.RUN_SESSION, purpose="run a session")
     return None if user is None else (user.name, True)
 
 
+def supervisor_allows(workspace: Workspace, parent: QWidget | None, purpose: str) -> User | None:
+    """A supervisor signs in, at this moment, to allow something another person asked for."""
+    from kaproom.domain.people import Role  # noqa: PLC0415 - as in identify_for_session
+    from kaproom.ui.people.signin import sign_in  # noqa: PLC0415 - staff code: only once there is staff
+    return sign_in(workspace, parent, allowed_roles={Role.SUPERVISOR}, purpose=purpose)
+
+
 def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = None,
-                  extensions: Sequence[str] | None = None) -> Launcher:
+                  extensions: Sequence[str] | None = None, before_room: Callable[[], None] | None = None) -> Launcher:
     """The app's windows as the command opens them. The demo has no sign-in, and its review
     shows the demo's own sessions (a person trying KAP Room sees what a supervisor would)."""
-    return Launcher(workspace, demo=demo, dump_state=dump_state, extensions=extensions,
+    return Launcher(workspace, demo=demo, dump_state=dump_state, extensions=extensions, before_room=before_room,
                     identify=None if demo else identify_for_session, open_review=open_review,
                     review_available=True,  # the demo too: its review shows the demo's own sessions
                     set_up_sign_in=None if demo else set_up_sign_in,
                     change_pin=None if demo else change_own_pin,
-                    staff=None if demo else staff_and_audit)
+                    staff=None if demo else staff_and_audit,
+                    ask_supervisor=None if demo else supervisor_allows)
 
 
 def describe_running(launcher_box: Sequence[Launcher]) -> str:

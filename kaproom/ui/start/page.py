@@ -38,6 +38,7 @@ from kaproom.services.session_start import Screening, SessionStart
 from kaproom.services.workspace import Workspace
 from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import enter_presses_buttons
+from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
@@ -376,7 +377,7 @@ class StartPage(QMainWindow):
         try:
             runner = self._create_and_start()
         except StoreError as exc:
-            self._show_error(f"The session could not be started: {exc} Press Start again to retry.")
+            self._show_error(f"The session could not be started: {calm_message(exc)} Press Start again to retry.")
             return None
         self.error.hide()
         self.sessionStarted.emit(runner)

@@ -6,7 +6,8 @@ the log off a small screen. A line with anything urgent stays until the therapis
 it, even if a later check is fine, because an urgent reading that scrolled away unseen is the
 failure this screen exists to prevent. A caution-only line gives way when a later check-in
 measures those values again (the new reading speaks for itself) or when acknowledged.
-Acknowledging, with the action taken if any, is one ``alert_ack`` event per alert.
+Acknowledging, with the action taken if any, is one ``alert_ack`` event for the line, naming
+every alert on it (``alert_seqs`` and their reasons).
 
 After a restart the board is rebuilt from the stored events, so an unacknowledged urgent alert
 is still on screen when the room comes back.
@@ -16,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import make_label, plain_label
 
@@ -90,6 +93,9 @@ class AlertBanner(QFrame):
 class AlertBoard(QFrame):
     """The column of alert lines, urgent ones on top (hidden when there is none)."""
 
+    #: A line was acknowledged and has gone (the AlertBanner, before it is deleted).
+    acknowledged = Signal(object)
+
     def __init__(self, record: Callable[[str, dict], RecordedEvent | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertBoard")
@@ -124,7 +130,7 @@ class AlertBoard(QFrame):
     def restore(self, events: Iterable[RecordedEvent]) -> None:
         """Rebuild from the record: unacknowledged alerts, less cautions measured again since."""
         events = list(events)
-        acked = {e.payload.get("alert_seq") for e in events if e.kind == Kind.ALERT_ACK}
+        acked = {seq for e in events if e.kind == Kind.ALERT_ACK for seq in acknowledged_alerts(e.payload)}
         groups: dict[int, list[RecordedEvent]] = {}
         times: dict[int, float] = {}
         for event in events:
@@ -147,18 +153,18 @@ class AlertBoard(QFrame):
         return urgent[0] if urgent else (self.banners[0] if self.banners else None)
 
     def acknowledge(self, banner: AlertBanner, action: str) -> bool:
-        """One ``alert_ack`` per alert on the line; those saved before a failure are not repeated."""
-        while banner.raised:
-            alert, payload = banner.raised[0]
-            ack: dict[str, Any] = {"alert_seq": alert.seq if alert is not None else None}
-            if alert is None:  # the alert itself could not be saved: say which value it was about
-                ack["field"] = payload.get("field")
-            if action:
-                ack["action"] = action
-            if self._record(Kind.ALERT_ACK, ack) is None:
-                return False
-            banner.raised.pop(0)
+        """One ``alert_ack`` for the line, naming the alerts it covers (by seq, and in words)."""
+        ack: dict[str, Any] = {"alert_seqs": [alert.seq for alert, _ in banner.raised if alert is not None],
+                               "alerts": [str(payload.get("reason", "")) for _, payload in banner.raised]}
+        unsaved = [payload.get("field") for alert, payload in banner.raised if alert is None]
+        if unsaved:  # alerts that could not be saved themselves: say which values they were about
+            ack["fields"] = unsaved
+        if action:
+            ack["action"] = action
+        if self._record(Kind.ALERT_ACK, ack) is None:
+            return False
         self._remove(banner)
+        self.acknowledged.emit(banner)
         return True
 
     def _remove(self, banner: AlertBanner) -> None:

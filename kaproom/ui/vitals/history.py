@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import RecordedEvent
-from kaproom.domain.vitals import baseline_check_in, reading_from_payload
+from kaproom.domain.vitals import baseline_of, reading_from_payload
 from kaproom.ui.kit.theme import LEVEL_COLOURS
 
 HISTORY_ROWS = 8
@@ -23,7 +23,7 @@ def history_table(vitals: Sequence[RecordedEvent], dose_time: float | None) -> t
     review has every check."""
     if len(vitals) < 2:
         return "", ""
-    place = baseline_check_in([e.session_time for e in vitals], dose_time)
+    place = baseline_of([(e.session_time, reading_from_payload(e.payload)) for e in vitals], dose_time)
     baseline = vitals[place] if place is not None else None
     shown = list(reversed(vitals))[:HISTORY_ROWS]
     if baseline is not None and baseline not in shown:

@@ -22,6 +22,7 @@ from kaproom.domain.session import State
 from kaproom.domain.vitals import (
     NEWS2_ADVISORY,
     Reading,
+    baseline_check_in,
     baseline_reading,
     check_in,
     parse_vitals,
@@ -29,7 +30,7 @@ from kaproom.domain.vitals import (
 )
 from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
-from kaproom.ui.vitals.alerts import AlertBoard
+from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
@@ -72,6 +73,7 @@ class RoomVitals(QObject):
             room.show_status(f"Earlier vitals could not be read: {exc}", "error")
         self._checked_details: dict[str, Any] | None = None
         self.board = AlertBoard(self.controller.record)
+        self.board.acknowledged.connect(self._acknowledged)
         room.add_banner(self.board)
         # Built from the outside in: a widget that joins the styled room takes its style once,
         # whereas a finished panel added to it would restyle every widget inside it again.
@@ -222,7 +224,7 @@ class RoomVitals(QObject):
         dose_time = self._dose_time()
         pre_dose = dose_time is None
         checked = check_in(result.reading, self.protocol.alerts, pre_dose=pre_dose,
-                           baseline=baseline_reading(self._history(), dose_time))
+                           baseline=baseline_check_in(self._history(), dose_time))
         saved = self.controller.record_with(  # the check-in and its alerts: one transaction
             Kind.VITALS, checked.payload(), lambda check: [(Kind.ALERT, a) for a in checked.alerts(check.seq)])
         if not saved:
@@ -269,6 +271,16 @@ class RoomVitals(QObject):
             return
         banner.action.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def _acknowledged(self, banner: AlertBanner) -> None:
+        """A line acknowledged has gone: the status line says so (never "see the alert above" for a
+        banner that is no longer there), and the focus is back in the note field."""
+        left = len(self.board.banners)
+        more = f" {left} alert line(s) still above (Ctrl+Shift+K)." if left else ""
+        count = len(banner.alert_seqs)
+        self.room.show_status(f"Acknowledged: {banner.level_label.text()} ({count} alert{'s' if count > 1 else ''}; "
+                              f"the log names them).{more}", "caution" if left else "ok")
+        self.room.focus_note()
+
     # ---------------------------------------------------------------- discharge
     def _prefills(self, now: float) -> list[Prefill]:
         """The checklist's suggestions from the record as it stands at session time ``now``."""
@@ -301,8 +313,11 @@ class RoomVitals(QObject):
                               "info")
 
     def close_discharge(self) -> None:
+        was_open = self._discharge_shown()
         self._hide_discharge()
         self.form.show()
+        if was_open:  # the keys it named ("Enter discharges, Esc goes back") no longer apply
+            self.room.show_status("Discharge checklist closed; the session goes on.", "info")
         self.room.panels_resized()
         self.room.focus_note()
 
@@ -321,6 +336,7 @@ class RoomVitals(QObject):
         self._hide_discharge()
         self.form.show()
         self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
+        self.room.focus_note()  # a note after the discharge ("left with partner at 2:20") goes in
         return None
 
 

@@ -1,0 +1,197 @@
+"""``kaproom clinic init|join|sync|status``, ``kaproom board``, and the ``--clinic`` readings of
+``sessions`` and ``verify``: this computer and the clinic's PostgreSQL server.
+
+Nothing here runs unless the command is given: a computer that never joined loads no psycopg and
+opens no socket.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any, cast
+
+from kaproom.cli.common import require
+from kaproom.clinic.board import BoardFeed
+from kaproom.clinic.errors import ClinicError, ClinicUnreachable
+from kaproom.clinic.server import connect, connection_params, init_schema, role_instructions
+from kaproom.domain.people import Permission
+from kaproom.services import clinic_sync
+from kaproom.services.paths import data_dir, ensure_private_dir
+from kaproom.services.workspace import Workspace
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _folder(args: argparse.Namespace) -> Any:
+    folder = data_dir(getattr(args, "data_dir", None))
+    for warning in ensure_private_dir(folder):
+        print(f"warning: {warning}", file=sys.stderr)
+    return folder
+
+
+def read_password(prompt: str) -> str:
+    """From standard input: the terminal (not echoed) or a pipe (its first line)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    try:
+        params = connection_params(args.url)
+        with connect(params) as conn:
+            applied = init_schema(conn)
+            database = conn.info.dbname
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print("Created the clinic schema: " + ", ".join(applied) if applied else "The clinic schema is up to date.")
+    print()
+    print(role_instructions(database))
+    return EXIT_OK
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    folder = _folder(args)
+    kind, name = ("office", args.office) if args.office else ("room", args.room)
+    if not name:
+        print("kaproom: name this computer: --room NAME (a room) or --office NAME (an office computer)",
+              file=sys.stderr)
+        return EXIT_ERROR
+    password = None if clinic_sync.url_has_password(args.url) else read_password("Password for the clinic server: ")
+    try:
+        config = clinic_sync.join_clinic(folder, args.url, name, kind, password or None)
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Joined {config.server} as the {kind} '{config.computer}'. The password is kept in "
+          f"{folder / clinic_sync.CONFIG_FILE} (readable by you only).")
+    if kind == "room":
+        return _sync(folder)
+    return EXIT_OK
+
+
+def _sync(folder: Any) -> int:
+    try:
+        result = clinic_sync.sync_now(folder)
+    except ClinicUnreachable as exc:
+        status = clinic_sync.status(folder)
+        print(f"kaproom: {exc} {status.get('waiting', 0)} events waiting here.", file=sys.stderr)
+        return EXIT_FAILED
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for uid, reason in result.position.refused:
+        print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
+    print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
+          + (" except the refused sessions above." if result.position.refused else "."))
+    return EXIT_FAILED if result.position.refused else EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return _sync(_folder(args))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    try:
+        status = clinic_sync.status(_folder(args))
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(status, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not status["joined"]:
+        print("Not joined to a clinic server: this computer keeps its record to itself and opens no network "
+              "connection.")
+        return EXIT_OK
+    print(f"server:     {status['server']}")
+    print(f"{status['kind']}:{' ' * (11 - len(status['kind']))}{status['computer']}")
+    print(f"last sent:  {status['last_sent_at'] or 'never'}")
+    print(f"waiting:    {status['waiting']} events")
+    for refused in status["refused"]:
+        print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
+    return EXIT_OK
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(_folder(args))
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    """``kaproom board``: the live board of every room's session today."""
+    # Qt only for the board: `clinic sync` (from cron or a script) starts without loading it (bench_startup).
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
+    from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
+    try:
+        config = clinic_sync.required_config(_folder(args))
+        with open_workspace(args) as workspace:
+            require(args, workspace, Permission.VIEW_ALL_SESSIONS)
+        params = config.params()
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
+    apply_theme(app)
+    window = BoardWindow()
+    window.resize(1366, 768)
+    window.sessionChosen.connect(lambda uid: window.status.setText(
+        f"Session {uid[:8]}: open it with  kaproom review --clinic {uid}"))
+    feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
+    if args.dump_state or args.screenshot:
+        def finish() -> None:
+            ok = True
+            if args.dump_state:
+                with open(args.dump_state, "w", encoding="utf-8") as out:
+                    json.dump(window.state(), out, indent=2, ensure_ascii=False)
+            if args.screenshot:
+                ok = window.grab().save(args.screenshot)
+            app.exit(0 if ok else EXIT_ERROR)
+        def finish_once_shown() -> None:
+            if window.updates:
+                QTimer.singleShot(300, finish)
+            else:
+                QTimer.singleShot(100, finish_once_shown)
+        QTimer.singleShot(100, finish_once_shown)
+        QTimer.singleShot(15000, lambda: app.exit(EXIT_FAILED))  # the server never answered
+    window.show()
+    feed.start()
+    try:
+        return int(app.exec())
+    finally:
+        feed.stop(timeout=1.0)
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("clinic", parents=[common], help="the clinic server: init, join, sync, status",
+                       description="Copy this computer's record to the clinic's PostgreSQL server. The room keeps "
+                                   "working, and keeps every event, while the server cannot be reached.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("init", parents=[common],
+                           help="create or upgrade the clinic schema in a PostgreSQL database")
+    a.add_argument("url", help="postgresql://OWNER@HOST/DATABASE (the database's owner)")
+    a.set_defaults(func=cmd_init)
+    a = actions.add_parser("join", parents=[common], help="send this computer's records to that server from now on")
+    a.add_argument("url", help="postgresql://ROLE@HOST/DATABASE (a password, where there is none, is read from stdin)")
+    who = a.add_mutually_exclusive_group()
+    who.add_argument("--room", metavar="NAME", help="this computer is the room NAME")
+    who.add_argument("--office", metavar="NAME", help="this computer is the office computer NAME")
+    a.set_defaults(func=cmd_join)
+    a = actions.add_parser("sync", parents=[common],
+                           help="send everything not yet sent (exit 0 caught up, 1 server unreachable)")
+    a.set_defaults(func=cmd_sync)
+    a = actions.add_parser("status", parents=[common], help="joined server, name, last send, events waiting")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.set_defaults(func=cmd_status)
+    p = sub.add_parser("board", parents=[common], help="the live board: every room's session today",
+                       description="One window listing every room with a session today: phase and time in it, "
+                                   "time since the dose, the last vitals, open urgent alerts, whether the room is "
+                                   "connected. Updates within seconds of an event in a room. Shows no notes.")
+    p.add_argument("--dump-state", metavar="FILE", help="write what the board shows as JSON, then quit")
+    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the board, then quit")
+    p.set_defaults(func=cmd_board)

@@ -1,0 +1,300 @@
+"""The sender: this computer's committed events, shipped in order to the clinic server.
+
+The room commits every event to its own SQLite first; the sender reads what was committed (a
+:class:`Source`) and copies it to PostgreSQL, a batch per transaction. The position ("the
+server has everything up to event row N") moves only after the server has committed the batch,
+so a server killed in the middle of a send loses nothing: the batch is sent again, and what the
+server already holds is skipped there (the same event twice changes nothing). A server that is
+down never delays the room: the sender runs on its own thread with its own connections, and
+retries with a growing pause.
+
+A session whose history differs from the clinic's is refused by the server, naming the event;
+the sender then sets that session aside (reported, never merged) and goes on with the others.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import psycopg
+
+from kaproom.clinic.errors import ClinicError, ClinicRefused, ClinicUnreachable, HistoryDiffers
+from kaproom.clinic.server import connect, translate
+from kaproom.domain.events import RecordedEvent, canonical_json, event_hash_of_text
+
+BATCH = 500
+#: How often the thread looks for new committed events (a cheap read of the local file).
+LOOK_EVERY_S = 0.25
+#: Pauses between tries while the server cannot be reached.
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+HISTORY_DIFFERS = "KR001"
+NOT_ITS_SESSION = "KR003"
+#: The server lacks events before the ones sent (it lost them: restored from an older backup).
+GAP = "KR002"
+#: Refusals that concern one session: it is set aside (and reported), the others go on.
+SET_ASIDE = frozenset({HISTORY_DIFFERS, NOT_ITS_SESSION})
+_UID = re.compile(r"session ([0-9A-Za-z-]+)")
+
+INSERT_EVENT = ("INSERT INTO kaproom.events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
+                " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+INSERT_AUDIT = ("INSERT INTO kaproom.audit (computer, seq, wall_time, actor, kind, payload, prev_hash, hash)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+class _ServerBehind(Exception):
+    """The server holds less than this computer was told it had: send everything again."""
+
+
+class Source(Protocol):
+    """This computer's committed record, read-only (kaproom.store.outbox.Outbox)."""
+
+    def events_after(self, event_id: int, limit: int = BATCH) -> list[RecordedEvent]: ...
+    def count_events_after(self, event_id: int) -> int: ...
+    def audit_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
+    def count_audit_after(self, seq: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """How far the clinic server has this computer's record; ``refused``: sessions set aside."""
+
+    event_id: int = 0
+    audit_seq: int = 0
+    refused: tuple[tuple[str, str], ...] = ()  # (session uid, the server's words)
+    last_sent_at: str | None = None  # ISO UTC of the last send the server confirmed
+
+    @property
+    def refused_uids(self) -> frozenset[str]:
+        return frozenset(uid for uid, _ in self.refused)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "audit_seq": self.audit_seq,
+                "refused": [list(pair) for pair in self.refused], "last_sent_at": self.last_sent_at}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Position:
+        if not isinstance(data, dict):
+            return cls()
+        refused = tuple((str(pair[0]), str(pair[1])) for pair in data.get("refused", [])
+                        if isinstance(pair, list) and len(pair) == 2)
+        last = data.get("last_sent_at")
+        return cls(int(data.get("event_id", 0)), int(data.get("audit_seq", 0)), refused,
+                   str(last) if last else None)
+
+
+def wire_payload(event: RecordedEvent) -> str:
+    """The payload as the hash covers it: the stored text when it is that (always, for what KAP Room
+    wrote), else the canonical form of what was read (an older record, or the audit log)."""
+    text = event.payload_text
+    if text is not None and event_hash_of_text(event.prev_hash, event.session_uid, event.seq, event.kind,
+                                               event.wall_time, event.session_time, event.author, event.phase,
+                                               text) == event.hash:
+        return text
+    return canonical_json(dict(event.payload))
+
+
+def join(params: dict[str, Any], computer: str, kind: str) -> None:
+    """Register this computer (its database role) as a room or an office computer, once."""
+    with connect(params, autocommit=True) as conn:
+        try:
+            conn.execute("INSERT INTO kaproom.computers (name, db_role, kind) VALUES (%s, session_user, %s)"
+                         " ON CONFLICT DO NOTHING", (computer, kind))
+            by_name = conn.execute("SELECT db_role, kind FROM kaproom.computers WHERE name = %s",
+                                   (computer,)).fetchone()
+            by_role = conn.execute("SELECT name FROM kaproom.computers WHERE db_role = session_user").fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise ClinicRefused("The clinic database has no KAP Room schema yet: run  kaproom clinic init URL  "
+                                "there first (as its owner).") from None
+        except psycopg.Error as exc:
+            raise translate(exc, params) from None
+        role = conn.info.user
+    if by_role and by_role[0] != computer:
+        raise ClinicRefused(f"The database role {role} has already joined as '{by_role[0]}'. Each room and office "
+                            "computer needs its own role.")
+    if by_name is None or by_name[0] != role:
+        holder = by_name[0] if by_name else "?"
+        raise ClinicRefused(f"The name '{computer}' is taken by another computer (role {holder}). Choose another name.")
+    if by_name[1] != kind:
+        raise ClinicRefused(f"'{computer}' joined as {by_name[1]}, not as {kind}.")
+
+
+class Sender:
+    """Sends what a :class:`Source` holds after a :class:`Position`, batch by batch."""
+
+    def __init__(self, params: dict[str, Any], computer: str, source: Source, batch: int = BATCH) -> None:
+        self.params, self.computer, self.source, self.batch = params, computer, source, batch
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            self._conn = connect(self.params)
+        return self._conn
+
+    def waiting(self, position: Position) -> int:
+        """Events and audit entries committed here and not yet on the server."""
+        return self.source.count_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
+
+    def reconcile(self, position: Position) -> Position:
+        """The position, or the start again when the server holds fewer of this room's events than it
+        confirmed (restored from an older backup): what it still has is skipped, the gap is filled."""
+        if position.refused or position.event_id == 0:
+            return position
+        sent_here = self.source.count_events_after(0) - self.source.count_events_after(position.event_id)
+        try:
+            row = self._connection().execute(
+                "SELECT coalesce(sum(last_seq), 0) FROM kaproom.sessions WHERE room = %s", (self.computer,)).fetchone()
+            self._connection().rollback()
+        except psycopg.Error as exc:
+            self.close()
+            raise translate(exc, self.params) from None
+        held = int(row[0]) if row else 0
+        return replace(position, event_id=0) if held < sent_here else position
+
+    def send_pending(self, position: Position, saved: Callable[[Position], None] = lambda p: None) -> Position:
+        """Send everything after ``position``; ``saved`` is called after each batch the server committed.
+        Raises ClinicUnreachable (retry later) or ClinicRefused; what was confirmed is in ``saved``."""
+        rewound = False
+        while True:
+            events = self.source.events_after(position.event_id, self.batch)
+            entries = self.source.audit_after(position.audit_seq, self.batch)
+            if not events and not entries:
+                return position
+            try:
+                position = self._send_batch(position, events, entries)
+            except _ServerBehind:
+                if rewound:
+                    raise ClinicRefused("The clinic server lacks events this computer sent before, even after "
+                                        "sending everything again. Nothing was lost here.") from None
+                # Everything again, from the start: the server skips what it holds and fills the gap.
+                position, rewound = replace(position, event_id=0, audit_seq=0), True
+                continue
+            saved(position)
+
+    def _send_batch(self, position: Position, events: Sequence[RecordedEvent],
+                    entries: Sequence[RecordedEvent]) -> Position:
+        refused = dict(position.refused)
+        while True:
+            rows = [(e.session_uid, e.seq, e.wall_time, e.session_time, e.author, e.phase, e.kind, wire_payload(e),
+                     e.prev_hash, e.hash) for e in events if e.session_uid not in refused]
+            audit_rows = [(self.computer, e.seq, e.wall_time, e.author, e.kind, wire_payload(e), e.prev_hash, e.hash)
+                          for e in entries]
+            conn = self._connection()
+            try:
+                with conn.transaction(), conn.cursor() as cursor:
+                    if rows:
+                        cursor.executemany(INSERT_EVENT, rows)
+                    if audit_rows:
+                        cursor.executemany(INSERT_AUDIT, audit_rows)
+            except psycopg.Error as exc:
+                if getattr(exc, "sqlstate", None) == GAP:
+                    raise _ServerBehind() from None
+                if getattr(exc, "sqlstate", None) not in SET_ASIDE:
+                    if conn.broken or isinstance(exc, psycopg.OperationalError):
+                        self.close()
+                    raise translate(exc, self.params) from None
+                message = (exc.diag.message_primary or str(exc)).removeprefix("kaproom: ")
+                uid = next((m for m in _UID.findall(message) if any(e.session_uid == m for e in events)), None)
+                if uid is None:  # the audit chain itself differs: nothing can be set aside
+                    raise HistoryDiffers(message) from None
+                refused[uid] = message
+                continue  # the same batch again, without the refused session
+            break
+        return Position(
+            event_id=events[-1].id if events else position.event_id,
+            audit_seq=entries[-1].seq if entries else position.audit_seq,
+            refused=tuple(sorted(refused.items())),
+            last_sent_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+@dataclass(frozen=True)
+class SendStatus:
+    """What the room shows, quietly: sent how long ago, or unreachable since when, how many waiting."""
+
+    waiting: int = 0
+    last_sent_at: str | None = None
+    unreachable_since: str | None = None
+    problem: str = ""
+    refused: tuple[tuple[str, str], ...] = field(default=())
+
+
+class SenderThread(threading.Thread):
+    """Runs a :class:`Sender` in the background until :meth:`stop`. ``report`` receives a
+    :class:`SendStatus` on this thread: hand it to the Qt main thread with a queued signal."""
+
+    def __init__(self, sender: Sender, position: Position, save: Callable[[Position], None],
+                 report: Callable[[SendStatus], None] = lambda s: None, look_every_s: float = LOOK_EVERY_S) -> None:
+        super().__init__(name="kaproom-clinic-sender", daemon=True)
+        self.sender, self.position, self.save, self.report = sender, position, save, report
+        self.look_every_s = look_every_s
+        self._wake = threading.Event()
+        self._stopping = False
+        self.status = SendStatus(last_sent_at=position.last_sent_at, refused=position.refused)
+
+    def nudge(self) -> None:
+        """Something was committed: look now rather than at the next tick."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        self._wake.set()
+        self.join(timeout)
+
+    def _saved(self, position: Position) -> None:
+        self.position = position
+        self.save(position)
+
+    def _set(self, status: SendStatus) -> None:
+        if status != self.status:
+            self.status = status
+            self.report(status)
+
+    def run(self) -> None:
+        failures, reconciled = 0, False
+        try:
+            while not self._stopping:
+                pause = self.look_every_s
+                try:
+                    if not reconciled:
+                        self.position = self.sender.reconcile(self.position)
+                        reconciled = True
+                    if self.sender.waiting(self.position):
+                        self.sender.send_pending(self.position, self._saved)
+                    failures = 0
+                    self._set(SendStatus(0, self.position.last_sent_at, None, "", self.position.refused))
+                except ClinicUnreachable as exc:
+                    reconciled = False  # the server may come back from a backup
+                    pause = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                    failures += 1
+                    since = self.status.unreachable_since or datetime.now(UTC).isoformat(timespec="seconds")
+                    self._set(SendStatus(self._waiting_quietly(), self.position.last_sent_at, since, str(exc),
+                                         self.position.refused))
+                except ClinicError as exc:  # refused (password, role, a differing audit log): said, retried slowly
+                    pause = BACKOFF_S[-1]
+                    self._set(SendStatus(self._waiting_quietly(), self.position.last_sent_at, None, str(exc),
+                                         self.position.refused))
+                except Exception as exc:  # noqa: BLE001 - a failure to read the local file: said, retried
+                    pause = BACKOFF_S[-1]
+                    self._set(replace(self.status, problem=f"could not read the record to send: {exc}"))
+                self._wake.wait(pause)
+                self._wake.clear()
+        finally:
+            self.sender.close()
+
+    def _waiting_quietly(self) -> int:
+        try:
+            return self.sender.waiting(self.position)
+        except Exception:  # noqa: BLE001 - the count is only for the status line
+            return self.status.waiting

@@ -1,0 +1,139 @@
+"""Connecting to the clinic's PostgreSQL, and creating or upgrading its schema.
+
+Connections to another computer must use TLS with the server's certificate verified
+(``sslmode=verify-full``, the default we add); a server on this computer (a Unix socket,
+localhost) may be reached without. Every connection has a short connect timeout, so a server
+that is down is noticed in seconds, never waited on.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import conninfo
+
+from kaproom.clinic.errors import ClinicError, ClinicRefused, ClinicUnreachable, InsecureConnection
+from kaproom.clinic.schema import MIGRATIONS, OFFICE_GROUP, ROOM_GROUP, SCHEMA_VERSION
+
+CONNECT_TIMEOUT_S = 5
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+VERIFYING_MODES = frozenset({"verify-full", "verify-ca"})
+#: Taken by ``clinic init`` while it migrates (any 64-bit number of our own).
+MIGRATION_LOCK = 0x4B4150524F4F4D
+
+
+def is_local(params: dict[str, Any]) -> bool:
+    hosts = str(params.get("host") or "").split(",")
+    addresses = str(params.get("hostaddr") or "").split(",")
+    return all(h.strip() in LOCAL_HOSTS or h.strip().startswith("/") for h in hosts) and all(
+        a.strip() in LOCAL_HOSTS for a in addresses)
+
+
+def connection_params(url: str, password: str | None = None) -> dict[str, Any]:
+    """The connection's parameters, with TLS verification required for another computer."""
+    try:
+        params: dict[str, Any] = conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise ClinicError(f"'{redact(url)}' is not a PostgreSQL address ({exc}). "
+                          "Write it as postgresql://ROLE@HOST/DATABASE.") from None
+    if password is not None and not params.get("password"):
+        params["password"] = password
+    if not is_local(params):
+        mode = params.get("sslmode")
+        if mode is None:
+            params["sslmode"] = "verify-full"
+        elif mode not in VERIFYING_MODES:
+            raise InsecureConnection(
+                f"The clinic server {params.get('host')} is another computer: its connection must be encrypted "
+                f"and its certificate checked (sslmode=verify-full), not sslmode={mode}. Nothing was sent.")
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    params.setdefault("application_name", "kaproom")
+    return params
+
+
+def redact(url: str) -> str:
+    """The address without its password, for messages and the status line."""
+    try:
+        params = conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(an address that could not be read)"
+    params.pop("password", None)
+    return describe(params)
+
+
+def describe(params: dict[str, Any]) -> str:
+    host = params.get("host") or "localhost"
+    port = f":{params['port']}" if params.get("port") else ""
+    user = f"{params['user']}@" if params.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
+
+
+def connect(params: dict[str, Any], *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """A connection, or ClinicUnreachable / ClinicRefused with words for the person."""
+    try:
+        return psycopg.connect(**params, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise translate(exc, params) from None
+
+
+def translate(exc: BaseException, params: dict[str, Any]) -> ClinicError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = describe(params)
+    lowered = str(exc).lower()
+    if isinstance(exc, psycopg.OperationalError) and any(
+            word in lowered for word in ("password authentication failed", "no pg_hba.conf entry",
+                                         "role \"", "does not exist", "certificate", "ssl")):
+        return ClinicRefused(f"The clinic server {where} refused the connection: {text}")
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return ClinicRefused(f"The clinic server {where} refused: {text}")
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return ClinicUnreachable(f"The clinic server {where} cannot be reached ({text}). "
+                                 "Nothing is lost: the room keeps every event and sends it when the server is back.")
+    return ClinicError(f"The clinic server {where}: {text}")
+
+
+def schema_version(conn: psycopg.Connection[Any]) -> int:
+    """How many migrations the database has (0: not a clinic database yet)."""
+    row = conn.execute("SELECT to_regclass('kaproom.schema_migrations') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    found = conn.execute("SELECT coalesce(max(version), 0) FROM kaproom.schema_migrations").fetchone()
+    return int(found[0]) if found else 0
+
+
+def init_schema(conn: psycopg.Connection[Any]) -> list[str]:
+    """Apply the migrations the database lacks; return their names (none: it was up to date)."""
+    applied: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute("CREATE SCHEMA IF NOT EXISTS kaproom")
+        conn.execute("CREATE TABLE IF NOT EXISTS kaproom.schema_migrations ("
+                     " version integer PRIMARY KEY, name text NOT NULL,"
+                     " applied_at timestamptz NOT NULL DEFAULT now())")
+        have = schema_version(conn)
+        if have > SCHEMA_VERSION:
+            raise ClinicRefused(f"The clinic database has schema {have}; this KAP Room knows up to "
+                                f"{SCHEMA_VERSION}. Nothing was changed. Install the newer KAP Room here.")
+        for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+            if number <= have:
+                continue
+            conn.execute(sql.encode())  # bytes: several statements, sent as they are
+            conn.execute("INSERT INTO kaproom.schema_migrations (version, name) VALUES (%s, %s)", (number, name))
+            applied.append(name)
+    return applied
+
+
+def role_instructions(database: str) -> str:
+    """What the clinic's administrator runs (as a PostgreSQL superuser) for each computer."""
+    return "\n".join([
+        "Create one database role for each room and each office computer, with its own password:",
+        "",
+        f"  CREATE ROLE room_1 LOGIN PASSWORD '…' IN ROLE {ROOM_GROUP};      -- a room (adds its own sessions)",
+        f"  CREATE ROLE office_1 LOGIN PASSWORD '…' IN ROLE {OFFICE_GROUP};  -- an office computer (reviews,"
+        " signs off)",
+        f"  GRANT CONNECT ON DATABASE {database} TO {ROOM_GROUP}, {OFFICE_GROUP};",
+        "",
+        f"The group roles {ROOM_GROUP} and {OFFICE_GROUP} exist now; they may read the record and add to it, "
+        "never change or delete it.",
+        "Then, on each computer:  kaproom clinic join postgresql://room_1@HOST/DATABASE --room 'Room 1'",
+    ])

@@ -1,0 +1,255 @@
+"""This computer and the clinic server: joining, sending, and how far the server has the record.
+
+Two small files in the data folder, both 0600 and neither part of the record:
+
+- ``clinic.json``: the server's address, this computer's name, room or office, and the password
+  (when the address had none, it was read from standard input at ``clinic join``).
+- ``clinic-sent.json``: how far the server has this computer's record (see
+  :class:`kaproom.clinic.sender.Position`). Losing it costs nothing but a resend: the server
+  skips what it already holds.
+
+A computer without ``clinic.json`` never loads psycopg and never opens a socket.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from psycopg import conninfo
+
+from kaproom.clinic import reader
+from kaproom.clinic.errors import ClinicError
+from kaproom.clinic.sender import Position, Sender, SenderThread, SendStatus, join
+from kaproom.clinic.server import connect, connection_params, describe
+from kaproom.domain.events import ChainReport
+from kaproom.services.paths import ensure_private_dir
+from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
+from kaproom.store.outbox import Outbox
+
+CONFIG_FILE = "clinic.json"
+POSITION_FILE = "clinic-sent.json"
+KINDS = ("room", "office")
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    url: str  # without the password
+    computer: str
+    kind: str  # "room" | "office"
+    password: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return connection_params(self.url, self.password)
+
+    @property
+    def server(self) -> str:
+        return describe(conninfo.conninfo_to_dict(self.url))
+
+
+def is_joined(folder: Path) -> bool:
+    return (Path(folder) / CONFIG_FILE).exists()
+
+
+def write_private(path: Path, data: Any) -> None:
+    """Write JSON atomically, readable by the owner only (0600 from the start, never wider)."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def load_config(folder: Path) -> ClinicConfig | None:
+    path = Path(folder) / CONFIG_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ClinicError(f"{path} cannot be read ({exc}). Join the clinic again: "
+                          "kaproom clinic join URL --room NAME") from None
+    return ClinicConfig(str(data["url"]), str(data["computer"]), str(data.get("kind", "room")),
+                        data.get("password"))
+
+
+def required_config(folder: Path) -> ClinicConfig:
+    config = load_config(folder)
+    if config is None:
+        raise ClinicError("This computer has not joined a clinic server: "
+                          "kaproom clinic join postgresql://ROLE@HOST/DATABASE --room NAME")
+    return config
+
+
+def url_has_password(url: str) -> bool:
+    try:
+        return bool(conninfo.conninfo_to_dict(url).get("password"))
+    except Exception:  # noqa: BLE001 - an unreadable address is reported by join itself
+        return False
+
+
+def join_clinic(folder: Path, url: str, computer: str, kind: str = "room", password: str | None = None) -> ClinicConfig:
+    """Register this computer on the server and remember it (the backlog is sent by the next sync)."""
+    computer = computer.strip()
+    if not computer:
+        raise ClinicError("Give this computer a name: --room 'Room 1' (or --office NAME).")
+    if kind not in KINDS:
+        raise ClinicError(f"A computer joins as one of {', '.join(KINDS)}, not '{kind}'.")
+    try:
+        params: dict[str, Any] = conninfo.conninfo_to_dict(url)
+    except Exception as exc:  # noqa: BLE001 - psycopg's ProgrammingError: said in words
+        raise ClinicError(f"That is not a PostgreSQL address ({exc}). "
+                          "Write it as postgresql://ROLE@HOST/DATABASE.") from None
+    given = params.pop("password", None)
+    secret = str(given) if given else password
+    bare = conninfo.make_conninfo("", **params)
+    config = ClinicConfig(bare, computer, kind, secret)
+    join(config.params(), computer, kind)
+    ensure_private_dir(Path(folder))
+    write_private(Path(folder) / CONFIG_FILE, {"url": bare, "computer": computer, "kind": kind, "password": secret,
+                                               "joined_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    return config
+
+
+def load_position(folder: Path) -> Position:
+    try:
+        return Position.from_json(json.loads((Path(folder) / POSITION_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return Position()
+
+
+def save_position(folder: Path, position: Position) -> None:
+    write_private(Path(folder) / POSITION_FILE, position.to_json())
+
+
+def new_sender(folder: Path, config: ClinicConfig) -> Sender:
+    if not (Path(folder) / DB_FILENAME).exists():  # joined before the first session: an empty record to read
+        Store(Path(folder) / DB_FILENAME).close()
+    return Sender(config.params(), config.computer, Outbox(Path(folder) / DB_FILENAME))
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sent: int
+    position: Position
+
+
+def sync_now(folder: Path) -> SyncResult:
+    """Send everything not yet sent. Raises ClinicUnreachable (nothing lost) or ClinicRefused."""
+    folder = Path(folder)
+    config = required_config(folder)
+    sender = new_sender(folder, config)
+    try:
+        before = sender.reconcile(load_position(folder))
+        waiting = sender.waiting(before)
+        after = sender.send_pending(before, lambda p: save_position(folder, p))
+        return SyncResult(waiting, after)
+    finally:
+        sender.close()
+        sender.source.close()  # type: ignore[attr-defined]
+
+
+def status(folder: Path) -> dict[str, Any]:
+    """What ``clinic status`` says: server, name, last send, events waiting, sessions set aside."""
+    folder = Path(folder)
+    config = load_config(folder)
+    if config is None:
+        return {"joined": False}
+    position = load_position(folder)
+    outbox = Outbox(folder / DB_FILENAME) if (folder / DB_FILENAME).exists() else None
+    try:
+        waiting = (outbox.count_events_after(position.event_id) + outbox.count_audit_after(position.audit_seq)
+                   if outbox else 0)
+    finally:
+        if outbox:
+            outbox.close()
+    return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
+            "last_sent_at": position.last_sent_at, "waiting": waiting,
+            "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused]}
+
+
+def start_sender(folder: Path, report: Any = None) -> SenderThread | None:
+    """The background sender for a joined computer (None when it has not joined)."""
+    folder = Path(folder)
+    config = load_config(folder)
+    if config is None:
+        return None
+    thread = SenderThread(new_sender(folder, config), load_position(folder), lambda p: save_position(folder, p),
+                          report or (lambda s: None))
+    thread.start()
+    return thread
+
+
+def describe_status(status: SendStatus, now: datetime | None = None) -> str:
+    """The room's quiet line: "sent to the clinic 0:00:04 ago" / "clinic server unreachable since …"."""
+    now = now or datetime.now(UTC)
+    if status.unreachable_since:
+        since = datetime.fromisoformat(status.unreachable_since).astimezone().strftime("%H:%M")
+        return f"clinic server unreachable since {since}, {status.waiting} events waiting"
+    if status.problem:
+        return f"clinic server: {status.problem}"
+    if status.last_sent_at:
+        seconds = max(0, int((now - datetime.fromisoformat(status.last_sent_at)).total_seconds()))
+        return f"sent to the clinic {seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d} ago"
+    return "not sent to the clinic yet"
+
+
+def server_sessions(folder: Path, limit: int) -> list[SessionRow]:
+    """``kaproom sessions --clinic``: every room's sessions as the clinic server holds them, newest first."""
+    config = required_config(folder)
+    with connect(config.params()) as conn:
+        return [SessionRow(**row) for row in reader.list_sessions(conn, limit=limit)]
+
+
+def room_against_server(store: Store, conn: Any, room: str) -> list[ChainReport]:
+    """This room's sessions against what the server holds of them: a chain rewritten or cut short
+    here, after the server received it, is caught by the server's copy (a witness)."""
+    return room_against_heads(store, reader.heads_of_room(conn, room))
+
+
+def room_against_heads(store: Store, heads: dict[str, tuple[int, str]]) -> list[ChainReport]:
+    """This room's sessions against the heads the server holds of them (uid -> (seq, hash))."""
+    reports = []
+    for uid, (server_seq, server_hash) in heads.items():
+        try:
+            row = store.session(uid)
+        except NotFound:
+            reports.append(ChainReport(f"session {uid[:8]} (on the clinic server)", server_seq, 1, None,
+                                       "the clinic server holds it and this computer's record does not"))
+            continue
+        label = f"session {row.id} ({uid[:8]}) against the clinic server"
+        local = {e.seq: e.hash for e in store.events(uid)}
+        if server_seq > len(local):
+            reports.append(ChainReport(label, len(local), len(local) + 1, None,
+                                       f"the clinic server holds {server_seq} events and this record only "
+                                       f"{len(local)} (events were removed here)"))
+        elif local.get(server_seq) != server_hash:
+            reports.append(ChainReport(label, len(local), server_seq, None,
+                                       f"event {server_seq} here is not the event the clinic server holds "
+                                       "(this record was rewritten)"))
+        else:
+            reports.append(ChainReport(label, len(local)))
+    return reports
+
+
+def server_reports(folder: Path, store: Store) -> list[ChainReport]:
+    """``kaproom verify --clinic``: every chain on the server and, on a room, its record against it."""
+    config = required_config(folder)
+    with connect(config.params()) as conn:
+        reports = [*reader.verify_sessions(conn), *reader.verify_entry_chains(conn)]
+        if config.kind == "room":
+            reports += room_against_server(store, conn, config.computer)
+    return reports
