@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kaproom.domain.clock import FakeClock, to_iso
-from kaproom.domain.events import Event, Kind
+from kaproom.domain.events import GENESIS, Event, Kind, event_hash
 from kaproom.domain.session import State
 from kaproom.services.workspace import Workspace
 
@@ -88,3 +88,14 @@ def finished_session(folder: Path, *, client: str = "KAP-0042", therapist: str =
                                                          "role": "supervisor"}, last.session_time,
                                           to_iso(clock.now()), "Dr Supervisor", last.phase))
     return workspace, uid
+
+
+def rehash(doc: dict) -> dict:
+    """Recompute every link and hash of a bundle, as a forger with the file would: the chain itself is intact."""
+    prev, uid = GENESIS, doc["session"]["uid"]
+    for seq, e in enumerate(doc["events"], start=1):
+        e["seq"], e["prev_hash"] = seq, prev
+        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
+                                      e["phase"], e["payload"])
+    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
+    return doc

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QImage, QPainter
 
 from kaproom.cli.main import main
-from kaproom.domain.events import GENESIS, Kind, RecordedEvent, event_hash
+from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.csv_export import FORMULA_START, render_csv
 from kaproom.export.importer import import_bundle, import_bundle_data
@@ -37,6 +37,7 @@ from kaproom.export.session_export import export_session
 from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, Store
 from kaproom.store.queries import SessionFilter, list_sessions
+from tests._export_helpers import rehash
 
 NOTE_TEXT = "Eyeshades on; breathing slow — «ça va»."
 
@@ -74,17 +75,6 @@ def bundle(room) -> dict:
 def office(tmp_path):
     with Store(tmp_path / DB_FILENAME) as store:
         yield store
-
-
-def rehash(doc: dict) -> dict:
-    """Recompute every link and hash, as a forger with the file would: the chain itself is intact."""
-    prev, uid = GENESIS, doc["session"]["uid"]
-    for seq, e in enumerate(doc["events"], start=1):
-        e["seq"], e["prev_hash"] = seq, prev
-        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
-                                      e["phase"], e["payload"])
-    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return doc
 
 
 def dump(doc: dict) -> bytes:
