@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kaproom.domain.clock import FakeClock, to_iso
-from kaproom.domain.events import Event, Kind
+from kaproom.domain.events import GENESIS, Event, Kind, event_hash
 from kaproom.domain.session import State
 from kaproom.services.workspace import Workspace
 
@@ -108,3 +108,15 @@ def resign(doc: dict) -> dict:
 
 
 _FORGER_KEY = None
+
+
+def rehash(doc: dict) -> dict:
+    """Recompute every link and hash of a bundle, as a forger with the file would (the chain itself is
+    intact), and sign the new head with a room key: see `resign`."""
+    prev, uid = GENESIS, doc["session"]["uid"]
+    for seq, e in enumerate(doc["events"], start=1):
+        e["seq"], e["prev_hash"] = seq, prev
+        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
+                                      e["phase"], e["payload"])
+    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
+    return resign(doc)

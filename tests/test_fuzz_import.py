@@ -10,11 +10,10 @@ import math
 from pathlib import Path
 
 import pytest
-from _export_helpers import finished_session, resign
+from _export_helpers import finished_session, rehash
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kaproom.domain.events import GENESIS, event_hash
 from kaproom.domain.protocol_settings import DEFAULT_RANGES
 from kaproom.export.importer import import_bundle_data
 from kaproom.export.json_bundle import BundleRefused
@@ -180,16 +179,6 @@ def test_any_value_anywhere_in_a_bundle_is_imported_or_refused_clearly(bundle, t
         assert_local_record_intact(store)
 
 
-def _rehashed(doc: dict) -> dict:
-    prev, uid = GENESIS, doc["session"]["uid"]
-    for seq, e in enumerate(doc["events"], start=1):
-        e["seq"], e["prev_hash"] = seq, prev
-        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
-                                      e["phase"], e["payload"])
-    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return resign(doc)
-
-
 vital_values = st.one_of(st.none(), st.integers(-10**20, 10**20), st.floats(-1e20, 1e20, allow_nan=False),
                          st.sampled_from([50, 300, 20, 250, 100, 49.999, 300.001, 0, True, "128"]))
 
@@ -205,7 +194,7 @@ def test_correctly_hashed_vitals_are_imported_only_inside_the_protocols_ranges(b
     vitals = next(e for e in doc["events"] if e["kind"] == "vitals")
     vitals["payload"].update(changes)
     vitals["session_time"] = session_time
-    data = json.dumps(_rehashed(doc)).encode("utf-8")
+    data = json.dumps(rehash(doc)).encode("utf-8")
     inside = all(value is None or isinstance(value, (bool, str)) or DEFAULT_RANGES[name][0] <= value
                  <= DEFAULT_RANGES[name][1] for name, value in changes.items())
     with Store(tmp_path_factory.mktemp("vitals") / DB_FILENAME) as store:

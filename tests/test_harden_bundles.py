@@ -20,13 +20,13 @@ import time
 from dataclasses import replace
 
 import pytest
-from _export_helpers import finished_session, resign
+from _export_helpers import finished_session, rehash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QImage, QPainter
 
 from kaproom.cli.main import main
-from kaproom.domain.events import GENESIS, Kind, RecordedEvent, event_hash
+from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.csv_export import FORMULA_START, render_csv
 from kaproom.export.importer import import_bundle, import_bundle_data
@@ -74,17 +74,6 @@ def bundle(room) -> dict:
 def office(tmp_path):
     with Store(tmp_path / DB_FILENAME) as store:
         yield store
-
-
-def rehash(doc: dict) -> dict:
-    """Recompute every link and hash, as a forger with the file would: the chain itself is intact."""
-    prev, uid = GENESIS, doc["session"]["uid"]
-    for seq, e in enumerate(doc["events"], start=1):
-        e["seq"], e["prev_hash"] = seq, prev
-        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
-                                      e["phase"], e["payload"])
-    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return resign(doc)
 
 
 def dump(doc: dict) -> bytes:
