@@ -53,29 +53,34 @@ def workspace(data_dir: Path, clock: FakeClock):
     opened.close()
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """Close every window a test left on screen, before its fixtures (the workspace) go.
+    """Before a test's fixtures go, close every window it left on screen; after the last test of
+    a module, once its fixtures are gone, delete the windows no test shows any more.
 
     A running room refuses a plain close (it asks first, so a session is never closed by
     accident): qtbot's own teardown left such rooms visible for the rest of the run, where they
-    took the window activation that later tests wait for."""
+    took the window activation that later tests wait for. Windows closed but never deleted pile
+    up over a run: every app-wide palette or style sheet change (the theme, the night setting)
+    then restyles thousands of dead widgets, and late tests slowed to minutes each. Deleting only
+    at a module's end: a module-scoped fixture may still hold a hidden window, and a test's own
+    fixtures close theirs after the first half of this hook."""
     import sys
-    if "PySide6.QtWidgets" not in sys.modules:
-        return  # a test that never touched Qt
-    from PySide6.QtWidgets import QApplication
-    if QApplication.instance() is None:
+    qt = "PySide6.QtWidgets" in sys.modules  # a test that never touched Qt has nothing to close
+    if qt:
+        from PySide6.QtWidgets import QApplication
+        qt = QApplication.instance() is not None
+    if qt:
+        for window in QApplication.topLevelWidgets():
+            if window.isVisible():
+                close_now = getattr(window, "close_now", None)
+                try:
+                    close_now() if callable(close_now) else window.close()
+                except Exception:
+                    window.hide()
+    yield
+    if not qt or (nextitem is not None and nextitem.module is item.module):
         return
-    for window in QApplication.topLevelWidgets():
-        if window.isVisible():
-            close_now = getattr(window, "close_now", None)
-            try:
-                close_now() if callable(close_now) else window.close()
-            except Exception:
-                window.hide()
-    # Windows closed but never deleted pile up over a run: every app-wide palette or style sheet
-    # change (the theme, the night setting) then restyles thousands of dead widgets, and late
-    # tests slowed to minutes each. Delete what no test shows any more.
     from PySide6.QtCore import QCoreApplication, QEvent
     for window in QApplication.topLevelWidgets():
         if not window.isVisible() and window.parent() is None:
