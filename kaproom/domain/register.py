@@ -30,7 +30,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 #: Hundredths of a unit per unit: quantities are whole hundredths.
@@ -109,9 +109,9 @@ class RegisterRefused(ValueError):
 _QUANTITY = re.compile(r"^\s*([+-]?)(\d+)(?:[.,](\d{1,2}))?\s*$")
 
 
-def parse_quantity(text: str | float | int, *, signed: bool = False) -> int:
+def parse_quantity(text: str | float | int, *, signed: bool = False, zero_ok: bool = False) -> int:
     """Units as typed ("2", "0.5", "1,25") to hundredths; at most two decimals, more than zero
-    unless ``signed`` (then nonzero, with a sign)."""
+    unless ``signed`` (then nonzero, with a sign) or ``zero_ok`` (a count: zero or more)."""
     if isinstance(text, bool):
         raise RegisterRefused(Rule.BAD_AMOUNT, f"Amount: '{text}' is not a number of units.")
     if isinstance(text, int | float):
@@ -128,6 +128,8 @@ def parse_quantity(text: str | float | int, *, signed: bool = False) -> int:
         sign, whole, part = match.groups()
         cents = int(whole) * CENTS + int((part or "0").ljust(2, "0"))
         cents = -cents if sign == "-" else cents
+    if zero_ok and cents >= 0:
+        return cents
     if signed:
         if cents == 0:
             raise RegisterRefused(Rule.NOT_POSITIVE, "Amount: an adjustment of zero changes nothing.")
@@ -282,7 +284,8 @@ class Movement:
 
     @property
     def day(self) -> date:
-        return date.fromisoformat(self.at[:10])
+        """The movement's date where the computer is (an expiry date is a local date)."""
+        return datetime.fromisoformat(self.at.replace("Z", "+00:00")).astimezone().date()
 
 
 @dataclass(frozen=True)
