@@ -295,6 +295,7 @@ class Line:
     seq: int
     movement: Movement
     after: Balance
+    hash: str = ""  # the register line's hash, once stored
 
 
 def _same(a: str, b: str) -> bool:
@@ -412,8 +413,8 @@ class RegisterState:
                                   f"expiring {known.expiry.isoformat()}.")
         return replace(movement, lot=movement.lot.strip())
 
-    def apply(self, seq: int, movement: Movement) -> Line:
-        """Add an accepted movement (``check`` first for a new one)."""
+    def apply(self, seq: int, movement: Movement, digest: str = "") -> Line:
+        """Add an accepted movement (``check`` first for a new one); ``digest`` is its stored hash."""
         kind, number, q = movement.kind, movement.lot.strip(), movement.quantity
         before = self.balance(number)
         stock, out = before.stock, before.out
@@ -447,7 +448,7 @@ class RegisterState:
                     stock += found.difference
         after = Balance(stock, out)
         self.balances[number] = after
-        line = Line(seq, movement, after)
+        line = Line(seq, movement, after, digest)
         self.lines.append(line)
         return line
 

@@ -153,14 +153,21 @@ class Stock:
     def open_discrepancies(self, state: RegisterState | None = None) -> list[Discrepancy]:
         return (state or self.state()).open_discrepancies()
 
+    @staticmethod
+    def period(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:
+        """The report's first and last days as typed (None: from the first line, to the last)."""
+        first = _day(start, "From") if start else None
+        last = _day(end, "To") if end else None
+        if first and last and first > last:
+            raise StockRefused(f"From {first.isoformat()} is after To {last.isoformat()}.", Rule.BAD_DATE)
+        return first, last
+
     def report(self, start: str | date | None, end: str | date | None,
                state: RegisterState | None = None) -> list[Line]:
         """Every line whose (local) date is from ``start`` to ``end`` inclusive, with balances after it."""
-        first = _day(start, "From") if start else date.min
-        last = _day(end, "To") if end else date.max
-        if first > last:
-            raise StockRefused(f"From {first.isoformat()} is after To {last.isoformat()}.", Rule.BAD_DATE)
-        return [line for line in (state or self.state()).lines if first <= line.movement.day <= last]
+        first, last = self.period(start, end)
+        return [line for line in (state or self.state()).lines
+                if (first or date.min) <= line.movement.day <= (last or date.max)]
 
     # ------------------------------------------------------------------ recording
     def _record(self, movement: Movement) -> Line:

@@ -71,7 +71,7 @@ class StockRegister:
                          " VALUES (?,?,?,?,?,?,?,?)",
                          (seq, checked.at, checked.by, checked.kind, checked.lot, payload_text, prev, digest))
             conn.execute("UPDATE register_head SET last_seq=?, last_hash=? WHERE id=1", (seq, digest))
-            return state.apply(seq, checked)
+            return state.apply(seq, checked, digest)
 
     # ------------------------------------------------------------------ verification
     def verify(self) -> list[ChainReport]:
@@ -100,9 +100,14 @@ class StockRegister:
 
 
 def _replay(events: list[RecordedEvent]) -> RegisterState:
+    """The state after the stored lines (accepted once: applied without a check, so a rule added
+    later never hides history)."""
+    state = RegisterState()
     try:
-        return RegisterState.replay((event.seq, Movement.from_payload(event.kind, event.payload, event.author,
-                                                                      event.wall_time)) for event in events)
+        for event in events:
+            state.apply(event.seq, Movement.from_payload(event.kind, event.payload, event.author, event.wall_time),
+                        event.hash)
+        return state
     except RegisterRefused as exc:
         raise StoreError(f"The stock register cannot be read: {exc}. `kaproom verify` says where.") from None
 
