@@ -1,0 +1,277 @@
+"""The supervisor's register window: lots and their balances, what expires soon, the open count
+discrepancies (resolved here, with a reason), a physical count, and every movement with the
+balances after it.
+
+It shows whether the register's chain is intact first, so a reader knows whether to trust the
+tables. Nothing here edits a line: the register only grows (a correction is an adjustment, a
+count's difference is resolved by a new line).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kaproom.domain.register import Discrepancy, Line, RegisterState, quantity_text
+from kaproom.domain.vocabulary import UNVERIFIED, movement_word
+from kaproom.services.stock import EXPIRING_SOON_DAYS, LotSummary, Person, Stock, local_time, typed_person
+from kaproom.ui.kit.errors import run_guarded, say
+
+LOT_COLUMNS = ("Lot", "Product", "Expiry", "Supplier", "Received", "In stock", "Out", "State")
+MOVEMENT_COLUMNS = ("No.", "When", "Lot", "Movement", "Units", "By", "Witness", "Details", "In stock after",
+                    "Out after")
+DISCREPANCY_COLUMNS = ("Count no.", "Lot", "Counted", "Register said", "Difference", "Counted by", "When")
+
+
+def _person_text(name: str, verified: bool) -> str:
+    return name if verified or not name else f"{name} ({UNVERIFIED})"
+
+
+def lot_state(lot: LotSummary) -> str:
+    words = ["EXPIRED" if lot.expired else "expires soon" if lot.expiring_soon else ""]
+    if lot.open_discrepancies:
+        words.append(f"{lot.open_discrepancies} open discrepanc{'y' if lot.open_discrepancies == 1 else 'ies'}")
+    return ", ".join(word for word in words if word)
+
+
+def _details(line: Line) -> str:
+    m = line.movement
+    parts = []
+    if m.kind == "received":
+        parts.append(f"from {m.supplier}, expires {m.expiry}")
+    if m.kind == "counted":
+        parts.append(f"register said {quantity_text(m.expected)}"
+                     + ("" if m.quantity == m.expected else f": DISCREPANCY {quantity_text(m.quantity - m.expected)}"))
+    if m.kind == "resolved":
+        parts.append(f"count {m.resolves} {'accepted' if m.accept_count else 'not accepted'}")
+    if m.session:
+        parts.append(f"session {m.session[:8]}")
+    if m.reason:
+        parts.append(m.reason)
+    return "; ".join(parts)
+
+
+def _table(name: str, columns: Sequence[str]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            if c in right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+class RegisterWindow(QMainWindow):
+    """The register for ``person`` (a signed-in supervisor); ``None`` on a computer without staff
+    accounts, where whoever records a count or a resolution types their name (marked unverified)."""
+
+    def __init__(self, stock: Stock, person: Person | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("registerWindow")
+        self.setWindowTitle("KAP Room: controlled-substance register")
+        self.stock, self.person = stock, person
+        self.state = RegisterState()
+        self.lot_numbers: list[str] = []
+        self.open_ones: list[Discrepancy] = []
+        self.status = QLabel("")
+        self.status.setObjectName("registerStatus")
+        self.status.setWordWrap(True)
+        self.who = QLabel(f"Recording as {person.name}." if person else
+                          f"No staff accounts here: your name is recorded as typed, marked {UNVERIFIED}.")
+        self.who.setObjectName("registerWho")
+        self.who.setProperty("muted", "true")
+        self.name_input = QLineEdit()
+        self.name_input.setObjectName("registerName")
+        self.name_input.setPlaceholderText("your name")
+        self.name_input.setAccessibleName("Your name")
+        self.name_input.setVisible(person is None)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("registerRefresh")
+        self.refresh_button.clicked.connect(self.refresh)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("registerTabs")
+        self.lots_table = _table("registerLots", LOT_COLUMNS)
+        self.expiring_table = _table("registerExpiring", LOT_COLUMNS)
+        self.discrepancy_table = _table("registerDiscrepancies", DISCREPANCY_COLUMNS)
+        self.movement_table = _table("registerMovements", MOVEMENT_COLUMNS)
+        self.tabs.addTab(self._lots_page(), "&Lots and balances")
+        self.tabs.addTab(self.expiring_table, "&Expiring soon")
+        self.tabs.addTab(self._discrepancy_page(), "&Discrepancies")
+        self.tabs.addTab(self.movement_table, "&Movements")
+
+        top = QHBoxLayout()
+        top.addWidget(self.who, 1)
+        top.addWidget(self.name_input)
+        top.addWidget(self.refresh_button)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addWidget(self.status)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(content)
+        self.resize(1100, 640)
+        self.refresh()
+
+    # ------------------------------------------------------------------ pages
+    def _lots_page(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.lots_table, 1)
+        box = QGroupBox("Record a physical count of the selected lot")
+        form = QFormLayout(box)
+        self.count_input = QLineEdit()
+        self.count_input.setObjectName("registerCountInput")
+        self.count_input.setPlaceholderText("units counted, e.g. 28 or 27.5")
+        self.count_button = QPushButton("Record the &count")
+        self.count_button.setObjectName("registerCount")
+        self.count_button.clicked.connect(self._count)
+        self.count_input.returnPressed.connect(self._count)
+        row = QHBoxLayout()
+        row.addWidget(self.count_input, 1)
+        row.addWidget(self.count_button)
+        form.addRow("Counted:", row)
+        self.count_message = QLabel("")
+        self.count_message.setObjectName("registerCountMessage")
+        self.count_message.setWordWrap(True)
+        form.addRow(self.count_message)
+        column.addWidget(box)
+        return page
+
+    def _discrepancy_page(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.discrepancy_table, 1)
+        box = QGroupBox("Resolve the selected discrepancy (a supervisor)")
+        form = QFormLayout(box)
+        self.reason_input = QLineEdit()
+        self.reason_input.setObjectName("registerResolveReason")
+        self.reason_input.setPlaceholderText("why: what the recount or the search found")
+        form.addRow("Reason:", self.reason_input)
+        self.accept_box = QCheckBox("The count was right: move the stock balance to it")
+        self.accept_box.setObjectName("registerAcceptCount")
+        form.addRow(self.accept_box)
+        self.resolve_button = QPushButton("&Resolve")
+        self.resolve_button.setObjectName("registerResolve")
+        self.resolve_button.clicked.connect(self._resolve)
+        form.addRow(self.resolve_button)
+        self.resolve_message = QLabel("")
+        self.resolve_message.setObjectName("registerResolveMessage")
+        self.resolve_message.setWordWrap(True)
+        form.addRow(self.resolve_message)
+        column.addWidget(box)
+        return page
+
+    # ------------------------------------------------------------------ showing
+    def refresh(self) -> None:
+        run_guarded(self.status, self.stock.state, self._show)
+
+    def _show(self, state: RegisterState) -> None:
+        self.state = state
+        reports = self.stock.register.verify()
+        broken = [r for r in reports if not r.intact]
+        if broken:
+            say(self.status, "NOT INTACT: " + " · ".join(r.describe() for r in broken)
+                + ". Do not rely on these balances; tell your supervisor and run `kaproom verify`.", "error")
+        elif reports:
+            say(self.status, f"The register is intact: all {reports[0].events} lines match their hashes.", "ok")
+        else:
+            say(self.status, "The register is empty. Deliveries are recorded with `kaproom stock receive`.", "info")
+        lots = self.stock.lots(state)
+        self.lot_numbers = [lot.lot for lot in lots]
+        _fill(self.lots_table, [self._lot_row(lot) for lot in lots], right=(4, 5, 6))
+        soon = [lot for lot in lots if (lot.expired or lot.expiring_soon) and (lot.stock or lot.out)]
+        _fill(self.expiring_table, [self._lot_row(lot) for lot in soon], right=(4, 5, 6))
+        self.tabs.setTabText(1, f"&Expiring soon ({len(soon)}, {EXPIRING_SOON_DAYS} days)")
+        self.open_ones = state.open_discrepancies()
+        _fill(self.discrepancy_table, [[str(d.seq), d.lot, quantity_text(d.counted), quantity_text(d.expected),
+                                        quantity_text(d.difference), d.by, local_time(d.at)]
+                                       for d in self.open_ones], right=(2, 3, 4))
+        self.tabs.setTabText(2, f"&Discrepancies ({len(self.open_ones)} open)")
+        lines = list(reversed(state.lines))  # newest first
+        _fill(self.movement_table, [[str(line.seq), local_time(line.movement.at), line.movement.lot,
+                                     movement_word(line.movement.kind),
+                                     "" if line.movement.kind == "resolved" else quantity_text(line.movement.quantity),
+                                     _person_text(line.movement.by, line.movement.by_verified),
+                                     _person_text(line.movement.witness, line.movement.witness_verified),
+                                     _details(line), quantity_text(line.after.stock), quantity_text(line.after.out)]
+                                    for line in lines], right=(0, 4, 8, 9))
+        if self.lots_table.rowCount() and not self.lots_table.selectedItems():
+            self.lots_table.selectRow(0)
+        if self.discrepancy_table.rowCount() and not self.discrepancy_table.selectedItems():
+            self.discrepancy_table.selectRow(0)
+
+    @staticmethod
+    def _lot_row(lot: LotSummary) -> list[str]:
+        return [lot.lot, lot.product, lot.expiry.isoformat(), lot.supplier, quantity_text(lot.received),
+                quantity_text(lot.stock), quantity_text(lot.out), lot_state(lot)]
+
+    # ------------------------------------------------------------------ recording
+    def _count(self) -> None:
+        row = self.lots_table.currentRow()
+        if row < 0 or row >= len(self.lot_numbers):
+            say(self.count_message, "Choose the lot you counted in the table first.")
+            return
+        lot, typed = self.lot_numbers[row], self.count_input.text()
+        run_guarded(self.count_message, lambda: self.stock.count(self._who(), lot, typed), self._counted)
+
+    def _counted(self, line: Line) -> None:
+        m = line.movement
+        self.count_input.clear()
+        self.refresh()
+        if m.quantity == m.expected:
+            say(self.count_message, f"Count recorded (line {line.seq}): lot {m.lot} agrees with the register.", "ok")
+        else:
+            say(self.count_message, f"Count recorded (line {line.seq}): DISCREPANCY of "
+                                    f"{quantity_text(m.quantity - m.expected)} in lot {m.lot}. It stays open until a "
+                                    "supervisor resolves it (Discrepancies).", "caution")
+
+    def _resolve(self) -> None:
+        row = self.discrepancy_table.currentRow()
+        if row < 0 or row >= len(self.open_ones):
+            say(self.resolve_message, "There is no open discrepancy chosen.")
+            return
+        seq, reason, accept = self.open_ones[row].seq, self.reason_input.text(), self.accept_box.isChecked()
+        run_guarded(self.resolve_message, lambda: self.stock.resolve(self._who(), seq, reason, accept),
+                    self._resolved)
+
+    def _who(self) -> Person:
+        return self.person or typed_person(self.name_input.text())
+
+    def _resolved(self, line: Line) -> None:
+        self.reason_input.clear()
+        self.accept_box.setChecked(False)
+        self.refresh()
+        say(self.resolve_message, f"Discrepancy {line.movement.resolves} resolved (line {line.seq}); lot "
+                                  f"{line.movement.lot} has {quantity_text(line.after.stock)} in stock.", "ok")
