@@ -125,3 +125,20 @@ def test_with_staff_accounts_only_a_supervisor_opens_it(qtbot, workspace, name, 
         return
     qtbot.addWidget(window)
     assert window.person == Person("Sam", True) and not window.findChild(QLineEdit, "registerName").isVisible()
+
+
+def test_the_home_page_opens_the_register(qtbot, workspace):
+    from kaproom.ui.shell.launcher import Launcher
+    from kaproom.ui.shell.wiring import make_launcher
+    _stocked(workspace)
+    home = Launcher(workspace).show_home()  # a launcher without it (the demo's) offers no button
+    qtbot.addWidget(home)
+    assert home.stock_register_button is None
+    launcher = make_launcher(workspace, demo=False, extensions=())
+    home = launcher.show_home()
+    qtbot.addWidget(home)
+    qtbot.mouseClick(home.stock_register_button, Qt.MouseButton.LeftButton)
+    (window,) = [w for w in launcher._extra_windows if isinstance(w, RegisterWindow)]
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.lots_table.rowCount() == 3 and window.person is None
+    assert make_launcher(workspace, demo=True, extensions=()).stock_register is None
