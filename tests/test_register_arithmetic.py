@@ -79,3 +79,35 @@ def test_accepted_movements_keep_balances_consistent_and_never_negative(sequence
             assert line.movement.lot != "OLD"  # an expired lot is never given out
         if line.movement.kind in (K.WASTED, K.DESTROYED):
             assert line.movement.witness and line.movement.witness.casefold() != line.movement.by.casefold()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(movements, min_size=1, max_size=3), max_size=12))
+def test_through_the_store_refused_groups_write_nothing_and_the_chain_stays_intact(groups) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from kaproom.store import Store
+    from kaproom.store.register import StockRegister
+
+    model = RegisterState()
+    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "kaproom.sqlite3") as store:
+        register = StockRegister(store)
+        for group in groups:
+            trial = RegisterState.replay((line.seq, line.movement) for line in model.lines)
+            try:
+                checked = [trial.apply(len(trial.lines) + 1, trial.check(m)) for m in group]
+            except RegisterRefused:
+                checked = None
+            count = register.count()
+            try:
+                register.record_all(group)
+            except RegisterRefused:
+                assert checked is None and register.count() == count  # all or nothing
+                continue
+            assert checked is not None
+            model = trial
+        stored = register.state()
+        assert stored.balances == model.balances == expected_balances(stored)
+        assert all(b.stock >= 0 and b.out >= 0 for b in stored.balances.values())
+        assert all(report.intact for report in register.verify())

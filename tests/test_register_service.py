@@ -101,3 +101,26 @@ def test_without_staff_accounts_names_are_typed_and_unverified(data_dir, clock) 
         assert typed_person("Ana") == Person("Ana", False)
         with pytest.raises(StockRefused, match="By: Name"):
             typed_person("")
+
+
+def test_a_dose_is_one_transaction_all_or_nothing(data_dir, clock) -> None:
+    with Workspace(data_dir, clock) as workspace:
+        stock = Stock.of(workspace)
+        _receive(stock)
+        lines = stock.give_dose(ANA, "K100-01", dispensed="1", administered="0.75", wasted="0.25",
+                                witness=Person("Ben"), session="abc", reason="spat out")
+        assert [line.movement.kind for line in lines] == ["dispensed", "administered", "wasted"]
+        assert (lines[-1].after.stock, lines[-1].after.out) == (1900, 0)
+        assert lines[-1].movement.witness == "Ben" and lines[0].movement.witness == ""
+        # the waste has no witness: nothing of the dose is recorded, not even the dispensing
+        with pytest.raises(StockRefused) as caught:
+            stock.give_dose(ANA, "K100-01", dispensed="1", administered="0.5", wasted="0.5", session="abc")
+        assert caught.value.rule == Rule.NO_WITNESS and stock.register.count() == 4
+        with pytest.raises(StockRefused) as caught:
+            stock.give_dose(ANA, "K100-01", dispensed="1", administered="1.5")
+        assert caught.value.rule == Rule.OVER_BALANCE and stock.register.count() == 4
+        # dispensed earlier, given now
+        stock.dispense(ANA, "K100-01", "1", session="def")
+        given = stock.give_dose(ANA, "K100-01", dispensed=None, administered="1", session="def")
+        assert len(given) == 1 and (given[0].after.stock, given[0].after.out) == (1800, 0)
+        assert stock.register.verify()[0].intact

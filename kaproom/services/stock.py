@@ -207,6 +207,34 @@ class Stock:
     def destroy(self, by: Person, witness: Person, lot: str, quantity: str | float, reason: str = "") -> Line:
         return self._witnessed(MovementKind.DESTROYED, by, witness, lot, quantity, "", reason)
 
+    def give_dose(self, by: Person, lot: str, *, dispensed: str | float | None, administered: str | float | None,
+                  wasted: str | float | None = None, witness: Person | None = None, returned: str | float | None = None,
+                  session: str = "", reason: str = "") -> list[Line]:
+        """A dose as the room records it, in one transaction: the units taken from the safe
+        (``dispensed``; None when they were dispensed before), what was given, what was spat out or
+        not used (``wasted``, with a ``witness``) and what went back unused (``returned``). If any
+        part is refused (an expired lot, more than the balance, a waste without a witness), none
+        of it is recorded."""
+        def build() -> list[Movement]:
+            now, where, why = self.now(), session.strip(), reason.strip()
+            parts = []
+            for kind, amount in ((MovementKind.DISPENSED, dispensed), (MovementKind.ADMINISTERED, administered),
+                                 (MovementKind.WASTED, wasted), (MovementKind.RETURNED, returned)):
+                if amount is None or str(amount).strip() in ("", "0"):
+                    continue
+                seen = witness if kind == MovementKind.WASTED and witness is not None else Person("")
+                parts.append(Movement(kind, lot.strip(), parse_quantity(amount), by.name, now, by.verified,
+                                      witness=seen.name, witness_verified=seen.verified, session=where,
+                                      reason=why if kind == MovementKind.WASTED else ""))
+            if not parts:
+                raise RegisterRefused(Rule.NOT_POSITIVE, "Amount: give the amount given (or dispensed).")
+            return parts
+        try:
+            movements = build()
+            return self.register.record_all(movements)
+        except RegisterRefused as exc:
+            raise _refused(exc) from None
+
     def adjust(self, by: Person, lot: str, quantity: str | float, reason: str) -> Line:
         return self._checked(lambda: Movement(MovementKind.ADJUSTED, lot.strip(), parse_quantity(quantity, signed=True),
                                               by.name, self.now(), by.verified, reason=reason.strip()))

@@ -10,6 +10,7 @@ copy of it the way it holds a room's sessions.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from kaproom.domain.events import GENESIS, ChainReport, RecordedEvent, canonical_json, event_hash_of_text, verify_chain
 from kaproom.domain.register import REGISTER_CHAIN, Line, Movement, RegisterRefused, RegisterState
@@ -54,24 +55,37 @@ class StockRegister:
     def record(self, movement: Movement) -> Line:
         """Check ``movement`` against the register as it is now and append it, in one transaction.
         Raises RegisterRefused (nothing written) when a rule refuses it."""
-        action = f"record the {movement.kind} movement in the stock register"
+        return self.record_all([movement])[0]
+
+    def record_all(self, movements: Sequence[Movement]) -> list[Line]:
+        """Several movements that belong together (a dose: dispensed, administered, the rest wasted),
+        each checked against the register with the ones before it, all appended in one transaction:
+        if a rule refuses any of them, none is written."""
+        if not movements:
+            return []
+        action = f"record the {movements[0].kind} movement in the stock register"
         with self.store._write(action) as conn:
             rows = conn.execute(f"SELECT {REGISTER_COLUMNS} FROM register ORDER BY seq").fetchall()
             state = _replay([_event(row) for row in rows])
-            checked = state.check(movement)
             head = conn.execute("SELECT last_seq, last_hash FROM register_head WHERE id=1").fetchone()
-            seq, prev = (int(head[0]) + 1, str(head[1]) or GENESIS) if head else (1, GENESIS)
-            try:
-                payload_text = canonical_json(checked.payload())
-                digest = event_hash_of_text(prev, REGISTER_CHAIN, seq, checked.kind, checked.at, 0.0, checked.by, "",
-                                            payload_text)
-            except (TypeError, ValueError, UnicodeEncodeError) as exc:
-                raise StoreError(f"This register line cannot be stored ({exc}); please retype it.") from None
-            conn.execute("INSERT INTO register (seq, wall_time, actor, kind, lot, payload, prev_hash, hash)"
-                         " VALUES (?,?,?,?,?,?,?,?)",
-                         (seq, checked.at, checked.by, checked.kind, checked.lot, payload_text, prev, digest))
-            conn.execute("UPDATE register_head SET last_seq=?, last_hash=? WHERE id=1", (seq, digest))
-            return state.apply(seq, checked, digest)
+            seq, prev = (int(head[0]), str(head[1]) or GENESIS) if head else (0, GENESIS)
+            lines = []
+            for movement in movements:
+                checked = state.check(movement)
+                seq += 1
+                try:
+                    payload_text = canonical_json(checked.payload())
+                    digest = event_hash_of_text(prev, REGISTER_CHAIN, seq, checked.kind, checked.at, 0.0, checked.by,
+                                                "", payload_text)
+                except (TypeError, ValueError, UnicodeEncodeError) as exc:
+                    raise StoreError(f"This register line cannot be stored ({exc}); please retype it.") from None
+                conn.execute("INSERT INTO register (seq, wall_time, actor, kind, lot, payload, prev_hash, hash)"
+                             " VALUES (?,?,?,?,?,?,?,?)",
+                             (seq, checked.at, checked.by, checked.kind, checked.lot, payload_text, prev, digest))
+                lines.append(state.apply(seq, checked, digest))
+                prev = digest
+            conn.execute("UPDATE register_head SET last_seq=?, last_hash=? WHERE id=1", (seq, prev))
+            return lines
 
     # ------------------------------------------------------------------ verification
     def verify(self) -> list[ChainReport]:
