@@ -85,7 +85,7 @@ def test_an_expired_lot_is_flagged_in_the_list(data_dir, monkeypatch, capsys):
     assert json.loads(run(monkeypatch, capsys, "stock", "list", "--json")[1])["lots"][0]["expired"] is True
 
 
-def test_report_csv_and_pdf_for_an_inspector(data_dir, monkeypatch, capsys, tmp_path):
+def test_report_csv_and_pdf_for_an_inspector(qapp, data_dir, monkeypatch, capsys, tmp_path):
     receive(monkeypatch, capsys)
     run(monkeypatch, capsys, "stock", "adjust", "K1", "-1", "--reason", "=HYPERLINK(evil)", "--by", "Ana")
     target = tmp_path / "log.csv"

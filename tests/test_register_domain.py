@@ -17,7 +17,7 @@ from kaproom.domain.register import (
 
 K = MovementKind
 TROCHE = Product("ketamine", 100, "sublingual troche")
-AT = "2026-12-07T10:00:00+00:00"
+AT = "2026-12-07T12:00:00+00:00"
 
 
 def accept(state: RegisterState, movement: Movement) -> Balance:

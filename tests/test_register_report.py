@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+import time
+
+import pytest
 
 from kaproom.domain.register import Balance
 from kaproom.export.stock_report import build_report, opening_and_closing, render_stock_csv, render_stock_pdf
@@ -12,6 +15,16 @@ from kaproom.services.stock import Person, Stock
 
 ANA, BEN = Person("Ana", True), Person("Ben", True)
 DAY = 24 * 3600
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch):
+    """Report days are local dates: these tests count them in UTC, wherever they run."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def _three_days(workspace) -> Stock:
@@ -42,7 +55,7 @@ def test_a_period_in_the_middle_has_opening_and_closing_balances(workspace) -> N
     assert rows[0]["by_verified"] == "yes" and rows[0]["session"] == "s-day2" and rows[0]["hash"] == state.lines[1].hash
 
 
-def test_the_pdf_reads_as_a_register(workspace, tmp_path) -> None:
+def test_the_pdf_reads_as_a_register(qapp, workspace, tmp_path) -> None:
     stock = _three_days(workspace)
     stock.count(ANA, "K1", "6")
     state = stock.state()

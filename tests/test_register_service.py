@@ -1,6 +1,8 @@
 """kaproom.services.stock: what the command line and the register window do alike."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, fast_people
 
@@ -10,6 +12,16 @@ from kaproom.services.stock import Person, Stock, StockRefused, identify, requir
 from kaproom.services.workspace import Workspace
 
 ANA = Person("Ana")
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch):
+    """Report days are local dates: these tests count them in UTC, wherever they run."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def _receive(stock: Stock, lot: str = "K100-01", units: str = "20", expiry: str = "2026-12-31"):
