@@ -28,7 +28,7 @@ from typing import Any
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require, shown
 from kaproom.domain.people import InputRefused, Permission, User, name_key
-from kaproom.domain.register import Discrepancy, Line, quantity_text
+from kaproom.domain.register import Discrepancy, Line, MovementKind, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination, write_private
 from kaproom.export.stock_report import build_report, csv_rows, render_stock_csv, render_stock_pdf
@@ -93,10 +93,10 @@ def _say(args: argparse.Namespace, line: Line) -> int:
         print(json.dumps(_line_json(line), indent=2, ensure_ascii=False))
     else:
         who = m.by if m.by_verified else f"{m.by} ({UNVERIFIED})"
-        amount = "" if m.kind == "resolved" else f" {quantity_text(m.quantity)}"
+        amount = "" if m.kind == MovementKind.RESOLVED else f" {quantity_text(m.quantity)}"
         print(f"{movement_word(m.kind)}{amount} · lot {shown(m.lot)} · by {shown(who)} · line {line.seq}. "
               f"In stock now {quantity_text(line.after.stock)}, out {quantity_text(line.after.out)}.")
-    if m.kind == "counted" and m.quantity != m.expected:
+    if m.kind == MovementKind.COUNTED and m.quantity != m.expected:
         print(f"DISCREPANCY: counted {quantity_text(m.quantity)}, the register says {quantity_text(m.expected)}. "
               f"It stays open until a supervisor resolves it: {ROOT} resolve {line.seq} --reason TEXT "
               "--accept-count|--keep-register", file=sys.stderr)

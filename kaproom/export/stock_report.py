@@ -22,9 +22,10 @@ from kaproom.export.csv_export import spreadsheet_safe
 from kaproom.export.pdf import RESOLUTION, ensure_gui_application
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.summary import timezone_label, wall_text
+from kaproom.services.stock import movement_details
 
 CSV_COLUMNS = ("seq", "local_time", "wall_time_utc", "lot", "product", "movement", "quantity_units", "quantity_mg",
-               "by", "by_verified", "witness", "witness_verified", "session", "reason", "in_stock_after",
+               "by", "by_verified", "witness", "witness_verified", "session", "reason", "details", "in_stock_after",
                "out_after", "hash")
 #: Numbers KAP Room formats itself: never text a spreadsheet could run, kept as numbers (-1 stays -1).
 NUMBER_COLUMNS = frozenset({"seq", "quantity_units", "quantity_mg", "in_stock_after", "out_after"})
@@ -68,24 +69,6 @@ def _person(name: str, verified: bool) -> str:
     return name if verified or not name else f"{name} ({UNVERIFIED})"
 
 
-def _details(line: Line) -> str:
-    m = line.movement
-    parts = []
-    if m.kind == MovementKind.RECEIVED:
-        parts.append(f"from {m.supplier}, expires {m.expiry}")
-    if m.kind == MovementKind.COUNTED:
-        difference = m.quantity - m.expected
-        parts.append(f"book said {quantity_text(m.expected)}"
-                     + (f": DISCREPANCY {quantity_text(difference)}" if difference else ": agrees"))
-    if m.kind == MovementKind.RESOLVED:
-        parts.append(f"count {m.resolves} {'accepted' if m.accept_count else 'not accepted'}")
-    if m.session:
-        parts.append(f"session {m.session[:8]}")
-    if m.reason:
-        parts.append(m.reason)
-    return "; ".join(parts)
-
-
 def csv_rows(report: StockReport) -> list[dict[str, str]]:
     rows = []
     for line in report.lines:
@@ -97,7 +80,7 @@ def csv_rows(report: StockReport) -> list[dict[str, str]]:
             "quantity_units": "" if m.kind == MovementKind.RESOLVED else quantity_text(m.quantity),
             "quantity_mg": _mg(line, report.state), "by": m.by, "by_verified": "yes" if m.by_verified else "no",
             "witness": m.witness, "witness_verified": ("yes" if m.witness_verified else "no") if m.witness else "",
-            "session": m.session, "reason": _details(line) if m.kind != MovementKind.RECEIVED else m.reason,
+            "session": m.session, "reason": m.reason, "details": movement_details(line),
             "in_stock_after": quantity_text(line.after.stock), "out_after": quantity_text(line.after.out),
             "hash": line.hash,
         })
@@ -171,7 +154,7 @@ def _movements(flow: Flow, report: StockReport) -> None:
                      Cell(movement_word(m.kind), bold=discrepancy or m.kind in (MovementKind.WASTED,
                                                                                MovementKind.DESTROYED)),
                      units, _mg(line, report.state), _person(m.by, m.by_verified),
-                     _person(m.witness, m.witness_verified), Cell(_details(line), bold=discrepancy),
+                     _person(m.witness, m.witness_verified), Cell(movement_details(line), bold=discrepancy),
                      quantity_text(line.after.stock), quantity_text(line.after.out)])
     flow.table(columns, rows)
 

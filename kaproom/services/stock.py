@@ -31,6 +31,7 @@ from kaproom.domain.register import (
     Rule,
     parse_date,
     parse_quantity,
+    quantity_text,
 )
 from kaproom.services.people import AccessRefused, People
 from kaproom.store import Store, StoreError
@@ -282,6 +283,25 @@ def _day(value: str | date, what: str) -> date:
         raise _refused(exc) from None
 
 
+def movement_details(line: Line) -> str:
+    """What a line says besides its kind, amount and people, in words (the window, the report)."""
+    m = line.movement
+    parts = []
+    if m.kind == MovementKind.RECEIVED:
+        parts.append(f"from {m.supplier}, expires {m.expiry}")
+    if m.kind == MovementKind.COUNTED:
+        difference = m.quantity - m.expected
+        parts.append(f"register said {quantity_text(m.expected)}"
+                     + (f": DISCREPANCY {quantity_text(difference)}" if difference else ": agrees"))
+    if m.kind == MovementKind.RESOLVED:
+        parts.append(f"count {m.resolves} {'accepted' if m.accept_count else 'not accepted'}")
+    if m.session:
+        parts.append(f"session {m.session[:8]}")
+    if m.reason:
+        parts.append(m.reason)
+    return "; ".join(parts)
+
+
 def local_time(at: str) -> str:
     """'2026-12-07 10:00' where the computer is, for a stored time."""
     try:
@@ -291,4 +311,4 @@ def local_time(at: str) -> str:
 
 
 __all__: Sequence[str] = ["EXPIRING_SOON_DAYS", "LotSummary", "Person", "Stock", "StockRefused", "identify",
-                          "local_time", "require_supervisor", "typed_person"]
+                          "local_time", "movement_details", "require_supervisor", "typed_person"]

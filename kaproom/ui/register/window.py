@@ -28,9 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kaproom.domain.register import Discrepancy, Line, RegisterState, quantity_text
+from kaproom.domain.register import Discrepancy, Line, MovementKind, RegisterState, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
-from kaproom.services.stock import EXPIRING_SOON_DAYS, LotSummary, Person, Stock, local_time, typed_person
+from kaproom.services.stock import (
+    EXPIRING_SOON_DAYS,
+    LotSummary,
+    Person,
+    Stock,
+    local_time,
+    movement_details,
+    typed_person,
+)
 from kaproom.ui.kit.errors import run_guarded, say
 
 LOT_COLUMNS = ("Lot", "Product", "Expiry", "Supplier", "Received", "In stock", "Out", "State")
@@ -48,23 +56,6 @@ def lot_state(lot: LotSummary) -> str:
     if lot.open_discrepancies:
         words.append(f"{lot.open_discrepancies} open discrepanc{'y' if lot.open_discrepancies == 1 else 'ies'}")
     return ", ".join(word for word in words if word)
-
-
-def _details(line: Line) -> str:
-    m = line.movement
-    parts = []
-    if m.kind == "received":
-        parts.append(f"from {m.supplier}, expires {m.expiry}")
-    if m.kind == "counted":
-        parts.append(f"register said {quantity_text(m.expected)}"
-                     + ("" if m.quantity == m.expected else f": DISCREPANCY {quantity_text(m.quantity - m.expected)}"))
-    if m.kind == "resolved":
-        parts.append(f"count {m.resolves} {'accepted' if m.accept_count else 'not accepted'}")
-    if m.session:
-        parts.append(f"session {m.session[:8]}")
-    if m.reason:
-        parts.append(m.reason)
-    return "; ".join(parts)
 
 
 def _table(name: str, columns: Sequence[str]) -> QTableWidget:
@@ -219,18 +210,20 @@ class RegisterWindow(QMainWindow):
                                         quantity_text(d.difference), d.by, local_time(d.at)]
                                        for d in self.open_ones], right=(2, 3, 4))
         self.tabs.setTabText(2, f"&Discrepancies ({len(self.open_ones)} open)")
-        lines = list(reversed(state.lines))  # newest first
-        _fill(self.movement_table, [[str(line.seq), local_time(line.movement.at), line.movement.lot,
-                                     movement_word(line.movement.kind),
-                                     "" if line.movement.kind == "resolved" else quantity_text(line.movement.quantity),
-                                     _person_text(line.movement.by, line.movement.by_verified),
-                                     _person_text(line.movement.witness, line.movement.witness_verified),
-                                     _details(line), quantity_text(line.after.stock), quantity_text(line.after.out)]
-                                    for line in lines], right=(0, 4, 8, 9))
+        _fill(self.movement_table, [self._movement_row(line) for line in reversed(state.lines)],  # newest first
+              right=(0, 4, 8, 9))
         if self.lots_table.rowCount() and not self.lots_table.selectedItems():
             self.lots_table.selectRow(0)
         if self.discrepancy_table.rowCount() and not self.discrepancy_table.selectedItems():
             self.discrepancy_table.selectRow(0)
+
+    @staticmethod
+    def _movement_row(line: Line) -> list[str]:
+        m = line.movement
+        return [str(line.seq), local_time(m.at), m.lot, movement_word(m.kind),
+                "" if m.kind == MovementKind.RESOLVED else quantity_text(m.quantity), _person_text(m.by, m.by_verified),
+                _person_text(m.witness, m.witness_verified), movement_details(line), quantity_text(line.after.stock),
+                quantity_text(line.after.out)]
 
     @staticmethod
     def _lot_row(lot: LotSummary) -> list[str]:
