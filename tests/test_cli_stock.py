@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, PipedStdin, add_staff, fast_people
+from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, PipedStdin, add_staff, audit_log, fast_people
 
 from kaproom.cli.main import main
 from kaproom.services.workspace import Workspace
@@ -136,3 +136,12 @@ def test_with_staff_accounts_people_sign_in_and_witnesses_type_their_own_pin(sta
     assert code == 2 and "names someone else" in err
     code, out, err = run(monkeypatch, capsys, "stock", "list", user="Teo", stdin="000000\n")
     assert code == 2 and "do not match" in err
+    code, out, err = run(monkeypatch, capsys, "stock", "report", "-o", str(staffed / "x.csv"), user="Teo",
+                         stdin=f"{THERAPIST_PIN}\n")
+    assert code == 2 and not (staffed / "x.csv").exists()  # a therapist does not export the register
+    code, out, err = run(monkeypatch, capsys, "stock", "report", "-o", str(staffed / "x.csv"), user="Sam",
+                         stdin=f"{SUPERVISOR_SECRET}\n")
+    assert code == 0
+    with Workspace(staffed) as workspace:
+        (entry,) = audit_log(fast_people(workspace), ("stock_report_exported",))
+    assert entry.author == "Sam" and entry.payload["lines"] == 3 and entry.payload["format"] == "csv"

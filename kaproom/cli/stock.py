@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require, shown
-from kaproom.domain.people import InputRefused, Permission, User, name_key
+from kaproom.domain.people import AuditKind, InputRefused, Permission, User, name_key
 from kaproom.domain.register import Discrepancy, Line, MovementKind, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination, write_private
@@ -175,7 +175,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
-        require(args, workspace, Permission.EXPORT)
+        user = require(args, workspace, Permission.EXPORT)
         stock = Stock.of(workspace)
         state = stock.state()
         first, last = stock.period(args.start, args.end)
@@ -191,7 +191,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             return EXIT_OK
         data = render_stock_pdf(report) if args.format == "pdf" else render_stock_csv(report)
         path = destination(args.output, f"stock-register.{args.format}")
-        write_private(Path(path), data, replace=args.force)
+        people = People.of(workspace)
+
+        def audit() -> None:  # the export is recorded before the file takes its name, or not made
+            people.record(user, AuditKind.STOCK_REPORT_EXPORTED, {
+                "format": args.format, "from": args.start, "to": args.end, "lines": len(lines),
+                "destination": str(path)})
+        write_private(Path(path), data, replace=args.force, before_commit=audit)
         if args.json:
             print(json.dumps({"file": str(path), "format": args.format, "lines": len(lines),
                               "from": args.start, "to": args.end, "head_seq": report.head_seq,
