@@ -95,3 +95,33 @@ def test_kaproom_verify_includes_the_register(data_dir, clock) -> None:
         assert workspace.verify_extra() == []
         _fill(workspace.store)
         assert [r.chain for r in workspace.verify_extra()] == [REGISTER_LABEL]
+
+
+def test_lines_another_process_added_are_seen_and_checked_against(tmp_path) -> None:
+    """Each Store keeps the register as last read and reads only the lines after it; lines added
+    through another connection (a command while the app runs) count in the next check."""
+    path = tmp_path / DB_FILENAME
+    with Store(path) as app, Store(path) as command:
+        register = _fill(app)
+        assert register.state().balance("L1") == Balance(900, 50)
+        StockRegister(command).record(Movement(K.DISPENSED, "L1", 900, "Ana", AT))
+        with pytest.raises(RegisterRefused) as caught:  # the app knows the stock is gone
+            register.record(Movement(K.DISPENSED, "L1", 100, "Ana", AT))
+        assert caught.value.rule == Rule.OVER_BALANCE
+        assert register.state().balance("L1") == Balance(0, 950)
+        state = register.state()
+        state.balances.clear()  # a caller's copy: changing it changes nothing known
+        assert register.state().balance("L1") == Balance(0, 950)
+
+
+def test_a_rewritten_end_is_read_again_in_full(tmp_path) -> None:
+    path = tmp_path / DB_FILENAME
+    with Store(path) as store:
+        register = _fill(store)
+        assert register.state().balance("L1") == Balance(900, 50)
+        conn = _sqlite(path)
+        conn.execute("DROP TRIGGER register_no_delete")
+        conn.execute("DELETE FROM register WHERE seq=3")  # the waste cut off behind the store's back
+        conn.execute("UPDATE register_head SET last_seq=2, last_hash=(SELECT hash FROM register WHERE seq=2)")
+        conn.close()
+        assert register.state().balance("L1") == Balance(900, 100)

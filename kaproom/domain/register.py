@@ -320,6 +320,11 @@ class RegisterState:
             state.apply(seq, movement)
         return state
 
+    def copy(self) -> RegisterState:
+        """Another state to apply movements to, leaving this one as it is (lots, lines and
+        discrepancies are immutable: the containers are copied, not what they hold)."""
+        return RegisterState(dict(self.lots), dict(self.balances), dict(self.discrepancies), list(self.lines))
+
     def lot(self, number: str) -> Lot:
         lot = self.lots.get(number.strip())
         if lot is None:
