@@ -23,15 +23,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require, shown
-from kaproom.domain.people import AuditKind, InputRefused, Permission, User, name_key
+from kaproom.domain.people import InputRefused, Permission, User, name_key
 from kaproom.domain.register import Discrepancy, Line, MovementKind, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
-from kaproom.export.output import destination, write_private
-from kaproom.export.stock_report import build_report, csv_rows, render_stock_csv, render_stock_pdf
+from kaproom.export.output import destination
+from kaproom.export.stock_report import build_report, csv_rows, record_stock_export, render_stock_csv, save_stock_report
 from kaproom.services.people import People
 from kaproom.services.stock import (
     LotSummary,
@@ -176,34 +175,27 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
-        stock = Stock.of(workspace)
-        state = stock.state()
-        first, last = stock.period(args.start, args.end)
-        lines = stock.report(first, last, state)
-        report = build_report(state, lines, first, last, stock.now())
+        stock, people = Stock.of(workspace), People.of(workspace)
         if args.output is None:
             if args.format == "pdf":
                 raise StockRefused("Give the PDF a file name with -o FILE.")
+            state = stock.state()
+            first, last = stock.period(args.start, args.end)
+            report = build_report(state, stock.report(first, last, state), first, last, stock.now())
+            record_stock_export(people, user, report, args.format, "standard output")
             if args.json:
                 print(json.dumps(csv_rows(report), indent=2, ensure_ascii=False))
             else:
                 sys.stdout.write(render_stock_csv(report).decode("utf-8-sig"))
             return EXIT_OK
-        data = render_stock_pdf(report) if args.format == "pdf" else render_stock_csv(report)
         path = destination(args.output, f"stock-register.{args.format}")
-        people = People.of(workspace)
-
-        def audit() -> None:  # the export is recorded before the file takes its name, or not made
-            people.record(user, AuditKind.STOCK_REPORT_EXPORTED, {
-                "format": args.format, "from": args.start, "to": args.end, "lines": len(lines),
-                "destination": str(path)})
-        write_private(Path(path), data, replace=args.force, before_commit=audit)
+        report = save_stock_report(stock, people, user, args.start, args.end, args.format, path, replace=args.force)
         if args.json:
-            print(json.dumps({"file": str(path), "format": args.format, "lines": len(lines),
+            print(json.dumps({"file": str(path), "format": args.format, "lines": len(report.lines),
                               "from": args.start, "to": args.end, "head_seq": report.head_seq,
                               "head_hash": report.head_hash}, indent=2))
         else:
-            print(f"Wrote {len(lines)} register lines ({report.period}) to {path}.")
+            print(f"Wrote {len(report.lines)} register lines ({report.period}) to {path}.")
     return EXIT_OK
 
 

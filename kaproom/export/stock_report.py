@@ -12,17 +12,21 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QPageLayout, QPageSize, QPainter, QPdfWriter
 
+from kaproom.domain.people import AuditKind, User
 from kaproom.domain.register import Balance, Discrepancy, Line, MovementKind, RegisterState, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.csv_export import spreadsheet_safe
+from kaproom.export.output import ExportError, write_private
 from kaproom.export.pdf import RESOLUTION, ensure_gui_application
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.summary import timezone_label, wall_text
-from kaproom.services.stock import movement_details
+from kaproom.services.people import People
+from kaproom.services.stock import Stock, movement_details
 
 CSV_COLUMNS = ("seq", "local_time", "wall_time_utc", "lot", "product", "movement", "quantity_units", "quantity_mg",
                "by", "by_verified", "witness", "witness_verified", "session", "reason", "details", "in_stock_after",
@@ -223,3 +227,28 @@ def render_stock_pdf(report: StockReport) -> bytes:
         flow.pages.clear()
     buffer.close()
     return bytes(data.data())
+
+
+def save_stock_report(stock: Stock, people: People, user: User | None, start: str | date | None,
+                      end: str | date | None, fmt: str, path: Path | str, *, replace: bool = False) -> StockReport:
+    """Write the dispensing log for ``start``..``end`` to ``path`` as ``fmt`` ("csv" or "pdf"),
+    owner-only; the export is recorded in the audit log before the file takes its name (or not made)."""
+    if fmt not in ("csv", "pdf"):
+        raise ExportError(f"Format: '{fmt}' is not csv or pdf.")
+    state = stock.state()
+    first, last = stock.period(start, end)
+    report = build_report(state, stock.report(first, last, state), first, last, stock.now())
+    data = render_stock_pdf(report) if fmt == "pdf" else render_stock_csv(report)
+    target = Path(path)
+
+    def audit() -> None:
+        record_stock_export(people, user, report, fmt, str(target))
+    write_private(target, data, replace=replace, before_commit=audit)
+    return report
+
+
+def record_stock_export(people: People, user: User | None, report: StockReport, fmt: str, where: str) -> None:
+    """The audit entry of one export of the register's log."""
+    people.record(user, AuditKind.STOCK_REPORT_EXPORTED, {
+        "format": fmt, "from": report.start.isoformat() if report.start else None,
+        "to": report.end.isoformat() if report.end else None, "lines": len(report.lines), "destination": where})
