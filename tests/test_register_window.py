@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, fast_people
-from PySide6.QtCore import Qt
+import shiboken6
+from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, fast_people
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from kaproom.services.stock import Person, Stock
@@ -141,4 +142,36 @@ def test_the_home_page_opens_the_register(qtbot, workspace):
     (window,) = [w for w in launcher._extra_windows if isinstance(w, RegisterWindow)]
     qtbot.addWidget(window)
     assert window.isVisible() and window.lots_table.rowCount() == 3 and window.person is None
+    qtbot.addWidget(launcher.show_home())  # the home page is replaced (as when a session starts)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert shiboken6.isValid(window) and window.isVisible()  # the register stays open
     assert make_launcher(workspace, demo=True, extensions=()).stock_register is None
+
+
+def test_the_dispensing_log_is_saved_from_the_window_and_audited(qtbot, workspace, tmp_path):
+    people = fast_people(workspace)
+    staff = add_staff(people)
+    stock = _stocked(workspace)
+    asked: list[str] = []
+
+    def ask(fmt, suggested, name_filter):
+        asked.append(fmt)
+        return str(tmp_path / f"log.{fmt}")
+
+    window = RegisterWindow(stock, Person.of(staff["supervisor"]), people=people, user=staff["supervisor"],
+                            ask_path=ask)
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentIndex(3)
+    window.from_input.setText("2026-13-01")
+    qtbot.mouseClick(window.report_buttons["pdf"], Qt.MouseButton.LeftButton)
+    assert "not a date" in window.report_message.text() and asked == []  # typed stays, nothing asked
+    assert window.from_input.text() == "2026-13-01"
+    window.from_input.setText("2026-03-02")
+    qtbot.mouseClick(window.report_buttons["pdf"], Qt.MouseButton.LeftButton)
+    assert "Saved 7 lines" in window.report_message.text()
+    assert (tmp_path / "log.pdf").read_bytes().startswith(b"%PDF")
+    qtbot.mouseClick(window.report_buttons["csv"], Qt.MouseButton.LeftButton)
+    assert (tmp_path / "log.csv").read_text(encoding="utf-8-sig").count("\n") == 8
+    entries = audit_log(people, ("stock_report_exported",))
+    assert [e.payload["format"] for e in entries] == ["csv", "pdf"] and entries[0].author == "Sam"

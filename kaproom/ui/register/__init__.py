@@ -21,14 +21,16 @@ def open_register(workspace: Workspace, parent: QWidget | None = None, run: RunD
     """The register window, shown; where the clinic has staff accounts, a supervisor signs in first
     (None if cancelled). Without accounts it opens at once and names are typed (unverified)."""
     people = people or People.of(workspace)
-    person = None
+    person, user = None, None
     if people.has_users():
         user = sign_in(workspace, parent, allowed_roles={Role.SUPERVISOR}, purpose="open the stock register",
                        run=run, people=people)
         if user is None:
             return None
         person = Person.of(user)
-    window = RegisterWindow(Stock.of(workspace), person, parent)
+    # A window of its own, not the home page's child: the launcher replaces the home page when a
+    # session starts, and the register stays open (as the review does).
+    window = RegisterWindow(Stock.of(workspace), person, None, people=people, user=user)
     window.show()
     return window
 

@@ -8,12 +8,14 @@ count's difference is resolved by a new line).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,8 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kaproom.domain.people import User
 from kaproom.domain.register import Discrepancy, Line, MovementKind, RegisterState, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
+from kaproom.export.stock_report import save_stock_report
+from kaproom.services.people import People
 from kaproom.services.stock import (
     EXPIRING_SOON_DAYS,
     LotSummary,
@@ -40,6 +45,16 @@ from kaproom.services.stock import (
     typed_person,
 )
 from kaproom.ui.kit.errors import run_guarded, say
+
+AskPath = Callable[[str, str, str], "str | None"]  # (format, suggested path, filter) -> chosen path or None
+
+
+def ask_with_dialog(parent: QWidget) -> AskPath:
+    def ask(fmt: str, suggested: str, name_filter: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(parent, f"Save the dispensing log as {fmt.upper()}", suggested,
+                                              name_filter)
+        return path or None
+    return ask
 
 LOT_COLUMNS = ("Lot", "Product", "Expiry", "Supplier", "Received", "In stock", "Out", "State")
 MOVEMENT_COLUMNS = ("No.", "When", "Lot", "Movement", "Units", "By", "Witness", "Details", "In stock after",
@@ -87,11 +102,15 @@ class RegisterWindow(QMainWindow):
     """The register for ``person`` (a signed-in supervisor); ``None`` on a computer without staff
     accounts, where whoever records a count or a resolution types their name (marked unverified)."""
 
-    def __init__(self, stock: Stock, person: Person | None, parent: QWidget | None = None) -> None:
+    def __init__(self, stock: Stock, person: Person | None, parent: QWidget | None = None, *,
+                 people: People | None = None, user: User | None = None, ask_path: AskPath | None = None) -> None:
+        """``people`` and ``user`` record a saved log in the audit trail; ``ask_path`` asks where to
+        save it (a file dialog by default)."""
         super().__init__(parent)
         self.setObjectName("registerWindow")
         self.setWindowTitle("KAP Room: controlled-substance register")
-        self.stock, self.person = stock, person
+        self.stock, self.person, self.people, self.user = stock, person, people, user
+        self.ask_path: AskPath = ask_path or ask_with_dialog(self)
         self.state = RegisterState()
         self.lot_numbers: list[str] = []
         self.open_ones: list[Discrepancy] = []
@@ -120,7 +139,7 @@ class RegisterWindow(QMainWindow):
         self.tabs.addTab(self._lots_page(), "&Lots and balances")
         self.tabs.addTab(self.expiring_table, "&Expiring soon")
         self.tabs.addTab(self._discrepancy_page(), "&Discrepancies")
-        self.tabs.addTab(self.movement_table, "&Movements")
+        self.tabs.addTab(self._movements_page(), "&Movements")
 
         top = QHBoxLayout()
         top.addWidget(self.who, 1)
@@ -159,6 +178,47 @@ class RegisterWindow(QMainWindow):
         form.addRow(self.count_message)
         column.addWidget(box)
         return page
+
+    def _movements_page(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.movement_table, 1)
+        box = QGroupBox("The dispensing log for an inspector (every movement with the balances after it)")
+        row = QHBoxLayout(box)
+        self.from_input, self.to_input = QLineEdit(), QLineEdit()
+        for field, name, hint in ((self.from_input, "registerReportFrom", "from YYYY-MM-DD (blank: the first line)"),
+                                  (self.to_input, "registerReportTo", "to YYYY-MM-DD (blank: the last line)")):
+            field.setObjectName(name)
+            field.setPlaceholderText(hint)
+            field.setAccessibleName(hint)
+            row.addWidget(field, 1)
+        self.report_buttons: dict[str, QPushButton] = {}
+        for fmt, text in (("pdf", "Save as &PDF…"), ("csv", "Save as CS&V…")):
+            button = QPushButton(text)
+            button.setObjectName(f"registerReport_{fmt}")
+            button.clicked.connect(lambda _=False, fmt=fmt: self._save_report(fmt))
+            row.addWidget(button)
+            self.report_buttons[fmt] = button
+        column.addWidget(box)
+        self.report_message = QLabel("")
+        self.report_message.setObjectName("registerReportMessage")
+        self.report_message.setWordWrap(True)
+        column.addWidget(self.report_message)
+        return page
+
+    def _save_report(self, fmt: str) -> None:
+        start, end = self.from_input.text().strip() or None, self.to_input.text().strip() or None
+        if run_guarded(self.report_message, lambda: self.stock.period(start, end)) is None:
+            return
+        path = self.ask_path(fmt, str(Path.home() / f"kaproom-register.{fmt}"),
+                             "PDF (*.pdf)" if fmt == "pdf" else "CSV (*.csv)")
+        if not path:
+            return
+        people = self.people or People(self.stock.register.store, self.stock.clock)
+        run_guarded(self.report_message,
+                    lambda: save_stock_report(self.stock, people, self.user, start, end, fmt, path, replace=True),
+                    lambda report: say(self.report_message, f"Saved {len(report.lines)} lines ({report.period}) "
+                                                            f"to {path}.", "ok"))
 
     def _discrepancy_page(self) -> QWidget:
         page = QWidget()
