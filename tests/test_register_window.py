@@ -52,9 +52,9 @@ def test_lots_expiring_discrepancies_and_movements_are_shown(qtbot, workspace, t
     assert _cells(window.discrepancy_table, 0)[:5] == ["7", "K100-3", "3", "4", "-1"]
     assert "1 open" in window.tabs.tabText(2)
     newest = _cells(window.movement_table, 0)
-    assert newest[3] == "Counted" and "DISCREPANCY -1" in newest[7]
+    assert newest[3] == "Counted" and "DISCREPANCY -1" in newest[9] and newest[5:7] == ["4", "0"]
     waste = _cells(window.movement_table, 1)
-    assert waste[3] == "Wasted" and waste[6] == "Ben (unverified)" and "spat out" in waste[7]
+    assert waste[3] == "Wasted" and waste[8] == "Ben (unverified)" and "spat out" in waste[9]
     window.tabs.setCurrentIndex(0)
     window.grab().save(str(tmp_path / "register-window.png"))
 
@@ -89,7 +89,7 @@ def test_a_count_is_recorded_for_the_selected_lot_and_bad_input_is_kept(qtbot, w
     window.count_input.setText("29")
     qtbot.keyClick(window.count_input, Qt.Key.Key_Return)
     assert "agrees with the register" in window.count_message.text() and window.count_input.text() == ""
-    assert stock.register.count() == 8 and _cells(window.movement_table, 0)[5] == "Ana (unverified)"
+    assert stock.register.count() == 8 and _cells(window.movement_table, 0)[7] == "Ana (unverified)"
 
 
 def test_a_hand_edited_register_is_said_first(qtbot, workspace):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -57,8 +58,9 @@ def ask_with_dialog(parent: QWidget) -> AskPath:
     return ask
 
 LOT_COLUMNS = ("Lot", "Product", "Expiry", "Supplier", "Received", "In stock", "Out", "State")
-MOVEMENT_COLUMNS = ("No.", "When", "Lot", "Movement", "Units", "By", "Witness", "Details", "In stock after",
-                    "Out after")
+MOVEMENT_COLUMNS = ("No.", "When", "Lot", "Movement", "Units", "In stock after", "Out after", "By", "Witness",
+                    "Details")
+PREFERRED_SIZE = (1400, 860)
 DISCREPANCY_COLUMNS = ("Count no.", "Lot", "Counted", "Register said", "Difference", "Counted by", "When")
 
 
@@ -151,8 +153,17 @@ class RegisterWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(content)
-        self.resize(1100, 640)
+        self._fit_to_screen()
         self.refresh()
+
+    def _fit_to_screen(self) -> None:
+        """The preferred size, or the whole screen where it is smaller (as the review does)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        if area is not None and (area.width() < PREFERRED_SIZE[0] or area.height() < PREFERRED_SIZE[1]):
+            self.setGeometry(area)
+        else:
+            self.resize(*PREFERRED_SIZE)
 
     # ------------------------------------------------------------------ pages
     def _lots_page(self) -> QWidget:
@@ -186,11 +197,14 @@ class RegisterWindow(QMainWindow):
         box = QGroupBox("The dispensing log for an inspector (every movement with the balances after it)")
         row = QHBoxLayout(box)
         self.from_input, self.to_input = QLineEdit(), QLineEdit()
-        for field, name, hint in ((self.from_input, "registerReportFrom", "from YYYY-MM-DD (blank: the first line)"),
-                                  (self.to_input, "registerReportTo", "to YYYY-MM-DD (blank: the last line)")):
+        for field, name, hint, words in (
+                (self.from_input, "registerReportFrom", "from YYYY-MM-DD",
+                 "First day, YYYY-MM-DD (blank: the first line)"),
+                (self.to_input, "registerReportTo", "to YYYY-MM-DD", "Last day, YYYY-MM-DD (blank: the last line)")):
             field.setObjectName(name)
             field.setPlaceholderText(hint)
-            field.setAccessibleName(hint)
+            field.setToolTip(words)
+            field.setAccessibleName(words)
             row.addWidget(field, 1)
         self.report_buttons: dict[str, QPushButton] = {}
         for fmt, text in (("pdf", "Save as &PDF…"), ("csv", "Save as CS&V…")):
@@ -271,7 +285,7 @@ class RegisterWindow(QMainWindow):
                                        for d in self.open_ones], right=(2, 3, 4))
         self.tabs.setTabText(2, f"&Discrepancies ({len(self.open_ones)} open)")
         _fill(self.movement_table, [self._movement_row(line) for line in reversed(state.lines)],  # newest first
-              right=(0, 4, 8, 9))
+              right=(0, 4, 5, 6))
         if self.lots_table.rowCount() and not self.lots_table.selectedItems():
             self.lots_table.selectRow(0)
         if self.discrepancy_table.rowCount() and not self.discrepancy_table.selectedItems():
@@ -281,9 +295,9 @@ class RegisterWindow(QMainWindow):
     def _movement_row(line: Line) -> list[str]:
         m = line.movement
         return [str(line.seq), local_time(m.at), m.lot, movement_word(m.kind),
-                "" if m.kind == MovementKind.RESOLVED else quantity_text(m.quantity), _person_text(m.by, m.by_verified),
-                _person_text(m.witness, m.witness_verified), movement_details(line), quantity_text(line.after.stock),
-                quantity_text(line.after.out)]
+                "" if m.kind == MovementKind.RESOLVED else quantity_text(m.quantity), quantity_text(line.after.stock),
+                quantity_text(line.after.out), _person_text(m.by, m.by_verified),
+                _person_text(m.witness, m.witness_verified), movement_details(line)]
 
     @staticmethod
     def _lot_row(lot: LotSummary) -> list[str]:
