@@ -82,7 +82,7 @@ def test_a_count_is_recorded_for_the_selected_lot_and_bad_input_is_kept(qtbot, w
     window.lots_table.selectRow(row)
     window.count_input.setText("lots")
     qtbot.mouseClick(window.count_button, Qt.MouseButton.LeftButton)
-    assert "By: Name" in window.count_message.text()  # nobody named yet
+    assert "By (your name)" in window.count_message.text()  # nobody named yet
     window.name_input.setText("Ana")
     qtbot.mouseClick(window.count_button, Qt.MouseButton.LeftButton)
     assert "not a number of units" in window.count_message.text() and window.count_input.text() == "lots"

@@ -87,7 +87,8 @@ def typed_person(name: str) -> Person:
     try:
         return Person(check_name(name), False)
     except InputRefused as exc:
-        raise StockRefused(f"By: {exc}", Rule.NO_PERSON) from None
+        words = str(exc).removeprefix("Name: ")
+        raise StockRefused(f"By (your name): {words}", Rule.NO_PERSON) from None
 
 
 def require_supervisor(user: User | None) -> None:
@@ -150,6 +151,11 @@ class Stock:
                 not lot.expired_on(today) and (lot.expiry - today).days <= EXPIRING_SOON_DAYS,
                 sum(1 for d in state.open_discrepancies() if d.lot == lot.number)))
         return summaries
+
+    def usable_lots(self, state: RegisterState | None = None) -> list[LotSummary]:
+        """Lots a dose may come from today: not expired, with units in stock or out; the one that
+        expires first first (what the room offers for a dose)."""
+        return [lot for lot in self.lots(state) if not lot.expired and (lot.stock > 0 or lot.out > 0)]
 
     def open_discrepancies(self, state: RegisterState | None = None) -> list[Discrepancy]:
         return (state or self.state()).open_discrepancies()
