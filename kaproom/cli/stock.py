@@ -27,7 +27,7 @@ from typing import Any
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require, shown
 from kaproom.domain.people import InputRefused, Permission, User, name_key
-from kaproom.domain.register import Discrepancy, Line, MovementKind, quantity_text
+from kaproom.domain.register import Discrepancy, Line, MovementKind, Rule, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination
 from kaproom.export.stock_report import build_report, csv_rows, record_stock_export, render_stock_csv, save_stock_report
@@ -54,10 +54,10 @@ def _person(args: argparse.Namespace, workspace: Workspace, permission: Permissi
     if user is None:
         if not typed:
             raise StockRefused("By: say who records this with --by NAME (there are no staff accounts here, so the "
-                               "name is recorded as typed and marked unverified).", "person required")
+                               "name is recorded as typed and marked unverified).", Rule.NO_PERSON)
         return typed_person(typed), None
     if typed and name_key(typed) != name_key(user.name):
-        raise StockRefused(f"By: you signed in as {user.name}; --by {typed} names someone else.", "person required")
+        raise StockRefused(f"By: you signed in as {user.name}; --by {typed} names someone else.", Rule.NO_PERSON)
     return Person.of(user), user
 
 
@@ -69,7 +69,7 @@ def _witness(args: argparse.Namespace, workspace: Workspace, prompter: Prompter)
         try:
             secret, _ = prompter.secret(f"{name}, your PIN or passphrase (to witness): ")
         except InputRefused as exc:
-            raise StockRefused(f"Witness: {exc}", "witness required") from None
+            raise StockRefused(f"Witness: {exc}", Rule.NO_WITNESS) from None
     return identify(people, name, secret)
 
 
