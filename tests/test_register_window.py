@@ -175,3 +175,21 @@ def test_the_dispensing_log_is_saved_from_the_window_and_audited(qtbot, workspac
     assert (tmp_path / "log.csv").read_text(encoding="utf-8-sig").count("\n") == 8
     entries = audit_log(people, ("stock_report_exported",))
     assert [e.payload["format"] for e in entries] == ["csv", "pdf"] and entries[0].author == "Sam"
+
+
+def test_a_delivery_is_received_from_the_window_and_a_bad_one_keeps_what_was_typed(qtbot, workspace):
+    stock = _stocked(workspace)
+    window = _window(qtbot, stock, Person("Sam", True))
+    window.tabs.setCurrentIndex(4)
+    typed = {"product": "ketamine", "strength": "100", "form": "sublingual troche", "lot": "K100-9",
+             "expiry": "31.12.2027", "supplier": "Valley Compounding", "quantity": "24"}
+    for key, text in typed.items():
+        window.receive_fields[key].setText(text)
+    qtbot.mouseClick(window.receive_button, Qt.MouseButton.LeftButton)
+    assert "rule: date not valid" in window.receive_message.text()
+    assert {key: field.text() for key, field in window.receive_fields.items()} == typed
+    window.receive_fields["expiry"].setText("2027-12-31")
+    qtbot.keyClick(window.receive_fields["quantity"], Qt.Key.Key_Return)
+    assert "Delivery recorded" in window.receive_message.text() and "24 in stock" in window.receive_message.text()
+    assert window.receive_fields["lot"].text() == "" and window.receive_fields["product"].text() == "ketamine"
+    assert window.lots_table.rowCount() == 4 and stock.state().lines[-1].movement.by == "Sam"

@@ -1,6 +1,6 @@
 """The supervisor's register window: lots and their balances, what expires soon, the open count
-discrepancies (resolved here, with a reason), a physical count, and every movement with the
-balances after it.
+discrepancies (resolved here, with a reason), a physical count, a delivery received, and every
+movement with the balances after it (saved as the inspector's log).
 
 It shows whether the register's chain is intact first, so a reader knows whether to trust the
 tables. Nothing here edits a line: the register only grows (a correction is an adjustment, a
@@ -142,6 +142,7 @@ class RegisterWindow(QMainWindow):
         self.tabs.addTab(self.expiring_table, "&Expiring soon")
         self.tabs.addTab(self._discrepancy_page(), "&Discrepancies")
         self.tabs.addTab(self._movements_page(), "&Movements")
+        self.tabs.addTab(self._receive_page(), "Recei&ve a delivery")
 
         top = QHBoxLayout()
         top.addWidget(self.who, 1)
@@ -207,7 +208,7 @@ class RegisterWindow(QMainWindow):
             field.setAccessibleName(words)
             row.addWidget(field, 1)
         self.report_buttons: dict[str, QPushButton] = {}
-        for fmt, text in (("pdf", "Save as &PDF…"), ("csv", "Save as CS&V…")):
+        for fmt, text in (("pdf", "Save as &PDF…"), ("csv", "Save as C&SV…")):
             button = QPushButton(text)
             button.setObjectName(f"registerReport_{fmt}")
             button.clicked.connect(lambda _=False, fmt=fmt: self._save_report(fmt))
@@ -233,6 +234,49 @@ class RegisterWindow(QMainWindow):
                     lambda: save_stock_report(self.stock, people, self.user, start, end, fmt, path, replace=True),
                     lambda report: say(self.report_message, f"Saved {len(report.lines)} lines ({report.period}) "
                                                             f"to {path}.", "ok"))
+
+    def _receive_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.receive_fields: dict[str, QLineEdit] = {}
+        for key, label, hint in (("product", "Product:", "e.g. ketamine"),
+                                 ("strength", "Strength (mg per unit):", "e.g. 100"),
+                                 ("form", "Form:", "e.g. sublingual troche"),
+                                 ("lot", "Lot number:", "as printed on the package"),
+                                 ("expiry", "Expiry:", "YYYY-MM-DD"),
+                                 ("supplier", "Supplier or pharmacy:", "who delivered it"),
+                                 ("quantity", "Units received:", "e.g. 30")):
+            field = QLineEdit()
+            field.setObjectName(f"registerReceive_{key}")
+            field.setPlaceholderText(hint)
+            field.setAccessibleName(label.rstrip(":"))
+            field.returnPressed.connect(self._receive)
+            form.addRow(label, field)
+            self.receive_fields[key] = field
+        self.receive_button = QPushButton("&Record the delivery")
+        self.receive_button.setObjectName("registerReceive")
+        self.receive_button.clicked.connect(self._receive)
+        form.addRow(self.receive_button)
+        self.receive_message = QLabel("")
+        self.receive_message.setObjectName("registerReceiveMessage")
+        self.receive_message.setWordWrap(True)
+        form.addRow(self.receive_message)
+        return page
+
+    def _receive(self) -> None:
+        typed = {key: field.text() for key, field in self.receive_fields.items()}
+        run_guarded(self.receive_message, lambda: self.stock.receive(
+            self._who(), product=typed["product"], strength_mg=typed["strength"], form=typed["form"],
+            lot=typed["lot"], expiry=typed["expiry"], supplier=typed["supplier"], quantity=typed["quantity"]),
+            self._received)
+
+    def _received(self, line: Line) -> None:
+        for key in ("lot", "expiry", "quantity"):  # the next delivery is often the same product
+            self.receive_fields[key].clear()
+        self.refresh()
+        say(self.receive_message, f"Delivery recorded (line {line.seq}): lot {line.movement.lot}, "
+                                  f"{quantity_text(line.movement.quantity)} units; "
+                                  f"{quantity_text(line.after.stock)} in stock.", "ok")
 
     def _discrepancy_page(self) -> QWidget:
         page = QWidget()
