@@ -124,3 +124,11 @@ def test_a_movement_reads_back_from_its_payload() -> None:
     assert Movement.from_payload(K.WASTED, movement.payload(), "Ana", AT) == movement
     receipt = Movement(K.RECEIVED, "L1", 1000, "Ana", AT, product=TROCHE, expiry="2027-06-30", supplier="P")
     assert Movement.from_payload(K.RECEIVED, receipt.payload(), "Ana", AT) == receipt
+
+
+def test_a_movement_read_back_fills_every_field() -> None:
+    """from_payload fills the fields directly (for speed): a field added to Movement must be read too."""
+    from dataclasses import fields
+    movement = Movement.from_payload(K.COUNTED, {"lot": "L1", "quantity": 3, "expected": 4}, "Ana", AT)
+    assert set(vars(movement)) == {f.name for f in fields(Movement)}
+    assert movement == Movement(K.COUNTED, "L1", 300, "Ana", AT, expected=400)

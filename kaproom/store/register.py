@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from kaproom.domain.events import GENESIS, ChainReport, RecordedEvent, canonical_json, event_hash_of_text, verify_chain
-from kaproom.domain.register import REGISTER_CHAIN, Line, Movement, RegisterRefused, RegisterState
+from kaproom.domain.register import REGISTER_CHAIN, Line, Movement, RegisterRefused, RegisterState, Rule
 from kaproom.store.errors import StoreError
 from kaproom.store.rows import Row, SQLValue
 from kaproom.store.store import Store
@@ -87,9 +87,8 @@ class StockRegister:
         if not rows:
             return known
         state = known.state.copy()
-        events = [_event(row) for row in rows]
-        _apply(state, events)
-        return _Known(state, events[-1].seq, events[-1].hash)
+        _apply(state, rows)
+        return _Known(state, int(rows[-1][1]), str(rows[-1][8]))
 
     # ------------------------------------------------------------------ writing
     def record(self, movement: Movement) -> Line:
@@ -155,13 +154,20 @@ class StockRegister:
         return [report]
 
 
-def _apply(state: RegisterState, events: list[RecordedEvent]) -> None:
-    """Add stored lines to ``state`` (accepted once: applied without a check, so a rule added later
-    never hides history)."""
+def _apply(state: RegisterState, rows: list[Row]) -> None:
+    """Add stored lines (rows of REGISTER_COLUMNS) to ``state``: accepted once, so applied without a
+    check (a rule added later never hides history). Read straight from the rows: the first read of
+    a register holds every line it ever had."""
+    loads, read = json.loads, Movement.from_payload
     try:
-        for event in events:
-            state.apply(event.seq, Movement.from_payload(event.kind, event.payload, event.author, event.wall_time),
-                        event.hash)
+        for _id, seq, wall, actor, kind, _lot, payload, _prev, digest in rows:
+            try:
+                decoded = loads(payload)
+            except ValueError:
+                decoded = None
+            if not isinstance(decoded, dict):
+                raise RegisterRefused(Rule.UNKNOWN_KIND, f"line {seq} is not readable JSON")
+            state.apply(int(seq), read(str(kind), decoded, str(actor), str(wall)), str(digest))
     except RegisterRefused as exc:
         raise StoreError(f"The stock register cannot be read: {exc}. `kaproom verify` says where.") from None
 
