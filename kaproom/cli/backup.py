@@ -30,6 +30,7 @@ from kaproom.services.backup import (
     thin,
     verify_backup,
 )
+from kaproom.services.backup_manifest import is_session_chain
 from kaproom.services.backup_status import record_status
 from kaproom.services.paths import data_dir
 from kaproom.services.settings import load_settings
@@ -124,7 +125,7 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
     for warning in opened.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    sessions = sum(1 for chain in opened.heads if chain != "audit")
+    sessions = sum(1 for chain in opened.heads if is_session_chain(chain))
     print(f"The backup {args.backup} decrypts, matches its manifest, and all {len(opened.reports)} logs in it are "
           f"intact ({sessions} sessions).")
     return EXIT_OK

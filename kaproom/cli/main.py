@@ -31,6 +31,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.export": ("export", "import", "room-key"),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
+    "kaproom.cli.stock": ("stock",),
 }
 CORE_COMMANDS = tuple(command for commands in CORE.values() for command in commands)
 EXIT_ERROR = 2

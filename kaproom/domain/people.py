@@ -326,6 +326,7 @@ class AuditKind:
     - signed_off: session, comment?
     - protocol_changed: protocol, action, file?
     - settings_changed: key, old, new
+    - stock_report_exported: format, from?, to?, lines, destination (the controlled-substance register's log)
     """
 
     USER_ADDED = "user_added"
@@ -350,6 +351,7 @@ class AuditKind:
     SIGNED_OFF = "signed_off"
     PROTOCOL_CHANGED = "protocol_changed"
     SETTINGS_CHANGED = "settings_changed"
+    STOCK_REPORT_EXPORTED = "stock_report_exported"
 
     USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED, USER_UNLOCKED,
                     USER_SECRET_CHANGED)

@@ -63,3 +63,21 @@ def short_of_protocol(short: str, minimum_minutes: float) -> str:
 def shorten(text: str, limit: int = 60) -> str:
     """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+#: The stock register's movements, as the register window, ``kaproom stock`` and the inspector's
+#: report name them (kaproom.domain.register.MovementKind).
+MOVEMENT_WORDS: Mapping[str, str] = {
+    "received": "Received", "dispensed": "Dispensed", "administered": "Administered", "wasted": "Wasted",
+    "returned": "Returned to stock", "destroyed": "Destroyed", "adjusted": "Adjusted", "counted": "Counted",
+    "resolved": "Discrepancy resolved",
+}
+#: The register's two balances per lot.
+IN_STOCK, OUT_WORDS = "In stock", "Out (dispensed, not yet accounted for)"
+#: A name typed on a computer without staff accounts, as the register shows it.
+UNVERIFIED = "unverified"
+
+
+def movement_word(kind: str) -> str:
+    """'Wasted' for a waste; a movement this version does not know, in plain words."""
+    return MOVEMENT_WORDS.get(kind) or _unknown(kind)

@@ -51,6 +51,7 @@ from kaproom.services.backup_manifest import (
     Manifest,
     ManifestError,
     chain_label,
+    is_session_chain,
     lacking,
     manifest_path_for,
 )
@@ -61,6 +62,7 @@ from kaproom.store import DB_FILENAME, Store, StoreError
 from kaproom.store.accounts import Accounts
 from kaproom.store.heads import chain_heads
 from kaproom.store.online_backup import Heads, copy_database, count_events, hash_at, open_read_only, read_heads
+from kaproom.store.register import StockRegister
 
 CHUNK = 1 << 20
 #: The lock file the running app holds in its data folder (kaproom.ui.shell.single_instance).
@@ -567,7 +569,7 @@ def _verify_copy(database: Path) -> tuple[Heads, list[ChainReport]]:
     except StoreError as exc:
         raise BackupError(f"The database in the backup cannot be opened: {exc}") from None
     try:
-        reports = [*store.verify(), *Accounts(store).verify()]
+        reports = [*store.verify(), *Accounts(store).verify(), *StockRegister(store).verify()]
     finally:
         store.close()
     for suffix in ("-wal", "-shm", ".checked"):
@@ -681,8 +683,9 @@ def restore(backup: Path, identity: Path, folder: Path, *, beside: bool = False,
         ensure_private_dir(folder)
         _install(opened, folder, kept)
         heads = opened.heads
-        events = sum(seq for chain, (seq, _) in heads.items() if chain != "audit")
-        return RestoreResult(folder, kept, sum(1 for chain in heads if chain != "audit"), events, tuple(warnings))
+        events = sum(seq for chain, (seq, _) in heads.items() if is_session_chain(chain))
+        return RestoreResult(folder, kept, sum(1 for chain in heads if is_session_chain(chain)), events,
+                             tuple(warnings))
     finally:
         opened.close()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kaproom.domain.clock import from_iso
+from kaproom.domain.register import REGISTER_CHAIN
 from kaproom.store.accounts import AUDIT_CHAIN
 
 FORMAT = "kaproom-backup"
@@ -50,7 +51,7 @@ class Manifest:
 
     @property
     def sessions(self) -> int:
-        return sum(1 for chain in self.heads if chain != AUDIT_CHAIN)
+        return sum(1 for chain in self.heads if is_session_chain(chain))
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -59,7 +60,8 @@ class Manifest:
             "file": self.file, "size": self.size, "sha256": self.sha256, "database_sha256": self.database_sha256,
             "recipients": list(self.recipients), "events": self.events, "files": list(self.files),
             "audit": list(self.heads[AUDIT_CHAIN]) if AUDIT_CHAIN in self.heads else None,
-            "sessions": {chain: list(head) for chain, head in sorted(self.heads.items()) if chain != AUDIT_CHAIN},
+            "sessions": {chain: list(head) for chain, head in sorted(self.heads.items()) if is_session_chain(chain)},
+            **({"register": list(self.heads[REGISTER_CHAIN])} if REGISTER_CHAIN in self.heads else {}),
         }
         return json.dumps(data, indent=1, ensure_ascii=True) + "\n"
 
@@ -75,6 +77,8 @@ class Manifest:
             heads: Heads = {str(uid): _head(value) for uid, value in dict(data["sessions"]).items()}
             if data.get("audit") is not None:
                 heads[AUDIT_CHAIN] = _head(data["audit"])
+            if data.get("register") is not None:
+                heads[REGISTER_CHAIN] = _head(data["register"])
             manifest = cls(created_at=str(data["created_at"]), app_version=str(data["app_version"]),
                            schema_version=int(data["schema_version"]), record=str(data.get("record", "")),
                            file=str(data["file"]), size=int(data["size"]), sha256=str(data["sha256"]),
@@ -151,4 +155,11 @@ def lacking(holder: Mapping[str, tuple[int, str]], other: Mapping[str, tuple[int
 
 
 def chain_label(chain: str) -> str:
+    if chain == REGISTER_CHAIN:
+        return "the stock register"
     return "the audit log" if chain == AUDIT_CHAIN else f"session {chain[:8]}"
+
+
+def is_session_chain(chain: str) -> bool:
+    """Whether a head is a session's (not the audit log's or the stock register's)."""
+    return chain not in (AUDIT_CHAIN, REGISTER_CHAIN)

@@ -92,9 +92,11 @@ class Workspace:
         return sequence.run(answers, intention, start=start)
 
     def verify_extra(self) -> list[ChainReport]:
-        """Logs kept beside the sessions (the audit trail and the users it records), for ``kaproom verify``."""
+        """Logs kept beside the sessions (the audit trail and the users it records, the stock
+        register), for ``kaproom verify``."""
         from kaproom.store.accounts import Accounts  # noqa: PLC0415 - staff code: not loaded by the room
-        return Accounts(self.store).verify()
+        from kaproom.store.register import StockRegister  # noqa: PLC0415 - as above: not loaded by the room
+        return [*Accounts(self.store).verify(), *StockRegister(self.store).verify()]
 
     def resume(self, session: SessionRow, author: str | None = None) -> SessionRunner:
         """Rebuild a runner from the stored log; elapsed time continues from the true wall gap."""

@@ -8,6 +8,7 @@ can move).
 """
 from __future__ import annotations
 
+from kaproom.domain.register import REGISTER_CHAIN
 from kaproom.store.store import Store
 
 #: The key of the audit log's head in :func:`chain_heads`.
@@ -15,7 +16,8 @@ AUDIT_KEY = "audit"
 
 
 def chain_heads(store: Store) -> dict[str, tuple[int, str]]:
-    """Session uid (and ``"audit"`` when there is an audit log) -> (last seq, last hash)."""
+    """Session uid (and ``"audit"`` when there is an audit log, ``"register"`` when the stock
+    register has lines) -> (last seq, last hash)."""
     heads: dict[str, tuple[int, str]] = {
         str(uid): (int(seq), str(digest)) for uid, seq, digest in store._read(
             "SELECT e.session_uid, e.seq, e.hash FROM events e JOIN (SELECT session_uid, max(seq) AS seq FROM events "
@@ -25,4 +27,8 @@ def chain_heads(store: Store) -> dict[str, tuple[int, str]]:
         last = store._read("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         if last:
             heads[AUDIT_KEY] = (int(last[0][0]), str(last[0][1]))
+    if "register" in tables:  # the stock register, once it has a line
+        last = store._read("SELECT seq, hash FROM register ORDER BY seq DESC LIMIT 1")
+        if last:
+            heads[REGISTER_CHAIN] = (int(last[0][0]), str(last[0][1]))
     return heads

@@ -131,6 +131,42 @@ def m0003(db: Database) -> None:
             ORDER BY seq LIMIT 1)""")
 
 
+@migrations(name="0004_stock_register")
+def m0004(db: Database) -> None:
+    """The controlled-substance stock register (kaproom.domain.register): its own append-only,
+    hash-chained log with one writer (this computer), and its head, kept in the same transaction."""
+    db.execute("""
+        CREATE TABLE register (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            wall_time TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            lot TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX register_lot ON register(lot, seq)")
+    db.execute("CREATE INDEX register_time ON register(wall_time)")
+    db.execute("""
+        CREATE TABLE register_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_seq INTEGER NOT NULL,
+            last_hash TEXT NOT NULL
+        )""")
+    db.execute("INSERT INTO register_head (id, last_seq, last_hash) VALUES (1, 0, '')")
+    db.execute("""
+        CREATE TRIGGER register_no_update BEFORE UPDATE ON register
+        BEGIN SELECT RAISE(ABORT, 'the stock register is append-only: record an adjustment instead'); END""")
+    db.execute("""
+        CREATE TRIGGER register_no_delete BEFORE DELETE ON register
+        BEGIN SELECT RAISE(ABORT, 'the stock register is append-only: lines cannot be deleted'); END""")
+    db.execute("""
+        CREATE TRIGGER register_head_no_delete BEFORE DELETE ON register_head
+        BEGIN SELECT RAISE(ABORT, 'the stock register is append-only: its head cannot be deleted'); END""")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")

@@ -9,7 +9,8 @@ one read transaction: the session keeps committing meanwhile and the copy is the
 was when the copy began.
 
 Heads are ``{chain: (last sequence number, last hash)}``: one per session (its uid) and one for
-the audit log (``"audit"``); ids, numbers and hashes only, never names or notes.
+the audit log (``"audit"``) and one for the stock register (``"register"``) once it has lines; ids,
+numbers and hashes only, never names or notes.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from kaproom.domain.register import REGISTER_CHAIN
 from kaproom.store.accounts import AUDIT_CHAIN
 from kaproom.store.errors import StoreError, translate
 from kaproom.store.store import BUSY_TIMEOUT_MS, SQLITE_HEADER
@@ -103,6 +105,12 @@ def check_copy(conn: sqlite3.Connection) -> str:
             last = conn.execute("SELECT hash FROM audit WHERE seq=?", (head[0],)).fetchone()
             if last is None or last[0] != head[1]:
                 return "the audit log's head does not match its last entry"
+    if _has_table(conn, "register_head"):
+        head = conn.execute("SELECT last_seq, last_hash FROM register_head WHERE id=1").fetchone()
+        if head and head[0]:
+            last = conn.execute("SELECT hash FROM register WHERE seq=?", (head[0],)).fetchone()
+            if last is None or last[0] != head[1]:
+                return "the stock register's head does not match its last line"
     return ""
 
 
@@ -114,15 +122,23 @@ def read_heads(conn: sqlite3.Connection) -> Heads:
         row = conn.execute("SELECT last_seq, last_hash FROM audit_head WHERE id=1").fetchone()
         if row and row[0]:
             heads[AUDIT_CHAIN] = (int(row[0]), str(row[1] or ""))
+    if _has_table(conn, "register_head"):
+        row = conn.execute("SELECT last_seq, last_hash FROM register_head WHERE id=1").fetchone()
+        if row and row[0]:
+            heads[REGISTER_CHAIN] = (int(row[0]), str(row[1] or ""))
     return heads
 
 
 def hash_at(conn: sqlite3.Connection, chain: str, seq: int) -> str | None:
-    """The hash of event ``seq`` of ``chain`` (a session uid or the audit log), or None if absent."""
+    """The hash of event ``seq`` of ``chain`` (a session uid, the audit log or the stock register),
+    or None if absent."""
     if seq <= 0:
         return ""
     if chain == AUDIT_CHAIN:
         row = conn.execute("SELECT hash FROM audit WHERE seq=?", (seq,)).fetchone()
+    elif chain == REGISTER_CHAIN:
+        row = conn.execute("SELECT hash FROM register WHERE seq=?", (seq,)).fetchone() \
+            if _has_table(conn, "register") else None
     else:
         row = conn.execute("SELECT hash FROM events WHERE session_uid=? AND seq=?", (chain, seq)).fetchone()
     return None if row is None else str(row[0])

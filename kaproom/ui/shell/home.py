@@ -23,11 +23,12 @@ class HomeWindow(QMainWindow):
     setUpSignInRequested = Signal()
     changePinRequested = Signal()
     staffRequested = Signal()
+    stockRegisterRequested = Signal()
     demoRequested = Signal(float)  # the demo's clock speed: 1.0 is real time
 
     def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
                  offer_pin_change: bool = False, offer_staff: bool = False, demo_speed: float | None = None,
-                 parent: QWidget | None = None) -> None:
+                 offer_stock_register: bool = False, parent: QWidget | None = None) -> None:
         """``demo_speed`` (the demo's fast clock) makes this the demo's home page: marked DEMO, and a
         new demo session is started in real time or on the fast clock, as the person chooses."""
         super().__init__(parent)
@@ -123,6 +124,13 @@ class HomeWindow(QMainWindow):
             self.staff_button.setAccessibleName("Staff accounts and the audit log (admins and supervisors)")
             self.staff_button.clicked.connect(self.staffRequested.emit)
             column.addWidget(self.staff_button)
+        self.stock_register_button: QPushButton | None = None
+        if offer_stock_register:  # supervisors (where staff sign in) keep the controlled-substance register
+            self.stock_register_button = QPushButton("Controlled-substance register")
+            self.stock_register_button.setObjectName("homeStockRegister")
+            self.stock_register_button.setAccessibleName("The controlled-substance stock register (supervisors)")
+            self.stock_register_button.clicked.connect(self.stockRegisterRequested.emit)
+            column.addWidget(self.stock_register_button)
         column.addStretch(1)
         self.backup_line = BackupLine(workspace)
         column.addWidget(self.backup_line)

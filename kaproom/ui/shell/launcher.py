@@ -52,7 +52,8 @@ class Launcher(QObject):
                  change_pin: Callable[[Workspace, QWidget | None], bool] | None = None,
                  staff: Callable[[Workspace, QWidget | None], object] | None = None,
                  before_room: Callable[[], None] | None = None,
-                 ask_supervisor: AskSupervisor | None = None) -> None:
+                 ask_supervisor: AskSupervisor | None = None,
+                 stock_register: OpenReview | None = None) -> None:
         """``before_room`` runs before each room is made (the app sends libvlc's messages to a file)."""
         super().__init__()
         self.workspace, self.demo, self.extensions = workspace, demo, extensions
@@ -65,6 +66,7 @@ class Launcher(QObject):
         self.staff = staff
         self.before_room = before_room
         self.ask_supervisor = ask_supervisor
+        self.stock_register = stock_register
         self.window: QMainWindow | None = None
         self.room: RoomWindow | None = None
         self.demo_protocol = "lozenge-3h"  # the demo's protocol, as the command line named it
@@ -103,11 +105,13 @@ class Launcher(QObject):
                           offer_sign_in_setup=self.set_up_sign_in is not None and not has_users,
                           offer_pin_change=self.change_pin is not None and has_users,
                           offer_staff=self.staff is not None and has_users,
-                          demo_speed=self.demo_speed if self.demo else None)
+                          demo_speed=self.demo_speed if self.demo else None,
+                          offer_stock_register=self.stock_register is not None)
         home.demoRequested.connect(self.new_demo)
         home.setUpSignInRequested.connect(self._set_up_sign_in)
         home.changePinRequested.connect(self._change_pin)
         home.staffRequested.connect(self._staff)
+        home.stockRegisterRequested.connect(self._stock_register)
         home.startRequested.connect(self.show_start)
         home.resumeRequested.connect(self.resume)
         home.reviewRequested.connect(self._review)
@@ -153,6 +157,12 @@ class Launcher(QObject):
     def _staff(self) -> None:
         if self.staff is not None:
             self.staff(self.workspace, self.window)
+
+    def _stock_register(self) -> None:
+        window = self.stock_register(self.workspace, self.window) if self.stock_register is not None else None
+        if window is not None:
+            self._extra_windows.append(window)
+            window.show()
 
     def _review(self) -> None:
         if self.open_review is None:

@@ -74,6 +74,12 @@ def staff_and_audit(workspace: Workspace, parent: QWidget | None = None) -> obje
     return open_staff_and_audit(workspace, parent)
 
 
+def stock_register(workspace: Workspace, parent: QWidget | None = None) -> QWidget | None:
+    """The controlled-substance register window; a supervisor signs in first where staff accounts exist."""
+    from kaproom.ui.register import open_register  # noqa: PLC0415 - the register: not for the home page
+    return open_register(on_real_time(workspace), parent)
+
+
 def identify_for_session(workspace: Workspace, parent: QWidget | None = None) -> tuple[str, bool] | None:
     """Who is about to run a session: (name, fixed). Once the clinic has registered users, that
     person signs in and the therapist field is their name; before that the name is typed.
@@ -105,7 +111,8 @@ def make_launcher(workspace: Workspace, demo: bool, dump_state: str | None = Non
                     set_up_sign_in=None if demo else set_up_sign_in,
                     change_pin=None if demo else change_own_pin,
                     staff=None if demo else staff_and_audit,
-                    ask_supervisor=None if demo else supervisor_allows)
+                    ask_supervisor=None if demo else supervisor_allows,
+                    stock_register=None if demo else stock_register)
 
 
 def describe_running(launcher_box: Sequence[Launcher]) -> str:
