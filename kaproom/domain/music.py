@@ -52,6 +52,20 @@ def gain_factor(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
 
 
+def volume_factor(gain_db: float) -> float:
+    """What a player volume (0..100) is multiplied by to change the sound by ``gain_db``.
+
+    libvlc maps its volume to amplitude as a cube ((volume/100)³, src/audio_output: "cubic mapping
+    from software volume to amplification factor", and its outputs with their own volume follow
+    it), so a gain of G dB is a volume factor of 10^(G/60): -10 dB is about 0.68 of the volume."""
+    return float(10.0 ** (gain_db / 60.0))
+
+
+def level_db(volume: float) -> float:
+    """The sound level (dB, 0 at volume 100) that a player volume gives, by the same mapping."""
+    return -math.inf if volume <= 0 else 60.0 * math.log10(volume / 100.0)
+
+
 def normalise_language(text: str) -> str:
     return text.strip().lower()
 

@@ -179,13 +179,15 @@ class MusicDirector:
                 continue
             try:
                 deck.token = deck.player.load(entry.path)
+                self.mixer.prepare(deck, entry)
                 if play:
                     deck.player.play()
             except PlaybackError as exc:
                 self.record("error", entry, playlist, message=f"{exc}; skipped")
                 continue
             deck.playlist, deck.index, deck.active, deck.leaving = playlist, position, True, False
-            self.record("track_started", entry, playlist)
+            gain = round(entry.gain_db, 1) if entry.facts is not None and entry.facts.loudness is not None else None
+            self.record("track_started", entry, playlist, gain_db=gain)
             return True
         deck.active, deck.playlist = False, playlist
         deck.player.stop()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kaproom.domain.music import TrackFacts
+
 MAX_BYTES = 5 * 1024 * 1024  # far more than any real playlist; refuses a music file opened by mistake
 MAX_ENTRIES = 5000
 SUFFIXES = (".m3u8", ".m3u", ".xspf")
@@ -39,6 +41,12 @@ class Entry:
     title: str = ""
     duration: float | None = None
     where: str = ""  # "line 4" or "track 2", for messages
+    #: KAP Room's own facts (loudness, lyrics, intensity), from the playlist or the music library.
+    facts: TrackFacts | None = None
+
+    @property
+    def gain_db(self) -> float:
+        return self.facts.gain_db if self.facts is not None else 0.0
 
     @property
     def display_title(self) -> str:
