@@ -5,6 +5,7 @@ Names are fixed (clinic scripts use them)::
     kaproom music import FOLDER [--json]
     kaproom music list [--json]
     kaproom music set TRACK [--lyrics none|some|sung] [--language CODE] [--intensity 1-5] [--note TEXT]
+    kaproom music playlist PROTOCOL PHASE [--json] [--set TRACK ...] [--no-lyrics] [--no-sung LANG] [--avoid X]
 
 The library holds no health information, so none of them asks for a sign-in.
 """
@@ -16,8 +17,15 @@ import sys
 from pathlib import Path
 
 from kaproom.cli.common import EXIT_ERROR, EXIT_OK, open_workspace, refuse, shown
-from kaproom.domain.music import LYRICS_WORDS, check_intensity, normalise_language, normalise_lyrics
+from kaproom.domain.music import (
+    LYRICS_WORDS,
+    MusicPreferences,
+    check_intensity,
+    normalise_language,
+    normalise_lyrics,
+)
 from kaproom.services.music_library import MusicLibrary
+from kaproom.services.music_playlists import find_phase, phase_plan, save_phase_playlist
 from kaproom.store.music import LibraryTrack
 
 EXIT_PROBLEMS = 1  # the import ran, and some files could not be used (they are listed)
@@ -133,6 +141,45 @@ def cmd_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_playlist(args: argparse.Namespace) -> int:
+    prefs = MusicPreferences(no_lyrics=args.no_lyrics, no_sung_languages=tuple(args.no_sung or ()),
+                             avoid=tuple(args.avoid or ()))
+    with open_workspace(args) as workspace:
+        protocol = workspace.protocol(args.protocol)
+        phase = find_phase(protocol, args.phase)
+        if args.set:
+            try:
+                saved = save_phase_playlist(workspace.store, workspace.playlists_dir, protocol, phase, args.set)
+            except ValueError as exc:
+                return refuse(exc)
+            if not args.json:
+                print(f"Saved {shown(saved)}")
+        plan = phase_plan(workspace.store, workspace.playlists_dir, protocol, phase, prefs)
+    if args.json:
+        print(json.dumps(plan.as_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{shown(protocol.name)}, {shown(plan.phase_name)}: {shown(plan.playlist or 'no music')}"
+          + (f" ({shown(plan.path)})" if plan.path else ""))
+    for number, planned in enumerate(plan.tracks, start=1):
+        facts = planned.entry.facts
+        details = []
+        if facts is not None and facts.intensity is not None:
+            details.append(f"intensity {facts.intensity}")
+        if facts is not None and facts.lyrics:
+            details.append(LYRICS_WORDS[facts.lyrics] + (f" ({facts.language})" if facts.language else ""))
+        if facts is not None and facts.loudness is not None:
+            details.append(f"{facts.gain_db:+.1f} dB")
+        if not planned.in_library:
+            details.append("not in the library")
+        state = f"SKIPPED ({planned.skipped}) " if planned.skipped else ""
+        print(f"{number:>3}. {state}{shown(planned.entry.display_title)}  {minutes_seconds(planned.entry.duration)}"
+              + (f"  {', '.join(details)}" if details else ""))
+    for problem in plan.problems:
+        print(f"problem: {shown(problem)}", file=sys.stderr)
+    print(plan.summary())
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("music", parents=[common], help="the clinic's music library (import, list, set, playlist)")
     p.set_defaults(func=lambda _args: (p.print_help(), EXIT_ERROR)[1])
@@ -151,3 +198,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     q.add_argument("--intensity", type=int, metavar="1-5", help="1 calm .. 5 intense")
     q.add_argument("--note", metavar="TEXT")
     q.set_defaults(func=cmd_set)
+    q = actions.add_parser("playlist", parents=[common],
+                           help="a phase's playlist as the session would play it (--set builds it from the library)")
+    q.add_argument("protocol", metavar="PROTOCOL", help="the protocol's id (e.g. lozenge-3h)")
+    q.add_argument("phase", metavar="PHASE", help="the phase's id or name (e.g. deep)")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.add_argument("--set", metavar="TRACK", type=int, nargs="+",
+                   help="save these library tracks, in this order, as the phase's playlist (XSPF)")
+    q.add_argument("--no-lyrics", action="store_true", help="as for a client who asked for no lyrics")
+    q.add_argument("--no-sung", metavar="LANG", action="append", help="as for a client: no sung words in LANG")
+    q.add_argument("--avoid", metavar="TITLE_OR_PATH", action="append", help="as for a client: avoid this track")
+    q.set_defaults(func=cmd_playlist)

@@ -20,7 +20,8 @@ from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.session import State
 from kaproom.playback import PlaybackUnavailable, Player, PlayerEvent, create_players
 from kaproom.playback.director import MusicDirector, Resume, left_controls, resume_point
-from kaproom.playback.playlists import Playlist, open_playlist, playlist_folders
+from kaproom.playback.playlists import Playlist, open_phase_playlist
+from kaproom.services.music_playlists import with_library_facts
 from kaproom.services.paths import ASSETS_DIR
 from kaproom.ui.kit.after_start import after_first_paint as when_first_painted
 from kaproom.ui.kit.host import RoomHost
@@ -195,7 +196,8 @@ class RoomMusic(QObject):
             pass
 
     def _open_playlist(self, name: str) -> Playlist:
-        return open_playlist(name, playlist_folders(self.controller.workspace.playlists_dir, ASSETS_DIR))
+        workspace = self.controller.workspace
+        return with_library_facts(workspace.store, open_phase_playlist(name, workspace.playlists_dir, ASSETS_DIR))
 
     def music_off(self, reason: str) -> None:
         """No music until the therapist tries again: a banner says why and what to do; the session goes on."""
