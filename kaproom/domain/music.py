@@ -7,7 +7,7 @@ calmer or more intense next track, and to play every track at the same loudness.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 #: Lyrics: not yet said, none (instrumental), some words (a vocalise, a few spoken words), sung words.
@@ -23,6 +23,8 @@ TARGET_LUFS = -18.0
 #: No track is lifted by more than this (a near-silent track must not come in at full volume).
 MAX_BOOST_DB = 6.0
 MAX_CUT_DB = -30.0
+#: Where the session's created event keeps the client's music preferences.
+PREFERENCES_KEY = "music_preferences"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,44 @@ class MusicPreferences:
     @property
     def any(self) -> bool:
         return self.no_lyrics or bool(self.no_sung_languages) or bool(self.avoid)
+
+    def payload(self) -> dict[str, object]:
+        """As the session's created event keeps it (so a restart honours it too)."""
+        return {"no_lyrics": self.no_lyrics, "no_sung_languages": list(self.no_sung_languages),
+                "avoid": list(self.avoid)}
+
+    @classmethod
+    def from_payload(cls, payload: object) -> MusicPreferences:
+        """From the record; anything unreadable is taken as no preference, never an error."""
+        if not isinstance(payload, Mapping):
+            return cls()
+
+        def words(key: str) -> tuple[str, ...]:
+            value = payload.get(key)
+            return tuple(str(v) for v in value if str(v).strip()) if isinstance(value, list | tuple) else ()
+        return cls(no_lyrics=payload.get("no_lyrics") is True, no_sung_languages=words("no_sung_languages"),
+                   avoid=words("avoid"))
+
+    def words(self) -> str:
+        """'no lyrics; no sung words in en, de; avoid: Storm' for the log and the start page."""
+        parts = []
+        if self.no_lyrics:
+            parts.append("no lyrics")
+        if self.no_sung_languages:
+            parts.append("no sung words in " + ", ".join(self.no_sung_languages))
+        if self.avoid:
+            parts.append("avoid: " + ", ".join(self.avoid))
+        return "; ".join(parts) or "no music preferences"
+
+
+def split_languages(text: str) -> tuple[str, ...]:
+    """'en, de' or 'en de' -> ('en', 'de')."""
+    return tuple(normalise_language(p) for p in text.replace(";", " ").replace(",", " ").split() if p.strip())
+
+
+def split_titles(text: str) -> tuple[str, ...]:
+    """'Storm; Choir of Angels' -> ('Storm', 'Choir of Angels'): titles may hold commas, not semicolons."""
+    return tuple(p.strip() for p in text.replace("\n", ";").split(";") if p.strip())
 
 
 def skip_reason(prefs: MusicPreferences, facts: TrackFacts | None, path: str = "", title: str = "") -> str | None:

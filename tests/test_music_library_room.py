@@ -1,0 +1,80 @@
+"""The library in the room (fake players, real store and Qt offscreen): the client's preferences
+chosen at the start are kept in the record and honoured by the room's music, and
+Ctrl+Shift+Down / Ctrl+Shift+Up steer the intensity, each request on the session's timeline."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from kaproom.domain.music import MusicPreferences
+from kaproom.playback.fake_player import FakePlayer
+from kaproom.services.music_library import MusicLibrary
+from kaproom.services.music_playlists import find_phase, save_phase_playlist
+from kaproom.ui.music import strip as music_strip
+from tests._music_helpers import StandInController, StandInRoom, music_events
+from tests._music_library_helpers import tone
+from tests._room_helpers import activate
+
+SHIFT_CTRL = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+class Factory:
+    def __init__(self) -> None:
+        self.made: list[FakePlayer] = []
+
+    def __call__(self) -> list[FakePlayer]:
+        self.made = [FakePlayer("fake-1"), FakePlayer("fake-2")]
+        return self.made
+
+
+def test_preferences_and_steering_in_the_room(qtbot, tmp_path: Path, workspace, protocol, clock) -> None:
+    for n, name in enumerate(("calm", "sung", "middle", "intense")):
+        tone(tmp_path / "music" / f"{name}.wav", seconds=1, freq=300 + 50 * n)
+    library = MusicLibrary(workspace.store)
+    library.import_folder(tmp_path / "music")
+    ids = {t.title: t.id for t in library.all()}
+    for title, intensity in (("calm", 1), ("sung", 2), ("middle", 3), ("intense", 5)):
+        library.tracks.set_facts(ids[title], intensity=intensity)
+    library.tracks.set_facts(ids["sung"], lyrics="sung", language="en")
+    arrival = protocol.phases[0]
+    save_phase_playlist(workspace.store, workspace.playlists_dir, protocol, find_phase(protocol, arrival.id),
+                        [ids["middle"], ids["sung"], ids["calm"], ids["intense"]])
+
+    starting = workspace.session_start(protocol, "C-0042", "Dr Ada", "Room 2",
+                                       music_preferences=MusicPreferences(no_sung_languages=("en",)))
+    session = starting.run()
+    created = workspace.store.events(session.session_uid)[0].payload
+    assert created["music_preferences"] == {"no_lyrics": False, "no_sung_languages": ["en"], "avoid": []}
+
+    factory = Factory()
+    room = StandInRoom(StandInController(workspace, session))
+    qtbot.addWidget(room)
+    music_strip.install(room, factory)
+    room.show()
+    assert factory.made[0].path.name == "middle.wav"
+    clock.advance(9)
+    qtbot.waitUntil(lambda: factory.made[0].volume > 0 and not any(p.volumes[-1:] == [0] for p in factory.made[:1]),
+                    timeout=3000)
+
+    activate(qtbot, room)
+    qtbot.keyClick(room, Qt.Key.Key_Down, SHIFT_CTRL)  # calmer: "sung" (2) does not fit, so "calm" (1)
+    qtbot.waitUntil(lambda: factory.made[1].path is not None and factory.made[1].is_playing(), timeout=3000)
+    assert factory.made[1].path.name == "calm.wav"
+    events = music_events(workspace, session)
+    steer = [e for e in events if e["action"] == "steer"]
+    assert steer[-1]["direction"] == "calmer" and steer[-1]["title"] == "middle"
+    clock.advance(7)
+    qtbot.waitUntil(lambda: not factory.made[0].is_playing(), timeout=3000)
+
+    qtbot.keyClick(room, Qt.Key.Key_Up, SHIFT_CTRL)  # more intense from 1: "middle" (3), never "sung"
+    qtbot.waitUntil(lambda: factory.made[0].is_playing(), timeout=3000)
+    assert factory.made[0].path.name == "middle.wav"
+    assert [e["direction"] for e in music_events(workspace, session) if e["action"] == "steer"] == [
+        "calmer", "more intense"]
+
+    clock.advance(7)
+    factory.made[0].finish()  # "middle" ends: "sung" is next in the playlist, and does not fit the client
+    qtbot.waitUntil(lambda: factory.made[0].path.name == "calm.wav", timeout=3000)
+    skipped = [e for e in music_events(workspace, session) if e["action"] == "skipped"]
+    assert [(e["title"], e["message"]) for e in skipped] == [("sung", "skipped: sung words")]
