@@ -78,3 +78,40 @@ def test_preferences_and_steering_in_the_room(qtbot, tmp_path: Path, workspace, 
     qtbot.waitUntil(lambda: factory.made[0].path.name == "calm.wav", timeout=3000)
     skipped = [e for e in music_events(workspace, session) if e["action"] == "skipped"]
     assert [(e["title"], e["message"]) for e in skipped] == [("sung", "skipped: sung words")]
+
+
+def test_the_start_page_takes_the_wishes_and_names_a_phase_left_silent(qtbot, tmp_path: Path, workspace,
+                                                                       protocol) -> None:
+    from kaproom.ui.start.page import StartPage
+
+    tone(tmp_path / "music" / "song.wav", seconds=1)
+    library = MusicLibrary(workspace.store)
+    library.import_folder(tmp_path / "music")
+    [song] = library.all()
+    library.tracks.set_facts(song.id, lyrics="sung", language="de")
+    deep = find_phase(protocol, "deep")
+    save_phase_playlist(workspace.store, workspace.playlists_dir, protocol, deep, [song.id])
+
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.music_check.isHidden()
+    page.no_sung.setText("DE, en")
+    page.no_sung.editingFinished.emit()
+    assert page.music_check.isVisible() and f"music of {deep.name} fits" in page.music_check.text()
+    page.no_sung.setText("fr")
+    page.no_sung.editingFinished.emit()
+    assert page.music_check.isHidden()
+
+    page.no_lyrics.setChecked(True)
+    assert "will be silent" in page.music_check.text()  # said before the start; the start is not refused
+    page.avoid.setText("Storm; Choir, Op. 2")
+    page.client_code.setText("C-0042")
+    page.therapist.setText("Dr Ada")
+    for group in page.screening_groups.values():
+        group.button(0).setChecked(True)
+    with qtbot.waitSignal(page.sessionStarted):
+        page.start_button.click()
+    created = workspace.store.events(workspace.store.sessions()[0].uid)[0].payload
+    assert created["music_preferences"] == {"no_lyrics": True, "no_sung_languages": ["fr"],
+                                            "avoid": ["Storm", "Choir, Op. 2"]}
