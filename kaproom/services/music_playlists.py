@@ -110,7 +110,7 @@ class PhasePlan:
         if not self.playing:
             why = "; ".join(sorted({t.skipped or "" for t in self.tracks} - {""})) or "no playable track"
             return f"{self.phase_name}: nothing in {self.playlist} fits ({why}); this phase will be silent."
-        music, phase = duration_words(self.music_seconds / 60), duration_words(self.phase_seconds / 60)
+        music, phase = length_words(self.music_seconds), length_words(self.phase_seconds)
         text = f"{self.phase_name}: {music} of music for a {phase} phase"
         if self.unknown_lengths:
             text += f" ({self.unknown_lengths} tracks of unknown length)"
@@ -126,6 +126,11 @@ class PhasePlan:
                 "phase_seconds": self.phase_seconds, "playlist": self.playlist, "path": self.path,
                 "music_seconds": self.music_seconds, "outcome": self.outcome, "summary": self.summary(),
                 "tracks": [t.as_json() for t in self.tracks], "problems": list(self.problems)}
+
+
+def length_words(seconds: float) -> str:
+    """'45 s' under a minute, else '35 min' or '1 h 5 min'."""
+    return f"{round(seconds)} s" if seconds < 59.5 else duration_words(seconds / 60)
 
 
 def find_phase(protocol: Protocol, phase_ref: str) -> Phase:
@@ -184,3 +189,23 @@ def save_phase_playlist(store: Store, playlists_dir: Path, protocol: Protocol, p
     path = playlists_dir / built_name(phase.playlist)
     return write_xspf(path, entries, title=f"{protocol.name}: {phase.name}",
                       annotation=f"Built in KAP Room for the phase '{phase.id}' of the protocol '{protocol.id}'.")
+
+
+def draft_plan(protocol: Protocol, phase: Phase, tracks: Sequence[LibraryTrack],
+               prefs: MusicPreferences = NO_PREFERENCES) -> PhasePlan:
+    """The plan of a playlist being built (not saved yet): its length against the phase's."""
+    plan = PhasePlan(protocol.id, phase.id, phase.name, phase.seconds, phase.playlist or built_name(phase.id))
+    for track in tracks:
+        entry = entry_of(track)
+        why = skip_reason(prefs, entry.facts, track.path, track.display_title)
+        if why is None and (track.missing or track.problem):
+            why = "file not found" if track.missing else "cannot play"
+        plan.tracks.append(PlannedTrack(entry, why, True))
+    return plan
+
+
+def library_ids(store: Store, playlist: Playlist) -> list[int]:
+    """The library's numbers of a playlist's tracks, in order (tracks not in the library left out)."""
+    tracks = MusicTracks(store)
+    found = [tracks.by_path(str(entry.path)) for entry in playlist.entries]
+    return [track.id for track in found if track is not None]
