@@ -3,6 +3,7 @@ reads loudness, and lists what it cannot use (not audio, cannot play, duplicates
 stopping; files that move are followed, files that vanish are shown as missing with their facts kept."""
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaproom.playback.probe import ProbeResult, probe
-from kaproom.services.music_library import CANNOT_PLAY, DUPLICATE, NOT_AUDIO, MusicLibrary, read_tags
+from kaproom.services.music_library import (
+    CANNOT_PLAY,
+    DUPLICATE,
+    NOT_AUDIO,
+    UNREADABLE,
+    MusicLibrary,
+    read_tags,
+)
 from kaproom.store import Store
 from tests._music_library_helpers import flac, tone
 
@@ -114,6 +122,7 @@ def test_a_thousand_files_import_in_bounded_steps(tmp_path: Path, store: Store) 
     assert sum(1 for _ in library.tracks.each(batch=64)) == 1000
 
 
+_RUNS = itertools.count()
 _NAME = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=40)
 _TAG = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
 
@@ -133,3 +142,34 @@ def test_odd_names_and_tags_never_stop_an_import(tmp_path: Path, store: Store, n
     assert track is not None and track.title  # a name always shows, the file's own when the tag is blank
     tags = read_tags(path)
     assert track.title == (tags.title or path.stem)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=4000), suffix=st.sampled_from([".mp3", ".flac", ".ogg", ".opus", ".wav", ".m4a"]),
+       head=st.sampled_from([b"", b"RIFF\x24\x00\x00\x00WAVEfmt ", b"fLaC", b"OggS\x00\x02", b"ID3\x04\x00\x00",
+                             b"\x00\x00\x00\x20ftypM4A "]))
+def test_any_bytes_under_a_music_name_are_listed_never_raised(tmp_path: Path, store: Store, data: bytes, suffix: str,
+                                                              head: bytes) -> None:
+    """Real mutagen, real libvlc, real decoding: a damaged file of any kind is reported, the import goes on."""
+    run = next(_RUNS)
+    folder = tmp_path / "fuzz" / str(run)
+    folder.mkdir(parents=True)
+    (folder / f"damaged{suffix}").write_bytes(head + data + run.to_bytes(4, "little"))
+    tone(folder / "good.wav", seconds=0.5, freq=200 + 7 * run)  # a content of its own in the shared library
+    report = MusicLibrary(store).import_folder(folder)
+    assert report.added + report.counts.get(UNREADABLE, 0) == 2  # each file kept (marked) or named
+    damaged = MusicLibrary(store).tracks.by_path(str((folder / f"damaged{suffix}").resolve()))
+    if damaged is not None and not damaged.playable:
+        assert report.counts == {CANNOT_PLAY: 1} and damaged.problem
+    good = MusicLibrary(store).tracks.by_path(str((folder / "good.wav").resolve()))
+    assert good is not None and good.playable
+
+
+def test_a_closed_library_never_stops_the_music(tmp_path: Path) -> None:
+    from kaproom.playback.playlists import Entry, Playlist
+    from kaproom.services.music_playlists import with_library_facts
+
+    store = Store(tmp_path / "k.sqlite3")
+    store.close()
+    playlist = Playlist("p.m3u8", tmp_path / "p.m3u8", (Entry(tmp_path / "a.ogg", "A"),))
+    assert with_library_facts(store, playlist) is playlist

@@ -85,6 +85,9 @@ def test_music_playlist_command(tmp_path: Path, data_dir: Path, capsys: pytest.C
     assert main(["music", "playlist", "short-check", "deep", "--avoid", "track 2"]) == 0
     out = capsys.readouterr().out
     assert "SKIPPED (avoided) track 2" in out and "for a 3 min phase" in out
+    assert main(["music", "playlist", "short-check", "arrival"]) == 0  # the bundled list: outside the library
+    out = capsys.readouterr().out
+    assert "not in the library" in out and "arrival.m3u8" in out
     assert main(["music", "playlist", "short-check", "nowhere"]) == 2
     assert "no phase 'nowhere'" in capsys.readouterr().err
 

@@ -26,7 +26,7 @@ from kaproom.domain.music import TARGET_LUFS
 from kaproom.playback.player import PlaybackUnavailable
 from kaproom.playback.probe import ProbeResult, probe
 from kaproom.services.loudness import LoudnessError, integrated_loudness
-from kaproom.store import Store
+from kaproom.store import Store, StoreError
 from kaproom.store.music import LibraryTrack, MusicTracks
 
 AUDIO_SUFFIXES = frozenset({".ogg", ".oga", ".opus", ".flac", ".mp3", ".m4a", ".mp4", ".aac", ".wav", ".wave",
@@ -72,6 +72,13 @@ class ImportReport:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if len(self.problems) < MAX_LISTED:
             self.problems.append(ImportProblem(str(path), kind, reason))
+
+    def warn(self, text: str) -> None:
+        """A note that does not keep the file out (no loudness measured); the first MAX_LISTED are kept."""
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(text)
+        elif len(self.warnings) == MAX_LISTED:
+            self.warnings.append("... and more notes like these")
 
     @property
     def problem_count(self) -> int:
@@ -217,13 +224,17 @@ class MusicLibrary:
             done += 1
             try:
                 self._import_one(path, report, seen)
+            except StoreError:
+                raise  # the library itself cannot be written (disk full, locked): said once, by the caller
             except OSError as exc:  # vanished or unreadable between the walk and now
                 report.problem(path, UNREADABLE, f"cannot be read ({exc.strerror or exc})")
+            except Exception as exc:  # noqa: BLE001 - one strange file (a tag or decoder library's own bug) never stops an import
+                report.problem(path, UNREADABLE, f"could not be read ({type(exc).__name__}: {exc})")
         if progress is not None:
             progress(done, total, folder)
         report.now_missing = self.check_missing(under=folder, seen=seen)
         if self._no_vlc:
-            report.warnings.append(f"Files were not checked with VLC: {self._no_vlc}")
+            report.warnings.insert(0, f"Files were not checked with VLC: {self._no_vlc}")
         return report
 
     def _import_one(self, path: Path, report: ImportReport, seen: set[str]) -> None:
@@ -246,7 +257,7 @@ class MusicLibrary:
             moved_from = moved_from or twin
         try:
             tags = read_tags(path)
-        except (MutagenError, OSError, ValueError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 - mutagen on a damaged file may raise beyond MutagenError
             tags, tag_problem = Tags(), f"its tags cannot be read ({exc})"
         else:
             tag_problem = ""
@@ -258,8 +269,9 @@ class MusicLibrary:
         if loudness is None and not problem:
             try:
                 measured = self.measure(path)
-            except LoudnessError as exc:
-                report.warnings.append(f"{path}: loudness {exc}; it plays without level correction")
+            except Exception as exc:  # noqa: BLE001 - a decoder's failure leaves the track unmeasured, not unimported
+                why = str(exc) if isinstance(exc, LoudnessError) else f"could not be measured ({exc})"
+                report.warn(f"{path}: loudness {why}; it plays without level correction")
             else:
                 if math.isfinite(measured):
                     loudness, source = measured, "measured"
