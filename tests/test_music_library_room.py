@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from kaproom.domain.music import MusicPreferences
@@ -115,3 +116,40 @@ def test_the_start_page_takes_the_wishes_and_names_a_phase_left_silent(qtbot, tm
     created = workspace.store.events(workspace.store.sessions()[0].uid)[0].payload
     assert created["music_preferences"] == {"no_lyrics": True, "no_sung_languages": ["fr"],
                                             "avoid": ["Storm", "Choir, Op. 2"]}
+
+
+@pytest.mark.vlc
+def test_ctrl_shift_down_from_the_note_field_in_the_real_room(qtbot, workspace, protocol, clock) -> None:
+    """The real room on the real libvlc (dummy output): the keys work while a note is being typed,
+    and the calmer track comes in on the other player."""
+    from kaproom.services.paths import ASSETS_DIR
+    from kaproom.ui.music.strip import MusicStrip
+    from kaproom.ui.room.controller import SessionController
+    from kaproom.ui.room.window import RoomWindow
+
+    library = MusicLibrary(workspace.store)
+    library.import_folder(ASSETS_DIR / "music" / "arrival")
+    tracks = sorted(library.all(), key=lambda t: t.path)
+    for intensity, track in enumerate(tracks, start=2):
+        library.tracks.set_facts(track.id, intensity=min(intensity, 5))
+    first = protocol.phases[0]
+    save_phase_playlist(workspace.store, workspace.playlists_dir, protocol, first, [t.id for t in reversed(tracks)])
+    runner = workspace.new_session(protocol, "C-0102", "Dr Room", "Room 3")
+    window = RoomWindow(SessionController(workspace, runner))
+    qtbot.addWidget(window)
+    window.show()
+    strip = window.findChild(MusicStrip, "musicStrip")
+    qtbot.waitUntil(lambda: strip.music.director is not None, timeout=20000)
+    one, two = strip.music.players
+    clock.advance(9)
+    qtbot.waitUntil(lambda: one.is_playing(), timeout=20000)
+    activate(qtbot, window)
+    window.note_input.setFocus()
+    window.note_input.setText("Client asks for something softer")
+    qtbot.keyClick(window.note_input, Qt.Key.Key_Down, SHIFT_CTRL)
+    qtbot.waitUntil(lambda: two.is_playing(), timeout=20000)
+    assert window.note_input.text() == "Client asks for something softer"
+    steer = [e for e in music_events(workspace, runner) if e["action"] == "steer"]
+    assert steer and steer[-1]["direction"] == "calmer"
+    assert strip.music.director.track.display_title == tracks[-2].display_title
+    window.close_now()
