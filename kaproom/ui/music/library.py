@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -302,8 +302,10 @@ class MusicLibraryWindow(QMainWindow):
 
     def select_track(self, track_id: int) -> None:
         for row, track in enumerate(self.tracks):
-            if track.id == track_id:
-                self.table.selectRow(row)
+            if track.id == track_id:  # this track alone, whatever keys are held (selectRow would add to it)
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                self.table.selectionModel().select(self.table.model().index(row, 0), flags)
+                self.table.setCurrentCell(row, 0, flags)
                 return
 
     def _show_facts(self) -> None:
