@@ -55,7 +55,8 @@ def test_strip_shows_track_playlist_volume_and_ceiling_and_offers_shortcuts(qtbo
     assert text(strip, "musicTrack") == "Playing: Open Door"
     assert text(strip, "musicPlaylist") == "Playlist: arrival.m3u8"
     assert text(strip, "musicVolume") == "Volume 50 (max 70)"
-    assert set(room.shortcuts) == {"Ctrl+D", "Ctrl+Right", "Ctrl+Left", "Ctrl+Space", "Ctrl+Up", "Ctrl+Down"}
+    assert set(room.shortcuts) == {"Ctrl+D", "Ctrl+Right", "Ctrl+Left", "Ctrl+Space", "Ctrl+Up", "Ctrl+Down",
+                                   "Ctrl+Shift+Up", "Ctrl+Shift+Down"}
     clock.advance(8.1)
     qtbot.waitUntil(lambda: factory.made[0].volume == 50, timeout=3000)
     assert actions(workspace, session) == ["track_started", "fade_in", "volume"]

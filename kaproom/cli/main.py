@@ -1,7 +1,7 @@
 """The ``kaproom`` command: the GUI by default, and the same data without a screen.
 
 This module is the parser and the dispatch only. Each command group lives in its own module
-(records, simulate, app, export, people, review) and registers its subcommands through
+(records, simulate, app, export, people, review, music) and registers its subcommands through
 ``register(subparsers, common)``; what they share is in :mod:`kaproom.cli.common`.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.backup": ("backup", "restore"),
     "kaproom.cli.clinic": ("clinic", "board"),
     "kaproom.cli.export": ("export", "import", "room-key"),
+    "kaproom.cli.music": ("music",),
     "kaproom.cli.people": ("users", "audit", "settings"),
     "kaproom.cli.review": ("review",),
     "kaproom.cli.stock": ("stock",),

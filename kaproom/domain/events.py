@@ -45,8 +45,10 @@ class Kind:
     - alert_ack: alert_seqs (the alerts of one line; alert_seq in older records), alerts (their
       reasons, in words), fields? (of alerts that could not be saved), action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
-      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"retry"|"controls_restored"),
-      title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the therapist set),
+      "restore"|"pause"|"resume"|"crossfade"|"fade_in"|"fade_out"|"unavailable"|"retry"|"controls_restored"|
+      "steer"|"skipped"), title?, file?, playlist?, volume?, message?, by? ("therapist" on a volume the
+      therapist set), gain_db? (on track_started: the track's loudness correction), direction? (on steer:
+      "calmer"|"more intense"),
       paused?, ducked? (on controls_restored: how the music was left before a restart)
     - clock_jump: jump_seconds, boot_id?, since_boot?; on a resume whose wall gap is more than can
       have passed in the room: on_resume, wall_gap_seconds, counted_seconds, reason; the therapist's

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from kaproom.domain.clock import Clock
+from kaproom.domain.music import MusicPreferences, nearest_by_intensity, skip_reason
 from kaproom.domain.protocol_settings import MusicSettings
 from kaproom.playback.controls import DUCK_SECONDS, TherapistControls
 from kaproom.playback.deck import Deck, LeftControls, Resume, Value, left_controls, resume_point
@@ -24,7 +25,12 @@ from kaproom.playback.mixer import Mixer
 from kaproom.playback.player import PlaybackError, Player, PlayerEvent
 from kaproom.playback.playlists import Entry, Playlist, PlaylistError
 
-__all__ = ["DUCK_SECONDS", "LeftControls", "MusicDirector", "Resume", "left_controls", "resume_point"]
+NO_PREFERENCES = MusicPreferences()
+CALMER, MORE_INTENSE = -1, +1
+STEER_WORDS = {CALMER: "calmer", MORE_INTENSE: "more intense"}
+
+__all__ = ["CALMER", "DUCK_SECONDS", "MORE_INTENSE", "LeftControls", "MusicDirector", "Resume", "left_controls",
+           "resume_point"]
 
 Log = Callable[[dict[str, Value]], None]  # one ``music`` event's payload
 Notify = Callable[[str, str], None]  # (text, level "info"|"warning"|"error")
@@ -41,6 +47,8 @@ class MusicDirector:
     listeners: list[Callable[[], None]] = field(default_factory=list)
     #: Called when a fade begins, so a host ticks only while one runs (an idle room stays idle).
     fade_listeners: list[Callable[[], None]] = field(default_factory=list)
+    #: The client's wishes from the start page: tracks that do not fit are skipped, quietly logged.
+    preferences: MusicPreferences = NO_PREFERENCES
 
     def __post_init__(self) -> None:
         if len(self.players) != 2 or self.players[0].name == self.players[1].name:
@@ -51,6 +59,8 @@ class MusicDirector:
         self.started = False  # the first start() has happened (the session's music has begun)
         self.resume_at: Resume | None = None  # where a restart found the music, kept through a pause
         self.wanted: str | None = None  # playlist the current phase asks for
+        self.steering = 0  # CALMER or MORE_INTENSE while a request waits for the running fade to end
+        self._skips_logged: set[tuple[str, str]] = set()  # each unfitting track is logged once per playlist
 
     # ---------------------------------------------------------------- what the screen shows
     @property
@@ -149,8 +159,82 @@ class MusicDirector:
         self.log(payload)
 
     def tick(self) -> None:
-        """Move every fade to where the clock says it should be."""
+        """Move every fade to where the clock says it should be; a steering request waiting for a
+        fade to end is carried out once it has."""
         self.mixer.tick()
+        if self.steering and not self.mixer.is_fading:
+            self._steer_now()
+
+    # ---------------------------------------------------------------- steering by intensity
+    def steer(self, direction: int) -> bool:
+        """The therapist asks for calmer (CALMER) or more intense (MORE_INTENSE) music: the track
+        of the phase's playlist nearest in intensity that way comes in with a crossfade (after the
+        fade under way, if one is); never a cut. False (and a quiet word) when nothing is that way."""
+        deck = self.current
+        words = STEER_WORDS[direction]
+        if self.finished or not deck.active or deck.playlist is None:
+            self.notify(f"No music is playing to make {words}.", "info")
+            return False
+        if self._steer_choice(deck, direction) is None:
+            self.record("steer", deck.entry, deck.playlist, direction=words,
+                        message=f"{words} music asked for; nothing {words} in this phase's playlist")
+            self.notify(f"Nothing {words} in {deck.playlist.name}: the intensity of its tracks is set in the "
+                        "music library.", "info")
+            return False
+        self.steering = direction
+        waits = self.mixer.is_fading or self.paused
+        self.record("steer", deck.entry, deck.playlist, direction=words,
+                    message=f"{words} music asked for" + ("; after the fade under way" if waits else ""))
+        if not waits:
+            self._steer_now()
+        self.changed()
+        return True
+
+    def _intensities(self, playlist: Playlist) -> list[int | None]:
+        """Each entry's intensity, None where it is unknown or the track does not fit the client."""
+        return [e.facts.intensity if e.facts is not None and e.exists and self._unfit(e) is None else None
+                for e in playlist.entries]
+
+    def _steer_choice(self, deck: Deck, direction: int) -> int | None:
+        if deck.playlist is None:
+            return None
+        entry = deck.entry
+        current = entry.facts.intensity if entry is not None and entry.facts is not None else None
+        return nearest_by_intensity(self._intensities(deck.playlist), current, direction, deck.index)
+
+    def _steer_now(self) -> None:
+        direction, self.steering = self.steering, 0
+        outgoing = self.current
+        playlist = outgoing.playlist
+        if self.finished or self.paused or not outgoing.active or playlist is None:
+            return
+        index = self._steer_choice(outgoing, direction)
+        if index is None:
+            return
+        before = outgoing.entry
+        seconds = self.settings.crossfade_seconds
+        incoming = self.mixer.other(outgoing)
+        if incoming.active:
+            self.mixer.stop(incoming)
+        self.mixer.apply(incoming, 0)
+        if not self.start_track(incoming, playlist, index):
+            return
+        after = incoming.entry
+        old = before.facts.intensity if before is not None and before.facts is not None else None
+        new = after.facts.intensity if after is not None and after.facts is not None else None
+        self.record("crossfade", after, playlist, volume=self.target_volume,
+                    message=f"{STEER_WORDS[direction]} as asked: intensity {old if old is not None else '?'} "
+                            f"to {new if new is not None else '?'}, over {seconds:g} s")
+        outgoing.leaving = True
+        self.mixer.ramp(outgoing, 0, seconds, lambda: self.mixer.stop(outgoing))
+        self.mixer.current = incoming
+        self.mixer.ramp(incoming, self.target_volume, seconds)
+        self.changed()
+
+    def _unfit(self, entry: Entry) -> str | None:
+        if not self.preferences.any:
+            return None
+        return skip_reason(self.preferences, entry.facts, str(entry.path), entry.display_title)
 
     # ---------------------------------------------------------------- playlists and tracks
     def _open(self, name: str) -> Playlist | None:
@@ -170,30 +254,42 @@ class MusicDirector:
     def start_track(self, deck: Deck, playlist: Playlist, index: int, *, play: bool = True) -> bool:
         """Start the first playable track from ``index`` on; log what was skipped and why."""
         count = len(playlist.entries)
+        unfit = 0
         for attempt in range(count):
             position = (index + attempt) % count
             entry = playlist.entries[position]
+            why = self._unfit(entry)
+            if why is not None:  # the client's wish: said once in the log, not on the screen
+                unfit += 1
+                if (playlist.name, str(entry.path)) not in self._skips_logged:
+                    self._skips_logged.add((playlist.name, str(entry.path)))
+                    self.record("skipped", entry, playlist, message=f"skipped: {why}")
+                continue
             if not entry.exists:
                 self.record("error", entry, playlist,
                             message=f"file not found, skipped ({entry.where} of {playlist.path})")
                 continue
             try:
                 deck.token = deck.player.load(entry.path)
+                self.mixer.prepare(deck, entry)
                 if play:
                     deck.player.play()
             except PlaybackError as exc:
                 self.record("error", entry, playlist, message=f"{exc}; skipped")
                 continue
             deck.playlist, deck.index, deck.active, deck.leaving = playlist, position, True, False
-            self.record("track_started", entry, playlist)
+            gain = round(entry.gain_db, 1) if entry.facts is not None and entry.facts.loudness is not None else None
+            self.record("track_started", entry, playlist, gain_db=gain)
             return True
         deck.active, deck.playlist = False, playlist
         deck.player.stop()
-        self._unavailable(playlist)
+        self._unavailable(playlist, all_unfit=unfit == count)
         return False
 
-    def _unavailable(self, playlist: Playlist) -> None:
-        message = f"no track in {playlist.name} can be played; the session goes on without music for this phase"
+    def _unavailable(self, playlist: Playlist, all_unfit: bool = False) -> None:
+        message = (f"nothing in {playlist.name} fits the client's music preferences; this phase is silent"
+                   if all_unfit else
+                   f"no track in {playlist.name} can be played; the session goes on without music for this phase")
         self.record("unavailable", playlist=playlist, message=message)
         self.notify(message, "warning")
 

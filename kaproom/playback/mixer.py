@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kaproom.domain.clock import Clock
+from kaproom.domain.music import volume_factor
 from kaproom.playback.deck import Deck, Ramp
 from kaproom.playback.player import Player
+from kaproom.playback.playlists import Entry
 
 
 class Mixer:
@@ -44,9 +46,22 @@ class Mixer:
         return self.clock.monotonic() / max(float(getattr(self.clock, "speed", 1.0)), 1e-6)
 
     def apply(self, deck: Deck, volume: float) -> None:
-        """Set a deck's volume at once, clamped to 0 and the ceiling."""
+        """Set a deck's volume at once, clamped to 0 and the ceiling. The player is given that
+        volume corrected by the track's loudness gain (even loudness), never above the ceiling."""
         deck.volume = max(0.0, min(float(volume), float(self.ceiling)))
-        level = int(round(deck.volume))
+        level = self.player_level(deck)
+        if level != deck.player.volume:
+            deck.player.set_volume(level)
+
+    def player_level(self, deck: Deck, entry: Entry | None = None) -> int:
+        """The volume the deck's player gets: the deck's volume times its track's gain, under the ceiling."""
+        entry = entry or deck.entry
+        factor = volume_factor(entry.gain_db) if entry is not None else 1.0
+        return int(round(max(0.0, min(deck.volume * factor, float(self.ceiling)))))
+
+    def prepare(self, deck: Deck, entry: Entry) -> None:
+        """Before ``entry`` starts on the deck: its own gain applies from its first sound."""
+        level = self.player_level(deck, entry)
         if level != deck.player.volume:
             deck.player.set_volume(level)
 

@@ -43,7 +43,9 @@ Listener = Callable[[PlayerEvent], None]
 
 
 class Player(ABC):
-    """One long-lived audio player. Volume is 0..100; every call returns quickly."""
+    """One long-lived audio player. Volume is 0..100, heard as amplitude (volume/100)³ as libvlc maps
+    it (so a track's loudness gain is a volume factor, :func:`kaproom.domain.music.volume_factor`);
+    every call returns quickly."""
 
     name: str = "player"
 

@@ -8,16 +8,24 @@ usable entries still play. Only a playlist with nothing usable in it raises ``Pl
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from kaproom.domain.music import INTENSITY_MAX, INTENSITY_MIN, LYRICS_VALUES, TrackFacts
 
 MAX_BYTES = 5 * 1024 * 1024  # far more than any real playlist; refuses a music file opened by mistake
 MAX_ENTRIES = 5000
 SUFFIXES = (".m3u8", ".m3u", ".xspf")
+XSPF_NS = "http://xspf.org/ns/0/"
+#: The ``application`` of KAP Room's ``<extension>`` in an XSPF track, and the namespace of what is
+#: in it (loudness, lyrics, intensity, note). Other players ignore extensions they do not know.
+KAPROOM_XSPF = "urn:x-kaproom:track:1"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")  # two letters at least: "C:\..." is a path
 _EXTINF = re.compile(r"^#EXTINF:\s*(-?\d+(?:\.\d+)?)?([^,]*),(.*)$", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -39,6 +47,12 @@ class Entry:
     title: str = ""
     duration: float | None = None
     where: str = ""  # "line 4" or "track 2", for messages
+    #: KAP Room's own facts (loudness, lyrics, intensity), from the playlist or the music library.
+    facts: TrackFacts | None = None
+
+    @property
+    def gain_db(self) -> float:
+        return self.facts.gain_db if self.facts is not None else 0.0
 
     @property
     def display_title(self) -> str:
@@ -270,8 +284,38 @@ def parse_xspf(data: bytes, path: Path, name: str | None = None) -> Playlist:
         duration = _milliseconds(track.findtext(f"{ns}duration"))
         entry = _entry(locations[0], path.parent, where, title, duration, problems, uri_reference=True)
         if entry is not None:
-            entries.append(entry)
+            facts = _our_facts(track, ns)
+            entries.append(replace(entry, facts=facts) if facts is not None else entry)
     return _finish(name or path.name, path, entries, problems, (root.findtext(f"{ns}title") or "").strip())
+
+
+def _our_facts(track: Any, ns: str) -> TrackFacts | None:
+    """KAP Room's facts from a track's ``<extension application="urn:x-kaproom:track:1">``, if any;
+    a value that is not what KAP Room writes is left out, never an error."""
+    for extension in track.findall(f"{ns}extension"):
+        if extension.get("application") != KAPROOM_XSPF:
+            continue
+        kp = f"{{{KAPROOM_XSPF}}}"
+        loudness = _number(extension.findtext(f"{kp}loudness"))
+        lyrics_element = extension.find(f"{kp}lyrics")
+        lyrics = (lyrics_element.text or "").strip() if lyrics_element is not None else ""
+        language = (lyrics_element.get("language") or "").strip().lower() if lyrics_element is not None else ""
+        intensity_number = _number(extension.findtext(f"{kp}intensity"))
+        intensity = int(intensity_number) if intensity_number is not None and intensity_number.is_integer() else None
+        return TrackFacts(
+            loudness=loudness if loudness is not None and -100.0 < loudness < 20.0 else None,
+            lyrics=lyrics if lyrics in LYRICS_VALUES else "", language=language[:20],
+            intensity=intensity if intensity is not None and INTENSITY_MIN <= intensity <= INTENSITY_MAX else None,
+            note=(extension.findtext(f"{kp}note") or "").strip())
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _local(tag: str) -> str:
@@ -354,3 +398,76 @@ def playlist_folders(clinic_folder: Path | None, assets_dir: Path) -> list[Path]
 
 def shipped_playlists(folder: Path) -> Iterable[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []
+
+
+# --------------------------------------------------------------------------- writing XSPF
+
+def xspf_text(entries: Sequence[Entry], title: str = "", annotation: str = "") -> str:
+    """A standard XSPF playlist of ``entries`` (absolute ``file:`` locations, so the file can be
+    moved and still play, in VLC too), with KAP Room's facts in each track's extension."""
+    import xml.etree.ElementTree as ET  # noqa: PLC0415 - start-up figure in parse_xspf
+
+    ET.register_namespace("", XSPF_NS)
+    ET.register_namespace("kaproom", KAPROOM_XSPF)
+    x = f"{{{XSPF_NS}}}"
+    k = f"{{{KAPROOM_XSPF}}}"
+    root = ET.Element(f"{x}playlist", {"version": "1"})
+    if title:
+        ET.SubElement(root, f"{x}title").text = _xml_safe(title)
+    if annotation:
+        ET.SubElement(root, f"{x}annotation").text = _xml_safe(annotation)
+    track_list = ET.SubElement(root, f"{x}trackList")
+    for entry in entries:
+        track = ET.SubElement(track_list, f"{x}track")
+        ET.SubElement(track, f"{x}location").text = Path(os.path.abspath(entry.path)).as_uri()
+        if entry.title:
+            ET.SubElement(track, f"{x}title").text = _xml_safe(entry.title)
+        if entry.duration is not None and entry.duration > 0:
+            ET.SubElement(track, f"{x}duration").text = str(int(round(entry.duration * 1000)))
+        facts = entry.facts
+        if facts is None:
+            continue
+        extension = ET.SubElement(track, f"{x}extension", {"application": KAPROOM_XSPF})
+        if facts.loudness is not None and math.isfinite(facts.loudness):
+            ET.SubElement(extension, f"{k}loudness").text = f"{facts.loudness:.2f}"
+        if facts.lyrics:
+            attributes = {"language": _xml_safe(facts.language)} if facts.language else {}
+            ET.SubElement(extension, f"{k}lyrics", attributes).text = facts.lyrics
+        if facts.intensity is not None:
+            ET.SubElement(extension, f"{k}intensity").text = str(facts.intensity)
+        if facts.note:
+            ET.SubElement(extension, f"{k}note").text = _xml_safe(facts.note)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _xml_safe(text: str) -> str:
+    """Text XML 1.0 can hold: control characters (other than tab and line ends) and lone surrogates
+    become U+FFFD, so a tag from a strange file never makes an unreadable playlist."""
+    return "".join(ch if ch in "\t\n\r" or (ch >= " " and not "\ud800" <= ch <= "\udfff"
+                                               and ch not in "\ufffe\uffff") else "\ufffd" for ch in text)
+
+
+def write_xspf(path: Path, entries: Sequence[Entry], title: str = "", annotation: str = "") -> Path:
+    """Write the playlist atomically (a half-written playlist is never left for the room to read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(xspf_text(entries, title, annotation), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def built_name(name: str) -> str:
+    """The file a playlist built in KAP Room is saved as, for the phase whose protocol names ``name``:
+    ``deep.m3u8`` -> ``deep.xspf`` (XSPF, so KAP Room's per-track facts travel with it)."""
+    return f"{Path(name).stem}.xspf"
+
+
+def open_phase_playlist(name: str, clinic_folder: Path | None, assets_dir: Path) -> Playlist:
+    """The playlist a phase plays: one built in KAP Room for it (``built_name`` in the clinic's
+    folder) if there is one, else the file the protocol names (the clinic's before the bundled one)."""
+    if clinic_folder is not None and not Path(name).is_absolute():
+        built = clinic_folder / built_name(name)
+        if built.is_file():
+            return read_playlist(built, name)
+    return open_playlist(name, playlist_folders(clinic_folder, assets_dir))

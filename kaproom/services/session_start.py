@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kaproom.domain.clock import Clock, to_iso
 from kaproom.domain.events import Kind
+from kaproom.domain.music import PREFERENCES_KEY, MusicPreferences
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner, State
 from kaproom.store import Store
@@ -27,6 +28,7 @@ class NewSession:
     room: str = ""
     demo: bool = False
     prescribed_dose_mg: float | None = None
+    music_preferences: MusicPreferences | None = None  # from the start page; kept in the created event
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,13 @@ class SessionStart:
         """The session's created event, once; the runner over it."""
         if self.runner is None:
             d = self.details
-            extra = {"prescribed_dose_mg": d.prescribed_dose_mg} if d.prescribed_dose_mg is not None else None
+            extra: dict[str, object] = {}
+            if d.prescribed_dose_mg is not None:
+                extra["prescribed_dose_mg"] = d.prescribed_dose_mg
+            if d.music_preferences is not None and d.music_preferences.any:
+                extra[PREFERENCES_KEY] = d.music_preferences.payload()
             uid = self.store.create_session(d.protocol, d.client_code, d.therapist, d.room, demo=d.demo,
-                                            wall_time=to_iso(self.clock.now()), extra=extra)
+                                            wall_time=to_iso(self.clock.now()), extra=extra or None)
             # The runner folds the created event too: it holds what the dose event will carry.
             self.runner = SessionRunner(d.protocol, self.clock, self.store.log(uid), d.therapist,
                                         self.store.events(uid))

@@ -17,6 +17,7 @@ from kaproom.store import DB_FILENAME, RecordUnreadable, SessionRow, Store
 from kaproom.store.errors import translate
 
 if TYPE_CHECKING:  # the parser and the session engine load when a session starts, not for the home page
+    from kaproom.domain.music import MusicPreferences
     from kaproom.domain.protocol import Protocol
     from kaproom.domain.session import SessionRunner
     from kaproom.services.session_start import SessionStart
@@ -73,12 +74,14 @@ class Workspace:
         return builtin_protocol(session.protocol_id)
 
     def session_start(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
-                      demo: bool = False, prescribed_dose_mg: float | None = None) -> SessionStart:
+                      demo: bool = False, prescribed_dose_mg: float | None = None,
+                      music_preferences: MusicPreferences | None = None) -> SessionStart:
         """A new session's start sequence (create -> screening -> intention -> start), not yet run."""
         # The session engine loads when a session starts, not for the home page (bench/bench_startup.py).
         from kaproom.services.session_start import NewSession, SessionStart  # noqa: PLC0415
         return SessionStart(self.store, self.clock, NewSession(protocol, client_code, therapist, room, demo=demo,
-                                                               prescribed_dose_mg=prescribed_dose_mg))
+                                                               prescribed_dose_mg=prescribed_dose_mg,
+                                                               music_preferences=music_preferences))
 
     def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
                     demo: bool = False, screening: Mapping[str, bool] | None = None,

@@ -167,6 +167,36 @@ def m0004(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the stock register is append-only: its head cannot be deleted'); END""")
 
 
+@migrations(name="0005_music_library")
+def m0005(db: Database) -> None:
+    """The clinic's music library: each file once, by path, with what its tags and its measured
+    loudness say and the facts the therapist set (lyrics, intensity, a note). Ordinary mutable
+    state, like the users; a file that has gone is marked missing, never deleted with its facts."""
+    db.execute("""
+        CREATE TABLE music_tracks (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL DEFAULT 0,
+            mtime REAL NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            artist TEXT NOT NULL DEFAULT '',
+            album TEXT NOT NULL DEFAULT '',
+            duration REAL,
+            loudness REAL,
+            loudness_source TEXT NOT NULL DEFAULT '',
+            lyrics TEXT NOT NULL DEFAULT '' CHECK (lyrics IN ('', 'none', 'some', 'sung')),
+            language TEXT NOT NULL DEFAULT '',
+            intensity INTEGER CHECK (intensity IS NULL OR intensity BETWEEN 1 AND 5),
+            note TEXT NOT NULL DEFAULT '',
+            problem TEXT NOT NULL DEFAULT '',
+            missing INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX music_tracks_hash ON music_tracks(content_hash)")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")

@@ -17,10 +17,12 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.music import PREFERENCES_KEY, MusicPreferences
 from kaproom.domain.session import State
 from kaproom.playback import PlaybackUnavailable, Player, PlayerEvent, create_players
-from kaproom.playback.director import MusicDirector, Resume, left_controls, resume_point
-from kaproom.playback.playlists import Playlist, open_playlist, playlist_folders
+from kaproom.playback.director import CALMER, MORE_INTENSE, MusicDirector, Resume, left_controls, resume_point
+from kaproom.playback.playlists import Playlist, open_phase_playlist
+from kaproom.services.music_playlists import with_library_facts
 from kaproom.services.paths import ASSETS_DIR
 from kaproom.ui.kit.after_start import after_first_paint as when_first_painted
 from kaproom.ui.kit.host import RoomHost
@@ -41,6 +43,9 @@ SHORTCUTS = (
     ("Ctrl+Space", "Pause or resume the music", "pause"),
     ("Ctrl+Up", "Music louder (up to the clinic's ceiling)", "louder"),
     ("Ctrl+Down", "Music softer", "softer"),
+    ("Ctrl+Shift+Down", "Calmer music: the next track is a calmer one of this phase, with a crossfade", "calmer"),
+    ("Ctrl+Shift+Up", "More intense music: the next track is a more intense one of this phase, with a crossfade",
+     "intense"),
 )
 
 
@@ -114,7 +119,7 @@ class RoomMusic(QObject):
         for player in self.players:
             player.set_listener(self.bridge.post)
         self.director = MusicDirector(self.players, self.runner.protocol.music, self.controller.clock, self._log,
-                                      self._open_playlist, self._notify)
+                                      self._open_playlist, self._notify, preferences=self._preferences())
         strip.attach(self.director)
         self._wire_once()
         self.director.fade_listeners.append(self._fade_started)
@@ -122,6 +127,14 @@ class RoomMusic(QObject):
         self.output_timer.start()
         if self.runner.state.state == State.RUNNING and self.runner.state.phase is not None:
             self._start_current_phase()
+
+    def _preferences(self) -> MusicPreferences:
+        """The client's music preferences, as the session's created event keeps them."""
+        try:
+            created = self.controller.workspace.store.events(self.runner.session_uid, (Kind.SESSION_CREATED,))
+        except Exception:  # noqa: BLE001 - without them the music plays everything, never stops
+            return MusicPreferences()
+        return MusicPreferences.from_payload(created[0].payload.get(PREFERENCES_KEY)) if created else MusicPreferences()
 
     def _wire_once(self) -> None:
         """What outlives one set of players: the session's signals and the last release."""
@@ -195,7 +208,8 @@ class RoomMusic(QObject):
             pass
 
     def _open_playlist(self, name: str) -> Playlist:
-        return open_playlist(name, playlist_folders(self.controller.workspace.playlists_dir, ASSETS_DIR))
+        workspace = self.controller.workspace
+        return with_library_facts(workspace.store, open_phase_playlist(name, workspace.playlists_dir, ASSETS_DIR))
 
     def music_off(self, reason: str) -> None:
         """No music until the therapist tries again: a banner says why and what to do; the session goes on."""
@@ -253,6 +267,9 @@ class RoomMusic(QObject):
             return
         if action in ("louder", "softer"):
             self._step_volume(director, +1 if action == "louder" else -1)
+            return
+        if action in ("calmer", "intense"):
+            director.steer(CALMER if action == "calmer" else MORE_INTENSE)
             return
         {"duck": director.toggle_duck, "next": director.next, "previous": director.previous,
          "pause": director.toggle_pause}[action]()

@@ -22,7 +22,8 @@ AMENDABLE = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.DOSE, Kind.VITA
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
                 "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
                 "pause": "Music paused", "resume": "Music resumed", "duck": "Music lowered for talking",
-                "restore": "Music back to its level", "retry": "Music tried again"}
+                "restore": "Music back to its level", "retry": "Music tried again",
+                "steer": "Asked for {direction} music", "skipped": "{title} {message}"}
 
 
 def _phase_name(protocol: Protocol | None, phase_id: str) -> str:
@@ -143,7 +144,8 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         template = _MUSIC_SHOWN.get(str(p.get("action", "")))
         if template is None:
             return None
-        values = {"title": p.get("title") or p.get("file") or "a track", "message": p.get("message", "")}
+        values = {"title": p.get("title") or p.get("file") or "a track", "message": p.get("message", ""),
+                  "direction": p.get("direction") or "different"}
         return template.format(**values)
     return None
 

@@ -24,6 +24,7 @@ class HomeWindow(QMainWindow):
     changePinRequested = Signal()
     staffRequested = Signal()
     stockRegisterRequested = Signal()
+    musicRequested = Signal()
     demoRequested = Signal(float)  # the demo's clock speed: 1.0 is real time
 
     def __init__(self, workspace: Workspace, *, review_available: bool = False, offer_sign_in_setup: bool = False,
@@ -100,6 +101,11 @@ class HomeWindow(QMainWindow):
         self.review_button.setEnabled(review_available)
         self.review_button.clicked.connect(self.reviewRequested.emit)
         column.addWidget(self.review_button)
+        self.music_button = QPushButton("Music")
+        self.music_button.setObjectName("homeMusic")
+        self.music_button.setAccessibleName("Music: the clinic's library and each phase's playlist")
+        self.music_button.clicked.connect(self.musicRequested.emit)
+        column.addWidget(self.music_button)
         self.sign_in_button: QPushButton | None = None
         if offer_sign_in_setup:  # a fresh install: the guided first step towards named, signed records
             column.addWidget(self._note("signInIntro", "Nobody signs in yet, so entries are not tied to a person. "

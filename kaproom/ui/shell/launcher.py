@@ -20,7 +20,7 @@ from kaproom.store import SessionRow, StoreError
 from kaproom.ui.kit.after_start import after_first_paint
 from kaproom.ui.shell.home import HomeWindow
 
-#: LAZY: the start page, the room (and its night colours), the session engine and the staff code
+#: LAZY: the start page, the room (and its night colours), the session engine, the staff code and the music library
 #: are loaded when first opened, not to show the home page (start-up: bench/bench_startup.py;
 #: tests/test_cli.py checks which modules load), so this module imports them inside the methods
 #: that open them.
@@ -115,6 +115,7 @@ class Launcher(QObject):
         home.startRequested.connect(self.show_start)
         home.resumeRequested.connect(self.resume)
         home.reviewRequested.connect(self._review)
+        home.musicRequested.connect(self._music)
         if message:
             home.statusBar().showMessage(message)
         if self.clinic_link is not None:
@@ -171,6 +172,16 @@ class Launcher(QObject):
         if window is not None:
             self._extra_windows.append(window)
             window.show()
+
+    def _music(self) -> QWidget:
+        from kaproom.ui.music.library import open_library  # noqa: PLC0415 - see LAZY above
+        window = open_library(self.workspace)
+        self._extra_windows.append(window)
+        window.destroyed.connect(lambda *_: self._extra_windows.remove(window)
+                                 if window in self._extra_windows else None)
+        window.resize(1366, 768)
+        window.show()
+        return window
 
     # ---------------------------------------------------------------- sessions
     def open_room(self, runner: SessionRunner, controller: SessionController | None = None) -> RoomWindow:

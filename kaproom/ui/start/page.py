@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.dose import parse_dose_mg
+from kaproom.domain.music import MusicPreferences, split_languages, split_titles
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
+from kaproom.services.music_playlists import silent_phases
 from kaproom.services.open_sessions import still_open_notice
 from kaproom.services.session_start import Screening, SessionStart
 from kaproom.services.workspace import Workspace
@@ -168,6 +170,7 @@ class StartPage(QMainWindow):
         right.addWidget(self.screening_box)
         right.addWidget(self.caution)
         right.addWidget(self.proceed)
+        right.addWidget(self._music_preferences())
         right.addStretch(1)
 
         columns = QHBoxLayout()
@@ -227,6 +230,54 @@ class StartPage(QMainWindow):
         self.protocol_info.setText(f"{protocol.description or protocol.name} {len(protocol.phases)} phases, "
                                    f"about {hours:.1f} h: " + ", ".join(p.name for p in protocol.phases) + ".")
         self._build_screening(protocol)
+        self._check_music()
+
+    def _music_preferences(self) -> QFrame:
+        """The client's music wishes; phases left with nothing that fits are named at once."""
+        frame = QFrame()
+        frame.setObjectName("musicPreferences")
+        frame.setAccessibleName("The client's music preferences")
+        self.no_lyrics = QCheckBox("No lyrics at all")
+        self.no_lyrics.setObjectName("musicNoLyrics")
+        self.no_lyrics.setAccessibleName("Music: no lyrics at all")
+        self.no_sung = _line("musicNoSung", "No sung words in these languages", "No sung words in, e.g. en, de",
+                             limit=60)
+        self.avoid = _line("musicAvoid", "Tracks to avoid", "Tracks to avoid: titles, separated by ;", limit=400)
+        self.music_check = QLabel()
+        self.music_check.setObjectName("musicCheck")
+        self.music_check.setWordWrap(True)
+        self.music_check.setProperty("level", "caution")
+        self.music_check.hide()
+        self.no_lyrics.toggled.connect(lambda _on: self._check_music())
+        self.no_sung.editingFinished.connect(self._check_music)
+        self.avoid.editingFinished.connect(self._check_music)
+        column = QVBoxLayout(frame)
+        column.setContentsMargins(0, 8, 0, 0)
+        column.addWidget(QLabel("Music: the client's wishes (optional)"))
+        column.addWidget(self.no_lyrics)
+        column.addWidget(self.no_sung)
+        column.addWidget(self.avoid)
+        column.addWidget(self.music_check)
+        return frame
+
+    def music_preferences(self) -> MusicPreferences:
+        return MusicPreferences(no_lyrics=self.no_lyrics.isChecked(), no_sung_languages=split_languages(
+            self.no_sung.text()), avoid=split_titles(self.avoid.text()))
+
+    def _check_music(self) -> None:
+        """Name the phases whose music would have nothing left that fits, before the start."""
+        protocol, prefs = self.protocol, self.music_preferences()
+        silent: list[str] = []
+        if protocol is not None and prefs.any:
+            try:
+                silent = silent_phases(self.workspace.store, self.workspace.playlists_dir, protocol, prefs)
+            except StoreError:
+                silent = []
+        self.music_check.setText(
+            f"Nothing in the music of {', '.join(silent)} fits these wishes: "
+            f"{'that phase' if len(silent) == 1 else 'those phases'} will be silent. Choose other tracks for "
+            "it in Music, or start anyway." if silent else "")
+        self.music_check.setVisible(bool(silent))
 
     def _build_screening(self, protocol: Protocol) -> None:
         if protocol.screening == self._screening_shown:
@@ -265,7 +316,7 @@ class StartPage(QMainWindow):
                                 self.intention]
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
-        chain += [self.proceed, self.start_button, self.back_button]
+        chain += [self.proceed, self.start_button, self.back_button, self.no_lyrics, self.no_sung, self.avoid]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -324,8 +375,10 @@ class StartPage(QMainWindow):
         super().keyPressEvent(event)
 
     def _has_entries(self) -> bool:
-        typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText())
-        return (any(text.strip() for text in typed) or self.therapist.text().strip() != self._given_therapist.strip()
+        typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText(),
+                 self.no_sung.text(), self.avoid.text())
+        return (any(text.strip() for text in typed) or self.no_lyrics.isChecked()
+                or self.therapist.text().strip() != self._given_therapist.strip()
                 or any(answer is not None for answer in self.answers().values()))
 
     def answers(self) -> dict[str, bool | None]:
@@ -395,7 +448,8 @@ class StartPage(QMainWindow):
         if self.starting is None:
             self.starting = self.workspace.session_start(
                 protocol, self.client_code.text().strip(), self.therapist.text().strip(), self.room.text().strip(),
-                demo=self.demo, prescribed_dose_mg=parse_dose_mg(self.dose.text()))
+                demo=self.demo, prescribed_dose_mg=parse_dose_mg(self.dose.text()),
+                music_preferences=self.music_preferences())
         answers = {qid: bool(value) for qid, value in self.answers().items()}
         screening = Screening(answers, proceed_confirmed=bool(any(answers.values()) and self.proceed.isChecked()))
         try:
@@ -406,7 +460,8 @@ class StartPage(QMainWindow):
     def _lock_saved(self, starting: SessionStart) -> None:
         """What is saved can no longer be changed here."""
         if starting.created:
-            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose):
+            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
+                           self.no_lyrics, self.no_sung, self.avoid):
                 widget.setEnabled(False)  # the session exists with these now
         if starting.screened:
             for group in self.screening_groups.values():
