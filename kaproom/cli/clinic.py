@@ -139,7 +139,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
     apply_theme(app)
     window = BoardWindow()
-    window.resize(1366, 768)
+    window.resize(*args.size)
     window.sessionChosen.connect(lambda uid: window.status.setText(
         f"Session {uid[:8]}: open it with  kaproom review --clinic {uid}"))
     feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
@@ -165,6 +165,17 @@ def cmd_board(args: argparse.Namespace) -> int:
         return int(app.exec())
     finally:
         feed.stop(timeout=1.0)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """"1920x1080" -> (1920, 1080), for ``board --size``."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size: write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (320 <= width <= 10000 and 240 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"{text} is not a window size this board can take")
+    return width, height
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -194,4 +205,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                    "connected. Updates within seconds of an event in a room. Shows no notes.")
     p.add_argument("--dump-state", metavar="FILE", help="write what the board shows as JSON, then quit")
     p.add_argument("--screenshot", metavar="PNG", help="save a picture of the board, then quit")
+    p.add_argument("--size", metavar="WxH", type=window_size, default=(1366, 768),
+                   help="the window's size in pixels (default 1366x768)")
     p.set_defaults(func=cmd_board)
