@@ -24,6 +24,7 @@ from kaproom.services.workspace import Workspace
 from kaproom.ui.board.window import COLUMNS, BoardWindow
 
 pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
+app_theme_restored = _clinic_helpers.app_theme_restored
 MIN = 60.0
 NEXT = COLUMNS.index("Next check")
 URGENT = COLUMNS.index("Urgent")
@@ -154,7 +155,7 @@ def test_an_ended_session_has_no_check_due(clinic, tmp_path, monkeypatch, capsys
     assert row.state == "ended_early" and row.vitals_due_level == "" and row.vitals_due_in_seconds is None
 
 
-def test_board_dump_state_has_the_overdue_check_and_the_open_alert(clinic, tmp_path, monkeypatch, capsys, protocol):
+def test_board_dump_state_has_the_overdue_check_and_the_open_alert(app_theme_restored, clinic, tmp_path, monkeypatch, capsys, protocol):
     now = datetime.now(UTC)
     began = now - timedelta(minutes=70)
     if began.astimezone().date() != now.astimezone().date():

@@ -87,6 +87,9 @@ def _sync(folder: Any) -> int:
         print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except the refused sessions above." if result.position.refused else "."))
+    if result.office_actions:
+        print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
+              "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
     return EXIT_FAILED if result.position.refused else EXIT_OK
 
 
