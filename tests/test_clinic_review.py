@@ -16,7 +16,9 @@ from _people_helpers import PipedStdin
 from pg_cluster import free_port
 
 from kaproom.cli.main import main
+from kaproom.clinic.board import board_rows
 from kaproom.clinic.errors import ClinicError
+from kaproom.clinic.server import connect
 from kaproom.domain.clock import FakeClock
 from kaproom.export.records import ClinicRecords, LocalRecords
 from kaproom.export.report_data import gather
@@ -25,6 +27,8 @@ from kaproom.services.clinic_review import ClinicReader
 from kaproom.services.simulate import run_simulation
 from kaproom.services.workspace import Workspace
 from kaproom.store.queries import SessionFilter
+from kaproom.ui.board.reviews import BoardReviews
+from kaproom.ui.board.window import BoardWindow
 from kaproom.ui.review.window import ReviewWindow
 
 pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
@@ -154,3 +158,21 @@ def test_a_room_cannot_sign_off_in_an_office_chain(clinic_of_two_rooms):
     with Workspace(room, clock) as here, ClinicReader.of(room) as reader:
         with pytest.raises(ClinicError, match="office computer"):
             ClinicRecords(here, reader).sign_off(uid, "from the room", "Teo", "supervisor", None)
+
+
+def test_a_double_click_on_the_board_opens_that_sessions_review_from_the_server(qtbot, clinic_of_two_rooms):
+    _room, office, uid, clock = clinic_of_two_rooms
+    with Workspace(office, clock) as there, ClinicReader.of(office) as reader:
+        board = BoardWindow()
+        qtbot.addWidget(board)
+        with connect(reader.params) as conn:
+            rows = board_rows(conn, datetime(2026, 3, 2, 12, 0, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))
+        board.show_rows(rows)
+        reviews = BoardReviews(board, there, None, ClinicRecords(there, reader))
+        line = next(number for number, row in enumerate(board.rows) if row.session_uid == uid)
+        board.table.cellDoubleClicked.emit(line, 0)
+        review = reviews.review
+        assert review is not None and review.isVisible()
+        qtbot.addWidget(review)
+        assert review.session_view.report.header.uid == uid and review.session_view.report.integrity.intact
+        assert "Opened session" in board.status.text()

@@ -124,27 +124,35 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
 
 
 def cmd_board(args: argparse.Namespace) -> int:
-    """``kaproom board``: the live board of every room's session today."""
+    """``kaproom board``: the live board of every room's session today. Double-clicking a row opens
+    that session's review from the clinic server (as ``kaproom review --clinic SESSION``)."""
     # Qt only for the board: `clinic sync` (from cron or a script) starts without loading it (bench_startup).
     from PySide6.QtCore import QTimer  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
+    from kaproom.export.records import ClinicRecords  # noqa: PLC0415
+    from kaproom.services.clinic_review import ClinicReader  # noqa: PLC0415
+    from kaproom.ui.board.reviews import BoardReviews  # noqa: PLC0415
     from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
     from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
+    workspace = open_workspace(args)
     try:
-        config = clinic_sync.required_config(_folder(args))
-        with open_workspace(args) as workspace:
-            require(args, workspace, Permission.VIEW_ALL_SESSIONS)
+        config = clinic_sync.required_config(workspace.folder)
+        user = require(args, workspace, Permission.VIEW_ALL_SESSIONS)
         params = config.params()
     except ClinicError as exc:
+        workspace.close()
         print(f"kaproom: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BaseException:
+        workspace.close()
+        raise
     app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
     apply_theme(app)
     window = BoardWindow()
     window.resize(*args.size)
-    window.sessionChosen.connect(lambda uid: window.status.setText(
-        f"Session {uid[:8]}: open it with  kaproom review --clinic {uid}"))
+    reader = ClinicReader(config)
+    reviews = BoardReviews(window, workspace, user, ClinicRecords(workspace, reader))
     feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
     if args.dump_state or args.screenshot:
         def finish() -> None:
@@ -168,6 +176,9 @@ def cmd_board(args: argparse.Namespace) -> int:
         return int(app.exec())
     finally:
         feed.stop(timeout=1.0)
+        reviews.close()
+        reader.close()
+        workspace.close()
 
 
 def window_size(text: str) -> tuple[int, int]:
