@@ -15,6 +15,7 @@ from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
 from pg_cluster import free_port
 
+from kaproom.cli.clinic import BoardReviews
 from kaproom.cli.main import main
 from kaproom.clinic.board import board_rows
 from kaproom.clinic.errors import ClinicError
@@ -27,7 +28,6 @@ from kaproom.services.clinic_review import ClinicReader
 from kaproom.services.simulate import run_simulation
 from kaproom.services.workspace import Workspace
 from kaproom.store.queries import SessionFilter
-from kaproom.ui.board.reviews import BoardReviews
 from kaproom.ui.board.window import BoardWindow
 from kaproom.ui.review.window import ReviewWindow
 

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from kaproom.cli.common import require
 from kaproom.clinic.board import BoardFeed
@@ -20,6 +20,12 @@ from kaproom.domain.people import Permission
 from kaproom.services import clinic_sync
 from kaproom.services.paths import data_dir, ensure_private_dir
 from kaproom.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from kaproom.domain.people import User
+    from kaproom.export.records import Records
+    from kaproom.ui.board.window import BoardWindow
+    from kaproom.ui.review.window import ReviewWindow
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -123,6 +129,38 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     return Workspace(_folder(args))
 
 
+class BoardReviews:
+    """What a double-click on the board opens: that session's review, read from the clinic server,
+    as ``kaproom review --clinic SESSION`` shows it. One review window serves the board (opened at
+    the first double-click, raised at the next). Connected to the board's ``sessionChosen``."""
+
+    def __init__(self, board: BoardWindow, workspace: Workspace, user: User | None, records: Records) -> None:
+        self.board, self.workspace, self.user, self.records = board, workspace, user, records
+        self.review: ReviewWindow | None = None
+        board.sessionChosen.connect(self.open)
+
+    def open(self, session_uid: str) -> bool:
+        # The review's window code loads at the first double-click, as the board itself does (bench_startup).
+        from kaproom.ui.review.window import open_review  # noqa: PLC0415
+        try:
+            if self.review is None:
+                self.review = open_review(self.workspace, self.user.name if self.user else "supervisor", self.user,
+                                          records=self.records)
+            opened = self.review.open_session(session_uid)
+        except ClinicError as exc:
+            self.board.status.setText(str(exc))
+            return False
+        self.board.status.setText(f"Opened session {session_uid[:8]} in the review." if opened
+                                  else self.review.message.text())
+        self.review.show()
+        self.review.raise_()
+        return opened
+
+    def close(self) -> None:
+        if self.review is not None:
+            self.review.close()
+
+
 def cmd_board(args: argparse.Namespace) -> int:
     """``kaproom board``: the live board of every room's session today. Double-clicking a row opens
     that session's review from the clinic server (as ``kaproom review --clinic SESSION``)."""
@@ -132,7 +170,6 @@ def cmd_board(args: argparse.Namespace) -> int:
 
     from kaproom.export.records import ClinicRecords  # noqa: PLC0415
     from kaproom.services.clinic_review import ClinicReader  # noqa: PLC0415
-    from kaproom.ui.board.reviews import BoardReviews  # noqa: PLC0415
     from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
     from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
     workspace = open_workspace(args)
