@@ -176,3 +176,29 @@ def test_a_double_click_on_the_board_opens_that_sessions_review_from_the_server(
         qtbot.addWidget(review)
         assert review.session_view.report.header.uid == uid and review.session_view.report.integrity.intact
         assert "Opened session" in board.status.text()
+
+
+def test_the_servers_list_filters_sorts_and_counts_as_the_local_list_does(clinic_of_two_rooms):
+    from datetime import date
+    _room, office, uid, clock = clinic_of_two_rooms
+    with Workspace(office, clock) as there, ClinicReader.of(office) as reader:
+        server = ClinicRecords(there, reader)
+        everything = SessionFilter()
+        assert server.rooms() == ["Room A", "Room B"] and server.therapists() == ["simulator"]
+        assert [row.room for row in server.page(everything, "room", False, 0, 10)] == ["Room A", "Room A", "Room B"]
+        assert len(server.page(everything, "date", True, 1, 1)) == 1  # a page of one, from the second
+        assert server.count(SessionFilter(room="room a")) == 2  # as SQLite's NOCASE
+        assert server.count(SessionFilter(client="0002")) == 1
+        assert server.count(SessionFilter(client="%")) == 0  # typed text, never a pattern
+        assert server.count(SessionFilter(therapist="Simulator", not_signed=True, has_alerts=False)) == 3
+        assert server.count(SessionFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2))) == 3
+        assert server.count(SessionFilter(date_from=date(2026, 3, 3))) == 0
+        assert server.count(SessionFilter(include_demo=False, short_observation=True,
+                                          observation_minutes=(("short-check", 8.0),))) == 0
+        totals = server.totals(everything)
+        assert (totals.sessions, totals.not_signed) == (3, 3)
+        server.sign_off(uid, "", "Dr Ines Park", "supervisor", None)
+        assert server.totals(everything).not_signed == 2
+        assert server.count(SessionFilter(not_signed=True)) == 2
+        [signed] = [row for row in server.page(everything, "signed", True, 0, 10) if row.signed_at]
+        assert signed.uid == uid and signed.signed_by == "Dr Ines Park"
