@@ -21,6 +21,7 @@ from kaproom.clinic.board import board_rows
 from kaproom.clinic.errors import ClinicError
 from kaproom.clinic.server import connect
 from kaproom.domain.clock import FakeClock
+from kaproom.export.importer import import_bundle
 from kaproom.export.records import ClinicRecords, LocalRecords
 from kaproom.export.report_data import gather
 from kaproom.services import clinic_sync
@@ -77,11 +78,16 @@ def test_the_servers_copy_reads_as_the_rooms_own_and_exports_the_same_bytes(qapp
             local = LocalRecords(here).export(uid, fmt, tmp_path / f"room.{fmt}", user=None)
             remote = server.export(uid[:10], fmt, tmp_path / f"office.{fmt}", user=None)
             written, copied = local.path.read_bytes(), remote.path.read_bytes()
-            if fmt == "json":  # each computer signs with its own room key; everything else is the same
+            if fmt == "json":  # each computer signs with its own key, as where the bundle comes from
                 written, copied = (json.loads(data) for data in (written, copied))
-                assert written.pop("signature")["origin"] == copied.pop("signature")["origin"]
+                assert copied.pop("signature")["origin"] == copied["session"].pop("origin") == "Office"
+                written.pop("signature")
+                assert written["session"].pop("origin") == "local"
             assert written == copied, fmt
             assert remote.number == 2
+        with Workspace(tmp_path / "elsewhere", clock) as elsewhere:  # the office's bundle imports, as the office's
+            imported = import_bundle(elsewhere, tmp_path / "office.json", None, trust_new=True)
+            assert imported.origin == "Office" and elsewhere.store.session(uid).last_hash == ours.events[-1].hash
 
 
 def test_export_clinic_on_the_command_line_and_a_server_that_is_down(qapp, clinic_of_two_rooms, tmp_path, capsys):

@@ -9,8 +9,9 @@ list, for one session's report, for an export and for a sign-off; they never nee
 - :class:`ClinicRecords`: the clinic server's copies, read from an office computer that joined.
   The record is the room's: nothing is written to the room's chains. A sign-off goes into this
   office computer's own chain on the server, and shows in the review and the exports with the
-  office's name. Exports read as the room's own, byte for byte, for the same chain (the JSON
-  bundle's signature excepted: it is this computer's key that signs).
+  office's name. Exports read as the room's own, byte for byte, for the same chain; the JSON
+  bundle excepted, which this office computer signs with its own key and names as its origin
+  (the room's key never leaves the room).
 
 Views, listings and exports go to this computer's audit trail in both cases, with the same roles.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import replace as changed
 from typing import TYPE_CHECKING, Protocol
 
 from kaproom.domain.clock import to_iso
@@ -74,7 +75,7 @@ def with_office_actions(report: SessionReport, actions: Iterable[OfficeAction]) 
     """The report with the office computers' sign-offs of this session after its own."""
     extra = tuple(SignOffRow(a.seq, a.wall_time, a.author, a.role, a.comment, a.computer)
                   for a in actions if a.kind == "signoff" and a.session_uid == report.header.uid)
-    return replace(report, signoffs=report.signoffs + extra) if extra else report
+    return changed(report, signoffs=report.signoffs + extra) if extra else report
 
 
 # ==================================================================== this computer's record
@@ -171,6 +172,10 @@ class ClinicRecords:
     def export(self, ref: str | int, fmt: str, path: str | os.PathLike[str], *, user: User | None,
                monochrome: bool = False, replace: bool = False) -> ExportResult:
         report = self.report(ref)
+        if fmt == "json":
+            # A bundle is signed by the computer that writes it, naming where it comes from: this office
+            # computer, never the room, whose key it does not hold (an importer pins this office's key).
+            report = changed(report, header=changed(report.header, origin=self.reader.config.computer))
         return export_report(self.workspace, lambda: report, default_name(report.header, fmt), fmt, path,
                              user=user, monochrome=monochrome, replace=replace)
 
