@@ -33,6 +33,7 @@ from kaproom.ui.board.window import BoardWindow
 from kaproom.ui.review.window import ReviewWindow
 
 pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
+app_theme_restored = _clinic_helpers.app_theme_restored
 FORMATS = ("pdf", "csv", "fhir", "json")
 
 
@@ -208,3 +209,12 @@ def test_the_servers_list_filters_sorts_and_counts_as_the_local_list_does(clinic
         assert server.count(SessionFilter(not_signed=True)) == 2
         [signed] = [row for row in server.page(everything, "signed", True, 0, 10) if row.signed_at]
         assert signed.uid == uid and signed.signed_by == "Dr Ines Park"
+
+
+def test_review_clinic_on_the_command_line_opens_a_session_from_the_server(app_theme_restored, clinic_of_two_rooms,
+                                                                            tmp_path, capsys):
+    _room, office, uid, _clock = clinic_of_two_rooms
+    picture = tmp_path / "review.png"
+    assert main(["review", "--clinic", uid[:10], "--screenshot", str(picture), "--data-dir", str(office)]) == 0
+    err = capsys.readouterr().err
+    assert picture.stat().st_size > 0 and "clinic server" not in err and "not a session" not in err
