@@ -93,3 +93,15 @@ def clinic(pg):
     yield ClinicDb(pg, name)
     with psycopg.connect(pg.url(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app_theme_restored(qapp):
+    """For a test that runs a window command in-process (`kaproom board`): the app-wide theme it
+    applies is taken off afterwards, so later tests see the plain app they expect."""
+    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
+    yield qapp
+    qapp.setStyleSheet(saved_sheet)
+    qapp.setPalette(saved_palette)
+    qapp.setProperty("kaproomThemed", False)
+    qapp.setCursorFlashTime(1000)

@@ -19,6 +19,7 @@ from kaproom.services.workspace import Workspace
 from kaproom.ui.board.window import BoardWindow
 
 pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
+app_theme_restored = _clinic_helpers.app_theme_restored
 
 
 def join(clinic, folder, role, name, monkeypatch, capsys, kind="--room") -> None:
@@ -60,7 +61,7 @@ def test_the_board_shows_a_rooms_vitals_check_in_within_two_seconds(qtbot, clini
         sender.stop()
 
 
-def test_board_dump_state_writes_what_it_shows(clinic, tmp_path, monkeypatch, capsys):
+def test_board_dump_state_writes_what_it_shows(app_theme_restored, clinic, tmp_path, monkeypatch, capsys):
     room, office = tmp_path / "room_a", tmp_path / "office"
     with Workspace(room) as workspace:
         runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0007", "Ana")

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from kaproom.cli.common import require
 from kaproom.clinic.board import BoardFeed
@@ -20,6 +20,12 @@ from kaproom.domain.people import Permission
 from kaproom.services import clinic_sync
 from kaproom.services.paths import data_dir, ensure_private_dir
 from kaproom.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from kaproom.domain.people import User
+    from kaproom.export.records import Records
+    from kaproom.ui.board.window import BoardWindow
+    from kaproom.ui.review.window import ReviewWindow
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -87,6 +93,9 @@ def _sync(folder: Any) -> int:
         print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except the refused sessions above." if result.position.refused else "."))
+    if result.office_actions:
+        print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
+              "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
     return EXIT_FAILED if result.position.refused else EXIT_OK
 
 
@@ -120,28 +129,67 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     return Workspace(_folder(args))
 
 
+class BoardReviews:
+    """What a double-click on the board opens: that session's review, read from the clinic server,
+    as ``kaproom review --clinic SESSION`` shows it. One review window serves the board (opened at
+    the first double-click, raised at the next). Connected to the board's ``sessionChosen``."""
+
+    def __init__(self, board: BoardWindow, workspace: Workspace, user: User | None, records: Records) -> None:
+        self.board, self.workspace, self.user, self.records = board, workspace, user, records
+        self.review: ReviewWindow | None = None
+        board.sessionChosen.connect(self.open)
+
+    def open(self, session_uid: str) -> bool:
+        # The review's window code loads at the first double-click, as the board itself does (bench_startup).
+        from kaproom.ui.review.window import open_review  # noqa: PLC0415
+        try:
+            if self.review is None:
+                self.review = open_review(self.workspace, self.user.name if self.user else "supervisor", self.user,
+                                          records=self.records)
+            opened = self.review.open_session(session_uid)
+        except ClinicError as exc:
+            self.board.status.setText(str(exc))
+            return False
+        self.board.status.setText(f"Opened session {session_uid[:8]} in the review." if opened
+                                  else self.review.message.text())
+        self.review.show()
+        self.review.raise_()
+        return opened
+
+    def close(self) -> None:
+        if self.review is not None:
+            self.review.close()
+
+
 def cmd_board(args: argparse.Namespace) -> int:
-    """``kaproom board``: the live board of every room's session today."""
+    """``kaproom board``: the live board of every room's session today. Double-clicking a row opens
+    that session's review from the clinic server (as ``kaproom review --clinic SESSION``)."""
     # Qt only for the board: `clinic sync` (from cron or a script) starts without loading it (bench_startup).
     from PySide6.QtCore import QTimer  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
+    from kaproom.export.records import ClinicRecords  # noqa: PLC0415
+    from kaproom.services.clinic_review import ClinicReader  # noqa: PLC0415
     from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
     from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
+    workspace = open_workspace(args)
     try:
-        config = clinic_sync.required_config(_folder(args))
-        with open_workspace(args) as workspace:
-            require(args, workspace, Permission.VIEW_ALL_SESSIONS)
+        config = clinic_sync.required_config(workspace.folder)
+        user = require(args, workspace, Permission.VIEW_ALL_SESSIONS)
         params = config.params()
     except ClinicError as exc:
+        workspace.close()
         print(f"kaproom: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BaseException:
+        workspace.close()
+        raise
     app = cast(QApplication, QApplication.instance() or new_application(sys.argv[:1]))
     apply_theme(app)
     window = BoardWindow()
-    window.resize(1366, 768)
-    window.sessionChosen.connect(lambda uid: window.status.setText(
-        f"Session {uid[:8]}: open it with  kaproom review --clinic {uid}"))
+    window.resize(*args.size)
+    reader = ClinicReader(config)
+    reviews = BoardReviews(window, workspace, user, ClinicRecords(workspace, reader))
     feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
     if args.dump_state or args.screenshot:
         def finish() -> None:
@@ -165,6 +213,20 @@ def cmd_board(args: argparse.Namespace) -> int:
         return int(app.exec())
     finally:
         feed.stop(timeout=1.0)
+        reviews.close()
+        reader.close()
+        workspace.close()
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """"1920x1080" -> (1920, 1080), for ``board --size``."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size: write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (320 <= width <= 10000 and 240 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"{text} is not a window size this board can take")
+    return width, height
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -194,4 +256,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                    "connected. Updates within seconds of an event in a room. Shows no notes.")
     p.add_argument("--dump-state", metavar="FILE", help="write what the board shows as JSON, then quit")
     p.add_argument("--screenshot", metavar="PNG", help="save a picture of the board, then quit")
+    p.add_argument("--size", metavar="WxH", type=window_size, default=(1366, 768),
+                   help="the window's size in pixels (default 1366x768)")
     p.set_defaults(func=cmd_board)

@@ -15,11 +15,12 @@ from kaproom.domain.people import Permission
 from kaproom.export.importer import import_bundle
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.output import FORMATS
-from kaproom.export.session_export import export_session
+from kaproom.export.records import LocalRecords
 from kaproom.services.paths import ensure_private_dir
 from kaproom.services.room_key import fingerprint, load_or_create
 from kaproom.services.workspace import Workspace
 
+EXIT_FAILED = 1  # the clinic server could not be reached (or refused): nothing was written
 #: Where ``export`` writes without ``-o``: inside the data folder, which is private (0700), never
 #: the current folder, which may be shared, synced or a download folder.
 EXPORTS_FOLDER = "exports"
@@ -36,12 +37,37 @@ def output_of(args: argparse.Namespace, workspace: Workspace) -> Path:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.clinic:
+        return export_from_the_clinic_server(args)
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
-        result = export_session(workspace, args.session, args.format, output_of(args, workspace), user=user,
-                                monochrome=args.black_and_white, replace=args.force)
+        # With the sign-offs made at office computers that `clinic sync` brought (none if never joined).
+        result = LocalRecords(workspace).export(args.session, args.format, output_of(args, workspace), user=user,
+                                                monochrome=args.black_and_white, replace=args.force)
     print(f"Exported session {result.number} as {result.format} to {result.path} ({result.size:,} bytes, "
           "readable by you only). It contains health information: keep it safe.")
+    return EXIT_OK
+
+
+def export_from_the_clinic_server(args: argparse.Namespace) -> int:
+    """``kaproom export SESSION --clinic``: the clinic server's copy, as the room would write it.
+    A server that cannot be reached is one line on stderr within seconds, and exit 1."""
+    # psycopg and the clinic code load only with --clinic: a computer that never joined opens no socket.
+    from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
+    from kaproom.export.records import ClinicRecords  # noqa: PLC0415
+    from kaproom.services.clinic_review import ClinicReader  # noqa: PLC0415
+    with open_workspace(args) as workspace:
+        user = require(args, workspace, Permission.EXPORT)
+        try:
+            with ClinicReader.of(workspace.folder) as reader:
+                result = ClinicRecords(workspace, reader).export(
+                    args.session, args.format, output_of(args, workspace), user=user,
+                    monochrome=args.black_and_white, replace=args.force)
+        except ClinicError as exc:
+            print(f"kaproom: {shown(exc)}", file=sys.stderr)
+            return EXIT_FAILED
+    print(f"Exported session {result.number} from the clinic server as {result.format} to {result.path} "
+          f"({result.size:,} bytes, readable by you only). It contains health information: keep it safe.")
     return EXIT_OK
 
 
@@ -92,6 +118,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
                         "folder, readable by you only: health information is not left in the current folder)")
     p.add_argument("--black-and-white", action="store_true", help="PDF chart without colour")
     p.add_argument("--force", action="store_true", help="replace the file if it exists (only a regular file)")
+    p.add_argument("--clinic", action="store_true",
+                   help="the clinic server's copy of the session (SESSION as `kaproom sessions --clinic` numbers it, "
+                        "or its id); exit 1 when the server cannot be reached")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", parents=[common], help="add sessions from JSON bundles made on another computer",

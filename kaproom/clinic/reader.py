@@ -44,7 +44,8 @@ def count_sessions(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def _event(row: tuple[Any, ...]) -> RecordedEvent:
+def stored_event(row: tuple[Any, ...] | Any) -> RecordedEvent:
+    """An event as read from the server (a payload that is not JSON is kept, as the store keeps it)."""
     id_, uid, seq, wall, stime, author, phase, kind, payload, prev, digest = row
     try:
         decoded = json.loads(payload)
@@ -59,7 +60,7 @@ def _event(row: tuple[Any, ...]) -> RecordedEvent:
 def session_events(conn: psycopg.Connection[Any], uid: str) -> list[RecordedEvent]:
     rows = conn.execute(f"SELECT {EVENT_COLUMNS} FROM kaproom.events WHERE session_uid = %s ORDER BY seq",
                         (uid,)).fetchall()
-    return [_event(row) for row in rows]
+    return [stored_event(row) for row in rows]
 
 
 def verify_sessions(conn: psycopg.Connection[Any]) -> Iterator[ChainReport]:
@@ -87,7 +88,7 @@ def verify_entry_chains(conn: psycopg.Connection[Any]) -> Iterator[ChainReport]:
                 f"SELECT id, {chain_of}, seq, wall_time, {session_time}, {author}, '', kind, payload, prev_hash, hash"
                 f" FROM kaproom.{table} WHERE computer = %s ORDER BY seq", (computer,)).fetchall()
             label = f"{'office chain' if table == 'office_events' else 'audit log'} of {computer} on the clinic server"
-            yield verify_chain(label, [_event(row) for row in rows])
+            yield verify_chain(label, [stored_event(row) for row in rows])
 
 
 def heads_of_room(conn: psycopg.Connection[Any], room: str) -> dict[str, tuple[int, str]]:

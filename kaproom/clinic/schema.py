@@ -468,8 +468,33 @@ GRANT EXECUTE ON FUNCTION kaproom.event_hash(text, text, integer, text, text, do
   kaproom.py_float(double precision) TO {ROOM_GROUP}, {OFFICE_GROUP};
 """
 
+# What the room calls its session, which the events do not say: its number there and where the
+# room got it from (its own, or imported from another computer). The room names each session it
+# sent, once; a report made from the server's copy then reads exactly as the room's own.
+_SESSION_NAMES = f"""
+ALTER TABLE kaproom.sessions ADD COLUMN number_in_room integer, ADD COLUMN origin_in_room text;
+CREATE INDEX sessions_uid_prefix ON kaproom.sessions (uid text_pattern_ops);
+
+CREATE FUNCTION kaproom.name_session(p_uid text, p_number integer, p_origin text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  me text := kaproom.computer_of('room');
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION 'kaproom: the database role % has not joined as a room', session_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  UPDATE kaproom.sessions SET number_in_room = p_number, origin_in_room = p_origin
+   WHERE uid = p_uid AND room = me AND number_in_room IS NULL;
+  RETURN FOUND;
+END $$;
+REVOKE ALL ON FUNCTION kaproom.name_session(text, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kaproom.name_session(text, integer, text) TO {ROOM_GROUP};
+"""
+
 #: (name, SQL), in order. The number of a migration is its place in this list, from 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_chains_and_roles", _ROLES + _HASH + _TABLES + _TRIGGERS + _GRANTS),
+    ("0002_session_names", _SESSION_NAMES),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,6 +41,8 @@ _UID = re.compile(r"session ([0-9A-Za-z-]+)")
 
 INSERT_EVENT = ("INSERT INTO kaproom.events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
                 " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+NAME_SESSION = "SELECT kaproom.name_session(%s, %s, %s)"
+UNNAMED = "SELECT uid FROM kaproom.sessions WHERE room = %s AND number_in_room IS NULL"
 INSERT_AUDIT = ("INSERT INTO kaproom.audit (computer, seq, wall_time, actor, kind, payload, prev_hash, hash)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
 
@@ -56,6 +58,7 @@ class Source(Protocol):
     def count_events_after(self, event_id: int) -> int: ...
     def audit_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_audit_after(self, seq: int) -> int: ...
+    def session_names(self, uids: list[str]) -> dict[str, tuple[int, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,27 @@ class Sender:
             self.close()
             raise translate(exc, self.params) from None
         held = int(row[0]) if row else 0
+        self.name_unnamed()
         return replace(position, event_id=0) if held < sent_here else position
+
+    def name_unnamed(self) -> None:
+        """Tell the server what this room calls each of its sessions the server holds unnamed (sent
+        before the server knew names, or named in a batch whose naming was cut short)."""
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                uids = [str(r[0]) for r in conn.execute(UNNAMED, (self.computer,)).fetchall()]
+                self._name(conn, uids)
+        except psycopg.Error as exc:
+            self.close()
+            raise translate(exc, self.params) from None
+
+    def _name(self, conn: psycopg.Connection[Any], uids: list[str]) -> None:
+        if not uids:
+            return
+        names = self.source.session_names(uids)
+        with conn.cursor() as cursor:
+            cursor.executemany(NAME_SESSION, [(uid, number, origin) for uid, (number, origin) in names.items()])
 
     def send_pending(self, position: Position, saved: Callable[[Position], None] = lambda p: None) -> Position:
         """Send everything after ``position``; ``saved`` is called after each batch the server committed.
@@ -196,6 +219,7 @@ class Sender:
                 with conn.transaction(), conn.cursor() as cursor:
                     if rows:
                         cursor.executemany(INSERT_EVENT, rows)
+                        self._name(conn, sorted({row[0] for row in rows if row[1] == 1}))
                     if audit_rows:
                         cursor.executemany(INSERT_AUDIT, audit_rows)
             except psycopg.Error as exc:

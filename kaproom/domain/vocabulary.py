@@ -55,6 +55,12 @@ def outcome_words(state: str) -> str:
     return OUTCOME_WORDS.get(state) or _unknown(state)
 
 
+def signer_words(author: str, office: str = "") -> str:
+    """Who signed off: "Dr Lee", or "Dr Lee at Office 1" for a sign-off made at an office computer
+    (kept in that office's chain on the clinic server, not in the session's)."""
+    return f"{author} at {office}" if office else author
+
+
 def short_of_protocol(short: str, minimum_minutes: float) -> str:
     """'12 min short of the protocol's 2 h'."""
     return f"{short} short of the protocol's {duration_words(minimum_minutes)}"

@@ -64,14 +64,15 @@ def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "",
                 signer: Signer | None = None) -> dict[str, Any]:
     head = report.header
     last = report.events[-1] if report.events else None
+    chain_signoffs = [s for s in report.signoffs if not s.office]  # the bundle carries the session's chain only
     session = {
         "uid": head.uid, "number_in_source": head.number, "created_at": head.created_at,
         "protocol_id": head.protocol_id, "protocol_name": head.protocol_name, "client_code": head.client_code,
         "therapist": head.therapist, "room": head.room, "demo": head.demo, "origin": head.origin,
         "state": head.outcome, "started_at": head.started_at, "ended_at": head.ended_at,
         "duration_seconds": head.duration_seconds, "end_reason": head.end_reason,
-        "signed_at": report.signoffs[0].wall_time if report.signoffs else None,
-        "signed_by": report.signoffs[0].author if report.signoffs else None,
+        "signed_at": chain_signoffs[0].wall_time if chain_signoffs else None,
+        "signed_by": chain_signoffs[0].author if chain_signoffs else None,
         "last_seq": last.seq if last else 0, "last_hash": last.hash if last else "",
     }
     doc: dict[str, Any] = {

@@ -7,14 +7,17 @@ information. The chart is the same drawing as the review screen's (:mod:`kaproom
 from __future__ import annotations
 
 import os
+import re
+import uuid
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter
 
-from kaproom.domain.clock import format_hms
+from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import given_despite
 from kaproom.domain.vitals import baseline_of
-from kaproom.domain.vocabulary import outcome_words
+from kaproom.domain.vocabulary import outcome_words, signer_words
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
@@ -97,7 +100,8 @@ def _status(flow: Flow, report: SessionReport) -> None:
         flow.space(1)
     if report.signoffs:
         first = report.signoffs[0]
-        flow.text(f"Signed off by {first.author} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",
+        signer = signer_words(first.author, first.office)
+        flow.text(f"Signed off by {signer} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",
                   flow.fonts.bold)
     else:
         flow.text("Not signed off.", flow.fonts.bold)
@@ -202,7 +206,8 @@ def _signoffs(flow: Flow, report: SessionReport) -> None:
         flow.text("This session has not been signed off.")
         return
     flow.table([Column("Signed", 1.4), Column("By", 1.4), Column("Role", 0.8), Column("Comment", 4.0)],
-               [[wall_text(s.wall_time), s.author, s.role, s.comment] for s in report.signoffs])
+               [[wall_text(s.wall_time), signer_words(s.author, s.office), s.role, s.comment]
+                for s in report.signoffs])
 
 
 def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int, count: int, height: float) -> None:
@@ -270,5 +275,30 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
         # tenth of a second or more in whatever the supervisor does next. Freed here instead.
         flow.pages.clear()
     buffer.close()
-    return bytes(data.data())
+    return reproducible(bytes(data.data()), report, exported_at)
+
+
+_PDF_DATE = re.compile(rb"\(D:\d{14}Z\)")
+_XMP_DATE = re.compile(rb'(Date=")\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00(")')
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def reproducible(data: bytes, report: SessionReport, exported_at: str) -> bytes:
+    """The same PDF for the same report and export time, wherever and whenever it is written (a
+    room and an office computer print the same bytes from one chain). Qt stamps the file with the
+    moment it was drawn and a random document id; these become the export time and an id derived
+    from the session's chain head and that time. Each is replaced by text of the same length, so
+    the file's cross-reference offsets stay right."""
+    try:
+        moment = from_iso(exported_at).astimezone(UTC)
+    except ValueError:  # no export time given (a preview): a fixed one, still the same bytes each time
+        moment = datetime(2000, 1, 1, tzinfo=UTC)
+    last = report.events[-1].hash if report.events else ""
+    document = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kaproom:{report.header.uid}:{last}:{exported_at}")).encode()
+    ids = {found: document for found in set(_UUID.findall(data))}
+    data = _PDF_DATE.sub(b"(D:" + moment.strftime("%Y%m%d%H%M%S").encode() + b"Z)", data)
+    data = _XMP_DATE.sub(lambda m: m.group(1) + moment.strftime("%Y-%m-%dT%H:%M:%S+00:00").encode() + m.group(2), data)
+    for found, replacement in ids.items():
+        data = data.replace(found, replacement).replace(found.hex().encode(), replacement.hex().encode())
+    return data
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_words
-from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.events import ChainReport, Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
 from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.export.report_rows import (
@@ -138,6 +138,17 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
     store: Store = getattr(source, "store", source)
     row = store.session(session_ref)
     events = store.events(row.uid)
+    return _report(row, events, store.check_chain(row, events))
+
+
+def report_of(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) -> SessionReport:
+    """The report of a session read elsewhere (a copy on the clinic server): its index line, its
+    events and how their chain verified. The same report as :func:`gather` makes of the same."""
+    with _no_collection_midway():
+        return _report(row, events, chain)
+
+
+def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) -> SessionReport:
     created = next((e for e in events if e.kind == Kind.SESSION_CREATED), None)
     protocol = _protocol_of(created, row)
     labels = {p.id: p.name for p in protocol.phases}
@@ -247,7 +258,6 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         if discharge_payload.get("checklist") is not None else (),
         str(discharge_payload.get("override_reason") or ""), _ready_text(discharge_payload.get("ready_to_leave_at")),
         bool(discharge_payload))
-    reports = [store.check_chain(row, events)]
     header = Header(
         number=row.id, uid=row.uid, client_code=row.client_code, therapist=row.therapist, room=row.room,
         protocol_id=row.protocol_id, protocol_name=row.protocol_name, created_at=row.created_at,
@@ -255,4 +265,4 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         outcome=row.state, end_reason=row.end_reason, demo=bool(row.demo), origin=row.origin, event_count=len(events))
     return SessionReport(header, protocol, tuple(phases), dose_time, tuple(vitals), alerts, tuple(music), tuple(notes),
                          tuple(amendments), intention, tuple(screening), screening_notes, discharge, tuple(signoffs),
-                         reports[0], tuple(timeline), tuple(events), dose_text)
+                         chain, tuple(timeline), tuple(events), dose_text)

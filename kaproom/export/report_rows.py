@@ -148,11 +148,13 @@ class Discharge:
 
 @dataclass(frozen=True)
 class SignOffRow:
-    seq: int
+    seq: int  # in the session's chain; in the office's chain when ``office`` is named
     wall_time: str
     author: str
     role: str
     comment: str
+    #: The office computer whose own chain holds this sign-off ("": the session's chain holds it).
+    office: str = ""
 
 
 @dataclass(frozen=True)

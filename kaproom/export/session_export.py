@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from kaproom.export.output import (
     write_private,
 )
 from kaproom.export.report_data import SessionReport, gather
+from kaproom.export.report_rows import Header
 from kaproom.services.people import People
 from kaproom.services.room_key import load_or_create
 from kaproom.store import SessionRow, StoreError
@@ -45,10 +47,12 @@ class ExportResult:
     size: int
 
 
-def default_name(row: SessionRow, fmt: str) -> str:
+def default_name(row: SessionRow | Header, fmt: str) -> str:
+    """The file name an export suggests: session number, client code and day."""
     day = (row.started_at or row.created_at)[:10]
     code = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in row.client_code) or "client"
-    return f"kaproom-session-{row.id}-{code}-{day}{FORMATS[fmt]}"
+    number = row.number if isinstance(row, Header) else row.id
+    return f"kaproom-session-{number}-{code}-{day}{FORMATS[fmt]}"
 
 
 def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
@@ -99,27 +103,43 @@ def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path:
     existing file is replaced only with ``replace`` (the file dialog asked, or ``--force``). The
     audit entry is recorded before the file takes its name: when it cannot be, nothing is written.
     """
+    _check_allowed(workspace, fmt, user)
+    row = workspace.store.session(session_ref)
+    return export_report(workspace, lambda: gather(workspace.store, row.uid), default_name(row, fmt), fmt, path,
+                         user=user, monochrome=monochrome, replace=replace)
+
+
+def _check_allowed(workspace: Workspace, fmt: str, user: User | None) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")
-    store = workspace.store
     people = People.of(workspace)
     if user is not None or people.has_users():
         people.require(user, Permission.EXPORT)
-    row = store.session(session_ref)
-    target = destination(path, default_name(row, fmt))
+
+
+def export_report(workspace: Workspace, report_of: Callable[[], SessionReport], suggested: str, fmt: str,
+                  path: str | os.PathLike, *, user: User | None = None, monochrome: bool = False,
+                  replace: bool = False) -> ExportResult:
+    """Write a session's report (made by ``report_of``, once the destination is known to take it)
+    as ``fmt``, and record the export in this computer's audit trail: the local record's sessions
+    and the clinic server's copies (``kaproom export --clinic``) alike."""
+    _check_allowed(workspace, fmt, user)
+    target = destination(path, suggested)
     if is_folder(target):
         raise ExportError(f"{target} is a folder; give a file name to write the export to.")
     check_target(target, replace)
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
-    data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder)
+    report = report_of()
+    data = _render(fmt, report, now, author, monochrome, workspace.folder)
+    uid = report.header.uid
 
     def record() -> None:
         try:
-            people.record_export(user, [row.uid], fmt, str(target))
+            People.of(workspace).record_export(user, [uid], fmt, str(target))
         except StoreError as exc:
             raise _unrecorded(exc, target) from None
 
     write_private(target, data, replace=replace, before_commit=record)
-    return ExportResult(target, fmt, row.uid, row.id, len(data))
+    return ExportResult(target, fmt, uid, report.header.number, len(data))

@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import conninfo
 
 from kaproom.clinic import reader
 from kaproom.clinic.errors import ClinicError
 from kaproom.clinic.sender import Position, Sender, SenderThread, SendStatus, join
-from kaproom.clinic.server import connect, connection_params, describe
+from kaproom.clinic.server import connect, connection_params, describe, translate
 from kaproom.domain.events import ChainReport
+from kaproom.services.office_actions import OFFICE_ACTIONS_FILE, office_action, office_actions_json
 from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
 from kaproom.store.outbox import Outbox
@@ -145,6 +147,29 @@ def new_sender(folder: Path, config: ClinicConfig) -> Sender:
 class SyncResult:
     sent: int
     position: Position
+    office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
+
+
+OFFICE_ACTIONS_SQL = """
+SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash
+  FROM kaproom.office_events o JOIN kaproom.sessions s ON s.uid = o.session_uid
+ WHERE s.room = %s
+ ORDER BY o.wall_time, o.computer, o.seq
+"""
+
+
+def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
+    """Bring the office computers' actions on this room's sessions into view here: a file beside
+    the record (0600), never the room's own chains. An entry whose content does not match its
+    hash is left out. Returns how many there are."""
+    try:
+        with connect(config.params()) as conn:
+            rows = conn.execute(OFFICE_ACTIONS_SQL, (config.computer,)).fetchall()
+    except psycopg.Error as exc:
+        raise translate(exc, config.params()) from None
+    actions = [action for action in (office_action(*row) for row in rows) if action is not None]
+    write_private(Path(folder) / OFFICE_ACTIONS_FILE, office_actions_json(actions))
+    return len(actions)
 
 
 def sync_now(folder: Path) -> SyncResult:
@@ -156,7 +181,8 @@ def sync_now(folder: Path) -> SyncResult:
         before = sender.reconcile(load_position(folder))
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
-        return SyncResult(waiting, after)
+        received = receive_office_actions(folder, config) if config.kind == "room" else 0
+        return SyncResult(waiting, after, received)
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]

@@ -70,6 +70,17 @@ class Outbox:
                                          prev_hash=str(prev), hash=str(digest)))
         return entries
 
+    def session_names(self, uids: list[str]) -> dict[str, tuple[int, str]]:
+        """What this computer calls these sessions: uid -> (its number here, its origin)."""
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(uids), 500):
+            part = uids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for uid, number, origin in self._rows(f"SELECT uid, id, origin FROM sessions WHERE uid IN ({marks})",
+                                                  tuple(part)):
+                found[str(uid)] = (_int(number), str(origin))
+        return found
+
     def count_audit_after(self, seq: int) -> int:
         return _int(self._rows("SELECT count(*) FROM audit WHERE seq > ?", (seq,))[0][0])
 

@@ -8,15 +8,23 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from kaproom.clinic.board import BoardRow
 from kaproom.domain.clock import format_hms
+from kaproom.domain.vitals_schedule import when_text
 from kaproom.ui.kit import theme
 
-COLUMNS = ("Room", "Therapist", "Client", "Phase", "In phase", "Since dose", "Urgent", "Link", "Last vitals")
+COLUMNS = ("Room", "Therapist", "Client", "Phase", "In phase", "Since dose", "Urgent", "Link", "Last vitals",
+           "Next check")
 VITALS_COLUMN = COLUMNS.index("Last vitals")
+#: The second line of "Next check": which check it is (the first says when, as the room says it).
+DUE_KINDS = {"baseline": "baseline", "after_dose": "after dose", "repeat": "routine", "recheck": "recheck"}
+#: The type: readable from across an office; a little smaller on a laptop-sized screen, so that the
+#: last vitals keep their three main values in view.
+POINT_SIZE, SMALL_POINT_SIZE, SMALL_BELOW_PX = 16, 14, 1600
+DUE_COLOURS = {"ok": theme.TEXT, "soon": theme.SOON, "overdue": theme.OVERDUE}
 SHORT = {"systolic": "BP", "pulse": "HR", "spo2": "SpO2", "respiratory_rate": "RR", "temperature": "T",
          "moaas": "MOAA/S"}
 LEVEL_COLOURS = {"ok": theme.OK, "caution": theme.SOON, "urgent": theme.OVERDUE}
@@ -41,6 +49,31 @@ def vitals_text(row: BoardRow) -> tuple[str, str]:
     return (text or "none yet"), LEVEL_COLOURS[worst] if row.vitals else theme.TEXT_MUTED
 
 
+def due_text(row: BoardRow) -> tuple[str, str]:
+    """When the next check is due ("in 7 min", "overdue 3 min") and which one; calm colours, still."""
+    if not row.vitals_due_level:
+        return "–", theme.TEXT_MUTED
+    if row.vitals_due_kind == "none":
+        return "none due", theme.TEXT_MUTED
+    when = when_text(row.vitals_due_in_seconds) if row.vitals_due_in_seconds is not None else "before the dose"
+    kind = DUE_KINDS.get(row.vitals_due_kind, "")
+    return "\n".join(part for part in (when, kind) if part), DUE_COLOURS.get(row.vitals_due_level, theme.TEXT)
+
+
+def urgent_text(row: BoardRow) -> tuple[str, str]:
+    """The urgent alerts nobody in the room has acknowledged: which values, and since when."""
+    if not row.urgent_alerts:
+        return "none", theme.TEXT_MUTED
+    shown = []
+    for alert in row.urgent_alerts[-2:]:
+        name = "BP" if alert["field"] in ("systolic", "diastolic") else SHORT.get(alert["field"], alert["field"])
+        shown.append(f"{name} {alert['value']}" if alert.get("value") is not None else name)
+    more = len(row.urgent_alerts) - len(shown)
+    first = ", ".join(shown) + (f" +{more}" if more else "")
+    since = f"open {row.urgent_minutes_ago:.0f} min" if row.urgent_minutes_ago is not None else "open"
+    return f"{first}\n{since}", theme.OVERDUE
+
+
 def cells(row: BoardRow) -> list[tuple[str, str]]:
     """(text, colour) for each column of one row: what the board shows, and what --dump-state writes."""
     phase = row.phase.replace("_", " ") if row.state in ("created", "running") else row.state.replace("_", " ")
@@ -52,10 +85,10 @@ def cells(row: BoardRow) -> list[tuple[str, str]]:
         (phase, theme.ACCENT if row.state == "running" else theme.TEXT_MUTED),
         (format_hms(row.seconds_in_phase) if row.seconds_in_phase is not None else "–", theme.TEXT),
         (format_hms(row.seconds_since_dose) if row.seconds_since_dose is not None else "–", theme.TEXT),
-        (str(row.open_urgent_alerts) if row.open_urgent_alerts else "none",
-         theme.OVERDUE if row.open_urgent_alerts else theme.TEXT_MUTED),
+        urgent_text(row),
         ("online" if row.reachable else "offline", theme.OK if row.reachable else theme.SOON),
         (vitals, colour),
+        due_text(row),
     ]
 
 
@@ -82,9 +115,6 @@ class BoardWindow(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setShowGrid(False)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        font = QFont(self.font())
-        font.setPointSize(16)  # readable from across an office
-        self.table.setFont(font)
         self.table.verticalHeader().setDefaultSectionSize(72)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -93,16 +123,30 @@ class BoardWindow(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setStyleSheet(
-            f"QTableWidget {{ background: {theme.SURFACE}; border: none; }}"
-            "QTableWidget::item { padding: 0 8px; }"
-            f"QHeaderView::section {{ background: {theme.BACKGROUND}; color: {theme.TEXT_MUTED}; border: none;"
-            " padding: 6px 8px; font-size: 14px; }")
+        self.type_size = 0
+        self._fit_type(self.width())
         self.table.cellDoubleClicked.connect(self._chosen)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
         self.rowsArrived.connect(self.show_rows, Qt.ConnectionType.QueuedConnection)
         self.problem.connect(self.status.setText, Qt.ConnectionType.QueuedConnection)
+
+    def _fit_type(self, width: int) -> None:
+        """The table's type size for this width (in its style sheet: the application's sets every
+        widget's size, and a style sheet wins over setFont)."""
+        size = POINT_SIZE if width >= SMALL_BELOW_PX else SMALL_POINT_SIZE
+        if size == self.type_size:
+            return
+        self.type_size = size
+        self.table.setStyleSheet(
+            f"QTableWidget {{ background: {theme.SURFACE}; border: none; font-size: {size}pt; }}"
+            "QTableWidget::item { padding: 0 8px; }"
+            f"QHeaderView::section {{ background: {theme.BACKGROUND}; color: {theme.TEXT_MUTED}; border: none;"
+            " padding: 6px 8px; font-size: 14px; }")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        self._fit_type(event.size().width())
+        super().resizeEvent(event)
 
     def show_rows(self, rows: list[BoardRow]) -> None:
         self.rows = list(rows)
@@ -114,7 +158,11 @@ class BoardWindow(QWidget):
                 item.setForeground(QColor(colour))
                 self.table.setItem(r, c, item)
         open_count = sum(1 for row in self.rows if row.state in ("created", "running"))
-        self.status.setText(f"{open_count} in session now · {len(self.rows)} today" if self.rows
+        overdue = sum(1 for row in self.rows if row.vitals_due_level == "overdue")
+        urgent = sum(1 for row in self.rows if row.urgent_alerts)
+        extra = "".join([f" · {overdue} overdue check{'s' if overdue != 1 else ''}" if overdue else "",
+                         f" · {urgent} with an open urgent alert" if urgent else ""])
+        self.status.setText(f"{open_count} in session now · {len(self.rows)} today{extra}" if self.rows
                             else "No sessions today yet.")
 
     def _chosen(self, row: int, _column: int) -> None:

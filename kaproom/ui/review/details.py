@@ -12,6 +12,7 @@ from html import escape
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks
 from kaproom.domain.events import RecordedEvent
+from kaproom.domain.vocabulary import signer_words
 from kaproom.export.report_data import ChecklistItem, SessionReport
 from kaproom.export.summary import fmt_number, wall_text
 from kaproom.ui.kit import theme
@@ -91,7 +92,8 @@ def alerts_html(report: SessionReport) -> str:
 def signoffs_html(report: SessionReport) -> str:
     if not report.signoffs:
         return ""
-    rows = "".join(f"<p><b>{escape(s.author)}</b> ({escape(s.role or 'supervisor')}), {escape(wall_text(s.wall_time))}"
+    rows = "".join(f"<p><b>{escape(signer_words(s.author, s.office))}</b> ({escape(s.role or 'supervisor')}), "
+                   f"{escape(wall_text(s.wall_time))}"
                    f"{': ' + escape(s.comment) if s.comment else ''}</p>" for s in report.signoffs)
     return "<h3>Sign-offs</h3>" + rows
 

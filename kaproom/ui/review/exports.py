@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from kaproom.export.records import LocalRecords, Records
 from kaproom.export.report_data import SessionReport
-from kaproom.export.session_export import ExportResult, default_name, export_session
+from kaproom.export.session_export import ExportResult, default_name
 from kaproom.ui.kit.errors import run_guarded, say
 
 if TYPE_CHECKING:
@@ -44,10 +45,12 @@ class ExportBar(QWidget):
     exported = Signal(object)
 
     def __init__(self, workspace: Workspace, user_name: str, user: User | None = None,
-                 parent: QWidget | None = None, ask_path: AskPath | None = None) -> None:
+                 parent: QWidget | None = None, ask_path: AskPath | None = None,
+                 records: Records | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exportBar")
         self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.records: Records = records or LocalRecords(workspace)
         self.report: SessionReport | None = None
         self.ask_path: AskPath = ask_path or ask_with_dialog(self)
         self.folder = Path.home()
@@ -84,14 +87,14 @@ class ExportBar(QWidget):
     def export(self, fmt: str, name_filter: str = "") -> ExportResult | None:
         if self.report is None:
             return None
-        row = self.workspace.store.session(self.report.header.uid)
-        chosen = self.ask_path(fmt, str(self.folder / default_name(row, fmt)), name_filter)
+        uid = self.report.header.uid
+        chosen = self.ask_path(fmt, str(self.folder / default_name(self.report.header, fmt)), name_filter)
         if not chosen:
             return None
         # No permission, a full disk, a read-only folder: words under the buttons, not a crash.
-        return run_guarded(self.message, lambda: export_session(self.workspace, row.uid, fmt, chosen, user=self.user,
-                                                                monochrome=self.black_and_white.isChecked(),
-                                                                replace=True),  # the dialog asked
+        return run_guarded(self.message, lambda: self.records.export(uid, fmt, chosen, user=self.user,
+                                                                     monochrome=self.black_and_white.isChecked(),
+                                                                     replace=True),  # the dialog asked
                            self._exported)
 
     def _exported(self, result: ExportResult) -> ExportResult:

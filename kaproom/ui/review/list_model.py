@@ -13,9 +13,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from kaproom.clinic.errors import ClinicError
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.discharge import observation_words
 from kaproom.domain.vocabulary import DISCHARGED_TOO_SOON, outcome_words, short_of_protocol
+from kaproom.export.records import Records
 from kaproom.store import SessionRow, Store, StoreError
 from kaproom.store.queries import (
     DEFAULT_OBSERVATION_MINUTES,
@@ -107,9 +109,12 @@ class SessionListModel(QAbstractTableModel):
     """Filtered, sorted sessions; rows arrive a page at a time as the view scrolls."""
 
     def __init__(self, store: Store, page_size: int = PAGE_SIZE, parent: Any = None,
-                 only_therapist: str = "", observation_minutes: Mapping[str, float] | None = None) -> None:
+                 only_therapist: str = "", observation_minutes: Mapping[str, float] | None = None,
+                 records: Records | None = None) -> None:
         super().__init__(parent)
         self.store, self.page_size = store, max(1, int(page_size))
+        #: Where the rows come from: this computer's record (None: ``store``) or the clinic server's copies.
+        self.records = records
         self.only_therapist = only_therapist  # a therapist reviewing sees only their own sessions
         #: Each protocol's observation minimum (protocol id -> minutes), for "discharged too soon".
         self.observation_minutes = dict(observation_minutes or {})
@@ -126,12 +131,22 @@ class SessionListModel(QAbstractTableModel):
         """Start again from the first page (after a filter or sort change, or a new sign-off)."""
         self.beginResetModel()
         try:
-            self._total = count_sessions(self.store, self.filter)
-            self._rows = list_sessions(self.store, self.filter, self.sort_key, self.descending, 0, self.page_size)
+            self._total = self._count()
+            self._rows = self._page(0)
             self.error = ""
-        except StoreError as exc:  # a locked or damaged database: say so in the list, keep the window
+        except (StoreError, ClinicError) as exc:  # a locked or damaged database: say so in the list, keep the window
             self._total, self._rows, self.error = 0, [], str(exc)
         self.endResetModel()
+
+    def _count(self) -> int:
+        if self.records is not None:
+            return self.records.count(self.filter)
+        return count_sessions(self.store, self.filter)
+
+    def _page(self, offset: int) -> list[SessionRow]:
+        if self.records is not None:
+            return self.records.page(self.filter, self.sort_key, self.descending, offset, self.page_size)
+        return list_sessions(self.store, self.filter, self.sort_key, self.descending, offset, self.page_size)
 
     def set_filter(self, flt: SessionFilter) -> None:
         if self.only_therapist:
@@ -152,9 +167,8 @@ class SessionListModel(QAbstractTableModel):
         if parent.isValid() or len(self._rows) >= self._total:
             return
         try:
-            page = list_sessions(self.store, self.filter, self.sort_key, self.descending, len(self._rows),
-                                 self.page_size)
-        except StoreError as exc:
+            page = self._page(len(self._rows))
+        except (StoreError, ClinicError) as exc:
             self.error = str(exc)
             return
         if not page:  # rows were removed behind our back: stop asking

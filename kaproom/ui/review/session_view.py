@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.people import Permission, may_see_session
-from kaproom.export.report_data import SessionReport, gather
+from kaproom.export.records import LocalRecords, Records
+from kaproom.export.report_data import SessionReport
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.signoff import Integrity
 from kaproom.ui.kit.buttons import button_text
@@ -105,10 +106,11 @@ class SessionView(QWidget):
     signed = Signal(object)
 
     def __init__(self, workspace: Workspace, user_name: str = "supervisor", user: User | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, records: Records | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionView")
         self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.records: Records = records or LocalRecords(workspace)
         self.report: SessionReport | None = None
         self.report_uid: str | None = None  # the session the timeline shows: a chosen line never outlives it
 
@@ -142,9 +144,9 @@ class SessionView(QWidget):
         self.details = QTextBrowser()
         self.details.setObjectName("sessionDetails")
         self.details.setOpenLinks(False)
-        self.signoff = SignOffPanel(workspace, user_name, user)
+        self.signoff = SignOffPanel(workspace, user_name, user, records=self.records)
         self.signoff.signed.connect(self._after_signoff)
-        self.exports = ExportBar(workspace, user_name, user)
+        self.exports = ExportBar(workspace, user_name, user, records=self.records)
         self.exports.exported.connect(lambda _result: self._show_details())  # the new export in the list
         self.apply_permissions()
 
@@ -219,11 +221,11 @@ class SessionView(QWidget):
         """Gather and show one session (by number or uid), and record that it was viewed. A refusal
         (not theirs to see, a locked database) is raised for the caller to say (the review window
         does, through :func:`kaproom.ui.kit.errors.run_guarded`)."""
-        row = self.workspace.store.session(session_ref)
+        row = self.records.row(session_ref)
         if not may_see_session(self.user, row.therapist):
             raise AccessRefused(f"Session {row.id} was run by {row.therapist}: a therapist may review only "
                                 "their own sessions.")
-        report = gather(self.workspace, row.uid)
+        report = self.records.report(row.uid)
         self.show_report(report)
         People.of(self.workspace).record_view(self.user, report.header.uid, report.header.number)
         return report
@@ -270,7 +272,7 @@ class SessionView(QWidget):
 
     def reload(self) -> None:
         if self.report is not None:
-            self.show_report(gather(self.workspace, self.report.header.uid))
+            self.show_report(self.records.report(self.report.header.uid))
 
     def _filter_kinds(self, categories: list[str]) -> None:
         kept = self._chosen_seq()

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from kaproom.domain.vocabulary import signer_words
+from kaproom.export.records import LocalRecords, Records
 from kaproom.export.report_data import SessionReport
+from kaproom.export.report_rows import SignOffRow
 from kaproom.export.summary import wall_text
-from kaproom.services.signoff import COMMENT_MAX, sign_off
+from kaproom.services.signoff import COMMENT_MAX
 from kaproom.ui.kit.errors import run_guarded, say
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 
 if TYPE_CHECKING:
-    from kaproom.domain.events import RecordedEvent
     from kaproom.domain.people import User
     from kaproom.services.workspace import Workspace
 
@@ -28,7 +30,7 @@ def status_text(report: SessionReport) -> tuple[str, bool]:
     if not report.signoffs:
         return "Not signed off yet.", False
     last = report.signoffs[-1]
-    text = f"Signed off by {last.author} on {wall_text(last.wall_time, with_seconds=False)}."
+    text = f"Signed off by {signer_words(last.author, last.office)} on {wall_text(last.wall_time, with_seconds=False)}."
     if len(report.signoffs) > 1:
         text += f" ({len(report.signoffs)} sign-offs in all.)"
     after = [a for a in report.amendments if a.after_signoff]
@@ -44,10 +46,11 @@ class SignOffPanel(QWidget):
     signed = Signal(object)
 
     def __init__(self, workspace: Workspace, user_name: str, user: User | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, records: Records | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signoffPanel")
         self.workspace, self.user_name, self.user = workspace, user_name, user
+        self.records: Records = records or LocalRecords(workspace)
         self.report: SessionReport | None = None
         self._drafts: dict[str, str] = {}
         self.status = plain_label("signoffStatus")
@@ -99,7 +102,7 @@ class SignOffPanel(QWidget):
         if broken:
             set_level(self.status, True, "amendedAfter")  # the same loud style: something is wrong
 
-    def sign(self) -> RecordedEvent | None:
+    def sign(self) -> SignOffRow | None:
         if self.report is None:
             return None
         text = self.comment.toPlainText()
@@ -109,11 +112,15 @@ class SignOffPanel(QWidget):
             return None
         uid = self.report.header.uid
         # Refusals, permissions, a full disk: all in words under the button, the comment kept.
-        return run_guarded(self.message, lambda: sign_off(self.workspace, uid, text, self.user_name, "supervisor",
-                                                          self.user), self._signed)
+        return run_guarded(self.message, lambda: self.records.sign_off(uid, text, self.user_name, "supervisor",
+                                                                       self.user), self._signed)
 
-    def _signed(self, event: RecordedEvent) -> RecordedEvent:
+    def _signed(self, signed: SignOffRow) -> SignOffRow:
         self.comment.clear()
-        say(self.message, f"Signed off (event {event.seq}). The record is intact.", "ok")
-        self.signed.emit(event)
-        return event
+        if signed.office:
+            say(self.message, f"Signed off at {signed.office} (entry {signed.seq} of its own chain on the clinic "
+                              "server; the room's record is left as the room wrote it).", "ok")
+        else:
+            say(self.message, f"Signed off (event {signed.seq}). The record is intact.", "ok")
+        self.signed.emit(signed)
+        return signed

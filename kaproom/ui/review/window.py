@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from kaproom.domain.people import Permission
 from kaproom.export import importer
 from kaproom.export.importer import ImportResult
+from kaproom.export.records import LocalRecords, Records
 from kaproom.export.report_data import SessionReport
 from kaproom.services.people import People
-from kaproom.store.queries import ListTotals, rooms, therapists, totals
+from kaproom.store.queries import ListTotals
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.errors import quietly, run_guarded, say
 from kaproom.ui.kit.labels import plain_label
@@ -76,10 +77,13 @@ AskOpen = Callable[[], "str | None"]
 
 class ReviewWindow(QWidget):
     def __init__(self, workspace: Workspace, user_name: str = "supervisor", user: User | None = None,
-                 parent: QWidget | None = None, ask_bundle: AskOpen | None = None) -> None:
+                 parent: QWidget | None = None, ask_bundle: AskOpen | None = None,
+                 records: Records | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewWindow")
-        self.setWindowTitle(WINDOW_TITLE)
+        #: This computer's record, or the clinic server's copies (``kaproom review --clinic``).
+        self.records: Records = records or LocalRecords(workspace)
+        self.setWindowTitle(f"{WINDOW_TITLE} · {self.records.where}" if self.records.where else WINDOW_TITLE)
         self.setStyleSheet(stylesheet(QApplication.instance()))
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
@@ -87,7 +91,8 @@ class ReviewWindow(QWidget):
         self.review_lock: ReviewLock | None = None
 
         self.model = SessionListModel(workspace.store, only_therapist=own_sessions_only(user),
-                                      observation_minutes=observation_minimums(workspace))
+                                      observation_minutes=observation_minimums(workspace),
+                                      records=records)
         self._headings: list[int] = []  # measured by _fit_columns when rows arrive; laid out on each resize
         self._wanted: list[int] = []
         self.filters = FilterBar()
@@ -115,7 +120,7 @@ class ReviewWindow(QWidget):
         buttons.addWidget(self.open_button)
         list_layout.addLayout(buttons)
 
-        self.session_view = SessionView(workspace, user_name, user)
+        self.session_view = SessionView(workspace, user_name, user, records=self.records)
         self.apply_permissions()
         self.session_view.back.connect(self.show_list)
         self.session_view.signed.connect(lambda _event: self.refresh_list())
@@ -176,7 +181,8 @@ class ReviewWindow(QWidget):
 
     def apply_permissions(self) -> None:
         """Offer only what the signed-in person may do (the service refuses the rest anyway)."""
-        self.import_button.setVisible(may(self.user, Permission.IMPORT))
+        # Bundles come into this computer's own record: not offered over the clinic server's copies.
+        self.import_button.setVisible(may(self.user, Permission.IMPORT) and not self.records.where)
         own_only = bool(self.model.only_therapist)
         self.filters.therapist.setEnabled(not own_only)
         self.filters.therapist.setToolTip("You see your own sessions only." if own_only else "")
@@ -189,8 +195,7 @@ class ReviewWindow(QWidget):
 
     def refresh_list(self) -> None:
         """Re-read the list (after a sign-off or an import), keeping filters and sort order."""
-        run_guarded(self.message, lambda: self.filters.set_choices(therapists(self.workspace.store),
-                                                                    rooms(self.workspace.store)))
+        run_guarded(self.message, lambda: self.filters.set_choices(self.records.therapists(), self.records.rooms()))
         self.model.reload()
         self._show_totals()
         self._fit_columns()
@@ -235,7 +240,7 @@ class ReviewWindow(QWidget):
             say(self.message, self.model.error, "error")
             self.totals.setText("")
             return
-        run_guarded(self.message, lambda: totals(self.workspace.store, self.model.filter), self._show_counts)
+        run_guarded(self.message, lambda: self.records.totals(self.model.filter), self._show_counts)
 
     def _show_counts(self, t: ListTotals) -> None:
         parts = [f"{t.sessions} session{'s' if t.sessions != 1 else ''}", f"{t.with_alerts} with alerts",
@@ -320,13 +325,13 @@ class ReviewWindow(QWidget):
 
 
 def open_review(workspace: Workspace, user_name: str = "supervisor", user: User | None = None, *,
-                lock: bool = True) -> ReviewWindow:
+                lock: bool = True, records: Records | None = None) -> ReviewWindow:
     """The review window for the app shell: a top-level window titled "KAP Room — review".
 
     With ``lock`` it locks itself after the clinic's idle time or when the desktop locks
     (:class:`kaproom.ui.people.idle_lock.ReviewLock`); whoever signs in to unlock signs off from then on.
     """
-    window = ReviewWindow(workspace, user.name if user is not None else user_name, user)
+    window = ReviewWindow(workspace, user.name if user is not None else user_name, user, records=records)
     if lock:
         window.review_lock = ReviewLock(workspace, window, user)
         window.review_lock.user_changed.connect(window.set_user)
