@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import _clinic_helpers
 from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
+from PySide6.QtCore import QTimer
 
+import kaproom.cli.clinic as clinic_cli
 from kaproom.cli.main import main
 from kaproom.clinic.board import BoardFeed
 from kaproom.domain.events import Kind
@@ -76,3 +78,17 @@ def test_board_dump_state_writes_what_it_shows(app_theme_restored, clinic, tmp_p
     assert row["room"] == "Room A" and row["client_code"] == "KAP-0007" and row["reachable"] is False
     assert row["cells"][8].startswith("BP 120/80")
     assert datetime.now(UTC).year >= 2026
+
+
+def test_after_the_board_command_returns_the_app_goes_on_running_its_event_loops(app_theme_restored, clinic, tmp_path,
+                                                                              monkeypatch, capsys, qtbot):
+    """The board's "server never answered" fallback must not outlive the command: fired later, it told the
+    whole app to quit, and every event loop after it (a dialog's, a wait's) returned at once, unrun."""
+    office = tmp_path / "office"
+    join(clinic, office, "office_1", "Office", monkeypatch, capsys, kind="--office")
+    monkeypatch.setattr(clinic_cli, "BOARD_GIVE_UP_MS", 1500)
+    assert main(["board", "--dump-state", str(tmp_path / "board.json"), "--data-dir", str(office)]) == 0
+    qtbot.wait(2000)  # past the fallback's time
+    fired: list[int] = []
+    QTimer.singleShot(50, lambda: fired.append(1))
+    qtbot.waitUntil(lambda: fired == [1], timeout=3000)

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from kaproom.cli.common import require
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from kaproom.ui.review.window import ReviewWindow
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+#: ``board --dump-state/--screenshot`` gives up after this long when the server never answers.
+BOARD_GIVE_UP_MS = 15000
 
 
 def _folder(args: argparse.Namespace) -> Any:
@@ -191,6 +194,17 @@ def cmd_board(args: argparse.Namespace) -> int:
     reader = ClinicReader(config)
     reviews = BoardReviews(window, workspace, user, ClinicRecords(workspace, reader))
     feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
+    timers: list[QTimer] = []
+
+    def later(ms: int, action: Callable[[], object]) -> None:
+        """A timer of this command's own, stopped when it returns: one left running would, fired
+        later, end whatever event loop the process runs then (a dialog's, another command's)."""
+        timer = QTimer(window)
+        timer.setSingleShot(True)
+        timer.timeout.connect(action)
+        timer.start(ms)
+        timers.append(timer)
+
     if args.dump_state or args.screenshot:
         def finish() -> None:
             ok = True
@@ -202,16 +216,18 @@ def cmd_board(args: argparse.Namespace) -> int:
             app.exit(0 if ok else EXIT_ERROR)
         def finish_once_shown() -> None:
             if window.updates:
-                QTimer.singleShot(300, finish)
+                later(300, finish)
             else:
-                QTimer.singleShot(100, finish_once_shown)
-        QTimer.singleShot(100, finish_once_shown)
-        QTimer.singleShot(15000, lambda: app.exit(EXIT_FAILED))  # the server never answered
+                later(100, finish_once_shown)
+        later(100, finish_once_shown)
+        later(BOARD_GIVE_UP_MS, lambda: app.exit(EXIT_FAILED))  # the server never answered
     window.show()
     feed.start()
     try:
         return int(app.exec())
     finally:
+        for timer in timers:
+            timer.stop()
         feed.stop(timeout=1.0)
         reviews.close()
         reader.close()
