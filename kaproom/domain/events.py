@@ -41,7 +41,12 @@ class Kind:
     - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
-    - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
+    - scale: scale (its id: "rass", "dissociation", a clinic's own), name (its short name), answers
+      {item_id: {points, words}} (items not answered are absent), total (the sum of the points),
+      complete (every item answered), level ("ok"|"caution"|"urgent"), words (the rating in words),
+      vitals_seq? (the check-in it was taken with). MOAA/S is not a scale event: it stays in vitals.
+    - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals or scale
+      event); a scale's field is "<scale id>.<item id>" for an answer, "<scale id>" for its total
     - alert_ack: alert_seqs (the alerts of one line; alert_seq in older records), alerts (their
       reasons, in words), fields? (of alerts that could not be saved), action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
@@ -72,6 +77,7 @@ class Kind:
     DOSE = "dose"
     VITALS = "vitals"
     ALERT = "alert"
+    SCALE = "scale"
     ALERT_ACK = "alert_ack"
     MUSIC = "music"
     CLOCK_JUMP = "clock_jump"

@@ -29,6 +29,7 @@ from kaproom.domain.protocol_settings import (
     VitalsSchedule,
     observation_item,
 )
+from kaproom.domain.scales import DEFAULT_SCALES, Scale, parse_scales
 
 #: Besides what it defines, the protocol module offers the settings types a Protocol is made of
 #: and the error its loader raises, so that a caller reading protocols needs this one import.
@@ -81,6 +82,11 @@ class Protocol:
     text: str = ""  # the TOML it was read from, kept in each session's record
     #: How long after a phase change made by hand it can still be undone (as a correction).
     undo_phase_minutes: float = 2.0
+    #: The rating scales the room asks for (see :mod:`kaproom.domain.scales`); MOAA/S is always one.
+    scales: tuple[Scale, ...] = DEFAULT_SCALES
+
+    def scale(self, scale_id: str) -> Scale | None:
+        return next((s for s in self.scales if s.id == scale_id), None)
 
     @property
     def total_seconds(self) -> float:
@@ -99,7 +105,7 @@ class Protocol:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
+_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales"}
 _PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
@@ -264,8 +270,9 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
     undo_minutes = reader.number(head, "undo_phase_minutes", "protocol", 0, 60, default=2.0)
+    scales = parse_scales(reader, doc["scales"]) if "scales" in doc else DEFAULT_SCALES
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
-                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes)
+                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales)
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
