@@ -42,7 +42,8 @@ class Kind:
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
     - scale: scale (its id: "rass", "dissociation", a clinic's own), name (its short name), answers
-      {item_id: {points, words}} (items not answered are absent), total (the sum of the points),
+      {item_id: {points, words}} (items not answered are absent), order (the item ids in the
+      scale's order: the stored object's keys are sorted), total (the sum of the points),
       complete (every item answered), level ("ok"|"caution"|"urgent"), words (the rating in words),
       vitals_seq? (the check-in it was taken with). MOAA/S is not a scale event: it stays in vitals.
     - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals or scale
@@ -56,7 +57,10 @@ class Kind:
     - clock_jump: jump_seconds, boot_id?, since_boot?; on a resume whose wall gap is more than can
       have passed in the room: on_resume, wall_gap_seconds, counted_seconds, reason; the therapist's
       answer: on_resume, kept ("room"|"wall"), added_seconds (jump_seconds 0)
-    - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?
+    - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?, unticked?,
+      aldrete? {total, complete, minimum, items {item_id: {points, record? (what the record
+      suggested), basis?}}} (the modified Aldrete score), aldrete_below_minimum? (true: the reason
+      covers it)
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
       ready_to_leave_at?
     - signoff: comment, role?

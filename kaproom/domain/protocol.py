@@ -361,7 +361,8 @@ def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict[str, tuple[
         table = raw["alerts"]
         reader.check_keys(table, set(DEFAULT_ALERTS), "vitals.alerts")
         for key in table:
-            alerts[key] = reader.number(table, key, "vitals.alerts", 0, 1000)
+            highest = 10 if key == "discharge_aldrete_minimum" else 1000  # the Aldrete score's own top
+            alerts[key] = reader.number(table, key, "vitals.alerts", 0, highest)
     return schedule, ranges, alerts
 
 

@@ -238,7 +238,8 @@ class Rating:
             choice = item.choice(points) if points is not None else None
             if choice is not None:
                 answers[item.id] = {"points": choice.points, "words": choice.words}
-        return {"scale": self.scale.id, "name": self.scale.short, "answers": answers, "total": self.total,
+        return {"scale": self.scale.id, "name": self.scale.short, "answers": answers, "order": list(answers),
+                "total": self.total,
                 "complete": self.complete, "level": self.level, "words": self.words()}
 
 
@@ -339,6 +340,23 @@ def due_scales(scales: Sequence[Scale], *, check_in: bool, minutes_since_dose: f
                 minutes_since_dose is not None
                 and any(abs(minutes_since_dose - at) <= window_minutes for at in due.after_dose_minutes)):
             out.append(scale)
+    return out
+
+
+def due_after_dose(scales: Sequence[Scale], minutes_since_dose: float | None,
+                   rated_at: Mapping[str, Sequence[float]], early: float = 5.0, late: float = 20.0) -> list[Scale]:
+    """The scales whose set time after the dose has come (from ``early`` minutes before it to
+    ``late`` after) and that have not been rated since that window opened. ``rated_at`` holds,
+    by scale id, the minutes after the dose each rating was recorded at."""
+    if minutes_since_dose is None:
+        return []
+    out = []
+    for scale in scales:
+        for at in scale.due.after_dose_minutes:
+            if at - early <= minutes_since_dose <= at + late and not any(
+                    r >= at - early for r in rated_at.get(scale.id, ())):
+                out.append(scale)
+                break
     return out
 
 

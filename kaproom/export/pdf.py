@@ -19,6 +19,7 @@ from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
 from kaproom.export.report_rows import group_music
+from kaproom.export.scale_rows import scale_rows
 from kaproom.export.summary import fmt_number
 
 RESOLUTION = 300
@@ -138,6 +139,23 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
     flow.table(columns, rows)
 
 
+def _scales(flow: Flow, report: SessionReport) -> None:
+    """The ratings (RASS, dissociation, a clinic's own scale) in a table of their own; no section
+    at all for a session without any, so reports of older sessions read as before."""
+    rows = scale_rows(report)
+    if not rows:
+        return
+    flow.heading("Rating scales")
+    table: list[list[Cell | str]] = []
+    for r in rows:
+        answers = "; ".join(f"{item.replace('_', ' ')}: {words.split(':')[0]}" for item, _, words in r.answers)
+        total = "" if r.total is None else f"{r.total:+d}" if r.scale == "rass" and r.total else str(r.total)
+        table.append([format_hms(r.session_time), wall_text(r.wall_time)[11:16], r.name,
+                      total + ("" if r.complete else " (partial)"), _level_cell(r.level, answers), r.author])
+    flow.table([Column("Session", 0.75), Column("Clock", 0.6), Column("Scale", 1.1), Column("Total", 0.8),
+                Column("Answers", 4.6), Column("By", 1.0)], table)
+
+
 def _alerts(flow: Flow, report: SessionReport) -> None:
     flow.heading("Alerts")
     if not report.alerts:
@@ -248,6 +266,7 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
     _details(flow, report)
     _status(flow, report)
     _vitals(flow, report, monochrome)
+    _scales(flow, report)
     _alerts(flow, report)
     _checklists(flow, report)
     _timeline(flow, report, music_detail)

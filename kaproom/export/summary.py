@@ -13,6 +13,7 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.scales import stored_scale_words
 from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.domain.vocabulary import OUTCOME_WORDS
 
@@ -185,6 +186,8 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return text + (f" — {get('notes')}" if get("notes") else "")
     if kind == Kind.VITALS:
         return "Vitals: " + vitals_text(p)
+    if kind == Kind.SCALE:
+        return "Rating: " + stored_scale_words(p)
     if kind == Kind.ALERT:
         value = f" ({get('field', '')} {fmt_number(get('value'))})" if get("value") is not None else ""
         return f"{str(get('level', 'alert')).upper()}: {get('reason', '')}{value}"

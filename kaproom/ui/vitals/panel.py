@@ -8,7 +8,7 @@ discharge pre-fill) comes from the domain core; this module only wires it to wid
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -18,6 +18,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.protocol_settings import OBSERVED_ITEM
+from kaproom.domain.scales import due_after_dose, parse_rating
 from kaproom.domain.session import State
 from kaproom.domain.vitals import (
     NEWS2_ADVISORY,
@@ -30,13 +31,16 @@ from kaproom.domain.vitals import (
 )
 from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
+from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.theme import set_level
 from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
 from kaproom.ui.vitals.history import history_table
+from kaproom.ui.vitals.scales import ScalesForm, field_name
 
-KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
+KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK, Kind.SCALE)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
 SHORTCUTS = (
     ("F9", "Vitals check-in: go to the form (Enter saves)"),
@@ -85,6 +89,19 @@ class RoomVitals(QObject):
         self._discharge_panel: DischargePanel | None = None
         self.dose_entry = DoseEntry(room, self.form, self.scroll, lambda: self.vitals_events, self._running)
         self.form.saveRequested.connect(self.save)
+        self.scales_form: ScalesForm | None = None
+        self.scales_due = plain_label("scalesDue", "")
+        self.scales_due.setProperty("muted", "true")
+        self.scales_due.hide()
+        self._panels.insertWidget(1, self.scales_due)
+        if any(not s.vitals_field for s in self.protocol.scales):
+            self.scales_form = ScalesForm(self.protocol.scales, self._panels.parentWidget())
+            self.scales_form.hide()
+            self._panels.insertWidget(2, self.scales_form)
+            self.scales_form.saveRequested.connect(self.save_scales)
+            EscapeCatcher(self.close_scales, self).watch(self.scales_form)
+            room.add_shortcut("Ctrl+Shift+R", "Rating scales (RASS, dissociation): open them (Enter saves)",
+                              self.open_scales)
         self.form.dose_yes.clicked.connect(lambda _=False: self.dose_entry.record_dose())
         self.form.dose_no.clicked.connect(lambda _=False: self.dose_entry.cancel())
         EscapeCatcher(self.dose_entry.cancel, self).watch(self.form)
@@ -186,12 +203,15 @@ class RoomVitals(QObject):
         """No check-ins after the end: the fields go grey, and whatever was typed in them stays
         readable (to copy into a note, which the room still takes)."""
         self.form.close_for_good()
+        if self.scales_form is not None:
+            self.scales_form.close_for_good()
         self.form.show_message("The session has ended: no more check-ins. "
                                "Anything typed in the fields stays as it was.", "info")
 
     def _on_tick(self, elapsed: float) -> None:
         due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
         self.room.set_vitals_due(due.text, due.level)
+        self._show_scales_due(elapsed)
         if self._discharge_shown():  # the observation time moves on while the checklist is open
             observed = [p for p in self._prefills(elapsed) if p.item_id == OBSERVED_ITEM]
             for item in observed:
@@ -262,6 +282,90 @@ class RoomVitals(QObject):
         news2, news2_level = news2_words(event.payload)
         self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
                               news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
+
+    # ---------------------------------------------------------------- rating scales
+    def _scales_due_words(self, elapsed: float) -> str:
+        dose_time = self._dose_time()
+        if dose_time is None or not self.runner.state.state.is_open:
+            return ""
+        rated: dict[str, list[float]] = {}
+        for event in self.events:
+            if event.kind == Kind.SCALE:
+                rated.setdefault(str(event.payload.get("scale")), []).append((event.session_time - dose_time) / 60)
+        due = due_after_dose(self.protocol.scales, (elapsed - dose_time) / 60, rated)
+        return f"{' and '.join(s.short for s in due)} due now (Ctrl+Shift+R)" if due else ""
+
+    def _show_scales_due(self, elapsed: float) -> None:
+        words = self._scales_due_words(elapsed)
+        if words != self.scales_due.text():
+            self.scales_due.setText(words)
+            self.scales_due.setVisible(bool(words))
+
+    def open_scales(self) -> None:
+        if self.scales_form is None:
+            return
+        self._hide_discharge()
+        self.form.show()
+        self.scales_form.show()
+        self.room.panels_resized()
+        self.scales_form.focus_first()
+        self._reveal(self.scales_form)
+        self.room.show_status("Scales: type each answer (e.g. -2, mild, y), Enter saves, Esc goes back.", "info")
+
+    def close_scales(self) -> None:
+        if self.scales_form is not None:
+            self.scales_form.hide()
+        self.room.panels_resized()
+        self.room.focus_note()
+
+    def save_scales(self) -> list[RecordedEvent] | None:
+        """Validate every scale typed in and record each with its alerts; on a refusal nothing is
+        saved and everything typed stays."""
+        form = self.scales_form
+        if form is None:
+            return None
+        if not self._running("the ratings were not saved (what you typed is kept)"):
+            form.show_message("The session is not running; the ratings were not saved.", "caution")
+            return None
+        errors: dict[str, str] = {}
+        ratings = []
+        for scale in form.scales:
+            parsed = parse_rating(scale, form.texts(scale))
+            errors.update({field_name(scale, item_id): message for item_id, message in parsed.errors.items()})
+            if parsed.rating is not None:
+                ratings.append(parsed.rating)
+        form.show_errors(errors)
+        if errors:
+            form.show_message("Not saved: correct the marked answers. What you typed is kept.")
+            self.room.show_status(f"Ratings not saved: {next(iter(errors.values()))}", "caution")
+            return None
+        if not ratings:
+            form.show_message("Nothing to save: type at least one answer.", "caution")
+            return None
+        saved: list[RecordedEvent] = []
+        worst = "ok"
+        for rating in ratings:
+            events = self.controller.record_with(Kind.SCALE, rating.payload(), _alerts_of(rating.alerts()))
+            if not events:
+                form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
+                                  "What you typed is kept.")
+                return saved or None
+            saved.append(events[0])
+            form.clear_scale(rating.scale)
+            if events[1:]:
+                self.board.show_alerts([(alert, alert.payload) for alert in events[1:]], events[0].session_time)
+            worst = rating.level if rating.level == "urgent" or worst == "ok" else worst
+        words = "; ".join(r.words() for r in ratings)
+        form.result.setText(f"Last rating {format_hms(saved[-1].session_time)}: {words}")
+        set_level(form.result, worst)
+        form.show_message("")
+        self._show_scales_due(self.runner.elapsed())
+        tail = {"ok": "", "caution": " with a caution (see the alert above)",
+                "urgent": " - URGENT: see the alert above"}[worst]
+        self.room.show_status(f"Ratings saved at {format_hms(saved[-1].session_time)}{tail}.",
+                              "ok" if worst == "ok" else worst)
+        self.close_scales()
+        return saved
 
     # ---------------------------------------------------------------- alerts
     def acknowledge_newest(self) -> None:
@@ -338,6 +442,13 @@ class RoomVitals(QObject):
         self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
         self.room.focus_note()  # a note after the discharge ("left with partner at 2:20") goes in
         return None
+
+
+def _alerts_of(alerts: list[dict[str, Any]]) -> Callable[[RecordedEvent], list[tuple[str, Mapping[str, Any]]]]:
+    """The ``alert`` events that follow a rating, pointing at it."""
+    def followers(event: RecordedEvent) -> list[tuple[str, Mapping[str, Any]]]:
+        return [(Kind.ALERT, {**alert, "source_seq": event.seq}) for alert in alerts]
+    return followers
 
 
 def install(room: RoomHost) -> RoomVitals:

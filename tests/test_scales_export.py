@@ -1,0 +1,70 @@
+"""Ratings in the record reach the review timeline, the PDF report, the CSV columns and FHIR."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from kaproom.export.csv_export import COLUMNS, render_csv
+from kaproom.export.fhir import SCALE_SYSTEM, render_fhir
+from kaproom.export.pdf import render_pdf
+from kaproom.export.report_data import gather
+from kaproom.export.scale_rows import scale_rows
+from tests._scales_helpers import rated_session
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    workspace, uid = rated_session(tmp_path_factory.mktemp("scales") / "room")
+    try:
+        yield gather(workspace, uid)
+    finally:
+        workspace.close()
+
+
+def test_the_timeline_says_each_rating_in_words(report):
+    lines = [t.text for t in report.timeline if t.kind == "scale"]
+    assert lines[0] == "Rating: RASS -2 (Light sedation)"
+    assert lines[1] == ("Rating: Dissociation 5: dissociation moderate; sedation observed yes; dissociation "
+                        "observed yes; respiratory depression no; blood pressure change yes")
+    levels = [t.level for t in report.timeline if t.kind == "scale"]
+    assert levels[1] == "caution"  # a blood pressure change answered yes
+
+
+def test_the_pdf_has_a_rating_scales_table(report, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_pdf(report, "2026-03-02T17:00:00Z"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Rating scales" in text
+    assert "RASS" in text and "Light sedation" in text and "respiratory depression: No" in text
+
+
+def test_the_csv_has_scale_columns(report):
+    rows = list(csv.DictReader(io.StringIO(render_csv(report).decode("utf-8-sig"))))
+    assert tuple(rows[0].keys()) == COLUMNS and COLUMNS[-3:] == ("scale", "scale_total", "scale_answers")
+    rated = [r for r in rows if r["kind"] == "scale"]
+    assert [(r["scale"], r["scale_total"]) for r in rated] == [("rass", "-2"), ("dissociation", "5"),
+                                                               ("rass", "0"), ("dissociation", "0")]
+    assert rated[1]["scale_answers"] == ("severity=2; sedation=1; dissociation=1; respiratory_depression=0; "
+                                         "bp_change=1")
+    assert all(r["scale"] == "" for r in rows if r["kind"] != "scale")
+
+
+def test_fhir_observations_for_ratings_parse_and_use_the_clinic_code_system(report):
+    data = render_fhir(report, "2026-03-02T17:00:00.000Z")
+    bundle = Bundle.model_validate_json(data)
+    ratings = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"
+               and e.resource.code.coding[0].system == SCALE_SYSTEM]
+    assert [(o.code.coding[0].code, o.valueInteger) for o in ratings] == [
+        ("rass", -2), ("dissociation", 5), ("rass", 0), ("dissociation", 0)]
+    assert ratings[0].category[0].coding[0].code == "survey"
+    assert [(c.code.coding[0].code, c.valueInteger) for c in ratings[1].component][:2] == [("severity", 2),
+                                                                                          ("sedation", 1)]
+    assert ratings[1].interpretation[0].coding[0].code == "A"
+    assert len(scale_rows(report)) == 4
+    assert json.loads(data)["type"] == "collection"

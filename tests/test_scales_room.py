@@ -1,0 +1,60 @@
+"""Rating scales typed in the room's vitals panel: Ctrl+Shift+R, answers from the keyboard, the
+words and the total as typed, the record, the calm alerts, and refusals that keep the input."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from kaproom.domain.events import Kind
+from tests._vitals_helpers import enter, focused, open_vitals_room, press, stored, type_text, visible_banners
+
+
+def test_rass_and_the_dissociation_questions_are_typed_saved_and_alert(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("Ctrl+Shift+R")
+    form = room.vitals.scales_form
+    assert form.isVisible() and focused() is form.fields["scale_rass_rass"]
+    type_text("-4")
+    assert room.findChild(QLabel, "scaleWords_scale_rass_rass").text().startswith("-4 · Deep sedation")
+    press("Tab")
+    assert focused() is form.fields["scale_dissociation_severity"]
+    for answer in ("mild", "y", "y", "n", "n"):
+        type_text(answer)
+        press("Tab")
+    assert room.findChild(QLabel, "scaleTotal_dissociation").text() == "total 3"
+    form.fields["scale_rass_rass"].setFocus()
+    enter()
+    rass, dissociation = stored(workspace, runner, Kind.SCALE)
+    assert rass.payload["scale"] == "rass" and rass.payload["total"] == -4
+    assert rass.payload["answers"] == {"rass": {"points": -4, "words": rass.payload["answers"]["rass"]["words"]}}
+    assert dissociation.payload["total"] == 3 and dissociation.payload["complete"] is True
+    [alert] = stored(workspace, runner, Kind.ALERT)
+    assert alert.payload["level"] == "urgent" and alert.payload["field"] == "rass.rass"
+    assert alert.payload["source_seq"] == rass.seq
+    assert [b.level for b in visible_banners(room)] == ["urgent"]
+    assert not form.isVisible() and focused() is room.note_input
+    assert form.fields["scale_rass_rass"].text() == ""
+
+
+def test_a_wrong_answer_is_explained_at_its_box_and_nothing_typed_is_lost(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("Ctrl+Shift+R")
+    form = room.vitals.scales_form
+    type_text("-2")
+    press("Tab")
+    type_text("lots")
+    enter()
+    assert stored(workspace, runner, Kind.SCALE) == []
+    error = room.findChild(QLabel, "scaleError_scale_dissociation_severity")
+    assert error.isVisible() and error.text() == "Dissociation: 'lots' is not an answer; type 0 to 3"
+    assert form.fields["scale_rass_rass"].text() == "-2" and focused() is form.fields["scale_dissociation_severity"]
+    form.fields["scale_dissociation_severity"].setText("moderate")
+    enter()
+    assert [e.payload["scale"] for e in stored(workspace, runner, Kind.SCALE)] == ["rass", "dissociation"]
+    assert stored(workspace, runner, Kind.ALERT) == []
+
+
+def test_a_protocol_without_rass_has_no_scales_key_and_the_vitals_form_is_as_before(qtbot, workspace, short_protocol):
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(short_protocol, "C-1", "Dr A"))
+    assert room.vitals.scales_form is None
