@@ -68,3 +68,24 @@ def test_fhir_observations_for_ratings_parse_and_use_the_clinic_code_system(repo
     assert ratings[1].interpretation[0].coding[0].code == "A"
     assert len(scale_rows(report)) == 4
     assert json.loads(data)["type"] == "collection"
+
+
+def test_the_aldrete_score_at_discharge_is_in_the_timeline_and_the_pdf(tmp_path):
+    aldrete = {"aldrete": {"total": 8, "complete": True, "minimum": 9,
+                           "items": {"activity": {"points": 1}, "respiration": {"points": 2},
+                                     "circulation": {"points": 2, "record": 2, "basis": "systolic 132 vs 128"},
+                                     "consciousness": {"points": 2}, "oxygen": {"points": 1}}},
+               "aldrete_below_minimum": True, "override_reason": "Uses a cane"}
+    workspace, uid = rated_session(tmp_path / "room", extra_end=aldrete)
+    try:
+        report = gather(workspace, uid)
+    finally:
+        workspace.close()
+    [line] = [t.text for t in report.timeline if t.kind == "discharge_check"]
+    assert line == "Discharge check: 7 of 7 ticked; Aldrete 8; override: Uses a cane"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_pdf(report))
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert ("Modified Aldrete 8 of 10 (minimum 9): activity 1, respiration 2, circulation 2, consciousness 2, "
+            "oxygen 1; below the minimum, reason written (advisory)") in text

@@ -19,7 +19,7 @@ from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
 from kaproom.export.report_rows import group_music
-from kaproom.export.scale_rows import scale_rows
+from kaproom.export.scale_rows import report_aldrete, scale_rows
 from kaproom.export.summary import fmt_number
 
 RESOLUTION = 300
@@ -156,6 +156,13 @@ def _scales(flow: Flow, report: SessionReport) -> None:
                 Column("Answers", 4.6), Column("By", 1.0)], table)
 
 
+def _aldrete(flow: Flow, report: SessionReport) -> None:
+    """The modified Aldrete score at discharge, under the checklist, when one was recorded."""
+    words = report_aldrete(report)
+    if words:
+        flow.text(words + " (advisory)", flow.fonts.bold if "below the minimum" in words else None)
+
+
 def _alerts(flow: Flow, report: SessionReport) -> None:
     flow.heading("Alerts")
     if not report.alerts:
@@ -269,6 +276,7 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
     _scales(flow, report)
     _alerts(flow, report)
     _checklists(flow, report)
+    _aldrete(flow, report)
     _timeline(flow, report, music_detail)
     _signoffs(flow, report)
 

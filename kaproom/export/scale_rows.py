@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kaproom.domain.aldrete import ITEM_IDS as ALDRETE_ITEMS
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.scales import stored_scale_words
 from kaproom.export.report_rows import SessionReport
@@ -50,3 +51,33 @@ def scale_row(event: RecordedEvent) -> ScaleRow:
 def scale_rows(report: SessionReport) -> list[ScaleRow]:
     """Every rating recorded in the session, in recorded order."""
     return [scale_row(e) for e in report.events if e.kind == Kind.SCALE]
+
+
+def aldrete_words(payload: Mapping[str, object]) -> str:
+    """A discharge's stored modified Aldrete score in words ('' when it has none):
+    'Modified Aldrete 8 of 10 (minimum 9): below the minimum, reason written'."""
+    score = payload.get("aldrete")
+    if not isinstance(score, Mapping):
+        return ""
+    total, minimum = score.get("total"), score.get("minimum")
+    if not isinstance(total, int) or isinstance(total, bool):
+        return ""
+    floor = f" (minimum {minimum:g})" if isinstance(minimum, (int, float)) and not isinstance(minimum, bool) else ""
+    text = f"Modified Aldrete {total} of 10{floor}" if score.get("complete") is True else \
+        f"Modified Aldrete not complete ({total} so far){floor}"
+    items = score.get("items")
+    if isinstance(items, Mapping) and items:
+        names = [n for n in ALDRETE_ITEMS if n in items] + sorted(str(n) for n in items if n not in ALDRETE_ITEMS)
+        text += ": " + ", ".join(f"{name} {items[name].get('points')}" for name in names
+                                 if isinstance(items[name], Mapping))
+    if payload.get("aldrete_below_minimum") is True:
+        text += "; below the minimum, reason written"
+    return text
+
+
+def report_aldrete(report: SessionReport) -> str:
+    """The session's modified Aldrete at discharge in words, from its last discharge entry."""
+    for event in reversed(report.events):
+        if event.kind in (Kind.SESSION_ENDED, Kind.DISCHARGE_CHECK) and "aldrete" in event.payload:
+            return aldrete_words(event.payload)
+    return ""

@@ -208,6 +208,9 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         checklist = _mapping(get("checklist"))
         ticked = sum(1 for v in checklist.values() if v)
         text = f"Discharge check: {ticked} of {len(checklist)} ticked"
+        aldrete = _mapping(get("aldrete"))
+        if isinstance(aldrete.get("total"), int):  # the modified Aldrete score, when one was recorded
+            text += f"; Aldrete {aldrete['total']}" + ("" if aldrete.get("complete") is True else " (not complete)")
         return text + (f"; override: {get('override_reason')}" if get("override_reason") else "")
     if kind == Kind.SESSION_ENDED:
         ended = str(get("outcome", ""))

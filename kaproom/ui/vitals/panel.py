@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from kaproom.domain.aldrete import AldreteItem, aldrete_from_record, aldrete_payload, minimum_of
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
@@ -407,6 +408,7 @@ class RoomVitals(QObject):
         if unacked:
             context += f"{len(unacked)} urgent alert(s) not yet acknowledged. "
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
+        self.discharge_panel.aldrete.load(self._aldrete_items(), minimum_of(self.protocol.alerts))
         self.form.hide()
         self.discharge_panel.show()
         self.room.panels_resized()
@@ -415,6 +417,21 @@ class RoomVitals(QObject):
         QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
         self.room.show_status("Discharge checklist: Space ticks, Tab moves on, Enter discharges, Esc goes back.",
                               "info")
+
+    def _aldrete_items(self) -> list[AldreteItem]:
+        """The modified Aldrete's items as the record answers them now: the latest check since the
+        dose against the baseline, and the latest MOAA/S or RASS since the dose."""
+        dose_time = self._dose_time()
+        after = [e for e in self.vitals_events if dose_time is None or e.session_time > dose_time]
+        latest = reading_from_payload(after[-1].payload) if after else None
+        moaas = next(((e.session_time, int(e.payload["moaas"])) for e in reversed(after)
+                      if isinstance(e.payload.get("moaas"), int)), None)
+        rass = next(((e.session_time, int(e.payload["total"])) for e in reversed(self.events)
+                     if e.kind == Kind.SCALE and e.payload.get("scale") == "rass"
+                     and isinstance(e.payload.get("total"), int) and (dose_time is None or e.session_time > dose_time)),
+                    None)
+        return aldrete_from_record(latest, baseline_reading(self._history(), dose_time), moaas=moaas, rass=rass,
+                                   alerts=self.protocol.alerts)
 
     def close_discharge(self) -> None:
         was_open = self._discharge_shown()
@@ -426,8 +443,13 @@ class RoomVitals(QObject):
         self.room.focus_note()
 
     def _discharge(self, ticks: Mapping[str, bool], ready_at: str, reason: str) -> str | None:
+        box = self.discharge_panel.aldrete
+        score = box.score()
+        if isinstance(score, str):
+            return score
         try:
-            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason)
+            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason, score,
+                                        aldrete_payload(score, box.items) if score.points else None)
         except DischargeError as exc:
             return str(exc)
         if self._checked_details != details:
