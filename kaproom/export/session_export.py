@@ -27,8 +27,10 @@ from kaproom.export.output import (
     write_private,
 )
 from kaproom.export.report_data import SessionReport, gather
+from kaproom.services.paper import date_format, paper_size
 from kaproom.services.people import People
 from kaproom.services.room_key import load_or_create
+from kaproom.services.settings import load_settings
 from kaproom.store import SessionRow, StoreError
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
@@ -52,9 +54,12 @@ def default_name(row: SessionRow, fmt: str) -> str:
 
 
 def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
+    if fmt in ("summary", "aftercare"):
+        return _render_document(fmt, report, now, folder)
     if fmt == "pdf":
         from kaproom.export.pdf import render_pdf  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
-        return render_pdf(report, now, monochrome=monochrome)
+        settings, _warnings = load_settings(folder)
+        return render_pdf(report, now, monochrome=monochrome, paper=paper_size(settings), dates=date_format(settings))
     if fmt == "csv":
         from kaproom.export.csv_export import render_csv  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_csv(report)
@@ -64,6 +69,17 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
     from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
     key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
     return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)))
+
+
+def _render_document(fmt: str, report: SessionReport, now: str, folder: Path) -> bytes:
+    """The monitoring summary or the after-care sheet, on the clinic's paper with its dates."""
+    from kaproom.export.documents_pdf import (  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+        render_aftercare,
+        render_monitoring_summary,
+    )
+    settings, _warnings = load_settings(folder)
+    render = render_aftercare if fmt == "aftercare" else render_monitoring_summary
+    return render(report, now, paper=paper_size(settings), dates=date_format(settings), clinic=settings)
 
 
 def _check_folder(target: Path) -> None:
