@@ -83,3 +83,13 @@ def test_a_box_that_is_not_0_1_or_2_is_named(qtbot, workspace, protocol, clock):
     enter()
     assert stored(workspace, runner, Kind.SESSION_ENDED) == []
     assert room.findChild(QLabel, "dischargeMessage").text() == "Aldrete activity: type 0, 1 or 2"
+
+
+def test_the_next_appointment_typed_at_discharge_goes_into_the_record(qtbot, workspace, protocol, clock):
+    runner, room = at_discharge(qtbot, workspace, protocol, clock, COMPLETE | {"systolic": "130/80"})
+    panel = room.vitals.discharge_panel
+    panel.next_appointment.setText("  Thursday 10:00,   integration with Ana ")
+    panel.next_appointment.setFocus()
+    enter()
+    [ended] = stored(workspace, runner, Kind.SESSION_ENDED)
+    assert ended.payload["next_appointment"] == "Thursday 10:00, integration with Ana"

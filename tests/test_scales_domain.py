@@ -247,3 +247,15 @@ def test_every_built_in_scale_is_reachable_by_its_id():
     for scale in BUILTIN_SCALES.values():
         rating = Rating(scale, {i.id: i.choices[0].points for i in scale.items})
         assert rating.complete
+
+
+def test_scales_due_with_a_check_in_and_before_discharge():
+    from kaproom.domain.scales import Due, due_before_discharge, due_with_check_in
+    every = Scale("own", "Own", "Own", RASS.items, Due(at_check_ins=True))
+    scales = (MOAAS, every, DISSOCIATION)
+    assert due_with_check_in(scales, 600.0, 700.0, {}) == [every]  # MOAA/S is part of the check-in itself
+    assert due_with_check_in(scales, 600.0, 700.0, {"own": [650.0]}) == []
+    assert due_with_check_in(scales, 600.0, 600.0 + 11 * 60, {}) == []  # that check-in is long past
+    assert due_before_discharge(scales, 9000.0, {}) == [DISSOCIATION]
+    assert due_before_discharge(scales, 9000.0, {"dissociation": [9000.0 - 20 * 60]}) == []
+    assert due_before_discharge(scales, 9000.0, {"dissociation": [9000.0 - 40 * 60]}) == [DISSOCIATION]

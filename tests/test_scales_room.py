@@ -58,3 +58,29 @@ def test_a_wrong_answer_is_explained_at_its_box_and_nothing_typed_is_lost(qtbot,
 def test_a_protocol_without_rass_has_no_scales_key_and_the_vitals_form_is_as_before(qtbot, workspace, short_protocol):
     room = open_vitals_room(qtbot, workspace, workspace.new_session(short_protocol, "C-1", "Dr A"))
     assert room.vitals.scales_form is None
+
+
+def test_the_panel_says_when_ratings_are_due_and_the_discharge_checklist_asks_for_them(qtbot, workspace, protocol,
+                                                                                     clock):
+    from tests._vitals_helpers import COMPLETE, MIN, baseline_then_dose, fill, save
+    runner, room = baseline_then_dose(qtbot, workspace, protocol, clock)
+    due = room.findChild(QLabel, "scalesDue")
+    assert not due.isVisible()
+    clock.advance(38 * MIN)
+    room.controller.tick()
+    assert due.isVisible() and due.text() == "RASS and Dissociation due now (Ctrl+Shift+R)"
+    press("Ctrl+Shift+R")
+    type_text("0")
+    press("Tab")
+    type_text("none")
+    enter()
+    assert not due.isVisible()
+    clock.advance(120 * MIN)
+    room.controller.tick()
+    fill(room, **COMPLETE)
+    save(room)
+    press("Ctrl+Shift+D")
+    context = room.findChild(QLabel, "dischargeContext").text()
+    assert "RASS and Dissociation due before discharge (Ctrl+Shift+R)." in context
+    assert [e.payload["scale"] for e in stored(workspace, runner, Kind.SCALE)] == ["rass", "dissociation"]
+    assert MIN == 60.0

@@ -60,9 +60,9 @@ class Kind:
     - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?, unticked?,
       aldrete? {total, complete, minimum, items {item_id: {points, record? (what the record
       suggested), basis?}}} (the modified Aldrete score), aldrete_below_minimum? (true: the reason
-      covers it)
+      covers it), next_appointment? (the next integration appointment, in words, for the after-care sheet)
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
-      ready_to_leave_at?
+      ready_to_leave_at?, and on a discharge whatever else its discharge_check holds (aldrete?, ...)
     - signoff: comment, role?
     - viewed / exported: format?, destination? (found in older records only: views and exports
       now go to the audit trail, so a session's copies on two computers do not part ways)

@@ -360,6 +360,23 @@ def due_after_dose(scales: Sequence[Scale], minutes_since_dose: float | None,
     return out
 
 
+def due_with_check_in(scales: Sequence[Scale], last_check: float | None, now: float,
+                      rated_at: Mapping[str, Sequence[float]], within_minutes: float = 10.0) -> list[Scale]:
+    """The scales due with every check-in (not MOAA/S, which is part of it) whose check-in was
+    saved in the last ``within_minutes`` and that have not been rated since. Times are session seconds."""
+    if last_check is None or now - last_check > within_minutes * 60:
+        return []
+    return [s for s in scales if s.due.at_check_ins and not s.vitals_field
+            and not any(at >= last_check for at in rated_at.get(s.id, ()))]
+
+
+def due_before_discharge(scales: Sequence[Scale], now: float, rated_at: Mapping[str, Sequence[float]],
+                         within_minutes: float = 30.0) -> list[Scale]:
+    """The scales due before discharge without a rating in the last ``within_minutes`` (session seconds)."""
+    return [s for s in scales if s.due.before_discharge and not s.vitals_field
+            and not any(now - at <= within_minutes * 60 for at in rated_at.get(s.id, ()))]
+
+
 # --------------------------------------------------------------------------- protocol files
 
 class Reader(Protocol):

@@ -19,7 +19,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.protocol_settings import OBSERVED_ITEM
-from kaproom.domain.scales import due_after_dose, parse_rating
+from kaproom.domain.scales import due_after_dose, due_before_discharge, due_with_check_in, parse_rating
 from kaproom.domain.session import State
 from kaproom.domain.vitals import (
     NEWS2_ADVISORY,
@@ -285,15 +285,27 @@ class RoomVitals(QObject):
                               news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
 
     # ---------------------------------------------------------------- rating scales
-    def _scales_due_words(self, elapsed: float) -> str:
-        dose_time = self._dose_time()
-        if dose_time is None or not self.runner.state.state.is_open:
-            return ""
+    def _rated_at(self) -> dict[str, list[float]]:
+        """Session times of each scale's ratings, by scale id."""
         rated: dict[str, list[float]] = {}
         for event in self.events:
             if event.kind == Kind.SCALE:
-                rated.setdefault(str(event.payload.get("scale")), []).append((event.session_time - dose_time) / 60)
-        due = due_after_dose(self.protocol.scales, (elapsed - dose_time) / 60, rated)
+                rated.setdefault(str(event.payload.get("scale")), []).append(event.session_time)
+        return rated
+
+    def _scales_due_words(self, elapsed: float) -> str:
+        """'RASS and Dissociation due now (Ctrl+Shift+R)': at their time after the dose, or with the
+        check-in just saved; '' when none is."""
+        if self.scales_form is None or not self.runner.state.state.is_open:
+            return ""
+        rated = self._rated_at()
+        vitals = self.vitals_events
+        due = due_with_check_in(self.protocol.scales, vitals[-1].session_time if vitals else None, elapsed, rated)
+        dose_time = self._dose_time()
+        if dose_time is not None:
+            since_dose = {key: [(at - dose_time) / 60 for at in times] for key, times in rated.items()}
+            due += [s for s in due_after_dose(self.protocol.scales, (elapsed - dose_time) / 60, since_dose)
+                    if s not in due]
         return f"{' and '.join(s.short for s in due)} due now (Ctrl+Shift+R)" if due else ""
 
     def _show_scales_due(self, elapsed: float) -> None:
@@ -407,6 +419,10 @@ class RoomVitals(QObject):
         unacked = [b for b in self.board.banners if b.level == "urgent"]
         if unacked:
             context += f"{len(unacked)} urgent alert(s) not yet acknowledged. "
+        unrated = due_before_discharge(self.protocol.scales, self.runner.elapsed(), self._rated_at(),
+                                       self.protocol.alerts.get("discharge_check_within_minutes", 30))
+        if unrated:
+            context += f"{' and '.join(s.short for s in unrated)} due before discharge (Ctrl+Shift+R). "
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
         self.discharge_panel.aldrete.load(self._aldrete_items(), minimum_of(self.protocol.alerts))
         self.form.hide()
@@ -452,6 +468,9 @@ class RoomVitals(QObject):
                                         aldrete_payload(score, box.items) if score.points else None)
         except DischargeError as exc:
             return str(exc)
+        appointment = " ".join(self.discharge_panel.next_appointment.text().split())
+        if appointment:  # for the after-care sheet (kaproom export --format aftercare)
+            details["next_appointment"] = appointment
         if self._checked_details != details:
             if self.controller.record(Kind.DISCHARGE_CHECK, details) is None:
                 return f"Not saved: {self.controller.last_error} Nothing is lost; try again."
