@@ -70,8 +70,8 @@ def test_adverse_events_in_the_record_are_listed(session):
 
 @pytest.mark.parametrize(("fmt", "paper", "size"), [("summary", "letter", LETTER), ("summary", "a4", A4),
                                                      ("aftercare", "letter", LETTER), ("aftercare", "a4", A4)])
-def test_both_documents_are_one_page_on_the_clinics_paper_from_the_command_line(session, tmp_path, fmt, paper,
-                                                                                  size, capsys):
+def test_both_documents_are_one_page_on_the_clinics_paper_from_the_command_line(qapp, session, tmp_path, fmt,
+                                                                                  paper, size, capsys):
     folder, number, _ = session
     settings, _ = load_settings(folder)
     save_settings(folder, ClinicSettings(**{**settings.__dict__, "paper_size": paper, "date_format": "us",
@@ -115,7 +115,7 @@ def test_a_bad_paper_setting_is_refused_by_name(tmp_path):
     assert settings.paper_size == "" and "paper_size: one of letter, a4" in warnings[0]
 
 
-def test_render_to_look_at(session, tmp_path):
+def test_render_to_look_at(qapp, session, tmp_path):
     """Both documents in both sizes, rendered to PNG at 50 dpi (kept in tmp for a person to look at)."""
     _, _, report = session
     clinic = ClinicSettings(clinic_name="Harbor KAP Clinic", clinic_phone="(415) 555-0142",
@@ -127,3 +127,44 @@ def test_render_to_look_at(session, tmp_path):
             subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / f"{name}-{paper}")], check=True)
             assert (tmp_path / f"{name}-{paper}-1.png").exists()
             assert not (tmp_path / f"{name}-{paper}-2.png").exists()
+
+
+def test_the_after_care_sheet_is_printed_from_the_room_and_the_printing_is_recorded(qtbot, workspace, protocol,
+                                                                                      clock, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QCheckBox
+
+    from kaproom.domain.people import AuditKind
+    from kaproom.services.people import People
+    from tests._vitals_helpers import COMPLETE, MIN, baseline_then_dose, enter, fill, press, save
+
+    runner, room = baseline_then_dose(qtbot, workspace, protocol, clock)
+    assert room.vitals.print_aftercare(lambda printer, parent: True) == ""  # not before discharge
+    assert "once the client is discharged" in room.status.text()
+    clock.advance(160 * MIN)
+    room.controller.tick()
+    fill(room, **COMPLETE)
+    save(room)
+    press("Ctrl+Shift+D")
+    for box in room.vitals.discharge_panel.boxes.values():
+        box.setChecked(True)
+    room.vitals.discharge_panel.next_appointment.setText("Friday 9:30")
+    room.vitals.discharge_panel.findChild(QCheckBox).setFocus()
+    enter()
+    assert "Ctrl+Shift+P prints the after-care sheet" in room.status.text()
+    target = tmp_path / "printed.pdf"
+    asked = []
+
+    def answer(printer: QPrinter, parent) -> bool:
+        asked.append(printer.pageLayout().pageSize().id())
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return True
+
+    assert room.vitals.print_aftercare(lambda printer, parent: False) == ""  # cancelled in the dialog
+    assert room.vitals.print_aftercare(answer) == f"After-care sheet sent to {target}."
+    pages, _size, text = page_facts(target)
+    assert pages == 1 and "After your session today" in text and "Friday 9:30" in text
+    exports = People.of(workspace).accounts.audit_events((AuditKind.SESSION_EXPORTED,))
+    assert [(e.payload["format"], e.payload["sessions"]) for e in exports] == [("aftercare", [runner.session_uid])]
+    assert exports[0].payload["destination"] == f"printed in the room on {target} (therapist Dr A)"

@@ -35,7 +35,7 @@ def test_the_timeline_says_each_rating_in_words(report):
     assert levels[1] == "caution"  # a blood pressure change answered yes
 
 
-def test_the_pdf_has_a_rating_scales_table(report, tmp_path):
+def test_the_pdf_has_a_rating_scales_table(qapp, report, tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(render_pdf(report, "2026-03-02T17:00:00Z"))
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
@@ -70,7 +70,7 @@ def test_fhir_observations_for_ratings_parse_and_use_the_clinic_code_system(repo
     assert json.loads(data)["type"] == "collection"
 
 
-def test_the_aldrete_score_at_discharge_is_in_the_timeline_and_the_pdf(tmp_path):
+def test_the_aldrete_score_at_discharge_is_in_the_timeline_and_the_pdf(qapp, tmp_path):
     aldrete = {"aldrete": {"total": 8, "complete": True, "minimum": 9,
                            "items": {"activity": {"points": 1}, "respiration": {"points": 2},
                                      "circulation": {"points": 2, "record": 2, "basis": "systolic 132 vs 128"},

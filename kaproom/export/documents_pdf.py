@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF
-from PySide6.QtGui import QFont, QFontDatabase, QPainter
+from PySide6.QtGui import QFont, QFontDatabase, QPagedPaintDevice, QPageLayout, QPageSize, QPainter
 
 from kaproom.domain.clock import from_iso
 from kaproom.export.monitoring import MonitoringSummary, monitoring_summary
-from kaproom.export.pdf import HEALTH_LABEL, RESOLUTION, ensure_gui_application, pdf_writer
+from kaproom.export.pdf import HEALTH_LABEL, PAGE_SIZES, RESOLUTION, ensure_gui_application, pdf_writer
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_rows import SessionReport
 from kaproom.services.paper import format_date, wall_date
@@ -23,25 +23,37 @@ from kaproom.services.settings import ClinicSettings
 
 
 def _render(paper: str, title: str, scale: float, build: Callable[[Flow], None], footer: str) -> bytes:
-    """Lay out ``build``'s content on ``paper`` and paint it; ``footer`` on every page."""
+    """Lay out ``build``'s content on ``paper`` as PDF bytes; ``footer`` on every page."""
     ensure_gui_application()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = pdf_writer(buffer, paper, QMarginsF(18, 16, 18, 16))
+    writer = pdf_writer(buffer, paper, MARGINS)
     writer.setTitle(title)
     writer.setCreator("KAP Room")
-    area = writer.pageLayout().paintRectPixels(RESOLUTION)
+    _paint(writer, RESOLUTION, scale, build, footer)
+    buffer.close()
+    return bytes(data.data())
+
+
+#: The documents' margins (mm): a little wider than the report's, for a sheet handed to a client.
+MARGINS = QMarginsF(18, 16, 18, 16)
+
+
+def _paint(device: QPagedPaintDevice, resolution: int, scale: float, build: Callable[[Flow], None],
+           footer: str) -> None:
+    """Lay out and paint on ``device`` (a PDF writer or a printer) at ``resolution`` dots per inch."""
+    area = device.pageLayout().paintRectPixels(resolution)
     base = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
     base.setFeature(QFont.Tag("liga"), 0)
-    flow = Flow(writer, area.width(), area.height() - 8 * RESOLUTION / 25.4, Fonts(QFont(base), scale))
+    flow = Flow(device, area.width(), area.height() - 8 * resolution / 25.4, Fonts(QFont(base), scale))
     build(flow)
     small = Fonts(QFont(base)).small
-    painter = QPainter(writer)
+    painter = QPainter(device)
     try:
         for index, steps in enumerate(flow.pages, start=1):
             if index > 1:
-                writer.newPage()
+                device.newPage()
             painter.save()
             for step in steps:
                 step(painter)
@@ -52,8 +64,6 @@ def _render(paper: str, title: str, scale: float, build: Callable[[Flow], None],
     finally:
         painter.end()
         flow.pages.clear()
-    buffer.close()
-    return bytes(data.data())
 
 
 # ----------------------------------------------------------------------------- monitoring summary
@@ -168,8 +178,30 @@ def render_aftercare(report: SessionReport, exported_at: str = "", *, paper: str
     def build(flow: Flow) -> None:
         _aftercare_page(flow, facts, dates, clinic)
 
-    footer = f"{clinic.clinic_name or 'KAP Room'} · after-care · {facts.client_code} · {_day(facts.started_at, dates)}"
-    return _render(paper, "After your session today", 1.6, build, footer)
+    return _render(paper, "After your session today", AFTERCARE_SCALE, build, _aftercare_footer(facts, dates, clinic))
+
+
+#: The after-care sheet's type, against the report's 9 pt body: 14.4 pt, for reading at home, tired.
+AFTERCARE_SCALE = 1.6
+
+
+def _aftercare_footer(facts: MonitoringSummary, dates: str, clinic: ClinicSettings) -> str:
+    return f"{clinic.clinic_name or 'KAP Room'} · after-care · {facts.client_code} · {_day(facts.started_at, dates)}"
+
+
+def aftercare_page_layout(paper: str) -> QPageLayout:
+    """The after-care sheet's page on ``paper``, for a printer to be set to before its dialog opens."""
+    return QPageLayout(QPageSize(PAGE_SIZES.get(paper, QPageSize.PageSizeId.A4)), QPageLayout.Orientation.Portrait,
+                       MARGINS, QPageLayout.Unit.Millimeter)
+
+
+def paint_aftercare(device: QPagedPaintDevice, resolution: int, report: SessionReport, *, dates: str = "iso",
+                    clinic: ClinicSettings | None = None) -> None:
+    """The after-care sheet painted on ``device`` as it is set up (a printer the print dialog chose)."""
+    clinic = clinic or ClinicSettings()
+    facts = monitoring_summary(report)
+    _paint(device, resolution, AFTERCARE_SCALE, lambda flow: _aftercare_page(flow, facts, dates, clinic),
+           _aftercare_footer(facts, dates, clinic))
 
 
 def _aftercare_page(flow: Flow, facts: MonitoringSummary, dates: str, clinic: ClinicSettings) -> None:

@@ -34,6 +34,7 @@ from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
+from kaproom.ui.vitals.aftercare_print import Ask, ask_with_dialog, print_aftercare
 from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
@@ -111,6 +112,8 @@ class RoomVitals(QObject):
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
+        room.add_shortcut("Ctrl+Shift+P", "Print the after-care sheet for the client (after discharge)",
+                          self.print_aftercare)
         self.board.restore(self.events)
         self._show_last_check()
         self.controller.eventRecorded.connect(self._on_event)
@@ -398,6 +401,22 @@ class RoomVitals(QObject):
                               f"the log names them).{more}", "caution" if left else "ok")
         self.room.focus_note()
 
+    # ---------------------------------------------------------------- after-care sheet
+    def print_aftercare(self, ask: Ask | None = None) -> str:
+        """Ctrl+Shift+P: the after-care sheet to a printer, once the client is discharged."""
+        if self.runner.state.state != State.DISCHARGED:
+            self.room.show_status("The after-care sheet is printed once the client is discharged (Ctrl+Shift+D).",
+                                  "info")
+            return ""
+        try:
+            words = print_aftercare(self.controller.workspace, self.runner.session_uid, self.room.window(),
+                                    ask or ask_with_dialog)
+        except Exception as exc:  # noqa: BLE001 - a printer or the audit trail failing must not close the room
+            self.room.show_status(f"The after-care sheet was not printed: {exc}", "error")
+            return ""
+        self.room.show_status(words or "The after-care sheet was not printed.", "ok" if words else "info")
+        return words
+
     # ---------------------------------------------------------------- discharge
     def _prefills(self, now: float) -> list[Prefill]:
         """The checklist's suggestions from the record as it stands at session time ``now``."""
@@ -480,7 +499,8 @@ class RoomVitals(QObject):
             return f"The session was not closed: {self.controller.last_error} Try again."
         self._hide_discharge()
         self.form.show()
-        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
+        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. Ctrl+Shift+P prints the after-care "
+                              f"sheet. {LEAVE_HINT}", "ok")
         self.room.focus_note()  # a note after the discharge ("left with partner at 2:20") goes in
         return None
 
