@@ -34,7 +34,6 @@ from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
-from kaproom.ui.vitals.aftercare_print import Ask, ask_with_dialog, print_aftercare
 from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
@@ -402,12 +401,16 @@ class RoomVitals(QObject):
         self.room.focus_note()
 
     # ---------------------------------------------------------------- after-care sheet
-    def print_aftercare(self, ask: Ask | None = None) -> str:
+    def print_aftercare(self, ask: Callable[[Any, QWidget], bool] | None = None) -> str:
         """Ctrl+Shift+P: the after-care sheet to a printer, once the client is discharged."""
         if self.runner.state.state != State.DISCHARGED:
             self.room.show_status("The after-care sheet is printed once the client is discharged (Ctrl+Shift+D).",
                                   "info")
             return ""
+        # The printing code brings the exporters, the clinic settings and QtPrintSupport: about 0.2 s
+        # to import (measured after the room's own modules, 2-core test machine), which the room's
+        # first paint (bench/bench_startup.py), loading this module, would otherwise wait for.
+        from kaproom.ui.vitals.aftercare_print import ask_with_dialog, print_aftercare  # noqa: PLC0415
         try:
             words = print_aftercare(self.controller.workspace, self.runner.session_uid, self.room.window(),
                                     ask or ask_with_dialog)
