@@ -28,6 +28,9 @@ class Kind:
     - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?
     - screening: answers {question_id: bool}, proceed_confirmed?, notes?
     - intention: text
+    - pre_dose: escort_name?, escort_phone?, last_food? ("HH:MM"), last_drink? ("HH:MM"), touch_consent?
+      ("yes"|"ask_first"|"no"), music_preferences? (the facts before dosing; a later one adds or
+      corrects, field by field)
     - session_started: protocol, clock_speed, boot_id?, since_boot? (the anchor a resume is judged by)
     - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq, boot_id?, since_boot?
     - phase_changed: index, to, from, how ("start"|"auto"|"manual"|"dose"), effective_time,
@@ -71,6 +74,7 @@ class Kind:
     SESSION_CREATED = "session_created"
     SCREENING = "screening"
     INTENTION = "intention"
+    PRE_DOSE = "pre_dose"
     SESSION_STARTED = "session_started"
     SESSION_RESUMED = "session_resumed"
     PHASE_CHANGED = "phase_changed"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kaproom.domain.pre_dose import FIELDS as PRE_DOSE_FIELDS
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.domain.protocol_settings import (
     DEFAULT_ALERTS,
@@ -84,6 +85,9 @@ class Protocol:
     undo_phase_minutes: float = 2.0
     #: The rating scales the room asks for (see :mod:`kaproom.domain.scales`); MOAA/S is always one.
     scales: tuple[Scale, ...] = DEFAULT_SCALES
+    #: Pre-dose facts the start page asks for, and those F10 needs in the record (kaproom.domain.pre_dose).
+    pre_dose_ask: tuple[str, ...] = ()
+    pre_dose_required: tuple[str, ...] = ()
 
     def scale(self, scale_id: str) -> Scale | None:
         return next((s for s in self.scales if s.id == scale_id), None)
@@ -105,7 +109,7 @@ class Protocol:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales"}
+_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales", "pre_dose"}
 _PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
@@ -271,8 +275,29 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
 
     undo_minutes = reader.number(head, "undo_phase_minutes", "protocol", 0, 60, default=2.0)
     scales = parse_scales(reader, doc["scales"]) if "scales" in doc else DEFAULT_SCALES
+    ask, required = _pre_dose(reader, doc["pre_dose"]) if "pre_dose" in doc else ((), ())
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
-                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales)
+                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales, ask, required)
+
+
+def _pre_dose(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``[pre_dose]``: ``ask`` (the facts the start page asks for) and ``required`` (those F10 needs;
+    asked too, whether listed in ``ask`` or not)."""
+    reader.check_keys(raw, {"ask", "required"}, "pre_dose")
+    found: dict[str, tuple[str, ...]] = {}
+    for key in ("ask", "required"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise reader.fail(f"pre_dose.{key}", f"'{key}' must be a list of fact names",
+                              f'write {key} = ["escort_name", "escort_phone"]', key)
+        unknown = [v for v in value if v not in PRE_DOSE_FIELDS]
+        if unknown:
+            raise reader.fail(f"pre_dose.{key}", f"'{unknown[0]}' is not a pre-dose fact",
+                              f"use any of: {', '.join(PRE_DOSE_FIELDS)}", key)
+        found[key] = tuple(dict.fromkeys(value))
+    required = found["required"]
+    ask = tuple(name for name in PRE_DOSE_FIELDS if name in found["ask"] or name in required)
+    return ask, required
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:

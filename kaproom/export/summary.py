@@ -13,6 +13,7 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.pre_dose import facts_words, recorded_facts
 from kaproom.domain.scales import stored_scale_words
 from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.domain.vocabulary import OUTCOME_WORDS
@@ -157,6 +158,8 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return text + (f" — {get('notes')}" if get("notes") else "")
     if kind == Kind.INTENTION:
         return f"Intention: {get('text', '')}"
+    if kind == Kind.PRE_DOSE:
+        return "Before the dose: " + (facts_words(recorded_facts([p])) or "nothing given")
     if kind == Kind.SESSION_STARTED:
         return "Session started"
     if kind == Kind.SESSION_RESUMED:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kaproom.domain.clock import Clock, to_iso
 from kaproom.domain.events import Kind
+from kaproom.domain.pre_dose import facts_payload
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner, State
 from kaproom.store import Store
@@ -52,6 +53,7 @@ class SessionStart:
         self.runner: SessionRunner | None = None
         self.screened = False
         self.intention_recorded = False
+        self.facts_recorded = False
 
     @property
     def created(self) -> bool:
@@ -81,17 +83,28 @@ class SessionStart:
             runner.record(Kind.INTENTION, {"text": text.strip()})
             self.intention_recorded = True
 
+    def record_pre_dose(self, facts: Mapping[str, str]) -> None:
+        """The facts before dosing typed on the start page (kaproom.domain.pre_dose), once."""
+        runner = self.create()
+        payload = facts_payload(facts)
+        if payload and not self.facts_recorded:
+            runner.record(Kind.PRE_DOSE, payload)
+            self.facts_recorded = True
+
     def start(self) -> SessionRunner:
         runner = self.create()
         if runner.state.state == State.CREATED:
             runner.start()
         return runner
 
-    def run(self, screening: Screening | None = None, intention: str = "", *, start: bool = True) -> SessionRunner:
+    def run(self, screening: Screening | None = None, intention: str = "", *, start: bool = True,
+            pre_dose: Mapping[str, str] | None = None) -> SessionRunner:
         """Every step not yet saved, in order; with ``start=False`` the session is left created
         (the caller subscribes to it, then calls :meth:`start`)."""
         runner = self.create()
         if screening is not None:
             self.record_screening(screening)
         self.record_intention(intention)
+        if pre_dose:
+            self.record_pre_dose(pre_dose)
         return self.start() if start else runner

@@ -83,13 +83,14 @@ class Workspace:
     def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
                     demo: bool = False, screening: Mapping[str, bool] | None = None,
                     proceed_confirmed: bool | None = None, intention: str = "", start: bool = True,
-                    prescribed_dose_mg: float | None = None) -> SessionRunner:
+                    prescribed_dose_mg: float | None = None, pre_dose: Mapping[str, str] | None = None
+                    ) -> SessionRunner:
         """Create a session and run its start sequence in one go."""
         from kaproom.services.session_start import Screening  # noqa: PLC0415 - as in session_start
         sequence = self.session_start(protocol, client_code, therapist, room, demo=demo,
                                       prescribed_dose_mg=prescribed_dose_mg)
         answers = None if screening is None else Screening(screening, proceed_confirmed)
-        return sequence.run(answers, intention, start=start)
+        return sequence.run(answers, intention, start=start, pre_dose=pre_dose)
 
     def verify_extra(self) -> list[ChainReport]:
         """Logs kept beside the sessions (the audit trail and the users it records), for ``kaproom verify``."""

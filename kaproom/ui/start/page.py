@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.dose import parse_dose_mg
+from kaproom.domain.pre_dose import parse_facts
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
@@ -40,6 +41,7 @@ from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
+from kaproom.ui.vitals.pre_dose import PreDoseForm
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
 
@@ -143,6 +145,11 @@ class StartPage(QMainWindow):
         left.addWidget(self.protocol_problems)
         left.addWidget(QLabel("Intention"))
         left.addWidget(self.intention, 1)
+        # The facts before dosing the protocol asks for (none unless it says): built per protocol.
+        self.facts: PreDoseForm | None = None
+        self._facts_shown: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.facts_box = QVBoxLayout()
+        left.addLayout(self.facts_box)
 
         self.screening_box = QFrame()
         self.screening_box.setObjectName("screening")
@@ -227,6 +234,24 @@ class StartPage(QMainWindow):
         self.protocol_info.setText(f"{protocol.description or protocol.name} {len(protocol.phases)} phases, "
                                    f"about {hours:.1f} h: " + ", ".join(p.name for p in protocol.phases) + ".")
         self._build_screening(protocol)
+        self._build_facts(protocol)
+
+    def _build_facts(self, protocol: Protocol) -> None:
+        shown = (protocol.pre_dose_ask, protocol.pre_dose_required)
+        if shown == self._facts_shown:
+            return
+        self._facts_shown = shown
+        if self.facts is not None:
+            self.facts_box.removeWidget(self.facts)
+            self.facts.hide()
+            self.facts.setParent(None)
+            self.facts.deleteLater()
+            self.facts = None
+        if protocol.pre_dose_ask:
+            self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required)
+            self.facts_box.addWidget(self.facts)
+            self.facts.show()  # now, not on the next event loop turn as a late child would be
+        self._order_tabs()
 
     def _build_screening(self, protocol: Protocol) -> None:
         if protocol.screening == self._screening_shown:
@@ -263,6 +288,8 @@ class StartPage(QMainWindow):
         typed after a stray Tab from the intention would press Back and lose the page."""
         chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
                                 self.intention]
+        if self.facts is not None:  # the facts the protocol asks for, after the intention
+            chain.extend(self.facts.order)
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
         chain += [self.proceed, self.start_button, self.back_button]
@@ -324,7 +351,8 @@ class StartPage(QMainWindow):
         super().keyPressEvent(event)
 
     def _has_entries(self) -> bool:
-        typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText())
+        typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText(),
+                 *(str(text) for text in (self.facts.texts().values() if self.facts is not None else ())))
         return (any(text.strip() for text in typed) or self.therapist.text().strip() != self._given_therapist.strip()
                 or any(answer is not None for answer in self.answers().values()))
 
@@ -358,6 +386,10 @@ class StartPage(QMainWindow):
             parse_dose_mg(self.dose.text())
         except ValueError as exc:
             found.append((f"{exc}.", self.dose))
+        if self.facts is not None:
+            facts = parse_facts(self.facts.texts(), self.facts.asked)
+            self.facts.show_errors(facts.errors, focus=False)
+            found += [(message, self.facts.fields[name]) for name, message in facts.errors.items()]
         answers = self.answers()
         if any(value is None for value in answers.values()):
             first = next(qid for qid, value in answers.items() if value is None)
@@ -398,8 +430,9 @@ class StartPage(QMainWindow):
                 demo=self.demo, prescribed_dose_mg=parse_dose_mg(self.dose.text()))
         answers = {qid: bool(value) for qid, value in self.answers().items()}
         screening = Screening(answers, proceed_confirmed=bool(any(answers.values()) and self.proceed.isChecked()))
+        facts = parse_facts(self.facts.texts(), self.facts.asked).facts if self.facts is not None else None
         try:
-            return self.starting.run(screening, self.intention.toPlainText())
+            return self.starting.run(screening, self.intention.toPlainText(), pre_dose=facts)
         finally:
             self._lock_saved(self.starting)
 
@@ -415,6 +448,9 @@ class StartPage(QMainWindow):
             self.proceed.setEnabled(False)
         if starting.intention_recorded:
             self.intention.setReadOnly(True)
+        if starting.facts_recorded and self.facts is not None:
+            for edit in self.facts.fields.values():
+                edit.setReadOnly(True)
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

@@ -18,6 +18,7 @@ from kaproom.domain.aldrete import AldreteItem, aldrete_from_record, aldrete_pay
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.pre_dose import facts_payload, facts_words, missing, missing_words, parse_facts, recorded_facts
 from kaproom.domain.protocol_settings import OBSERVED_ITEM
 from kaproom.domain.scales import due_after_dose, due_before_discharge, due_with_check_in, parse_rating
 from kaproom.domain.session import State
@@ -39,9 +40,10 @@ from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
 from kaproom.ui.vitals.history import history_table
+from kaproom.ui.vitals.pre_dose import PreDoseForm
 from kaproom.ui.vitals.scales import ScalesForm, field_name
 
-KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK, Kind.SCALE)
+KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK, Kind.SCALE, Kind.PRE_DOSE)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
 SHORTCUTS = (
     ("F9", "Vitals check-in: go to the form (Enter saves)"),
@@ -103,11 +105,21 @@ class RoomVitals(QObject):
             EscapeCatcher(self.close_scales, self).watch(self.scales_form)
             room.add_shortcut("Ctrl+Shift+R", "Rating scales (RASS, dissociation): open them (Enter saves)",
                               self.open_scales)
+        self.facts_form: PreDoseForm | None = None
+        if self.protocol.pre_dose_ask:
+            self.facts_form = PreDoseForm(self.protocol.pre_dose_ask, self.protocol.pre_dose_required,
+                                          self._panels.parentWidget())
+            self.facts_form.hide()
+            self._panels.insertWidget(1, self.facts_form)
+            self.facts_form.saveRequested.connect(self.save_facts)
+            EscapeCatcher(self.close_facts, self).watch(self.facts_form)
+            room.add_shortcut("Ctrl+Shift+F", "Facts before the dose (escort, last food and drink, touch, music): "
+                              "add or correct them (Enter saves)", self.open_facts)
         self.form.dose_yes.clicked.connect(lambda _=False: self.dose_entry.record_dose())
         self.form.dose_no.clicked.connect(lambda _=False: self.dose_entry.cancel())
         EscapeCatcher(self.dose_entry.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
-        callbacks = (self.focus_form, self.dose_entry.dose, self.acknowledge_newest)
+        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
@@ -285,6 +297,62 @@ class RoomVitals(QObject):
         news2, news2_level = news2_words(event.payload)
         self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
                               news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
+
+    # ---------------------------------------------------------------- facts before the dose
+    def recorded_facts(self) -> dict[str, str]:
+        return recorded_facts(e.payload for e in self.events if e.kind == Kind.PRE_DOSE)
+
+    def dose(self) -> None:
+        """F10: first the facts the protocol needs before a dose; then the dose and its questions."""
+        needed = missing(self.protocol.pre_dose_required, self.recorded_facts())
+        if needed and self.runner.state.dose_time is None and self.runner.state.state == State.RUNNING:
+            self.open_facts(needed[0])
+            self.room.show_status(f"The dose is not recorded yet: before the dose the protocol needs "
+                                  f"{missing_words(needed)}. Type them here and press Enter, then F10.", "caution")
+            return
+        self.dose_entry.dose()
+
+    def open_facts(self, field: str | None = None) -> None:
+        form = self.facts_form
+        if form is None:
+            return
+        form.set_values(self.recorded_facts())
+        form.show()
+        self.room.panels_resized()
+        form.focus_field(field)
+        self._reveal(form)
+
+    def close_facts(self) -> None:
+        if self.facts_form is not None:
+            self.facts_form.hide()
+        self.room.panels_resized()
+        self.room.focus_note()
+
+    def save_facts(self) -> RecordedEvent | None:
+        """Record what was typed (a later entry adds to or corrects the earlier, field by field);
+        on a refusal nothing is saved and everything typed stays."""
+        form = self.facts_form
+        if form is None:
+            return None
+        parsed = parse_facts(form.texts(), form.asked)
+        form.show_errors(parsed.errors)
+        if parsed.errors:
+            self.room.show_status(f"Not saved: {next(iter(parsed.errors.values()))}", "caution")
+            return None
+        changed = {name: value for name, value in parsed.facts.items() if self.recorded_facts().get(name) != value}
+        if not changed:
+            self.close_facts()
+            return None
+        event = self.controller.record(Kind.PRE_DOSE, facts_payload(changed))
+        if event is None:
+            self.room.show_status(f"Not saved: {self.controller.last_error} What you typed is kept.", "error")
+            return None
+        needed = missing(self.protocol.pre_dose_required, self.recorded_facts())
+        self.close_facts()
+        self.room.show_status("Saved: " + facts_words(changed) + "." + (
+            f" Still needed before the dose: {missing_words(needed)}." if needed else ""),
+            "caution" if needed else "ok")
+        return event
 
     # ---------------------------------------------------------------- rating scales
     def _rated_at(self) -> dict[str, list[float]]:
