@@ -52,6 +52,7 @@ __all__ = [
     "available_protocols",
     "builtin_protocol",
     "default_discharge",
+    "integration_protocols",
     "load_protocol",
     "observation_item",
     "parse_protocol",
@@ -61,6 +62,8 @@ __all__ = [
 TOMLTable = dict[str, Any]
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
+#: Sessions without medicine (integration): offered apart from the medicine protocols on the start page.
+INTEGRATION_DIR = BUILTIN_DIR / "integration"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Protocol:
     #: Pre-dose facts the start page asks for, and those F10 needs in the record (kaproom.domain.pre_dose).
     pre_dose_ask: tuple[str, ...] = ()
     pre_dose_required: tuple[str, ...] = ()
+    #: False for a session without medicine (an integration session): no dose, no schedule after it.
+    has_dose: bool = True
 
     def scale(self, scale_id: str) -> Scale | None:
         return next((s for s in self.scales if s.id == scale_id), None)
@@ -110,7 +115,8 @@ class Protocol:
 # --------------------------------------------------------------------------- loading
 
 _TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales", "pre_dose"}
-_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes",
+                  "dose"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
 _QUESTION_KEYS = {"id", "text"}
@@ -252,7 +258,15 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         phases.append(Phase(phase_id, reader.text(raw, "name", where), minutes, playlist,
                             reader.text(raw, "description", where, required=False), auto))
 
-    dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else None)
+    has_dose = head.get("dose", True)
+    if not isinstance(has_dose, bool):
+        raise reader.fail("protocol.dose", "dose must be true or false",
+                          "write dose = false for a session without medicine, or leave it out", "dose")
+    if not has_dose and "dose_phase" in head:
+        raise reader.fail("protocol.dose_phase", "a protocol with dose = false has no dose phase",
+                          "remove dose_phase, or remove dose = false", "dose_phase")
+    # Without a dose, the last phase stands in as the dose phase: never passed, so never a dose assumed.
+    dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else phases[-1].id if not has_dose else None)
     if dose_phase is None:
         raise reader.fail("protocol", "missing 'dose_phase'",
                           f"add dose_phase = one of: {', '.join(p.id for p in phases)}")
@@ -277,7 +291,8 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     scales = parse_scales(reader, doc["scales"]) if "scales" in doc else DEFAULT_SCALES
     ask, required = _pre_dose(reader, doc["pre_dose"]) if "pre_dose" in doc else ((), ())
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
-                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales, ask, required)
+                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales, ask, required,
+                    has_dose)
 
 
 def _pre_dose(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -440,5 +455,25 @@ def available_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], 
     return list(found.values()), errors
 
 
+def integration_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], list[ProtocolError]]:
+    """The integration protocols (sessions without medicine): built in, and the clinic's own in
+    ``extra_dir/integration/*.toml``, which override the built-in ones by id."""
+    clinic = extra_dir / "integration" if extra_dir is not None else None
+    found: dict[str, Protocol] = {}
+    errors: list[ProtocolError] = []
+    for folder in [INTEGRATION_DIR] + ([clinic] if clinic is not None and clinic.is_dir() else []):
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                protocol = load_protocol(path)
+            except ProtocolError as exc:
+                errors.append(exc)
+                continue
+            found[protocol.id] = protocol
+    return list(found.values()), errors
+
+
 def builtin_protocol(protocol_id: str = "lozenge-3h") -> Protocol:
-    return load_protocol(BUILTIN_DIR / f"{protocol_id}.toml")
+    path = BUILTIN_DIR / f"{protocol_id}.toml"
+    if not path.exists() and (INTEGRATION_DIR / f"{protocol_id}.toml").exists():
+        path = INTEGRATION_DIR / f"{protocol_id}.toml"
+    return load_protocol(path)

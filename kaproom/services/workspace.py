@@ -55,8 +55,14 @@ class Workspace:
         from kaproom.domain.protocol import available_protocols  # noqa: PLC0415
         return available_protocols(self.protocols_dir)
 
+    def integration_protocols(self) -> tuple[list[Protocol], list[ProtocolError]]:
+        """Sessions without medicine, offered apart on the start page (kaproom.domain.protocol)."""
+        from kaproom.domain.protocol import integration_protocols  # noqa: PLC0415 - as protocols() above
+        return integration_protocols(self.protocols_dir)
+
     def protocol(self, protocol_id: str) -> Protocol:
         protocols, _ = self.protocols()
+        protocols += self.integration_protocols()[0]
         for protocol in protocols:
             if protocol.id == protocol_id:
                 return protocol

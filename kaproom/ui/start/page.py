@@ -71,11 +71,14 @@ class StartPage(QMainWindow):
         self._screening_shown: tuple = ()
         self.setObjectName("startPage")
         self.setWindowTitle("KAP Room \u2014 start a session")
-        self.protocols, errors = workspace.protocols()
-        self._build(errors)
+        self.medicine_protocols, errors = workspace.protocols()
+        self.integration_protocols, integration_errors = workspace.integration_protocols()
+        self.protocols = self.medicine_protocols
+        self._build(errors + integration_errors)
         self.therapist.setText(therapist)
         self.therapist.setReadOnly(therapist_fixed)
         self.protocol_choice.currentIndexChanged.connect(self._show_protocol)
+        self.integration.toggled.connect(self._choose_kind)
         self._show_protocol()
         self._show_still_open()
         enter_presses_buttons(self)  # Back, and the question it may ask, as well as Start
@@ -105,6 +108,10 @@ class StartPage(QMainWindow):
         for protocol in self.protocols:
             self.protocol_choice.addItem(protocol.name, protocol.id)
         wheel_scrolls_past(self.protocol_choice)
+        self.integration = QCheckBox("Integration session (no medicine)")
+        self.integration.setObjectName("integrationSession")
+        self.integration.setAccessibleName("Integration session, without medicine: lists the integration protocols")
+        self.integration.setVisible(bool(self.integration_protocols))
         self.protocol_info = QLabel()
         self.protocol_info.setObjectName("protocolInfo")
         self.protocol_info.setWordWrap(True)
@@ -135,6 +142,7 @@ class StartPage(QMainWindow):
         form = QFormLayout()
         form.setVerticalSpacing(10)
         form.addRow("Protocol", self.protocol_choice)
+        form.addRow("", self.integration)
         form.addRow("", self.protocol_info)
         form.addRow("Client code", self.client_code)
         form.addRow("Therapist", self.therapist)
@@ -225,6 +233,17 @@ class StartPage(QMainWindow):
         scroll.setWidget(content)
         self.setCentralWidget(scroll)
 
+    def _choose_kind(self, integration: bool) -> None:
+        """The protocols of the kind of session chosen: a medicine session's, or an integration session's."""
+        self.protocols = self.integration_protocols if integration else self.medicine_protocols
+        self.protocol_choice.blockSignals(True)
+        self.protocol_choice.clear()
+        for protocol in self.protocols:
+            self.protocol_choice.addItem(protocol.name, protocol.id)
+        self.protocol_choice.blockSignals(False)
+        self.start_button.setEnabled(bool(self.protocols))
+        self._show_protocol()
+
     def _show_protocol(self) -> None:
         protocol = self.protocol
         if protocol is None:
@@ -286,8 +305,8 @@ class StartPage(QMainWindow):
         """Tab in reading order: the fields, each screening question, Start, then Back. The questions
         are made after the buttons (they follow the protocol), so Qt would put them last, and a Space
         typed after a stray Tab from the intention would press Back and lose the page."""
-        chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
-                                self.intention]
+        chain: list[QWidget] = [self.protocol_choice, self.integration, self.client_code, self.therapist, self.room,
+                                self.dose, self.intention]
         if self.facts is not None:  # the facts the protocol asks for, after the intention
             chain.extend(self.facts.order)
         for group in self.screening_groups.values():
@@ -439,7 +458,8 @@ class StartPage(QMainWindow):
     def _lock_saved(self, starting: SessionStart) -> None:
         """What is saved can no longer be changed here."""
         if starting.created:
-            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose):
+            for widget in (self.protocol_choice, self.integration, self.client_code, self.therapist, self.room,
+                           self.dose):
                 widget.setEnabled(False)  # the session exists with these now
         if starting.screened:
             for group in self.screening_groups.values():

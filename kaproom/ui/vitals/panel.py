@@ -194,6 +194,8 @@ class RoomVitals(QObject):
 
     def _dose_time(self) -> float | None:
         state = self.runner.state
+        if not self.protocol.has_dose:
+            return None
         if state.dose_time is not None:
             return state.dose_time
         if state.phase_index > self.protocol.dose_phase_index:  # moved past dosing without F10

@@ -77,7 +77,11 @@ class ScalesForm(QFrame):
                 set_level(error, "error")
                 error.hide()
                 self.fields[name], self.words[name], self.errors[name] = edit, said, error
-                grid.addWidget(QLabel(item.text if not scale.single else "Level"), row, 0)
+                if scale.single:
+                    grid.addWidget(QLabel("Level"), row, 0)
+                else:  # a questionnaire's item may be a long sentence: its own wrapping line
+                    grid.addWidget(plain_label(f"scaleItem_{name}", item.text), row, 0, 1, 2)
+                    row += 1
                 grid.addWidget(edit, row, 1)
                 grid.addWidget(said, row + 1, 0, 1, 2)
                 grid.addWidget(error, row + 2, 0, 1, 2)
