@@ -168,3 +168,24 @@ def test_the_after_care_sheet_is_printed_from_the_room_and_the_printing_is_recor
     exports = People.of(workspace).accounts.audit_events((AuditKind.SESSION_EXPORTED,))
     assert [(e.payload["format"], e.payload["sessions"]) for e in exports] == [("aftercare", [runner.session_uid])]
     assert exports[0].payload["destination"] == f"printed in the room on {target} (therapist Dr A)"
+
+
+def test_the_summary_names_the_escort_and_the_fasting_times_when_the_record_has_them(qapp, tmp_path):
+    from kaproom.domain.events import Kind
+    workspace, uid = rated_session(tmp_path / "room")
+    try:
+        report = gather(workspace, uid)
+    finally:
+        workspace.close()
+    from dataclasses import replace
+
+    from kaproom.domain.events import RecordedEvent
+    facts_event = RecordedEvent(Kind.PRE_DOSE, {"escort_name": "Sam Lee", "escort_phone": "555 0100",
+                                                "last_food": "07:30"}, 60.0, "2026-03-02T14:01:00Z", "Ana Ruiz",
+                                "arrival", seq=98)
+    facts = monitoring_summary(replace(report, events=(facts_event, *report.events)))
+    assert (facts.escort, facts.fasting) == ("Sam Lee, 555 0100", "last food 07:30")
+    pdf = tmp_path / "summary.pdf"
+    pdf.write_bytes(render_monitoring_summary(replace(report, events=(facts_event, *report.events))))
+    _pages, _size, text = page_facts(pdf)
+    assert "Sam Lee, 555 0100" in text and "last food 07:30" in text

@@ -126,3 +126,16 @@ def test_f10_names_the_missing_facts_keeps_what_was_typed_and_doses_once_they_ar
     facts = recorded_facts(e.payload for e in stored(workspace, runner, Kind.PRE_DOSE))
     assert facts == {"escort_name": "Sam Lee", "escort_phone": "555 0100", "last_food": "08:00"}
     assert dose.seq > 0
+
+
+def test_the_room_shows_touch_consent_and_music_preferences_discreetly_and_the_privacy_key_hides_them(
+        qtbot, workspace):
+    runner = workspace.new_session(with_facts(), "C-1", "Dr A",
+                                   pre_dose={"touch_consent": "ask_first", "music_preferences": "no lyrics"})
+    room = open_vitals_room(qtbot, workspace, runner)
+    line = room.findChild(QLabel, "preDoseCare")
+    assert line.isVisible() and line.text() == "Touch: ask first · Music: no lyrics"
+    room.toggle_privacy()
+    assert not line.isVisible()
+    room.toggle_privacy()
+    assert line.isVisible()

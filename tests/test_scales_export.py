@@ -83,6 +83,13 @@ def test_the_aldrete_score_at_discharge_is_in_the_timeline_and_the_pdf(qapp, tmp
         workspace.close()
     [line] = [t.text for t in report.timeline if t.kind == "discharge_check"]
     assert line == "Discharge check: 7 of 7 ticked; Aldrete 8; override: Uses a cane"
+    bundle = Bundle.model_validate_json(render_fhir(report, "2026-03-02T17:00:00.000Z"))
+    [score] = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"
+               and e.resource.code.coding[0].code == "aldrete"]
+    assert score.code.coding[0].system == SCALE_SYSTEM and score.valueInteger == 8
+    assert {c.code.coding[0].code: c.valueInteger for c in score.component}["oxygen"] == 1
+    assert [n.text for n in score.note] == ["Advisory: not validated for ketamine sessions",
+                                            "Below the protocol's minimum; discharged with a written reason"]
     path = tmp_path / "report.pdf"
     path.write_bytes(render_pdf(report))
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,

@@ -105,6 +105,8 @@ def _summary_page(flow: Flow, report: SessionReport, facts: MonitoringSummary, d
         ("Clinician", facts.clinician or "—"), ("Protocol", facts.protocol),
         ("Dose", facts.dose), ("Dose given at", dose_at),
     ]
+    if facts.escort or facts.fasting:
+        pairs += [("Escort", facts.escort or "not recorded"), ("Before the dose", facts.fasting or "not recorded")]
     rows: list[list[Cell | str]] = [[Cell(a, bold=True), b, Cell(c, bold=True), d]
                                     for (a, b), (c, d) in zip(pairs[0::2], pairs[1::2])]
     flow.table([Column("", 1.2), Column("", 2.2), Column("", 1.2), Column("", 2.2)], rows, shade_header=False)

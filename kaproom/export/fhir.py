@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaproom.domain.dose import given_despite
-from kaproom.domain.events import stored_number
+from kaproom.domain.events import Kind, stored_number
 from kaproom.export.report_data import SessionReport, VitalsRow
 from kaproom.export.scale_rows import scale_rows
 
@@ -213,6 +213,32 @@ def _scale_observations(report: SessionReport, refs: dict[str, str]) -> list[dic
     return out
 
 
+def _aldrete_observation(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """The modified Aldrete score recorded at discharge (code "aldrete" in the clinic's scale system),
+    its items as components; none when the discharge recorded no score."""
+    for event in reversed(report.events):
+        score = event.payload.get("aldrete") if event.kind in (Kind.SESSION_ENDED, Kind.DISCHARGE_CHECK) else None
+        if not isinstance(score, Mapping) or not isinstance(score.get("total"), int):
+            continue
+        obs = _scale_observation(report, event.seq, "aldrete", "Modified Aldrete score", event.wall_time,
+                                 event.author, refs, False)
+        obs["valueInteger"] = score["total"]
+        items = score.get("items")
+        if isinstance(items, Mapping):
+            obs["component"] = [
+                {"code": {"coding": [{"system": f"{SCALE_SYSTEM}:aldrete", "code": str(name)}], "text": str(name)},
+                 "valueInteger": entry["points"]}
+                for name, entry in items.items() if isinstance(entry, Mapping) and isinstance(entry.get("points"), int)]
+        notes = [{"text": "Advisory: not validated for ketamine sessions"}]
+        if score.get("complete") is not True:
+            notes.append({"text": "Not every item was scored"})
+        if event.payload.get("aldrete_below_minimum") is True:
+            notes.append({"text": "Below the protocol's minimum; discharged with a written reason"})
+        obs["note"] = notes
+        return [obs]
+    return []
+
+
 def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     head = report.header
     patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
@@ -233,7 +259,7 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     if head.room:
         encounter["location"] = [{"location": {"display": head.room}}]
     resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs),
-                 *_scale_observations(report, refs)]
+                 *_scale_observations(report, refs), *_aldrete_observation(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kaproom.domain.events import Kind
+from kaproom.domain.pre_dose import recorded_facts
 from kaproom.domain.vitals import baseline_of
 from kaproom.export.report_rows import SessionReport, VitalsRow
 from kaproom.export.scale_rows import report_aldrete, scale_rows
@@ -53,6 +54,8 @@ class MonitoringSummary:
     aldrete: str
     outcome: str
     next_appointment: str
+    escort: str = ""  # "Sam Lee, 555 0100" from the facts before the dose, "" when not recorded
+    fasting: str = ""  # "last food 07:30, last drink 09:15"
 
 
 def _bp(row: VitalsRow | None) -> str:
@@ -129,9 +132,13 @@ def monitoring_summary(report: SessionReport) -> MonitoringSummary:
     names: Mapping[str, str] = {p.id: p.name for p in report.protocol.phases}
     adverse = tuple(summarize(e.kind, e.payload, names) for e in report.events if e.kind == ADVERSE_EVENT)
     observed, _short = report.observation()
+    facts = recorded_facts(e.payload for e in report.events if e.kind == Kind.PRE_DOSE)
+    escort = ", ".join(facts[name] for name in ("escort_name", "escort_phone") if facts.get(name))
+    fasting = ", ".join(f"last {name.split('_')[1]} {facts[name]}" for name in ("last_food", "last_drink")
+                        if facts.get(name))
     return MonitoringSummary(
         h.client_code, h.started_at or h.created_at, h.therapist, h.protocol_name,
         report.dose_text or ("recorded" if dose else "no dose recorded"), dose.wall_time if dose else "",
         tuple(pressures), tuple(answers), severity, ", ".join(lowest) or "no checks after the dose",
         adverse, _ready_to_leave(report), observed, report_aldrete(report),
-        h.outcome, next_appointment(report))
+        h.outcome, next_appointment(report), escort, fasting)

@@ -18,7 +18,15 @@ from kaproom.domain.aldrete import AldreteItem, aldrete_from_record, aldrete_pay
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
-from kaproom.domain.pre_dose import facts_payload, facts_words, missing, missing_words, parse_facts, recorded_facts
+from kaproom.domain.pre_dose import (
+    TOUCH,
+    facts_payload,
+    facts_words,
+    missing,
+    missing_words,
+    parse_facts,
+    recorded_facts,
+)
 from kaproom.domain.protocol_settings import OBSERVED_ITEM
 from kaproom.domain.scales import due_after_dose, due_before_discharge, due_with_check_in, parse_rating
 from kaproom.domain.session import State
@@ -97,6 +105,12 @@ class RoomVitals(QObject):
         self.scales_due.setProperty("muted", "true")
         self.scales_due.hide()
         self._panels.insertWidget(1, self.scales_due)
+        # Touch consent and music preferences, small and muted: in the body, so the privacy key hides them.
+        self.care_line = plain_label("preDoseCare", "")
+        self.care_line.setProperty("muted", "true")
+        self.care_line.hide()
+        self._panels.insertWidget(1, self.care_line)
+        self._show_care_line()
         if any(not s.vitals_field for s in self.protocol.scales):
             self.scales_form = ScalesForm(self.protocol.scales, self._panels.parentWidget())
             self.scales_form.hide()
@@ -209,6 +223,8 @@ class RoomVitals(QObject):
     def _on_event(self, event: RecordedEvent) -> None:
         if event.kind in KEPT_KINDS:
             self.events.append(event)
+        if event.kind == Kind.PRE_DOSE:
+            self._show_care_line()
         if event.kind == Kind.DOSE:  # the check before it is now the baseline
             self._show_last_check()
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
@@ -313,6 +329,17 @@ class RoomVitals(QObject):
                                   f"{missing_words(needed)}. Type them here and press Enter, then F10.", "caution")
             return
         self.dose_entry.dose()
+
+    def _show_care_line(self) -> None:
+        """'Touch: ask first · Music: no lyrics' from the record, when it holds either."""
+        facts = self.recorded_facts()
+        bits = []
+        if facts.get("touch_consent"):
+            bits.append(f"Touch: {TOUCH.get(facts['touch_consent'], facts['touch_consent'])}")
+        if facts.get("music_preferences"):
+            bits.append(f"Music: {facts['music_preferences']}")
+        self.care_line.setText(" · ".join(bits))
+        self.care_line.setVisible(bool(bits))
 
     def open_facts(self, field: str | None = None) -> None:
         form = self.facts_form
