@@ -96,3 +96,11 @@ def test_the_aldrete_score_at_discharge_is_in_the_timeline_and_the_pdf(qapp, tmp
                                    check=True).stdout.split())
     assert ("Modified Aldrete 8 of 10 (minimum 9): activity 1, respiration 2, circulation 2, consciousness 2, "
             "oxygen 1; below the minimum, reason written (advisory)") in text
+
+
+def test_the_review_timeline_groups_ratings_with_the_vitals_and_says_their_level(report):
+    from kaproom.ui.review.timeline_model import category_of, kind_label
+    rows = [t for t in report.timeline if t.kind == "scale"]
+    assert {category_of(t.kind) for t in rows} == {"Vitals"}
+    assert [kind_label(t) for t in rows] == ["Scale", "Scale (caution)", "Scale", "Scale"]
+    assert category_of("pre_dose") == "Phases & session"
