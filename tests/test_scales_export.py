@@ -104,3 +104,23 @@ def test_the_review_timeline_groups_ratings_with_the_vitals_and_says_their_level
     assert {category_of(t.kind) for t in rows} == {"Vitals"}
     assert [kind_label(t) for t in rows] == ["Scale", "Scale (caution)", "Scale", "Scale"]
     assert category_of("pre_dose") == "Phases & session"
+
+
+def test_the_chart_has_a_band_of_ratings_under_the_vitals_only_when_there_are_ratings(qapp, report):
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from kaproom.export.chart import draw_vitals_chart
+
+    def drawn(chosen) -> QImage:
+        image = QImage(800, 400, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        draw_vitals_chart(painter, QRectF(0, 0, 800, 400), chosen)
+        painter.end()
+        return image
+
+    from dataclasses import replace
+    with_band = drawn(report)
+    without = drawn(replace(report, events=tuple(e for e in report.events if e.kind != "scale")))
+    bottom = [with_band.pixelColor(x, y) != without.pixelColor(x, y) for x in range(0, 800, 2) for y in range(340, 400)]
+    assert any(bottom)  # the ratings' names under the time axis
