@@ -84,3 +84,16 @@ def test_the_panel_says_when_ratings_are_due_and_the_discharge_checklist_asks_fo
     assert "RASS and Dissociation due before discharge (Ctrl+Shift+R)." in context
     assert [e.payload["scale"] for e in stored(workspace, runner, Kind.SCALE)] == ["rass", "dissociation"]
     assert MIN == 60.0
+
+
+def test_the_room_log_shows_each_rating_and_it_may_be_amended(qtbot, workspace, protocol):
+    from kaproom.ui.room.log_text import AMENDABLE, line_for
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("Ctrl+Shift+R")
+    type_text("-1")
+    enter()
+    [rating] = stored(workspace, runner, Kind.SCALE)
+    assert line_for(rating).endswith("Scale   RASS -1 (Drowsy)")
+    assert Kind.SCALE in AMENDABLE and Kind.PRE_DOSE in AMENDABLE
+    assert room.vitals.scales_form is not None
