@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kaproom.export.documents_pdf import aftercare_page_layout, paint_aftercare
 from kaproom.export.report_data import gather
@@ -23,7 +23,9 @@ Ask = Callable[[QPrinter, QWidget], bool]
 def ask_with_dialog(printer: QPrinter, parent: QWidget) -> bool:
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print the after-care sheet")
-    return dialog.exec() == QDialog.DialogCode.Accepted
+    # The one dialog the room opens, and only when asked (Ctrl+Shift+P after discharge): the system's
+    # print dialog, where the printer and the number of copies are chosen.
+    return dialog.exec() == QPrintDialog.DialogCode.Accepted
 
 
 def print_aftercare(workspace: Workspace, session_uid: str, parent: QWidget,
