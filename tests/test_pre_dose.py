@@ -139,3 +139,17 @@ def test_the_room_shows_touch_consent_and_music_preferences_discreetly_and_the_p
     assert not line.isVisible()
     room.toggle_privacy()
     assert line.isVisible()
+
+
+def test_the_escort_is_a_related_person_in_the_fhir_export(qapp, workspace):
+    from fhir.resources.R4B.bundle import Bundle
+
+    from kaproom.export.fhir import render_fhir
+    from kaproom.export.report_data import gather
+    runner = workspace.new_session(with_facts(), "C-1", "Dr A",
+                                   pre_dose={"escort_name": "Sam Lee", "escort_phone": "555 0100"})
+    bundle = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), "2026-03-02T17:00:00Z"))
+    [escort] = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "RelatedPerson"]
+    assert escort.name[0].text == "Sam Lee" and escort.telecom[0].value == "555 0100"
+    patient = next(e for e in bundle.entry if e.resource.__resource_type__ == "Patient")
+    assert escort.patient.reference == patient.fullUrl

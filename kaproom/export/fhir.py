@@ -15,6 +15,7 @@ from typing import Any
 
 from kaproom.domain.dose import given_despite
 from kaproom.domain.events import Kind, stored_number
+from kaproom.domain.pre_dose import recorded_facts
 from kaproom.export.report_data import SessionReport, VitalsRow
 from kaproom.export.scale_rows import scale_rows
 
@@ -239,6 +240,26 @@ def _aldrete_observation(report: SessionReport, refs: dict[str, str]) -> list[di
     return []
 
 
+# ----------------------------------------------------------------------------- facts before the dose
+def _escort(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """The escort named before the dose, as a RelatedPerson of the client (FHIR's home for a person
+    who accompanies a patient): name and phone as typed, "escort" as the relationship's text."""
+    facts = recorded_facts(e.payload for e in report.events if e.kind == Kind.PRE_DOSE)
+    if not facts.get("escort_name") and not facts.get("escort_phone"):
+        return []
+    person: dict[str, Any] = {
+        "resourceType": "RelatedPerson", "id": _uuid(report.header.uid, "escort"),
+        "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/escort"}],
+        "patient": {"reference": refs["patient"]},
+        "relationship": [{"text": "Escort after the session"}],
+    }
+    if facts.get("escort_name"):
+        person["name"] = [{"text": facts["escort_name"]}]
+    if facts.get("escort_phone"):
+        person["telecom"] = [{"system": "phone", "value": facts["escort_phone"]}]
+    return [person]
+
+
 def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     head = report.header
     patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
@@ -259,7 +280,7 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     if head.room:
         encounter["location"] = [{"location": {"display": head.room}}]
     resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs),
-                 *_scale_observations(report, refs), *_aldrete_observation(report, refs)]
+                 *_scale_observations(report, refs), *_aldrete_observation(report, refs), *_escort(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}
