@@ -75,3 +75,21 @@ def test_an_integration_session_starts_from_the_start_page_and_f10_records_nothi
     room.controller.tick()
     assert room.vitals_due.text() == "Vitals: as needed (no dose in this protocol)"  # never "overdue"
     assert room.vitals_due.property("level") == "ok"
+
+
+def test_an_integration_session_is_linked_to_the_clients_medicine_session_before_it(workspace, protocol, clock):
+    medicine = workspace.new_session(protocol, "C-7", "Dr A")
+    clock.advance(20 * MIN)
+    medicine.tick()
+    medicine.give_dose(protocol.dose_route)
+    other = workspace.new_session(protocol, "C-8", "Dr A")  # another client's: never linked
+    clock.advance(3 * 86400)
+    integration = workspace.new_session(workspace.protocol("integration"), "C-7", "Dr A")
+    [created] = workspace.store.events(integration.session_uid, (Kind.SESSION_CREATED,))
+    number = workspace.store.session(medicine.session_uid).id
+    assert created.payload["follows"]["uid"] == medicine.session_uid and created.payload["follows"]["number"] == number
+    from kaproom.export.summary import summarize
+    assert f"; follows session {number} of " in summarize(Kind.SESSION_CREATED, created.payload)
+    alone = workspace.new_session(workspace.protocol("integration"), "C-9", "Dr A")
+    [first] = workspace.store.events(alone.session_uid, (Kind.SESSION_CREATED,))
+    assert "follows" not in first.payload and other.session_uid

@@ -25,7 +25,8 @@ class Kind:
 
     Payloads (JSON objects) by kind; fields marked ? may be absent:
 
-    - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?
+    - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?,
+      follows? {uid, number, started_at} (an integration session: the client's medicine session before it)
     - screening: answers {question_id: bool}, proceed_confirmed?, notes?
     - intention: text
     - pre_dose: escort_name?, escort_phone?, last_food? ("HH:MM"), last_drink? ("HH:MM"), touch_consent?

@@ -146,9 +146,12 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return f"Unreadable entry, edited outside KAP Room: {raw[:200] + '…' if len(raw) > 200 else raw}"
     if kind == Kind.SESSION_CREATED:
         protocol = _mapping(get("protocol"))
+        follows = _mapping(get("follows"))
+        after = f"; follows session {follows.get('number')} of {wall_text(str(follows.get('started_at')), False)}" \
+            if follows.get("number") is not None else ""
         return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"
                 f"{', room ' + str(get('room')) if get('room') else ''}, protocol {protocol.get('name', '')}"
-                f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}")
+                f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}{after}")
     if kind == Kind.SCREENING:
         answers = _mapping(get("answers"))
         yes = [labels.get(str(k), str(k)) for k, v in answers.items() if v]

@@ -63,13 +63,27 @@ class SessionStart:
         """The session's created event, once; the runner over it."""
         if self.runner is None:
             d = self.details
-            extra = {"prescribed_dose_mg": d.prescribed_dose_mg} if d.prescribed_dose_mg is not None else None
+            extra: dict[str, object] = {}
+            if d.prescribed_dose_mg is not None:
+                extra["prescribed_dose_mg"] = d.prescribed_dose_mg
+            if not d.protocol.has_dose:
+                follows = self._medicine_session_before()
+                if follows is not None:
+                    extra["follows"] = follows
             uid = self.store.create_session(d.protocol, d.client_code, d.therapist, d.room, demo=d.demo,
-                                            wall_time=to_iso(self.clock.now()), extra=extra)
+                                            wall_time=to_iso(self.clock.now()), extra=extra or None)
             # The runner folds the created event too: it holds what the dose event will carry.
             self.runner = SessionRunner(d.protocol, self.clock, self.store.log(uid), d.therapist,
                                         self.store.events(uid))
         return self.runner
+
+    def _medicine_session_before(self) -> dict[str, object] | None:
+        """The client's latest session with a dose: the medicine session an integration session follows."""
+        rows = [row for row in self.store.sessions() if row.client_code == self.details.client_code]
+        for row in sorted(rows, key=lambda r: r.started_at or r.created_at, reverse=True):
+            if self.store.events(row.uid, (Kind.DOSE,)):
+                return {"uid": row.uid, "number": row.id, "started_at": row.started_at or row.created_at}
+        return None
 
     def record_screening(self, screening: Screening) -> None:
         runner = self.create()
