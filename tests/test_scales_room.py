@@ -97,3 +97,16 @@ def test_the_room_log_shows_each_rating_and_it_may_be_amended(qtbot, workspace, 
     assert line_for(rating).endswith("Scale   RASS -1 (Drowsy)")
     assert Kind.SCALE in AMENDABLE and Kind.PRE_DOSE in AMENDABLE
     assert room.vitals.scales_form is not None
+
+
+def test_a_caution_about_an_answer_gives_way_when_it_is_rated_again(qtbot, workspace, protocol):
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    room = open_vitals_room(qtbot, workspace, runner)
+    press("Ctrl+Shift+R")
+    type_text("+2")  # agitated: a caution
+    enter()
+    assert [b.level for b in visible_banners(room)] == ["caution"]
+    press("Ctrl+Shift+R")
+    type_text("0")
+    enter()
+    assert visible_banners(room) == []

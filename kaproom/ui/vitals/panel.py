@@ -464,6 +464,9 @@ class RoomVitals(QObject):
                 return saved or None
             saved.append(events[0])
             form.clear_scale(rating.scale)
+            # A caution about an answer (or a total) rated again gives way, as a vital measured again does.
+            self.board.measured_again({f"{rating.scale.id}.{item}" for item in rating.answers}
+                                      | ({rating.scale.id} if rating.complete else set()))
             if events[1:]:
                 self.board.show_alerts([(alert, alert.payload) for alert in events[1:]], events[0].session_time)
             worst = rating.level if rating.level == "urgent" or worst == "ok" else worst
