@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF
-from PySide6.QtGui import QFont, QFontDatabase, QPagedPaintDevice, QPageLayout, QPageSize, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
 
 from kaproom.domain.clock import from_iso
+from kaproom.export.course import CourseRow, measure_series
 from kaproom.export.monitoring import MonitoringSummary, monitoring_summary
 from kaproom.export.pdf import HEALTH_LABEL, PAGE_SIZES, RESOLUTION, ensure_gui_application, pdf_writer
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
@@ -224,3 +225,88 @@ def _aftercare_page(flow: Flow, facts: MonitoringSummary, dates: str, clinic: Cl
     flow.text(EMERGENCY, flow.fonts.bold)
     flow.heading("Your next appointment")
     flow.text(facts.next_appointment or "Integration session: ______________________________")
+
+
+# ----------------------------------------------------------------------------- the client's course
+
+#: Pen styles for the measures' trend lines, so they differ without colour.
+_TREND_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+
+
+def render_course(course: list[CourseRow], client_code: str, exported_at: str = "", *, paper: str = "a4",
+                  dates: str = "iso", clinic: ClinicSettings | None = None) -> bytes:
+    """Every session of one client in order, and the trend of the measures, as PDF."""
+    clinic = clinic or ClinicSettings()
+
+    def build(flow: Flow) -> None:
+        _course_pages(flow, course, client_code, exported_at, dates, clinic)
+
+    footer = f"KAP Room · client course · client {client_code} · Contains health information, confidential"
+    return _render(paper, f"Client course, client {client_code}", 1.0, build, footer)
+
+
+def _course_pages(flow: Flow, course: list[CourseRow], client_code: str, exported_at: str, dates: str,
+                  clinic: ClinicSettings) -> None:
+    flow.text(f"Client course: {client_code}", flow.fonts.title)
+    flow.text(" · ".join(bit for bit in (clinic.clinic_name, f"{len(course)} sessions",
+                                          f"printed {wall_date(exported_at, dates)}" if exported_at else "") if bit),
+              flow.fonts.small)
+    flow.space(2)
+    flow.box(HEALTH_LABEL)
+    flow.heading("Sessions")
+    numbers = {row.number for row in course}
+    rows: list[list[Cell | str]] = []
+    for row in course:
+        kind = "Medicine" if row.medicine else "Integration" + (
+            f", after #{row.follows}" if row.follows is not None and row.follows in numbers else "")
+        rows.append([str(row.number), _day(row.started_at, dates), Cell(kind, bold=row.medicine), row.protocol,
+                     row.dose or "—", "—" if row.highest_news2 is None else str(row.highest_news2),
+                     "; ".join(f"{name} {total}" for _, name, total in row.measures) or "—",
+                     Cell(str(row.adverse_events), bold=True) if row.adverse_events else "0",
+                     row.outcome.replace("_", " ")])
+    flow.table([Column("#", 0.35), Column("Date", 1.05), Column("Kind", 1.1), Column("Protocol", 1.45),
+                Column("Dose", 1.4), Column("NEWS2", 0.65), Column("Ratings and measures", 2.0),
+                Column("AEs", 0.45), Column("Outcome", 0.9)], rows)
+    flow.text("NEWS2: the highest in the session. AEs: adverse events recorded. Ratings and measures: the last "
+              "total of each in the session.", flow.fonts.small)
+    series = {name: points for name, points in measure_series(course).items() if len(points) >= 2}
+    flow.heading("Measures over the course")
+    if not series:
+        flow.text("No measure was rated in two sessions or more.")
+        return
+    flow.block(60 * flow.mm, lambda p, rect: _trend(p, rect, flow, series, len(course)))
+    flow.text("Each line is one measure's total, session by session (the last rating in each session).",
+              flow.fonts.small)
+
+
+def _trend(p: QPainter, rect: QRectF, flow: Flow, series: dict[str, list[tuple[int, int]]], count: int) -> None:
+    font = flow.fonts.small
+    fm = flow.metrics(font)
+    p.setFont(font)
+    top_value = max(max(total for _, total in points) for points in series.values())
+    low_value = min(0, min(min(total for _, total in points) for points in series.values()))
+    left, right = rect.left() + fm.horizontalAdvance("000") + 2 * flow.mm, rect.right() - 20 * flow.mm
+    top, bottom = rect.top() + fm.height(), rect.bottom() - fm.height() * 1.5
+    span = max(1, top_value - low_value)
+
+    def at(place: int, value: int) -> QPointF:
+        x = left + (right - left) * (place / max(1, count - 1))
+        return QPointF(x, bottom - (bottom - top) * (value - low_value) / span)
+
+    p.setPen(QPen(QColor("#888888"), 0))
+    p.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+    p.drawLine(QPointF(left, top), QPointF(left, bottom))
+    for value in (low_value, top_value):
+        label = str(value)
+        p.drawText(QPointF(left - fm.horizontalAdvance(label) - flow.mm, at(0, value).y() + fm.ascent() / 3), label)
+    for place in range(count):
+        label = f"{place + 1}"
+        p.drawText(QPointF(at(place, low_value).x() - fm.horizontalAdvance(label) / 2, bottom + fm.height()), label)
+    for index, (name, points) in enumerate(sorted(series.items())):
+        pen = QPen(QColor("#000000"), 0.35 * flow.mm, _TREND_STYLES[index % len(_TREND_STYLES)])
+        p.setPen(pen)
+        line = [at(place, total) for place, total in points]
+        p.drawPolyline(line)
+        for point in line:
+            p.drawEllipse(point, 0.8 * flow.mm, 0.8 * flow.mm)
+        p.drawText(QPointF(line[-1].x() + 1.5 * flow.mm, line[-1].y() + fm.ascent() / 3), f"{name} {points[-1][1]}")

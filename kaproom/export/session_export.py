@@ -31,7 +31,7 @@ from kaproom.services.paper import date_format, paper_size
 from kaproom.services.people import People
 from kaproom.services.room_key import load_or_create
 from kaproom.services.settings import load_settings
-from kaproom.store import SessionRow, StoreError
+from kaproom.store import SessionRow, Store, StoreError
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
 if TYPE_CHECKING:
@@ -82,6 +82,17 @@ def _render_document(fmt: str, report: SessionReport, now: str, folder: Path) ->
     return render(report, now, paper=paper_size(settings), dates=date_format(settings), clinic=settings)
 
 
+def _render_course(store: Store, client_code: str, now: str, folder: Path) -> tuple[bytes, list[str]]:
+    """The client's course as PDF, and the sessions it holds (each is recorded as exported)."""
+    from kaproom.export.course import client_course  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+    from kaproom.export.documents_pdf import render_course  # noqa: PLC0415 - as above
+    settings, _warnings = load_settings(folder)
+    course = client_course(store, client_code)
+    data = render_course(course, client_code, now, paper=paper_size(settings), dates=date_format(settings),
+                         clinic=settings)
+    return data, [row.uid for row in course]
+
+
 def _check_folder(target: Path) -> None:
     """Fail before recording anything when the destination folder cannot take a file."""
     try:
@@ -129,11 +140,15 @@ def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path:
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
-    data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder)
+    uids = [row.uid]
+    if fmt == "course":  # every session of the session's client, in one PDF
+        data, uids = _render_course(store, row.client_code, now, workspace.folder)
+    else:
+        data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder)
 
     def record() -> None:
         try:
-            people.record_export(user, [row.uid], fmt, str(target))
+            people.record_export(user, uids, fmt, str(target))
         except StoreError as exc:
             raise _unrecorded(exc, target) from None
 
