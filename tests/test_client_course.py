@@ -85,3 +85,21 @@ def test_the_course_is_one_pdf_from_the_command_line(qapp, course_data, tmp_path
     assert "KAP-0099" not in text
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(target), str(tmp_path / "course")], check=True)
     assert (tmp_path / "course-1.png").exists()
+
+
+def test_the_review_exports_the_course_the_summary_and_the_after_care_sheet(qapp, qtbot, course_data, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from kaproom.export.report_data import gather
+    from kaproom.ui.review.exports import ExportBar
+    folder, course = course_data
+    chosen = []
+    with Workspace(folder) as workspace:
+        bar = ExportBar(workspace, "supervisor",
+                        ask_path=lambda fmt, suggested, _filter: chosen.append(suggested) or str(tmp_path / f"{fmt}.pdf"))
+        qtbot.addWidget(bar)
+        bar.set_report(gather(workspace, course[-1].uid))
+        for fmt in ("course", "summary", "aftercare"):
+            qtbot.mouseClick(bar.buttons[fmt], Qt.MouseButton.LeftButton)
+            assert (tmp_path / f"{fmt}.pdf").read_bytes().startswith(b"%PDF")
+    assert chosen[0].endswith(".course.pdf")
