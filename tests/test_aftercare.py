@@ -189,3 +189,23 @@ def test_the_summary_names_the_escort_and_the_fasting_times_when_the_record_has_
     pdf.write_bytes(render_monitoring_summary(replace(report, events=(facts_event, *report.events))))
     _pages, _size, text = page_facts(pdf)
     assert "Sam Lee, 555 0100" in text and "last food 07:30" in text
+
+
+def test_the_review_shows_dates_in_the_clinics_format(qapp, qtbot, session):
+    from kaproom.services.workspace import Workspace
+    from kaproom.ui.review.session_view import SessionView
+    folder, number, _ = session
+    settings, _ = load_settings(folder)
+    save_settings(folder, ClinicSettings(**{**settings.__dict__, "date_format": "day-first"}))
+    with Workspace(folder) as workspace:
+        view = SessionView(workspace)
+        qtbot.addWidget(view)
+        view.load(number)
+        assert "02/03/2026 14:00" in view.facts.text()
+
+
+def test_the_c_locale_has_no_territory_so_paper_and_dates_stay_a4_and_iso():
+    """Python's locale module reads C.UTF-8 as en_US: that must not make a clinic's paper Letter."""
+    assert system_territory({"LANG": "C.UTF-8"}) == "" and system_territory({"LC_ALL": "POSIX"}) == ""
+    assert system_territory({"LC_PAPER": "C", "LANG": "en_US.UTF-8"}) == ""
+    assert paper_size(ClinicSettings(), system_territory({"LANG": "C.UTF-8"})) == "a4"

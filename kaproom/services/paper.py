@@ -24,18 +24,19 @@ DATE_PATTERNS: Mapping[str, str] = {"iso": "%Y-%m-%d", "us": "%m/%d/%Y", "day-fi
 
 
 def system_territory(environ: Mapping[str, str] | None = None) -> str:
-    """'US' for en_US.UTF-8: the territory of the locale that decides paper, or '' when none says."""
+    """'US' for en_US.UTF-8: the territory of the locale that decides paper, or '' when none says
+    (the C and POSIX locales have no territory, whatever Python's locale module makes of them)."""
     env = os.environ if environ is None else environ
     for name in ("LC_PAPER", "LC_ALL", "LANG"):
         value = env.get(name, "")
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return _territory(value)
-    if environ is None:
+        if value:
+            return "" if value in ("C", "POSIX") or value.startswith("C.") else _territory(value)
+    if environ is None:  # no variable says: what the process's locale was set to, if anything
         try:
-            found = locale.getlocale(locale.LC_CTYPE)[0] or ""
-        except ValueError:
+            found = locale.setlocale(locale.LC_CTYPE)
+        except locale.Error:
             found = ""
-        return _territory(found)
+        return "" if found in ("C", "POSIX") or found.startswith("C.") else _territory(found)
     return ""
 
 
