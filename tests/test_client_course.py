@@ -103,3 +103,16 @@ def test_the_review_exports_the_course_the_summary_and_the_after_care_sheet(qapp
             qtbot.mouseClick(bar.buttons[fmt], Qt.MouseButton.LeftButton)
             assert (tmp_path / f"{fmt}.pdf").read_bytes().startswith(b"%PDF")
     assert chosen[0].endswith(".course.pdf")
+
+
+def test_the_review_shows_the_clients_course_beside_a_session(qapp, qtbot, course_data):
+    from kaproom.ui.review.session_view import SessionView
+    folder, course = course_data
+    with Workspace(folder) as workspace:
+        view = SessionView(workspace)
+        qtbot.addWidget(view)
+        view.load(course[3].number)
+        text = view.details.toPlainText()
+    assert "Client's course (6 sessions)" in text
+    assert f"#{course[3].number} 2026-03-11 · integration after #{course[2].number}" in text
+    assert "PHQ-9 16; GAD-7 7" in text and "250 mg sublingual ketamine lozenge" in text

@@ -47,11 +47,13 @@ def course_row(report: SessionReport) -> CourseRow:
                      number if isinstance(number, int) else None)
 
 
-def client_course(store: Store, client_code: str) -> list[CourseRow]:
-    """Every session of ``client_code``, oldest first."""
+def client_course(store: Store, client_code: str, known: SessionReport | None = None) -> list[CourseRow]:
+    """Every session of ``client_code``, oldest first; ``known``, a report already gathered (the
+    session on screen), is not read a second time."""
     rows = [row for row in store.sessions() if row.client_code == client_code]
     rows.sort(key=lambda row: (row.started_at or row.created_at, row.id))
-    return [course_row(gather(store, row.uid)) for row in rows]
+    return [course_row(known if known is not None and known.header.uid == row.uid else gather(store, row.uid))
+            for row in rows]
 
 
 #: Ratings of the moment in a medicine session, not outcome measures: left out of the trend.

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.people import Permission, may_see_session
+from kaproom.export.course import client_course
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.services.paper import date_format
 from kaproom.services.people import AccessRefused, People
@@ -34,6 +35,7 @@ from kaproom.ui.kit.buttons import button_text
 from kaproom.ui.kit.errors import quietly
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.review.chart_widget import VitalsChart
+from kaproom.ui.review.course import course_html
 from kaproom.ui.review.details import details_html, facts_line
 from kaproom.ui.review.exports import ExportBar
 from kaproom.ui.review.signoff_panel import SignOffPanel
@@ -269,7 +271,9 @@ class SessionView(QWidget):
         uid = self.report.header.uid
         # The facts still show when the audit log cannot be read just now.
         exports = quietly(lambda: People.of(self.workspace).exports_of(uid, self.user), [])
-        self.details.setHtml(details_html(self.report, exports, self.dates))
+        report = self.report
+        course = quietly(lambda: client_course(self.workspace.store, report.header.client_code, report), [])
+        self.details.setHtml(details_html(self.report, exports, self.dates) + course_html(course, uid, self.dates))
 
     def reload(self) -> None:
         if self.report is not None:
