@@ -5,6 +5,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KAPROOM_AUDIO_OUTPUT", "dummy")
+# Paper and dates follow the computer's locale unless the clinic says (kaproom.services.paper):
+# the tests expect A4 and ISO dates on any developer's machine, US or not.
+os.environ["LC_PAPER"] = "C"
 
 from datetime import UTC, datetime
 from pathlib import Path

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kaproom.domain.aldrete import Aldrete
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import JSONDict
 from kaproom.domain.protocol_settings import DEFAULT_ALERTS, OBSERVED_ITEM, Question, duration_words
@@ -139,21 +140,35 @@ def unticked(checklist: Sequence[Question], ticks: Mapping[str, bool]) -> list[Q
 
 
 def discharge_details(checklist: Sequence[Question], ticks: Mapping[str, bool], ready_to_leave_at: str,
-                      override_reason: str = "") -> JSONDict:
+                      override_reason: str = "", aldrete: Aldrete | None = None,
+                      aldrete_record: JSONDict | None = None) -> JSONDict:
     """The ``discharge_check`` payload (also merged into ``session_ended``).
 
-    Raises DischargeError when an item is unticked and no reason is written, or when the
-    ready-to-leave time is missing.
+    Raises DischargeError when an item is unticked and no reason is written, when the modified
+    Aldrete score is below the protocol's minimum (or can no longer reach it) and no reason is
+    written, or when the ready-to-leave time is missing. ``aldrete_record`` is the score as
+    stored (see :func:`kaproom.domain.aldrete.aldrete_payload`).
     """
     reason = override_reason.strip()
     missing = unticked(checklist, ticks)
-    if missing and not reason:
-        names = "; ".join(item.text for item in missing)
-        raise DischargeError(f"Unticked: {names}. Write why the client may leave anyway, or tick them.")
+    low = aldrete is not None and aldrete.below_minimum
+    if (missing or low) and not reason:
+        problems = [f"Unticked: {'; '.join(item.text for item in missing)}"] if missing else []
+        if aldrete is not None and low:
+            problems.append(f"Modified Aldrete {aldrete.total} is below the protocol's minimum of {aldrete.minimum:g}"
+                            if aldrete.complete else
+                            f"Modified Aldrete can reach at most {aldrete.highest_possible}, below the protocol's "
+                            f"minimum of {aldrete.minimum:g}")
+        fix = "or tick them" if missing else "or correct the score"
+        raise DischargeError(f"{'. '.join(problems)}. Write why the client may leave anyway, {fix}.")
     if not ready_to_leave_at.strip():
         raise DischargeError("Record when the client was ready to leave.")
     details: JSONDict = {"checklist": {item.id: bool(ticks.get(item.id, False)) for item in checklist},
                          "ready_to_leave_at": ready_to_leave_at.strip()}
+    if aldrete_record is not None:
+        details["aldrete"] = aldrete_record
+    if low:
+        details["aldrete_below_minimum"] = True
     if missing:
         details["override_reason"] = reason
         details["unticked"] = [item.id for item in missing]

@@ -25,9 +25,13 @@ class Kind:
 
     Payloads (JSON objects) by kind; fields marked ? may be absent:
 
-    - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?
+    - session_created: client_code, therapist, room, demo, protocol {id, name, text}, prescribed_dose_mg?,
+      follows? {uid, number, started_at} (an integration session: the client's medicine session before it)
     - screening: answers {question_id: bool}, proceed_confirmed?, notes?
     - intention: text
+    - pre_dose: escort_name?, escort_phone?, last_food? ("HH:MM"), last_drink? ("HH:MM"), touch_consent?
+      ("yes"|"ask_first"|"no"), music_preferences? (the facts before dosing; a later one adds or
+      corrects, field by field)
     - session_started: protocol, clock_speed, boot_id?, since_boot? (the anchor a resume is judged by)
     - session_resumed: gap_seconds, wall_clock_went_back, last_event_seq, boot_id?, since_boot?
     - phase_changed: index, to, from, how ("start"|"auto"|"manual"|"dose"), effective_time,
@@ -41,7 +45,13 @@ class Kind:
     - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
-    - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals event)
+    - scale: scale (its id: "rass", "dissociation", a clinic's own), name (its short name), answers
+      {item_id: {points, words}} (items not answered are absent), order (the item ids in the
+      scale's order: the stored object's keys are sorted), total (the sum of the points),
+      complete (every item answered), level ("ok"|"caution"|"urgent"), words (the rating in words),
+      vitals_seq? (the check-in it was taken with). MOAA/S is not a scale event: it stays in vitals.
+    - alert: level ("caution"|"urgent"), field, value?, reason, source_seq? (the vitals or scale
+      event); a scale's field is "<scale id>.<item id>" for an answer, "<scale id>" for its total
     - alert_ack: alert_seqs (the alerts of one line; alert_seq in older records), alerts (their
       reasons, in words), fields? (of alerts that could not be saved), action?
     - music: action ("track_started"|"track_ended"|"skip"|"previous"|"error"|"volume"|"duck"|
@@ -53,9 +63,12 @@ class Kind:
     - clock_jump: jump_seconds, boot_id?, since_boot?; on a resume whose wall gap is more than can
       have passed in the room: on_resume, wall_gap_seconds, counted_seconds, reason; the therapist's
       answer: on_resume, kept ("room"|"wall"), added_seconds (jump_seconds 0)
-    - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?
+    - discharge_check: checklist {item_id: bool}, ready_to_leave_at?, override_reason?, unticked?,
+      aldrete? {total, complete, minimum, items {item_id: {points, record? (what the record
+      suggested), basis?}}} (the modified Aldrete score), aldrete_below_minimum? (true: the reason
+      covers it), next_appointment? (the next integration appointment, in words, for the after-care sheet)
     - session_ended: outcome ("discharged"|"ended_early"), reason, checklist?, override_reason?,
-      ready_to_leave_at?
+      ready_to_leave_at?, and on a discharge whatever else its discharge_check holds (aldrete?, ...)
     - signoff: comment, role?
     - viewed / exported: format?, destination? (found in older records only: views and exports
       now go to the audit trail, so a session's copies on two computers do not part ways)
@@ -64,6 +77,7 @@ class Kind:
     SESSION_CREATED = "session_created"
     SCREENING = "screening"
     INTENTION = "intention"
+    PRE_DOSE = "pre_dose"
     SESSION_STARTED = "session_started"
     SESSION_RESUMED = "session_resumed"
     PHASE_CHANGED = "phase_changed"
@@ -74,6 +88,7 @@ class Kind:
     DOSE = "dose"
     VITALS = "vitals"
     ALERT = "alert"
+    SCALE = "scale"
     ALERT_ACK = "alert_ack"
     MUSIC = "music"
     CLOCK_JUMP = "clock_jump"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kaproom.domain.pre_dose import FIELDS as PRE_DOSE_FIELDS
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.domain.protocol_settings import (
     DEFAULT_ALERTS,
@@ -29,6 +30,7 @@ from kaproom.domain.protocol_settings import (
     VitalsSchedule,
     observation_item,
 )
+from kaproom.domain.scales import DEFAULT_SCALES, Scale, parse_scales
 
 #: Besides what it defines, the protocol module offers the settings types a Protocol is made of
 #: and the error its loader raises, so that a caller reading protocols needs this one import.
@@ -50,6 +52,7 @@ __all__ = [
     "available_protocols",
     "builtin_protocol",
     "default_discharge",
+    "integration_protocols",
     "load_protocol",
     "observation_item",
     "parse_protocol",
@@ -59,6 +62,8 @@ __all__ = [
 TOMLTable = dict[str, Any]
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "protocols"
+#: Sessions without medicine (integration): offered apart from the medicine protocols on the start page.
+INTEGRATION_DIR = BUILTIN_DIR / "integration"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,16 @@ class Protocol:
     text: str = ""  # the TOML it was read from, kept in each session's record
     #: How long after a phase change made by hand it can still be undone (as a correction).
     undo_phase_minutes: float = 2.0
+    #: The rating scales the room asks for (see :mod:`kaproom.domain.scales`); MOAA/S is always one.
+    scales: tuple[Scale, ...] = DEFAULT_SCALES
+    #: Pre-dose facts the start page asks for, and those F10 needs in the record (kaproom.domain.pre_dose).
+    pre_dose_ask: tuple[str, ...] = ()
+    pre_dose_required: tuple[str, ...] = ()
+    #: False for a session without medicine (an integration session): no dose, no schedule after it.
+    has_dose: bool = True
+
+    def scale(self, scale_id: str) -> Scale | None:
+        return next((s for s in self.scales if s.id == scale_id), None)
 
     @property
     def total_seconds(self) -> float:
@@ -99,8 +114,9 @@ class Protocol:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music"}
-_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes"}
+_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales", "pre_dose"}
+_PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes",
+                  "dose"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
 _TAG_KEYS = {"label", "key"}
 _QUESTION_KEYS = {"id", "text"}
@@ -242,7 +258,15 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         phases.append(Phase(phase_id, reader.text(raw, "name", where), minutes, playlist,
                             reader.text(raw, "description", where, required=False), auto))
 
-    dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else None)
+    has_dose = head.get("dose", True)
+    if not isinstance(has_dose, bool):
+        raise reader.fail("protocol.dose", "dose must be true or false",
+                          "write dose = false for a session without medicine, or leave it out", "dose")
+    if not has_dose and "dose_phase" in head:
+        raise reader.fail("protocol.dose_phase", "a protocol with dose = false has no dose phase",
+                          "remove dose_phase, or remove dose = false", "dose_phase")
+    # Without a dose, the last phase stands in as the dose phase: never passed, so never a dose assumed.
+    dose_phase = head.get("dose_phase", phases[0].id if len(phases) == 1 else phases[-1].id if not has_dose else None)
     if dose_phase is None:
         raise reader.fail("protocol", "missing 'dose_phase'",
                           f"add dose_phase = one of: {', '.join(p.id for p in phases)}")
@@ -264,8 +288,31 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     music = _music(reader, doc["music"]) if "music" in doc else MusicSettings()
 
     undo_minutes = reader.number(head, "undo_phase_minutes", "protocol", 0, 60, default=2.0)
+    scales = parse_scales(reader, doc["scales"]) if "scales" in doc else DEFAULT_SCALES
+    ask, required = _pre_dose(reader, doc["pre_dose"]) if "pre_dose" in doc else ((), ())
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
-                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes)
+                    discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales, ask, required,
+                    has_dose)
+
+
+def _pre_dose(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``[pre_dose]``: ``ask`` (the facts the start page asks for) and ``required`` (those F10 needs;
+    asked too, whether listed in ``ask`` or not)."""
+    reader.check_keys(raw, {"ask", "required"}, "pre_dose")
+    found: dict[str, tuple[str, ...]] = {}
+    for key in ("ask", "required"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise reader.fail(f"pre_dose.{key}", f"'{key}' must be a list of fact names",
+                              f'write {key} = ["escort_name", "escort_phone"]', key)
+        unknown = [v for v in value if v not in PRE_DOSE_FIELDS]
+        if unknown:
+            raise reader.fail(f"pre_dose.{key}", f"'{unknown[0]}' is not a pre-dose fact",
+                              f"use any of: {', '.join(PRE_DOSE_FIELDS)}", key)
+        found[key] = tuple(dict.fromkeys(value))
+    required = found["required"]
+    ask = tuple(name for name in PRE_DOSE_FIELDS if name in found["ask"] or name in required)
+    return ask, required
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:
@@ -354,7 +401,8 @@ def _vitals(reader: _Reader, raw: Any) -> tuple[VitalsSchedule, dict[str, tuple[
         table = raw["alerts"]
         reader.check_keys(table, set(DEFAULT_ALERTS), "vitals.alerts")
         for key in table:
-            alerts[key] = reader.number(table, key, "vitals.alerts", 0, 1000)
+            highest = 10 if key == "discharge_aldrete_minimum" else 1000  # the Aldrete score's own top
+            alerts[key] = reader.number(table, key, "vitals.alerts", 0, highest)
     return schedule, ranges, alerts
 
 
@@ -407,5 +455,25 @@ def available_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], 
     return list(found.values()), errors
 
 
+def integration_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], list[ProtocolError]]:
+    """The integration protocols (sessions without medicine): built in, and the clinic's own in
+    ``extra_dir/integration/*.toml``, which override the built-in ones by id."""
+    clinic = extra_dir / "integration" if extra_dir is not None else None
+    found: dict[str, Protocol] = {}
+    errors: list[ProtocolError] = []
+    for folder in [INTEGRATION_DIR] + ([clinic] if clinic is not None and clinic.is_dir() else []):
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                protocol = load_protocol(path)
+            except ProtocolError as exc:
+                errors.append(exc)
+                continue
+            found[protocol.id] = protocol
+    return list(found.values()), errors
+
+
 def builtin_protocol(protocol_id: str = "lozenge-3h") -> Protocol:
-    return load_protocol(BUILTIN_DIR / f"{protocol_id}.toml")
+    path = BUILTIN_DIR / f"{protocol_id}.toml"
+    if not path.exists() and (INTEGRATION_DIR / f"{protocol_id}.toml").exists():
+        path = INTEGRATION_DIR / f"{protocol_id}.toml"
+    return load_protocol(path)

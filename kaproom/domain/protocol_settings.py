@@ -90,6 +90,9 @@ DEFAULT_ALERTS: dict[str, float] = {
     # and how recent the check that discharge relies on must be (the label: vitals before the end).
     "discharge_observation_minutes": 120,
     "discharge_check_within_minutes": 30,
+    # The modified Aldrete score (0-10) the discharge checklist asks for; below it, discharging
+    # needs a written reason (kaproom.domain.aldrete).
+    "discharge_aldrete_minimum": 9,
 }
 
 DEFAULT_QUICK_TAGS: tuple[QuickTag, ...] = (

@@ -138,6 +138,9 @@ def dosing_phase_start(protocol: Protocol, state: SessionState) -> float | None:
 def due_for_session(protocol: Protocol, state: SessionState, now: float,
                     events: Sequence[RecordedEvent]) -> VitalsDue:
     """``vitals_due`` for a running session, from its state and its vitals and dose events."""
+    if not protocol.has_dose:  # an integration session: vitals whenever the therapist judges
+        return VitalsDue("none", None, now, "ok", "Vitals: as needed (no dose in this protocol)"
+                         if state.state.is_open else "Vitals: session ended")
     vitals = [e for e in events if e.kind == Kind.VITALS]
     checks = [e.session_time for e in vitals]
     urgent_at = vitals[-1].session_time if vitals and _has_urgent(vitals[-1]) else None

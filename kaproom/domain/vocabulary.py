@@ -12,9 +12,10 @@ from kaproom.domain.protocol_settings import duration_words
 #: What each kind of event is called, as the review's timeline names it.
 KIND_NAMES: Mapping[str, str] = {
     Kind.SESSION_CREATED: "Created", Kind.SCREENING: "Screening", Kind.INTENTION: "Intention",
+    Kind.PRE_DOSE: "Before the dose",
     Kind.SESSION_STARTED: "Started", Kind.SESSION_RESUMED: "Resumed", Kind.PHASE_CHANGED: "Phase",
     Kind.PHASE_EXTENDED: "Extended", Kind.NOTE: "Note", Kind.TAG: "Tag", Kind.AMENDMENT: "Amendment",
-    Kind.DOSE: "Dose", Kind.VITALS: "Vitals", Kind.ALERT: "Alert", Kind.ALERT_ACK: "Acknowledged",
+    Kind.DOSE: "Dose", Kind.VITALS: "Vitals", Kind.SCALE: "Scale", Kind.ALERT: "Alert", Kind.ALERT_ACK: "Acknowledged",
     Kind.MUSIC: "Music", Kind.CLOCK_JUMP: "Clock jump", Kind.DISCHARGE_CHECK: "Discharge",
     Kind.SESSION_ENDED: "Ended", Kind.SIGNOFF: "Sign-off", Kind.VIEWED: "Viewed", Kind.EXPORTED: "Exported",
 }

@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication,
 from kaproom.domain.clock import format_hms
 from kaproom.export.report_data import SessionReport
 from kaproom.export.report_rows import VitalsRow
+from kaproom.export.scale_rows import ScaleRow, scale_rows
 
 TICK_MINUTES = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 POLYLINE_RUN = 8  # segments per drawPolyline call (see polyline())
@@ -186,7 +187,9 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     left = rect.left() + pad + line * 1.2 + fm.horizontalAdvance("200") + 4 * unit
     right = rect.right() - pad - fm.horizontalAdvance("0:00") / 2
     top = legend_bottom + line * 2.3  # room for phase names, on two rows
-    bottom = rect.bottom() - pad - line * 2.2
+    ratings = scale_rows(report)
+    band_h = line * 2.4 if ratings else 0.0  # the ratings' band, two rows of names, only when there are any
+    bottom = rect.bottom() - pad - line * 2.2 - band_h
     if right - left < 40 * unit or bottom - top < 40 * unit:
         painter.setPen(pal.text)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Chart too small")
@@ -229,6 +232,33 @@ def _draw(painter: QPainter, rect: QRectF, report: SessionReport, pal: Palette) 
     if not vitals:
         painter.setPen(pal.text)
         painter.drawText(main.area, Qt.AlignmentFlag.AlignCenter, "No vitals recorded")
+    if ratings:
+        _ratings_band(painter, main, QRectF(left, rect.bottom() - pad - band_h, right - left, band_h), ratings, fm,
+                      pal, unit)
+
+
+def _ratings_band(painter: QPainter, main: _Plot, band: QRectF, ratings: Sequence[ScaleRow], fm: QFontMetricsF,
+                  pal: Palette, unit: float) -> None:
+    """The rating scales under the vitals, each at its time: 'RASS -2', 'Dissociation 5'; a rating
+    whose answers raised an alert in its colour and with a '!' (words, not colour alone). Two rows,
+    alternating, so neighbours do not overwrite each other."""
+    painter.setPen(QPen(pal.grid, 0.6 * unit))
+    painter.drawLine(QPointF(band.left(), band.top()), QPointF(band.right(), band.top()))
+    painter.setPen(pal.text)
+    painter.drawText(QPointF(band.left() - fm.horizontalAdvance("Scales") - 4 * unit, band.top() + fm.ascent()),
+                     "Scales")
+    for index, rating in enumerate(ratings):
+        total = "" if rating.total is None else f"{rating.total:+d}" if rating.scale == "rass" and rating.total \
+            else str(rating.total)
+        text = f"{'! ' if rating.level in ('caution', 'urgent') else ''}{rating.name} {total}".strip()
+        x = main.x(rating.session_time)
+        y = band.top() + fm.ascent() + 2 * unit + (index % 2) * fm.height()
+        left = min(max(band.left(), x - fm.horizontalAdvance(text) / 2), band.right() - fm.horizontalAdvance(text))
+        painter.setPen(QPen(pal.grid, 0.6 * unit))
+        painter.drawLine(QPointF(x, band.top()), QPointF(x, band.top() + 2 * unit))
+        painter.setPen(pal.urgent if rating.level == "urgent" else pal.caution if rating.level == "caution"
+                       else pal.text)
+        painter.drawText(QPointF(left, y), text)
 
 
 def _series(painter: QPainter, plot: _Plot, rows: Sequence, name: str, color: QColor, style: Qt.PenStyle,

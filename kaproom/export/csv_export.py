@@ -11,12 +11,29 @@ import csv
 import io
 import json
 
-from kaproom.domain.events import RecordedEvent
+from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.export.report_data import SessionReport
+from kaproom.export.scale_rows import scale_row
 from kaproom.export.summary import summarize
 
+# ----------------------------------------------------------------------------- rating scales
+#: A rating's scale (its id), its total and its answers ("severity=1; sedation=0"), filled on
+#: ``scale`` rows only, so a spreadsheet can filter and chart them without reading the JSON.
+SCALE_COLUMNS = ("scale", "scale_total", "scale_answers")
+
+
+def scale_cells(event: RecordedEvent) -> dict[str, str]:
+    if event.kind != Kind.SCALE:
+        return dict.fromkeys(SCALE_COLUMNS, "")
+    row = scale_row(event)
+    return {"scale": row.scale, "scale_total": "" if row.total is None else str(row.total),
+            "scale_answers": "; ".join(f"{item}={points}" for item, points, _ in row.answers)}
+
+
+# ----------------------------------------------------------------------------- events
+
 COLUMNS = ("session_uid", "seq", "wall_time", "session_time", "phase", "kind", "author", "summary",
-           "payload_json", "prev_hash", "hash")
+           "payload_json", "prev_hash", "hash", *SCALE_COLUMNS)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,7 +49,7 @@ def csv_row(event: RecordedEvent, labels: dict[str, str]) -> dict[str, str]:
         "author": spreadsheet_safe(event.author),
         "summary": spreadsheet_safe(summarize(event.kind, event.payload, labels)),
         "payload_json": json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
-        "prev_hash": event.prev_hash, "hash": event.hash,
+        "prev_hash": event.prev_hash, "hash": event.hash, **scale_cells(event),
     }
 
 
@@ -40,7 +57,8 @@ def every_cell_safe(row: dict[str, str]) -> dict[str, str]:
     """``row`` with every text cell spreadsheet-safe: an imported bundle can put any text in any
     field (session id, wall time, kind, hashes), not only where people type. The two numbers KAP
     Room formats itself (seq, session time) stay numbers."""
-    return {name: value if name in ("seq", "session_time") else spreadsheet_safe(value) for name, value in row.items()}
+    return {name: value if name in ("seq", "session_time", "scale_total") else spreadsheet_safe(value)
+            for name, value in row.items()}
 
 
 def render_csv(report: SessionReport) -> bytes:

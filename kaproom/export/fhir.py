@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaproom.domain.dose import given_despite
-from kaproom.domain.events import stored_number
+from kaproom.domain.events import Kind, stored_number
+from kaproom.domain.pre_dose import recorded_facts
 from kaproom.export.report_data import SessionReport, VitalsRow
+from kaproom.export.scale_rows import scale_rows
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -158,6 +160,106 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     return [resource]
 
 
+# ----------------------------------------------------------------------------- rating scales
+#: Rating scales have no LOINC code that KAP Room could confirm (LOINC codes the Ramsay sedation
+#: scale, 105043-4, but neither RASS, MOAA/S nor a dissociation rating as recorded here), so their
+#: Observations are coded in the clinic's own code system: ``urn:kaproom:scale`` with the scale's
+#: id as the code ("moaas", "rass", "dissociation", or a clinic's own id), its total as
+#: valueInteger, and each item of a scale of several items as a component coded
+#: ``urn:kaproom:scale:<scale id>`` with the item's id. The category is "survey".
+SCALE_SYSTEM = "urn:kaproom:scale"
+SURVEY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                      "code": "survey", "display": "Survey"}], "text": "Survey"}
+
+
+def _scale_observation(report: SessionReport, seq: int, key: str, name: str, wall_time: str, author: str,
+                       refs: dict[str, str], amended: bool) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": _uuid(report.header.uid, seq, key),
+        "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{seq}/{key}"}],
+        "status": "amended" if amended else "final", "category": [SURVEY],
+        "code": {"coding": [{"system": SCALE_SYSTEM, "code": key, "display": name}], "text": name},
+        "subject": {"reference": refs["patient"]}, "encounter": {"reference": refs["encounter"]},
+        "effectiveDateTime": wall_time,
+    }
+    if author:
+        resource["performer"] = [{"display": author}]
+    return resource
+
+
+def _scale_observations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every rating recorded (RASS, dissociation, a clinic's own). MOAA/S stays a field of the
+    vitals check-in and is not (yet) exported as an Observation of its own: the vitals part of the
+    bundle is one Observation per vital sign, which receiving systems and the tests count on."""
+    amended = {t.seq for t in report.timeline if t.amended_by}
+    out: list[dict[str, Any]] = []
+    for rating in scale_rows(report):
+        if not rating.scale or rating.total is None:
+            continue
+        obs = _scale_observation(report, rating.seq, rating.scale, rating.name, rating.wall_time, rating.author,
+                                 refs, rating.seq in amended)
+        obs["valueInteger"] = rating.total
+        if len(rating.answers) > 1 or (rating.answers and rating.answers[0][0] != rating.scale):
+            obs["component"] = [
+                {"code": {"coding": [{"system": f"{SCALE_SYSTEM}:{rating.scale}", "code": item}],
+                          "text": item.replace("_", " ")},
+                 "valueInteger": points}
+                for item, points, _ in rating.answers]
+        if not rating.complete:
+            obs["note"] = [{"text": "Not every item was answered"}]
+        interpretation = _interpretation(rating.level)
+        if interpretation and rating.level != "ok":
+            obs["interpretation"] = interpretation
+        out.append(obs)
+    return out
+
+
+def _aldrete_observation(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """The modified Aldrete score recorded at discharge (code "aldrete" in the clinic's scale system),
+    its items as components; none when the discharge recorded no score."""
+    for event in reversed(report.events):
+        score = event.payload.get("aldrete") if event.kind in (Kind.SESSION_ENDED, Kind.DISCHARGE_CHECK) else None
+        if not isinstance(score, Mapping) or not isinstance(score.get("total"), int):
+            continue
+        obs = _scale_observation(report, event.seq, "aldrete", "Modified Aldrete score", event.wall_time,
+                                 event.author, refs, False)
+        obs["valueInteger"] = score["total"]
+        items = score.get("items")
+        if isinstance(items, Mapping):
+            obs["component"] = [
+                {"code": {"coding": [{"system": f"{SCALE_SYSTEM}:aldrete", "code": str(name)}], "text": str(name)},
+                 "valueInteger": entry["points"]}
+                for name, entry in items.items() if isinstance(entry, Mapping) and isinstance(entry.get("points"), int)]
+        notes = [{"text": "Advisory: not validated for ketamine sessions"}]
+        if score.get("complete") is not True:
+            notes.append({"text": "Not every item was scored"})
+        if event.payload.get("aldrete_below_minimum") is True:
+            notes.append({"text": "Below the protocol's minimum; discharged with a written reason"})
+        obs["note"] = notes
+        return [obs]
+    return []
+
+
+# ----------------------------------------------------------------------------- facts before the dose
+def _escort(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """The escort named before the dose, as a RelatedPerson of the client (FHIR's home for a person
+    who accompanies a patient): name and phone as typed, "escort" as the relationship's text."""
+    facts = recorded_facts(e.payload for e in report.events if e.kind == Kind.PRE_DOSE)
+    if not facts.get("escort_name") and not facts.get("escort_phone"):
+        return []
+    person: dict[str, Any] = {
+        "resourceType": "RelatedPerson", "id": _uuid(report.header.uid, "escort"),
+        "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/escort"}],
+        "patient": {"reference": refs["patient"]},
+        "relationship": [{"text": "Escort after the session"}],
+    }
+    if facts.get("escort_name"):
+        person["name"] = [{"text": facts["escort_name"]}]
+    if facts.get("escort_phone"):
+        person["telecom"] = [{"system": "phone", "value": facts["escort_phone"]}]
+    return [person]
+
+
 def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     head = report.header
     patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
@@ -177,7 +279,8 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
         encounter["participant"] = [{"individual": {"display": head.therapist}}]
     if head.room:
         encounter["location"] = [{"location": {"display": head.room}}]
-    resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs)]
+    resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs),
+                 *_scale_observations(report, refs), *_aldrete_observation(report, refs), *_escort(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}

@@ -18,7 +18,10 @@ from kaproom.services.paths import private_file
 from kaproom.store.errors import StoreError
 
 #: Export formats and the ending of the file each writes.
-FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json"}
+FORMATS: dict[str, str] = {"pdf": ".pdf", "csv": ".csv", "fhir": ".fhir.json", "json": ".kaproom.json",
+                           "summary": ".summary.pdf", "aftercare": ".aftercare.pdf", "course": ".course.pdf"}
+#: The formats printed on paper, on the clinic's paper size with its dates.
+PAPER_FORMATS = frozenset({"pdf", "summary", "aftercare", "course"})
 #: The largest session bundle read for import (see :mod:`kaproom.export.json_bundle` for all its limits).
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}

@@ -22,7 +22,9 @@ from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
 from kaproom.export.report_rows import group_music
+from kaproom.export.scale_rows import report_aldrete, scale_rows
 from kaproom.export.summary import fmt_number
+from kaproom.services.paper import wall_date
 
 RESOLUTION = 300
 HEALTH_LABEL = ("CONTAINS HEALTH INFORMATION. Keep confidential; share only with people involved in this "
@@ -50,14 +52,15 @@ def _level_cell(level: str, text: str) -> Cell:
     return Cell(text, bold=True, color=URGENT if level == "urgent" else CAUTION)
 
 
-def _details(flow: Flow, report: SessionReport) -> None:
+def _details(flow: Flow, report: SessionReport, dates: str = "iso") -> None:
     h = report.header
     outcome = outcome_words(h.outcome) + (f": {h.end_reason}" if h.end_reason else "")
     duration = format_hms(h.duration_seconds) if h.duration_seconds is not None else "—"
     pairs = [("Client code", h.client_code), ("Therapist", h.therapist), ("Room", h.room or "—"),
-             ("Protocol", h.protocol_name), ("Created", wall_text(h.created_at)),
-             ("Started", wall_text(h.started_at) or "—"),
-             ("Ended", wall_text(h.ended_at) or "—"), ("Duration", duration), ("Outcome", outcome),
+             ("Protocol", h.protocol_name), ("Created", wall_date(h.created_at, dates, with_seconds=True)),
+             ("Started", wall_date(h.started_at, dates, with_seconds=True) or "—"),
+             ("Ended", wall_date(h.ended_at, dates, with_seconds=True) or "—"), ("Duration", duration),
+             ("Outcome", outcome),
              ("Recorded on", "this computer" if h.origin == "local" else f"imported from {h.origin}"),
              ("Dose", _dose_fact(report)), ("Events", str(h.event_count)), ("Session id", h.uid), ("", "")]
     rows: list[list[Cell | str]] = [[Cell(a, bold=True), b, Cell(c, bold=True), d]
@@ -83,7 +86,7 @@ def _dose_fact(report: SessionReport) -> str:
     return f"{report.dose_text or 'given'} at {format_hms(report.dose_time)}{remarks}"
 
 
-def _status(flow: Flow, report: SessionReport) -> None:
+def _status(flow: Flow, report: SessionReport, dates: str = "iso") -> None:
     integrity = report.integrity
     if integrity.intact:
         flow.text(f"Record integrity: intact. All {integrity.events} events match their hashes; nothing was changed "
@@ -101,7 +104,8 @@ def _status(flow: Flow, report: SessionReport) -> None:
     if report.signoffs:
         first = report.signoffs[0]
         signer = signer_words(first.author, first.office)
-        flow.text(f"Signed off by {signer} ({first.role or 'supervisor'}) on {wall_text(first.wall_time)}.",
+        flow.text(f"Signed off by {signer} ({first.role or 'supervisor'}) on "
+                  f"{wall_date(first.wall_time, dates, with_seconds=True)}.",
                   flow.fonts.bold)
     else:
         flow.text("Not signed off.", flow.fonts.bold)
@@ -140,6 +144,30 @@ def _vitals(flow: Flow, report: SessionReport, monochrome: bool) -> None:
                      fmt_number(v.spo2), fmt_number(v.respiratory_rate), fmt_number(v.temperature),
                      fmt_number(v.moaas), v.nausea, news, _level_cell(v.level, notes)])
     flow.table(columns, rows)
+
+
+def _scales(flow: Flow, report: SessionReport) -> None:
+    """The ratings (RASS, dissociation, a clinic's own scale) in a table of their own; no section
+    at all for a session without any, so reports of older sessions read as before."""
+    rows = scale_rows(report)
+    if not rows:
+        return
+    flow.heading("Rating scales")
+    table: list[list[Cell | str]] = []
+    for r in rows:
+        answers = "; ".join(f"{item.replace('_', ' ')}: {words.split(':')[0]}" for item, _, words in r.answers)
+        total = "" if r.total is None else f"{r.total:+d}" if r.scale == "rass" and r.total else str(r.total)
+        table.append([format_hms(r.session_time), wall_text(r.wall_time)[11:16], r.name,
+                      total + ("" if r.complete else " (partial)"), _level_cell(r.level, answers), r.author])
+    flow.table([Column("Session", 0.75), Column("Clock", 0.6), Column("Scale", 1.1), Column("Total", 0.8),
+                Column("Answers", 4.6), Column("By", 1.0)], table)
+
+
+def _aldrete(flow: Flow, report: SessionReport) -> None:
+    """The modified Aldrete score at discharge, under the checklist, when one was recorded."""
+    words = report_aldrete(report)
+    if words:
+        flow.text(words + " (advisory)", flow.fonts.bold if "below the minimum" in words else None)
 
 
 def _alerts(flow: Flow, report: SessionReport) -> None:
@@ -200,13 +228,13 @@ def _timeline(flow: Flow, report: SessionReport, music_detail: bool) -> None:
                 Column("Phase", 1.2), Column("What happened", 5.0), Column("By", 1.0)], rows)
 
 
-def _signoffs(flow: Flow, report: SessionReport) -> None:
+def _signoffs(flow: Flow, report: SessionReport, dates: str = "iso") -> None:
     flow.heading("Sign-off")
     if not report.signoffs:
         flow.text("This session has not been signed off.")
         return
     flow.table([Column("Signed", 1.4), Column("By", 1.4), Column("Role", 0.8), Column("Comment", 4.0)],
-               [[wall_text(s.wall_time), signer_words(s.author, s.office), s.role, s.comment]
+               [[wall_date(s.wall_time, dates, with_seconds=True), signer_words(s.author, s.office), s.role, s.comment]
                 for s in report.signoffs])
 
 
@@ -221,21 +249,35 @@ def _page_frame(painter: QPainter, flow: Flow, report: SessionReport, index: int
 
 
 def render_pdf(report: SessionReport, exported_at: str = "", *, monochrome: bool = False,
-               music_detail: bool = False) -> bytes:
-    """The report as PDF bytes (A4, 300 dpi). The timeline has one line per music track (its
+               music_detail: bool = False, paper: str = "a4", dates: str = "iso") -> bytes:
+    """The report as PDF bytes (300 dpi) on ``paper`` ("a4" or "letter"), dates in the clinic's
+    format (``dates``: see kaproom.services.paper). The timeline has one line per music track (its
     volume, fades and crossfades counted on it) unless ``music_detail`` asks for every line."""
     ensure_gui_application()
-    return _render_pdf(report, exported_at, monochrome, music_detail)
+    return _render_pdf(report, exported_at, monochrome, music_detail, paper, dates)
 
 
-def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music_detail: bool = False) -> bytes:
+# ----------------------------------------------------------------------------- paper
+PAGE_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+
+
+def pdf_writer(buffer: QBuffer, paper: str, margins: QMarginsF | None = None) -> QPdfWriter:
+    """A 300 dpi PDF writer on ``paper`` ("a4" or "letter"; anything else is A4), portrait."""
+    writer = QPdfWriter(buffer)
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(QPageLayout(QPageSize(PAGE_SIZES.get(paper, QPageSize.PageSizeId.A4)),
+                                     QPageLayout.Orientation.Portrait,
+                                     margins if margins is not None else QMarginsF(16, 14, 16, 18),
+                                     QPageLayout.Unit.Millimeter))
+    return writer
+
+
+def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music_detail: bool = False,
+                paper: str = "a4", dates: str = "iso") -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(16, 14, 16, 18), QPageLayout.Unit.Millimeter))
+    writer = pdf_writer(buffer, paper)
     h = report.header
     writer.setTitle(f"KAP Room session {h.number}, client {h.client_code}")
     writer.setCreator("KAP Room")
@@ -245,18 +287,20 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
     flow = Flow(writer, area.width(), area.height() - 10 * RESOLUTION / 25.4, Fonts(QFont(base)))
 
     flow.text("Session report", flow.fonts.title)
-    started = wall_text(h.started_at or h.created_at, with_seconds=False)
+    started = wall_date(h.started_at or h.created_at, dates)
     flow.text(f"Session {h.number} · client {h.client_code} · {started} · times are local ({timezone_label()})"
-              + (f" · printed {wall_text(exported_at, with_seconds=False)}" if exported_at else ""), flow.fonts.small)
+              + (f" · printed {wall_date(exported_at, dates)}" if exported_at else ""), flow.fonts.small)
     flow.space(2)
     flow.box(HEALTH_LABEL)
-    _details(flow, report)
-    _status(flow, report)
+    _details(flow, report, dates)
+    _status(flow, report, dates)
     _vitals(flow, report, monochrome)
+    _scales(flow, report)
     _alerts(flow, report)
     _checklists(flow, report)
+    _aldrete(flow, report)
     _timeline(flow, report, music_detail)
-    _signoffs(flow, report)
+    _signoffs(flow, report, dates)
 
     painter = QPainter(writer)
     try:

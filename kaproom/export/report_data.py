@@ -216,6 +216,8 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
             level = vitals[-1].level
         elif e.kind == Kind.ALERT:
             level = worst_level([p.get("level", "caution")])
+        elif e.kind == Kind.SCALE:  # a rating whose answers raised an alert reads at that level
+            level = worst_level([p.get("level", "")])
         elif e.kind == Kind.MUSIC:
             music.append(frozen_row(MusicRow, e.seq, e.session_time, e.wall_time, str(p.get("action", "")),
                                     str(p.get("title") or ""), str(p.get("file") or ""),

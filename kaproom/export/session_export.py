@@ -29,9 +29,11 @@ from kaproom.export.output import (
 )
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.export.report_rows import Header
+from kaproom.services.paper import date_format, paper_size
 from kaproom.services.people import People
 from kaproom.services.room_key import load_or_create
-from kaproom.store import SessionRow, StoreError
+from kaproom.services.settings import load_settings
+from kaproom.store import SessionRow, Store, StoreError
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
 if TYPE_CHECKING:
@@ -56,9 +58,12 @@ def default_name(row: SessionRow | Header, fmt: str) -> str:
 
 
 def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
+    if fmt in ("summary", "aftercare"):
+        return _render_document(fmt, report, now, folder)
     if fmt == "pdf":
         from kaproom.export.pdf import render_pdf  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
-        return render_pdf(report, now, monochrome=monochrome)
+        settings, _warnings = load_settings(folder)
+        return render_pdf(report, now, monochrome=monochrome, paper=paper_size(settings), dates=date_format(settings))
     if fmt == "csv":
         from kaproom.export.csv_export import render_csv  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_csv(report)
@@ -68,6 +73,28 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
     from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
     key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
     return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)))
+
+
+def _render_document(fmt: str, report: SessionReport, now: str, folder: Path) -> bytes:
+    """The monitoring summary or the after-care sheet, on the clinic's paper with its dates."""
+    from kaproom.export.documents_pdf import (  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+        render_aftercare,
+        render_monitoring_summary,
+    )
+    settings, _warnings = load_settings(folder)
+    render = render_aftercare if fmt == "aftercare" else render_monitoring_summary
+    return render(report, now, paper=paper_size(settings), dates=date_format(settings), clinic=settings)
+
+
+def _render_course(store: Store, client_code: str, now: str, folder: Path) -> tuple[bytes, list[str]]:
+    """The client's course as PDF, and the sessions it holds (each is recorded as exported)."""
+    from kaproom.export.course import client_course  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+    from kaproom.export.documents_pdf import render_course  # noqa: PLC0415 - as above
+    settings, _warnings = load_settings(folder)
+    course = client_course(store, client_code)
+    data = render_course(course, client_code, now, paper=paper_size(settings), dates=date_format(settings),
+                         clinic=settings)
+    return data, [row.uid for row in course]
 
 
 def _check_folder(target: Path) -> None:
@@ -132,12 +159,16 @@ def export_report(workspace: Workspace, report_of: Callable[[], SessionReport], 
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
     report = report_of()
-    data = _render(fmt, report, now, author, monochrome, workspace.folder)
     uid = report.header.uid
+    uids = [uid]
+    if fmt == "course":  # every session of the session's client, in one PDF (this computer's record)
+        data, uids = _render_course(workspace.store, report.header.client_code, now, workspace.folder)
+    else:
+        data = _render(fmt, report, now, author, monochrome, workspace.folder)
 
     def record() -> None:
         try:
-            People.of(workspace).record_export(user, [uid], fmt, str(target))
+            People.of(workspace).record_export(user, uids, fmt, str(target))
         except StoreError as exc:
             raise _unrecorded(exc, target) from None
 

@@ -13,6 +13,8 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.pre_dose import facts_words, recorded_facts
+from kaproom.domain.scales import stored_scale_words
 from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.domain.vocabulary import OUTCOME_WORDS
 
@@ -144,9 +146,12 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return f"Unreadable entry, edited outside KAP Room: {raw[:200] + '…' if len(raw) > 200 else raw}"
     if kind == Kind.SESSION_CREATED:
         protocol = _mapping(get("protocol"))
+        follows = _mapping(get("follows"))
+        after = f"; follows session {follows.get('number')} of {wall_text(str(follows.get('started_at')), False)}" \
+            if follows.get("number") is not None else ""
         return (f"Session created: client {get('client_code', '')}, therapist {get('therapist', '')}"
                 f"{', room ' + str(get('room')) if get('room') else ''}, protocol {protocol.get('name', '')}"
-                f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}")
+                f"{' (demo)' if get('demo') else ''}{prescribed_words(p)}{after}")
     if kind == Kind.SCREENING:
         answers = _mapping(get("answers"))
         yes = [labels.get(str(k), str(k)) for k, v in answers.items() if v]
@@ -156,6 +161,8 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return text + (f" — {get('notes')}" if get("notes") else "")
     if kind == Kind.INTENTION:
         return f"Intention: {get('text', '')}"
+    if kind == Kind.PRE_DOSE:
+        return "Before the dose: " + (facts_words(recorded_facts([p])) or "nothing given")
     if kind == Kind.SESSION_STARTED:
         return "Session started"
     if kind == Kind.SESSION_RESUMED:
@@ -185,6 +192,8 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         return text + (f" — {get('notes')}" if get("notes") else "")
     if kind == Kind.VITALS:
         return "Vitals: " + vitals_text(p)
+    if kind == Kind.SCALE:
+        return "Rating: " + stored_scale_words(p)
     if kind == Kind.ALERT:
         value = f" ({get('field', '')} {fmt_number(get('value'))})" if get("value") is not None else ""
         return f"{str(get('level', 'alert')).upper()}: {get('reason', '')}{value}"
@@ -205,6 +214,9 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         checklist = _mapping(get("checklist"))
         ticked = sum(1 for v in checklist.values() if v)
         text = f"Discharge check: {ticked} of {len(checklist)} ticked"
+        aldrete = _mapping(get("aldrete"))
+        if isinstance(aldrete.get("total"), int):  # the modified Aldrete score, when one was recorded
+            text += f"; Aldrete {aldrete['total']}" + ("" if aldrete.get("complete") is True else " (not complete)")
         return text + (f"; override: {get('override_reason')}" if get("override_reason") else "")
     if kind == Kind.SESSION_ENDED:
         ended = str(get("outcome", ""))

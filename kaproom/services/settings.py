@@ -23,7 +23,12 @@ IDLE_MINUTES_RANGE = (1, 240)
 BACKUP_COUNT_RANGE = (0, 1000)
 BACKUP_WARN_HOURS_RANGE = (1, 24 * 90)
 #: Settings whose text keeps its case (a folder, public keys); other words are read in lower case.
-CASE_KEPT = frozenset({"backup_to", "backup_recipients"})
+CASE_KEPT = frozenset({"backup_to", "backup_recipients", "clinic_name", "clinic_phone", "on_call_phone"})
+#: Paper and dates in printed documents ("" = from the computer's locale, see kaproom.services.paper).
+PAPER_SIZES = ("letter", "a4")
+DATE_FORMATS = ("iso", "us", "day-first")
+#: The clinic's own words on the after-care sheet (one line each).
+CLINIC_TEXTS = ("clinic_name", "clinic_phone", "on_call_phone")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class ClinicSettings:
     backup_keep_monthly: int = 24
     #: The home page warns when the last good backup is older than this.
     backup_warn_hours: int = 24
+    #: Paper for every PDF: "letter" or "a4"; "" = from the computer's locale (US, Canada, Mexico... letter).
+    paper_size: str = ""
+    #: Dates in printed documents: "iso" (2026-03-02), "us" (03/02/2026), "day-first" (02/03/2026); "" = locale.
+    date_format: str = ""
+    #: On the after-care sheet: the clinic's name and phone, and the number to call out of hours.
+    clinic_name: str = ""
+    clinic_phone: str = ""
+    on_call_phone: str = ""
 
 
 HELP = {
@@ -56,6 +69,12 @@ HELP = {
     "backup_keep_weekly": "weekly backups kept (default 8)",
     "backup_keep_monthly": "monthly backups kept (default 24)",
     "backup_warn_hours": "hours after which the home page warns that the last good backup is old (default 24)",
+    "paper_size": 'paper for every PDF: "letter" or "a4" ("" = from the computer\'s locale)',
+    "date_format": 'dates in printed documents: "iso" (2026-03-02), "us" (03/02/2026) or "day-first" '
+                   '(02/03/2026) ("" = from the computer\'s locale)',
+    "clinic_name": "the clinic's name, printed on the after-care sheet",
+    "clinic_phone": "the clinic's phone number, printed on the after-care sheet",
+    "on_call_phone": "the number a client calls out of hours, printed on the after-care sheet",
 }
 
 
@@ -76,6 +95,16 @@ def check_value(key: str, value: Any) -> Any:
         return value
     if key in ("backup_to", "backup_recipients"):
         return _check_backup_text(key, value)
+    if key in ("paper_size", "date_format"):
+        allowed = PAPER_SIZES if key == "paper_size" else DATE_FORMATS
+        if value not in ("", *allowed):
+            raise InputRefused(f"{key}: one of {', '.join(allowed)}, or \"\" for the computer's locale "
+                               f"(got {value!r}).")
+        return value
+    if key in CLINIC_TEXTS:
+        if not isinstance(value, str) or "\n" in value or "\x00" in value or len(value) > 120:
+            raise InputRefused(f"{key}: one line of text, at most 120 characters (got {value!r}).")
+        return value.strip()
     if key in ("backup_keep_daily", "backup_keep_weekly", "backup_keep_monthly", "backup_warn_hours"):
         low, high = BACKUP_WARN_HOURS_RANGE if key == "backup_warn_hours" else BACKUP_COUNT_RANGE
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -81,10 +81,12 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
     starting.start()
     total = protocol.total_seconds
     dose_at = sum(p.seconds for p in protocol.phases[:protocol.dose_phase_index]) + 1.0
-    actions: list[tuple[float, str, int]] = [(dose_at, "dose", 0)]
+    if not protocol.has_dose:  # an integration session: nothing given, vitals only as the plan has them
+        dose_at = total + 1.0
+    actions: list[tuple[float, str, int]] = [(dose_at, "dose", 0)] if protocol.has_dose else []
     actions += [(t, "note", i) for i, t in enumerate(plan(total - 60, notes, 30))]
     checks = plan(total - 60, vitals, 5)
-    if checks and checks[0] >= dose_at:  # the first check is the baseline, taken before the dose
+    if protocol.has_dose and checks and checks[0] >= dose_at:  # the first check is the baseline, before the dose
         checks[0] = max(0.0, dose_at - 120.0)
     actions += [(t, "vitals", i) for i, t in enumerate(checks)]
     actions += [(t, "track", i) for i, t in enumerate(plan(total - 60, tracks, 2))]

@@ -56,8 +56,14 @@ class Workspace:
         from kaproom.domain.protocol import available_protocols  # noqa: PLC0415
         return available_protocols(self.protocols_dir)
 
+    def integration_protocols(self) -> tuple[list[Protocol], list[ProtocolError]]:
+        """Sessions without medicine, offered apart on the start page (kaproom.domain.protocol)."""
+        from kaproom.domain.protocol import integration_protocols  # noqa: PLC0415 - as protocols() above
+        return integration_protocols(self.protocols_dir)
+
     def protocol(self, protocol_id: str) -> Protocol:
         protocols, _ = self.protocols()
+        protocols += self.integration_protocols()[0]
         for protocol in protocols:
             if protocol.id == protocol_id:
                 return protocol
@@ -86,13 +92,14 @@ class Workspace:
     def new_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "", *,
                     demo: bool = False, screening: Mapping[str, bool] | None = None,
                     proceed_confirmed: bool | None = None, intention: str = "", start: bool = True,
-                    prescribed_dose_mg: float | None = None) -> SessionRunner:
+                    prescribed_dose_mg: float | None = None, pre_dose: Mapping[str, str] | None = None
+                    ) -> SessionRunner:
         """Create a session and run its start sequence in one go."""
         from kaproom.services.session_start import Screening  # noqa: PLC0415 - as in session_start
         sequence = self.session_start(protocol, client_code, therapist, room, demo=demo,
                                       prescribed_dose_mg=prescribed_dose_mg)
         answers = None if screening is None else Screening(screening, proceed_confirmed)
-        return sequence.run(answers, intention, start=start)
+        return sequence.run(answers, intention, start=start, pre_dose=pre_dose)
 
     def verify_extra(self) -> list[ChainReport]:
         """Logs kept beside the sessions (the audit trail and the users it records, the stock

@@ -15,6 +15,7 @@ from kaproom.domain.events import RecordedEvent
 from kaproom.domain.vocabulary import signer_words
 from kaproom.export.report_data import ChecklistItem, SessionReport
 from kaproom.export.summary import fmt_number, wall_text
+from kaproom.services.paper import wall_date
 from kaproom.ui.kit import theme
 from kaproom.ui.review import style
 
@@ -89,35 +90,37 @@ def alerts_html(report: SessionReport) -> str:
     return "<h3>Alerts</h3>" + "".join(rows)
 
 
-def signoffs_html(report: SessionReport) -> str:
+def signoffs_html(report: SessionReport, dates: str = "iso") -> str:
     if not report.signoffs:
         return ""
     rows = "".join(f"<p><b>{escape(signer_words(s.author, s.office))}</b> ({escape(s.role or 'supervisor')}), "
-                   f"{escape(wall_text(s.wall_time))}"
+                   f"{escape(wall_date(s.wall_time, dates, with_seconds=True))}"
                    f"{': ' + escape(s.comment) if s.comment else ''}</p>" for s in report.signoffs)
     return "<h3>Sign-offs</h3>" + rows
 
 
-def exports_html(exports: Sequence[RecordedEvent]) -> str:
+def exports_html(exports: Sequence[RecordedEvent], dates: str = "iso") -> str:
     """Where copies of this record went (from the audit log: exports are not part of the record)."""
     if not exports:
         return ""
     rows = "".join(f"<p>{escape(str(e.payload.get('format', '')).upper())} to "
-                   f"{escape(str(e.payload.get('destination', '')))}<br>&nbsp;&nbsp;{escape(wall_text(e.wall_time))}"
+                   f"{escape(str(e.payload.get('destination', '')))}<br>&nbsp;&nbsp;"
+                   f"{escape(wall_date(e.wall_time, dates, with_seconds=True))}"
                    f"{' by ' + escape(e.author) if e.author else ''}</p>"
                    for e in exports)
     return "<h3>Exported</h3>" + rows
 
 
-def details_html(report: SessionReport, exports: Sequence[RecordedEvent] = ()) -> str:
+def details_html(report: SessionReport, exports: Sequence[RecordedEvent] = (), dates: str = "iso") -> str:
+    """The details beside the timeline; ``dates`` the clinic's date format (kaproom.services.paper)."""
     return "".join((intention_html(report), screening_html(report), dose_html(report), discharge_html(report),
-                    alerts_html(report), signoffs_html(report), exports_html(exports)))
+                    alerts_html(report), signoffs_html(report, dates), exports_html(exports, dates)))
 
 
-def facts_line(report: SessionReport) -> str:
+def facts_line(report: SessionReport, dates: str = "iso") -> str:
     """The plain-text line under the session title: where, who, when, how it ended."""
     h = report.header
-    start = wall_text(h.started_at or h.created_at, with_seconds=False)
+    start = wall_date(h.started_at or h.created_at, dates)
     if h.ended_at:
         length = f" ({format_hms(h.duration_seconds)})" if h.duration_seconds is not None else ""
         when = f"{start}–{wall_text(h.ended_at, with_seconds=False)[11:]}{length}"

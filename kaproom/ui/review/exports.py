@@ -28,7 +28,13 @@ BUTTONS: tuple[tuple[str, str, str], ...] = (
     ("csv", "CSV…", "CSV (*.csv)"),
     ("fhir", "FHIR R4…", "FHIR JSON (*.json)"),
     ("json", "JSON bundle…", "KAP Room bundle (*.json)"),
+    ("summary", "Summary…", "PDF (*.pdf)"),  # the one-page monitoring summary
+    ("aftercare", "After-care…", "PDF (*.pdf)"),  # the client's after-care sheet
+    ("course", "Course…", "PDF (*.pdf)"),  # every session of this session's client, in one PDF
 )
+#: What the short buttons write, for their tooltips and accessible names.
+DESCRIPTIONS = {"summary": "Monitoring summary, one page (PDF)", "aftercare": "After-care sheet for the client (PDF)",
+                "course": "The client's course: every session of this client in one PDF"}
 AskPath = Callable[[str, str, str], "str | None"]  # (format, suggested path, filter) -> chosen path or None
 
 
@@ -60,6 +66,9 @@ class ExportBar(QWidget):
         for number, (fmt, text, name_filter) in enumerate(BUTTONS):
             button = QPushButton(text)
             button.setObjectName(f"export_{fmt}")
+            if fmt in DESCRIPTIONS:
+                button.setToolTip(DESCRIPTIONS[fmt])
+                button.setAccessibleName(DESCRIPTIONS[fmt])
             button.clicked.connect(lambda _=False, f=fmt, n=name_filter: self.export(f, n))
             grid.addWidget(button, number // 2, number % 2)
             self.buttons[fmt] = button

@@ -25,14 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from kaproom.domain.people import Permission, may_see_session
+from kaproom.export.course import client_course
 from kaproom.export.records import LocalRecords, Records
 from kaproom.export.report_data import SessionReport
+from kaproom.services.paper import date_format
 from kaproom.services.people import AccessRefused, People
+from kaproom.services.settings import load_settings
 from kaproom.services.signoff import Integrity
 from kaproom.ui.kit.buttons import button_text
 from kaproom.ui.kit.errors import quietly
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.review.chart_widget import VitalsChart
+from kaproom.ui.review.course import course_html
 from kaproom.ui.review.details import details_html, facts_line
 from kaproom.ui.review.exports import ExportBar
 from kaproom.ui.review.signoff_panel import SignOffPanel
@@ -113,6 +117,7 @@ class SessionView(QWidget):
         self.records: Records = records or LocalRecords(workspace)
         self.report: SessionReport | None = None
         self.report_uid: str | None = None  # the session the timeline shows: a chosen line never outlives it
+        self.dates = date_format(load_settings(workspace.folder)[0])  # the clinic's date format
 
         self.back_button = QPushButton("← Sessions")
         self.back_button.setObjectName("backToList")
@@ -235,7 +240,7 @@ class SessionView(QWidget):
         h = report.header
         demo = "  (demo)" if h.demo else ""
         self.title.setText(f"Session {h.number} · client {h.client_code}{demo}")
-        self.facts.setText(facts_line(report))
+        self.facts.setText(facts_line(report, self.dates))
         self.badge.show_integrity(integrity_from(report))
         self.chart.set_report(report)
         same_session = self.report_uid == h.uid
@@ -268,7 +273,9 @@ class SessionView(QWidget):
         uid = self.report.header.uid
         # The facts still show when the audit log cannot be read just now.
         exports = quietly(lambda: People.of(self.workspace).exports_of(uid, self.user), [])
-        self.details.setHtml(details_html(self.report, exports))
+        report = self.report
+        course = quietly(lambda: client_course(self.workspace.store, report.header.client_code, report), [])
+        self.details.setHtml(details_html(self.report, exports, self.dates) + course_html(course, uid, self.dates))
 
     def reload(self) -> None:
         if self.report is not None:

@@ -27,11 +27,12 @@ NO_PARENT = QModelIndex()  # a table's rows have no parent (Qt's default argumen
 
 #: Groups the supervisor can show or hide: (label, kinds).
 CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("Phases & session", frozenset({Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.SESSION_STARTED,
+    ("Phases & session", frozenset({Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.PRE_DOSE,
+                                    Kind.SESSION_STARTED,
                                     Kind.SESSION_RESUMED, Kind.PHASE_CHANGED, Kind.PHASE_EXTENDED, Kind.DOSE,
                                     Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED})),
     ("Notes & tags", frozenset({Kind.NOTE, Kind.TAG})),
-    ("Vitals", frozenset({Kind.VITALS})),
+    ("Vitals", frozenset({Kind.VITALS, Kind.SCALE})),  # the rating scales are read beside the vitals
     ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK})),
     ("Music", frozenset({Kind.MUSIC})),
     ("Amendments", frozenset({Kind.AMENDMENT})),
@@ -52,8 +53,8 @@ def category_of(kind: str) -> str:
 def kind_label(row: TimelineRow) -> str:
     if row.kind == Kind.ALERT:
         return "URGENT" if row.level == "urgent" else "Caution"
-    if row.kind == Kind.VITALS and row.level in ("caution", "urgent"):
-        return f"Vitals ({row.level})"  # in words too, not by colour alone
+    if row.kind in (Kind.VITALS, Kind.SCALE) and row.level in ("caution", "urgent"):
+        return f"{kind_name(row.kind)} ({row.level})"  # in words too, not by colour alone
     return kind_name(row.kind)
 
 

@@ -12,12 +12,14 @@ from typing import Any
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.pre_dose import facts_words, recorded_facts
 from kaproom.domain.protocol import Protocol
+from kaproom.domain.scales import stored_scale_words
 from kaproom.domain.vocabulary import kind_heading
 
 #: Kinds the therapist may correct with an amendment from the log.
 AMENDABLE = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.DOSE, Kind.VITALS, Kind.INTENTION,
-                       Kind.DISCHARGE_CHECK})
+                       Kind.DISCHARGE_CHECK, Kind.SCALE, Kind.PRE_DOSE})
 
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
                 "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
@@ -140,6 +142,10 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
         return f"Discharge checklist: {done} of {len(checklist)} ticked"
     if kind == Kind.SIGNOFF:
         return f"Signed off: {p.get('comment', '')}"
+    if kind == Kind.SCALE:
+        return stored_scale_words(p)
+    if kind == Kind.PRE_DOSE:
+        return facts_words(recorded_facts([p])) or "nothing given"
     if kind == Kind.MUSIC:
         template = _MUSIC_SHOWN.get(str(p.get("action", "")))
         if template is None:

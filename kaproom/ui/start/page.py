@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from kaproom.domain.dose import parse_dose_mg
 from kaproom.domain.music import MusicPreferences, split_languages, split_titles
+from kaproom.domain.pre_dose import parse_facts
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
@@ -42,6 +43,7 @@ from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
+from kaproom.ui.vitals.pre_dose import PreDoseForm
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
 
@@ -71,11 +73,14 @@ class StartPage(QMainWindow):
         self._screening_shown: tuple = ()
         self.setObjectName("startPage")
         self.setWindowTitle("KAP Room \u2014 start a session")
-        self.protocols, errors = workspace.protocols()
-        self._build(errors)
+        self.medicine_protocols, errors = workspace.protocols()
+        self.integration_protocols, integration_errors = workspace.integration_protocols()
+        self.protocols = self.medicine_protocols
+        self._build(errors + integration_errors)
         self.therapist.setText(therapist)
         self.therapist.setReadOnly(therapist_fixed)
         self.protocol_choice.currentIndexChanged.connect(self._show_protocol)
+        self.integration.toggled.connect(self._choose_kind)
         self._show_protocol()
         self._show_still_open()
         enter_presses_buttons(self)  # Back, and the question it may ask, as well as Start
@@ -105,6 +110,10 @@ class StartPage(QMainWindow):
         for protocol in self.protocols:
             self.protocol_choice.addItem(protocol.name, protocol.id)
         wheel_scrolls_past(self.protocol_choice)
+        self.integration = QCheckBox("Integration session (no medicine)")
+        self.integration.setObjectName("integrationSession")
+        self.integration.setAccessibleName("Integration session, without medicine: lists the integration protocols")
+        self.integration.setVisible(bool(self.integration_protocols))
         self.protocol_info = QLabel()
         self.protocol_info.setObjectName("protocolInfo")
         self.protocol_info.setWordWrap(True)
@@ -135,6 +144,7 @@ class StartPage(QMainWindow):
         form = QFormLayout()
         form.setVerticalSpacing(10)
         form.addRow("Protocol", self.protocol_choice)
+        form.addRow("", self.integration)
         form.addRow("", self.protocol_info)
         form.addRow("Client code", self.client_code)
         form.addRow("Therapist", self.therapist)
@@ -145,6 +155,11 @@ class StartPage(QMainWindow):
         left.addWidget(self.protocol_problems)
         left.addWidget(QLabel("Intention"))
         left.addWidget(self.intention, 1)
+        # The facts before dosing the protocol asks for (none unless it says): built per protocol.
+        self.facts: PreDoseForm | None = None
+        self._facts_shown: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.facts_box = QVBoxLayout()
+        left.addLayout(self.facts_box)
 
         self.screening_box = QFrame()
         self.screening_box.setObjectName("screening")
@@ -221,6 +236,17 @@ class StartPage(QMainWindow):
         scroll.setWidget(content)
         self.setCentralWidget(scroll)
 
+    def _choose_kind(self, integration: bool) -> None:
+        """The protocols of the kind of session chosen: a medicine session's, or an integration session's."""
+        self.protocols = self.integration_protocols if integration else self.medicine_protocols
+        self.protocol_choice.blockSignals(True)
+        self.protocol_choice.clear()
+        for protocol in self.protocols:
+            self.protocol_choice.addItem(protocol.name, protocol.id)
+        self.protocol_choice.blockSignals(False)
+        self.start_button.setEnabled(bool(self.protocols))
+        self._show_protocol()
+
     def _show_protocol(self) -> None:
         protocol = self.protocol
         if protocol is None:
@@ -230,6 +256,7 @@ class StartPage(QMainWindow):
         self.protocol_info.setText(f"{protocol.description or protocol.name} {len(protocol.phases)} phases, "
                                    f"about {hours:.1f} h: " + ", ".join(p.name for p in protocol.phases) + ".")
         self._build_screening(protocol)
+        self._build_facts(protocol)
         self._check_music()
 
     def _music_preferences(self) -> QFrame:
@@ -279,6 +306,23 @@ class StartPage(QMainWindow):
             "it in Music, or start anyway." if silent else "")
         self.music_check.setVisible(bool(silent))
 
+    def _build_facts(self, protocol: Protocol) -> None:
+        shown = (protocol.pre_dose_ask, protocol.pre_dose_required)
+        if shown == self._facts_shown:
+            return
+        self._facts_shown = shown
+        if self.facts is not None:
+            self.facts_box.removeWidget(self.facts)
+            self.facts.hide()
+            self.facts.setParent(None)
+            self.facts.deleteLater()
+            self.facts = None
+        if protocol.pre_dose_ask:
+            self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required)
+            self.facts_box.addWidget(self.facts)
+            self.facts.show()  # now, not on the next event loop turn as a late child would be
+        self._order_tabs()
+
     def _build_screening(self, protocol: Protocol) -> None:
         if protocol.screening == self._screening_shown:
             return  # same questions: keep the answers already given
@@ -312,8 +356,10 @@ class StartPage(QMainWindow):
         """Tab in reading order: the fields, each screening question, Start, then Back. The questions
         are made after the buttons (they follow the protocol), so Qt would put them last, and a Space
         typed after a stray Tab from the intention would press Back and lose the page."""
-        chain: list[QWidget] = [self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
-                                self.intention]
+        chain: list[QWidget] = [self.protocol_choice, self.integration, self.client_code, self.therapist, self.room,
+                                self.dose, self.intention]
+        if self.facts is not None:  # the facts the protocol asks for, after the intention
+            chain.extend(self.facts.order)
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
         chain += [self.proceed, self.start_button, self.back_button, self.no_lyrics, self.no_sung, self.avoid]
@@ -376,7 +422,8 @@ class StartPage(QMainWindow):
 
     def _has_entries(self) -> bool:
         typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText(),
-                 self.no_sung.text(), self.avoid.text())
+                 self.no_sung.text(), self.avoid.text(),
+                 *(str(text) for text in (self.facts.texts().values() if self.facts is not None else ())))
         return (any(text.strip() for text in typed) or self.no_lyrics.isChecked()
                 or self.therapist.text().strip() != self._given_therapist.strip()
                 or any(answer is not None for answer in self.answers().values()))
@@ -411,6 +458,10 @@ class StartPage(QMainWindow):
             parse_dose_mg(self.dose.text())
         except ValueError as exc:
             found.append((f"{exc}.", self.dose))
+        if self.facts is not None:
+            facts = parse_facts(self.facts.texts(), self.facts.asked)
+            self.facts.show_errors(facts.errors, focus=False)
+            found += [(message, self.facts.fields[name]) for name, message in facts.errors.items()]
         answers = self.answers()
         if any(value is None for value in answers.values()):
             first = next(qid for qid, value in answers.items() if value is None)
@@ -452,16 +503,17 @@ class StartPage(QMainWindow):
                 music_preferences=self.music_preferences())
         answers = {qid: bool(value) for qid, value in self.answers().items()}
         screening = Screening(answers, proceed_confirmed=bool(any(answers.values()) and self.proceed.isChecked()))
+        facts = parse_facts(self.facts.texts(), self.facts.asked).facts if self.facts is not None else None
         try:
-            return self.starting.run(screening, self.intention.toPlainText())
+            return self.starting.run(screening, self.intention.toPlainText(), pre_dose=facts)
         finally:
             self._lock_saved(self.starting)
 
     def _lock_saved(self, starting: SessionStart) -> None:
         """What is saved can no longer be changed here."""
         if starting.created:
-            for widget in (self.protocol_choice, self.client_code, self.therapist, self.room, self.dose,
-                           self.no_lyrics, self.no_sung, self.avoid):
+            for widget in (self.protocol_choice, self.integration, self.client_code, self.therapist, self.room,
+                           self.dose, self.no_lyrics, self.no_sung, self.avoid):
                 widget.setEnabled(False)  # the session exists with these now
         if starting.screened:
             for group in self.screening_groups.values():
@@ -470,6 +522,9 @@ class StartPage(QMainWindow):
             self.proceed.setEnabled(False)
         if starting.intention_recorded:
             self.intention.setReadOnly(True)
+        if starting.facts_recorded and self.facts is not None:
+            for edit in self.facts.fields.values():
+                edit.setReadOnly(True)
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

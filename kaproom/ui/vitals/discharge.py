@@ -30,6 +30,7 @@ from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
+from kaproom.ui.vitals.aldrete import AldreteBox
 
 #: (ticks, ready-to-leave ISO time, override reason) -> a message when refused or not saved, else None.
 Confirm = Callable[[Mapping[str, bool], str, str], "str | None"]
@@ -71,6 +72,7 @@ class DischargePanel(QFrame):
         self.context.setProperty("muted", "true")
         self.items_box = QVBoxLayout()
         self.items_box.setSpacing(4)
+        self.aldrete = AldreteBox()
         self.ready = QTimeEdit()
         self.ready.setObjectName("dischargeReadyTime")
         self.ready.setDisplayFormat("HH:mm")
@@ -82,6 +84,11 @@ class DischargePanel(QFrame):
         self.reason.setMaxLength(2000)
         self.reason.setPlaceholderText("Reason, if an item is unticked")
         self.reason.setAccessibleName("Reason for discharging with unticked items")
+        self.next_appointment = QLineEdit()
+        self.next_appointment.setObjectName("dischargeNextAppointment")
+        self.next_appointment.setMaxLength(200)
+        self.next_appointment.setPlaceholderText("Next integration appointment (optional, for the after-care sheet)")
+        self.next_appointment.setAccessibleName("Next integration appointment, printed on the after-care sheet")
         self.message = plain_label("dischargeMessage", "")
         set_level(self.message, "error")
         self.message.hide()
@@ -102,8 +109,10 @@ class DischargePanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.context)
         layout.addLayout(self.items_box)
+        layout.addWidget(self.aldrete)
         layout.addLayout(ready_row)
         layout.addWidget(self.reason)
+        layout.addWidget(self.next_appointment)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.hide()
@@ -148,6 +157,10 @@ class DischargePanel(QFrame):
             if previous is not None:
                 QWidget.setTabOrder(previous, box)
             previous = box
+        for field in self.aldrete.order:  # the score after the items it completes, then the time
+            if previous is not None:
+                QWidget.setTabOrder(previous, field)
+            previous = field
         if previous is not None:
             QWidget.setTabOrder(previous, self.ready)
         self.context.setText(context)
@@ -196,7 +209,7 @@ class DischargePanel(QFrame):
         problem = self._on_confirm(self.ticks(), ready, self.reason.text())
         if problem:
             self._refuse(problem)
-            if "reason" in problem.lower() or "unticked" in problem.lower():
+            if any(word in problem.lower() for word in ("reason", "unticked", "write why")):
                 self.reason.setFocus()
             return False
         self.show_message("")

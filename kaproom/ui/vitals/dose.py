@@ -57,6 +57,9 @@ class DoseEntry:
         self.room.show_status(status, "caution")
 
     def dose(self) -> None:
+        if not self.protocol.has_dose:
+            self.room.show_status(f"{self.protocol.name} has no dose: F10 records nothing here.", "info")
+            return
         if not self._running("the dose cannot be recorded"):
             return
         state = self.runner.state

@@ -8,16 +8,27 @@ discharge pre-fill) comes from the domain core; this module only wires it to wid
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from kaproom.domain.aldrete import AldreteItem, aldrete_from_record, aldrete_payload, minimum_of
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.pre_dose import (
+    TOUCH,
+    facts_payload,
+    facts_words,
+    missing,
+    missing_words,
+    parse_facts,
+    recorded_facts,
+)
 from kaproom.domain.protocol_settings import OBSERVED_ITEM
+from kaproom.domain.scales import due_after_dose, due_before_discharge, due_with_check_in, parse_rating
 from kaproom.domain.session import State
 from kaproom.domain.vitals import (
     NEWS2_ADVISORY,
@@ -30,13 +41,17 @@ from kaproom.domain.vitals import (
 )
 from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
+from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.theme import set_level
 from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
 from kaproom.ui.vitals.history import history_table
+from kaproom.ui.vitals.pre_dose import PreDoseForm
+from kaproom.ui.vitals.scales import ScalesForm, field_name
 
-KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
+KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK, Kind.SCALE, Kind.PRE_DOSE)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
 SHORTCUTS = (
     ("F9", "Vitals check-in: go to the form (Enter saves)"),
@@ -85,14 +100,45 @@ class RoomVitals(QObject):
         self._discharge_panel: DischargePanel | None = None
         self.dose_entry = DoseEntry(room, self.form, self.scroll, lambda: self.vitals_events, self._running)
         self.form.saveRequested.connect(self.save)
+        self.scales_form: ScalesForm | None = None
+        self.scales_due = plain_label("scalesDue", "")
+        self.scales_due.setProperty("muted", "true")
+        self.scales_due.hide()
+        self._panels.insertWidget(1, self.scales_due)
+        # Touch consent and music preferences, small and muted: in the body, so the privacy key hides them.
+        self.care_line = plain_label("preDoseCare", "")
+        self.care_line.setProperty("muted", "true")
+        self.care_line.hide()
+        self._panels.insertWidget(1, self.care_line)
+        self._show_care_line()
+        if any(not s.vitals_field for s in self.protocol.scales):
+            self.scales_form = ScalesForm(self.protocol.scales, self._panels.parentWidget())
+            self.scales_form.hide()
+            self._panels.insertWidget(2, self.scales_form)
+            self.scales_form.saveRequested.connect(self.save_scales)
+            EscapeCatcher(self.close_scales, self).watch(self.scales_form)
+            room.add_shortcut("Ctrl+Shift+R", "Rating scales (RASS, dissociation): open them (Enter saves)",
+                              self.open_scales)
+        self.facts_form: PreDoseForm | None = None
+        if self.protocol.pre_dose_ask:
+            self.facts_form = PreDoseForm(self.protocol.pre_dose_ask, self.protocol.pre_dose_required,
+                                          self._panels.parentWidget())
+            self.facts_form.hide()
+            self._panels.insertWidget(1, self.facts_form)
+            self.facts_form.saveRequested.connect(self.save_facts)
+            EscapeCatcher(self.close_facts, self).watch(self.facts_form)
+            room.add_shortcut("Ctrl+Shift+F", "Facts before the dose (escort, last food and drink, touch, music): "
+                              "add or correct them (Enter saves)", self.open_facts)
         self.form.dose_yes.clicked.connect(lambda _=False: self.dose_entry.record_dose())
         self.form.dose_no.clicked.connect(lambda _=False: self.dose_entry.cancel())
         EscapeCatcher(self.dose_entry.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
-        callbacks = (self.focus_form, self.dose_entry.dose, self.acknowledge_newest)
+        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
+        room.add_shortcut("Ctrl+Shift+P", "Print the after-care sheet for the client (after discharge)",
+                          self.print_aftercare)
         self.board.restore(self.events)
         self._show_last_check()
         self.controller.eventRecorded.connect(self._on_event)
@@ -162,6 +208,8 @@ class RoomVitals(QObject):
 
     def _dose_time(self) -> float | None:
         state = self.runner.state
+        if not self.protocol.has_dose:
+            return None
         if state.dose_time is not None:
             return state.dose_time
         if state.phase_index > self.protocol.dose_phase_index:  # moved past dosing without F10
@@ -175,6 +223,8 @@ class RoomVitals(QObject):
     def _on_event(self, event: RecordedEvent) -> None:
         if event.kind in KEPT_KINDS:
             self.events.append(event)
+        if event.kind == Kind.PRE_DOSE:
+            self._show_care_line()
         if event.kind == Kind.DOSE:  # the check before it is now the baseline
             self._show_last_check()
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
@@ -186,12 +236,15 @@ class RoomVitals(QObject):
         """No check-ins after the end: the fields go grey, and whatever was typed in them stays
         readable (to copy into a note, which the room still takes)."""
         self.form.close_for_good()
+        if self.scales_form is not None:
+            self.scales_form.close_for_good()
         self.form.show_message("The session has ended: no more check-ins. "
                                "Anything typed in the fields stays as it was.", "info")
 
     def _on_tick(self, elapsed: float) -> None:
         due = due_for_session(self.protocol, self.runner.state, elapsed, self.vitals_events)
         self.room.set_vitals_due(due.text, due.level)
+        self._show_scales_due(elapsed)
         if self._discharge_shown():  # the observation time moves on while the checklist is open
             observed = [p for p in self._prefills(elapsed) if p.item_id == OBSERVED_ITEM]
             for item in observed:
@@ -263,6 +316,172 @@ class RoomVitals(QObject):
         self.form.show_result(f"Last check {format_hms(event.session_time)}{partial}: {reading.summary()}", level,
                               news2, news2_level, NEWS2_ADVISORY if "news2" in event.payload else "")
 
+    # ---------------------------------------------------------------- facts before the dose
+    def recorded_facts(self) -> dict[str, str]:
+        return recorded_facts(e.payload for e in self.events if e.kind == Kind.PRE_DOSE)
+
+    def dose(self) -> None:
+        """F10: first the facts the protocol needs before a dose; then the dose and its questions."""
+        needed = missing(self.protocol.pre_dose_required, self.recorded_facts())
+        if needed and self.runner.state.dose_time is None and self.runner.state.state == State.RUNNING:
+            self.open_facts(needed[0])
+            self.room.show_status(f"The dose is not recorded yet: before the dose the protocol needs "
+                                  f"{missing_words(needed)}. Type them here and press Enter, then F10.", "caution")
+            return
+        self.dose_entry.dose()
+
+    def _show_care_line(self) -> None:
+        """'Touch: ask first · Music: no lyrics' from the record, when it holds either."""
+        facts = self.recorded_facts()
+        bits = []
+        if facts.get("touch_consent"):
+            bits.append(f"Touch: {TOUCH.get(facts['touch_consent'], facts['touch_consent'])}")
+        if facts.get("music_preferences"):
+            bits.append(f"Music: {facts['music_preferences']}")
+        self.care_line.setText(" · ".join(bits))
+        self.care_line.setVisible(bool(bits))
+
+    def open_facts(self, field: str | None = None) -> None:
+        form = self.facts_form
+        if form is None:
+            return
+        form.set_values(self.recorded_facts())
+        form.show()
+        self.room.panels_resized()
+        form.focus_field(field)
+        self._reveal(form)
+
+    def close_facts(self) -> None:
+        if self.facts_form is not None:
+            self.facts_form.hide()
+        self.room.panels_resized()
+        self.room.focus_note()
+
+    def save_facts(self) -> RecordedEvent | None:
+        """Record what was typed (a later entry adds to or corrects the earlier, field by field);
+        on a refusal nothing is saved and everything typed stays."""
+        form = self.facts_form
+        if form is None:
+            return None
+        parsed = parse_facts(form.texts(), form.asked)
+        form.show_errors(parsed.errors)
+        if parsed.errors:
+            self.room.show_status(f"Not saved: {next(iter(parsed.errors.values()))}", "caution")
+            return None
+        changed = {name: value for name, value in parsed.facts.items() if self.recorded_facts().get(name) != value}
+        if not changed:
+            self.close_facts()
+            return None
+        event = self.controller.record(Kind.PRE_DOSE, facts_payload(changed))
+        if event is None:
+            self.room.show_status(f"Not saved: {self.controller.last_error} What you typed is kept.", "error")
+            return None
+        needed = missing(self.protocol.pre_dose_required, self.recorded_facts())
+        self.close_facts()
+        self.room.show_status("Saved: " + facts_words(changed) + "." + (
+            f" Still needed before the dose: {missing_words(needed)}." if needed else ""),
+            "caution" if needed else "ok")
+        return event
+
+    # ---------------------------------------------------------------- rating scales
+    def _rated_at(self) -> dict[str, list[float]]:
+        """Session times of each scale's ratings, by scale id."""
+        rated: dict[str, list[float]] = {}
+        for event in self.events:
+            if event.kind == Kind.SCALE:
+                rated.setdefault(str(event.payload.get("scale")), []).append(event.session_time)
+        return rated
+
+    def _scales_due_words(self, elapsed: float) -> str:
+        """'RASS and Dissociation due now (Ctrl+Shift+R)': at their time after the dose, or with the
+        check-in just saved; '' when none is."""
+        if self.scales_form is None or not self.runner.state.state.is_open:
+            return ""
+        rated = self._rated_at()
+        vitals = self.vitals_events
+        due = due_with_check_in(self.protocol.scales, vitals[-1].session_time if vitals else None, elapsed, rated)
+        dose_time = self._dose_time()
+        if dose_time is not None:
+            since_dose = {key: [(at - dose_time) / 60 for at in times] for key, times in rated.items()}
+            due += [s for s in due_after_dose(self.protocol.scales, (elapsed - dose_time) / 60, since_dose)
+                    if s not in due]
+        return f"{' and '.join(s.short for s in due)} due now (Ctrl+Shift+R)" if due else ""
+
+    def _show_scales_due(self, elapsed: float) -> None:
+        words = self._scales_due_words(elapsed)
+        if words != self.scales_due.text():
+            self.scales_due.setText(words)
+            self.scales_due.setVisible(bool(words))
+
+    def open_scales(self) -> None:
+        if self.scales_form is None:
+            return
+        self._hide_discharge()
+        self.form.show()
+        self.scales_form.show()
+        self.room.panels_resized()
+        self.scales_form.focus_first()
+        self._reveal(self.scales_form)
+        self.room.show_status("Scales: type each answer (e.g. -2, mild, y), Enter saves, Esc goes back.", "info")
+
+    def close_scales(self) -> None:
+        if self.scales_form is not None:
+            self.scales_form.hide()
+        self.room.panels_resized()
+        self.room.focus_note()
+
+    def save_scales(self) -> list[RecordedEvent] | None:
+        """Validate every scale typed in and record each with its alerts; on a refusal nothing is
+        saved and everything typed stays."""
+        form = self.scales_form
+        if form is None:
+            return None
+        if not self._running("the ratings were not saved (what you typed is kept)"):
+            form.show_message("The session is not running; the ratings were not saved.", "caution")
+            return None
+        errors: dict[str, str] = {}
+        ratings = []
+        for scale in form.scales:
+            parsed = parse_rating(scale, form.texts(scale))
+            errors.update({field_name(scale, item_id): message for item_id, message in parsed.errors.items()})
+            if parsed.rating is not None:
+                ratings.append(parsed.rating)
+        form.show_errors(errors)
+        if errors:
+            form.show_message("Not saved: correct the marked answers. What you typed is kept.")
+            self.room.show_status(f"Ratings not saved: {next(iter(errors.values()))}", "caution")
+            return None
+        if not ratings:
+            form.show_message("Nothing to save: type at least one answer.", "caution")
+            return None
+        saved: list[RecordedEvent] = []
+        worst = "ok"
+        for rating in ratings:
+            events = self.controller.record_with(Kind.SCALE, rating.payload(), _alerts_of(rating.alerts()))
+            if not events:
+                form.show_message(f"Not saved: {self.controller.last_error or 'the record refused it'} "
+                                  "What you typed is kept.")
+                return saved or None
+            saved.append(events[0])
+            form.clear_scale(rating.scale)
+            # A caution about an answer (or a total) rated again gives way, as a vital measured again does.
+            self.board.measured_again({f"{rating.scale.id}.{item}" for item in rating.answers}
+                                      | ({rating.scale.id} if rating.complete else set()))
+            if events[1:]:
+                self.board.show_alerts([(alert, alert.payload) for alert in events[1:]], events[0].session_time)
+            worst = rating.level if rating.level == "urgent" or worst == "ok" else worst
+        words = "; ".join(r.words() for r in ratings)
+        form.result.setText(f"Last rating {format_hms(saved[-1].session_time)}: {words}")
+        set_level(form.result, worst)
+        form.show_message("")
+        self._show_scales_due(self.runner.elapsed())
+        tail = {"ok": "", "caution": " with a caution (see the alert above)",
+                "urgent": " - URGENT: see the alert above"}[worst]
+        self.room.show_status(f"Ratings saved at {format_hms(saved[-1].session_time)}{tail}.",
+                              "ok" if worst == "ok" else worst)
+        self.close_scales()
+        return saved
+
     # ---------------------------------------------------------------- alerts
     def acknowledge_newest(self) -> None:
         banner = self.board.newest_urgent()
@@ -280,6 +499,26 @@ class RoomVitals(QObject):
         self.room.show_status(f"Acknowledged: {banner.level_label.text()} ({count} alert{'s' if count > 1 else ''}; "
                               f"the log names them).{more}", "caution" if left else "ok")
         self.room.focus_note()
+
+    # ---------------------------------------------------------------- after-care sheet
+    def print_aftercare(self, ask: Callable[[Any, QWidget], bool] | None = None) -> str:
+        """Ctrl+Shift+P: the after-care sheet to a printer, once the client is discharged."""
+        if self.runner.state.state != State.DISCHARGED:
+            self.room.show_status("The after-care sheet is printed once the client is discharged (Ctrl+Shift+D).",
+                                  "info")
+            return ""
+        # The printing code brings the exporters, the clinic settings and QtPrintSupport: about 0.2 s
+        # to import (measured after the room's own modules, 2-core test machine), which the room's
+        # first paint (bench/bench_startup.py), loading this module, would otherwise wait for.
+        from kaproom.ui.vitals.aftercare_print import ask_with_dialog, print_aftercare  # noqa: PLC0415
+        try:
+            words = print_aftercare(self.controller.workspace, self.runner.session_uid, self.room.window(),
+                                    ask or ask_with_dialog)
+        except Exception as exc:  # noqa: BLE001 - a printer or the audit trail failing must not close the room
+            self.room.show_status(f"The after-care sheet was not printed: {exc}", "error")
+            return ""
+        self.room.show_status(words or "The after-care sheet was not printed.", "ok" if words else "info")
+        return words
 
     # ---------------------------------------------------------------- discharge
     def _prefills(self, now: float) -> list[Prefill]:
@@ -302,7 +541,12 @@ class RoomVitals(QObject):
         unacked = [b for b in self.board.banners if b.level == "urgent"]
         if unacked:
             context += f"{len(unacked)} urgent alert(s) not yet acknowledged. "
+        unrated = due_before_discharge(self.protocol.scales, self.runner.elapsed(), self._rated_at(),
+                                       self.protocol.alerts.get("discharge_check_within_minutes", 30))
+        if unrated:
+            context += f"{' and '.join(s.short for s in unrated)} due before discharge (Ctrl+Shift+R). "
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
+        self.discharge_panel.aldrete.load(self._aldrete_items(), minimum_of(self.protocol.alerts))
         self.form.hide()
         self.discharge_panel.show()
         self.room.panels_resized()
@@ -311,6 +555,21 @@ class RoomVitals(QObject):
         QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0))  # title and context in view
         self.room.show_status("Discharge checklist: Space ticks, Tab moves on, Enter discharges, Esc goes back.",
                               "info")
+
+    def _aldrete_items(self) -> list[AldreteItem]:
+        """The modified Aldrete's items as the record answers them now: the latest check since the
+        dose against the baseline, and the latest MOAA/S or RASS since the dose."""
+        dose_time = self._dose_time()
+        after = [e for e in self.vitals_events if dose_time is None or e.session_time > dose_time]
+        latest = reading_from_payload(after[-1].payload) if after else None
+        moaas = next(((e.session_time, int(e.payload["moaas"])) for e in reversed(after)
+                      if isinstance(e.payload.get("moaas"), int)), None)
+        rass = next(((e.session_time, int(e.payload["total"])) for e in reversed(self.events)
+                     if e.kind == Kind.SCALE and e.payload.get("scale") == "rass"
+                     and isinstance(e.payload.get("total"), int) and (dose_time is None or e.session_time > dose_time)),
+                    None)
+        return aldrete_from_record(latest, baseline_reading(self._history(), dose_time), moaas=moaas, rass=rass,
+                                   alerts=self.protocol.alerts)
 
     def close_discharge(self) -> None:
         was_open = self._discharge_shown()
@@ -322,10 +581,18 @@ class RoomVitals(QObject):
         self.room.focus_note()
 
     def _discharge(self, ticks: Mapping[str, bool], ready_at: str, reason: str) -> str | None:
+        box = self.discharge_panel.aldrete
+        score = box.score()
+        if isinstance(score, str):
+            return score
         try:
-            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason)
+            details = discharge_details(self.protocol.discharge_checklist, ticks, ready_at, reason, score,
+                                        aldrete_payload(score, box.items) if score.points else None)
         except DischargeError as exc:
             return str(exc)
+        appointment = " ".join(self.discharge_panel.next_appointment.text().split())
+        if appointment:  # for the after-care sheet (kaproom export --format aftercare)
+            details["next_appointment"] = appointment
         if self._checked_details != details:
             if self.controller.record(Kind.DISCHARGE_CHECK, details) is None:
                 return f"Not saved: {self.controller.last_error} Nothing is lost; try again."
@@ -335,9 +602,17 @@ class RoomVitals(QObject):
             return f"The session was not closed: {self.controller.last_error} Try again."
         self._hide_discharge()
         self.form.show()
-        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. {LEAVE_HINT}", "ok")
+        self.room.show_status(f"Discharged at {format_hms(ended.session_time)}. Ctrl+Shift+P prints the after-care "
+                              f"sheet. {LEAVE_HINT}", "ok")
         self.room.focus_note()  # a note after the discharge ("left with partner at 2:20") goes in
         return None
+
+
+def _alerts_of(alerts: list[dict[str, Any]]) -> Callable[[RecordedEvent], list[tuple[str, Mapping[str, Any]]]]:
+    """The ``alert`` events that follow a rating, pointing at it."""
+    def followers(event: RecordedEvent) -> list[tuple[str, Mapping[str, Any]]]:
+        return [(Kind.ALERT, {**alert, "source_seq": event.seq}) for alert in alerts]
+    return followers
 
 
 def install(room: RoomHost) -> RoomVitals:
