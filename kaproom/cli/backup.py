@@ -118,7 +118,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_verify_backup(args: argparse.Namespace) -> int:
     try:
-        opened = verify_backup(Path(args.backup), Path(args.identity))
+        opened = verify_backup(Path(args.backup), Path(args.identity), data_dir(getattr(args, "data_dir", None)))
     except BackupError as exc:
         print(f"BACKUP REFUSED: {exc}", file=sys.stderr)
         return EXIT_BROKEN

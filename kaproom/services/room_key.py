@@ -79,6 +79,14 @@ def load_or_create(folder: Path) -> RoomKey:
     return RoomKey(private)
 
 
+def load_existing(folder: Path) -> RoomKey | None:
+    """The room key of ``folder`` when it has one (never made here: a check must not invent it)."""
+    path = Path(folder) / KEY_FILENAME
+    if not path.exists():
+        return None
+    return _read(path)
+
+
 def _read(path: Path) -> RoomKey:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

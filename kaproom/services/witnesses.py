@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kaproom.domain.events import ChainReport
-from kaproom.services.backup import BackupError, newest_manifest, witness_reports
+from kaproom.services.backup import BackupError, witness_manifest, witness_reports
 from kaproom.services.settings import load_settings
 from kaproom.store import Store
 
@@ -62,12 +62,14 @@ def backup_witness(store: Store, destination: str) -> WitnessCheck:
     check = WitnessCheck()
     folder = Path(destination).expanduser()
     try:
-        _, manifest = newest_manifest(folder)
+        choice = witness_manifest(store, folder)
     except (BackupError, OSError) as exc:
         check.unreachable.append(f"backup manifests in {folder} ({exc})")
         return check
-    check.reports += witness_reports(store, folder)
-    check.compared.append(f"backup manifest of {local_time(manifest.created_at)} in {folder}")
+    check.reports += witness_reports(store, folder, choice)
+    if choice.manifest is not None:
+        unsigned = " (unsigned)" if choice.trust is not None and choice.trust.state == "unsigned" else ""
+        check.compared.append(f"backup manifest of {local_time(choice.manifest.created_at)} in {folder}{unsigned}")
     return check
 
 
