@@ -63,3 +63,10 @@ def short_of_protocol(short: str, minimum_minutes: float) -> str:
 def shorten(text: str, limit: int = 60) -> str:
     """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def as_recorded_by(author: str, computer: str) -> str:
+    """An imported event's author, as the computer that signed it claims (never taken for a sign-in
+    here): "Sam Reyes (as recorded by Room 2)"."""
+    claimed = f"as recorded by {computer}"
+    return f"{author} ({claimed})" if author else f"({claimed})"

@@ -28,8 +28,9 @@ from kaproom.export.output import (
 )
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.services.people import People
-from kaproom.services.room_key import load_or_create
-from kaproom.store import SessionRow, StoreError
+from kaproom.services.room_key import computer_name, load_or_create
+from kaproom.store import SessionRow, Store, StoreError
+from kaproom.store.bundles import carried_signature
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ def default_name(row: SessionRow, fmt: str) -> str:
     return f"kaproom-session-{row.id}-{code}-{day}{FORMATS[fmt]}"
 
 
-def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
+def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path,
+            store: Store) -> bytes:
     if fmt == "pdf":
         from kaproom.export.pdf import render_pdf  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_pdf(report, now, monochrome=monochrome)
@@ -61,9 +63,18 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
     if fmt == "fhir":
         from kaproom.export.fhir import render_fhir  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_fhir(report, now)
-    from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+    # each renderer on demand: Qt loads only for a PDF
+    from kaproom.export.json_bundle import render_json, signature_block  # noqa: PLC0415
+    last = report.events[-1].seq if report.events else 0
+    carried = carried_signature(store, report.header.uid, last)
+    if carried is not None:  # passed on as it came: the computer that recorded the head signed it
+        return render_json(report, now, author, carried=signature_block(
+            carried.origin, carried.public_key, carried.signature, carried.recorded_by))
     key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
-    return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)))
+    # The room signs its own sessions under its name; any other computer signs as itself, never as the room.
+    signer_name = "" if report.header.origin in ("", "local") else computer_name(folder)
+    return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)),
+                       signer_name=signer_name)
 
 
 def _check_folder(target: Path) -> None:
@@ -113,7 +124,7 @@ def export_session(workspace: Workspace, session_ref: str | int, fmt: str, path:
     _check_folder(target)
     author = user.name if user is not None else ""
     now = to_iso(workspace.clock.now())
-    data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder)
+    data = _render(fmt, gather(store, row.uid), now, author, monochrome, workspace.folder, store)
 
     def record() -> None:
         try:

@@ -131,6 +131,32 @@ def m0003(db: Database) -> None:
             ORDER BY seq LIMIT 1)""")
 
 
+@migrations(name="0004_imported_events_recorded_by")
+def m0004(db: Database) -> None:
+    """Which events of a session came from another computer's bundle, and which computer signed
+    them (issue 23): the review, the PDF and the CSV show their authors as recorded there, never
+    as a sign-in here, and a re-export of what arrived unchanged keeps that computer's signature.
+    One row per import that added events; append-only like the events."""
+    db.execute("""
+        CREATE TABLE imported_events (
+            id INTEGER PRIMARY KEY,
+            session_uid TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX imported_events_session ON imported_events(session_uid, first_seq)")
+    db.execute("""
+        CREATE TRIGGER imported_events_no_update BEFORE UPDATE ON imported_events
+        BEGIN SELECT RAISE(ABORT, 'imported_events is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER imported_events_no_delete BEFORE DELETE ON imported_events
+        BEGIN SELECT RAISE(ABORT, 'imported_events is append-only'); END""")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")
