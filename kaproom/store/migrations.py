@@ -157,6 +157,23 @@ def m0004(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'imported_events is append-only'); END""")
 
 
+@migrations(name="0005_sign_in_tries_per_source")
+def m0005(db: Database) -> None:
+    """Wrong sign-in tries counted per name AND source (the computer, or the command line's account
+    on it), so someone guessing at one computer cannot pause a colleague signing in at another
+    (issue 23). ``name_key`` is a user's name key, or ``#`` and a keyed hash for a name nobody has
+    (never the typed text). The counts in ``users`` are no longer used for pauses."""
+    db.execute("""
+        CREATE TABLE sign_in_tries (
+            name_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (name_key, source)
+        )""")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")
