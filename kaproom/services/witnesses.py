@@ -2,7 +2,8 @@
 
 A chain head that has left this file witnesses the history up to it: the newest manifest in the
 clinic's backup destination (settings ``backup_to``) and, when this computer joined one, the
-clinic server. ``verify`` compares the record with each witness it can reach; a witness that
+clinic server (a room's sessions, and any computer's own audit log: an office's too).
+``verify`` compares the record with each witness it can reach; a witness that
 cannot be reached (the USB disk unplugged, the server down) is said, never taken for a fault of
 the record, and never waited on for more than a few seconds.
 """
@@ -81,9 +82,9 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     # psycopg loads only for a computer that joined (bench/bench_startup.py: `kaproom verify` without
     # a clinic stays under its import figure, and opens no socket).
     from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
-    from kaproom.clinic.reader import heads_of_room  # noqa: PLC0415
+    from kaproom.clinic.reader import audit_head_of, heads_of_room  # noqa: PLC0415
     from kaproom.clinic.server import connect  # noqa: PLC0415
-    from kaproom.services.clinic_sync import load_config, room_against_heads  # noqa: PLC0415
+    from kaproom.services.clinic_sync import audit_against_head, load_config, room_against_heads  # noqa: PLC0415
     try:
         config = load_config(folder)
         params = {**config.params(), "connect_timeout": SERVER_CONNECT_TIMEOUT_S} if config else {}
@@ -94,16 +95,15 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
         return check
     host = str(params.get("host") or "localhost")
     name = f"clinic server {host}"
-    if config.kind != "room":
-        check.not_compared.append(f"{name} (this is an office: `kaproom verify --clinic` checks the server's chains)")
-        return check
-    outcome: list[dict[str, tuple[int, str]]] = []
+    is_room = config.kind == "room"
+    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None]] = []
     failure: list[str] = []
 
     def fetch() -> None:  # only the server is read in the thread; the record is read here
         try:
-            with connect(params) as conn:
-                outcome.append(heads_of_room(conn, config.computer))
+            with connect(params) as conn:  # a room's sessions, and any computer's own audit log
+                outcome.append((heads_of_room(conn, config.computer) if is_room else {},
+                                audit_head_of(conn, config.computer)))
         except ClinicError as exc:
             failure.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - any other trouble with the server is "not reachable"
@@ -117,7 +117,8 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     elif failure:
         check.unreachable.append(f"{name} ({failure[0]})")
     else:
-        check.reports += room_against_heads(store, outcome[0])
+        sessions, audit = outcome[0]
+        check.reports += room_against_heads(store, sessions) + audit_against_head(store, audit)
         check.compared.append(name)
     return check
 
