@@ -142,20 +142,6 @@ class Accounts:
         return [str(row[0]) for row in self.store._read(
             "SELECT locked_until FROM sign_in_tries WHERE name_key=? AND locked_until IS NOT NULL", (key,))]
 
-    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, SQLValue], Sequence[Event], T]]) -> T:
-        """Read one account and change it in the same write transaction.
-
-        Sign-in counts each try this way, so tries made at the same moment from several processes
-        are all counted and none slips past a pause.
-        """
-        with self.store._write("count the sign-in") as conn:
-            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE name_key=?", (name_key(name),)).fetchall()
-            if not rows:
-                raise NotFound(f"There is no user called '{name}'.")
-            changes, audit, result = decide(_user(rows[0]))
-            self._apply(conn, name, changes, audit)
-        return result
-
     def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, SQLValue],
                audit: Sequence[Event]) -> None:
         unknown = set(changes) - UPDATABLE
