@@ -22,7 +22,7 @@ from kaproom.export.json_bundle import signed_statement
 from kaproom.export.pdf import render_pdf
 from kaproom.export.report_data import gather
 from kaproom.export.session_export import export_session
-from kaproom.services.room_key import load_or_create, signature_valid
+from kaproom.services.room_key import fingerprint, load_or_create, signature_valid
 from kaproom.services.signoff import sign_off
 from kaproom.services.workspace import Workspace
 from kaproom.ui.review.timeline_model import COLUMNS, TimelineModel
@@ -99,6 +99,10 @@ def test_a_sign_off_added_at_the_office_is_signed_by_the_office_as_itself(room, 
     assert shown.signoffs[0].author == f"Dr Sam (as recorded by {socket.gethostname()})"
     assert shown.events[-1].kind == Kind.SIGNOFF and shown.events[-1].author == "Dr Sam"
 
+    again = json.loads(export_session(workspace, uid, "json", tmp_path / "again.json").path.read_text("utf-8"))
+    assert again["signature"]["public_key"] == first["signature"]["public_key"]  # the room signs its own session
+    assert again["signature"]["origin"] == "Room 2" and "signer" not in again["signature"]
+
 
 def test_a_session_passed_on_unchanged_keeps_the_rooms_signature(room, office, tmp_path):
     workspace, uid = room
@@ -114,3 +118,15 @@ def test_a_session_passed_on_unchanged_keeps_the_rooms_signature(room, office, t
         import_bundle(third, tmp_path / "s.json", trust_new=True)  # pinned Room 2 from the room's own bundle
         import_bundle(third, again, trust_new=False)  # the office's copy is accepted under Room 2's pinned key
         assert [key for _, key in pinned_room_keys(third.store).values()] == [first["signature"]["public_key"]]
+
+
+def test_an_office_named_like_the_room_still_signs_as_itself(room, office, tmp_path):
+    workspace, uid = room
+    passed(workspace, uid, office, tmp_path / "s.json")
+    (office.folder / "clinic.json").write_text(json.dumps({  # its name on the clinic server
+        "url": "postgresql://office@127.0.0.1:9/kaproom", "computer": "Room 2", "kind": "office", "password": "x"}))
+    sign_off(office, uid, "Reviewed.", "Dr Sam")
+    doc = json.loads(export_session(office, uid, "json", tmp_path / "back.json").path.read_text("utf-8"))
+    office_key = load_or_create(office.folder).public_key
+    assert doc["signature"]["origin"] == "Room 2"
+    assert doc["signature"]["signer"] == f"Room 2 ({fingerprint(office_key)})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
-from kaproom.domain.people import Permission
+from kaproom.domain.people import Permission, name_key
 from kaproom.export.output import (
     FORMATS,
     ExportError,
@@ -28,7 +28,7 @@ from kaproom.export.output import (
 )
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.services.people import People
-from kaproom.services.room_key import computer_name, load_or_create
+from kaproom.services.room_key import computer_name, fingerprint, load_or_create
 from kaproom.store import SessionRow, Store, StoreError
 from kaproom.store.bundles import carried_signature
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
@@ -64,15 +64,18 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
         from kaproom.export.fhir import render_fhir  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_fhir(report, now)
     # each renderer on demand: Qt loads only for a PDF
-    from kaproom.export.json_bundle import render_json, signature_block  # noqa: PLC0415
+    from kaproom.export.json_bundle import origin_of, render_json, signature_block  # noqa: PLC0415
+    own = report.header.origin in ("", "local")  # the room that ran it signs its sessions under its own name
     last = report.events[-1].seq if report.events else 0
-    carried = carried_signature(store, report.header.uid, last)
+    carried = None if own else carried_signature(store, report.header.uid, last)
     if carried is not None:  # passed on as it came: the computer that recorded the head signed it
         return render_json(report, now, author, carried=signature_block(
             carried.origin, carried.public_key, carried.signature, carried.recorded_by))
     key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
-    # The room signs its own sessions under its name; any other computer signs as itself, never as the room.
-    signer_name = "" if report.header.origin in ("", "local") else computer_name(folder)
+    # Any other computer signs as itself, never under the room's name (told apart by its key if named alike).
+    signer_name = "" if own else computer_name(folder)
+    if signer_name and name_key(signer_name) == name_key(origin_of(report.header.origin, report.header.room)):
+        signer_name = f"{signer_name} ({fingerprint(key.public_key)})"
     return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)),
                        signer_name=signer_name)
 
