@@ -82,6 +82,8 @@ def test_a_manifest_signed_by_another_key_in_this_records_name_is_refused_by_ver
     code, out = verify_out(data_dir, capsys, "--witness", str(destination))
     assert code == 1, out
     assert "names this record but is signed by another key" in out and fingerprint(attacker.public_key) in out
+    main(["backup", "list", "--to", str(destination), "--data-dir", str(data_dir)])
+    assert "REFUSED as a witness: it names this record but is signed by another key" in capsys.readouterr().out
 
     with pytest.raises(BackupError, match="is refused: it names this record but is signed by another key"):
         verify_backup(result.path, identity, data_dir)
@@ -119,6 +121,8 @@ def test_an_unsigned_manifest_is_said_to_be_unsigned_and_cannot_pass_for_a_newer
     code, out = verify_out(data_dir, capsys, "--witness", str(destination))
     assert code == 0, out  # the record matches it; but it is said to be unsigned
     assert "IT IS NOT SIGNED" in out and "as the backup saw them" in out
+    assert main(["backup", "list", "--to", str(destination), "--data-dir", str(data_dir)]) == 0
+    assert "ok (it is not signed" in capsys.readouterr().out
 
     signed = make_backup(data_dir, destination, [public], now=T0 + timedelta(days=1))
     workspace.close()

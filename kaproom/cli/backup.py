@@ -28,6 +28,7 @@ from kaproom.services.backup import (
     make_backup,
     restore,
     thin,
+    trust_here,
     verify_backup,
 )
 from kaproom.services.backup_status import record_status
@@ -110,7 +111,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         if manifest is None:
             print(f"{entry.path.name}  PROBLEM: {entry.problem}")
             continue
+        trust = trust_here(manifest, folder)
         state = f"PROBLEM: {entry.problem}" if entry.problem else ("checked" if args.check else "ok")
+        if trust.refused or trust.state == "unsigned":
+            state += f" ({'REFUSED as a witness: ' if trust.refused else ''}{trust.words})"
         print(f"{manifest.created_at[:19].replace('T', ' ')} UTC  {entry.path.name}  {manifest.sessions} sessions, "
               f"{manifest.events} events, {_megabytes(manifest.size)}  {state}")
     return EXIT_BROKEN if any(entry.problem for entry in entries) else EXIT_OK
