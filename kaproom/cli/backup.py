@@ -28,6 +28,7 @@ from kaproom.services.backup import (
     make_backup,
     restore,
     thin,
+    trust_here,
     verify_backup,
 )
 from kaproom.services.backup_manifest import is_session_chain
@@ -111,7 +112,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         if manifest is None:
             print(f"{entry.path.name}  PROBLEM: {entry.problem}")
             continue
+        trust = trust_here(manifest, folder)
         state = f"PROBLEM: {entry.problem}" if entry.problem else ("checked" if args.check else "ok")
+        if trust.refused or trust.state == "unsigned":
+            state += f" ({'REFUSED as a witness: ' if trust.refused else ''}{trust.words})"
         print(f"{manifest.created_at[:19].replace('T', ' ')} UTC  {entry.path.name}  {manifest.sessions} sessions, "
               f"{manifest.events} events, {_megabytes(manifest.size)}  {state}")
     return EXIT_BROKEN if any(entry.problem for entry in entries) else EXIT_OK
@@ -119,7 +123,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_verify_backup(args: argparse.Namespace) -> int:
     try:
-        opened = verify_backup(Path(args.backup), Path(args.identity))
+        opened = verify_backup(Path(args.backup), Path(args.identity), data_dir(getattr(args, "data_dir", None)))
     except BackupError as exc:
         print(f"BACKUP REFUSED: {exc}", file=sys.stderr)
         return EXIT_BROKEN

@@ -97,6 +97,13 @@ def heads_of_room(conn: psycopg.Connection[Any], room: str) -> dict[str, tuple[i
     return {str(uid): (int(seq), str(digest)) for uid, seq, digest in rows}
 
 
+def audit_head_of(conn: psycopg.Connection[Any], computer: str) -> tuple[int, str] | None:
+    """The last entry the server holds of one computer's audit log: (seq, hash), or None."""
+    row = conn.execute("SELECT seq, hash FROM kaproom.audit WHERE computer = %s ORDER BY seq DESC LIMIT 1",
+                       (computer,)).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def event_hash_at(conn: psycopg.Connection[Any], uid: str, seq: int) -> str | None:
     row = conn.execute("SELECT hash FROM kaproom.events WHERE session_uid = %s AND seq = %s", (uid, seq)).fetchone()
     return str(row[0]) if row else None

@@ -88,3 +88,10 @@ UNVERIFIED = "unverified"
 def movement_word(kind: str) -> str:
     """'Wasted' for a waste; a movement this version does not know, in plain words."""
     return MOVEMENT_WORDS.get(kind) or _unknown(kind)
+
+
+def as_recorded_by(author: str, computer: str) -> str:
+    """An imported event's author, as the computer that signed it claims (never taken for a sign-in
+    here): "Sam Reyes (as recorded by Room 2)"."""
+    claimed = f"as recorded by {computer}"
+    return f"{author} ({claimed})" if author else f"({claimed})"

@@ -42,11 +42,13 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def csv_row(event: RecordedEvent, labels: dict[str, str]) -> dict[str, str]:
+def csv_row(event: RecordedEvent, labels: dict[str, str], author: str | None = None) -> dict[str, str]:
+    """One event's cells; ``author`` as people are shown it (an imported event's is "as recorded by"
+    the computer that signed it), the event's own by default."""
     return {
         "session_uid": event.session_uid, "seq": str(event.seq), "wall_time": event.wall_time,
         "session_time": f"{event.session_time:.3f}", "phase": spreadsheet_safe(event.phase), "kind": event.kind,
-        "author": spreadsheet_safe(event.author),
+        "author": spreadsheet_safe(event.author if author is None else author),
         "summary": spreadsheet_safe(summarize(event.kind, event.payload, labels)),
         "payload_json": json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
         "prev_hash": event.prev_hash, "hash": event.hash, **scale_cells(event),
@@ -70,5 +72,5 @@ def render_csv(report: SessionReport) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     for event in report.events:
-        writer.writerow(every_cell_safe(csv_row(event, labels)))
+        writer.writerow(every_cell_safe(csv_row(event, labels, report.author_of(event))))
     return buffer.getvalue().encode("utf-8-sig")

@@ -32,7 +32,7 @@ from kaproom.services.people import People
 from kaproom.services.room_key import fingerprint, signature_valid
 from kaproom.store import NotFound, Store
 from kaproom.store.accounts import Accounts
-from kaproom.store.bundles import ChainMismatch, add_imported_session, append_imported_events
+from kaproom.store.bundles import ChainMismatch, Signed, add_imported_session, append_imported_events
 
 if TYPE_CHECKING:
     from kaproom.domain.people import User
@@ -150,23 +150,26 @@ def _origin(bundle: Bundle, facts: Mapping[str, Any]) -> str:
     return origin_of(str(bundle.session.get("origin") or ""), facts["room"])
 
 
-def _check_signature(bundle: Bundle, origin: str, source: str) -> str:
-    """The public key of the room that signed this bundle's chain head and room of origin."""
+def _check_signature(bundle: Bundle, origin: str, source: str) -> Signed:
+    """Who signed this bundle's chain head and room of origin: the room itself, or another computer
+    (an office) that names itself as the signer; with its public key and signature."""
     sig = bundle.signature
     if sig is None:
         raise BundleRefused(f"{source} was not imported: it is not signed by the room that wrote it (made by an "
                             "older KAP Room, or its signature was removed). Export it again from the room. "
                             "Nothing was added.")
     key, signature, claimed = sig.get("public_key"), sig.get("signature"), sig.get("origin")
-    if not (isinstance(key, str) and isinstance(signature, str) and isinstance(claimed, str)):
+    signer = sig.get("signer", origin)
+    if not (isinstance(key, str) and isinstance(signature, str) and isinstance(claimed, str)
+            and isinstance(signer, str) and signer.strip()):
         raise BundleRefused(f"{source} was not imported: its signature is not readable. Nothing was added.")
     last = bundle.events[-1]
     if claimed != origin or not signature_valid(key, signature,
-                                                signed_statement(bundle.uid, last.seq, last.hash, origin)):
+                                                signed_statement(bundle.uid, last.seq, last.hash, origin, signer)):
         raise BundleRefused(f"{source} was not imported: its signature does not match its record (the session, "
                             "its last event or its room of origin were changed after the room signed it). "
                             "Nothing was added.")
-    return key
+    return Signed(signer, origin, key, signature)
 
 
 def pinned_room_keys(store: Store) -> dict[str, tuple[str, str]]:
@@ -244,24 +247,24 @@ def _import(store: Store, data: bytes, source: str, trust_new: TrustNewRoom, act
     facts = _session_facts(bundle, source)
     _check_vitals(bundle, source)
     origin = _origin(bundle, facts)
-    key = _check_signature(bundle, origin, source)
+    signed = _check_signature(bundle, origin, source)
     uid, theirs = bundle.uid, list(bundle.events)
     _check_uid(store, uid, source)
-    _trust(store, origin, key, trust_new, source, actor, now)
+    _trust(store, signed.recorded_by, signed.public_key, trust_new, source, actor, now)
     row = _local_copy(store, uid)
     try:
         if row is None:
-            add_imported_session(store, facts, theirs, origin)
+            add_imported_session(store, facts, theirs, origin, signed)
             row = store.session(uid)
             return ImportResult(uid, row.id, len(theirs), True, origin,
                                 f"Imported session {row.id} (client {row.client_code}, {row.therapist}) from "
                                 f"{origin}: {len(theirs)} events, record intact.")
-        return _merge(store, row, theirs, source)
+        return _merge(store, row, theirs, source, signed)
     except ChainMismatch as exc:  # another import got there first
         raise BundleRefused(f"{source} was not imported: {exc}. Try again.") from None
 
 
-def _merge(store: Store, row, theirs: list[RecordedEvent], source: str) -> ImportResult:
+def _merge(store: Store, row, theirs: list[RecordedEvent], source: str, signed: Signed) -> ImportResult:
     ours = store.events(row.uid)
     local = store.verify(row.uid)[0]
     if not local.intact:
@@ -280,7 +283,7 @@ def _merge(store: Store, row, theirs: list[RecordedEvent], source: str) -> Impor
         return ImportResult(row.uid, row.id, 0, False, row.origin,
                             f"Session {row.id} is already here with every event in the bundle{extra}; nothing "
                             "was added.")
-    append_imported_events(store, row.uid, new)
+    append_imported_events(store, row.uid, new, signed)
     kinds = ", ".join(sorted({e.kind.replace("_", " ") for e in new}))
     return ImportResult(row.uid, row.id, len(new), False, row.origin,
                         f"Added {len(new)} new events to session {row.id} ({kinds}); record intact.")

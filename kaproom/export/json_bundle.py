@@ -54,14 +54,23 @@ def origin_of(origin: str, room: str) -> str:
     return room or "another computer"
 
 
-def signed_statement(uid: str, last_seq: int, last_hash: str, origin: str) -> bytes:
-    """What the exporting room signs: the session, its chain head and its room of origin."""
-    return canonical_json({"format": FORMAT, "session": uid, "last_seq": last_seq, "last_hash": last_hash,
-                           "origin": origin}).encode("utf-8")
+def signed_statement(uid: str, last_seq: int, last_hash: str, origin: str, signer: str = "") -> bytes:
+    """What the exporting computer signs: the session, its chain head and its room of origin; and
+    the signing computer's name when it is not that room (an office re-exporting a session it
+    added to signs as itself, never under the room's name)."""
+    statement: dict[str, Any] = {"format": FORMAT, "session": uid, "last_seq": last_seq, "last_hash": last_hash,
+                                 "origin": origin}
+    if signer and signer != origin:
+        statement["signer"] = signer
+    return canonical_json(statement).encode("utf-8")
 
 
 def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "",
-                signer: Signer | None = None) -> dict[str, Any]:
+                signer: Signer | None = None, signer_name: str = "",
+                carried: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The bundle as a dict. ``signer`` signs the head, as ``signer_name`` when that is not the
+    room of origin; ``carried`` is a signature that came with the head as it is (a session passed
+    on unchanged keeps the signature of the computer that recorded its last events)."""
     head = report.header
     last = report.events[-1] if report.events else None
     chain_signoffs = [s for s in report.signoffs if not s.office]  # the bundle carries the session's chain only
@@ -72,7 +81,7 @@ def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "",
         "state": head.outcome, "started_at": head.started_at, "ended_at": head.ended_at,
         "duration_seconds": head.duration_seconds, "end_reason": head.end_reason,
         "signed_at": chain_signoffs[0].wall_time if chain_signoffs else None,
-        "signed_by": chain_signoffs[0].author if chain_signoffs else None,
+        "signed_by": _raw_author(report, chain_signoffs[0].seq) if chain_signoffs else None,
         "last_seq": last.seq if last else 0, "last_hash": last.hash if last else "",
     }
     doc: dict[str, Any] = {
@@ -80,23 +89,41 @@ def bundle_dict(report: SessionReport, exported_at: str, exported_by: str = "",
         "contains_health_information": True, "hash_recipe": HASH_RECIPE, "session": session,
         "events": [{name: getattr(e, name) for name in EVENT_FIELDS} for e in report.events],
     }
-    if signer is not None:
-        doc["signature"] = sign_head(session, signer)
+    if carried is not None:
+        doc["signature"] = dict(carried)
+    elif signer is not None:
+        doc["signature"] = sign_head(session, signer, signer_name)
     return doc
 
 
-def sign_head(session: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
-    """The room's signature over the session's chain head and room of origin (Ed25519)."""
+def _raw_author(report: SessionReport, seq: int) -> str:
+    """The author as the event holds it (the report's rows may say who recorded it elsewhere)."""
+    return next((event.author for event in report.events if event.seq == seq), "")
+
+
+def signature_block(origin: str, public_key: str, signature: str, signer: str = "") -> dict[str, Any]:
+    block: dict[str, Any] = {"algorithm": "ed25519", "origin": origin, "public_key": public_key,
+                             "signature": signature,
+                             "signed_text": "canonical JSON of {format, session, last_seq, last_hash, origin}"}
+    if signer and signer != origin:
+        block["signer"] = signer
+        block["signed_text"] = "canonical JSON of {format, session, last_seq, last_hash, origin, signer}"
+    return block
+
+
+def sign_head(session: Mapping[str, Any], signer: Signer, signer_name: str = "") -> dict[str, Any]:
+    """The computer's signature over the session's chain head and room of origin (Ed25519)."""
     origin = origin_of(str(session.get("origin") or ""), str(session.get("room") or ""))
-    statement = signed_statement(str(session["uid"]), int(session["last_seq"]), str(session["last_hash"]), origin)
+    statement = signed_statement(str(session["uid"]), int(session["last_seq"]), str(session["last_hash"]), origin,
+                                 signer_name)
     public_key, signature = signer(statement)
-    return {"algorithm": "ed25519", "origin": origin, "public_key": public_key, "signature": signature,
-            "signed_text": "canonical JSON of {format, session, last_seq, last_hash, origin}"}
+    return signature_block(origin, public_key, signature, signer_name)
 
 
-def render_json(report: SessionReport, exported_at: str, exported_by: str = "", signer: Signer | None = None) -> bytes:
-    text = json.dumps(bundle_dict(report, exported_at, exported_by, signer), ensure_ascii=False, indent=1,
-                      allow_nan=False)
+def render_json(report: SessionReport, exported_at: str, exported_by: str = "", signer: Signer | None = None,
+                signer_name: str = "", carried: Mapping[str, Any] | None = None) -> bytes:
+    text = json.dumps(bundle_dict(report, exported_at, exported_by, signer, signer_name, carried),
+                      ensure_ascii=False, indent=1, allow_nan=False)
     return (text + "\n").encode("utf-8")
 
 

@@ -16,6 +16,7 @@ from kaproom.domain.dose import dose_words
 from kaproom.domain.events import ChainReport, Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol, ProtocolError, builtin_protocol, parse_protocol
 from kaproom.domain.vitals import acknowledged_alerts
+from kaproom.domain.vocabulary import as_recorded_by
 from kaproom.export.report_rows import (
     AckRow,
     AlertRow,
@@ -43,6 +44,7 @@ from kaproom.export.summary import (  # noqa: F401
     worst_level,
 )
 from kaproom.store import SessionRow, Store
+from kaproom.store.bundles import recorded_by
 
 
 def _protocol_of(created: RecordedEvent | None, row: SessionRow) -> Protocol:
@@ -62,7 +64,7 @@ def _int(value: Any) -> int | None:
     return int(num) if num is not None else None
 
 
-def _vitals_row(event: RecordedEvent, alert_levels: Mapping[int, str]) -> VitalsRow:
+def _vitals_row(event: RecordedEvent, alert_levels: Mapping[int, str], author: str) -> VitalsRow:
     p = event.payload
     statuses, reasons = statuses_of(p)
     stored_news2 = p.get("news2")
@@ -70,7 +72,7 @@ def _vitals_row(event: RecordedEvent, alert_levels: Mapping[int, str]) -> Vitals
     level = worst_level([*statuses.values(), alert_levels.get(event.seq, "")])
     return VitalsRow(
         seq=event.seq, session_time=event.session_time, wall_time=event.wall_time, phase=event.phase,
-        author=event.author, systolic=number(p.get("systolic")), diastolic=number(p.get("diastolic")),
+        author=author, systolic=number(p.get("systolic")), diastolic=number(p.get("diastolic")),
         pulse=number(p.get("pulse")), spo2=number(p.get("spo2")),
         respiratory_rate=number(p.get("respiratory_rate")), temperature=number(p.get("temperature")),
         moaas=number(p.get("moaas")), nausea=str(p.get("nausea") or ""),
@@ -138,7 +140,7 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
     store: Store = getattr(source, "store", source)
     row = store.session(session_ref)
     events = store.events(row.uid)
-    return _report(row, events, store.check_chain(row, events))
+    return _report(row, events, store.check_chain(row, events), recorded_by(store, row.uid))
 
 
 def report_of(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) -> SessionReport:
@@ -148,13 +150,20 @@ def report_of(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) 
         return _report(row, events, chain)
 
 
-def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) -> SessionReport:
+def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport,
+            imported: Mapping[int, str] | None = None) -> SessionReport:
+    """``imported``: seq -> the computer that recorded it, for events imported from its bundle."""
     created = next((e for e in events if e.kind == Kind.SESSION_CREATED), None)
     protocol = _protocol_of(created, row)
     labels = {p.id: p.name for p in protocol.phases}
     question_labels = {q.id: q.text for q in (*protocol.screening, *protocol.discharge_checklist)}
     names = {**labels, **question_labels}  # what summaries call phases and questions
     by_seq = {e.seq: e for e in events}
+    imported = dict(imported or {})
+
+    def who(e: RecordedEvent) -> str:  # an imported event's author is shown as its signing computer claims
+        computer = imported.get(e.seq)
+        return as_recorded_by(e.author, computer) if computer is not None else e.author
     signed_seq = next((e.seq for e in events if e.kind == Kind.SIGNOFF), None)
 
     alerts_by_seq: dict[int, list[AckRow]] = {}
@@ -169,7 +178,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
         if e.kind == Kind.ALERT_ACK:
             for seq in acknowledged_alerts(e.payload):  # one acknowledgement may cover a whole alert line
                 if seq in alerts_by_seq:
-                    alerts_by_seq[seq].append(AckRow(e.seq, e.session_time, e.wall_time, e.author, seq,
+                    alerts_by_seq[seq].append(AckRow(e.seq, e.session_time, e.wall_time, who(e), seq,
                                                      str(e.payload.get("action") or "")))
 
     amended_by: dict[int, list[int]] = {}
@@ -182,7 +191,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
         if target_seq is not None:
             amended_by.setdefault(target_seq, []).append(e.seq)
         amendments.append(AmendmentRow(
-            e.seq, e.session_time, e.wall_time, e.author, target_seq, str(e.payload.get("amends_kind", "")),
+            e.seq, e.session_time, e.wall_time, who(e), target_seq, str(e.payload.get("amends_kind", "")),
             str(e.payload.get("text", "")), signed_seq is not None and e.seq > signed_seq,
             summarize(target.kind, target.payload, names) if target else ""))
 
@@ -212,7 +221,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
             dose_time = effective if effective is not None else e.session_time
             dose_text = dose_words(p)
         elif e.kind == Kind.VITALS:
-            vitals.append(_vitals_row(e, alert_levels))
+            vitals.append(_vitals_row(e, alert_levels, who(e)))
             level = vitals[-1].level
         elif e.kind == Kind.ALERT:
             level = worst_level([p.get("level", "caution")])
@@ -225,7 +234,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
             if p.get("action") in ("error", "unavailable"):
                 level = "caution"
         elif e.kind in (Kind.NOTE, Kind.TAG):
-            notes.append(frozen_row(NoteRow, e.seq, e.session_time, e.wall_time, e.phase, e.author, e.kind,
+            notes.append(frozen_row(NoteRow, e.seq, e.session_time, e.wall_time, e.phase, who(e), e.kind,
                                     str(p.get("text") if e.kind == Kind.NOTE else p.get("label", ""))))
         elif e.kind == Kind.INTENTION:
             intention = str(p.get("text", ""))
@@ -237,7 +246,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
                 if p.get(key) not in (None, "", {}):
                     discharge_payload[key] = p[key]
         elif e.kind == Kind.SIGNOFF:
-            signoffs.append(SignOffRow(e.seq, e.wall_time, e.author, str(p.get("role") or ""),
+            signoffs.append(SignOffRow(e.seq, e.wall_time, who(e), str(p.get("role") or ""),
                                        str(p.get("comment") or "")))
         amends_seq = _int(p.get("amends_seq")) if e.kind == Kind.AMENDMENT else None
         text = summarize(e.kind, p, names)
@@ -247,7 +256,7 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
             ended = e
         timeline.append(frozen_row(
             TimelineRow, e.seq, e.session_time, e.wall_time, e.phase, labels.get(e.phase, e.phase), e.kind,
-            text, level, e.author, amends_seq,
+            text, level, who(e), amends_seq,
             tuple(amended_by.get(e.seq, ())),
             e.kind == Kind.AMENDMENT and signed_seq is not None and e.seq > signed_seq))
 
@@ -267,4 +276,4 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport) ->
         outcome=row.state, end_reason=row.end_reason, demo=bool(row.demo), origin=row.origin, event_count=len(events))
     return SessionReport(header, protocol, tuple(phases), dose_time, tuple(vitals), alerts, tuple(music), tuple(notes),
                          tuple(amendments), intention, tuple(screening), screening_notes, discharge, tuple(signoffs),
-                         chain, tuple(timeline), tuple(events), dose_text)
+                         chain, tuple(timeline), tuple(events), dose_text, imported)

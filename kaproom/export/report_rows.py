@@ -11,7 +11,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import observation_words
 from kaproom.domain.events import ChainReport, Kind, RecordedEvent
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.vocabulary import short_of_protocol
+from kaproom.domain.vocabulary import as_recorded_by, short_of_protocol
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,14 @@ class SessionReport:
     timeline: tuple[TimelineRow, ...]
     events: tuple[RecordedEvent, ...] = ()
     dose_text: str = ""  # what was given, as recorded: "300 mg sublingual ketamine lozenge"
+    #: seq -> the computer that recorded it, for the events imported from another computer's bundle
+    #: (the rows above already name their authors "as recorded by" it; ``events`` keep them as hashed)
+    recorded_by: Mapping[int, str] = field(default_factory=dict)
+
+    def author_of(self, event: RecordedEvent) -> str:
+        """The author as people are shown it: "as recorded by Room 2" for an imported event."""
+        computer = self.recorded_by.get(event.seq)
+        return as_recorded_by(event.author, computer) if computer is not None else event.author
 
     @property
     def last_session_time(self) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kaproom.domain.clock import to_iso
-from kaproom.domain.people import Permission
+from kaproom.domain.people import Permission, name_key
 from kaproom.export.output import (
     FORMATS,
     ExportError,
@@ -31,9 +31,10 @@ from kaproom.export.report_data import SessionReport, gather
 from kaproom.export.report_rows import Header
 from kaproom.services.paper import date_format, paper_size
 from kaproom.services.people import People
-from kaproom.services.room_key import load_or_create
+from kaproom.services.room_key import computer_name, fingerprint, load_or_create
 from kaproom.services.settings import load_settings
 from kaproom.store import SessionRow, Store, StoreError
+from kaproom.store.bundles import carried_signature
 from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def default_name(row: SessionRow | Header, fmt: str) -> str:
     return f"kaproom-session-{number}-{code}-{day}{FORMATS[fmt]}"
 
 
-def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path) -> bytes:
+def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: bool, folder: Path,
+            store: Store) -> bytes:
     if fmt in ("summary", "aftercare"):
         return _render_document(fmt, report, now, folder)
     if fmt == "pdf":
@@ -70,9 +72,21 @@ def _render(fmt: str, report: SessionReport, now: str, author: str, monochrome: 
     if fmt == "fhir":
         from kaproom.export.fhir import render_fhir  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
         return render_fhir(report, now)
-    from kaproom.export.json_bundle import render_json  # noqa: PLC0415 - each renderer on demand: Qt loads only for a PDF
+    # each renderer on demand: Qt loads only for a PDF
+    from kaproom.export.json_bundle import origin_of, render_json, signature_block  # noqa: PLC0415
+    own = report.header.origin in ("", "local")  # the room that ran it signs its sessions under its own name
+    last = report.events[-1].seq if report.events else 0
+    carried = None if own else carried_signature(store, report.header.uid, last)
+    if carried is not None:  # passed on as it came: the computer that recorded the head signed it
+        return render_json(report, now, author, carried=signature_block(
+            carried.origin, carried.public_key, carried.signature, carried.recorded_by))
     key = load_or_create(folder)  # this computer's room key signs the bundle's chain head
-    return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)))
+    # Any other computer signs as itself, never under the room's name (told apart by its key if named alike).
+    signer_name = "" if own else computer_name(folder)
+    if signer_name and name_key(signer_name) == name_key(origin_of(report.header.origin, report.header.room)):
+        signer_name = f"{signer_name} ({fingerprint(key.public_key)})"
+    return render_json(report, now, author, signer=lambda statement: (key.public_key, key.sign(statement)),
+                       signer_name=signer_name)
 
 
 def _render_document(fmt: str, report: SessionReport, now: str, folder: Path) -> bytes:
@@ -164,7 +178,7 @@ def export_report(workspace: Workspace, report_of: Callable[[], SessionReport], 
     if fmt == "course":  # every session of the session's client, in one PDF (this computer's record)
         data, uids = _render_course(workspace.store, report.header.client_code, now, workspace.folder)
     else:
-        data = _render(fmt, report, now, author, monochrome, workspace.folder)
+        data = _render(fmt, report, now, author, monochrome, workspace.folder, workspace.store)
 
     def record() -> None:
         try:

@@ -50,13 +50,16 @@ from kaproom.services.backup_manifest import (
     Difference,
     Manifest,
     ManifestError,
+    Trust,
     chain_label,
     is_session_chain,
     lacking,
     manifest_path_for,
+    manifest_trust,
 )
 from kaproom.services.backup_status import record_status
 from kaproom.services.paths import ensure_private_dir
+from kaproom.services.room_key import RoomKeyError, load_existing, load_or_create
 from kaproom.services.settings import SETTINGS_FILENAME, ClinicSettings, load_settings
 from kaproom.store import DB_FILENAME, Store, StoreError
 from kaproom.store.accounts import Accounts
@@ -244,6 +247,10 @@ def make_backup(folder: Path, destination: Path | str, recipients: Sequence[str]
         counter += 1
         final = target_dir / f"{stem}-{counter}{BACKUP_SUFFIX}"
     part = final.with_name(final.name + ".part")
+    try:
+        key = load_or_create(folder)  # this computer's room key signs the manifest
+    except OSError as exc:
+        raise BackupError(f"The backup cannot be signed: {exc} No backup was made.") from None
     snapshot = folder / f".backup-{os.getpid()}-{moment.strftime('%Y%m%dT%H%M%S%f')}.sqlite3"
     try:
         try:
@@ -272,7 +279,7 @@ def make_backup(folder: Path, destination: Path | str, recipients: Sequence[str]
         manifest = Manifest(created_at=to_iso(moment), app_version=__version__, schema_version=schema,
                             record=record_id(folder), file=final.name, size=size, sha256=digest,
                             database_sha256=stream.database_sha256.hexdigest(), recipients=tuple(keys),
-                            heads=heads, events=events, files=tuple(name for name, _ in members))
+                            heads=heads, events=events, files=tuple(name for name, _ in members)).signed_with(key)
         try:
             os.replace(part, final)
             _write_text(manifest_path_for(final), manifest.to_json())
@@ -336,6 +343,18 @@ def check_written(path: Path, manifest: Manifest, recipients: int | None = None)
     if count != expected:
         return f"its header names {count} keys where {expected} were given"
     return ""
+
+
+def trust_here(manifest: Manifest, folder: Path | None) -> Trust:
+    """Whose manifest this is, seen from the data folder ``folder`` (its room key and record id)."""
+    own: str | None = None
+    if folder is not None:
+        try:
+            key = load_existing(Path(folder))
+        except RoomKeyError:
+            key = None
+        own = key.public_key if key is not None else None
+    return manifest_trust(manifest, own, record_id(folder) if folder is not None else "")
 
 
 # --------------------------------------------------------------------------- generations
@@ -493,9 +512,14 @@ def _extract(tar_path: Path, work: Path, what: str) -> list[str]:
     return names
 
 
-def open_backup(backup: Path, identity: Path, work_parent: Path | None = None) -> OpenedBackup:
+def open_backup(backup: Path, identity: Path, work_parent: Path | None = None,
+                folder: Path | None = None) -> OpenedBackup:
     """Decrypt ``backup`` with the key file ``identity``, check it against its manifest and verify
-    every chain in it. BackupError names what is wrong; the working folder is gone then."""
+    every chain in it. BackupError names what is wrong; the working folder is gone then.
+
+    The manifest's signature is checked as seen from the data folder ``folder``: one that does not
+    match, or that names this record under another key than this computer's, is refused; an
+    unsigned one, or one signed by a key this computer does not hold, is said in the warnings."""
     backup = Path(backup)
     if not backup.is_file():
         raise BackupError(f"There is no backup file {backup}.")
@@ -549,6 +573,13 @@ def open_backup(backup: Path, identity: Path, work_parent: Path | None = None) -
         if broken:
             raise BackupError(f"{len(broken)} of the logs inside {backup.name} are not intact; first: "
                               f"{broken[0].describe()}. Nothing was restored.")
+        if manifest is not None:
+            trust = trust_here(manifest, folder)
+            if trust.refused:
+                raise BackupError(f"The manifest {manifest_path.name} is refused: {trust.words}. Someone who can "
+                                  "write the backup folder may have made this backup. Nothing was restored.")
+            if trust.state != "ours":
+                warnings.append(f"The manifest {manifest_path.name}: {trust.words}.")
         return OpenedBackup(work, manifest, heads, reports, files, warnings)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -577,9 +608,9 @@ def _verify_copy(database: Path) -> tuple[Heads, list[ChainReport]]:
     return heads, reports
 
 
-def verify_backup(backup: Path, identity: Path) -> OpenedBackup:
+def verify_backup(backup: Path, identity: Path, folder: Path | None = None) -> OpenedBackup:
     """``kaproom backup verify``: open, check and verify, then remove the decrypted copy."""
-    opened = open_backup(backup, identity)
+    opened = open_backup(backup, identity, folder=folder)
     opened.close()
     return opened
 
@@ -650,6 +681,7 @@ def restore(backup: Path, identity: Path, folder: Path, *, beside: bool = False,
     """Restore ``backup`` into the data folder ``folder`` (or, with ``beside``, into a new folder
     next to it). See the module's docstring for when it refuses."""
     folder = Path(folder)
+    home = folder  # whose room key and record the manifest is checked against, even beside it
     moment = (now or datetime.now(UTC)).astimezone()
     stamp = moment.strftime("%Y%m%d-%H%M%S")
     if beside:
@@ -662,7 +694,7 @@ def restore(backup: Path, identity: Path, folder: Path, *, beside: bool = False,
                           "replaced under a running app. Nothing was restored.")
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
-    opened = open_backup(backup, identity, work_parent=parent)
+    opened = open_backup(backup, identity, work_parent=parent, folder=home)
     try:
         database = folder / DB_FILENAME
         warnings = list(opened.warnings)
@@ -723,27 +755,85 @@ def _install(opened: OpenedBackup, folder: Path, kept: Path | None) -> None:
 
 
 # ---------------------------------------------------------------------------------- witness
-def witness_reports(store: Store, destination: Path | str) -> list[ChainReport]:
-    """``kaproom verify --witness DIR``: the record against the newest manifest in DIR. A chain the
-    manifest saw further than the record now goes (or saw with another hash) was rolled back or
-    rewritten since that backup."""
-    path, manifest = newest_manifest(destination)
+@dataclass(frozen=True)
+class WitnessChoice:
+    """The manifest in a backup folder that witnesses this record, and the ones refused as witnesses."""
+
+    path: Path | None
+    manifest: Manifest | None  # None when every manifest posing as this record's was refused
+    trust: Trust | None
+    refused: tuple[ChainReport, ...]
+
+    @property
+    def note(self) -> str:
+        """'' for this computer's own signed manifest; otherwise what it is (unsigned, unknown key)."""
+        return "" if self.trust is None or self.trust.state == "ours" else self.trust.words
+
+
+def witness_manifest(store: Store, destination: Path | str) -> WitnessChoice:
+    """The newest manifest in ``destination`` this record can take as a witness: the newest signed
+    by this computer's room key; failing that (none signed here yet), the newest unsigned one or
+    one of this record signed by a key this computer does not hold, said as such. A manifest whose
+    signature does not match, that names this record under another key, or that is unsigned
+    though newer than this computer's signed ones, is refused as a witness by name (a broken
+    report): someone who can write the backup folder wrote it."""
+    folder = store.path.parent
+    record = record_id(folder)
+    entries = [(entry, trust_here(entry.manifest, folder)) for entry in list_backups(destination)
+               if entry.manifest is not None]  # newest first
+    if not entries:
+        raise BackupError(f"There is no KAP Room backup manifest in {destination}.")
+    refused = [(entry, trust.words) for entry, trust in entries if trust.refused]
+    ours = [(entry, trust) for entry, trust in entries if trust.state == "ours"]
+    if ours:
+        chosen: tuple[ListedBackup, Trust] | None = ours[0]
+        since = min(entry.manifest.created for entry, _ in ours if entry.manifest is not None)
+        refused += [(entry, "it is not signed, though this computer has signed its manifests since "
+                            f"{to_iso(since)[:10]}, so it was not written by this computer's KAP Room")
+                    for entry, trust in entries if trust.state == "unsigned" and entry.manifest is not None
+                    and entry.manifest.record == record and entry.manifest.created > since]
+    else:
+        usable = [(entry, trust) for entry, trust in entries if trust.state == "unsigned" or (
+            trust.state == "foreign" and entry.manifest is not None and entry.manifest.record == record)]
+        usable.sort(key=lambda item: item[0].manifest is None or item[0].manifest.record != record)  # stable
+        chosen = usable[0] if usable else None
+    reports = tuple(ChainReport(f"witness {entry.manifest_path.name}", 0, 0, None,
+                                f"refused as a witness: {words}; someone who can write {destination} may have "
+                                "written it") for entry, words in refused)
+    if chosen is None:
+        if not reports:
+            raise BackupError(f"There is no manifest of this computer's record in {destination} (only other "
+                              "rooms' backups).")
+        return WitnessChoice(None, None, None, reports)
+    return WitnessChoice(chosen[0].manifest_path, chosen[0].manifest, chosen[1], reports)
+
+
+def witness_reports(store: Store, destination: Path | str,
+                    choice: WitnessChoice | None = None) -> list[ChainReport]:
+    """``kaproom verify --witness DIR``: the record against the newest manifest in DIR this record
+    can take as a witness (:func:`witness_manifest`). A chain the manifest saw further than the
+    record now goes (or saw with another hash) was rolled back or rewritten since that backup."""
+    choice = choice if choice is not None else witness_manifest(store, destination)
+    reports: list[ChainReport] = list(choice.refused)
+    path, manifest = choice.path, choice.manifest
+    if path is None or manifest is None:
+        return reports
     heads = chain_heads(store)  # read from the events themselves, not the index a hand edit can move
     conn = open_read_only(store.path)
     try:
         lost = lacking(manifest.heads, heads, lambda chain, seq: hash_at(conn, chain, seq))
     finally:
         conn.close()
-    label = f"witness {path.name} ({manifest.created_at})"
+    label = f"witness {path.name} ({manifest.created_at}{'; ' + choice.note.upper() if choice.note else ''})"
     if not lost:
-        return [WitnessReport(label, len(manifest.heads), None, None, "")]
+        return [*reports, WitnessReport(label, len(manifest.heads), None, None, "")]
     first = lost[0]
     reason = {"missing": "is missing from the record", "longer": "was rolled back (events removed from its end)",
               "parted": "was rewritten (another history)"}[first.what]
     more = f" ({len(lost)} chains differ)" if len(lost) > 1 else ""
-    return [WitnessReport(label, len(manifest.heads), first.holder_seq, None,
-                          f"{chain_label(first.chain)} {reason} since the backup, which saw it at event "
-                          f"{first.holder_seq}{more}")]
+    return [*reports, WitnessReport(label, len(manifest.heads), first.holder_seq, None,
+                                    f"{chain_label(first.chain)} {reason} since the backup, which saw it at event "
+                                    f"{first.holder_seq}{more}")]
 
 
 class WitnessReport(ChainReport):

@@ -31,6 +31,7 @@ from kaproom.domain.events import ChainReport
 from kaproom.services.office_actions import OFFICE_ACTIONS_FILE, office_action, office_actions_json
 from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
+from kaproom.store.accounts import Accounts
 from kaproom.store.outbox import Outbox
 
 CONFIG_FILE = "clinic.json"
@@ -269,6 +270,25 @@ def room_against_heads(store: Store, heads: dict[str, tuple[int, str]]) -> list[
         else:
             reports.append(ChainReport(label, len(local)))
     return reports
+
+
+def audit_against_head(store: Store, head: tuple[int, str] | None) -> list[ChainReport]:
+    """This computer's audit log against the last entry of it the server holds: entries cut from
+    the end here, or rewritten, after the server received them, are caught by the server's copy."""
+    if head is None:
+        return []
+    server_seq, server_hash = head
+    local = {entry.seq: entry.hash for entry in Accounts(store).audit_events()}
+    label = "this computer's audit log against the clinic server"
+    if server_seq > len(local):
+        return [ChainReport(label, len(local), len(local) + 1, None,
+                            f"the clinic server holds {server_seq} entries of it and this record only {len(local)} "
+                            "(entries were removed here)")]
+    if local.get(server_seq) != server_hash:
+        return [ChainReport(label, len(local), server_seq, None,
+                            f"entry {server_seq} here is not the entry the clinic server holds (this audit log was "
+                            "rewritten)")]
+    return [ChainReport(label, len(local))]
 
 
 def server_reports(folder: Path, store: Store) -> list[ChainReport]:

@@ -6,6 +6,7 @@ in :mod:`kaproom.store.accounts`; this module only ties them to the clock and to
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,7 +36,7 @@ from kaproom.domain.people import (
     user_state,
 )
 from kaproom.store import Store, StoreError
-from kaproom.store.accounts import Accounts
+from kaproom.store.accounts import Accounts, Tries
 
 if TYPE_CHECKING:
     from kaproom.services.workspace import Workspace
@@ -62,19 +63,40 @@ def refusal_for(user: User, permission: Permission) -> str:
     return f"{user.name} is {_a(user.role.value)}: only {_a(who)} may {permission.value}."
 
 
+def sign_in_source(via: str) -> str:
+    """Where a sign-in is typed, for counting wrong tries per name AND source: the room app on this
+    computer, or the command line under one account of it (the account, not the terminal, which
+    anyone can open anew). Someone guessing at one computer cannot pause a colleague at another."""
+    # socket and getpass (9 ms) load only at a sign-in, not for every command's start (bench/bench_startup.py).
+    import getpass  # noqa: PLC0415
+    import socket  # noqa: PLC0415
+    host = socket.gethostname() or "this computer"
+    if via != "cli":
+        return f"the app on {host}"
+    try:
+        owner = getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        owner = str(os.getuid()) if hasattr(os, "getuid") else "?"
+    return f"the command line on {host} as {owner}"
+
+
 @dataclass(frozen=True)
 class _Attempt:
-    """One counted sign-in try: the account as it was, and the pause this try started (if any)."""
+    """One counted sign-in try: the account, the pause this try started (if any), and the name
+    key and source its tries are counted under."""
 
     user: User
     failures: int
     pause: timedelta | None
     until: str | None
     wait: float
+    key: str = ""
+    source: str = ""
 
     def undo(self) -> dict[str, Any]:
-        """What a right secret restores: no count, no pause, the earlier number of pauses."""
-        return {"failed_count": 0, "locked_until": None, "lockouts": self.user.lockouts}
+        """What a right secret changes in the account itself: nothing (the tries from this source
+        start again from none, see Accounts.update_and_reset)."""
+        return {}
 
 
 def _a(word: str) -> str:
@@ -90,6 +112,11 @@ class People:
     kdf: ScryptParams = DEFAULT_KDF
     lockout: LockoutPolicy = DEFAULT_LOCKOUT
     _dummy_hash: str = ""
+    #: Where sign-ins are typed (see :func:`sign_in_source`); "" to tell from ``via``.
+    source: str = ""
+
+    def _source(self, via: str) -> str:
+        return self.source or sign_in_source(via)
 
     @classmethod
     def of(cls, workspace: Workspace, **options: Any) -> People:
@@ -223,7 +250,13 @@ class People:
 
     # ------------------------------------------------------------------ signing in
     def lock_remaining(self, user: User) -> float:
-        until = from_iso(user.locked_until) if user.locked_until else None
+        """The longest pause of ``user``'s name still running, from whichever source."""
+        now = self.clock.now()
+        return max((self.lockout.remaining(from_iso(until), now).total_seconds()
+                    for until in self.accounts.paused_until(name_key(user.name))), default=0.0)
+
+    def _wait(self, tries: Tries) -> float:
+        until = from_iso(tries.locked_until) if tries.locked_until else None
         return self.lockout.remaining(until, self.clock.now()).total_seconds()
 
     def _dummy_check(self, secret: str) -> None:
@@ -253,7 +286,7 @@ class People:
                 self._unknown_name_try(clean, via)  # paused after the same number of tries as a real name
             self._dummy_check(secret)
             raise AccessRefused(NOT_RECOGNISED)
-        attempt = self._count_attempt(user.name, via, typed=clean)
+        attempt = self._count_attempt(user, via, typed=clean)
         if len(secret) > PASSPHRASE_MAX:  # cannot match: no stored secret is this long
             self._dummy_check(secret)
             matched = False
@@ -273,37 +306,40 @@ class People:
             wanted = " or ".join(role.value for role in Role if role in roles) or "nobody"
             raise AccessRefused(f"{user.name} is {_a(user.role.value)}: this needs {_a(wanted)}.")
         payload = {"user": user.name, "role": user.role.value, "via": via, **({"purpose": purpose} if purpose else {})}
-        return self.accounts.update(user.name, attempt.undo(), [self._event(success_kind, user, payload)])
+        return self.accounts.update_and_reset(user.name, attempt.undo(), [self._event(success_kind, user, payload)],
+                                              attempt.key, attempt.source)
 
-    def _count_attempt(self, name: str, via: str, typed: str) -> _Attempt:
-        """Count this try before the secret is checked, starting a pause if it is the fifth.
+    def _count_attempt(self, user: User, via: str, typed: str) -> _Attempt:
+        """Count this try (for this name from this source) before the secret is checked, starting
+        a pause if it is the fifth.
 
         Counting first (in one transaction) means tries made in parallel cannot all slip through
         before the pause begins; a right secret then takes the count and the pause back.
         """
-        def decide(user: User) -> tuple[dict[str, Any], list[Event], _Attempt]:
-            wait = self.lock_remaining(user)
+        key, source = name_key(user.name), self._source(via)
+
+        def decide(tries: Tries) -> tuple[Tries | None, list[Event], _Attempt]:
+            wait = self._wait(tries)
             if wait > 0:
                 refused = self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
-                    "user": user.name, "until": user.locked_until, "via": via})
-                return {}, [refused], _Attempt(user, user.failed_count, None, None, wait)
-            failures = user.failed_count + 1
+                    "user": user.name, "until": tries.locked_until, "via": via, "source": source})
+                return None, [refused], _Attempt(user, tries.failed_count, None, None, wait, key, source)
+            failures = tries.failed_count + 1
             pause = self.lockout.pause_after(failures)
-            changes: dict[str, Any] = {"failed_count": failures}
             until = to_iso(self.clock.now() + pause) if pause is not None else None
-            if until is not None:
-                changes.update(locked_until=until, lockouts=user.lockouts + 1)
-            return changes, [], _Attempt(user, failures, pause, until, 0.0)
+            new = Tries(failures, until or tries.locked_until, tries.lockouts + (1 if until else 0))
+            return new, [], _Attempt(user, failures, pause, until, 0.0, key, source)
 
-        attempt = self.accounts.modify(name, decide)
+        attempt = self.accounts.count_try(key, source, decide)
         if attempt.wait > 0:
             raise AccessRefused(self._paused_message(typed, attempt.wait))
         return attempt
 
     def _audit_refusal(self, attempt: _Attempt, reason: str, via: str) -> None:
         """The secret was right but the account may not come in: the try does not count as a guess."""
-        self.accounts.update(attempt.user.name, attempt.undo(), [self._event(AuditKind.SIGN_IN_FAILED, "", {
-            "user": attempt.user.name, "reason": reason, "via": via})])
+        self.accounts.update_and_reset(attempt.user.name, attempt.undo(), [self._event(
+            AuditKind.SIGN_IN_FAILED, "", {"user": attempt.user.name, "reason": reason, "via": via})],
+            attempt.key, attempt.source)
 
     def _unknown_name_try(self, name: str, via: str) -> None:
         """A wrong try on a name nobody has: counted and paused like a real name's (so the answers
@@ -313,24 +349,30 @@ class People:
         # (bench/bench_startup.py).
         from kaproom.services.room_key import load_or_create  # noqa: PLC0415
         tag = load_or_create(self.store.path.parent).keyed_hash("sign-in name", name_key(name))
-        recent = self.accounts.audit_events((AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT), newest_first=True)
-        mine = [event for event in recent if event.payload.get("name_hash") == tag]
-        locked = next((event for event in mine if event.kind == AuditKind.LOCKED_OUT), None)
+        source = self._source(via)
         base = {"user": "", "name": UNKNOWN_NAME, "name_hash": tag}
-        wait = self.lockout.remaining(from_iso(str(locked.payload["until"])), self.clock.now()) if locked else None
-        if wait is not None and wait.total_seconds() > 0:
-            self.accounts.append_audit(self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
-                **base, "until": locked.payload["until"] if locked else None, "via": via}))
-            raise AccessRefused(self._paused_message(name, wait.total_seconds()))
-        last = next((event for event in mine if event.kind == AuditKind.SIGN_IN_FAILED), None)
-        failures = int(last.payload.get("failures") or 0) + 1 if last is not None else 1
-        self.accounts.append_audit(self._event(AuditKind.SIGN_IN_FAILED, "", {
-            **base, "reason": "unknown_user", "failures": failures, "via": via}))
-        pause = self.lockout.pause_after(failures)
+
+        def decide(tries: Tries) -> tuple[Tries | None, list[Event], tuple[float, timedelta | None]]:
+            wait = self._wait(tries)
+            if wait > 0:
+                return None, [self._event(AuditKind.SIGN_IN_REFUSED_LOCKED, "", {
+                    **base, "until": tries.locked_until, "via": via, "source": source})], (wait, None)
+            failures = tries.failed_count + 1
+            events = [self._event(AuditKind.SIGN_IN_FAILED, "", {
+                **base, "reason": "unknown_user", "failures": failures, "via": via})]
+            pause = self.lockout.pause_after(failures)
+            until = to_iso(self.clock.now() + pause) if pause is not None else None
+            if pause is not None:
+                events.append(self._event(AuditKind.LOCKED_OUT, "", {
+                    **base, "failures": failures, "minutes": pause.total_seconds() / 60, "until": until,
+                    "via": via, "source": source}))
+            new = Tries(failures, until or tries.locked_until, tries.lockouts + (1 if until else 0))
+            return new, events, (0.0, pause)
+
+        wait, pause = self.accounts.count_try("#" + tag, source, decide)
+        if wait > 0:
+            raise AccessRefused(self._paused_message(name, wait))
         if pause is not None:
-            until = to_iso(self.clock.now() + pause)
-            self.accounts.append_audit(self._event(AuditKind.LOCKED_OUT, "", {
-                **base, "failures": failures, "minutes": pause.total_seconds() / 60, "until": until, "via": via}))
             raise AccessRefused(self._paused_message(name, pause.total_seconds()))
 
     def _paused_message(self, name: str, wait_seconds: float) -> str:
@@ -344,7 +386,7 @@ class People:
         if attempt.pause is not None:
             events.append(self._event(AuditKind.LOCKED_OUT, "", {
                 "user": name, "failures": attempt.failures, "minutes": attempt.pause.total_seconds() / 60,
-                "until": attempt.until, "via": via}))
+                "until": attempt.until, "via": via, "source": attempt.source}))
         self.accounts.update(name, {}, events)
         if attempt.pause is not None:
             raise AccessRefused(self._paused_message(typed, attempt.pause.total_seconds()))

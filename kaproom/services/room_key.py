@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 KEY_FILENAME = "room-key.ed25519"
+#: The file that says this computer joined a clinic server (kaproom.services.clinic_sync.CONFIG_FILE,
+#: not imported from there: that module loads psycopg).
+CLINIC_CONFIG = "clinic.json"
 _RAW = 32
 
 
@@ -79,6 +84,14 @@ def load_or_create(folder: Path) -> RoomKey:
     return RoomKey(private)
 
 
+def load_existing(folder: Path) -> RoomKey | None:
+    """The room key of ``folder`` when it has one (never made here: a check must not invent it)."""
+    path = Path(folder) / KEY_FILENAME
+    if not path.exists():
+        return None
+    return _read(path)
+
+
 def _read(path: Path) -> RoomKey:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -101,3 +114,14 @@ def signature_valid(public_key: str, signature: str, message: bytes) -> bool:
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def computer_name(folder: Path) -> str:
+    """The name this computer signs under when it signs as itself (an office passing on a session
+    it added to): its name on the clinic server when it joined one, else its host name."""
+    try:
+        data = json.loads((Path(folder) / CLINIC_CONFIG).read_text(encoding="utf-8"))
+        name = str(data.get("computer") or "").strip() if isinstance(data, dict) else ""
+    except (OSError, ValueError):
+        name = ""
+    return name or socket.gethostname() or "this computer"

@@ -2,7 +2,8 @@
 
 A chain head that has left this file witnesses the history up to it: the newest manifest in the
 clinic's backup destination (settings ``backup_to``) and, when this computer joined one, the
-clinic server. ``verify`` compares the record with each witness it can reach; a witness that
+clinic server (a room's sessions, and any computer's own audit log: an office's too).
+``verify`` compares the record with each witness it can reach; a witness that
 cannot be reached (the USB disk unplugged, the server down) is said, never taken for a fault of
 the record, and never waited on for more than a few seconds.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kaproom.domain.events import ChainReport
-from kaproom.services.backup import BackupError, newest_manifest, witness_reports
+from kaproom.services.backup import BackupError, witness_manifest, witness_reports
 from kaproom.services.settings import load_settings
 from kaproom.store import Store
 
@@ -62,12 +63,14 @@ def backup_witness(store: Store, destination: str) -> WitnessCheck:
     check = WitnessCheck()
     folder = Path(destination).expanduser()
     try:
-        _, manifest = newest_manifest(folder)
+        choice = witness_manifest(store, folder)
     except (BackupError, OSError) as exc:
         check.unreachable.append(f"backup manifests in {folder} ({exc})")
         return check
-    check.reports += witness_reports(store, folder)
-    check.compared.append(f"backup manifest of {local_time(manifest.created_at)} in {folder}")
+    check.reports += witness_reports(store, folder, choice)
+    if choice.manifest is not None:
+        unsigned = " (unsigned)" if choice.trust is not None and choice.trust.state == "unsigned" else ""
+        check.compared.append(f"backup manifest of {local_time(choice.manifest.created_at)} in {folder}{unsigned}")
     return check
 
 
@@ -79,9 +82,9 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     # psycopg loads only for a computer that joined (bench/bench_startup.py: `kaproom verify` without
     # a clinic stays under its import figure, and opens no socket).
     from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
-    from kaproom.clinic.reader import heads_of_room  # noqa: PLC0415
+    from kaproom.clinic.reader import audit_head_of, heads_of_room  # noqa: PLC0415
     from kaproom.clinic.server import connect  # noqa: PLC0415
-    from kaproom.services.clinic_sync import load_config, room_against_heads  # noqa: PLC0415
+    from kaproom.services.clinic_sync import audit_against_head, load_config, room_against_heads  # noqa: PLC0415
     try:
         config = load_config(folder)
         params = {**config.params(), "connect_timeout": SERVER_CONNECT_TIMEOUT_S} if config else {}
@@ -92,16 +95,15 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
         return check
     host = str(params.get("host") or "localhost")
     name = f"clinic server {host}"
-    if config.kind != "room":
-        check.not_compared.append(f"{name} (this is an office: `kaproom verify --clinic` checks the server's chains)")
-        return check
-    outcome: list[dict[str, tuple[int, str]]] = []
+    is_room = config.kind == "room"
+    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None]] = []
     failure: list[str] = []
 
     def fetch() -> None:  # only the server is read in the thread; the record is read here
         try:
-            with connect(params) as conn:
-                outcome.append(heads_of_room(conn, config.computer))
+            with connect(params) as conn:  # a room's sessions, and any computer's own audit log
+                outcome.append((heads_of_room(conn, config.computer) if is_room else {},
+                                audit_head_of(conn, config.computer)))
         except ClinicError as exc:
             failure.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - any other trouble with the server is "not reachable"
@@ -115,7 +117,8 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     elif failure:
         check.unreachable.append(f"{name} ({failure[0]})")
     else:
-        check.reports += room_against_heads(store, outcome[0])
+        sessions, audit = outcome[0]
+        check.reports += room_against_heads(store, sessions) + audit_against_head(store, audit)
         check.compared.append(name)
     return check
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
@@ -27,6 +28,15 @@ AUDIT_COLUMNS = "id, seq, wall_time, actor, kind, payload, prev_hash, hash"
 #: Columns ``update`` may change; anything else is refused before SQL is built.
 UPDATABLE = frozenset({"role", "active", "secret_hash", "secret_kind", "failed_count", "locked_until", "lockouts",
                        "updated_at"})
+
+
+@dataclass(frozen=True)
+class Tries:
+    """Wrong sign-in tries of one name from one source (see migration 0005)."""
+
+    failed_count: int = 0
+    locked_until: str | None = None
+    lockouts: int = 0
 
 
 def _user(row: Row) -> User:
@@ -99,19 +109,38 @@ class Accounts:
             self._apply(conn, name, changes, audit)
         return self.get(name)
 
-    def modify(self, name: str, decide: Callable[[User], tuple[Mapping[str, SQLValue], Sequence[Event], T]]) -> T:
-        """Read one account and change it in the same write transaction.
-
-        Sign-in counts each try this way, so tries made at the same moment from several processes
-        are all counted and none slips past a pause.
-        """
-        with self.store._write("count the sign-in") as conn:
-            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE name_key=?", (name_key(name),)).fetchall()
-            if not rows:
-                raise NotFound(f"There is no user called '{name}'.")
-            changes, audit, result = decide(_user(rows[0]))
+    def update_and_reset(self, name: str, changes: Mapping[str, SQLValue], audit: Sequence[Event],
+                         key: str, source: str) -> User:
+        """``update``, and the wrong tries of ``key`` from ``source`` start again from none (a right
+        secret, or a try that was not a guess), in the same transaction."""
+        with self.store._write("change the user") as conn:
             self._apply(conn, name, changes, audit)
+            conn.execute("DELETE FROM sign_in_tries WHERE name_key=? AND source=?", (key, source))
+        return self.get(name)
+
+    def count_try(self, key: str, source: str, decide: Callable[[Tries], tuple[Tries | None, Sequence[Event], T]]) -> T:
+        """Read the wrong tries of ``key`` (a name key, or ``#`` and a keyed hash for a name nobody
+        has) from ``source`` and change them, with their audit events, in one write transaction, so
+        tries made at the same moment from several processes are all counted."""
+        with self.store._write("count the sign-in") as conn:
+            row = conn.execute("SELECT failed_count, locked_until, lockouts FROM sign_in_tries "
+                               "WHERE name_key=? AND source=?", (key, source)).fetchone()
+            tries = Tries(int(row[0]), row[1], int(row[2])) if row else Tries()
+            new, audit, result = decide(tries)
+            if new is not None:
+                conn.execute(
+                    "INSERT INTO sign_in_tries (name_key, source, failed_count, locked_until, lockouts) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT (name_key, source) DO UPDATE SET "
+                    "failed_count=excluded.failed_count, locked_until=excluded.locked_until, "
+                    "lockouts=excluded.lockouts", (key, source, new.failed_count, new.locked_until, new.lockouts))
+            for event in audit:
+                self._append_audit_in(conn, event)
         return result
+
+    def paused_until(self, key: str) -> list[str]:
+        """When each pause of ``key`` ends, whatever its source (past ones included)."""
+        return [str(row[0]) for row in self.store._read(
+            "SELECT locked_until FROM sign_in_tries WHERE name_key=? AND locked_until IS NOT NULL", (key,))]
 
     def _apply(self, conn: sqlite3.Connection, name: str, changes: Mapping[str, SQLValue],
                audit: Sequence[Event]) -> None:
@@ -127,6 +156,8 @@ class Accounts:
                                   (*values.values(), name_key(name)))
             if cursor.rowcount != 1:
                 raise NotFound(f"There is no user called '{name}'.")
+        if "locked_until" in values and values["locked_until"] is None:  # an admin ends every pause of the name
+            conn.execute("DELETE FROM sign_in_tries WHERE name_key=?", (name_key(name),))
         for event in audit:
             self._append_audit_in(conn, event)
 

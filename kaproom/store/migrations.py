@@ -197,6 +197,49 @@ def m0005(db: Database) -> None:
     db.execute("CREATE INDEX music_tracks_hash ON music_tracks(content_hash)")
 
 
+@migrations(name="0006_imported_events_recorded_by")
+def m0006(db: Database) -> None:
+    """Which events of a session came from another computer's bundle, and which computer signed
+    them (issue 23): the review, the PDF and the CSV show their authors as recorded there, never
+    as a sign-in here, and a re-export of what arrived unchanged keeps that computer's signature.
+    One row per import that added events; append-only like the events."""
+    db.execute("""
+        CREATE TABLE imported_events (
+            id INTEGER PRIMARY KEY,
+            session_uid TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX imported_events_session ON imported_events(session_uid, first_seq)")
+    db.execute("""
+        CREATE TRIGGER imported_events_no_update BEFORE UPDATE ON imported_events
+        BEGIN SELECT RAISE(ABORT, 'imported_events is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER imported_events_no_delete BEFORE DELETE ON imported_events
+        BEGIN SELECT RAISE(ABORT, 'imported_events is append-only'); END""")
+
+
+@migrations(name="0007_sign_in_tries_per_source")
+def m0007(db: Database) -> None:
+    """Wrong sign-in tries counted per name AND source (the computer, or the command line's account
+    on it), so someone guessing at one computer cannot pause a colleague signing in at another
+    (issue 23). ``name_key`` is a user's name key, or ``#`` and a keyed hash for a name nobody has
+    (never the typed text). The counts in ``users`` are no longer used for pauses."""
+    db.execute("""
+        CREATE TABLE sign_in_tries (
+            name_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (name_key, source)
+        )""")
+
+
 if len(migrations._migrations) != SCHEMA_VERSION or migrations.migrations_table != MIGRATIONS_TABLE:
     raise RuntimeError("kaproom.store.schema is out of step with the migrations: "
                        "set SCHEMA_VERSION to the number of migrations")
