@@ -290,8 +290,11 @@ class RoomVitals(QObject):
         dose_time = self._dose_time()
         baseline = baseline_reading(self._history(), dose_time)
         tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
+        # The baseline is the check before the first dose; the observation and "a check since the
+        # dose" count from the latest (a booster): kaproom.domain.medication.
+        last_dose = self.runner.state.last_dose_time if self.runner.state.dose_times else dose_time
         return prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, now,
-                                 self.protocol.alerts, dose_time)
+                                 self.protocol.alerts, last_dose)
 
     def open_discharge(self) -> None:
         if not self._running("it cannot be discharged"):
