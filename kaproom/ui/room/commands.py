@@ -19,7 +19,8 @@ from kaproom.ui.room.log_text import AMENDABLE, event_text
 #: How the correction question names what it corrects: by its time in the log, as the therapist
 #: sees it there (the room's log shows no entry numbers).
 AMENDED_WORDS = {Kind.NOTE: "note", Kind.TAG: "tag", Kind.AMENDMENT: "correction", Kind.DOSE: "dose",
-                 Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist"}
+                 Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist",
+                 Kind.MEDICATION: "medication", Kind.WASTE: "waste", Kind.ADVERSE_EVENT: "adverse event"}
 
 EXTEND_CHOICES = ((5, "+5 min"), (10, "+10 min"), (15, "+15 min"))
 
