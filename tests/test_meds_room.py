@@ -5,6 +5,7 @@ Refusals keep what was typed; every panel gives the focus back to the note field
 from __future__ import annotations
 
 from kaproom.domain.events import Kind
+from kaproom.ui.review.filters import FilterBar
 from tests._vitals_helpers import (
     COMPLETE,
     MIN,
@@ -162,3 +163,16 @@ def test_an_urgent_alert_acknowledged_with_ctrl_enter_becomes_an_adverse_event(q
     alerts = [a.seq for a in stored(workspace, runner, Kind.ALERT)]
     assert event.payload["severity"] == "severe" and set(event.payload["alert_seqs"]) <= set(alerts)
     assert focused() is room.note_input
+
+
+def test_the_review_filter_bar_offers_the_medication_flags(qtbot):
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    with qtbot.waitSignal(bar.changed) as emitted:
+        bar.booster.setChecked(True)
+    assert emitted.args[0].booster_given and not emitted.args[0].has_adverse_events
+    bar.adverse_events.setChecked(True)
+    bar.waste.setChecked(True)
+    assert bar.current().has_adverse_events and bar.current().has_waste
+    bar.clear()
+    assert not (bar.current().booster_given or bar.current().has_adverse_events or bar.current().has_waste)

@@ -312,13 +312,17 @@ def _doses(reader: _Reader, raw: Any, phases: list[Phase]) -> DoseRules:
             raise reader.fail("doses.booster_phases", f"'{item}' is not one of the phases",
                               f"use phase ids from: {', '.join(ids)}", "booster_phases")
     booster_mg = reader.number(raw, "booster_mg", "doses", 1, 2000, -1.0) if "booster_mg" in raw else None
+    rxnorm = reader.text(raw, "rxnorm", "doses", required=False)
+    if rxnorm and not rxnorm.isdigit():
+        raise reader.fail("doses.rxnorm", f"rxnorm '{rxnorm}' is not an RxNorm code (digits)",
+                          'write rxnorm = "6130" (ketamine) or leave it out', "rxnorm")
     return DoseRules(
         max_doses=int(reader.number(raw, "max_doses", "doses", 1, 10, base.max_doses)),
         min_interval_minutes=reader.number(raw, "min_interval_minutes", "doses", 0, 24 * 60,
                                            base.min_interval_minutes),
         booster_phases=tuple(allowed), booster_mg=booster_mg,
         check_before_booster_minutes=reader.number(raw, "check_before_booster_minutes", "doses", 0, 24 * 60,
-                                                   base.check_before_booster_minutes))
+                                                   base.check_before_booster_minutes), rxnorm=rxnorm)
 
 
 def _standing_orders(reader: _Reader, raw: Any) -> tuple[StandingOrder, ...]:

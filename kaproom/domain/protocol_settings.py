@@ -161,6 +161,8 @@ class DoseRules:
     booster_mg: float | None = None
     #: A booster needs a vitals check this recent before it (like the first dose's baseline).
     check_before_booster_minutes: float = 15.0
+    #: RxNorm code of the protocol's drug (ketamine: 6130) for the FHIR export; '' names it in words only.
+    rxnorm: str = ""
 
 
 @dataclass(frozen=True)

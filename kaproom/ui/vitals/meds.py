@@ -70,7 +70,8 @@ class MedicationPanel(QFrame):
         self.setObjectName("medicationPanel")
         self.setAccessibleName(f"Medication from the standing orders ({MEDICATION_KEY})")
         self.orders = tuple(orders)
-        self.title = make_label("medicationTitle", f"Medication ({MEDICATION_KEY}) · Enter records, Esc closes")
+        self.title = make_label("medicationTitle", f"Medication ({MEDICATION_KEY}): Enter records, Esc closes",
+                                wrap=True)
         self.orders_hint = plain_label("medicationOrders", "Standing orders: " + "; ".join(
             f"{o.name} {o.amount:g}{'' if o.max_amount is None else f'–{o.max_amount:g}'} {o.unit} {o.route} "
             f"({o.indication})" for o in self.orders))
@@ -82,8 +83,11 @@ class MedicationPanel(QFrame):
         completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
         self.drug.setCompleter(completer)
         self.amount = _line("medicationAmount", "Amount", "amount")
+        for edit in (self.drug, self.amount):
+            edit.setMinimumWidth(60)
         self.reason = _line("medicationReason", "Reason or indication", "reason")
         self.route = plain_label("medicationRoute", "")
+        self.route.setWordWrap(True)
         self.message = plain_label("medicationMessage", "")
         self.message.setWordWrap(True)
         set_level(self.message, "error")
@@ -151,27 +155,33 @@ class AdverseEventPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("adverseEventPanel")
         self.setAccessibleName(f"Adverse event ({ADVERSE_EVENT_KEY})")
-        self.title = make_label("adverseTitle", f"Adverse event ({ADVERSE_EVENT_KEY}) · Enter records, Esc closes")
+        self.title = make_label("adverseTitle", f"Adverse event ({ADVERSE_EVENT_KEY}): Enter records, Esc closes",
+                                wrap=True)
         self.source = plain_label("adverseSource", "")
         self.source.setWordWrap(True)
         self.source.hide()
         self.kind = QComboBox()
         self.kind.setObjectName("adverseKind")
         self.kind.setAccessibleName("Kind of adverse event: type its first letters")
-        self.kind.addItem("— choose the kind", "")
+        self.kind.addItem("— choose", "")
         for kind in kinds:
             self.kind.addItem(kind.label, kind.id)
         self.severity = QComboBox()
         self.severity.setObjectName("adverseSeverity")
         self.severity.setAccessibleName("Severity: type its first letters")
-        self.severity.addItem("— choose the severity", "")
+        self.severity.addItem("— choose", "")
         for word in SEVERITIES:
             self.severity.addItem(word, word)
+        for box in (self.kind, self.severity):  # as narrow as the vitals form's lists: the column must not widen
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(10)
         wheel_scrolls_past(self.kind, self.severity)
         self.onset = _line("adverseOnset", "Onset, session time", "onset, e.g. 1:02")
         self.description = _line("adverseDescription", "What happened", "what happened (needed for Other)")
         self.action_taken = _line("adverseActions", "Actions taken", "actions taken")
         self.outcome = _line("adverseOutcome", "Outcome", "outcome, e.g. resolved")
+        for edit in (self.onset, self.description, self.action_taken, self.outcome):
+            edit.setMinimumWidth(60)  # the side column is narrow: fields shrink rather than push it wider
         self.ems = QCheckBox(EMS_WORDS)
         self.ems.setObjectName("adverseEms")
         self.follow_up = QCheckBox(FOLLOW_UP_WORDS)
