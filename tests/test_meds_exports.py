@@ -141,3 +141,12 @@ def test_the_review_timeline_shows_medications_and_adverse_events(simulated):
     assert rows[Kind.ADVERSE_EVENT].level == "caution" and kind_label(rows[Kind.ADVERSE_EVENT]) == "Adverse event"
     assert category_of(Kind.ADVERSE_EVENT) == "Alerts" and category_of(Kind.WASTE) == "Phases & session"
 
+
+
+def test_the_review_dose_paragraph_names_the_booster_waste_medication_and_adverse_event(simulated):
+    from kaproom.ui.review.details import dose_html
+
+    workspace, uid = simulated
+    html = dose_html(gather(workspace, uid))
+    for words in ("Booster (dose 2)", "wasted", "unverified", "Ondansetron 4 mg", "Adverse events", "Hypertension"):
+        assert words in html, words
