@@ -176,3 +176,27 @@ def test_the_review_filter_bar_offers_the_medication_flags(qtbot):
     assert bar.current().has_adverse_events and bar.current().has_waste
     bar.clear()
     assert not (bar.current().booster_given or bar.current().has_adverse_events or bar.current().has_waste)
+
+
+def test_ctrl_shift_a_on_a_medication_records_its_effect(qtbot, workspace, protocol, clock):
+    runner, room = _dosed_room(qtbot, workspace, protocol, clock)
+    press("Ctrl+Shift+M")
+    type_text("ondansetron")
+    enter()
+    [med] = stored(workspace, runner, Kind.MEDICATION)
+    clock.advance(15 * MIN)
+    room.controller.tick()
+    press("Ctrl+L")  # the log; arrow keys up to the medication
+    press("End")
+    for _ in range(room.log_view.count()):
+        if room.log_view.selected_event() is not None and room.log_view.selected_event().seq == med.seq:
+            break
+        press("Up")
+    assert room.log_view.selected_event().seq == med.seq
+    press("Ctrl+Shift+A")
+    assert room.prompt.is_open and "The effect of Ondansetron" in room.prompt.title.text()
+    type_text("nausea settled")
+    enter()
+    [effect] = stored(workspace, runner, Kind.MEDICATION_EFFECT)
+    assert effect.payload == {"medication_seq": med.seq, "effect": "nausea settled"}
+    assert focused() is room.note_input

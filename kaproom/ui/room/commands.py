@@ -147,6 +147,17 @@ class RoomCommands:
             self.room.show_status("Only notes, tags, doses and vitals can be corrected.", "caution")
             return
         shown = event_text(target, self.controller.protocol) or ""
+        if target.kind == Kind.MEDICATION:  # later, its effect (Enter); or a correction of the entry itself
+            self.prompt.ask("amend", f"The effect of {shorten(shown)} (given at {format_hms(target.session_time)})? "
+                            "Enter saves it beside the medication; or save what you type as a correction.",
+                            lambda value, text: self._done(
+                                self.controller.amend(target, text) if value == "correct"
+                                else self.controller.medication_effect(target, text),
+                                "Correction saved." if value == "correct" else "Effect saved."),
+                            field="required", placeholder="The effect, e.g. nausea settled within 15 min",
+                            choices=(("Save effect", "effect"), ("Save as a correction", "correct")),
+                            on_close=self.room.focus_note)
+            return
         original = str(target.payload.get("text", target.payload.get("label", ""))) \
             if target.kind in (Kind.NOTE, Kind.TAG, Kind.AMENDMENT) else ""
         what = f"the {AMENDED_WORDS.get(target.kind, 'entry')} at {format_hms(target.session_time)}"

@@ -162,6 +162,9 @@ class SessionController(QObject):
                         route: str = "") -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.give_medication(name, amount, reason, route))
 
+    def medication_effect(self, target: RecordedEvent, effect: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.medication_effect(target, effect))
+
     def record_adverse_event(self, answers: AdverseEventInput) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.record_adverse_event(answers))
 
