@@ -197,9 +197,12 @@ def _gather(source: Any, session_ref: str | int) -> SessionReport:
         p = e.payload
         level = "normal"
         if e.kind == Kind.DOSE:
-            effective = number(p.get("effective_time"))
-            dose_time = effective if effective is not None else e.session_time
-            dose_text = dose_words(p)
+            if dose_time is None:  # the first dose; a booster is one of report.doses
+                effective = number(p.get("effective_time"))
+                dose_time = effective if effective is not None else e.session_time
+                dose_text = dose_words(p)
+        elif e.kind == Kind.ADVERSE_EVENT:
+            level = "urgent" if p.get("severity") in ("severe", "life-threatening") else "caution"
         elif e.kind == Kind.VITALS:
             vitals.append(_vitals_row(e, alert_levels))
             level = vitals[-1].level

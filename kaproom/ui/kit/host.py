@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from kaproom.domain.clock import Clock
     from kaproom.domain.events import RecordedEvent
+    from kaproom.domain.medication import AdverseEventInput
     from kaproom.domain.protocol import Protocol as SessionProtocol
     from kaproom.domain.session import SessionRunner, State
     from kaproom.services.workspace import Workspace
@@ -69,6 +70,15 @@ class RoomSession(Protocol):
 
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
                   despite: Sequence[str] = ()) -> RecordedEvent | None: ...
+
+    def give_booster(self, despite: Sequence[str] = (), without_check: bool = False) -> RecordedEvent | None: ...
+
+    def give_medication(self, name: str, amount: float | None = None, reason: str = "",
+                        route: str = "") -> RecordedEvent | None: ...
+
+    def record_adverse_event(self, answers: AdverseEventInput) -> RecordedEvent | None: ...
+
+    def medication_effect(self, target: RecordedEvent, effect: str) -> RecordedEvent | None: ...
 
     def advance(self, reason: str = "", from_index: int | None = None) -> RecordedEvent | None: ...
 

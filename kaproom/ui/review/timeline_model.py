@@ -29,10 +29,13 @@ NO_PARENT = QModelIndex()  # a table's rows have no parent (Qt's default argumen
 CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("Phases & session", frozenset({Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.SESSION_STARTED,
                                     Kind.SESSION_RESUMED, Kind.PHASE_CHANGED, Kind.PHASE_EXTENDED, Kind.DOSE,
-                                    Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED})),
+                                    Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED,
+                                    # the medication record beside the dose (a row of boxes more would not
+                                    # fit a laptop's review), adverse events with the alerts below
+                                    Kind.MEDICATION, Kind.MEDICATION_EFFECT, Kind.WASTE})),
     ("Notes & tags", frozenset({Kind.NOTE, Kind.TAG})),
     ("Vitals", frozenset({Kind.VITALS})),
-    ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK})),
+    ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK, Kind.ADVERSE_EVENT})),
     ("Music", frozenset({Kind.MUSIC})),
     ("Amendments", frozenset({Kind.AMENDMENT})),
     ("Sign-off & record", frozenset({Kind.SIGNOFF, Kind.VIEWED, Kind.EXPORTED})),
@@ -54,6 +57,8 @@ def kind_label(row: TimelineRow) -> str:
         return "URGENT" if row.level == "urgent" else "Caution"
     if row.kind == Kind.VITALS and row.level in ("caution", "urgent"):
         return f"Vitals ({row.level})"  # in words too, not by colour alone
+    if row.kind == Kind.ADVERSE_EVENT and row.level == "urgent":
+        return "Adverse event (SEVERE)"
     return kind_name(row.kind)
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.medication import AdverseEventInput
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionError, SessionRunner, State
 from kaproom.services.workspace import Workspace
@@ -152,6 +153,20 @@ class SessionController(QObject):
         """The dose (and, before the dose phase, the move into it); the dose event, or None if refused."""
         events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at, despite))
         return events[0] if events else None
+
+    def give_booster(self, despite: Sequence[str] = (), without_check: bool = False) -> RecordedEvent | None:
+        """A further dose where the protocol allows it; None (``last_error`` naming the rule) if refused."""
+        return self._attempt(lambda: self.runner.give_booster(despite, without_check))
+
+    def give_medication(self, name: str, amount: float | None = None, reason: str = "",
+                        route: str = "") -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.give_medication(name, amount, reason, route))
+
+    def medication_effect(self, target: RecordedEvent, effect: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.medication_effect(target, effect))
+
+    def record_adverse_event(self, answers: AdverseEventInput) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.record_adverse_event(answers))
 
     def note(self, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.note(text))

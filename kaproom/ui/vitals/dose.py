@@ -1,7 +1,10 @@
 """F10 in the room: the dose, with the questions it may need first (no baseline yet; the dosing
-phase already over, so when was it given?). Owned by the vitals panel (``RoomVitals``) and kept
-apart because the dose is its own clinical moment; it asks its questions in the panel's form and
-in the room's question bar."""
+phase already over, so when was it given?), and a further dose (a booster) where the protocol
+allows one: F10 once the dose is recorded asks before it gives the booster, every time (it is
+a second dose of a controlled drug), naming the last check before it, or that there is none in
+the protocol's ``check_before_booster_minutes``, as the first dose names a missing baseline.
+Owned by the vitals panel (``RoomVitals``) and kept apart because the dose is its own clinical
+moment; it asks its questions in the panel's form and in the room's question bar."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -31,6 +34,8 @@ class DoseEntry:
         self.protocol = self.runner.protocol
         self._vitals_events = vitals_events
         self._running = running
+        self._booster_pending = False  # the question open in the form is the booster's
+        self._first_yes = self.form.dose_yes.text()
 
     @property
     def vitals_events(self) -> Sequence[RecordedEvent]:
@@ -46,8 +51,9 @@ class DoseEntry:
         last = self.vitals_events[-1] if self.vitals_events else None
         return (last.session_time, dose_concerns(last.payload)) if last is not None else (None, [])
 
-    def _ask_first(self, question: str, status: str, no_text: str) -> None:
+    def _ask_first(self, question: str, status: str, no_text: str, yes_text: str = "") -> None:
         """F10's question in the vitals panel: F10 again or Enter records the dose, Esc does not."""
+        self.form.dose_yes.setText(yes_text or self._first_yes)
         self.form.show()
         self.form.dose_question.setText(question)
         self.form.dose_no.setText(no_text)
@@ -61,7 +67,7 @@ class DoseEntry:
             return
         state = self.runner.state
         if state.dose_time is not None:
-            self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time)}).", "info")
+            self.booster()
             return
         if self.form.dose_confirm.isVisible():  # F10 again confirms (or retries a dose the record refused)
             self.record_dose()
@@ -87,6 +93,67 @@ class DoseEntry:
                             "No, not now (Esc)")
             return
         self.record_dose()
+
+    # ---------------------------------------------------------------- a further dose
+    def _check_before_booster(self) -> RecordedEvent | None:
+        """The latest check since the last dose and within the protocol's minutes before now."""
+        state = self.runner.state
+        since = max(state.last_dose_time or 0.0,
+                    self.runner.elapsed() - self.protocol.doses.check_before_booster_minutes * 60.0)
+        recent = [e for e in self.vitals_events if e.session_time >= since]
+        return recent[-1] if recent else None
+
+    def booster(self) -> None:
+        """F10 once the dose is recorded: a further dose where the protocol's ``[doses]`` allow it."""
+        state = self.runner.state
+        refused = self.runner.booster_refusal()
+        if refused is not None:
+            self.form.dose_confirm.hide()
+            self._booster_pending = False
+            level = "info" if refused.rule == "max_doses" else "caution"
+            self.room.show_status(f"The dose is already recorded (at {format_hms(state.dose_time or 0.0)}); "
+                                  f"no further dose now: {refused}.", level)
+            return
+        if self.form.dose_confirm.isVisible() and self._booster_pending:  # F10 again confirms
+            self.record_booster()
+            return
+        number = len(state.dose_times) + 1
+        amount = self.protocol.doses.booster_mg or state.prescribed_dose_mg
+        what = f"booster (dose {number}{f', {amount:g} mg' if amount is not None else ''})"
+        check = self._check_before_booster()
+        minutes = f"{self.protocol.doses.check_before_booster_minutes:g}"
+        if check is None:
+            question = (f"No vitals check in the last {minutes} min. Give the {what} without one? (F10 again or "
+                        "Enter gives it; Esc to take vitals first with F9.)")
+            no_text = "No, vitals first (Esc)"
+        else:
+            concerns = dose_concerns(check.payload)
+            said = f": {'; '.join(concerns)}" if concerns else ", nothing against it"
+            question = (f"Give the {what} now? The last check ({format_hms(check.session_time)}){said}. "
+                        "(F10 again or Enter gives it; Esc does not.)")
+            no_text = "No, not now (Esc)"
+        self._booster_pending = True
+        self._ask_first(question, f"Before the {what}: see the vitals panel (F10 again gives it; Esc does not).",
+                        no_text, "Yes, give the booster (F10)")
+
+    def record_booster(self) -> RecordedEvent | None:
+        check = self._check_before_booster()
+        despite = dose_concerns(check.payload) if check is not None else []
+        event = self.controller.give_booster(despite, without_check=check is None)
+        if event is None:
+            self.form.dose_question.setText(f"The booster was not saved: {self.controller.last_error} "
+                                            "Esc closes this.")
+            self.form.dose_confirm.show()
+            return None
+        self._booster_pending = False
+        self.form.dose_confirm.hide()
+        flag = " without a vitals check before it" if check is None else \
+            " over the last check's concerns" if despite else ""
+        self.room.show_status(f"Booster (dose {event.payload.get('number', 2)}) recorded at "
+                              f"{format_hms(event.session_time)}{flag}; the vitals checks after the dose count "
+                              "from it now.", "ok")
+        self.room.focus_note()
+        return event
 
     def _ask_when_given(self) -> None:
         """The dose phase is over and F10 was not pressed in it. Recorded as 'now', the dose would
@@ -124,6 +191,8 @@ class DoseEntry:
         """Record the dose, now or (``given_at``, session seconds) earlier. Whether it came without a
         baseline is read from the record, not from the way here: a retry after a refused save
         must say what the first try said."""
+        if self._booster_pending:
+            return self.record_booster()
         if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
             self.form.dose_confirm.hide()
             return None
@@ -150,7 +219,11 @@ class DoseEntry:
 
     def cancel(self) -> None:
         """Esc in the form: close an open dose question and go back to the note field."""
-        if self.form.dose_confirm.isVisible():
+        if self.form.dose_confirm.isVisible() and self._booster_pending:
+            self._booster_pending = False
+            self.form.dose_confirm.hide()
+            self.room.show_status("Booster not given.", "info")
+        elif self.form.dose_confirm.isVisible():
             self.form.dose_confirm.hide()
             self.room.show_status("Dose not recorded. Take the baseline with F9 first." if self._baseline_missing
                                   else "Dose not recorded.", "info")
