@@ -149,10 +149,13 @@ def medication_words(payload: JSONMapping) -> str:
 # --------------------------------------------------------------------------- waste
 
 def waste_payload(amount_mg: float | None, witness: str, author: str, reason: str, effective_time: float,
-                  dose_seq: int | None = None, product: str = "", lot: str = "") -> JSONDict:
+                  dose_seq: int | None = None, product: str = "", lot: str = "", *, witness_verified: bool = False,
+                  units: float | None = None) -> JSONDict:
     """A ``waste`` event: what of the dose was not taken (spat out, left over), witnessed. A waste
     without a witness, or witnessed by the person recording it, is refused. The witness is a
-    typed name, so the record marks it unverified (no second sign-in checked it)."""
+    typed name, which the record marks unverified, unless a second staff member signed in with
+    their own PIN (``witness_verified``). ``units``: of the lot's product, where the stock
+    register holds the lot."""
     witness = witness.strip()
     if not witness:
         raise RuleRefused("witness", "a waste needs a witness: type the second staff member's name")
@@ -160,7 +163,8 @@ def waste_payload(amount_mg: float | None, witness: str, author: str, reason: st
         raise RuleRefused("witness", "the witness must be another person than the one recording the waste")
     if amount_mg is not None and not 0 < amount_mg <= 2000:
         raise RuleRefused("amount", f"the amount wasted must be above 0 and at most 2000 mg (you typed {amount_mg:g})")
-    payload: JSONDict = {"witness": witness, "witness_verified": False, "reason": reason.strip() or "not taken",
+    payload: JSONDict = {"witness": witness, "witness_verified": bool(witness_verified),
+                         "reason": reason.strip() or "not taken",
                          "effective_time": round(effective_time, 3)}
     if amount_mg is not None:
         payload["amount_mg"] = amount_mg
@@ -170,15 +174,18 @@ def waste_payload(amount_mg: float | None, witness: str, author: str, reason: st
         payload["product"] = product
     if lot:
         payload["lot"] = lot
+    if units is not None:
+        payload["units"] = units
     return payload
 
 
 def waste_words(payload: JSONMapping) -> str:
     """'20 mg wasted (spat out), witnessed by R. Lee (typed name, unverified)'."""
     amount = stored_number(payload.get("amount_mg"))
-    verified = "" if payload.get("witness_verified") else " (typed name, unverified)"
+    verified = " (signed in)" if payload.get("witness_verified") else " (typed name, unverified)"
     what = f"{amount:g} mg wasted" if amount is not None else "Waste"
-    return f"{what} ({payload.get('reason') or 'not taken'}), witnessed by {payload.get('witness') or '?'}{verified}"
+    return (f"{what}{product_words(payload)} ({payload.get('reason') or 'not taken'}), witnessed by "
+            f"{payload.get('witness') or '?'}{verified}")
 
 
 # --------------------------------------------------------------------------- adverse events
