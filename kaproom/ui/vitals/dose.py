@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_concerns, parse_session_time
 from kaproom.domain.events import RecordedEvent
-from kaproom.domain.session import State
+from kaproom.domain.medication import product_words
+from kaproom.domain.session import DoseSupply, State
 from kaproom.ui.kit.host import RoomHost
+from kaproom.ui.kit.theme import set_level
+from kaproom.ui.vitals.dose_lot import DoseLotFields
 from kaproom.ui.vitals.form import VitalsForm
+
+#: F10's question where the stock register is in use (what="dose" or "booster").
+LOT_QUESTION = "The {what}: which lot, and how much? (Enter records.)"
 
 
 class DoseEntry:
@@ -36,6 +42,13 @@ class DoseEntry:
         self._running = running
         self._booster_pending = False  # the question open in the form is the booster's
         self._first_yes = self.form.dose_yes.text()
+        # Where the register is in use (Stock.in_use): the lot and amount, in F10's question.
+        self.lot_fields = DoseLotFields(self.form.dose_confirm)
+        confirm = self.form.dose_confirm.layout()
+        if isinstance(confirm, QVBoxLayout):
+            confirm.insertWidget(1, self.lot_fields)
+        self.lot_fields.accepted.connect(lambda: self.record_dose())
+        self._late_at: float | None = None  # a late dose's time, kept while its lot is asked for
 
     @property
     def vitals_events(self) -> Sequence[RecordedEvent]:
@@ -52,15 +65,57 @@ class DoseEntry:
         return (last.session_time, dose_concerns(last.payload)) if last is not None else (None, [])
 
     def _ask_first(self, question: str, status: str, no_text: str, yes_text: str = "") -> None:
-        """F10's question in the vitals panel: F10 again or Enter records the dose, Esc does not."""
+        """F10's question in the vitals panel: F10 again or Enter records the dose, Esc does not.
+        Where the register is in use it holds the lot and amount, and the focus goes to them."""
         self.form.dose_yes.setText(yes_text or self._first_yes)
         self.form.show()
-        self.form.dose_question.setText(question)
+        with_lot = self._ask_lot(self._planned_mg())
+        if with_lot:
+            question = f"{question} {LOT_QUESTION.format(what='booster' if self._booster_pending else 'dose')}"
+        self.form.dose_question.setText(question.strip())
+        set_level(self.form.dose_question, "caution")
         self.form.dose_no.setText(no_text)
         self.form.dose_confirm.show()
-        self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if with_lot:
+            self.lot_fields.focus()
+        else:
+            self.form.dose_yes.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.scroll.verticalScrollBar().setValue(0)
         self.room.show_status(status, "caution")
+
+    # ---------------------------------------------------------------- the lot (the stock register)
+    def _ask_lot(self, planned_mg: float | None) -> bool:
+        """Show the lot and amount in the question when the register is in use; whether it is."""
+        if not self.controller.register_in_use():
+            self.lot_fields.hide()
+            return False
+        if not self.lot_fields.isVisible():
+            self.lot_fields.load(self.controller.usable_lots(), planned_mg)
+        return True
+
+    def _supply(self) -> DoseSupply | bool | None:
+        """The lot and amount typed, checked (False when refused: said in the question, the typed
+        text kept); None when the register is not in use (the dose names no lot)."""
+        if not self.controller.register_in_use():
+            return None
+        if not self.lot_fields.isVisible():
+            self.lot_fields.load(self.controller.usable_lots(), self._planned_mg())
+        supply = self.controller.dose_supply(self.lot_fields.lot_text(), self.lot_fields.amount_text())
+        if supply is None:
+            what = "booster" if self._booster_pending else "dose"
+            self.form.dose_question.setText(f"The {what} was not saved: {self.controller.last_error}. What you typed "
+                                            "stays; correct it and press Enter (Esc does not record it).")
+            set_level(self.form.dose_question, "error")
+            self.form.dose_confirm.show()
+            self.lot_fields.focus()
+            return False
+        return supply
+
+    def _planned_mg(self) -> float | None:
+        state = self.runner.state
+        if self._booster_pending or state.dose_time is not None:
+            return self.protocol.doses.booster_mg or state.prescribed_dose_mg
+        return state.prescribed_dose_mg
 
     def dose(self) -> None:
         if not self._running("the dose cannot be recorded"):
@@ -91,6 +146,10 @@ class DoseEntry:
                             "anyway? (F10 again or Enter confirms; Esc does not record it.)",
                             "Before the dose: see the vitals panel (F10 again records it; Esc does not).",
                             "No, not now (Esc)")
+            return
+        if self.controller.register_in_use():
+            self._ask_first("", "The dose: type part of the lot number (Up/Down choose, Enter takes it), then the "
+                            "amount in units; Enter or F10 again records it, Esc does not.", "No, not now (Esc)")
             return
         self.record_dose()
 
@@ -139,7 +198,14 @@ class DoseEntry:
     def record_booster(self) -> RecordedEvent | None:
         check = self._check_before_booster()
         despite = dose_concerns(check.payload) if check is not None else []
-        event = self.controller.give_booster(despite, without_check=check is None)
+        supply = self._supply()
+        if supply is False:
+            return None
+        event = self.controller.give_booster(despite, without_check=check is None,
+                                             supply=supply if isinstance(supply, DoseSupply) else None)
+        if event is None and supply is not None:
+            self._supply_refused("booster")
+            return None
         if event is None:
             self.form.dose_question.setText(f"The booster was not saved: {self.controller.last_error} "
                                             "Esc closes this.")
@@ -147,11 +213,12 @@ class DoseEntry:
             return None
         self._booster_pending = False
         self.form.dose_confirm.hide()
+        self.lot_fields.clear()
         flag = " without a vitals check before it" if check is None else \
             " over the last check's concerns" if despite else ""
         self.room.show_status(f"Booster (dose {event.payload.get('number', 2)}) recorded at "
-                              f"{format_hms(event.session_time)}{flag}; the vitals checks after the dose count "
-                              "from it now.", "ok")
+                              f"{format_hms(event.session_time)}{flag}{product_words(event.payload)}; the vitals "
+                              "checks after the dose count from it now.", "ok")
         self.room.focus_note()
         return event
 
@@ -182,6 +249,12 @@ class DoseEntry:
         except ValueError as exc:
             self.room.prompt.show_message(f"{exc}.")
             return False
+        if self.controller.register_in_use():  # which lot: asked in the vitals panel, the time kept
+            self._late_at = given_at
+            self._ask_first(f"The dose given at {format_hms(given_at)}:", "The dose: which lot and how much (Enter "
+                            "in Amount records it; Esc does not).", "No, not now (Esc)")
+            QTimer.singleShot(0, self.lot_fields.focus)  # after the question bar has closed (it focuses the note)
+            return True
         if self.record_dose(given_at) is None:
             self.room.prompt.show_message(f"Not saved: {self.controller.last_error}")
             return False
@@ -196,16 +269,26 @@ class DoseEntry:
         if not self._running("the dose cannot be recorded") or self.runner.state.dose_time is not None:
             self.form.dose_confirm.hide()
             return None
+        if given_at is None and self._late_at is not None and self.form.dose_confirm.isVisible():
+            given_at = self._late_at  # its lot was asked for after its time
         without_baseline = self._baseline_missing
         # Over the last check's concerns only when given now, after F10's question; a dose recorded
         # late was given before anyone could be asked, and the check it followed may be a later one.
         despite = self._concerns()[1] if given_at is None else []
-        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at, despite)
+        supply = self._supply()
+        if supply is False:
+            return None
+        event = self.controller.give_dose(self.protocol.dose_route, without_baseline, given_at, despite,
+                                          supply if isinstance(supply, DoseSupply) else None)
         if event is None:
-            if given_at is None:  # a late dose's question stays open in its own bar, with the message
+            if supply is not None:
+                self._supply_refused("dose")
+            elif given_at is None:  # a late dose's question stays open in its own bar, with the message
                 self.form.dose_question.setText(f"The dose was not saved: {self.controller.last_error} Try again.")
                 self.form.dose_confirm.show()
             return None
+        self._late_at = None
+        self.lot_fields.clear()
         self.form.dose_confirm.hide()
         flag = " without baseline vitals" if without_baseline else " over the last check's concerns" if despite else ""
         state = self.runner.state
@@ -213,12 +296,22 @@ class DoseEntry:
             if state.phase is not None and state.phase_history and state.phase_history[-1][2] == "dose" else ""
         when = format_hms(event.session_time) if given_at is None else \
             f"{format_hms(given_at)} (entered at {format_hms(event.session_time)})"
-        self.room.show_status(f"Dose recorded at {when}{flag}{moved}.", "ok")
+        self.room.show_status(f"Dose recorded at {when}{flag}{product_words(event.payload)}{moved}.", "ok")
         self.room.focus_note()
         return event
 
+    def _supply_refused(self, what: str) -> None:
+        """The record refused the dose with its lot (the register changed since it was checked, or
+        the save failed): said in the question, what was typed kept."""
+        self.form.dose_question.setText(f"The {what} was not saved: {self.controller.last_error}. What you typed "
+                                        "stays; correct it and press Enter (Esc does not record it).")
+        set_level(self.form.dose_question, "error")
+        self.form.dose_confirm.show()
+        self.lot_fields.focus()
+
     def cancel(self) -> None:
         """Esc in the form: close an open dose question and go back to the note field."""
+        self._late_at = None
         if self.form.dose_confirm.isVisible() and self._booster_pending:
             self._booster_pending = False
             self.form.dose_confirm.hide()
