@@ -145,3 +145,87 @@ def test_a_booster_asks_for_its_lot_too(qtbot, workspace, short_protocol, clock)
     doses = stored(workspace, runner, Kind.DOSE)
     assert [d.payload.get("lot") for d in doses] == ["K100-01", "K100-01"]
     assert stock.state().administered_to("K100-01", runner.session_uid) == 400
+
+
+# ---------------------------------------------------------------------------- waste in the room
+def _dosed_then_spat_out(qtbot, workspace, protocol, therapist: str = "Dr A"):
+    stock = _receive(workspace, "K100-01")
+    runner = workspace.new_session(protocol, "C-1", therapist, prescribed_dose_mg=100.0)
+    room = open_vitals_room(qtbot, workspace, runner)
+    fill(room, **COMPLETE)
+    save(room)
+    press("F10")
+    press("Return")  # the one lot, 1 unit
+    assert stored(workspace, runner, Kind.DOSE)[0].payload["lot"] == "K100-01"
+    press("Ctrl+1")  # Lozenge spat out, in the dosing phase
+    assert not room.vitals.waste._panel or not room.vitals.waste.panel.isVisible()
+    room.controller.advance()  # the dosing phase ends: the room asks for the waste
+    return stock, runner, room
+
+
+def test_the_dosing_phase_ending_with_the_lozenge_spat_out_asks_for_the_waste_and_its_witness(
+        qtbot, workspace, protocol) -> None:
+    stock, runner, room = _dosed_then_spat_out(qtbot, workspace, protocol)
+    panel = room.vitals.waste.panel
+    assert panel.isVisible() and "spat out" in panel.source.text()
+    assert panel.lot.text() == "K100-01" and focused() is panel.amount and panel.reason.text() == "spat out"
+    assert not panel.pin.isVisible()  # no staff accounts: a typed name
+    type_text("0.25")
+    press("Tab")
+    press("Tab")
+    assert focused() is panel.witness
+    type_text("dr a")  # the same person
+    press("Return")
+    assert "rule: witness must be another person" in panel.message.text() and panel.amount.text() == "0.25"
+    assert stored(workspace, runner, Kind.WASTE) == []
+    panel.witness.selectAll()
+    type_text("Ben")
+    press("Return")
+    waste = stored(workspace, runner, Kind.WASTE)
+    assert len(waste) == 1 and not panel.isVisible() and focused() is room.note_input
+    assert (waste[0].payload["units"], waste[0].payload["amount_mg"], waste[0].payload["lot"]) == (0.25, 25.0, "K100-01")
+    assert waste[0].payload["witness"] == "Ben" and waste[0].payload["witness_verified"] is False
+    assert "unverified" in room.status.text()
+    lines = [line.movement for line in stock.state().lines if line.movement.session == runner.session_uid]
+    assert [(m.kind, m.quantity) for m in lines] == [
+        (MovementKind.DISPENSED, 100), (MovementKind.ADMINISTERED, 100), (MovementKind.ADMINISTERED, -25),
+        (MovementKind.WASTED, 25)]
+    assert lines[-1].witness == "Ben" and not lines[-1].witness_verified
+    balance = stock.state().balance("K100-01")
+    assert (balance.stock, balance.out) == (900, 0)
+
+
+def test_with_staff_accounts_the_witness_signs_in_with_their_own_pin(qtbot, workspace, protocol) -> None:
+    from tests._people_helpers import SUPERVISOR_SECRET, add_staff, fast_people
+
+    add_staff(fast_people(workspace))
+    stock, runner, room = _dosed_then_spat_out(qtbot, workspace, protocol, therapist="Teo")
+    panel = room.vitals.waste.panel
+    assert panel.pin.isVisible()
+    type_text("0.5")
+    panel.witness.setText("Sam")
+    panel.pin.setFocus()
+    type_text("wrong words")
+    press("Return")
+    assert "Witness:" in panel.message.text() and panel.pin.text() == "" and panel.witness.text() == "Sam"
+    assert stored(workspace, runner, Kind.WASTE) == []
+    type_text(SUPERVISOR_SECRET)
+    press("Return")
+    waste = stored(workspace, runner, Kind.WASTE)[0]
+    assert waste.payload["witness"] == "Sam" and waste.payload["witness_verified"] is True
+    wasted = stock.state().lines[-1].movement
+    assert wasted.kind == MovementKind.WASTED and wasted.witness_verified and wasted.by_verified
+
+
+def test_without_a_register_the_waste_key_records_mg_and_a_typed_witness(qtbot, workspace, protocol) -> None:
+    runner, room = _room(qtbot, workspace, protocol)
+    press("F10")
+    press("Ctrl+Shift+W")
+    panel = room.vitals.waste.panel
+    assert panel.isVisible() and not panel.lot.isVisible() and focused() is panel.amount
+    type_text("50")
+    panel.witness.setText("Ben")
+    press("Return")
+    waste = stored(workspace, runner, Kind.WASTE)[0]
+    assert waste.payload["amount_mg"] == 50.0 and "lot" not in waste.payload
+    assert Stock.of(workspace).register.count() == 0

@@ -16,8 +16,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.medication import AdverseEventInput, RuleRefused, parse_amount
 from kaproom.domain.protocol import Protocol
+from kaproom.domain.register import Rule
 from kaproom.domain.session import DoseSupply, SessionError, SessionRunner, State
-from kaproom.services.people import People
+from kaproom.services.people import AccessRefused, People
 from kaproom.services.stock import LotSummary, Person, Stock, StockRefused, identify
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
@@ -185,8 +186,12 @@ class SessionController(QObject):
     def identify_witness(self, name: str, secret: str) -> Person | None:
         """A witness: a second staff member's name and PIN checked where accounts exist, else the
         typed name (unverified); None (``last_error``) when refused."""
-        return self._attempt(lambda: identify(People.of(self.workspace), name, secret,
-                                              purpose="witness a waste in the room"))
+        def command() -> Person:
+            try:
+                return identify(People.of(self.workspace), name, secret, purpose="witness a waste in the room")
+            except AccessRefused as exc:  # a wrong PIN, a paused account: the witness is refused, said as such
+                raise StockRefused(f"Witness: {exc}", Rule.NO_WITNESS) from None
+        return self._attempt(command)
 
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
                   despite: Sequence[str] = (), supply: DoseSupply | None = None) -> RecordedEvent | None:

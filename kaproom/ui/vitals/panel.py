@@ -38,6 +38,7 @@ from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
 from kaproom.ui.vitals.history import history_table
 from kaproom.ui.vitals.meds import ADVERSE_EVENT_KEY, MEDICATION_KEY, AdverseEventPanel, EnterCatcher, MedicationPanel
+from kaproom.ui.vitals.waste import WASTE_KEY, WasteEntry, WastePanel
 
 KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
@@ -48,6 +49,7 @@ SHORTCUTS = (
                      "makes it an adverse event)"),
     (MEDICATION_KEY, "Medication from the standing orders (type the drug, Enter records)"),
     (ADVERSE_EVENT_KEY, "Adverse event: kind, severity, onset, actions, outcome (Enter records)"),
+    (WASTE_KEY, "Waste: what of the dose was not taken, with a witness (Enter records)"),
 )
 #: Which adverse event an urgent alert about these values suggests (the therapist may change it).
 ALERT_KINDS = {"systolic": "hypertension", "diastolic": "hypertension", "spo2": "respiratory_depression",
@@ -100,8 +102,9 @@ class RoomVitals(QObject):
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
         self._medication: MedicationPanel | None = None  # made when first opened
         self._adverse: AdverseEventPanel | None = None
+        self.waste = WasteEntry(room, self._waste_panel, self.events, self)
         callbacks = (self.focus_form, self.dose_entry.dose, self.acknowledge_newest, self.open_medication,
-                     self.open_adverse_event)
+                     self.open_adverse_event, self.open_waste)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
@@ -187,6 +190,7 @@ class RoomVitals(QObject):
     def _on_event(self, event: RecordedEvent) -> None:
         if event.kind in KEPT_KINDS:
             self.events.append(event)
+        self.waste.take(event)
         if event.kind == Kind.DOSE:  # the check before it is now the baseline
             self._show_last_check()
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
@@ -304,6 +308,20 @@ class RoomVitals(QObject):
                                     f"From the alert: {banner.level_label.text()}: {banner.text.text()}")
             return
         self.room.focus_note()
+
+    # ---------------------------------------------------------------- waste
+    def _waste_panel(self) -> WastePanel:
+        panel = WastePanel(self._panels.parentWidget())
+        self._panels.insertWidget(0, panel)
+        EscapeCatcher(self.waste.close, self).watch(panel)
+        EnterCatcher(self.waste.save, self).watch(panel)
+        return panel
+
+    def open_waste(self) -> None:
+        if self.room.private or not self._running("no waste can be recorded"):
+            return
+        self.waste.open()
+        self.scroll.verticalScrollBar().setValue(0)
 
     # ---------------------------------------------------------------- medication and adverse events
     @property
