@@ -20,6 +20,7 @@ from kaproom.export.fhir import RXNORM, render_fhir
 from kaproom.export.pdf import render_pdf
 from kaproom.export.report_data import gather
 from kaproom.services.simulate import MedicationPlan, SimulationRefused, run_simulation
+from kaproom.services.stock import Stock
 from kaproom.store.queries import SessionFilter, list_sessions
 
 EXPORTED = "2026-03-03T10:00:00.000Z"
@@ -56,6 +57,28 @@ def test_the_simulated_session_holds_a_booster_a_witnessed_waste_ondansetron_and
     created = events[0].payload["protocol"]["text"]
     assert "max_doses = 2" in created
     assert all(report.intact for report in workspace.store.verify(uid))
+    # the register: a lot received first (it was empty), the doses and the waste from it, balanced
+    stock = Stock.of(workspace)
+    state = stock.state()
+    [lot] = state.lots.values()
+    assert lot.received == 2000 and doses[0].payload["lot"] == doses[1].payload["lot"] == waste.payload["lot"] == lot.number
+    assert [(line.movement.kind, line.movement.quantity) for line in state.lines] == [
+        ("received", 2000), ("dispensed", 200), ("administered", 200), ("administered", -50), ("wasted", 50),
+        ("dispensed", 200), ("administered", 200)]
+    balance = state.balance(lot.number)
+    assert (balance.stock, balance.out) == (1600, 0) and state.administered_to(lot.number, uid) == 350
+    assert waste.payload["units"] == 0.5 and state.lines[4].movement.witness == waste.payload["witness"]
+    assert all(report.intact for report in stock.register.verify())
+
+
+def test_a_second_simulated_session_takes_its_doses_from_the_lot_already_received(workspace):
+    first = _simulate(workspace, waste=True).session_uid
+    second = _simulate(workspace, booster=True).session_uid
+    state = Stock.of(workspace).state()
+    assert len(state.lots) == 1
+    [lot] = state.lots
+    assert state.administered_to(lot, first) == 150 and state.administered_to(lot, second) == 400
+    assert state.balance(lot).stock == 2000 - 200 - 400
 
 
 def test_the_review_list_filters_by_adverse_events_booster_and_waste(workspace):
@@ -91,8 +114,15 @@ def test_fhir_has_one_medication_administration_per_administration_and_an_advers
     workspace, uid = simulated
     bundle = Bundle.model_validate_json(render_fhir(gather(workspace, uid), EXPORTED))
     given = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "MedicationAdministration"]
-    codes = [{(c.system, c.code) for c in m.medicationCodeableConcept.coding} for m in given]
+    codes = [{(c.system, c.code) for c in _medicine(m).coding} for m in given]
     assert codes == [{(RXNORM, "6130")}, {(RXNORM, "6130")}, {(RXNORM, "26225")}]
+    # the doses came from the register's lot: its number and expiry go with them
+    lot = Stock.of(workspace).state().lots
+    [(number, received)] = lot.items()
+    for dose in given[:2]:
+        assert dose.contained[0].batch.lotNumber == number
+        assert dose.contained[0].batch.expirationDate.isoformat()[:10] == received.expiry.isoformat()
+        assert dose.contained[0].code.text == "ketamine 100 mg sublingual troche"
     assert given[2].dosage.dose.value == 4 and given[2].reasonCode[0].text == "nausea or vomiting"
     assert "Booster (dose 2)" in given[1].note[0].text
     [adverse] = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "AdverseEvent"]
@@ -102,6 +132,14 @@ def test_fhir_has_one_medication_administration_per_administration_and_an_advers
     assert suspects == {f"urn:uuid:{given[0].id}", f"urn:uuid:{given[1].id}"}
     flags = {x.url.rsplit(":", 1)[1]: x for x in adverse.extension}
     assert flags["emergency-services-called"].valueBoolean is False and flags["follow-up-needed"].valueBoolean
+
+
+def _medicine(administration):
+    """The coded medicine of a MedicationAdministration: its own concept, or the contained product's
+    (a dose from a lot names the product and batch inside it)."""
+    if administration.medicationCodeableConcept is not None:
+        return administration.medicationCodeableConcept
+    return administration.contained[0].code
 
 
 def test_a_dose_with_product_and_lot_names_them_in_fhir(workspace, protocol, clock):

@@ -152,9 +152,10 @@ def _given_at(event: RecordedEvent, field: str = "effective_time") -> str:
 
 def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
     """Each dose as a MedicationAdministration: when, by whom, how, the amount, and the product's
-    lot when one was typed. The medicine is named in the protocol's words, and coded only with the
-    RxNorm code the protocol itself gives (``[doses] rxnorm``): a protocol file may describe
-    ketamine or esketamine by any route, and a code guessed from free text would be worse than none."""
+    lot (and its expiry, from the stock register) when one was named. The medicine is named in the
+    protocol's words, and coded only with the RxNorm code the protocol itself gives (``[doses]
+    rxnorm``): a protocol file may describe ketamine or esketamine by any route, and a code guessed
+    from free text would be worse than none."""
     return [_one_dose(report, dose, refs) for dose in report.doses]
 
 
@@ -171,8 +172,10 @@ def _one_dose(report: SessionReport, dose: RecordedEvent, refs: dict[str, str]) 
     if payload.get("lot") or payload.get("product"):  # the lot belongs to the Medication, held inside
         medication: dict[str, Any] = {"resourceType": "Medication", "id": "product",
                                       "code": {**concept, "text": str(payload.get("product") or concept["text"])}}
-        if payload.get("lot"):
+        if payload.get("lot"):  # with its expiry where the stock register gave the lot (the dose keeps it)
             medication["batch"] = {"lotNumber": str(payload["lot"])}
+            if payload.get("lot_expiry"):
+                medication["batch"]["expirationDate"] = str(payload["lot_expiry"])
         resource["contained"] = [medication]
         resource["medicationReference"] = {"reference": "#product", "display": concept["text"]}
     else:

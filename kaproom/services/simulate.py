@@ -18,10 +18,11 @@ from kaproom.domain.clock import Clock, ScaledClock
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.medication import AdverseEventInput
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.session import SessionRunner, State
+from kaproom.domain.session import DoseSupply, SessionRunner, State
 from kaproom.domain.vitals import Reading, check_in
 from kaproom.services.people import AccessRefused
 from kaproom.services.session_start import Screening
+from kaproom.services.stock import Person, Stock
 from kaproom.services.workspace import Workspace
 
 NOTE_TEXTS = (
@@ -102,6 +103,50 @@ def booster_time(protocol: Protocol, dose_at: float) -> float:
                             f"({phases}) is open {protocol.doses.min_interval_minutes:g} min after the dose")
 
 
+#: The lot a simulated session receives where the register has none to give from.
+SIMULATED_LOT = dict(product="ketamine", strength_mg="100", form="sublingual troche", supplier="Simulated pharmacy",
+                     quantity="20")
+
+
+@dataclass
+class SimulatedSupply:
+    """The stock register behind a simulated booster or waste: the doses come from a usable lot,
+    received first (and said on stdout) where the register has none with enough units; the waste
+    is witnessed by the plan's typed witness (unverified)."""
+
+    stock: Stock
+    lot: str
+    by: Person = field(default_factory=lambda: Person("simulator"))
+
+    @staticmethod
+    def of(workspace: Workspace, plan: MedicationPlan, needed_units: float = 4.0) -> SimulatedSupply:
+        stock = Stock.of(workspace)
+        usable = [lot for lot in stock.usable_lots() if lot.stock >= round(needed_units * 100)]
+        if usable:
+            return SimulatedSupply(stock, usable[0].lot)
+        today = stock.today()
+        number = f"SIM-{today:%Y%m%d}-{len(stock.state().lots) + 1}"
+        expiry = (today + timedelta(days=365)).isoformat()
+        stock.receive(Person("simulator"), lot=number, expiry=expiry, **SIMULATED_LOT)
+        plan.notes.append(f"the stock register had no usable lot: received lot {number} "
+                          f"({SIMULATED_LOT['quantity']} x {SIMULATED_LOT['strength_mg']} mg, expires {expiry})")
+        return SimulatedSupply(stock, number)
+
+    def dose(self, runner: SessionRunner, mg: float | None) -> DoseSupply:
+        strength = next((lot.strength_mg for lot in self.stock.lots() if lot.lot == self.lot), 100.0)
+        units = round((mg or strength) / strength, 2)
+        return self.stock.dose_supply(self.lot, f"{units:g}")
+
+    def lines(self, dose: DoseSupply, runner: SessionRunner) -> Callable[[object], object]:
+        return self.stock.room_dose(self.by, dose, runner.session_uid)
+
+    def waste(self, runner: SessionRunner, witness: str, mg: float | None,
+              reason: str) -> tuple[DoseSupply, Callable[[object], object]]:
+        strength = next((lot.strength_mg for lot in self.stock.lots() if lot.lot == self.lot), 100.0)
+        units = round((mg or strength * 0.25) / strength, 2)
+        return self.stock.room_waste(self.by, Person(witness), self.lot, f"{units:g}", runner.session_uid, reason)
+
+
 def check_plan(protocol: Protocol, plan: MedicationPlan) -> None:
     """Refuse, before anything is written, a medication or adverse event the protocol does not list."""
     for name in plan.medications:
@@ -161,6 +206,7 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
             on_event(event)
 
     runner.subscribe(announce)
+    supply = SimulatedSupply.of(workspace, meds) if meds.booster or meds.waste else None
     starting.start()
     total = protocol.total_seconds
     dose_at = sum(p.seconds for p in protocol.phases[:protocol.dose_phase_index]) + 1.0
@@ -189,9 +235,14 @@ def run_simulation(workspace: Workspace, protocol_id: str = "lozenge-3h", notes:
         elif what == "vitals":
             runner.record(Kind.VITALS, realistic_vitals(rng, index))
         elif what == "dose":
-            doses.append(runner.give_dose(runner.protocol.dose_route)[0])
+            if supply is None:
+                doses.append(runner.give_dose(runner.protocol.dose_route)[0])
+            else:
+                dose = supply.dose(runner, runner.state.prescribed_dose_mg)
+                doses.append(runner.give_dose(runner.protocol.dose_route, supply=dose,
+                                              alongside=supply.lines(dose, runner))[0])
         elif what in ("booster_check", "booster", "waste", "medication", "effect", "adverse_event"):
-            _medication_step(runner, rng, meds, what, index, doses, given)
+            _medication_step(runner, rng, meds, what, index, doses, given, supply)
         elif what == "track":
             title = TRACKS[index % len(TRACKS)]
             runner.record(Kind.MUSIC, {"action": "track_started", "title": title,
@@ -231,7 +282,8 @@ def plan_times(total: float, count: int, start: float) -> list[float]:
 
 
 def _medication_step(runner: SessionRunner, rng: random.Random, plan: MedicationPlan, what: str, index: int,
-                     doses: list[RecordedEvent], given: dict[int, RecordedEvent]) -> None:
+                     doses: list[RecordedEvent], given: dict[int, RecordedEvent],
+                     supply: SimulatedSupply | None = None) -> None:
     protocol = runner.protocol
     if what == "booster_check":
         runner.record(Kind.VITALS, realistic_vitals(rng, 3))
@@ -239,11 +291,21 @@ def _medication_step(runner: SessionRunner, rng: random.Random, plan: Medication
         refused = runner.booster_refusal()
         if refused is not None:  # on a very fast clock a step can overshoot the booster's window
             raise SimulationRefused(f"the booster could not be given: {refused}; try a lower --speed")
-        doses.append(runner.give_booster())
+        if supply is None:
+            doses.append(runner.give_booster())
+        else:
+            dose = supply.dose(runner, protocol.doses.booster_mg or runner.state.prescribed_dose_mg)
+            doses.append(runner.give_booster(supply=dose, alongside=supply.lines(dose, runner)))
     elif what == "waste":
         amount = runner.state.prescribed_dose_mg
-        runner.record_waste(plan.witness, None if amount is None else round(amount * 0.25, 1),
-                            "part of the lozenge spat out", dose_seq=doses[0].seq if doses else None)
+        reason, first = "part of the lozenge spat out", doses[0].seq if doses else None
+        if supply is None:
+            runner.record_waste(plan.witness, None if amount is None else round(amount * 0.25, 1), reason,
+                                dose_seq=first)
+        else:
+            wasted, write = supply.waste(runner, plan.witness, None if amount is None else amount * 0.25, reason)
+            runner.record_waste(plan.witness, wasted.amount_mg, reason, dose_seq=first, product=wasted.product,
+                                lot=wasted.lot, units=wasted.units, alongside=write)
     elif what == "medication":
         order = protocol.standing_order(plan.medications[index])
         if order is not None:
