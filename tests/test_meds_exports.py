@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 
@@ -107,6 +108,12 @@ def test_pdf_csv_and_chart_show_every_dose_medication_waste_and_adverse_event(qa
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for words in ("Medications", "Adverse events", "Booster (dose", "Ondansetron", "Waste", "unverified",
                   "Hypertension", "moderate", "Observed"):
+        assert words in text, words
+    # the product and lot the register gave, with its expiry, and the units beside the mg
+    [lot] = Stock.of(workspace).state().lots.values()
+    if os.environ.get("KAPROOM_SCREENSHOT_DIR"):
+        shutil.copy(pdf, os.path.join(os.environ["KAPROOM_SCREENSHOT_DIR"], "medications.pdf"))
+    for words in ("ketamine 100", lot.number, "exp.", lot.expiry.isoformat(), "(2", "(0.5", "units)"):
         assert words in text, words
 
 

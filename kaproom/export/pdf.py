@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLa
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks, given_despite
-from kaproom.domain.events import Kind, stored_number
+from kaproom.domain.events import JSONMapping, Kind, stored_number
 from kaproom.domain.medication import dose_label
 from kaproom.domain.vitals import baseline_of
 from kaproom.domain.vocabulary import (
@@ -166,8 +166,18 @@ def _amount(value: object, unit: str) -> str:
     return "" if number is None else f"{number:g} {unit}"
 
 
+def _dose_amount(payload: JSONMapping) -> str:
+    """'200 mg', or '200 mg (2 units)' where the dose or waste came from a lot in the stock register."""
+    units = stored_number(payload.get("units"))
+    mg = _amount(payload.get("amount_mg"), "mg")
+    if units is None:
+        return mg
+    said = f"{units:g} unit{'' if units == 1 else 's'}"
+    return f"{mg} ({said})" if mg else said
+
+
 def _medications(flow: Flow, report: SessionReport) -> None:
-    """Every dose (the first and any booster: product, lot, amount, time, by whom), every waste
+    """Every dose (the first and any booster: product, lot and its expiry, amount, time, by whom), every waste
     with its witness, and every standing-order medication with its reason and effect."""
     flow.heading(MEDICATIONS_SECTION)
     effects: dict[int, list[str]] = {}
@@ -180,15 +190,18 @@ def _medications(flow: Flow, report: SessionReport) -> None:
         p = e.payload
         at = stored_number(p.get("effective_time"))
         when = format_hms(at if at is not None else e.session_time)
-        product = " · ".join(str(p[k]) for k in ("product", "lot") if p.get(k))
+        product = "; ".join(part for part in (
+            str(p.get("product") or ""),
+            f"lot {p['lot']}" + (f", exp. {p['lot_expiry']}" if p.get("lot_expiry") else "") if p.get("lot") else "")
+            if part)
         if e.kind == Kind.DOSE:
             remarks = dose_remarks(p).strip(" ()") + ("; no vitals check just before it" if p.get("without_check")
                                                      else "")
-            rows.append([when, Cell(dose_label(p), bold=True), _amount(p.get("amount_mg"), "mg"),
+            rows.append([when, Cell(dose_label(p), bold=True), _dose_amount(p),
                          str(p.get("route") or ""), product or "—", remarks.strip("; "), e.author])
         elif e.kind == Kind.WASTE:
-            unverified = "" if p.get("witness_verified") else " (typed name, unverified)"
-            rows.append([when, Cell("Waste", bold=True), _amount(p.get("amount_mg"), "mg"), "", product or "—",
+            unverified = " (signed in)" if p.get("witness_verified") else " (typed name, unverified)"
+            rows.append([when, Cell("Waste", bold=True), _dose_amount(p), "", product or "—",
                          f"{p.get('reason') or ''}; witness: {p.get('witness') or '—'}{unverified}", e.author])
         elif e.kind == Kind.MEDICATION:
             said = "; ".join([f"for {p.get('reason')}" if p.get("reason") else "", *effects.get(e.seq, [])])
@@ -198,8 +211,8 @@ def _medications(flow: Flow, report: SessionReport) -> None:
     if not rows:
         flow.text("No doses or medications were recorded.")
         return
-    flow.table([Column("Session", 0.7), Column("What", 1.2), Column("Amount", 0.75), Column("Route", 1.3),
-                Column("Product · lot", 1.2), Column("Reason, waste witness, remarks", 2.6), Column("By", 0.9)], rows)
+    flow.table([Column("Session", 0.7), Column("What", 1.2), Column("Amount", 0.8), Column("Route", 1.2),
+                Column("Product; lot", 1.6), Column("Reason, waste witness, remarks", 2.2), Column("By", 0.9)], rows)
 
 
 def _adverse_events(flow: Flow, report: SessionReport) -> None:

@@ -198,9 +198,10 @@ class Stock:
     def room_waste(self, by: Person, witness: Person, lot: str, amount_text: str, session: str,
                    reason: str) -> tuple[DoseSupply, Callable[[object], list[Line]]]:
         """A waste recorded in the room: what was wasted (the lot's product, the units and their mg,
-        checked) and the register's lines, written when called (the session's ``alongside``). What was dispensed and not yet administered is wasted
-        from it; what the session was recorded as given (F10 records the whole lozenge as given)
-        is first corrected by the same amount, with the reason, in the same transaction."""
+        checked) and the register's lines, written when called (the session's ``alongside``). What
+        was dispensed and not yet administered is wasted from it; what the session was recorded as
+        given (F10 records the whole lozenge as given) is first corrected by the same amount, with
+        the reason, in the same transaction."""
         try:
             units = parse_quantity(amount_text)
             found = self.state().lot(lot)
