@@ -3,12 +3,15 @@ and the register's lines; a refusal leaves neither."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaproom.domain.events import Kind
-from kaproom.domain.register import MovementKind, Rule
+from kaproom.domain.register import Movement, MovementKind, Product, RegisterRefused, RegisterState, Rule
 from kaproom.domain.session import SessionError
 from kaproom.services.stock import Person, Stock, StockRefused
 from kaproom.store import StoreError
+from tests.test_register_arithmetic import expected_balances
 
 ANA = Person("Ana")
 LOT = "K100-01"
@@ -110,3 +113,51 @@ def test_a_witness_who_is_the_same_person_is_refused(workspace, protocol) -> Non
     assert caught.value.rule == Rule.SAME_WITNESS
     with pytest.raises(SessionError, match="witness"):
         runner.record_waste("ANA", 50.0, "spat out")
+
+
+def test_a_failure_after_the_register_lines_rolls_them_back_with_the_dose(workspace, protocol) -> None:
+    stock = _stock(workspace)
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    supply = stock.dose_supply(LOT, "1")
+    write = stock.room_dose(ANA, supply, runner.session_uid)
+
+    def then_fail(dose):
+        write(dose)
+        raise StoreError("the disk is full")  # after the register's lines, before the commit
+    with pytest.raises(StoreError, match="disk is full"):
+        runner.give_dose("sublingual", True, supply=supply, alongside=then_fail)
+    assert _doses(workspace, runner) == [] and stock.register.count() == 1  # only the receipt
+    assert stock.state().balance(LOT).stock == 500  # the register read again, not its cached lines
+    runner.give_dose("sublingual", True, supply=supply, alongside=stock.room_dose(ANA, supply, runner.session_uid))
+    assert stock.state().balance(LOT).stock == 400 and all(r.intact for r in stock.register.verify())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["dose", "waste", "return"]), st.sampled_from(["S1", "S2"]),
+                          st.integers(min_value=1, max_value=250)), max_size=15))
+def test_doses_and_corrected_wastes_keep_balances_the_sum_of_their_lines(steps) -> None:
+    state = RegisterState()
+    at = "2026-12-07T10:00:00+00:00"
+    state.apply(1, state.check(Movement("received", "A", 1000, "Ana", at, product=Product("ketamine", 100, "troche"),
+                                        expiry="2027-01-01")))
+    for what, session, q in steps:
+        if what == "dose":
+            group = [Movement("dispensed", "A", q, "Ana", at, session=session),
+                     Movement("administered", "A", q, "Ana", at, session=session)]
+        elif what == "waste":
+            group = [Movement("administered", "A", -q, "Ana", at, session=session, reason="spat out"),
+                     Movement("wasted", "A", q, "Ana", at, witness="Ben", session=session, reason="spat out")]
+        else:
+            group = [Movement("administered", "A", -q, "Ana", at, session=session)]  # no reason: refused
+        trial = RegisterState.replay((line.seq, line.movement) for line in state.lines)
+        try:
+            for movement in group:
+                trial.apply(len(trial.lines) + 1, trial.check(movement))
+        except RegisterRefused:
+            continue
+        state = trial
+        assert all(state.administered_to("A", s) >= 0 for s in ("S1", "S2"))
+    assert state.balances == expected_balances(state)
+    assert all(b.stock >= 0 and b.out >= 0 for b in state.balances.values())
+    assert not any(line.movement.kind == "administered" and line.movement.quantity < 0 and not line.movement.reason
+                   for line in state.lines)

@@ -229,3 +229,24 @@ def test_without_a_register_the_waste_key_records_mg_and_a_typed_witness(qtbot, 
     waste = stored(workspace, runner, Kind.WASTE)[0]
     assert waste.payload["amount_mg"] == 50.0 and "lot" not in waste.payload
     assert Stock.of(workspace).register.count() == 0
+
+
+def test_a_dose_recorded_late_asks_its_lot_after_its_time(qtbot, workspace, protocol, clock) -> None:
+    stock = _receive(workspace, "K100-01")
+    _receive(workspace, "K100-02", expiry="2027-02-28")
+    runner, room = _room(qtbot, workspace, protocol)
+    clock.advance(45 * MIN)
+    room.controller.tick()
+    press("F10")
+    room.prompt.field.setText("0:23")
+    press("Return")  # the time; then the lot, in the vitals panel
+    fields = room.vitals.dose_entry.lot_fields
+    qtbot.waitUntil(lambda: focused() is fields.lot)
+    assert stored(workspace, runner, Kind.DOSE) == [] and "0:23:00" in room.vitals.form.dose_question.text()
+    press("Down")  # the second lot in the list
+    press("Return")
+    assert fields.lot.text() == "K100-02" and focused() is fields.amount
+    press("F10")  # F10 again records, with the time typed before
+    [dose] = stored(workspace, runner, Kind.DOSE)
+    assert dose.payload["effective_time"] == 23 * MIN and dose.payload["recorded_late"] is True
+    assert dose.payload["lot"] == "K100-02" and stock.state().balance("K100-02").stock == 800
