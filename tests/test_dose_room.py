@@ -170,6 +170,10 @@ def test_the_dosing_phase_ending_with_the_lozenge_spat_out_asks_for_the_waste_an
     assert panel.isVisible() and "spat out" in panel.source.text()
     assert panel.lot.text() == "K100-01" and focused() is panel.amount and panel.reason.text() == "spat out"
     assert not panel.pin.isVisible()  # no staff accounts: a typed name
+    qtbot.waitUntil(lambda: room.vitals.scroll.verticalScrollBar().value() == 0)  # its title and question in view
+    if os.environ.get("KAPROOM_SCREENSHOT_DIR"):
+        qtbot.waitUntil(lambda: panel.amount.height() >= panel.amount.sizeHint().height())
+        room.grab().save(os.path.join(os.environ["KAPROOM_SCREENSHOT_DIR"], "room-waste.png"))
     type_text("0.25")
     press("Tab")
     press("Tab")

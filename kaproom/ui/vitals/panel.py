@@ -102,7 +102,8 @@ class RoomVitals(QObject):
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
         self._medication: MedicationPanel | None = None  # made when first opened
         self._adverse: AdverseEventPanel | None = None
-        self.waste = WasteEntry(room, self._waste_panel, self.events, self)
+        self.waste = WasteEntry(room, self._waste_panel, self.events, self,
+                                lambda: QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0)))
         callbacks = (self.focus_form, self.dose_entry.dose, self.acknowledge_newest, self.open_medication,
                      self.open_adverse_event, self.open_waste)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
@@ -321,7 +322,6 @@ class RoomVitals(QObject):
         if self.room.private or not self._running("no waste can be recorded"):
             return
         self.waste.open()
-        self.scroll.verticalScrollBar().setValue(0)
 
     # ---------------------------------------------------------------- medication and adverse events
     @property

@@ -102,12 +102,12 @@ class WasteEntry(QObject):
     """Opens, records and closes the waste panel for one session (owned by ``RoomVitals``)."""
 
     def __init__(self, room: RoomHost, make_panel: Callable[[], WastePanel], history: Iterable[RecordedEvent],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, shown: Callable[[], None] = lambda: None) -> None:
         """``make_panel`` builds the panel when first opened (most sessions never show it);
         ``history`` is what the session recorded before the room opened (a resumed session is
-        not asked again once its dosing phase is over)."""
+        not asked again once its dosing phase is over); ``shown`` brings the panel into view."""
         super().__init__(parent)
-        self.room, self._make_panel = room, make_panel
+        self.room, self._make_panel, self._shown = room, make_panel, shown
         self._panel: WastePanel | None = None
         self.controller = room.controller
         self.runner = self.controller.runner
@@ -158,6 +158,7 @@ class WasteEntry(QObject):
         self.panel.source.setVisible(bool(source))
         self.panel.show_message("")
         self.panel.show()
+        self._shown()
         first = self.panel.amount if not self._with_lot or self.panel.lot.text().strip() else self.panel.lot
         first.setFocus(Qt.FocusReason.ShortcutFocusReason)
         who = "name and PIN" if with_pin else "name (typed: the record marks it unverified)"
