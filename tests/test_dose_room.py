@@ -5,12 +5,17 @@ whose register is empty doses as before, and the record names no lot."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
 
 from kaproom.domain.events import Kind
 from kaproom.domain.register import MovementKind
+from kaproom.domain.vocabulary import NO_LOT_WORDS
+from kaproom.export.pdf import render_pdf
+from kaproom.export.report_data import gather
 from kaproom.services.stock import Person, Stock
 from tests._vitals_helpers import COMPLETE, MIN, fill, focused, open_vitals_room, press, save, stored, type_text
 
@@ -120,13 +125,30 @@ def test_an_expired_lot_typed_by_hand_is_refused_naming_the_rule(qtbot, workspac
     assert not room.vitals.form.dose_confirm.isVisible() and stored(workspace, runner, Kind.DOSE) == []
 
 
-def test_without_a_register_f10_records_the_dose_as_before_naming_no_lot(qtbot, workspace, protocol) -> None:
+def test_without_a_register_f10_records_the_dose_as_before_naming_no_lot(qtbot, workspace, protocol,
+                                                                          tmp_path) -> None:
     runner, room = _room(qtbot, workspace, protocol)
     press("F10")
     dose = stored(workspace, runner, Kind.DOSE)[0]
     assert "lot" not in dose.payload and dose.payload["amount_mg"] == 200.0
     assert not room.vitals.dose_entry.lot_fields.isVisible()
     assert Stock.of(workspace).register.count() == 0
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(gather(workspace, runner.session_uid), "2026-03-03T10:00:00.000Z"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert NO_LOT_WORDS in text  # the Medications section says no lot was named
+
+
+def test_with_no_usable_lot_f10_says_to_receive_one_and_records_nothing(qtbot, workspace, protocol) -> None:
+    stock = _receive(workspace, "OLD-1", expiry="2026-01-31")
+    runner, room = _room(qtbot, workspace, protocol)
+    press("F10")
+    assert "receive the delivery in the register window first" in room.vitals.form.dose_question.text()
+    press("F10")
+    assert "rule: unknown lot" in room.vitals.form.dose_question.text()
+    assert stored(workspace, runner, Kind.DOSE) == [] and stock.register.count() == 1
 
 
 def test_a_booster_asks_for_its_lot_too(qtbot, workspace, short_protocol, clock) -> None:

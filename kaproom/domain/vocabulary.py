@@ -39,6 +39,8 @@ BOOSTER_GIVEN = "Booster given"
 HAS_WASTE = "Has waste"
 MEDICATIONS_SECTION = "Medications"
 ADVERSE_EVENTS_SECTION = "Adverse events"
+#: What a dose's record says of its lot where the clinic keeps no stock register here (the PDF).
+NO_LOT_WORDS = "no lot named"
 #: What the emergency-services and follow-up answers are called (room, PDF, CSV).
 EMS_WORDS = "Emergency services called"
 FOLLOW_UP_WORDS = "Follow-up needed"

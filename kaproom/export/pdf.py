@@ -21,6 +21,7 @@ from kaproom.domain.vocabulary import (
     EMS_WORDS,
     FOLLOW_UP_WORDS,
     MEDICATIONS_SECTION,
+    NO_LOT_WORDS,
     outcome_words,
 )
 from kaproom.export.chart import draw_vitals_chart
@@ -198,7 +199,7 @@ def _medications(flow: Flow, report: SessionReport) -> None:
             remarks = dose_remarks(p).strip(" ()") + ("; no vitals check just before it" if p.get("without_check")
                                                      else "")
             rows.append([when, Cell(dose_label(p), bold=True), _dose_amount(p),
-                         str(p.get("route") or ""), product or "—", remarks.strip("; "), e.author])
+                         str(p.get("route") or ""), product or NO_LOT_WORDS, remarks.strip("; "), e.author])
         elif e.kind == Kind.WASTE:
             unverified = " (signed in)" if p.get("witness_verified") else " (typed name, unverified)"
             rows.append([when, Cell("Waste", bold=True), _dose_amount(p), "", product or "—",

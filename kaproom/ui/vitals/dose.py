@@ -72,6 +72,9 @@ class DoseEntry:
         with_lot = self._ask_lot(self._planned_mg())
         if with_lot:
             question = f"{question} {LOT_QUESTION.format(what='booster' if self._booster_pending else 'dose')}"
+            if not self.lot_fields.lots:
+                question += (" No lot in the register can be given from (none in date with units left): receive the "
+                             "delivery in the register window first.")
         self.form.dose_question.setText(question.strip())
         set_level(self.form.dose_question, "caution")
         self.form.dose_no.setText(no_text)
