@@ -101,6 +101,8 @@ def test_pdf_csv_and_chart_show_every_dose_medication_waste_and_adverse_event(qa
     summaries = " | ".join(row["summary"] for row in rows)
     assert "Booster (dose 2)" in summaries and "Medication: Ondansetron 4 mg" in summaries
     assert "witnessed by" in summaries and "Adverse event: Hypertension, moderate" in summaries
+    [waste_row] = [row for row in rows if row["kind"] == "waste"]
+    assert waste_row["summary"].count("lot SIM-") == 1  # the waste's lot, said once
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render_pdf(report, EXPORTED))
     if shutil.which("pdftotext") is None:

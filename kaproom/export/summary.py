@@ -197,7 +197,7 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
     if kind == Kind.MEDICATION_EFFECT:
         return f"Effect of the medication (event {get('medication_seq', '?')}): {get('effect', '')}"
     if kind == Kind.WASTE:
-        return f"Waste: {waste_words(p)}{product_words(p)}"
+        return f"Waste: {waste_words(p)}"  # which names the product and lot
     if kind == Kind.ADVERSE_EVENT:
         return f"Adverse event: {adverse_event_words(p)}"
     if kind == Kind.VITALS:
