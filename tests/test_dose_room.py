@@ -276,3 +276,17 @@ def test_a_dose_recorded_late_asks_its_lot_after_its_time(qtbot, workspace, prot
     [dose] = stored(workspace, runner, Kind.DOSE)
     assert dose.payload["effective_time"] == 23 * MIN and dose.payload["recorded_late"] is True
     assert dose.payload["lot"] == "K100-02" and stock.state().balance("K100-02").stock == 800
+
+
+def test_a_dose_given_before_the_register_was_used_is_wasted_in_mg_without_a_lot(qtbot, workspace, protocol) -> None:
+    runner, room = _room(qtbot, workspace, protocol)
+    press("F10")  # no register yet: no lot
+    stock = _receive(workspace, "K100-01")  # a delivery received during the session
+    press("Ctrl+Shift+W")
+    panel = room.vitals.waste.panel
+    assert not panel.lot.isVisible() and "mg" in panel.amount.placeholderText()
+    type_text("50")
+    panel.witness.setText("Ben")
+    press("Return")
+    waste = stored(workspace, runner, Kind.WASTE)[0]
+    assert waste.payload["amount_mg"] == 50.0 and "lot" not in waste.payload and stock.register.count() == 1

@@ -2,8 +2,8 @@
 
 Opened by its key, and asked for (the panel opens, the status line says why) when the dosing phase
 ends with the protocol's "Lozenge spat out" tag, or that tag is pressed once it has ended. The
-amount is in units of the dose's lot where the stock register is in use (the lot pre-filled from
-the last dose), else in mg. The witness is a second staff member: where staff accounts exist they
+amount is in units of the dose's lot where the dose came from the stock register (the lot
+pre-filled from the last dose), else in mg. The witness is a second staff member: where staff accounts exist they
 type their own name and PIN (checked, and the record marks them verified); otherwise a typed
 name, which the record marks unverified. A witness who is the person recording is refused.
 
@@ -147,11 +147,15 @@ class WasteEntry(QObject):
 
     # ---------------------------------------------------------------- the panel
     def open(self, source: str = "") -> None:
-        self._with_lot = self.controller.register_in_use()
+        # The waste follows its dose: from the dose's lot where the dose named one; a dose recorded
+        # without a lot (before the register was used) is wasted without one too, in mg.
+        doses = self.controller.workspace.store.events(self.runner.session_uid, (Kind.DOSE,))
+        last_lot = str(doses[-1].payload.get("lot") or "") if doses else ""
+        self._with_lot = bool(last_lot) if doses else self.controller.register_in_use()
         with_pin = self.controller.recorder().verified
         self.panel.arrange(self._with_lot, with_pin)
         if self._with_lot and not self.panel.lot.text().strip():
-            self.panel.lot.setText(self._last_lot())
+            self.panel.lot.setText(last_lot)
         if not self.panel.reason.text().strip():
             self.panel.reason.setText(DEFAULT_REASON)
         self.panel.source.setText(source)
@@ -164,10 +168,6 @@ class WasteEntry(QObject):
         who = "name and PIN" if with_pin else "name (typed: the record marks it unverified)"
         self.room.show_status(f"Waste: the amount, the reason, and the witness's {who}; Enter records, Esc "
                               "closes.", "caution" if source else "info")
-
-    def _last_lot(self) -> str:
-        doses = self.controller.workspace.store.events(self.runner.session_uid, (Kind.DOSE,))
-        return str(doses[-1].payload.get("lot") or "") if doses else ""
 
     def save(self) -> RecordedEvent | None:
         panel = self.panel
