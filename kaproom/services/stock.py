@@ -36,11 +36,12 @@ from kaproom.domain.register import (
     units_number,
 )
 from kaproom.domain.session import DoseSupply
-from kaproom.services.people import AccessRefused, People
 from kaproom.store import Store, StoreError
 from kaproom.store.register import StockRegister
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the room's F10 imports this module, and a room resumed before its first paint loads no
+    # staff code (services.people: about 40-55 ms, python -X importtime; tests/test_cli.py, bench/bench_startup.py)
+    from kaproom.services.people import People
     from kaproom.services.workspace import Workspace
 
 #: A lot is "expiring soon" within this many days of its expiry (the register window, ``stock list``).
@@ -96,6 +97,8 @@ def typed_person(name: str) -> Person:
 
 def require_supervisor(user: User | None) -> None:
     """Adjustments and resolving a discrepancy are a supervisor's (when staff accounts exist)."""
+    # services.people: about 40-55 ms (python -X importtime), kept out of the room's first paint (see above)
+    from kaproom.services.people import AccessRefused  # noqa: PLC0415 - start-up time, see above
     if user is not None and user.role != Role.SUPERVISOR:
         raise AccessRefused(f"{user.name} is {'an' if user.role == Role.ADMIN else 'a'} {user.role.value}: "
                             "adjusting the register or resolving a discrepancy needs a supervisor.")

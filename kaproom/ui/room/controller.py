@@ -18,7 +18,6 @@ from kaproom.domain.medication import AdverseEventInput, RuleRefused, parse_amou
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.register import Rule
 from kaproom.domain.session import DoseSupply, SessionError, SessionRunner, State
-from kaproom.services.people import AccessRefused, People
 from kaproom.services.stock import LotSummary, Person, Stock, StockRefused, identify
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
@@ -181,11 +180,15 @@ class SessionController(QObject):
     def recorder(self) -> Person:
         """Who records a register line from the room: the session's author, verified where staff
         accounts exist (the room was opened by a signed-in user)."""
-        return Person(self.runner.author, People.of(self.workspace).has_users())
+        return Person(self.runner.author, self.workspace.store.has_users())
 
     def identify_witness(self, name: str, secret: str) -> Person | None:
         """A witness: a second staff member's name and PIN checked where accounts exist, else the
         typed name (unverified); None (``last_error``) when refused."""
+        # services.people: about 40-55 ms (python -X importtime); a resumed room loads no staff code before
+        # its first paint (tests/test_cli.py, bench/bench_startup.py), and most sessions record no waste.
+        from kaproom.services.people import AccessRefused, People  # noqa: PLC0415 - start-up time, see above
+
         def command() -> Person:
             try:
                 return identify(People.of(self.workspace), name, secret, purpose="witness a waste in the room")

@@ -105,12 +105,7 @@ class DoseEntry:
             self.lot_fields.load(self.controller.usable_lots(), self._planned_mg())
         supply = self.controller.dose_supply(self.lot_fields.lot_text(), self.lot_fields.amount_text())
         if supply is None:
-            what = "booster" if self._booster_pending else "dose"
-            self.form.dose_question.setText(f"The {what} was not saved: {self.controller.last_error}. What you typed "
-                                            "stays; correct it and press Enter (Esc does not record it).")
-            set_level(self.form.dose_question, "error")
-            self.form.dose_confirm.show()
-            self.lot_fields.focus()
+            self._supply_refused("booster" if self._booster_pending else "dose")
             return False
         return supply
 
@@ -304,8 +299,9 @@ class DoseEntry:
         return event
 
     def _supply_refused(self, what: str) -> None:
-        """The record refused the dose with its lot (the register changed since it was checked, or
-        the save failed): said in the question, what was typed kept."""
+        """The lot or amount was refused (or the record refused the dose with them: the register
+        changed since they were checked, or the save failed): said in the question, naming the
+        rule, what was typed kept and the focus on it."""
         self.form.dose_question.setText(f"The {what} was not saved: {self.controller.last_error}. What you typed "
                                         "stays; correct it and press Enter (Esc does not record it).")
         set_level(self.form.dose_question, "error")
