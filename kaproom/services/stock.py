@@ -36,7 +36,8 @@ from kaproom.domain.register import (
     units_number,
 )
 from kaproom.domain.session import DoseSupply
-from kaproom.store import Store, StoreError
+from kaproom.store import Store
+from kaproom.store.errors import RefusedByRule
 from kaproom.store.register import StockRegister
 
 if TYPE_CHECKING:  # the room's F10 imports this module, and a room resumed before its first paint loads no
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # the room's F10 imports this module, and a room resumed befo
 EXPIRING_SOON_DAYS = 30
 
 
-class StockRefused(StoreError):
+class StockRefused(RefusedByRule):
     """A movement or a request the register refuses; ``str()`` is the message, ``rule`` its rule."""
 
     def __init__(self, message: str, rule: str = "") -> None:

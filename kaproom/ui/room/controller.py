@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.medication import AdverseEventInput, RuleRefused, parse_amount
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.register import Rule
 from kaproom.domain.session import DoseSupply, SessionError, SessionRunner, State
-from kaproom.services.stock import LotSummary, Person, Stock, StockRefused, identify
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
+from kaproom.store.errors import RefusedByRule
 from kaproom.ui.kit.errors import calm_message
 
 #: The screen looks at the clock just after each whole second of session time turns (so the
@@ -29,7 +28,14 @@ from kaproom.ui.kit.errors import calm_message
 FAST_TICK_MS = 250
 AFTER_THE_SECOND_MS = 5
 
+if TYPE_CHECKING:
+    from kaproom.services.stock import LotSummary, Person, Stock
+
 T = TypeVar("T")
+
+# The stock register (services.stock with domain and store .register, about 50 ms, python -X importtime) and
+# the people service (about 40-55 ms) load when F10 or a waste first needs them: a room resumed before its
+# first paint loads neither (tests/test_cli.py, bench/bench_startup.py), and most clinics use no register.
 
 
 class SessionController(QObject):
@@ -128,7 +134,7 @@ class SessionController(QObject):
     def _attempt(self, command: Callable[[], T]) -> T | None:
         try:
             event = command()
-        except (SessionError, StockRefused) as exc:  # refused by a rule: said, nothing written
+        except (SessionError, RefusedByRule) as exc:  # refused by a rule: said, nothing written
             self.last_error = str(exc)
             self.refused.emit(str(exc))
             return None
@@ -155,6 +161,7 @@ class SessionController(QObject):
     @property
     def stock(self) -> Stock:
         if self._stock is None:
+            from kaproom.services.stock import Stock  # noqa: PLC0415 - start-up time, see the top
             self._stock = Stock.of(self.workspace)
         return self._stock
 
@@ -180,14 +187,15 @@ class SessionController(QObject):
     def recorder(self) -> Person:
         """Who records a register line from the room: the session's author, verified where staff
         accounts exist (the room was opened by a signed-in user)."""
+        from kaproom.services.stock import Person  # noqa: PLC0415 - start-up time, see the top
         return Person(self.runner.author, self.workspace.store.has_users())
 
     def identify_witness(self, name: str, secret: str) -> Person | None:
         """A witness: a second staff member's name and PIN checked where accounts exist, else the
         typed name (unverified); None (``last_error``) when refused."""
-        # services.people: about 40-55 ms (python -X importtime); a resumed room loads no staff code before
-        # its first paint (tests/test_cli.py, bench/bench_startup.py), and most sessions record no waste.
-        from kaproom.services.people import AccessRefused, People  # noqa: PLC0415 - start-up time, see above
+        from kaproom.domain.register import Rule  # noqa: PLC0415 - start-up time, see the top
+        from kaproom.services.people import AccessRefused, People  # noqa: PLC0415 - start-up time, see the top
+        from kaproom.services.stock import StockRefused, identify  # noqa: PLC0415 - as above
 
         def command() -> Person:
             try:

@@ -8,6 +8,7 @@ moment; it asks its questions in the panel's form and in the room's question bar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout
@@ -19,8 +20,10 @@ from kaproom.domain.medication import product_words
 from kaproom.domain.session import DoseSupply, State
 from kaproom.ui.kit.host import RoomHost
 from kaproom.ui.kit.theme import set_level
-from kaproom.ui.vitals.dose_lot import DoseLotFields
-from kaproom.ui.vitals.form import VitalsForm
+from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
+
+if TYPE_CHECKING:
+    from kaproom.ui.vitals.dose_lot import DoseLotFields
 
 #: F10's question where the stock register is in use (what="dose" or "booster").
 LOT_QUESTION = "The {what}: which lot, and how much? (Enter records.)"
@@ -43,12 +46,24 @@ class DoseEntry:
         self._booster_pending = False  # the question open in the form is the booster's
         self._first_yes = self.form.dose_yes.text()
         # Where the register is in use (Stock.in_use): the lot and amount, in F10's question.
-        self.lot_fields = DoseLotFields(self.form.dose_confirm)
-        confirm = self.form.dose_confirm.layout()
-        if isinstance(confirm, QVBoxLayout):
-            confirm.insertWidget(1, self.lot_fields)
-        self.lot_fields.accepted.connect(lambda: self.record_dose())
+        self._lot_fields: DoseLotFields | None = None
         self._late_at: float | None = None  # a late dose's time, kept while its lot is asked for
+
+    @property
+    def lot_fields(self) -> DoseLotFields:
+        """Made on the first F10 with the register in use: with them load the register's modules
+        (about 50 ms, python -X importtime), which a room resumed before its first paint does not
+        load (tests/test_cli.py, bench/bench_startup.py) and a clinic without a register never needs."""
+        if self._lot_fields is None:
+            from kaproom.ui.vitals.dose_lot import DoseLotFields  # noqa: PLC0415 - start-up time, see above
+            fields = DoseLotFields(self.form.dose_confirm)
+            confirm = self.form.dose_confirm.layout()
+            if isinstance(confirm, QVBoxLayout):
+                confirm.insertWidget(1, fields)
+            fields.accepted.connect(lambda: self.record_dose())
+            EscapeCatcher(self.cancel, fields).watch(fields)  # Esc in them closes the question, as in the form
+            self._lot_fields = fields
+        return self._lot_fields
 
     @property
     def vitals_events(self) -> Sequence[RecordedEvent]:
@@ -90,7 +105,8 @@ class DoseEntry:
     def _ask_lot(self, planned_mg: float | None) -> bool:
         """Show the lot and amount in the question when the register is in use; whether it is."""
         if not self.controller.register_in_use():
-            self.lot_fields.hide()
+            if self._lot_fields is not None:
+                self._lot_fields.hide()
             return False
         if not self.lot_fields.isVisible():
             self.lot_fields.load(self.controller.usable_lots(), planned_mg)
@@ -211,7 +227,8 @@ class DoseEntry:
             return None
         self._booster_pending = False
         self.form.dose_confirm.hide()
-        self.lot_fields.clear()
+        if self._lot_fields is not None:
+            self._lot_fields.clear()
         flag = " without a vitals check before it" if check is None else \
             " over the last check's concerns" if despite else ""
         self.room.show_status(f"Booster (dose {event.payload.get('number', 2)}) recorded at "
@@ -286,7 +303,8 @@ class DoseEntry:
                 self.form.dose_confirm.show()
             return None
         self._late_at = None
-        self.lot_fields.clear()
+        if self._lot_fields is not None:
+            self._lot_fields.clear()
         self.form.dose_confirm.hide()
         flag = " without baseline vitals" if without_baseline else " over the last check's concerns" if despite else ""
         state = self.runner.state
