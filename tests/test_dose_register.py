@@ -161,3 +161,17 @@ def test_doses_and_corrected_wastes_keep_balances_the_sum_of_their_lines(steps) 
     assert all(b.stock >= 0 and b.out >= 0 for b in state.balances.values())
     assert not any(line.movement.kind == "administered" and line.movement.quantity < 0 and not line.movement.reason
                    for line in state.lines)
+
+
+def test_store_atomic_holds_a_note_and_a_register_line_together(workspace, protocol) -> None:
+    stock = _stock(workspace)
+    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    count, events = stock.register.count(), len(workspace.store.events(runner.session_uid))
+    with pytest.raises(StockRefused), workspace.store.atomic("record a note and a dispensing"):
+        runner.note("Two lozenges taken from the safe.")
+        stock.dispense(ANA, LOT, "9")  # more than the 5 in stock: refused, and the note goes with it
+    assert stock.register.count() == count and len(workspace.store.events(runner.session_uid)) == events
+    with workspace.store.atomic("record a note and a dispensing"):
+        runner.note("Two lozenges taken from the safe.")
+        stock.dispense(ANA, LOT, "2", session=runner.session_uid)
+    assert stock.register.count() == count + 1 and len(workspace.store.events(runner.session_uid)) == events + 1

@@ -241,7 +241,10 @@ class Store:
     @contextmanager
     def atomic(self, action: str) -> Iterator[None]:
         """Several writes (a session's events and the stock register's lines) in one transaction:
-        all are durable when the block ends, or, if anything in it raises, none was written."""
+        all are durable when the block ends, or, if anything in it raises, none was written. A
+        SessionRunner applies an event to its state as soon as it is appended, so a session's
+        event that must go with other writes is better written through the runner's ``alongside``
+        (its state changes only after the commit), as the room's dose and waste are."""
         with self._write(action):
             yield
 
