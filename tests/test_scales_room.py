@@ -1,4 +1,4 @@
-"""Rating scales typed in the room's vitals panel: Ctrl+Shift+R, answers from the keyboard, the
+"""Rating scales typed in the room's vitals panel: Ctrl+Shift+S, answers from the keyboard, the
 words and the total as typed, the record, the calm alerts, and refusals that keep the input."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests._vitals_helpers import enter, focused, open_vitals_room, press, store
 def test_rass_and_the_dissociation_questions_are_typed_saved_and_alert(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
-    press("Ctrl+Shift+R")
+    press("Ctrl+Shift+S")
     form = room.vitals.scales_form
     assert form.isVisible() and focused() is form.fields["scale_rass_rass"]
     type_text("-4")
@@ -39,7 +39,7 @@ def test_rass_and_the_dissociation_questions_are_typed_saved_and_alert(qtbot, wo
 def test_a_wrong_answer_is_explained_at_its_box_and_nothing_typed_is_lost(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
-    press("Ctrl+Shift+R")
+    press("Ctrl+Shift+S")
     form = room.vitals.scales_form
     type_text("-2")
     press("Tab")
@@ -68,8 +68,8 @@ def test_the_panel_says_when_ratings_are_due_and_the_discharge_checklist_asks_fo
     assert not due.isVisible()
     clock.advance(38 * MIN)
     room.controller.tick()
-    assert due.isVisible() and due.text() == "RASS and Dissociation due now (Ctrl+Shift+R)"
-    press("Ctrl+Shift+R")
+    assert due.isVisible() and due.text() == "RASS and Dissociation due now (Ctrl+Shift+S)"
+    press("Ctrl+Shift+S")
     type_text("0")
     press("Tab")
     type_text("none")
@@ -81,7 +81,7 @@ def test_the_panel_says_when_ratings_are_due_and_the_discharge_checklist_asks_fo
     save(room)
     press("Ctrl+Shift+D")
     context = room.findChild(QLabel, "dischargeContext").text()
-    assert "RASS and Dissociation due before discharge (Ctrl+Shift+R)." in context
+    assert "RASS and Dissociation due before discharge (Ctrl+Shift+S)." in context
     assert [e.payload["scale"] for e in stored(workspace, runner, Kind.SCALE)] == ["rass", "dissociation"]
     assert MIN == 60.0
 
@@ -90,7 +90,7 @@ def test_the_room_log_shows_each_rating_and_it_may_be_amended(qtbot, workspace, 
     from kaproom.ui.room.log_text import AMENDABLE, line_for
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
-    press("Ctrl+Shift+R")
+    press("Ctrl+Shift+S")
     type_text("-1")
     enter()
     [rating] = stored(workspace, runner, Kind.SCALE)
@@ -102,11 +102,11 @@ def test_the_room_log_shows_each_rating_and_it_may_be_amended(qtbot, workspace, 
 def test_a_caution_about_an_answer_gives_way_when_it_is_rated_again(qtbot, workspace, protocol):
     runner = workspace.new_session(protocol, "C-1", "Dr A")
     room = open_vitals_room(qtbot, workspace, runner)
-    press("Ctrl+Shift+R")
+    press("Ctrl+Shift+S")
     type_text("+2")  # agitated: a caution
     enter()
     assert [b.level for b in visible_banners(room)] == ["caution"]
-    press("Ctrl+Shift+R")
+    press("Ctrl+Shift+S")
     type_text("0")
     enter()
     assert visible_banners(room) == []

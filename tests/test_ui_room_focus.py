@@ -73,6 +73,26 @@ def test_every_panel_and_question_gives_the_focus_back_to_the_note_field(qtbot, 
     assert stored(workspace, runner, Kind.ALERT_ACK)
     note("after the acknowledgement")
 
+    # the medication and adverse-event panels: left with Esc, and recorded with Enter
+    press("Ctrl+Shift+M")
+    type_text("ondan")
+    press("Esc")
+    note("after the medication panel was left")
+    press("Ctrl+Shift+M")
+    enter()  # what was typed stayed; Enter records it
+    assert stored(workspace, runner, Kind.MEDICATION)
+    note("after the medication")
+    press("Ctrl+Shift+R")
+    press("Esc")
+    note("after the adverse-event panel was left")
+    press("Ctrl+Shift+R")
+    type_text("Nau")
+    press("Tab")
+    type_text("mild")
+    enter()
+    assert stored(workspace, runner, Kind.ADVERSE_EVENT)
+    note("after the adverse event")
+
     # privacy: what is typed under the cover is kept (hidden) in the note field, and said when it lifts
     press("F12")
     type_text("crying quietly")

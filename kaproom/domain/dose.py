@@ -27,6 +27,12 @@ def ends_the_dose(protocol: Protocol, label: str) -> bool:
     return label in protocol.dose_end_tags
 
 
+def ends_with_waste(protocol: Protocol, label: str) -> bool:
+    """Whether a quick tag says the dose ended with part of it not taken ("Lozenge spat out"): the
+    room then asks for the waste and its witness."""
+    return ends_the_dose(protocol, label) and "spat" in label.casefold()
+
+
 def dose_end_question(protocol: Protocol) -> str:
     """'How did the dose end? Ctrl+1 lozenge spat out, Ctrl+2 lozenge swallowed.' ('' if the protocol names none)."""
     keys = [f"{tag.key} {tag.label.lower()}" for tag in protocol.quick_tags if ends_the_dose(protocol, tag.label)]

@@ -41,7 +41,17 @@ class Kind:
     - tag: label
     - amendment: amends_seq, amends_id, amends_kind, text
     - dose: route, effective_time, amount_mg? (the prescribed dose), recorded_late?, without_baseline?, despite?
-      (the last check's concerns the dose was given over), notes?
+      (the last check's concerns the dose was given over), notes?, number? (1 when absent; 2 for the first
+      booster ...), without_check? (a booster given with no vitals check just before it), product?, lot?
+      (names as typed: the stock register links them, not the session record)
+    - medication: medication (the standing order's id), name, amount, unit, route, reason, effective_time,
+      rxnorm? (the ingredient's RxNorm code), recorded_late?
+    - medication_effect: medication_seq (the medication event), effect (text)
+    - waste: reason, witness (a typed name), witness_verified (false: no second sign-in checked it),
+      effective_time, amount_mg?, dose_seq?, product?, lot?
+    - adverse_event: kind (an id of the protocol's list), label, severity ("mild"|"moderate"|"severe"|
+      "life-threatening"), onset (session seconds), actions, outcome, ems_called (bool), follow_up (bool),
+      description?, alert_seqs? (the alerts it was made from)
     - vitals: systolic?, diastolic?, pulse?, spo2?, respiratory_rate?, temperature? (numbers or
       null when not taken), moaas? (0-5), nausea? ("none"|"mild"|"moderate"|"severe"),
       supplemental_oxygen?, comment, partial (bool), news2? {score, band, parts}, statuses?
@@ -86,6 +96,10 @@ class Kind:
     TAG = "tag"
     AMENDMENT = "amendment"
     DOSE = "dose"
+    MEDICATION = "medication"
+    MEDICATION_EFFECT = "medication_effect"
+    WASTE = "waste"
+    ADVERSE_EVENT = "adverse_event"
     VITALS = "vitals"
     ALERT = "alert"
     SCALE = "scale"

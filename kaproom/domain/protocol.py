@@ -17,16 +17,21 @@ from typing import Any
 from kaproom.domain.pre_dose import FIELDS as PRE_DOSE_FIELDS
 from kaproom.domain.protocol_error import ProtocolError
 from kaproom.domain.protocol_settings import (
+    DEFAULT_ADVERSE_EVENT_KINDS,
     DEFAULT_ALERTS,
     DEFAULT_DISCHARGE,
     DEFAULT_QUICK_TAGS,
     DEFAULT_RANGES,
     DEFAULT_SCREENING,
+    DEFAULT_STANDING_ORDERS,
     OBSERVED_ITEM,
+    AdverseEventKind,
+    DoseRules,
     MusicSettings,
     Phase,
     Question,
     QuickTag,
+    StandingOrder,
     VitalsSchedule,
     observation_item,
 )
@@ -42,12 +47,15 @@ __all__ = [
     "DEFAULT_RANGES",
     "DEFAULT_SCREENING",
     "OBSERVED_ITEM",
+    "AdverseEventKind",
+    "DoseRules",
     "MusicSettings",
     "Phase",
     "Protocol",
     "ProtocolError",
     "Question",
     "QuickTag",
+    "StandingOrder",
     "VitalsSchedule",
     "available_protocols",
     "builtin_protocol",
@@ -96,6 +104,19 @@ class Protocol:
 
     def scale(self, scale_id: str) -> Scale | None:
         return next((s for s in self.scales if s.id == scale_id), None)
+    #: Further doses (a booster): how many, how far apart, in which phases.
+    doses: DoseRules = field(default_factory=DoseRules)
+    #: The drugs staff may give on their own judgement (the clinic's medical director sets them).
+    standing_orders: tuple[StandingOrder, ...] = DEFAULT_STANDING_ORDERS
+    adverse_event_kinds: tuple[AdverseEventKind, ...] = DEFAULT_ADVERSE_EVENT_KINDS
+
+    def standing_order(self, name: str) -> StandingOrder | None:
+        """The standing order called ``name`` (its id or its name, any case), or None."""
+        wanted = name.strip().lower()
+        return next((o for o in self.standing_orders if wanted in (o.id.lower(), o.name.lower())), None)
+
+    def adverse_event_kind(self, kind_id: str) -> AdverseEventKind | None:
+        return next((k for k in self.adverse_event_kinds if k.id == kind_id), None)
 
     @property
     def total_seconds(self) -> float:
@@ -114,7 +135,11 @@ class Protocol:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales", "pre_dose"}
+_TOP_KEYS = {"protocol", "phases", "quick_tags", "screening", "discharge", "vitals", "music", "scales", "pre_dose",
+             "doses", "standing_orders", "adverse_event_kinds"}
+_DOSES_KEYS = set(DoseRules.__dataclass_fields__)
+_ORDER_KEYS = set(StandingOrder.__dataclass_fields__)
+_AE_KEYS = {"id", "label"}
 _PROTOCOL_KEYS = {"id", "name", "description", "dose_phase", "dose_route", "dose_end_tags", "undo_phase_minutes",
                   "dose"}
 _PHASE_KEYS = {"id", "name", "minutes", "playlist", "description", "auto_advance"}
@@ -290,9 +315,14 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     undo_minutes = reader.number(head, "undo_phase_minutes", "protocol", 0, 60, default=2.0)
     scales = parse_scales(reader, doc["scales"]) if "scales" in doc else DEFAULT_SCALES
     ask, required = _pre_dose(reader, doc["pre_dose"]) if "pre_dose" in doc else ((), ())
+    doses = _doses(reader, doc["doses"], phases) if "doses" in doc else DoseRules()
+    orders = _standing_orders(reader, doc["standing_orders"]) if "standing_orders" in doc \
+        else DEFAULT_STANDING_ORDERS
+    ae_kinds = _adverse_event_kinds(reader, doc["adverse_event_kinds"]) if "adverse_event_kinds" in doc \
+        else DEFAULT_ADVERSE_EVENT_KINDS
     return Protocol(pid, name, tuple(phases), dose_phase, description, dose_route, dose_end_tags, tags, screening,
                     discharge, schedule, ranges, alerts, music, source, text, undo_minutes, scales, ask, required,
-                    has_dose)
+                    has_dose, doses=doses, standing_orders=orders, adverse_event_kinds=ae_kinds)
 
 
 def _pre_dose(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -313,6 +343,75 @@ def _pre_dose(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], tuple[str, ..
     required = found["required"]
     ask = tuple(name for name in PRE_DOSE_FIELDS if name in found["ask"] or name in required)
     return ask, required
+
+
+def _doses(reader: _Reader, raw: Any, phases: list[Phase]) -> DoseRules:
+    reader.check_keys(raw, _DOSES_KEYS, "doses")
+    base = DoseRules()
+    ids = [p.id for p in phases]
+    allowed = raw.get("booster_phases", list(base.booster_phases))
+    if not isinstance(allowed, list) or not all(isinstance(item, str) for item in allowed):
+        raise reader.fail("doses.booster_phases", "booster_phases must be a list of phase ids",
+                          'write booster_phases = ["onset", "deep"]', "booster_phases")
+    for item in allowed:
+        if item not in ids:
+            raise reader.fail("doses.booster_phases", f"'{item}' is not one of the phases",
+                              f"use phase ids from: {', '.join(ids)}", "booster_phases")
+    booster_mg = reader.number(raw, "booster_mg", "doses", 1, 2000, -1.0) if "booster_mg" in raw else None
+    rxnorm = reader.text(raw, "rxnorm", "doses", required=False)
+    if rxnorm and not rxnorm.isdigit():
+        raise reader.fail("doses.rxnorm", f"rxnorm '{rxnorm}' is not an RxNorm code (digits)",
+                          'write rxnorm = "6130" (ketamine) or leave it out', "rxnorm")
+    return DoseRules(
+        max_doses=int(reader.number(raw, "max_doses", "doses", 1, 10, base.max_doses)),
+        min_interval_minutes=reader.number(raw, "min_interval_minutes", "doses", 0, 24 * 60,
+                                           base.min_interval_minutes),
+        booster_phases=tuple(allowed), booster_mg=booster_mg,
+        check_before_booster_minutes=reader.number(raw, "check_before_booster_minutes", "doses", 0, 24 * 60,
+                                                   base.check_before_booster_minutes), rxnorm=rxnorm)
+
+
+def _standing_orders(reader: _Reader, raw: Any) -> tuple[StandingOrder, ...]:
+    if not isinstance(raw, list):
+        raise reader.fail("standing_orders", "standing_orders must be a list of tables",
+                          "write each as [[standing_orders]]", "standing_orders")
+    out: list[StandingOrder] = []
+    for index, item in enumerate(raw):
+        where = f"standing_orders[{index + 1}]"
+        reader.check_keys(item, _ORDER_KEYS, where)
+        order_id = reader.text(item, "id", where)
+        if not _ID_RE.match(order_id):
+            raise reader.fail(f"{where}.id", f"id '{order_id}' is not a plain identifier",
+                              "use lower-case letters, digits, '-' or '_'", "id")
+        if any(o.id == order_id for o in out):
+            raise reader.fail(f"{where}.id", f"standing order '{order_id}' is listed twice",
+                              "give every standing order its own id")
+        amount = reader.number(item, "amount", where, 0.001, 10000)
+        highest = reader.number(item, "max_amount", where, amount, 10000) if "max_amount" in item else None
+        rxnorm = reader.text(item, "rxnorm", where, required=False)
+        if rxnorm and not rxnorm.isdigit():
+            raise reader.fail(f"{where}.rxnorm", f"rxnorm '{rxnorm}' is not an RxNorm code (digits)",
+                              'write rxnorm = "26225" or leave it out', "rxnorm")
+        out.append(StandingOrder(order_id, reader.text(item, "name", where), amount, reader.text(item, "unit", where),
+                                 reader.text(item, "route", where), reader.text(item, "indication", where),
+                                 highest, rxnorm))
+    return tuple(out)
+
+
+def _adverse_event_kinds(reader: _Reader, raw: Any) -> tuple[AdverseEventKind, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise reader.fail("adverse_event_kinds", "adverse_event_kinds must be a non-empty list of tables",
+                          "write each as [[adverse_event_kinds]] with id and label", "adverse_event_kinds")
+    out: list[AdverseEventKind] = []
+    for index, item in enumerate(raw):
+        where = f"adverse_event_kinds[{index + 1}]"
+        reader.check_keys(item, _AE_KEYS, where)
+        kind = AdverseEventKind(reader.text(item, "id", where), reader.text(item, "label", where))
+        if not _ID_RE.match(kind.id) or any(k.id == kind.id for k in out):
+            raise reader.fail(f"{where}.id", f"adverse event id '{kind.id}' is not a plain, unique identifier",
+                              "use lower-case letters, digits, '-' or '_', each id once", "id")
+        out.append(kind)
+    return tuple(out)
 
 
 def _quick_tags(reader: _Reader, raw: Any) -> list[QuickTag]:

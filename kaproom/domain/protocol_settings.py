@@ -146,3 +146,74 @@ DEFAULT_DISCHARGE: tuple[Question, ...] = (
     Question("escort", "Escort or ride arranged and present"),
     Question("no_driving", "Told not to drive or operate machinery until the next day, after sleep"),
 )
+
+
+# --------------------------------------------------------------------------- further doses, medications, adverse events
+
+@dataclass(frozen=True)
+class DoseRules:
+    """How many doses of the protocol's drug a session may have, and when a further one (a
+    booster) may be given. The defaults allow one dose: no booster unless the clinic says so."""
+
+    max_doses: int = 1
+    #: A booster no sooner than this after the dose before it.
+    min_interval_minutes: float = 30.0
+    #: The phases (ids) a booster may be given in.
+    booster_phases: tuple[str, ...] = ("onset", "deep")
+    #: The booster's amount in mg; None: the dose as prescribed on the start page.
+    booster_mg: float | None = None
+    #: A booster needs a vitals check this recent before it (like the first dose's baseline).
+    check_before_booster_minutes: float = 15.0
+    #: RxNorm code of the protocol's drug (ketamine: 6130) for the FHIR export; '' names it in words only.
+    rxnorm: str = ""
+
+
+@dataclass(frozen=True)
+class StandingOrder:
+    """A drug the clinic's medical director has allowed the session staff to give on their own
+    judgement for a named indication (a standing order), at the amount written here."""
+
+    id: str
+    name: str
+    amount: float
+    unit: str
+    route: str
+    indication: str
+    #: The largest amount one administration may be; None: only ``amount``.
+    max_amount: float | None = None
+    #: RxNorm concept (ingredient) for the FHIR export; '' when the clinic gives none.
+    rxnorm: str = ""
+
+    @property
+    def highest(self) -> float:
+        return self.amount if self.max_amount is None else self.max_amount
+
+
+@dataclass(frozen=True)
+class AdverseEventKind:
+    id: str
+    label: str
+
+
+#: Examples only: the clinic's medical director sets the standing orders in the protocol file.
+#: RxNorm ingredient codes: ondansetron 26225, lorazepam 6470, clonidine 2599, labetalol 6185.
+DEFAULT_STANDING_ORDERS: tuple[StandingOrder, ...] = (
+    StandingOrder("ondansetron", "Ondansetron", 4.0, "mg", "ODT, sublingual", "nausea or vomiting", None, "26225"),
+    StandingOrder("lorazepam", "Lorazepam", 0.5, "mg", "sublingual", "agitation or anxiety", 1.0, "6470"),
+    StandingOrder("clonidine", "Clonidine", 0.1, "mg", "oral", "hypertension", None, "2599"),
+    StandingOrder("labetalol", "Labetalol", 100.0, "mg", "oral", "hypertension", 200.0, "6185"),
+)
+
+#: The adverse events the protocol lists (any other is recorded as "other", with a description).
+DEFAULT_ADVERSE_EVENT_KINDS: tuple[AdverseEventKind, ...] = (
+    AdverseEventKind("nausea_vomiting", "Nausea or vomiting"),
+    AdverseEventKind("hypertension", "Hypertension"),
+    AdverseEventKind("emergence_reaction", "Emergence reaction or agitation"),
+    AdverseEventKind("respiratory_depression", "Respiratory depression"),
+    AdverseEventKind("fall", "Fall"),
+    AdverseEventKind("allergic_reaction", "Allergic reaction"),
+    AdverseEventKind("other", "Other"),
+)
+
+#: Adverse-event severity, mildest first (the words the record stores).
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe", "life-threatening")

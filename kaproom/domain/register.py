@@ -47,7 +47,12 @@ class MovementKind:
 
     - received: lot, quantity, product {name, strength_mg, form}, expiry (YYYY-MM-DD), supplier,
       by_verified
-    - dispensed / administered: lot, quantity, session?, by_verified, reason?
+    - dispensed / administered: lot, quantity, session?, by_verified, reason?. An administered
+      quantity below zero is a **correction**: part of what a session was recorded as given was
+      not taken after all (a lozenge partly spat out, found at the end of the dose phase); it
+      needs the session and a reason, may not exceed what that session was given from the lot,
+      and puts the units back among those "out", where the witnessed waste that follows it in the
+      same transaction accounts for them.
     - wasted: lot, quantity, witness, witness_verified, session?, by_verified, reason?
     - returned: lot, quantity, session?, by_verified, reason?
     - destroyed: lot, quantity, witness, witness_verified, by_verified, reason?
@@ -95,6 +100,7 @@ class Rule:
     BAD_DATE = "date not valid"
     NO_DISCREPANCY = "no such open discrepancy"
     UNKNOWN_KIND = "unknown movement"
+    NO_SESSION = "correction names its session"
 
 
 class RegisterRefused(ValueError):
@@ -389,6 +395,8 @@ class RegisterState:
                                       f"Amount: lot {lot.number} has {quantity_text(balance.stock)} in stock; "
                                       f"taking {quantity_text(-movement.quantity)} would leave it below zero.")
             return movement
+        if kind == MovementKind.ADMINISTERED and movement.quantity < 0:
+            return self._check_correction(lot, movement)
         if movement.quantity <= 0:
             raise RegisterRefused(Rule.NOT_POSITIVE, f"Amount: {quantity_text(movement.quantity)} is not more "
                                                      "than zero.")
@@ -408,6 +416,25 @@ class RegisterState:
                                   f"Amount: {quantity_text(movement.quantity)} is more than lot {lot.number}'s "
                                   f"{quantity_text(available)} {where}.")
         return movement
+
+    def administered_to(self, lot: str, session: str) -> int:
+        """What the register says ``session`` was given from ``lot`` (hundredths; corrections taken off)."""
+        return sum(line.movement.quantity for line in self.lines
+                   if line.movement.kind == MovementKind.ADMINISTERED and line.movement.lot == lot
+                   and line.movement.session == session)
+
+    def _check_correction(self, lot: Lot, movement: Movement) -> Movement:
+        """A negative administered quantity: see :class:`MovementKind`."""
+        if not movement.session.strip():
+            raise RegisterRefused(Rule.NO_SESSION, "A correction of what was administered names its session.")
+        if not movement.reason.strip():
+            raise RegisterRefused(Rule.NO_REASON, "Reason: say why less was taken than was recorded as given.")
+        given = self.administered_to(lot.number, movement.session.strip())
+        if -movement.quantity > given:
+            raise RegisterRefused(Rule.OVER_BALANCE,
+                                  f"Amount: {quantity_text(-movement.quantity)} is more than the "
+                                  f"{quantity_text(given)} of lot {lot.number} recorded as given in this session.")
+        return replace(movement, session=movement.session.strip())
 
     def _check_received(self, movement: Movement) -> Movement:
         product = movement.product

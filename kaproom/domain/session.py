@@ -15,6 +15,14 @@ from typing import Protocol as TypingProtocol
 
 from kaproom.domain.clock import Clock, boot_reading, format_hms, from_iso, to_iso
 from kaproom.domain.events import Event, JSONDict, JSONMapping, Kind, RecordedEvent, stored_number
+from kaproom.domain.medication import (
+    AdverseEventInput,
+    RuleRefused,
+    adverse_event_payload,
+    booster_refusal,
+    medication_payload,
+    waste_payload,
+)
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.protocol_settings import Phase, duration_words
 
@@ -60,7 +68,8 @@ class SessionState:
     phase_index: int = -1
     phase_started: float = 0.0  # session seconds at which the current phase began
     extension: float = 0.0  # seconds added to the current phase
-    dose_time: float | None = None
+    dose_time: float | None = None  # the first dose (see kaproom.domain.medication for which dose counts for what)
+    dose_times: list[float] = field(default_factory=list)  # every dose, the first and any booster
     prescribed_dose_mg: float | None = None  # typed on the start page; the dose event carries it
     ended_time: float | None = None
     outcome_reason: str = ""
@@ -69,6 +78,12 @@ class SessionState:
     before_change: tuple[int, float, float] | None = None
     last_phase_change: RecordedEvent | None = None  # the event that made it, once stored
     last: RecordedEvent | None = None
+
+    @property
+    def last_dose_time(self) -> float | None:
+        """The latest dose (a booster, once given): the schedule, the time since the dose and the
+        observation before discharge count from it (kaproom.domain.medication)."""
+        return max(self.dose_times) if self.dose_times else None
 
     @property
     def phase(self) -> Phase | None:
@@ -112,7 +127,10 @@ class SessionState:
         elif kind == Kind.PHASE_EXTENDED:
             self.extension += float(payload["minutes"]) * 60.0
         elif kind == Kind.DOSE:
-            self.dose_time = float(payload.get("effective_time", event.session_time))
+            given = float(payload.get("effective_time", event.session_time))
+            self.dose_times.append(given)
+            if self.dose_time is None:
+                self.dose_time = given
         elif kind == Kind.SESSION_ENDED:
             self.state = State(payload["outcome"])
             self.ended_time = event.session_time
@@ -140,6 +158,38 @@ class SessionState:
                 seq = getattr(event, "seq", None)
                 raise UnreadableHistory(f"event {seq} ({event.kind.replace('_', ' ')}) cannot be read") from exc
         return state
+
+
+def _product(payload: JSONDict, product: str, lot: str, supply: DoseSupply | None = None) -> None:
+    """A dose's product and lot, as typed or (``supply``) as the stock register holds them."""
+    if supply is not None:
+        product, lot = supply.product, supply.lot
+        payload["amount_mg"] = supply.amount_mg
+        payload["units"] = supply.units
+        if supply.expiry:
+            payload["lot_expiry"] = supply.expiry
+    if product.strip():
+        payload["product"] = product.strip()
+    if lot.strip():
+        payload["lot"] = lot.strip()
+
+
+@dataclass(frozen=True)
+class DoseSupply:
+    """Where a dose came from in the stock register: the lot's product (its label), the lot and its
+    expiry (YYYY-MM-DD), the units given and what they hold in mg. The dose event keeps them, so
+    the record and its exports name the lot without the register beside them."""
+
+    product: str
+    lot: str
+    expiry: str
+    units: float
+    amount_mg: float
+
+
+#: Written in the same transaction as a dose or a waste (the stock register's lines): called with
+#: the session's event once it is appended and before anything is committed; raising refuses both.
+Alongside = Callable[[RecordedEvent], object]
 
 
 def resumed_elapsed(last: RecordedEvent, now: datetime) -> tuple[float, float]:
@@ -417,7 +467,8 @@ class SessionRunner:
         return payload
 
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
-                  despite: Sequence[str] = ()) -> list[RecordedEvent]:
+                  despite: Sequence[str] = (), product: str = "", lot: str = "", supply: DoseSupply | None = None,
+                  alongside: Alongside | None = None) -> list[RecordedEvent]:
         """Record the dose. Given before the protocol's dose phase, the session moves to that phase
         at the same moment, in the same transaction: the dose phase is the lozenge's hold time and
         the phases after it the onset it leads to, so they are timed from the dose, not from a
@@ -426,7 +477,10 @@ class SessionRunner:
         ``given_at`` (session seconds) records a dose given earlier than now, once the dose phase
         has begun: a forgotten F10 pressed late would otherwise move the 40-minute check and the
         observation time on by however late it was. The event keeps both times. ``despite`` is
-        what the last check-in said against dosing, when the therapist confirmed the dose over it."""
+        what the last check-in said against dosing, when the therapist confirmed the dose over it.
+
+        ``supply``: the lot it came from, from the stock register (its amount replaces the
+        prescribed one); ``alongside`` writes the register's lines in the dose's transaction."""
         self._require_running()
         if self.state.dose_time is not None:
             raise SessionError(f"the dose is already recorded (at {format_hms(self.state.dose_time)})")
@@ -447,11 +501,102 @@ class SessionRunner:
             payload["without_baseline"] = True
         if despite:  # what the last check said against dosing, confirmed by the therapist (dose.dose_concerns)
             payload["despite"] = [str(reason) for reason in despite]
+        _product(payload, product, lot, supply)
         target = self.protocol.dose_phase_index
-        if self.state.phase_index >= target:
+        if self.state.phase_index >= target and alongside is None:
             return [self._commit(Kind.DOSE, payload)]
-        change = self._phase_change(target, "dose", at)
-        return self.record_with(Kind.DOSE, payload, lambda _dose: [(Kind.PHASE_CHANGED, change)])
+        change = self._phase_change(target, "dose", at) if self.state.phase_index < target else None
+
+        def followers(dose: RecordedEvent) -> list[tuple[str, JSONMapping]]:
+            if alongside is not None:
+                alongside(dose)
+            return [] if change is None else [(Kind.PHASE_CHANGED, change)]
+        return self.record_with(Kind.DOSE, payload, followers)
+
+    # ---------------------------------------------------------------- further doses and medications
+    def booster_refusal(self) -> RuleRefused | None:
+        """Why a further dose cannot be given now (the protocol's ``[doses]`` rules), or None."""
+        names = {phase.id: phase.name for phase in self.protocol.phases}
+        return booster_refusal(self.protocol.doses, self.state.dose_times, self.elapsed(), self.state.phase_id, names)
+
+    def give_booster(self, despite: Sequence[str] = (), without_check: bool = False, product: str = "",
+                     lot: str = "", supply: DoseSupply | None = None,
+                     alongside: Alongside | None = None) -> RecordedEvent:
+        """A further dose (``number`` 2, 3 ...), where the protocol allows it: refused, naming the
+        rule, beyond ``max_doses``, before ``min_interval_minutes`` after the last dose, or outside
+        ``booster_phases``. It moves no phase: the session's arc is timed from the first dose."""
+        self._require_running()
+        self._catch_up()
+        refused = self.booster_refusal()
+        if refused is not None:
+            raise SessionError(str(refused))
+        payload: JSONDict = {"route": self.protocol.dose_route, "effective_time": round(self.elapsed(), 3),
+                             "number": len(self.state.dose_times) + 1}
+        amount = self.protocol.doses.booster_mg or self.state.prescribed_dose_mg
+        if amount is not None:
+            payload["amount_mg"] = amount
+        if without_check:
+            payload["without_check"] = True
+        if despite:
+            payload["despite"] = [str(reason) for reason in despite]
+        _product(payload, product, lot, supply)
+        return self._commit_with(Kind.DOSE, payload, alongside)
+
+    def give_medication(self, name: str, amount: float | None = None, reason: str = "",
+                        route: str = "") -> RecordedEvent:
+        """A drug from the protocol's standing orders (by id or name), now; an unknown drug or an
+        amount outside the order is refused, naming the rule."""
+        self._require_running()
+        self._catch_up()
+        try:
+            payload = medication_payload(self.protocol.standing_orders, name, amount, reason, self.elapsed(), route)
+        except RuleRefused as exc:
+            raise SessionError(str(exc)) from None
+        return self._commit(Kind.MEDICATION, payload)
+
+    def medication_effect(self, target: RecordedEvent, effect: str) -> RecordedEvent:
+        """What a medication given earlier did ("nausea settled"), pointing at it."""
+        if target.kind != Kind.MEDICATION:
+            raise SessionError("an effect is recorded for a medication entry")
+        if not effect.strip():
+            raise SessionError("say what the effect was")
+        return self.record(Kind.MEDICATION_EFFECT, {"medication_seq": target.seq, "effect": effect.strip()})
+
+    def record_waste(self, witness: str, amount_mg: float | None = None, reason: str = "",
+                     dose_seq: int | None = None, product: str = "", lot: str = "", *,
+                     witness_verified: bool = False, units: float | None = None,
+                     alongside: Alongside | None = None) -> RecordedEvent:
+        """What of a dose was not taken, with a witness: a typed name, marked unverified, unless a
+        second staff member signed in with their own PIN (``witness_verified``). ``alongside``
+        writes the stock register's waste in the same transaction."""
+        self._require_running()
+        self._catch_up()
+        try:
+            payload = waste_payload(amount_mg, witness, self.author, reason, self.elapsed(), dose_seq, product, lot,
+                                    witness_verified=witness_verified, units=units)
+        except RuleRefused as exc:
+            raise SessionError(str(exc)) from None
+        return self._commit_with(Kind.WASTE, payload, alongside)
+
+    def _commit_with(self, kind: str, payload: JSONDict, alongside: Alongside | None) -> RecordedEvent:
+        """One event, and what ``alongside`` writes with it, in one transaction."""
+        if alongside is None:
+            return self._commit(kind, payload)
+
+        def followers(event: RecordedEvent) -> list[tuple[str, JSONMapping]]:
+            alongside(event)
+            return []
+        return self.record_with(kind, payload, followers)[0]
+
+    def record_adverse_event(self, answers: AdverseEventInput) -> RecordedEvent:
+        """A structured adverse event; without a kind or a severity it is refused, naming the rule."""
+        self._require_running()
+        self._catch_up()
+        try:
+            payload = adverse_event_payload(self.protocol.adverse_event_kinds, answers, self.elapsed())
+        except RuleRefused as exc:
+            raise SessionError(str(exc)) from None
+        return self._commit(Kind.ADVERSE_EVENT, payload)
 
     def extend(self, minutes: float) -> RecordedEvent:
         self._require_running()

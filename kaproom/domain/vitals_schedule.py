@@ -7,6 +7,9 @@ interval runs from the latest check. A fixed after-dose check is met by any chec
 ``due_soon_minutes`` before it onwards, so a check at 38 minutes is the 40-minute check, but
 one at 10 minutes is not.
 
+After a booster the post-dose checks start again from it: blood pressure peaks about 40 minutes
+after each lozenge (see kaproom.domain.medication for which dose counts for what).
+
 If the session has moved past the dosing phase and nobody recorded the dose, the schedule
 counts from the start of the dosing phase rather than showing nothing due during the deep
 phase, and says so.
@@ -144,7 +147,7 @@ def due_for_session(protocol: Protocol, state: SessionState, now: float,
     vitals = [e for e in events if e.kind == Kind.VITALS]
     checks = [e.session_time for e in vitals]
     urgent_at = vitals[-1].session_time if vitals and _has_urgent(vitals[-1]) else None
-    dose_time = state.dose_time
+    dose_time = state.last_dose_time  # a booster restarts the post-dose checks (kaproom.domain.medication)
     assumed = False
     if dose_time is None and state.phase_index > protocol.dose_phase_index:
         dose_time, assumed = dosing_phase_start(protocol, state), True

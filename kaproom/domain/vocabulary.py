@@ -15,7 +15,9 @@ KIND_NAMES: Mapping[str, str] = {
     Kind.PRE_DOSE: "Before the dose",
     Kind.SESSION_STARTED: "Started", Kind.SESSION_RESUMED: "Resumed", Kind.PHASE_CHANGED: "Phase",
     Kind.PHASE_EXTENDED: "Extended", Kind.NOTE: "Note", Kind.TAG: "Tag", Kind.AMENDMENT: "Amendment",
-    Kind.DOSE: "Dose", Kind.VITALS: "Vitals", Kind.SCALE: "Scale", Kind.ALERT: "Alert", Kind.ALERT_ACK: "Acknowledged",
+    Kind.DOSE: "Dose", Kind.MEDICATION: "Medication", Kind.MEDICATION_EFFECT: "Effect", Kind.WASTE: "Waste",
+    Kind.ADVERSE_EVENT: "Adverse event", Kind.VITALS: "Vitals", Kind.SCALE: "Scale", Kind.ALERT: "Alert",
+    Kind.ALERT_ACK: "Acknowledged",
     Kind.MUSIC: "Music", Kind.CLOCK_JUMP: "Clock jump", Kind.DISCHARGE_CHECK: "Discharge",
     Kind.SESSION_ENDED: "Ended", Kind.SIGNOFF: "Sign-off", Kind.VIEWED: "Viewed", Kind.EXPORTED: "Exported",
 }
@@ -32,6 +34,18 @@ KIND_HEADINGS: Mapping[str, str] = {
 OUTCOME_WORDS: Mapping[str, str] = {
     "discharged": "Discharged", "ended_early": "Ended early", "running": "Still open", "created": "Not started",
 }
+
+#: The review list's filters of the medication record, and the PDF's and CSV's section names.
+HAS_ADVERSE_EVENTS = "Has adverse events"
+BOOSTER_GIVEN = "Booster given"
+HAS_WASTE = "Has waste"
+MEDICATIONS_SECTION = "Medications"
+ADVERSE_EVENTS_SECTION = "Adverse events"
+#: What a dose's record says of its lot where the clinic keeps no stock register here (the PDF).
+NO_LOT_WORDS = "no lot named"
+#: What the emergency-services and follow-up answers are called (room, PDF, CSV).
+EMS_WORDS = "Emergency services called"
+FOLLOW_UP_WORDS = "Follow-up needed"
 
 #: A discharge sooner after the dose than the protocol's observation time, in words as well as colour.
 DISCHARGED_TOO_SOON = "Discharged ⚠ too soon"

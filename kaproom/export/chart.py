@@ -411,18 +411,28 @@ def _phases_and_dose(painter: QPainter, report: SessionReport, main: _Plot, low:
     painter.setPen(pal.text)
     for x, row, name in phase_label_layout(starts, fm.horizontalAdvance, main.area.right(), 6 * unit):
         painter.drawText(QPointF(x, main.area.top() - fm.descent() - 2 * unit - row * fm.height()), name)
-    if report.dose_time is not None and math.isfinite(report.dose_time):
-        x = main.x(report.dose_time)
+    for label, at in dose_markers(report):
+        if not math.isfinite(at):
+            continue
+        x = main.x(at)
         painter.setPen(QPen(pal.dose, 2.0 * unit, Qt.PenStyle.SolidLine))
         for plot in (main, low):
             painter.drawLine(QPointF(x, plot.area.top()), QPointF(x, plot.area.bottom()))
-        label = "Dose"
         box = QRectF(x + 2 * unit, main.area.top() + 2 * unit, fm.horizontalAdvance(label) + 4 * unit, fm.height())
         if box.right() > main.area.right():
             box.moveRight(x - 2 * unit)
         painter.fillRect(box, pal.background)
         painter.setPen(pal.dose)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+
+
+def dose_markers(report: SessionReport) -> list[tuple[str, float]]:
+    """('Dose', time) for the first dose and ('Booster 2', time) for each further one: a line on
+    the chart for every dose the record holds."""
+    times = report.dose_times
+    if not times:
+        return [] if report.dose_time is None else [("Dose", report.dose_time)]
+    return [("Dose" if index == 0 else f"Booster {index + 1}", at) for index, at in enumerate(times)]
 
 
 def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, unit: float) -> float:

@@ -1,5 +1,7 @@
-"""FHIR R4 export: a collection Bundle with the client, the session, the dose (a
-MedicationAdministration) and one Observation per vital.
+"""FHIR R4 export: a collection Bundle with the client, the session, one MedicationAdministration
+per administration (every dose, a booster too, and every standing-order medication, coded in
+RxNorm where the protocol gives the code), an AdverseEvent per adverse event, and one
+Observation per vital.
 
 Written from plain dicts (no FHIR library at run time); the tests check it with a standard FHIR
 library. The client appears only by the clinic's code (no name), as everywhere in KAP Room. Codes
@@ -11,15 +13,23 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
+from kaproom.domain.clock import from_iso, to_iso
 from kaproom.domain.dose import given_despite
-from kaproom.domain.events import Kind, stored_number
+from kaproom.domain.events import Kind, RecordedEvent, stored_number
+from kaproom.domain.medication import dose_label, dose_number
 from kaproom.domain.pre_dose import recorded_facts
 from kaproom.export.report_data import SessionReport, VitalsRow
 from kaproom.export.scale_rows import scale_rows
 
 LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+AE_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+#: KAP Room's own answers on an adverse event, which FHIR R4's AdverseEvent has no element for.
+AE_EXTENSION = "urn:kaproom:adverse-event:"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                         "code": "vital-signs", "display": "Vital Signs"}], "text": "Vital Signs"}
@@ -123,22 +133,55 @@ def _vitals_observations(report: SessionReport, refs: dict[str, str]) -> list[di
     return out
 
 
+def _rxnorm(code: str, text: str) -> dict[str, Any]:
+    concept: dict[str, Any] = {"text": text}
+    if code:
+        concept["coding"] = [{"system": RXNORM, "code": code}]
+    return concept
+
+
+def _given_at(event: RecordedEvent, field: str = "effective_time") -> str:
+    """The wall time of a moment an event names in session seconds (a dose recorded late, an
+    adverse event's onset): the event's own wall time moved back by the difference."""
+    at = stored_number(event.payload.get(field))
+    if at is None or at >= event.session_time:
+        return event.wall_time
+    try:
+        return to_iso(from_iso(event.wall_time) - timedelta(seconds=event.session_time - at))
+    except ValueError:
+        return event.wall_time
+
+
 def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
-    """The dose as a MedicationAdministration: when, by whom, how, and the prescribed amount when
-    it was typed. The medicine is named in the protocol's words only: a protocol file may describe
-    ketamine or esketamine by any route, and a code guessed from free text would be worse than none."""
-    dose = report.dose
-    if dose is None:
-        return []
+    """Each dose as a MedicationAdministration: when, by whom, how, the amount, and the product's
+    lot (and its expiry, from the stock register) when one was named. The medicine is named in the
+    protocol's words, and coded only with the RxNorm code the protocol itself gives (``[doses]
+    rxnorm``): a protocol file may describe ketamine or esketamine by any route, and a code guessed
+    from free text would be worse than none."""
+    return [_one_dose(report, dose, refs) for dose in report.doses]
+
+
+def _one_dose(report: SessionReport, dose: RecordedEvent, refs: dict[str, str]) -> dict[str, Any]:
     payload = dose.payload
+    concept = _rxnorm(report.protocol.doses.rxnorm, str(payload.get("route") or report.header.protocol_name))
     resource: dict[str, Any] = {
         "resourceType": "MedicationAdministration", "id": _uuid(report.header.uid, dose.seq, "dose"),
         "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{dose.seq}/dose"}],
         "status": "completed",
-        "medicationCodeableConcept": {"text": str(payload.get("route") or report.header.protocol_name)},
         "subject": {"reference": refs["patient"]}, "context": {"reference": refs["encounter"]},
         "effectiveDateTime": dose.wall_time,
     }
+    if payload.get("lot") or payload.get("product"):  # the lot belongs to the Medication, held inside
+        medication: dict[str, Any] = {"resourceType": "Medication", "id": "product",
+                                      "code": {**concept, "text": str(payload.get("product") or concept["text"])}}
+        if payload.get("lot"):  # with its expiry where the stock register gave the lot (the dose keeps it)
+            medication["batch"] = {"lotNumber": str(payload["lot"])}
+            if payload.get("lot_expiry"):
+                medication["batch"]["expirationDate"] = str(payload["lot_expiry"])
+        resource["contained"] = [medication]
+        resource["medicationReference"] = {"reference": "#product", "display": concept["text"]}
+    else:
+        resource["medicationCodeableConcept"] = concept
     if dose.author:
         resource["performer"] = [{"actor": {"display": dose.author}}]
     dosage: dict[str, Any] = {}
@@ -150,14 +193,99 @@ def _dose_administration(report: SessionReport, refs: dict[str, str]) -> list[di
     if dosage:
         resource["dosage"] = dosage
     notes = []
+    if dose_number(payload) > 1:
+        notes.append({"text": dose_label(payload)})
     if payload.get("without_baseline"):
         notes.append({"text": "Given without baseline vitals"})
+    if payload.get("without_check"):
+        notes.append({"text": "Given without a vitals check just before it"})
     despite = given_despite(payload)
     if despite:
         notes.append({"text": "Given despite the last check: " + "; ".join(despite)})
     if notes:
         resource["note"] = notes
-    return [resource]
+    return resource
+
+
+def _medication_administrations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """Each standing-order medication: the drug coded in RxNorm (the code the order carries), the
+    amount in its unit, the route and the reason."""
+    effects: dict[int, list[str]] = {}
+    for e in report.of_kind(Kind.MEDICATION_EFFECT):
+        seq = e.payload.get("medication_seq")
+        if isinstance(seq, int):
+            effects.setdefault(seq, []).append(str(e.payload.get("effect", "")))
+    out = []
+    for e in report.of_kind(Kind.MEDICATION):
+        p = e.payload
+        resource: dict[str, Any] = {
+            "resourceType": "MedicationAdministration", "id": _uuid(report.header.uid, e.seq, "medication"),
+            "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{e.seq}/medication"}],
+            "status": "completed",
+            "medicationCodeableConcept": _rxnorm(str(p.get("rxnorm") or ""), str(p.get("name") or p.get("medication"))),
+            "subject": {"reference": refs["patient"]}, "context": {"reference": refs["encounter"]},
+            "effectiveDateTime": _given_at(e),
+        }
+        if e.author:
+            resource["performer"] = [{"actor": {"display": e.author}}]
+        if p.get("reason"):
+            resource["reasonCode"] = [{"text": str(p["reason"])}]
+        dosage: dict[str, Any] = {}
+        if p.get("route"):
+            dosage["route"] = {"text": str(p["route"])}
+        amount = stored_number(p.get("amount"))
+        if amount is not None:
+            unit = str(p.get("unit") or "")
+            dosage["dose"] = _quantity(amount, unit, unit)
+        if dosage:
+            resource["dosage"] = dosage
+        if effects.get(e.seq):
+            resource["note"] = [{"text": f"Effect: {effect}"} for effect in effects[e.seq]]
+        out.append(resource)
+    return out
+
+
+def _adverse_events(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """Each adverse event: what (in the protocol's words), when it began, how severe (the HL7
+    severity, life-threatening as severe and serious), the outcome, who recorded it, the doses
+    given before it as suspects, and the actions, emergency services and follow-up as extensions."""
+    out = []
+    for e in report.of_kind(Kind.ADVERSE_EVENT):
+        p = e.payload
+        severity = str(p.get("severity") or "")
+        onset = stored_number(p.get("onset"))
+        resource: dict[str, Any] = {
+            "resourceType": "AdverseEvent", "id": _uuid(report.header.uid, e.seq, "adverse-event"),
+            "identifier": {"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{e.seq}/adverse-event"},
+            "actuality": "actual",
+            "event": {"text": str(p.get("label") or p.get("kind") or "")
+                      + (f": {p['description']}" if p.get("description") else "")},
+            "subject": {"reference": refs["patient"]}, "encounter": {"reference": refs["encounter"]},
+            "date": _given_at(e, "onset"), "recordedDate": e.wall_time,
+            "seriousness": {"coding": [{"system": AE_SERIOUSNESS,
+                                        "code": "serious" if severity == "life-threatening" else "non-serious"}],
+                            "text": severity},
+        }
+        if severity in ("mild", "moderate", "severe", "life-threatening"):
+            code = "severe" if severity == "life-threatening" else severity
+            resource["severity"] = {"coding": [{"system": AE_SEVERITY, "code": code}], "text": severity}
+        if p.get("outcome"):
+            resource["outcome"] = {"text": str(p["outcome"])}
+        if e.author:
+            resource["recorder"] = {"display": e.author}
+        suspects = [d for d, at in zip(report.doses, report.dose_times, strict=True)
+                    if onset is None or at <= onset]
+        if suspects:
+            resource["suspectEntity"] = [
+                {"instance": {"reference": f"urn:uuid:{_uuid(report.header.uid, d.seq, 'dose')}"}} for d in suspects]
+        extensions: list[dict[str, Any]] = [
+            {"url": AE_EXTENSION + "emergency-services-called", "valueBoolean": bool(p.get("ems_called"))},
+            {"url": AE_EXTENSION + "follow-up-needed", "valueBoolean": bool(p.get("follow_up"))}]
+        if p.get("actions"):
+            extensions.append({"url": AE_EXTENSION + "actions-taken", "valueString": str(p["actions"])})
+        resource["extension"] = extensions
+        out.append(resource)
+    return out
 
 
 # ----------------------------------------------------------------------------- rating scales
@@ -279,7 +407,8 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
         encounter["participant"] = [{"individual": {"display": head.therapist}}]
     if head.room:
         encounter["location"] = [{"location": {"display": head.room}}]
-    resources = [patient, encounter, *_dose_administration(report, refs), *_vitals_observations(report, refs),
+    resources = [patient, encounter, *_dose_administration(report, refs), *_medication_administrations(report, refs),
+                 *_adverse_events(report, refs), *_vitals_observations(report, refs),
                  *_scale_observations(report, refs), *_aldrete_observation(report, refs), *_escort(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,

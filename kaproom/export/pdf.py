@@ -15,9 +15,19 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Q
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from kaproom.domain.clock import format_hms, from_iso
-from kaproom.domain.dose import given_despite
+from kaproom.domain.dose import dose_remarks, given_despite
+from kaproom.domain.events import JSONMapping, Kind, stored_number
+from kaproom.domain.medication import dose_label
 from kaproom.domain.vitals import baseline_of
-from kaproom.domain.vocabulary import outcome_words, signer_words
+from kaproom.domain.vocabulary import (
+    ADVERSE_EVENTS_SECTION,
+    EMS_WORDS,
+    FOLLOW_UP_WORDS,
+    MEDICATIONS_SECTION,
+    NO_LOT_WORDS,
+    outcome_words,
+    signer_words,
+)
 from kaproom.export.chart import draw_vitals_chart
 from kaproom.export.pdf_layout import Cell, Column, Flow, Fonts, draw_text
 from kaproom.export.report_data import SessionReport, timezone_label, wall_text
@@ -185,6 +195,82 @@ def _alerts(flow: Flow, report: SessionReport) -> None:
     flow.table([Column("Session", 0.7), Column("Level", 0.7), Column("Reason", 3.0), Column("Acknowledged", 3.0)], rows)
 
 
+def _amount(value: object, unit: str) -> str:
+    number = stored_number(value)
+    return "" if number is None else f"{number:g} {unit}"
+
+
+def _dose_amount(payload: JSONMapping) -> str:
+    """'200 mg', or '200 mg (2 units)' where the dose or waste came from a lot in the stock register."""
+    units = stored_number(payload.get("units"))
+    mg = _amount(payload.get("amount_mg"), "mg")
+    if units is None:
+        return mg
+    said = f"{units:g} unit{'' if units == 1 else 's'}"
+    return f"{mg} ({said})" if mg else said
+
+
+def _medications(flow: Flow, report: SessionReport) -> None:
+    """Every dose (the first and any booster: product, lot and its expiry, amount, time, by whom), every waste
+    with its witness, and every standing-order medication with its reason and effect."""
+    flow.heading(MEDICATIONS_SECTION)
+    effects: dict[int, list[str]] = {}
+    for e in report.of_kind(Kind.MEDICATION_EFFECT):
+        seq = e.payload.get("medication_seq")
+        if isinstance(seq, int):
+            effects.setdefault(seq, []).append(f"effect at {format_hms(e.session_time)}: {e.payload.get('effect', '')}")
+    rows: list[list[Cell | str]] = []
+    for e in report.events:
+        p = e.payload
+        at = stored_number(p.get("effective_time"))
+        when = format_hms(at if at is not None else e.session_time)
+        product = "; ".join(part for part in (
+            str(p.get("product") or ""),
+            f"lot {p['lot']}" + (f", exp. {p['lot_expiry']}" if p.get("lot_expiry") else "") if p.get("lot") else "")
+            if part)
+        if e.kind == Kind.DOSE:
+            remarks = dose_remarks(p).strip(" ()") + ("; no vitals check just before it" if p.get("without_check")
+                                                     else "")
+            rows.append([when, Cell(dose_label(p), bold=True), _dose_amount(p),
+                         str(p.get("route") or ""), product or NO_LOT_WORDS, remarks.strip("; "), e.author])
+        elif e.kind == Kind.WASTE:
+            unverified = " (signed in)" if p.get("witness_verified") else " (typed name, unverified)"
+            rows.append([when, Cell("Waste", bold=True), _dose_amount(p), "", product or "—",
+                         f"{p.get('reason') or ''}; witness: {p.get('witness') or '—'}{unverified}", e.author])
+        elif e.kind == Kind.MEDICATION:
+            said = "; ".join([f"for {p.get('reason')}" if p.get("reason") else "", *effects.get(e.seq, [])])
+            rows.append([when, Cell(str(p.get("name") or p.get("medication") or ""), bold=True),
+                         _amount(p.get("amount"), str(p.get("unit") or "")), str(p.get("route") or ""), "—",
+                         said.strip("; "), e.author])
+    if not rows:
+        flow.text("No doses or medications were recorded.")
+        return
+    flow.table([Column("Session", 0.7), Column("What", 1.2), Column("Amount", 0.8), Column("Route", 1.2),
+                Column("Product; lot", 1.6), Column("Reason, waste witness, remarks", 2.2), Column("By", 0.9)], rows)
+
+
+def _adverse_events(flow: Flow, report: SessionReport) -> None:
+    flow.heading(ADVERSE_EVENTS_SECTION)
+    events = report.of_kind(Kind.ADVERSE_EVENT)
+    if not events:
+        flow.text("No adverse events were recorded.")
+        return
+    rows: list[list[Cell | str]] = []
+    for e in events:
+        p = e.payload
+        onset = stored_number(p.get("onset"))
+        severity = str(p.get("severity") or "")
+        what = str(p.get("label") or p.get("kind") or "") + (f": {p['description']}" if p.get("description") else "")
+        answers = [f"{EMS_WORDS}: {'YES' if p.get('ems_called') else 'no'}",
+                   f"{FOLLOW_UP_WORDS}: {'YES' if p.get('follow_up') else 'no'}"]
+        rows.append([format_hms(onset if onset is not None else e.session_time), what,
+                     Cell(severity.upper(), bold=True, color=URGENT) if severity in ("severe", "life-threatening")
+                     else severity,
+                     str(p.get("actions") or "—"), str(p.get("outcome") or "—"), "; ".join(answers), e.author])
+    flow.table([Column("Onset", 0.7), Column("Kind", 1.4), Column("Severity", 1.0), Column("Actions", 1.6),
+                Column("Outcome", 1.2), Column("Escalation", 1.5), Column("By", 0.9)], rows)
+
+
 def _checklists(flow: Flow, report: SessionReport) -> None:
     flow.heading("Screening and discharge")
     if report.screening:
@@ -297,6 +383,8 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
     _vitals(flow, report, monochrome)
     _scales(flow, report)
     _alerts(flow, report)
+    _medications(flow, report)
+    _adverse_events(flow, report)
     _checklists(flow, report)
     _aldrete(flow, report)
     _timeline(flow, report, music_detail)

@@ -217,9 +217,12 @@ def _report(row: SessionRow, events: list[RecordedEvent], chain: ChainReport,
         p = e.payload
         level = "normal"
         if e.kind == Kind.DOSE:
-            effective = number(p.get("effective_time"))
-            dose_time = effective if effective is not None else e.session_time
-            dose_text = dose_words(p)
+            if dose_time is None:  # the first dose; a booster is one of report.doses
+                effective = number(p.get("effective_time"))
+                dose_time = effective if effective is not None else e.session_time
+                dose_text = dose_words(p)
+        elif e.kind == Kind.ADVERSE_EVENT:
+            level = "urgent" if p.get("severity") in ("severe", "life-threatening") else "caution"
         elif e.kind == Kind.VITALS:
             vitals.append(_vitals_row(e, alert_levels, who(e)))
             level = vitals[-1].level

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import observation_words
-from kaproom.domain.events import ChainReport, Kind, RecordedEvent
+from kaproom.domain.events import ChainReport, Kind, RecordedEvent, stored_number
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.vocabulary import as_recorded_by, short_of_protocol
 
@@ -222,16 +222,37 @@ class SessionReport:
         """The dose event (its remarks: recorded late, no baseline, given despite), if there is one."""
         return next((e for e in self.events if e.kind == Kind.DOSE), None)
 
+    def of_kind(self, kind: str) -> list[RecordedEvent]:
+        return [e for e in self.events if e.kind == kind]
+
+    @property
+    def doses(self) -> list[RecordedEvent]:
+        """Every dose, the first and any booster."""
+        return self.of_kind(Kind.DOSE)
+
+    @property
+    def dose_times(self) -> list[float]:
+        """When each dose was given (session seconds)."""
+        times = [stored_number(e.payload.get("effective_time")) for e in self.doses]
+        return [t if t is not None else e.session_time for t, e in zip(times, self.doses, strict=True)]
+
+    @property
+    def last_dose_time(self) -> float | None:
+        """The latest dose: the observation before discharge counts from it (kaproom.domain.medication)."""
+        return max(self.dose_times) if self.dose_times else None
+
     def observation(self) -> tuple[str, bool]:
         """How long the client was observed after the dose, in words, and whether that is short
         of the protocol's minimum; ('', False) unless the session was discharged after a dose.
         A supervisor checks this before signing."""
         end = self.header.duration_seconds
-        if self.dose_time is None or end is None or self.header.outcome != "discharged":
+        last = self.last_dose_time if self.last_dose_time is not None else self.dose_time
+        if last is None or end is None or self.header.outcome != "discharged":
             return "", False
         minimum = float(self.protocol.alerts.get("discharge_observation_minutes", 0) or 0)
-        observed, short = observation_words(max(0.0, float(end) - self.dose_time) / 60.0, minimum)
-        text = f"Observed {observed} after the dose (dose at {format_hms(self.dose_time)}, " \
+        observed, short = observation_words(max(0.0, float(end) - last) / 60.0, minimum)
+        which = "the last dose" if len(self.dose_times) > 1 else "the dose"
+        text = f"Observed {observed} after {which} ({which[4:]} at {format_hms(last)}, " \
                f"discharged at {format_hms(float(end))})"
         if short:
             return text + f": {short_of_protocol(short, minimum)}.", True

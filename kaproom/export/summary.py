@@ -13,6 +13,13 @@ from typing import Any
 from kaproom.domain.clock import format_hms, from_iso
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind
+from kaproom.domain.medication import (
+    adverse_event_words,
+    dose_label,
+    medication_words,
+    product_words,
+    waste_words,
+)
 from kaproom.domain.pre_dose import facts_words, recorded_facts
 from kaproom.domain.scales import stored_scale_words
 from kaproom.domain.vitals import acknowledged_alerts
@@ -188,8 +195,18 @@ def summarize(kind: str, payload: Mapping[str, Any], labels: Mapping[str, str] |
         amended = str(get("amends_kind", "")).replace("_", " ")
         return f"Amends event {get('amends_seq', '?')} ({amended}): {get('text', '')}"
     if kind == Kind.DOSE:
-        text = f"Dose: {dose_words(p)}".rstrip(": ") + dose_remarks(p)
+        text = f"{dose_label(p)}: {dose_words(p)}".rstrip(": ") + product_words(p) + dose_remarks(p)
+        if get("without_check"):
+            text += " (no vitals check just before it)"
         return text + (f" — {get('notes')}" if get("notes") else "")
+    if kind == Kind.MEDICATION:
+        return f"Medication: {medication_words(p)}"
+    if kind == Kind.MEDICATION_EFFECT:
+        return f"Effect of the medication (event {get('medication_seq', '?')}): {get('effect', '')}"
+    if kind == Kind.WASTE:
+        return f"Waste: {waste_words(p)}"  # which names the product and lot
+    if kind == Kind.ADVERSE_EVENT:
+        return f"Adverse event: {adverse_event_words(p)}"
     if kind == Kind.VITALS:
         return "Vitals: " + vitals_text(p)
     if kind == Kind.SCALE:

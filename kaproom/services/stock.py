@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from kaproom.domain.clock import Clock, SystemClock, to_iso
 from kaproom.domain.people import InputRefused, Role, User, check_name
 from kaproom.domain.register import (
+    CENTS,
     Discrepancy,
     Line,
     Movement,
@@ -32,19 +33,23 @@ from kaproom.domain.register import (
     parse_date,
     parse_quantity,
     quantity_text,
+    units_number,
 )
-from kaproom.services.people import AccessRefused, People
-from kaproom.store import Store, StoreError
+from kaproom.domain.session import DoseSupply
+from kaproom.store import Store
+from kaproom.store.errors import RefusedByRule
 from kaproom.store.register import StockRegister
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the room's F10 imports this module, and a room resumed before its first paint loads no
+    # staff code (services.people: about 40-55 ms, python -X importtime; tests/test_cli.py, bench/bench_startup.py)
+    from kaproom.services.people import People
     from kaproom.services.workspace import Workspace
 
 #: A lot is "expiring soon" within this many days of its expiry (the register window, ``stock list``).
 EXPIRING_SOON_DAYS = 30
 
 
-class StockRefused(StoreError):
+class StockRefused(RefusedByRule):
     """A movement or a request the register refuses; ``str()`` is the message, ``rule`` its rule."""
 
     def __init__(self, message: str, rule: str = "") -> None:
@@ -93,6 +98,8 @@ def typed_person(name: str) -> Person:
 
 def require_supervisor(user: User | None) -> None:
     """Adjustments and resolving a discrepancy are a supervisor's (when staff accounts exist)."""
+    # services.people: about 40-55 ms (python -X importtime), kept out of the room's first paint (see above)
+    from kaproom.services.people import AccessRefused  # noqa: PLC0415 - start-up time, see above
     if user is not None and user.role != Role.SUPERVISOR:
         raise AccessRefused(f"{user.name} is {'an' if user.role == Role.ADMIN else 'a'} {user.role.value}: "
                             "adjusting the register or resolving a discrepancy needs a supervisor.")
@@ -156,6 +163,76 @@ class Stock:
         """Lots a dose may come from today: not expired, with units in stock or out; the one that
         expires first first (what the room offers for a dose)."""
         return [lot for lot in self.lots(state) if not lot.expired and (lot.stock > 0 or lot.out > 0)]
+
+    def in_use(self, state: RegisterState | None = None) -> bool:
+        """Whether this clinic keeps its register here: a lot has ever been received. A clinic that
+        does not (no lot at all) doses as before, and its record names no lot."""
+        return bool((state or self.state()).lots)
+
+    def dose_supply(self, lot_text: str, amount_text: str, state: RegisterState | None = None) -> DoseSupply:
+        """The lot and amount typed for a dose in the room, checked against the register now: a
+        lot not in the register, an expired lot, a bad amount or more than the lot holds in stock
+        is refused naming its rule. (The transaction that records the dose checks again.)"""
+        state = state or self.state()
+        typed = lot_text.strip()
+        if not typed:
+            raise StockRefused("Lot: type the lot number printed on the package (the list shows the usable lots).",
+                               Rule.UNKNOWN_LOT)
+        try:
+            lot = state.lot(typed)
+            units = parse_quantity(amount_text)
+        except RegisterRefused as exc:
+            raise _refused(exc) from None
+        if lot.expired_on(self.today()):
+            raise StockRefused(f"Lot {lot.number} expired on {lot.expiry.isoformat()}: it cannot be dispensed or "
+                               "administered.", Rule.EXPIRED)
+        stock = state.balance(lot.number).stock
+        if units > stock:
+            raise StockRefused(f"Amount: {quantity_text(units)} is more than lot {lot.number}'s "
+                               f"{quantity_text(stock)} in stock.", Rule.OVER_BALANCE)
+        return DoseSupply(lot.product.label, lot.number, lot.expiry.isoformat(), units_number(units),
+                          round(units / CENTS * lot.product.strength_mg, 3))
+
+    def room_dose(self, by: Person, supply: DoseSupply, session: str) -> Callable[[object], list[Line]]:
+        """The register's lines for a dose given in the room (dispensed and administered), written
+        when called: pass it as the session's ``alongside``, so they share the dose's transaction."""
+        units = quantity_text(round(supply.units * CENTS))
+        return lambda _dose: self.give_dose(by, supply.lot, dispensed=units, administered=units, session=session)
+
+    def room_waste(self, by: Person, witness: Person, lot: str, amount_text: str, session: str,
+                   reason: str) -> tuple[DoseSupply, Callable[[object], list[Line]]]:
+        """A waste recorded in the room: what was wasted (the lot's product, the units and their mg,
+        checked) and the register's lines, written when called (the session's ``alongside``). What
+        was dispensed and not yet administered is wasted from it; what the session was recorded as
+        given (F10 records the whole lozenge as given) is first corrected by the same amount, with
+        the reason, in the same transaction."""
+        try:
+            units = parse_quantity(amount_text)
+            found = self.state().lot(lot)
+        except RegisterRefused as exc:
+            raise _refused(exc) from None
+        if _same_person(witness.name, by.name):
+            raise StockRefused(f"Witness: the witness must be someone other than {by.name}.", Rule.SAME_WITNESS)
+
+        def write(_event: object) -> list[Line]:
+            state = self.state()
+            number = lot.strip()
+            why = reason.strip() or "not taken"
+            from_out = min(units, state.balance(number).out)
+            parts = []
+            if units > from_out:
+                parts.append(Movement(MovementKind.ADMINISTERED, number, -(units - from_out), by.name, self.now(),
+                                      by.verified, session=session, reason=f"not taken: {why}"))
+            parts.append(Movement(MovementKind.WASTED, number, units, by.name, self.now(), by.verified,
+                                  witness=witness.name, witness_verified=witness.verified, session=session,
+                                  reason=why))
+            try:
+                return self.register.record_all(parts)
+            except RegisterRefused as exc:
+                raise _refused(exc) from None
+        wasted = DoseSupply(found.product.label, found.number, found.expiry.isoformat(), units_number(units),
+                            round(units / CENTS * found.product.strength_mg, 3))
+        return wasted, write
 
     def open_discrepancies(self, state: RegisterState | None = None) -> list[Discrepancy]:
         return (state or self.state()).open_discrepancies()
@@ -278,6 +355,10 @@ class Stock:
         except RegisterRefused as exc:
             raise _refused(exc) from None
         return self._record(movement)
+
+
+def _same_person(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _day(value: str | date, what: str) -> date:

@@ -15,6 +15,11 @@ class StoreError(RuntimeError):
     """Base class: ``str(error)`` is the message to show."""
 
 
+class RefusedByRule(StoreError):
+    """Nothing was written because a rule refused what was asked (the stock register's rules):
+    ``str(error)`` names the rule. Said as a refusal, not as a failure to save."""
+
+
 class DatabaseLocked(StoreError):
     pass
 

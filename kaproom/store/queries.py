@@ -55,6 +55,9 @@ class SessionFilter:
     short_observation: bool = False  # discharged sooner after the dose than its protocol's minimum
     #: (protocol id, minimum minutes) for ``short_observation``; any other protocol: DEFAULT_OBSERVATION_MINUTES
     observation_minutes: tuple[tuple[str, float], ...] = ()
+    has_adverse_events: bool = False
+    booster_given: bool = False  # a second dose or more
+    has_waste: bool = False
 
 
 def day_start_utc(day: date) -> str:
@@ -88,11 +91,23 @@ def where_clause(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
         parts.append("signed_at IS NULL")
     if not flt.include_demo:
         parts.append("demo = 0")
+    # The medication record's flags, read from the events themselves (events_kind index): no column to keep.
+    if flt.has_adverse_events:
+        parts.append(_has_event("kind = 'adverse_event'"))
+    if flt.booster_given:
+        parts.append(_has_event("kind = 'dose' AND json_extract(payload, '$.number') >= 2"))
+    if flt.has_waste:
+        parts.append(_has_event("kind = 'waste'"))
     if flt.short_observation:
         condition, more = too_soon_condition(flt)
         parts.append(condition)
         params += more
     return (" AND ".join(parts) or "1"), params
+
+
+def _has_event(condition: str) -> str:
+    """SQL true for a session with an event matching ``condition`` (fixed SQL, never user text)."""
+    return f"EXISTS (SELECT 1 FROM events WHERE events.session_uid = sessions.uid AND {condition})"
 
 
 def too_soon_condition(flt: SessionFilter) -> tuple[str, list[SQLValue]]:

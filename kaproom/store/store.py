@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -77,6 +78,8 @@ class Store:
         #: None until the file is known good. See :mod:`kaproom.store.seal`.
         self.checked_at: datetime | None = None
         self.fully_checked_now = False
+        #: The thread whose write transaction is open (see _write): its further writes join it.
+        self._writer: int | None = None
         full_check, seal = self._check_file_before_open()
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
@@ -204,13 +207,24 @@ class Store:
     # ------------------------------------------------------------------ writing
     @contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction; any failure rolls back and becomes a StoreError."""
+        """One IMMEDIATE transaction; any failure rolls back and becomes a StoreError.
+
+        A write asked for while this thread's transaction is open (a dose's stock register lines,
+        written from inside the session's append) joins that transaction: it commits with it, and
+        its failure rolls back everything, so the two are recorded together or not at all."""
         conn = self._conn
         if conn is None:
             raise StoreError(f"Could not {action}: the database {self.path} has been closed. What you typed is kept.")
+        if self._writer is not None and self._writer == threading.get_ident() and conn.in_transaction:
+            try:
+                yield conn
+            except (sqlite3.Error, OSError) as exc:
+                raise translate(exc, str(self.path), action) from None
+            return
         self._guard.check(conn, action)  # never write into a deleted or replaced file
         try:
             conn.execute("BEGIN IMMEDIATE")
+            self._writer = threading.get_ident()
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -219,8 +233,20 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._writer = None
         except (sqlite3.Error, OSError) as exc:
             raise translate(exc, str(self.path), action) from None
+
+    @contextmanager
+    def atomic(self, action: str) -> Iterator[None]:
+        """Several writes (a session's events and the stock register's lines) in one transaction:
+        all are durable when the block ends, or, if anything in it raises, none was written. A
+        SessionRunner applies an event to its state as soon as it is appended, so a session's
+        event that must go with other writes is better written through the runner's ``alongside``
+        (its state changes only after the commit), as the room's dose and waste are."""
+        with self._write(action):
+            yield
 
     def create_session(self, protocol: Protocol, client_code: str, therapist: str, room: str = "",
                        *, demo: bool = False, wall_time: str | None = None, author: str | None = None,

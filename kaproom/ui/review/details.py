@@ -11,8 +11,9 @@ from html import escape
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks
-from kaproom.domain.events import RecordedEvent
-from kaproom.domain.vocabulary import signer_words
+from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.medication import adverse_event_words, medication_words, waste_words
+from kaproom.domain.vocabulary import ADVERSE_EVENTS_SECTION, signer_words
 from kaproom.export.report_data import ChecklistItem, SessionReport
 from kaproom.export.summary import fmt_number, wall_text
 from kaproom.services.paper import wall_date
@@ -54,7 +55,23 @@ def dose_html(report: SessionReport) -> str:
     given = escape(report.dose_text or "Dose given")
     # Late, no baseline, given despite...
     remarks = escape(dose_remarks(report.dose.payload)) if report.dose is not None else ""
-    return f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}{remarks}.</p>"
+    parts = [f"<h3>Dose</h3><p>{given[:1].upper() + given[1:]} at {format_hms(report.dose_time)}{remarks}.</p>"]
+    # The rest of the medication record: boosters, waste, standing-order medications, adverse events.
+    for number, (dose, at) in enumerate(zip(report.doses, report.dose_times, strict=True), start=1):
+        if number > 1:
+            parts.append(f"<p><b>Booster (dose {number})</b> at {format_hms(at)}"
+                         f"{escape(dose_remarks(dose.payload))}.</p>")
+    for event in report.of_kind(Kind.WASTE):
+        parts.append(f"<p>{escape(waste_words(event.payload))}, at {format_hms(event.session_time)}.</p>")
+    for event in report.of_kind(Kind.MEDICATION):
+        parts.append(f"<p>{escape(medication_words(event.payload))}, at {format_hms(event.session_time)} "
+                     f"by {escape(event.author)}.</p>")
+    adverse = report.of_kind(Kind.ADVERSE_EVENT)
+    if adverse:
+        parts.append(f"<h3>{ADVERSE_EVENTS_SECTION}</h3>")
+        parts += [f"<p style='color:{style.LEVEL_TEXT['caution']}'>{escape(adverse_event_words(e.payload))}</p>"
+                  for e in adverse]
+    return "".join(parts)
 
 
 def discharge_html(report: SessionReport) -> str:

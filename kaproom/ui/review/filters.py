@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kaproom.domain.vocabulary import BOOSTER_GIVEN, HAS_ADVERSE_EVENTS, HAS_WASTE
 from kaproom.store.queries import SessionFilter
 
 ANY = "Any"
@@ -66,6 +67,12 @@ class FilterBar(QWidget):
         self.too_soon = QCheckBox("Discharged too soon after dose")
         self.too_soon.setObjectName("filterTooSoon")
         self.too_soon.setToolTip("Discharged sooner after the dose than the protocol's observation time")
+        self.adverse_events = QCheckBox(HAS_ADVERSE_EVENTS)
+        self.adverse_events.setObjectName("filterAdverseEvents")
+        self.booster = QCheckBox(BOOSTER_GIVEN)
+        self.booster.setObjectName("filterBooster")
+        self.waste = QCheckBox(HAS_WASTE)
+        self.waste.setObjectName("filterWaste")
         self.include_demo = QCheckBox("Demo sessions")
         self.include_demo.setObjectName("filterDemo")
         self.include_demo.setChecked(True)
@@ -89,8 +96,15 @@ class FilterBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(when_who)
         layout.addLayout(flags)
+        medication = QHBoxLayout()  # a row of its own: the flags' row already fills a laptop's width
+        medication.addWidget(QLabel("Medication record:"))
+        for box in self._medication_boxes:
+            medication.addWidget(box)
+        medication.addStretch(1)
+        layout.addLayout(medication)
 
-        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon, self.include_demo):
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon, self.include_demo,
+                    *self._medication_boxes):
             box.toggled.connect(self._emit)
         for edit in (self.from_date, self.to_date):
             edit.dateChanged.connect(self._emit)
@@ -133,14 +147,21 @@ class FilterBar(QWidget):
         return SessionFilter(date_from=start, date_to=end, therapist=self.therapist.currentData() or "",
                              room=self.room.currentData() or "", client=self.client.text(),
                              has_alerts=self.has_alerts.isChecked(), not_signed=self.not_signed.isChecked(),
-                             include_demo=self.include_demo.isChecked(), short_observation=self.too_soon.isChecked())
+                             include_demo=self.include_demo.isChecked(), short_observation=self.too_soon.isChecked(),
+                             has_adverse_events=self.adverse_events.isChecked(), booster_given=self.booster.isChecked(),
+                             has_waste=self.waste.isChecked())
+
+    @property
+    def _medication_boxes(self) -> tuple[QCheckBox, ...]:
+        return (self.adverse_events, self.booster, self.waste)
 
     def clear(self) -> None:
         widgets = (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon, self.include_demo,
-                   self.therapist, self.room, self.client)
+                   self.therapist, self.room, self.client, *self._medication_boxes)
         for widget in widgets:
             widget.blockSignals(True)
-        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon):
+        for box in (self.from_check, self.to_check, self.has_alerts, self.not_signed, self.too_soon,
+                    *self._medication_boxes):
             box.setChecked(False)
         self.include_demo.setChecked(True)
         self.therapist.setCurrentIndex(0)

@@ -30,10 +30,13 @@ CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("Phases & session", frozenset({Kind.SESSION_CREATED, Kind.SCREENING, Kind.INTENTION, Kind.PRE_DOSE,
                                     Kind.SESSION_STARTED,
                                     Kind.SESSION_RESUMED, Kind.PHASE_CHANGED, Kind.PHASE_EXTENDED, Kind.DOSE,
-                                    Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED})),
+                                    Kind.CLOCK_JUMP, Kind.DISCHARGE_CHECK, Kind.SESSION_ENDED,
+                                    # the medication record beside the dose (a row of boxes more would not
+                                    # fit a laptop's review), adverse events with the alerts below
+                                    Kind.MEDICATION, Kind.MEDICATION_EFFECT, Kind.WASTE})),
     ("Notes & tags", frozenset({Kind.NOTE, Kind.TAG})),
     ("Vitals", frozenset({Kind.VITALS, Kind.SCALE})),  # the rating scales are read beside the vitals
-    ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK})),
+    ("Alerts", frozenset({Kind.ALERT, Kind.ALERT_ACK, Kind.ADVERSE_EVENT})),
     ("Music", frozenset({Kind.MUSIC})),
     ("Amendments", frozenset({Kind.AMENDMENT})),
     ("Sign-off & record", frozenset({Kind.SIGNOFF, Kind.VIEWED, Kind.EXPORTED})),
@@ -55,6 +58,8 @@ def kind_label(row: TimelineRow) -> str:
         return "URGENT" if row.level == "urgent" else "Caution"
     if row.kind in (Kind.VITALS, Kind.SCALE) and row.level in ("caution", "urgent"):
         return f"{kind_name(row.kind)} ({row.level})"  # in words too, not by colour alone
+    if row.kind == Kind.ADVERSE_EVENT and row.level == "urgent":
+        return "Adverse event (SEVERE)"
     return kind_name(row.kind)
 
 

@@ -19,7 +19,8 @@ from kaproom.ui.room.log_text import AMENDABLE, event_text
 #: How the correction question names what it corrects: by its time in the log, as the therapist
 #: sees it there (the room's log shows no entry numbers).
 AMENDED_WORDS = {Kind.NOTE: "note", Kind.TAG: "tag", Kind.AMENDMENT: "correction", Kind.DOSE: "dose",
-                 Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist"}
+                 Kind.VITALS: "check-in", Kind.INTENTION: "intention", Kind.DISCHARGE_CHECK: "discharge checklist",
+                 Kind.MEDICATION: "medication", Kind.WASTE: "waste", Kind.ADVERSE_EVENT: "adverse event"}
 
 EXTEND_CHOICES = ((5, "+5 min"), (10, "+10 min"), (15, "+15 min"))
 
@@ -146,6 +147,17 @@ class RoomCommands:
             self.room.show_status("Only notes, tags, doses and vitals can be corrected.", "caution")
             return
         shown = event_text(target, self.controller.protocol) or ""
+        if target.kind == Kind.MEDICATION:  # later, its effect (Enter); or a correction of the entry itself
+            self.prompt.ask("amend", f"The effect of {shorten(shown)} (given at {format_hms(target.session_time)})? "
+                            "Enter saves it beside the medication; or save what you type as a correction.",
+                            lambda value, text: self._done(
+                                self.controller.amend(target, text) if value == "correct"
+                                else self.controller.medication_effect(target, text),
+                                "Correction saved." if value == "correct" else "Effect saved."),
+                            field="required", placeholder="The effect, e.g. nausea settled within 15 min",
+                            choices=(("Save effect", "effect"), ("Save as a correction", "correct")),
+                            on_close=self.room.focus_note)
+            return
         original = str(target.payload.get("text", target.payload.get("label", ""))) \
             if target.kind in (Kind.NOTE, Kind.TAG, Kind.AMENDMENT) else ""
         what = f"the {AMENDED_WORDS.get(target.kind, 'entry')} at {format_hms(target.session_time)}"

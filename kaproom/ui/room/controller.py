@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.medication import AdverseEventInput, RuleRefused, parse_amount
 from kaproom.domain.protocol import Protocol
-from kaproom.domain.session import SessionError, SessionRunner, State
+from kaproom.domain.session import DoseSupply, SessionError, SessionRunner, State
 from kaproom.services.workspace import Workspace
 from kaproom.store import SessionRow, StoreError
+from kaproom.store.errors import RefusedByRule
 from kaproom.ui.kit.errors import calm_message
 
 #: The screen looks at the clock just after each whole second of session time turns (so the
@@ -26,7 +28,14 @@ from kaproom.ui.kit.errors import calm_message
 FAST_TICK_MS = 250
 AFTER_THE_SECOND_MS = 5
 
+if TYPE_CHECKING:
+    from kaproom.services.stock import LotSummary, Person, Stock
+
 T = TypeVar("T")
+
+# The stock register (services.stock with domain and store .register, about 50 ms, python -X importtime) and
+# the people service (about 40-55 ms) load when F10 or a waste first needs them: a room resumed before its
+# first paint loads neither (tests/test_cli.py, bench/bench_startup.py), and most clinics use no register.
 
 
 class SessionController(QObject):
@@ -45,6 +54,7 @@ class SessionController(QObject):
         self.clock = workspace.clock
         self.last_error = ""
         self._tick_error = ""
+        self._stock: Stock | None = None
         runner.subscribe(self._on_committed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -124,12 +134,12 @@ class SessionController(QObject):
     def _attempt(self, command: Callable[[], T]) -> T | None:
         try:
             event = command()
-        except StoreError as exc:
-            self._failed(calm_message(exc))
-            return None
-        except SessionError as exc:
+        except (SessionError, RefusedByRule) as exc:  # refused by a rule: said, nothing written
             self.last_error = str(exc)
             self.refused.emit(str(exc))
+            return None
+        except StoreError as exc:
+            self._failed(calm_message(exc))
             return None
         self.last_error = ""
         return event
@@ -147,11 +157,105 @@ class SessionController(QObject):
         """One event and those that follow from it, in one transaction (see SessionRunner.record_with)."""
         return self._attempt(lambda: self.runner.record_with(kind, payload, followers))
 
+    # ---------------------------------------------------------------- the stock register
+    @property
+    def stock(self) -> Stock:
+        if self._stock is None:
+            from kaproom.services.stock import Stock  # noqa: PLC0415 - start-up time, see the top
+            self._stock = Stock.of(self.workspace)
+        return self._stock
+
+    def register_in_use(self) -> bool:
+        """Whether F10 asks for a lot: the register has ever received one (Stock.in_use). A register
+        that cannot be read counts as in use, so the dose is not recorded without its lot unseen."""
+        try:
+            return self.stock.in_use()
+        except StoreError:
+            return True
+
+    def usable_lots(self) -> list[LotSummary]:
+        try:
+            return self.stock.usable_lots()
+        except StoreError:
+            return []
+
+    def dose_supply(self, lot: str, amount: str) -> DoseSupply | None:
+        """The lot and amount typed, checked against the register; None (``last_error`` naming the
+        rule) when refused."""
+        return self._attempt(lambda: self.stock.dose_supply(lot, amount))
+
+    def recorder(self) -> Person:
+        """Who records a register line from the room: the session's author, verified where staff
+        accounts exist (the room was opened by a signed-in user)."""
+        from kaproom.services.stock import Person  # noqa: PLC0415 - start-up time, see the top
+        return Person(self.runner.author, self.workspace.store.has_users())
+
+    def identify_witness(self, name: str, secret: str) -> Person | None:
+        """A witness: a second staff member's name and PIN checked where accounts exist, else the
+        typed name (unverified); None (``last_error``) when refused."""
+        from kaproom.domain.register import Rule  # noqa: PLC0415 - start-up time, see the top
+        from kaproom.services.people import AccessRefused, People  # noqa: PLC0415 - start-up time, see the top
+        from kaproom.services.stock import StockRefused, identify  # noqa: PLC0415 - as above
+
+        def command() -> Person:
+            try:
+                return identify(People.of(self.workspace), name, secret, purpose="witness a waste in the room")
+            except AccessRefused as exc:  # a wrong PIN, a paused account: the witness is refused, said as such
+                raise StockRefused(f"Witness: {exc}", Rule.NO_WITNESS) from None
+        return self._attempt(command)
+
     def give_dose(self, route: str, without_baseline: bool = False, given_at: float | None = None,
-                  despite: Sequence[str] = ()) -> RecordedEvent | None:
-        """The dose (and, before the dose phase, the move into it); the dose event, or None if refused."""
-        events = self._attempt(lambda: self.runner.give_dose(route, without_baseline, given_at, despite))
+                  despite: Sequence[str] = (), supply: DoseSupply | None = None) -> RecordedEvent | None:
+        """The dose (and, before the dose phase, the move into it); the dose event, or None if refused.
+        With ``supply`` the register's dispensed and administered lines go in the same transaction."""
+        def command() -> list[RecordedEvent]:
+            alongside = None if supply is None else self.stock.room_dose(self.recorder(), supply,
+                                                                         self.runner.session_uid)
+            return self.runner.give_dose(route, without_baseline, given_at, despite, supply=supply,
+                                         alongside=alongside)
+        events = self._attempt(command)
         return events[0] if events else None
+
+    def give_booster(self, despite: Sequence[str] = (), without_check: bool = False,
+                     supply: DoseSupply | None = None) -> RecordedEvent | None:
+        """A further dose where the protocol allows it; None (``last_error`` naming the rule) if refused."""
+        def command() -> RecordedEvent:
+            alongside = None if supply is None else self.stock.room_dose(self.recorder(), supply,
+                                                                         self.runner.session_uid)
+            return self.runner.give_booster(despite, without_check, supply=supply, alongside=alongside)
+        return self._attempt(command)
+
+    def record_waste(self, witness: Person, amount: str, reason: str, lot: str = "") -> RecordedEvent | None:
+        """A waste with its witness; with a lot (the register in use) it is wasted in the register in
+        the same transaction. ``amount`` is units of the lot's product with a lot, else mg."""
+        def command() -> RecordedEvent:
+            if not lot:
+                try:
+                    amount_mg = parse_amount(amount, "mg") if amount.strip() else None
+                except RuleRefused as exc:
+                    raise SessionError(str(exc)) from None
+                return self.runner.record_waste(witness.name, amount_mg, reason, self._last_dose_seq(),
+                                                witness_verified=witness.verified)
+            wasted, write = self.stock.room_waste(self.recorder(), witness, lot, amount, reason=reason,
+                                                  session=self.runner.session_uid)
+            return self.runner.record_waste(witness.name, wasted.amount_mg, reason, self._last_dose_seq(),
+                                            wasted.product, wasted.lot, witness_verified=witness.verified,
+                                            units=wasted.units, alongside=write)
+        return self._attempt(command)
+
+    def _last_dose_seq(self) -> int | None:
+        doses = self.workspace.store.events(self.runner.session_uid, (Kind.DOSE,))
+        return doses[-1].seq if doses else None
+
+    def give_medication(self, name: str, amount: float | None = None, reason: str = "",
+                        route: str = "") -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.give_medication(name, amount, reason, route))
+
+    def medication_effect(self, target: RecordedEvent, effect: str) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.medication_effect(target, effect))
+
+    def record_adverse_event(self, answers: AdverseEventInput) -> RecordedEvent | None:
+        return self._attempt(lambda: self.runner.record_adverse_event(answers))
 
     def note(self, text: str) -> RecordedEvent | None:
         return self._attempt(lambda: self.runner.note(text))

@@ -47,7 +47,7 @@ def phase_text(runner: SessionRunner, check_times: Sequence[float] = ()) -> str:
     else:
         rest = f"{int(-left // 60)} min over" if -left >= 60 else "time is up"
     if state.is_last_phase:  # no phase follows: the session closes with the discharge, said once its time is up
-        manual = "" if left > 0 else "; " + discharge_readiness(state.dose_time, check_times, runner.elapsed(),
+        manual = "" if left > 0 else "; " + discharge_readiness(state.last_dose_time, check_times, runner.elapsed(),
                                                                  runner.protocol.alerts)
     else:
         manual = "" if phase.auto_advance else "; moves on by hand"

@@ -12,6 +12,14 @@ from typing import Any
 from kaproom.domain.clock import format_hms
 from kaproom.domain.dose import dose_remarks, dose_words, prescribed_words
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.medication import (
+    adverse_event_words,
+    dose_label,
+    dose_number,
+    medication_words,
+    product_words,
+    waste_words,
+)
 from kaproom.domain.pre_dose import facts_words, recorded_facts
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.scales import stored_scale_words
@@ -19,7 +27,8 @@ from kaproom.domain.vocabulary import kind_heading
 
 #: Kinds the therapist may correct with an amendment from the log.
 AMENDABLE = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.DOSE, Kind.VITALS, Kind.INTENTION,
-                       Kind.DISCHARGE_CHECK, Kind.SCALE, Kind.PRE_DOSE})
+                       Kind.DISCHARGE_CHECK, Kind.SCALE, Kind.PRE_DOSE, Kind.MEDICATION, Kind.WASTE,
+                       Kind.ADVERSE_EVENT})
 
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
                 "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
@@ -124,7 +133,16 @@ def event_text(event: RecordedEvent, protocol: Protocol | None = None) -> str | 
     if kind == Kind.DOSE:
         what = dose_words(p)
         notes = f" - {p['notes']}" if p.get("notes") else ""
-        return f"Dose given{': ' + what if what else ''}{dose_remarks(p)}{notes}"
+        given = "Dose given" if dose_number(p) == 1 else f"{dose_label(p)} given"
+        return f"{given}{': ' + what if what else ''}{product_words(p)}{dose_remarks(p)}{notes}"
+    if kind == Kind.MEDICATION:
+        return medication_words(p)
+    if kind == Kind.MEDICATION_EFFECT:
+        return f"effect of the medication (entry {p.get('medication_seq', '?')}): {p.get('effect', '')}"
+    if kind == Kind.WASTE:
+        return waste_words(p)
+    if kind == Kind.ADVERSE_EVENT:
+        return adverse_event_words(p)
     if kind == Kind.VITALS:
         return _vitals(p)
     if kind == Kind.ALERT:

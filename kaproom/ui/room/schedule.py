@@ -31,9 +31,10 @@ def next_vitals_due(protocol: Protocol, state: SessionState, vitals_times: Itera
     """Session time of the next check that no check-in has covered yet, or None if none is planned."""
     taken = sorted(vitals_times)
     soon = protocol.vitals_schedule.due_soon_minutes * 60.0
-    if state.dose_time is None:
+    last_dose = state.last_dose_time  # a booster restarts the post-dose checks
+    if last_dose is None:
         return None
-    for due in _due_times(protocol, state.dose_time):
+    for due in _due_times(protocol, last_dose):
         if not any(t >= due - soon for t in taken):
             return due
     return None

@@ -506,12 +506,14 @@ class RoomWindow(QMainWindow):
 
     def _show_since_dose(self, elapsed: float) -> None:
         state = self.runner.state
-        since = None if state.dose_time is None else format_hms(max(0.0, elapsed - state.dose_time))
+        last = state.last_dose_time  # since a booster, once given (kaproom.domain.medication)
+        since = None if last is None else format_hms(max(0.0, elapsed - last))
+        dose = "the booster" if len(state.dose_times) > 1 else "the dose"
         # Once the session has ended its clock stops: "since" would go on being read as now.
         if since is None:
             text = ""
         else:
-            text = f"{since} since the dose" if state.state.is_open else f"Ended {since} after the dose"
+            text = f"{since} since {dose}" if state.state.is_open else f"Ended {since} after {dose}"
         if text != self.since_dose.text():
             self.since_dose.setText(text)
         self.since_dose.setVisible(bool(text) and not self.private)

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import format_hms
@@ -58,6 +59,12 @@ class AlertBanner(QFrame):
         self.action.returnPressed.connect(self.acknowledge)
         self.ack_button = make_button("alertAcknowledge", "Acknowledge", f"Acknowledge: {self.text.text()}",
                                       enter_presses=True, on_click=self.acknowledge)
+        #: Acknowledged with "make this an adverse event" (Ctrl+Enter in the action field, or its button).
+        self.as_adverse_event = False
+        self.adverse_button = make_button("alertAdverseEvent", "Adverse event (Ctrl+Enter)",
+                                          "Acknowledge and make this an adverse event",
+                                          enter_presses=True, on_click=self.acknowledge_as_adverse_event)
+        self.action.installEventFilter(self)
         self.problem = make_label("alertProblem", wrap=True)
         self.problem.setProperty("level", "error")
         self.problem.hide()
@@ -66,6 +73,7 @@ class AlertBanner(QFrame):
         row.addWidget(self.text, 1)
         row.addWidget(self.action, 1)
         row.addWidget(self.ack_button)
+        row.addWidget(self.adverse_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 2, 6, 2)
         layout.setSpacing(2)
@@ -80,6 +88,22 @@ class AlertBanner(QFrame):
     @property
     def alert_seqs(self) -> list[int | None]:
         return [alert.seq if alert is not None else None for alert, _ in self.raised]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        """Ctrl+Enter in the action field: acknowledge, and make this an adverse event."""
+        if watched is self.action and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.acknowledge_as_adverse_event()
+            return True
+        return super().eventFilter(watched, event)
+
+    def acknowledge_as_adverse_event(self) -> bool:
+        self.as_adverse_event = True
+        if self.acknowledge():
+            return True
+        self.as_adverse_event = False
+        return False
 
     def acknowledge(self) -> bool:
         """Record the acknowledgement; on a failed save the banner and the typed action stay."""

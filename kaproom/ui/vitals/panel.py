@@ -1,5 +1,6 @@
-"""Vitals on the room screen: the check-in form (F9), "dose given" (F10), the next-check line,
-alerts and the discharge checklist.
+"""Vitals on the room screen: the check-in form (F9), "dose given" (F10, and a booster where the
+protocol allows one), the next-check line, alerts, the discharge checklist, and the medication
+(Ctrl+Shift+M) and adverse-event (Ctrl+Shift+R) entries.
 
 ``install(room)`` is called once at the end of the room window's construction. Everything goes
 through the room's controller, so each check-in, dose, alert, acknowledgement and discharge is
@@ -18,6 +19,7 @@ from kaproom.domain.aldrete import AldreteItem, aldrete_from_record, aldrete_pay
 from kaproom.domain.clock import format_hms
 from kaproom.domain.discharge import DischargeError, Prefill, discharge_details, prefill_checklist
 from kaproom.domain.events import Kind, RecordedEvent
+from kaproom.domain.medication import RuleRefused, medication_words
 from kaproom.domain.pre_dose import (
     TOUCH,
     facts_payload,
@@ -48,16 +50,25 @@ from kaproom.ui.vitals.discharge import DischargePanel
 from kaproom.ui.vitals.dose import DoseEntry
 from kaproom.ui.vitals.form import EscapeCatcher, VitalsForm
 from kaproom.ui.vitals.history import history_table
+from kaproom.ui.vitals.meds import ADVERSE_EVENT_KEY, MEDICATION_KEY, AdverseEventPanel, EnterCatcher, MedicationPanel
 from kaproom.ui.vitals.pre_dose import PreDoseForm
 from kaproom.ui.vitals.scales import ScalesForm, field_name
+from kaproom.ui.vitals.waste import WASTE_KEY, WasteEntry, WastePanel
 
 KEPT_KINDS = (Kind.VITALS, Kind.DOSE, Kind.TAG, Kind.ALERT, Kind.ALERT_ACK, Kind.SCALE, Kind.PRE_DOSE)
 NEWS2_LEVEL = {"low": "ok", "low-medium": "caution", "medium": "caution", "high": "urgent"}
 SHORTCUTS = (
     ("F9", "Vitals check-in: go to the form (Enter saves)"),
     ("F10", "Dose given: record it now (after the dosing phase, it asks when)"),
-    ("Ctrl+Shift+K", "Acknowledge the newest vitals alert (type the action taken, then Enter)"),
+    ("Ctrl+Shift+K", "Acknowledge the newest vitals alert (type the action taken, then Enter; Ctrl+Enter also "
+                     "makes it an adverse event)"),
+    (MEDICATION_KEY, "Medication from the standing orders (type the drug, Enter records)"),
+    (ADVERSE_EVENT_KEY, "Adverse event: kind, severity, onset, actions, outcome (Enter records)"),
+    (WASTE_KEY, "Waste: what of the dose was not taken, with a witness (Enter records)"),
 )
+#: Which adverse event an urgent alert about these values suggests (the therapist may change it).
+ALERT_KINDS = {"systolic": "hypertension", "diastolic": "hypertension", "spo2": "respiratory_depression",
+               "respiratory_rate": "respiratory_depression", "moaas": "respiratory_depression"}
 
 
 def news2_words(payload: Mapping[str, Any]) -> tuple[str, str]:
@@ -117,7 +128,7 @@ class RoomVitals(QObject):
             self._panels.insertWidget(2, self.scales_form)
             self.scales_form.saveRequested.connect(self.save_scales)
             EscapeCatcher(self.close_scales, self).watch(self.scales_form)
-            room.add_shortcut("Ctrl+Shift+R", "Rating scales (RASS, dissociation): open them (Enter saves)",
+            room.add_shortcut("Ctrl+Shift+S", "Rating scales (RASS, dissociation): open them (Enter saves)",
                               self.open_scales)
         self.facts_form: PreDoseForm | None = None
         if self.protocol.pre_dose_ask:
@@ -133,7 +144,12 @@ class RoomVitals(QObject):
         self.form.dose_no.clicked.connect(lambda _=False: self.dose_entry.cancel())
         EscapeCatcher(self.dose_entry.cancel, self).watch(self.form)
         self._discharge_escape = EscapeCatcher(self.close_discharge, self)
-        callbacks = (self.focus_form, self.dose, self.acknowledge_newest)
+        self._medication: MedicationPanel | None = None  # made when first opened
+        self._adverse: AdverseEventPanel | None = None
+        self.waste = WasteEntry(room, self._waste_panel, self.events, self,
+                                lambda: QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(0)))
+        callbacks = (self.focus_form, self.dose, self.acknowledge_newest, self.open_medication,
+                     self.open_adverse_event, self.open_waste)
         for (key, description), callback in zip(SHORTCUTS, callbacks):
             room.add_shortcut(key, description, callback)
         room.set_discharge_handler(self.open_discharge)
@@ -225,6 +241,7 @@ class RoomVitals(QObject):
             self.events.append(event)
         if event.kind == Kind.PRE_DOSE:
             self._show_care_line()
+        self.waste.take(event)
         if event.kind == Kind.DOSE:  # the check before it is now the baseline
             self._show_last_check()
         if event.kind in (Kind.VITALS, Kind.DOSE, Kind.PHASE_CHANGED, Kind.SESSION_ENDED):
@@ -393,7 +410,7 @@ class RoomVitals(QObject):
         return rated
 
     def _scales_due_words(self, elapsed: float) -> str:
-        """'RASS and Dissociation due now (Ctrl+Shift+R)': at their time after the dose, or with the
+        """'RASS and Dissociation due now (Ctrl+Shift+S)': at their time after the dose, or with the
         check-in just saved; '' when none is."""
         if self.scales_form is None or not self.runner.state.state.is_open:
             return ""
@@ -405,7 +422,7 @@ class RoomVitals(QObject):
             since_dose = {key: [(at - dose_time) / 60 for at in times] for key, times in rated.items()}
             due += [s for s in due_after_dose(self.protocol.scales, (elapsed - dose_time) / 60, since_dose)
                     if s not in due]
-        return f"{' and '.join(s.short for s in due)} due now (Ctrl+Shift+R)" if due else ""
+        return f"{' and '.join(s.short for s in due)} due now (Ctrl+Shift+S)" if due else ""
 
     def _show_scales_due(self, elapsed: float) -> None:
         words = self._scales_due_words(elapsed)
@@ -492,12 +509,143 @@ class RoomVitals(QObject):
 
     def _acknowledged(self, banner: AlertBanner) -> None:
         """A line acknowledged has gone: the status line says so (never "see the alert above" for a
-        banner that is no longer there), and the focus is back in the note field."""
+        banner that is no longer there), and the focus is back in the note field, or in the
+        adverse-event panel, filled from the alert, when the acknowledgement asked for one."""
         left = len(self.board.banners)
         more = f" {left} alert line(s) still above (Ctrl+Shift+K)." if left else ""
         count = len(banner.alert_seqs)
         self.room.show_status(f"Acknowledged: {banner.level_label.text()} ({count} alert{'s' if count > 1 else ''}; "
                               f"the log names them).{more}", "caution" if left else "ok")
+        if banner.as_adverse_event:
+            fields = [str(payload.get("field", "")) for _, payload in banner.raised]
+            kind = next((ALERT_KINDS[f] for f in fields if f in ALERT_KINDS), "")
+            if self.protocol.adverse_event_kind(kind) is None:
+                kind = ""
+            seqs = tuple(seq for seq in banner.alert_seqs if seq is not None)
+            alerts = [alert for alert, _ in banner.raised if alert is not None]
+            onset = alerts[0].session_time if alerts else None
+            self.open_adverse_event(kind, banner.action.text().strip(), onset, seqs,
+                                    f"From the alert: {banner.level_label.text()}: {banner.text.text()}")
+            return
+        self.room.focus_note()
+
+    # ---------------------------------------------------------------- waste
+    def _waste_panel(self) -> WastePanel:
+        panel = WastePanel(self._panels.parentWidget())
+        self._panels.insertWidget(0, panel)
+        EscapeCatcher(self.waste.close, self).watch(panel)
+        EnterCatcher(self.waste.save, self).watch(panel)
+        return panel
+
+    def open_waste(self) -> None:
+        if self.room.private or not self._running("no waste can be recorded"):
+            return
+        self.waste.open()
+
+    # ---------------------------------------------------------------- medication and adverse events
+    @property
+    def medication_panel(self) -> MedicationPanel:
+        if self._medication is None:
+            panel = MedicationPanel(self.protocol.standing_orders, self._panels.parentWidget())
+            panel.saveRequested.connect(self.save_medication)
+            self._panels.insertWidget(0, panel)
+            EscapeCatcher(self.close_medication, self).watch(panel)
+            EnterCatcher(self.save_medication, self).watch(panel)
+            self._medication = panel
+        return self._medication
+
+    @property
+    def adverse_panel(self) -> AdverseEventPanel:
+        if self._adverse is None:
+            panel = AdverseEventPanel(self.protocol.adverse_event_kinds, self._panels.parentWidget())
+            panel.saveRequested.connect(self.save_adverse_event)
+            self._panels.insertWidget(0, panel)
+            EscapeCatcher(self.close_adverse_event, self).watch(panel)
+            EnterCatcher(self.save_adverse_event, self).watch(panel)
+            self._adverse = panel
+        return self._adverse
+
+    def open_medication(self) -> None:
+        if self.room.private or not self._running("no medication can be recorded"):
+            return
+        self.medication_panel.open()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.room.show_status("Medication: type the drug (it completes), check the amount and reason, Enter "
+                              "records; Esc closes.", "info")
+
+    def save_medication(self) -> RecordedEvent | None:
+        """Record the standing order typed; a refusal (naming the rule) stays in the panel with the text."""
+        panel = self.medication_panel
+        order = panel.order()
+        try:
+            if order is None:
+                known = ", ".join(o.name for o in self.protocol.standing_orders) or "none"
+                typed = panel.drug.text().strip()
+                raise RuleRefused("standing_orders", f"'{typed[:40]}' is not one of this protocol's standing orders "
+                                                     f"({known})" if typed else "type the drug first")
+            amount = panel.amount_value()
+        except RuleRefused as exc:
+            self._medication_refused(str(exc))
+            return None
+        event = self.controller.give_medication(order.id, amount, panel.reason.text())
+        if event is None:
+            self._medication_refused(f"Not saved: {self.controller.last_error}")
+            return None
+        panel.clear()
+        panel.hide()
+        self.room.show_status(f"Medication recorded at {format_hms(event.session_time)}: "
+                              f"{medication_words(event.payload)}.", "ok")
+        self.room.focus_note()
+        return event
+
+    def _medication_refused(self, text: str) -> None:
+        self.medication_panel.show_message(f"{text}. What you typed is kept.")
+        self.room.show_status(f"Medication not recorded: {text}.", "caution")
+        self._reveal(self.medication_panel.message)
+
+    def close_medication(self) -> None:
+        if self._medication is not None and self._medication.isVisible():
+            self._medication.hide()
+            self.room.show_status("Medication not recorded.", "info")
+        self.room.focus_note()
+
+    def open_adverse_event(self, kind: str = "", actions: str = "", onset: float | None = None,
+                           alert_seqs: tuple[int, ...] = (), source: str = "") -> None:
+        if self.room.private or not self._running("no adverse event can be recorded"):
+            return
+        self.adverse_panel.open(self.runner.elapsed(), kind, actions, onset, alert_seqs, source)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.room.show_status("Adverse event: type the kind's and the severity's first letters, Tab to move on, "
+                              "Enter records; Esc closes.", "caution")
+
+    def save_adverse_event(self) -> RecordedEvent | None:
+        panel = self.adverse_panel
+        try:
+            answers = panel.answers()
+        except RuleRefused as exc:
+            self._adverse_refused(str(exc))
+            return None
+        event = self.controller.record_adverse_event(answers)
+        if event is None:
+            self._adverse_refused(f"Not saved: {self.controller.last_error}")
+            return None
+        panel.clear()
+        panel.hide()
+        self.room.show_status(f"Adverse event recorded at {format_hms(event.session_time)}: "
+                              f"{event.payload.get('label')}, {event.payload.get('severity')}.", "ok")
+        self.room.focus_note()
+        return event
+
+    def _adverse_refused(self, text: str) -> None:
+        self.adverse_panel.show_message(f"{text}. What you typed is kept.")
+        self.room.show_status(f"Adverse event not recorded: {text}.", "caution")
+        self._reveal(self.adverse_panel.message)
+
+    def close_adverse_event(self) -> None:
+        if self._adverse is not None and self._adverse.isVisible():
+            self._adverse.hide()
+            self.room.show_status("Adverse event not recorded (what was typed stays for "
+                                  f"{ADVERSE_EVENT_KEY}).", "info")
         self.room.focus_note()
 
     # ---------------------------------------------------------------- after-care sheet
@@ -529,8 +677,11 @@ class RoomVitals(QObject):
         dose_time = self._dose_time()
         baseline = baseline_reading(self._history(), dose_time)
         tags = [(e.session_time, str(e.payload.get("label", ""))) for e in self.events if e.kind == Kind.TAG]
+        # The baseline is the check before the first dose; the observation and "a check since the
+        # dose" count from the latest (a booster): kaproom.domain.medication.
+        last_dose = self.runner.state.last_dose_time if self.runner.state.dose_times else dose_time
         return prefill_checklist(self.protocol.discharge_checklist, latest, latest_time, baseline, tags, now,
-                                 self.protocol.alerts, dose_time)
+                                 self.protocol.alerts, last_dose)
 
     def open_discharge(self) -> None:
         if not self._running("it cannot be discharged"):
@@ -544,7 +695,7 @@ class RoomVitals(QObject):
         unrated = due_before_discharge(self.protocol.scales, self.runner.elapsed(), self._rated_at(),
                                        self.protocol.alerts.get("discharge_check_within_minutes", 30))
         if unrated:
-            context += f"{' and '.join(s.short for s in unrated)} due before discharge (Ctrl+Shift+R). "
+            context += f"{' and '.join(s.short for s in unrated)} due before discharge (Ctrl+Shift+S). "
         self.discharge_panel.load(prefills, context + "Tick what is true now; suggestions come from the record.")
         self.discharge_panel.aldrete.load(self._aldrete_items(), minimum_of(self.protocol.alerts))
         self.form.hide()

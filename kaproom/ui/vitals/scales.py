@@ -1,4 +1,4 @@
-"""The protocol's rating scales beside the vitals form (Ctrl+Shift+R): RASS, the dissociation
+"""The protocol's rating scales beside the vitals form (Ctrl+Shift+S): RASS, the dissociation
 questions, a clinic's own instrument. MOAA/S is not here: it is part of every vitals check-in.
 
 One line box per item, typed from the keyboard ('-2', '+1', 'mild', 'y'); the words of the
@@ -33,13 +33,13 @@ class ScalesForm(QFrame):
     def __init__(self, scales: Sequence[Scale], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("scalesPanel")
-        self.setAccessibleName("Rating scales (Ctrl+Shift+R)")
+        self.setAccessibleName("Rating scales (Ctrl+Shift+S)")
         self.scales = tuple(s for s in scales if not s.vitals_field)
         self.fields: dict[str, QLineEdit] = {}
         self.words: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
         self.totals: dict[str, QLabel] = {}
-        title = QLabel("Scales (Ctrl+Shift+R)  ·  Enter saves, Esc goes back")
+        title = QLabel("Scales (Ctrl+Shift+S)  ·  Enter saves, Esc goes back")
         title.setObjectName("scalesTitle")
         self.result = plain_label("scalesResult", "No rating yet.")
         self.message = plain_label("scalesMessage", "")
