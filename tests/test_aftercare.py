@@ -62,10 +62,13 @@ def test_adverse_events_in_the_record_are_listed(session):
     from dataclasses import replace
 
     from kaproom.domain.events import RecordedEvent
-    extra = RecordedEvent("adverse_event", {"text": "Vomited once"}, 3000.0, "2026-03-02T14:50:00Z", "Ana Ruiz",
-                          "deep", seq=99)
+    extra = RecordedEvent("adverse_event", {"kind": "nausea_vomiting", "label": "Nausea or vomiting",
+                                            "severity": "mild", "onset": 2990.0, "actions": "ondansetron 4 mg",
+                                            "outcome": "resolved", "ems_called": False, "follow_up": False},
+                          3000.0, "2026-03-02T14:50:00Z", "Ana Ruiz", "deep", seq=99)
     facts = monitoring_summary(replace(report, events=(*report.events, extra)))
-    assert facts.adverse_events == ("adverse event: text=Vomited once",)
+    [line] = facts.adverse_events
+    assert "Nausea or vomiting, mild" in line and "ondansetron 4 mg" in line and "resolved" in line
 
 
 @pytest.mark.parametrize(("fmt", "paper", "size"), [("summary", "letter", LETTER), ("summary", "a4", A4),
