@@ -199,13 +199,15 @@ def status(folder: Path) -> dict[str, Any]:
     outbox = Outbox(folder / DB_FILENAME) if (folder / DB_FILENAME).exists() else None
     try:
         waiting = (outbox.count_events_after(position.event_id) + outbox.count_audit_after(position.audit_seq)
+                   + (0 if position.register_refused else outbox.count_register_after(position.register_seq))
                    if outbox else 0)
     finally:
         if outbox:
             outbox.close()
     return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
             "last_sent_at": position.last_sent_at, "waiting": waiting,
-            "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused]}
+            "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused],
+            "register_sent": position.register_seq, "register_refused": position.register_refused or None}
 
 
 def start_sender(folder: Path, report: Any = None) -> SenderThread | None:

@@ -1,0 +1,164 @@
+"""The stock register, clinic-wide: each computer's register chain copied to the clinic server
+(checked there, append-only, idempotent, catching up after an outage), read back from the server
+(`kaproom stock list|report --clinic`) and compared with the room's own (`kaproom verify --clinic`),
+against a real throwaway PostgreSQL."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import _clinic_helpers
+import psycopg
+import pytest
+from _clinic_helpers import password_of
+from _people_helpers import PipedStdin
+
+from kaproom.cli.main import main
+from kaproom.clinic.sender import Position, Sender
+from kaproom.services import clinic_sync
+from kaproom.services.stock import Person, Stock
+from kaproom.services.workspace import Workspace
+from kaproom.store import DB_FILENAME
+from kaproom.store.outbox import Outbox
+from kaproom.store.register import StockRegister
+
+pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
+
+ANA, BEN = Person("Ana Ruiz"), Person("Ben Okafor")
+
+
+def join_by_cli(clinic, folder, role, name, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", PipedStdin(password_of(role) + "\n"))
+    assert main(["clinic", "join", clinic.url(role, with_password=False), "--room", name,
+                 "--data-dir", str(folder)]) == 0
+    capsys.readouterr()
+
+
+def receive(folder, clock, lot="K-100", quantity="30", expiry="2027-06-30") -> None:
+    with Workspace(folder, clock) as workspace:
+        Stock.of(workspace).receive(ANA, product="ketamine", strength_mg="100", form="sublingual troche", lot=lot,
+                                    expiry=expiry, supplier="Compounding pharmacy", quantity=quantity)
+
+
+def dose_and_waste(folder, clock, lot="K-100", session="s-1") -> None:
+    with Workspace(folder, clock) as workspace:
+        Stock.of(workspace).give_dose(ANA, lot, dispensed="2", administered="1.5", wasted="0.5", witness=BEN,
+                                      session=session)
+
+
+def local_register(folder, clock) -> list[tuple[int, str]]:
+    with Workspace(folder, clock) as workspace:
+        return [(e.seq, e.hash) for e in StockRegister(workspace.store).events()]
+
+
+def server_register(clinic, computer=None) -> list[tuple[int, str]]:
+    with clinic.admin() as conn:
+        rows = conn.execute("SELECT seq, hash FROM kaproom.register_events"
+                            + (" WHERE computer = %s" if computer else "") + " ORDER BY computer, seq",
+                            (computer,) if computer else ()).fetchall()
+    return [(int(seq), str(digest)) for seq, digest in rows]
+
+
+# ---------------------------------------------------------------------------------------- step 1: sending
+def test_the_register_reaches_the_server_once_however_often_it_is_sent(clinic, tmp_path, clock, monkeypatch,
+                                                                       capsys):
+    folder = tmp_path / "room_a"
+    receive(folder, clock)  # recorded before this computer joined: sent too
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    dose_and_waste(folder, clock)
+    assert clinic_sync.status(folder)["waiting"] == 3
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    assert server_register(clinic, "Room A") == local_register(folder, clock)
+    assert len(local_register(folder, clock)) == 4
+    assert clinic_sync.status(folder)["waiting"] == 0
+    # The same lines again, from the start: the server skips what it holds, changes nothing.
+    config = clinic_sync.required_config(folder)
+    outbox = Outbox(folder / DB_FILENAME)
+    sender = Sender(config.params(), config.computer, outbox)
+    try:
+        again = sender.send_pending(Position())
+    finally:
+        sender.close()
+        outbox.close()
+    assert again.register_seq == 4 and not again.register_refused
+    assert server_register(clinic) == local_register(folder, clock)
+
+
+def test_the_servers_copy_cannot_be_changed_and_rooms_add_only_to_their_own(clinic, tmp_path, clock, monkeypatch,
+                                                                            capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    with clinic.as_role("room_a") as conn:
+        for sql in ("UPDATE kaproom.register_events SET payload = '{}'",
+                    "DELETE FROM kaproom.register_events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+    with clinic.admin() as conn:  # even the owner: the trigger refuses
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("UPDATE kaproom.register_events SET lot = 'K-999'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("DELETE FROM kaproom.register_events")
+    # Room B may not add to Room A's register; a line whose hash does not match is refused.
+    folder_b = tmp_path / "room_b"
+    join_by_cli(clinic, folder_b, "room_b", "Room B", monkeypatch, capsys)
+    with clinic.as_role("room_b") as conn:
+        row = clinic.scalar("SELECT row_to_json(r)::text FROM kaproom.register_events r WHERE seq = 1")
+        assert row
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="stock register of Room A"):
+            conn.execute("INSERT INTO kaproom.register_events (computer, seq, wall_time, actor, kind, lot, payload,"
+                         " prev_hash, hash) SELECT computer, seq, wall_time, actor, kind, lot, payload, prev_hash,"
+                         " hash FROM kaproom.register_events WHERE seq = 1")
+        with pytest.raises(psycopg.Error, match="does not match its hash"):
+            conn.execute("INSERT INTO kaproom.register_events (computer, seq, wall_time, actor, kind, lot, payload,"
+                         " prev_hash, hash) SELECT 'Room B', seq, wall_time, 'Someone else', kind, lot, payload,"
+                         " prev_hash, hash FROM kaproom.register_events WHERE seq = 1")
+
+
+def test_a_register_recorded_while_the_server_is_stopped_catches_up(clinic, tmp_path, clock, monkeypatch, capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    clinic.cluster.stop()
+    try:
+        started = time.monotonic()
+        dose_and_waste(folder, clock)  # the room records as ever: the server is not asked
+        assert time.monotonic() - started < 2
+        assert main(["clinic", "sync", "--data-dir", str(folder)]) == 1
+        assert "cannot be reached" in capsys.readouterr().err
+        assert clinic_sync.status(folder)["waiting"] == 3
+    finally:
+        clinic.cluster.start_on_same_port()
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    assert server_register(clinic, "Room A") == local_register(folder, clock)
+
+
+def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_sessions_still_go(
+        clinic, tmp_path, clock, monkeypatch, capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    saved = tmp_path / "old.sqlite3"
+    shutil.copy(folder / DB_FILENAME, saved)
+    dose_and_waste(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    # The record is put back to before the dose (an old copy) and a different line 2 is written.
+    shutil.copy(saved, folder / DB_FILENAME)
+    for suffix in ("-wal", "-shm"):
+        (folder / (DB_FILENAME + suffix)).unlink(missing_ok=True)
+    with Workspace(folder, clock) as workspace:
+        Stock.of(workspace).count(ANA, "K-100", "30")
+        runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0001", "Teo")
+        runner.note("Settled")
+        session = runner.session_uid
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "REFUSED by the clinic: the stock register: history differs: line 2 of the stock register of Room A" in err
+    assert "nothing was merged" in err
+    with clinic.admin() as conn:  # the session went all the same; the server's register is as it was
+        assert conn.execute("SELECT count(*) FROM kaproom.events WHERE session_uid = %s", (session,)).fetchone()[0]
+    assert len(server_register(clinic, "Room A")) == 4
+    assert main(["clinic", "status", "--data-dir", str(folder)]) == 0
+    assert "REFUSED:    the stock register: history differs" in capsys.readouterr().out
