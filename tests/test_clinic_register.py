@@ -4,6 +4,9 @@
 against a real throwaway PostgreSQL."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
 import time
 
@@ -162,3 +165,124 @@ def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_session
     assert len(server_register(clinic, "Room A")) == 4
     assert main(["clinic", "status", "--data-dir", str(folder)]) == 0
     assert "REFUSED:    the stock register: history differs" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------- step 2: reading
+def two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys):
+    room_a, room_b = tmp_path / "room_a", tmp_path / "room_b"
+    join_by_cli(clinic, room_a, "room_a", "Room A", monkeypatch, capsys)
+    join_by_cli(clinic, room_b, "room_b", "Room B", monkeypatch, capsys)
+    receive(room_a, clock, lot="K-100", quantity="30")
+    dose_and_waste(room_a, clock)
+    receive(room_b, clock, lot="K-100", quantity="10")  # the same lot number received in each room
+    receive(room_b, clock, lot="K-200", quantity="5", expiry="2027-01-31")
+    for folder in (room_a, room_b):
+        assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    capsys.readouterr()
+    return room_a, room_b
+
+
+def test_stock_list_clinic_shows_every_rooms_lots_and_balances_from_the_server(clinic, tmp_path, clock,
+                                                                                monkeypatch, capsys):
+    room_a, room_b = two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys)
+    assert main(["stock", "list", "--clinic", "--json", "--data-dir", str(room_b)]) == 0
+    rooms = {room["room"]: room for room in json.loads(capsys.readouterr().out)["rooms"]}
+    assert set(rooms) == {"Room A", "Room B"}
+    balances = {(name, lot["lot"]): (lot["in_stock"], lot["out"]) for name, room in rooms.items()
+                for lot in room["lots"]}
+    assert balances == {("Room A", "K-100"): ("28", "0"), ("Room B", "K-100"): ("10", "0"),
+                        ("Room B", "K-200"): ("5", "0")}
+    assert rooms["Room A"]["head_seq"] == 4 and rooms["Room A"]["verified"]
+    assert (rooms["Room A"]["head_seq"], rooms["Room A"]["head_hash"]) == local_register(room_a, clock)[-1]
+    assert main(["stock", "list", "--clinic", "--data-dir", str(room_a)]) == 0
+    out = capsys.readouterr().out
+    assert "Room A: 4 register lines on the clinic server, checked" in out and "Room B: 2 register lines" in out
+    assert "Each room keeps its own stock" in out
+
+
+def test_stock_report_clinic_writes_every_rooms_movements_as_csv_and_pdf(clinic, tmp_path, clock, monkeypatch,
+                                                                         capsys):
+    room_a, _ = two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys)
+    target = tmp_path / "clinic.csv"
+    assert main(["stock", "report", "--clinic", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "csv",
+                 "-o", str(target), "--data-dir", str(room_a)]) == 0
+    assert "Wrote 6 register lines of 2 rooms" in capsys.readouterr().out
+    rows = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
+    assert [(r["room"], r["seq"], r["movement"], r["in_stock_after"]) for r in rows] == [
+        ("Room A", "1", "received", "30"), ("Room A", "2", "dispensed", "28"), ("Room A", "3", "administered", "28"),
+        ("Room A", "4", "wasted", "28"), ("Room B", "1", "received", "10"), ("Room B", "2", "received", "5")]
+    assert rows[3]["witness"] == "Ben Okafor"
+    # A period with nothing in it: the header only.
+    assert main(["stock", "report", "--clinic", "--from", "2026-04-01", "--to", "2026-04-30", "--format", "csv",
+                 "--data-dir", str(room_a)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[0].startswith("room,seq,")
+    pdf = tmp_path / "clinic.pdf"
+    assert main(["stock", "report", "--clinic", "--format", "pdf", "-o", str(pdf), "--json",
+                 "--data-dir", str(room_a)]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["lines"] == 6 and [r["room"] for r in said["rooms"]] == ["Room A", "Room B"]
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_copy_altered_on_the_server_is_refused_as_read_by_name(clinic, tmp_path, clock, monkeypatch, capsys):
+    room_a, _ = two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys)
+    with clinic.admin() as conn:  # someone with the server's owner rights goes round the trigger
+        conn.execute("ALTER TABLE kaproom.register_events DISABLE TRIGGER register_events_append_only")
+        conn.execute("UPDATE kaproom.register_events SET payload = replace(payload, '\"quantity\":30', "
+                     "'\"quantity\":40') WHERE computer = 'Room A' AND seq = 1")
+        conn.execute("ALTER TABLE kaproom.register_events ENABLE TRIGGER register_events_append_only")
+    assert main(["stock", "list", "--clinic", "--data-dir", str(room_a)]) == 1
+    err = capsys.readouterr().err
+    assert "stock register of Room A on the clinic server" in err and "Nothing is shown from it" in err
+    assert main(["verify", "--clinic", "--data-dir", str(room_a)]) == 1
+    assert "stock register of Room A on the clinic server" in capsys.readouterr().err
+
+
+def test_a_server_that_is_down_is_said_in_one_line_within_seconds(clinic, tmp_path, clock, monkeypatch, capsys):
+    room_a, _ = two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys)
+    clinic.cluster.stop()
+    try:
+        for command in (["stock", "list", "--clinic"],
+                        ["stock", "report", "--clinic", "--format", "csv", "-o", str(tmp_path / "x.csv")]):
+            started = time.monotonic()
+            assert main([*command, "--data-dir", str(room_a)]) == 1
+            assert time.monotonic() - started < 10
+            said = capsys.readouterr().err.strip().splitlines()[-1]
+            assert "cannot be reached" in said and "The clinic-wide register cannot be read now" in said
+            assert "Nothing is lost" not in said
+        assert not (tmp_path / "x.csv").exists()
+    finally:
+        clinic.cluster.start_on_same_port()
+
+
+def test_a_computer_that_never_joined_is_told_how_to_join(tmp_path, clock, capsys):
+    receive(tmp_path / "alone", clock)
+    assert main(["stock", "list", "--clinic", "--data-dir", str(tmp_path / "alone")]) == 1
+    assert "has not joined a clinic server" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------- step 3: verify
+def test_verify_clinic_compares_the_rooms_register_with_the_servers_copy(clinic, tmp_path, clock, monkeypatch,
+                                                                         capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    saved = tmp_path / "old.sqlite3"
+    shutil.copy(folder / DB_FILENAME, saved)
+    dose_and_waste(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "stock register of Room A on the clinic server" in out
+    assert "this computer's stock register against the clinic server" in out
+    # The room's record is put back to an older copy: the server's copy catches it.
+    shutil.copy(saved, folder / DB_FILENAME)
+    for suffix in ("-wal", "-shm"):
+        (folder / (DB_FILENAME + suffix)).unlink(missing_ok=True)
+    assert main(["verify", "--data-dir", str(folder)]) == 0  # alone, the file looks whole
+    capsys.readouterr()
+    assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "stock register against the clinic server" in err
+    assert "holds 4 lines of it and this record only 1" in err
