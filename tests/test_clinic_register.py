@@ -280,8 +280,8 @@ def test_verify_clinic_compares_the_rooms_register_with_the_servers_copy(clinic,
     shutil.copy(saved, folder / DB_FILENAME)
     for suffix in ("-wal", "-shm"):
         (folder / (DB_FILENAME + suffix)).unlink(missing_ok=True)
-    assert main(["verify", "--data-dir", str(folder)]) == 0  # alone, the file looks whole
-    capsys.readouterr()
+    assert main(["verify", "--data-dir", str(folder)]) == 1  # the server, a witness it reaches, disagrees
+    assert "holds 4 lines of it and this record only 1" in capsys.readouterr().err
     assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 1
     err = capsys.readouterr().err
     assert "stock register against the clinic server" in err
