@@ -167,6 +167,64 @@ def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_session
     assert "REFUSED:    the stock register: history differs" in capsys.readouterr().out
 
 
+def wait_for(condition, timeout=30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_the_background_sender_copies_the_register_without_delaying_it(clinic, tmp_path, clock, monkeypatch,
+                                                                       capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    sender = clinic_sync.start_sender(folder)
+    assert sender is not None
+    try:
+        receive(folder, clock)
+        sender.nudge()
+        wait_for(lambda: len(server_register(clinic)) == 1)
+        assert server_register(clinic) == local_register(folder, clock)
+        clinic.cluster.stop()
+        try:
+            with Workspace(folder, clock) as workspace:
+                stock, slowest = Stock.of(workspace), 0.0
+                for _ in range(5):
+                    began = time.perf_counter()
+                    stock.count(ANA, "K-100", "30")
+                    slowest = max(slowest, time.perf_counter() - began)
+                    sender.nudge()
+            assert slowest < 0.5  # a register line never waits for a server that is down
+            wait_for(lambda: sender.status.unreachable_since is not None and sender.status.waiting == 5)
+            assert sender.status.waiting == 5
+        finally:
+            clinic.cluster.start_on_same_port()
+        sender.nudge()
+        wait_for(lambda: len(server_register(clinic)) == 6, timeout=60)
+        assert server_register(clinic) == local_register(folder, clock)
+    finally:
+        sender.stop()
+    assert not sender.is_alive()
+    assert clinic_sync.status(folder)["waiting"] == 0
+    assert clinic_sync.load_position(folder).register_seq == 6
+
+
+def test_a_server_put_back_to_an_older_backup_gets_the_missing_lines_again(clinic, tmp_path, clock, monkeypatch,
+                                                                            capsys):
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    dose_and_waste(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    with clinic.admin() as conn:  # as if the server were restored from a backup taken after line 2
+        conn.execute("ALTER TABLE kaproom.register_events DISABLE TRIGGER register_events_append_only")
+        conn.execute("DELETE FROM kaproom.register_events WHERE seq > 2")
+        conn.execute("ALTER TABLE kaproom.register_events ENABLE TRIGGER register_events_append_only")
+        conn.execute("UPDATE kaproom.chain_heads SET last_seq = 2, last_hash = (SELECT hash FROM"
+                     " kaproom.register_events WHERE seq = 2) WHERE chain = 'register:Room A'")
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    assert server_register(clinic, "Room A") == local_register(folder, clock)
+
+
 # ---------------------------------------------------------------------------------------- step 2: reading
 def two_rooms_with_registers(clinic, tmp_path, clock, monkeypatch, capsys):
     room_a, room_b = tmp_path / "room_a", tmp_path / "room_b"
