@@ -19,6 +19,7 @@ from _people_helpers import PipedStdin
 
 from kaproom.cli.main import main
 from kaproom.clinic.sender import Position, Sender
+from kaproom.domain.events import canonical_json, event_hash_of_text
 from kaproom.services import clinic_sync
 from kaproom.services.stock import Person, Stock
 from kaproom.services.workspace import Workspace
@@ -104,6 +105,19 @@ def test_the_servers_copy_cannot_be_changed_and_rooms_add_only_to_their_own(clin
             conn.execute("UPDATE kaproom.register_events SET lot = 'K-999'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             conn.execute("DELETE FROM kaproom.register_events")
+    # A line whose hash holds but whose lot column says another lot is refused.
+    prev = local_register(folder, clock)[-1][1]
+    payload = canonical_json({"lot": "K-100", "quantity": 30, "expected": 30, "by_verified": False})
+    wall = "2026-03-02T10:00:00+00:00"
+    digest = event_hash_of_text(prev, "register", 2, "counted", wall, 0.0, "Ana Ruiz", "", payload)
+    with clinic.as_role("room_a") as conn:
+        with pytest.raises(psycopg.Error, match="lot column"):
+            conn.execute("INSERT INTO kaproom.register_events (computer, seq, wall_time, actor, kind, lot, payload,"
+                         " prev_hash, hash) VALUES ('Room A', 2, %s, 'Ana Ruiz', 'counted', 'K-999', %s, %s, %s)",
+                         (wall, payload, prev, digest))
+        conn.execute("INSERT INTO kaproom.register_events (computer, seq, wall_time, actor, kind, lot, payload,"
+                     " prev_hash, hash) VALUES ('Room A', 2, %s, 'Ana Ruiz', 'counted', 'K-100', %s, %s, %s)",
+                     (wall, payload, prev, digest))  # the same line, told truly, is taken
     # Room B may not add to Room A's register; a line whose hash does not match is refused.
     folder_b = tmp_path / "room_b"
     join_by_cli(clinic, folder_b, "room_b", "Room B", monkeypatch, capsys)

@@ -563,10 +563,14 @@ BEGIN
       'clinic holds. Refused; nothing was merged.', NEW.seq, me, head.last_seq USING ERRCODE = 'KR001';
   END IF;
   IF kaproom.event_hash(NEW.prev_hash, 'register', NEW.seq, NEW.kind, NEW.wall_time, 0.0, NEW.actor, '',
-                        NEW.payload) <> NEW.hash
-     OR NEW.lot IS DISTINCT FROM coalesce(NEW.payload::jsonb ->> 'lot', '') THEN
+                        NEW.payload) <> NEW.hash THEN
     RAISE EXCEPTION 'kaproom: line % of the stock register of %: its content does not match its hash (the ''%'' '
       'line was altered). Refused; nothing was merged.', NEW.seq, me, NEW.kind USING ERRCODE = 'KR001';
+  END IF;
+  -- Only now is the payload known to be the text the room hashed (JSON, as KAP Room writes it).
+  IF NEW.lot IS DISTINCT FROM coalesce(NEW.payload::jsonb ->> 'lot', '') THEN
+    RAISE EXCEPTION 'kaproom: line % of the stock register of %: its lot column (%) is not the lot of its hashed '
+      'line. Refused; nothing was merged.', NEW.seq, me, NEW.lot USING ERRCODE = 'KR001';
   END IF;
   UPDATE kaproom.chain_heads SET last_seq = NEW.seq, last_hash = NEW.hash
    WHERE chain = my_chain;
