@@ -94,12 +94,15 @@ def _sync(folder: Any) -> int:
         return EXIT_FAILED
     for uid, reason in result.position.refused:
         print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
+    if result.position.register_refused:
+        print(f"REFUSED by the clinic: the stock register: {result.position.register_refused}", file=sys.stderr)
+    refused = result.position.refused or result.position.register_refused
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
-          + (" except the refused sessions above." if result.position.refused else "."))
+          + (" except what was refused above." if refused else "."))
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
-    return EXIT_FAILED if result.position.refused else EXIT_OK
+    return EXIT_FAILED if refused else EXIT_OK
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -125,6 +128,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"waiting:    {status['waiting']} events")
     for refused in status["refused"]:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
+    if status.get("register_refused"):
+        print(f"REFUSED:    the stock register: {status['register_refused']}")
     return EXIT_OK
 
 

@@ -8,8 +8,12 @@ Names are fixed (clinic scripts use them)::
     kaproom stock adjust LOT AMOUNT --reason TEXT [--json]          (AMOUNT signed: -1 takes one away)
     kaproom stock destroy LOT AMOUNT --witness NAME [--reason TEXT] [--json]
     kaproom stock resolve COUNT_NO --reason TEXT (--accept-count | --keep-register) [--json]
-    kaproom stock list [--json]
-    kaproom stock report --from DATE --to DATE --format csv|pdf -o FILE [--json]
+    kaproom stock list [--clinic] [--json]
+    kaproom stock report [--clinic] --from DATE --to DATE --format csv|pdf -o FILE [--json]
+
+With ``--clinic`` (a computer that joined a clinic server), ``list`` and ``report`` read every
+room's register as the clinic server holds it, each copy checked as it is read; a server that
+cannot be reached is said in one line, exit 1, within its connect timeout.
 
 Quantities are units (lozenges, troches; 0.5 is half of one). Where the clinic has staff
 accounts, the person is the signed-in user (``$KAPROOM_USER`` and the PIN on the first line of
@@ -27,10 +31,20 @@ from typing import Any
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require, shown
 from kaproom.domain.people import InputRefused, Permission, User, name_key
-from kaproom.domain.register import Discrepancy, Line, MovementKind, Rule, quantity_text
+from kaproom.domain.register import Discrepancy, Line, MovementKind, RegisterState, Rule, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination
-from kaproom.export.stock_report import build_report, csv_rows, record_stock_export, render_stock_csv, save_stock_report
+from kaproom.export.stock_report import (
+    build_report,
+    clinic_reports,
+    csv_rows,
+    record_clinic_stock_export,
+    record_stock_export,
+    render_clinic_stock_csv,
+    render_stock_csv,
+    save_clinic_stock_report,
+    save_stock_report,
+)
 from kaproom.services.people import People
 from kaproom.services.stock import (
     LotSummary,
@@ -45,6 +59,9 @@ from kaproom.services.stock import (
 from kaproom.services.workspace import Workspace
 
 ROOT = "kaproom stock"
+#: ``--clinic`` when the clinic's register cannot be had (a server down, a copy not intact), as
+#: ``kaproom clinic sync`` exits when the server cannot be reached.
+EXIT_NO_CLINIC = 1
 
 
 def _person(args: argparse.Namespace, workspace: Workspace, permission: Permission) -> tuple[Person, User | None]:
@@ -144,7 +161,107 @@ def _discrepancy_json(d: Discrepancy) -> dict[str, Any]:
             "time": d.at}
 
 
+def _clinic_rooms(workspace: Workspace) -> list[tuple[str, RegisterState, int, str]] | None:
+    """Every room's register from the clinic server, checked as read: (room, state, head seq, head
+    hash); None, with the reason said on standard error, when it cannot be had."""
+    # psycopg and the clinic code load only with --clinic: a computer that never joined opens no socket.
+    from kaproom.clinic.errors import ClinicError, ClinicUnreachable  # noqa: PLC0415
+    from kaproom.services.clinic_stock import clinic_registers  # noqa: PLC0415
+    try:
+        rooms = clinic_registers(workspace.folder)
+    except ClinicUnreachable as exc:  # its words speak of sending; here the person wanted to read
+        said = str(exc).split(" Nothing is lost")[0]
+        print(f"kaproom: {said} The clinic-wide register cannot be read now; this room's own is at "
+              f"`{ROOT} list`.", file=sys.stderr)
+        return None
+    except ClinicError as exc:
+        print(f"kaproom: {exc}", file=sys.stderr)
+        return None
+    return [(room.computer, room.state, room.head_seq, room.head_hash) for room in rooms]
+
+
+def _lots_table(lots: list[LotSummary], open_ones: list[Discrepancy]) -> None:
+    print(f"{'lot':<14} {'product':<34} {'expiry':<11} {'in stock':>9} {'out':>6}  state")
+    for lot in lots:
+        words = ["EXPIRED" if lot.expired else "expires soon" if lot.expiring_soon else ""]
+        if lot.open_discrepancies:
+            words.append(f"{lot.open_discrepancies} open discrepancy")
+        print(f"{shown(lot.lot):<14} {shown(lot.product):<34} {lot.expiry.isoformat():<11} "
+              f"{quantity_text(lot.stock):>9} {quantity_text(lot.out):>6}  {', '.join(w for w in words if w)}")
+    for d in open_ones:
+        print(f"Open discrepancy {d.seq}: lot {shown(d.lot)} counted {quantity_text(d.counted)}, register said "
+              f"{quantity_text(d.expected)} ({quantity_text(d.difference)}), by {shown(d.by)} "
+              f"{local_time(d.at)}.")
+
+
+def list_clinic(args: argparse.Namespace) -> int:
+    """``kaproom stock list --clinic``: every room's lots and balances, from the clinic server."""
+    with open_workspace(args) as workspace:
+        require(args, workspace, Permission.RUN_SESSION)
+        stock = Stock.of(workspace)
+        rooms = _clinic_rooms(workspace)
+        if rooms is None:
+            return EXIT_NO_CLINIC
+        if args.json:
+            print(json.dumps({"rooms": [
+                {"room": room, "head_seq": seq, "head_hash": digest, "verified": True,
+                 "lots": [_lot_json(lot) for lot in stock.lots(state)],
+                 "open_discrepancies": [_discrepancy_json(d) for d in stock.open_discrepancies(state)]}
+                for room, state, seq, digest in rooms]}, indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not rooms:
+            print("No computer has sent a stock register to the clinic server yet.")
+            return EXIT_OK
+        for index, (room, state, seq, digest) in enumerate(rooms):
+            if index:
+                print()
+            print(f"{shown(room)}: {seq} register lines on the clinic server, checked (head {digest[:12]})")
+            lots = stock.lots(state)
+            if lots:
+                _lots_table(lots, stock.open_discrepancies(state))
+            else:
+                print("  no lots")
+        print("\nEach room keeps its own stock: a lot's balances are that room's.")
+    return EXIT_OK
+
+
+def report_clinic(args: argparse.Namespace) -> int:
+    """``kaproom stock report --clinic``: the clinic-wide dispensing log, from the clinic server."""
+    with open_workspace(args) as workspace:
+        user = require(args, workspace, Permission.EXPORT)
+        stock, people = Stock.of(workspace), People.of(workspace)
+        if args.output is None and args.format == "pdf":
+            raise StockRefused("Give the PDF a file name with -o FILE.")
+        stock.period(args.start, args.end)  # a bad period is refused before the server is asked
+        rooms = _clinic_rooms(workspace)
+        if rooms is None:
+            return EXIT_NO_CLINIC
+        reports = clinic_reports(stock, [(room, state) for room, state, _, _ in rooms], args.start, args.end)
+        lines = sum(len(report.lines) for _, report in reports)
+        if args.output is None:
+            record_clinic_stock_export(people, user, reports, args.format, "standard output")
+            if args.json:
+                print(json.dumps([{"room": room, **row} for room, report in reports for row in csv_rows(report)],
+                                 indent=2, ensure_ascii=False))
+            else:
+                sys.stdout.write(render_clinic_stock_csv(reports).decode("utf-8-sig"))
+            return EXIT_OK
+        path = destination(args.output, f"clinic-stock-register.{args.format}")
+        save_clinic_stock_report(stock, people, user, reports, args.format, path, replace=args.force)
+        if args.json:
+            print(json.dumps({"file": str(path), "format": args.format, "lines": lines, "from": args.start,
+                              "to": args.end, "rooms": [{"room": room, "lines": len(report.lines),
+                                                         "head_seq": report.head_seq, "head_hash": report.head_hash}
+                                                        for room, report in reports]}, indent=2))
+        else:
+            print(f"Wrote {lines} register lines of {len(reports)} rooms ({reports[0][1].period if reports else ''}) "
+                  f"from the clinic server to {path}.")
+    return EXIT_OK
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.clinic:
+        return list_clinic(args)
     with open_workspace(args) as workspace:
         require(args, workspace, Permission.RUN_SESSION)
         stock = Stock.of(workspace)
@@ -158,21 +275,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not lots:
             print(f"The stock register is empty. Record a delivery with `{ROOT} receive` (see -h).")
             return EXIT_OK
-        print(f"{'lot':<14} {'product':<34} {'expiry':<11} {'in stock':>9} {'out':>6}  state")
-        for lot in lots:
-            words = ["EXPIRED" if lot.expired else "expires soon" if lot.expiring_soon else ""]
-            if lot.open_discrepancies:
-                words.append(f"{lot.open_discrepancies} open discrepancy")
-            print(f"{shown(lot.lot):<14} {shown(lot.product):<34} {lot.expiry.isoformat():<11} "
-                  f"{quantity_text(lot.stock):>9} {quantity_text(lot.out):>6}  {', '.join(w for w in words if w)}")
-        for d in open_ones:
-            print(f"Open discrepancy {d.seq}: lot {shown(d.lot)} counted {quantity_text(d.counted)}, register said "
-                  f"{quantity_text(d.expected)} ({quantity_text(d.difference)}), by {shown(d.by)} "
-                  f"{local_time(d.at)}.")
+        _lots_table(lots, open_ones)
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.clinic:
+        return report_clinic(args)
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         stock, people = Stock.of(workspace), People.of(workspace)
@@ -258,6 +367,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.set_defaults(func=_run("resolve"))
 
     p = action("list", "lots, their balances, expiry and open discrepancies")
+    p.add_argument("--clinic", action="store_true", help="every room's register, from the clinic server")
     p.set_defaults(func=cmd_list)
 
     p = action("report", "the dispensing log for an inspector: one line per movement with balances")
@@ -266,4 +376,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("--format", "-f", choices=("csv", "pdf"), default="csv")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write it (CSV without -o: standard output)")
     p.add_argument("--force", action="store_true", help="replace the file if it exists (only a regular file)")
+    p.add_argument("--clinic", action="store_true", help="every room's register, from the clinic server")
     p.set_defaults(func=cmd_report)

@@ -14,6 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from kaproom.domain.events import ChainReport, RecordedEvent, verify_chain
+from kaproom.domain.register import REGISTER_CHAIN
 
 SESSION_COLUMNS = ("id", "uid", "created_at", "protocol_id", "protocol_name", "client_code", "therapist", "room",
                    "demo", "origin", "state", "current_phase", "started_at", "ended_at", "duration_seconds",
@@ -107,3 +108,50 @@ def audit_head_of(conn: psycopg.Connection[Any], computer: str) -> tuple[int, st
 def event_hash_at(conn: psycopg.Connection[Any], uid: str, seq: int) -> str | None:
     row = conn.execute("SELECT hash FROM kaproom.events WHERE session_uid = %s AND seq = %s", (uid, seq)).fetchone()
     return str(row[0]) if row else None
+
+
+def register_computers(conn: psycopg.Connection[Any]) -> list[str]:
+    """The computers whose stock register the server holds a copy of (by the chain heads, so a copy
+    whose lines were all removed on the server is still listed, and reported)."""
+    rows = conn.execute("SELECT substr(chain, 10) FROM kaproom.chain_heads WHERE chain LIKE 'register:%'"
+                        " UNION SELECT computer FROM kaproom.register_events ORDER BY 1").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def register_head_of(conn: psycopg.Connection[Any], computer: str) -> tuple[int, str] | None:
+    """The last line the server holds of one computer's stock register: (seq, hash), or None."""
+    row = conn.execute("SELECT last_seq, last_hash FROM kaproom.chain_heads WHERE chain = %s",
+                       (f"register:{computer}",)).fetchone()
+    return (int(row[0]), str(row[1])) if row and int(row[0]) > 0 else None
+
+
+def register_copy(conn: psycopg.Connection[Any], computer: str) -> tuple[list[RecordedEvent], ChainReport]:
+    """One computer's stock register as the server holds it, and its check as read: every line's
+    hash and link (chain ``register``, as the computer's own verify checks it), the lot column
+    against the hashed line, and no line missing from its end (the server's head for it)."""
+    rows = conn.execute("SELECT id, %s, seq, wall_time, 0.0, actor, '', kind, payload, prev_hash, hash, lot"
+                        " FROM kaproom.register_events WHERE computer = %s ORDER BY seq",
+                        (REGISTER_CHAIN, computer)).fetchall()
+    events = [stored_event(row[:11]) for row in rows]
+    label = f"stock register of {computer} on the clinic server"
+    report = verify_chain(label, events)
+    head = register_head_of(conn, computer)
+    last_seq, last_hash = head if head else (0, "")
+    if report.intact and (len(events) != last_seq or (events and events[-1].hash != last_hash)):
+        report = ChainReport(label, len(events), len(events) + 1, None,
+                             f"the server's copy ends at line {len(events)} but {last_seq} arrived "
+                             "(lines were removed from its end)")
+    if report.intact:
+        for row, event in zip(rows, events, strict=True):
+            if str(row[11]) != str(event.payload.get("lot", "")):
+                report = ChainReport(label, len(events), event.seq, event.id,
+                                     f"its lot column says '{row[11]}' but its hashed line says "
+                                     f"'{event.payload.get('lot', '')}' (changed on the server)")
+                break
+    return events, report
+
+
+def verify_registers(conn: psycopg.Connection[Any]) -> Iterator[ChainReport]:
+    """Every computer's stock register on the server, checked."""
+    for computer in register_computers(conn):
+        yield register_copy(conn, computer)[1]

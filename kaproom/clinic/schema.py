@@ -18,8 +18,10 @@ What the server holds, and who may write it:
   chain, so no two computers ever write one chain.
 - ``audit``: every computer's audit chain, as the computer recorded it.
 - ``staff``: the clinic-wide accounts, managed from the office; rooms read them.
+- ``register_events``: each computer's controlled-substance stock register, a copy of its chain
+  (one writer: the computer that keeps that register), checked on arrival like the audit log.
 
-Events, office events and audit entries can be neither changed nor deleted (triggers), and the
+Events, office events, audit entries and register lines can be neither changed nor deleted (triggers), and the
 rooms' and offices' roles are granted INSERT and SELECT on them only.
 """
 from __future__ import annotations
@@ -492,9 +494,102 @@ REVOKE ALL ON FUNCTION kaproom.name_session(text, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION kaproom.name_session(text, integer, text) TO {ROOM_GROUP};
 """
 
+# Each computer's stock register (kaproom.store.register): a copy of its chain, one writer (the computer
+# of the connection), checked on arrival like the audit log (chain name 'register' in the hash, the
+# chain's head in chain_heads as 'register:' || computer). The lot column is checked against the hashed
+# line, as the room's verify checks its own.
+_REGISTER_COPIES = f"""
+CREATE TABLE kaproom.register_events (
+  id bigserial UNIQUE,
+  computer text NOT NULL REFERENCES kaproom.computers(name),
+  seq integer NOT NULL CHECK (seq >= 1),
+  wall_time text NOT NULL,
+  actor text NOT NULL,
+  kind text NOT NULL,
+  lot text NOT NULL,
+  payload text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (computer, seq)
+);
+CREATE INDEX register_events_lot ON kaproom.register_events (computer, lot, seq);
+CREATE INDEX register_events_time ON kaproom.register_events (wall_time);
+
+CREATE TRIGGER register_events_append_only BEFORE UPDATE OR DELETE ON kaproom.register_events
+  FOR EACH ROW EXECUTE FUNCTION kaproom.refuse_change();
+CREATE TRIGGER register_events_no_truncate BEFORE TRUNCATE ON kaproom.register_events
+  FOR EACH STATEMENT EXECUTE FUNCTION kaproom.refuse_change();
+
+CREATE FUNCTION kaproom.register_event_arrives() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  me text := coalesce(kaproom.computer_of('room'), kaproom.computer_of('office'));
+  my_chain text;
+  head record;
+  expected_prev text;
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION 'kaproom: the database role % has not joined the clinic', session_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NEW.computer IS DISTINCT FROM me THEN
+    RAISE EXCEPTION 'kaproom: % may not add to the stock register of %', me, NEW.computer
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  my_chain := 'register:' || me;
+  SELECT last_seq, last_hash INTO head FROM kaproom.chain_heads WHERE chain = my_chain FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO kaproom.chain_heads (chain, last_seq, last_hash) VALUES (my_chain, 0, '');
+    SELECT last_seq, last_hash INTO head FROM kaproom.chain_heads WHERE chain = my_chain FOR UPDATE;
+  END IF;
+  IF NEW.seq <= head.last_seq THEN
+    IF EXISTS (SELECT FROM kaproom.register_events r WHERE r.computer = me AND r.seq = NEW.seq
+                 AND r.hash = NEW.hash AND r.prev_hash = NEW.prev_hash AND r.payload = NEW.payload
+                 AND r.kind = NEW.kind AND r.wall_time = NEW.wall_time AND r.actor = NEW.actor
+                 AND r.lot = NEW.lot) THEN
+      RETURN NULL;  -- the server already has this very line: sending it twice changes nothing
+    END IF;
+    RAISE EXCEPTION 'kaproom: history differs: line % of the stock register of % is not the line the clinic '
+      'holds. Refused; nothing was merged.', NEW.seq, me USING ERRCODE = 'KR001';
+  END IF;
+  IF NEW.seq <> head.last_seq + 1 THEN
+    RAISE EXCEPTION 'kaproom: line % of the stock register of % arrived before line %', NEW.seq, me,
+      head.last_seq + 1 USING ERRCODE = 'KR002';
+  END IF;
+  expected_prev := CASE WHEN head.last_seq = 0 THEN repeat('0', 64) ELSE head.last_hash END;
+  IF NEW.prev_hash <> expected_prev THEN
+    RAISE EXCEPTION 'kaproom: history differs: line % of the stock register of % does not link to line % the '
+      'clinic holds. Refused; nothing was merged.', NEW.seq, me, head.last_seq USING ERRCODE = 'KR001';
+  END IF;
+  IF kaproom.event_hash(NEW.prev_hash, 'register', NEW.seq, NEW.kind, NEW.wall_time, 0.0, NEW.actor, '',
+                        NEW.payload) <> NEW.hash THEN
+    RAISE EXCEPTION 'kaproom: line % of the stock register of %: its content does not match its hash (the ''%'' '
+      'line was altered). Refused; nothing was merged.', NEW.seq, me, NEW.kind USING ERRCODE = 'KR001';
+  END IF;
+  -- Only now is the payload known to be the text the room hashed (JSON, as KAP Room writes it).
+  IF NEW.lot IS DISTINCT FROM coalesce(NEW.payload::jsonb ->> 'lot', '') THEN
+    RAISE EXCEPTION 'kaproom: line % of the stock register of %: its lot column (%) is not the lot of its hashed '
+      'line. Refused; nothing was merged.', NEW.seq, me, NEW.lot USING ERRCODE = 'KR001';
+  END IF;
+  UPDATE kaproom.chain_heads SET last_seq = NEW.seq, last_hash = NEW.hash
+   WHERE chain = my_chain;
+  NEW.received_at := now();
+  RETURN NEW;
+END $$;
+CREATE TRIGGER register_event_arrive BEFORE INSERT ON kaproom.register_events
+  FOR EACH ROW EXECUTE FUNCTION kaproom.register_event_arrives();
+REVOKE ALL ON FUNCTION kaproom.register_event_arrives() FROM PUBLIC;
+
+GRANT SELECT ON kaproom.register_events TO {ROOM_GROUP}, {OFFICE_GROUP};
+GRANT INSERT ON kaproom.register_events TO {ROOM_GROUP}, {OFFICE_GROUP};
+GRANT USAGE ON SEQUENCE kaproom.register_events_id_seq TO {ROOM_GROUP}, {OFFICE_GROUP};
+"""
+
 #: (name, SQL), in order. The number of a migration is its place in this list, from 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_chains_and_roles", _ROLES + _HASH + _TABLES + _TRIGGERS + _GRANTS),
     ("0002_session_names", _SESSION_NAMES),
+    ("0003_register_copies", _REGISTER_COPIES),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

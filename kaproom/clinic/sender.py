@@ -10,6 +10,10 @@ retries with a growing pause.
 
 A session whose history differs from the clinic's is refused by the server, naming the event;
 the sender then sets that session aside (reported, never merged) and goes on with the others.
+
+The computer's stock register (its own chain, one writer) is sent the same way, after the
+sessions and the audit log of each batch and in its own transaction: a register the clinic
+refuses (its history differs) is set aside, said, and never holds back a session's events.
 """
 from __future__ import annotations
 
@@ -43,6 +47,9 @@ INSERT_EVENT = ("INSERT INTO kaproom.events (session_uid, seq, wall_time, sessio
                 " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 NAME_SESSION = "SELECT kaproom.name_session(%s, %s, %s)"
 UNNAMED = "SELECT uid FROM kaproom.sessions WHERE room = %s AND number_in_room IS NULL"
+INSERT_REGISTER = ("INSERT INTO kaproom.register_events (computer, seq, wall_time, actor, kind, lot, payload,"
+                   " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+REGISTER_HEAD = "SELECT last_seq FROM kaproom.chain_heads WHERE chain = %s"
 INSERT_AUDIT = ("INSERT INTO kaproom.audit (computer, seq, wall_time, actor, kind, payload, prev_hash, hash)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
 
@@ -59,6 +66,8 @@ class Source(Protocol):
     def audit_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_audit_after(self, seq: int) -> int: ...
     def session_names(self, uids: list[str]) -> dict[str, tuple[int, str]]: ...
+    def register_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
+    def count_register_after(self, seq: int) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,8 @@ class Position:
     audit_seq: int = 0
     refused: tuple[tuple[str, str], ...] = ()  # (session uid, the server's words)
     last_sent_at: str | None = None  # ISO UTC of the last send the server confirmed
+    register_seq: int = 0  # the stock register's lines the server has
+    register_refused: str = ""  # the server's words when it refused this computer's register
 
     @property
     def refused_uids(self) -> frozenset[str]:
@@ -76,7 +87,8 @@ class Position:
 
     def to_json(self) -> dict[str, Any]:
         return {"event_id": self.event_id, "audit_seq": self.audit_seq,
-                "refused": [list(pair) for pair in self.refused], "last_sent_at": self.last_sent_at}
+                "refused": [list(pair) for pair in self.refused], "last_sent_at": self.last_sent_at,
+                "register_seq": self.register_seq, "register_refused": self.register_refused}
 
     @classmethod
     def from_json(cls, data: Any) -> Position:
@@ -86,7 +98,8 @@ class Position:
                         if isinstance(pair, list) and len(pair) == 2)
         last = data.get("last_sent_at")
         return cls(int(data.get("event_id", 0)), int(data.get("audit_seq", 0)), refused,
-                   str(last) if last else None)
+                   str(last) if last else None, int(data.get("register_seq", 0) or 0),
+                   str(data.get("register_refused", "") or ""))
 
 
 def wire_payload(event: RecordedEvent) -> str:
@@ -147,12 +160,17 @@ class Sender:
         return self._conn
 
     def waiting(self, position: Position) -> int:
-        """Events and audit entries committed here and not yet on the server."""
-        return self.source.count_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
+        """Events, audit entries and register lines committed here and not yet on the server (a
+        register the clinic refused is not waiting: it is set aside)."""
+        register = 0 if position.register_refused else self.source.count_register_after(position.register_seq)
+        return (self.source.count_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
+                + register)
 
     def reconcile(self, position: Position) -> Position:
         """The position, or the start again when the server holds fewer of this room's events than it
-        confirmed (restored from an older backup): what it still has is skipped, the gap is filled."""
+        confirmed (restored from an older backup): what it still has is skipped, the gap is filled.
+        The same for the stock register's lines."""
+        position = self._reconcile_register(position)
         if position.refused or position.event_id == 0:
             return position
         sent_here = self.source.count_events_after(0) - self.source.count_events_after(position.event_id)
@@ -166,6 +184,24 @@ class Sender:
         held = int(row[0]) if row else 0
         self.name_unnamed()
         return replace(position, event_id=0) if held < sent_here else position
+
+    def _reconcile_register(self, position: Position) -> Position:
+        """The register's position, or its start again: when this computer holds fewer lines than the
+        server confirmed (its record was put back to an older copy: what is written next is then
+        compared with the clinic's copy line by line, and refused by name if it differs), or when the
+        server holds fewer than it confirmed (restored from an older backup: the gap is filled)."""
+        if position.register_refused or position.register_seq == 0:
+            return position
+        if self.source.count_register_after(0) < position.register_seq:
+            return replace(position, register_seq=0)
+        try:
+            row = self._connection().execute(REGISTER_HEAD, (f"register:{self.computer}",)).fetchone()
+            self._connection().rollback()
+        except psycopg.Error as exc:
+            self.close()
+            raise translate(exc, self.params) from None
+        held = int(row[0]) if row else 0
+        return replace(position, register_seq=0) if held < position.register_seq else position
 
     def name_unnamed(self) -> None:
         """Tell the server what this room calls each of its sessions the server holds unnamed (sent
@@ -189,22 +225,57 @@ class Sender:
     def send_pending(self, position: Position, saved: Callable[[Position], None] = lambda p: None) -> Position:
         """Send everything after ``position``; ``saved`` is called after each batch the server committed.
         Raises ClinicUnreachable (retry later) or ClinicRefused; what was confirmed is in ``saved``."""
-        rewound = False
+        rewound = register_rewound = False
         while True:
             events = self.source.events_after(position.event_id, self.batch)
             entries = self.source.audit_after(position.audit_seq, self.batch)
-            if not events and not entries:
+            lines = [] if position.register_refused else self.source.register_after(position.register_seq, self.batch)
+            if not events and not entries and not lines:
                 return position
-            try:
-                position = self._send_batch(position, events, entries)
-            except _ServerBehind:
-                if rewound:
-                    raise ClinicRefused("The clinic server lacks events this computer sent before, even after "
-                                        "sending everything again. Nothing was lost here.") from None
-                # Everything again, from the start: the server skips what it holds and fills the gap.
-                position, rewound = replace(position, event_id=0, audit_seq=0), True
-                continue
-            saved(position)
+            if events or entries:
+                try:
+                    position = self._send_batch(position, events, entries)
+                except _ServerBehind:
+                    if rewound:
+                        raise ClinicRefused("The clinic server lacks events this computer sent before, even after "
+                                            "sending everything again. Nothing was lost here.") from None
+                    # Everything again, from the start: the server skips what it holds and fills the gap.
+                    position, rewound = replace(position, event_id=0, audit_seq=0), True
+                    continue
+                saved(position)
+            if lines:
+                try:
+                    position = self._send_register(position, lines)
+                except _ServerBehind:
+                    if register_rewound:
+                        raise ClinicRefused("The clinic server lacks stock register lines this computer sent "
+                                            "before, even after sending them all again. Nothing was lost here.") \
+                            from None
+                    position, register_rewound = replace(position, register_seq=0), True
+                    continue
+                saved(position)
+
+    def _send_register(self, position: Position, lines: Sequence[RecordedEvent]) -> Position:
+        """One batch of the stock register's lines, in its own transaction. A register whose history
+        differs from the clinic's copy is set aside (``register_refused``), never merged."""
+        rows = [(self.computer, e.seq, e.wall_time, e.author, e.kind, str(e.payload.get("lot", "")), wire_payload(e),
+                 e.prev_hash, e.hash) for e in lines]
+        conn = self._connection()
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(INSERT_REGISTER, rows)
+        except psycopg.Error as exc:
+            state = getattr(exc, "sqlstate", None)
+            if state == GAP:
+                raise _ServerBehind() from None
+            if state == HISTORY_DIFFERS:
+                message = (exc.diag.message_primary or str(exc)).removeprefix("kaproom: ")
+                return replace(position, register_refused=message)
+            if conn.broken or isinstance(exc, psycopg.OperationalError):
+                self.close()
+            raise translate(exc, self.params) from None
+        return replace(position, register_seq=lines[-1].seq,
+                       last_sent_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
     def _send_batch(self, position: Position, events: Sequence[RecordedEvent],
                     entries: Sequence[RecordedEvent]) -> Position:
@@ -236,7 +307,8 @@ class Sender:
                 refused[uid] = message
                 continue  # the same batch again, without the refused session
             break
-        return Position(
+        return replace(
+            position,
             event_id=events[-1].id if events else position.event_id,
             audit_seq=entries[-1].seq if entries else position.audit_seq,
             refused=tuple(sorted(refused.items())),
@@ -297,7 +369,9 @@ class SenderThread(threading.Thread):
                     if self.sender.waiting(self.position):
                         self.sender.send_pending(self.position, self._saved)
                     failures = 0
-                    self._set(SendStatus(0, self.position.last_sent_at, None, "", self.position.refused))
+                    problem = (f"the stock register was refused: {self.position.register_refused}"
+                               if self.position.register_refused else "")
+                    self._set(SendStatus(0, self.position.last_sent_at, None, problem, self.position.refused))
                 except ClinicUnreachable as exc:
                     reconciled = False  # the server may come back from a backup
                     pause = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,7 @@ from kaproom.services.stock import Stock, movement_details
 CSV_COLUMNS = ("seq", "local_time", "wall_time_utc", "lot", "product", "movement", "quantity_units", "quantity_mg",
                "by", "by_verified", "witness", "witness_verified", "session", "reason", "details", "in_stock_after",
                "out_after", "hash")
+CLINIC_CSV_COLUMNS = ("room", *CSV_COLUMNS)
 #: Numbers KAP Room formats itself: never text a spreadsheet could run, kept as numbers (-1 stays -1).
 NUMBER_COLUMNS = frozenset({"seq", "quantity_units", "quantity_mg", "in_stock_after", "out_after"})
 
@@ -89,6 +90,19 @@ def csv_rows(report: StockReport) -> list[dict[str, str]]:
             "hash": line.hash,
         })
     return rows
+
+
+def render_clinic_stock_csv(reports: Sequence[tuple[str, StockReport]]) -> bytes:
+    """The clinic-wide log: one row per movement of every room's register, the room first."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CLINIC_CSV_COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for room, report in reports:
+        for row in csv_rows(report):
+            writer.writerow({"room": spreadsheet_safe(room),
+                             **{name: value if name in NUMBER_COLUMNS else spreadsheet_safe(value)
+                                for name, value in row.items()}})
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def render_stock_csv(report: StockReport) -> bytes:
@@ -177,6 +191,42 @@ def _discrepancies(flow: Flow, open_ones: Sequence[Discrepancy]) -> None:
 
 def render_stock_pdf(report: StockReport) -> bytes:
     """The dispensing log as PDF bytes (A4 landscape, 300 dpi, "page N of M")."""
+    def body(flow: Flow) -> None:
+        _lots(flow, report)
+        _movements(flow, report)
+        _discrepancies(flow, report.state.open_discrepancies())
+        flow.heading("Register head")
+        flow.text(f"The register has {report.head_seq} lines; its last line's hash is {report.head_hash or '(none)'}. "
+                  "`kaproom verify` on the room computer checks every line against this chain.", flow.fonts.small)
+    return _render_pdf("Controlled-substance register: dispensing log", report.period, report.printed_at, body)
+
+
+def render_clinic_stock_pdf(reports: Sequence[tuple[str, StockReport]]) -> bytes:
+    """The clinic-wide dispensing log: each room's register as the clinic server holds it (its lots
+    with their balances, its movements, its open discrepancies and its head), one room after another."""
+    first = reports[0][1] if reports else StockReport(None, None, [], RegisterState(), 0, "")
+
+    def body(flow: Flow) -> None:
+        flow.text("Each room keeps its own stock and its own register; the clinic server holds a checked copy of "
+                  "each. A lot's balances are that room's: a lot received in two rooms appears under each.",
+                  flow.fonts.small)
+        if not reports:
+            flow.heading("No registers")
+            flow.text("No computer has sent a stock register to the clinic server yet.")
+        for room, report in reports:
+            flow.heading(f"Room: {room}")
+            _lots(flow, report)
+            _movements(flow, report)
+            _discrepancies(flow, report.state.open_discrepancies())
+            flow.text(f"{room}'s register has {report.head_seq} lines on the clinic server; its last line's hash is "
+                      f"{report.head_hash or '(none)'}. `kaproom verify --clinic` compares it with the room's own.",
+                      flow.fonts.small)
+    return _render_pdf("Controlled-substance register, clinic-wide: dispensing log", first.period, first.printed_at,
+                       body, "clinic-wide register")
+
+
+def _render_pdf(title: str, period: str, printed_at: str, body: Callable[[Flow], None],
+                footer: str = "controlled-substance register") -> bytes:
     ensure_gui_application()
     data = QByteArray()
     buffer = QBuffer(data)
@@ -185,27 +235,22 @@ def render_stock_pdf(report: StockReport) -> bytes:
     writer.setResolution(RESOLUTION)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                      QMarginsF(14, 12, 14, 16), QPageLayout.Unit.Millimeter))
-    writer.setTitle(f"KAP Room controlled-substance register, {report.period}")
+    writer.setTitle(f"KAP Room {footer}, {period}")
     writer.setCreator("KAP Room")
     area = writer.pageLayout().paintRectPixels(RESOLUTION)
     base = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
     base.setFeature(QFont.Tag("liga"), 0)
     flow = Flow(writer, area.width(), area.height() - 10 * RESOLUTION / 25.4, Fonts(QFont(base)))
 
-    flow.text("Controlled-substance register: dispensing log", flow.fonts.title)
-    flow.text(f"Period: {report.period} · times are local ({timezone_label()})"
-              + (f" · printed {wall_text(report.printed_at, with_seconds=False)}" if report.printed_at else ""),
+    flow.text(title, flow.fonts.title)
+    flow.text(f"Period: {period} · times are local ({timezone_label()})"
+              + (f" · printed {wall_text(printed_at, with_seconds=False)}" if printed_at else ""),
               flow.fonts.small)
     flow.text("Quantities are units (lozenges or troches; 0.5 is half of one); mg = units x the product's strength. "
               "'In stock' is what is in the safe; 'out' was dispensed to a session and is not yet administered, "
               f"wasted or returned. A name marked ({UNVERIFIED}) was typed on a computer without staff accounts.",
               flow.fonts.small)
-    _lots(flow, report)
-    _movements(flow, report)
-    _discrepancies(flow, report.state.open_discrepancies())
-    flow.heading("Register head")
-    flow.text(f"The register has {report.head_seq} lines; its last line's hash is {report.head_hash or '(none)'}. "
-              "`kaproom verify` on the room computer checks every line against this chain.", flow.fonts.small)
+    body(flow)
 
     painter = QPainter(writer)
     try:
@@ -218,7 +263,7 @@ def render_stock_pdf(report: StockReport) -> bytes:
             painter.restore()
             fm = flow.metrics(flow.fonts.small)
             y = flow.height + 4 * flow.mm + fm.ascent()
-            draw_text(painter, QPointF(0, y), f"KAP Room · controlled-substance register · {report.period}",
+            draw_text(painter, QPointF(0, y), f"KAP Room · {footer} · {period}",
                       flow.fonts.small, None)
             right = f"page {index} of {len(flow.pages)}"
             draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, flow.fonts.small_bold, None)
@@ -252,3 +297,37 @@ def record_stock_export(people: People, user: User | None, report: StockReport, 
     people.record(user, AuditKind.STOCK_REPORT_EXPORTED, {
         "format": fmt, "from": report.start.isoformat() if report.start else None,
         "to": report.end.isoformat() if report.end else None, "lines": len(report.lines), "destination": where})
+
+
+def clinic_reports(stock: Stock, rooms: Sequence[tuple[str, RegisterState]], start: str | date | None,
+                   end: str | date | None) -> list[tuple[str, StockReport]]:
+    """Each room's register (as the clinic server holds it) as a report for ``start``..``end``."""
+    first, last = stock.period(start, end)
+    return [(room, build_report(state, stock.report(first, last, state), first, last, stock.now()))
+            for room, state in rooms]
+
+
+def save_clinic_stock_report(stock: Stock, people: People, user: User | None,
+                             reports: Sequence[tuple[str, StockReport]], fmt: str, path: Path | str, *,
+                             replace: bool = False) -> None:
+    """Write the clinic-wide dispensing log to ``path`` as ``fmt``, owner-only, the export audited
+    here before the file takes its name."""
+    if fmt not in ("csv", "pdf"):
+        raise ExportError(f"Format: '{fmt}' is not csv or pdf.")
+    data = render_clinic_stock_pdf(reports) if fmt == "pdf" else render_clinic_stock_csv(reports)
+    target = Path(path)
+
+    def audit() -> None:
+        record_clinic_stock_export(people, user, reports, fmt, str(target))
+    write_private(target, data, replace=replace, before_commit=audit)
+
+
+def record_clinic_stock_export(people: People, user: User | None, reports: Sequence[tuple[str, StockReport]],
+                               fmt: str, where: str) -> None:
+    """The audit entry of one export of the clinic-wide log (which rooms' registers, how many lines)."""
+    first = reports[0][1] if reports else None
+    people.record(user, AuditKind.STOCK_REPORT_EXPORTED, {
+        "format": fmt, "clinic": True, "rooms": [room for room, _ in reports],
+        "from": first.start.isoformat() if first and first.start else None,
+        "to": first.end.isoformat() if first and first.end else None,
+        "lines": sum(len(report.lines) for _, report in reports), "destination": where})

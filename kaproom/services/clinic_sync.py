@@ -33,6 +33,7 @@ from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
 from kaproom.store.accounts import Accounts
 from kaproom.store.outbox import Outbox
+from kaproom.store.register import StockRegister
 
 CONFIG_FILE = "clinic.json"
 POSITION_FILE = "clinic-sent.json"
@@ -199,13 +200,15 @@ def status(folder: Path) -> dict[str, Any]:
     outbox = Outbox(folder / DB_FILENAME) if (folder / DB_FILENAME).exists() else None
     try:
         waiting = (outbox.count_events_after(position.event_id) + outbox.count_audit_after(position.audit_seq)
+                   + (0 if position.register_refused else outbox.count_register_after(position.register_seq))
                    if outbox else 0)
     finally:
         if outbox:
             outbox.close()
     return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
             "last_sent_at": position.last_sent_at, "waiting": waiting,
-            "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused]}
+            "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused],
+            "register_sent": position.register_seq, "register_refused": position.register_refused or None}
 
 
 def start_sender(folder: Path, report: Any = None) -> SenderThread | None:
@@ -291,11 +294,34 @@ def audit_against_head(store: Store, head: tuple[int, str] | None) -> list[Chain
     return [ChainReport(label, len(local))]
 
 
+def register_against_head(store: Store, head: tuple[int, str] | None) -> list[ChainReport]:
+    """This computer's stock register against the last line of it the server holds: lines cut from
+    the end here (a register put back to an older copy), or rewritten, after the server received
+    them, are caught by the server's copy (a witness)."""
+    if head is None:
+        return []
+    server_seq, server_hash = head
+    local = {event.seq: event.hash for event in StockRegister(store).events()}
+    label = "this computer's stock register against the clinic server"
+    if server_seq > len(local):
+        return [ChainReport(label, len(local), len(local) + 1, None,
+                            f"the clinic server holds {server_seq} lines of it and this record only {len(local)} "
+                            "(lines were removed here, or the record was put back to an older copy)")]
+    if local.get(server_seq) != server_hash:
+        return [ChainReport(label, len(local), server_seq, None,
+                            f"line {server_seq} here is not the line the clinic server holds (this register was "
+                            "rewritten)")]
+    return [ChainReport(label, len(local))]
+
+
 def server_reports(folder: Path, store: Store) -> list[ChainReport]:
     """``kaproom verify --clinic``: every chain on the server and, on a room, its record against it."""
     config = required_config(folder)
     with connect(config.params()) as conn:
-        reports = [*reader.verify_sessions(conn), *reader.verify_entry_chains(conn)]
+        reports = [*reader.verify_sessions(conn), *reader.verify_entry_chains(conn), *reader.verify_registers(conn)]
         if config.kind == "room":
             reports += room_against_server(store, conn, config.computer)
+        # Any computer's own stock register against the server's copy of it (a rolled-back or
+        # rewritten register is caught there).
+        reports += register_against_head(store, reader.register_head_of(conn, config.computer))
     return reports

@@ -2,7 +2,7 @@
 
 A chain head that has left this file witnesses the history up to it: the newest manifest in the
 clinic's backup destination (settings ``backup_to``) and, when this computer joined one, the
-clinic server (a room's sessions, and any computer's own audit log: an office's too).
+clinic server (a room's sessions, and any computer's own audit log and stock register: an office's too).
 ``verify`` compares the record with each witness it can reach; a witness that
 cannot be reached (the USB disk unplugged, the server down) is said, never taken for a fault of
 the record, and never waited on for more than a few seconds.
@@ -82,9 +82,14 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     # psycopg loads only for a computer that joined (bench/bench_startup.py: `kaproom verify` without
     # a clinic stays under its import figure, and opens no socket).
     from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
-    from kaproom.clinic.reader import audit_head_of, heads_of_room  # noqa: PLC0415
+    from kaproom.clinic.reader import audit_head_of, heads_of_room, register_head_of  # noqa: PLC0415
     from kaproom.clinic.server import connect  # noqa: PLC0415
-    from kaproom.services.clinic_sync import audit_against_head, load_config, room_against_heads  # noqa: PLC0415
+    from kaproom.services.clinic_sync import (  # noqa: PLC0415
+        audit_against_head,
+        load_config,
+        register_against_head,
+        room_against_heads,
+    )
     try:
         config = load_config(folder)
         params = {**config.params(), "connect_timeout": SERVER_CONNECT_TIMEOUT_S} if config else {}
@@ -96,14 +101,14 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     host = str(params.get("host") or "localhost")
     name = f"clinic server {host}"
     is_room = config.kind == "room"
-    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None]] = []
+    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None, tuple[int, str] | None]] = []
     failure: list[str] = []
 
     def fetch() -> None:  # only the server is read in the thread; the record is read here
         try:
-            with connect(params) as conn:  # a room's sessions, and any computer's own audit log
+            with connect(params) as conn:  # a room's sessions, and any computer's own audit log and register
                 outcome.append((heads_of_room(conn, config.computer) if is_room else {},
-                                audit_head_of(conn, config.computer)))
+                                audit_head_of(conn, config.computer), register_head_of(conn, config.computer)))
         except ClinicError as exc:
             failure.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - any other trouble with the server is "not reachable"
@@ -117,8 +122,9 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     elif failure:
         check.unreachable.append(f"{name} ({failure[0]})")
     else:
-        sessions, audit = outcome[0]
-        check.reports += room_against_heads(store, sessions) + audit_against_head(store, audit)
+        sessions, audit, register = outcome[0]
+        check.reports += (room_against_heads(store, sessions) + audit_against_head(store, audit)
+                          + register_against_head(store, register))
         check.compared.append(name)
     return check
 

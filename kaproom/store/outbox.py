@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kaproom.domain.events import RecordedEvent
+from kaproom.domain.register import REGISTER_CHAIN
 from kaproom.store.accounts import AUDIT_CHAIN, AUDIT_COLUMNS
 from kaproom.store.errors import StoreError, translate
 from kaproom.store.rows import EVENT_COLUMNS, event_from_row
@@ -83,6 +84,35 @@ class Outbox:
 
     def count_audit_after(self, seq: int) -> int:
         return _int(self._rows("SELECT count(*) FROM audit WHERE seq > ?", (seq,))[0][0])
+
+    def _has_register(self) -> bool:
+        """Whether the record has a stock register table (a record from before it has none)."""
+        return bool(self._rows("SELECT 1 FROM sqlite_master WHERE type='table' AND name='register'", ()))
+
+    def register_after(self, seq: int, limit: int = 500) -> list[RecordedEvent]:
+        """This computer's stock register lines after ``seq``, oldest first, each with the payload
+        text its hash covers (chain ``register``); ``lot`` is in the payload, as the hash has it."""
+        if not self._has_register():
+            return []
+        rows = self._rows("SELECT id, seq, wall_time, actor, kind, payload, prev_hash, hash FROM register"
+                          " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        lines = []
+        for id_, line_seq, wall, actor, kind, payload, prev, digest in rows:
+            try:
+                decoded = json.loads(str(payload))
+            except ValueError:
+                decoded = None
+            if not isinstance(decoded, dict):
+                decoded = {"unreadable_payload": str(payload)}
+            lines.append(RecordedEvent.from_stored(int(id_), REGISTER_CHAIN, int(line_seq), str(wall), 0.0,
+                                                   str(actor), "", str(kind), decoded, str(prev), str(digest),
+                                                   str(payload)))
+        return lines
+
+    def count_register_after(self, seq: int) -> int:
+        if not self._has_register():
+            return 0
+        return _int(self._rows("SELECT count(*) FROM register WHERE seq > ?", (seq,))[0][0])
 
 
 def _int(value: Any) -> int:
