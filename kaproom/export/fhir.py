@@ -399,8 +399,9 @@ def _news2_observations(report: SessionReport, refs: dict[str, str]) -> list[dic
             obs["performer"] = [{"display": row.author}]
         if row.news2_band:
             obs["interpretation"] = [{"text": f"NEWS2 {row.news2_band} risk"}]
-        keys = [k for k, getter in (("bp", lambda r: r.systolic), *((k, g) for k, _, _, _, _, g in SIMPLE_VITALS))
-                if getter(row) is not None]
+        # the check-in's vital-sign Observations, as _vitals_observations makes them
+        keys = ["bp"] if row.systolic is not None or row.diastolic is not None else []
+        keys += [key for key, _, _, _, _, getter in SIMPLE_VITALS if getter(row) is not None]
         if keys:
             obs["derivedFrom"] = [{"reference": f"urn:uuid:{_uuid(report.header.uid, row.seq, key)}"} for key in keys]
         out.append(obs)
