@@ -76,13 +76,15 @@ def visible_banners(room) -> list:
     return [b for b in room.vitals.board.banners if b.isVisible()]
 
 
+#: The facts the built-in protocol needs before F10 records a dose ([pre_dose] required).
+ESCORT = {"escort_name": "Sam Lee", "escort_phone": "555 0100"}
 COMPLETE = dict(systolic="124/80", pulse="70", spo2="98", respiratory_rate="14", moaas="5", nausea="none")
 KINDS = (Kind.VITALS, Kind.ALERT, Kind.ALERT_ACK, Kind.DOSE)
 
 
 def baseline_then_dose(qtbot, workspace, protocol, clock, baseline=COMPLETE, dose_minute: float = 21):
     """A room whose session took a baseline check at 0:00 and the dose (F10) at ``dose_minute``."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **baseline)
     save(room)
@@ -94,7 +96,7 @@ def baseline_then_dose(qtbot, workspace, protocol, clock, baseline=COMPLETE, dos
 
 def room_at_minute(qtbot, workspace, protocol, clock, minute: float, client: str = "C-1"):
     """A room whose session has run ``minute`` minutes with nothing recorded but its phases."""
-    runner = workspace.new_session(protocol, client, "Dr A")
+    runner = workspace.new_session(protocol, client, "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     clock.advance(minute * MIN)
     room.controller.tick()

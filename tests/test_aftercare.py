@@ -4,6 +4,7 @@ the clinic's format; the summary's facts from the record."""
 from __future__ import annotations
 
 import re
+import stat
 import subprocess
 
 import pytest
@@ -138,6 +139,7 @@ def test_the_after_care_sheet_is_printed_from_the_room_and_the_printing_is_recor
     from PySide6.QtWidgets import QCheckBox
 
     from kaproom.domain.people import AuditKind
+    from kaproom.export.session_export import default_name
     from kaproom.services.people import People
     from tests._vitals_helpers import COMPLETE, MIN, baseline_then_dose, enter, fill, press, save
 
@@ -165,12 +167,21 @@ def test_the_after_care_sheet_is_printed_from_the_room_and_the_printing_is_recor
         return True
 
     assert room.vitals.print_aftercare(lambda printer, parent: False) == ""  # cancelled in the dialog
-    assert room.vitals.print_aftercare(answer) == f"After-care sheet sent to {target}."
+    kept = workspace.folder.absolute() / "exports" / default_name(workspace.store.session(runner.session_uid),
+                                                                  "aftercare")
+    assert room.vitals.print_aftercare(answer) == f"After-care sheet sent to {target}; a copy is kept in {kept}."
     pages, _size, text = page_facts(target)
     assert pages == 1 and "After your session today" in text and "Friday 9:30" in text
     exports = People.of(workspace).accounts.audit_events((AuditKind.SESSION_EXPORTED,))
-    assert [(e.payload["format"], e.payload["sessions"]) for e in exports] == [("aftercare", [runner.session_uid])]
+    # the printing, then the copy kept with the record's exports: each recorded as an export
+    assert [(e.payload["format"], e.payload["sessions"]) for e in exports] == [("aftercare", [runner.session_uid])] * 2
     assert exports[0].payload["destination"] == f"printed in the room on {target} (therapist Dr A)"
+    assert exports[1].payload["destination"] == str(kept)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert page_facts(kept)[2] == text  # the very sheet the client was given
+    # printed again (a second copy for the escort): kept again beside the first, never over it
+    assert room.vitals.print_aftercare(answer).endswith(f"{kept.name.replace('.aftercare', '-2.aftercare')}.")
+    assert len(People.of(workspace).accounts.audit_events((AuditKind.SESSION_EXPORTED,))) == 4
 
 
 def test_the_summary_names_the_escort_and_the_fasting_times_when_the_record_has_them(qapp, tmp_path):

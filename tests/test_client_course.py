@@ -116,3 +116,32 @@ def test_the_review_shows_the_clients_course_beside_a_session(qapp, qtbot, cours
     assert "Client's course (6 sessions)" in text
     assert f"#{course[3].number} 2026-03-11 · integration after #{course[2].number}" in text
     assert "PHQ-9 16; GAD-7 7" in text and "250 mg sublingual ketamine lozenge" in text
+
+
+def test_the_review_shows_the_measures_trend_under_the_course_drawn_as_on_paper(qapp, qtbot, course_data, tmp_path):
+    from PySide6.QtGui import QColor
+
+    from kaproom.ui.review.session_view import SessionView
+    folder, course = course_data
+    with Workspace(folder) as workspace:
+        view = SessionView(workspace)
+        qtbot.addWidget(view)
+        view.resize(1366, 768)
+        view.show()
+        qtbot.waitExposed(view)
+        view.load(course[3].number)
+        chart = view.course_trend
+        assert chart.isVisible() and set(chart.series) == {"PHQ-9", "GAD-7"}
+        assert chart.accessibleDescription() == (
+            "Measures over the client's course (6 sessions): GAD-7: session 2 7, session 4 7, session 6 7; "
+            "PHQ-9: session 2 16, session 4 16, session 6 8")
+        picture = chart.grab()
+        picture.save(str(tmp_path / "course-trend.png"))
+        image = picture.toImage()
+        ink = chart.palette().text().color()
+        def near_ink(color: QColor) -> bool:
+            return abs(color.red() - ink.red()) + abs(color.green() - ink.green()) + abs(color.blue() - ink.blue()) < 90
+        inked = sum(1 for x in range(image.width()) for y in range(image.height()) if near_ink(QColor(image.pixel(x, y))))
+        assert inked > 200  # the lines and their labels are drawn, in the text's colour (light on a dark screen)
+        view.load(next(row.id for row in workspace.store.sessions() if row.client_code == "KAP-0099"))
+        assert not chart.isVisible()  # one session: no course, no trend

@@ -17,7 +17,7 @@ from kaproom.domain.vocabulary import NO_LOT_WORDS
 from kaproom.export.pdf import render_pdf
 from kaproom.export.report_data import gather
 from kaproom.services.stock import Person, Stock
-from tests._vitals_helpers import COMPLETE, MIN, fill, focused, open_vitals_room, press, save, stored, type_text
+from tests._vitals_helpers import COMPLETE, ESCORT, MIN, fill, focused, open_vitals_room, press, save, stored, type_text
 
 ANA = Person("Ana")
 
@@ -39,7 +39,7 @@ def _receive(workspace, lot: str, units: str = "10", expiry: str = "2026-12-31",
 
 
 def _room(qtbot, workspace, protocol, dose_mg: float | None = 200.0):
-    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=dose_mg)
+    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=dose_mg, pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)
@@ -172,7 +172,7 @@ def test_a_booster_asks_for_its_lot_too(qtbot, workspace, short_protocol, clock)
 # ---------------------------------------------------------------------------- waste in the room
 def _dosed_then_spat_out(qtbot, workspace, protocol, therapist: str = "Dr A"):
     stock = _receive(workspace, "K100-01")
-    runner = workspace.new_session(protocol, "C-1", therapist, prescribed_dose_mg=100.0)
+    runner = workspace.new_session(protocol, "C-1", therapist, prescribed_dose_mg=100.0, pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)

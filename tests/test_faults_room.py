@@ -86,8 +86,8 @@ def test_f10_while_the_database_is_locked_records_neither_the_dose_nor_the_phase
         short_busy_timeout, qtbot, workspace, protocol, clock):
     """The dose and the dosing phase it starts are one transaction: a lock refuses both, and the
     screen still shows the phase the record holds."""
-    from tests._vitals_helpers import COMPLETE, fill, open_vitals_room, press, save, stored
-    runner = workspace.new_session(protocol, "C-DOSE", "therapist")
+    from tests._vitals_helpers import COMPLETE, ESCORT, fill, open_vitals_room, press, save, stored
+    runner = workspace.new_session(protocol, "C-DOSE", "therapist", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)

@@ -11,6 +11,7 @@ from kaproom.export.fhir import fhir_bundle, render_fhir
 from kaproom.export.report_data import gather
 
 LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
+CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 EXPORTED = "2026-03-03T10:00:00.000Z"
 
 
@@ -33,6 +34,11 @@ def codes(concept) -> set[str]:
     return {(c.system, c.code) for c in concept.coding}
 
 
+def vital_signs(bundle: Bundle) -> list:
+    """The Observations in the category vital-signs (MOAA/S, NEWS2, ratings and fasting are "survey")."""
+    return [o for o in by_type(bundle, "Observation") if (CATEGORY_SYSTEM, "vital-signs") in codes(o.category[0])]
+
+
 def test_bundle_is_a_valid_r4_collection_with_patient_and_encounter(exported):
     report, _, bundle = exported
     assert bundle.type == "collection"
@@ -48,13 +54,16 @@ def test_bundle_is_a_valid_r4_collection_with_patient_and_encounter(exported):
     assert encounter.subject.reference == patient_ref
     for obs in by_type(bundle, "Observation"):
         assert obs.subject.reference == patient_ref and obs.encounter.reference == encounter_ref
-        assert codes(obs.category[0]) == {("http://terminology.hl7.org/CodeSystem/observation-category",
-                                           "vital-signs")}
+    for obs in vital_signs(bundle):
+        assert codes(obs.category[0]) == {(CATEGORY_SYSTEM, "vital-signs")}
+        assert all(system == LOINC for system, _ in codes(obs.code))
+    others = [o for o in by_type(bundle, "Observation") if o not in vital_signs(bundle)]
+    assert others and all(codes(o.category[0]) == {(CATEGORY_SYSTEM, "survey")} for o in others)
 
 
 def test_one_observation_per_vital_with_loinc_codes_and_ucum_units(exported):
     report, _, bundle = exported
-    observations = by_type(bundle, "Observation")
+    observations = vital_signs(bundle)
     taken = sum(1 for v in report.vitals for x in (v.pulse, v.spo2, v.respiratory_rate, v.temperature) if x is not None)
     bp_checks = sum(1 for v in report.vitals if v.systolic is not None)
     assert len(observations) == taken + bp_checks
@@ -123,3 +132,37 @@ def test_a_dose_with_no_amount_typed_claims_none_and_no_dose_means_no_administra
         runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-8", "Ana Ruiz")
         undosed = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), EXPORTED))
     assert by_type(undosed, "MedicationAdministration") == []
+
+
+def test_moaas_and_news2_are_survey_observations_one_per_check_in(exported):
+    report, _, bundle = exported
+    surveys = [o for o in by_type(bundle, "Observation") if (CATEGORY_SYSTEM, "survey") in codes(o.category[0])]
+    moaas = [o for o in surveys if codes(o.code) == {("urn:kaproom:scale", "moaas")}]
+    assert [o.valueInteger for o in moaas] == [int(v.moaas) for v in report.vitals if v.moaas is not None]
+    assert moaas[0].effectiveDateTime.isoformat().startswith("2026-03-02T09:01:00")
+    news2 = [o for o in surveys if codes(o.code) == {("http://snomed.info/sct", "1104051000000101")}]
+    assert [o.valueQuantity.value for o in news2] == [v.news2_score for v in report.vitals
+                                                      if v.news2_score is not None]
+    assert {(o.valueQuantity.system, o.valueQuantity.code) for o in news2} == {(UCUM, "{score}")}
+    assert news2[1].interpretation[0].text == "NEWS2 low risk"
+    # each total points at the vital signs of its check-in
+    urls = {e.resource.id: e.fullUrl for e in bundle.entry}
+    first = {urls[o.id] for o in vital_signs(bundle) if o.effectiveDateTime == news2[0].effectiveDateTime}
+    assert {r.reference for r in news2[0].derivedFrom} == first and len(first) == 5
+
+
+def test_fasting_times_are_observations_with_the_time_of_day(tmp_path, clock):
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.services.workspace import Workspace
+    with Workspace(tmp_path / "room", clock) as workspace:
+        runner = workspace.new_session(builtin_protocol("lozenge-3h"), "C-9", "Ana Ruiz",
+                                       pre_dose={"escort_name": "Sam Lee", "escort_phone": "555 0100",
+                                                 "last_food": "07:30", "last_drink": "08:45"})
+        bundle = Bundle.model_validate_json(render_fhir(gather(workspace, runner.session_uid), EXPORTED))
+    fasting = {next(iter(codes(o.code))): o for o in by_type(bundle, "Observation")
+               if o.code.coding[0].system == "urn:kaproom:pre-dose"}
+    food, drink = fasting[("urn:kaproom:pre-dose", "last-food")], fasting[("urn:kaproom:pre-dose", "last-drink")]
+    assert (food.valueTime.isoformat(), drink.valueTime.isoformat()) == ("07:30:00", "08:45:00")
+    assert food.code.text == "Time of the last food before the dose"
+    assert codes(food.category[0]) == {(CATEGORY_SYSTEM, "survey")}
+    assert vital_signs(bundle) == []

@@ -8,6 +8,7 @@ from kaproom.domain.events import Kind
 from kaproom.ui.review.filters import FilterBar
 from tests._vitals_helpers import (
     COMPLETE,
+    ESCORT,
     MIN,
     enter,
     fill,
@@ -21,7 +22,7 @@ from tests._vitals_helpers import (
 
 
 def _dosed_room(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=200.0)
+    runner = workspace.new_session(protocol, "C-1", "Dr A", prescribed_dose_mg=200.0, pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)

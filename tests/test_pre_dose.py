@@ -3,6 +3,8 @@ asked on the start page as the protocol says, in the record, and F10 refusing a 
 required fact is missing (saying which, and losing nothing typed)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,15 +24,19 @@ PRE_DOSE = '\n[pre_dose]\nask = ["last_drink", "touch_consent", "music_preferenc
 
 
 def with_facts(protocol_id: str = "lozenge-3h", table: str = PRE_DOSE):
-    base = builtin_protocol(protocol_id)
-    return parse_protocol(base.text.replace("[music]", table + "\n[music]", 1), "clinic/facts.toml")
+    """The built-in protocol with its own [pre_dose] table (if any) replaced by ``table``."""
+    base = re.sub(r"(?ms)^\[pre_dose\]\n.*?(?=^\[music\])", "", builtin_protocol(protocol_id).text)
+    return parse_protocol(base.replace("[music]", table + "\n[music]", 1), "clinic/facts.toml")
 
 
 def test_the_protocol_says_which_facts_are_asked_and_which_are_needed_before_the_dose():
     protocol = with_facts()
     assert protocol.pre_dose_ask == FIELDS  # the required are asked too, in the page's order
     assert protocol.pre_dose_required == ("escort_name", "escort_phone", "last_food")
-    assert builtin_protocol().pre_dose_ask == () and builtin_protocol().pre_dose_required == ()
+    assert builtin_protocol("short-check").pre_dose_ask == () and builtin_protocol("short-check").pre_dose_required == ()
+    # the built-in lozenge protocol asks the escort, fasting and touch on the start page; F10 needs the escort
+    assert builtin_protocol().pre_dose_ask == ("escort_name", "escort_phone", "last_food", "last_drink", "touch_consent")
+    assert builtin_protocol().pre_dose_required == ("escort_name", "escort_phone")
     with pytest.raises(ProtocolError, match=r"pre_dose.required: 'escort' is not a pre-dose fact.*escort_name"):
         with_facts(table='\n[pre_dose]\nrequired = ["escort"]\n')
     with pytest.raises(ProtocolError, match="unknown key 'requird'"):

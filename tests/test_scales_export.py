@@ -59,7 +59,8 @@ def test_fhir_observations_for_ratings_parse_and_use_the_clinic_code_system(repo
     data = render_fhir(report, "2026-03-02T17:00:00.000Z")
     bundle = Bundle.model_validate_json(data)
     ratings = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"
-               and e.resource.code.coding[0].system == SCALE_SYSTEM]
+               and e.resource.code.coding[0].system == SCALE_SYSTEM
+               and e.resource.code.coding[0].code != "moaas"]  # MOAA/S of the check-ins: tests/test_fhir_export.py
     assert [(o.code.coding[0].code, o.valueInteger) for o in ratings] == [
         ("rass", -2), ("dissociation", 5), ("rass", 0), ("dissociation", 0)]
     assert ratings[0].category[0].coding[0].code == "survey"

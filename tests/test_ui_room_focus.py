@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from kaproom.domain.events import Kind
 from kaproom.domain.session import State
-from tests._vitals_helpers import MIN, enter, fill, focused, open_vitals_room, press, save, stored, type_text
+from tests._vitals_helpers import ESCORT, MIN, enter, fill, focused, open_vitals_room, press, save, stored, type_text
 
 
 def _note_goes_in(workspace, runner, room, words: str) -> None:
@@ -21,7 +21,7 @@ def _note_goes_in(workspace, runner, room, words: str) -> None:
 
 
 def test_every_panel_and_question_gives_the_focus_back_to_the_note_field(qtbot, workspace, protocol, clock) -> None:
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     note = lambda words: _note_goes_in(workspace, runner, room, words)  # noqa: E731
     note("arrived, calm")

@@ -170,8 +170,8 @@ def test_once_staff_are_registered_the_therapist_signs_in_and_the_name_is_fixed(
 
 
 def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, workspace) -> None:
-    """Tab goes from the intention to the screening questions, then to Start; Back comes last, so
-    a Space typed after a stray Tab never throws the filled-in page away."""
+    """Tab goes from the intention to the facts before the dose, then the screening questions, then
+    to Start; Back comes last, so a Space typed after a stray Tab never throws the filled-in page away."""
     from PySide6.QtWidgets import QApplication
     page = StartPage(workspace)
     qtbot.addWidget(page)
@@ -188,6 +188,13 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
         assert focused() is field
         qtbot.keyClicks(field, text)
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    facts = {"escort_name": "Sam Lee", "escort_phone": "555 0100", "last_food": "7:30", "last_drink": "9:15",
+             "touch_consent": "ask"}
+    assert page.facts is not None and list(page.facts.fields) == list(facts)  # the built-in protocol asks these
+    for name, text in facts.items():  # in reading order after the intention
+        assert focused() is page.facts.fields[name], focused().objectName()
+        qtbot.keyClicks(focused(), text)
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     for qid in page.screening_groups:  # each question in turn: Tab lands on it, Right and Space answer "No"
         assert focused().objectName().startswith(f"screening_{qid}_"), focused().objectName()
         qtbot.keyClick(focused(), Qt.Key.Key_Right)
@@ -197,12 +204,17 @@ def test_the_whole_page_can_be_filled_from_the_keyboard_in_reading_order(qtbot, 
     assert focused() is page.start_button
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is page.back_button
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is page.no_lyrics  # then the music wishes
     with qtbot.waitSignal(page.sessionStarted):
         page.start_button.setFocus()
         qtbot.keyClick(focused(), Qt.Key.Key_Space)
     assert workspace.store.count_sessions() == 1
     [created] = workspace.store.events(workspace.store.sessions()[0].uid, (Kind.SESSION_CREATED,))
     assert created.payload["prescribed_dose_mg"] == 300
+    [typed] = workspace.store.events(workspace.store.sessions()[0].uid, (Kind.PRE_DOSE,))
+    assert typed.payload == {"escort_name": "Sam Lee", "escort_phone": "555 0100", "last_food": "07:30",
+                             "last_drink": "09:15", "touch_consent": "ask_first"}
 
 
 def test_back_asks_in_the_page_before_it_discards_what_was_typed(qtbot, workspace) -> None:

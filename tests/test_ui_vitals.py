@@ -11,6 +11,7 @@ from kaproom.store.errors import DiskFull
 from kaproom.ui.kit import theme
 from tests._vitals_helpers import (
     COMPLETE,
+    ESCORT,
     MIN,
     baseline_then_dose,
     enter,
@@ -33,7 +34,7 @@ def no_dialogs() -> bool:
 
 
 def test_bp_typed_as_128_84_fills_both_and_a_partial_check_in_is_saved(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     form = room.vitals.form
     press("F9")
@@ -55,7 +56,7 @@ def test_bp_typed_as_128_84_fills_both_and_a_partial_check_in_is_saved(qtbot, wo
 
 
 def test_tab_order_follows_the_monitor(qtbot, workspace, protocol):
-    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT))
     form = room.vitals.form
     press("F9")
     seen = [focused()]
@@ -71,7 +72,7 @@ def test_tab_order_follows_the_monitor(qtbot, workspace, protocol):
 
 def test_tab_from_the_note_field_goes_round_the_fields_and_never_stops_on_a_bare_frame(qtbot, workspace, protocol):
     """The side panels' scroll frames took the focus with nothing shown for it: a Tab seemed lost."""
-    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT))
     room.note_input.setFocus()
     seen = []
     for _ in range(13):
@@ -83,7 +84,7 @@ def test_tab_from_the_note_field_goes_round_the_fields_and_never_stops_on_a_bare
 
 def test_enter_on_the_focused_save_button_saves_as_its_label_says(qtbot, workspace, protocol):
     """Tab ends on "Save check-in (Enter)"; Enter there saves, as from any field."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     press("F9")
     type_text("128/84")
@@ -94,7 +95,7 @@ def test_enter_on_the_focused_save_button_saves_as_its_label_says(qtbot, workspa
 
 
 def test_refused_values_are_explained_at_the_field_and_the_input_is_kept(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     form = room.vitals.form
     fill(room, systolic="abc", pulse="400", spo2="101", comment="restless")
@@ -115,7 +116,7 @@ def test_refused_values_are_explained_at_the_field_and_the_input_is_kept(qtbot, 
 
 
 def test_diastolic_not_below_systolic_is_refused(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, systolic="120", diastolic="125")
     save(room)
@@ -124,7 +125,7 @@ def test_diastolic_not_below_systolic_is_refused(qtbot, workspace, protocol):
 
 
 def test_a_failed_save_keeps_everything_typed(qtbot, workspace, protocol, monkeypatch):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
 
@@ -141,7 +142,7 @@ def test_a_failed_save_keeps_everything_typed(qtbot, workspace, protocol, monkey
 
 
 def test_urgent_alert_stays_until_acknowledged_and_the_ack_is_an_event(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)
@@ -172,7 +173,7 @@ def test_urgent_alert_stays_until_acknowledged_and_the_ack_is_an_event(qtbot, wo
 
 
 def test_unacknowledged_urgent_alert_is_back_after_a_restart(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **(COMPLETE | {"respiratory_rate": "8", "pulse": "125"}))
     save(room)
@@ -198,7 +199,7 @@ def test_unacknowledged_urgent_alert_is_back_after_a_restart(qtbot, workspace, p
 
 
 def test_a_caution_gives_way_when_the_value_is_measured_again(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, systolic="150/85")
     save(room)
@@ -217,7 +218,7 @@ def test_a_caution_gives_way_when_the_value_is_measured_again(qtbot, workspace, 
 
 
 def test_news2_is_shown_with_its_band_and_the_advisory(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **(COMPLETE | {"moaas": "3"}))
     save(room)
@@ -229,7 +230,7 @@ def test_news2_is_shown_with_its_band_and_the_advisory(qtbot, workspace, protoco
 
 
 def test_next_check_line_counts_down_and_shows_overdue_on_the_fake_clock(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     due = label(room, "vitalsDue")
     assert due.text() == "Baseline vitals (before dosing) in 20 min" and due.property("level") == "ok"
@@ -256,7 +257,7 @@ def test_next_check_line_counts_down_and_shows_overdue_on_the_fake_clock(qtbot, 
 def test_f10_before_the_dosing_phase_starts_it_at_the_dose(qtbot, workspace, protocol, clock):
     """The client is ready early: the lozenge goes in at 13 min. The dosing phase (the hold time)
     and everything after it count from then, not from the 20 minutes the clock had planned."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     clock.advance(6 * MIN)
     fill(room, **COMPLETE)
@@ -279,7 +280,7 @@ def test_f10_over_a_baseline_above_the_dosing_limits_asks_first_and_the_record_k
                                                                                       protocol, clock):
     """A baseline of 152/96 says "consider whether to dose". F10 asks before it records the dose,
     Esc leaves it unrecorded, and a dose confirmed over it says so in the log, as the PDF does."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **(COMPLETE | {"systolic": "152/96"}))
     save(room)
@@ -303,7 +304,7 @@ def test_f10_over_a_baseline_above_the_dosing_limits_asks_first_and_the_record_k
 
 
 def test_a_baseline_within_the_limits_does_not_ask_before_the_dose(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)  # 124/80, pulse 70, SpO2 98
     save(room)
@@ -315,7 +316,7 @@ def test_a_baseline_within_the_limits_does_not_ask_before_the_dose(qtbot, worksp
 
 
 def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, workspace, protocol, clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     clock.advance(21 * MIN)
     room.controller.tick()
@@ -338,7 +339,7 @@ def test_dose_without_baseline_asks_in_the_window_then_records_the_flag(qtbot, w
 
 def test_the_dose_question_fits_the_side_panel_of_a_1366_screen(qtbot, workspace, protocol, clock):
     """Its buttons must not widen the form past the panel: the right-hand fields would be cut off."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     press("F10")
     form, viewport = room.vitals.form, room.vitals.scroll.viewport()
@@ -352,7 +353,7 @@ def test_the_dose_question_fits_the_side_panel_of_a_1366_screen(qtbot, workspace
 
 
 def test_after_the_session_ends_the_form_is_closed_and_what_was_typed_stays(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, pulse="80")  # typed, not saved, when the session ends
     room.controller.end("ended_early", "client unwell")
@@ -366,14 +367,14 @@ def test_after_the_session_ends_the_form_is_closed_and_what_was_typed_stays(qtbo
 
 
 def test_a_room_opened_on_an_ended_session_shows_the_form_closed(qtbot, workspace, protocol):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     runner.end(State.ENDED_EARLY, "client unwell")
     room = open_vitals_room(qtbot, workspace, runner)
     assert not room.vitals.form.save_button.isEnabled()
 
 
 def test_fields_are_line_edits_with_accessible_names(qtbot, workspace, protocol):
-    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A"))
+    room = open_vitals_room(qtbot, workspace, workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT))
     for edit in room.vitals.form.fields.values():
         assert isinstance(edit, QLineEdit) and edit.accessibleName()
     assert "50 to 300 mmHg" in room.vitals.form.fields["systolic"].accessibleName()
@@ -381,7 +382,7 @@ def test_fields_are_line_edits_with_accessible_names(qtbot, workspace, protocol)
 
 def test_the_time_since_the_dose_shows_beside_the_next_check_once_the_dose_is_recorded(qtbot, workspace, protocol,
                                                                                         clock):
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     since = label(room, "sinceDose")
     assert not since.isVisible()  # nothing to count from yet
@@ -407,7 +408,7 @@ def test_the_check_ins_so_far_sit_below_the_form_newest_first_with_the_baseline_
                                                                                        clock):
     """'Back near baseline?' is judged against the trend: the panel lists every check-in, each
     value in its status colour, once there is more than the last one to show."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     history = label(room, "vitalsHistory")
     fill(room, **COMPLETE)
@@ -444,7 +445,7 @@ def test_a_long_session_lists_its_newest_check_ins_and_keeps_the_baseline(qtbot,
 def test_f10_after_the_dosing_phase_asks_when_the_dose_was_given(qtbot, workspace, protocol, clock):
     """Recorded as 'now' at 45 min, a dose given at 23 would move the 40-minute check to 85 min:
     the room asks when it was given, offering the dosing phase's start."""
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, **COMPLETE)
     save(room)

@@ -10,11 +10,11 @@ from pypdf import PdfReader
 from kaproom.domain.events import Kind
 from kaproom.export.pdf import render_pdf
 from kaproom.export.report_data import gather
-from tests._vitals_helpers import MIN, fill, open_vitals_room, press, save, stored
+from tests._vitals_helpers import ESCORT, MIN, fill, open_vitals_room, press, save, stored
 
 
 def test_a_partial_check_without_blood_pressure_is_not_the_baseline(qtbot, qapp, workspace, protocol, clock) -> None:
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)
     fill(room, systolic="128/84", pulse="70", spo2="98")
     save(room)  # 0:00, with blood pressure

@@ -16,14 +16,12 @@ from kaproom.export.importer import import_bundle
 from kaproom.export.json_bundle import BundleRefused
 from kaproom.export.output import FORMATS
 from kaproom.export.records import LocalRecords
+from kaproom.export.session_export import EXPORTS_FOLDER
 from kaproom.services.paths import ensure_private_dir
 from kaproom.services.room_key import fingerprint, load_or_create
 from kaproom.services.workspace import Workspace
 
 EXIT_FAILED = 1  # the clinic server could not be reached (or refused): nothing was written
-#: Where ``export`` writes without ``-o``: inside the data folder, which is private (0700), never
-#: the current folder, which may be shared, synced or a download folder.
-EXPORTS_FOLDER = "exports"
 
 
 def output_of(args: argparse.Namespace, workspace: Workspace) -> Path:

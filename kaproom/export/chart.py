@@ -474,3 +474,55 @@ def _legend(painter: QPainter, rect: QRectF, fm: QFontMetricsF, pal: Palette, un
         painter.drawText(QPointF(x + sample + 4 * unit, y + row_h / 2 + fm.ascent() / 2.6), label)
         x += width
     return y + row_h
+
+
+# ----------------------------------------------------------------------------- the client's course
+#: Pen styles for the measures' trend lines, so they differ without colour.
+TREND_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+
+
+def draw_course_trend(p: QPainter, rect: QRectF, series: dict[str, list[tuple[int, int]]], count: int, font: QFont,
+                      mm: float, *, ink: QColor | None = None) -> None:
+    """The measures' totals over a client's course (PHQ-9, GAD-7...): one line per measure over the
+    course's ``count`` sessions, numbered 1 to ``count``, each point a session's total (``series``
+    from :func:`kaproom.export.course.measure_series`). Drawn the same on the course PDF and in the
+    review's course view; ``mm`` is the device's millimetre, ``ink`` the lines' colour (black on paper)."""
+    if not series or count < 1:
+        return
+    fm = QFontMetricsF(font, p.device())
+    p.setFont(font)
+    top_value = max(max(total for _, total in points) for points in series.values())
+    low_value = min(0, min(min(total for _, total in points) for points in series.values()))
+    widest = max(fm.horizontalAdvance(f"{name} {points[-1][1]}") for name, points in series.items())
+    left = rect.left() + fm.horizontalAdvance("000") + 2 * mm
+    right = rect.right() - max(20 * mm, widest + 3 * mm)  # room for the labels at the lines' ends
+    top, bottom = rect.top() + fm.height(), rect.bottom() - fm.height() * 1.5
+    span = max(1, top_value - low_value)
+
+    def at(place: int, value: int) -> QPointF:
+        x = left + (right - left) * (place / max(1, count - 1))
+        return QPointF(x, bottom - (bottom - top) * (value - low_value) / span)
+
+    p.setPen(QPen(QColor("#888888"), 0))
+    p.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+    p.drawLine(QPointF(left, top), QPointF(left, bottom))
+    for value in (low_value, top_value):
+        label = str(value)
+        p.drawText(QPointF(left - fm.horizontalAdvance(label) - mm, at(0, value).y() + fm.ascent() / 3), label)
+    for place in range(count):
+        label = f"{place + 1}"
+        p.drawText(QPointF(at(place, low_value).x() - fm.horizontalAdvance(label) / 2, bottom + fm.height()), label)
+    ends: list[tuple[float, float, str]] = []  # each line's last point and its label
+    for index, (name, points) in enumerate(sorted(series.items())):
+        p.setPen(QPen(ink or QColor("#000000"), 0.35 * mm, TREND_STYLES[index % len(TREND_STYLES)]))
+        line = [at(place, total) for place, total in points]
+        p.drawPolyline(line)
+        for point in line:
+            p.drawEllipse(point, 0.8 * mm, 0.8 * mm)
+        ends.append((line[-1].y(), line[-1].x(), f"{name} {points[-1][1]}"))
+    p.setPen(QPen(ink or QColor("#000000"), 0))
+    below = -math.inf  # labels ending near each other are set a line apart, never over each other
+    for y, x, label in sorted(ends):
+        y = max(y, below + fm.height())
+        below = y
+        p.drawText(QPointF(x + 1.5 * mm, y + fm.ascent() / 3), label)

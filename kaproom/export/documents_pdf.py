@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF
+from PySide6.QtGui import QFont, QFontDatabase, QPagedPaintDevice, QPageLayout, QPageSize, QPainter
 
 from kaproom.domain.clock import from_iso
+from kaproom.export.chart import draw_course_trend
 from kaproom.export.course import CourseRow, measure_series
 from kaproom.export.monitoring import MonitoringSummary, monitoring_summary
 from kaproom.export.pdf import HEALTH_LABEL, PAGE_SIZES, RESOLUTION, ensure_gui_application, pdf_writer
@@ -229,10 +230,6 @@ def _aftercare_page(flow: Flow, facts: MonitoringSummary, dates: str, clinic: Cl
 
 # ----------------------------------------------------------------------------- the client's course
 
-#: Pen styles for the measures' trend lines, so they differ without colour.
-_TREND_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
-
-
 def render_course(course: list[CourseRow], client_code: str, exported_at: str = "", *, paper: str = "a4",
                   dates: str = "iso", clinic: ClinicSettings | None = None) -> bytes:
     """Every session of one client in order, and the trend of the measures, as PDF."""
@@ -280,33 +277,4 @@ def _course_pages(flow: Flow, course: list[CourseRow], client_code: str, exporte
 
 
 def _trend(p: QPainter, rect: QRectF, flow: Flow, series: dict[str, list[tuple[int, int]]], count: int) -> None:
-    font = flow.fonts.small
-    fm = flow.metrics(font)
-    p.setFont(font)
-    top_value = max(max(total for _, total in points) for points in series.values())
-    low_value = min(0, min(min(total for _, total in points) for points in series.values()))
-    left, right = rect.left() + fm.horizontalAdvance("000") + 2 * flow.mm, rect.right() - 20 * flow.mm
-    top, bottom = rect.top() + fm.height(), rect.bottom() - fm.height() * 1.5
-    span = max(1, top_value - low_value)
-
-    def at(place: int, value: int) -> QPointF:
-        x = left + (right - left) * (place / max(1, count - 1))
-        return QPointF(x, bottom - (bottom - top) * (value - low_value) / span)
-
-    p.setPen(QPen(QColor("#888888"), 0))
-    p.drawLine(QPointF(left, bottom), QPointF(right, bottom))
-    p.drawLine(QPointF(left, top), QPointF(left, bottom))
-    for value in (low_value, top_value):
-        label = str(value)
-        p.drawText(QPointF(left - fm.horizontalAdvance(label) - flow.mm, at(0, value).y() + fm.ascent() / 3), label)
-    for place in range(count):
-        label = f"{place + 1}"
-        p.drawText(QPointF(at(place, low_value).x() - fm.horizontalAdvance(label) / 2, bottom + fm.height()), label)
-    for index, (name, points) in enumerate(sorted(series.items())):
-        pen = QPen(QColor("#000000"), 0.35 * flow.mm, _TREND_STYLES[index % len(_TREND_STYLES)])
-        p.setPen(pen)
-        line = [at(place, total) for place, total in points]
-        p.drawPolyline(line)
-        for point in line:
-            p.drawEllipse(point, 0.8 * flow.mm, 0.8 * flow.mm)
-        p.drawText(QPointF(line[-1].x() + 1.5 * flow.mm, line[-1].y() + fm.ascent() / 3), f"{name} {points[-1][1]}")
+    draw_course_trend(p, rect, series, count, flow.fonts.small, flow.mm)

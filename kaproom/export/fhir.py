@@ -1,7 +1,8 @@
 """FHIR R4 export: a collection Bundle with the client, the session, one MedicationAdministration
 per administration (every dose, a booster too, and every standing-order medication, coded in
-RxNorm where the protocol gives the code), an AdverseEvent per adverse event, and one
-Observation per vital.
+RxNorm where the protocol gives the code), an AdverseEvent per adverse event, one Observation per
+vital (category "vital-signs"), and in the category "survey" an Observation per MOAA/S level, per
+NEWS2 total, per rating and per fasting time (see the sections below for their codes).
 
 Written from plain dicts (no FHIR library at run time); the tests check it with a standard FHIR
 library. The client appears only by the clinic's code (no name), as everywhere in KAP Room. Codes
@@ -316,9 +317,8 @@ def _scale_observation(report: SessionReport, seq: int, key: str, name: str, wal
 
 
 def _scale_observations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
-    """Every rating recorded (RASS, dissociation, a clinic's own). MOAA/S stays a field of the
-    vitals check-in and is not (yet) exported as an Observation of its own: the vitals part of the
-    bundle is one Observation per vital sign, which receiving systems and the tests count on."""
+    """Every rating recorded (RASS, dissociation, a clinic's own). MOAA/S, a field of the vitals
+    check-in, has Observations of its own (:func:`_moaas_observations`)."""
     amended = {t.seq for t in report.timeline if t.amended_by}
     out: list[dict[str, Any]] = []
     for rating in scale_rows(report):
@@ -338,6 +338,72 @@ def _scale_observations(report: SessionReport, refs: dict[str, str]) -> list[dic
         interpretation = _interpretation(rating.level)
         if interpretation and rating.level != "ok":
             obs["interpretation"] = interpretation
+        out.append(obs)
+    return out
+
+
+def _moaas_observations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """Each MOAA/S level taken at a vitals check-in, as its own Observation in the clinic's scale
+    system (code "moaas"; no LOINC code for MOAA/S was found, see above), category "survey", so
+    the "vital-signs" Observations stay one per vital sign. Its status at the check-in (an urgent
+    level under the protocol's ``moaas_urgent_at_or_below``) is its interpretation."""
+    amended = {t.seq for t in report.timeline if t.amended_by}
+    out: list[dict[str, Any]] = []
+    for row in report.vitals:
+        if row.moaas is None:
+            continue
+        obs = _scale_observation(report, row.seq, "moaas", "MOAA/S", row.wall_time, row.author, refs,
+                                 row.seq in amended)
+        obs["code"]["coding"][0]["display"] = "Modified Observer's Assessment of Alertness/Sedation"
+        obs["valueInteger"] = int(row.moaas)
+        interpretation = _interpretation(row.statuses.get("moaas", ""))
+        if interpretation and row.statuses.get("moaas") not in ("ok", "normal"):
+            obs["interpretation"] = interpretation
+        out.append(obs)
+    return out
+
+
+# ----------------------------------------------------------------------------- NEWS2
+#: NEWS2 total score: SNOMED CT 1104051000000101 "Royal College of Physicians National Early
+#: Warning Score 2 - total score" (an observable entity of the UK edition of SNOMED CT, not of the
+#: International edition; it is not a LOINC code). What was verified: the code and its preferred
+#: term as several public NHS-style FHIR profiles and examples use them (a CareConnect/UK Core
+#: NEWS2 Observation fixes Observation.code to it), and NHS Digital's FHIR NEWS2 guidance, which
+#: asks for category "survey" and a valueQuantity in UCUM "{score}". What was not verified: the
+#: code against a SNOMED CT release or terminology server (none was reachable). LOINC 88330-6
+#: ("National Early Warning Score [NEWS]") names the first NEWS, not NEWS2, and is not used.
+SNOMED = "http://snomed.info/sct"
+NEWS2_CODE = ("1104051000000101", "Royal College of Physicians National Early Warning Score 2 - total score")
+
+
+def _news2_observations(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    """Each NEWS2 total computed at a vitals check-in (only where the check-in had every value
+    NEWS2 needs), derived from that check-in's vital-sign Observations, its band as the
+    interpretation's text."""
+    amended = {t.seq for t in report.timeline if t.amended_by}
+    out: list[dict[str, Any]] = []
+    for row in report.vitals:
+        if row.news2_score is None:
+            continue
+        obs: dict[str, Any] = {
+            "resourceType": "Observation", "id": _uuid(report.header.uid, row.seq, "news2"),
+            "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{row.seq}/news2"}],
+            "status": "amended" if row.seq in amended else "final", "category": [SURVEY],
+            "code": {"coding": [{"system": SNOMED, "code": NEWS2_CODE[0], "display": NEWS2_CODE[1]}],
+                     "text": "NEWS2 total score"},
+            "subject": {"reference": refs["patient"]}, "encounter": {"reference": refs["encounter"]},
+            "effectiveDateTime": row.wall_time,
+            "valueQuantity": _quantity(row.news2_score, "{score}", "score"),
+        }
+        if row.author:
+            obs["performer"] = [{"display": row.author}]
+        if row.news2_band:
+            obs["interpretation"] = [{"text": f"NEWS2 {row.news2_band} risk"}]
+        # the check-in's vital-sign Observations, as _vitals_observations makes them
+        keys = ["bp"] if row.systolic is not None or row.diastolic is not None else []
+        keys += [key for key, _, _, _, _, getter in SIMPLE_VITALS if getter(row) is not None]
+        if keys:
+            obs["derivedFrom"] = [{"reference": f"urn:uuid:{_uuid(report.header.uid, row.seq, key)}"} for key in keys]
         out.append(obs)
     return out
 
@@ -388,6 +454,50 @@ def _escort(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]
     return [person]
 
 
+#: The fasting times have no code KAP Room could confirm for food and drink apart (LOINC 67517-3
+#: "Last oral intake [Date and time]" is one time for both, and a date and time, where KAP Room
+#: asks a time of day), so each is an Observation coded in the clinic's own system
+#: ``urn:kaproom:pre-dose`` ("last-food", "last-drink"), category "survey" (the client's answer),
+#: its value a valueTime: the time of day as typed on the start page, in the clinic's local time,
+#: on the day of the session or the evening before. Its effective time is when it was recorded.
+#: Touch consent and music preferences have no FHIR home in this bundle and are left out of it.
+PRE_DOSE_SYSTEM = "urn:kaproom:pre-dose"
+FASTING = (("last_food", "last-food", "Time of the last food before the dose"),
+           ("last_drink", "last-drink", "Time of the last drink before the dose"))
+
+
+def _fasting(report: SessionReport, refs: dict[str, str]) -> list[dict[str, Any]]:
+    latest: dict[str, RecordedEvent] = {}
+    for event in report.events:
+        if event.kind == Kind.PRE_DOSE:
+            for name, _, _ in FASTING:
+                value = event.payload.get(name)
+                if isinstance(value, str) and value.strip():
+                    latest[name] = event
+    out: list[dict[str, Any]] = []
+    for name, code, text in FASTING:
+        given = latest.get(name)
+        if given is None:
+            continue
+        value = str(given.payload[name]).strip()
+        obs: dict[str, Any] = {
+            "resourceType": "Observation", "id": _uuid(report.header.uid, given.seq, code),
+            "identifier": [{"system": SESSION_SYSTEM, "value": f"{report.header.uid}/{given.seq}/{code}"}],
+            "status": "final", "category": [SURVEY],
+            "code": {"coding": [{"system": PRE_DOSE_SYSTEM, "code": code, "display": text}], "text": text},
+            "subject": {"reference": refs["patient"]}, "encounter": {"reference": refs["encounter"]},
+            "effectiveDateTime": given.wall_time,
+        }
+        if len(value) == 5 and value[2] == ":":  # "HH:MM" as parse_facts stores it
+            obs["valueTime"] = value + ":00"
+        else:  # an older or hand-made record: the words as they are
+            obs["valueString"] = value
+        if given.author:
+            obs["performer"] = [{"display": given.author}]
+        out.append(obs)
+    return out
+
+
 def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
     head = report.header
     patient_id, encounter_id = _uuid("client", head.client_code), _uuid("session", head.uid)
@@ -409,7 +519,9 @@ def fhir_bundle(report: SessionReport, exported_at: str) -> dict[str, Any]:
         encounter["location"] = [{"location": {"display": head.room}}]
     resources = [patient, encounter, *_dose_administration(report, refs), *_medication_administrations(report, refs),
                  *_adverse_events(report, refs), *_vitals_observations(report, refs),
-                 *_scale_observations(report, refs), *_aldrete_observation(report, refs), *_escort(report, refs)]
+                 *_moaas_observations(report, refs), *_news2_observations(report, refs),
+                 *_scale_observations(report, refs), *_aldrete_observation(report, refs), *_escort(report, refs),
+                 *_fasting(report, refs)]
     return {"resourceType": "Bundle", "id": _uuid("bundle", head.uid, exported_at), "type": "collection",
             "timestamp": exported_at,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}

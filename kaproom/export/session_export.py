@@ -30,6 +30,7 @@ from kaproom.export.output import (
 from kaproom.export.report_data import SessionReport, gather
 from kaproom.export.report_rows import Header
 from kaproom.services.paper import date_format, paper_size
+from kaproom.services.paths import ensure_private_dir
 from kaproom.services.people import People
 from kaproom.services.room_key import computer_name, fingerprint, load_or_create
 from kaproom.services.settings import load_settings
@@ -40,6 +41,12 @@ from kaproom.store.errors import DatabaseLocked, DatabaseReadOnly, DiskFull
 if TYPE_CHECKING:
     from kaproom.domain.people import User
     from kaproom.services.workspace import Workspace
+
+#: Where exports go inside the data folder when no other place is given (``kaproom export`` without
+#: ``-o``, the after-care sheet's kept copy): the data folder is private (0700), never the current
+#: folder, which may be shared, synced or a download folder.
+EXPORTS_FOLDER = "exports"
+
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -188,3 +195,29 @@ def export_report(workspace: Workspace, report_of: Callable[[], SessionReport], 
 
     write_private(target, data, replace=replace, before_commit=record)
     return ExportResult(target, fmt, uid, report.header.number, len(data))
+
+
+def keep_aftercare_copy(workspace: Workspace, report: SessionReport) -> Path:
+    """Keep the after-care sheet just printed for the client with the record's exports (the data
+    folder's ``exports``, owner-only), so the clinic can show what the client was given; recorded
+    in the audit trail like every export (before the file takes its name: no record, no file). A
+    sheet printed again is kept again beside the first ("...-2.aftercare.pdf"), never over it. This
+    is the room keeping its own copy, not someone exporting: it asks for no export permission."""
+    folder = workspace.folder.absolute() / EXPORTS_FOLDER
+    ensure_private_dir(folder)
+    name = default_name(report.header, "aftercare")
+    stem = name.removesuffix(FORMATS["aftercare"])
+    target, count = folder / name, 1
+    while os.path.lexists(target):
+        count += 1
+        target = folder / f"{stem}-{count}{FORMATS['aftercare']}"
+    data = _render_document("aftercare", report, to_iso(workspace.clock.now()), workspace.folder)
+
+    def record() -> None:
+        try:
+            People.of(workspace).record_export(None, [report.header.uid], "aftercare", str(target))
+        except StoreError as exc:
+            raise _unrecorded(exc, target) from None
+
+    write_private(target, data, before_commit=record)
+    return target

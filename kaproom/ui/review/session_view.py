@@ -37,6 +37,7 @@ from kaproom.ui.kit.errors import quietly
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.review.chart_widget import VitalsChart
 from kaproom.ui.review.course import course_html
+from kaproom.ui.review.course_chart import CourseTrendChart
 from kaproom.ui.review.details import details_html, facts_line
 from kaproom.ui.review.exports import ExportBar
 from kaproom.ui.review.signoff_panel import SignOffPanel
@@ -149,6 +150,7 @@ class SessionView(QWidget):
         self.details = QTextBrowser()
         self.details.setObjectName("sessionDetails")
         self.details.setOpenLinks(False)
+        self.course_trend = CourseTrendChart()  # under the course in the details, when a measure has a trend
         self.signoff = SignOffPanel(workspace, user_name, user, records=self.records)
         self.signoff.signed.connect(self._after_signoff)
         self.exports = ExportBar(workspace, user_name, user, records=self.records)
@@ -174,6 +176,7 @@ class SessionView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.details, 1)
+        right_layout.addWidget(self.course_trend)
         right_layout.addWidget(self.signoff)
         right_layout.addWidget(self.exports)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -276,6 +279,7 @@ class SessionView(QWidget):
         report = self.report
         course = quietly(lambda: client_course(self.workspace.store, report.header.client_code, report), [])
         self.details.setHtml(details_html(self.report, exports, self.dates) + course_html(course, uid, self.dates))
+        self.course_trend.set_course(course if len(course) >= 2 else [])
 
     def reload(self) -> None:
         if self.report is not None:

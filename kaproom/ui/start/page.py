@@ -118,6 +118,7 @@ class StartPage(QMainWindow):
         self.protocol_info.setObjectName("protocolInfo")
         self.protocol_info.setWordWrap(True)
         self.protocol_info.setProperty("muted", "true")
+        self.protocol_info.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never cut short
         self.protocol_problems = QLabel("\n".join(
             f"A clinic protocol file could not be used and is left out: {error}" for error in errors))
         self.protocol_problems.setObjectName("protocolProblems")
@@ -140,6 +141,9 @@ class StartPage(QMainWindow):
         self.intention.setPlaceholderText("The intention the client sets for this session, in their words")
         self.intention.setTabChangesFocus(True)
         self.intention.setMinimumHeight(90)
+        # It takes the height the page has to spare, and asks for none beyond its minimum: with the
+        # facts before the dose the page then fits a 1366x768 screen without scrolling.
+        self.intention.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
 
         form = QFormLayout()
         form.setVerticalSpacing(10)
@@ -318,7 +322,7 @@ class StartPage(QMainWindow):
             self.facts.deleteLater()
             self.facts = None
         if protocol.pre_dose_ask:
-            self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required)
+            self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required, columns=2)
             self.facts_box.addWidget(self.facts)
             self.facts.show()  # now, not on the next event loop turn as a late child would be
         self._order_tabs()

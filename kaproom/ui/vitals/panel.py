@@ -658,14 +658,15 @@ class RoomVitals(QObject):
         # The printing code brings the exporters, the clinic settings and QtPrintSupport: about 0.2 s
         # to import (measured after the room's own modules, 2-core test machine), which the room's
         # first paint (bench/bench_startup.py), loading this module, would otherwise wait for.
-        from kaproom.ui.vitals.aftercare_print import ask_with_dialog, print_aftercare  # noqa: PLC0415
+        from kaproom.ui.vitals.aftercare_print import COPY_NOT_KEPT, ask_with_dialog, print_aftercare  # noqa: PLC0415
         try:
             words = print_aftercare(self.controller.workspace, self.runner.session_uid, self.room.window(),
                                     ask or ask_with_dialog)
         except Exception as exc:  # noqa: BLE001 - a printer or the audit trail failing must not close the room
             self.room.show_status(f"The after-care sheet was not printed: {exc}", "error")
             return ""
-        self.room.show_status(words or "The after-care sheet was not printed.", "ok" if words else "info")
+        level = "caution" if COPY_NOT_KEPT in words else "ok" if words else "info"
+        self.room.show_status(words or "The after-care sheet was not printed.", level)
         return words
 
     # ---------------------------------------------------------------- discharge

@@ -19,11 +19,14 @@ PLACEHOLDERS = {"escort_name": "who takes the client home", "escort_phone": "e.g
 
 
 class PreDoseForm(QFrame):
-    """One line box per fact asked, required ones marked; Enter asks to save (``saveRequested``)."""
+    """One line box per fact asked, required ones marked; Enter asks to save (``saveRequested``).
+    ``columns=2`` sets the boxes in pairs (the escort's name and phone, last food and drink), for a
+    page as wide as the start page's column; the order of the boxes stays the facts' order."""
 
     saveRequested = Signal()
 
-    def __init__(self, asked: Sequence[str], required: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(self, asked: Sequence[str], required: Sequence[str], parent: QWidget | None = None,
+                 columns: int = 1) -> None:
         super().__init__(parent)
         self.setObjectName("preDoseFacts")
         self.setAccessibleName("Before the dose")
@@ -37,7 +40,9 @@ class PreDoseForm(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
-        for row, name in enumerate(self.asked):
+        columns = max(1, columns)
+        for index, name in enumerate(self.asked):
+            row, column = divmod(index, columns)
             edit = QLineEdit()
             edit.setObjectName(f"preDose_{name}")
             edit.setMaxLength(MUSIC_MAX if name == "music_preferences" else 80)
@@ -49,11 +54,24 @@ class PreDoseForm(QFrame):
             error = plain_label(f"preDoseError_{name}", "")
             set_level(error, "error")
             error.hide()
-            grid.addWidget(QLabel(LABELS[name] + (" *" if name in self.required else "")), row * 2, 0)
-            grid.addWidget(edit, row * 2, 1)
-            grid.addWidget(error, row * 2 + 1, 0, 1, 2)
+            label = QLabel(LABELS[name] + (" *" if name in self.required else ""))
+            label.setBuddy(edit)
+            if columns == 1:  # the label beside its box
+                grid.addWidget(label, row * 2, 0)
+                grid.addWidget(edit, row * 2, 1)
+                grid.addWidget(error, row * 2 + 1, 0, 1, 2)
+            else:  # in pairs, each label above its box so the boxes keep the width to show their hints
+                grid.addWidget(label, row * 3, column)
+                grid.addWidget(edit, row * 3 + 1, column)
+                grid.addWidget(error, row * 3 + 2, column)
+                error.setWordWrap(True)
             self.fields[name], self.errors[name] = edit, error
-        grid.setColumnStretch(1, 1)
+        if columns == 1:
+            grid.setColumnStretch(1, 1)
+        else:
+            grid.setHorizontalSpacing(16)
+            for column in range(columns):
+                grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
         if self.required:
             note = plain_label("preDoseRequired", "* needed before the dose is recorded (F10)")
