@@ -36,10 +36,22 @@ class ElidedLabel(QLabel):
 
     MINIMUM_WIDTH = 80
 
-    def __init__(self, name: str, text: str = "") -> None:
+    def __init__(self, name: str, text: str = "", accessible: str = "", *, whole_in_tooltip: bool = False) -> None:
         super().__init__(text)
         self.setObjectName(name)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        if accessible:
+            self.setAccessibleName(accessible)
+        #: A message that must never move the screen (the room's status line, its headline): one
+        #: line, and the whole text in the tooltip.
+        self.whole_in_tooltip = whole_in_tooltip
+        if whole_in_tooltip:
+            self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        if self.whole_in_tooltip:
+            self.setToolTip(text)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -37,7 +37,7 @@ from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text, make_button
 from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.host import LEAVE_HINT
-from kaproom.ui.kit.labels import make_label
+from kaproom.ui.kit.labels import ElidedLabel, make_label
 from kaproom.ui.kit.prompt import RoomPrompt
 from kaproom.ui.kit.shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
 from kaproom.ui.kit.theme import Sizes, font_sizes, set_level
@@ -120,7 +120,6 @@ class RoomWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         column.addWidget(self.phase_strip)
-        column.addLayout(self.banner_area)
         column.addLayout(middle_row, 1)
         column.addWidget(self.prompt)
         column.addLayout(note_row)
@@ -155,9 +154,11 @@ class RoomWindow(QMainWindow):
         """The clock, the phase, the next vitals check and the time since the dose: what the
         privacy cover leaves."""
         self.clock_label = ClockLabel()
-        self.phase_label = make_label("phaseLabel", "", "Current phase and time left", wrap=True)
-        # Wraps: late in a session it says the most ("overdue 22 min (dose not recorded: ...)").
-        self.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)
+        # One line each, whatever they say (late in a session they say the most: "overdue 22 min
+        # (dose not recorded: ...)"): a wrapped headline would move everything under it. What does
+        # not fit ends in "…", and the tooltip has the whole text.
+        self.phase_label = ElidedLabel("phaseLabel", "", "Current phase and time left", whole_in_tooltip=True)
+        self.vitals_due = ElidedLabel("vitalsDue", "\u2014", "Next vitals check", whole_in_tooltip=True)
         self.vitals_due.setProperty("level", "ok")
         # Time since the dose: what KAP timing is counted from (the blood-pressure peak near 40 min, the
         # observation before discharge). Shown once a dose is recorded, beside the next-check line.
@@ -171,6 +172,11 @@ class RoomWindow(QMainWindow):
         self.demo_marker.setVisible(self.demo)
         for fixed in (self.clock_label, self.demo_marker):
             fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for line in (self.phase_label, self.vitals_due, self.since_dose):
+            policy = QSizePolicy(QSizePolicy.Policy.Expanding if line is not self.since_dose
+                                 else QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            policy.setRetainSizeWhenHidden(True)  # the privacy cover hides them: the headline stays put
+            line.setSizePolicy(policy)
         header = QHBoxLayout()
         header.setSpacing(24)
         header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -187,8 +193,22 @@ class RoomWindow(QMainWindow):
     def _build_log_and_side(self) -> QHBoxLayout:
         """The phase strip and the banners above; the log, and the column of panels beside it."""
         self.phase_strip = PhaseStrip(self.protocol)
-        self.banner_area = QVBoxLayout()
+        # Banners have a place of their own above the log, kept whether or not one shows: a banner
+        # that comes or goes never moves the log (several at once scroll inside it).
+        self.banner_box = QScrollArea()
+        self.banner_box.setObjectName("roomBanners")
+        self.banner_box.setAccessibleName("Alerts and notices")
+        self.banner_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.banner_box.setWidgetResizable(True)
+        self.banner_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        banners = QWidget()
+        banners.setObjectName("roomBannersInner")
+        self.banner_area = QVBoxLayout(banners)
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
         self.banner_area.setSpacing(4)
+        self.banner_area.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.banner_box.setWidget(banners)
+        self.reserve_banner_space()
         self.log_view = LogView(self.protocol)
         self.log_view.amendRequested.connect(self.commands.amend)
         self.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -213,7 +233,11 @@ class RoomWindow(QMainWindow):
         self.side.setMaximumWidth(side_max_width(self.size_scale))
         self.side.hide()
         middle_row = QHBoxLayout()
-        middle_row.addWidget(self.log_view, 1)
+        log_column = QVBoxLayout()  # the banners' place is above the log: the side panels keep their height
+        log_column.setSpacing(4)
+        log_column.addWidget(self.banner_box)
+        log_column.addWidget(self.log_view, 1)
+        middle_row.addLayout(log_column, 1)
         middle_row.addWidget(self.side)
         return middle_row
 
@@ -251,7 +275,9 @@ class RoomWindow(QMainWindow):
 
     def _build_commands(self) -> QHBoxLayout:
         """The status line and the command buttons (the first four go grey once the session has ended)."""
-        self.status = make_label("roomStatus", "", "Status", wrap=True)
+        # One line: a long message ends in "…" (the whole of it in the tooltip), never pushing the
+        # note field up.
+        self.status = ElidedLabel("roomStatus", "", "Status", whole_in_tooltip=True)
         self.status.setProperty("level", "info")
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -289,6 +315,15 @@ class RoomWindow(QMainWindow):
         with them (see layout.side_max_width)."""
         self.size_scale = height / 1000
         self.setStyleSheet(font_sizes(Sizes().scaled(self.size_scale)))
+        if hasattr(self, "banner_box"):
+            self.reserve_banner_space()
+
+    def reserve_banner_space(self) -> None:
+        """The banners' place: two lines of the room's text, as tall as an alert banner with its
+        buttons, whether or not a banner shows."""
+        font = QFont(self.font())
+        font.setPointSizeF(Sizes().scaled(self.size_scale).body)
+        self.banner_box.setFixedHeight(2 * QFontMetrics(font).height() + 6)
 
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
@@ -365,8 +400,9 @@ class RoomWindow(QMainWindow):
         self.side.show()
 
     def add_banner(self, widget: QWidget) -> None:
-        """A persistent line under the clock (alerts, "music unavailable")."""
+        """A persistent line under the clock (alerts, "music unavailable"), in the banners' own place."""
         self.banner_area.addWidget(widget)
+        self.banner_box.ensureWidgetVisible(widget)
 
     def panels_resized(self) -> None:
         """A panel beside the log shows something else: the column sizes itself to its panels,
