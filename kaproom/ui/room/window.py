@@ -15,9 +15,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -99,6 +100,9 @@ class RoomWindow(QMainWindow):
         self._install_extensions(ROOM_EXTENSIONS if extensions is None else extensions)
         self._on_tick(controller.elapsed())  # starting the music may take a moment: show the time now
         controller.start_ticking()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_in_view)
         self.focus_note()
 
     @property
@@ -228,15 +232,25 @@ class RoomWindow(QMainWindow):
         side_frame_layout = QVBoxLayout(self.side)
         side_frame_layout.setContentsMargins(0, 0, 0, 0)
         side_frame_layout.addWidget(side_scroll)
-        self.shortcut_help = ShortcutHelp()
-        self.side_layout.addWidget(self.shortcut_help)
         self.side.setMaximumWidth(side_max_width(self.size_scale))
         self.side.hide()
+        # The key list (Ctrl+/) shows in the log's place, in two columns: the side column is too
+        # narrow for forty keys, even on a 1080p screen.
+        self.shortcut_help = ShortcutHelp()
+        self.shortcut_help_scroll = QScrollArea()
+        self.shortcut_help_scroll.setObjectName("shortcutHelpScroll")
+        self.shortcut_help_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.shortcut_help_scroll.setWidgetResizable(True)
+        self.shortcut_help_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.shortcut_help_scroll.setWidget(self.shortcut_help)
+        self.log_stack = QStackedWidget()
+        self.log_stack.addWidget(self.log_view)
+        self.log_stack.addWidget(self.shortcut_help_scroll)
         middle_row = QHBoxLayout()
         log_column = QVBoxLayout()  # the banners' place is above the log: the side panels keep their height
         log_column.setSpacing(4)
         log_column.addWidget(self.banner_box)
-        log_column.addWidget(self.log_view, 1)
+        log_column.addWidget(self.log_stack, 1)
         middle_row.addLayout(log_column, 1)
         middle_row.addWidget(self.side)
         return middle_row
@@ -626,10 +640,31 @@ class RoomWindow(QMainWindow):
     def toggle_shortcut_help(self) -> None:
         if self.shortcut_help.isVisible():
             self.shortcut_help.hide()
-            self.side.setVisible(self.side_layout.count() > 1)
+            self.log_stack.setCurrentWidget(self.log_view)
         else:
-            self.shortcut_help.show_for(self.shortcuts)
-            self.side.show()
+            self.shortcut_help.show_for(self.shortcuts, columns=2)
+            self.log_stack.setCurrentWidget(self.shortcut_help_scroll)
+
+    def _keep_focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Whatever takes the focus beside the log (a field, the dose question's answers, the
+        checklist's buttons) is scrolled into view, by Tab or given the focus by a key: on a
+        1366x768 screen the panels are taller than their column."""
+        if new is None or not self.side.isAncestorOf(new):
+            return
+        # After the layout: a question just shown has no place of its own yet.
+        QTimer.singleShot(0, self, lambda: self._scroll_to(new))
+
+    def _scroll_to(self, widget: QWidget) -> None:
+        try:
+            if not widget.hasFocus() or not self.side.isAncestorOf(widget):
+                return
+        except RuntimeError:  # gone meanwhile (a panel rebuilt)
+            return
+        parent = widget.parentWidget()
+        while parent is not None and parent is not self.side:  # the panel's own area first, then the column's
+            if isinstance(parent, QScrollArea):
+                parent.ensureWidgetVisible(widget, 10, 10)
+            parent = parent.parentWidget()
 
     def focus_note(self) -> None:
         if not self.private:

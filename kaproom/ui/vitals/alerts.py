@@ -72,6 +72,7 @@ class AlertBanner(QFrame):
         self.problem.setProperty("level", "error")
         self.problem.hide()
         row = QHBoxLayout()
+        row.setSpacing(10)  # "URGENT at 0:10:00" and its reasons never run together
         row.addWidget(self.level_label)
         row.addWidget(self.text, 1)
         row.addWidget(self.action, 1)
