@@ -78,6 +78,8 @@ class RoomWindow(QMainWindow):
         self._vitals_external = False
         self._close_confirmed = False
         self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
+        self.text_scale = 1.0  # the text-size setting (theme.TEXT_SIZES), remembered per room by the shell
+        self._screen_height = 1000
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
         self._typed_under_cover = 0  # characters typed under the privacy cover, kept in the note field
         self.shortcuts = ShortcutRegistry(self)
@@ -327,16 +329,30 @@ class RoomWindow(QMainWindow):
     def size_for_screen(self, height: int) -> None:
         """The room's fonts for a screen this many pixels high; the side column's widest grows
         with them (see layout.side_max_width)."""
+        self._screen_height = height
         self.size_scale = height / 1000
-        self.setStyleSheet(font_sizes(Sizes().scaled(self.size_scale)))
+        self.setStyleSheet(font_sizes(self.sizes()))
         if hasattr(self, "banner_box"):
             self.reserve_banner_space()
+            self.side.setMaximumWidth(side_max_width(max(1.0, self.size_scale) * self.text_scale))
+            self.side.updateGeometry()
+
+    def sizes(self) -> Sizes:
+        """The room's font sizes: the screen's, and then the text-size setting's."""
+        return Sizes().scaled(self.size_scale).larger_text(self.text_scale)
+
+    def set_text_scale(self, factor: float) -> None:
+        """The text-size setting (1 normal, 1.2 large, 1.4 larger): the text grows in the same
+        fixed layout (one-line messages, reserved banners, scrolling panels)."""
+        if factor != self.text_scale:
+            self.text_scale = factor
+            self.size_for_screen(self._screen_height)
 
     def reserve_banner_space(self) -> None:
         """The banners' place: two lines of the room's text, as tall as an alert banner with its
         buttons, whether or not a banner shows."""
         font = QFont(self.font())
-        font.setPointSizeF(Sizes().scaled(self.size_scale).body)
+        font.setPointSizeF(self.sizes().body)
         self.banner_box.setFixedHeight(2 * QFontMetrics(font).height() + 6)
 
     def _add_room_shortcuts(self) -> None:
