@@ -49,6 +49,7 @@ def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remember
             for size in ((1366, 768), (1920, 1080)):
                 room.resize(*size)
                 qtbot.waitUntil(lambda size=size: room.height() == size[1])
+                QApplication.processEvents()  # the layout after the resize
                 room.grab().save(os.path.join(SHOTS, f"text-larger-{size[0]}x{size[1]}.png"))
             room.resize(1366, 768)
         stored = json.loads((workspace.folder / DISPLAY_FILE).read_text(encoding="utf-8"))
