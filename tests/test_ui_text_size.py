@@ -71,3 +71,16 @@ def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remember
         again.close_now()
     finally:
         apply_theme(app)
+
+
+def test_the_key_list_names_the_night_key(qtbot, workspace, protocol) -> None:
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        room = _room(qtbot, Launcher(workspace), protocol, "Room 2")
+        assert NIGHT_KEY in [key for key, _ in room.shortcuts.rows()]  # in the key list (Ctrl+/)
+        press(room, NIGHT_KEY)  # from the note field, as before
+        assert is_night(app)
+        room.close_now()
+    finally:
+        apply_theme(app)

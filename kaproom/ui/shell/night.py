@@ -67,13 +67,18 @@ class NightSetting:
     def __init__(self, folder: Path, room: str) -> None:
         self.folder, self.room = folder, room
 
-    def attach(self, window: QWidget) -> QShortcut:
-        """Apply the room's remembered setting and give ``window`` the key that switches it."""
+    def attach(self, window: QWidget) -> None:
+        """Apply the room's remembered setting and give ``window`` the key that switches it (in
+        the room's key list, Ctrl+/, where the window keeps one)."""
         self.apply(self.room in night_rooms(self.folder))
+        add_shortcut = getattr(window, "add_shortcut", None)
+        if callable(add_shortcut):
+            add_shortcut(NIGHT_KEY, "Night colours: dimmer and warmer, or the day's again (remembered for this room)",
+                         lambda: self.switch(window))
+            return
         shortcut = QShortcut(QKeySequence(NIGHT_KEY), window)
         shortcut.setObjectName("nightKey")
         shortcut.activated.connect(lambda: self.switch(window))
-        return shortcut
 
     def apply(self, night: bool) -> None:
         app = QApplication.instance()
