@@ -78,6 +78,7 @@ def test_the_headline_keeps_one_line_in_the_last_phase_and_under_the_privacy_cov
     assert "Integration" in room.phase_label.text()
     assert one_line(room.phase_label) and one_line(room.vitals_due), room.phase_label.text()
     assert room.phase_label.toolTip() == room.phase_label.text()
+    assert room.phase_label.shown()[1] == room.phase_label.text()  # whole, in a slightly smaller type
     headline = where(room, room.phase_label)
     press("F12")
     qtbot.wait(20)

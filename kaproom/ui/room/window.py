@@ -161,10 +161,12 @@ class RoomWindow(QMainWindow):
         privacy cover leaves."""
         self.clock_label = ClockLabel()
         # One line each, whatever they say (late in a session they say the most: "overdue 22 min
-        # (dose not recorded: ...)"): a wrapped headline would move everything under it. What does
-        # not fit ends in "…", and the tooltip has the whole text.
-        self.phase_label = ElidedLabel("phaseLabel", "", "Current phase and time left", whole_in_tooltip=True)
-        self.vitals_due = ElidedLabel("vitalsDue", "\u2014", "Next vitals check", whole_in_tooltip=True)
+        # (dose not recorded: ...)"): a wrapped headline would move everything under it. A long one
+        # is drawn a little smaller; what still does not fit ends in "…" (the tooltip has it whole).
+        self.phase_label = ElidedLabel("phaseLabel", "", "Current phase and time left", whole_in_tooltip=True,
+                                       shrink_to=0.75)
+        self.vitals_due = ElidedLabel("vitalsDue", "\u2014", "Next vitals check", whole_in_tooltip=True,
+                                      shrink_to=0.8)
         self.vitals_due.setProperty("level", "ok")
         # Time since the dose: what KAP timing is counted from (the blood-pressure peak near 40 min, the
         # observation before discharge). Shown once a dose is recorded, beside the next-check line.
