@@ -3,7 +3,7 @@ never reading a typed or file-given text as markup."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel
 
 
@@ -36,19 +36,48 @@ class ElidedLabel(QLabel):
 
     MINIMUM_WIDTH = 80
 
-    def __init__(self, name: str, text: str = "") -> None:
+    def __init__(self, name: str, text: str = "", accessible: str = "", *, whole_in_tooltip: bool = False,
+                 shrink_to: float = 1.0) -> None:
         super().__init__(text)
+        #: A text too long for the line is first drawn in a smaller type, down to this share of the
+        #: label's own size (the line keeps its height), and only then cut short with "…".
+        self.shrink_to = shrink_to
         self.setObjectName(name)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        if accessible:
+            self.setAccessibleName(accessible)
+        #: A message that must never move the screen (the room's status line, its headline): one
+        #: line, and the whole text in the tooltip.
+        self.whole_in_tooltip = whole_in_tooltip
+        if whole_in_tooltip:
+            self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        if self.whole_in_tooltip:
+            self.setToolTip(text)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()
         hint.setWidth(min(hint.width(), self.MINIMUM_WIDTH))
         return hint
 
+    def shown(self) -> tuple[QFont, str]:
+        """The type and the text painted now: the whole text, smaller where allowed, else cut short."""
+        width, font = self.contentsRect().width(), QFont(self.font())
+        size = font.pointSizeF()
+        if size > 0 and self.shrink_to < 1.0 and QFontMetricsF(font).horizontalAdvance(self.text()) > width:
+            step = size
+            while step > size * self.shrink_to:
+                step = max(size * self.shrink_to, step - 0.5)
+                font.setPointSizeF(step)
+                if QFontMetricsF(font).horizontalAdvance(self.text()) <= width:
+                    break
+        return font, QFontMetrics(font).elidedText(self.text(), Qt.TextElideMode.ElideRight, width)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        area = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, area.width())
+        font, shown = self.shown()
         painter = QPainter(self)
+        painter.setFont(font)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(area, int(self.alignment()), shown)
+        painter.drawText(self.contentsRect(), int(self.alignment()), shown)

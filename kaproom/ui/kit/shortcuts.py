@@ -82,11 +82,17 @@ class ShortcutHelp(QLabel):
         self.setMargin(10)
         self.hide()
 
-    def show_for(self, registry: ShortcutRegistry) -> None:
+    def show_for(self, registry: ShortcutRegistry, columns: int = 1) -> None:
+        """The keys in ``columns`` columns, read down the first column, then the next."""
         # Only when the list is first shown: the resumed room must not load html (tests/test_cli.py keeps
         # it so for bench/bench_startup.py's resume figure).
         import html  # noqa: PLC0415
-        rows = "".join(f"<tr><td style='padding-right:14px'><b>{html.escape(key)}</b></td>"
-                       f"<td>{html.escape(description)}</td></tr>" for key, description in registry.rows())
-        self.setText(f"<p>Keyboard shortcuts (Ctrl+/ closes this list)</p><table>{rows}</table>")
+        cells = [f"<td style='padding-right:14px'><b>{html.escape(key)}</b></td>"
+                 f"<td style='padding-right:28px'>{html.escape(description)}</td>"
+                 for key, description in registry.rows()]
+        per_column = -(-len(cells) // max(1, columns))
+        rows = "".join("<tr>" + "".join(cells[row + column * per_column] for column in range(columns)
+                                        if row + column * per_column < len(cells)) + "</tr>"
+                       for row in range(per_column))
+        self.setText(f"<p>Keyboard shortcuts (Ctrl+/ or Esc closes this list)</p><table>{rows}</table>")
         self.show()

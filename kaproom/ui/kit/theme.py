@@ -149,6 +149,18 @@ class Sizes:
         return Sizes(*(round(v * f, 1) for v in (self.body, self.note, self.log, self.clock, self.phase,
                                                      self.small)))
 
+    def larger_text(self, factor: float) -> Sizes:
+        """The text-size setting (``TEXT_SIZES``): the text grows, the clock and the headline,
+        already large, stay as they are, so the room's layout keeps its place."""
+        return Sizes(body=round(self.body * factor, 1), note=round(self.note * factor, 1),
+                     log=round(self.log * factor, 1), clock=self.clock, phase=self.phase,
+                     small=round(self.small * factor, 1))
+
+
+#: The text-size setting, for therapists who sit further from the screen: its names, in the order
+#: one key goes through them, and how much larger than the screen's own size each is.
+TEXT_SIZES = {"normal": 1.0, "large": 1.2, "larger": 1.4}
+
 
 def stylesheet(sizes: Sizes = Sizes(), palette: Palette = DAY) -> str:
     """One style sheet for all KAP Room windows (object names select the special pieces)."""

@@ -262,8 +262,7 @@ class RoomMusic(QObject):
     def _shortcut(self, action: str) -> None:
         director = self.director
         if director is None or self.off_reason:
-            self._notify(self.off_reason or ("Music is starting." if self._waiting_for_paint else "Music is off."),
-                         "info")
+            self._notify(self._why_no_music(), "info")
             return
         if action in ("louder", "softer"):
             self._step_volume(director, +1 if action == "louder" else -1)
@@ -273,6 +272,15 @@ class RoomMusic(QObject):
             return
         {"duck": director.toggle_duck, "next": director.next, "previous": director.previous,
          "pause": director.toggle_pause}[action]()
+
+    def _why_no_music(self) -> str:
+        """What a music key says while there is no music: the reason is the banner's to say (said
+        once, where it stays), so the status line only points at it."""
+        if self._waiting_for_paint:
+            return "Music is starting."
+        if self._banner is not None and self._banner.isVisible():
+            return "Music is off, so that key did nothing (the banner above says why)."
+        return self.off_reason or "Music is off."
 
     def _step_volume(self, director: MusicDirector, steps: int) -> None:
         """The strip shows the new level; the status line speaks only where the key did nothing

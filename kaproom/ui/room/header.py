@@ -70,8 +70,9 @@ class PhaseStrip(QWidget):
             label = QLabel()
             label.setObjectName(f"phase_{phase.id}")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            # One line each: a wrapped name ("Integration & / discharge") made the strip, and all
+            # under it, taller. Each is at least as wide as its name; the rest is shared.
+            label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             label.setContentsMargins(6, 4, 6, 4)
             layout.addWidget(label, 1)
             self.labels.append(label)

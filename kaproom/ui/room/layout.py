@@ -2,8 +2,10 @@
 (``RoomWindow`` builds the widgets).
 
 Top: the clock, the phase and the next vitals check (the only part the privacy cover leaves).
-Below: the phase strip, banners, the log with side panels, the in-window question, the note
-field, quick tag buttons, the music strip and the command buttons.
+Below: the phase strip, the log with the banners' reserved place above it (or the key list in
+its place) and the side panels beside it, the in-window question, the note field, quick tag
+buttons, the music strip, the status line (one line) and the command buttons. Nothing that
+comes, goes or grows longer moves another part: messages keep one line, banners their place.
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ AMENDABLE = frozenset({Kind.NOTE, Kind.TAG, Kind.AMENDMENT, Kind.DOSE, Kind.VITA
                        Kind.ADVERSE_EVENT})
 
 _MUSIC_SHOWN = {"track_started": "Playing {title}", "skip": "Skipped a track", "previous": "Back to the previous track",
-                "error": "Could not play {title}: {message}", "unavailable": "Music unavailable: {message}",
+                "error": "Could not play {title}: {message}", "unavailable": "Music went off",
                 "pause": "Music paused", "resume": "Music resumed", "duck": "Music lowered for talking",
                 "restore": "Music back to its level", "retry": "Music tried again",
                 "steer": "Asked for {direction} music", "skipped": "{title} {message}"}

@@ -101,7 +101,11 @@ class LogView(QListWidget):
         except ValueError:
             local = event.wall_time
         phase = f", {event.phase} phase" if event.phase else ""
-        return f"Saved at {local} by {event.author or 'KAP Room'}{phase} (entry {event.seq})"
+        saved = f"Saved at {local} by {event.author or 'KAP Room'}{phase} (entry {event.seq})"
+        if event.kind == Kind.MUSIC and event.payload.get("action") == "unavailable":
+            # The banner said why while it lasted; the log's line says when, its tooltip why.
+            return f"{event.payload.get('message', '')}\n{saved}"
+        return saved
 
     def lines(self) -> list[str]:
         """Every line as shown, top to bottom."""

@@ -15,9 +15,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -37,7 +38,7 @@ from kaproom.store import StoreError
 from kaproom.ui.kit.buttons import button_text, make_button
 from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.host import LEAVE_HINT
-from kaproom.ui.kit.labels import make_label
+from kaproom.ui.kit.labels import ElidedLabel, make_label
 from kaproom.ui.kit.prompt import RoomPrompt
 from kaproom.ui.kit.shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
 from kaproom.ui.kit.theme import Sizes, font_sizes, set_level
@@ -77,6 +78,8 @@ class RoomWindow(QMainWindow):
         self._vitals_external = False
         self._close_confirmed = False
         self.size_scale = 1.0  # the room's fonts against a 1000-pixel-high screen (size_for_screen)
+        self.text_scale = 1.0  # the text-size setting (theme.TEXT_SIZES), remembered per room by the shell
+        self._screen_height = 1000
         self._dose_end_recorded = False  # a quick tag said how the dose ended (lozenge spat out or swallowed)
         self._typed_under_cover = 0  # characters typed under the privacy cover, kept in the note field
         self.shortcuts = ShortcutRegistry(self)
@@ -99,6 +102,9 @@ class RoomWindow(QMainWindow):
         self._install_extensions(ROOM_EXTENSIONS if extensions is None else extensions)
         self._on_tick(controller.elapsed())  # starting the music may take a moment: show the time now
         controller.start_ticking()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_in_view)
         self.focus_note()
 
     @property
@@ -120,7 +126,6 @@ class RoomWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         column.addWidget(self.phase_strip)
-        column.addLayout(self.banner_area)
         column.addLayout(middle_row, 1)
         column.addWidget(self.prompt)
         column.addLayout(note_row)
@@ -155,9 +160,13 @@ class RoomWindow(QMainWindow):
         """The clock, the phase, the next vitals check and the time since the dose: what the
         privacy cover leaves."""
         self.clock_label = ClockLabel()
-        self.phase_label = make_label("phaseLabel", "", "Current phase and time left", wrap=True)
-        # Wraps: late in a session it says the most ("overdue 22 min (dose not recorded: ...)").
-        self.vitals_due = make_label("vitalsDue", "\u2014", "Next vitals check", wrap=True)
+        # One line each, whatever they say (late in a session they say the most: "overdue 22 min
+        # (dose not recorded: ...)"): a wrapped headline would move everything under it. A long one
+        # is drawn a little smaller; what still does not fit ends in "…" (the tooltip has it whole).
+        self.phase_label = ElidedLabel("phaseLabel", "", "Current phase and time left", whole_in_tooltip=True,
+                                       shrink_to=0.75)
+        self.vitals_due = ElidedLabel("vitalsDue", "\u2014", "Next vitals check", whole_in_tooltip=True,
+                                      shrink_to=0.8)
         self.vitals_due.setProperty("level", "ok")
         # Time since the dose: what KAP timing is counted from (the blood-pressure peak near 40 min, the
         # observation before discharge). Shown once a dose is recorded, beside the next-check line.
@@ -171,6 +180,11 @@ class RoomWindow(QMainWindow):
         self.demo_marker.setVisible(self.demo)
         for fixed in (self.clock_label, self.demo_marker):
             fixed.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for line in (self.phase_label, self.vitals_due, self.since_dose):
+            policy = QSizePolicy(QSizePolicy.Policy.Expanding if line is not self.since_dose
+                                 else QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            policy.setRetainSizeWhenHidden(True)  # the privacy cover hides them: the headline stays put
+            line.setSizePolicy(policy)
         header = QHBoxLayout()
         header.setSpacing(24)
         header.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -187,8 +201,22 @@ class RoomWindow(QMainWindow):
     def _build_log_and_side(self) -> QHBoxLayout:
         """The phase strip and the banners above; the log, and the column of panels beside it."""
         self.phase_strip = PhaseStrip(self.protocol)
-        self.banner_area = QVBoxLayout()
+        # Banners have a place of their own above the log, kept whether or not one shows: a banner
+        # that comes or goes never moves the log (several at once scroll inside it).
+        self.banner_box = QScrollArea()
+        self.banner_box.setObjectName("roomBanners")
+        self.banner_box.setAccessibleName("Alerts and notices")
+        self.banner_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.banner_box.setWidgetResizable(True)
+        self.banner_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        banners = QWidget()
+        banners.setObjectName("roomBannersInner")
+        self.banner_area = QVBoxLayout(banners)
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
         self.banner_area.setSpacing(4)
+        self.banner_area.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.banner_box.setWidget(banners)
+        self.reserve_banner_space()
         self.log_view = LogView(self.protocol)
         self.log_view.amendRequested.connect(self.commands.amend)
         self.log_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -208,12 +236,26 @@ class RoomWindow(QMainWindow):
         side_frame_layout = QVBoxLayout(self.side)
         side_frame_layout.setContentsMargins(0, 0, 0, 0)
         side_frame_layout.addWidget(side_scroll)
-        self.shortcut_help = ShortcutHelp()
-        self.side_layout.addWidget(self.shortcut_help)
         self.side.setMaximumWidth(side_max_width(self.size_scale))
         self.side.hide()
+        # The key list (Ctrl+/) shows in the log's place, in two columns: the side column is too
+        # narrow for forty keys, even on a 1080p screen.
+        self.shortcut_help = ShortcutHelp()
+        self.shortcut_help_scroll = QScrollArea()
+        self.shortcut_help_scroll.setObjectName("shortcutHelpScroll")
+        self.shortcut_help_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.shortcut_help_scroll.setWidgetResizable(True)
+        self.shortcut_help_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.shortcut_help_scroll.setWidget(self.shortcut_help)
+        self.log_stack = QStackedWidget()
+        self.log_stack.addWidget(self.log_view)
+        self.log_stack.addWidget(self.shortcut_help_scroll)
         middle_row = QHBoxLayout()
-        middle_row.addWidget(self.log_view, 1)
+        log_column = QVBoxLayout()  # the banners' place is above the log: the side panels keep their height
+        log_column.setSpacing(4)
+        log_column.addWidget(self.banner_box)
+        log_column.addWidget(self.log_stack, 1)
+        middle_row.addLayout(log_column, 1)
         middle_row.addWidget(self.side)
         return middle_row
 
@@ -251,7 +293,9 @@ class RoomWindow(QMainWindow):
 
     def _build_commands(self) -> QHBoxLayout:
         """The status line and the command buttons (the first four go grey once the session has ended)."""
-        self.status = make_label("roomStatus", "", "Status", wrap=True)
+        # One line: a long message ends in "…" (the whole of it in the tooltip), never pushing the
+        # note field up.
+        self.status = ElidedLabel("roomStatus", "", "Status", whole_in_tooltip=True)
         self.status.setProperty("level", "info")
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -287,8 +331,31 @@ class RoomWindow(QMainWindow):
     def size_for_screen(self, height: int) -> None:
         """The room's fonts for a screen this many pixels high; the side column's widest grows
         with them (see layout.side_max_width)."""
+        self._screen_height = height
         self.size_scale = height / 1000
-        self.setStyleSheet(font_sizes(Sizes().scaled(self.size_scale)))
+        self.setStyleSheet(font_sizes(self.sizes()))
+        if hasattr(self, "banner_box"):
+            self.reserve_banner_space()
+            self.side.setMaximumWidth(side_max_width(max(1.0, self.size_scale) * self.text_scale))
+            self.side.updateGeometry()
+
+    def sizes(self) -> Sizes:
+        """The room's font sizes: the screen's, and then the text-size setting's."""
+        return Sizes().scaled(self.size_scale).larger_text(self.text_scale)
+
+    def set_text_scale(self, factor: float) -> None:
+        """The text-size setting (1 normal, 1.2 large, 1.4 larger): the text grows in the same
+        fixed layout (one-line messages, reserved banners, scrolling panels)."""
+        if factor != self.text_scale:
+            self.text_scale = factor
+            self.size_for_screen(self._screen_height)
+
+    def reserve_banner_space(self) -> None:
+        """The banners' place: two lines of the room's text, as tall as an alert banner with its
+        buttons, whether or not a banner shows."""
+        font = QFont(self.font())
+        font.setPointSizeF(self.sizes().body)
+        self.banner_box.setFixedHeight(2 * QFontMetrics(font).height() + 6)
 
     def _add_room_shortcuts(self) -> None:
         for index, tag in enumerate(self.protocol.quick_tags):
@@ -365,8 +432,9 @@ class RoomWindow(QMainWindow):
         self.side.show()
 
     def add_banner(self, widget: QWidget) -> None:
-        """A persistent line under the clock (alerts, "music unavailable")."""
+        """A persistent line under the clock (alerts, "music unavailable"), in the banners' own place."""
         self.banner_area.addWidget(widget)
+        self.banner_box.ensureWidgetVisible(widget)
 
     def panels_resized(self) -> None:
         """A panel beside the log shows something else: the column sizes itself to its panels,
@@ -590,10 +658,31 @@ class RoomWindow(QMainWindow):
     def toggle_shortcut_help(self) -> None:
         if self.shortcut_help.isVisible():
             self.shortcut_help.hide()
-            self.side.setVisible(self.side_layout.count() > 1)
+            self.log_stack.setCurrentWidget(self.log_view)
         else:
-            self.shortcut_help.show_for(self.shortcuts)
-            self.side.show()
+            self.shortcut_help.show_for(self.shortcuts, columns=2)
+            self.log_stack.setCurrentWidget(self.shortcut_help_scroll)
+
+    def _keep_focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Whatever takes the focus beside the log (a field, the dose question's answers, the
+        checklist's buttons) is scrolled into view, by Tab or given the focus by a key: on a
+        1366x768 screen the panels are taller than their column."""
+        if new is None or not self.side.isAncestorOf(new):
+            return
+        # After the layout: a question just shown has no place of its own yet.
+        QTimer.singleShot(0, self, lambda: self._scroll_to(new))
+
+    def _scroll_to(self, widget: QWidget) -> None:
+        try:
+            if not widget.hasFocus() or not self.side.isAncestorOf(widget):
+                return
+        except RuntimeError:  # gone meanwhile (a panel rebuilt)
+            return
+        parent = widget.parentWidget()
+        while parent is not None and parent is not self.side:  # the panel's own area first, then the column's
+            if isinstance(parent, QScrollArea):
+                parent.ensureWidgetVisible(widget, 10, 10)
+            parent = parent.parentWidget()
 
     def focus_note(self) -> None:
         if not self.private:

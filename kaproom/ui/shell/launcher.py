@@ -189,6 +189,7 @@ class Launcher(QObject):
         from kaproom.ui.room.window import RoomWindow  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.shell.night import NightSetting  # noqa: PLC0415 - see LAZY above
         from kaproom.ui.shell.state_dump import StateDump  # noqa: PLC0415 - see LAZY above
+        from kaproom.ui.shell.text_size import TextSizeSetting  # noqa: PLC0415 - see LAZY above
         if self.before_room is not None:
             self.before_room()
         controller = controller or SessionController(self.workspace, runner)
@@ -201,6 +202,7 @@ class Launcher(QObject):
         except StoreError:
             room_name = ""  # the colours are a courtesy: the room opens regardless
         NightSetting(self.workspace.folder, room_name).attach(room)
+        TextSizeSetting(self.workspace.folder, room_name).attach(room)
         if not self.demo:
             room.privacy_unlock = lambda: self._unlock_entry(runner.author, room)
         if self.dump_state is not None:

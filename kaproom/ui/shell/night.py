@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
@@ -19,12 +20,33 @@ NIGHT_KEY = "Ctrl+Shift+L"  # L for the lights: F9 is the vitals check-in
 DISPLAY_FILE = "display.json"
 
 
+def display_settings(folder: Path) -> dict[str, Any]:
+    """Every room's display settings (the night colours, the text size); an unreadable file counts as none."""
+    try:
+        data = json.loads((folder / DISPLAY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember_display(folder: Path, key: str, value: object) -> bool:
+    """Keep one display setting for next time, and the others as they were; False when the file
+    could not be written."""
+    data = {**display_settings(folder), key: value}
+    try:
+        descriptor = os.open(folder / DISPLAY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, sort_keys=True)
+    except OSError:
+        return False
+    return True
+
+
 def night_rooms(folder: Path) -> set[str]:
     """The rooms whose screens use the night colours; an unreadable file counts as none."""
     try:
-        data = json.loads((folder / DISPLAY_FILE).read_text(encoding="utf-8"))
-        return {str(name) for name in data.get("night_rooms", [])}
-    except (OSError, ValueError, AttributeError, TypeError):
+        return {str(name) for name in display_settings(folder).get("night_rooms", [])}
+    except TypeError:
         return set()
 
 
@@ -32,13 +54,7 @@ def remember_night(folder: Path, room: str, night: bool) -> bool:
     """Keep the room's setting for next time; False when the file could not be written."""
     rooms = night_rooms(folder)
     (rooms.add if night else rooms.discard)(room)
-    try:
-        descriptor = os.open(folder / DISPLAY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8") as out:
-            json.dump({"night_rooms": sorted(rooms)}, out, ensure_ascii=False)
-    except OSError:
-        return False
-    return True
+    return remember_display(folder, "night_rooms", sorted(rooms))
 
 
 def is_night(app: QApplication) -> bool:
@@ -51,13 +67,18 @@ class NightSetting:
     def __init__(self, folder: Path, room: str) -> None:
         self.folder, self.room = folder, room
 
-    def attach(self, window: QWidget) -> QShortcut:
-        """Apply the room's remembered setting and give ``window`` the key that switches it."""
+    def attach(self, window: QWidget) -> None:
+        """Apply the room's remembered setting and give ``window`` the key that switches it (in
+        the room's key list, Ctrl+/, where the window keeps one)."""
         self.apply(self.room in night_rooms(self.folder))
+        add_shortcut = getattr(window, "add_shortcut", None)
+        if callable(add_shortcut):
+            add_shortcut(NIGHT_KEY, "Night colours: dimmer and warmer, or the day's again (remembered for this room)",
+                         lambda: self.switch(window))
+            return
         shortcut = QShortcut(QKeySequence(NIGHT_KEY), window)
         shortcut.setObjectName("nightKey")
         shortcut.activated.connect(lambda: self.switch(window))
-        return shortcut
 
     def apply(self, night: bool) -> None:
         app = QApplication.instance()

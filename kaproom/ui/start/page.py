@@ -71,6 +71,7 @@ class StartPage(QMainWindow):
         self._given_therapist = therapist
         self.starting: SessionStart | None = None  # once created, retries continue this session
         self._screening_shown: tuple = ()
+        self._naming_problems = False  # the error line names what stops the start (not a failed save)
         self.setObjectName("startPage")
         self.setWindowTitle("KAP Room \u2014 start a session")
         self.medicine_protocols, errors = workspace.protocols()
@@ -81,6 +82,9 @@ class StartPage(QMainWindow):
         self.therapist.setReadOnly(therapist_fixed)
         self.protocol_choice.currentIndexChanged.connect(self._show_protocol)
         self.integration.toggled.connect(self._choose_kind)
+        for edit in (self.client_code, self.therapist, self.room, self.dose):
+            edit.textChanged.connect(self._recheck_problems)
+        self.proceed.toggled.connect(self._recheck_problems)
         self._show_protocol()
         self._show_still_open()
         enter_presses_buttons(self)  # Back, and the question it may ask, as well as Start
@@ -323,6 +327,8 @@ class StartPage(QMainWindow):
             self.facts = None
         if protocol.pre_dose_ask:
             self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required, columns=2)
+            for edit in self.facts.fields.values():
+                edit.textChanged.connect(self._recheck_problems)
             self.facts_box.addWidget(self.facts)
             self.facts.show()  # now, not on the next event loop turn as a late child would be
         self._order_tabs()
@@ -349,12 +355,16 @@ class StartPage(QMainWindow):
                 button.setAccessibleName(f"{question.text}: {label}")
                 group.addButton(button, int(value))
                 self.screening_grid.addWidget(button, row, column, Qt.AlignmentFlag.AlignLeft)
-            group.idClicked.connect(lambda _id: self._update_caution())
+            group.idClicked.connect(self._on_answer)
             self.screening_grid.addWidget(text, row, 0)
             self.screening_groups[question.id] = group
         self.screening_grid.setColumnStretch(0, 1)
         self._update_caution()
         self._order_tabs()
+
+    def _on_answer(self, _id: int) -> None:
+        self._update_caution()
+        self._recheck_problems()
 
     def _order_tabs(self) -> None:
         """Tab in reading order: the fields, each screening question, Start, then Back. The questions
@@ -480,6 +490,7 @@ class StartPage(QMainWindow):
         problems = self.problems()
         if problems:
             self._show_error(" ".join(text for text, _ in problems))
+            self._naming_problems = True
             problems[0][1].setFocus()
             return None
         try:
@@ -531,5 +542,19 @@ class StartPage(QMainWindow):
                 edit.setReadOnly(True)
 
     def _show_error(self, text: str) -> None:
+        self._naming_problems = False
         self.error.setText(text)
         self.error.show()
+
+    def _recheck_problems(self, *_: object) -> None:
+        """Once Start has named what stops it, the line follows the fields: it names only what is
+        still to fix, and goes once nothing is (never stale words above a page filled in)."""
+        if not (self._naming_problems and self.error.isVisible()):
+            return
+        problems = self.problems()
+        if problems:
+            self.error.setText(" ".join(text for text, _ in problems))
+        else:
+            self._naming_problems = False
+            self.error.hide()
+            self.error.setText("")

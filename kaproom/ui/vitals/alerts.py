@@ -25,7 +25,7 @@ from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
 from kaproom.domain.vitals import acknowledged_alerts
 from kaproom.ui.kit.buttons import make_button
-from kaproom.ui.kit.labels import make_label, plain_label
+from kaproom.ui.kit.labels import ElidedLabel, make_label
 
 #: The stored alert (None if it could not be saved) and its payload.
 Raised = tuple["RecordedEvent | None", Mapping[str, Any]]
@@ -49,7 +49,10 @@ class AlertBanner(QFrame):
         self.level_label = QLabel(("URGENT" if self.level == "urgent" else "Caution") + when)
         self.level_label.setObjectName("alertLevel")
         self.level_label.setProperty("level", self.level)
-        self.text = plain_label("alertText", " · ".join(str(p.get("reason", "")) for _, p in self.raised))
+        # One line in the banners' fixed place beside the buttons: each reason is in the log in full
+        # (and the whole line in the tooltip).
+        self.text = ElidedLabel("alertText", " · ".join(str(p.get("reason", "")) for _, p in self.raised),
+                                whole_in_tooltip=True)
         self.action = QLineEdit()
         self.action.setObjectName("alertAction")
         self.action.setPlaceholderText("Action taken (optional)")
@@ -69,6 +72,7 @@ class AlertBanner(QFrame):
         self.problem.setProperty("level", "error")
         self.problem.hide()
         row = QHBoxLayout()
+        row.setSpacing(10)  # "URGENT at 0:10:00" and its reasons never run together
         row.addWidget(self.level_label)
         row.addWidget(self.text, 1)
         row.addWidget(self.action, 1)

@@ -1,0 +1,86 @@
+"""The text-size setting (issue 26, point 10): normal, large, larger with one key (Ctrl+Shift+T),
+remembered per room beside the night setting, and the room's layout stays fixed at 1366x768."""
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtWidgets import QApplication
+
+from kaproom.ui.kit.theme import apply_theme
+from kaproom.ui.shell.launcher import Launcher
+from kaproom.ui.shell.night import DISPLAY_FILE, NIGHT_KEY, is_night
+from kaproom.ui.shell.text_size import TEXT_SIZE_KEY
+from tests._room_helpers import activate, press
+
+SHOTS = os.environ.get("KAPROOM_SHOTS", "")  # a folder: the test saves what it saw there, to look at
+
+
+def _room(qtbot, launcher: Launcher, protocol, room: str):
+    runner = launcher.workspace.new_session(protocol, "KAP-0001", "Teo", room)
+    window = launcher.open_room(runner)
+    window.resize(1366, 768)
+    activate(qtbot, window)
+    return window
+
+
+def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remembers_its_own(
+        qtbot, workspace, protocol) -> None:
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        launcher = Launcher(workspace)
+        room = _room(qtbot, launcher, protocol, "Room 2")
+        normal, clock = room.note_input.font().pointSizeF(), room.clock_label.font().pointSizeF()
+        assert TEXT_SIZE_KEY in [key for key, _ in room.shortcuts.rows()]  # in the key list (Ctrl+/)
+        press(room, TEXT_SIZE_KEY)
+        qtbot.waitUntil(lambda: room.note_input.font().pointSizeF() > normal)
+        assert "Text size: large" in room.status.text() and "Room 2" in room.status.text()
+        press(room, TEXT_SIZE_KEY)
+        qtbot.waitUntil(lambda: room.note_input.font().pointSizeF() >= 1.35 * normal)
+        assert room.log_view.font().pointSizeF() > normal * 0.8 * 1.3
+        assert room.clock_label.font().pointSizeF() == clock  # the clock is large already: it keeps its place
+        press(room, NIGHT_KEY)  # the night setting is kept beside it
+        QApplication.processEvents()
+        hint = room.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 768, hint  # the fixed layout still fits
+        assert room.status.height() < 1.8 * room.status.fontMetrics().height()
+        if SHOTS:
+            for size in ((1366, 768), (1920, 1080)):
+                room.resize(*size)
+                qtbot.waitUntil(lambda size=size: room.height() == size[1])
+                QApplication.processEvents()  # the layout after the resize
+                room.grab().save(os.path.join(SHOTS, f"text-larger-{size[0]}x{size[1]}.png"))
+            room.resize(1366, 768)
+        stored = json.loads((workspace.folder / DISPLAY_FILE).read_text(encoding="utf-8"))
+        assert stored["text_sizes"] == {"Room 2": "larger"} and stored["night_rooms"] == ["Room 2"]
+        room.close_now()
+        apply_theme(app)
+        other = _room(qtbot, launcher, protocol, "Room 3")
+        QApplication.processEvents()
+        assert other.note_input.font().pointSizeF() == normal and not is_night(app)
+        other.close_now()
+        again = _room(qtbot, launcher, protocol, "Room 2")
+        qtbot.waitUntil(lambda: again.note_input.font().pointSizeF() >= 1.35 * normal)
+        assert is_night(app)
+        press(again, TEXT_SIZE_KEY)  # round to normal again
+        qtbot.waitUntil(lambda: again.note_input.font().pointSizeF() == normal)
+        assert "Text size: normal" in again.status.text()
+        stored = json.loads((workspace.folder / DISPLAY_FILE).read_text(encoding="utf-8"))
+        assert stored["text_sizes"] == {} and stored["night_rooms"] == ["Room 2"]
+        again.close_now()
+    finally:
+        apply_theme(app)
+
+
+def test_the_key_list_names_the_night_key(qtbot, workspace, protocol) -> None:
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        room = _room(qtbot, Launcher(workspace), protocol, "Room 2")
+        assert NIGHT_KEY in [key for key, _ in room.shortcuts.rows()]  # in the key list (Ctrl+/)
+        press(room, NIGHT_KEY)  # from the note field, as before
+        assert is_night(app)
+        room.close_now()
+    finally:
+        apply_theme(app)
