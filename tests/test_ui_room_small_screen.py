@@ -8,7 +8,7 @@ import os
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
-from tests._vitals_helpers import COMPLETE, MIN, fill, focused, open_vitals_room, press, save
+from tests._vitals_helpers import COMPLETE, ESCORT, MIN, fill, focused, open_vitals_room, press, save
 
 SHOTS = os.environ.get("KAPROOM_SHOTS", "")  # a folder: the test saves what it saw there, to look at
 
@@ -58,7 +58,7 @@ def tab_through(room, start: QWidget, inside: QWidget, limit: int = 40) -> list[
 
 def test_at_1366x768_the_last_check_stays_pinned_and_every_focused_control_is_in_view(qtbot, workspace,
                                                                                          protocol, clock) -> None:
-    runner = workspace.new_session(protocol, "C-1", "Dr A")
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_vitals_room(qtbot, workspace, runner)  # 1366x768
     form = room.vitals.form
     fill(room, **{**COMPLETE, "systolic": "182/96"})
