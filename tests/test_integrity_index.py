@@ -121,3 +121,20 @@ def test_the_review_list_marks_edited_and_deleted_lines(data_dir, clock, two_ses
         assert "index line deleted" in marks[two_sessions[0]]
         listed = {row.uid: row for row in rows}
         assert listed[two_sessions[0]].client_code == "C-ONE"  # rebuilt from its hashed events
+
+
+def test_the_review_window_list_shows_the_marks(qtbot, data_dir, clock, two_sessions):
+    from kaproom.ui.review.list_model import COLUMNS, SessionListModel
+    _edit(data_dir, "UPDATE sessions SET client_code='C-FAKE' WHERE uid=?", two_sessions[1])
+    _edit(data_dir, "DELETE FROM sessions WHERE uid=?", two_sessions[0])
+    date_column = [key for _, key in COLUMNS].index("date")
+    with Workspace(data_dir, clock) as workspace:
+        model = SessionListModel(workspace.store)
+        assert model.rowCount() == 2
+        texts = {}
+        for number in range(model.rowCount()):
+            row = model.session_at(number)
+            assert row is not None
+            texts[row.uid] = str(model.data(model.index(number, date_column)))
+        assert "index edited" in texts[two_sessions[1]]
+        assert "index line deleted" in texts[two_sessions[0]]
