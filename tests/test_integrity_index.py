@@ -82,3 +82,59 @@ def test_counters_edited_in_the_index_are_named(data_dir, clock, two_sessions, c
 def test_an_untouched_record_still_verifies(data_dir, clock, two_sessions, capsys):
     assert main(["verify", "--data-dir", str(data_dir)]) == 0
     assert "All 2 logs intact." in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the list says what it cannot believe
+def _sessions_lines(data_dir, capsys) -> dict[str, str]:
+    assert main(["sessions", "--data-dir", str(data_dir)]) == 0
+    return {code: line for line in capsys.readouterr().out.splitlines() for code in ("C-ONE", "C-TWO", "C-FAKE")
+            if code in line}
+
+
+def test_kaproom_sessions_marks_a_line_edited_by_hand(data_dir, clock, two_sessions, capsys):
+    _edit(data_dir, "UPDATE sessions SET client_code='C-FAKE', signed_at='2026-03-02T10:00:00.000Z', "
+          "state='discharged' WHERE uid=?", two_sessions[1])
+    lines = _sessions_lines(data_dir, capsys)
+    assert "index edited" in lines["C-FAKE"]
+    assert "index edited" not in lines["C-ONE"]
+
+
+def test_kaproom_sessions_lists_a_session_whose_line_was_deleted_from_its_events(data_dir, clock, two_sessions,
+                                                                                capsys):
+    _edit(data_dir, "DELETE FROM sessions WHERE uid=?", two_sessions[0])
+    lines = _sessions_lines(data_dir, capsys)
+    assert "C-ONE" in lines, "the session whose index line was deleted vanished from the list"
+    assert "index line deleted" in lines["C-ONE"]
+    assert "index" not in lines["C-TWO"]
+
+
+def test_the_review_list_marks_edited_and_deleted_lines(data_dir, clock, two_sessions):
+    from kaproom.store.queries import count_sessions, index_marks, list_sessions
+    _edit(data_dir, "UPDATE sessions SET therapist='Mallory' WHERE uid=?", two_sessions[1])
+    _edit(data_dir, "DELETE FROM sessions WHERE uid=?", two_sessions[0])
+    with Workspace(data_dir, clock) as workspace:
+        rows = list_sessions(workspace.store)
+        assert {row.uid for row in rows} == set(two_sessions)
+        assert count_sessions(workspace.store) == 2
+        marks = index_marks(workspace.store, rows)
+        assert "index edited" in marks[two_sessions[1]]
+        assert "index line deleted" in marks[two_sessions[0]]
+        listed = {row.uid: row for row in rows}
+        assert listed[two_sessions[0]].client_code == "C-ONE"  # rebuilt from its hashed events
+
+
+def test_the_review_window_list_shows_the_marks(qtbot, data_dir, clock, two_sessions):
+    from kaproom.ui.review.list_model import COLUMNS, SessionListModel
+    _edit(data_dir, "UPDATE sessions SET client_code='C-FAKE' WHERE uid=?", two_sessions[1])
+    _edit(data_dir, "DELETE FROM sessions WHERE uid=?", two_sessions[0])
+    date_column = [key for _, key in COLUMNS].index("date")
+    with Workspace(data_dir, clock) as workspace:
+        model = SessionListModel(workspace.store)
+        assert model.rowCount() == 2
+        texts = {}
+        for number in range(model.rowCount()):
+            row = model.session_at(number)
+            assert row is not None
+            texts[row.uid] = str(model.data(model.index(number, date_column)))
+        assert "index edited" in texts[two_sessions[1]]
+        assert "index line deleted" in texts[two_sessions[0]]

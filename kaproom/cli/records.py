@@ -8,6 +8,7 @@ import sys
 from kaproom.cli.common import EXIT_BROKEN, EXIT_ERROR, EXIT_OK, open_workspace, require, shown, visible_sessions
 from kaproom.domain.clock import format_hms
 from kaproom.domain.people import Permission
+from kaproom.store.queries import index_marks, unindexed_sessions
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -15,9 +16,12 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         return sessions_on_the_clinic_server(args)
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.VIEW_OWN_SESSIONS)
-        rows = visible_sessions(workspace, user, workspace.store.sessions())
+        store = workspace.store
+        rows = visible_sessions(workspace, user, [*unindexed_sessions(store), *store.sessions()])
+        marks = index_marks(store, rows)  # a line edited or deleted by hand is listed, and said to be
         if args.json:
-            print(json.dumps([row.__dict__ for row in rows], indent=2, ensure_ascii=False))
+            print(json.dumps([{**row.__dict__, "index_problem": marks.get(row.uid, "")} for row in rows],
+                             indent=2, ensure_ascii=False))
             return EXIT_OK
         if not rows:
             print(f"No sessions yet in {workspace.folder}.")
@@ -27,9 +31,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         for row in rows:
             length = format_hms(row.duration_seconds) if row.duration_seconds is not None else "-"
             started = (row.started_at or row.created_at)[:19].replace("T", " ")
-            table.append((str(row.id), started, shown(row.client_code), shown(row.therapist), shown(row.protocol_id),
-                          length, row.state,
-                          "yes" if row.signed_at else "no", "DEMO" if row.demo else ""))
+            notes = " ".join(note for note in ("DEMO" if row.demo else "", marks.get(row.uid, "")) if note)
+            table.append((str(row.id) if row.id else "-", started, shown(row.client_code), shown(row.therapist),
+                          shown(row.protocol_id), length, row.state, "yes" if row.signed_at else "no", notes))
         for line in columns(table, right=(0, 5)):
             print(line)
     return EXIT_OK

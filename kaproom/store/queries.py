@@ -10,7 +10,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from kaproom.domain.clock import to_iso
+from kaproom.domain.events import Kind
 from kaproom.domain.protocol_settings import DEFAULT_ALERTS
+from kaproom.store.index_check import HEADER_FACTS, differences, index_from_events
 from kaproom.store.rows import SessionRow, SQLValue
 from kaproom.store.store import Store
 
@@ -136,18 +138,73 @@ def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
 
 def count_sessions(store: Store, flt: SessionFilter = SessionFilter()) -> int:
     where, params = where_clause(flt)
-    return int(store._read(f"SELECT count(*) FROM sessions WHERE {where}", params)[0][0])
+    listed = int(store._read(f"SELECT count(*) FROM sessions WHERE {where}", params)[0][0])
+    return listed + len(unindexed_sessions(store, flt))
 
 
 def list_sessions(store: Store, flt: SessionFilter = SessionFilter(), sort: str = DEFAULT_SORT,
                   descending: bool = True, offset: int = 0, limit: int | None = 200) -> list[SessionRow]:
-    """One page of the filtered, sorted session list."""
+    """One page of the filtered, sorted session list. Sessions whose index line was deleted (their
+    events remain) come first, rebuilt from their events; :func:`index_marks` says which they are."""
+    offset = max(0, int(offset))
+    missing = unindexed_sessions(store, flt)
+    first = missing[offset:] if limit is None else missing[offset:offset + int(limit)]
+    if limit is not None and len(first) >= int(limit):
+        return first
     where, params = where_clause(flt)
     sql = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE {where} ORDER BY {order_clause(sort, descending)}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
-        params = [*params, int(limit), max(0, int(offset))]
-    return [SessionRow(*row) for row in store._read(sql, params)]
+        params = [*params, int(limit) - len(first), max(0, offset - len(missing))]
+    elif offset > len(missing):
+        sql += " LIMIT -1 OFFSET ?"
+        params = [*params, offset - len(missing)]
+    return first + [SessionRow(*row) for row in store._read(sql, params)]
+
+
+# ---------------------------------------------------------------- the index checked against the events
+#: The mark of a listed line whose index disagrees with the session's hashed events.
+INDEX_EDITED = "index edited: open to see the record's own values"
+#: The mark of a session whose index line was deleted; it is listed from its own events.
+INDEX_DELETED = "index line deleted: listed from the session's own events"
+#: What a listed line shows, checked against these events (found through the (session, kind) index).
+_LISTED_FACTS = (*HEADER_FACTS, "state")
+_LISTED_KINDS = (Kind.SESSION_CREATED, Kind.SESSION_STARTED, Kind.SESSION_ENDED, Kind.SIGNOFF)
+#: Every session uid that has events, one index seek per session (SQLite would otherwise read every event).
+_EVENT_SESSIONS = ("WITH RECURSIVE u(uid) AS (SELECT min(session_uid) FROM events UNION ALL "
+                   "SELECT (SELECT min(session_uid) FROM events WHERE session_uid > u.uid) FROM u "
+                   "WHERE u.uid IS NOT NULL) SELECT uid FROM u WHERE uid IS NOT NULL "
+                   "AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.uid = u.uid)")
+
+
+def unindexed_sessions(store: Store, flt: SessionFilter = SessionFilter()) -> list[SessionRow]:
+    """Sessions whose events remain but whose index line was deleted, rebuilt from their events
+    (number 0: they have no line), newest first. Only the therapist and demo filters apply: the
+    list shows them whatever else it is narrowed to, so that they cannot be missed."""
+    found = []
+    for (uid,) in store._read(_EVENT_SESSIONS):
+        line = index_from_events(store.events(str(uid)))
+        row = SessionRow(id=0, uid=str(uid), origin="", **line)  # type: ignore[arg-type]
+        if flt.therapist.strip() and row.therapist.casefold() != flt.therapist.strip().casefold():
+            continue
+        if not flt.include_demo and row.demo:
+            continue
+        found.append(row)
+    return sorted(found, key=lambda r: (r.started_at or r.created_at or "", r.uid), reverse=True)
+
+
+def index_marks(store: Store, rows: list[SessionRow]) -> dict[str, str]:
+    """A mark for each of ``rows`` (one page) the list must not be believed about, by uid: its line
+    disagrees with the session's hashed events (who, whom, protocol, state, signature), or was deleted."""
+    marks = {}
+    for row in rows:
+        if row.id == 0:
+            marks[row.uid] = INDEX_DELETED
+            continue
+        events = store.events(row.uid, _LISTED_KINDS)
+        if not events or differences(row, events, _LISTED_FACTS):
+            marks[row.uid] = INDEX_EDITED
+    return marks
 
 
 def therapists(store: Store) -> list[str]:

@@ -24,6 +24,7 @@ from kaproom.store.queries import (
     DEFAULT_SORT,
     SessionFilter,
     count_sessions,
+    index_marks,
     list_sessions,
 )
 from kaproom.ui.review import style
@@ -122,6 +123,8 @@ class SessionListModel(QAbstractTableModel):
                                     observation_minutes=tuple(sorted(self.observation_minutes.items())))
         self.sort_key, self.descending = DEFAULT_SORT, True
         self._rows: list[SessionRow] = []
+        #: uid -> why this line is not to be believed (index edited or deleted by hand), for the rows fetched
+        self._marks: dict[str, str] = {}
         self._total = 0
         self.error = ""
         self.reload()
@@ -145,8 +148,14 @@ class SessionListModel(QAbstractTableModel):
 
     def _page(self, offset: int) -> list[SessionRow]:
         if self.records is not None:
-            return self.records.page(self.filter, self.sort_key, self.descending, offset, self.page_size)
-        return list_sessions(self.store, self.filter, self.sort_key, self.descending, offset, self.page_size)
+            rows = self.records.page(self.filter, self.sort_key, self.descending, offset, self.page_size)
+        else:
+            rows = list_sessions(self.store, self.filter, self.sort_key, self.descending, offset, self.page_size)
+        if self.records is None or not self.records.where:  # this computer's record: its events are here
+            if offset == 0:
+                self._marks = {}
+            self._marks.update(index_marks(self.store, rows))  # only the page fetched: quick at any size
+        return rows
 
     def set_filter(self, flt: SessionFilter) -> None:
         if self.only_therapist:
@@ -203,6 +212,11 @@ class SessionListModel(QAbstractTableModel):
         if row is None or not 0 <= index.column() < len(COLUMNS):
             return None
         key = COLUMNS[index.column()][1]
+        mark = self._marks.get(row.uid, "")
+        if mark and key == "date" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return f"{cell_text(row, key)}  ⚠ {mark}" if role == Qt.ItemDataRole.DisplayRole else mark
+        if mark and role == Qt.ItemDataRole.ForegroundRole:
+            return URGENT_COLOUR
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "ended" and self._short(row):
                 return DISCHARGED_TOO_SOON  # in words as well as colour; the tooltip says how soon after the dose
