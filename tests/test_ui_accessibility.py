@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from kaproom.ui.review import open_review
 from kaproom.ui.start.page import StartPage
 from tests._room_helpers import open_room
-from tests._vitals_helpers import ESCORT
+from tests._vitals_helpers import ESCORT, MIN, fill, open_vitals_room, press, save
 
 Role = QAccessible.Role
 ARROWS = set("←→↑↓")  # read out as "leftwards arrow" and the like
@@ -95,6 +95,33 @@ def test_every_control_of_the_room_is_named(qtbot, workspace, protocol) -> None:
     runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
     room = open_room(qtbot, workspace, runner, extensions=None)  # with music and vitals
     assert_all_named(room, at_least=20)
+
+
+def test_every_panel_and_question_the_room_opens_is_named(qtbot, workspace, protocol, clock) -> None:
+    """The panels come and go in place of the note field's neighbours: each is walked while open."""
+    runner = workspace.new_session(protocol, "C-1", "Dr A", pre_dose=ESCORT)
+    room = open_vitals_room(qtbot, workspace, runner)
+    closed = len(reachable_controls(room))
+
+    def walk_open(key: str) -> None:
+        press(key)
+        assert len(reachable_controls(room)) > closed or key in ("F9", "Ctrl+/"), f"{key} opened something"
+        assert problems(room) == [], key
+        press("Esc")
+
+    walk_open("F9")
+    clock.advance(36 * MIN)
+    room.controller.tick()
+    for key in ("F10", "Ctrl+Shift+E", "Ctrl+Shift+X", "Ctrl+Shift+M", "Ctrl+Shift+R", "Ctrl+/"):
+        walk_open(key)
+    fill(room, systolic="", spo2="88")
+    save(room)
+    walk_open("Ctrl+Shift+K")
+    clock.advance(130 * MIN)
+    room.controller.tick()
+    fill(room, systolic="122/78", pulse="72", spo2="98", respiratory_rate="14", moaas="5", nausea="none")
+    save(room)
+    walk_open("Ctrl+Shift+D")
 
 
 def test_every_control_of_the_start_page_is_named(qtbot, workspace) -> None:
