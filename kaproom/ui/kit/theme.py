@@ -70,6 +70,13 @@ NIGHT = Palette(
     text="#bba98f", text_muted="#968670", text_strong="#cbb89b", accent="#c8914c", ok="#8fae86", soon="#c9a04f",
     overdue="#dc8670", error="#e08f7a", error_background="#2e1a15", selection="#3a2e24",
     demo_background="#33284a", demo_text="#cfc2e6", cover="#0a0807", cover_text="#857766")
+#: For low vision or a bright room: white and strong colours on black, every text at 7:1 or more
+#: (WCAG AAA) and every outline white.
+HIGH_CONTRAST = Palette(
+    background="#000000", surface="#000000", surface_raised="#1a1a1a", input="#000000", border="#ffffff",
+    text="#ffffff", text_muted="#d9d9d9", text_strong="#ffffff", accent="#ffd84d", ok="#7dff9a", soon="#ffd84d",
+    overdue="#ff9e8a", error="#ffb3a6", error_background="#2a0000", selection="#1f4a8a",
+    demo_background="#2a1a5a", demo_text="#ffffff", cover="#000000", cover_text="#bdbdbd")
 
 
 def ui_pairs(p: Palette) -> tuple[tuple[str, str, str], ...]:
@@ -320,6 +327,7 @@ def set_palette(app: QApplication, p: Palette) -> None:
     app.setPalette(palette)
     app.setStyleSheet(stylesheet(palette=p))
     app.setProperty("kaproomNight", p == NIGHT)
+    app.setProperty("kaproomHighContrast", p == HIGH_CONTRAST)
 
 
 def calm_effects(app: QApplication) -> None:

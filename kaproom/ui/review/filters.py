@@ -46,10 +46,10 @@ class FilterBar(QWidget):
         today = today or date.today()
         self.from_check = QCheckBox("From")
         self.from_check.setObjectName("filterFromOn")
-        self.from_date = self._date_edit("filterFrom", today.replace(day=1))
+        self.from_date = self._date_edit("filterFrom", today.replace(day=1), "Sessions from")
         self.to_check = QCheckBox("to")
         self.to_check.setObjectName("filterToOn")
-        self.to_date = self._date_edit("filterTo", today)
+        self.to_date = self._date_edit("filterTo", today, "Sessions up to")
         self.therapist = self._combo("filterTherapist", "Therapist")
         self.room = self._combo("filterRoom", "Room")
         self.client = QLineEdit()
@@ -113,9 +113,10 @@ class FilterBar(QWidget):
         self.client.textChanged.connect(self._emit)
         self._sync_dates()
 
-    def _date_edit(self, name: str, day: date) -> QDateEdit:
+    def _date_edit(self, name: str, day: date, what: str) -> QDateEdit:
         edit = QDateEdit(_qdate(day))
         edit.setObjectName(name)
+        edit.setAccessibleName(what)  # a reader would announce only the date itself
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         return edit

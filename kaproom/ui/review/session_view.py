@@ -122,6 +122,7 @@ class SessionView(QWidget):
 
         self.back_button = QPushButton("← Sessions")
         self.back_button.setObjectName("backToList")
+        self.back_button.setAccessibleName("Back to the list of sessions")  # not "leftwards arrow"
         self.back_button.setToolTip("Back to the list of sessions (Esc)")
         self.back_button.setShortcut(Qt.Key.Key_Escape)
         self.back_button.clicked.connect(self.back.emit)
@@ -149,6 +150,7 @@ class SessionView(QWidget):
 
         self.details = QTextBrowser()
         self.details.setObjectName("sessionDetails")
+        self.details.setAccessibleName("Session details")
         self.details.setOpenLinks(False)
         self.course_trend = CourseTrendChart()  # under the course in the details, when a measure has a trend
         self.signoff = SignOffPanel(workspace, user_name, user, records=self.records)
