@@ -161,6 +161,15 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
     assert modules_loaded_by(code) == ""
 
 
+def test_the_home_page_does_not_build_qts_namespace_before_its_first_paint():
+    """Importing ``Qt`` from QtCore builds every enum of Qt's namespace (27-48 ms on a quiet
+    machine, more under load: bench/bench_startup.py, home page); the modules the home page loads
+    before its first paint name it only for type checking or inside the functions that need it."""
+    code = ("import sys, kaproom.cli.main as c; import kaproom.cli.app, kaproom.ui.shell.wiring; "
+            "import PySide6.QtCore as core; print('Qt built' if 'Qt' in vars(core) else '')")
+    assert modules_loaded_by(code) == ""
+
+
 def test_a_simulation_on_a_fake_clock_finishes_whatever_its_plan(tmp_path):
     """Planned times a float clock cannot step onto exactly once looped for ever."""
     code = ("import sys; from pathlib import Path; from kaproom.domain.clock import FakeClock; "

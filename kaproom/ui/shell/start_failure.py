@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 TITLE = "KAP Room could not open its records"
@@ -17,6 +16,9 @@ TITLE = "KAP Room could not open its records"
 
 def start_failure_box(message: str, folder: Path, parent: QWidget | None = None) -> QMessageBox:
     """The window, not yet shown (tests look at it; :func:`show_start_failure` runs it)."""
+    # Here, not at the top: the app imports this module at every start, and making Qt's namespace
+    # type costs the home page 27-48 ms (bench/bench_startup.py, home page); a failed start can spare them.
+    from PySide6.QtCore import Qt  # noqa: PLC0415 - start-up figure above
     box = QMessageBox(parent)
     box.setObjectName("startFailure")
     box.setIcon(QMessageBox.Icon.Critical)
