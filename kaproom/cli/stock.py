@@ -30,7 +30,6 @@ from kaproom.domain.people import InputRefused, Permission, User, name_key
 from kaproom.domain.register import Discrepancy, Line, MovementKind, Rule, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination
-from kaproom.export.stock_report import build_report, csv_rows, record_stock_export, render_stock_csv, save_stock_report
 from kaproom.services.people import People
 from kaproom.services.stock import (
     LotSummary,
@@ -173,6 +172,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    # Here, not at the top: the report's PDF writer loads Qt (~0.3 s), which `kaproom --help` and the
+    # register's other commands need not (tests/test_cli.py).
+    from kaproom.export.stock_report import (  # noqa: PLC0415 - figure above
+        build_report,
+        csv_rows,
+        record_stock_export,
+        render_stock_csv,
+        save_stock_report,
+    )
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         stock, people = Stock.of(workspace), People.of(workspace)
