@@ -162,11 +162,12 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
 
 
 def test_help_loads_no_qt():
-    """`kaproom --help` builds every command's parser; the window commands load Qt only to run."""
+    """`kaproom --help` builds every command's parser; the window commands load Qt only to run,
+    and the music commands scipy only to measure loudness (1-2 s)."""
     code = ("import sys, contextlib, io; from kaproom.cli.main import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit): main(['--help'])\n"
             "assert 'review' in out.getvalue() and 'demo' in out.getvalue() and 'stock' in out.getvalue()\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))))")
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'scipy')))))")
     assert modules_loaded_by(code) == ""
 
 
