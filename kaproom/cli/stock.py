@@ -172,8 +172,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    # Here, not at the top: the report's PDF writer loads Qt (~0.3 s), which `kaproom --help` and the
-    # register's other commands need not (tests/test_cli.py).
+    # Here, not at the top: the report's PDF writer loads Qt (0.3-0.4 s on the 2-core VM), which
+    # `kaproom --help` and the register's other commands need not (tests/test_cli.py).
     from kaproom.export.stock_report import (  # noqa: PLC0415 - figure above
         build_report,
         csv_rows,

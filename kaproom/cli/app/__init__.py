@@ -23,7 +23,7 @@ DEFAULT_SCREENSHOT_DELAY_MS = 2500
 def main_gui(args: argparse.Namespace) -> int:
     """Start the app (Qt, the data folder, the first window) for ``args``."""
     # Here, not at the top: `kaproom --help` builds every command's parser and must not load Qt
-    # (PySide6 and the window modules, ~0.3 s; tests/test_cli.py).
+    # (PySide6 and the window modules: 0.6-0.8 s on the 2-core VM; tests/test_cli.py).
     from kaproom.cli.app.gui import start_app  # noqa: PLC0415 - figure above
     return start_app(args)
 

@@ -13,7 +13,7 @@ import argparse
 
 def cmd_review(args: argparse.Namespace) -> int:
     # Here, not at the top: `kaproom --help` builds every command's parser and must not load Qt
-    # (PySide6 and the window modules, ~0.3 s; tests/test_cli.py).
+    # (PySide6 and the window modules: 0.6-0.8 s on the 2-core VM; tests/test_cli.py).
     from kaproom.cli.review.gui import open_review_window  # noqa: PLC0415 - figure above
     return open_review_window(args)
 
