@@ -174,9 +174,11 @@ def test_help_loads_no_qt():
 def test_the_home_page_does_not_build_qts_namespace_before_its_first_paint():
     """Importing ``Qt`` from QtCore builds every enum of Qt's namespace (27-48 ms on a quiet
     machine, more under load: bench/bench_startup.py, home page); the modules the home page loads
-    before its first paint name it only for type checking or inside the functions that need it."""
+    before its first paint name it only for type checking or inside the functions that need it.
+    Likewise the start-failure window's message box (its type and enums, 2-5 ms)."""
     code = ("import sys, kaproom.cli.main as c; import kaproom.cli.app.gui, kaproom.ui.shell.wiring; "
-            "import PySide6.QtCore as core; print('Qt built' if 'Qt' in vars(core) else '')")
+            "import PySide6.QtCore as core, PySide6.QtWidgets as widgets; "
+            "print(' '.join(name for name, module in (('Qt', core), ('QMessageBox', widgets)) if name in vars(module)))")
     assert modules_loaded_by(code) == ""
 
 
