@@ -63,6 +63,16 @@ def make_open_session(folder: Path) -> None:
         runner.note("Settled; eyeshades on.")
 
 
+def make_folders_with(checkout: str, folder: Path) -> None:
+    """The same clinic and open-session folders, made by the other checkout's own code (its
+    ``bench_startup.py``): an older KAP Room refuses a database a newer one wrote, and would show
+    its start-failure window instead of its home page."""
+    code = ("import sys; from pathlib import Path; import bench_startup as b; "
+            "b.make_clinic_folder(Path(sys.argv[1]) / 'clinic'); b.make_open_session(Path(sys.argv[1]) / 'resume')")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([checkout, str(Path(checkout) / "bench")]))
+    subprocess.run([sys.executable, "-c", code, str(folder)], check=True, env=env, cwd=checkout)
+
+
 def start_display(platform: str) -> tuple[str, subprocess.Popen | None]:
     """Choose the Qt platform; start a private Xvfb when xcb is wanted and no screen exists."""
     if platform == "offscreen" or (platform == "auto" and not os.environ.get("DISPLAY")
@@ -87,7 +97,7 @@ def one_run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - start
     _, err = proc.communicate(timeout=60)
-    if not line.startswith("shown "):
+    if not line.startswith("shown ") or line.split()[1] == "QMessageBox":  # a start-failure window is no start
         raise RuntimeError(f"{' '.join(argv)}: no window was shown\n{line}{err[-2000:]}")
     return elapsed, line.split()[1]
 
@@ -134,10 +144,14 @@ def main() -> int:
     if args.against:
         other = str(Path(args.against).resolve())
         compileall.compile_dir(Path(other) / "kaproom", quiet=1)
+        make_folders_with(other, folder / "against")
         for name in [n for n in modes if n.startswith("KAP Room")]:
             label = f"{name} [against]"
-            modes[label] = modes[name]
+            modes[label] = [str(folder / "against" / "resume") if word == str(folder / "resume") else word
+                            for word in modes[name]]
             mode_env[label] = {**mode_env.get(name, {}), "PYTHONPATH": other}
+            if "KAPROOM_DATA_DIR" in mode_env[label]:
+                mode_env[label]["KAPROOM_DATA_DIR"] = str(folder / "against" / "clinic")
         mode_env.update({name: {**mode_env.get(name, {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
                          for name in modes if name.startswith("KAP Room") and not name.endswith("[against]")})
 

@@ -470,7 +470,7 @@ def test_thinning_removes_old_generations_of_this_record_only(workspace, protoco
 
 def test_the_app_starts_without_loading_the_backup_code():
     """The home page's line reads a small status file; encryption and archives load only to back up."""
-    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app, kaproom.ui.shell.launcher; "
+    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app.gui, kaproom.ui.shell.launcher; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('pyrage', 'tarfile', "
             "'kaproom.services.backup', 'kaproom.services.age_crypto', 'kaproom.services.settings')))))")
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}

@@ -146,7 +146,7 @@ def test_an_unknown_command_still_lists_every_command():
 
 def test_starting_the_app_does_not_load_exporters_or_sqlite_utils():
     """What `kaproom` imports before its window shows (start-up time is in bench/bench_startup.py)."""
-    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app, kaproom.ui.shell.launcher; "
+    code = ("import sys, kaproom.cli.main as c; c.build_parser([]); import kaproom.cli.app.gui, kaproom.ui.shell.launcher; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('kaproom.export.report_data', "
             "'kaproom.export.pdf', 'sqlite_utils', 'kaproom.cli.people', 'kaproom.ui.room.window', 'vlc', "
             "'kaproom.playback', 'kaproom.ui.shell.night', 'ctypes', 'kaproom.domain.people')))))")
@@ -158,6 +158,27 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
     loads the command line before Qt, as the ``kaproom`` command does."""
     code = ("import sys, kaproom.cli.main as c; c.build_parser([]); "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))))")
+    assert modules_loaded_by(code) == ""
+
+
+def test_help_loads_no_qt():
+    """`kaproom --help` builds every command's parser; the window commands load Qt only to run,
+    and the music commands scipy only to measure loudness (1-2 s)."""
+    code = ("import sys, contextlib, io; from kaproom.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit): main(['--help'])\n"
+            "assert 'review' in out.getvalue() and 'demo' in out.getvalue() and 'stock' in out.getvalue()\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'scipy')))))")
+    assert modules_loaded_by(code) == ""
+
+
+def test_the_home_page_does_not_build_qts_namespace_before_its_first_paint():
+    """Importing ``Qt`` from QtCore builds every enum of Qt's namespace (27-48 ms on a quiet
+    machine, more under load: bench/bench_startup.py, home page); the modules the home page loads
+    before its first paint name it only for type checking or inside the functions that need it.
+    Likewise the start-failure window's message box (its type and enums, 2-5 ms)."""
+    code = ("import sys, kaproom.cli.main as c; import kaproom.cli.app.gui, kaproom.ui.shell.wiring; "
+            "import PySide6.QtCore as core, PySide6.QtWidgets as widgets; "
+            "print(' '.join(name for name, module in (('Qt', core), ('QMessageBox', widgets)) if name in vars(module)))")
     assert modules_loaded_by(code) == ""
 
 

@@ -34,17 +34,6 @@ from kaproom.domain.people import InputRefused, Permission, User, name_key
 from kaproom.domain.register import Discrepancy, Line, MovementKind, RegisterState, Rule, quantity_text
 from kaproom.domain.vocabulary import UNVERIFIED, movement_word
 from kaproom.export.output import destination
-from kaproom.export.stock_report import (
-    build_report,
-    clinic_reports,
-    csv_rows,
-    record_clinic_stock_export,
-    record_stock_export,
-    render_clinic_stock_csv,
-    render_stock_csv,
-    save_clinic_stock_report,
-    save_stock_report,
-)
 from kaproom.services.people import People
 from kaproom.services.stock import (
     LotSummary,
@@ -227,6 +216,14 @@ def list_clinic(args: argparse.Namespace) -> int:
 
 def report_clinic(args: argparse.Namespace) -> int:
     """``kaproom stock report --clinic``: the clinic-wide dispensing log, from the clinic server."""
+    # Here, not at the top: the report's PDF writer loads Qt (see cmd_report).
+    from kaproom.export.stock_report import (  # noqa: PLC0415 - figure in cmd_report
+        clinic_reports,
+        csv_rows,
+        record_clinic_stock_export,
+        render_clinic_stock_csv,
+        save_clinic_stock_report,
+    )
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         stock, people = Stock.of(workspace), People.of(workspace)
@@ -282,6 +279,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     if args.clinic:
         return report_clinic(args)
+    # Here, not at the top: the report's PDF writer loads Qt (0.3-0.4 s on the 2-core VM), which
+    # `kaproom --help` and the register's other commands need not (tests/test_cli.py).
+    from kaproom.export.stock_report import (  # noqa: PLC0415 - figure above
+        build_report,
+        csv_rows,
+        record_stock_export,
+        render_stock_csv,
+        save_stock_report,
+    )
     with open_workspace(args) as workspace:
         user = require(args, workspace, Permission.EXPORT)
         stock, people = Stock.of(workspace), People.of(workspace)

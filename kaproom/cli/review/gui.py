@@ -1,8 +1,5 @@
-"""``kaproom review``: open the supervisor's review window straight away (optionally on one session).
-
-Once the clinic has users, a reviewer signs in first (the same dialog as the app); before that,
-like every other command, it runs unsigned and says so, with ``--as NAME`` naming who signs off.
-"""
+"""``kaproom review``'s window (:mod:`kaproom.cli.review` has its command line): Qt, sign-in
+and the review window load here, when the command runs."""
 from __future__ import annotations
 
 import argparse
@@ -38,7 +35,7 @@ def clinic_records(workspace: Workspace) -> Any:
     return ClinicRecords(workspace, reader)
 
 
-def cmd_review(args: argparse.Namespace) -> int:
+def open_review_window(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
     records = None
     try:
@@ -79,15 +76,4 @@ def cmd_review(args: argparse.Namespace) -> int:
         workspace.close()
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("review", parents=[common], help="open the review window (session list, timeline, sign-off)",
-                       description="Review past sessions: filter the list, read a session's timeline and vitals "
-                                   "chart, sign it off, export it. Asks for sign-in once the clinic has users.")
-    p.add_argument("session", nargs="?", help="open this session (number or id) straight away")
-    p.add_argument("--as", dest="as_name", default="supervisor", metavar="NAME",
-                   help="who signs off while the clinic has no users yet (default: supervisor)")
-    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the window after it opens, then quit")
-    p.add_argument("--clinic", action="store_true",
-                   help="every room's sessions on the clinic server (read-only copies; a sign-off goes into this "
-                        "office computer's own chain there); exit 1 when the server cannot be reached")
-    p.set_defaults(func=cmd_review)
+__all__ = ["clinic_records", "open_review_window"]

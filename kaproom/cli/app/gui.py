@@ -1,14 +1,6 @@
-"""Starts Qt: the home page, the start page, the room screen (resumed or new) and the demo.
-How the windows are wired to sign-in, staff and the review is :mod:`kaproom.ui.shell.wiring`.
-
-``kaproom``            home: resume the open session, start a new one, review (also ``kaproom home``)
-``kaproom start``      straight to the start page
-``kaproom resume``     straight back into the open session (after a crash or reboot)
-``kaproom demo``       a demo session on a fast clock in its own database, no sign-in (``--speed 1``: real time)
-
-The GUI commands share ``--dump-state FILE`` (what the room shows, as JSON, whenever it
-changes) and ``--screenshot FILE`` (save a picture of the screen, then quit) so the app can be
-checked from outside, by scripts and tests, exactly as it runs.
+"""Starts Qt for the app's commands (:mod:`kaproom.cli.app` has their command line): the home
+page, the start page, the room screen (resumed or new) and the demo. How the windows are wired to
+sign-in, staff and the review is :mod:`kaproom.ui.shell.wiring`.
 """
 from __future__ import annotations
 
@@ -35,9 +27,7 @@ from kaproom.ui.shell.single_instance import acquire_single_instance, bring_to_f
 from kaproom.ui.shell.start_failure import show_start_failure
 from kaproom.ui.shell.wiring import describe_running, make_launcher
 
-DEFAULT_DEMO_SPEED = 30.0
 DESKTOP_ID = "org.kaproom.KAPRoom"
-DEFAULT_SCREENSHOT_DELAY_MS = 2500
 #: In the data folder: libvlc's and ALSA's messages, which would otherwise fill the terminal.
 SOUND_LOG = "sound.log"
 
@@ -79,10 +69,11 @@ def _schedule_screenshot(app: QApplication, launcher: Launcher, path: str, delay
     QTimer.singleShot(delay_ms, take)
 
 
-def main_gui(args: argparse.Namespace) -> int:
+def start_app(args: argparse.Namespace) -> int:
+    """The app for ``args`` (from :mod:`kaproom.cli.app`'s command line; none: the home page)."""
     command = getattr(args, "command", None)
     demo = command == "demo"
-    speed = float(getattr(args, "speed", DEFAULT_DEMO_SPEED))
+    speed = float(args.speed) if demo else 1.0
     if demo and not 0 < speed <= 1000:
         print("kaproom: --speed must be above 0 and at most 1000", file=sys.stderr)
         return 2
@@ -157,8 +148,7 @@ def main_gui(args: argparse.Namespace) -> int:
     instance.raise_requested.connect(raise_window)
     screenshot = getattr(args, "screenshot", None)
     if screenshot:
-        delay = int(getattr(args, "screenshot_delay", DEFAULT_SCREENSHOT_DELAY_MS))
-        _schedule_screenshot(app, launcher, screenshot, delay)
+        _schedule_screenshot(app, launcher, screenshot, int(args.screenshot_delay))
     try:
         return app.exec()
     finally:
@@ -176,30 +166,4 @@ def start_auto_backups(launcher: Launcher, started: list[object]) -> None:
     started.append(start_auto_backups(launcher))
 
 
-def _gui_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dump-state", metavar="FILE",
-                        help="write what the room screen shows to FILE as JSON whenever it changes (for checks)")
-    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the screen after it opens, then quit")
-    parser.add_argument("--screenshot-delay", metavar="MS", type=int, default=DEFAULT_SCREENSHOT_DELAY_MS,
-                        help=f"wait this long before --screenshot (default {DEFAULT_SCREENSHOT_DELAY_MS} ms)")
-    parser.set_defaults(func=main_gui)
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("demo", parents=[common],
-                       help="open a demo session on a fast clock, in its own demo database (no sign-in)")
-    p.add_argument("--speed", type=float, default=DEFAULT_DEMO_SPEED,
-                   help=f"session seconds per real second (default {DEFAULT_DEMO_SPEED:g}: three hours in six "
-                        "minutes; 1 is real time, to follow the session by hand). The demo's home page offers both")
-    p.add_argument("--protocol", default="lozenge-3h", help="protocol id (default lozenge-3h; short-check is 12 min)")
-    p.add_argument("--resume", action="store_true", help="continue the open demo session instead of a new one")
-    _gui_options(p)
-    p = sub.add_parser("resume", parents=[common], help="open the room screen on the open session (after a crash)")
-    _gui_options(p)
-    p = sub.add_parser("start", parents=[common], help="open the start page for a new session")
-    _gui_options(p)
-    p = sub.add_parser("home", parents=[common], help="open the home page (the same as no command)")
-    _gui_options(p)
-
-
-__all__ = ["main_gui", "register"]
+__all__ = ["start_app"]
