@@ -260,19 +260,27 @@ def room_against_heads(store: Store, heads: dict[str, tuple[int, str]]) -> list[
             reports.append(ChainReport(f"session {uid[:8]} (on the clinic server)", server_seq, 1, None,
                                        "the clinic server holds it and this computer's record does not"))
             continue
-        label = f"session {row.id} ({uid[:8]}) against the clinic server"
-        local = {e.seq: e.hash for e in store.events(uid)}
-        if server_seq > len(local):
-            reports.append(ChainReport(label, len(local), len(local) + 1, None,
-                                       f"the clinic server holds {server_seq} events and this record only "
-                                       f"{len(local)} (events were removed here)"))
-        elif local.get(server_seq) != server_hash:
-            reports.append(ChainReport(label, len(local), server_seq, None,
-                                       f"event {server_seq} here is not the event the clinic server holds "
-                                       "(this record was rewritten)"))
-        else:
-            reports.append(ChainReport(label, len(local)))
+        reports.append(chain_against_head(
+            f"session {row.id} ({uid[:8]}) against the clinic server", {e.seq: e.hash for e in store.events(uid)},
+            (server_seq, server_hash), ("event", "events", ""), "events were removed here", "this record"))
     return reports
+
+
+def chain_against_head(label: str, local: dict[int, str], head: tuple[int, str], words: tuple[str, str, str],
+                       removed: str, whose: str) -> ChainReport:
+    """One chain here (seq -> hash) against the last link of it the server holds: links cut from
+    the end here, or rewritten, after the server received them. ``words``: the link in the
+    singular and plural and what follows the count ("event", "events", ""), for the message."""
+    server_seq, server_hash = head
+    one, many, of_it = words
+    if server_seq > len(local):
+        return ChainReport(label, len(local), len(local) + 1, None,
+                           f"the clinic server holds {server_seq} {many}{of_it} and this record only {len(local)} "
+                           f"({removed})")
+    if local.get(server_seq) != server_hash:
+        return ChainReport(label, len(local), server_seq, None,
+                           f"{one} {server_seq} here is not the {one} the clinic server holds ({whose} was rewritten)")
+    return ChainReport(label, len(local))
 
 
 def audit_against_head(store: Store, head: tuple[int, str] | None) -> list[ChainReport]:
@@ -280,18 +288,9 @@ def audit_against_head(store: Store, head: tuple[int, str] | None) -> list[Chain
     the end here, or rewritten, after the server received them, are caught by the server's copy."""
     if head is None:
         return []
-    server_seq, server_hash = head
     local = {entry.seq: entry.hash for entry in Accounts(store).audit_events()}
-    label = "this computer's audit log against the clinic server"
-    if server_seq > len(local):
-        return [ChainReport(label, len(local), len(local) + 1, None,
-                            f"the clinic server holds {server_seq} entries of it and this record only {len(local)} "
-                            "(entries were removed here)")]
-    if local.get(server_seq) != server_hash:
-        return [ChainReport(label, len(local), server_seq, None,
-                            f"entry {server_seq} here is not the entry the clinic server holds (this audit log was "
-                            "rewritten)")]
-    return [ChainReport(label, len(local))]
+    return [chain_against_head("this computer's audit log against the clinic server", local, head,
+                               ("entry", "entries", " of it"), "entries were removed here", "this audit log")]
 
 
 def register_against_head(store: Store, head: tuple[int, str] | None) -> list[ChainReport]:
@@ -300,18 +299,11 @@ def register_against_head(store: Store, head: tuple[int, str] | None) -> list[Ch
     them, are caught by the server's copy (a witness)."""
     if head is None:
         return []
-    server_seq, server_hash = head
     local = {event.seq: event.hash for event in StockRegister(store).events()}
-    label = "this computer's stock register against the clinic server"
-    if server_seq > len(local):
-        return [ChainReport(label, len(local), len(local) + 1, None,
-                            f"the clinic server holds {server_seq} lines of it and this record only {len(local)} "
-                            "(lines were removed here, or the record was put back to an older copy)")]
-    if local.get(server_seq) != server_hash:
-        return [ChainReport(label, len(local), server_seq, None,
-                            f"line {server_seq} here is not the line the clinic server holds (this register was "
-                            "rewritten)")]
-    return [ChainReport(label, len(local))]
+    return [chain_against_head("this computer's stock register against the clinic server", local, head,
+                               ("line", "lines", " of it"),
+                               "lines were removed here, or the record was put back to an older copy",
+                               "this register")]
 
 
 def server_reports(folder: Path, store: Store) -> list[ChainReport]:
