@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -33,6 +34,9 @@ from kaproom.domain.events import RecordedEvent, canonical_json, event_hash_of_t
 BATCH = 500
 #: How often the thread looks for new committed events (a cheap read of the local file).
 LOOK_EVERY_S = 0.25
+#: How often the thread receives what the clinic added for this computer (office sign-offs on its
+#: sessions, and the like) while all is sent: calm, a query every so often, never on each event.
+RECEIVE_EVERY_S = 20.0
 #: Pauses between tries while the server cannot be reached.
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 HISTORY_DIFFERS = "KR001"
@@ -328,13 +332,22 @@ class SendStatus:
 
 class SenderThread(threading.Thread):
     """Runs a :class:`Sender` in the background until :meth:`stop`. ``report`` receives a
-    :class:`SendStatus` on this thread: hand it to the Qt main thread with a queued signal."""
+    :class:`SendStatus` on this thread: hand it to the Qt main thread with a queued signal.
+
+    ``receive`` (when given) brings what the clinic added for this computer: it runs on this thread
+    once everything here is sent, right after the thread first catches up (at its start, and again
+    after the server was unreachable), then every ``receive_every_s``. A server that is down while
+    receiving is said as while sending, in the same status; nothing waits on it but this thread."""
 
     def __init__(self, sender: Sender, position: Position, save: Callable[[Position], None],
-                 report: Callable[[SendStatus], None] = lambda s: None, look_every_s: float = LOOK_EVERY_S) -> None:
+                 report: Callable[[SendStatus], None] = lambda s: None, look_every_s: float = LOOK_EVERY_S,
+                 receive: Callable[[], object] | None = None, receive_every_s: float = RECEIVE_EVERY_S) -> None:
         super().__init__(name="kaproom-clinic-sender", daemon=True)
         self.sender, self.position, self.save, self.report = sender, position, save, report
         self.look_every_s = look_every_s
+        self.receive, self.receive_every_s = receive, receive_every_s
+        #: time.monotonic() of the last receive that completed (None: not since the start or an outage).
+        self.received_at: float | None = None
         self._wake = threading.Event()
         self._stopping = False
         self.status = SendStatus(last_sent_at=position.last_sent_at, refused=position.refused)
@@ -368,12 +381,14 @@ class SenderThread(threading.Thread):
                         reconciled = True
                     if self.sender.waiting(self.position):
                         self.sender.send_pending(self.position, self._saved)
+                    self._receive_when_due()
                     failures = 0
                     problem = (f"the stock register was refused: {self.position.register_refused}"
                                if self.position.register_refused else "")
                     self._set(SendStatus(0, self.position.last_sent_at, None, problem, self.position.refused))
                 except ClinicUnreachable as exc:
                     reconciled = False  # the server may come back from a backup
+                    self.received_at = None  # receive again as soon as it is back and caught up
                     pause = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
                     failures += 1
                     since = self.status.unreachable_since or datetime.now(UTC).isoformat(timespec="seconds")
@@ -390,6 +405,15 @@ class SenderThread(threading.Thread):
                 self._wake.clear()
         finally:
             self.sender.close()
+
+    def _receive_when_due(self) -> None:
+        """Receive what the clinic added, when it is time (the backlog, if any, was sent first)."""
+        if self.receive is None:
+            return
+        if self.received_at is not None and time.monotonic() - self.received_at < self.receive_every_s:
+            return
+        self.receive()
+        self.received_at = time.monotonic()
 
     def _waiting_quietly(self) -> int:
         try:

@@ -25,7 +25,7 @@ from psycopg import conninfo
 
 from kaproom.clinic import reader
 from kaproom.clinic.errors import ClinicError
-from kaproom.clinic.sender import Position, Sender, SenderThread, SendStatus, join
+from kaproom.clinic.sender import RECEIVE_EVERY_S, Position, Sender, SenderThread, SendStatus, join
 from kaproom.clinic.server import connect, connection_params, describe, translate
 from kaproom.domain.events import ChainReport
 from kaproom.services.office_actions import OFFICE_ACTIONS_FILE, office_action, office_actions_json
@@ -174,8 +174,29 @@ def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
     return len(actions)
 
 
+@dataclass(frozen=True)
+class Received:
+    """What :func:`receive_from_clinic` brought."""
+
+    office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
+
+
+def receive_from_clinic(folder: Path, config: ClinicConfig) -> Received:
+    """Receive what the clinic added for this computer, one step after another: ``clinic sync``
+    and the app's background sender (:func:`start_sender`) both call this, so a step added here
+    runs in both. Raises ClinicUnreachable (try again later: nothing here is lost) or ClinicError
+    (said in the room's quiet line, and by ``clinic sync``)."""
+    folder = Path(folder)
+    try:
+        office = receive_office_actions(folder, config) if config.kind == "room" else 0
+    except OSError as exc:  # the data folder is full or read-only: said, tried again later
+        raise ClinicError(f"what the clinic sent could not be kept in {folder} ({exc})") from None
+    return Received(office)
+
+
 def sync_now(folder: Path) -> SyncResult:
-    """Send everything not yet sent. Raises ClinicUnreachable (nothing lost) or ClinicRefused."""
+    """Send everything not yet sent, then receive what the clinic added. Raises ClinicUnreachable
+    (nothing lost) or ClinicRefused."""
     folder = Path(folder)
     config = required_config(folder)
     sender = new_sender(folder, config)
@@ -183,8 +204,8 @@ def sync_now(folder: Path) -> SyncResult:
         before = sender.reconcile(load_position(folder))
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
-        received = receive_office_actions(folder, config) if config.kind == "room" else 0
-        return SyncResult(waiting, after, received)
+        received = receive_from_clinic(folder, config)
+        return SyncResult(waiting, after, received.office_actions)
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]
@@ -211,14 +232,17 @@ def status(folder: Path) -> dict[str, Any]:
             "register_sent": position.register_seq, "register_refused": position.register_refused or None}
 
 
-def start_sender(folder: Path, report: Any = None) -> SenderThread | None:
-    """The background sender for a joined computer (None when it has not joined)."""
+def start_sender(folder: Path, report: Any = None, receive_every_s: float = RECEIVE_EVERY_S) -> SenderThread | None:
+    """The background sender for a joined computer (None when it has not joined): it sends what is
+    committed here and receives what the clinic added (:func:`receive_from_clinic`) once caught up,
+    then every ``receive_every_s``."""
     folder = Path(folder)
     config = load_config(folder)
     if config is None:
         return None
     thread = SenderThread(new_sender(folder, config), load_position(folder), lambda p: save_position(folder, p),
-                          report or (lambda s: None))
+                          report or (lambda s: None), receive=lambda: receive_from_clinic(folder, config),
+                          receive_every_s=receive_every_s)
     thread.start()
     return thread
 

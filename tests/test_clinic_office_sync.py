@@ -1,0 +1,110 @@
+"""Office sign-offs reaching the room through the app's background sender (no ``clinic sync``),
+against a real PostgreSQL: the room's running sender receives what the clinic added once it is
+caught up and then at a calm interval, and a server that is down shows only in the room's quiet
+status line; the room's review shows the office's sign-off."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import _clinic_helpers
+import pytest
+from _clinic_helpers import password_of
+from _people_helpers import PipedStdin
+
+from kaproom.cli.main import main
+from kaproom.domain.clock import FakeClock, to_iso
+from kaproom.export.records import LocalRecords
+from kaproom.services import clinic_sync
+from kaproom.services.clinic_review import ClinicReader
+from kaproom.services.office_actions import load_office_actions
+from kaproom.services.simulate import run_simulation
+from kaproom.services.workspace import Workspace
+from kaproom.ui.review.window import ReviewWindow
+
+pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
+WAIT_MS = 20000  # a bound, never a pause: each wait ends as soon as its condition holds
+
+
+def join(clinic, folder, role, name, monkeypatch, capsys, kind="--room") -> None:
+    monkeypatch.setattr("sys.stdin", PipedStdin(password_of(role) + "\n"))
+    assert main(["clinic", "join", clinic.url(role, with_password=False), kind, name, "--data-dir", str(folder)]) == 0
+    capsys.readouterr()
+
+
+@pytest.fixture
+def room_and_office(clinic, tmp_path, monkeypatch, capsys):
+    """Room A sent one session; an office computer joined."""
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    room, office = tmp_path / "room_a", tmp_path / "office"
+    with Workspace(room, clock) as workspace:
+        run_simulation(workspace, "short-check", notes=3, vitals=2, tracks=1, seed=1,
+                       sleep=lambda s: clock.advance(s * clock.speed))
+        uid = workspace.store.sessions()[0].uid
+    join(clinic, room, "room_a", "Room A", monkeypatch, capsys)
+    join(clinic, office, "office_1", "Office", monkeypatch, capsys, kind="--office")
+    return room, office, uid, clock
+
+
+def sign_off_at_the_office(office, uid, clock, comment="Reviewed at the office: fine."):
+    with ClinicReader.of(office) as reader:
+        return reader.sign_off(uid, comment, "Dr Ines Park", "supervisor", to_iso(clock.now()))
+
+
+def office_sign_offs(room) -> list[tuple[str, str, str]]:
+    return [(a.author, a.computer, a.comment) for a in load_office_actions(room)]
+
+
+def test_the_rooms_running_sender_brings_an_office_sign_off_into_the_rooms_review(qtbot, room_and_office):
+    room, office, uid, clock = room_and_office
+    statuses = []
+    sender = clinic_sync.start_sender(room, statuses.append, receive_every_s=0.5)
+    assert sender is not None
+    try:
+        qtbot.waitUntil(lambda: sender.received_at is not None, timeout=WAIT_MS)  # caught up: received once
+        assert office_sign_offs(room) == []
+        sign_off_at_the_office(office, uid, clock)
+        qtbot.waitUntil(lambda: office_sign_offs(room) != [], timeout=WAIT_MS)
+        assert office_sign_offs(room) == [("Dr Ines Park", "Office", "Reviewed at the office: fine.")]
+        assert clinic_sync.describe_status(sender.status).startswith(("sent to the clinic", "not sent to the clinic"))
+    finally:
+        sender.stop()
+    assert not sender.is_alive()
+
+    with Workspace(room, clock) as here:
+        assert here.store.session(uid).signed_at is None  # the room's own chain holds no sign-off
+        window = ReviewWindow(here, "Teo")
+        qtbot.addWidget(window)
+        assert window.open_session(uid)
+        assert [(s.author, s.office) for s in window.session_view.report.signoffs] == [("Dr Ines Park", "Office")]
+        assert "Dr Ines Park at Office" in window.session_view.details.toPlainText()
+        assert [s.office for s in LocalRecords(here).report(uid).signoffs] == ["Office"]
+
+
+def test_after_an_outage_the_sender_receives_as_soon_as_it_has_caught_up_and_the_outage_shows_only_in_its_line(
+        qtbot, room_and_office, clinic):
+    room, office, uid, clock = room_and_office
+    sender = clinic_sync.start_sender(room)  # the app's own calm interval (far longer than this test's waits)
+    assert sender is not None
+    assert sender.receive_every_s >= 10
+    try:
+        qtbot.waitUntil(lambda: sender.received_at is not None, timeout=WAIT_MS)
+        sign_off_at_the_office(office, uid, clock)  # the next calm receive is many seconds away
+        clinic.cluster.stop()
+        try:
+            with Workspace(room, clock) as here:  # the room goes on recording: a new session
+                runner = here.new_session(here.protocol("short-check"), "KAP-0002", "Teo")
+                runner.note("while the server is down")
+            sender.nudge()
+            qtbot.waitUntil(lambda: sender.status.unreachable_since is not None, timeout=WAIT_MS)
+            line = clinic_sync.describe_status(sender.status)
+            assert line.startswith("clinic server unreachable since")
+            assert office_sign_offs(room) == []
+        finally:
+            clinic.cluster.start_on_same_port()
+        sender.nudge()
+        qtbot.waitUntil(lambda: office_sign_offs(room) != [], timeout=WAIT_MS)  # long before the calm interval
+        assert office_sign_offs(room) == [("Dr Ines Park", "Office", "Reviewed at the office: fine.")]
+        qtbot.waitUntil(lambda: sender.status.unreachable_since is None, timeout=WAIT_MS)
+        assert clinic_sync.describe_status(sender.status).startswith("sent to the clinic 0:00:")
+    finally:
+        sender.stop()
