@@ -4,6 +4,7 @@ caught up and then at a calm interval, and a server that is down shows only in t
 status line; the room's review shows the office's sign-off."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import _clinic_helpers
@@ -16,7 +17,7 @@ from kaproom.domain.clock import FakeClock, to_iso
 from kaproom.export.records import LocalRecords
 from kaproom.services import clinic_sync
 from kaproom.services.clinic_review import ClinicReader
-from kaproom.services.office_actions import load_office_actions
+from kaproom.services.office_actions import OFFICE_ACTIONS_FILE, load_office_actions
 from kaproom.services.simulate import run_simulation
 from kaproom.services.workspace import Workspace
 from kaproom.ui.review.window import ReviewWindow
@@ -108,3 +109,87 @@ def test_after_an_outage_the_sender_receives_as_soon_as_it_has_caught_up_and_the
         assert clinic_sync.describe_status(sender.status).startswith("sent to the clinic 0:00:")
     finally:
         sender.stop()
+
+
+# ==================================================================== the office chains the room holds
+@pytest.fixture
+def three_sign_offs(clinic, room_and_office, tmp_path, monkeypatch, capsys):
+    """The office signs off three times: Room A's session, then Room B's, then Room A's again (its
+    chain's entries 1 to 3); Room A receives them with ``clinic sync``."""
+    room, office, uid, clock = room_and_office
+    room_b = tmp_path / "room_b"
+    with Workspace(room_b, clock) as workspace:
+        run_simulation(workspace, "short-check", notes=2, vitals=1, tracks=1, seed=2,
+                       sleep=lambda s: clock.advance(s * clock.speed))
+        uid_b = workspace.store.sessions()[0].uid
+    join(clinic, room_b, "room_b", "Room B", monkeypatch, capsys)
+    sign_off_at_the_office(office, uid, clock, "first")
+    clock.advance(60)
+    sign_off_at_the_office(office, uid_b, clock, "Room B's: not for Room A to read")
+    clock.advance(60)
+    sign_off_at_the_office(office, uid, clock, "third")
+    return room, office, uid, clock
+
+
+def received_file(room):
+    return json.loads((room / OFFICE_ACTIONS_FILE).read_text())
+
+
+def test_verify_names_an_office_entry_removed_from_the_rooms_received_copy(three_sign_offs, capsys):
+    room, _office, _uid, _clock = three_sign_offs
+    assert main(["clinic", "sync", "--data-dir", str(room)]) == 0
+    assert "2 sign-offs made at office computers" in capsys.readouterr().out
+    assert [a.comment for a in load_office_actions(room)] == ["first", "third"]
+    assert "not for Room A" not in (room / OFFICE_ACTIONS_FILE).read_text()  # another room's words are not kept
+    assert main(["verify", "--data-dir", str(room)]) == 0
+    out = capsys.readouterr().out
+    assert "office chain of Office as received here: intact (3 events)" in out
+    assert "office chain of Office against the clinic server: intact" in out
+
+    whole = received_file(room)
+    data = received_file(room)  # the middle entry goes from the room's copy
+    data["chains"]["Office"] = [link for link in data["chains"]["Office"] if link[0] != 2]
+    clinic_sync.write_private(room / OFFICE_ACTIONS_FILE, data)
+    assert main(["verify", "--data-dir", str(room)]) == 1
+    captured = capsys.readouterr()
+    assert ("office chain of Office as received here: BROKEN at event 2 (id None): entry 2 of Office's chain is "
+            "missing here") in captured.out
+    assert "VERIFY FAILED" in captured.err
+
+    data = dict(whole)  # a sign-off on this room's session hidden, its link left in place
+    data["actions"] = [a for a in whole["actions"] if a["seq"] != 3]
+    clinic_sync.write_private(room / OFFICE_ACTIONS_FILE, data)
+    assert main(["verify", "--data-dir", str(room)]) == 1
+    assert ("BROKEN at event 3 (id None): entry 3 of Office's chain is on this room's sessions and its sign-off is "
+            "missing here") in capsys.readouterr().out
+
+    clinic_sync.write_private(room / OFFICE_ACTIONS_FILE, whole)  # put back as received: intact again
+    assert main(["verify", "--data-dir", str(room)]) == 0
+
+
+def test_an_entry_the_server_withholds_or_removes_is_named_by_the_rooms_verify(three_sign_offs, clinic, capsys):
+    room, _office, _uid, _clock = three_sign_offs
+    with clinic.admin() as conn:  # the server withholds entry 2 (behind its triggers' back) before the room reads
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM kaproom.office_events WHERE computer = 'Office' AND seq = 2")
+    assert clinic_sync.sync_now(room).office_actions == 2
+    assert main(["verify", "--data-dir", str(room)]) == 1
+    out = capsys.readouterr().out
+    assert "office chain of Office as received here: BROKEN at event 2" in out
+    assert "entry 2 of Office's chain is missing here" in out
+
+
+def test_a_server_behind_what_the_room_received_is_named_by_the_rooms_verify(three_sign_offs, clinic, capsys):
+    room, _office, _uid, _clock = three_sign_offs
+    clinic_sync.sync_now(room)
+    with clinic.admin() as conn:  # the server loses its last entry and its head moves back
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM kaproom.office_events WHERE computer = 'Office' AND seq = 3")
+        conn.execute("UPDATE kaproom.chain_heads SET last_seq = 2, last_hash = (SELECT hash FROM kaproom.office_events"
+                     " WHERE computer = 'Office' AND seq = 2) WHERE chain = 'office:Office'")
+    assert clinic_sync.sync_now(room).office_actions == 2  # what the room received stays
+    assert main(["verify", "--data-dir", str(room)]) == 1
+    out = capsys.readouterr().out
+    assert "office chain of Office as received here: intact (3 events)" in out
+    assert ("office chain of Office against the clinic server: BROKEN at event 3 (id None): the clinic server holds "
+            "2 entries of Office's chain and this room received 3") in out

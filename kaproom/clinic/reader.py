@@ -105,6 +105,19 @@ def audit_head_of(conn: psycopg.Connection[Any], computer: str) -> tuple[int, st
     return (int(row[0]), str(row[1])) if row else None
 
 
+def office_heads(conn: psycopg.Connection[Any], held: dict[str, int]) -> dict[str, tuple[int, str | None]]:
+    """Each office chain's head on the server (its last seq) and the hash of its entry at the seq
+    given (the last one another computer holds of it; None when the server has no such entry)."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for computer, seq in held.items():
+        head = conn.execute("SELECT last_seq FROM kaproom.chain_heads WHERE chain = %s",
+                            (f"office:{computer}",)).fetchone()
+        entry = conn.execute("SELECT hash FROM kaproom.office_events WHERE computer = %s AND seq = %s",
+                             (computer, seq)).fetchone()
+        found[computer] = (int(head[0]) if head else 0, str(entry[0]) if entry else None)
+    return found
+
+
 def event_hash_at(conn: psycopg.Connection[Any], uid: str, seq: int) -> str | None:
     row = conn.execute("SELECT hash FROM kaproom.events WHERE session_uid = %s AND seq = %s", (uid, seq)).fetchone()
     return str(row[0]) if row else None

@@ -28,7 +28,13 @@ from kaproom.clinic.errors import ClinicError
 from kaproom.clinic.sender import RECEIVE_EVERY_S, Position, Sender, SenderThread, SendStatus, join
 from kaproom.clinic.server import connect, connection_params, describe, translate
 from kaproom.domain.events import ChainReport
-from kaproom.services.office_actions import OFFICE_ACTIONS_FILE, office_action, office_actions_json
+from kaproom.services.office_actions import (
+    OFFICE_ACTIONS_FILE,
+    Link,
+    load_received,
+    merge_received,
+    office_action,
+)
 from kaproom.services.paths import ensure_private_dir
 from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
 from kaproom.store.accounts import Accounts
@@ -152,26 +158,40 @@ class SyncResult:
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
 
 
-OFFICE_ACTIONS_SQL = """
-SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash
-  FROM kaproom.office_events o JOIN kaproom.sessions s ON s.uid = o.session_uid
- WHERE s.room = %s
- ORDER BY o.wall_time, o.computer, o.seq
+#: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
+#: missing here is asked for again), and whether each is on one of this room's sessions.
+OFFICE_ENTRIES_SQL = """
+SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash,
+       COALESCE(s.room = %s, false) AS ours
+  FROM kaproom.office_events o
+  LEFT JOIN kaproom.sessions s ON s.uid = o.session_uid
+  LEFT JOIN unnest(%s::text[], %s::int[]) AS k(computer, after) ON k.computer = o.computer
+ WHERE o.seq > COALESCE(k.after, 0)
+ ORDER BY o.computer, o.seq
 """
 
 
 def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
     """Bring the office computers' actions on this room's sessions into view here: a file beside
-    the record (0600), never the room's own chains. An entry whose content does not match its
-    hash is left out. Returns how many there are."""
+    the record (0600), never the room's own chains, with every office chain's links so that
+    ``verify`` can tell none is missing (see :mod:`kaproom.services.office_actions`). Only what
+    the room does not hold yet is read. An entry whose content does not match its hash is left
+    out; one that does not follow what the room received is refused, never merged. Returns how
+    many actions on this room's sessions there are."""
+    folder = Path(folder)
+    held = load_received(folder)
+    after = {computer: held.complete_to(computer) for computer in held.chains}
     try:
         with connect(config.params()) as conn:
-            rows = conn.execute(OFFICE_ACTIONS_SQL, (config.computer,)).fetchall()
+            rows = conn.execute(OFFICE_ENTRIES_SQL, (config.computer, list(after), list(after.values()))).fetchall()
     except psycopg.Error as exc:
         raise translate(exc, config.params()) from None
-    actions = [action for action in (office_action(*row) for row in rows) if action is not None]
-    write_private(Path(folder) / OFFICE_ACTIONS_FILE, office_actions_json(actions))
-    return len(actions)
+    entries = [(office_action(*row[:9]), Link(int(row[1]), str(row[7]), str(row[8]), bool(row[9]))) for row in rows]
+    merged = merge_received(held, entries)
+    data = merged.to_json()
+    if data != held.to_json() or not (folder / OFFICE_ACTIONS_FILE).exists():
+        write_private(folder / OFFICE_ACTIONS_FILE, data)
+    return len(merged.actions)
 
 
 @dataclass(frozen=True)

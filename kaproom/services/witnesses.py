@@ -2,7 +2,8 @@
 
 A chain head that has left this file witnesses the history up to it: the newest manifest in the
 clinic's backup destination (settings ``backup_to``) and, when this computer joined one, the
-clinic server (a room's sessions, and any computer's own audit log and stock register: an office's too).
+clinic server (a room's sessions, and any computer's own audit log and stock register: an office's too;
+and the office chains a room received, checked whole in its copy and against the server's heads).
 ``verify`` compares the record with each witness it can reach; a witness that
 cannot be reached (the USB disk unplugged, the server down) is said, never taken for a fault of
 the record, and never waited on for more than a few seconds.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from kaproom.domain.events import ChainReport
 from kaproom.services.backup import BackupError, witness_manifest, witness_reports
+from kaproom.services.office_actions import held_against_server, held_chain_reports, load_received
 from kaproom.services.settings import load_settings
 from kaproom.store import Store
 
@@ -82,7 +84,7 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     # psycopg loads only for a computer that joined (bench/bench_startup.py: `kaproom verify` without
     # a clinic stays under its import figure, and opens no socket).
     from kaproom.clinic.errors import ClinicError  # noqa: PLC0415
-    from kaproom.clinic.reader import audit_head_of, heads_of_room, register_head_of  # noqa: PLC0415
+    from kaproom.clinic.reader import audit_head_of, heads_of_room, office_heads, register_head_of  # noqa: PLC0415
     from kaproom.clinic.server import connect  # noqa: PLC0415
     from kaproom.services.clinic_sync import (  # noqa: PLC0415
         audit_against_head,
@@ -101,14 +103,20 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     host = str(params.get("host") or "localhost")
     name = f"clinic server {host}"
     is_room = config.kind == "room"
-    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None, tuple[int, str] | None]] = []
+    # The office chains this computer received (a room): whole, from entry 1, each link holding.
+    received = load_received(folder)
+    check.reports += held_chain_reports(received)
+    held = {computer: links[-1].seq for computer, links in received.chains.items() if links}
+    outcome: list[tuple[dict[str, tuple[int, str]], tuple[int, str] | None, tuple[int, str] | None,
+                        dict[str, tuple[int, str | None]]]] = []
     failure: list[str] = []
 
     def fetch() -> None:  # only the server is read in the thread; the record is read here
         try:
             with connect(params) as conn:  # a room's sessions, and any computer's own audit log and register
                 outcome.append((heads_of_room(conn, config.computer) if is_room else {},
-                                audit_head_of(conn, config.computer), register_head_of(conn, config.computer)))
+                                audit_head_of(conn, config.computer), register_head_of(conn, config.computer),
+                                office_heads(conn, held)))
         except ClinicError as exc:
             failure.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - any other trouble with the server is "not reachable"
@@ -122,9 +130,9 @@ def server_witness(folder: Path, store: Store, deadline: float = SERVER_DEADLINE
     elif failure:
         check.unreachable.append(f"{name} ({failure[0]})")
     else:
-        sessions, audit, register = outcome[0]
+        sessions, audit, register, offices = outcome[0]
         check.reports += (room_against_heads(store, sessions) + audit_against_head(store, audit)
-                          + register_against_head(store, register))
+                          + register_against_head(store, register) + held_against_server(received, offices))
         check.compared.append(name)
     return check
 
