@@ -88,11 +88,25 @@ def where_clause(flt: SessionFilter) -> tuple[str, list[Any]]:
         parts.append("signed_at IS NULL")
     if not flt.include_demo:
         parts.append("demo = 0")
+    # The medication record's flags, read from the events themselves as SQLite's list does
+    # (kaproom.store.queries.where_clause; the events_kind index serves them): no column to keep.
+    if flt.has_adverse_events:
+        parts.append(has_event("e.kind = 'adverse_event'"))
+    if flt.booster_given:  # a second dose or more (CASE: the payload is read as JSON only for a dose)
+        parts.append(has_event("e.kind = 'dose' AND CASE WHEN e.kind = 'dose'"
+                               " THEN (e.payload::jsonb -> 'number') >= '2'::jsonb ELSE false END"))
+    if flt.has_waste:
+        parts.append(has_event("e.kind = 'waste'"))
     if flt.short_observation:
         condition, more = too_soon_condition(flt)
         parts.append(condition)
         params += more
     return (" AND ".join(parts) or "TRUE"), params
+
+
+def has_event(condition: str) -> str:
+    """SQL true for a session with an event matching ``condition`` (fixed SQL, never user text)."""
+    return f"EXISTS (SELECT FROM kaproom.events e WHERE e.session_uid = kaproom.sessions.uid AND {condition})"
 
 
 def too_soon_condition(flt: SessionFilter) -> tuple[str, list[Any]]:
