@@ -4,6 +4,7 @@ room says (overdue when the room says overdue), and an alert acknowledged in the
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import _clinic_helpers
@@ -11,7 +12,8 @@ import pytest
 from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
 
-from kaproom.cli.main import main
+from kaproom.cli.clinic import cmd_board
+from kaproom.cli.main import build_parser, main
 from kaproom.clinic.board import Folds, board_rows
 from kaproom.clinic.server import connect
 from kaproom.domain.clock import FakeClock
@@ -155,12 +157,28 @@ def test_an_ended_session_has_no_check_due(clinic, tmp_path, monkeypatch, capsys
     assert row.state == "ended_early" and row.vitals_due_level == "" and row.vitals_due_in_seconds is None
 
 
-def test_board_dump_state_has_the_overdue_check_and_the_open_alert(app_theme_restored, clinic, tmp_path, monkeypatch, capsys, protocol):
-    now = datetime.now(UTC)
-    began = now - timedelta(minutes=70)
-    if began.astimezone().date() != now.astimezone().date():
-        pytest.skip("the session would have begun yesterday, and the board shows today's")
+@pytest.fixture
+def days_in_utc(monkeypatch):
+    """The board's day starts at local midnight: here UTC's, wherever the test runs."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_board_dump_state_has_the_overdue_check_and_the_open_alert(app_theme_restored, clinic, tmp_path, monkeypatch,
+                                                                    capsys, protocol, days_in_utc):
+    # The board's clock is given: its day is 2 March 2026, whatever day the test runs. A board on the
+    # computer's own clock shows no session of that day; one that took the wrong day shows yesterday's.
+    now = datetime(2026, 3, 2, 1, 15, tzinfo=UTC)
+    began = now - timedelta(minutes=70)  # 00:05, just after midnight
     room, office = tmp_path / "room_a", tmp_path / "office"
+    yesterday = FakeClock(datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    with Workspace(room, yesterday) as workspace:
+        runner = workspace.new_session(protocol, "KAP-0099", "Ana")
+        yesterday.advance(10 * MIN)
+        runner.end(State.ENDED_EARLY, "the client asked to stop")
     clock = FakeClock(began)
     with Workspace(room, clock) as workspace:
         runner = workspace.new_session(protocol, "KAP-0104", "Ana")
@@ -175,9 +193,11 @@ def test_board_dump_state_has_the_overdue_check_and_the_open_alert(app_theme_res
     join(clinic, room, "room_a", "Room A", monkeypatch, capsys)
     join(clinic, office, "office_1", "Office", monkeypatch, capsys, kind="--office")
     dump = tmp_path / "board.json"
-    assert main(["board", "--dump-state", str(dump), "--data-dir", str(office)]) == 0
+    argv = ["board", "--dump-state", str(dump), "--data-dir", str(office)]
+    assert cmd_board(build_parser(argv).parse_args(argv), FakeClock(now)) == 0
     state = json.loads(dump.read_text())
-    [row] = state["rows"]
+    [row] = state["rows"]  # today's session only
+    assert row["client_code"] == "KAP-0104"
     assert state["columns"][NEXT] == "Next check"
     assert row["vitals_due_level"] == "overdue" and row["vitals_due_kind"] == "recheck"
     assert row["cells"][NEXT].startswith("overdue ") and row["cells"][NEXT].endswith("\nrecheck")

@@ -17,6 +17,7 @@ from kaproom.cli.common import require
 from kaproom.clinic.board import BoardFeed
 from kaproom.clinic.errors import ClinicError, ClinicUnreachable
 from kaproom.clinic.server import connect, connection_params, init_schema, role_instructions
+from kaproom.domain.clock import Clock, SystemClock
 from kaproom.domain.people import Permission
 from kaproom.services import clinic_sync
 from kaproom.services.paths import data_dir, ensure_private_dir
@@ -133,8 +134,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def open_workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace(_folder(args))
+def open_workspace(args: argparse.Namespace, clock: Clock | None = None) -> Workspace:
+    return Workspace(_folder(args), clock)
 
 
 class BoardReviews:
@@ -169,9 +170,11 @@ class BoardReviews:
             self.review.close()
 
 
-def cmd_board(args: argparse.Namespace) -> int:
+def cmd_board(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """``kaproom board``: the live board of every room's session today. Double-clicking a row opens
-    that session's review from the clinic server (as ``kaproom review --clinic SESSION``)."""
+    that session's review from the clinic server (as ``kaproom review --clinic SESSION``).
+    ``clock``: what "today" and "now" are (the system's; a test gives its own)."""
+    clock = clock or SystemClock()
     # Qt only for the board: `clinic sync` (from cron or a script) starts without loading it (bench_startup).
     from PySide6.QtCore import QTimer  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
@@ -180,7 +183,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     from kaproom.services.clinic_review import ClinicReader  # noqa: PLC0415
     from kaproom.ui.board.window import BoardWindow  # noqa: PLC0415
     from kaproom.ui.kit.theme import apply_theme, new_application  # noqa: PLC0415
-    workspace = open_workspace(args)
+    workspace = open_workspace(args, clock)
     try:
         config = clinic_sync.required_config(workspace.folder)
         user = require(args, workspace, Permission.VIEW_ALL_SESSIONS)
@@ -198,7 +201,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     window.resize(*args.size)
     reader = ClinicReader(config)
     reviews = BoardReviews(window, workspace, user, ClinicRecords(workspace, reader))
-    feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit)
+    feed = BoardFeed(params, window.rowsArrived.emit, window.problem.emit, now=clock.now)
     timers: list[QTimer] = []
 
     def later(ms: int, action: Callable[[], object]) -> None:
