@@ -193,3 +193,16 @@ def test_a_server_behind_what_the_room_received_is_named_by_the_rooms_verify(thr
     assert "office chain of Office as received here: intact (3 events)" in out
     assert ("office chain of Office against the clinic server: BROKEN at event 3 (id None): the clinic server holds "
             "2 entries of Office's chain and this room received 3") in out
+
+
+def test_a_file_received_before_the_links_were_kept_is_completed_not_doubled(three_sign_offs, capsys):
+    room, _office, _uid, _clock = three_sign_offs
+    clinic_sync.sync_now(room)
+    data = received_file(room)  # as an older KAP Room wrote it: the actions only, without their hashed text
+    old = {"actions": [{k: v for k, v in action.items() if k not in ("prev_hash", "payload")}
+                       for action in data["actions"]]}
+    clinic_sync.write_private(room / OFFICE_ACTIONS_FILE, old)
+    assert clinic_sync.sync_now(room).office_actions == 2
+    assert received_file(room) == data
+    assert main(["verify", "--data-dir", str(room)]) == 0
+    assert "office chain of Office as received here: intact (3 events)" in capsys.readouterr().out

@@ -161,7 +161,8 @@ def merge_received(held: Received, entries: list[tuple[OfficeAction | None, Link
     names it missing); an entry that does not follow the one held before it (its history differs
     from what the room received) is refused with every later one of that office, never merged."""
     chains = {computer: list(links) for computer, links in held.chains.items()}
-    actions = list(held.actions)
+    # By office and seq: an action a file from before the links were kept holds is replaced, not doubled.
+    actions = {(action.computer, action.seq): action for action in held.actions}
     refused: set[str] = set()
     for action, link in entries:
         computer = action.computer if action is not None else ""
@@ -178,9 +179,8 @@ def merge_received(held: Received, entries: list[tuple[OfficeAction | None, Link
         links.append(link)
         links.sort(key=lambda one: one.seq)
         if link.ours:
-            actions.append(action)
-    actions.sort(key=lambda a: (a.wall_time, a.computer, a.seq))
-    return Received(actions, chains)
+            actions[(action.computer, action.seq)] = action
+    return Received(sorted(actions.values(), key=lambda a: (a.wall_time, a.computer, a.seq)), chains)
 
 
 def held_chain_label(computer: str) -> str:
