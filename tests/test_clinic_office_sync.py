@@ -193,6 +193,10 @@ def test_a_server_behind_what_the_room_received_is_named_by_the_rooms_verify(thr
     assert "office chain of Office as received here: intact (3 events)" in out
     assert ("office chain of Office against the clinic server: BROKEN at event 3 (id None): the clinic server holds "
             "2 entries of Office's chain and this room received 3") in out
+    assert main(["verify", "--clinic", "--data-dir", str(room)]) == 1  # and where the server's logs are checked
+    out = capsys.readouterr().out
+    assert ("office chain of Office against the clinic server: BROKEN at event 3 (id None): the clinic server holds "
+            "2 entries of Office's chain and this room received 3") in out
 
 
 def test_a_file_received_before_the_links_were_kept_is_completed_not_doubled(three_sign_offs, capsys):

@@ -31,6 +31,8 @@ from kaproom.domain.events import ChainReport
 from kaproom.services.office_actions import (
     OFFICE_ACTIONS_FILE,
     Link,
+    held_against_server,
+    held_chain_reports,
     load_received,
     merge_received,
     office_action,
@@ -357,6 +359,10 @@ def server_reports(folder: Path, store: Store) -> list[ChainReport]:
         reports = [*reader.verify_sessions(conn), *reader.verify_entry_chains(conn), *reader.verify_registers(conn)]
         if config.kind == "room":
             reports += room_against_server(store, conn, config.computer)
+            # The office chains this room received: whole here, and the server at or ahead of them.
+            received = load_received(folder)
+            held = {computer: links[-1].seq for computer, links in received.chains.items() if links}
+            reports += held_chain_reports(received) + held_against_server(received, reader.office_heads(conn, held))
         # Any computer's own stock register against the server's copy of it (a rolled-back or
         # rewritten register is caught there).
         reports += register_against_head(store, reader.register_head_of(conn, config.computer))
