@@ -138,3 +138,18 @@ def test_the_review_window_list_shows_the_marks(qtbot, data_dir, clock, two_sess
             texts[row.uid] = str(model.data(model.index(number, date_column)))
         assert "index edited" in texts[two_sessions[1]]
         assert "index line deleted" in texts[two_sessions[0]]
+
+
+def test_the_review_list_pages_through_a_deleted_line_without_repeating_or_losing_a_session(
+        qtbot, data_dir, clock, two_sessions):
+    """The sessions without an index line are found once per reload (not per page) and still come
+    first, each exactly once, however small the pages."""
+    from kaproom.ui.review.list_model import SessionListModel
+    _edit(data_dir, "DELETE FROM sessions WHERE uid=?", two_sessions[0])
+    with Workspace(data_dir, clock) as workspace:
+        model = SessionListModel(workspace.store, page_size=1)
+        while model.canFetchMore():
+            model.fetchMore()
+        listed = [model.session_at(number) for number in range(model.rowCount())]
+        assert [row.uid for row in listed if row] == [two_sessions[0], two_sessions[1]]
+        assert model.total == 2

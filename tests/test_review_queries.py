@@ -116,3 +116,17 @@ def test_days_are_the_supervisors_local_days(store, protocol, local_zone):
     assert uids(list_sessions(store, SessionFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2)))) == \
         [late_evening]
     assert list_sessions(store, SessionFilter(date_from=date(2026, 3, 3))) == []
+
+
+def test_newest_first_pages_are_read_from_an_index_not_a_sort_of_every_session(store, clinic):
+    """The list a supervisor opens (newest first) must not sort the whole table for every page of
+    200 rows: at 5,000 sessions that was 45 ms a page, and it grows with the clinic."""
+    executed: list[str] = []
+    store._conn.set_trace_callback(executed.append)
+    try:
+        list_sessions(store, offset=2, limit=2)
+    finally:
+        store._conn.set_trace_callback(None)
+    (page_sql,) = [sql for sql in executed if "FROM sessions WHERE" in sql and "LIMIT" in sql]
+    plan = " / ".join(str(row[3]) for row in store._conn.execute(f"EXPLAIN QUERY PLAN {page_sql}"))
+    assert "USING INDEX sessions_listed" in plan and "TEMP B-TREE" not in plan, plan

@@ -6,6 +6,7 @@ from the user), and ties are broken by id so pages never overlap or skip a row.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
@@ -136,18 +137,23 @@ def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
     return f"{expression} {direction} {nulls}, id {direction}"
 
 
-def count_sessions(store: Store, flt: SessionFilter = SessionFilter()) -> int:
+def count_sessions(store: Store, flt: SessionFilter = SessionFilter(),
+                   unindexed: Sequence[SessionRow] | None = None) -> int:
+    """How many sessions the list shows. ``unindexed``: :func:`unindexed_sessions` for ``flt``, when
+    the caller already has it (finding them visits every session's events: once per reload, not per page)."""
     where, params = where_clause(flt)
     listed = int(store._read(f"SELECT count(*) FROM sessions WHERE {where}", params)[0][0])
-    return listed + len(unindexed_sessions(store, flt))
+    return listed + len(unindexed_sessions(store, flt) if unindexed is None else unindexed)
 
 
 def list_sessions(store: Store, flt: SessionFilter = SessionFilter(), sort: str = DEFAULT_SORT,
-                  descending: bool = True, offset: int = 0, limit: int | None = 200) -> list[SessionRow]:
+                  descending: bool = True, offset: int = 0, limit: int | None = 200,
+                  unindexed: Sequence[SessionRow] | None = None) -> list[SessionRow]:
     """One page of the filtered, sorted session list. Sessions whose index line was deleted (their
-    events remain) come first, rebuilt from their events; :func:`index_marks` says which they are."""
+    events remain) come first, rebuilt from their events; :func:`index_marks` says which they are.
+    ``unindexed`` as for :func:`count_sessions`."""
     offset = max(0, int(offset))
-    missing = unindexed_sessions(store, flt)
+    missing = list(unindexed_sessions(store, flt) if unindexed is None else unindexed)
     first = missing[offset:] if limit is None else missing[offset:offset + int(limit)]
     if limit is not None and len(first) >= int(limit):
         return first
@@ -197,11 +203,12 @@ def index_marks(store: Store, rows: list[SessionRow]) -> dict[str, str]:
     """A mark for each of ``rows`` (one page) the list must not be believed about, by uid: its line
     disagrees with the session's hashed events (who, whom, protocol, state, signature), or was deleted."""
     marks = {}
+    listed = store.events_of([row.uid for row in rows if row.id != 0], _LISTED_KINDS)
     for row in rows:
         if row.id == 0:
             marks[row.uid] = INDEX_DELETED
             continue
-        events = store.events(row.uid, _LISTED_KINDS)
+        events = listed[row.uid]
         if not events or differences(row, events, _LISTED_FACTS):
             marks[row.uid] = INDEX_EDITED
     return marks

@@ -5,6 +5,6 @@ about 40 ms to import) are loaded only when the file is new or older than this v
 """
 
 #: The number of migrations in :mod:`kaproom.store.migrations`; also ``PRAGMA user_version``.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 #: Where sqlite-utils' Migrations records what it applied.
 MIGRATIONS_TABLE = "_sqlite_migrations"

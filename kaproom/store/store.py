@@ -368,6 +368,20 @@ class Store:
             params.extend(kinds)
         return [event_from_row(row) for row in self._read(sql + " ORDER BY seq", params)]
 
+    def events_of(self, session_uids: Sequence[str], kinds: tuple[str, ...]) -> dict[str, list[RecordedEvent]]:
+        """The events of ``kinds`` of several sessions, by session, in order: one query for a page of
+        the review list instead of one a session (200 a page)."""
+        found: dict[str, list[RecordedEvent]] = {uid: [] for uid in session_uids}
+        uids = list(found)
+        for start in range(0, len(uids), 400):  # well under SQLite's limit on parameters
+            chunk = uids[start:start + 400]
+            sql = (f"SELECT {EVENT_COLUMNS} FROM events WHERE session_uid IN ({','.join('?' * len(chunk))}) "
+                   f"AND kind IN ({','.join('?' * len(kinds))}) ORDER BY session_uid, seq")
+            for row in self._read(sql, [*chunk, *kinds]):
+                event = event_from_row(row)
+                found[event.session_uid].append(event)
+        return found
+
     def event(self, event_id: int) -> RecordedEvent:
         rows = self._read(f"SELECT {EVENT_COLUMNS} FROM events WHERE id=?", (event_id,))
         if not rows:
