@@ -3,10 +3,11 @@
 An import walks the folder one file at a time (a library of thousands never sits in memory),
 reads each file's tags with ``mutagen``, asks libvlc whether it can play it
 (:mod:`kaproom.playback.probe`), takes its loudness from ReplayGain tags or measures it once
-(:mod:`kaproom.services.loudness`), and stores it with a content hash. What cannot be used is
-reported by name and reason, never raised: files that are not music, files VLC cannot play,
-duplicates of a track already in the library. A file that has gone is marked missing (its
-facts kept); the same content found under a new path is taken as the file having moved.
+(:mod:`kaproom.services.loudness`; what libsndfile cannot read, M4A/AAC, is decoded by libvlc),
+and stores it with a content hash. What cannot be used is reported by name and reason, never
+raised: files that are not music, files VLC cannot play, duplicates of a track already in the
+library. A file that has gone is marked missing (its facts kept); the same content found under
+a new path is taken as the file having moved.
 """
 from __future__ import annotations
 
@@ -271,7 +272,7 @@ class MusicLibrary:
                 measured = self.measure(path)
             except Exception as exc:  # noqa: BLE001 - a decoder's failure leaves the track unmeasured, not unimported
                 why = str(exc) if isinstance(exc, LoudnessError) else f"could not be measured ({exc})"
-                report.warn(f"{path}: loudness {why}; it plays without level correction")
+                report.warn(f"{path}: loudness not measured: {why}; it plays without level correction")
             else:
                 if math.isfinite(measured):
                     loudness, source = measured, "measured"
