@@ -145,3 +145,23 @@ def test_odd_characters_in_the_track_and_temporary_paths_reach_libvlc_intact(tmp
     assert measure_through_libvlc(track, temp_root=temp) == pytest.approx(-20.7, abs=0.5)
     assert _leftovers(temp) == []
     assert decode.chain_value('C:\\Temp\\a "b"') == '"C:\\\\Temp\\\\a \\"b\\""'
+
+
+def test_an_m4a_left_unmeasured_by_an_earlier_import_is_measured_by_the_next(tmp_path: Path, store: Store) -> None:
+    """A library imported before M4A could be measured (or when its decode failed) holds the track
+    without loudness; importing the folder again measures it, though the file has not changed."""
+    m4a(tmp_path / "music" / "old.m4a", seconds=2, dbfs=-20)
+
+    def cannot(_path: Path) -> float:
+        raise LoudnessError("cannot be measured here (Format not recognised)")
+
+    first = MusicLibrary(store, measure=cannot).import_folder(tmp_path / "music")
+    assert first.added == 1 and len(first.warnings) == 1
+    assert MusicLibrary(store).all()[0].loudness is None
+
+    again = MusicLibrary(store).import_folder(tmp_path / "music")
+
+    assert (again.added, again.updated, again.unchanged, again.warnings) == (0, 0, 1, [])
+    [track] = MusicLibrary(store).all()
+    assert track.loudness_source == "measured" and track.loudness == pytest.approx(-20.7, abs=0.5)
+    assert MusicLibrary(store).import_folder(tmp_path / "music").unchanged == 1
