@@ -10,6 +10,7 @@ minute.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -131,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="the version the build must report (default: from pyproject.toml)")
     parser.add_argument("--require-bundled-track", action="store_true",
                         help="fail if the build carries no music (instead of playing a generated tone)")
+    parser.add_argument("--m4a", type=Path,
+                        help="an M4A/AAC file: import it and check its loudness was measured (through the "
+                             "bundled libvlc, as libsndfile cannot decode it)")
     args = parser.parse_args(argv)
     version = args.version or re.search(r'^version = "([^"]+)"', (Path(__file__).parents[1] / "pyproject.toml")
                                         .read_text(), re.M).group(1)
@@ -204,11 +208,31 @@ def main(argv: list[str] | None = None) -> int:
             return "a bundled track played through the bundled libvlc"
         smoke.step("plays a track through the bundled libvlc with dummy audio output", plays)
 
+        if args.m4a:
+            smoke.step("measures an M4A's loudness at import through the bundled libvlc",
+                       lambda: measures_m4a(smoke, args.m4a))
+        else:
+            print("SKIP  measures an M4A's loudness: no --m4a file given", flush=True)
+
         if args.tarball:
             smoke.step("the tarball unpacks and install.sh installs it for one user",
                        lambda: installs(smoke, args.tarball, version))
     print(f"All {smoke.passed} smoke steps passed in {time.monotonic() - started:.0f} s.", flush=True)
     return 0
+
+
+def measures_m4a(smoke: Smoke, m4a: Path) -> str:
+    folder = smoke.work / "m4a"
+    folder.mkdir()
+    shutil.copy(m4a, folder / m4a.name)
+    data = str(smoke.data / "music")
+    report = json.loads(smoke.run("kaproom", "music", "import", str(folder), "--json", "--data-dir", data))
+    if report["added"] != 1 or report["problem_counts"] or report["warnings"]:
+        raise StepFailed(f"the import did not measure it: {report}")
+    [track] = json.loads(smoke.run("kaproom", "music", "list", "--json", "--data-dir", data))
+    if track["loudness_source"] != "measured" or track["loudness"] is None:
+        raise StepFailed(f"no loudness measured: {track}")
+    return f"{m4a.name}: {track['loudness']:.1f} LUFS, measured"
 
 
 def installs(smoke: Smoke, tarball: Path, version: str) -> str:

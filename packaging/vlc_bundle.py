@@ -14,9 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Plugins every build needs, by VLC category folder: read a local file, demux and decode
-#: Ogg/Vorbis/Opus, FLAC, MP3, WAV and AAC, convert and mix the audio, set the volume.
+#: Ogg/Vorbis/Opus, FLAC, MP3, WAV and AAC, convert and mix the audio, set the volume; and, to
+#: measure the loudness of what libsndfile cannot read (M4A/AAC) at import, decode it through
+#: the stream output into a temporary WAV (kaproom/playback/decode.py: transcode to PCM with the
+#: araw encoder and the ugly (nearest-neighbour) resampler, the standard output, the WAV muxer,
+#: the file access output).
 COMMON_PLUGINS: dict[str, tuple[str, ...]] = {
     "access": ("filesystem",),
+    "stream_out": ("stream_out_transcode", "stream_out_standard"),
+    "mux": ("mux_wav",),
+    "access_output": ("access_output_file",),
     "demux": ("ogg", "wav", "flacsys", "es", "mp4", "playlist"),
     "codec": ("vorbis", "opus", "flac", "mpg123", "araw", "lpcm", "faad"),
     "packetizer": ("packetizer_flac", "packetizer_mpegaudio", "packetizer_mpeg4audio", "packetizer_copy"),
@@ -35,8 +42,22 @@ PLATFORM_OUTPUTS: dict[str, tuple[str, ...]] = {
     "darwin": ("auhal",),
 }
 
+#: AAC decoders beyond ``faad`` (Debian's): VLC's own Windows and macOS builds decode AAC with
+#: avcodec (FFmpeg linked in). Not on Linux, where faad does it and avcodec would bring Debian's
+#: FFmpeg libraries (tens of MB) into the bundle.
+PLATFORM_DECODERS: dict[str, tuple[str, ...]] = {
+    "linux": (),
+    "win32": ("avcodec",),
+    "darwin": ("avcodec",),
+}
+
 #: Without these the bundle cannot play an Ogg file at all: the build stops if one is missing.
 REQUIRED = frozenset({"filesystem", "ogg", "vorbis", "float_mixer", "adummy", "audio_format"})
+
+#: What measuring an M4A at import needs (a build without one says so; its M4A tracks then play
+#: with their ReplayGain tags or uncorrected, as the import reports).
+MEASURING = frozenset({"stream_out_transcode", "stream_out_standard", "mux_wav", "access_output_file", "araw",
+                       "ugly_resampler", "mp4", "faad"})
 
 
 @dataclass(frozen=True)
@@ -79,8 +100,10 @@ def default_vlc_dirs(platform: str = sys.platform) -> tuple[Path, Path]:
 
 def wanted_plugins(platform: str = sys.platform) -> dict[str, tuple[str, ...]]:
     """Category -> plugin names (without ``lib`` and ``_plugin``) for one platform."""
+    key = platform_key(platform)
     wanted = dict(COMMON_PLUGINS)
-    wanted["audio_output"] = COMMON_PLUGINS["audio_output"] + PLATFORM_OUTPUTS[platform_key(platform)]
+    wanted["audio_output"] = COMMON_PLUGINS["audio_output"] + PLATFORM_OUTPUTS[key]
+    wanted["codec"] = COMMON_PLUGINS["codec"] + PLATFORM_DECODERS[key]
     return wanted
 
 
@@ -130,5 +153,9 @@ def vlc_binaries(platform: str = sys.platform, lib_dir: Path | None = None,
         raise SystemExit(f"VLC plugins missing under {plugin_root}: {', '.join(required_missing)}")
     for name in missing:
         print(f"kaproom.spec: note: VLC plugin {name!r} not found under {plugin_root}; left out", file=sys.stderr)
+    measuring_missing = sorted(MEASURING.intersection(missing))
+    if measuring_missing:
+        print(f"kaproom.spec: note: without {', '.join(measuring_missing)} this build cannot measure the "
+              "loudness of M4A/AAC tracks at import", file=sys.stderr)
     entries.extend((str(path), dest) for path, dest in found)
     return entries

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -193,6 +194,52 @@ def test_debian_vlc_has_every_plugin_the_linux_build_takes():
     found, missing = vlc_bundle.find_plugins(plugin_root, "linux")
     assert missing == [], f"Debian's VLC no longer has {missing}: update packaging/vlc_bundle.py"
     assert len(vlc_bundle.vlc_binaries("linux")) == len(found) + 2
+
+
+_MEASURE_IN_SUBSET = """
+import json, sys
+from pathlib import Path
+from kaproom.services.loudness import measure_through_libvlc
+loudness = measure_through_libvlc(Path(sys.argv[1]), temp_root=Path(sys.argv[2]))
+with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+    loaded = sorted({line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6})
+vlc = [p for p in loaded if p.endswith("_plugin.so") or Path(p).name in ("libvlc.so.5", "libvlccore.so.9")]
+print(json.dumps({"loudness": loudness, "vlc": vlc}))
+"""
+
+
+@pytest.mark.vlc
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Debian's VLC layout")
+def test_the_linux_subset_alone_measures_an_m4a(tmp_path):
+    """libvlc, libvlccore and only the plugins the build takes, laid out as in the bundle: an M4A
+    (made with the full VLC) is decoded and measured through them, and nothing else is loaded."""
+    from tests._music_library_helpers import m4a
+
+    vlc_bundle = load("vlc_bundle")
+    lib_dir, plugin_root = vlc_bundle.default_vlc_dirs()
+    bundle = tmp_path / "bundle"
+    for name in ("libvlc.so.5", "libvlccore.so.9"):
+        bundle.mkdir(exist_ok=True)
+        shutil.copy(lib_dir / name, bundle / name)
+    for path, dest in vlc_bundle.find_plugins(plugin_root, "linux")[0]:
+        (bundle / dest).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, bundle / dest / path.name)
+    track = m4a(tmp_path / "tone.m4a", seconds=3, dbfs=-20)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in HOOK_VARS}
+    env.update(PYTHON_VLC_LIB_PATH=str(bundle / "libvlc.so.5"), PYTHON_VLC_MODULE_PATH=str(bundle / "vlc" / "plugins"),
+               VLC_PLUGIN_PATH=str(bundle / "vlc" / "plugins"), LD_LIBRARY_PATH=str(bundle), PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", _MEASURE_IN_SUBSET, str(track), str(temp)], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = json.loads(result.stdout.strip().splitlines()[-1])
+    assert said["loudness"] == pytest.approx(-20.7, abs=0.5)  # a stereo sine peaking at -20 dBFS
+    outside = [p for p in said["vlc"] if not Path(p).resolve().is_relative_to(bundle.resolve())]
+    assert said["vlc"] and outside == []
+    loaded = {Path(p).name.removeprefix("lib").removesuffix("_plugin.so") for p in said["vlc"]}
+    assert {"stream_out_transcode", "stream_out_standard", "mux_wav", "access_output_file", "faad"} <= loaded
+    assert list(temp.iterdir()) == []
 
 
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="not a Debian system")

@@ -3,10 +3,12 @@
 An import walks the folder one file at a time (a library of thousands never sits in memory),
 reads each file's tags with ``mutagen``, asks libvlc whether it can play it
 (:mod:`kaproom.playback.probe`), takes its loudness from ReplayGain tags or measures it once
-(:mod:`kaproom.services.loudness`), and stores it with a content hash. What cannot be used is
-reported by name and reason, never raised: files that are not music, files VLC cannot play,
-duplicates of a track already in the library. A file that has gone is marked missing (its
-facts kept); the same content found under a new path is taken as the file having moved.
+(:mod:`kaproom.services.loudness`; what libsndfile cannot read, M4A/AAC, is decoded by libvlc),
+and stores it with a content hash. What cannot be used is reported by name and reason, never
+raised: files that are not music, files VLC cannot play, duplicates of a track already in the
+library. A file that has gone is marked missing (its facts kept); the same content found under
+a new path is taken as the file having moved. A track without loudness (one imported before M4A
+could be measured, or whose decoding failed) is measured again at the next import.
 """
 from __future__ import annotations
 
@@ -246,6 +248,11 @@ class MusicLibrary:
             report.unchanged += 1
             if known.problem:
                 report.problem(path, CANNOT_PLAY, known.problem)
+            elif known.loudness is None:  # not measured before (an M4A before libvlc decoded them; a failure)
+                loudness = self._measure(path, report)
+                if loudness is not None:
+                    self.tracks.update_file(replace(known, loudness=loudness, loudness_source="measured",
+                                                    checked_at=_now()))
             return
         digest = content_hash(path)
         twins = [t for t in self.tracks.by_hash(digest) if t.path != key]
@@ -267,14 +274,8 @@ class MusicLibrary:
             problem = f"{problem}; {tag_problem}"
         loudness, source = tags.loudness, "replaygain" if tags.loudness is not None else ""
         if loudness is None and not problem:
-            try:
-                measured = self.measure(path)
-            except Exception as exc:  # noqa: BLE001 - a decoder's failure leaves the track unmeasured, not unimported
-                why = str(exc) if isinstance(exc, LoudnessError) else f"could not be measured ({exc})"
-                report.warn(f"{path}: loudness {why}; it plays without level correction")
-            else:
-                if math.isfinite(measured):
-                    loudness, source = measured, "measured"
+            loudness = self._measure(path, report)
+            source = "measured" if loudness is not None else ""
         now = _now()
         track = LibraryTrack(
             id=0, path=key, size=stat.st_size, mtime=stat.st_mtime, content_hash=digest,
@@ -295,6 +296,16 @@ class MusicLibrary:
         else:
             self.tracks.add(track)
             report.added += 1
+
+    def _measure(self, path: Path, report: ImportReport) -> float | None:
+        """The track's measured loudness; None (and a note in the report) when it cannot be had."""
+        try:
+            measured = self.measure(path)
+        except Exception as exc:  # noqa: BLE001 - a decoder's failure leaves the track unmeasured, not unimported
+            why = str(exc) if isinstance(exc, LoudnessError) else f"could not be measured ({exc})"
+            report.warn(f"{path}: loudness not measured: {why}; it plays without level correction")
+            return None
+        return measured if math.isfinite(measured) else None
 
     def _probe(self, path: Path) -> ProbeResult:
         if self._no_vlc is not None:
