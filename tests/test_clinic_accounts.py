@@ -16,7 +16,7 @@ from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
 
 from kaproom.cli.main import main
-from kaproom.domain.people import AuditKind, fingerprint
+from kaproom.domain.people import AccountVersion, AuditKind, fingerprint
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME
@@ -200,7 +200,7 @@ def test_a_room_account_of_the_same_name_is_taken_over_and_the_room_cannot_chang
     # Managed once, at the office: the room's admin may unlock it (wrong tries are the room's), nothing more.
     code, _, err = run(monkeypatch, capsys, "users", "disable", "Teo", "--data-dir", str(room), stdin=RAE_PIN + "\n",
                        user="Rae")
-    assert code == 2 and "teo is a clinic-wide account (from the office computer 'Office')" in err
+    assert code == 2 and "teo is a clinic-wide account (last changed at the office computer 'Office')" in err
     assert run(monkeypatch, capsys, "users", "unlock", "Teo", "--data-dir", str(room), stdin=RAE_PIN + "\n",
                user="Rae")[0] == 0
     # --clinic is for office computers only, refused before anything changes.
@@ -241,7 +241,7 @@ def test_a_change_made_while_the_server_is_down_is_published_at_the_offices_next
         clinic.cluster.start_on_same_port()
     assert versions(clinic) == []
     code, out, err = sync(monkeypatch, capsys, office)
-    assert code == 0 and "1 clinic account published" in out, err
+    assert code == 0 and "1 clinic account version published" in out, err
     assert sync(monkeypatch, capsys, office)[0] == 0 and len(versions(clinic)) == 1  # once
     assert sync(monkeypatch, capsys, room)[0] == 0
     assert sign_in(room, "Teo", TEO_PIN).name == "Teo"
@@ -325,3 +325,63 @@ def test_a_role_edited_by_hand_in_the_room_is_caught_by_verify(office_and_room, 
     # And the next sync does not paper over it: the version was taken already.
     assert sync(monkeypatch, capsys, room)[0] == 0
     assert users_of(room) == [("Teo", "admin", 1, "pin")]
+
+
+def test_a_second_office_takes_the_clinics_accounts_and_manages_them_with_clinic(office_and_room, clinic, tmp_path,
+                                                                                 monkeypatch, capsys):
+    office, room = office_and_room
+    other = tmp_path / "office_2"
+    assert run(monkeypatch, capsys, "users", "add", "Bo", "--role", "admin", "--data-dir", str(other),
+               stdin=ADA_PIN + "\n")[0] == 0
+    join(clinic, other, "office_2", "--office", "Office 2", monkeypatch, capsys)
+    assert as_ada(monkeypatch, capsys, office, "add", "Teo", "--role", "therapist", "--clinic",
+                  new_secret=TEO_PIN)[0] == 0
+    assert sync(monkeypatch, capsys, other)[0] == 0
+    assert sign_in(other, "Teo", TEO_PIN).name == "Teo"
+    # Office 2 changes it clinic-wide (with --clinic; without, it is refused there as in a room) ...
+    as_bo = ("--data-dir", str(other))
+    code, _, err = run(monkeypatch, capsys, "users", "disable", "Teo", *as_bo, stdin=ADA_PIN + "\n", user="Bo")
+    assert code == 2 and "change it clinic-wide, at an office computer, with --clinic" in err
+    code, out, err = run(monkeypatch, capsys, "users", "disable", "Teo", "--clinic", *as_bo, stdin=ADA_PIN + "\n",
+                         user="Bo")
+    assert code == 0 and "Published" in out, err
+    assert [v[4] for v in versions(clinic)] == ["Office", "Office 2"]
+    # ... the room takes it, and so does the first office, which publishes nothing back.
+    assert sync(monkeypatch, capsys, room)[0] == 0
+    with pytest.raises(AccessRefused, match="disabled"):
+        sign_in(room, "Teo", TEO_PIN)
+    code, out, err = sync(monkeypatch, capsys, office)
+    assert code == 0 and "1 clinic account changed here" in out and "published" not in out, err
+    with pytest.raises(AccessRefused, match="disabled"):
+        sign_in(office, "Teo", TEO_PIN)
+    assert len(versions(clinic)) == 2
+    assert verify_accounts(office) == [] and verify_accounts(other) == [] and verify_accounts(room) == []
+    # The first office enables it again: the latest version wins everywhere.
+    assert as_ada(monkeypatch, capsys, office, "enable", "Teo", "--clinic")[0] == 0
+    assert sync(monkeypatch, capsys, room)[0] == 0 and sync(monkeypatch, capsys, other)[0] == 0
+    assert sign_in(room, "Teo", TEO_PIN).name == "Teo" and sign_in(other, "Teo", TEO_PIN).name == "Teo"
+    assert len(versions(clinic)) == 3
+
+
+def test_an_account_from_the_clinic_written_by_hand_in_a_room_is_caught_by_verify_clinic(
+        office_and_room, clinic, monkeypatch, capsys):
+    office, room = office_and_room
+    assert as_ada(monkeypatch, capsys, office, "add", "Teo", "--role", "therapist", "--clinic",
+                  new_secret=TEO_PIN)[0] == 0
+    assert sync(monkeypatch, capsys, room)[0] == 0
+    code, out, _ = run(monkeypatch, capsys, "verify", "--clinic", "--data-dir", str(room), stdin=TEO_PIN + "\n",
+                       user="Teo")
+    assert code == 0 and "accounts from the clinic against the offices' audit logs on the clinic server: intact" in out
+    # Someone with the room's file and KAP Room's code gives themself an admin account "from the clinic":
+    # the room's own audit log holds together (its chain is rewritten with it) ...
+    [(_, _, _, _, _, seq, digest, secret_hash)] = versions(clinic)
+    forged = AccountVersion("Mallory", "admin", True, secret_hash, "pin", "Office", seq + 40, digest, "2026-03-02")
+    with Workspace(room) as workspace:
+        People.of(workspace).take_from_clinic(forged, "Ada")
+    assert verify_accounts(room) == []
+    # ... but the office's audit log on the server, its witness, does not have that entry.
+    code, out, err = run(monkeypatch, capsys, "verify", "--clinic", "--data-dir", str(room), stdin=TEO_PIN + "\n",
+                         user="Teo")
+    assert code == 1
+    assert (f"gives 'Mallory' an account from office 'Office', but that office's audit entry {seq + 40} is not on "
+            "the clinic server") in out and "VERIFY FAILED" in err

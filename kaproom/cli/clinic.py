@@ -102,17 +102,16 @@ def _sync(folder: Any) -> int:
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
-    _say_accounts(folder, result)
+    _say_accounts(result)
     return EXIT_FAILED if refused or result.accounts_refused else EXIT_OK
 
 
-def _say_accounts(folder: Any, result: clinic_sync.SyncResult) -> None:
-    """What the sync did with the clinic's accounts: published (an office) or taken here (a room)."""
+def _say_accounts(result: clinic_sync.SyncResult) -> None:
+    """What the sync did with the clinic's accounts: published (an office) and taken here."""
     plural = "s" if result.accounts != 1 else ""
-    if clinic_sync.required_config(folder).kind == "office":
-        if result.accounts:
-            print(f"{result.accounts} clinic account{plural} published: each room takes it at its next sync.")
-        return
+    if result.accounts_published:
+        print(f"{result.accounts_published} clinic account version{'s' if result.accounts_published != 1 else ''} "
+              "published: each room takes it at its next sync.")
     for said in result.accounts_said:
         print(f"Clinic accounts: {said}.")
     for refused in result.accounts_refused:
@@ -146,7 +145,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
     if status.get("register_refused"):
         print(f"REFUSED:    the stock register: {status['register_refused']}")
-    if status["kind"] == "room":
+    if status.get("kind") in ("room", "office"):
         received = status.get("accounts_received_at")
         accounts = f"{status.get('accounts') or 0} from the clinic, last received {received}" if received \
             else "never received from the clinic"

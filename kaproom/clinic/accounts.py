@@ -28,11 +28,22 @@ SELECT v.id, v.name, v.role, v.active, v.secret_hash, v.secret_kind, v.computer,
 """
 
 
-def versions(conn: psycopg.Connection[Any]) -> list[tuple[AccountVersion, OfficeEntry | None]]:
+class NoAccountsYet(ClinicRefused):
+    """The clinic server's schema predates clinic accounts: ``kaproom clinic init`` upgrades it."""
+
+
+def versions(conn: psycopg.Connection[Any], params: dict[str, Any]) -> list[tuple[AccountVersion, OfficeEntry | None]]:
     """Every account version on the server, oldest first, each with the office audit entry it names
     as the server holds it (None: the server has no such entry)."""
     result = []
-    for row in conn.execute(VERSIONS).fetchall():
+    try:
+        rows = conn.execute(VERSIONS).fetchall()
+    except psycopg.errors.UndefinedTable:
+        raise NoAccountsYet("The clinic server does not hold clinic accounts yet: run  kaproom clinic init URL  "
+                            "there (as its owner) to upgrade its schema.") from None
+    except psycopg.Error as exc:
+        raise translate(exc, params) from None
+    for row in rows:
         version = AccountVersion(name=str(row[1]), role=str(row[2]), active=bool(row[3]), secret_hash=str(row[4]),
                                  secret_kind=str(row[5]), office=str(row[6]), audit_seq=int(row[7]),
                                  audit_hash=str(row[8]), wall_time=str(row[9]), id=int(row[0]))

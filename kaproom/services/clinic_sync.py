@@ -163,9 +163,10 @@ class SyncResult:
     sent: int
     position: Position
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
-    accounts: int = 0  # clinic accounts changed here (a room) or published (an office)
+    accounts: int = 0  # clinic accounts changed here
     accounts_said: tuple[str, ...] = ()  # what that changed, in words (a room account taken over, ...)
     accounts_refused: tuple[str, ...] = ()  # account versions refused, each naming its office and entry
+    accounts_published: int = 0  # an office computer: versions of its clinic-wide accounts published
 
 
 OFFICE_ACTIONS_SQL = """
@@ -229,13 +230,16 @@ def pending_accounts(folder: Path, config: ClinicConfig, published: list[Account
 def publish_accounts(folder: Path, config: ClinicConfig) -> int:
     """An office computer publishes its clinic-wide accounts' new versions (its audit log must be on
     the server first: ``sync_now`` sends it before). Returns how many were published."""
+    store = _store(folder)
+    try:
+        if not People(store).clinic_names():
+            return 0  # nothing managed clinic-wide here: the server is not asked
+    finally:
+        store.close()
     params = config.params()
     with connect(params) as conn:
-        try:
-            held = [version for version, _ in clinic_accounts.versions(conn)]
-            conn.rollback()
-        except psycopg.Error as exc:
-            raise translate(exc, params) from None
+        held = [version for version, _ in clinic_accounts.versions(conn, params)]
+        conn.rollback()
         new = pending_accounts(folder, config, held)
         if new:
             clinic_accounts.publish(conn, params, new)
@@ -243,18 +247,20 @@ def publish_accounts(folder: Path, config: ClinicConfig) -> int:
 
 
 def receive_accounts(folder: Path, config: ClinicConfig) -> int:
-    """A room takes the clinic's accounts: for each name, the clinic's latest version, checked against
-    the office's audit entry on the server, becomes this room's account (with an account_from_clinic
-    audit entry, in one transaction); a version taken before changes nothing. A room account of the
-    same name is taken over by the clinic's. A version whose office entry is missing or differs is
-    refused, naming the office and the entry, and nothing of it is applied. What happened is kept in
-    ``clinic-accounts.json`` (see :func:`accounts_received`). Returns how many accounts changed here."""
+    """A room (or another office computer) takes the clinic's accounts: for each name, the clinic's
+    latest version, checked against the office's audit entry on the server, becomes this computer's
+    account (with an account_from_clinic audit entry, in one transaction); a version taken before
+    changes nothing, and an office skips its own. An account of the same name made here is taken
+    over by the clinic's. A version whose office entry is missing or differs is refused, naming the
+    office and the entry, and nothing of it is applied. What happened is kept in
+    ``clinic-accounts.json`` (see :func:`accounts_received`). Returns how many accounts changed here.
+    A clinic server not yet upgraded to hold accounts (``clinic init``) has none to give: 0."""
     params = config.params()
     try:
         with connect(params) as conn:
-            found = clinic_accounts.versions(conn)
-    except psycopg.Error as exc:
-        raise translate(exc, params) from None
+            found = clinic_accounts.versions(conn, params)
+    except clinic_accounts.NoAccountsYet:
+        return 0
     latest: dict[str, tuple[AccountVersion, OfficeEntry | None]] = {}
     for version, entry in found:
         latest[name_key(version.name)] = (version, entry)
@@ -263,6 +269,8 @@ def receive_accounts(folder: Path, config: ClinicConfig) -> int:
     try:
         people = People(store)
         for version, entry in latest.values():
+            if version.office == config.computer:
+                continue  # this office's own version: its account here is what it published
             problem = account_version_problem(version, entry)
             if problem is not None or entry is None:
                 refused.append(problem or "")
@@ -272,8 +280,8 @@ def receive_accounts(folder: Path, config: ClinicConfig) -> int:
                 continue
             changed += 1
             if taken.replaced_local:
-                said.append(f"the room account '{version.name}' was taken over by the clinic's account of the same "
-                            f"name (from office '{version.office}')")
+                said.append(f"the {config.kind} account '{version.name}' was taken over by the clinic's account of "
+                            f"the same name (from office '{version.office}')")
     finally:
         store.close()
     write_private(Path(folder) / ACCOUNTS_FILE, {
@@ -305,12 +313,12 @@ def sync_now(folder: Path) -> SyncResult:
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]
-    if config.kind != "room":
-        return SyncResult(waiting, after, 0, publish_accounts(folder, config))
-    received = receive_office_actions(folder, config)
+    received = receive_office_actions(folder, config) if config.kind == "room" else 0
     changed = receive_accounts(folder, config)
-    note = accounts_received(folder)
-    return SyncResult(waiting, after, received, changed, tuple(note.get("said", ())), tuple(note.get("refused", ())))
+    published = publish_accounts(folder, config) if config.kind == "office" else 0
+    note = accounts_received(folder)  # what this receipt said and refused
+    return SyncResult(waiting, after, received, changed, tuple(note.get("said", ())), tuple(note.get("refused", ())),
+                      published)
 
 
 def status(folder: Path) -> dict[str, Any]:
@@ -432,6 +440,34 @@ def register_against_head(store: Store, head: tuple[int, str] | None) -> list[Ch
                                "this register")]
 
 
+WITNESSES_OF = """
+SELECT a.computer, a.seq, a.hash FROM kaproom.audit a
+  JOIN unnest(%s::text[], %s::integer[]) AS named(computer, seq) ON a.computer = named.computer AND a.seq = named.seq
+"""
+
+
+def accounts_against_server(store: Store, conn: Any) -> list[ChainReport]:
+    """Each account this computer took from the clinic against the office audit entry it names, on
+    the server: an account_from_clinic entry written here by hand (in the name of an office that
+    never made that change) is caught by the office's audit log, its witness."""
+    taken = Accounts(store).audit_events((AuditKind.ACCOUNT_FROM_CLINIC,))
+    if not taken:
+        return []
+    named = [(str(e.payload.get("office", "")), int(e.payload.get("office_audit_seq") or 0)) for e in taken]
+    held = {(str(c), int(seq)): str(digest) for c, seq, digest in conn.execute(
+        WITNESSES_OF, ([c for c, _ in named], [seq for _, seq in named])).fetchall()}
+    conn.rollback()
+    label = "this computer's accounts from the clinic against the offices' audit logs on the clinic server"
+    for event, key in zip(taken, named, strict=True):
+        if held.get(key) != event.payload.get("office_audit_hash"):
+            where = "is not on the clinic server" if key not in held else "differs from the one it names"
+            return [ChainReport(label, len(taken), event.seq, event.id,
+                                f"audit entry {event.seq} here gives '{event.payload.get('user')}' an account from "
+                                f"office '{key[0]}', but that office's audit entry {key[1]} {where} (written here "
+                                "by hand?)")]
+    return [ChainReport(label, len(taken))]
+
+
 def server_reports(folder: Path, store: Store) -> list[ChainReport]:
     """``kaproom verify --clinic``: every chain on the server and, on a room, its record against it."""
     config = required_config(folder)
@@ -442,4 +478,5 @@ def server_reports(folder: Path, store: Store) -> list[ChainReport]:
         # Any computer's own stock register against the server's copy of it (a rolled-back or
         # rewritten register is caught there).
         reports += register_against_head(store, reader.register_head_of(conn, config.computer))
+        reports += accounts_against_server(store, conn)
     return reports

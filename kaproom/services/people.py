@@ -208,7 +208,7 @@ class People:
                 new_hash: str | None = None, clinic: bool = False) -> User:
         self.require(actor, Permission.MANAGE_USERS)
         target = self.accounts.get(check_name(name))
-        if kind != AuditKind.USER_UNLOCKED:  # wrong tries are this computer's own: unlocking stays here
+        if kind != AuditKind.USER_UNLOCKED and not clinic:  # wrong tries are this computer's own
             self._not_the_clinics(target.name)
         after = User(target.name, Role(changes.get("role", target.role)), bool(changes.get("active", target.active)))
         stored = new_hash or self.accounts.secret_hash(target.name)
@@ -217,20 +217,24 @@ class People:
         return self.accounts.update(target.name, changes, [self._event(kind, actor, payload)])
 
     def _not_the_clinics(self, name: str) -> None:
-        """Refuse to change here an account this computer took from the clinic: it is managed once,
-        at an office computer, and would differ from the clinic's at the next sync."""
+        """Refuse to change here, for this computer only, an account it took from the clinic: it is
+        managed once, clinic-wide (at an office computer, with --clinic), and this computer takes the
+        clinic's account again at each sync."""
         taken = self.accounts.from_clinic().get(name_key(name))
         if taken is not None:
             office = taken.payload.get("office", "?")
-            raise InputRefused(f"{name} is a clinic-wide account (from the office computer '{office}'): change it "
-                               "there, with --clinic (this computer takes the clinic's account at each sync).")
+            raise InputRefused(f"{name} is a clinic-wide account (last changed at the office computer '{office}'): "
+                               "change it clinic-wide, at an office computer, with --clinic.")
+
+    def _clinic_keys(self) -> set[str]:
+        return {name_key(name) for name in self.clinic_names()}
 
     def is_from_clinic(self, name: str) -> bool:
         return name_key(name) in self.accounts.from_clinic()
 
     def clinic_names(self) -> list[str]:
         """The accounts this computer manages clinic-wide (at an office computer): every name given a
-        change with --clinic here."""
+        change with --clinic here (its changes are published at each sync)."""
         names: dict[str, str] = {}
         for event in self.accounts.audit_events(AuditKind.LOCAL_USER_CHANGES):
             if event.payload.get("clinic") is True:
@@ -245,8 +249,8 @@ class People:
         replaced: list[bool] = []
         changed: list[bool] = []
 
-        def decide(before: User | None, before_hash: str) -> Event:
-            local = before is not None and name_key(version.name) not in self.accounts.from_clinic()
+        def decide(before: User | None, before_hash: str, taken_before: bool) -> Event:
+            local = before is not None and not taken_before and name_key(version.name) not in self._clinic_keys()
             replaced.append(local)
             changed.append(before_hash != version.secret_hash)
             payload: dict[str, Any] = {**version.state(), "secret_changed": before_hash != version.secret_hash,

@@ -177,13 +177,15 @@ class Accounts:
                 for event in self.audit_events((AuditKind.ACCOUNT_FROM_CLINIC,))}
 
     def take_from_clinic(self, version: AccountVersion,
-                         decide: Callable[[User | None, str], Event]) -> RecordedEvent | None:
+                         decide: Callable[[User | None, str, bool], Event]) -> RecordedEvent | None:
         """Make the account here what ``version`` says, with the audit entry ``decide`` builds from the
-        account as it was (None: there was none) and its secret's hash, in one write transaction.
-        Nothing (None) when the last version taken for that name was this very one: receiving it
-        twice changes nothing. Wrong tries stay as they are (they are counted per computer)."""
+        account as it was (None: there was none), its secret's hash and whether it had come from the
+        clinic before, in one write transaction. Nothing (None) when the last version taken for that
+        name was this very one: receiving it twice changes nothing. Wrong tries stay as they are
+        (they are counted per computer)."""
         key = name_key(version.name)
         with self.store._write("take the account from the clinic") as conn:
+            taken_before = False
             for (payload_text,) in conn.execute("SELECT payload FROM audit WHERE kind=? ORDER BY seq DESC",
                                                 (AuditKind.ACCOUNT_FROM_CLINIC,)):
                 payload = json.loads(payload_text)
@@ -191,10 +193,10 @@ class Accounts:
                     if (payload.get("office"), payload.get("office_audit_seq"), payload.get("office_audit_hash")) \
                             == (version.office, version.audit_seq, version.audit_hash):
                         return None
+                    taken_before = True
                     break
             row = conn.execute(f"SELECT {USER_COLUMNS}, secret_hash FROM users WHERE name_key=?", (key,)).fetchone()
-            before = (_user(row[:-1]), str(row[-1])) if row else (None, "")
-            event = decide(*before)
+            event = decide(_user(row[:-1]) if row else None, str(row[-1]) if row else "", taken_before)
             if row is None:
                 conn.execute(
                     "INSERT INTO users (name, name_key, role, secret_hash, secret_kind, active, created_at, created_by,"
