@@ -16,6 +16,7 @@ from _clinic_helpers import password_of
 from _people_helpers import PipedStdin
 
 from kaproom.cli.main import main
+from kaproom.clinic.server import init_schema
 from kaproom.domain.people import AccountVersion, AuditKind, fingerprint
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.workspace import Workspace
@@ -113,6 +114,8 @@ def test_an_account_made_at_the_office_signs_in_at_the_room_offline_and_follows_
     assert secret_hash.startswith("$scrypt$") and added.payload["secret_fingerprint"] == fingerprint(secret_hash)
     assert clinic.scalar("SELECT count(*) FROM kaproom.audit WHERE computer = 'Office' AND seq = %s", (seq,)) == 1
     assert clinic.scalar("SELECT count(*) FROM kaproom.audit WHERE strpos(payload, %s) > 0", (secret_hash,)) == 0
+    assert json.loads(run(monkeypatch, capsys, "clinic", "status", "--json", "--data-dir", str(office))[1])[
+        "accounts"] == 1
 
     code, out, err = sync(monkeypatch, capsys, room)
     assert code == 0, err
@@ -385,3 +388,22 @@ def test_an_account_from_the_clinic_written_by_hand_in_a_room_is_caught_by_verif
     assert code == 1
     assert (f"gives 'Mallory' an account from office 'Office', but that office's audit entry {seq + 40} is not on "
             "the clinic server") in out and "VERIFY FAILED" in err
+
+
+def test_a_clinic_server_not_yet_upgraded_still_takes_the_record_and_says_how_to_hold_accounts(
+        office_and_room, clinic, monkeypatch, capsys):
+    office, room = office_and_room
+    with clinic.admin() as conn:  # a server still at schema 3
+        conn.execute("DROP TABLE kaproom.account_versions")
+        conn.execute("DROP FUNCTION kaproom.account_version_arrives()")
+        conn.execute("DELETE FROM kaproom.schema_migrations WHERE version = 4")
+    code, out, err = sync(monkeypatch, capsys, room)
+    assert code == 0 and "Caught up" in out, err
+    code, out, err = as_ada(monkeypatch, capsys, office, "add", "Teo", "--role", "therapist", "--clinic",
+                            new_secret=TEO_PIN)
+    assert code == 1 and "Added Teo as therapist (clinic-wide)." in out
+    assert "does not hold clinic accounts yet: run  kaproom clinic init URL" in err
+    with psycopg.connect(clinic.url(), autocommit=False) as conn:  # the clinic upgrades its server
+        assert init_schema(conn) == ["0004_account_versions"]
+    assert sync(monkeypatch, capsys, office)[0] == 0 and sync(monkeypatch, capsys, room)[0] == 0
+    assert sign_in(room, "Teo", TEO_PIN).name == "Teo"

@@ -316,6 +316,8 @@ def sync_now(folder: Path) -> SyncResult:
     received = receive_office_actions(folder, config) if config.kind == "room" else 0
     changed = receive_accounts(folder, config)
     published = publish_accounts(folder, config) if config.kind == "office" else 0
+    if published:
+        receive_accounts(folder, config)  # changes nothing here (its own versions): counts the clinic's accounts anew
     note = accounts_received(folder)  # what this receipt said and refused
     return SyncResult(waiting, after, received, changed, tuple(note.get("said", ())), tuple(note.get("refused", ())),
                       published)
