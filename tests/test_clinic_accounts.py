@@ -121,6 +121,11 @@ def test_an_account_made_at_the_office_signs_in_at_the_room_offline_and_follows_
     assert code == 0, err
     assert "1 clinic account changed here" in out
     assert users_of(room) == [("Teo", "therapist", 1, "pin")]
+    listed = run(monkeypatch, capsys, "users", "list", "--data-dir", str(room), stdin=TEO_PIN + "\n", user="Teo")
+    assert listed[0] == 2 and "only an admin may manage users" in listed[2]  # the room's rules, for a clinic account
+    listed = as_ada(monkeypatch, capsys, office, "list")[1].splitlines()
+    assert any(line.startswith("Teo") and line.endswith("clinic-wide") for line in listed)
+    assert any(line.startswith("Ada") and not line.endswith("clinic-wide") for line in listed)
     [taken] = audit_of(room, (AuditKind.ACCOUNT_FROM_CLINIC,))
     assert taken.author == "Ada" and taken.payload == {
         "user": "Teo", "role": "therapist", "active": True, "secret_fingerprint": fingerprint(secret_hash),

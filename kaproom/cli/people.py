@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kaproom.cli.common import EXIT_OK, Prompter, open_workspace, refuse, require
-from kaproom.domain.people import PASSPHRASE_MIN, PIN_MIN, AuditKind, InputRefused, Permission, Role
+from kaproom.domain.people import PASSPHRASE_MIN, PIN_MIN, AuditKind, InputRefused, Permission, Role, name_key
 from kaproom.services.people import AccessRefused, People
 from kaproom.services.settings import HELP as SETTINGS_HELP
 from kaproom.services.settings import load_settings, parse_value, save_settings
@@ -86,11 +86,13 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         if not users:
             print("No users yet. Add the first admin with `kaproom users add NAME --role admin`.")
             return EXIT_OK
+        clinic_wide = {name_key(name) for name in people.clinic_names()} | set(people.accounts.from_clinic())
         print(f"{'name':<24} {'role':<11} {'state':<9} {'secret':<11} created (UTC)")
         for u in users:
             state = "paused" if people.lock_remaining(u) > 0 else ("active" if u.active else "disabled")
             added = u.created_at[:16].replace("T", " ")
-            print(f"{u.name:<24} {u.role.value:<11} {state:<9} {u.secret_kind:<11} {added}")
+            wide = "  clinic-wide" if name_key(u.name) in clinic_wide else ""
+            print(f"{u.name:<24} {u.role.value:<11} {state:<9} {u.secret_kind:<11} {added}{wide}")
     return EXIT_OK
 
 
