@@ -229,9 +229,6 @@ class People:
     def _clinic_keys(self) -> set[str]:
         return {name_key(name) for name in self.clinic_names()}
 
-    def is_from_clinic(self, name: str) -> bool:
-        return name_key(name) in self.accounts.from_clinic()
-
     def clinic_names(self) -> list[str]:
         """The accounts this computer manages clinic-wide (at an office computer): every name given a
         change with --clinic here (its changes are published at each sync)."""
