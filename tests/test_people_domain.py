@@ -8,8 +8,11 @@ from _people_helpers import FAST_KDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kaproom.domain.events import RecordedEvent
 from kaproom.domain.people import (
     DEFAULT_KDF,
+    AccountVersion,
+    AuditKind,
     InputRefused,
     LockoutPolicy,
     Permission,
@@ -24,6 +27,8 @@ from kaproom.domain.people import (
     may,
     may_see_session,
     secret_matches,
+    unauthorised_user_changes,
+    users_disagreeing_with_audit,
 )
 
 
@@ -177,3 +182,28 @@ def test_trailing_nul_bytes_do_not_pass_for_the_secret():
     stored = hash_secret("583920", FAST_KDF)
     for typed in ("583920\x00", "583920\x00\x00", "\x00583920"):
         assert not secret_matches(typed, stored)
+
+
+def _audit(*entries: tuple[str, str, dict]) -> list[RecordedEvent]:
+    return [RecordedEvent(kind, payload, 0.0, f"2026-03-02T09:0{seq}:00+00:00", author, "", seq, "audit", seq,
+                          "0" * 64, f"{seq:064x}") for seq, (kind, author, payload) in enumerate(entries, start=1)]
+
+
+def test_an_account_from_the_clinic_explains_its_row_and_a_role_edited_by_hand_is_caught():
+    stored = hash_secret("917364", FAST_KDF)
+    version = AccountVersion("Teo", "therapist", True, stored, "pin", "Office", 7, "ab" * 32, "2026-03-02T09:00:00+00:00")
+    taken = {**version.state(), "secret_changed": True, "office": "Office", "office_audit_seq": 7,
+             "office_audit_hash": "ab" * 32}
+    rae = {"user": "Rae", "role": "admin", "active": True, "secret_fingerprint": "x", "first_admin": True}
+    audit = _audit((AuditKind.USER_ADDED, "Rae", rae), (AuditKind.ACCOUNT_FROM_CLINIC, "Ada", taken))
+    teo = User("Teo", Role.THERAPIST)
+    # The room's own admin did not make it, and need not have: the clinic's office entry is its authority.
+    assert unauthorised_user_changes(audit) == []
+    assert users_disagreeing_with_audit([(teo, stored)], audit[1:]) == []
+    # Someone edits Teo's row by hand to make him an admin: caught.
+    edited = User("Teo", Role.ADMIN)
+    assert users_disagreeing_with_audit([(edited, stored)], audit[1:]) == ["user 'Teo': role differs from the audit log"]
+    # ... or slips in an "account from the clinic" entry that names no office entry: caught too.
+    forged = {key: value for key, value in taken.items() if not key.startswith("office")}
+    assert unauthorised_user_changes(_audit((AuditKind.ACCOUNT_FROM_CLINIC, "Ada", forged))) == [
+        "audit event 1 (account from clinic 'Teo' by 'Ada') was made by no one who could (added outside KAP Room?)"]

@@ -103,7 +103,22 @@ def _sync(folder: Any) -> int:
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
-    return EXIT_FAILED if refused else EXIT_OK
+    _say_accounts(result)
+    return EXIT_FAILED if refused or result.accounts_refused else EXIT_OK
+
+
+def _say_accounts(result: clinic_sync.SyncResult) -> None:
+    """What the sync did with the clinic's accounts: published (an office) and taken here."""
+    plural = "s" if result.accounts != 1 else ""
+    if result.accounts_published:
+        print(f"{result.accounts_published} clinic account version{'s' if result.accounts_published != 1 else ''} "
+              "published: each room takes it at its next sync.")
+    for said in result.accounts_said:
+        print(f"Clinic accounts: {said}.")
+    for refused in result.accounts_refused:
+        print(f"REFUSED: {refused}", file=sys.stderr)
+    if result.accounts:
+        print(f"{result.accounts} clinic account{plural} changed here (sign-in with them works offline).")
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -131,6 +146,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
     if status.get("register_refused"):
         print(f"REFUSED:    the stock register: {status['register_refused']}")
+    if status.get("kind") in ("room", "office"):
+        received = status.get("accounts_received_at")
+        accounts = f"{status.get('accounts') or 0} from the clinic, last received {received}" if received \
+            else "never received from the clinic"
+        print(f"accounts:   {accounts}")
+        for refused in status.get("accounts_refused") or []:
+            print(f"REFUSED:    {refused}")
     return EXIT_OK
 
 

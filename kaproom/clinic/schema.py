@@ -17,7 +17,10 @@ What the server holds, and who may write it:
 - ``office_events``: each office computer's own chain (sign-offs, review comments): one writer per
   chain, so no two computers ever write one chain.
 - ``audit``: every computer's audit chain, as the computer recorded it.
-- ``staff``: the clinic-wide accounts, managed from the office; rooms read them.
+- ``staff``: an early sketch of clinic-wide accounts (mutable; unused: see ``account_versions``).
+- ``account_versions``: the clinic-wide staff accounts, each change a new row published by the
+  office computer that made it, witnessed by that office's audit entry (which must be on the server
+  first, and say the same); rooms read them and keep a copy, so sign-in works offline.
 - ``register_events``: each computer's controlled-substance stock register, a copy of its chain
   (one writer: the computer that keeps that register), checked on arrival like the audit log.
 
@@ -586,10 +589,82 @@ GRANT INSERT ON kaproom.register_events TO {ROOM_GROUP}, {OFFICE_GROUP};
 GRANT USAGE ON SEQUENCE kaproom.register_events_id_seq TO {ROOM_GROUP}, {OFFICE_GROUP};
 """
 
+# Clinic-wide accounts (kaproom.services.clinic_sync.publish_accounts / receive_accounts): each change an
+# admin makes at an office computer with --clinic is made there (its users table and audit chain) and
+# published here as a new version of the account, never an update. The secret's salted scrypt hash
+# travels here (it is what lets a room check a PIN offline) and in no audit entry. A version is
+# accepted only from an office computer, for its own audit entry, which must already be on the server
+# and record the same account: the same name, role and state, and the fingerprint of this hash.
+_ACCOUNT_VERSIONS = f"""
+CREATE TABLE kaproom.account_versions (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL CHECK (name <> '' AND length(name) <= 100),
+  role text NOT NULL CHECK (role IN ('therapist', 'supervisor', 'admin')),
+  active boolean NOT NULL,
+  secret_hash text NOT NULL CHECK (secret_hash LIKE '$scrypt$%'),
+  secret_kind text NOT NULL CHECK (secret_kind IN ('pin', 'passphrase')),
+  computer text NOT NULL REFERENCES kaproom.computers(name),
+  audit_seq integer NOT NULL CHECK (audit_seq >= 1),
+  audit_hash text NOT NULL,
+  wall_time text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (computer, audit_seq)
+);
+CREATE INDEX account_versions_name ON kaproom.account_versions (name, id);
+
+CREATE TRIGGER account_versions_append_only BEFORE UPDATE OR DELETE ON kaproom.account_versions
+  FOR EACH ROW EXECUTE FUNCTION kaproom.refuse_change();
+CREATE TRIGGER account_versions_no_truncate BEFORE TRUNCATE ON kaproom.account_versions
+  FOR EACH STATEMENT EXECUTE FUNCTION kaproom.refuse_change();
+
+CREATE FUNCTION kaproom.account_version_arrives() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  me text := kaproom.computer_of('office');
+  entry record;
+  body jsonb;
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION 'kaproom: the database role % has not joined as an office computer: only office computers '
+      'publish clinic accounts', session_user USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NEW.computer IS DISTINCT FROM me THEN
+    RAISE EXCEPTION 'kaproom: % may not publish accounts in the name of %', me, NEW.computer
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT kind, actor, payload, hash INTO entry FROM kaproom.audit WHERE computer = me AND seq = NEW.audit_seq;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'kaproom: the account % from % names audit entry %, which is not on the clinic server yet '
+      '(send the audit log first)', NEW.name, me, NEW.audit_seq USING ERRCODE = 'KR002';
+  END IF;
+  body := entry.payload::jsonb;
+  IF entry.hash <> NEW.audit_hash
+     OR entry.kind NOT IN ('user_added', 'user_disabled', 'user_enabled', 'user_secret_reset', 'user_role_changed',
+                           'user_unlocked', 'user_secret_changed')
+     OR body ->> 'user' IS DISTINCT FROM NEW.name OR body ->> 'role' IS DISTINCT FROM NEW.role
+     OR (body ->> 'active')::boolean IS DISTINCT FROM NEW.active
+     OR body ->> 'secret_fingerprint' IS DISTINCT FROM
+        left(encode(sha256(convert_to(NEW.secret_hash, 'UTF8')), 'hex'), 16) THEN
+    RAISE EXCEPTION 'kaproom: the account % from % does not match audit entry % of % on the clinic server. '
+      'Refused; nothing was published.', NEW.name, me, NEW.audit_seq, me USING ERRCODE = 'KR001';
+  END IF;
+  NEW.received_at := now();
+  RETURN NEW;
+END $$;
+CREATE TRIGGER account_version_arrive BEFORE INSERT ON kaproom.account_versions
+  FOR EACH ROW EXECUTE FUNCTION kaproom.account_version_arrives();
+REVOKE ALL ON FUNCTION kaproom.account_version_arrives() FROM PUBLIC;
+
+GRANT SELECT ON kaproom.account_versions TO {ROOM_GROUP}, {OFFICE_GROUP};
+GRANT INSERT ON kaproom.account_versions TO {OFFICE_GROUP};
+GRANT USAGE ON SEQUENCE kaproom.account_versions_id_seq TO {OFFICE_GROUP};
+"""
+
 #: (name, SQL), in order. The number of a migration is its place in this list, from 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_chains_and_roles", _ROLES + _HASH + _TABLES + _TRIGGERS + _GRANTS),
     ("0002_session_names", _SESSION_NAMES),
     ("0003_register_copies", _REGISTER_COPIES),
+    ("0004_account_versions", _ACCOUNT_VERSIONS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,13 +11,14 @@ import base64
 import hashlib
 import hmac
 import itertools
+import json
 import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from kaproom.domain.events import JSONDict, RecordedEvent
+from kaproom.domain.events import JSONDict, JSONMapping, RecordedEvent, event_hash_of_text
 
 
 class Role(str, Enum):
@@ -327,6 +328,11 @@ class AuditKind:
     - protocol_changed: protocol, action, file?
     - settings_changed: key, old, new
     - stock_report_exported: format, from?, to?, lines, destination (the controlled-substance register's log)
+    - account_from_clinic (a room's copy of a clinic-wide account, written by ``clinic sync``; author: the
+      admin at the office): user, role, active, secret_fingerprint (as the user_* kinds), secret_changed,
+      office (the office computer), office_audit_seq and office_audit_hash (the office's audit entry that
+      made the change: its witness on the clinic server), replaced_local? (a room account of the same
+      name was taken over). Never the secret's hash.
     """
 
     USER_ADDED = "user_added"
@@ -352,9 +358,12 @@ class AuditKind:
     PROTOCOL_CHANGED = "protocol_changed"
     SETTINGS_CHANGED = "settings_changed"
     STOCK_REPORT_EXPORTED = "stock_report_exported"
+    ACCOUNT_FROM_CLINIC = "account_from_clinic"
 
-    USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED, USER_UNLOCKED,
-                    USER_SECRET_CHANGED)
+    #: Changes an admin (or the user) makes on the computer itself.
+    LOCAL_USER_CHANGES = (USER_ADDED, USER_DISABLED, USER_ENABLED, USER_SECRET_RESET, USER_ROLE_CHANGED,
+                          USER_UNLOCKED, USER_SECRET_CHANGED)
+    USER_CHANGES = (*LOCAL_USER_CHANGES, ACCOUNT_FROM_CLINIC)
 
 
 def user_state(user: User, stored_hash: str) -> JSONDict:
@@ -408,6 +417,8 @@ def unauthorised_user_changes(audit: list[RecordedEvent]) -> list[str]:
             allowed = not accounts and actor == target and payload.get("role") == Role.ADMIN.value
         elif event.kind == AuditKind.USER_SECRET_CHANGED:
             allowed = actor == target and target in accounts
+        elif event.kind == AuditKind.ACCOUNT_FROM_CLINIC:  # the clinic's authority: the office's entry, its witness
+            allowed = names_an_office_entry(payload)
         if not allowed:
             problems.append(f"audit event {event.seq} ({event.kind.replace('_', ' ')} '{payload['user']}' by "
                             f"'{event.author}') was made by no one who could (added outside KAP Room?)")
@@ -416,3 +427,86 @@ def unauthorised_user_changes(audit: list[RecordedEvent]) -> list[str]:
         except ValueError:
             problems.append(f"audit event {event.seq} gives '{payload['user']}' an unknown role")
     return problems
+
+
+# ---------------------------------------------------------------------------- clinic-wide accounts
+@dataclass(frozen=True)
+class AccountVersion:
+    """One version of a clinic-wide account, as an office computer published it on the clinic server:
+    the account after a change, and the office's audit entry that made the change (its witness)."""
+
+    name: str
+    role: str
+    active: bool
+    secret_hash: str
+    secret_kind: str
+    office: str
+    audit_seq: int
+    audit_hash: str
+    wall_time: str
+    id: int = 0
+
+    def state(self) -> JSONDict:
+        """What an audit entry records of this account (never the secret's hash)."""
+        return {"user": self.name, "role": self.role, "active": bool(self.active),
+                "secret_fingerprint": fingerprint(self.secret_hash)}
+
+
+@dataclass(frozen=True)
+class OfficeEntry:
+    """An office computer's audit entry as the clinic server holds it."""
+
+    seq: int
+    wall_time: str
+    actor: str
+    kind: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def names_an_office_entry(payload: JSONMapping) -> bool:
+    """Whether an account_from_clinic payload names its witness: an office and that office's entry."""
+    seq, digest = payload.get("office_audit_seq"), str(payload.get("office_audit_hash") or "")
+    return (bool(str(payload.get("office") or "").strip()) and isinstance(seq, int) and not isinstance(seq, bool)
+            and seq >= 1 and len(digest) == 64 and all(ch in "0123456789abcdef" for ch in digest))
+
+
+def account_version_problem(version: AccountVersion, entry: OfficeEntry | None) -> str | None:
+    """Why a room must not take this account version, or None: the office's audit entry it names must be
+    on the clinic server, be the entry it names (the same hash, recomputed from its content), be an
+    account change, and record this very account (name, role, state and the fingerprint of this hash)."""
+    where = f"the account '{version.name}' from office '{version.office}' (its audit entry {version.audit_seq})"
+    try:
+        check_name(version.name)
+    except InputRefused:
+        return f"{where}: '{version.name}' is not a valid name. Refused; nothing was applied."
+    if version.role not in {role.value for role in Role} or version.secret_kind not in ("pin", "passphrase") \
+            or not _parses(version.secret_hash):
+        return f"{where}: its role, secret or secret kind cannot be read. Refused; nothing was applied."
+    if entry is None:
+        return (f"{where}: office '{version.office}' audit entry {version.audit_seq} is not on the clinic server. "
+                "Refused; nothing was applied.")
+    recomputed = event_hash_of_text(entry.prev_hash, "audit", entry.seq, entry.kind, entry.wall_time, 0.0,
+                                    entry.actor, "", entry.payload)
+    if recomputed != entry.hash or entry.hash != version.audit_hash:
+        return (f"{where}: office '{version.office}' audit entry {version.audit_seq} on the clinic server differs "
+                "from the entry the account names. Refused; nothing was applied.")
+    try:
+        body = json.loads(entry.payload)
+    except ValueError:
+        body = None
+    recorded = {key: body.get(key) for key in ("user", "role", "active", "secret_fingerprint")} \
+        if isinstance(body, dict) else {}
+    if entry.kind not in AuditKind.LOCAL_USER_CHANGES or recorded != version.state():
+        return (f"{where}: office '{version.office}' audit entry {version.audit_seq} does not record this account "
+                "(its name, role, state or secret differ). Refused; nothing was applied.")
+    return None
+
+
+def _parses(stored: str) -> bool:
+    try:
+        _parse(stored)
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True

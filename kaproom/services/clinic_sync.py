@@ -7,6 +7,8 @@ Two small files in the data folder, both 0600 and neither part of the record:
 - ``clinic-sent.json``: how far the server has this computer's record (see
   :class:`kaproom.clinic.sender.Position`). Losing it costs nothing but a resend: the server
   skips what it already holds.
+- ``clinic-accounts.json`` (rooms): when the clinic's accounts were last received, and what that
+  changed or refused. The accounts themselves are in the record (users table and audit log).
 
 A computer without ``clinic.json`` never loads psycopg and never opens a socket.
 """
@@ -23,11 +25,20 @@ from typing import Any
 import psycopg
 from psycopg import conninfo
 
+from kaproom.clinic import accounts as clinic_accounts
 from kaproom.clinic import reader
 from kaproom.clinic.errors import ClinicError
 from kaproom.clinic.sender import RECEIVE_EVERY_S, Position, Sender, SenderThread, SendStatus, join
 from kaproom.clinic.server import connect, connection_params, describe, translate
 from kaproom.domain.events import ChainReport
+from kaproom.domain.people import (
+    AccountVersion,
+    AuditKind,
+    OfficeEntry,
+    account_version_problem,
+    name_key,
+    user_state,
+)
 from kaproom.services.office_actions import (
     OFFICE_ACTIONS_FILE,
     Link,
@@ -38,6 +49,7 @@ from kaproom.services.office_actions import (
     office_action,
 )
 from kaproom.services.paths import ensure_private_dir
+from kaproom.services.people import People
 from kaproom.store import DB_FILENAME, NotFound, SessionRow, Store
 from kaproom.store.accounts import Accounts
 from kaproom.store.outbox import Outbox
@@ -45,6 +57,7 @@ from kaproom.store.register import StockRegister
 
 CONFIG_FILE = "clinic.json"
 POSITION_FILE = "clinic-sent.json"
+ACCOUNTS_FILE = "clinic-accounts.json"
 KINDS = ("room", "office")
 
 
@@ -158,6 +171,10 @@ class SyncResult:
     sent: int
     position: Position
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
+    accounts: int = 0  # clinic accounts changed here
+    accounts_said: tuple[str, ...] = ()  # what that changed, in words (a room account taken over, ...)
+    accounts_refused: tuple[str, ...] = ()  # account versions refused, each naming its office and entry
+    accounts_published: int = 0  # an office computer: versions of its clinic-wide accounts published
 
 
 #: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
@@ -201,6 +218,7 @@ class Received:
     """What :func:`receive_from_clinic` brought."""
 
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
+    accounts: int = 0  # clinic accounts changed here (see :func:`receive_accounts`)
 
 
 def receive_from_clinic(folder: Path, config: ClinicConfig) -> Received:
@@ -211,14 +229,124 @@ def receive_from_clinic(folder: Path, config: ClinicConfig) -> Received:
     folder = Path(folder)
     try:
         office = receive_office_actions(folder, config) if config.kind == "room" else 0
+        accounts = receive_accounts(folder, config)
     except OSError as exc:  # the data folder is full or read-only: said, tried again later
         raise ClinicError(f"what the clinic sent could not be kept in {folder} ({exc})") from None
-    return Received(office)
+    return Received(office, accounts)
+
+
+def _store(folder: Path) -> Store:
+    return Store(Path(folder) / DB_FILENAME)
+
+
+def pending_accounts(folder: Path, config: ClinicConfig, published: list[AccountVersion]) -> list[AccountVersion]:
+    """The versions of this office's clinic-wide accounts the server does not have yet: for each
+    account, its state now with the audit entry that made it, unless the clinic's latest version of
+    that account already says the same (an unlock here changes nothing clinic-wide)."""
+    latest = {name_key(v.name): v for v in published}
+    mine = {v.audit_seq for v in published if v.office == config.computer}
+    store = _store(folder)
+    try:
+        people = People(store)
+        last_change = {name_key(str(e.payload.get("user", ""))): e
+                       for e in people.accounts.audit_events(AuditKind.LOCAL_USER_CHANGES)}
+        new = []
+        for name in people.clinic_names():
+            user, entry = people.find(name), last_change.get(name_key(name))
+            if user is None or entry is None:
+                continue
+            secret_hash = people.accounts.secret_hash(user.name)
+            if {k: entry.payload.get(k) for k in ("user", "role", "active", "secret_fingerprint")} \
+                    != user_state(user, secret_hash):
+                continue  # the users table disagrees with the audit log: `kaproom verify` says so; nothing sent
+            version = AccountVersion(user.name, user.role.value, user.active, secret_hash, user.secret_kind,
+                                     config.computer, entry.seq, entry.hash, entry.wall_time)
+            held = latest.get(name_key(name))
+            same = held is not None and (held.name, held.role, held.active, held.secret_hash, held.secret_kind) == (
+                version.name, version.role, version.active, version.secret_hash, version.secret_kind)
+            if entry.seq not in mine and not same:
+                new.append(version)
+        return new
+    finally:
+        store.close()
+
+
+def publish_accounts(folder: Path, config: ClinicConfig) -> int:
+    """An office computer publishes its clinic-wide accounts' new versions (its audit log must be on
+    the server first: ``sync_now`` sends it before). Returns how many were published."""
+    store = _store(folder)
+    try:
+        if not People(store).clinic_names():
+            return 0  # nothing managed clinic-wide here: the server is not asked
+    finally:
+        store.close()
+    params = config.params()
+    with connect(params) as conn:
+        held = [version for version, _ in clinic_accounts.versions(conn, params)]
+        conn.rollback()
+        new = pending_accounts(folder, config, held)
+        if new:
+            clinic_accounts.publish(conn, params, new)
+    return len(new)
+
+
+def receive_accounts(folder: Path, config: ClinicConfig) -> int:
+    """A room (or another office computer) takes the clinic's accounts: for each name, the clinic's
+    latest version, checked against the office's audit entry on the server, becomes this computer's
+    account (with an account_from_clinic audit entry, in one transaction); a version taken before
+    changes nothing, and an office skips its own. An account of the same name made here is taken
+    over by the clinic's. A version whose office entry is missing or differs is refused, naming the
+    office and the entry, and nothing of it is applied. What happened is kept in
+    ``clinic-accounts.json`` (see :func:`accounts_received`). Returns how many accounts changed here.
+    A clinic server not yet upgraded to hold accounts (``clinic init``) has none to give: 0."""
+    params = config.params()
+    try:
+        with connect(params) as conn:
+            found = clinic_accounts.versions(conn, params)
+    except clinic_accounts.NoAccountsYet:
+        return 0
+    latest: dict[str, tuple[AccountVersion, OfficeEntry | None]] = {}
+    for version, entry in found:
+        latest[name_key(version.name)] = (version, entry)
+    said, refused, changed = [], [], 0
+    store = _store(folder)
+    try:
+        people = People(store)
+        for version, entry in latest.values():
+            if version.office == config.computer:
+                continue  # this office's own version: its account here is what it published
+            problem = account_version_problem(version, entry)
+            if problem is not None or entry is None:
+                refused.append(problem or "")
+                continue
+            taken = people.take_from_clinic(version, entry.actor)
+            if taken is None:
+                continue
+            changed += 1
+            if taken.replaced_local:
+                said.append(f"the {config.kind} account '{version.name}' was taken over by the clinic's account of "
+                            f"the same name (from office '{version.office}')")
+    finally:
+        store.close()
+    write_private(Path(folder) / ACCOUNTS_FILE, {
+        "received_at": datetime.now(UTC).isoformat(timespec="seconds"), "accounts": len(latest), "changed": changed,
+        "said": said, "refused": refused})
+    return changed
+
+
+def accounts_received(folder: Path) -> dict[str, Any]:
+    """What the last receipt of the clinic's accounts did (empty before the first)."""
+    try:
+        data = json.loads((Path(folder) / ACCOUNTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def sync_now(folder: Path) -> SyncResult:
-    """Send everything not yet sent, then receive what the clinic added. Raises ClinicUnreachable
-    (nothing lost) or ClinicRefused."""
+    """Send everything not yet sent, then receive what the clinic added (a room: the office actions;
+    every computer: the clinic's accounts) and (an office) publish its clinic-wide accounts' changes.
+    Raises ClinicUnreachable (nothing lost) or ClinicRefused."""
     folder = Path(folder)
     config = required_config(folder)
     sender = new_sender(folder, config)
@@ -226,11 +354,16 @@ def sync_now(folder: Path) -> SyncResult:
         before = sender.reconcile(load_position(folder))
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
-        received = receive_from_clinic(folder, config)
-        return SyncResult(waiting, after, received.office_actions)
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]
+    received = receive_from_clinic(folder, config)
+    published = publish_accounts(folder, config) if config.kind == "office" else 0
+    if published:
+        receive_accounts(folder, config)  # changes nothing here (its own versions): counts the clinic's accounts anew
+    note = accounts_received(folder)  # what this receipt said and refused
+    return SyncResult(waiting, after, received.office_actions, received.accounts, tuple(note.get("said", ())),
+                      tuple(note.get("refused", ())), published)
 
 
 def status(folder: Path) -> dict[str, Any]:
@@ -248,10 +381,13 @@ def status(folder: Path) -> dict[str, Any]:
     finally:
         if outbox:
             outbox.close()
+    accounts = accounts_received(folder)
     return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
             "last_sent_at": position.last_sent_at, "waiting": waiting,
             "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused],
-            "register_sent": position.register_seq, "register_refused": position.register_refused or None}
+            "register_sent": position.register_seq, "register_refused": position.register_refused or None,
+            "accounts_received_at": accounts.get("received_at"), "accounts": accounts.get("accounts"),
+            "accounts_refused": accounts.get("refused") or []}
 
 
 def start_sender(folder: Path, report: Any = None, receive_every_s: float = RECEIVE_EVERY_S) -> SenderThread | None:
@@ -352,6 +488,34 @@ def register_against_head(store: Store, head: tuple[int, str] | None) -> list[Ch
                                "this register")]
 
 
+WITNESSES_OF = """
+SELECT a.computer, a.seq, a.hash FROM kaproom.audit a
+  JOIN unnest(%s::text[], %s::integer[]) AS named(computer, seq) ON a.computer = named.computer AND a.seq = named.seq
+"""
+
+
+def accounts_against_server(store: Store, conn: Any) -> list[ChainReport]:
+    """Each account this computer took from the clinic against the office audit entry it names, on
+    the server: an account_from_clinic entry written here by hand (in the name of an office that
+    never made that change) is caught by the office's audit log, its witness."""
+    taken = Accounts(store).audit_events((AuditKind.ACCOUNT_FROM_CLINIC,))
+    if not taken:
+        return []
+    named = [(str(e.payload.get("office", "")), int(e.payload.get("office_audit_seq") or 0)) for e in taken]
+    held = {(str(c), int(seq)): str(digest) for c, seq, digest in conn.execute(
+        WITNESSES_OF, ([c for c, _ in named], [seq for _, seq in named])).fetchall()}
+    conn.rollback()
+    label = "this computer's accounts from the clinic against the offices' audit logs on the clinic server"
+    for event, key in zip(taken, named, strict=True):
+        if held.get(key) != event.payload.get("office_audit_hash"):
+            where = "is not on the clinic server" if key not in held else "differs from the one it names"
+            return [ChainReport(label, len(taken), event.seq, event.id,
+                                f"audit entry {event.seq} here gives '{event.payload.get('user')}' an account from "
+                                f"office '{key[0]}', but that office's audit entry {key[1]} {where} (written here "
+                                "by hand?)")]
+    return [ChainReport(label, len(taken))]
+
+
 def server_reports(folder: Path, store: Store) -> list[ChainReport]:
     """``kaproom verify --clinic``: every chain on the server and, on a room, its record against it."""
     config = required_config(folder)
@@ -366,4 +530,5 @@ def server_reports(folder: Path, store: Store) -> list[ChainReport]:
         # Any computer's own stock register against the server's copy of it (a rolled-back or
         # rewritten register is caught there).
         reports += register_against_head(store, reader.register_head_of(conn, config.computer))
+        reports += accounts_against_server(store, conn)
     return reports

@@ -18,6 +18,7 @@ from kaproom.domain.people import (
     DEFAULT_KDF,
     DEFAULT_LOCKOUT,
     PASSPHRASE_MAX,
+    AccountVersion,
     AuditKind,
     InputRefused,
     LockoutPolicy,
@@ -103,6 +104,16 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+@dataclass(frozen=True)
+class TakenAccount:
+    """A clinic account version this computer took: whether it took over a room account of the same
+    name, and whether the secret changed here."""
+
+    version: AccountVersion
+    replaced_local: bool
+    secret_changed: bool
+
+
 @dataclass
 class People:
     """Accounts and audit for one database; ``None`` as actor means "nobody registered yet"."""
@@ -167,8 +178,9 @@ class People:
 
     # ------------------------------------------------------------------ managing users
     def add_user(self, actor: User | None, name: str, role: str | Role, secret: str,
-                 repeat: str | None = None) -> User:
-        """Add an account. The very first one must be an admin and needs no actor."""
+                 repeat: str | None = None, clinic: bool = False) -> User:
+        """Add an account. The very first one must be an admin and needs no actor. ``clinic``: a
+        clinic-wide account (at an office computer; published by ``clinic sync``)."""
         clean_name = check_name(name)
         clean_role = check_role(role.value if isinstance(role, Role) else role)
         first = not self.has_users()
@@ -181,7 +193,8 @@ class People:
         kind = self._check_secret(secret, repeat, clean_name)
         stored = hash_secret(secret, self.kdf)
         user = User(clean_name, clean_role, True, kind)
-        payload = {**user_state(user, stored), **({"first_admin": True} if first else {})}
+        payload = {**user_state(user, stored), **({"first_admin": True} if first else {}),
+                   **({"clinic": True} if clinic else {})}
         by = actor.name if actor else clean_name
         return self.accounts.add(user, stored, by, self._now(), [self._event(AuditKind.USER_ADDED, by, payload)])
 
@@ -192,40 +205,90 @@ class People:
         return kind
 
     def _change(self, actor: User | None, name: str, kind: str, changes: dict[str, Any],
-                new_hash: str | None = None) -> User:
+                new_hash: str | None = None, clinic: bool = False) -> User:
         self.require(actor, Permission.MANAGE_USERS)
         target = self.accounts.get(check_name(name))
+        if kind != AuditKind.USER_UNLOCKED and not clinic:  # wrong tries are this computer's own
+            self._not_the_clinics(target.name)
         after = User(target.name, Role(changes.get("role", target.role)), bool(changes.get("active", target.active)))
         stored = new_hash or self.accounts.secret_hash(target.name)
         changes = {**changes, "updated_at": self._now()}
-        return self.accounts.update(target.name, changes, [self._event(kind, actor, user_state(after, stored))])
+        payload = {**user_state(after, stored), **({"clinic": True} if clinic else {})}
+        return self.accounts.update(target.name, changes, [self._event(kind, actor, payload)])
+
+    def _not_the_clinics(self, name: str) -> None:
+        """Refuse to change here, for this computer only, an account it took from the clinic: it is
+        managed once, clinic-wide (at an office computer, with --clinic), and this computer takes the
+        clinic's account again at each sync."""
+        taken = self.accounts.from_clinic().get(name_key(name))
+        if taken is not None:
+            office = taken.payload.get("office", "?")
+            raise InputRefused(f"{name} is a clinic-wide account (last changed at the office computer '{office}'): "
+                               "change it clinic-wide, at an office computer, with --clinic.")
+
+    def _clinic_keys(self) -> set[str]:
+        return {name_key(name) for name in self.clinic_names()}
+
+    def clinic_names(self) -> list[str]:
+        """The accounts this computer manages clinic-wide (at an office computer): every name given a
+        change with --clinic here (its changes are published at each sync)."""
+        names: dict[str, str] = {}
+        for event in self.accounts.audit_events(AuditKind.LOCAL_USER_CHANGES):
+            if event.payload.get("clinic") is True:
+                names[name_key(str(event.payload.get("user", "")))] = str(event.payload.get("user", ""))
+        return sorted(names.values())
+
+    def take_from_clinic(self, version: AccountVersion, office_actor: str) -> TakenAccount | None:
+        """Make this computer's account what the clinic's ``version`` says (already checked against the
+        office's audit entry on the server), with an account_from_clinic audit entry, in one transaction.
+        A room account of the same name is taken over by the clinic's (said in the entry and the result).
+        None when this version was taken already (receiving twice changes nothing)."""
+        replaced: list[bool] = []
+        changed: list[bool] = []
+
+        def decide(before: User | None, before_hash: str, taken_before: bool) -> Event:
+            local = before is not None and not taken_before and name_key(version.name) not in self._clinic_keys()
+            replaced.append(local)
+            changed.append(before_hash != version.secret_hash)
+            payload: dict[str, Any] = {**version.state(), "secret_changed": before_hash != version.secret_hash,
+                                       "office": version.office, "office_audit_seq": version.audit_seq,
+                                       "office_audit_hash": version.audit_hash}
+            if local:
+                payload["replaced_local"] = True
+            return self._event(AuditKind.ACCOUNT_FROM_CLINIC, office_actor, payload)
+
+        recorded = self.accounts.take_from_clinic(version, decide)
+        if recorded is None:
+            return None
+        return TakenAccount(version, replaced[0], changed[0])
 
     def _keep_an_admin(self, actor: User | None, name: str, what: str) -> None:
         target = self.accounts.get(check_name(name))
         if target.role is Role.ADMIN and target.active and self.accounts.count_active(Role.ADMIN) <= 1:
             raise InputRefused(f"{target.name} is the only active admin; add another admin before you {what}.")
 
-    def disable(self, actor: User | None, name: str) -> User:
+    def disable(self, actor: User | None, name: str, clinic: bool = False) -> User:
         self.require(actor, Permission.MANAGE_USERS)
         self._keep_an_admin(actor, name, "disable this account")
-        return self._change(actor, name, AuditKind.USER_DISABLED, {"active": False})
+        return self._change(actor, name, AuditKind.USER_DISABLED, {"active": False}, clinic=clinic)
 
-    def enable(self, actor: User | None, name: str) -> User:
+    def enable(self, actor: User | None, name: str, clinic: bool = False) -> User:
         return self._change(actor, name, AuditKind.USER_ENABLED,
-                            {"active": True, "failed_count": 0, "locked_until": None})
+                            {"active": True, "failed_count": 0, "locked_until": None}, clinic=clinic)
 
     def unlock(self, actor: User | None, name: str) -> User:
         """End a lockout early (an admin who knows it was the owner mistyping)."""
         return self._change(actor, name, AuditKind.USER_UNLOCKED, {"failed_count": 0, "locked_until": None})
 
-    def change_role(self, actor: User | None, name: str, role: str | Role) -> User:
+    def change_role(self, actor: User | None, name: str, role: str | Role, clinic: bool = False) -> User:
         self.require(actor, Permission.MANAGE_USERS)
         new_role = check_role(role.value if isinstance(role, Role) else role)
         if new_role is not Role.ADMIN:
             self._keep_an_admin(actor, name, "change this role")
-        return self._change(actor, name, AuditKind.USER_ROLE_CHANGED, {"role": new_role})
+        return self._change(actor, name, AuditKind.USER_ROLE_CHANGED, {"role": new_role}, clinic=clinic)
 
-    def reset_secret(self, actor: User | None, name: str, secret: str, repeat: str | None = None) -> User:
+    def reset_secret(self, actor: User | None, name: str, secret: str, repeat: str | None = None,
+                     clinic: bool = False) -> User:
         """A new PIN or passphrase chosen with an admin; also ends any lockout."""
         self.require(actor, Permission.MANAGE_USERS)
         target = self.accounts.get(check_name(name))
@@ -233,7 +296,7 @@ class People:
         stored = hash_secret(secret, self.kdf)
         return self._change(actor, target.name, AuditKind.USER_SECRET_RESET,
                             {"secret_hash": stored, "secret_kind": kind, "failed_count": 0, "locked_until": None},
-                            new_hash=stored)
+                            new_hash=stored, clinic=clinic)
 
     def change_own_secret(self, name: str, current: str, new: str, repeat: str | None = None,
                           via: str = "cli") -> User:
@@ -241,6 +304,7 @@ class People:
         one counts towards the lockout like any sign-in); no admin is needed."""
         clean = check_name(name)
         kind = self._check_secret(new, repeat, clean)
+        self._not_the_clinics(clean)
         user = self.sign_in(clean, current, via=via, purpose="change own PIN or passphrase")
         if secret_matches(new, self.accounts.secret_hash(user.name)):
             raise InputRefused("New PIN or passphrase: it is the same as the current one; choose another.")

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from kaproom.domain.events import GENESIS, ChainReport, Event, RecordedEvent, event_hash, verify_chain
-from kaproom.domain.people import Role, User, name_key, unauthorised_user_changes, users_disagreeing_with_audit
+from kaproom.domain.people import (
+    AccountVersion,
+    AuditKind,
+    Role,
+    User,
+    name_key,
+    unauthorised_user_changes,
+    users_disagreeing_with_audit,
+)
 from kaproom.store.errors import NotFound, StoreError
 from kaproom.store.rows import Row, SQLValue
 from kaproom.store.staff_marker import has_marker, read_marker, write_marker
@@ -160,6 +168,48 @@ class Accounts:
             conn.execute("DELETE FROM sign_in_tries WHERE name_key=?", (name_key(name),))
         for event in audit:
             self._append_audit_in(conn, event)
+
+    # ------------------------------------------------------------------ clinic-wide accounts
+    def from_clinic(self) -> dict[str, RecordedEvent]:
+        """Each account this computer took from the clinic (name key -> the last account_from_clinic
+        entry for it)."""
+        return {name_key(str(event.payload.get("user", ""))): event
+                for event in self.audit_events((AuditKind.ACCOUNT_FROM_CLINIC,))}
+
+    def take_from_clinic(self, version: AccountVersion,
+                         decide: Callable[[User | None, str, bool], Event]) -> RecordedEvent | None:
+        """Make the account here what ``version`` says, with the audit entry ``decide`` builds from the
+        account as it was (None: there was none), its secret's hash and whether it had come from the
+        clinic before, in one write transaction. Nothing (None) when the last version taken for that
+        name was this very one: receiving it twice changes nothing. Wrong tries stay as they are
+        (they are counted per computer)."""
+        key = name_key(version.name)
+        with self.store._write("take the account from the clinic") as conn:
+            taken_before = False
+            for (payload_text,) in conn.execute("SELECT payload FROM audit WHERE kind=? ORDER BY seq DESC",
+                                                (AuditKind.ACCOUNT_FROM_CLINIC,)):
+                payload = json.loads(payload_text)
+                if name_key(str(payload.get("user", ""))) == key:
+                    if (payload.get("office"), payload.get("office_audit_seq"), payload.get("office_audit_hash")) \
+                            == (version.office, version.audit_seq, version.audit_hash):
+                        return None
+                    taken_before = True
+                    break
+            row = conn.execute(f"SELECT {USER_COLUMNS}, secret_hash FROM users WHERE name_key=?", (key,)).fetchone()
+            event = decide(_user(row[:-1]) if row else None, str(row[-1]) if row else "", taken_before)
+            if row is None:
+                conn.execute(
+                    "INSERT INTO users (name, name_key, role, secret_hash, secret_kind, active, created_at, created_by,"
+                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (version.name, key, version.role, version.secret_hash, version.secret_kind, int(version.active),
+                     event.wall_time, event.author, event.wall_time))
+            else:
+                conn.execute("UPDATE users SET name=?, role=?, active=?, secret_hash=?, secret_kind=?, updated_at=? "
+                             "WHERE name_key=?", (version.name, version.role, int(version.active), version.secret_hash,
+                                                  version.secret_kind, event.wall_time, key))
+            recorded = self._append_audit_in(conn, event)
+        write_marker(self.store.path, event.wall_time)  # from now on this folder never silently runs without sign-in
+        return recorded
 
     # ------------------------------------------------------------------ audit
     def append_audit(self, event: Event) -> RecordedEvent:
