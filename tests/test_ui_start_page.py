@@ -304,3 +304,19 @@ def test_on_a_wide_screen_each_screening_answer_stays_near_its_question(qtbot, w
     title = page.findChild(QLabel, "startTitle")
     margin = title.mapTo(page, title.rect().topLeft()).x()
     assert margin > (2560 - PAGE_MAX_WIDTH) / 2 - 40, "centred, not stuck to the left edge"
+
+
+def test_each_problem_under_start_reads_as_its_own_sentence_on_its_own_line(qtbot, page) -> None:
+    """The problems ran on as one paragraph, and the facts' messages had no full stop: "... or
+    7:30 pm Answer every screening question". Each is now a sentence on a line of its own."""
+    qtbot.keyClicks(page.client_code, "Jane Doe")
+    page.facts.fields["last_food"].setText("25:00")
+    page.facts.fields["escort_phone"].setText("call Sam")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    lines = page.error.text().split("\n")
+    assert len(lines) == 5, lines  # client code, therapist, phone, last food, the screening
+    assert all(line.strip() and line.rstrip().endswith((".", "?")) for line in lines), lines
+    assert "Last food: '25:00' is not a time of day; type it as 07:30 or 7:30 pm." in lines
+    assert lines[-1] == "Answer every screening question (Yes or No)."
+    page.client_code.setText("C-0042")  # the line follows the fields, still a line each
+    assert len(page.error.text().split("\n")) == 4

@@ -57,6 +57,17 @@ def _line(name: str, accessible: str, placeholder: str = "", limit: int = NAME_M
     return edit
 
 
+def _sentence(text: str) -> str:
+    """A message as a sentence: with its full stop (the facts' messages are also shown beside their field)."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _lines(problems: list[tuple[str, QWidget]]) -> str:
+    """The problems under Start: one sentence a line, never one run-on paragraph."""
+    return "\n".join(_sentence(text) for text, _ in problems)
+
+
 class StartPage(QMainWindow):
     """Fill in, press Start: ``sessionStarted(runner)`` with the session running."""
 
@@ -475,7 +486,7 @@ class StartPage(QMainWindow):
         if self.facts is not None:
             facts = parse_facts(self.facts.texts(), self.facts.asked)
             self.facts.show_errors(facts.errors, focus=False)
-            found += [(message, self.facts.fields[name]) for name, message in facts.errors.items()]
+            found += [(_sentence(message), self.facts.fields[name]) for name, message in facts.errors.items()]
         answers = self.answers()
         if any(value is None for value in answers.values()):
             first = next(qid for qid, value in answers.items() if value is None)
@@ -489,7 +500,7 @@ class StartPage(QMainWindow):
     def start(self) -> SessionRunner | None:
         problems = self.problems()
         if problems:
-            self._show_error(" ".join(text for text, _ in problems))
+            self._show_error(_lines(problems))
             self._naming_problems = True
             problems[0][1].setFocus()
             return None
@@ -553,7 +564,7 @@ class StartPage(QMainWindow):
             return
         problems = self.problems()
         if problems:
-            self.error.setText(" ".join(text for text, _ in problems))
+            self.error.setText(_lines(problems))
         else:
             self._naming_problems = False
             self.error.hide()
