@@ -320,3 +320,44 @@ def test_each_problem_under_start_reads_as_its_own_sentence_on_its_own_line(qtbo
     assert lines[-1] == "Answer every screening question (Yes or No)."
     page.client_code.setText("C-0042")  # the line follows the fields, still a line each
     assert len(page.error.text().split("\n")) == 4
+
+
+def test_the_music_wishes_are_asked_in_one_place_and_the_words_typed_there_are_kept(qtbot, workspace) -> None:
+    """A protocol asking for "music preferences" before the dose showed a second music box among the
+    facts, beside the music wishes the session follows. The wishes are now one section: the three the
+    music follows, and a note in words kept in the record as the music preferences always were."""
+    import re
+
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.export.summary import summarize
+    base = re.sub(r"(?ms)^\[pre_dose\]\n.*?(?=^\[music\])", "", builtin_protocol("lozenge-3h").text)
+    text = base.replace("[music]", '[pre_dose]\nask = ["escort_name", "touch_consent", "music_preferences"]\n\n'
+                        "[music]", 1).replace('id = "lozenge-3h"', 'id = "lozenge-music"')
+    workspace.protocols_dir.mkdir(parents=True, exist_ok=True)
+    (workspace.protocols_dir / "music.toml").write_text(text, encoding="utf-8")
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    page.protocol_choice.setCurrentIndex(page.protocol_choice.findData("lozenge-music"))
+    assert page.facts is not None and list(page.facts.fields) == ["escort_name", "touch_consent"]
+    music = page.findChild(QWidget, "musicPreferences")
+    assert page.music_note.isVisible() and music.isAncestorOf(page.music_note)
+    boxes = [w for w in page.findChildren(QWidget) if w.isVisible() and "music" in w.accessibleName().lower()
+             and w.metaObject().className() in ("QLineEdit", "QCheckBox", "QPlainTextEdit")]
+    assert all(music.isAncestorOf(box) for box in boxes), [b.objectName() for b in boxes]
+    page.client_code.setText("C-0042")
+    page.therapist.setText("Dr Ada")
+    answer_all(page)
+    page.no_lyrics.setChecked(True)
+    page.music_note.setText("x" * 301)
+    assert page.start() is None and "Music preferences: at most 300 characters." in page.error.text()
+    assert page.focusWidget() is page.music_note
+    page.music_note.setText("Quieter than usual; she loves cello")
+    runner = page.start()
+    assert runner is not None
+    events = workspace.store.events(runner.session_uid)
+    assert events[0].payload["music_preferences"]["no_lyrics"] is True  # the wishes the music follows
+    [facts] = [e for e in events if e.kind == Kind.PRE_DOSE]
+    assert facts.payload["music_preferences"] == "Quieter than usual; she loves cello"  # read as before
+    assert summarize(Kind.PRE_DOSE, facts.payload).endswith("music: Quieter than usual; she loves cello")
+    assert not page.music_note.isEnabled() or page.music_note.isReadOnly()  # saved: no longer changed here
