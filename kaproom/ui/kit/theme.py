@@ -261,6 +261,8 @@ def _look(p: Palette) -> str:
         border-radius: 4px; }}
     QFrame#alertBanner[level="urgent"] {{ background: {p.error_background}; border-left: 6px solid {p.overdue}; }}
     QLabel#alertText {{ color: {p.text_strong}; }}
+    QLabel#roomBannersQuiet {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 4px;
+        padding-left: 15px; }}
     QLabel#alertLevel {{ color: {p.soon}; font-weight: 700; }}
     QLabel#alertLevel[level="urgent"] {{ color: {p.overdue}; }}
     """
