@@ -361,3 +361,33 @@ def test_the_music_wishes_are_asked_in_one_place_and_the_words_typed_there_are_k
     assert facts.payload["music_preferences"] == "Quieter than usual; she loves cello"  # read as before
     assert summarize(Kind.PRE_DOSE, facts.payload).endswith("music: Quieter than usual; she loves cello")
     assert not page.music_note.isEnabled() or page.music_note.isReadOnly()  # saved: no longer changed here
+
+
+def test_the_messages_beside_the_facts_before_the_dose_are_shown_whole(qtbot, workspace) -> None:
+    """At 1366x768 the message under a refused fact was cut after two lines ("... not a phone
+    number; type"): the page's height was reckoned as if its column were wider. So were the
+    problems under Start, once the facts had their height."""
+    from PySide6.QtWidgets import QApplication
+
+    from kaproom.ui.kit.theme import apply_theme
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        for size in ((1366, 768), (1920, 1080)):
+            page = StartPage(workspace)
+            qtbot.addWidget(page)
+            page.resize(*size)
+            page.show()
+            qtbot.waitExposed(page)
+            page.facts.fields["escort_phone"].setText("call Sam")
+            page.facts.fields["last_food"].setText("25:00")
+            assert page.start() is None
+            shown = [label for label in page.facts.errors.values() if label.isVisible()]
+            assert len(shown) == 2
+
+            def whole(shown=shown, page=page) -> bool:  # and the problems under Start, not over the facts
+                return all(label.height() >= label.heightForWidth(label.width()) for label in (*shown, page.error))
+            qtbot.waitUntil(whole, timeout=2000)  # the page lays itself out again once it knows the height
+            page.close()
+    finally:
+        apply_theme(app)

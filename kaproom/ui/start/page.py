@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -218,6 +218,7 @@ class StartPage(QMainWindow):
         self.error.setWordWrap(True)
         self.error.setProperty("level", "error")
         self.error.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.error.installEventFilter(self)  # the height its lines need at its width (_fit_height)
         self.error.hide()
         self.start_button = QPushButton("Start session")
         self.start_button.setObjectName("startSession")
@@ -352,6 +353,7 @@ class StartPage(QMainWindow):
             for edit in self.facts.fields.values():
                 edit.textChanged.connect(self._recheck_problems)
             self.facts_box.addWidget(self.facts)
+            self.facts.installEventFilter(self)  # its width known: the height its messages need (_fit_height)
             self.facts.show()  # now, not on the next event loop turn as a late child would be
         self._order_tabs()
 
@@ -365,6 +367,19 @@ class StartPage(QMainWindow):
         texts: dict[str, object] = dict(self.facts.texts()) if self.facts is not None else {}
         texts[MUSIC_NOTE] = self.music_note.text()
         return parse_facts(texts, (*(self.facts.asked if self.facts is not None else ()), MUSIC_NOTE))
+
+    @staticmethod
+    def _fit_height(widget: QWidget | None) -> None:
+        """The facts and the problems under Start need the height their wrapped words take at the
+        width they have: the page reckons its height as if its columns were wider, and cut each
+        message after two lines (or laid the problems over the facts' last line)."""
+        if widget is not None and widget.width() > 0:
+            widget.setMinimumHeight(widget.heightForWidth(widget.width()) if widget.isVisible() else 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched in (self.facts, self.error) and event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self._fit_height(watched)
+        return super().eventFilter(watched, event)
 
     def _build_screening(self, protocol: Protocol) -> None:
         if protocol.screening == self._screening_shown:
@@ -509,6 +524,7 @@ class StartPage(QMainWindow):
         facts = self._facts()
         if self.facts is not None:
             self.facts.show_errors(facts.errors, focus=False)
+            self._fit_height(self.facts)
         found += [(_sentence(message), self.facts.fields[name] if name != MUSIC_NOTE and self.facts is not None
                    else self.music_note) for name, message in facts.errors.items()]
         answers = self.answers()
@@ -580,6 +596,7 @@ class StartPage(QMainWindow):
         self._naming_problems = False
         self.error.setText(text)
         self.error.show()
+        self._fit_height(self.error)
 
     def _recheck_problems(self, *_: object) -> None:
         """Once Start has named what stops it, the line follows the fields: it names only what is
@@ -589,6 +606,7 @@ class StartPage(QMainWindow):
         problems = self.problems()
         if problems:
             self.error.setText(_lines(problems))
+            self._fit_height(self.error)
         else:
             self._naming_problems = False
             self.error.hide()
