@@ -358,3 +358,46 @@ def test_the_review_opens_within_a_screen_smaller_than_its_preferred_size(qtbot,
         assert (shown.width(), shown.height()) == PREFERRED_SIZE
     else:  # the test screen (offscreen: 800x800) is smaller: the window takes the screen, not more
         assert shown.height() <= area.height() and shown.geometry().top() >= area.top()
+
+
+def test_the_review_follows_the_high_contrast_and_night_settings(qtbot, themed_app, workspace, protocol) -> None:
+    """The review kept the day's dim-grey tables and colours under the high-contrast setting (and
+    the night one): white-on-black asked for low vision stopped at the review's tables. It now
+    follows the setting, opened under it or switched while it is open."""
+    from PySide6.QtWidgets import QApplication
+
+    from kaproom.ui.kit.theme import DAY, HIGH_CONTRAST, NIGHT, apply_theme, contrast_ratio, set_palette
+    from kaproom.ui.review import style
+    add_session(workspace.store, protocol, therapist="Ana", client="A-1", urgents=1)
+
+    def looks(view) -> tuple[str, str]:
+        palette = view.palette()
+        return palette.color(view.backgroundRole()).name(), palette.color(view.foregroundRole()).name()
+
+    def urgent_colour(window) -> str:
+        model = window.model
+        return model.data(model.index(0, column("Urgent")), Qt.ItemDataRole.ForegroundRole).name()
+
+    try:
+        set_palette(themed_app, HIGH_CONTRAST)
+        shown = open_review(workspace, "Dr Rao", lock=False)
+        qtbot.addWidget(shown)
+        shown.show()
+        qtbot.waitExposed(shown)
+        assert looks(shown.table) == (HIGH_CONTRAST.input, HIGH_CONTRAST.text)
+        assert urgent_colour(shown) == HIGH_CONTRAST.overdue
+        assert shown.open_session(1)
+        timeline = shown.session_view.timeline
+        assert looks(timeline) == (HIGH_CONTRAST.input, HIGH_CONTRAST.text)
+        assert DAY.text_muted not in shown.session_view.details.toHtml()
+        for palette in (NIGHT, DAY, HIGH_CONTRAST):  # switched while the review is open
+            set_palette(themed_app, palette)
+            QApplication.processEvents()
+            assert looks(timeline) == (palette.input, palette.text), palette
+            assert urgent_colour(shown) == palette.overdue
+        for what, foreground, background in style.text_pairs(HIGH_CONTRAST):
+            assert contrast_ratio(foreground, background) >= 7.0, what  # the setting's promise: AAA
+        for what, foreground, background in style.text_pairs(NIGHT):
+            assert contrast_ratio(foreground, background) >= 4.5, what
+    finally:
+        apply_theme(themed_app)

@@ -133,3 +133,32 @@ def test_after_the_demo_session_its_review_opens_from_the_home_page(qtbot, data_
         client = [key for _, key in COLUMNS].index("client")
         assert review.model.rowCount() == 1
         assert review.model.data(review.model.index(0, client)) == f"{DEMO_CLIENT} (demo)"
+
+
+def test_f10_in_the_demo_of_the_default_protocol_doses_at_once(qtbot, data_dir) -> None:
+    """The default protocol needs the escort's name and phone before the dose, and a baseline check:
+    a person trying the demo pressed F10 and was asked for facts they could not know. The demo now
+    records a demo escort and a baseline, so F10 records the dose as it would in a prepared session."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from kaproom.domain.clock import ScaledClock
+    from kaproom.domain.session import State
+    from kaproom.ui.shell.wiring import make_launcher
+    from tests._room_helpers import activate
+    with Workspace(demo_dir(data_dir), ScaledClock(1.0, FakeClock())) as workspace:
+        room = make_launcher(workspace, demo=True).start_demo("lozenge-3h")
+        qtbot.addWidget(room)
+        room.resize(1366, 768)
+        room.show()
+        qtbot.waitExposed(room)
+        activate(qtbot, room)
+        uid = room.controller.runner.session_uid
+        QTest.keyClick(room.focusWidget() or room, Qt.Key.Key_F10)
+        try:
+            [dose] = workspace.store.events(uid, (Kind.DOSE,))
+            assert "without_baseline" not in dose.payload
+            assert "needs" not in room.status.text() and "baseline" not in room.status.text().lower()
+        finally:
+            room.controller.runner.end(State.ENDED_EARLY, reason="demo over")
+            room.close_now()

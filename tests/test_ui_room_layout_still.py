@@ -84,3 +84,30 @@ def test_the_headline_keeps_one_line_in_the_last_phase_and_under_the_privacy_cov
     qtbot.wait(20)
     shot(room, "headline-private")
     assert one_line(room.phase_label) and where(room, room.phase_label) == headline
+
+
+def test_the_banners_place_says_calmly_that_there_is_no_alert_and_keeps_the_log_still(qtbot, workspace, protocol,
+                                                                                    clock) -> None:
+    """With no alert the banners' reserved place showed as an empty strip above the log, like
+    something missing. It now says, quietly, that there is no alert; an alert takes its place
+    without moving the log, and once acknowledged the quiet words come back."""
+    for size in ((1366, 768), (1920, 1080)):
+        runner = workspace.new_session(protocol, f"C-{size[0]}", "Dr A")
+        room = open_vitals_room(qtbot, workspace, runner)
+        room.resize(*size)
+        qtbot.waitUntil(lambda room=room, size=size: (room.width(), room.height()) == size)
+        quiet = room.banner_quiet
+        assert quiet.isVisible() and quiet.text() == "No alerts" and quiet.property("muted") == "true"
+        assert room.banner_box.isAncestorOf(quiet) and quiet.height() >= quiet.fontMetrics().height()  # not cut
+        log = where(room, room.log_view)
+        shot(room, "banners-quiet")
+        fill(room, **{**COMPLETE, "spo2": "88"})
+        save(room)
+        press("Esc")
+        [banner] = visible_banners(room)
+        assert not quiet.isVisible() and where(room, room.log_view).top() == log.top()
+        shot(room, "banners-alert")
+        assert banner.acknowledge()
+        qtbot.waitUntil(lambda room=room: not visible_banners(room))
+        assert quiet.isVisible() and where(room, room.log_view).top() == log.top()
+        room.close_now()

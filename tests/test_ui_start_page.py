@@ -304,3 +304,90 @@ def test_on_a_wide_screen_each_screening_answer_stays_near_its_question(qtbot, w
     title = page.findChild(QLabel, "startTitle")
     margin = title.mapTo(page, title.rect().topLeft()).x()
     assert margin > (2560 - PAGE_MAX_WIDTH) / 2 - 40, "centred, not stuck to the left edge"
+
+
+def test_each_problem_under_start_reads_as_its_own_sentence_on_its_own_line(qtbot, page) -> None:
+    """The problems ran on as one paragraph, and the facts' messages had no full stop: "... or
+    7:30 pm Answer every screening question". Each is now a sentence on a line of its own."""
+    qtbot.keyClicks(page.client_code, "Jane Doe")
+    page.facts.fields["last_food"].setText("25:00")
+    page.facts.fields["escort_phone"].setText("call Sam")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    lines = page.error.text().split("\n")
+    assert len(lines) == 5, lines  # client code, therapist, phone, last food, the screening
+    assert all(line.strip() and line.rstrip().endswith((".", "?")) for line in lines), lines
+    assert "Last food: '25:00' is not a time of day; type it as 07:30 or 7:30 pm." in lines
+    assert lines[-1] == "Answer every screening question (Yes or No)."
+    page.client_code.setText("C-0042")  # the line follows the fields, still a line each
+    assert len(page.error.text().split("\n")) == 4
+
+
+def test_the_music_wishes_are_asked_in_one_place_and_the_words_typed_there_are_kept(qtbot, workspace) -> None:
+    """A protocol asking for "music preferences" before the dose showed a second music box among the
+    facts, beside the music wishes the session follows. The wishes are now one section: the three the
+    music follows, and a note in words kept in the record as the music preferences always were."""
+    import re
+
+    from kaproom.domain.protocol import builtin_protocol
+    from kaproom.export.summary import summarize
+    base = re.sub(r"(?ms)^\[pre_dose\]\n.*?(?=^\[music\])", "", builtin_protocol("lozenge-3h").text)
+    text = base.replace("[music]", '[pre_dose]\nask = ["escort_name", "touch_consent", "music_preferences"]\n\n'
+                        "[music]", 1).replace('id = "lozenge-3h"', 'id = "lozenge-music"')
+    workspace.protocols_dir.mkdir(parents=True, exist_ok=True)
+    (workspace.protocols_dir / "music.toml").write_text(text, encoding="utf-8")
+    page = StartPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    page.protocol_choice.setCurrentIndex(page.protocol_choice.findData("lozenge-music"))
+    assert page.facts is not None and list(page.facts.fields) == ["escort_name", "touch_consent"]
+    music = page.findChild(QWidget, "musicPreferences")
+    assert page.music_note.isVisible() and music.isAncestorOf(page.music_note)
+    boxes = [w for w in page.findChildren(QWidget) if w.isVisible() and "music" in w.accessibleName().lower()
+             and w.metaObject().className() in ("QLineEdit", "QCheckBox", "QPlainTextEdit")]
+    assert all(music.isAncestorOf(box) for box in boxes), [b.objectName() for b in boxes]
+    page.client_code.setText("C-0042")
+    page.therapist.setText("Dr Ada")
+    answer_all(page)
+    page.no_lyrics.setChecked(True)
+    page.music_note.setText("x" * 301)
+    assert page.start() is None and "Music preferences: at most 300 characters." in page.error.text()
+    assert page.focusWidget() is page.music_note
+    page.music_note.setText("Quieter than usual; she loves cello")
+    runner = page.start()
+    assert runner is not None
+    events = workspace.store.events(runner.session_uid)
+    assert events[0].payload["music_preferences"]["no_lyrics"] is True  # the wishes the music follows
+    [facts] = [e for e in events if e.kind == Kind.PRE_DOSE]
+    assert facts.payload["music_preferences"] == "Quieter than usual; she loves cello"  # read as before
+    assert summarize(Kind.PRE_DOSE, facts.payload).endswith("music: Quieter than usual; she loves cello")
+    assert not page.music_note.isEnabled() or page.music_note.isReadOnly()  # saved: no longer changed here
+
+
+def test_the_messages_beside_the_facts_before_the_dose_are_shown_whole(qtbot, workspace) -> None:
+    """At 1366x768 the message under a refused fact was cut after two lines ("... not a phone
+    number; type"): the page's height was reckoned as if its column were wider. So were the
+    problems under Start, once the facts had their height."""
+    from PySide6.QtWidgets import QApplication
+
+    from kaproom.ui.kit.theme import apply_theme
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        for size in ((1366, 768), (1920, 1080)):
+            page = StartPage(workspace)
+            qtbot.addWidget(page)
+            page.resize(*size)
+            page.show()
+            qtbot.waitExposed(page)
+            page.facts.fields["escort_phone"].setText("call Sam")
+            page.facts.fields["last_food"].setText("25:00")
+            assert page.start() is None
+            shown = [label for label in page.facts.errors.values() if label.isVisible()]
+            assert len(shown) == 2
+
+            def whole(shown=shown, page=page) -> bool:  # and the problems under Start, not over the facts
+                return all(label.height() >= label.heightForWidth(label.width()) for label in (*shown, page.error))
+            qtbot.waitUntil(whole, timeout=2000)  # the page lays itself out again once it knows the height
+            page.close()
+    finally:
+        apply_theme(app)

@@ -84,3 +84,55 @@ def test_the_key_list_names_the_night_key(qtbot, workspace, protocol) -> None:
         room.close_now()
     finally:
         apply_theme(app)
+
+
+def test_at_the_larger_text_on_a_1366x768_screen_no_room_panel_is_cut(qtbot, workspace, protocol) -> None:
+    """At the larger text size the alert banner was wider than its place: its "Adverse event"
+    button was cut at the log's edge and the reason shrank to "SpO…"; the rating scales' title,
+    on one line, widened the side column to half the screen. The banner now gives its reason the
+    room (the time and the key hint in tooltips), the scales' title wraps, and the Aldrete boxes
+    show their hint "0-2" whole."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from tests._vitals_helpers import fill, save, visible_banners
+
+    def inside(widget, outer) -> bool:
+        return QRect(outer.mapToGlobal(QPoint(0, 0)), outer.size()).contains(
+            QRect(widget.mapToGlobal(QPoint(0, 0)), widget.size()))
+
+    app = QApplication.instance()
+    apply_theme(app)
+    try:
+        for size in ((1366, 768), (1920, 1080)):
+            room = _room(qtbot, Launcher(workspace), protocol, "Room 2")
+            room.resize(*size)
+            qtbot.waitUntil(lambda room=room, size=size: room.height() == size[1])
+            room.set_text_scale(1.4)
+            fill(room, systolic="124/80", pulse="70", spo2="88", respiratory_rate="14")
+            save(room)
+            for panel in ("plain", "scales", "discharge"):
+                if panel == "scales":
+                    room.vitals.open_scales()
+                if panel == "discharge":
+                    room.vitals.close_scales()
+                    room.vitals.open_discharge()
+                    for box in room.vitals.discharge_panel.aldrete.fields.values():  # "0-2" was cut to "…"
+                        QApplication.processEvents()
+                        assert box.width() >= box.fontMetrics().horizontalAdvance("0-2") + 24, box.width()
+                QApplication.processEvents()
+                if SHOTS:
+                    room.grab().save(os.path.join(SHOTS, f"larger-{panel}-{size[0]}x{size[1]}.png"))
+                [banner] = visible_banners(room)
+                place = room.banner_box.viewport()
+                for part in (banner, banner.level_label, banner.text, banner.action, banner.ack_button,
+                             banner.adverse_button):
+                    assert inside(part, place), (size, panel, part.objectName() or part.text())
+                assert banner.text.shown()[1] == banner.text.text() == "SpO2 88 % is below 92", (size, panel)
+                assert banner.action.width() >= banner.action.fontMetrics().horizontalAdvance("Action taken")
+                assert "0:00:00" in banner.level_label.text() + banner.level_label.toolTip()
+                assert "Ctrl+Enter" in banner.adverse_button.text() + banner.adverse_button.toolTip()
+                assert room.side.width() <= 0.4 * room.width(), (size, panel, room.side.width())
+            room.vitals.close_discharge()
+            room.close_now()
+    finally:
+        apply_theme(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -261,6 +262,8 @@ def _look(p: Palette) -> str:
         border-radius: 4px; }}
     QFrame#alertBanner[level="urgent"] {{ background: {p.error_background}; border-left: 6px solid {p.overdue}; }}
     QLabel#alertText {{ color: {p.text_strong}; }}
+    QLabel#roomBannersQuiet {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 4px;
+        padding-left: 15px; }}
     QLabel#alertLevel {{ color: {p.soon}; font-weight: 700; }}
     QLabel#alertLevel[level="urgent"] {{ color: {p.overdue}; }}
     """
@@ -324,10 +327,21 @@ def set_palette(app: QApplication, p: Palette) -> None:
         palette.setColor(role, QColor(colour))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(p.text_muted))
-    app.setPalette(palette)
-    app.setStyleSheet(stylesheet(palette=p))
+    # First: windows with colours of their own (the review) read the setting when the palette changes.
     app.setProperty("kaproomNight", p == NIGHT)
     app.setProperty("kaproomHighContrast", p == HIGH_CONTRAST)
+    app.setPalette(palette)
+    app.setStyleSheet(stylesheet(palette=p))
+
+
+def current_palette(app: QCoreApplication | None = None) -> Palette:
+    """The colours the app shows now: high contrast's, the night's or the day's."""
+    app = app if app is not None else QApplication.instance()
+    if app is None:
+        return DAY
+    if app.property("kaproomHighContrast"):
+        return HIGH_CONTRAST
+    return NIGHT if app.property("kaproomNight") else DAY
 
 
 def calm_effects(app: QApplication) -> None:

@@ -23,7 +23,7 @@ from kaproom.ui.review import style
 
 def _answer(item: ChecklistItem, yes: str, no: str) -> str:
     if item.ticked is None:
-        return f'<span style="color:{style.MUTED_TEXT}">not answered</span>'
+        return f'<span style="color:{style.colours().muted_text}">not answered</span>'
     return yes if item.ticked else no
 
 
@@ -34,15 +34,17 @@ def _checklist(items: tuple[ChecklistItem, ...], yes: str, no: str) -> str:
 
 
 def intention_html(report: SessionReport) -> str:
-    text = escape(report.intention) if report.intention else f"<i style='color:{style.MUTED_TEXT}'>none recorded</i>"
+    muted = style.colours().muted_text
+    text = escape(report.intention) if report.intention else f"<i style='color:{muted}'>none recorded</i>"
     return f"<h3>Intention</h3><p>{text}</p>"
 
 
 def screening_html(report: SessionReport) -> str:
     if not report.screening:
-        return f"<h3>Screening</h3><p style='color:{style.MUTED_TEXT}'>No screening recorded.</p>"
+        return f"<h3>Screening</h3><p style='color:{style.colours().muted_text}'>No screening recorded.</p>"
     flagged = [item for item in report.screening if item.ticked]
-    summary = (f"<p style='color:{style.LEVEL_TEXT['caution']}'><b>{len(flagged)} answered yes</b></p>" if flagged
+    caution = style.colours().level_text["caution"]
+    summary = (f"<p style='color:{caution}'><b>{len(flagged)} answered yes</b></p>" if flagged
                else "<p>No to every question.</p>")
     notes = f"<p>Notes: {escape(report.screening_notes)}</p>" if report.screening_notes else ""
     return "<h3>Screening</h3>" + summary + _checklist(report.screening, "yes", "no") + notes
@@ -51,7 +53,7 @@ def screening_html(report: SessionReport) -> str:
 def dose_html(report: SessionReport) -> str:
     """What was given and when, and the observation after it: the first things a supervisor checks."""
     if report.dose_time is None:
-        return f"<h3>Dose</h3><p style='color:{style.MUTED_TEXT}'>No dose recorded.</p>"
+        return f"<h3>Dose</h3><p style='color:{style.colours().muted_text}'>No dose recorded.</p>"
     given = escape(report.dose_text or "Dose given")
     # Late, no baseline, given despite...
     remarks = escape(dose_remarks(report.dose.payload)) if report.dose is not None else ""
@@ -69,7 +71,8 @@ def dose_html(report: SessionReport) -> str:
     adverse = report.of_kind(Kind.ADVERSE_EVENT)
     if adverse:
         parts.append(f"<h3>{ADVERSE_EVENTS_SECTION}</h3>")
-        parts += [f"<p style='color:{style.LEVEL_TEXT['caution']}'>{escape(adverse_event_words(e.payload))}</p>"
+        caution = style.colours().level_text["caution"]
+        parts += [f"<p style='color:{caution}'>{escape(adverse_event_words(e.payload))}</p>"
                   for e in adverse]
     return "".join(parts)
 
@@ -77,14 +80,14 @@ def dose_html(report: SessionReport) -> str:
 def discharge_html(report: SessionReport) -> str:
     d = report.discharge
     if not d.recorded:
-        return f"<h3>Discharge checklist</h3><p style='color:{style.MUTED_TEXT}'>No discharge recorded.</p>"
+        return f"<h3>Discharge checklist</h3><p style='color:{style.colours().muted_text}'>No discharge recorded.</p>"
     parts = ["<h3>Discharge checklist</h3>", _checklist(d.items, "✓ done", "✗ not done")]
     observed, short = report.observation()
     if observed:
-        colour = style.LEVEL_TEXT["caution"] if short else theme.TEXT
+        colour = style.colours().level_text["caution"] if short else theme.current_palette().text
         parts.append(f"<p style='color:{colour}'>{escape(observed)}</p>")
     if d.override_reason:
-        parts.append(f"<p style='color:{style.LEVEL_TEXT['caution']}'><b>Discharged with items open:</b> "
+        parts.append(f"<p style='color:{style.colours().level_text['caution']}'><b>Discharged with items open:</b> "
                      f"{escape(d.override_reason)}</p>")
     if d.ready_to_leave_at:
         parts.append(f"<p>Ready to leave: {escape(d.ready_to_leave_at)}</p>")
@@ -96,11 +99,11 @@ def alerts_html(report: SessionReport) -> str:
         return "<h3>Alerts</h3><p>No alerts in this session.</p>"
     rows = []
     for alert in report.alerts:
-        colour = style.LEVEL_TEXT.get(alert.level, theme.TEXT)
+        colour = style.colours().level_text.get(alert.level, theme.current_palette().text)
         value = f" ({escape(alert.field)} {escape(fmt_number(alert.value))})" if alert.value is not None else ""
         acks = "; ".join(f"acknowledged {format_hms(a.session_time)} by {escape(a.author)}"
                          + (f": {escape(a.action)}" if a.action else "") for a in alert.acks)
-        ack_text = acks or f"<span style='color:{style.LEVEL_TEXT['urgent']}'>not acknowledged</span>"
+        ack_text = acks or f"<span style='color:{style.colours().level_text['urgent']}'>not acknowledged</span>"
         rows.append(f"<p><span style='color:{colour}'><b>{escape(alert.level.upper())}</b></span> "
                     f"#{alert.seq} at {format_hms(alert.session_time)}: {escape(alert.reason)}{value}<br>"
                     f"&nbsp;&nbsp;{ack_text}</p>")

@@ -43,9 +43,6 @@ ELIDED_KEYS = {"protocol", "therapist", "client"}
 NUMERIC = {"cautions", "urgents", "music_errors", "amendments", "duration"}
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
-URGENT_COLOUR = QColor(style.LEVEL_TEXT["urgent"])
-CAUTION_COLOUR = QColor(style.LEVEL_TEXT["caution"])
-AFTER_SIGNOFF_COLOUR = QColor(style.AFTER_SIGNOFF_TEXT)
 
 
 def local_time(text: str | None) -> str:
@@ -223,7 +220,7 @@ class SessionListModel(QAbstractTableModel):
         if mark and key == "date" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return f"{cell_text(row, key)}  ⚠ {mark}" if role == Qt.ItemDataRole.DisplayRole else mark
         if mark and role == Qt.ItemDataRole.ForegroundRole:
-            return URGENT_COLOUR
+            return QColor(style.colours().level_text["urgent"])
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "ended" and self._short(row):
                 return DISCHARGED_TOO_SOON  # in words as well as colour; the tooltip says how soon after the dose
@@ -233,16 +230,20 @@ class SessionListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if key == "urgents" and row.urgents:
-                return URGENT_COLOUR
-            if key == "cautions" and row.cautions:
-                return CAUTION_COLOUR
-            if key == "signed" and row.amended_after_signoff:
-                return AFTER_SIGNOFF_COLOUR
-            if key == "ended" and self._short(row):
-                return CAUTION_COLOUR
+            return self._colour(row, key)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key)
+        return None
+
+    def _colour(self, row: SessionRow, key: str) -> QColor | None:
+        """In the colours of the setting shown now (the high-contrast or night one too)."""
+        colours = style.colours()
+        if key == "urgents" and row.urgents:
+            return QColor(colours.level_text["urgent"])
+        if (key == "cautions" and row.cautions) or (key == "ended" and self._short(row)):
+            return QColor(colours.level_text["caution"])
+        if key == "signed" and row.amended_after_signoff:
+            return QColor(colours.after_signoff_text)
         return None
 
     def _short(self, row: SessionRow) -> str:

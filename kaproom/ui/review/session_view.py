@@ -283,6 +283,11 @@ class SessionView(QWidget):
         self.details.setHtml(details_html(self.report, exports, self.dates) + course_html(course, uid, self.dates))
         self.course_trend.set_course(course if len(course) >= 2 else [])
 
+    def follow_colours(self) -> None:
+        """The setting's colours changed: the timeline and the facts are drawn in them again."""
+        self.timeline.viewport().update()
+        self._show_details()
+
     def reload(self) -> None:
         if self.report is not None:
             self.show_report(self.records.report(self.report.header.uid))

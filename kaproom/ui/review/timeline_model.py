@@ -179,7 +179,7 @@ class TimelineModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(row, column)
         if role == Qt.ItemDataRole.BackgroundRole and (row.after_signoff or row.seq == self.broken_at):
-            return QColor(style.AFTER_SIGNOFF_BACKGROUND)
+            return QColor(style.colours().after_signoff_background)
         if role == Qt.ItemDataRole.FontRole and (row.kind == Kind.AMENDMENT or row.level == "urgent"):
             font = QFont()
             font.setItalic(row.kind == Kind.AMENDMENT)
@@ -231,14 +231,15 @@ class TimelineModel(QAbstractTableModel):
         return ""
 
     def _colour(self, row: TimelineRow, column: int) -> QColor | None:
+        colours = style.colours()  # the setting shown now: the high-contrast or night one too
         if row.after_signoff or row.seq == self.broken_at:
-            return QColor(style.AFTER_SIGNOFF_TEXT)
+            return QColor(colours.after_signoff_text)
         if row.level in ("caution", "urgent") and column in (4, 5):
-            return QColor(style.LEVEL_TEXT[row.level])
+            return QColor(colours.level_text[row.level])
         if row.kind == Kind.AMENDMENT or row.amended_by:
-            return QColor(style.AMENDED_TEXT)
+            return QColor(colours.amended_text)
         if column in (0, 2, 6):
-            return QColor(style.MUTED_TEXT)
+            return QColor(colours.muted_text)
         return None
 
 

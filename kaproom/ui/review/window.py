@@ -35,6 +35,7 @@ from kaproom.store.queries import ListTotals
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.errors import quietly, run_guarded, say
 from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.theme import current_palette
 from kaproom.ui.people.idle_lock import ReviewLock
 from kaproom.ui.review.filters import FilterBar
 from kaproom.ui.review.list_model import COLUMNS, SESSION_ROLE, SessionListModel
@@ -84,6 +85,7 @@ class ReviewWindow(QWidget):
         #: This computer's record, or the clinic server's copies (``kaproom review --clinic``).
         self.records: Records = records or LocalRecords(workspace)
         self.setWindowTitle(f"{WINDOW_TITLE} · {self.records.where}" if self.records.where else WINDOW_TITLE)
+        self._palette = current_palette(QApplication.instance())  # the setting's colours (high contrast, night)
         self.setStyleSheet(stylesheet(QApplication.instance()))
         self.workspace, self.user_name, self.user = workspace, user_name, user
         self.ask_bundle: AskOpen = ask_bundle or self._ask_bundle_with_dialog
@@ -276,6 +278,23 @@ class ReviewWindow(QWidget):
         self.pages.setCurrentWidget(self.session_view)
         self.session_view.timeline.setFocus()
         return report
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """The high-contrast or night setting switched (in a room, while the review is open): the
+        review's own colours follow it, as the rest of the app's do."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange,
+                            QEvent.Type.StyleChange):  # a window hears of the app's new colours by these
+            self.follow_colours()
+
+    def follow_colours(self) -> None:
+        palette = current_palette(QApplication.instance())
+        if palette == self._palette:
+            return
+        self._palette = palette
+        self.setStyleSheet(stylesheet(QApplication.instance()))
+        self.table.viewport().update()
+        self.session_view.follow_colours()
 
     def show_list(self) -> None:
         self.pages.setCurrentIndex(0)

@@ -45,7 +45,7 @@ from kaproom.ui.kit.theme import Sizes, font_sizes, set_level
 from kaproom.ui.room.commands import RoomCommands
 from kaproom.ui.room.controller import SessionController
 from kaproom.ui.room.header import ClockLabel, PhaseStrip, phase_text
-from kaproom.ui.room.layout import NOTE_MAX_CHARS, PRIVACY_KEY, SidePanels, side_max_width
+from kaproom.ui.room.layout import NOTE_MAX_CHARS, PRIVACY_KEY, BannerPlace, SidePanels, side_max_width
 from kaproom.ui.room.log_view import LogView, typed_text
 from kaproom.ui.room.schedule import vitals_due_text
 
@@ -202,20 +202,9 @@ class RoomWindow(QMainWindow):
         """The phase strip and the banners above; the log, and the column of panels beside it."""
         self.phase_strip = PhaseStrip(self.protocol)
         # Banners have a place of their own above the log, kept whether or not one shows: a banner
-        # that comes or goes never moves the log (several at once scroll inside it).
-        self.banner_box = QScrollArea()
-        self.banner_box.setObjectName("roomBanners")
-        self.banner_box.setAccessibleName("Alerts and notices")
-        self.banner_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.banner_box.setWidgetResizable(True)
-        self.banner_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        banners = QWidget()
-        banners.setObjectName("roomBannersInner")
-        self.banner_area = QVBoxLayout(banners)
-        self.banner_area.setContentsMargins(0, 0, 0, 0)
-        self.banner_area.setSpacing(4)
-        self.banner_area.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.banner_box.setWidget(banners)
+        # that comes or goes never moves the log. With none it says "No alerts", quietly.
+        self.banner_box = BannerPlace()
+        self.banner_quiet = self.banner_box.quiet
         self.reserve_banner_space()
         self.log_view = LogView(self.protocol)
         self.log_view.amendRequested.connect(self.commands.amend)
@@ -433,8 +422,7 @@ class RoomWindow(QMainWindow):
 
     def add_banner(self, widget: QWidget) -> None:
         """A persistent line under the clock (alerts, "music unavailable"), in the banners' own place."""
-        self.banner_area.addWidget(widget)
-        self.banner_box.ensureWidgetVisible(widget)
+        self.banner_box.add(widget)
 
     def panels_resized(self) -> None:
         """A panel beside the log shows something else: the column sizes itself to its panels,

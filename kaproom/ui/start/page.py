@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from kaproom.domain.dose import parse_dose_mg
 from kaproom.domain.music import MusicPreferences, split_languages, split_titles
-from kaproom.domain.pre_dose import parse_facts
+from kaproom.domain.pre_dose import MUSIC_MAX, FactsParse, parse_facts
 from kaproom.domain.protocol import Protocol
 from kaproom.domain.session import SessionRunner
 from kaproom.domain.start_checks import CLIENT_CODE_MAX, NAME_MAX, client_code_problem, therapist_problem
@@ -46,6 +46,8 @@ from kaproom.ui.kit.wheel_guard import wheel_scrolls_past
 from kaproom.ui.vitals.pre_dose import PreDoseForm
 
 PAGE_MAX_WIDTH = 1500  # px: the form's reading width on a wide screen
+#: The pre-dose fact (kaproom.domain.pre_dose) the music section's note is recorded as, as it always was.
+MUSIC_NOTE = "music_preferences"
 
 
 def _line(name: str, accessible: str, placeholder: str = "", limit: int = NAME_MAX) -> QLineEdit:
@@ -55,6 +57,17 @@ def _line(name: str, accessible: str, placeholder: str = "", limit: int = NAME_M
     edit.setPlaceholderText(placeholder)
     edit.setMaxLength(limit * 2)  # over-long entries get a message, not a silent cut
     return edit
+
+
+def _sentence(text: str) -> str:
+    """A message as a sentence: with its full stop (the facts' messages are also shown beside their field)."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _lines(problems: list[tuple[str, QWidget]]) -> str:
+    """The problems under Start: one sentence a line, never one run-on paragraph."""
+    return "\n".join(_sentence(text) for text, _ in problems)
 
 
 class StartPage(QMainWindow):
@@ -205,6 +218,7 @@ class StartPage(QMainWindow):
         self.error.setWordWrap(True)
         self.error.setProperty("level", "error")
         self.error.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.error.installEventFilter(self)  # the height its lines need at its width (_fit_height)
         self.error.hide()
         self.start_button = QPushButton("Start session")
         self.start_button.setObjectName("startSession")
@@ -278,6 +292,10 @@ class StartPage(QMainWindow):
         self.no_sung = _line("musicNoSung", "No sung words in these languages", "No sung words in, e.g. en, de",
                              limit=60)
         self.avoid = _line("musicAvoid", "Tracks to avoid", "Tracks to avoid: titles, separated by ;", limit=400)
+        # Anything else, in words: a note for the room and the record (the music follows the three
+        # above). Recorded as the facts' "music preferences", so old and new sessions read alike.
+        self.music_note = _line("musicNote", "Music: other wishes, in words (a note; the music does not follow it)",
+                                "Other wishes, in words, e.g. quieter than usual", limit=MUSIC_MAX)
         self.music_check = QLabel()
         self.music_check.setObjectName("musicCheck")
         self.music_check.setWordWrap(True)
@@ -292,6 +310,7 @@ class StartPage(QMainWindow):
         column.addWidget(self.no_lyrics)
         column.addWidget(self.no_sung)
         column.addWidget(self.avoid)
+        column.addWidget(self.music_note)
         column.addWidget(self.music_check)
         return frame
 
@@ -315,7 +334,11 @@ class StartPage(QMainWindow):
         self.music_check.setVisible(bool(silent))
 
     def _build_facts(self, protocol: Protocol) -> None:
-        shown = (protocol.pre_dose_ask, protocol.pre_dose_required)
+        # Music preferences in words are the music section's note: one place for the client's music wishes.
+        asked = tuple(name for name in protocol.pre_dose_ask if name != MUSIC_NOTE)
+        required = tuple(name for name in protocol.pre_dose_required if name in asked)
+        self._show_music_note_needed(MUSIC_NOTE in protocol.pre_dose_required)
+        shown = (asked, required)
         if shown == self._facts_shown:
             return
         self._facts_shown = shown
@@ -325,13 +348,38 @@ class StartPage(QMainWindow):
             self.facts.setParent(None)
             self.facts.deleteLater()
             self.facts = None
-        if protocol.pre_dose_ask:
-            self.facts = PreDoseForm(protocol.pre_dose_ask, protocol.pre_dose_required, columns=2)
+        if asked:
+            self.facts = PreDoseForm(asked, required, columns=2)
             for edit in self.facts.fields.values():
                 edit.textChanged.connect(self._recheck_problems)
             self.facts_box.addWidget(self.facts)
+            self.facts.installEventFilter(self)  # its width known: the height its messages need (_fit_height)
             self.facts.show()  # now, not on the next event loop turn as a late child would be
         self._order_tabs()
+
+    def _show_music_note_needed(self, needed: bool) -> None:
+        """A protocol may need the music preferences in the record before the dose: the note says so."""
+        self.music_note.setPlaceholderText("Other wishes, in words (needed before the dose)" if needed
+                                           else "Other wishes, in words, e.g. quieter than usual")
+
+    def _facts(self) -> FactsParse:
+        """The facts before the dose typed on the page: the protocol's fields and the music note."""
+        texts: dict[str, object] = dict(self.facts.texts()) if self.facts is not None else {}
+        texts[MUSIC_NOTE] = self.music_note.text()
+        return parse_facts(texts, (*(self.facts.asked if self.facts is not None else ()), MUSIC_NOTE))
+
+    @staticmethod
+    def _fit_height(widget: QWidget | None) -> None:
+        """The facts and the problems under Start need the height their wrapped words take at the
+        width they have: the page reckons its height as if its columns were wider, and cut each
+        message after two lines (or laid the problems over the facts' last line)."""
+        if widget is not None and widget.width() > 0:
+            widget.setMinimumHeight(widget.heightForWidth(widget.width()) if widget.isVisible() else 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched in (self.facts, self.error) and event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self._fit_height(watched)
+        return super().eventFilter(watched, event)
 
     def _build_screening(self, protocol: Protocol) -> None:
         if protocol.screening == self._screening_shown:
@@ -376,7 +424,8 @@ class StartPage(QMainWindow):
             chain.extend(self.facts.order)
         for group in self.screening_groups.values():
             chain.extend(group.buttons())
-        chain += [self.proceed, self.start_button, self.back_button, self.no_lyrics, self.no_sung, self.avoid]
+        chain += [self.proceed, self.start_button, self.back_button, self.no_lyrics, self.no_sung, self.avoid,
+                  self.music_note]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -436,7 +485,7 @@ class StartPage(QMainWindow):
 
     def _has_entries(self) -> bool:
         typed = (self.client_code.text(), self.room.text(), self.dose.text(), self.intention.toPlainText(),
-                 self.no_sung.text(), self.avoid.text(),
+                 self.no_sung.text(), self.avoid.text(), self.music_note.text(),
                  *(str(text) for text in (self.facts.texts().values() if self.facts is not None else ())))
         return (any(text.strip() for text in typed) or self.no_lyrics.isChecked()
                 or self.therapist.text().strip() != self._given_therapist.strip()
@@ -472,10 +521,12 @@ class StartPage(QMainWindow):
             parse_dose_mg(self.dose.text())
         except ValueError as exc:
             found.append((f"{exc}.", self.dose))
+        facts = self._facts()
         if self.facts is not None:
-            facts = parse_facts(self.facts.texts(), self.facts.asked)
             self.facts.show_errors(facts.errors, focus=False)
-            found += [(message, self.facts.fields[name]) for name, message in facts.errors.items()]
+            self._fit_height(self.facts)
+        found += [(_sentence(message), self.facts.fields[name] if name != MUSIC_NOTE and self.facts is not None
+                   else self.music_note) for name, message in facts.errors.items()]
         answers = self.answers()
         if any(value is None for value in answers.values()):
             first = next(qid for qid, value in answers.items() if value is None)
@@ -489,7 +540,7 @@ class StartPage(QMainWindow):
     def start(self) -> SessionRunner | None:
         problems = self.problems()
         if problems:
-            self._show_error(" ".join(text for text, _ in problems))
+            self._show_error(_lines(problems))
             self._naming_problems = True
             problems[0][1].setFocus()
             return None
@@ -518,9 +569,9 @@ class StartPage(QMainWindow):
                 music_preferences=self.music_preferences())
         answers = {qid: bool(value) for qid, value in self.answers().items()}
         screening = Screening(answers, proceed_confirmed=bool(any(answers.values()) and self.proceed.isChecked()))
-        facts = parse_facts(self.facts.texts(), self.facts.asked).facts if self.facts is not None else None
+        facts = self._facts().facts
         try:
-            return self.starting.run(screening, self.intention.toPlainText(), pre_dose=facts)
+            return self.starting.run(screening, self.intention.toPlainText(), pre_dose=facts or None)
         finally:
             self._lock_saved(self.starting)
 
@@ -537,14 +588,15 @@ class StartPage(QMainWindow):
             self.proceed.setEnabled(False)
         if starting.intention_recorded:
             self.intention.setReadOnly(True)
-        if starting.facts_recorded and self.facts is not None:
-            for edit in self.facts.fields.values():
+        if starting.facts_recorded:
+            for edit in (*(self.facts.fields.values() if self.facts is not None else ()), self.music_note):
                 edit.setReadOnly(True)
 
     def _show_error(self, text: str) -> None:
         self._naming_problems = False
         self.error.setText(text)
         self.error.show()
+        self._fit_height(self.error)
 
     def _recheck_problems(self, *_: object) -> None:
         """Once Start has named what stops it, the line follows the fields: it names only what is
@@ -553,7 +605,8 @@ class StartPage(QMainWindow):
             return
         problems = self.problems()
         if problems:
-            self.error.setText(" ".join(text for text, _ in problems))
+            self.error.setText(_lines(problems))
+            self._fit_height(self.error)
         else:
             self._naming_problems = False
             self.error.hide()

@@ -6,11 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from kaproom.domain.aldrete import ADVISORY, ITEM_IDS, LABELS, WORDS, Aldrete, AldreteItem, parse_points
 from kaproom.ui.kit.labels import plain_label
 from kaproom.ui.kit.theme import set_level
+
+
+class PointsEdit(QLineEdit):
+    """A box for 0, 1 or 2 points, as wide as its hint "0-2" needs in the type it is shown in
+    (a fixed 40 px cut the hint to "…", and more so at the larger text size)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().sizeHint()
+        return QSize(max(40, self.fontMetrics().horizontalAdvance("0-2") + 30), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self.sizeHint()
 
 
 class AldreteBox(QFrame):
@@ -25,17 +42,16 @@ class AldreteBox(QFrame):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 4, 0, 4)
         grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(1)
+        grid.setVerticalSpacing(4)  # each box's basis, wrapped on a narrow column, apart from the next
         self.title = plain_label("aldreteTitle", "Modified Aldrete")
         self.total = plain_label("aldreteTotal", "")
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.total, 0, 1, 1, 2)
         row = 1
         for item_id in ITEM_IDS:
-            edit = QLineEdit()
+            edit = PointsEdit()
             edit.setObjectName(f"aldrete_{item_id}")
             edit.setMaxLength(3)
-            edit.setFixedWidth(40)
             edit.setPlaceholderText("0-2")
             edit.setToolTip("\n".join(f"{points} · {words}" for points, words in WORDS[item_id].items()))
             edit.setAccessibleName(f"Aldrete {LABELS[item_id]}, 0 to 2")

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kaproom.domain.clock import format_hms
 from kaproom.domain.events import Kind, RecordedEvent
@@ -35,7 +35,15 @@ def _rank(payload: Mapping[str, Any]) -> int:
 
 
 class AlertBanner(QFrame):
-    """The alerts of one check-in: level and reasons in words, "action taken" and Acknowledge."""
+    """The alerts of one check-in: level and reasons in words, "action taken" and Acknowledge.
+
+    On a line short of room (the larger text on a laptop screen, a wide side panel) the time and
+    the key hint move into tooltips ("URGENT", "Adverse event"), so the reasons keep their words
+    and no button is cut at the line's edge."""
+
+    ADVERSE = "Adverse event (Ctrl+Enter)"
+    ACTION_WIDEST = 300  # px
+    SPACING = 10  # px between the parts of the line; 6 when it is short of room
 
     def __init__(self, raised: list[Raised], at: float | None, board: AlertBoard,
                  parent: QWidget | None = None) -> None:
@@ -46,25 +54,28 @@ class AlertBanner(QFrame):
         self.setObjectName("alertBanner")
         self.setProperty("level", self.level)
         when = f" at {format_hms(at)}" if at is not None else ""
-        self.level_label = QLabel(("URGENT" if self.level == "urgent" else "Caution") + when)
+        word = "URGENT" if self.level == "urgent" else "Caution"
+        #: "URGENT at 0:10:00": the line's level and time, as the status line and the log name it.
+        self.heading = word + when
+        self.level_label = QLabel(self.heading)
         self.level_label.setObjectName("alertLevel")
         self.level_label.setProperty("level", self.level)
         # One line in the banners' fixed place beside the buttons: each reason is in the log in full
         # (and the whole line in the tooltip).
         self.text = ElidedLabel("alertText", " · ".join(str(p.get("reason", "")) for _, p in self.raised),
-                                whole_in_tooltip=True)
+                                whole_in_tooltip=True, shrink_to=0.75)
         self.action = QLineEdit()
         self.action.setObjectName("alertAction")
         self.action.setPlaceholderText("Action taken (optional)")
         self.action.setAccessibleName("Action taken for this alert (optional); Enter acknowledges")
         self.action.setMaxLength(1000)
-        self.action.setMaximumWidth(300)
+        self.action.setMaximumWidth(self.ACTION_WIDEST)
         self.action.returnPressed.connect(self.acknowledge)
         self.ack_button = make_button("alertAcknowledge", "Acknowledge", f"Acknowledge: {self.text.text()}",
                                       enter_presses=True, on_click=self.acknowledge)
         #: Acknowledged with "make this an adverse event" (Ctrl+Enter in the action field, or its button).
         self.as_adverse_event = False
-        self.adverse_button = make_button("alertAdverseEvent", "Adverse event (Ctrl+Enter)",
+        self.adverse_button = make_button("alertAdverseEvent", self.ADVERSE,
                                           "Acknowledge and make this an adverse event",
                                           enter_presses=True, on_click=self.acknowledge_as_adverse_event)
         self.action.installEventFilter(self)
@@ -72,18 +83,64 @@ class AlertBanner(QFrame):
         self.problem.setProperty("level", "error")
         self.problem.hide()
         row = QHBoxLayout()
-        row.setSpacing(10)  # "URGENT at 0:10:00" and its reasons never run together
+        row.setSpacing(self.SPACING)  # "URGENT at 0:10:00" and its reasons never run together
         row.addWidget(self.level_label)
-        row.addWidget(self.text, 1)
+        row.addWidget(self.text, 2)  # the reason before the optional action, when the line is short of room
         row.addWidget(self.action, 1)
+        self._row = row
+        self._texts: dict[QLabel | QPushButton, tuple[str, str]] = {
+            self.level_label: (self.heading, word), self.adverse_button: (self.ADVERSE, "Adverse event")}
         row.addWidget(self.ack_button)
         row.addWidget(self.adverse_button)
-        layout = QVBoxLayout(self)
+        layout = self._box = QVBoxLayout(self)
         layout.setContentsMargins(10, 2, 6, 2)
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.problem)
         self.setAccessibleName(f"{self.level_label.text()}: {self.text.text()}")
+
+    def _needed(self) -> int:
+        """The width the line needs with the time and key hint shown, the reasons whole and room
+        to type the action."""
+        margins = self._box.contentsMargins()
+        frame = 2 * self.frameWidth() + margins.left() + margins.right()
+        widths = [self.level_label.fontMetrics().horizontalAdvance(self.heading) + 4,
+                  self.text.fontMetrics().horizontalAdvance(self.text.text()) + 4,
+                  self.action.fontMetrics().horizontalAdvance("Action taken (optional)") + 24,
+                  self.ack_button.sizeHint().width(),
+                  self.adverse_button.sizeHint().width() + self.adverse_button.fontMetrics().horizontalAdvance(
+                      self.ADVERSE) - self.adverse_button.fontMetrics().horizontalAdvance(self.adverse_button.text())]
+        return frame + sum(widths) + self.SPACING * (len(widths) - 1) + 10  # + the coloured edge
+
+    def _fit(self, width: int) -> None:
+        # room to see what is typed in the action field, whatever the text size; short of room, the
+        # reasons come first and the field takes no more than that
+        least = self.action.fontMetrics().horizontalAdvance("Action taken") + 24
+        short = width < self._needed()
+        self.action.setMinimumWidth(least)
+        self.action.setMaximumWidth(least if short else self.ACTION_WIDEST)
+        self._row.setSpacing(6 if short else self.SPACING)
+        for widget, (whole, brief) in self._texts.items():
+            text = brief if short else whole
+            if widget.text() != text:
+                widget.setText(text)
+                widget.setToolTip(whole if short else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit(event.size().width())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and hasattr(self, "_texts"):
+            self._fit(self.width())  # the text-size setting (once the line is built)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """As narrow as the shortened line (a long time or key hint never widens the banners' place)."""
+        hint = super().minimumSizeHint()
+        spare = sum(int(widget.fontMetrics().horizontalAdvance(widget.text()) - widget.fontMetrics().horizontalAdvance(
+            brief)) for widget, (_whole, brief) in self._texts.items())
+        return QSize(max(0, hint.width() - spare), hint.height())
 
     @property
     def fields(self) -> set[str]:

@@ -514,7 +514,7 @@ class RoomVitals(QObject):
         left = len(self.board.banners)
         more = f" {left} alert line(s) still above (Ctrl+Shift+K)." if left else ""
         count = len(banner.alert_seqs)
-        self.room.show_status(f"Acknowledged: {banner.level_label.text()} ({count} alert{'s' if count > 1 else ''}; "
+        self.room.show_status(f"Acknowledged: {banner.heading} ({count} alert{'s' if count > 1 else ''}; "
                               f"the log names them).{more}", "caution" if left else "ok")
         if banner.as_adverse_event:
             fields = [str(payload.get("field", "")) for _, payload in banner.raised]
@@ -525,7 +525,7 @@ class RoomVitals(QObject):
             alerts = [alert for alert, _ in banner.raised if alert is not None]
             onset = alerts[0].session_time if alerts else None
             self.open_adverse_event(kind, banner.action.text().strip(), onset, seqs,
-                                    f"From the alert: {banner.level_label.text()}: {banner.text.text()}")
+                                    f"From the alert: {banner.heading}: {banner.text.text()}")
             return
         self.room.focus_note()
 

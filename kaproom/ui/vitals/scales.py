@@ -41,6 +41,7 @@ class ScalesForm(QFrame):
         self.totals: dict[str, QLabel] = {}
         title = QLabel("Scales (Ctrl+Shift+S)  ·  Enter saves, Esc goes back")
         title.setObjectName("scalesTitle")
+        title.setWordWrap(True)  # one line at the larger text widened the side column to half a laptop screen
         self.result = plain_label("scalesResult", "No rating yet.")
         self.message = plain_label("scalesMessage", "")
         self.message.hide()
