@@ -24,8 +24,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pg_cluster import Cluster, remove_cluster, start_cluster
 
 from kaproom.cli.main import main
+from kaproom.clinic.errors import ClinicRefused
 from kaproom.clinic.schema import ROOM_GROUP
-from kaproom.clinic.server import connect, connection_params, init_schema
+from kaproom.clinic.server import connect, connection_params, init_schema, translate
 from kaproom.services import clinic_sync
 from kaproom.services.simulate import run_simulation
 from kaproom.services.workspace import Workspace
@@ -59,10 +60,10 @@ def make_authority(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certific
 
 
 def make_server_certificate(authority: tuple[ec.EllipticCurvePrivateKey, x509.Certificate],
-                            host: str) -> tuple[bytes, bytes]:
-    """(certificate, key) as PEM, for ``host``, signed by ``authority``."""
+                            host: str, expired: bool = False) -> tuple[bytes, bytes]:
+    """(certificate, key) as PEM, for ``host``, signed by ``authority`` (valid until yesterday if ``expired``)."""
     ca_key, ca_cert = authority
-    key, now = _key(), datetime.now(UTC)
+    key, now = _key(), datetime.now(UTC) - timedelta(days=2 if expired else 0)
     cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
             .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
@@ -110,7 +111,8 @@ def tls_server(tmp_path_factory):
     (folder / "other-ca.crt").write_bytes(_pem(other_ca[1]))
     certificates = {"clinic": make_server_certificate(clinic_ca, HOST),
                     "other authority": make_server_certificate(other_ca, HOST),
-                    "other name": make_server_certificate(clinic_ca, "other.test")}
+                    "other name": make_server_certificate(clinic_ca, "other.test"),
+                    "expired": make_server_certificate(clinic_ca, HOST, expired=True)}
     try:
         cluster = start_cluster()
     except RuntimeError as exc:
@@ -221,6 +223,26 @@ def test_a_certificate_for_another_name_is_refused(server, tmp_path, clock, caps
     assert f"its certificate is for 'other.test', not for '{HOST}', the name in the address" in line
     assert "Nothing was sent" in line
     assert clinic_sync.status(folder) == {"joined": False} and server.events() == []
+
+
+def test_an_expired_certificate_is_refused(server, tmp_path, capsys):
+    server.serve("expired")  # the clinic's own certificate, left to expire
+    folder = tmp_path / "room_a"
+    code, out, err = cli(capsys, "clinic", "join", server.url(), "--room", "Room A", "--data-dir", str(folder))
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert "or it has expired" in line and "Nothing was sent" in line
+    assert clinic_sync.status(folder) == {"joined": False}
+
+
+def test_libpq_words_for_a_certificate_with_several_names_are_read_too():
+    params = connection_params(f"postgresql://room_a@{HOST}/kap")
+    refused = translate(psycopg.OperationalError(
+        'connection failed: connection to server at "10.0.0.5", port 5432 failed: server certificate for '
+        '"db.clinic.lan" (and 2 other names) does not match host name "clinic.test"'), params)
+    assert isinstance(refused, ClinicRefused)
+    assert "its certificate is for 'db.clinic.lan', not for 'clinic.test'" in str(refused)
+    assert "\n" not in str(refused)
 
 
 def test_a_server_without_tls_is_refused_with_no_plaintext_fallback(server, tmp_path, clock, capsys):
