@@ -19,6 +19,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 SUPERUSER = "kaproom_admin"
 SUPERUSER_PASSWORD = "admin-secret"
@@ -89,6 +91,39 @@ class Cluster:
     def stop(self) -> None:
         """Kill it the hard way (``-m immediate``): what a crash or a pulled cable looks like to a room."""
         self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
+
+    def use_certificate(self, cert_pem: bytes, key_pem: bytes) -> None:
+        """Serve TLS (``ssl = on``) with this certificate and key from now on, as a clinic's
+        administrator would: the files in the data folder, then a reload when the server runs."""
+        for name, data, mode in (("server.crt", cert_pem, 0o644), ("server.key", key_pem, 0o600)):
+            path = self.data / name
+            path.write_bytes(data)
+            os.chmod(path, mode)
+            self._own(path)
+        self.set_ssl(True)
+
+    def set_ssl(self, on: bool) -> None:
+        """Turn TLS on or off (the last line of postgresql.conf wins); reloaded when running."""
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"ssl = {'on' if on else 'off'}\n")
+        if (self.data / "postmaster.pid").exists():
+            self.reload()
+
+    def reload(self) -> None:
+        """``pg_ctl reload``, and wait until the server has read its configuration again."""
+        with self.admin() as conn:
+            before = conn.execute("SELECT pg_conf_load_time()").fetchone()
+            self._run(self.bin / "pg_ctl", "-D", self.data, "reload")
+            for _ in range(100):
+                if conn.execute("SELECT pg_conf_load_time()").fetchone() != before:
+                    return
+                time.sleep(0.05)
+        raise RuntimeError("PostgreSQL did not read its configuration again")
+
+    def admin(self) -> psycopg.Connection:
+        """The superuser over the Unix socket in the cluster's folder (TLS or not, always reachable)."""
+        return psycopg.connect(host=str(self.folder), port=self.port, user=SUPERUSER, password=SUPERUSER_PASSWORD,
+                               dbname="postgres", autocommit=True)
 
     def url(self, user: str = SUPERUSER, password: str | None = SUPERUSER_PASSWORD, database: str = "postgres") -> str:
         auth = f"{user}:{password}" if password is not None else user

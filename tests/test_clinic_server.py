@@ -50,7 +50,7 @@ def test_init_creates_the_schema_once_and_again_changes_nothing(clinic):
         with connect(connection_params(clinic.cluster.url(database="fresh_clinic"))) as conn:
             assert schema_version(conn) == 0
             assert init_schema(conn) == ["0001_chains_and_roles", "0002_session_names", "0003_register_copies",
-                                         "0004_account_versions"]
+                                         "0004_account_versions", "0005_review_list_order"]
             assert init_schema(conn) == []
             assert schema_version(conn) == SCHEMA_VERSION
     finally:

@@ -660,11 +660,19 @@ GRANT INSERT ON kaproom.account_versions TO {OFFICE_GROUP};
 GRANT USAGE ON SEQUENCE kaproom.account_versions_id_seq TO {OFFICE_GROUP};
 """
 
+# The review list's default order, newest first, as the office's list asks for it (services.clinic_review:
+# ``DESC NULLS LAST``, which sessions_started, NULLS FIRST, cannot give): without it every page sorted every
+# session (bench/bench_clinic.py). Scanned backwards, sessions_started serves the oldest-first order.
+_LIST_ORDER = """
+CREATE INDEX sessions_listed ON kaproom.sessions ((COALESCE(started_at, created_at)) DESC NULLS LAST, id DESC);
+"""
+
 #: (name, SQL), in order. The number of a migration is its place in this list, from 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_chains_and_roles", _ROLES + _HASH + _TABLES + _TRIGGERS + _GRANTS),
     ("0002_session_names", _SESSION_NAMES),
     ("0003_register_copies", _REGISTER_COPIES),
     ("0004_account_versions", _ACCOUNT_VERSIONS),
+    ("0005_review_list_order", _LIST_ORDER),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ that is down is noticed in seconds, never waited on.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import psycopg
@@ -76,10 +77,47 @@ def connect(params: dict[str, Any], *, autocommit: bool = False) -> psycopg.Conn
         raise translate(exc, params) from None
 
 
+#: libpq's words for a TLS connection it would not make (read for the names in them).
+_CERT_FOR = re.compile(r'server certificate for "([^"]*)"(?: \(and \d+ other names?\))? '
+                       r'does not match host name "([^"]*)"')
+_ROOT_FILE = re.compile(r'root certificate file "([^"]*)" does not exist|'
+                        r'could not read root certificate file "([^"]*)"')
+KEPT = "Nothing was sent: this computer keeps every event until it can send them to a server it trusts."
+
+
+def tls_problem(exc: BaseException, params: dict[str, Any]) -> str | None:
+    """Why this computer would not talk to the server over TLS, in words for the clinic's IT person
+    (None: not a TLS problem)."""
+    message = str(exc)
+    authority = params.get("sslrootcert") or "none named, so ~/.postgresql/root.crt"
+    if "server does not support SSL" in message:
+        return ("it does not offer encrypted connections (TLS), and KAP Room sends the record to another computer "
+                "only encrypted, never in plain text. Turn TLS on at the server (ssl = on in postgresql.conf, with "
+                "a certificate for this name). " + KEPT)
+    named = _CERT_FOR.search(message)
+    if named:
+        return (f"its certificate is for '{named.group(1)}', not for '{named.group(2)}', the name in the address. "
+                f"Use the name the certificate was made for, or give the server a certificate for "
+                f"'{named.group(2)}'. " + KEPT)
+    missing = _ROOT_FILE.search(message)
+    if missing:
+        return (f"this computer has no certificate authority to check its certificate with "
+                f"({missing.group(1) or missing.group(2)} cannot be read). Add the clinic's CA certificate file to "
+                "the address: ...?sslrootcert=/path/to/clinic-ca.crt. " + KEPT)
+    if "certificate verify failed" in message:
+        return (f"its certificate was not signed by the certificate authority this computer trusts ({authority}), "
+                "or it has expired: it may not be the clinic's server. Check the sslrootcert= file in the address "
+                "and the server's certificate. " + KEPT)
+    return None
+
+
 def translate(exc: BaseException, params: dict[str, Any]) -> ClinicError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     where = describe(params)
     lowered = str(exc).lower()
+    tls = tls_problem(exc, params) if isinstance(exc, psycopg.OperationalError) else None
+    if tls:
+        return ClinicRefused(f"Did not connect to the clinic server {where}: {tls}")
     if isinstance(exc, psycopg.OperationalError) and any(
             word in lowered for word in ("password authentication failed", "no pg_hba.conf entry",
                                          "role \"", "does not exist", "certificate", "ssl")):
