@@ -26,6 +26,7 @@ from kaproom.store import (
     StoreError,
 )
 from kaproom.store.migrations import SCHEMA_VERSION
+from kaproom.store.store import following_text
 
 
 def make_session(store: Store, protocol, notes: int = 3) -> str:
@@ -373,6 +374,39 @@ def test_a_session_is_found_by_number_uid_or_uid_prefix_even_when_the_uid_begins
         with pytest.raises(NotFound):
             store.session(missing)
 
+
+
+def test_a_session_opened_by_its_uid_is_found_through_the_uid_index_not_by_comparing_every_uid(store: Store,
+                                                                                                  protocol):
+    """The review opens a session by its uid: at 100,000 sessions comparing every uid took 57 ms."""
+    uid = store.create_session(protocol, "C-1", "Dr A")
+    executed: list[str] = []
+    store._conn.set_trace_callback(executed.append)
+    try:
+        assert store.session(uid).uid == uid and store.session(uid[:8]).uid == uid
+    finally:
+        store._conn.set_trace_callback(None)
+    lookups = [sql for sql in executed if "FROM sessions WHERE uid >=" in sql]
+    assert len(lookups) == 2
+    for sql in lookups:
+        plan = " / ".join(str(row[3]) for row in store._conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING INDEX sqlite_autoindex_sessions_1 (uid>? AND uid<?)" in plan, plan
+
+
+@given(prefix=st.text(min_size=1, max_size=6), text=st.text(max_size=8))
+def test_the_text_after_a_prefix_bounds_exactly_the_texts_that_begin_with_it(prefix: str, text: str):
+    """In SQLite's binary (UTF-8) order, the texts beginning with ``prefix`` are exactly those from
+    ``prefix`` up to, not including, ``following_text(prefix)``."""
+    after = following_text(prefix)
+    as_bytes = text.encode()
+    in_range = prefix.encode() <= as_bytes and (after is None or as_bytes < after.encode())
+    assert in_range == text.startswith(prefix)
+
+
+def test_the_text_after_a_prefix_steps_over_the_last_character_and_the_surrogates():
+    assert following_text("a293") == "a294"
+    assert following_text("ab\U0010ffff") == "ac" and following_text("\U0010ffff") is None
+    assert following_text("a\ud7ff") == "a\ue000"  # U+D800-DFFF are not characters SQLite can store
 
 def test_a_database_from_before_the_dose_column_gets_each_sessions_dose_time(tmp_path: Path, protocol, clock):
     """Opening a clinic's older database fills the new index column from the events already there."""

@@ -62,6 +62,18 @@ OUR_TABLES = frozenset({"sessions", "events", MIGRATIONS_TABLE})
 _MOVE_HEAD = "UPDATE sessions SET last_seq=?, last_hash=? WHERE uid=?"
 #: A reference of this many digits or more may be the start of a uid (uid[:8] as listed), not a number.
 UID_PREFIX_DIGITS = 8
+def following_text(prefix: str) -> str | None:
+    """The first text after every text that begins with ``prefix`` in SQLite's binary order (UTF-8
+    bytes, which is code-point order), or None when there is none (the prefix is all U+10FFFF)."""
+    for end in range(len(prefix) - 1, -1, -1):
+        point = ord(prefix[end]) + 1
+        if 0xD800 <= point <= 0xDFFF:  # surrogates are not text: the next character is U+E000
+            point = 0xE000
+        if point <= 0x10FFFF:
+            return prefix[:end] + chr(point)
+    return None
+
+
 #: Kinds that change more of the sessions index than its head (see _update_index).
 _INDEXED_KINDS = frozenset({Kind.SESSION_STARTED, Kind.PHASE_CHANGED, Kind.SESSION_ENDED, Kind.ALERT, Kind.MUSIC,
                             Kind.AMENDMENT, Kind.SIGNOFF, Kind.DOSE})
@@ -420,12 +432,22 @@ class Store:
             # session has that number. Compared as text, so '%' or '_' typed match only themselves.
             # A whole uid that also begins another session's uid matches both: refused as ambiguous,
             # never settled in favour of the shorter one (an imported id could shadow a local one).
-            rows = self._session_rows("substr(uid, 1, ?)=?", (len(text), text)) if text else []
+            rows = self._uid_prefix_rows(text) if text else []
         if len(rows) != 1:
             what = ("matches several sessions; type more of it, or use the session's number" if rows
                     else "is not a session here")
             raise NotFound(f"'{ref}' {what}. `kaproom sessions` lists them.")
         return rows[0]
+
+    def _uid_prefix_rows(self, prefix: str) -> list[SessionRow]:
+        """Sessions whose uid begins with ``prefix``, found through the uid index: a range from the
+        prefix to the first text after every text that begins with it (without the range, SQLite
+        compared every uid: 57 ms at 100,000 sessions, on each session opened by uid)."""
+        after = following_text(prefix)
+        where, params = "uid >= ? AND substr(uid, 1, ?)=?", [prefix, len(prefix), prefix]
+        if after is not None:
+            where, params = "uid >= ? AND uid < ? AND substr(uid, 1, ?)=?", [prefix, after, len(prefix), prefix]
+        return self._session_rows(where, params)
 
     def _checked_header(self, row: SessionRow) -> SessionRow:
         """``row`` if its header facts (client, therapist, room, protocol, signature) are what its hashed
