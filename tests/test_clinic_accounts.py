@@ -410,6 +410,7 @@ def test_a_clinic_server_not_yet_upgraded_still_takes_the_record_and_says_how_to
     assert code == 1 and "Added Teo as therapist (clinic-wide)." in out
     assert "does not hold clinic accounts yet: run  kaproom clinic init URL" in err
     with psycopg.connect(clinic.url(), autocommit=False) as conn:  # the clinic upgrades its server
-        assert init_schema(conn) == ["0004_account_versions", "0005_review_list_order"]
+        assert init_schema(conn) == ["0004_account_versions", "0005_review_list_order",
+                                      "0006_no_mutable_staff_table"]
     assert sync(monkeypatch, capsys, office)[0] == 0 and sync(monkeypatch, capsys, room)[0] == 0
     assert sign_in(room, "Teo", TEO_PIN).name == "Teo"

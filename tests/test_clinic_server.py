@@ -50,7 +50,8 @@ def test_init_creates_the_schema_once_and_again_changes_nothing(clinic):
         with connect(connection_params(clinic.cluster.url(database="fresh_clinic"))) as conn:
             assert schema_version(conn) == 0
             assert init_schema(conn) == ["0001_chains_and_roles", "0002_session_names", "0003_register_copies",
-                                         "0004_account_versions", "0005_review_list_order"]
+                                         "0004_account_versions", "0005_review_list_order",
+                                         "0006_no_mutable_staff_table"]
             assert init_schema(conn) == []
             assert schema_version(conn) == SCHEMA_VERSION
     finally:
@@ -191,3 +192,18 @@ def test_another_computer_is_reached_only_with_a_verified_certificate():
             connection_params(f"postgresql://room_1@clinic.example/kap?sslmode={weak}")
     assert "sslmode" not in connection_params("postgresql://room_1@127.0.0.1:5432/kap")
     assert "sslmode" not in connection_params("host=/var/run/postgresql dbname=kap")
+
+
+def test_rooms_and_offices_may_change_or_delete_no_row_of_any_table_on_the_server(clinic):
+    """Every table a room or an office computer can reach is one they may only add to and read: no
+    UPDATE, DELETE or TRUNCATE right on any of them (an early, unused table of accounts, with secret
+    hashes, was once left open to the offices' updates)."""
+    with clinic.admin() as conn:
+        rights = conn.execute(
+            "SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_schema = 'kaproom' AND grantee IN ('kaproom_room', 'kaproom_office') "
+            "AND privilege_type NOT IN ('SELECT', 'INSERT')").fetchall()
+        tables = {row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'kaproom'")}
+    assert rights == []
+    assert "staff" not in tables  # accounts live in account_versions, append-only

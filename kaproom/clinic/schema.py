@@ -17,7 +17,8 @@ What the server holds, and who may write it:
 - ``office_events``: each office computer's own chain (sign-offs, review comments): one writer per
   chain, so no two computers ever write one chain.
 - ``audit``: every computer's audit chain, as the computer recorded it.
-- ``staff``: an early sketch of clinic-wide accounts (mutable; unused: see ``account_versions``).
+- ``staff``: an early sketch of clinic-wide accounts (mutable, open to the offices' updates, never
+  used), dropped by migration 0006: accounts live in ``account_versions``.
 - ``account_versions``: the clinic-wide staff accounts, each change a new row published by the
   office computer that made it, witnessed by that office's audit entry (which must be on the server
   first, and say the same); rooms read them and keep a copy, so sign-in works offline.
@@ -667,6 +668,12 @@ _LIST_ORDER = """
 CREATE INDEX sessions_listed ON kaproom.sessions ((COALESCE(started_at, created_at)) DESC NULLS LAST, id DESC);
 """
 
+# The early, unused, mutable accounts table of migration 0001 (office roles could update it): gone, so
+# that every table a room or an office reaches is one they may only add to and read.
+_DROP_STAFF = """
+DROP TABLE IF EXISTS kaproom.staff;
+"""
+
 #: (name, SQL), in order. The number of a migration is its place in this list, from 1.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_chains_and_roles", _ROLES + _HASH + _TABLES + _TRIGGERS + _GRANTS),
@@ -674,5 +681,6 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0003_register_copies", _REGISTER_COPIES),
     ("0004_account_versions", _ACCOUNT_VERSIONS),
     ("0005_review_list_order", _LIST_ORDER),
+    ("0006_no_mutable_staff_table", _DROP_STAFF),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
