@@ -414,3 +414,37 @@ def test_a_clinic_server_not_yet_upgraded_still_takes_the_record_and_says_how_to
                                       "0006_no_mutable_staff_table"]
     assert sync(monkeypatch, capsys, office)[0] == 0 and sync(monkeypatch, capsys, room)[0] == 0
     assert sign_in(room, "Teo", TEO_PIN).name == "Teo"
+
+
+def test_the_rooms_staff_screen_shows_which_accounts_are_the_clinics_and_offers_only_to_end_their_pause(
+        office_and_room, clinic, monkeypatch, capsys, qtbot):
+    """What an admin at the room sees: the clinic's account marked as managed at the office, its
+    buttons but "End pause" unavailable (with the reason), the room's own account as before."""
+    from kaproom.ui.people.accounts import COLUMNS, UsersAdminWidget
+    office, room = office_and_room
+    assert run(monkeypatch, capsys, "users", "add", "Rae", "--role", "admin", "--data-dir", str(room),
+               stdin=RAE_PIN + "\n")[0] == 0
+    assert as_ada(monkeypatch, capsys, office, "add", "Teo", "--role", "therapist", "--clinic",
+                  new_secret=TEO_PIN)[0] == 0
+    assert sync(monkeypatch, capsys, room)[0] == 0
+    with Workspace(room) as workspace:
+        people = People.of(workspace)
+        widget = UsersAdminWidget(people, people.find("Rae"))
+        qtbot.addWidget(widget)
+        managed = COLUMNS.index("Managed")
+        cells = {widget.table.item(row, 0).text(): widget.table.item(row, managed).text()
+                 for row in range(widget.table.rowCount())}
+        assert cells == {"Rae": "this computer", "Teo": "clinic-wide, at office 'Office'"}
+        widget.select("Teo")
+        assert [key for key, button in widget.buttons.items() if button.isEnabled()] == ["add", "unlock"]
+        assert "changed at the office computer 'Office'" in widget.buttons["disable"].toolTip()
+        widget.select("Rae")
+        assert all(button.isEnabled() for button in widget.buttons.values())
+    with Workspace(office) as workspace:  # at the office that manages it: every button, marked as its own
+        people = People.of(workspace)
+        widget = UsersAdminWidget(people, people.find("Ada"))
+        qtbot.addWidget(widget)
+        row = [widget.table.item(r, 0).text() for r in range(widget.table.rowCount())].index("Teo")
+        assert widget.table.item(row, COLUMNS.index("Managed")).text() == "clinic-wide, here"
+        widget.select("Teo")
+        assert all(button.isEnabled() for button in widget.buttons.values())

@@ -86,7 +86,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         if not users:
             print("No users yet. Add the first admin with `kaproom users add NAME --role admin`.")
             return EXIT_OK
-        clinic_wide = {name_key(name) for name in people.clinic_names()} | set(people.accounts.from_clinic())
+        clinic_wide = people.clinic_wide()
         print(f"{'name':<24} {'role':<11} {'state':<9} {'secret':<11} created (UTC)")
         for u in users:
             state = "paused" if people.lock_remaining(u) > 0 else ("active" if u.active else "disabled")

@@ -238,6 +238,14 @@ class People:
                 names[name_key(str(event.payload.get("user", "")))] = str(event.payload.get("user", ""))
         return sorted(names.values())
 
+    def clinic_wide(self) -> dict[str, str]:
+        """Where each clinic-wide account here is changed, by name key: "here" for one this (office)
+        computer manages with --clinic, else the office computer whose version this computer took.
+        Accounts made for this computer only are not listed."""
+        wide = {key: str(event.payload.get("office", "?")) for key, event in self.accounts.from_clinic().items()}
+        wide.update({key: "here" for key in self._clinic_keys()})
+        return wide
+
     def take_from_clinic(self, version: AccountVersion, office_actor: str) -> TakenAccount | None:
         """Make this computer's account what the clinic's ``version`` says (already checked against the
         office's audit entry on the server), with an account_from_clinic audit entry, in one transaction.

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kaproom.domain.people import Permission, Role, User
+from kaproom.domain.people import Permission, Role, User, name_key
 from kaproom.services.people import People
 from kaproom.ui.kit.errors import calm_message, run_guarded
 from kaproom.ui.people.audit_view import AuditView
@@ -35,7 +35,17 @@ from kaproom.ui.people.forms import (
     show_only_permitted,
 )
 
-COLUMNS = ("Name", "Role", "State", "Signs in with", "Added (UTC)")
+COLUMNS = ("Name", "Role", "State", "Signs in with", "Added (UTC)", "Managed")
+#: What the buttons may still do to an account taken from the clinic: only its pause after wrong tries
+#: here ends here (the rest is changed once, clinic-wide, at an office computer).
+CLINIC_ACCOUNT_KEYS = ("unlock",)
+
+
+def managed_text(where: str | None) -> str:
+    """The "Managed" cell: this computer only, clinic-wide from here, or from an office computer."""
+    if where is None:
+        return "this computer"
+    return "clinic-wide, here" if where == "here" else f"clinic-wide, at office '{where}'"
 
 
 class UserFormDialog(FormDialog):
@@ -78,6 +88,8 @@ class UsersAdminWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("usersAdmin")
         self.people, self.admin, self.run = people, admin, run or run_modal
+        #: name key -> where a clinic-wide account is changed (see People.clinic_wide)
+        self.clinic_wide: dict[str, str] = {}
         self.notice = QLabel("Only an admin can manage users. Ask your clinic's KAP Room admin.")
         self.notice.setObjectName("usersAdminNotice")
         self.table = QTableWidget(0, len(COLUMNS))
@@ -134,12 +146,13 @@ class UsersAdminWidget(QWidget):
             return
         selected = self.selected_name()
         users = self.users()
+        self.clinic_wide = self.people.clinic_wide()
         self.table.setRowCount(len(users))
         for index, user in enumerate(users):
             paused = self.people.lock_remaining(user) > 0
             state = "paused" if paused else ("active" if user.active else "disabled")
             values = (user.name, user.role.label, state, "PIN" if user.secret_kind == "pin" else "passphrase",
-                      user.created_at[:16].replace("T", " "))
+                      user.created_at[:16].replace("T", " "), managed_text(self.clinic_wide.get(name_key(user.name))))
             for column, value in enumerate(values):
                 self.table.setItem(index, column, QTableWidgetItem(value))
             if user.name == selected:
@@ -160,8 +173,13 @@ class UsersAdminWidget(QWidget):
 
     def _update_buttons(self) -> None:
         name = self.selected_name()
+        office = self.clinic_wide.get(name_key(name)) if name is not None else None
+        taken = office not in (None, "here")  # an account taken from the clinic: changed at its office
         for key in ("disable", "enable", "unlock", "reset", "role"):
-            self.buttons[key].setEnabled(name is not None)
+            blocked = taken and key not in CLINIC_ACCOUNT_KEYS
+            self.buttons[key].setEnabled(name is not None and not blocked)
+            self.buttons[key].setToolTip(f"{name} is a clinic-wide account: it is changed at the office computer "
+                                         f"'{office}' (kaproom users ... --clinic)" if blocked else "")
 
     def act(self, key: str) -> None:
         name = self.selected_name()
