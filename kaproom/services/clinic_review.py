@@ -29,34 +29,27 @@ from kaproom.services.clinic_sync import ClinicConfig, required_config
 from kaproom.services.office_actions import OFFICE_CHAIN_PREFIX, OfficeAction, office_action
 from kaproom.store import NotFound, SessionRow, Store
 from kaproom.store.index_check import index_from_events
-from kaproom.store.queries import DEFAULT_SORT, FilterSQL, ListTotals, SessionFilter, too_soon_condition, where_clause
+from kaproom.store.queries import (
+    DEFAULT_SORT,
+    ListSQL,
+    ListTotals,
+    SessionFilter,
+    order_clause,
+    too_soon_condition,
+    where_clause,
+)
 
-#: The list's sort keys on PostgreSQL (kaproom.store.queries.SORT_KEYS in SQLite's words).
-SORT_KEYS: dict[str, str] = {
-    "date": "COALESCE(started_at, created_at)",
-    "room": "lower(room)",
-    "therapist": "lower(therapist)",
-    "client": "lower(client_code)",
-    "protocol": "lower(protocol_name)",
-    "duration": "duration_seconds",
-    "ended": "state",
-    "cautions": "cautions",
-    "urgents": "urgents",
-    "music_errors": "music_errors",
-    "amendments": "amendments",
-    "signed": "signed_at",
-    "origin": "origin",
-}
 #: The list's columns: the server's, with the room's origin for the session (local, or imported there).
 LIST_COLUMNS = ", ".join("COALESCE(origin_in_room, 'local') AS origin" if f.name == "origin" else f.name
                          for f in fields(SessionRow))
 
 
 NO_FILTER = SessionFilter()
-#: The list's conditions in PostgreSQL's words (:func:`kaproom.store.queries.where_clause` says which).
+#: The list's conditions and order in PostgreSQL's words (:func:`kaproom.store.queries.where_clause`
+#: and :func:`~kaproom.store.queries.order_clause` say which).
 #: A dose's payload is read as JSON only once its kind says it is a dose (CASE); the events_kind index
 #: serves the event conditions.
-POSTGRESQL = FilterSQL(
+POSTGRESQL = ListSQL(
     mark="%s",
     everything="TRUE",
     same_text="lower({}) = lower(%s)",
@@ -66,13 +59,8 @@ POSTGRESQL = FilterSQL(
     second_dose="kind = 'dose' AND CASE WHEN kind = 'dose' THEN (payload::jsonb -> 'number') >= '2'::jsonb"
                 " ELSE false END",
     minutes="({})::float8",
+    text_order="lower({})",
 )
-
-
-def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
-    expression = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
-    direction = "DESC" if descending else "ASC"
-    return f"{expression} {direction} NULLS LAST, id {direction}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +129,8 @@ class ClinicReader:
     def page(self, flt: SessionFilter = NO_FILTER, sort: str = DEFAULT_SORT, descending: bool = True,
              offset: int = 0, limit: int | None = 200) -> list[SessionRow]:
         where, params = where_clause(flt, POSTGRESQL)
-        sql = f"SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} ORDER BY {order_clause(sort, descending)}"
+        order = order_clause(sort, descending, POSTGRESQL)
+        sql = f"SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT %s OFFSET %s"
             params = [*params, int(limit), max(0, int(offset))]

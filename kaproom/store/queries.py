@@ -17,13 +17,13 @@ from kaproom.store.index_check import HEADER_FACTS, differences, index_from_even
 from kaproom.store.rows import SessionRow, SQLValue
 from kaproom.store.store import Store
 
-#: Sort keys the review list offers, each with the SQL it sorts by.
+#: Sort keys the review list offers, each with the column it sorts by (fixed SQL, never the user's text).
 SORT_KEYS: dict[str, str] = {
     "date": "COALESCE(started_at, created_at)",
-    "room": "room COLLATE NOCASE",
-    "therapist": "therapist COLLATE NOCASE",
-    "client": "client_code COLLATE NOCASE",
-    "protocol": "protocol_name COLLATE NOCASE",
+    "room": "room",
+    "therapist": "therapist",
+    "client": "client_code",
+    "protocol": "protocol_name",
     "duration": "duration_seconds",
     "ended": "state",
     "cautions": "cautions",
@@ -34,6 +34,8 @@ SORT_KEYS: dict[str, str] = {
     "origin": "origin",
 }
 DEFAULT_SORT = "date"
+#: The sort keys of text, sorted case aside (:attr:`ListSQL.text_order`).
+TEXT_SORTS = frozenset({"room", "therapist", "client", "protocol"})
 #: The observation minimum of a protocol this computer does not have (the default protocol's).
 DEFAULT_OBSERVATION_MINUTES = DEFAULT_ALERTS["discharge_observation_minutes"]
 SESSION_COLUMNS = ", ".join(f.name for f in fields(SessionRow))
@@ -73,10 +75,11 @@ def _like_pattern(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class FilterSQL:
-    """How one database says the list's conditions; :func:`where_clause` says which conditions a
-    filter makes. The defaults are SQLite's (:data:`SQLITE`); the clinic server's PostgreSQL words
-    are :data:`kaproom.services.clinic_review.POSTGRESQL`. Every fragment is fixed SQL: what the
+class ListSQL:
+    """How one database says the list's conditions and order; :func:`where_clause` says which
+    conditions a filter makes, :func:`order_clause` how a sort key orders. The defaults are
+    SQLite's (:data:`SQLITE`); the clinic server's PostgreSQL words are
+    :data:`kaproom.services.clinic_review.POSTGRESQL`. Every fragment is fixed SQL: what the
     supervisor typed only ever goes in as a parameter."""
 
     #: a parameter
@@ -94,12 +97,14 @@ class FilterSQL:
     second_dose: str = "kind = 'dose' AND json_extract(payload, '$.number') >= 2"
     #: the minimum minutes ``{}`` (an expression of parameters) as a number to multiply by 60
     minutes: str = "{}"
+    #: the text column ``{}`` as it sorts, case aside
+    text_order: str = "{} COLLATE NOCASE"
 
 
-SQLITE = FilterSQL()
+SQLITE = ListSQL()
 
 
-def where_clause(flt: SessionFilter, sql: FilterSQL = SQLITE) -> tuple[str, list[SQLValue]]:
+def where_clause(flt: SessionFilter, sql: ListSQL = SQLITE) -> tuple[str, list[SQLValue]]:
     """SQL condition and its parameters for a filter, in ``sql``'s words (``sql.everything`` when
     nothing is filtered)."""
     parts: list[str] = []
@@ -138,7 +143,7 @@ def where_clause(flt: SessionFilter, sql: FilterSQL = SQLITE) -> tuple[str, list
     return (" AND ".join(parts) or sql.everything), params
 
 
-def too_soon_condition(flt: SessionFilter, sql: FilterSQL = SQLITE) -> tuple[str, list[SQLValue]]:
+def too_soon_condition(flt: SessionFilter, sql: ListSQL = SQLITE) -> tuple[str, list[SQLValue]]:
     """SQL true for a session discharged sooner after its dose than its protocol's observation time."""
     cases = "".join(f" WHEN {sql.mark} THEN {sql.mark}" for _ in flt.observation_minutes)
     minimum = f"CASE protocol_id{cases} ELSE {sql.mark} END" if cases else sql.mark
@@ -149,9 +154,10 @@ def too_soon_condition(flt: SessionFilter, sql: FilterSQL = SQLITE) -> tuple[str
             f"{sql.minutes.format(minimum)} * 60)", params)
 
 
-def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
-    """ORDER BY text for a known sort key; unknown keys fall back to the date."""
-    expression = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
+def order_clause(sort: str = DEFAULT_SORT, descending: bool = True, sql: ListSQL = SQLITE) -> str:
+    """ORDER BY text for a known sort key, in ``sql``'s words; unknown keys fall back to the date."""
+    column = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
+    expression = sql.text_order.format(column) if sort in TEXT_SORTS else column
     direction = "DESC" if descending else "ASC"
     # Sessions without a value (open sessions have no duration) go last either way.
     nulls = "NULLS LAST"
