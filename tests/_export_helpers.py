@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from kaproom.domain.clock import FakeClock, to_iso
 from kaproom.domain.events import GENESIS, Event, Kind, event_hash
 from kaproom.domain.session import State
@@ -113,10 +115,31 @@ _FORGER_KEY = None
 def rehash(doc: dict) -> dict:
     """Recompute every link and hash of a bundle, as a forger with the file would (the chain itself is
     intact), and sign the new head with a room key: see `resign`."""
+    return resign(rechain(doc))
+
+
+def rechain(doc: dict) -> dict:
+    """Recompute every link and hash of a bundle, leaving its signature as it was (now not matching)."""
     prev, uid = GENESIS, doc["session"]["uid"]
     for seq, e in enumerate(doc["events"], start=1):
         e["seq"], e["prev_hash"] = seq, prev
         e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
                                       e["phase"], e["payload"])
     doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return resign(doc)
+    return doc
+
+
+@pytest.fixture
+def room(tmp_path):
+    """A room's data folder holding one finished session, not signed off: (workspace, uid)."""
+    workspace, uid = finished_session(tmp_path / "room", signed=False)
+    yield workspace, uid
+    workspace.close()
+
+
+@pytest.fixture
+def office(tmp_path):
+    """An office computer's data folder, empty, on a fake clock: its workspace."""
+    workspace = Workspace(tmp_path / "office", FakeClock())
+    yield workspace
+    workspace.close()

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import sys
 from pathlib import Path
 
+from kaproom.cli.main import main
 from kaproom.domain.people import ScryptParams, User
 from kaproom.services.people import People
 
@@ -50,6 +52,19 @@ class PipedStdin(io.StringIO):
 
     def isatty(self) -> bool:
         return False
+
+
+def run(monkeypatch, capsys, *argv: str, stdin: str = "", user: str | None = None) -> tuple[int, str, str]:
+    """``kaproom ARGV`` in this process, with piped standard input and optionally $KAPROOM_USER:
+    (exit code, standard output, standard error)."""
+    monkeypatch.setattr(sys, "stdin", PipedStdin(stdin))
+    if user is None:
+        monkeypatch.delenv("KAPROOM_USER", raising=False)
+    else:
+        monkeypatch.setenv("KAPROOM_USER", user)
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def audit_log(people: People, kinds: tuple[str, ...] | None = None, limit: int | None = None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KAPROOM_AUDIO_OUTPUT", "dummy")
@@ -54,6 +55,16 @@ def workspace(data_dir: Path, clock: FakeClock):
     opened = Workspace(data_dir, clock)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def days_in_utc(monkeypatch):
+    """Local days (a report's, the board's) are UTC's for the test, wherever it runs."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.hookimpl(hookwrapper=True)

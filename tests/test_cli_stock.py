@@ -5,27 +5,14 @@ import csv
 import io
 import json
 import subprocess
-import sys
 
 import pytest
-from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, PipedStdin, add_staff, audit_log, fast_people
+from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, audit_log, fast_people, run
 
-from kaproom.cli.main import main
 from kaproom.services.workspace import Workspace
 
 RECEIVE = ("stock", "receive", "--product", "ketamine", "--strength", "100", "--form", "sublingual troche",
            "--supplier", "Valley Compounding")
-
-
-def run(monkeypatch, capsys, *argv: str, stdin: str = "", user: str | None = None) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", PipedStdin(stdin))
-    if user is None:
-        monkeypatch.delenv("KAPROOM_USER", raising=False)
-    else:
-        monkeypatch.setenv("KAPROOM_USER", user)
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def receive(monkeypatch, capsys, lot: str = "K1", units: str = "30", expiry: str = "2099-12-31", **kw):

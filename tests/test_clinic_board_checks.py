@@ -4,7 +4,6 @@ room says (overdue when the room says overdue), and an alert acknowledged in the
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import _clinic_helpers
@@ -155,16 +154,6 @@ def test_an_ended_session_has_no_check_due(clinic, tmp_path, monkeypatch, capsys
     sync(room)
     [row] = rows_at(office, clock.now() + timedelta(hours=2), datetime(2026, 3, 2, tzinfo=UTC))
     assert row.state == "ended_early" and row.vitals_due_level == "" and row.vitals_due_in_seconds is None
-
-
-@pytest.fixture
-def days_in_utc(monkeypatch):
-    """The board's day starts at local midnight: here UTC's, wherever the test runs."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_board_dump_state_has_the_overdue_check_and_the_open_alert(app_theme_restored, clinic, tmp_path, monkeypatch,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
+from _register_helpers import receive
 
 from kaproom.domain.events import Kind
 from kaproom.domain.register import MovementKind
@@ -22,19 +22,12 @@ from tests._vitals_helpers import COMPLETE, ESCORT, MIN, fill, focused, open_vit
 ANA = Person("Ana")
 
 
-@pytest.fixture(autouse=True)
-def _utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("days_in_utc")  # report days are local dates: UTC's here
 
 
 def _receive(workspace, lot: str, units: str = "10", expiry: str = "2026-12-31", strength: str = "100") -> Stock:
     stock = Stock.of(workspace)
-    stock.receive(ANA, product="ketamine", strength_mg=strength, form="sublingual troche", lot=lot, expiry=expiry,
-                  supplier="Valley Compounding", quantity=units)
+    receive(stock, lot, units, expiry=expiry, strength=strength)
     return stock
 
 

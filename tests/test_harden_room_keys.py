@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import _export_helpers
 import pytest
-from _export_helpers import finished_session, resign
+from _export_helpers import finished_session, rechain, resign
 from _people_helpers import add_staff, fast_people
 
 from kaproom.cli.main import main
 from kaproom.domain.clock import FakeClock
-from kaproom.domain.events import GENESIS, event_hash
 from kaproom.domain.people import AuditKind
 from kaproom.export.importer import UnknownRoom, import_bundle
 from kaproom.export.json_bundle import BundleRefused
@@ -19,19 +19,7 @@ from kaproom.export.session_export import export_session
 from kaproom.services.people import AccessRefused
 from kaproom.services.workspace import Workspace
 
-
-@pytest.fixture
-def room(tmp_path):
-    workspace, uid = finished_session(tmp_path / "room", signed=False)
-    yield workspace, uid
-    workspace.close()
-
-
-@pytest.fixture
-def office(tmp_path):
-    workspace = Workspace(tmp_path / "office", FakeClock())
-    yield workspace
-    workspace.close()
+room, office = _export_helpers.room, _export_helpers.office  # the fixtures
 
 
 def bundle_of(workspace, uid, path: Path) -> dict:
@@ -43,16 +31,6 @@ def write(doc: dict, path: Path) -> Path:
     return path
 
 
-def rehash(doc: dict) -> dict:
-    prev, uid = GENESIS, doc["session"]["uid"]
-    for seq, e in enumerate(doc["events"], start=1):
-        e["seq"], e["prev_hash"] = seq, prev
-        e["hash"] = prev = event_hash(prev, uid, seq, e["kind"], e["wall_time"], e["session_time"], e["author"],
-                                      e["phase"], e["payload"])
-    doc["session"]["last_seq"], doc["session"]["last_hash"] = len(doc["events"]), prev
-    return doc
-
-
 def test_a_bundle_forged_with_recomputed_hashes_is_refused(room, office, tmp_path):
     """Before: a sign-off in a real supervisor's name, dated in the future, appended and re-hashed, was imported."""
     workspace, uid = room
@@ -61,7 +39,7 @@ def test_a_bundle_forged_with_recomputed_hashes_is_refused(room, office, tmp_pat
     doc["events"].append({**last, "kind": "signed_off", "author": "Sam", "wall_time": "2031-01-01T00:00:00.000Z",
                           "payload": {"comment": "fine"}})
     with pytest.raises(BundleRefused, match="signature does not match"):
-        import_bundle(office, write(rehash(doc), tmp_path / "forged.json"))
+        import_bundle(office, write(rechain(doc), tmp_path / "forged.json"))
     assert office.store.count_sessions() == 0
 
 
@@ -131,7 +109,7 @@ def test_a_session_id_that_is_a_prefix_of_another_is_never_taken_for_it(room, of
         short = local_uid[:8]
         # correctly hashed and signed by a room, but its id is the local session's prefix
         doc["session"]["uid"] = short
-        resign(rehash(doc))
+        resign(rechain(doc))
         assert here.store.session(short).uid == local_uid  # a unique prefix still finds it
         with pytest.raises(BundleRefused, match="could be taken for each other"):
             import_bundle(here, write(doc, tmp_path / "short.json"))

@@ -8,13 +8,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import _export_helpers
 import pytest
 from _export_helpers import finished_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaproom.cli.main import main
-from kaproom.domain.clock import FakeClock
 from kaproom.domain.events import Event, Kind
 from kaproom.export.importer import import_bundle, import_bundle_data
 from kaproom.export.json_bundle import BundleRefused, parse_bundle
@@ -38,18 +38,7 @@ def independent_check(bundle: dict) -> int | None:
     return None
 
 
-@pytest.fixture
-def room(tmp_path):
-    workspace, uid = finished_session(tmp_path / "room", signed=False)
-    yield workspace, uid
-    workspace.close()
-
-
-@pytest.fixture
-def office(tmp_path):
-    workspace = Workspace(tmp_path / "office", FakeClock())
-    yield workspace
-    workspace.close()
+room, office = _export_helpers.room, _export_helpers.office  # the fixtures
 
 
 def export_json(workspace: Workspace, uid: str, path: Path) -> Path:

@@ -10,8 +10,7 @@ import json
 import socket
 from pathlib import Path
 
-import pytest
-from _export_helpers import finished_session
+import _export_helpers
 from test_export_files import pdf_text
 
 from kaproom.domain.clock import FakeClock
@@ -30,18 +29,7 @@ from kaproom.ui.review.timeline_model import COLUMNS, TimelineModel
 RECORDED = "(as recorded by Room 2)"
 
 
-@pytest.fixture
-def room(tmp_path):
-    workspace, uid = finished_session(tmp_path / "room", signed=False)
-    yield workspace, uid
-    workspace.close()
-
-
-@pytest.fixture
-def office(tmp_path):
-    workspace = Workspace(tmp_path / "office", FakeClock())
-    yield workspace
-    workspace.close()
+room, office = _export_helpers.room, _export_helpers.office  # the fixtures
 
 
 def passed(source: Workspace, uid: str, target: Workspace, path: Path):

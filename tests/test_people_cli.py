@@ -6,22 +6,19 @@ import subprocess
 import sys
 
 import pytest
-from _people_helpers import ADMIN_PIN, SUPERVISOR_SECRET, THERAPIST_PIN, PipedStdin, add_staff, fast_people, rows
+from _people_helpers import (
+    ADMIN_PIN,
+    SUPERVISOR_SECRET,
+    THERAPIST_PIN,
+    PipedStdin,
+    add_staff,
+    fast_people,
+    rows,
+    run,
+)
 
 from kaproom.cli.main import main
 from kaproom.services.workspace import Workspace
-
-
-def run(monkeypatch, capsys, *argv: str, stdin: str = "", user: str | None = None) -> tuple[int, str, str]:
-    """``kaproom ARGV`` in this process, with piped standard input and optionally $KAPROOM_USER."""
-    monkeypatch.setattr(sys, "stdin", PipedStdin(stdin))
-    if user is None:
-        monkeypatch.delenv("KAPROOM_USER", raising=False)
-    else:
-        monkeypatch.setenv("KAPROOM_USER", user)
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

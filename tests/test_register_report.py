@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import time
 
 import pytest
+from _register_helpers import receive
 
 from kaproom.domain.register import Balance
 from kaproom.export.stock_report import build_report, opening_and_closing, render_stock_csv, render_stock_pdf
@@ -17,20 +17,12 @@ ANA, BEN = Person("Ana", True), Person("Ben", True)
 DAY = 24 * 3600
 
 
-@pytest.fixture(autouse=True)
-def _utc(monkeypatch):
-    """Report days are local dates: these tests count them in UTC, wherever they run."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("days_in_utc")  # report days are local dates: UTC's here
 
 
 def _three_days(workspace) -> Stock:
     stock = Stock.of(workspace)
-    stock.receive(ANA, product="ketamine", strength_mg="100", form="sublingual troche", lot="K1", expiry="2026-12-31",
-                  supplier="Valley Compounding", quantity="10")
+    receive(stock, "K1", "10", by=ANA)
     workspace.clock.advance(DAY)
     stock.give_dose(ANA, "K1", dispensed="1", administered="0.5", wasted="0.5", witness=BEN, session="s-day2")
     workspace.clock.advance(DAY)

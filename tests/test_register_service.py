@@ -1,10 +1,9 @@
 """kaproom.services.stock: what the command line and the register window do alike."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from _people_helpers import SUPERVISOR_SECRET, THERAPIST_PIN, add_staff, fast_people
+from _register_helpers import receive
 
 from kaproom.domain.register import Rule
 from kaproom.services.people import AccessRefused
@@ -14,19 +13,11 @@ from kaproom.services.workspace import Workspace
 ANA = Person("Ana")
 
 
-@pytest.fixture(autouse=True)
-def _utc(monkeypatch):
-    """Report days are local dates: these tests count them in UTC, wherever they run."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("days_in_utc")  # report days are local dates: UTC's here
 
 
 def _receive(stock: Stock, lot: str = "K100-01", units: str = "20", expiry: str = "2026-12-31"):
-    return stock.receive(ANA, product="ketamine", strength_mg="100", form="sublingual troche", lot=lot,
-                         expiry=expiry, supplier="Valley Compounding", quantity=units)
+    return receive(stock, lot, units, expiry=expiry)
 
 
 def test_receive_dispense_waste_and_the_lot_list(data_dir, clock) -> None:

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from kaproom.domain.events import ChainReport, RecordedEvent, verify_chain
-from kaproom.domain.register import REGISTER_CHAIN
+from kaproom.domain.register import REGISTER_CHAIN, verify_register
 
 SESSION_COLUMNS = ("id", "uid", "created_at", "protocol_id", "protocol_name", "client_code", "therapist", "room",
                    "demo", "origin", "state", "current_phase", "started_at", "ended_at", "duration_seconds",
@@ -146,21 +146,9 @@ def register_copy(conn: psycopg.Connection[Any], computer: str) -> tuple[list[Re
                         " FROM kaproom.register_events WHERE computer = %s ORDER BY seq",
                         (REGISTER_CHAIN, computer)).fetchall()
     events = [stored_event(row[:11]) for row in rows]
-    label = f"stock register of {computer} on the clinic server"
-    report = verify_chain(label, events)
-    head = register_head_of(conn, computer)
-    last_seq, last_hash = head if head else (0, "")
-    if report.intact and (len(events) != last_seq or (events and events[-1].hash != last_hash)):
-        report = ChainReport(label, len(events), len(events) + 1, None,
-                             f"the server's copy ends at line {len(events)} but {last_seq} arrived "
-                             "(lines were removed from its end)")
-    if report.intact:
-        for row, event in zip(rows, events, strict=True):
-            if str(row[11]) != str(event.payload.get("lot", "")):
-                report = ChainReport(label, len(events), event.seq, event.id,
-                                     f"its lot column says '{row[11]}' but its hashed line says "
-                                     f"'{event.payload.get('lot', '')}' (changed on the server)")
-                break
+    report = verify_register(f"stock register of {computer} on the clinic server", events,
+                             [str(row[11]) for row in rows], register_head_of(conn, computer) or (0, ""),
+                             holder="the server's copy", arrived="arrived", changed="changed on the server")
     return events, report
 
 

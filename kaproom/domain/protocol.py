@@ -230,6 +230,22 @@ class _Reader:
                 f"use a value from {low:g} to {high:g}", key)
         return float(value)
 
+    def plain_id(self, value: str, where: str, what: str = "id") -> str:
+        """``value``, the ``id`` of the table at ``where``, if it is a plain identifier; refused
+        otherwise, calling it ``what``."""
+        if not _ID_RE.match(value):
+            raise self.fail(f"{where}.id", f"{what} '{value}' is not a plain identifier",
+                            "use lower-case letters, digits, '-' or '_'", "id")
+        return value
+
+    def rxnorm(self, table: TOMLTable, where: str, example: str) -> str:
+        """The table's ``rxnorm`` code (digits), or "" where it has none; ``example`` is a code to suggest."""
+        code = self.text(table, "rxnorm", where, required=False)
+        if code and not code.isdigit():
+            raise self.fail(f"{where}.rxnorm", f"rxnorm '{code}' is not an RxNorm code (digits)",
+                            f"write rxnorm = {example} or leave it out", "rxnorm")
+        return code
+
 
 def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     """Parse and check protocol TOML; raise ProtocolError on the first problem."""
@@ -248,10 +264,7 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
         raise reader.fail("[protocol]", "missing the [protocol] table",
                           'add [protocol] with id = "..." and name = "..."')
     reader.check_keys(head, _PROTOCOL_KEYS, "protocol")
-    pid = reader.text(head, "id", "protocol")
-    if not _ID_RE.match(pid):
-        raise reader.fail("protocol.id", f"id '{pid}' is not a plain identifier",
-                          "use lower-case letters, digits, '-' or '_'", "id")
+    pid = reader.plain_id(reader.text(head, "id", "protocol"), "protocol")
     name = reader.text(head, "name", "protocol")
     description = reader.text(head, "description", "protocol", required=False)
     dose_route = reader.text(head, "dose_route", "protocol", required=False)
@@ -265,10 +278,7 @@ def parse_protocol(text: str, source: str = "<text>") -> Protocol:
     for index, raw in enumerate(raw_phases):
         where = f"phases[{index + 1}]"
         reader.check_keys(raw, _PHASE_KEYS, where)
-        phase_id = reader.text(raw, "id", where)
-        if not _ID_RE.match(phase_id):
-            raise reader.fail(f"{where}.id", f"phase id '{phase_id}' is not a plain identifier",
-                              "use lower-case letters, digits, '-' or '_'", "id")
+        phase_id = reader.plain_id(reader.text(raw, "id", where), where, "phase id")
         if any(p.id == phase_id for p in phases):
             raise reader.fail(f"{where}.id", f"phase id '{phase_id}' is used twice", "give every phase its own id")
         minutes = reader.number(raw, "minutes", where, 0.1, 24 * 60)
@@ -358,10 +368,7 @@ def _doses(reader: _Reader, raw: Any, phases: list[Phase]) -> DoseRules:
             raise reader.fail("doses.booster_phases", f"'{item}' is not one of the phases",
                               f"use phase ids from: {', '.join(ids)}", "booster_phases")
     booster_mg = reader.number(raw, "booster_mg", "doses", 1, 2000, -1.0) if "booster_mg" in raw else None
-    rxnorm = reader.text(raw, "rxnorm", "doses", required=False)
-    if rxnorm and not rxnorm.isdigit():
-        raise reader.fail("doses.rxnorm", f"rxnorm '{rxnorm}' is not an RxNorm code (digits)",
-                          'write rxnorm = "6130" (ketamine) or leave it out', "rxnorm")
+    rxnorm = reader.rxnorm(raw, "doses", '"6130" (ketamine)')
     return DoseRules(
         max_doses=int(reader.number(raw, "max_doses", "doses", 1, 10, base.max_doses)),
         min_interval_minutes=reader.number(raw, "min_interval_minutes", "doses", 0, 24 * 60,
@@ -379,19 +386,13 @@ def _standing_orders(reader: _Reader, raw: Any) -> tuple[StandingOrder, ...]:
     for index, item in enumerate(raw):
         where = f"standing_orders[{index + 1}]"
         reader.check_keys(item, _ORDER_KEYS, where)
-        order_id = reader.text(item, "id", where)
-        if not _ID_RE.match(order_id):
-            raise reader.fail(f"{where}.id", f"id '{order_id}' is not a plain identifier",
-                              "use lower-case letters, digits, '-' or '_'", "id")
+        order_id = reader.plain_id(reader.text(item, "id", where), where)
         if any(o.id == order_id for o in out):
             raise reader.fail(f"{where}.id", f"standing order '{order_id}' is listed twice",
                               "give every standing order its own id")
         amount = reader.number(item, "amount", where, 0.001, 10000)
         highest = reader.number(item, "max_amount", where, amount, 10000) if "max_amount" in item else None
-        rxnorm = reader.text(item, "rxnorm", where, required=False)
-        if rxnorm and not rxnorm.isdigit():
-            raise reader.fail(f"{where}.rxnorm", f"rxnorm '{rxnorm}' is not an RxNorm code (digits)",
-                              'write rxnorm = "26225" or leave it out', "rxnorm")
+        rxnorm = reader.rxnorm(item, where, '"26225"')
         out.append(StandingOrder(order_id, reader.text(item, "name", where), amount, reader.text(item, "unit", where),
                                  reader.text(item, "route", where), reader.text(item, "indication", where),
                                  highest, rxnorm))
@@ -540,27 +541,22 @@ def available_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], 
 
     A broken clinic file never hides the others: its error is returned for the UI to show.
     """
-    found: dict[str, Protocol] = {}
-    errors: list[ProtocolError] = []
-    dirs = [BUILTIN_DIR] + ([extra_dir] if extra_dir and extra_dir.is_dir() else [])
-    for folder in dirs:
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                protocol = load_protocol(path)
-            except ProtocolError as exc:
-                errors.append(exc)
-                continue
-            found[protocol.id] = protocol
-    return list(found.values()), errors
+    return _load_folders([BUILTIN_DIR] + ([extra_dir] if extra_dir and extra_dir.is_dir() else []))
 
 
 def integration_protocols(extra_dir: Path | None = None) -> tuple[list[Protocol], list[ProtocolError]]:
     """The integration protocols (sessions without medicine): built in, and the clinic's own in
     ``extra_dir/integration/*.toml``, which override the built-in ones by id."""
     clinic = extra_dir / "integration" if extra_dir is not None else None
+    return _load_folders([INTEGRATION_DIR] + ([clinic] if clinic is not None and clinic.is_dir() else []))
+
+
+def _load_folders(folders: list[Path]) -> tuple[list[Protocol], list[ProtocolError]]:
+    """Every ``*.toml`` in ``folders``, a later folder's protocol replacing an earlier one's of the
+    same id; the files that cannot be used, as their errors."""
     found: dict[str, Protocol] = {}
     errors: list[ProtocolError] = []
-    for folder in [INTEGRATION_DIR] + ([clinic] if clinic is not None and clinic.is_dir() else []):
+    for folder in folders:
         for path in sorted(folder.glob("*.toml")):
             try:
                 protocol = load_protocol(path)

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+
+from kaproom.domain.events import ChainReport, RecordedEvent, verify_chain
 
 #: Hundredths of a unit per unit: quantities are whole hundredths.
 CENTS = 100
@@ -500,3 +502,32 @@ class RegisterState:
                        if (lot.expiry - today).days <= within_days
                        and (self.balance(lot.number).stock or self.balance(lot.number).out)),
                       key=lambda lot: lot.expiry)
+
+
+# ---------------------------------------------------------------------------- checking a stored copy
+def verify_register(label: str, events: Sequence[RecordedEvent], lots: Sequence[str], head: tuple[int, str] | None,
+                    *, holder: str, arrived: str, changed: str) -> ChainReport:
+    """One stock register's lines as a store holds them (this computer's file, or the clinic
+    server's copy), checked: every line's hash and link, no line missing from its end (``head``:
+    the last seq and hash recorded, None where the head record itself is gone), and each line's
+    lot column (``lots``, kept beside the line for searching) against its hashed line.
+
+    The words are the holder's: ``holder`` names it, ``arrived`` says how its lines came
+    ("were recorded"), ``changed`` where a lot column must have been changed.
+    """
+    report = verify_chain(label, events)
+    if not report.intact:
+        return report
+    if head is None:
+        return ChainReport(label, len(events), 1, None, "the register's head record was removed")
+    last_seq, last_hash = head
+    if len(events) != last_seq or (events and events[-1].hash != last_hash):
+        return ChainReport(label, len(events), len(events) + 1, None,
+                           f"{holder} ends at line {len(events)} but {last_seq} {arrived} "
+                           "(lines were removed from its end)")
+    for lot, event in zip(lots, events, strict=True):
+        if lot != str(event.payload.get("lot", "")):
+            return ChainReport(label, len(events), event.seq, event.id,
+                               f"its lot column says '{lot}' but its hashed line says "
+                               f"'{event.payload.get('lot', '')}' ({changed})")
+    return report

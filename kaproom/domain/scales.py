@@ -27,7 +27,6 @@ from kaproom.domain.protocol_error import ProtocolError
 from kaproom.domain.vitals_reading import MOAAS as MOAAS_WORDS
 
 LEVELS = ("caution", "urgent")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -388,6 +387,8 @@ class Reader(Protocol):
 
     def check_keys(self, table: object, allowed: set[str], where: str) -> None: ...
 
+    def plain_id(self, value: str, where: str, what: str = "id") -> str: ...
+
 
 _SCALE_KEYS = {"id", "name", "short", "description", "items", "due_at_check_ins", "due_after_dose_minutes",
                "due_before_discharge", "caution_total_at_or_above", "urgent_total_at_or_above",
@@ -448,10 +449,7 @@ def _items(reader: Reader, raw: object, where: str) -> tuple[Item, ...]:
     for index, entry in enumerate(raw):
         spot = f"{where}.items[{index + 1}]"
         reader.check_keys(entry, _ITEM_KEYS, spot)
-        item_id = _text(reader, entry, "id", spot, "q1")
-        if not _ID_RE.match(item_id):
-            raise reader.fail(f"{spot}.id", f"item id '{item_id}' is not a plain identifier",
-                              "use lower-case letters, digits, '-' or '_'", "id")
+        item_id = reader.plain_id(_text(reader, entry, "id", spot, "q1"), spot, "item id")
         if any(i.id == item_id for i in out):
             raise reader.fail(f"{spot}.id", f"item id '{item_id}' is used twice", "give every item its own id", "id")
         out.append(Item(item_id, _text(reader, entry, "text", spot, "Felt detached from the body"),
@@ -462,10 +460,7 @@ def _items(reader: Reader, raw: object, where: str) -> tuple[Item, ...]:
 def _scale(reader: Reader, raw: object, where: str) -> Scale:
     reader.check_keys(raw, _SCALE_KEYS, where)
     assert isinstance(raw, dict)  # check_keys refuses anything else
-    scale_id = _text(reader, raw, "id", where, "rass")
-    if not _ID_RE.match(scale_id):
-        raise reader.fail(f"{where}.id", f"scale id '{scale_id}' is not a plain identifier",
-                          "use lower-case letters, digits, '-' or '_'", "id")
+    scale_id = reader.plain_id(_text(reader, raw, "id", where, "rass"), where, "scale id")
     base = BUILTIN_SCALES.get(scale_id)
     if base is None or "items" in raw:
         if base is not None and base.vitals_field:

@@ -51,21 +51,12 @@ def _paint(device: QPagedPaintDevice, resolution: int, scale: float, build: Call
     flow = Flow(device, area.width(), area.height() - 8 * resolution / 25.4, Fonts(QFont(base), scale))
     build(flow)
     small = Fonts(QFont(base)).small
-    painter = QPainter(device)
-    try:
-        for index, steps in enumerate(flow.pages, start=1):
-            if index > 1:
-                device.newPage()
-            painter.save()
-            for step in steps:
-                step(painter)
-            painter.restore()
-            y = flow.height + 4 * flow.mm + flow.metrics(small).ascent()
-            pages = f" · page {index} of {len(flow.pages)}" if len(flow.pages) > 1 else ""
-            draw_text(painter, QPointF(0, y), footer + pages, small, None)
-    finally:
-        painter.end()
-        flow.pages.clear()
+    def frame(painter: QPainter, index: int, count: int) -> None:
+        y = flow.height + 4 * flow.mm + flow.metrics(small).ascent()
+        pages = f" · page {index} of {count}" if count > 1 else ""
+        draw_text(painter, QPointF(0, y), footer + pages, small, None)
+
+    flow.paint(device, frame)
 
 
 # ----------------------------------------------------------------------------- monitoring summary

@@ -390,22 +390,7 @@ def _render_pdf(report: SessionReport, exported_at: str, monochrome: bool, music
     _timeline(flow, report, music_detail)
     _signoffs(flow, report, dates)
 
-    painter = QPainter(writer)
-    try:
-        for index, steps in enumerate(flow.pages, start=1):
-            if index > 1:
-                writer.newPage()
-            painter.save()
-            for step in steps:
-                step(painter)
-            painter.restore()
-            _page_frame(painter, flow, report, index, len(flow.pages), flow.height)
-    finally:
-        painter.end()
-        # The drawing steps refer back to the flow, a reference cycle that only a full garbage
-        # collection would free: ~300,000 objects for a 10,000-event report, and a pause of a
-        # tenth of a second or more in whatever the supervisor does next. Freed here instead.
-        flow.pages.clear()
+    flow.paint(writer, lambda painter, index, count: _page_frame(painter, flow, report, index, count, flow.height))
     buffer.close()
     return reproducible(bytes(data.data()), report, exported_at)
 

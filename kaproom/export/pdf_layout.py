@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPaintDevice, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPagedPaintDevice, QPaintDevice, QPainter, QPen
 
 Draw = Callable[[QPainter], None]
 GREY = QColor("#e8e8e8")
@@ -73,6 +73,27 @@ class Flow:
         self.pages: list[list[Draw]] = [[]]
         self.y = 0.0
         self.mm = device.logicalDpiY() / 25.4
+
+    def paint(self, device: QPagedPaintDevice, frame: Callable[[QPainter, int, int], None]) -> None:
+        """Paint the pages on ``device`` (the one they were laid out for), each with its
+        ``frame(painter, page number, page count)`` (the footer) drawn after its content.
+
+        The drawing steps are let go afterwards: they refer back to the flow, a reference cycle
+        that only a full garbage collection would free: ~300,000 objects for a 10,000-event
+        report, and a pause of a tenth of a second or more in whatever the user does next."""
+        painter = QPainter(device)
+        try:
+            for index, steps in enumerate(self.pages, start=1):
+                if index > 1:
+                    device.newPage()
+                painter.save()
+                for step in steps:
+                    step(painter)
+                painter.restore()
+                frame(painter, index, len(self.pages))
+        finally:
+            painter.end()
+            self.pages.clear()
 
     def metrics(self, font: QFont) -> QFontMetricsF:
         return QFontMetricsF(font, self.device)

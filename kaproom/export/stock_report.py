@@ -252,24 +252,14 @@ def _render_pdf(title: str, period: str, printed_at: str, body: Callable[[Flow],
               flow.fonts.small)
     body(flow)
 
-    painter = QPainter(writer)
-    try:
-        for index, steps in enumerate(flow.pages, start=1):
-            if index > 1:
-                writer.newPage()
-            painter.save()
-            for step in steps:
-                step(painter)
-            painter.restore()
-            fm = flow.metrics(flow.fonts.small)
-            y = flow.height + 4 * flow.mm + fm.ascent()
-            draw_text(painter, QPointF(0, y), f"KAP Room · {footer} · {period}",
-                      flow.fonts.small, None)
-            right = f"page {index} of {len(flow.pages)}"
-            draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, flow.fonts.small_bold, None)
-    finally:
-        painter.end()
-        flow.pages.clear()
+    def frame(painter: QPainter, index: int, count: int) -> None:
+        fm = flow.metrics(flow.fonts.small)
+        y = flow.height + 4 * flow.mm + fm.ascent()
+        draw_text(painter, QPointF(0, y), f"KAP Room · {footer} · {period}", flow.fonts.small, None)
+        right = f"page {index} of {count}"
+        draw_text(painter, QPointF(flow.width - fm.horizontalAdvance(right), y), right, flow.fonts.small_bold, None)
+
+    flow.paint(writer, frame)
     buffer.close()
     return bytes(data.data())
 

@@ -15,7 +15,6 @@ a server that is down is a :class:`kaproom.clinic.errors.ClinicUnreachable` in s
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,98 +30,37 @@ from kaproom.services.office_actions import OFFICE_CHAIN_PREFIX, OfficeAction, o
 from kaproom.store import NotFound, SessionRow, Store
 from kaproom.store.index_check import index_from_events
 from kaproom.store.queries import (
-    DEFAULT_OBSERVATION_MINUTES,
     DEFAULT_SORT,
+    ListSQL,
     ListTotals,
     SessionFilter,
-    day_start_utc,
+    order_clause,
+    too_soon_condition,
+    where_clause,
 )
 
-#: The list's sort keys on PostgreSQL (kaproom.store.queries.SORT_KEYS in SQLite's words).
-SORT_KEYS: dict[str, str] = {
-    "date": "COALESCE(started_at, created_at)",
-    "room": "lower(room)",
-    "therapist": "lower(therapist)",
-    "client": "lower(client_code)",
-    "protocol": "lower(protocol_name)",
-    "duration": "duration_seconds",
-    "ended": "state",
-    "cautions": "cautions",
-    "urgents": "urgents",
-    "music_errors": "music_errors",
-    "amendments": "amendments",
-    "signed": "signed_at",
-    "origin": "origin",
-}
 #: The list's columns: the server's, with the room's origin for the session (local, or imported there).
 LIST_COLUMNS = ", ".join("COALESCE(origin_in_room, 'local') AS origin" if f.name == "origin" else f.name
                          for f in fields(SessionRow))
 
 
 NO_FILTER = SessionFilter()
-
-
-def where_clause(flt: SessionFilter) -> tuple[str, list[Any]]:
-    """The review list's filter (kaproom.store.queries.where_clause) as PostgreSQL."""
-    parts: list[str] = []
-    params: list[Any] = []
-    when = SORT_KEYS["date"]
-    if flt.date_from is not None:
-        parts.append(f"{when} >= %s")
-        params.append(day_start_utc(flt.date_from))
-    if flt.date_to is not None:
-        parts.append(f"{when} < %s")
-        params.append(day_start_utc(flt.date_to + timedelta(days=1)))
-    if flt.therapist.strip():
-        parts.append("lower(therapist) = lower(%s)")
-        params.append(flt.therapist.strip())
-    if flt.room.strip():
-        parts.append("lower(room) = lower(%s)")
-        params.append(flt.room.strip())
-    if flt.client.strip():
-        parts.append("strpos(lower(client_code), lower(%s)) > 0")
-        params.append(flt.client.strip())
-    if flt.has_alerts:
-        parts.append("(cautions + urgents) > 0")
-    if flt.not_signed:
-        parts.append("signed_at IS NULL")
-    if not flt.include_demo:
-        parts.append("demo = 0")
-    # The medication record's flags, read from the events themselves as SQLite's list does
-    # (kaproom.store.queries.where_clause; the events_kind index serves them): no column to keep.
-    if flt.has_adverse_events:
-        parts.append(has_event("e.kind = 'adverse_event'"))
-    if flt.booster_given:  # a second dose or more (CASE: the payload is read as JSON only for a dose)
-        parts.append(has_event("e.kind = 'dose' AND CASE WHEN e.kind = 'dose'"
-                               " THEN (e.payload::jsonb -> 'number') >= '2'::jsonb ELSE false END"))
-    if flt.has_waste:
-        parts.append(has_event("e.kind = 'waste'"))
-    if flt.short_observation:
-        condition, more = too_soon_condition(flt)
-        parts.append(condition)
-        params += more
-    return (" AND ".join(parts) or "TRUE"), params
-
-
-def has_event(condition: str) -> str:
-    """SQL true for a session with an event matching ``condition`` (fixed SQL, never user text)."""
-    return f"EXISTS (SELECT FROM kaproom.events e WHERE e.session_uid = kaproom.sessions.uid AND {condition})"
-
-
-def too_soon_condition(flt: SessionFilter) -> tuple[str, list[Any]]:
-    cases = "".join(" WHEN %s THEN %s" for _ in flt.observation_minutes)
-    minimum = f"CASE protocol_id{cases} ELSE %s END" if cases else "%s"
-    params: list[Any] = [value for protocol_id, minutes in flt.observation_minutes
-                         for value in (protocol_id, float(minutes))]
-    params.append(float(DEFAULT_OBSERVATION_MINUTES))
-    return (f"(state = 'discharged' AND dose_time IS NOT NULL AND duration_seconds - dose_time < "
-            f"({minimum})::float8 * 60)", params)
-
-
-def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
-    expression = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
-    direction = "DESC" if descending else "ASC"
-    return f"{expression} {direction} NULLS LAST, id {direction}"
+#: The list's conditions and order in PostgreSQL's words (:func:`kaproom.store.queries.where_clause`
+#: and :func:`~kaproom.store.queries.order_clause` say which).
+#: A dose's payload is read as JSON only once its kind says it is a dose (CASE); the events_kind index
+#: serves the event conditions.
+POSTGRESQL = ListSQL(
+    mark="%s",
+    everything="TRUE",
+    same_text="lower({}) = lower(%s)",
+    contains_text="strpos(lower({}), lower(%s)) > 0",
+    pattern=str,
+    has_event="EXISTS (SELECT FROM kaproom.events e WHERE e.session_uid = kaproom.sessions.uid AND {})",
+    second_dose="kind = 'dose' AND CASE WHEN kind = 'dose' THEN (payload::jsonb -> 'number') >= '2'::jsonb"
+                " ELSE false END",
+    minutes="({})::float8",
+    text_order="lower({})",
+)
 
 
 @dataclass(frozen=True)
@@ -185,13 +123,14 @@ class ClinicReader:
 
     # ---------------------------------------------------------------- the list
     def count(self, flt: SessionFilter = NO_FILTER) -> int:
-        where, params = where_clause(flt)
+        where, params = where_clause(flt, POSTGRESQL)
         return int(self._rows(f"SELECT count(*) FROM kaproom.sessions WHERE {where}", params)[0][0])
 
     def page(self, flt: SessionFilter = NO_FILTER, sort: str = DEFAULT_SORT, descending: bool = True,
              offset: int = 0, limit: int | None = 200) -> list[SessionRow]:
-        where, params = where_clause(flt)
-        sql = f"SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} ORDER BY {order_clause(sort, descending)}"
+        where, params = where_clause(flt, POSTGRESQL)
+        order = order_clause(sort, descending, POSTGRESQL)
+        sql = f"SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT %s OFFSET %s"
             params = [*params, int(limit), max(0, int(offset))]
@@ -206,8 +145,8 @@ class ClinicReader:
         return sorted((str(r[0]) for r in rows), key=str.lower)
 
     def totals(self, flt: SessionFilter = NO_FILTER) -> ListTotals:
-        where, params = where_clause(flt)
-        too_soon, too_soon_params = too_soon_condition(flt)
+        where, params = where_clause(flt, POSTGRESQL)
+        too_soon, too_soon_params = too_soon_condition(flt, POSTGRESQL)
         row = self._rows(
             "SELECT count(*), count(*) FILTER (WHERE cautions + urgents > 0),"
             " count(*) FILTER (WHERE signed_at IS NULL), count(*) FILTER (WHERE amended_after_signoff > 0),"

@@ -6,7 +6,7 @@ from the user), and ties are broken by id so pages never overlap or skip a row.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
@@ -17,13 +17,13 @@ from kaproom.store.index_check import HEADER_FACTS, differences, index_from_even
 from kaproom.store.rows import SessionRow, SQLValue
 from kaproom.store.store import Store
 
-#: Sort keys the review list offers, each with the SQL it sorts by.
+#: Sort keys the review list offers, each with the column it sorts by (fixed SQL, never the user's text).
 SORT_KEYS: dict[str, str] = {
     "date": "COALESCE(started_at, created_at)",
-    "room": "room COLLATE NOCASE",
-    "therapist": "therapist COLLATE NOCASE",
-    "client": "client_code COLLATE NOCASE",
-    "protocol": "protocol_name COLLATE NOCASE",
+    "room": "room",
+    "therapist": "therapist",
+    "client": "client_code",
+    "protocol": "protocol_name",
     "duration": "duration_seconds",
     "ended": "state",
     "cautions": "cautions",
@@ -34,6 +34,8 @@ SORT_KEYS: dict[str, str] = {
     "origin": "origin",
 }
 DEFAULT_SORT = "date"
+#: The sort keys of text, sorted case aside (:attr:`ListSQL.text_order`).
+TEXT_SORTS = frozenset({"room", "therapist", "client", "protocol"})
 #: The observation minimum of a protocol this computer does not have (the default protocol's).
 DEFAULT_OBSERVATION_MINUTES = DEFAULT_ALERTS["discharge_observation_minutes"]
 SESSION_COLUMNS = ", ".join(f.name for f in fields(SessionRow))
@@ -68,26 +70,59 @@ def day_start_utc(day: date) -> str:
     return to_iso(datetime.combine(day, time(0)).astimezone())
 
 
-def where_clause(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
-    """SQL condition and its parameters for a filter (``1`` when nothing is filtered)."""
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass(frozen=True)
+class ListSQL:
+    """How one database says the list's conditions and order; :func:`where_clause` says which
+    conditions a filter makes, :func:`order_clause` how a sort key orders. The defaults are
+    SQLite's (:data:`SQLITE`); the clinic server's PostgreSQL words are
+    :data:`kaproom.services.clinic_review.POSTGRESQL`. Every fragment is fixed SQL: what the
+    supervisor typed only ever goes in as a parameter."""
+
+    #: a parameter
+    mark: str = "?"
+    #: the condition of an empty filter
+    everything: str = "1"
+    #: the column ``{}`` equals a parameter, case aside
+    same_text: str = "{} = ? COLLATE NOCASE"
+    #: the column ``{}`` contains a parameter, case aside; ``pattern`` makes that parameter of the text typed
+    contains_text: str = "{} LIKE ? ESCAPE '\\'"
+    pattern: Callable[[str], str] = _like_pattern
+    #: the session has an event meeting ``{}`` (a condition on its kind and payload)
+    has_event: str = "EXISTS (SELECT 1 FROM events WHERE events.session_uid = sessions.uid AND {})"
+    #: that condition for a dose numbered two or more
+    second_dose: str = "kind = 'dose' AND json_extract(payload, '$.number') >= 2"
+    #: the minimum minutes ``{}`` (an expression of parameters) as a number to multiply by 60
+    minutes: str = "{}"
+    #: the text column ``{}`` as it sorts, case aside
+    text_order: str = "{} COLLATE NOCASE"
+
+
+SQLITE = ListSQL()
+
+
+def where_clause(flt: SessionFilter, sql: ListSQL = SQLITE) -> tuple[str, list[SQLValue]]:
+    """SQL condition and its parameters for a filter, in ``sql``'s words (``sql.everything`` when
+    nothing is filtered)."""
     parts: list[str] = []
     params: list[SQLValue] = []
-    when = SORT_KEYS["date"]
+    when = SORT_KEYS["date"]  # the same expression in every database
     if flt.date_from is not None:
-        parts.append(f"{when} >= ?")
+        parts.append(f"{when} >= {sql.mark}")
         params.append(day_start_utc(flt.date_from))
     if flt.date_to is not None:
-        parts.append(f"{when} < ?")
+        parts.append(f"{when} < {sql.mark}")
         params.append(day_start_utc(flt.date_to + timedelta(days=1)))
-    if flt.therapist.strip():
-        parts.append("therapist = ? COLLATE NOCASE")
-        params.append(flt.therapist.strip())
-    if flt.room.strip():
-        parts.append("room = ? COLLATE NOCASE")
-        params.append(flt.room.strip())
+    for column, text in (("therapist", flt.therapist), ("room", flt.room)):
+        if text.strip():
+            parts.append(sql.same_text.format(column))
+            params.append(text.strip())
     if flt.client.strip():
-        parts.append("client_code LIKE ? ESCAPE '\\'")
-        params.append("%" + _escape_like(flt.client.strip()) + "%")
+        parts.append(sql.contains_text.format("client_code"))
+        params.append(sql.pattern(flt.client.strip()))
     if flt.has_alerts:
         parts.append("(cautions + urgents) > 0")
     if flt.not_signed:
@@ -96,41 +131,33 @@ def where_clause(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
         parts.append("demo = 0")
     # The medication record's flags, read from the events themselves (events_kind index): no column to keep.
     if flt.has_adverse_events:
-        parts.append(_has_event("kind = 'adverse_event'"))
+        parts.append(sql.has_event.format("kind = 'adverse_event'"))
     if flt.booster_given:
-        parts.append(_has_event("kind = 'dose' AND json_extract(payload, '$.number') >= 2"))
+        parts.append(sql.has_event.format(sql.second_dose))
     if flt.has_waste:
-        parts.append(_has_event("kind = 'waste'"))
+        parts.append(sql.has_event.format("kind = 'waste'"))
     if flt.short_observation:
-        condition, more = too_soon_condition(flt)
+        condition, more = too_soon_condition(flt, sql)
         parts.append(condition)
         params += more
-    return (" AND ".join(parts) or "1"), params
+    return (" AND ".join(parts) or sql.everything), params
 
 
-def _has_event(condition: str) -> str:
-    """SQL true for a session with an event matching ``condition`` (fixed SQL, never user text)."""
-    return f"EXISTS (SELECT 1 FROM events WHERE events.session_uid = sessions.uid AND {condition})"
-
-
-def too_soon_condition(flt: SessionFilter) -> tuple[str, list[SQLValue]]:
+def too_soon_condition(flt: SessionFilter, sql: ListSQL = SQLITE) -> tuple[str, list[SQLValue]]:
     """SQL true for a session discharged sooner after its dose than its protocol's observation time."""
-    cases = "".join(" WHEN ? THEN ?" for _ in flt.observation_minutes)
-    minimum = f"CASE protocol_id{cases} ELSE ? END" if cases else "?"
+    cases = "".join(f" WHEN {sql.mark} THEN {sql.mark}" for _ in flt.observation_minutes)
+    minimum = f"CASE protocol_id{cases} ELSE {sql.mark} END" if cases else sql.mark
     params: list[SQLValue] = [value for protocol_id, minutes in flt.observation_minutes
-                    for value in (protocol_id, float(minutes))]
+                              for value in (protocol_id, float(minutes))]
     params.append(float(DEFAULT_OBSERVATION_MINUTES))
-    return (f"(state = 'discharged' AND dose_time IS NOT NULL AND duration_seconds - dose_time < {minimum} * 60)",
-            params)
+    return ("(state = 'discharged' AND dose_time IS NOT NULL AND duration_seconds - dose_time < "
+            f"{sql.minutes.format(minimum)} * 60)", params)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def order_clause(sort: str = DEFAULT_SORT, descending: bool = True) -> str:
-    """ORDER BY text for a known sort key; unknown keys fall back to the date."""
-    expression = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
+def order_clause(sort: str = DEFAULT_SORT, descending: bool = True, sql: ListSQL = SQLITE) -> str:
+    """ORDER BY text for a known sort key, in ``sql``'s words; unknown keys fall back to the date."""
+    column = SORT_KEYS.get(sort, SORT_KEYS[DEFAULT_SORT])
+    expression = sql.text_order.format(column) if sort in TEXT_SORTS else column
     direction = "DESC" if descending else "ASC"
     # Sessions without a value (open sessions have no duration) go last either way.
     nulls = "NULLS LAST"

@@ -14,8 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from kaproom.domain.events import GENESIS, ChainReport, RecordedEvent, canonical_json, event_hash_of_text, verify_chain
-from kaproom.domain.register import REGISTER_CHAIN, Line, Movement, RegisterRefused, RegisterState, Rule
+from kaproom.domain.events import GENESIS, ChainReport, RecordedEvent, canonical_json, event_hash_of_text
+from kaproom.domain.register import (
+    REGISTER_CHAIN,
+    Line,
+    Movement,
+    RegisterRefused,
+    RegisterState,
+    Rule,
+    verify_register,
+)
 from kaproom.store.errors import StoreError
 from kaproom.store.rows import Row, SQLValue
 from kaproom.store.store import Store
@@ -134,24 +142,11 @@ class StockRegister:
         rows = self.store._read(f"SELECT {REGISTER_COLUMNS} FROM register ORDER BY seq")
         events = [_event(row) for row in rows]
         head = self.store._read("SELECT last_seq, last_hash FROM register_head WHERE id=1")
-        last_seq, last_hash = (int(head[0][0]), str(head[0][1])) if head else (None, "")
-        if not events and last_seq == 0:
+        last = (int(head[0][0]), str(head[0][1])) if head else None
+        if not events and last is not None and last[0] == 0:
             return []
-        report = verify_chain(REGISTER_LABEL, events)
-        if report.intact and last_seq is None:
-            report = ChainReport(REGISTER_LABEL, len(events), 1, None, "the register's head record was removed")
-        elif report.intact and (len(events) != last_seq or (events and events[-1].hash != last_hash)):
-            report = ChainReport(REGISTER_LABEL, len(events), len(events) + 1, None,
-                                 f"the register ends at line {len(events)} but {last_seq} were recorded "
-                                 "(lines were removed from its end)")
-        if report.intact:
-            for row, event in zip(rows, events, strict=True):
-                if str(row[5]) != str(event.payload.get("lot", "")):
-                    report = ChainReport(REGISTER_LABEL, len(events), event.seq, event.id,
-                                         f"its lot column says '{row[5]}' but its hashed line says "
-                                         f"'{event.payload.get('lot', '')}' (changed outside KAP Room)")
-                    break
-        return [report]
+        return [verify_register(REGISTER_LABEL, events, [str(row[5]) for row in rows], last,
+                                holder="the register", arrived="were recorded", changed="changed outside KAP Room")]
 
 
 def _apply(state: RegisterState, rows: list[Row]) -> None:

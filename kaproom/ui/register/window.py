@@ -9,6 +9,7 @@ count's difference is resolved by a new line).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -45,7 +46,9 @@ from kaproom.services.stock import (
     movement_details,
     typed_person,
 )
+from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.errors import run_guarded, say
+from kaproom.ui.kit.labels import make_label
 
 AskPath = Callable[[str, str, str], "str | None"]  # (format, suggested path, filter) -> chosen path or None
 
@@ -88,6 +91,27 @@ def _table(name: str, columns: Sequence[str]) -> QTableWidget:
     return table
 
 
+def _input(name: str, hint: str, accessible: str = "") -> QLineEdit:
+    """A line to type in, named ``name``, showing ``hint`` while empty; ``accessible`` is what a
+    screen reader calls it (left to Qt when empty)."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setPlaceholderText(hint)
+    if accessible:
+        field.setAccessibleName(accessible)
+    return field
+
+
+def _page(table: QTableWidget, *below: QWidget) -> QWidget:
+    """A tab: the table, taking the room, over what acts on its selected row."""
+    page = QWidget()
+    column = QVBoxLayout(page)
+    column.addWidget(table, 1)
+    for widget in below:
+        column.addWidget(widget)
+    return page
+
+
 def _fill(table: QTableWidget, rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> None:
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
@@ -116,21 +140,14 @@ class RegisterWindow(QMainWindow):
         self.state = RegisterState()
         self.lot_numbers: list[str] = []
         self.open_ones: list[Discrepancy] = []
-        self.status = QLabel("")
-        self.status.setObjectName("registerStatus")
-        self.status.setWordWrap(True)
+        self.status = make_label("registerStatus", wrap=True)
         self.who = QLabel(f"Recording as {person.name}." if person else
                           f"No staff accounts here: your name is recorded as typed, marked {UNVERIFIED}.")
         self.who.setObjectName("registerWho")
         self.who.setProperty("muted", "true")
-        self.name_input = QLineEdit()
-        self.name_input.setObjectName("registerName")
-        self.name_input.setPlaceholderText("your name")
-        self.name_input.setAccessibleName("Your name")
+        self.name_input = _input("registerName", "your name", "Your name")
         self.name_input.setVisible(person is None)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setObjectName("registerRefresh")
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button = make_button("registerRefresh", "Refresh", on_click=self.refresh)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("registerTabs")
@@ -168,58 +185,35 @@ class RegisterWindow(QMainWindow):
 
     # ------------------------------------------------------------------ pages
     def _lots_page(self) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.addWidget(self.lots_table, 1)
         box = QGroupBox("Record a physical count of the selected lot")
         form = QFormLayout(box)
-        self.count_input = QLineEdit()
-        self.count_input.setObjectName("registerCountInput")
-        self.count_input.setPlaceholderText("units counted, e.g. 28 or 27.5")
-        self.count_button = QPushButton("Record the &count")
-        self.count_button.setObjectName("registerCount")
-        self.count_button.clicked.connect(self._count)
+        self.count_input = _input("registerCountInput", "units counted, e.g. 28 or 27.5")
+        self.count_button = make_button("registerCount", "Record the &count", on_click=self._count)
         self.count_input.returnPressed.connect(self._count)
         row = QHBoxLayout()
         row.addWidget(self.count_input, 1)
         row.addWidget(self.count_button)
         form.addRow("Counted:", row)
-        self.count_message = QLabel("")
-        self.count_message.setObjectName("registerCountMessage")
-        self.count_message.setWordWrap(True)
+        self.count_message = make_label("registerCountMessage", wrap=True)
         form.addRow(self.count_message)
-        column.addWidget(box)
-        return page
+        return _page(self.lots_table, box)
 
     def _movements_page(self) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.addWidget(self.movement_table, 1)
         box = QGroupBox("The dispensing log for an inspector (every movement with the balances after it)")
         row = QHBoxLayout(box)
-        self.from_input, self.to_input = QLineEdit(), QLineEdit()
-        for field, name, hint, words in (
-                (self.from_input, "registerReportFrom", "from YYYY-MM-DD",
-                 "First day, YYYY-MM-DD (blank: the first line)"),
-                (self.to_input, "registerReportTo", "to YYYY-MM-DD", "Last day, YYYY-MM-DD (blank: the last line)")):
-            field.setObjectName(name)
-            field.setPlaceholderText(hint)
-            field.setToolTip(words)
-            field.setAccessibleName(words)
+        self.from_input = _input("registerReportFrom", "from YYYY-MM-DD",
+                                 "First day, YYYY-MM-DD (blank: the first line)")
+        self.to_input = _input("registerReportTo", "to YYYY-MM-DD", "Last day, YYYY-MM-DD (blank: the last line)")
+        for field in (self.from_input, self.to_input):
+            field.setToolTip(field.accessibleName())
             row.addWidget(field, 1)
         self.report_buttons: dict[str, QPushButton] = {}
         for fmt, text in (("pdf", "Save as &PDF…"), ("csv", "Save as C&SV…")):
-            button = QPushButton(text)
-            button.setObjectName(f"registerReport_{fmt}")
-            button.clicked.connect(lambda _=False, fmt=fmt: self._save_report(fmt))
+            button = make_button(f"registerReport_{fmt}", text, on_click=partial(self._save_report, fmt))
             row.addWidget(button)
             self.report_buttons[fmt] = button
-        column.addWidget(box)
-        self.report_message = QLabel("")
-        self.report_message.setObjectName("registerReportMessage")
-        self.report_message.setWordWrap(True)
-        column.addWidget(self.report_message)
-        return page
+        self.report_message = make_label("registerReportMessage", wrap=True)
+        return _page(self.movement_table, box, self.report_message)
 
     def _save_report(self, fmt: str) -> None:
         start, end = self.from_input.text().strip() or None, self.to_input.text().strip() or None
@@ -246,20 +240,13 @@ class RegisterWindow(QMainWindow):
                                  ("expiry", "Expiry:", "YYYY-MM-DD"),
                                  ("supplier", "Supplier or pharmacy:", "who delivered it"),
                                  ("quantity", "Units received:", "e.g. 30")):
-            field = QLineEdit()
-            field.setObjectName(f"registerReceive_{key}")
-            field.setPlaceholderText(hint)
-            field.setAccessibleName(label.rstrip(":"))
+            field = _input(f"registerReceive_{key}", hint, label.rstrip(":"))
             field.returnPressed.connect(self._receive)
             form.addRow(label, field)
             self.receive_fields[key] = field
-        self.receive_button = QPushButton("&Record the delivery")
-        self.receive_button.setObjectName("registerReceive")
-        self.receive_button.clicked.connect(self._receive)
+        self.receive_button = make_button("registerReceive", "&Record the delivery", on_click=self._receive)
         form.addRow(self.receive_button)
-        self.receive_message = QLabel("")
-        self.receive_message.setObjectName("registerReceiveMessage")
-        self.receive_message.setWordWrap(True)
+        self.receive_message = make_label("registerReceiveMessage", wrap=True)
         form.addRow(self.receive_message)
         return page
 
@@ -279,28 +266,18 @@ class RegisterWindow(QMainWindow):
                                   f"{quantity_text(line.after.stock)} in stock.", "ok")
 
     def _discrepancy_page(self) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.addWidget(self.discrepancy_table, 1)
         box = QGroupBox("Resolve the selected discrepancy (a supervisor)")
         form = QFormLayout(box)
-        self.reason_input = QLineEdit()
-        self.reason_input.setObjectName("registerResolveReason")
-        self.reason_input.setPlaceholderText("why: what the recount or the search found")
+        self.reason_input = _input("registerResolveReason", "why: what the recount or the search found")
         form.addRow("Reason:", self.reason_input)
         self.accept_box = QCheckBox("The count was right: move the stock balance to it")
         self.accept_box.setObjectName("registerAcceptCount")
         form.addRow(self.accept_box)
-        self.resolve_button = QPushButton("&Resolve")
-        self.resolve_button.setObjectName("registerResolve")
-        self.resolve_button.clicked.connect(self._resolve)
+        self.resolve_button = make_button("registerResolve", "&Resolve", on_click=self._resolve)
         form.addRow(self.resolve_button)
-        self.resolve_message = QLabel("")
-        self.resolve_message.setObjectName("registerResolveMessage")
-        self.resolve_message.setWordWrap(True)
+        self.resolve_message = make_label("registerResolveMessage", wrap=True)
         form.addRow(self.resolve_message)
-        column.addWidget(box)
-        return page
+        return _page(self.discrepancy_table, box)
 
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:
