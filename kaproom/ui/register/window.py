@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +48,7 @@ from kaproom.services.stock import (
 from kaproom.ui.kit.buttons import make_button
 from kaproom.ui.kit.errors import run_guarded, say
 from kaproom.ui.kit.labels import make_label
+from kaproom.ui.kit.screen_fit import fit_to_screen
 
 AskPath = Callable[[str, str, str], "str | None"]  # (format, suggested path, filter) -> chosen path or None
 
@@ -171,17 +171,8 @@ class RegisterWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(content)
-        self._fit_to_screen()
+        fit_to_screen(self, PREFERRED_SIZE)
         self.refresh()
-
-    def _fit_to_screen(self) -> None:
-        """The preferred size, or the whole screen where it is smaller (as the review does)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen is not None else None
-        if area is not None and (area.width() < PREFERRED_SIZE[0] or area.height() < PREFERRED_SIZE[1]):
-            self.setGeometry(area)
-        else:
-            self.resize(*PREFERRED_SIZE)
 
     # ------------------------------------------------------------------ pages
     def _lots_page(self) -> QWidget:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -35,6 +34,7 @@ from kaproom.store.queries import ListTotals
 from kaproom.ui.kit.buttons import enter_presses_buttons
 from kaproom.ui.kit.errors import quietly, run_guarded, say
 from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.screen_fit import fit_to_screen
 from kaproom.ui.kit.theme import current_palette
 from kaproom.ui.people.idle_lock import ReviewLock
 from kaproom.ui.review.filters import FilterBar
@@ -133,20 +133,10 @@ class ReviewWindow(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
         enter_presses_buttons(self)
-        self._size_to_screen()
+        fit_to_screen(self, PREFERRED_SIZE)
         self.refresh_list()
         self._focus_list()
         self._record_listing()
-
-    def _size_to_screen(self) -> None:
-        """1500x900 where the screen has room; on a smaller one (a 1366x768 laptop), the whole
-        screen, rather than a window whose edges and buttons lie past it."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen is not None else None
-        if area is not None and (area.width() < PREFERRED_SIZE[0] or area.height() < PREFERRED_SIZE[1]):
-            self.setGeometry(area)
-        else:
-            self.resize(*PREFERRED_SIZE)
 
     def _list_view(self) -> QTableView:
         view = QTableView()
