@@ -100,6 +100,9 @@ def _sync(folder: Any) -> int:
     refused = result.position.refused or result.position.register_refused
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except what was refused above." if refused else "."))
+    if result.not_sent:
+        config = clinic_sync.required_config(folder)
+        print(clinic_sync.not_sent_words(result.not_sent, result.all_imported, config.kind))
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
@@ -127,6 +130,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{status['kind']}:{' ' * (11 - len(status['kind']))}{status['computer']}")
     print(f"last sent:  {status['last_sent_at'] or 'never'}")
     print(f"waiting:    {status['waiting']} events")
+    if status["not_sent_sessions"]:
+        count = status["not_sent_sessions"]
+        print(f"not sent:   {count} {'imported ' if status['not_sent_all_imported'] else ''}"
+              f"session{'s' if count != 1 else ''} (each session is sent by the room that recorded it)")
     for refused in status["refused"]:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
     if status.get("register_refused"):

@@ -14,6 +14,13 @@ the sender then sets that session aside (reported, never merged) and goes on wit
 The computer's stock register (its own chain, one writer) is sent the same way, after the
 sessions and the audit log of each batch and in its own transaction: a register the clinic
 refuses (its history differs) is set aside, said, and never holds back a session's events.
+
+One writer per chain: a computer sends only the chains it writes. A room sends the sessions it
+recorded; a session imported from another room's JSON bundle (a clinic room without the server)
+is that room's chain, so it is not sent from here (it would make this computer a second writer
+of it, or be refused by the clinic). An office computer sends no session at all (only rooms add
+sessions to the clinic): its own chains are its audit log and its stock register. What is held
+here and not sent is said quietly (:meth:`Sender.not_sent`), never retried as a refusal.
 """
 from __future__ import annotations
 
@@ -46,6 +53,8 @@ GAP = "KR002"
 #: Refusals that concern one session: it is set aside (and reported), the others go on.
 SET_ASIDE = frozenset({HISTORY_DIFFERS, NOT_ITS_SESSION})
 _UID = re.compile(r"session ([0-9A-Za-z-]+)")
+#: A session's origin when it was recorded on this computer (else: the room it was imported from).
+LOCAL_ORIGIN = "local"
 
 INSERT_EVENT = ("INSERT INTO kaproom.events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
                 " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
@@ -67,6 +76,8 @@ class Source(Protocol):
 
     def events_after(self, event_id: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_events_after(self, event_id: int) -> int: ...
+    def count_local_events_after(self, event_id: int) -> int: ...
+    def session_origins(self) -> dict[str, int]: ...
     def audit_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_audit_after(self, seq: int) -> int: ...
     def session_names(self, uids: list[str]) -> dict[str, tuple[int, str]]: ...
@@ -145,9 +156,35 @@ def join(params: dict[str, Any], computer: str, kind: str) -> None:
 class Sender:
     """Sends what a :class:`Source` holds after a :class:`Position`, batch by batch."""
 
-    def __init__(self, params: dict[str, Any], computer: str, source: Source, batch: int = BATCH) -> None:
+    def __init__(self, params: dict[str, Any], computer: str, source: Source, batch: int = BATCH,
+                 kind: str = "room") -> None:
         self.params, self.computer, self.source, self.batch = params, computer, source, batch
+        self.kind = kind  # "room" | "office"
         self._conn: psycopg.Connection[Any] | None = None
+        self._origins: dict[str, str] = {}  # session uid -> its origin, as this record says
+
+    def sends_sessions_of(self, origin: str) -> bool:
+        """Whether this computer writes the chains of sessions of that origin (one writer per chain):
+        a room those it recorded, never one imported from another room; an office none."""
+        return self.kind == "room" and origin == LOCAL_ORIGIN
+
+    def not_sent(self) -> tuple[int, bool]:
+        """The sessions held here that are not this computer's to send, and whether all of them
+        were imported (rather than recorded on an office computer)."""
+        origins = self.source.session_origins()
+        held = {origin: n for origin, n in origins.items() if not self.sends_sessions_of(origin)}
+        return sum(held.values()), LOCAL_ORIGIN not in held
+
+    def _sent_events_after(self, event_id: int) -> int:
+        return self.source.count_local_events_after(event_id) if self.kind == "room" else 0
+
+    def _own(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events of ``events`` on sessions whose chain this computer writes."""
+        unknown = sorted({e.session_uid for e in events} - set(self._origins))
+        if unknown:
+            named = self.source.session_names(unknown)
+            self._origins.update({uid: named[uid][1] if uid in named else LOCAL_ORIGIN for uid in unknown})
+        return [e for e in events if self.sends_sessions_of(self._origins[e.session_uid])]
 
     def close(self) -> None:
         if self._conn is not None:
@@ -167,7 +204,7 @@ class Sender:
         """Events, audit entries and register lines committed here and not yet on the server (a
         register the clinic refused is not waiting: it is set aside)."""
         register = 0 if position.register_refused else self.source.count_register_after(position.register_seq)
-        return (self.source.count_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
+        return (self._sent_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
                 + register)
 
     def reconcile(self, position: Position) -> Position:
@@ -177,7 +214,7 @@ class Sender:
         position = self._reconcile_register(position)
         if position.refused or position.event_id == 0:
             return position
-        sent_here = self.source.count_events_after(0) - self.source.count_events_after(position.event_id)
+        sent_here = self._sent_events_after(0) - self._sent_events_after(position.event_id)
         try:
             row = self._connection().execute(
                 "SELECT coalesce(sum(last_seq), 0) FROM kaproom.sessions WHERE room = %s", (self.computer,)).fetchone()
@@ -286,7 +323,7 @@ class Sender:
         refused = dict(position.refused)
         while True:
             rows = [(e.session_uid, e.seq, e.wall_time, e.session_time, e.author, e.phase, e.kind, wire_payload(e),
-                     e.prev_hash, e.hash) for e in events if e.session_uid not in refused]
+                     e.prev_hash, e.hash) for e in self._own(events) if e.session_uid not in refused]
             audit_rows = [(self.computer, e.seq, e.wall_time, e.author, e.kind, wire_payload(e), e.prev_hash, e.hash)
                           for e in entries]
             conn = self._connection()

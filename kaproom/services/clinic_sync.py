@@ -150,7 +150,7 @@ def save_position(folder: Path, position: Position) -> None:
 def new_sender(folder: Path, config: ClinicConfig) -> Sender:
     if not (Path(folder) / DB_FILENAME).exists():  # joined before the first session: an empty record to read
         Store(Path(folder) / DB_FILENAME).close()
-    return Sender(config.params(), config.computer, Outbox(Path(folder) / DB_FILENAME))
+    return Sender(config.params(), config.computer, Outbox(Path(folder) / DB_FILENAME), kind=config.kind)
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,16 @@ class SyncResult:
     sent: int
     position: Position
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
+    not_sent: int = 0  # sessions held here whose chains are not this computer's to send (see Sender.not_sent)
+    all_imported: bool = True  # whether every one of those was imported from a room's bundle
+
+
+def not_sent_words(count: int, all_imported: bool, kind: str) -> str:
+    """What ``clinic sync`` says, quietly, of the sessions held here that this computer does not send."""
+    session = f"{'imported ' if all_imported else ''}session{'s' if count != 1 else ''}"
+    return (f"{count} {session} {'is' if count == 1 else 'are'} not sent from this {kind}: each session is sent by "
+            "the room that recorded it (one writer per chain)" + ("" if kind == "room" else
+                                                                  "; an office sends its own audit log and register."))
 
 
 #: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
@@ -227,7 +237,8 @@ def sync_now(folder: Path) -> SyncResult:
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
         received = receive_from_clinic(folder, config)
-        return SyncResult(waiting, after, received.office_actions)
+        not_sent, all_imported = sender.not_sent()
+        return SyncResult(waiting, after, received.office_actions, not_sent, all_imported)
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]
@@ -242,14 +253,16 @@ def status(folder: Path) -> dict[str, Any]:
     position = load_position(folder)
     outbox = Outbox(folder / DB_FILENAME) if (folder / DB_FILENAME).exists() else None
     try:
-        waiting = (outbox.count_events_after(position.event_id) + outbox.count_audit_after(position.audit_seq)
-                   + (0 if position.register_refused else outbox.count_register_after(position.register_seq))
-                   if outbox else 0)
+        # A sender that never connects: only what it would send, and what it holds and does not.
+        sender = Sender(config.params(), config.computer, outbox, kind=config.kind) if outbox else None
+        waiting = sender.waiting(position) if sender else 0
+        not_sent, all_imported = sender.not_sent() if sender else (0, True)
     finally:
         if outbox:
             outbox.close()
     return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
             "last_sent_at": position.last_sent_at, "waiting": waiting,
+            "not_sent_sessions": not_sent, "not_sent_all_imported": all_imported,
             "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused],
             "register_sent": position.register_seq, "register_refused": position.register_refused or None}
 
