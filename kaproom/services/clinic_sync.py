@@ -31,6 +31,7 @@ from kaproom.domain.events import ChainReport
 from kaproom.services.office_actions import (
     OFFICE_ACTIONS_FILE,
     Link,
+    OfficeAction,
     held_against_server,
     held_chain_reports,
     load_received,
@@ -171,15 +172,21 @@ def not_sent_words(count: int, all_imported: bool, kind: str) -> str:
 
 
 #: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
-#: missing here is asked for again), and whether each is on one of this room's sessions.
+#: missing here is asked for again), and whether each is on one of this room's sessions. Only the
+#: entries on this room's sessions come with their content (session, time, author, kind, payload);
+#: of the others, only their links (seq, previous hash, hash) leave the server: enough to tell that
+#: none is missing, nothing of another room's sessions.
 OFFICE_ENTRIES_SQL = """
-SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash,
-       COALESCE(s.room = %s, false) AS ours
-  FROM kaproom.office_events o
-  LEFT JOIN kaproom.sessions s ON s.uid = o.session_uid
-  LEFT JOIN unnest(%s::text[], %s::int[]) AS k(computer, after) ON k.computer = o.computer
- WHERE o.seq > COALESCE(k.after, 0)
- ORDER BY o.computer, o.seq
+SELECT e.computer, e.seq, CASE WHEN e.ours THEN e.session_uid END, CASE WHEN e.ours THEN e.wall_time END,
+       CASE WHEN e.ours THEN e.author END, CASE WHEN e.ours THEN e.kind END, CASE WHEN e.ours THEN e.payload END,
+       e.prev_hash, e.hash, e.ours
+  FROM (SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash,
+               COALESCE(s.room = %s, false) AS ours
+          FROM kaproom.office_events o
+          LEFT JOIN kaproom.sessions s ON s.uid = o.session_uid
+          LEFT JOIN unnest(%s::text[], %s::int[]) AS k(computer, after) ON k.computer = o.computer
+         WHERE o.seq > COALESCE(k.after, 0)) AS e
+ ORDER BY e.computer, e.seq
 """
 
 
@@ -187,9 +194,10 @@ def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
     """Bring the office computers' actions on this room's sessions into view here: a file beside
     the record (0600), never the room's own chains, with every office chain's links so that
     ``verify`` can tell none is missing (see :mod:`kaproom.services.office_actions`). Only what
-    the room does not hold yet is read. An entry whose content does not match its hash is left
-    out; one that does not follow what the room received is refused, never merged. Returns how
-    many actions on this room's sessions there are."""
+    the room does not hold yet is read, and of other rooms' sessions only the links. An entry on
+    this room's sessions whose content does not match its hash is left out; one that does not
+    follow what the room received is refused, never merged. Returns how many actions on this
+    room's sessions there are."""
     folder = Path(folder)
     held = load_received(folder)
     after = {computer: held.complete_to(computer) for computer in held.chains}
@@ -198,7 +206,13 @@ def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
             rows = conn.execute(OFFICE_ENTRIES_SQL, (config.computer, list(after), list(after.values()))).fetchall()
     except psycopg.Error as exc:
         raise translate(exc, config.params()) from None
-    entries = [(office_action(*row[:9]), Link(int(row[1]), str(row[7]), str(row[8]), bool(row[9]))) for row in rows]
+    entries: list[tuple[str, OfficeAction | None, Link]] = []
+    for row in rows:
+        link = Link(int(row[1]), str(row[7]), str(row[8]), bool(row[9]))
+        action = office_action(*row[:9]) if link.ours else None
+        if link.ours and action is None:
+            continue  # its content does not give its hash: left out, so ``verify`` names it missing
+        entries.append((str(row[0]), action, link))
     merged = merge_received(held, entries)
     data = merged.to_json()
     if data != held.to_json() or not (folder / OFFICE_ACTIONS_FILE).exists():
