@@ -83,9 +83,9 @@ def cmd_join(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sync(folder: Any) -> int:
+def _sync(folder: Any, retry_register: bool = False) -> int:
     try:
-        result = clinic_sync.sync_now(folder)
+        result = clinic_sync.sync_now(folder, retry_register)
     except ClinicUnreachable as exc:
         status = clinic_sync.status(folder)
         print(f"kaproom: {exc} {status.get('waiting', 0)} events waiting here.", file=sys.stderr)
@@ -97,6 +97,7 @@ def _sync(folder: Any) -> int:
         print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
     if result.position.register_refused:
         print(f"REFUSED by the clinic: the stock register: {result.position.register_refused}", file=sys.stderr)
+        print(f"The stock register is set aside, nothing lost here: {clinic_sync.RETRY_REGISTER}", file=sys.stderr)
     refused = result.position.refused or result.position.register_refused
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except what was refused above." if refused else "."))
@@ -110,7 +111,7 @@ def _sync(folder: Any) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    return _sync(_folder(args))
+    return _sync(_folder(args), args.retry_register)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -138,6 +139,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
     if status.get("register_refused"):
         print(f"REFUSED:    the stock register: {status['register_refused']}")
+        print(f"            {clinic_sync.RETRY_REGISTER}")
     return EXIT_OK
 
 
@@ -277,6 +279,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a.set_defaults(func=cmd_join)
     a = actions.add_parser("sync", parents=[common],
                            help="send everything not yet sent (exit 0 caught up, 1 server unreachable)")
+    a.add_argument("--retry-register", action="store_true",
+                   help="send a stock register the clinic refused again (once the cause is put right)")
     a.set_defaults(func=cmd_sync)
     a = actions.add_parser("status", parents=[common], help="joined server, name, last send, events waiting")
     a.add_argument("--json", action="store_true", help="machine-readable output")

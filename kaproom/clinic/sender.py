@@ -378,11 +378,13 @@ class SenderThread(threading.Thread):
 
     def __init__(self, sender: Sender, position: Position, save: Callable[[Position], None],
                  report: Callable[[SendStatus], None] = lambda s: None, look_every_s: float = LOOK_EVERY_S,
-                 receive: Callable[[], object] | None = None, receive_every_s: float = RECEIVE_EVERY_S) -> None:
+                 receive: Callable[[], object] | None = None, receive_every_s: float = RECEIVE_EVERY_S,
+                 reload: Callable[[], Position] | None = None) -> None:
         super().__init__(name="kaproom-clinic-sender", daemon=True)
         self.sender, self.position, self.save, self.report = sender, position, save, report
         self.look_every_s = look_every_s
         self.receive, self.receive_every_s = receive, receive_every_s
+        self.reload = reload  # the position as saved (``clinic sync --retry-register`` may have changed it)
         #: time.monotonic() of the last receive that completed (None: not since the start or an outage).
         self.received_at: float | None = None
         self._wake = threading.Event()
@@ -413,6 +415,7 @@ class SenderThread(threading.Thread):
             while not self._stopping:
                 pause = self.look_every_s
                 try:
+                    self._register_retried()
                     if not reconciled:
                         self.position = self.sender.reconcile(self.position)
                         reconciled = True
@@ -442,6 +445,16 @@ class SenderThread(threading.Thread):
                 self._wake.clear()
         finally:
             self.sender.close()
+
+    def _register_retried(self) -> None:
+        """A register this thread holds as refused that ``clinic sync --retry-register`` sent again
+        meanwhile (the saved position no longer says refused): this thread goes on from there,
+        rather than marking it refused again at its next save."""
+        if not self.position.register_refused or self.reload is None:
+            return
+        saved = self.reload()
+        if not saved.register_refused:
+            self.position = replace(self.position, register_refused="", register_seq=saved.register_seq)
 
     def _receive_when_due(self) -> None:
         """Receive what the clinic added, when it is time (the backlog, if any, was sent first)."""

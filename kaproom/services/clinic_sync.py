@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,9 @@ from kaproom.store.register import StockRegister
 CONFIG_FILE = "clinic.json"
 POSITION_FILE = "clinic-sent.json"
 KINDS = ("room", "office")
+#: How a stock register the clinic refused is sent again, once the cause is put right.
+RETRY_REGISTER = ("once the cause is put right (the right record back here, or the clinic's copy mended), "
+                  "send it again: kaproom clinic sync --retry-register")
 
 
 @dataclass(frozen=True)
@@ -240,14 +243,19 @@ def receive_from_clinic(folder: Path, config: ClinicConfig) -> Received:
     return Received(office)
 
 
-def sync_now(folder: Path) -> SyncResult:
+def sync_now(folder: Path, retry_register: bool = False) -> SyncResult:
     """Send everything not yet sent, then receive what the clinic added. Raises ClinicUnreachable
-    (nothing lost) or ClinicRefused."""
+    (nothing lost) or ClinicRefused. ``retry_register``: a stock register the clinic refused is
+    sent again from its first line (the server skips what it holds, and refuses again, by name,
+    a line that still differs)."""
     folder = Path(folder)
     config = required_config(folder)
     sender = new_sender(folder, config)
     try:
-        before = sender.reconcile(load_position(folder))
+        position = load_position(folder)
+        if retry_register and position.register_refused:
+            position = replace(position, register_refused="", register_seq=0)
+        before = sender.reconcile(position)
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
         received = receive_from_clinic(folder, config)
@@ -291,7 +299,7 @@ def start_sender(folder: Path, report: Any = None, receive_every_s: float = RECE
         return None
     thread = SenderThread(new_sender(folder, config), load_position(folder), lambda p: save_position(folder, p),
                           report or (lambda s: None), receive=lambda: receive_from_clinic(folder, config),
-                          receive_every_s=receive_every_s)
+                          receive_every_s=receive_every_s, reload=lambda: load_position(folder))
     thread.start()
     return thread
 
