@@ -86,7 +86,9 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 def _sync(folder: Any, retry_register: bool = False) -> int:
     try:
-        result = clinic_sync.sync_now(folder, retry_register)
+        if retry_register:
+            clinic_sync.retry_register(folder)
+        result = clinic_sync.sync_now(folder)
     except ClinicUnreachable as exc:
         status = clinic_sync.status(folder)
         print(f"kaproom: {exc} {status.get('waiting', 0)} events waiting here.", file=sys.stderr)
@@ -102,9 +104,9 @@ def _sync(folder: Any, retry_register: bool = False) -> int:
     refused = result.position.refused or result.position.register_refused
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except what was refused above." if refused else "."))
-    if result.not_sent:
-        config = clinic_sync.required_config(folder)
-        print(clinic_sync.not_sent_words(result.not_sent, result.all_imported, config.kind))
+    held = clinic_sync.status(folder)
+    if held["not_sent_sessions"]:
+        print(clinic_sync.not_sent_words(held["not_sent_sessions"], held["not_sent_all_imported"], held["kind"]))
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")

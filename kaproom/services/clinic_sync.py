@@ -162,12 +162,11 @@ class SyncResult:
     sent: int
     position: Position
     office_actions: int = 0  # sign-offs made at office computers on this room's sessions, now in view here
-    not_sent: int = 0  # sessions held here whose chains are not this computer's to send (see Sender.not_sent)
-    all_imported: bool = True  # whether every one of those was imported from a room's bundle
 
 
 def not_sent_words(count: int, all_imported: bool, kind: str) -> str:
-    """What ``clinic sync`` says, quietly, of the sessions held here that this computer does not send."""
+    """What ``clinic sync`` says, quietly, of the sessions held here that this computer does not send
+    (``status()["not_sent_sessions"]``, see :meth:`Sender.not_sent`)."""
     session = f"{'imported ' if all_imported else ''}session{'s' if count != 1 else ''}"
     return (f"{count} {session} {'is' if count == 1 else 'are'} not sent from this {kind}: each session is sent by "
             "the room that recorded it (one writer per chain)" + ("" if kind == "room" else
@@ -243,24 +242,29 @@ def receive_from_clinic(folder: Path, config: ClinicConfig) -> Received:
     return Received(office)
 
 
-def sync_now(folder: Path, retry_register: bool = False) -> SyncResult:
+def retry_register(folder: Path) -> bool:
+    """``clinic sync --retry-register``: a stock register the clinic refused is no longer set aside,
+    and is sent again from its first line at the next send (the server skips what it holds, and
+    refuses again, by name, a line that still differs). False when none was refused."""
+    position = load_position(folder)
+    if not position.register_refused:
+        return False
+    save_position(folder, replace(position, register_refused="", register_seq=0))
+    return True
+
+
+def sync_now(folder: Path) -> SyncResult:
     """Send everything not yet sent, then receive what the clinic added. Raises ClinicUnreachable
-    (nothing lost) or ClinicRefused. ``retry_register``: a stock register the clinic refused is
-    sent again from its first line (the server skips what it holds, and refuses again, by name,
-    a line that still differs)."""
+    (nothing lost) or ClinicRefused."""
     folder = Path(folder)
     config = required_config(folder)
     sender = new_sender(folder, config)
     try:
-        position = load_position(folder)
-        if retry_register and position.register_refused:
-            position = replace(position, register_refused="", register_seq=0)
-        before = sender.reconcile(position)
+        before = sender.reconcile(load_position(folder))
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
         received = receive_from_clinic(folder, config)
-        not_sent, all_imported = sender.not_sent()
-        return SyncResult(waiting, after, received.office_actions, not_sent, all_imported)
+        return SyncResult(waiting, after, received.office_actions)
     finally:
         sender.close()
         sender.source.close()  # type: ignore[attr-defined]
