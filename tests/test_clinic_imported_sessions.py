@@ -5,6 +5,7 @@ chains, says quietly what it holds and does not send, and is never stuck retryin
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import _clinic_helpers
 from _clinic_helpers import password_of
@@ -110,3 +111,21 @@ def test_a_room_that_imported_another_rooms_bundle_sends_only_its_own_sessions(c
     status = clinic_sync.status(room)
     assert status["waiting"] == 0 and status["refused"] == [] and status["not_sent_sessions"] == 1
     assert server_sessions(clinic) == {own_uid: "Room A"}
+
+
+def test_an_imported_session_an_older_sender_had_set_aside_is_no_longer_said_refused(clinic, tmp_path, clock,
+                                                                                      monkeypatch, capsys):
+    """Before, a room sent a session it had imported; the clinic refused it as another room's, and
+    every ``clinic sync`` said so and exited 1. That session is not this room's to send: forgotten."""
+    uid, path = bundle_of_a_room_without_the_server(tmp_path)
+    room = tmp_path / "room_a"
+    import_into(room, path, clock)
+    join(clinic, room, "room_a", "Room A", monkeypatch, capsys)
+    said = f"room Room A may not add events to session {uid} (it is room Room C's session)"
+    clinic_sync.save_position(room, replace(clinic_sync.load_position(room), refused=((uid, said),)))
+    assert clinic_sync.status(room)["refused"] == [{"session_uid": uid, "reason": said}]
+
+    assert main(["clinic", "sync", "--data-dir", str(room)]) == 0
+    captured = capsys.readouterr()
+    assert "REFUSED" not in captured.err and "1 imported session is not sent from this room" in captured.out
+    assert clinic_sync.status(room)["refused"] == []

@@ -212,6 +212,7 @@ class Sender:
         confirmed (restored from an older backup): what it still has is skipped, the gap is filled.
         The same for the stock register's lines."""
         position = self._reconcile_register(position)
+        position = self._own_refusals(position)
         if position.refused or position.event_id == 0:
             return position
         sent_here = self._sent_events_after(0) - self._sent_events_after(position.event_id)
@@ -225,6 +226,16 @@ class Sender:
         held = int(row[0]) if row else 0
         self.name_unnamed()
         return replace(position, event_id=0) if held < sent_here else position
+
+    def _own_refusals(self, position: Position) -> Position:
+        """The position without the refusals of sessions this computer does not send (an imported
+        session an older KAP Room tried to send, and the clinic refused as another room's)."""
+        if not position.refused:
+            return position
+        names = self.source.session_names(sorted(position.refused_uids))
+        kept = tuple((uid, why) for uid, why in position.refused
+                     if uid not in names or self.sends_sessions_of(names[uid][1]))
+        return position if kept == position.refused else replace(position, refused=kept)
 
     def _reconcile_register(self, position: Position) -> Position:
         """The register's position, or its start again: when this computer holds fewer lines than the
@@ -417,7 +428,10 @@ class SenderThread(threading.Thread):
                 try:
                     self._register_retried()
                     if not reconciled:
-                        self.position = self.sender.reconcile(self.position)
+                        reconciled_position = self.sender.reconcile(self.position)
+                        if reconciled_position.refused != self.position.refused:
+                            self._saved(reconciled_position)  # refusals of sessions not sent from here dropped
+                        self.position = reconciled_position
                         reconciled = True
                     if self.sender.waiting(self.position):
                         self.sender.send_pending(self.position, self._saved)

@@ -261,6 +261,7 @@ def sync_now(folder: Path) -> SyncResult:
     sender = new_sender(folder, config)
     try:
         before = sender.reconcile(load_position(folder))
+        save_position(folder, before)  # kept even when nothing is to be sent (refusals not this computer's dropped)
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
         received = receive_from_clinic(folder, config)
