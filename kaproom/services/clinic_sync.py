@@ -168,9 +168,9 @@ def not_sent_words(count: int, all_imported: bool, kind: str) -> str:
     """What ``clinic sync`` says, quietly, of the sessions held here that this computer does not send
     (``status()["not_sent_sessions"]``, see :meth:`Sender.not_sent`)."""
     session = f"{'imported ' if all_imported else ''}session{'s' if count != 1 else ''}"
+    office = "" if kind == "room" else "; an office computer sends its own audit log and register"
     return (f"{count} {session} {'is' if count == 1 else 'are'} not sent from this {kind}: each session is sent by "
-            "the room that recorded it (one writer per chain)" + ("" if kind == "room" else
-                                                                  "; an office sends its own audit log and register."))
+            f"the room that recorded it (one writer per chain){office}.")
 
 
 #: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
