@@ -163,11 +163,17 @@ def test_the_command_line_loads_no_qt_until_a_window_is_wanted():
 
 def test_help_loads_no_qt():
     """`kaproom --help` builds every command's parser; the window commands load Qt only to run,
-    and the music commands scipy only to measure loudness (1-2 s)."""
+    the music commands scipy only to measure loudness (1-2 s), and the clinic commands psycopg only
+    to reach the server (~0.4 s); `kaproom clinic --help` and `kaproom board --help` neither."""
     code = ("import sys, contextlib, io; from kaproom.cli.main import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit): main(['--help'])\n"
             "assert 'review' in out.getvalue() and 'demo' in out.getvalue() and 'stock' in out.getvalue()\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'scipy')))))")
+            "assert 'clinic' in out.getvalue() and 'board' in out.getvalue()\n"
+            "for argv in (['clinic', '--help'], ['clinic', 'sync', '--help'], ['board', '--help']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit): main(argv)\n"
+            "    assert argv[-2] in out.getvalue(), out.getvalue()\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'scipy', "
+            "'psycopg', 'kaproom.clinic')))))")
     assert modules_loaded_by(code) == ""
 
 

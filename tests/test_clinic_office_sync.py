@@ -210,3 +210,22 @@ def test_a_file_received_before_the_links_were_kept_is_completed_not_doubled(thr
     assert received_file(room) == data
     assert main(["verify", "--data-dir", str(room)]) == 0
     assert "office chain of Office as received here: intact (3 events)" in capsys.readouterr().out
+
+
+def test_a_rooms_receive_brings_only_the_links_of_another_rooms_sign_off_never_its_content(three_sign_offs, clinic):
+    room, _office, uid, _clock = three_sign_offs
+    uid_b = clinic.scalar("SELECT uid FROM kaproom.sessions WHERE room = 'Room B'")
+    with clinic.as_role("room_a") as conn:  # what Room A's receive reads from the server, as Room A
+        rows = conn.execute(clinic_sync.OFFICE_ENTRIES_SQL, ("Room A", [], [])).fetchall()
+    assert [(row[0], row[1], row[9]) for row in rows] == [("Office", 1, True), ("Office", 2, False),
+                                                          ("Office", 3, True)]  # every link of the chain
+    fetched = json.dumps([[str(value) for value in row] for row in rows])
+    assert "not for Room A" not in fetched and uid_b not in fetched  # nothing of Room B's session leaves the server
+    assert rows[1][2:7] == (None, None, None, None, None) and rows[1][7] == rows[0][8]  # a link, linked
+    assert uid in fetched and "first" in fetched and "third" in fetched  # this room's own, whole
+
+    assert clinic_sync.sync_now(room).office_actions == 2
+    kept = (room / OFFICE_ACTIONS_FILE).read_text()
+    assert "not for Room A" not in kept and uid_b not in kept
+    assert [a.comment for a in load_office_actions(room)] == ["first", "third"]
+    assert [link[0] for link in received_file(room)["chains"]["Office"]] == [1, 2, 3]

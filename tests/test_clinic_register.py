@@ -182,6 +182,76 @@ def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_session
     assert "REFUSED:    the stock register: history differs" in capsys.readouterr().out
 
 
+def put_back(folder, copy) -> None:
+    """The record put back to a copy of it (as a restore of an older file does)."""
+    shutil.copy(copy, folder / DB_FILENAME)
+    for suffix in ("-wal", "-shm"):
+        (folder / (DB_FILENAME + suffix)).unlink(missing_ok=True)
+
+
+def refused_register(clinic, tmp_path, clock, monkeypatch, capsys):
+    """Room A's register, refused by the clinic: the record was put back to an older copy and a
+    different line 2 written. Returns the folder and a copy of the right record."""
+    folder = tmp_path / "room_a"
+    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
+    receive(folder, clock)
+    older, right = tmp_path / "old.sqlite3", tmp_path / "right.sqlite3"
+    shutil.copy(folder / DB_FILENAME, older)
+    dose_and_waste(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    shutil.copy(folder / DB_FILENAME, right)
+    put_back(folder, older)
+    with Workspace(folder, clock) as workspace:
+        Stock.of(workspace).count(ANA, "K-100", "30")
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 1
+    return folder, right
+
+
+def test_a_refused_register_is_sent_again_once_the_cause_is_put_right(clinic, tmp_path, clock, monkeypatch, capsys):
+    folder, right = refused_register(clinic, tmp_path, clock, monkeypatch, capsys)
+    err = capsys.readouterr().err
+    assert "REFUSED by the clinic: the stock register: history differs" in err
+    assert "kaproom clinic sync --retry-register" in err  # the way out is said with the refusal
+    assert main(["clinic", "status", "--data-dir", str(folder)]) == 0
+    assert "kaproom clinic sync --retry-register" in capsys.readouterr().out
+    assert main(["clinic", "sync", "--retry-register", "--data-dir", str(folder)]) == 1  # not put right yet
+    assert "REFUSED by the clinic: the stock register: history differs" in capsys.readouterr().err
+
+    put_back(folder, right)  # the clinic puts the right record back
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 1  # set aside until asked: said again
+    assert "kaproom clinic sync --retry-register" in capsys.readouterr().err
+    assert main(["clinic", "sync", "--retry-register", "--data-dir", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "REFUSED" not in captured.err and "Caught up" in captured.out
+    status = clinic_sync.status(folder)
+    assert status["register_refused"] is None and status["waiting"] == 0 and status["register_sent"] == 4
+    assert server_register(clinic, "Room A") == local_register(folder, clock)
+    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+
+
+def test_the_running_sender_follows_a_register_sent_again_and_does_not_set_it_aside_again(
+        clinic, tmp_path, clock, monkeypatch, capsys, qtbot):
+    folder, right = refused_register(clinic, tmp_path, clock, monkeypatch, capsys)
+    put_back(folder, right)
+    sender = clinic_sync.start_sender(folder, receive_every_s=0.5)  # the app's, holding the register as refused
+    assert sender is not None
+    try:
+        qtbot.waitUntil(lambda: sender.status.problem.startswith("the stock register was refused"), timeout=20000)
+        assert main(["clinic", "sync", "--retry-register", "--data-dir", str(folder)]) == 0
+        with Workspace(folder, clock) as workspace:  # the room goes on: the running sender saves its position
+            runner = workspace.new_session(workspace.protocol("short-check"), "KAP-0001", "Teo")
+            runner.note("Settled")
+            session = runner.session_uid
+        dose_and_waste(folder, clock, session=session)
+        sender.nudge()
+        qtbot.waitUntil(lambda: server_register(clinic, "Room A") == local_register(folder, clock), timeout=20000)
+        qtbot.waitUntil(lambda: sender.status.problem == "", timeout=20000)
+    finally:
+        sender.stop()
+    assert clinic_sync.status(folder)["register_refused"] is None
+    assert clinic.scalar("SELECT count(*) FROM kaproom.events WHERE session_uid = %s", (session,))
+
+
 def wait_for(condition, timeout=30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:

@@ -1,5 +1,6 @@
 """``kaproom clinic init|join|sync|status``, ``kaproom board``, and the ``--clinic`` readings of
-``sessions`` and ``verify``: this computer and the clinic's PostgreSQL server.
+``sessions`` and ``verify``: this computer and the clinic's PostgreSQL server. Their command line
+is :mod:`kaproom.cli.clinic_parser`, which imports this module only when one of them runs.
 
 Nothing here runs unless the command is given: a computer that never joined loads no psycopg and
 opens no socket.
@@ -83,8 +84,10 @@ def cmd_join(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sync(folder: Any) -> int:
+def _sync(folder: Any, retry_register: bool = False) -> int:
     try:
+        if retry_register:
+            clinic_sync.retry_register(folder)
         result = clinic_sync.sync_now(folder)
     except ClinicUnreachable as exc:
         status = clinic_sync.status(folder)
@@ -97,9 +100,13 @@ def _sync(folder: Any) -> int:
         print(f"REFUSED by the clinic: session {uid}: {reason}", file=sys.stderr)
     if result.position.register_refused:
         print(f"REFUSED by the clinic: the stock register: {result.position.register_refused}", file=sys.stderr)
+        print(f"The stock register is set aside, nothing lost here: {clinic_sync.RETRY_REGISTER}", file=sys.stderr)
     refused = result.position.refused or result.position.register_refused
     print(f"Caught up: {result.sent} sent; the clinic server has everything recorded here"
           + (" except what was refused above." if refused else "."))
+    held = clinic_sync.status(folder)
+    if held["not_sent_sessions"]:
+        print(clinic_sync.not_sent_words(held["not_sent_sessions"], held["not_sent_all_imported"], held["kind"]))
     if result.office_actions:
         print(f"{result.office_actions} sign-off{'s' if result.office_actions != 1 else ''} made at office computers "
               "on this room's sessions, shown in the review and the exports (kept in the offices' own chains).")
@@ -122,7 +129,7 @@ def _say_accounts(result: clinic_sync.SyncResult) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    return _sync(_folder(args))
+    return _sync(_folder(args), args.retry_register)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -142,10 +149,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{status['kind']}:{' ' * (11 - len(status['kind']))}{status['computer']}")
     print(f"last sent:  {status['last_sent_at'] or 'never'}")
     print(f"waiting:    {status['waiting']} events")
+    if status["not_sent_sessions"]:
+        count = status["not_sent_sessions"]
+        print(f"not sent:   {count} {'imported ' if status['not_sent_all_imported'] else ''}"
+              f"session{'s' if count != 1 else ''} (each session is sent by the room that recorded it)")
     for refused in status["refused"]:
         print(f"REFUSED:    session {refused['session_uid']}: {refused['reason']}")
     if status.get("register_refused"):
         print(f"REFUSED:    the stock register: {status['register_refused']}")
+        print(f"            {clinic_sync.RETRY_REGISTER}")
     if status.get("kind") in ("room", "office"):
         received = status.get("accounts_received_at")
         accounts = f"{status.get('accounts') or 0} from the clinic, last received {received}" if received \
@@ -262,46 +274,3 @@ def cmd_board(args: argparse.Namespace, clock: Clock | None = None) -> int:
         reviews.close()
         reader.close()
         workspace.close()
-
-
-def window_size(text: str) -> tuple[int, int]:
-    """"1920x1080" -> (1920, 1080), for ``board --size``."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a size: write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
-    if not (320 <= width <= 10000 and 240 <= height <= 10000):
-        raise argparse.ArgumentTypeError(f"{text} is not a window size this board can take")
-    return width, height
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("clinic", parents=[common], help="the clinic server: init, join, sync, status",
-                       description="Copy this computer's record to the clinic's PostgreSQL server. The room keeps "
-                                   "working, and keeps every event, while the server cannot be reached.")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("init", parents=[common],
-                           help="create or upgrade the clinic schema in a PostgreSQL database")
-    a.add_argument("url", help="postgresql://OWNER@HOST/DATABASE (the database's owner)")
-    a.set_defaults(func=cmd_init)
-    a = actions.add_parser("join", parents=[common], help="send this computer's records to that server from now on")
-    a.add_argument("url", help="postgresql://ROLE@HOST/DATABASE (a password, where there is none, is read from stdin)")
-    who = a.add_mutually_exclusive_group()
-    who.add_argument("--room", metavar="NAME", help="this computer is the room NAME")
-    who.add_argument("--office", metavar="NAME", help="this computer is the office computer NAME")
-    a.set_defaults(func=cmd_join)
-    a = actions.add_parser("sync", parents=[common],
-                           help="send everything not yet sent (exit 0 caught up, 1 server unreachable)")
-    a.set_defaults(func=cmd_sync)
-    a = actions.add_parser("status", parents=[common], help="joined server, name, last send, events waiting")
-    a.add_argument("--json", action="store_true", help="machine-readable output")
-    a.set_defaults(func=cmd_status)
-    p = sub.add_parser("board", parents=[common], help="the live board: every room's session today",
-                       description="One window listing every room with a session today: phase and time in it, "
-                                   "time since the dose, the last vitals, open urgent alerts, whether the room is "
-                                   "connected. Updates within seconds of an event in a room. Shows no notes.")
-    p.add_argument("--dump-state", metavar="FILE", help="write what the board shows as JSON, then quit")
-    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the board, then quit")
-    p.add_argument("--size", metavar="WxH", type=window_size, default=(1366, 768),
-                   help="the window's size in pixels (default 1366x768)")
-    p.set_defaults(func=cmd_board)

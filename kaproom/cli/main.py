@@ -27,7 +27,7 @@ CORE: dict[str, tuple[str, ...]] = {
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kaproom.cli.app": ("demo", "resume", "start", "home"),
     "kaproom.cli.backup": ("backup", "restore"),
-    "kaproom.cli.clinic": ("clinic", "board"),
+    "kaproom.cli.clinic_parser": ("clinic", "board"),  # the commands run in kaproom.cli.clinic
     "kaproom.cli.export": ("export", "import", "room-key"),
     "kaproom.cli.music": ("music",),
     "kaproom.cli.people": ("users", "audit", "settings"),

@@ -14,6 +14,13 @@ the sender then sets that session aside (reported, never merged) and goes on wit
 The computer's stock register (its own chain, one writer) is sent the same way, after the
 sessions and the audit log of each batch and in its own transaction: a register the clinic
 refuses (its history differs) is set aside, said, and never holds back a session's events.
+
+One writer per chain: a computer sends only the chains it writes. A room sends the sessions it
+recorded; a session imported from another room's JSON bundle (a clinic room without the server)
+is that room's chain, so it is not sent from here (it would make this computer a second writer
+of it, or be refused by the clinic). An office computer sends no session at all (only rooms add
+sessions to the clinic): its own chains are its audit log and its stock register. What is held
+here and not sent is said quietly (:meth:`Sender.not_sent`), never retried as a refusal.
 """
 from __future__ import annotations
 
@@ -46,6 +53,8 @@ GAP = "KR002"
 #: Refusals that concern one session: it is set aside (and reported), the others go on.
 SET_ASIDE = frozenset({HISTORY_DIFFERS, NOT_ITS_SESSION})
 _UID = re.compile(r"session ([0-9A-Za-z-]+)")
+#: A session's origin when it was recorded on this computer (else: the room it was imported from).
+LOCAL_ORIGIN = "local"
 
 INSERT_EVENT = ("INSERT INTO kaproom.events (session_uid, seq, wall_time, session_time, author, phase, kind, payload,"
                 " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
@@ -67,6 +76,8 @@ class Source(Protocol):
 
     def events_after(self, event_id: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_events_after(self, event_id: int) -> int: ...
+    def count_local_events_after(self, event_id: int) -> int: ...
+    def session_origins(self) -> dict[str, int]: ...
     def audit_after(self, seq: int, limit: int = BATCH) -> list[RecordedEvent]: ...
     def count_audit_after(self, seq: int) -> int: ...
     def session_names(self, uids: list[str]) -> dict[str, tuple[int, str]]: ...
@@ -145,9 +156,35 @@ def join(params: dict[str, Any], computer: str, kind: str) -> None:
 class Sender:
     """Sends what a :class:`Source` holds after a :class:`Position`, batch by batch."""
 
-    def __init__(self, params: dict[str, Any], computer: str, source: Source, batch: int = BATCH) -> None:
+    def __init__(self, params: dict[str, Any], computer: str, source: Source, batch: int = BATCH,
+                 kind: str = "room") -> None:
         self.params, self.computer, self.source, self.batch = params, computer, source, batch
+        self.kind = kind  # "room" | "office"
         self._conn: psycopg.Connection[Any] | None = None
+        self._origins: dict[str, str] = {}  # session uid -> its origin, as this record says
+
+    def sends_sessions_of(self, origin: str) -> bool:
+        """Whether this computer writes the chains of sessions of that origin (one writer per chain):
+        a room those it recorded, never one imported from another room; an office none."""
+        return self.kind == "room" and origin == LOCAL_ORIGIN
+
+    def not_sent(self) -> tuple[int, bool]:
+        """The sessions held here that are not this computer's to send, and whether all of them
+        were imported (rather than recorded on an office computer)."""
+        origins = self.source.session_origins()
+        held = {origin: n for origin, n in origins.items() if not self.sends_sessions_of(origin)}
+        return sum(held.values()), LOCAL_ORIGIN not in held
+
+    def _sent_events_after(self, event_id: int) -> int:
+        return self.source.count_local_events_after(event_id) if self.kind == "room" else 0
+
+    def _own(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events of ``events`` on sessions whose chain this computer writes."""
+        unknown = sorted({e.session_uid for e in events} - set(self._origins))
+        if unknown:
+            named = self.source.session_names(unknown)
+            self._origins.update({uid: named[uid][1] if uid in named else LOCAL_ORIGIN for uid in unknown})
+        return [e for e in events if self.sends_sessions_of(self._origins[e.session_uid])]
 
     def close(self) -> None:
         if self._conn is not None:
@@ -167,7 +204,7 @@ class Sender:
         """Events, audit entries and register lines committed here and not yet on the server (a
         register the clinic refused is not waiting: it is set aside)."""
         register = 0 if position.register_refused else self.source.count_register_after(position.register_seq)
-        return (self.source.count_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
+        return (self._sent_events_after(position.event_id) + self.source.count_audit_after(position.audit_seq)
                 + register)
 
     def reconcile(self, position: Position) -> Position:
@@ -175,9 +212,10 @@ class Sender:
         confirmed (restored from an older backup): what it still has is skipped, the gap is filled.
         The same for the stock register's lines."""
         position = self._reconcile_register(position)
+        position = self._own_refusals(position)
         if position.refused or position.event_id == 0:
             return position
-        sent_here = self.source.count_events_after(0) - self.source.count_events_after(position.event_id)
+        sent_here = self._sent_events_after(0) - self._sent_events_after(position.event_id)
         try:
             row = self._connection().execute(
                 "SELECT coalesce(sum(last_seq), 0) FROM kaproom.sessions WHERE room = %s", (self.computer,)).fetchone()
@@ -188,6 +226,16 @@ class Sender:
         held = int(row[0]) if row else 0
         self.name_unnamed()
         return replace(position, event_id=0) if held < sent_here else position
+
+    def _own_refusals(self, position: Position) -> Position:
+        """The position without the refusals of sessions this computer does not send (an imported
+        session an older KAP Room tried to send, and the clinic refused as another room's)."""
+        if not position.refused:
+            return position
+        names = self.source.session_names(sorted(position.refused_uids))
+        kept = tuple((uid, why) for uid, why in position.refused
+                     if uid not in names or self.sends_sessions_of(names[uid][1]))
+        return position if kept == position.refused else replace(position, refused=kept)
 
     def _reconcile_register(self, position: Position) -> Position:
         """The register's position, or its start again: when this computer holds fewer lines than the
@@ -286,7 +334,7 @@ class Sender:
         refused = dict(position.refused)
         while True:
             rows = [(e.session_uid, e.seq, e.wall_time, e.session_time, e.author, e.phase, e.kind, wire_payload(e),
-                     e.prev_hash, e.hash) for e in events if e.session_uid not in refused]
+                     e.prev_hash, e.hash) for e in self._own(events) if e.session_uid not in refused]
             audit_rows = [(self.computer, e.seq, e.wall_time, e.author, e.kind, wire_payload(e), e.prev_hash, e.hash)
                           for e in entries]
             conn = self._connection()
@@ -341,11 +389,13 @@ class SenderThread(threading.Thread):
 
     def __init__(self, sender: Sender, position: Position, save: Callable[[Position], None],
                  report: Callable[[SendStatus], None] = lambda s: None, look_every_s: float = LOOK_EVERY_S,
-                 receive: Callable[[], object] | None = None, receive_every_s: float = RECEIVE_EVERY_S) -> None:
+                 receive: Callable[[], object] | None = None, receive_every_s: float = RECEIVE_EVERY_S,
+                 reload: Callable[[], Position] | None = None) -> None:
         super().__init__(name="kaproom-clinic-sender", daemon=True)
         self.sender, self.position, self.save, self.report = sender, position, save, report
         self.look_every_s = look_every_s
         self.receive, self.receive_every_s = receive, receive_every_s
+        self.reload = reload  # the position as saved (``clinic sync --retry-register`` may have changed it)
         #: time.monotonic() of the last receive that completed (None: not since the start or an outage).
         self.received_at: float | None = None
         self._wake = threading.Event()
@@ -376,8 +426,12 @@ class SenderThread(threading.Thread):
             while not self._stopping:
                 pause = self.look_every_s
                 try:
+                    self._register_retried()
                     if not reconciled:
-                        self.position = self.sender.reconcile(self.position)
+                        reconciled_position = self.sender.reconcile(self.position)
+                        if reconciled_position.refused != self.position.refused:
+                            self._saved(reconciled_position)  # refusals of sessions not sent from here dropped
+                        self.position = reconciled_position
                         reconciled = True
                     if self.sender.waiting(self.position):
                         self.sender.send_pending(self.position, self._saved)
@@ -405,6 +459,16 @@ class SenderThread(threading.Thread):
                 self._wake.clear()
         finally:
             self.sender.close()
+
+    def _register_retried(self) -> None:
+        """A register this thread holds as refused that ``clinic sync --retry-register`` sent again
+        meanwhile (the saved position no longer says refused): this thread goes on from there,
+        rather than marking it refused again at its next save."""
+        if not self.position.register_refused or self.reload is None:
+            return
+        saved = self.reload()
+        if not saved.register_refused:
+            self.position = replace(self.position, register_refused="", register_seq=saved.register_seq)
 
     def _receive_when_due(self) -> None:
         """Receive what the clinic added, when it is time (the backlog, if any, was sent first)."""

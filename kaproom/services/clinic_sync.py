@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from kaproom.domain.people import (
 from kaproom.services.office_actions import (
     OFFICE_ACTIONS_FILE,
     Link,
+    OfficeAction,
     held_against_server,
     held_chain_reports,
     load_received,
@@ -59,6 +60,9 @@ CONFIG_FILE = "clinic.json"
 POSITION_FILE = "clinic-sent.json"
 ACCOUNTS_FILE = "clinic-accounts.json"
 KINDS = ("room", "office")
+#: How a stock register the clinic refused is sent again, once the cause is put right.
+RETRY_REGISTER = ("once the cause is put right (the right record back here, or the clinic's copy mended), "
+                  "send it again: kaproom clinic sync --retry-register")
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def save_position(folder: Path, position: Position) -> None:
 def new_sender(folder: Path, config: ClinicConfig) -> Sender:
     if not (Path(folder) / DB_FILENAME).exists():  # joined before the first session: an empty record to read
         Store(Path(folder) / DB_FILENAME).close()
-    return Sender(config.params(), config.computer, Outbox(Path(folder) / DB_FILENAME))
+    return Sender(config.params(), config.computer, Outbox(Path(folder) / DB_FILENAME), kind=config.kind)
 
 
 @dataclass(frozen=True)
@@ -177,16 +181,31 @@ class SyncResult:
     accounts_published: int = 0  # an office computer: versions of its clinic-wide accounts published
 
 
+def not_sent_words(count: int, all_imported: bool, kind: str) -> str:
+    """What ``clinic sync`` says, quietly, of the sessions held here that this computer does not send
+    (``status()["not_sent_sessions"]``, see :meth:`Sender.not_sent`)."""
+    session = f"{'imported ' if all_imported else ''}session{'s' if count != 1 else ''}"
+    office = "" if kind == "room" else "; an office computer sends its own audit log and register"
+    return (f"{count} {session} {'is' if count == 1 else 'are'} not sent from this {kind}: each session is sent by "
+            f"the room that recorded it (one writer per chain){office}.")
+
+
 #: The office chains' entries after what the room holds of each from entry 1 without a gap (an entry
-#: missing here is asked for again), and whether each is on one of this room's sessions.
+#: missing here is asked for again), and whether each is on one of this room's sessions. Only the
+#: entries on this room's sessions come with their content (session, time, author, kind, payload);
+#: of the others, only their links (seq, previous hash, hash) leave the server: enough to tell that
+#: none is missing, nothing of another room's sessions.
 OFFICE_ENTRIES_SQL = """
-SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash,
-       COALESCE(s.room = %s, false) AS ours
-  FROM kaproom.office_events o
-  LEFT JOIN kaproom.sessions s ON s.uid = o.session_uid
-  LEFT JOIN unnest(%s::text[], %s::int[]) AS k(computer, after) ON k.computer = o.computer
- WHERE o.seq > COALESCE(k.after, 0)
- ORDER BY o.computer, o.seq
+SELECT e.computer, e.seq, CASE WHEN e.ours THEN e.session_uid END, CASE WHEN e.ours THEN e.wall_time END,
+       CASE WHEN e.ours THEN e.author END, CASE WHEN e.ours THEN e.kind END, CASE WHEN e.ours THEN e.payload END,
+       e.prev_hash, e.hash, e.ours
+  FROM (SELECT o.computer, o.seq, o.session_uid, o.wall_time, o.author, o.kind, o.payload, o.prev_hash, o.hash,
+               COALESCE(s.room = %s, false) AS ours
+          FROM kaproom.office_events o
+          LEFT JOIN kaproom.sessions s ON s.uid = o.session_uid
+          LEFT JOIN unnest(%s::text[], %s::int[]) AS k(computer, after) ON k.computer = o.computer
+         WHERE o.seq > COALESCE(k.after, 0)) AS e
+ ORDER BY e.computer, e.seq
 """
 
 
@@ -194,9 +213,10 @@ def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
     """Bring the office computers' actions on this room's sessions into view here: a file beside
     the record (0600), never the room's own chains, with every office chain's links so that
     ``verify`` can tell none is missing (see :mod:`kaproom.services.office_actions`). Only what
-    the room does not hold yet is read. An entry whose content does not match its hash is left
-    out; one that does not follow what the room received is refused, never merged. Returns how
-    many actions on this room's sessions there are."""
+    the room does not hold yet is read, and of other rooms' sessions only the links. An entry on
+    this room's sessions whose content does not match its hash is left out; one that does not
+    follow what the room received is refused, never merged. Returns how many actions on this
+    room's sessions there are."""
     folder = Path(folder)
     held = load_received(folder)
     after = {computer: held.complete_to(computer) for computer in held.chains}
@@ -205,7 +225,13 @@ def receive_office_actions(folder: Path, config: ClinicConfig) -> int:
             rows = conn.execute(OFFICE_ENTRIES_SQL, (config.computer, list(after), list(after.values()))).fetchall()
     except psycopg.Error as exc:
         raise translate(exc, config.params()) from None
-    entries = [(office_action(*row[:9]), Link(int(row[1]), str(row[7]), str(row[8]), bool(row[9]))) for row in rows]
+    entries: list[tuple[str, OfficeAction | None, Link]] = []
+    for row in rows:
+        link = Link(int(row[1]), str(row[7]), str(row[8]), bool(row[9]))
+        action = office_action(*row[:9]) if link.ours else None
+        if link.ours and action is None:
+            continue  # its content does not give its hash: left out, so ``verify`` names it missing
+        entries.append((str(row[0]), action, link))
     merged = merge_received(held, entries)
     data = merged.to_json()
     if data != held.to_json() or not (folder / OFFICE_ACTIONS_FILE).exists():
@@ -343,6 +369,17 @@ def accounts_received(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def retry_register(folder: Path) -> bool:
+    """``clinic sync --retry-register``: a stock register the clinic refused is no longer set aside,
+    and is sent again from its first line at the next send (the server skips what it holds, and
+    refuses again, by name, a line that still differs). False when none was refused."""
+    position = load_position(folder)
+    if not position.register_refused:
+        return False
+    save_position(folder, replace(position, register_refused="", register_seq=0))
+    return True
+
+
 def sync_now(folder: Path) -> SyncResult:
     """Send everything not yet sent, then receive what the clinic added (a room: the office actions;
     every computer: the clinic's accounts) and (an office) publish its clinic-wide accounts' changes.
@@ -352,6 +389,7 @@ def sync_now(folder: Path) -> SyncResult:
     sender = new_sender(folder, config)
     try:
         before = sender.reconcile(load_position(folder))
+        save_position(folder, before)  # kept even when nothing is to be sent (refusals not this computer's dropped)
         waiting = sender.waiting(before)
         after = sender.send_pending(before, lambda p: save_position(folder, p))
     finally:
@@ -375,15 +413,17 @@ def status(folder: Path) -> dict[str, Any]:
     position = load_position(folder)
     outbox = Outbox(folder / DB_FILENAME) if (folder / DB_FILENAME).exists() else None
     try:
-        waiting = (outbox.count_events_after(position.event_id) + outbox.count_audit_after(position.audit_seq)
-                   + (0 if position.register_refused else outbox.count_register_after(position.register_seq))
-                   if outbox else 0)
+        # A sender that never connects: only what it would send, and what it holds and does not.
+        sender = Sender(config.params(), config.computer, outbox, kind=config.kind) if outbox else None
+        waiting = sender.waiting(position) if sender else 0
+        not_sent, all_imported = sender.not_sent() if sender else (0, True)
     finally:
         if outbox:
             outbox.close()
     accounts = accounts_received(folder)
     return {"joined": True, "server": config.server, "computer": config.computer, "kind": config.kind,
             "last_sent_at": position.last_sent_at, "waiting": waiting,
+            "not_sent_sessions": not_sent, "not_sent_all_imported": all_imported,
             "refused": [{"session_uid": uid, "reason": reason} for uid, reason in position.refused],
             "register_sent": position.register_seq, "register_refused": position.register_refused or None,
             "accounts_received_at": accounts.get("received_at"), "accounts": accounts.get("accounts"),
@@ -400,7 +440,7 @@ def start_sender(folder: Path, report: Any = None, receive_every_s: float = RECE
         return None
     thread = SenderThread(new_sender(folder, config), load_position(folder), lambda p: save_position(folder, p),
                           report or (lambda s: None), receive=lambda: receive_from_clinic(folder, config),
-                          receive_every_s=receive_every_s)
+                          receive_every_s=receive_every_s, reload=lambda: load_position(folder))
     thread.start()
     return thread
 

@@ -7,7 +7,7 @@ exports show them beside the session's own sign-offs, with the office's name. No
 computer that never joined reads only that file (absent there).
 
 The file also holds every office chain whole, as links (seq, previous hash, hash; the content of
-entries on other rooms' sessions is checked on arrival and not kept): so ``kaproom verify`` can
+entries on other rooms' sessions never leaves the server for a room): so ``kaproom verify`` can
 tell that an entry is missing here, or was withheld, naming the office and the seq, and that the
 clinic server's head of each chain is at or ahead of what the room received (a witness).
 """
@@ -154,19 +154,20 @@ def load_received(folder: Path) -> Received:
     return Received(_actions(data), _chains(data))
 
 
-def merge_received(held: Received, entries: list[tuple[OfficeAction | None, Link]]) -> Received:
-    """What the room held, with the entries the clinic sent (each: its action, None when its content
-    does not give its hash; and its link, which says whether it is on this room's sessions). An entry held here
-    already is kept as held; one whose content does not give its hash is left out (so ``verify``
-    names it missing); an entry that does not follow the one held before it (its history differs
-    from what the room received) is refused with every later one of that office, never merged."""
+def merge_received(held: Received, entries: list[tuple[str, OfficeAction | None, Link]]) -> Received:
+    """What the room held, with the entries the clinic sent (each: its office computer; its action,
+    None for an entry on another room's session, of which only the link is sent; and its link,
+    which says whether it is on this room's sessions). An entry held here already is kept as held;
+    one on this room's sessions without its action (its content did not give its hash) is left out
+    (so ``verify`` names it missing); an entry that does not follow the one held before it (its
+    history differs from what the room received) is refused with every later one of that office,
+    never merged."""
     chains = {computer: list(links) for computer, links in held.chains.items()}
     # By office and seq: an action a file from before the links were kept holds is replaced, not doubled.
     actions = {(action.computer, action.seq): action for action in held.actions}
     refused: set[str] = set()
-    for action, link in entries:
-        computer = action.computer if action is not None else ""
-        if action is None or computer in refused:
+    for computer, action, link in entries:
+        if (link.ours and action is None) or computer in refused:
             continue
         links = chains.setdefault(computer, [])
         by_seq = {one.seq: one for one in links}
@@ -178,7 +179,7 @@ def merge_received(held: Received, entries: list[tuple[OfficeAction | None, Link
             continue
         links.append(link)
         links.sort(key=lambda one: one.seq)
-        if link.ours:
+        if action is not None and link.ours:
             actions[(action.computer, action.seq)] = action
     return Received(sorted(actions.values(), key=lambda a: (a.wall_time, a.computer, a.seq)), chains)
 

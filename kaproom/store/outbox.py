@@ -56,6 +56,17 @@ class Outbox:
     def count_events_after(self, event_id: int) -> int:
         return _int(self._rows("SELECT count(*) FROM events WHERE id > ?", (event_id,))[0][0])
 
+    def count_local_events_after(self, event_id: int) -> int:
+        """Committed events after ``event_id`` of the sessions recorded here (not imported)."""
+        return _int(self._rows("SELECT count(*) FROM events e JOIN sessions s ON s.uid = e.session_uid"
+                               " WHERE e.id > ? AND s.origin = 'local'", (event_id,))[0][0])
+
+    def session_origins(self) -> dict[str, int]:
+        """How many sessions this record holds by origin ('local': recorded here; else the room
+        an imported session came from)."""
+        return {str(origin): _int(n) for origin, n in self._rows("SELECT origin, count(*) FROM sessions"
+                                                                 " GROUP BY origin", ())}
+
     def audit_after(self, seq: int, limit: int = 500) -> list[RecordedEvent]:
         """This computer's audit entries after ``seq``, oldest first."""
         rows = self._rows(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
