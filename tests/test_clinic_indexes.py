@@ -9,7 +9,8 @@ import psycopg
 import kaproom.clinic.server as server
 from kaproom.clinic.schema import MIGRATIONS, SCHEMA_VERSION
 from kaproom.clinic.server import connect, connection_params, init_schema, schema_version
-from kaproom.services.clinic_review import LIST_COLUMNS, NO_FILTER, order_clause, where_clause
+from kaproom.services.clinic_review import LIST_COLUMNS, NO_FILTER, POSTGRESQL
+from kaproom.store.queries import order_clause, where_clause
 
 pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
 
@@ -17,11 +18,11 @@ pg, clinic = _clinic_helpers.pg, _clinic_helpers.clinic  # the fixtures
 def list_plan(conn: psycopg.Connection, descending: bool = True) -> str:
     """The plan of the review list's first page (the SQL ClinicReader.page sends), with sorting
     priced out, so the plan says whether an index can give the order at all."""
-    where, params = where_clause(NO_FILTER)
+    where, params = where_clause(NO_FILTER, POSTGRESQL)
     conn.execute("SET enable_sort = off")
     conn.execute("SET enable_seqscan = off")
     rows = conn.execute(f"EXPLAIN SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} "
-                        f"ORDER BY {order_clause('date', descending)} LIMIT 200 OFFSET 0", params).fetchall()
+                        f"ORDER BY {order_clause('date', descending, POSTGRESQL)} LIMIT 200 OFFSET 0", params).fetchall()
     return "\n".join(row[0] for row in rows)
 
 
