@@ -68,6 +68,20 @@ def days_in_utc(monkeypatch):
 
 
 @pytest.hookimpl(hookwrapper=True)
+@pytest.fixture
+def themed_app(qapp):
+    """The app's theme as the real app has it (a plain Qt app has other sizes and frames), taken off
+    afterwards so later tests see the plain app they expect."""
+    from kaproom.ui.kit import theme
+    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
+    theme.apply_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet(saved_sheet)
+    qapp.setPalette(saved_palette)
+    qapp.setProperty("kaproomThemed", False)
+    qapp.setCursorFlashTime(1000)
+
+
 def pytest_runtest_teardown(item, nextitem):
     """Before a test's fixtures go, close every window it left on screen; after the last test of
     a module, once its fixtures are gone, delete the windows no test shows any more.

@@ -226,19 +226,6 @@ def test_a_therapist_sees_only_their_own_sessions_and_cannot_sign(qtbot, workspa
     assert window.import_button.isHidden()
 
 
-@pytest.fixture
-def themed_app(qapp):
-    """The app's theme as the real app has it (the review then adds only its own pieces)."""
-    from kaproom.ui.kit import theme
-    saved_sheet, saved_palette = qapp.styleSheet(), qapp.palette()
-    theme.apply_theme(qapp)
-    yield qapp
-    qapp.setStyleSheet(saved_sheet)
-    qapp.setPalette(saved_palette)
-    qapp.setProperty("kaproomThemed", False)
-    qapp.setCursorFlashTime(1000)
-
-
 def test_a_review_opened_on_a_plain_qt_app_brings_the_theme_itself(qtbot, workspace):
     from kaproom.ui.kit import theme
     plain = open_review(workspace, "Dr Rao", lock=False)

@@ -40,6 +40,7 @@ from kaproom.ui.kit.errors import calm_message
 from kaproom.ui.kit.host import LEAVE_HINT
 from kaproom.ui.kit.labels import ElidedLabel, make_label
 from kaproom.ui.kit.prompt import RoomPrompt
+from kaproom.ui.kit.scrolling import show_whole
 from kaproom.ui.kit.shortcuts import NoteInput, ShortcutHelp, ShortcutRegistry
 from kaproom.ui.kit.theme import Sizes, font_sizes, set_level
 from kaproom.ui.room.commands import RoomCommands
@@ -669,7 +670,7 @@ class RoomWindow(QMainWindow):
         parent = widget.parentWidget()
         while parent is not None and parent is not self.side:  # the panel's own area first, then the column's
             if isinstance(parent, QScrollArea):
-                parent.ensureWidgetVisible(widget, 10, 10)
+                show_whole(parent, widget)
             parent = parent.parentWidget()
 
     def focus_note(self) -> None:

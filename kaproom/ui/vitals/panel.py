@@ -44,6 +44,7 @@ from kaproom.domain.vitals import (
 from kaproom.domain.vitals_schedule import due_for_session
 from kaproom.ui.kit.host import LEAVE_HINT, RoomHost
 from kaproom.ui.kit.labels import plain_label
+from kaproom.ui.kit.scrolling import show_whole
 from kaproom.ui.kit.theme import set_level
 from kaproom.ui.vitals.alerts import AlertBanner, AlertBoard
 from kaproom.ui.vitals.discharge import DischargePanel
@@ -209,7 +210,7 @@ class RoomVitals(QObject):
     def _reveal(self, widget: QWidget | None) -> None:
         """Scroll the side panel so ``widget`` (a refused field, the dose question) is in view."""
         if widget is not None:  # after the layout has taken in the new text
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(widget, 10, 10))
+            QTimer.singleShot(0, lambda: show_whole(self.scroll, widget))
 
     # ---------------------------------------------------------------- facts
     @property
