@@ -218,3 +218,11 @@ def test_review_clinic_on_the_command_line_opens_a_session_from_the_server(app_t
     assert main(["review", "--clinic", uid[:10], "--screenshot", str(picture), "--data-dir", str(office)]) == 0
     err = capsys.readouterr().err
     assert picture.stat().st_size > 0 and "clinic server" not in err and "not a session" not in err
+    # Nothing of the review runs on after the command: its idle lock, left counting, locked minutes
+    # later inside whatever ran next in the same process and wrote to the record closed meanwhile.
+    from PySide6.QtWidgets import QApplication
+
+    from kaproom.ui.review.window import ReviewWindow
+    left = [w for w in QApplication.topLevelWidgets() if isinstance(w, ReviewWindow)]
+    assert left and not any(w.isVisible() for w in left)
+    assert not any(w.review_lock is not None and w.review_lock.watching for w in left)

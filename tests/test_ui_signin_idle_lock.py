@@ -195,3 +195,25 @@ def test_review_lock_uses_the_clinic_setting_and_a_reviewer_signs_in_again(qtbot
     with qtbot.waitSignal(lock.user_changed) as changed:
         lock.request_unlock()
     assert not lock.is_locked and changed.args[0].name == "Rua" and lock.user.name == "Rua"
+
+
+def test_a_closed_review_window_counts_no_idle_time_and_counts_again_when_shown_again(qtbot, workspace):
+    """Closed, the review's lock stops (no timer, no app-wide filter left running in a process that
+    goes on); the board shows the same window again later, and then it must lock as before."""
+    from kaproom.ui.review.window import open_review
+    window = open_review(workspace, "Dr Rao")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    lock = window.review_lock
+    assert lock is not None and lock.watching
+    window.close()
+    assert not lock.watching
+    workspace.clock.advance(3600)
+    window.show()
+    qtbot.waitExposed(window)
+    assert lock.watching and not lock.is_locked  # an hour closed is not idle time
+    workspace.clock.advance(lock.timeout_s + 1)
+    with qtbot.waitSignal(lock.locked, timeout=3000):  # its timer runs again by itself
+        pass
+    assert lock.is_locked

@@ -37,7 +37,7 @@ def clinic_records(workspace: Workspace) -> Any:
 
 def open_review_window(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
-    records = None
+    records, window = None, None
     try:
         if args.clinic:  # before any window: a server that is down is one line, within seconds
             try:
@@ -71,6 +71,8 @@ def open_review_window(args: argparse.Namespace) -> int:
         print(f"kaproom: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
+        if window is not None:  # nothing of it runs on inside a process that goes on (its idle lock's timer)
+            window.close()
         if records is not None:
             records.close()
         workspace.close()

@@ -93,6 +93,31 @@ class IdleLock(QObject):
         if self.screen_lock is not None:
             self.screen_lock.screen_locked.connect(lambda: self.lock("screen_lock"))
 
+    # ------------------------------------------------------------------ watching
+    @property
+    def watching(self) -> bool:
+        """Whether idle time is being counted (not once :meth:`stop` was called)."""
+        return self._timer.isActive()
+
+    def stop(self) -> None:
+        """Stop counting while the guarded window is closed: no timer and no app-wide event filter are
+        left behind it, so a closed review never locks later (nor writes its lock into the audit log)
+        inside a process that goes on, such as the board, a test run, or the home page."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def start(self) -> None:
+        """Count again, from now, when the window is shown again (a lock in place stays in place)."""
+        if self.watching:
+            return
+        self._last_input = self.clock.monotonic()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._timer.start()
+
     # ------------------------------------------------------------------ time
     def idle_seconds(self) -> float:
         return max(0.0, self.clock.monotonic() - self._last_input)
@@ -126,7 +151,7 @@ class IdleLock(QObject):
 
     # ------------------------------------------------------------------ locking
     def lock(self, reason: str = "by_hand") -> None:
-        if self.is_locked:
+        if self.is_locked or (reason == "screen_lock" and not self.watching):  # a closed window's: nothing to hide
             return
         self.is_locked, self.reason = True, reason
         children = self.widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -137,6 +138,17 @@ class ReviewWindow(QWidget):
         self.refresh_list()
         self._focus_list()
         self._record_listing()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """A closed review counts no idle time (it may be shown again: the board reuses its window)."""
+        if self.review_lock is not None:
+            self.review_lock.stop()
+        super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        if self.review_lock is not None:
+            self.review_lock.start()
+        super().showEvent(event)
 
     def _list_view(self) -> QTableView:
         view = QTableView()
