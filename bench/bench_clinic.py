@@ -36,7 +36,7 @@ from kaproom.clinic.server import connect, connection_params, init_schema
 from kaproom.domain.clock import SystemClock
 from kaproom.domain.events import Kind
 from kaproom.services import clinic_sync
-from kaproom.services.clinic_review import LIST_COLUMNS, ClinicReader, order_clause, where_clause
+from kaproom.services.clinic_review import LIST_COLUMNS, POSTGRESQL, ClinicReader
 from kaproom.services.workspace import Workspace
 from kaproom.store import DB_FILENAME, SessionRow, Store
 from kaproom.store.index_check import index_from_events
@@ -53,10 +53,23 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def enter_to_committed(base, count: int, joined_url: str, rounds: int = 10) -> tuple[list[float], list[float]]:
+def where_clause(flt: SessionFilter) -> tuple[str, list]:
+    """The review list's condition in the server's words (as ClinicReader builds it)."""
+    return lite_where(flt, POSTGRESQL)
+
+
+def order_clause(sort: str = "date", descending: bool = True) -> str:
+    return lite_order(sort, descending, POSTGRESQL)
+
+
+def enter_to_committed(base, count: int, joined_url: str, rounds: int = 10,
+                       pace_s: float = 0.0) -> tuple[list[float], list[float]]:
     """Each note's Enter to committed in the room's SQLite (ms): one room not joined and one joined
     with its background sender running, open side by side, taking turns in blocks (which goes
-    first alternates), so that the VM's changing load falls on both alike. Returns (alone, joined)."""
+    first alternates), so that the VM's changing load falls on both alike. ``pace_s``: the time
+    between two notes (0: back to back, so the sender is still sending the last note while the next
+    is committed). Returns (alone, joined)."""
+    base = base / f"enter-{pace_s:g}"
     joined_folder = base / "joined"
     clinic_sync.join_clinic(joined_folder, joined_url, joined_folder.name, "room")
     sender = clinic_sync.start_sender(joined_folder)
@@ -73,6 +86,8 @@ def enter_to_committed(base, count: int, joined_url: str, rounds: int = 10) -> t
                     times[side].append((time.perf_counter() - began) * 1000)
                     if side == 1:
                         sender.nudge()
+                    if pace_s:
+                        time.sleep(pace_s)
     sender.stop()
     return times
 
@@ -286,7 +301,7 @@ def large_review(cluster, db, base, sessions: int, events: int, explain: bool = 
                                              server.totals(therapist)))
         figures["names"] = timed(lambda: (server.therapists(), server.rooms()))
         figures["open"] = timed(lambda: server.session(middle))
-        # The same first page without migration 0004's index (dropped in a transaction, rolled back).
+        # The same first page without migration 0005's index (dropped in a transaction, rolled back).
         where, params = where_clause(flt)
         page_sql = (f"SELECT {LIST_COLUMNS} FROM kaproom.sessions WHERE {where} ORDER BY {order_clause()} "
                     "LIMIT 200 OFFSET 0")
@@ -384,13 +399,20 @@ def main() -> int:
             print(f"1. Enter to committed: joined and sending p50 {joined:.3f} ms (p99 {pct(joined_ms, 0.99):.1f}), "
                   f"not joined p50 {alone:.3f} ms (p99 {pct(alone_ms, 0.99):.1f}), {len(alone_ms)} notes each, "
                   f"interleaved: {joined / alone:.2f}x (target <= 1.1x)")
+            paced_alone_ms, paced_joined_ms = enter_to_committed(base, count // 2, cluster.url("bench_joined", "pw", "bench"),
+                                                                 pace_s=0.1)
+            paced = statistics.median(paced_joined_ms) / statistics.median(paced_alone_ms)
+            print(f"1b. The same, one note every 100 ms (faster than anyone types; the sender done between "
+                  f"notes): joined p50 {statistics.median(paced_joined_ms):.3f} ms "
+                  f"(p99 {pct(paced_joined_ms, 0.99):.1f}), not joined p50 {statistics.median(paced_alone_ms):.3f} ms "
+                  f"(p99 {pct(paced_alone_ms, 0.99):.1f}), {len(paced_alone_ms)} notes each: {paced:.2f}x")
             latencies = board_latency(cluster, "bench", base, 10, 5 if args.quick else 20)
             print(f"2. Event to board, 10 rooms: p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms "
                   f"over {len(latencies)} events (target < 2000 ms)")
             ours, bare = catch_up(cluster, "bench", base, 2000 if args.quick else 10_000)
             print(f"3. Catch-up: {ours:,.0f} events/s checked by the server, bare executemany {bare:,.0f}/s: "
                   f"{bare / ours:.2f}x slower")
-            summary = (f"enter {joined / alone:.2f}x; board p50 {pct(latencies, 0.5):.0f} ms "
+            summary = (f"enter {joined / alone:.2f}x back to back, {paced:.2f}x paced; board p50 {pct(latencies, 0.5):.0f} ms "
                        f"p99 {pct(latencies, 0.99):.0f} ms; catch-up {ours:,.0f}/s ({bare / ours:.2f}x bare); ")
         if args.no_review:
             print(f"RESULT clinic: {summary}{datetime.now(UTC):%Y-%m-%d}")
@@ -403,7 +425,7 @@ def main() -> int:
               f"{figures['lite_seconds']:.0f} s ({total / figures['lite_seconds']:,.0f} events/s; "
               f"{figures['lite_size'] / 1e9:.2f} GB)")
         print("   ms, first run / median of the next 5: server (ClinicReader) vs the same SQL on SQLite")
-        print(f"   the first page's query alone: {figures['page'][1]:.1f} ms; without migration 0004's index "
+        print(f"   the first page's query alone: {figures['page'][1]:.1f} ms; without migration 0005's index "
               f"{figures['page_before'][1]:.1f} ms "
               f"({figures['page_before'][1] / max(figures['page'][1], 0.001):.0f}x)")  # type: ignore[index]
         for key, words in (("list", "review list (count, first page of 200, totals)"),

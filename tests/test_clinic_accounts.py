@@ -13,9 +13,8 @@ import _clinic_helpers
 import psycopg
 import pytest
 from _clinic_helpers import password_of
-from _people_helpers import PipedStdin
+from _people_helpers import run
 
-from kaproom.cli.main import main
 from kaproom.clinic.server import init_schema
 from kaproom.domain.people import AccountVersion, AuditKind, fingerprint
 from kaproom.services.people import AccessRefused, People
@@ -28,17 +27,6 @@ ADA_PIN = "583920"  # the office's admin
 TEO_PIN = "917364"
 TEO_NEW_PIN = "640218"
 RAE_PIN = "275019"  # the room's own admin
-
-
-def run(monkeypatch, capsys, *argv: str, stdin: str = "", user: str | None = None) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.stdin", PipedStdin(stdin))
-    if user is None:
-        monkeypatch.delenv("KAPROOM_USER", raising=False)
-    else:
-        monkeypatch.setenv("KAPROOM_USER", user)
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def join(clinic, folder, role, kind, name, monkeypatch, capsys) -> None:
