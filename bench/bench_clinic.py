@@ -88,6 +88,7 @@ def enter_to_committed(base, count: int, joined_url: str, rounds: int = 10,
                         sender.nudge()
                     if pace_s:
                         time.sleep(pace_s)
+                time.sleep(1.0)  # a pause between blocks, as between a therapist's bursts: the sender sends in it
     sender.stop()
     return times
 

@@ -219,3 +219,51 @@ def test_a_row_altered_directly_on_the_server_is_reported_by_verify_clinic(clini
     assert f"BROKEN at event {seq}" in captured.out and "was altered" in captured.out
     assert "VERIFY FAILED" in captured.err
     assert main(["verify", "--data-dir", str(folder)]) == 0  # the room's own record is intact
+
+
+class CountingSender:
+    """A stand-in for Sender (logic only: the real one is tested against PostgreSQL above): counts
+    the notes committed and the sends, each send taking every note committed so far."""
+
+    def __init__(self) -> None:
+        self.committed, self.sent, self.sends = 0, 0, []
+        self.lock = threading.Lock()
+
+    def reconcile(self, position: Position) -> Position:
+        return position
+
+    def waiting(self, position: Position) -> int:
+        with self.lock:
+            return self.committed - self.sent
+
+    def send_pending(self, position: Position, saved=lambda p: None) -> Position:
+        with self.lock:
+            self.sends.append(self.committed - self.sent)
+            self.sent = self.committed
+        return position
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_burst_of_notes_is_sent_after_it_in_one_go_not_beside_each_enter(qtbot):
+    """Back to back, the sender read and sent each note while the next was committed (they share
+    the GIL: Enter took twice as long, bench_clinic); it now waits for a quiet moment."""
+    counting = CountingSender()
+    thread = SenderThread(counting, Position(), lambda p: None, look_every_s=0.05, quiet_s=0.3)  # type: ignore[arg-type]
+    thread.start()
+    try:
+        for _ in range(10):  # ten notes 20 ms apart, each committed and nudging the thread
+            with counting.lock:
+                counting.committed += 1
+            thread.nudge()
+            qtbot.wait(20)
+        assert counting.sends == []  # nothing read or sent during the burst
+        qtbot.waitUntil(lambda: counting.sent == 10, timeout=3000)
+        assert counting.sends == [10]  # then all of it, once
+        with counting.lock:
+            counting.committed += 1  # one more, and the app quits at once: it is sent on the way out
+        thread.nudge()
+    finally:
+        thread.stop()
+    assert counting.sent == 11
