@@ -82,6 +82,17 @@ def activate(qtbot, window) -> None:
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
 
 
+def launcher_room(qtbot, launcher: Any, protocol, room: str, size: tuple[int, int] | None = None):
+    """The room window the launcher opens for a new session of client KAP-0001 in ``room`` (the
+    launcher deletes the window it replaces), at ``size`` if given, active as if clicked."""
+    runner = launcher.workspace.new_session(protocol, "KAP-0001", "Teo", room)
+    window = launcher.open_room(runner)
+    if size is not None:
+        window.resize(*size)
+    activate(qtbot, window)
+    return window
+
+
 def _active_soon(qtbot, window) -> bool:
     try:
         qtbot.waitUntil(window.isActiveWindow, timeout=1000)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from kaproom.ui.kit.theme import DAY, HIGH_CONTRAST, NIGHT, apply_theme, contrast_ratio, text_pairs, ui_pairs
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.night import CONTRAST_KEY, DISPLAY_FILE, NIGHT_KEY, is_high_contrast, is_night
-from tests._room_helpers import activate, press
+from tests._room_helpers import launcher_room, press
 
 CONTRAST_TEXT = text_pairs(HIGH_CONTRAST)
 CONTRAST_UI = ui_pairs(HIGH_CONTRAST) + (
@@ -33,20 +33,13 @@ def test_high_contrast_beats_the_day_for_every_text() -> None:
         assert contrast_ratio(*high) >= contrast_ratio(*day), what
 
 
-def _room(qtbot, launcher: Launcher, protocol, room: str):
-    runner = launcher.workspace.new_session(protocol, "KAP-0001", "Teo", room)
-    window = launcher.open_room(runner)
-    activate(qtbot, window)
-    return window
-
-
 def test_one_key_switches_to_high_contrast_remembered_per_room_and_ahead_of_the_night(
         qtbot, workspace, protocol) -> None:
     app = QApplication.instance()
     apply_theme(app)
     try:
         launcher = Launcher(workspace)
-        room = _room(qtbot, launcher, protocol, "Room 2")
+        room = launcher_room(qtbot, launcher, protocol, "Room 2")
         press(room, NIGHT_KEY)
         assert is_night(app)
         press(room, CONTRAST_KEY)
@@ -59,15 +52,15 @@ def test_one_key_switches_to_high_contrast_remembered_per_room_and_ahead_of_the_
         assert stored["high_contrast_rooms"] == ["Room 2"] and stored["night_rooms"] == ["Room 2"]
         room.close_now()
         apply_theme(app)
-        other = _room(qtbot, launcher, protocol, "Room 3")
+        other = launcher_room(qtbot, launcher, protocol, "Room 3")
         assert not is_high_contrast(app) and not is_night(app)
         other.close_now()
-        again = _room(qtbot, launcher, protocol, "Room 2")
+        again = launcher_room(qtbot, launcher, protocol, "Room 2")
         assert is_high_contrast(app)  # remembered
         press(again, CONTRAST_KEY)  # off: back to the room's night colours
         assert not is_high_contrast(app) and is_night(app)
         again.close_now()
-        back = _room(qtbot, launcher, protocol, "Room 2")
+        back = launcher_room(qtbot, launcher, protocol, "Room 2")
         assert is_night(app) and not is_high_contrast(app)
         back.close_now()
     finally:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from kaproom.ui.kit.theme import DAY, NIGHT, apply_theme, contrast_ratio, relative_luminance, text_pairs, ui_pairs
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.night import DISPLAY_FILE, NIGHT_KEY, is_night
-from tests._room_helpers import activate, press
+from tests._room_helpers import launcher_room, press
 
 NIGHT_TEXT = text_pairs(NIGHT)
 NIGHT_UI = ui_pairs(NIGHT)
@@ -36,19 +36,12 @@ def test_the_night_is_dimmer_and_warmer_than_the_day() -> None:
     assert relative_luminance(NIGHT.text_strong) < 0.75 * relative_luminance(DAY.text_strong)  # the clock
 
 
-def _room(qtbot, launcher: Launcher, protocol, room: str):
-    runner = launcher.workspace.new_session(protocol, "KAP-0001", "Teo", room)
-    window = launcher.open_room(runner)  # the launcher deletes the window it replaces
-    activate(qtbot, window)
-    return window
-
-
 def test_one_key_switches_to_the_night_colours_and_each_room_remembers_its_own(qtbot, workspace, protocol) -> None:
     app = QApplication.instance()
     apply_theme(app)
     try:
         launcher = Launcher(workspace)  # the whole room: music, vitals and their keys
-        room = _room(qtbot, launcher, protocol, "Room 2")
+        room = launcher_room(qtbot, launcher, protocol, "Room 2")
         assert not is_night(app)
         press(room, NIGHT_KEY)
         assert is_night(app) and NIGHT.background in app.styleSheet() and DAY.background not in app.styleSheet()
@@ -56,15 +49,15 @@ def test_one_key_switches_to_the_night_colours_and_each_room_remembers_its_own(q
         assert oct((workspace.folder / DISPLAY_FILE).stat().st_mode & 0o777) == "0o600"
         room.close_now()
         apply_theme(app)  # another day: the app starts in the day's colours
-        other = _room(qtbot, launcher, protocol, "Room 3")
+        other = launcher_room(qtbot, launcher, protocol, "Room 3")
         assert not is_night(app)  # only Room 2 was made dark
         other.close_now()
-        again = _room(qtbot, launcher, protocol, "Room 2")
+        again = launcher_room(qtbot, launcher, protocol, "Room 2")
         assert is_night(app)  # remembered
         press(again, NIGHT_KEY)
         assert not is_night(app) and DAY.background in app.styleSheet()
         again.close_now()
-        back = _room(qtbot, launcher, protocol, "Room 2")
+        back = launcher_room(qtbot, launcher, protocol, "Room 2")
         assert not is_night(app)
         back.close_now()
     finally:

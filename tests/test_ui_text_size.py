@@ -11,17 +11,9 @@ from kaproom.ui.kit.theme import apply_theme
 from kaproom.ui.shell.launcher import Launcher
 from kaproom.ui.shell.night import DISPLAY_FILE, NIGHT_KEY, is_night
 from kaproom.ui.shell.text_size import TEXT_SIZE_KEY
-from tests._room_helpers import activate, press
+from tests._room_helpers import launcher_room, press
 
 SHOTS = os.environ.get("KAPROOM_SHOTS", "")  # a folder: the test saves what it saw there, to look at
-
-
-def _room(qtbot, launcher: Launcher, protocol, room: str):
-    runner = launcher.workspace.new_session(protocol, "KAP-0001", "Teo", room)
-    window = launcher.open_room(runner)
-    window.resize(1366, 768)
-    activate(qtbot, window)
-    return window
 
 
 def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remembers_its_own(
@@ -30,7 +22,7 @@ def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remember
     apply_theme(app)
     try:
         launcher = Launcher(workspace)
-        room = _room(qtbot, launcher, protocol, "Room 2")
+        room = launcher_room(qtbot, launcher, protocol, "Room 2", size=(1366, 768))
         normal, clock = room.note_input.font().pointSizeF(), room.clock_label.font().pointSizeF()
         assert TEXT_SIZE_KEY in [key for key, _ in room.shortcuts.rows()]  # in the key list (Ctrl+/)
         press(room, TEXT_SIZE_KEY)
@@ -56,11 +48,11 @@ def test_one_key_makes_the_text_larger_in_the_same_layout_and_each_room_remember
         assert stored["text_sizes"] == {"Room 2": "larger"} and stored["night_rooms"] == ["Room 2"]
         room.close_now()
         apply_theme(app)
-        other = _room(qtbot, launcher, protocol, "Room 3")
+        other = launcher_room(qtbot, launcher, protocol, "Room 3", size=(1366, 768))
         QApplication.processEvents()
         assert other.note_input.font().pointSizeF() == normal and not is_night(app)
         other.close_now()
-        again = _room(qtbot, launcher, protocol, "Room 2")
+        again = launcher_room(qtbot, launcher, protocol, "Room 2", size=(1366, 768))
         qtbot.waitUntil(lambda: again.note_input.font().pointSizeF() >= 1.35 * normal)
         assert is_night(app)
         press(again, TEXT_SIZE_KEY)  # round to normal again
@@ -77,7 +69,7 @@ def test_the_key_list_names_the_night_key(qtbot, workspace, protocol) -> None:
     app = QApplication.instance()
     apply_theme(app)
     try:
-        room = _room(qtbot, Launcher(workspace), protocol, "Room 2")
+        room = launcher_room(qtbot, Launcher(workspace), protocol, "Room 2", size=(1366, 768))
         assert NIGHT_KEY in [key for key, _ in room.shortcuts.rows()]  # in the key list (Ctrl+/)
         press(room, NIGHT_KEY)  # from the note field, as before
         assert is_night(app)
@@ -104,7 +96,7 @@ def test_at_the_larger_text_on_a_1366x768_screen_no_room_panel_is_cut(qtbot, wor
     apply_theme(app)
     try:
         for size in ((1366, 768), (1920, 1080)):
-            room = _room(qtbot, Launcher(workspace), protocol, "Room 2")
+            room = launcher_room(qtbot, Launcher(workspace), protocol, "Room 2", size=(1366, 768))
             room.resize(*size)
             qtbot.waitUntil(lambda room=room, size=size: room.height() == size[1])
             room.set_text_scale(1.4)
