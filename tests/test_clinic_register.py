@@ -153,8 +153,9 @@ def test_a_register_recorded_while_the_server_is_stopped_catches_up(clinic, tmp_
     assert server_register(clinic, "Room A") == local_register(folder, clock)
 
 
-def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_sessions_still_go(
-        clinic, tmp_path, clock, monkeypatch, capsys):
+def sent_with_an_old_copy(clinic, tmp_path, clock, monkeypatch, capsys):
+    """Room A joined, a delivery received, a copy of its file kept from then (``saved``), then a dose
+    and a waste recorded and sent: (the room's folder, the old copy)."""
     folder = tmp_path / "room_a"
     join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
     receive(folder, clock)
@@ -162,6 +163,12 @@ def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_session
     shutil.copy(folder / DB_FILENAME, saved)
     dose_and_waste(folder, clock)
     assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    return folder, saved
+
+
+def test_a_register_rolled_back_and_written_again_is_refused_by_name_and_sessions_still_go(
+        clinic, tmp_path, clock, monkeypatch, capsys):
+    folder, saved = sent_with_an_old_copy(clinic, tmp_path, clock, monkeypatch, capsys)
     # The record is put back to before the dose (an old copy) and a different line 2 is written.
     shutil.copy(saved, folder / DB_FILENAME)
     for suffix in ("-wal", "-shm"):
@@ -418,13 +425,7 @@ def test_a_computer_that_never_joined_is_told_how_to_join(tmp_path, clock, capsy
 # ---------------------------------------------------------------------------------------- step 3: verify
 def test_verify_clinic_compares_the_rooms_register_with_the_servers_copy(clinic, tmp_path, clock, monkeypatch,
                                                                          capsys):
-    folder = tmp_path / "room_a"
-    join_by_cli(clinic, folder, "room_a", "Room A", monkeypatch, capsys)
-    receive(folder, clock)
-    saved = tmp_path / "old.sqlite3"
-    shutil.copy(folder / DB_FILENAME, saved)
-    dose_and_waste(folder, clock)
-    assert main(["clinic", "sync", "--data-dir", str(folder)]) == 0
+    folder, saved = sent_with_an_old_copy(clinic, tmp_path, clock, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["verify", "--clinic", "--data-dir", str(folder)]) == 0
     out = capsys.readouterr().out
