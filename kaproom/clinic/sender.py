@@ -35,7 +35,7 @@ from typing import Any, Protocol
 import psycopg
 
 from kaproom.clinic.errors import ClinicError, ClinicRefused, ClinicUnreachable, HistoryDiffers
-from kaproom.clinic.server import connect, translate
+from kaproom.clinic.server import KeptConnection, connect, translate
 from kaproom.domain.events import RecordedEvent, canonical_json, event_hash_of_text
 
 BATCH = 500
@@ -165,7 +165,7 @@ class Sender:
                  kind: str = "room") -> None:
         self.params, self.computer, self.source, self.batch = params, computer, source, batch
         self.kind = kind  # "room" | "office"
-        self._conn: psycopg.Connection[Any] | None = None
+        self._kept = KeptConnection(params)
         self._origins: dict[str, str] = {}  # session uid -> its origin, as this record says
 
     def sends_sessions_of(self, origin: str) -> bool:
@@ -192,18 +192,10 @@ class Sender:
         return [e for e in events if self.sends_sessions_of(self._origins[e.session_uid])]
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-            self._conn = None
+        self._kept.close()
 
     def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self.close()
-            self._conn = connect(self.params)
-        return self._conn
+        return self._kept.get()
 
     def waiting(self, position: Position) -> int:
         """Events, audit entries and register lines committed here and not yet on the server (a

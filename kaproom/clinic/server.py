@@ -77,6 +77,29 @@ def connect(params: dict[str, Any], *, autocommit: bool = False) -> psycopg.Conn
         raise translate(exc, params) from None
 
 
+class KeptConnection:
+    """One connection to the clinic server, opened when first needed and opened again when it was
+    closed or broke (the server restarted): what the sender and the office's reader each keep."""
+
+    def __init__(self, params: dict[str, Any], *, autocommit: bool = False) -> None:
+        self.params, self.autocommit = params, autocommit
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def get(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            self._conn = connect(self.params, autocommit=self.autocommit)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
+
+
 #: libpq's words for a TLS connection it would not make (read for the names in them).
 _CERT_FOR = re.compile(r'server certificate for "([^"]*)"(?: \(and \d+ other names?\))? '
                        r'does not match host name "([^"]*)"')

@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 
 from kaproom.clinic import reader
 from kaproom.clinic.errors import ClinicError
-from kaproom.clinic.server import connect, translate
+from kaproom.clinic.server import KeptConnection, translate
 from kaproom.domain.events import GENESIS, ChainReport, RecordedEvent, canonical_json, event_hash_of_text
 from kaproom.services.clinic_sync import ClinicConfig, required_config
 from kaproom.services.office_actions import OFFICE_CHAIN_PREFIX, OfficeAction, office_action
@@ -81,7 +81,7 @@ class ClinicReader:
     def __init__(self, config: ClinicConfig) -> None:
         self.config = config
         self.params = config.params()
-        self._conn: psycopg.Connection[Any] | None = None
+        self._kept = KeptConnection(self.params, autocommit=True)
 
     @classmethod
     def of(cls, folder: Path) -> ClinicReader:
@@ -92,12 +92,7 @@ class ClinicReader:
         return self.config.server
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-            self._conn = None
+        self._kept.close()
 
     def __enter__(self) -> ClinicReader:
         return self
@@ -107,11 +102,9 @@ class ClinicReader:
 
     def _rows(self, sql: str, params: list[Any] | tuple[Any, ...] = (), *, as_dicts: bool = False) -> list[Any]:
         for attempt in (1, 2):
-            if self._conn is None or self._conn.closed or self._conn.broken:
-                self.close()
-                self._conn = connect(self.params, autocommit=True)
+            conn = self._kept.get()
             try:
-                with self._conn.cursor(row_factory=dict_row) if as_dicts else self._conn.cursor() as cursor:
+                with conn.cursor(row_factory=dict_row) if as_dicts else conn.cursor() as cursor:
                     return list(cursor.execute(sql, params).fetchall())
             except psycopg.OperationalError as exc:  # the connection broke: once more on a new one
                 self.close()
@@ -209,10 +202,7 @@ class ClinicReader:
         chain = OFFICE_CHAIN_PREFIX + self.config.computer
         payload = canonical_json({"session_uid": session_uid, "comment": comment, "role": role})
         for attempt in (1, 2):
-            if self._conn is None or self._conn.closed or self._conn.broken:
-                self.close()
-                self._conn = connect(self.params, autocommit=True)
-            conn = self._conn
+            conn = self._kept.get()
             try:
                 with conn.transaction():
                     head = conn.execute("SELECT last_seq, last_hash FROM kaproom.chain_heads WHERE chain = %s",
